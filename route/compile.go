@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/netip"
 	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/gaissmai/bart"
@@ -51,6 +52,7 @@ const (
 // gateway route, a user route (one per UDR, even for a tag with many prefixes).
 type def struct {
 	name           string // UDR name; "" for system and gateway routes
+	sortName       string // lower-case name, for the tag tie-break
 	origin         string // what created it: peering, gateway, endpoint, table
 	tag            string // service tag the prefixes came from, if any
 	source         Source
@@ -112,7 +114,29 @@ func Compile(cfg Config) (*Table, error) {
 	return t, nil
 }
 
-func quoteName(s string) string { return fmt.Sprintf("%q", s) }
+func quoteName(s string) string { return strconv.Quote(s) }
+
+// ref names the item inside a resource that a problem is about. It is
+// formatted only when a problem is reported, so that valid input costs nothing.
+type ref struct {
+	kind   string       // "route", "peering", ...; or a bare field group like "addressSpace"
+	name   string       // quoted after kind, when named
+	named  bool         // whether name is printed (a name may be empty)
+	prefix netip.Prefix // a gateway route's prefix, printed after the name
+}
+
+func named(kind, name string) ref { return ref{kind: kind, name: name, named: true} }
+
+func (r ref) String() string {
+	s := r.kind
+	if r.named {
+		s += " " + quoteName(r.name)
+	}
+	if r.kind == "gateway" {
+		s += " route " + r.prefix.String()
+	}
+	return s
+}
 
 type compiler struct {
 	cfg     Config
@@ -122,8 +146,8 @@ type compiler struct {
 	errs    []error
 }
 
-func (c *compiler) fail(resource, item, field, value string, err error, detail string) {
-	c.errs = append(c.errs, &Error{Resource: resource, Item: item, Field: field, Value: value, Err: err, Detail: detail})
+func (c *compiler) fail(resource string, item ref, field, value string, err error, detail string) {
+	c.errs = append(c.errs, &Error{Resource: resource, Item: item.String(), Field: field, Value: value, Err: err, Detail: detail})
 }
 
 // add appends a def and one entry per prefix.
@@ -136,7 +160,7 @@ func (c *compiler) add(d def, prefixes ...netip.Prefix) {
 }
 
 // checkPrefix reports a zero or non-canonical system prefix.
-func (c *compiler) checkPrefix(item, field string, p netip.Prefix) bool {
+func (c *compiler) checkPrefix(item ref, field string, p netip.Prefix) bool {
 	switch {
 	case !p.IsValid():
 		c.fail(c.subnet, item, field, p.String(), ErrInvalidValue, "not a valid prefix")
@@ -151,18 +175,18 @@ func (c *compiler) checkPrefix(item, field string, p netip.Prefix) bool {
 func (c *compiler) systemRoutes() {
 	cfg := c.cfg
 	if len(cfg.AddressSpace) == 0 {
-		c.fail(c.subnet, "", "addressSpace", "", ErrMissing, "a virtual network needs at least one address range")
+		c.fail(c.subnet, ref{}, "addressSpace", "", ErrMissing, "a virtual network needs at least one address range")
 	}
 	seen := map[netip.Prefix]bool{}
 	has6 := false
 	// https://learn.microsoft.com/azure/virtual-network/virtual-networks-udr-overview#default:
 	// one VnetLocal route per address range.
 	for _, p := range cfg.AddressSpace {
-		if !c.checkPrefix("addressSpace", "addressPrefixes", p) {
+		if !c.checkPrefix(ref{kind: "addressSpace"}, "addressPrefixes", p) {
 			continue
 		}
 		if seen[p] {
-			c.fail(c.subnet, "addressSpace", "addressPrefixes", p.String(), ErrDuplicate, "listed twice")
+			c.fail(c.subnet, ref{kind: "addressSpace"}, "addressPrefixes", p.String(), ErrDuplicate, "listed twice")
 			continue
 		}
 		seen[p] = true
@@ -183,7 +207,7 @@ func (c *compiler) systemRoutes() {
 		reserved = DocumentedReserved()
 	}
 	for _, r := range reserved {
-		if !c.checkPrefix("reserved", "addressPrefix", r) {
+		if !c.checkPrefix(ref{kind: "reserved"}, "addressPrefix", r) {
 			continue
 		}
 		if slices.ContainsFunc(cfg.AddressSpace, func(s netip.Prefix) bool { return s.IsValid() && contains(s, r) }) {
@@ -198,7 +222,7 @@ func (c *compiler) systemRoutes() {
 		c.peering(p, kindConnectedGroup)
 	}
 	for _, se := range cfg.ServiceEndpoints {
-		item := "service endpoint " + quoteName(se.Service)
+		item := named("service endpoint", se.Service)
 		prefixes, _, ok := c.resolve(c.subnet, item, "service", se.Tag)
 		if !ok {
 			continue
@@ -211,7 +235,7 @@ func (c *compiler) systemRoutes() {
 	}
 	pes := map[netip.Addr]string{}
 	for _, pe := range cfg.PrivateEndpoints {
-		item := "private endpoint " + quoteName(pe.Name)
+		item := named("private endpoint", pe.Name)
 		if !pe.Addr.IsValid() {
 			c.fail(c.subnet, item, "privateIPAddress", "", ErrMissing, "")
 			continue
@@ -238,13 +262,13 @@ func (c *compiler) systemRoutes() {
 }
 
 func (c *compiler) peering(p Peering, k kind) {
-	typ, what := VNetPeering, "peering "
+	typ, what := VNetPeering, "peering"
 	if k == kindConnectedGroup {
-		typ, what = ConnectedGroup, "connected group member "
+		typ, what = ConnectedGroup, "connected group member"
 	} else if p.Global {
 		typ = VNetGlobalPeering
 	}
-	item := what + quoteName(p.Name)
+	item := named(what, p.Name)
 	if len(p.AddressSpace) == 0 {
 		c.fail(c.subnet, item, "addressSpace", "", ErrMissing, "")
 		return
@@ -268,7 +292,7 @@ func (c *compiler) peering(p Peering, k kind) {
 }
 
 // resolve looks up a service tag for a user route or service endpoint.
-func (c *compiler) resolve(resource, item, field, tag string) ([]netip.Prefix, string, bool) {
+func (c *compiler) resolve(resource string, item ref, field, tag string) ([]netip.Prefix, string, bool) {
 	if tag == "" {
 		c.fail(resource, item, field, "", ErrMissing, "")
 		return nil, "", false
@@ -292,7 +316,7 @@ func (c *compiler) gatewayRoutes() {
 		return
 	}
 	for _, g := range c.cfg.GatewayRoutes {
-		item := "gateway " + quoteName(g.Gateway) + " route " + g.Prefix.String()
+		item := ref{kind: "gateway", name: g.Gateway, named: true, prefix: g.Prefix}
 		if !c.checkPrefix(item, "network", g.Prefix) {
 			continue
 		}
@@ -334,13 +358,13 @@ func (c *compiler) userRoutes() {
 		maxRoutes = DefaultMaxRoutes
 	}
 	if len(rt.Routes) > maxRoutes {
-		c.fail(table, "", "routes", "", ErrLimit, fmt.Sprintf("%d routes, at most %d per route table", len(rt.Routes), maxRoutes))
+		c.fail(table, ref{}, "routes", "", ErrLimit, fmt.Sprintf("%d routes, at most %d per route table", len(rt.Routes), maxRoutes))
 	}
 	names := map[string]string{}
 	prefixes := map[netip.Prefix]string{}
 	tagRoutes := 0
 	for _, r := range rt.Routes {
-		item := "route " + quoteName(r.Name)
+		item := named("route", r.Name)
 		if problem := checkRouteName(r.Name); problem != "" {
 			c.fail(table, item, "name", r.Name, ErrInvalidValue, problem)
 		} else if prev, ok := names[strings.ToLower(r.Name)]; ok {
@@ -365,7 +389,7 @@ func (c *compiler) userRoutes() {
 		if !ok {
 			continue
 		}
-		d := def{name: r.Name, origin: rt.Name, source: SourceUser, typ: typ, kind: kindUser, rank: rankUser,
+		d := def{name: r.Name, sortName: strings.ToLower(r.Name), origin: rt.Name, source: SourceUser, typ: typ, kind: kindUser, rank: rankUser,
 			hasBgpOverride: r.HasBgpOverride, nextHops: hops}
 		if r.AddressPrefix == "" {
 			c.fail(table, item, "addressPrefix", "", ErrMissing, "")
@@ -407,12 +431,12 @@ func (c *compiler) userRoutes() {
 		c.add(d, tagPrefixes...)
 	}
 	if tagRoutes > MaxServiceTagRoutes {
-		c.fail(table, "", "routes", "", ErrLimit, fmt.Sprintf("%d service-tag routes, at most %d per route table", tagRoutes, MaxServiceTagRoutes))
+		c.fail(table, ref{}, "routes", "", ErrLimit, fmt.Sprintf("%d service-tag routes, at most %d per route table", tagRoutes, MaxServiceTagRoutes))
 	}
 }
 
 // nextHops validates the next-hop IP fields of a user route against its type.
-func (c *compiler) nextHops(table, item string, typ NextHopType, r UserRoute) ([]netip.Addr, bool) {
+func (c *compiler) nextHops(table string, item ref, typ NextHopType, r UserRoute) ([]netip.Addr, bool) {
 	switch typ {
 	case VirtualAppliance:
 		if len(r.NextHopIPAddresses) > 0 {
@@ -464,7 +488,7 @@ func (c *compiler) nextHops(table, item string, typ NextHopType, r UserRoute) ([
 	}
 }
 
-func (c *compiler) parseHop(table, item, field, s string) (netip.Addr, bool) {
+func (c *compiler) parseHop(table string, item ref, field, s string) (netip.Addr, bool) {
 	a, err := netip.ParseAddr(s)
 	if err != nil || a.Zone() != "" {
 		c.fail(table, item, field, s, ErrInvalidValue, "not an IP address")
@@ -546,14 +570,25 @@ func contains(outer, inner netip.Prefix) bool {
 //     (https://learn.microsoft.com/azure/private-link/disable-private-endpoint-network-policy).
 func (t *Table) invalidateOverridden() {
 	var protected, override, user bart.Table[int32]
+	var needProtected, needOverride, needUser bool
+	for _, d := range t.defs {
+		needProtected = needProtected || d.kind == kindGateway
+		needOverride = needOverride || d.hasBgpOverride
+		needUser = needUser || d.pe.RouteTableEnabled
+	}
+	needOverride = needOverride && needProtected // only gateway routes can be overridden
 	for i, e := range t.entries {
 		d := &t.defs[e.def]
 		switch {
 		case d.rank == rankProtected || d.kind == kindServiceEndpoint:
-			protected.Insert(e.prefix, int32(i))
+			if needProtected {
+				protected.Insert(e.prefix, int32(i))
+			}
 		case d.source == SourceUser:
-			user.Insert(e.prefix, int32(i))
-			if d.hasBgpOverride {
+			if needUser {
+				user.Insert(e.prefix, int32(i))
+			}
+			if needOverride && d.hasBgpOverride {
 				override.Insert(e.prefix, int32(i))
 			}
 		}
@@ -590,16 +625,23 @@ func (t *Table) selectPerPrefix() {
 	}
 	slices.SortFunc(order, func(a, b uint32) int {
 		ea, eb := &t.entries[a], &t.entries[b]
+		if c := ea.prefix.Compare(eb.prefix); c != 0 {
+			return c
+		}
 		da, db := &t.defs[ea.def], &t.defs[eb.def]
-		return cmp.Or(
-			ea.prefix.Compare(eb.prefix),
-			cmp.Compare(da.rank, db.rank),
-			cmp.Compare(da.asPath, db.asPath),
-			// Choice (undocumented): between tag routes of the same tier, the
-			// route whose name sorts first wins, whatever the input order.
-			strings.Compare(strings.ToLower(da.name), strings.ToLower(db.name)),
-			cmp.Compare(a, b),
-		)
+		if da.rank != db.rank {
+			return cmp.Compare(da.rank, db.rank)
+		}
+		if da.asPath != db.asPath {
+			return cmp.Compare(da.asPath, db.asPath)
+		}
+		// Choice (undocumented): between tag routes of the same tier, the
+		// route whose name sorts first (case-insensitively) wins, whatever
+		// the input order.
+		if c := strings.Compare(da.sortName, db.sortName); c != 0 {
+			return c
+		}
+		return cmp.Compare(a, b)
 	})
 	for start := 0; start < len(order); {
 		end := start + 1

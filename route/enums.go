@@ -101,13 +101,12 @@ func (t *NextHopType) UnmarshalText(b []byte) error {
 
 // ParseNextHopType parses a next-hop type name; see [NextHopType.UnmarshalText].
 func ParseNextHopType(s string) (NextHopType, error) {
-	l := strings.ToLower(s)
 	for i := VnetLocal; i < numNextHopTypes; i++ {
-		if strings.ToLower(nextHopNames[i]) == l {
+		if strings.EqualFold(nextHopNames[i], s) {
 			return i, nil
 		}
 	}
-	if v, ok := nextHopAliases[l]; ok {
+	if v, ok := nextHopAliases[strings.ToLower(s)]; ok {
 		return v, nil
 	}
 	return NextHopInvalid, fmt.Errorf("unknown next hop type %q", s)

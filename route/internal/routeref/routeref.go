@@ -193,10 +193,17 @@ func protects(c candidate) bool {
 	return c.kind == vnet || c.kind == peering || c.kind == connected || c.kind == serviceEndpoint
 }
 
+// Table is the reference twin of route.Table: the config's routes, unsorted.
+type Table struct{ cands []candidate }
+
+// New lists the routes of cfg, which must compile.
+func New(cfg route.Config) *Table { return &Table{cands: candidates(cfg)} }
+
 // Lookup returns the decision for dst by scanning every route.
-func Lookup(cfg route.Config, dst netip.Addr) (Answer, bool) {
+func (t *Table) Lookup(dst netip.Addr) (Answer, bool) {
+	dst = dst.Unmap()
 	var in []candidate
-	for _, c := range candidates(cfg) {
+	for _, c := range t.cands {
 		if c.prefix.Contains(dst) {
 			in = append(in, c)
 		}
