@@ -13,11 +13,9 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
-// Sources cited by the tests below:
-const (
-	udrOverview = "https://learn.microsoft.com/azure/virtual-network/virtual-networks-udr-overview"
-	peNetPolicy = "https://learn.microsoft.com/azure/private-link/disable-private-endpoint-network-policy"
-)
+// Sources cited by the tests below (short forms used in the comments):
+//   - udr-overview: https://learn.microsoft.com/azure/virtual-network/virtual-networks-udr-overview
+//   - disable-private-endpoint-network-policy: https://learn.microsoft.com/azure/private-link/disable-private-endpoint-network-policy
 
 var (
 	pfx = netip.MustParsePrefix
