@@ -641,3 +641,17 @@ func TestErrorIsCategory(t *testing.T) {
 	assert.Equal(t, "10.0.0.1/8", e.Value)
 	assert.ErrorIs(t, e, route.ErrHostBits)
 }
+
+func TestSelections(t *testing.T) {
+	tb := mustCompile(t, spoke(udr("a", "10.0.0.0/8", "None"), udr("b", "10.0.0.0/16", "Internet")))
+	seen := map[netip.Prefix]bool{}
+	for i := range tb.NumSelections() {
+		m := tb.Selection(i)
+		assert.Equal(t, i, m.Index())
+		seen[m.Prefix()] = true
+		got, ok := tb.Lookup(m.Prefix().Addr())
+		require.True(t, ok)
+		assert.Equal(t, m.Prefix().Bits() <= got.Prefix().Bits(), true, "a selection's first address matches it or a longer one")
+	}
+	assert.True(t, seen[pfx("10.0.0.0/8")] && seen[pfx("10.0.0.0/16")] && seen[pfx("0.0.0.0/0")])
+}

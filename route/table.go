@@ -121,6 +121,12 @@ func (m Match) Index() int { return int(m.g) }
 // [Match.Index].
 func (t *Table) NumSelections() int { return len(t.groups) }
 
+// Selection returns the selection with the given index, 0 <= i <
+// NumSelections(): the Match that Lookup returns for addresses whose longest
+// matching prefix in use is that selection's. Selections are in no
+// particular order.
+func (t *Table) Selection(i int) Match { return Match{t: t, g: uint32(i)} }
+
 // String formats the match as "10.0.0.0/8 -> VirtualAppliance 10.1.0.4".
 func (m Match) String() string {
 	if !m.IsValid() {

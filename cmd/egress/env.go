@@ -1,0 +1,80 @@
+package main
+
+import (
+	"encoding/json"
+	"flag"
+	"fmt"
+	"io"
+
+	"github.com/egresslab/egress/examples/designs"
+	"github.com/egresslab/egress/servicetag"
+	"github.com/egresslab/egress/topology"
+)
+
+// env holds what every command shares: the output streams, the parsed
+// shared flags, and the loaded model.
+type env struct {
+	stdout, stderr io.Writer
+
+	topologies  multiFlag
+	serviceTags string
+	output      string
+
+	tags  *servicetag.Set
+	model *topology.Model
+}
+
+// flags returns a FlagSet with the shared flags registered.
+func (e *env) flags(name string) *flag.FlagSet {
+	fs := flag.NewFlagSet("egress "+name, flag.ContinueOnError)
+	fs.SetOutput(e.stderr)
+	fs.Var(&e.topologies, "topology", "design (native YAML) or Azure export (ARM JSON); repeatable (default: the embedded hub-and-spoke design)")
+	fs.StringVar(&e.serviceTags, "service-tags", "", "Microsoft's ServiceTags_*.json (default: the embedded copy)")
+	fs.StringVar(&e.output, "o", "table", "output format: table or json")
+	return fs
+}
+
+// parse parses args and checks the shared flags.
+func (e *env) parse(fs *flag.FlagSet, args []string) error {
+	if err := fs.Parse(args); err != nil {
+		if err == flag.ErrHelp {
+			return err
+		}
+		return &exitError{2, err}
+	}
+	if fs.NArg() > 0 {
+		return usageErr("unexpected argument %q", fs.Arg(0))
+	}
+	if e.output != "table" && e.output != "json" {
+		return usageErr("-o %q: want table or json", e.output)
+	}
+	return nil
+}
+
+// load reads the service tags and the topology (validated).
+func (e *env) load() error {
+	var err error
+	if e.serviceTags != "" {
+		e.tags, err = servicetag.ParseFile(e.serviceTags)
+	} else {
+		e.tags, err = servicetag.Default()
+	}
+	if err != nil {
+		return &exitError{2, err}
+	}
+	if len(e.topologies) == 0 {
+		e.model, err = topology.LoadNative(designs.HubSpokeFile, designs.HubSpoke, e.tags)
+	} else {
+		e.model, err = topology.LoadFiles(e.tags, e.topologies...)
+	}
+	if err != nil {
+		return &exitError{2, fmt.Errorf("loading the topology:\n%w", err)}
+	}
+	return nil
+}
+
+func (e *env) json(v any) error {
+	enc := json.NewEncoder(e.stdout)
+	enc.SetIndent("", "  ")
+	return enc.Encode(v)
+}

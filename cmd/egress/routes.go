@@ -1,0 +1,82 @@
+package main
+
+import (
+	"fmt"
+	"strings"
+	"text/tabwriter"
+
+	"github.com/egresslab/egress/route"
+	"github.com/egresslab/egress/topology"
+)
+
+// cmdRoutes prints a NIC's effective routes; -o json gives the exact shape of
+// `az network nic show-effective-route-table -o json`.
+func cmdRoutes(e *env, args []string) error {
+	fs := e.flags("routes")
+	nicName := fs.String("nic", "", "the NIC, by name or resource ID (required)")
+	if err := e.parse(fs, args); err != nil {
+		return err
+	}
+	if *nicName == "" {
+		return usageErr("--nic is required")
+	}
+	if err := e.load(); err != nil {
+		return err
+	}
+	tb, err := nicRoutes(e.model, *nicName, e.tags)
+	if err != nil {
+		return err
+	}
+	if e.output == "json" {
+		return e.json(tb)
+	}
+	tw := tabwriter.NewWriter(e.stdout, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "Source\tState\tAddress Prefix\tNext Hop Type\tNext Hop IP\tName")
+	for _, rec := range tb.Records() {
+		fmt.Fprintf(tw, "%v\t%v\t%s\t%v\t%s\t%s\n", rec.Source, rec.State, joinPrefixes(rec), rec.NextHopType, joinAddrs(rec), deref(rec.Name))
+	}
+	return tw.Flush()
+}
+
+// nicRoutes compiles the effective route table of the NIC's primary subnet.
+func nicRoutes(m *topology.Model, nic string, tags route.TagResolver) (*route.Table, error) {
+	n, err := m.FindNIC(nic)
+	if err != nil {
+		return nil, &exitError{2, err}
+	}
+	ic := n.Primary()
+	if ic == nil {
+		return nil, &exitError{2, fmt.Errorf("NIC %q has no IP configuration", n.Name)}
+	}
+	s, ok := m.Subnet(ic.Subnet)
+	if !ok {
+		return nil, &exitError{2, fmt.Errorf("NIC %q: subnet %q not in the model", n.Name, ic.Subnet)}
+	}
+	return route.Compile(m.RouteConfig(s, m.Graph(), tags))
+}
+
+func joinPrefixes(rec route.EffectiveRoute) string {
+	s := make([]string, 0, len(rec.AddressPrefix))
+	for _, p := range rec.AddressPrefix {
+		s = append(s, p.String())
+	}
+	if len(s) > 4 {
+		return strings.Join(s[:3], " ") + fmt.Sprintf(" ... (%d prefixes)", len(s))
+	}
+	return strings.Join(s, " ")
+}
+
+func joinAddrs(rec route.EffectiveRoute) string {
+	s := make([]string, 0, len(rec.NextHopIPAddress))
+	for _, a := range rec.NextHopIPAddress {
+		s = append(s, a.String())
+	}
+	return strings.Join(s, " ")
+}
+
+func deref(s *string) string {
+	if s == nil {
+		return ""
+	}
+	return *s
+}

@@ -1,0 +1,213 @@
+package nsg
+
+import (
+	"net/netip"
+	"strconv"
+	"sync"
+
+	"github.com/gaissmai/bart"
+	"go4.org/netipx"
+)
+
+// Context is what the caller knows about a NIC's network that the three
+// context-dependent service tags depend on
+// (https://learn.microsoft.com/azure/virtual-network/service-tags-overview#available-service-tags,
+// and MicrosoftDocs/azure-docs issues #22178, #124192, #81801). It is the same
+// for every NIC of one subnet, so compile it once per subnet with
+// [CompileContext] and share the [*Scope].
+//
+// The tags expand as follows:
+//
+//   - VirtualNetwork = AddressSpace ∪ Peered ∪ Gateway ∪ UDR ∪ {168.63.129.16/32}.
+//     UDR holds the address prefixes of the routes in the subnet's route
+//     table: a UDR 0.0.0.0/0 makes VirtualNetwork 0.0.0.0/0, so the default
+//     rule AllowVnetOutBound then allows everything (issue #22178).
+//   - Internet = the public address space minus AddressSpace and Peered and
+//     minus the platform addresses. The public space is, for IPv4, every
+//     address except 0.0.0.0/8, 10.0.0.0/8, 100.64.0.0/10, 127.0.0.0/8,
+//     169.254.0.0/16, 172.16.0.0/12, 192.168.0.0/16 and 224.0.0.0/3
+//     (multicast and reserved); for IPv6, 2000::/3 (global unicast). This is
+//     a choice: Microsoft documents Internet only as "the IP address space
+//     that's outside the virtual network and reachable by the public
+//     internet"; the observed expansion in the effective-rules view starts at
+//     1.0.0.0/8 and skips the private ranges. Gateway and UDR prefixes are
+//     not removed, so a public on-premises prefix is in both VirtualNetwork
+//     and Internet, as issue #81801 reports. Documentation ranges
+//     (192.0.2.0/24, 198.51.100.0/24, 203.0.113.0/24) count as Internet.
+//   - AzureLoadBalancer = 168.63.129.16/32, for every NIC.
+//
+// The zero Context is valid: VirtualNetwork is then only 168.63.129.16/32.
+type Context struct {
+	AddressSpace []netip.Prefix // the VNet's address space
+	Peered       []netip.Prefix // address spaces of peered VNets and of VNets connected through a gateway
+	Gateway      []netip.Prefix // prefixes learned through the VNet's gateway (local network gateways, BGP)
+	UDR          []netip.Prefix // address prefixes of the user-defined routes of the subnet's route table
+}
+
+// nonPublic4 and public6 define the public address space (see [Context]).
+var (
+	nonPublic4 = []netip.Prefix{
+		netip.MustParsePrefix("0.0.0.0/8"),
+		netip.MustParsePrefix("10.0.0.0/8"),
+		netip.MustParsePrefix("100.64.0.0/10"),
+		netip.MustParsePrefix("127.0.0.0/8"),
+		netip.MustParsePrefix("169.254.0.0/16"),
+		netip.MustParsePrefix("172.16.0.0/12"),
+		netip.MustParsePrefix("192.168.0.0/16"),
+		netip.MustParsePrefix("224.0.0.0/3"),
+	}
+	public6 = netip.MustParsePrefix("2000::/3")
+)
+
+// Scope is a compiled [Context]: the expansions of VirtualNetwork, Internet and
+// AzureLoadBalancer for the NICs of one subnet, and a table that gives the
+// set of these tags containing an address in one longest-prefix match.
+//
+// A Scope is immutable and safe for concurrent use. It must not be copied by
+// value.
+type Scope struct {
+	_        [0]sync.Mutex
+	tbl      bart.Table[uint8] // a partition of the address space by tag membership; a miss is mask 0
+	vnet     *netipx.IPSet
+	internet *netipx.IPSet
+	lb       *netipx.IPSet
+}
+
+// CompileContext validates c and compiles it into a [Scope]. Prefixes must be
+// valid and without host bits; every problem is reported, joined with
+// [errors.Join]. On error the Scope is nil.
+func CompileContext(c Context) (*Scope, error) {
+	el := &errList{object: "context", name: "Context"}
+	var vb, ib, lb netipx.IPSetBuilder
+	add := func(field string, ps []netip.Prefix, b *netipx.IPSetBuilder) {
+		for i, p := range ps {
+			if !p.IsValid() || p.Masked() != p {
+				el.add("", -1, field+"["+strconv.Itoa(i)+"]", p.String(), ErrAddress, "invalid prefix or host bits set")
+				continue
+			}
+			if p.Addr().Is4In6() && p.Bits() >= 96 {
+				p = netip.PrefixFrom(p.Addr().Unmap(), p.Bits()-96)
+			}
+			b.AddPrefix(p)
+		}
+	}
+	add("AddressSpace", c.AddressSpace, &vb)
+	add("Peered", c.Peered, &vb)
+	var own netipx.IPSetBuilder
+	add("AddressSpace", c.AddressSpace, &own)
+	add("Peered", c.Peered, &own)
+	add("Gateway", c.Gateway, &vb)
+	add("UDR", c.UDR, &vb)
+	if err := el.err(); err != nil {
+		return nil, err
+	}
+	vb.AddPrefix(hostPrefix)
+	lb.AddPrefix(hostPrefix)
+
+	ib.AddPrefix(netip.MustParsePrefix("0.0.0.0/0"))
+	for _, p := range nonPublic4 {
+		ib.RemovePrefix(p)
+	}
+	ib.AddPrefix(public6)
+	ib.RemovePrefix(hostPrefix)
+	ownSet, err1 := own.IPSet()
+	ib.RemoveSet(ownSet)
+
+	s := &Scope{}
+	var err2, err3, err4 error
+	s.vnet, err2 = vb.IPSet()
+	s.internet, err3 = ib.IPSet()
+	s.lb, err4 = lb.IPSet()
+	for _, err := range []error{err1, err2, err3, err4} {
+		if err != nil { // not reachable with validated prefixes
+			el.add("", -1, "", "", ErrAddress, err.Error())
+		}
+	}
+	if err := el.err(); err != nil {
+		return nil, err
+	}
+	// Partition the address space by membership: for each non-empty
+	// combination m of the three tags, the addresses in exactly those tags.
+	sets := [3]*netipx.IPSet{s.vnet, s.internet, s.lb}
+	for m := 1; m < ctxMasks; m++ {
+		var b netipx.IPSetBuilder
+		first := true
+		for k, set := range sets {
+			if m&(1<<k) == 0 {
+				continue
+			}
+			if first {
+				b.AddSet(set)
+				first = false
+			} else {
+				b.Intersect(set)
+			}
+		}
+		for k, set := range sets {
+			if m&(1<<k) == 0 {
+				b.RemoveSet(set)
+			}
+		}
+		part, _ := b.IPSet()
+		for _, p := range part.Prefixes() {
+			s.tbl.Insert(p, uint8(m))
+		}
+	}
+	return s, nil
+}
+
+// defaultScope is the compiled zero Context, used when a NIC has no Scope.
+var defaultScope = sync.OnceValue(func() *Scope {
+	s, err := CompileContext(Context{})
+	if err != nil {
+		panic("nsg: compiling the zero Context: " + err.Error()) // unreachable
+	}
+	return s
+})
+
+// mask returns the context-tag mask of address a (unmapped).
+func (s *Scope) mask(a netip.Addr) uint8 {
+	m, _ := s.tbl.Lookup(a)
+	return m
+}
+
+// Contains reports whether a is in the expansion of the context tag named
+// tag ("VirtualNetwork", "Internet" or "AzureLoadBalancer", any letter case).
+// It reports false for any other tag.
+func (s *Scope) Contains(tag string, a netip.Addr) bool {
+	if set := s.set(tag); set != nil {
+		return set.Contains(a.Unmap())
+	}
+	return false
+}
+
+// Prefixes returns the expansion of a context tag as minimal sorted prefixes,
+// or nil for any other tag. The result is a fresh slice.
+func (s *Scope) Prefixes(tag string) []netip.Prefix {
+	if set := s.set(tag); set != nil {
+		return set.Prefixes()
+	}
+	return nil
+}
+
+func (s *Scope) set(tag string) *netipx.IPSet {
+	switch builtinTags[lower(tag)] {
+	case "VirtualNetwork":
+		return s.vnet
+	case "Internet":
+		return s.internet
+	case "AzureLoadBalancer":
+		return s.lb
+	}
+	return nil
+}
+
+func lower(s string) string {
+	b := []byte(s)
+	for i, c := range b {
+		if 'A' <= c && c <= 'Z' {
+			b[i] = c + 'a' - 'A'
+		}
+	}
+	return string(b)
+}

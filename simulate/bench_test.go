@@ -1,0 +1,212 @@
+package simulate_test
+
+import (
+	"fmt"
+	"math/rand/v2"
+	"net/netip"
+	"sync"
+	"testing"
+
+	"github.com/egresslab/egress/ipproto"
+	"github.com/egresslab/egress/nsg"
+	"github.com/egresslab/egress/route"
+	"github.com/egresslab/egress/servicetag"
+	"github.com/egresslab/egress/simulate"
+	"github.com/egresslab/egress/topology"
+	"github.com/gaissmai/bart"
+	"github.com/stretchr/testify/require"
+)
+
+// bigNSG returns n outbound rules that do not match the benchmark flow
+// (destinations in 100.64/10), then the defaults decide.
+func bigNSG(name string, n int) *topology.NSG {
+	g := &topology.NSG{Meta: topology.Meta{ID: topology.Ref("/subscriptions/0/resourceGroups/gen/providers/Microsoft.Network/networkSecurityGroups/" + name), Name: name}}
+	for i := range n {
+		dir := nsg.Outbound
+		if i%2 == 1 {
+			dir = nsg.Inbound
+		}
+		var p nsg.Protocol
+		_ = p.UnmarshalText([]byte("Tcp"))
+		g.Rules = append(g.Rules, nsg.Rule{Name: fmt.Sprintf("r%d", i), Priority: 100 + i, Direction: dir, Access: nsg.Deny, Protocol: p,
+			SourceAddressPrefix: "*", SourcePortRange: "*",
+			DestinationAddressPrefix: fmt.Sprintf("100.%d.%d.0/24", 64+i/256%64, i%256), DestinationPortRange: fmt.Sprint(1000 + i%1000)})
+	}
+	return g
+}
+
+var benchWorld = sync.OnceValues(func() (*simulate.Engine, error) {
+	r := rand.New(rand.NewPCG(42, 42))
+	m := genNetwork(r, 50, 100) // 10,000 NICs in 100 subnets
+	big1, big2 := bigNSG("big1", 1000), bigNSG("big2", 1000)
+	m.NSGs = append(m.NSGs, big1, big2)
+	// One spoke NIC behind two 1,000-rule NSGs, routed straight out.
+	for _, v := range m.VNets {
+		if v.Name == "spoke0" {
+			v.Subnets[0].NSG, v.Subnets[0].RouteTable, v.Subnets[0].NATGateway = big2.ID, "", ""
+		}
+		if v.Name == "spoke1" { // a spoke forced through the hub firewall
+			v.Subnets[0].RouteTable = "/subscriptions/0/resourceGroups/gen/providers/Microsoft.Network/routeTables/rt-fw-bench"
+		}
+	}
+	m.RouteTables = append(m.RouteTables, &topology.RouteTable{Meta: topology.Meta{ID: "/subscriptions/0/resourceGroups/gen/providers/Microsoft.Network/routeTables/rt-fw-bench"},
+		Routes: []route.UserRoute{{Name: "default", AddressPrefix: "0.0.0.0/0", NextHopType: "VirtualAppliance", NextHopIPAddress: "10.0.1.4"}}})
+	for _, n := range m.NICs {
+		if n.Name == "nic-0-0-0" {
+			n.NSG = big1.ID
+			n.IPConfigs[0].PublicIP = ""
+		}
+	}
+	if err := m.Validate(defaultTagsMust()); err != nil {
+		return nil, err
+	}
+	return simulate.Compile(m, simulate.Options{Tags: defaultTagsMust(), Firewall: simulate.FirewallAllow})
+})
+
+func defaultTagsMust() *servicetag.Set {
+	s, err := defaultTags()
+	if err != nil {
+		panic(err)
+	}
+	return s
+}
+
+// baseline is L: a raw bart lookup on a 400-prefix IPv4 table, measured in
+// the same run (perf.md's calibration unit).
+var baseline = sync.OnceValue(func() *bart.Table[uint32] {
+	r := rand.New(rand.NewPCG(4, 4))
+	t := new(bart.Table[uint32])
+	t.Insert(netip.MustParsePrefix("0.0.0.0/0"), 0)
+	for t.Size() < 401 {
+		v := r.Uint32()
+		p, _ := netip.AddrFrom4([4]byte{byte(v >> 24), byte(v >> 16), byte(v >> 8), byte(v)}).Prefix(8 + r.IntN(25))
+		t.Insert(p, uint32(t.Size()))
+	}
+	return t
+})
+
+var (
+	sinkDecision simulate.Decision
+	sinkU32      uint32
+)
+
+func randAddrs(n int) []netip.Addr {
+	r := rand.New(rand.NewPCG(9, 9))
+	out := make([]netip.Addr, n)
+	for i := range out {
+		v := r.Uint32()
+		out[i] = netip.AddrFrom4([4]byte{byte(v >> 24), byte(v >> 16), byte(v >> 8), byte(v)})
+	}
+	return out
+}
+
+// BenchmarkClassify reports each case as a ratio to L measured in the same
+// run ("x-L"): L_hot (the same address) for the warm cases, L_rand for the
+// random ones.
+func BenchmarkClassify(b *testing.B) {
+	e, err := benchWorld()
+	require.NoError(b, err)
+	L := baseline()
+	dsts := randAddrs(4096)
+	hot := netip.MustParseAddr("52.1.2.3")
+	var lHot, lRand float64
+	b.Run("L_hot", func(b *testing.B) {
+		for b.Loop() {
+			sinkU32, _ = L.Lookup(hot)
+		}
+		lHot = float64(b.Elapsed().Nanoseconds()) / float64(b.N)
+	})
+	b.Run("L_rand", func(b *testing.B) {
+		i := 0
+		for b.Loop() {
+			sinkU32, _ = L.Lookup(dsts[i&4095])
+			i++
+		}
+		lRand = float64(b.Elapsed().Nanoseconds()) / float64(i)
+	})
+	report := func(b *testing.B, l float64) {
+		if l > 0 {
+			b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/l, "x-L")
+		}
+	}
+	oneHop, _ := e.NIC("nic-0-0-0")
+	b.Run("one-hop-internet-two-1000-rule-NSGs", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			sinkDecision = e.Classify(oneHop, hot, ipproto.TCP, 443)
+		}
+		report(b, lHot)
+	})
+	fw, _ := e.NIC("nic-1-0-0")
+	b.Run("three-hop-spoke-hub-firewall-internet", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			sinkDecision = e.Classify(fw, hot, ipproto.TCP, 443)
+		}
+		report(b, lHot)
+	})
+	b.Run("random-flows-10k-NICs", func(b *testing.B) {
+		b.ReportAllocs()
+		r := rand.New(rand.NewPCG(1, 2))
+		nics := make([]simulate.NIC, 4096)
+		for i := range nics {
+			nics[i] = simulate.NIC(r.IntN(e.NumNICs()))
+		}
+		i := 0
+		for b.Loop() {
+			sinkDecision = e.Classify(nics[i&4095], dsts[(i*7)&4095], ipproto.TCP, 443)
+			i++
+		}
+		report(b, lRand)
+	})
+	b.Run("Trace-full-explanation", func(b *testing.B) {
+		b.ReportAllocs()
+		f := simulate.Flow{From: "nic-1-0-0", To: hot, Port: 443}
+		for b.Loop() {
+			if _, err := e.Trace(f); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+}
+
+// BenchmarkCompile builds the 10,000-NIC / 100-subnet network.
+func BenchmarkCompile(b *testing.B) {
+	r := rand.New(rand.NewPCG(42, 42))
+	m := genNetwork(r, 50, 100)
+	require.NoError(b, m.Validate(defaultTagsMust()))
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := simulate.Compile(m, simulate.Options{Tags: defaultTagsMust()}); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/10000, "ns/NIC")
+}
+
+func TestNoAllocs(t *testing.T) {
+	e := defaultEngine(t)
+	for _, tc := range []struct {
+		from, to string
+		want     simulate.Verdict
+	}{
+		{"vm-batch-01-nic", "52.1.2.3", simulate.Allowed},    // NAT gateway
+		{"vm-app-01-nic", "52.1.2.3", simulate.Unknown},      // through the firewall
+		{"vm-app-01-nic", "10.1.2.4", simulate.Allowed},      // VNet-local, inbound NSG
+		{"vm-data-01-nic", "52.1.2.3", simulate.Denied},      // NSG deny
+		{"vm-partner-01-nic", "10.1.1.4", simulate.Dropped},  // None route
+		{"vm-app-01-nic", "168.63.129.16", simulate.Allowed}, // platform
+	} {
+		h, err := e.NIC(tc.from)
+		require.NoError(t, err)
+		dst := netip.MustParseAddr(tc.to)
+		allocs := testing.AllocsPerRun(1000, func() {
+			if d := e.Classify(h, dst, ipproto.TCP, 443); d.Verdict != tc.want {
+				panic(fmt.Sprintf("%s -> %s: %v", tc.from, tc.to, d.Verdict))
+			}
+		})
+		if allocs != 0 {
+			t.Errorf("Classify(%s -> %s) allocates %v times, want 0", tc.from, tc.to, allocs)
+		}
+	}
+}

@@ -1,0 +1,119 @@
+package simulate_test
+
+import (
+	"math/rand/v2"
+	"net/netip"
+	"slices"
+	"sync"
+	"testing"
+
+	"github.com/egresslab/egress/ipproto"
+	"github.com/egresslab/egress/servicetag"
+	"github.com/egresslab/egress/simulate"
+	"github.com/stretchr/testify/require"
+)
+
+var dstPool = []string{"8.8.8.8", "8.8.4.4", "1.1.1.1", "9.9.9.9", "20.38.1.1", "192.168.1.1", "172.16.5.5",
+	"10.0.2.4", "10.0.2.5", "10.0.2.6", "10.0.1.4", "10.0.9.9", "168.63.129.16", "169.254.169.254", "10.200.0.1"}
+
+// randomDst picks a destination: a known interesting address, a NIC of the
+// network, or a random address.
+func randomDst(r *rand.Rand, e *simulate.Engine) netip.Addr {
+	switch r.IntN(3) {
+	case 0:
+		return netip.MustParseAddr(dstPool[r.IntN(len(dstPool))])
+	case 1:
+		return e.NICAddr(simulate.NIC(r.IntN(e.NumNICs())))
+	}
+	v := r.Uint32()
+	return netip.AddrFrom4([4]byte{byte(v >> 24), byte(v >> 16), byte(v >> 8), byte(v)})
+}
+
+var protos = []ipproto.Proto{ipproto.TCP, ipproto.UDP, ipproto.ICMP}
+
+// agree checks that Classify and Trace give the same answer for one flow.
+func agree(t *testing.T, e *simulate.Engine, h simulate.NIC, dst netip.Addr, proto ipproto.Proto, port uint16) simulate.Decision {
+	t.Helper()
+	d := e.Classify(h, dst, proto, port)
+	f := simulate.Flow{From: e.NICID(h), To: dst, Protocol: proto, Port: port}
+	res, err := simulate.ReferenceTrace(e, f)
+	require.NoError(t, err)
+	fast, err := e.Trace(f)
+	require.NoError(t, err)
+	require.Equal(t, res, fast, "Trace and the reference twin disagree")
+	require.Equal(t, res.Verdict, d.Verdict, "%s -> %v %v/%d\n%s", e.NICName(h), dst, proto, port, res)
+	require.Equal(t, res.EgressMethod, d.Method, "%s -> %v %v/%d\n%s", e.NICName(h), dst, proto, port, res)
+	require.Equal(t, res.ReasonCode, d.Reason, "%s -> %v %v/%d\n%s", e.NICName(h), dst, proto, port, res)
+	got := e.EgressIPs(d, nil)
+	want := res.EgressIPs
+	slices.SortFunc(got, netip.Addr.Compare)
+	slices.SortFunc(want, netip.Addr.Compare)
+	require.Equal(t, len(want), len(got), "egress IPs %v vs %v\n%s", want, got, res)
+	for i := range got {
+		require.Equal(t, want[i], got[i])
+	}
+	appliances := 0
+	for _, hop := range res.Hops {
+		if hop.Kind == simulate.HopAppliance || hop.Kind == simulate.HopFirewall {
+			appliances++
+		}
+	}
+	require.Equal(t, appliances, int(d.Hops), "hops\n%s", res)
+	return d
+}
+
+func TestDifferentialTraceClassify(t *testing.T) {
+	networks, spokes, flows := 6, 100, 3000
+	if testing.Short() {
+		networks, spokes, flows = 3, 20, 500
+	}
+	seen := map[simulate.Reason]int{}
+	for n := range networks {
+		r := rand.New(rand.NewPCG(uint64(n), 7))
+		m := genNetwork(r, spokes, 4)
+		require.NoError(t, m.Validate(tags(t)))
+		for _, nva := range []simulate.NVAMode{simulate.NVAForward, simulate.NVAUnknown} {
+			e, err := simulate.Compile(m, simulate.Options{Tags: tags(t), NVA: nva, Firewall: simulate.FirewallMode(n % 2)})
+			require.NoError(t, err)
+			for range flows {
+				h := simulate.NIC(r.IntN(e.NumNICs()))
+				d := agree(t, e, h, randomDst(r, e), protos[r.IntN(3)], []uint16{22, 80, 443, 1433, 1500, 53}[r.IntN(6)])
+				seen[d.Reason]++
+			}
+		}
+	}
+	// The generator must exercise every outcome, or agreement proves little.
+	for _, want := range []simulate.Reason{simulate.ReasonDelivered, simulate.ReasonGateway, simulate.ReasonInternet,
+		simulate.ReasonPlatform, simulate.ReasonDeniedOut, simulate.ReasonDeniedIn, simulate.ReasonRouteNone, simulate.ReasonNoSuchAddress,
+		simulate.ReasonNoForwarding, simulate.ReasonForwardedPeering, simulate.ReasonLoop, simulate.ReasonNoEgress, simulate.ReasonICMPNotSupported} {
+		require.Positive(t, seen[want], "no flow ended with %q: %v", want, seen)
+	}
+}
+
+func FuzzClassify(f *testing.F) {
+	f.Add(uint64(1), uint32(0x08080808), uint8(6), uint16(443))
+	f.Add(uint64(2), uint32(0x0a000204), uint8(17), uint16(53))
+	f.Fuzz(func(t *testing.T, seed uint64, dst uint32, proto uint8, port uint16) {
+		r := rand.New(rand.NewPCG(seed, seed>>7))
+		m := genNetwork(r, 3, 2)
+		if err := m.Validate(tags(t)); err != nil {
+			t.Fatal(err)
+		}
+		e, err := simulate.Compile(m, simulate.Options{Tags: tags(t)})
+		require.NoError(t, err)
+		a := netip.AddrFrom4([4]byte{byte(dst >> 24), byte(dst >> 16), byte(dst >> 8), byte(dst)})
+		p := protos[int(proto)%len(protos)]
+		for h := range e.NumNICs() {
+			agree(t, e, simulate.NIC(h), a, p, port)
+		}
+	})
+}
+
+var defaultTags = sync.OnceValues(servicetag.Default)
+
+func tags(t testing.TB) *servicetag.Set {
+	t.Helper()
+	s, err := defaultTags()
+	require.NoError(t, err)
+	return s
+}

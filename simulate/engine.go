@@ -1,0 +1,396 @@
+package simulate
+
+import (
+	"errors"
+	"fmt"
+	"maps"
+	"net/netip"
+	"slices"
+	"strings"
+	"sync"
+
+	"github.com/egresslab/egress/nsg"
+	"github.com/egresslab/egress/route"
+	"github.com/egresslab/egress/topology"
+)
+
+// NVAMode says what the simulator assumes a third-party network virtual
+// appliance does with traffic it receives.
+type NVAMode uint8
+
+// NVA assumptions.
+const (
+	// NVAForward: the appliance forwards everything (SNATing internet-bound
+	// traffic to its own address). The result lists the assumption.
+	NVAForward NVAMode = iota
+	// NVAUnknown: the verdict of any flow through an NVA is Unknown; the path
+	// beyond it is still computed, as what would happen if it forwarded.
+	NVAUnknown
+)
+
+// FirewallMode says what the simulator assumes an Azure Firewall does until
+// its rule engine is evaluated.
+type FirewallMode uint8
+
+// Firewall assumptions.
+const (
+	// FirewallUnknown: a flow through an Azure Firewall has verdict Unknown;
+	// the path beyond it (and the egress IP if allowed) is still computed.
+	FirewallUnknown FirewallMode = iota
+	// FirewallAllow: the firewall allows everything (what-if exploration of
+	// the network path alone). The result lists the assumption.
+	FirewallAllow
+)
+
+// Resolver resolves a host name to addresses, for flows given by FQDN.
+type Resolver interface {
+	LookupHost(name string) ([]netip.Addr, error)
+}
+
+// StaticResolver is a [Resolver] backed by a map from lower-case host name to
+// addresses, for tests and offline designs.
+type StaticResolver map[string][]netip.Addr
+
+// LookupHost implements [Resolver].
+func (s StaticResolver) LookupHost(name string) ([]netip.Addr, error) {
+	if a, ok := s[strings.ToLower(strings.TrimSuffix(name, "."))]; ok && len(a) > 0 {
+		return a, nil
+	}
+	return nil, fmt.Errorf("%s: no such host in the static resolver", name)
+}
+
+// Options configure [Compile].
+type Options struct {
+	// Tags resolves service tags; nil resolves none.
+	Tags route.TagResolver
+	// NVA is the assumption about third-party appliances.
+	NVA NVAMode
+	// Firewall is the assumption about Azure Firewalls.
+	Firewall FirewallMode
+	// PrivateByDefault decides what a subnet whose defaultOutboundAccess is
+	// unset means. False (the default) keeps Azure's behaviour for subnets
+	// created before 2026-03-31 (default outbound access on); true applies the
+	// behaviour of VNets created since (private subnets). Per
+	// https://learn.microsoft.com/azure/virtual-network/ip-services/default-outbound-access.
+	PrivateByDefault bool
+	// Resolver resolves flows given by FQDN; nil means such flows fail.
+	Resolver Resolver
+	// MaxHops bounds the number of appliances a flow may cross; zero means 16.
+	MaxHops int
+}
+
+// Engine is a network compiled for simulation: per subnet an effective route
+// table, per NSG a compiled group, per NIC a classifier, and the indexes that
+// turn next-hop addresses into places.
+//
+// An Engine is immutable after [Compile] and safe for concurrent use; it must
+// not be copied. It keeps a reference to the model for explanations: do not
+// modify the model after compiling it.
+type Engine struct {
+	_ [0]sync.Mutex
+
+	opts  Options
+	model *topology.Model
+
+	nics      []nicState
+	nicByKey  map[string]int32   // ID key → handle
+	nicByName map[string][]int32 // lower-case name → handles
+	subnets   []subnetState
+	vnets     []vnetState
+	firewalls []fwState
+	egress    []egressSet // interned egress choices
+}
+
+type nicState struct {
+	nic      *topology.NIC
+	ipc      *topology.IPConfig // primary IP configuration
+	addr     netip.Addr         // primary private address
+	addr6    netip.Addr         // first IPv6 private address, if any
+	subnet   int32
+	cls      *nsg.Classifier
+	forward  bool
+	egress4  int32 // index into Engine.egress for IPv4 internet traffic
+	egress6  int32
+	isPE     bool
+	peSubnet bool // NSGs apply (private endpoint with NSG network policies)
+}
+
+type subnetState struct {
+	s       *topology.Subnet
+	vnet    int32
+	table   *route.Table
+	actions []action // per route selection (route.Match.Index)
+}
+
+type vnetState struct {
+	v *topology.VNet
+	// targets maps an address reachable from this VNet (its own and its
+	// peers') to what owns it.
+	targets map[netip.Addr]target
+	// peers are the VNets directly peered in both directions.
+	peers []int32
+}
+
+type targetKind uint8
+
+const (
+	targetNone targetKind = iota
+	targetNIC
+	targetFirewall
+	targetLBFrontend // an internal load balancer frontend
+)
+
+type target struct {
+	kind targetKind
+	idx  int32
+}
+
+type fwState struct {
+	fw      *topology.Firewall
+	subnet  int32 // AzureFirewallSubnet
+	egress4 int32
+}
+
+// action is what a route selection does, resolved at compile time.
+type action struct {
+	typ    route.NextHopType
+	target target // the first next hop, resolved in the subnet's VNet
+	ok     bool   // the first next hop resolved to a place
+}
+
+// Compile validates nothing the loader did not (give it a validated model)
+// and builds the engine: route tables per subnet, NSG groups per NSG (shared
+// by every NIC and subnet using them), scopes per subnet and a classifier per
+// NIC. Errors from the engines (a route table or NSG that does not compile)
+// are returned joined.
+func Compile(m *topology.Model, opts Options) (*Engine, error) {
+	if opts.MaxHops <= 0 {
+		opts.MaxHops = 16
+	}
+	e := &Engine{opts: opts, model: m, nicByKey: map[string]int32{}, nicByName: map[string][]int32{}}
+	var errs []error
+	gr := m.Graph()
+	res := m.Resolvers(opts.Tags)
+
+	groups := map[string]*nsg.Group{}
+	group := func(id topology.Ref) *nsg.Group {
+		if id.IsZero() {
+			return nil
+		}
+		if g, ok := groups[id.Key()]; ok {
+			return g
+		}
+		g0, ok := m.NSG(id)
+		if !ok {
+			errs = append(errs, fmt.Errorf("NSG %s: not in the model", id))
+			groups[id.Key()] = nil
+			return nil
+		}
+		g, err := nsg.Compile(nsg.SecurityGroup{ID: string(g0.ID), Rules: g0.Rules}, res)
+		if err != nil {
+			errs = append(errs, err)
+		}
+		groups[id.Key()] = g
+		return g
+	}
+	admin := map[string]*nsg.Group{}
+	adminOf := func(v *topology.VNet) *nsg.Group {
+		if g, ok := admin[v.ID.Key()]; ok {
+			return g
+		}
+		ac := nsg.AdminConfig{ID: string(v.ID)}
+		for _, c := range m.AdminConfigs {
+			if slices.ContainsFunc(c.VNets, func(r topology.Ref) bool { return r.Key() == v.ID.Key() }) {
+				ac.Rules = append(ac.Rules, c.Rules...)
+			}
+		}
+		var g *nsg.Group
+		if len(ac.Rules) > 0 {
+			var err error
+			if g, err = nsg.CompileAdmin(ac, res); err != nil {
+				errs = append(errs, err)
+			}
+		}
+		admin[v.ID.Key()] = g
+		return g
+	}
+
+	vnetIdx := map[*topology.VNet]int32{}
+	for _, v := range m.VNets {
+		vnetIdx[v] = int32(len(e.vnets))
+		e.vnets = append(e.vnets, vnetState{v: v, targets: map[netip.Addr]target{}})
+	}
+	for i, v := range m.VNets {
+		for _, p := range gr.Peers(v) {
+			e.vnets[i].peers = append(e.vnets[i].peers, vnetIdx[p])
+		}
+	}
+	subnetIdx := map[string]int32{}
+	scopes := make([]*nsg.Scope, 0)
+	for _, v := range m.VNets {
+		for _, s := range v.Subnets {
+			tb, err := route.Compile(m.RouteConfig(s, gr, opts.Tags))
+			if err != nil {
+				errs = append(errs, err)
+				continue
+			}
+			sc, err := nsg.CompileContext(m.NSGContext(s, gr))
+			if err != nil {
+				errs = append(errs, err)
+				continue
+			}
+			subnetIdx[s.ID.Key()] = int32(len(e.subnets))
+			e.subnets = append(e.subnets, subnetState{s: s, vnet: vnetIdx[v], table: tb})
+			scopes = append(scopes, sc)
+		}
+	}
+	if len(errs) > 0 {
+		return nil, errors.Join(errs...)
+	}
+	for _, n := range m.NICs {
+		ipc := n.Primary()
+		if ipc == nil {
+			continue
+		}
+		si, ok := subnetIdx[ipc.Subnet.Key()]
+		if !ok {
+			errs = append(errs, fmt.Errorf("NIC %s: subnet %s not in the model", n.ID, ipc.Subnet))
+			continue
+		}
+		ss := &e.subnets[si]
+		st := nicState{nic: n, ipc: ipc, addr: ipc.PrivateIP, subnet: si, forward: n.EnableIPForwarding}
+		var addrs []netip.Addr
+		for _, c := range n.IPConfigs {
+			if c.PrivateIP.IsValid() {
+				addrs = append(addrs, c.PrivateIP)
+				if c.PrivateIP.Is6() && !st.addr6.IsValid() {
+					st.addr6 = c.PrivateIP
+				}
+			}
+		}
+		nicNSG, subnetNSG := group(n.NSG), group(ss.s.NSG)
+		if !n.PrivateEndpoint.IsZero() {
+			// Private endpoints: NSGs apply only with NSG network policies
+			// (https://learn.microsoft.com/azure/private-link/disable-private-endpoint-network-policy).
+			st.isPE = true
+			st.peSubnet = ss.s.PrivateEndpointPolicies.NSGs()
+			if !st.peSubnet {
+				nicNSG, subnetNSG = nil, nil
+			}
+		}
+		cls, err := nsg.NewClassifier(nsg.NIC{ID: string(n.ID), SubnetID: string(ss.s.ID), VNet: string(ss.s.VNet.ID), Addrs: addrs,
+			NSG: nicNSG, SubnetNSG: subnetNSG, Admin: adminOf(ss.s.VNet), Scope: scopes[si]})
+		if err != nil {
+			errs = append(errs, err)
+			continue
+		}
+		st.cls = cls
+		h := int32(len(e.nics))
+		e.nicByKey[n.ID.Key()] = h
+		e.nicByName[strings.ToLower(n.Name)] = append(e.nicByName[strings.ToLower(n.Name)], h)
+		e.nics = append(e.nics, st)
+		for _, a := range addrs {
+			e.vnets[ss.vnet].targets[a] = target{targetNIC, h}
+		}
+	}
+	for _, f := range m.Firewalls {
+		v, ok := m.VNet(f.VNet)
+		if !ok {
+			continue
+		}
+		fs := fwState{fw: f, subnet: -1}
+		for _, s := range v.Subnets {
+			if strings.EqualFold(s.Name, "AzureFirewallSubnet") {
+				fs.subnet = subnetIdx[s.ID.Key()]
+			}
+		}
+		if fs.subnet < 0 || !f.PrivateIP.IsValid() {
+			continue
+		}
+		fi := int32(len(e.firewalls))
+		e.firewalls = append(e.firewalls, fs)
+		e.vnets[vnetIdx[v]].targets[f.PrivateIP] = target{targetFirewall, fi}
+	}
+	for _, lb := range m.LoadBalancers {
+		for _, fe := range lb.Frontends {
+			if !fe.PrivateIP.IsValid() {
+				continue
+			}
+			if s, ok := m.Subnet(fe.Subnet); ok {
+				e.vnets[vnetIdx[s.VNet]].targets[fe.PrivateIP] = target{kind: targetLBFrontend}
+			}
+		}
+	}
+	if len(errs) > 0 {
+		return nil, errors.Join(errs...)
+	}
+	// Peers' addresses are reachable too (validation keeps them disjoint).
+	own := make([]map[netip.Addr]target, len(e.vnets))
+	for i := range e.vnets {
+		own[i] = maps.Clone(e.vnets[i].targets)
+	}
+	for i := range e.vnets {
+		for _, p := range e.vnets[i].peers {
+			for a, t := range own[p] {
+				e.vnets[i].targets[a] = t
+			}
+		}
+	}
+	// Egress choices and route actions.
+	for h := range e.nics {
+		st := &e.nics[h]
+		st.egress4 = e.intern(e.internetEgress(st, false))
+		st.egress6 = e.intern(e.internetEgress(st, true))
+	}
+	for i := range e.firewalls {
+		e.firewalls[i].egress4 = e.intern(e.firewallEgress(&e.firewalls[i]))
+	}
+	for i := range e.subnets {
+		ss := &e.subnets[i]
+		ss.actions = make([]action, ss.table.NumSelections())
+		for i := range ss.actions {
+			m := ss.table.Selection(i)
+			a := action{typ: m.NextHopType()}
+			if m.NumNextHops() > 0 && (a.typ == route.VirtualAppliance || a.typ == route.VirtualApplianceEcmp) {
+				a.target, a.ok = e.vnets[ss.vnet].targets[m.NextHop(0)]
+			}
+			ss.actions[i] = a
+		}
+	}
+	return e, nil
+}
+
+// NIC is a handle to a NIC of an [Engine]: a small integer resolved once by
+// [Engine.NIC], then used on the hot path.
+type NIC int32
+
+// NIC resolves a NIC by name or resource ID. Names must be unambiguous.
+func (e *Engine) NIC(nameOrID string) (NIC, error) {
+	if h, ok := e.nicByKey[strings.ToLower(nameOrID)]; ok {
+		return NIC(h), nil
+	}
+	if hs := e.nicByName[strings.ToLower(nameOrID)]; len(hs) == 1 {
+		return NIC(hs[0]), nil
+	}
+	n, err := e.model.FindNIC(nameOrID) // for its error: unknown or ambiguous, with candidates
+	if err != nil {
+		return -1, err
+	}
+	h, ok := e.nicByKey[n.ID.Key()]
+	if !ok {
+		return -1, fmt.Errorf("NIC %q has no IP configuration in a known subnet", nameOrID)
+	}
+	return NIC(h), nil
+}
+
+// NumNICs returns the number of NIC handles, 0..NumNICs()-1.
+func (e *Engine) NumNICs() int { return len(e.nics) }
+
+// NICName returns the name of a NIC handle.
+func (e *Engine) NICName(h NIC) string { return e.nics[h].nic.Name }
+
+// NICAddr returns the primary private address of a NIC handle.
+func (e *Engine) NICAddr(h NIC) netip.Addr { return e.nics[h].addr }
+
+// NICID returns the resource ID of a NIC handle.
+func (e *Engine) NICID(h NIC) string { return string(e.nics[h].nic.ID) }

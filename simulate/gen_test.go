@@ -1,0 +1,152 @@
+package simulate_test
+
+import (
+	"fmt"
+	"math/rand/v2"
+	"net/netip"
+
+	"github.com/egresslab/egress/nsg"
+	"github.com/egresslab/egress/route"
+	"github.com/egresslab/egress/topology"
+)
+
+// genNetwork builds a random, valid hub-and-spoke network: a hub with an
+// Azure Firewall, NVAs (some without IP forwarding, some routing to each
+// other to make loops) and a gateway; spokes whose subnets route to the
+// firewall, to NVAs, to None or straight out, with NAT gateways, public IPs,
+// private subnets and NSGs with random rules.
+func genNetwork(r *rand.Rand, spokes, nicsPerSubnet int) *topology.Model {
+	const sub = "/subscriptions/0/resourceGroups/gen/providers/Microsoft.Network/"
+	id := func(kind, name string) topology.Ref { return topology.Ref(sub + kind + "/" + name) }
+	m := &topology.Model{}
+	pip := func(name string, a netip.Addr) topology.Ref {
+		m.PublicIPs = append(m.PublicIPs, &topology.PublicIP{Meta: topology.Meta{ID: id("publicIPAddresses", name), Name: name}, Address: a, SKU: "Standard"})
+		return id("publicIPAddresses", name)
+	}
+	pipN := 0
+	newPIP := func() topology.Ref {
+		pipN++
+		return pip(fmt.Sprintf("pip%d", pipN), netip.AddrFrom4([4]byte{20, byte(pipN >> 16), byte(pipN >> 8), byte(pipN)}))
+	}
+	// NSGs: a small pool shared by subnets and NICs.
+	var nsgs []topology.Ref
+	for i := range 6 {
+		g := &topology.NSG{Meta: topology.Meta{ID: id("networkSecurityGroups", fmt.Sprintf("nsg%d", i)), Name: fmt.Sprintf("nsg%d", i)}}
+		for j := range 1 + r.IntN(12) {
+			dir := nsg.Outbound
+			if r.IntN(2) == 0 {
+				dir = nsg.Inbound
+			}
+			acc := nsg.Allow
+			if r.IntN(2) == 0 {
+				acc = nsg.Deny
+			}
+			dst := []string{"*", "Internet", "VirtualNetwork", "10.0.0.0/8", "8.8.0.0/16", "10.1.0.0/16", "Storage"}[r.IntN(7)]
+			ports := []string{"*", "443", "80-90", "22", "1000-2000"}[r.IntN(5)]
+			proto := []string{"*", "Tcp", "Udp", "Icmp"}[r.IntN(4)]
+			var p nsg.Protocol
+			_ = p.UnmarshalText([]byte(proto))
+			g.Rules = append(g.Rules, nsg.Rule{Name: fmt.Sprintf("r%d", j), Priority: 100 + 10*j, Direction: dir, Access: acc, Protocol: p,
+				SourceAddressPrefix: "*", SourcePortRange: "*", DestinationAddressPrefix: dst, DestinationPortRange: ports})
+		}
+		m.NSGs = append(m.NSGs, g)
+		nsgs = append(nsgs, g.ID)
+	}
+	pickNSG := func() topology.Ref {
+		if r.IntN(3) == 0 {
+			return ""
+		}
+		return nsgs[r.IntN(len(nsgs))]
+	}
+	// Hub.
+	hub := &topology.VNet{Meta: topology.Meta{ID: id("virtualNetworks", "hub"), Name: "hub", Location: "eastus"},
+		AddressSpace: []netip.Prefix{netip.MustParsePrefix("10.0.0.0/16")}}
+	fwSub := &topology.Subnet{Meta: topology.Meta{ID: hub.ID + "/subnets/AzureFirewallSubnet", Name: "AzureFirewallSubnet", Location: "eastus"},
+		VNet: hub, Prefixes: []netip.Prefix{netip.MustParsePrefix("10.0.1.0/26")}}
+	nvaSub := &topology.Subnet{Meta: topology.Meta{ID: hub.ID + "/subnets/nva", Name: "nva", Location: "eastus"},
+		VNet: hub, Prefixes: []netip.Prefix{netip.MustParsePrefix("10.0.2.0/24")}}
+	gwSub := &topology.Subnet{Meta: topology.Meta{ID: hub.ID + "/subnets/GatewaySubnet", Name: "GatewaySubnet", Location: "eastus"},
+		VNet: hub, Prefixes: []netip.Prefix{netip.MustParsePrefix("10.0.255.0/27")}}
+	hub.Subnets = []*topology.Subnet{fwSub, nvaSub, gwSub}
+	m.VNets = append(m.VNets, hub)
+	if r.IntN(2) == 0 {
+		nat := &topology.NATGateway{Meta: topology.Meta{ID: id("natGateways", "nat-fw"), Name: "nat-fw"}, PublicIPs: []topology.Ref{newPIP()}}
+		m.NATGateways = append(m.NATGateways, nat)
+		fwSub.NATGateway = nat.ID
+	}
+	m.Firewalls = append(m.Firewalls, &topology.Firewall{Meta: topology.Meta{ID: id("azureFirewalls", "fw"), Name: "fw"}, VNet: hub.ID,
+		PrivateIP: netip.MustParseAddr("10.0.1.4"), PublicIPs: []topology.Ref{newPIP(), newPIP()}})
+	m.Gateways = append(m.Gateways, &topology.Gateway{Meta: topology.Meta{ID: id("virtualNetworkGateways", "gw"), Name: "gw"}, VNet: hub.ID,
+		PrivateIPs:    []netip.Addr{netip.MustParseAddr("10.0.255.4")},
+		LearnedRoutes: []route.GatewayRoute{{Gateway: "gw", Prefix: netip.MustParsePrefix("192.168.0.0/16"), NextHops: []netip.Addr{netip.MustParseAddr("10.0.255.4")}}}})
+	// NVAs: a1 forwards, a2 forwards and routes back to a1 (loop), a3 has no forwarding.
+	nvaRT := &topology.RouteTable{Meta: topology.Meta{ID: id("routeTables", "rt-nva"), Name: "rt-nva"}}
+	nvaRT.Routes = []route.UserRoute{{Name: "loop", AddressPrefix: "9.9.0.0/16", NextHopType: "VirtualAppliance", NextHopIPAddress: "10.0.2.5"}}
+	nvaSub.RouteTable = nvaRT.ID
+	m.RouteTables = append(m.RouteTables, nvaRT)
+	for i, fwd := range []bool{true, true, false} {
+		n := &topology.NIC{Meta: topology.Meta{ID: id("networkInterfaces", fmt.Sprintf("nva%d", i)), Name: fmt.Sprintf("nva%d", i)}, EnableIPForwarding: fwd, NSG: pickNSG()}
+		n.IPConfigs = []*topology.IPConfig{{Meta: topology.Meta{ID: n.ID + "/ipConfigurations/ip"}, NIC: n, Primary: true,
+			PrivateIP: netip.AddrFrom4([4]byte{10, 0, 2, byte(4 + i)}), Subnet: nvaSub.ID}}
+		if r.IntN(2) == 0 {
+			n.IPConfigs[0].PublicIP = newPIP()
+		}
+		m.NICs = append(m.NICs, n)
+	}
+	// The loop: a2 (10.0.2.5) sends 9.9/16 back to... a2 is in the same subnet, so rt-nva sends 9.9/16 to itself.
+	nvaHops := []string{"10.0.2.4", "10.0.2.5", "10.0.2.6", "10.0.1.4", "10.0.9.9" /* nobody */}
+	for s := range spokes {
+		v := &topology.VNet{Meta: topology.Meta{ID: id("virtualNetworks", fmt.Sprintf("spoke%d", s)), Name: fmt.Sprintf("spoke%d", s), Location: "eastus"},
+			AddressSpace: []netip.Prefix{netip.PrefixFrom(netip.AddrFrom4([4]byte{10, byte(1 + s/250), byte(s % 250), 0}), 24)}}
+		base := v.AddressSpace[0].Addr().As4()
+		v.Peerings = []*topology.Peering{{Meta: topology.Meta{ID: v.ID + "/virtualNetworkPeerings/to-hub", Name: "to-hub"}, Local: v, Remote: hub.ID,
+			AllowVirtualNetworkAccess: true, AllowForwardedTraffic: r.IntN(4) != 0, UseRemoteGateways: r.IntN(2) == 0, Connected: true}}
+		hub.Peerings = append(hub.Peerings, &topology.Peering{Meta: topology.Meta{ID: hub.ID + topology.Ref("/virtualNetworkPeerings/to-"+v.Name), Name: "to-" + v.Name},
+			Local: hub, Remote: v.ID, AllowVirtualNetworkAccess: true, AllowForwardedTraffic: true, AllowGatewayTransit: true, Connected: true})
+		for k := range 2 {
+			sn := &topology.Subnet{Meta: topology.Meta{ID: v.ID + topology.Ref(fmt.Sprintf("/subnets/s%d", k)), Name: fmt.Sprintf("s%d", k), Location: "eastus"},
+				VNet: v, Prefixes: []netip.Prefix{netip.PrefixFrom(netip.AddrFrom4([4]byte{base[0], base[1], base[2], byte(128 * k)}), 25)}, NSG: pickNSG()}
+			if r.IntN(4) == 0 {
+				f := false
+				sn.DefaultOutboundAccess = &f
+			}
+			if r.IntN(4) == 0 {
+				nat := &topology.NATGateway{Meta: topology.Meta{ID: id("natGateways", fmt.Sprintf("nat-%d-%d", s, k))}, PublicIPs: []topology.Ref{newPIP()}}
+				m.NATGateways = append(m.NATGateways, nat)
+				sn.NATGateway = nat.ID
+			}
+			switch r.IntN(4) {
+			case 0: // no route table
+			default:
+				rt := &topology.RouteTable{Meta: topology.Meta{ID: id("routeTables", fmt.Sprintf("rt-%d-%d", s, k))}, DisableBGPRoutePropagation: r.IntN(2) == 0}
+				rt.Routes = append(rt.Routes, route.UserRoute{Name: "default", AddressPrefix: "0.0.0.0/0", NextHopType: "VirtualAppliance", NextHopIPAddress: nvaHops[r.IntN(len(nvaHops))]})
+				if r.IntN(2) == 0 {
+					rt.Routes = append(rt.Routes, route.UserRoute{Name: "drop", AddressPrefix: "8.8.4.0/24", NextHopType: "None"})
+				}
+				if r.IntN(2) == 0 { // east-west between spokes through an appliance
+					rt.Routes = append(rt.Routes, route.UserRoute{Name: "east-west", AddressPrefix: "10.0.0.0/8", NextHopType: "VirtualAppliance", NextHopIPAddress: nvaHops[r.IntN(len(nvaHops))]})
+				}
+				if r.IntN(2) == 0 {
+					rt.Routes = append(rt.Routes, route.UserRoute{Name: "direct", AddressPrefix: "1.1.1.0/24", NextHopType: "Internet"})
+				}
+				if r.IntN(3) == 0 {
+					rt.Routes = append(rt.Routes, route.UserRoute{Name: "onprem", AddressPrefix: "172.16.0.0/12", NextHopType: "VirtualNetworkGateway"})
+				}
+				m.RouteTables = append(m.RouteTables, rt)
+				sn.RouteTable = rt.ID
+			}
+			v.Subnets = append(v.Subnets, sn)
+			for n := range nicsPerSubnet {
+				nic := &topology.NIC{Meta: topology.Meta{ID: id("networkInterfaces", fmt.Sprintf("nic-%d-%d-%d", s, k, n)), Name: fmt.Sprintf("nic-%d-%d-%d", s, k, n)}, NSG: pickNSG()}
+				nic.IPConfigs = []*topology.IPConfig{{Meta: topology.Meta{ID: nic.ID + "/ipConfigurations/ip"}, NIC: nic, Primary: true,
+					PrivateIP: netip.AddrFrom4([4]byte{base[0], base[1], base[2], byte(128*k + 4 + n)}), Subnet: sn.ID}}
+				if r.IntN(5) == 0 {
+					nic.IPConfigs[0].PublicIP = newPIP()
+				}
+				m.NICs = append(m.NICs, nic)
+			}
+		}
+		m.VNets = append(m.VNets, v)
+	}
+	return m
+}

@@ -1,0 +1,165 @@
+package simulate
+
+import (
+	"fmt"
+	"net/netip"
+	"strings"
+
+	"github.com/egresslab/egress/route"
+)
+
+// SchemaVersion is the version of the JSON form of [Result]. It changes only
+// when a field changes meaning or disappears; new fields may appear.
+const SchemaVersion = 1
+
+// Result is the full answer of [Engine.Trace]: the verdict, what decided it,
+// how and from which public address the flow leaves, every hop, and the
+// assumptions made. Its JSON form is stable (see [SchemaVersion]).
+type Result struct {
+	SchemaVersion  int            `json:"schemaVersion"`
+	Flow           FlowInfo       `json:"flow"`
+	Verdict        Verdict        `json:"verdict"`
+	Reason         string         `json:"reason"`
+	ReasonCode     Reason         `json:"reasonCode"`
+	DecidedBy      string         `json:"decidedBy,omitempty"`
+	EgressMethod   Method         `json:"egressMethod"`
+	EgressIPs      []netip.Addr   `json:"egressIpAddresses"`
+	EgressPrefixes []netip.Prefix `json:"egressIpPrefixes,omitempty"`
+	Hops           []Hop          `json:"hops"`
+	Assumptions    []string       `json:"assumptions"`
+}
+
+// FlowInfo is the flow as simulated, with names resolved.
+type FlowInfo struct {
+	From        string     `json:"from"`
+	FromID      string     `json:"fromId"`
+	Source      netip.Addr `json:"sourceIpAddress"`
+	Destination netip.Addr `json:"destinationIpAddress"`
+	FQDN        string     `json:"fqdn,omitempty"`
+	Protocol    string     `json:"protocol"`
+	Port        uint16     `json:"port"`
+	SrcPort     uint16     `json:"sourcePort"`
+}
+
+// HopKind says what a hop is.
+type HopKind uint8
+
+// Hop kinds.
+const (
+	HopSource          HopKind = iota // the source NIC
+	HopAppliance                      // a network virtual appliance's NIC
+	HopFirewall                       // an Azure Firewall
+	HopDestination                    // the destination NIC
+	HopPrivateEndpoint                // a private endpoint
+	HopGateway                        // a VPN/ExpressRoute gateway (towards on-premises)
+	HopInternet                       // the internet
+	HopService                        // an Azure service over a service endpoint
+	HopPlatform                       // an Azure platform address
+	HopNowhere                        // where a dropped flow ends
+	numHopKinds
+)
+
+var hopKindNames = [numHopKinds]string{"Source", "Appliance", "AzureFirewall", "Destination", "PrivateEndpoint",
+	"VirtualNetworkGateway", "Internet", "Service", "Platform", "Nowhere"}
+
+// String returns the kind's name.
+func (k HopKind) String() string {
+	if k < numHopKinds {
+		return hopKindNames[k]
+	}
+	return fmt.Sprintf("HopKind(%d)", uint8(k))
+}
+
+// MarshalText implements [encoding.TextMarshaler].
+func (k HopKind) MarshalText() ([]byte, error) { return []byte(k.String()), nil }
+
+// Hop is one place the flow passes: what it is, the route chosen there (for
+// hops that route onwards), the security verdicts applied there, and any
+// address translation.
+type Hop struct {
+	Kind        HopKind        `json:"kind"`
+	Name        string         `json:"name,omitempty"`
+	ID          string         `json:"id,omitempty"`
+	Address     netip.Addr     `json:"ipAddress,omitzero"`
+	Security    []SecurityStep `json:"security,omitempty"`
+	Route       *RouteStep     `json:"route,omitempty"`
+	Translation string         `json:"translation,omitempty"`
+	Note        string         `json:"note,omitempty"`
+}
+
+// RouteStep is the route chosen at a hop: the effective route that matched.
+type RouteStep struct {
+	Prefix      netip.Prefix      `json:"addressPrefix"`
+	Source      route.Source      `json:"source"`
+	Name        string            `json:"name,omitempty"`
+	NextHopType route.NextHopType `json:"nextHopType"`
+	NextHops    []netip.Addr      `json:"nextHopIpAddress"`
+	RouteTable  string            `json:"routeTableId"`
+	ServiceTag  string            `json:"serviceTag,omitempty"`
+}
+
+// SecurityStep is one security evaluation at a hop: which NSG (or admin
+// configuration) in which direction, and the rule that decided.
+type SecurityStep struct {
+	Direction string `json:"direction"`
+	Stage     string `json:"stage"` // "AdminRules", "NicNSG", "SubnetNSG"
+	Group     string `json:"nsg"`
+	Access    string `json:"access"`
+	Rule      string `json:"ruleName"`
+}
+
+// String renders the result as a readable hop list, as `egress trace` prints
+// it.
+func (r *Result) String() string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "%s: %s", r.Verdict, r.Reason)
+	if r.DecidedBy != "" {
+		fmt.Fprintf(&b, " (%s)", r.DecidedBy)
+	}
+	b.WriteByte('\n')
+	for i, h := range r.Hops {
+		fmt.Fprintf(&b, "%2d. %s", i+1, h.Kind)
+		if h.Name != "" {
+			fmt.Fprintf(&b, " %s", h.Name)
+		}
+		if h.Address.IsValid() {
+			fmt.Fprintf(&b, " (%s)", h.Address)
+		}
+		b.WriteByte('\n')
+		for _, s := range h.Security {
+			fmt.Fprintf(&b, "      %s %s %s: %s by %s\n", s.Direction, s.Stage, s.Group, s.Access, s.Rule)
+		}
+		if rt := h.Route; rt != nil {
+			fmt.Fprintf(&b, "      route %s -> %s", rt.Prefix, rt.NextHopType)
+			for _, a := range rt.NextHops {
+				fmt.Fprintf(&b, " %s", a)
+			}
+			fmt.Fprintf(&b, " (%s", rt.Source)
+			if rt.Name != "" {
+				fmt.Fprintf(&b, " route %q", rt.Name)
+			}
+			if rt.ServiceTag != "" {
+				fmt.Fprintf(&b, " tag %s", rt.ServiceTag)
+			}
+			b.WriteString(")\n")
+		}
+		if h.Translation != "" {
+			fmt.Fprintf(&b, "      %s\n", h.Translation)
+		}
+		if h.Note != "" {
+			fmt.Fprintf(&b, "      %s\n", h.Note)
+		}
+	}
+	fmt.Fprintf(&b, "egress: %s", r.EgressMethod)
+	for _, a := range r.EgressIPs {
+		fmt.Fprintf(&b, " %s", a)
+	}
+	for _, p := range r.EgressPrefixes {
+		fmt.Fprintf(&b, " %s", p)
+	}
+	b.WriteByte('\n')
+	for _, a := range r.Assumptions {
+		fmt.Fprintf(&b, "assumes: %s\n", a)
+	}
+	return b.String()
+}

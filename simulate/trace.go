@@ -1,0 +1,288 @@
+package simulate
+
+import (
+	"fmt"
+	"net/netip"
+	"slices"
+
+	"github.com/egresslab/egress/ipproto"
+	"github.com/egresslab/egress/nsg"
+	"github.com/egresslab/egress/route"
+)
+
+// tracer records the hops of one flow for [Engine.Trace], and provides the
+// slow, obviously-correct lookups that the differential tests hold equal to
+// the compiled indexes [Engine.Classify] uses.
+type tracer struct {
+	e      *Engine
+	slow   bool // use the reference lookups (tests)
+	hops   []Hop
+	egress *egressSet
+	assume []string
+}
+
+func (t *tracer) last() *Hop { return &t.hops[len(t.hops)-1] }
+
+func (t *tracer) source(st *nicState, src netip.Addr) {
+	t.hops = append(t.hops, Hop{Kind: HopSource, Name: st.nic.Name, ID: string(st.nic.ID), Address: src})
+}
+
+func (t *tracer) hop(k HopKind, st *nicState, a netip.Addr) {
+	t.hops = append(t.hops, Hop{Kind: k, Name: st.nic.Name, ID: string(st.nic.ID), Address: a})
+	if k == HopAppliance {
+		switch {
+		case !st.forward:
+		case t.e.opts.NVA == NVAUnknown:
+			t.assume = appendOnce(t.assume, "what NVA "+st.nic.Name+" does with the traffic is unknown (Options.NVA); the path shown is what happens if it forwards")
+		default:
+			t.assume = appendOnce(t.assume, "NVA "+st.nic.Name+" forwards all traffic and SNATs internet-bound traffic to its own address (Options.NVA)")
+		}
+	}
+	if k == HopDestination && st.isPE {
+		t.last().Kind = HopPrivateEndpoint
+	}
+}
+
+func (t *tracer) firewall(fs *fwState, src netip.Addr) {
+	h := Hop{Kind: HopFirewall, Name: fs.fw.Name, ID: string(fs.fw.ID), Address: fs.fw.PrivateIP}
+	if src == fs.fw.PrivateIP {
+		h.Translation = "SNAT to the firewall's private address " + src.String()
+	}
+	t.hops = append(t.hops, h)
+	if t.e.opts.Firewall == FirewallUnknown {
+		t.assume = appendOnce(t.assume, "Azure Firewall "+fs.fw.Name+"'s rules are not evaluated yet: the verdict is Unknown; the path shown is what happens if it allows")
+	} else {
+		t.assume = appendOnce(t.assume, "Azure Firewall "+fs.fw.Name+" allows the flow (Options.Firewall)")
+	}
+}
+
+func appendOnce(list []string, s string) []string {
+	if slices.Contains(list, s) {
+		return list
+	}
+	return append(list, s)
+}
+
+func (t *tracer) end(k HopKind, name string, a netip.Addr, note string) {
+	t.hops = append(t.hops, Hop{Kind: k, Name: name, Address: a, Note: note})
+}
+
+var stageNames = [...]string{"AdminRules", "NicNSG", "SubnetNSG"}
+
+func (t *tracer) security(st *nicState, dir nsg.Direction, v nsg.Verdict) {
+	h := t.last()
+	for _, stage := range []nsg.Stage{nsg.StageAdmin, nsg.StageNIC, nsg.StageSubnet} {
+		g := st.cls.Group(stage)
+		if g == nil {
+			continue
+		}
+		step := SecurityStep{Direction: dir.String(), Stage: stageNames[stage], Group: g.Name(), Access: "Allow"}
+		ri, ok := st.cls.RuleOf(v, dir, stage)
+		if !ok {
+			if v.Rules[stage] < 0 {
+				continue // not evaluated: an earlier stage decided
+			}
+		} else {
+			step.Rule = ri.DisplayName(nsg.ViewIPFlowVerify)
+			step.Access = ri.Access.String()
+		}
+		h.Security = append(h.Security, step)
+	}
+	if v.Reason == nsg.ReasonPlatform {
+		h.Note = "platform traffic: not subject to NSG rules"
+	}
+}
+
+func (t *tracer) route(ss *subnetState, m route.Match) {
+	r := m.Route(0)
+	step := &RouteStep{Prefix: m.Prefix(), Source: r.Source(), Name: r.Name(), NextHopType: m.NextHopType(),
+		NextHops: m.AppendNextHops([]netip.Addr{}), RouteTable: "System Route", ServiceTag: r.ServiceTag()}
+	if r.Source() == route.SourceUser {
+		step.RouteTable = ss.table.RouteTable()
+	}
+	if m.NumNextHops() > 1 {
+		t.assume = appendOnce(t.assume, fmt.Sprintf("ECMP over %d next hops: Azure's hash is undocumented; the first, %s, is followed", m.NumNextHops(), m.NextHop(0)))
+	}
+	t.last().Route = step
+}
+
+// slowTarget finds what owns address a among the NICs, firewalls and
+// internal load balancers of VNet vnet and its peers, by scanning them all.
+func (t *tracer) slowTarget(vnet int32, a netip.Addr) (target, bool) {
+	e := t.e
+	reach := append([]int32{vnet}, e.vnets[vnet].peers...)
+	for h := range e.nics {
+		st := &e.nics[h]
+		if !slices.Contains(reach, st.subnetVNet(e)) {
+			continue
+		}
+		for _, c := range st.nic.IPConfigs {
+			if c.PrivateIP == a {
+				return target{targetNIC, int32(h)}, true
+			}
+		}
+	}
+	for i := range e.firewalls {
+		fs := &e.firewalls[i]
+		if fs.fw.PrivateIP == a && slices.Contains(reach, e.subnets[fs.subnet].vnet) {
+			return target{targetFirewall, int32(i)}, true
+		}
+	}
+	for _, lb := range e.model.LoadBalancers {
+		for _, f := range lb.Frontends {
+			if f.PrivateIP != a {
+				continue
+			}
+			if s, ok := e.model.Subnet(f.Subnet); ok && slices.ContainsFunc(reach, func(v int32) bool { return e.vnets[v].v == s.VNet }) {
+				return target{kind: targetLBFrontend}, true
+			}
+		}
+	}
+	return target{}, false
+}
+
+func (t *tracer) slowAction(ss *subnetState, m route.Match) action {
+	a := action{typ: m.NextHopType()}
+	if m.NumNextHops() > 0 && (a.typ == route.VirtualAppliance || a.typ == route.VirtualApplianceEcmp) {
+		a.target, a.ok = t.slowTarget(ss.vnet, m.NextHop(0))
+	}
+	return a
+}
+
+// egressOf returns the egress choice for the flow's current place: the
+// compiled one, or in the reference twin one derived again from the model.
+func (t *tracer) egressOf(set, cur int32, atFW, v6 bool) *egressSet {
+	if !t.slow {
+		t.egress = &t.e.egress[set]
+		return t.egress
+	}
+	var s egressSet
+	if atFW {
+		s = t.e.firewallEgress(&t.e.firewalls[cur])
+	} else {
+		s = t.e.internetEgress(&t.e.nics[cur], v6)
+	}
+	t.egress = &s
+	return &s
+}
+
+// Classify decides a flow on the hot path: from NIC h to dst, protocol and
+// destination port (source port: [EphemeralPort]; protocol 0 means TCP, as in
+// [Flow]). It follows multi-hop paths
+// through appliances and allocates nothing. It agrees with [Engine.Trace] on
+// the verdict, egress method and addresses, and hop count.
+func (e *Engine) Classify(h NIC, dst netip.Addr, proto ipproto.Proto, port uint16) Decision {
+	if proto == ipproto.Unknown {
+		proto = ipproto.TCP
+	}
+	w := walker{e: e, dst: dst.Unmap(), proto: proto, sport: EphemeralPort, dport: port}
+	return w.run(int32(h))
+}
+
+// EgressIPs appends the public addresses a decision may leave from to dst.
+func (e *Engine) EgressIPs(d Decision, dst []netip.Addr) []netip.Addr {
+	if d.egress < 0 || d.Method == MethodNone {
+		return dst
+	}
+	return append(dst, e.egress[d.egress].ips...)
+}
+
+// Trace simulates a flow and explains it hop by hop. It returns an error only
+// for a flow it cannot start: an unknown or ambiguous source NIC, or an FQDN
+// that does not resolve.
+func (e *Engine) Trace(f Flow) (*Result, error) { return e.trace(f, false) }
+
+func (e *Engine) trace(f Flow, slow bool) (*Result, error) {
+	h, err := e.NIC(f.From)
+	if err != nil {
+		return nil, err
+	}
+	proto := f.Protocol
+	if proto == ipproto.Unknown {
+		proto = ipproto.TCP
+	}
+	sport := f.SrcPort
+	if sport == 0 {
+		sport = EphemeralPort
+	}
+	dst := f.To.Unmap()
+	var assume []string
+	if !dst.IsValid() {
+		if f.ToFQDN == "" {
+			return nil, fmt.Errorf("flow has no destination")
+		}
+		if e.opts.Resolver == nil {
+			return nil, fmt.Errorf("cannot resolve %q: no resolver configured", f.ToFQDN)
+		}
+		addrs, err := e.opts.Resolver.LookupHost(f.ToFQDN)
+		if err != nil {
+			return nil, err
+		}
+		dst = addrs[0].Unmap()
+		assume = append(assume, fmt.Sprintf("%s resolves to %s (of %d addresses): the verdict depends on DNS", f.ToFQDN, dst, len(addrs)))
+	}
+	tr := &tracer{e: e, slow: slow, assume: assume}
+	w := walker{e: e, tr: tr, dst: dst, proto: proto, sport: sport, dport: f.Port}
+	d := w.run(int32(h))
+	st := &e.nics[h]
+	r := &Result{
+		SchemaVersion: SchemaVersion,
+		Flow: FlowInfo{From: st.nic.Name, FromID: string(st.nic.ID), Source: tr.hops[0].Address, Destination: dst, FQDN: f.ToFQDN,
+			Protocol: proto.String(), Port: f.Port, SrcPort: sport},
+		Verdict:      d.Verdict,
+		Reason:       d.Reason.String(),
+		ReasonCode:   d.Reason,
+		EgressMethod: d.Method,
+		EgressIPs:    []netip.Addr{},
+		Hops:         tr.hops,
+		Assumptions:  tr.assume,
+	}
+	if r.Assumptions == nil {
+		r.Assumptions = []string{}
+	}
+	if es := tr.egress; es != nil && d.Method != MethodNone {
+		r.EgressIPs = append(r.EgressIPs, es.ips...)
+		r.EgressPrefixes = es.prefixes
+		if es.unstable {
+			if es.method == MethodDefaultOutbound {
+				r.Assumptions = append(r.Assumptions, "default outbound access uses a Microsoft-owned IP that is not shown and may change")
+			} else {
+				r.Assumptions = append(r.Assumptions, "Azure picks the source address among several per connection")
+			}
+		}
+	}
+	if es := tr.egress; es != nil && d.Verdict == NoEgress {
+		r.Reason += ": " + es.why
+	}
+	r.DecidedBy = e.decidedBy(d)
+	if d.Verdict == Unknown && d.Assumed {
+		r.Reason = "depends on an appliance that is not evaluated; if it allows: " + d.Reason.String()
+	}
+	return r, nil
+}
+
+// decidedBy names the rule that denied a flow, as IP flow verify spells it.
+func (e *Engine) decidedBy(d Decision) string {
+	if d.Verdict != Denied || d.rule < 0 {
+		return ""
+	}
+	st := &e.nics[d.at]
+	g := st.cls.Group(d.stage)
+	if g == nil {
+		return ""
+	}
+	ri := g.Rule(d.dir, int(d.rule))
+	return fmt.Sprintf("%s %s: %s", stageNames[d.stage], g.Name(), ri.DisplayName(nsg.ViewIPFlowVerify))
+}
+
+// Explain turns a Decision into a sentence.
+func (e *Engine) Explain(d Decision) string {
+	s := fmt.Sprintf("%s: %s", d.Verdict, d.Reason)
+	if by := e.decidedBy(d); by != "" {
+		s += " (" + by + ")"
+	}
+	if d.egress >= 0 && d.Method != MethodNone {
+		s += fmt.Sprintf("; egress %s via %s", d.Method, e.egress[d.egress].why)
+	}
+	return s
+}

@@ -1,0 +1,147 @@
+package simulate
+
+import (
+	"fmt"
+	"net/netip"
+	"strings"
+
+	"github.com/egresslab/egress/ipproto"
+)
+
+// Verdict is the outcome of a flow.
+//
+// The zero value is [Unknown].
+type Verdict uint8
+
+// Verdicts.
+const (
+	// Unknown: the answer depends on something egress does not evaluate (an
+	// Azure Firewall's rules before the firewall engine, an NVA set to
+	// unknown, an internal load balancer's backend choice); the result says
+	// what.
+	Unknown Verdict = iota
+	// Allowed: the flow reaches its destination, or leaves Azure.
+	Allowed
+	// Denied: a security rule (NSG or admin rule) denies it.
+	Denied
+	// Dropped: routing drops it: a None route, an appliance without IP
+	// forwarding, an address nobody has, a loop, a peering that does not
+	// allow forwarded traffic.
+	Dropped
+	// NoEgress: it is routed to the internet but has no way out (a private
+	// subnet without NAT gateway, public IP or load-balancer outbound).
+	NoEgress
+	numVerdicts
+)
+
+var verdictNames = [numVerdicts]string{"Unknown", "Allowed", "Denied", "Dropped", "NoEgress"}
+
+// String returns the verdict's name.
+func (v Verdict) String() string {
+	if v < numVerdicts {
+		return verdictNames[v]
+	}
+	return fmt.Sprintf("Verdict(%d)", uint8(v))
+}
+
+// MarshalText implements [encoding.TextMarshaler].
+func (v Verdict) MarshalText() ([]byte, error) { return []byte(v.String()), nil }
+
+// UnmarshalText implements [encoding.TextUnmarshaler].
+func (v *Verdict) UnmarshalText(b []byte) error {
+	for i, n := range verdictNames {
+		if strings.EqualFold(n, string(b)) {
+			*v = Verdict(i)
+			return nil
+		}
+	}
+	return fmt.Errorf("unknown verdict %q", b)
+}
+
+// Method is how a flow leaves (or where it ends), with its egress address.
+//
+// The zero value is [MethodNone].
+type Method uint8
+
+// Egress methods, in the precedence Azure applies to internet-bound traffic
+// after routing (https://learn.microsoft.com/azure/nat-gateway/nat-overview:
+// NAT gateway, then instance-level public IP, then load-balancer outbound,
+// then default outbound access), plus the ends that are not the internet.
+const (
+	MethodNone             Method = iota // no egress: dropped, denied, or no way out
+	MethodNATGateway                     // the subnet's NAT gateway public IP(s)
+	MethodInstancePublicIP               // the IP configuration's own public IP
+	MethodLoadBalancer                   // a public load balancer's outbound rule or load-balancing rule SNAT
+	MethodDefaultOutbound                // Azure's default outbound access: an implicit, unstable Microsoft IP
+	MethodAzureFirewall                  // SNAT by an Azure Firewall to its public IP(s)
+	MethodGateway                        // leaves through a VPN/ExpressRoute gateway: on-premises decides
+	MethodServiceEndpoint                // reaches the service over the backbone with the private source IP
+	MethodPrivateEndpoint                // reaches a private endpoint: never leaves the network
+	MethodPrivate                        // delivered inside the VNet or a peered VNet
+	MethodPlatform                       // Azure platform address (168.63.129.16, 169.254.169.254), host-local
+	numMethods
+)
+
+var methodNames = [numMethods]string{"None", "NATGateway", "InstancePublicIP", "LoadBalancer", "DefaultOutbound",
+	"AzureFirewall", "VirtualNetworkGateway", "ServiceEndpoint", "PrivateEndpoint", "Private", "Platform"}
+
+// String returns the method's name.
+func (m Method) String() string {
+	if m < numMethods {
+		return methodNames[m]
+	}
+	return fmt.Sprintf("Method(%d)", uint8(m))
+}
+
+// MarshalText implements [encoding.TextMarshaler].
+func (m Method) MarshalText() ([]byte, error) { return []byte(m.String()), nil }
+
+// UnmarshalText implements [encoding.TextUnmarshaler].
+func (m *Method) UnmarshalText(b []byte) error {
+	for i, n := range methodNames {
+		if strings.EqualFold(n, string(b)) {
+			*m = Method(i)
+			return nil
+		}
+	}
+	return fmt.Errorf("unknown egress method %q", b)
+}
+
+// LeavesAzure reports whether the method takes traffic to the internet with
+// an Azure public source address.
+func (m Method) LeavesAzure() bool { return m >= MethodNATGateway && m <= MethodAzureFirewall }
+
+// Flow is one flow to simulate: from a NIC to a destination.
+type Flow struct {
+	// From names the source NIC: its name or resource ID.
+	From string
+	// To is the destination address; when invalid, ToFQDN is resolved.
+	To netip.Addr
+	// ToFQDN is a destination host name, resolved through Options.Resolver.
+	ToFQDN string
+	// Protocol is the IP protocol; zero means TCP.
+	Protocol ipproto.Proto
+	// Port is the destination port (TCP, UDP).
+	Port uint16
+	// SrcPort is the source port; zero means an ephemeral port (49152).
+	SrcPort uint16
+}
+
+// EphemeralPort is the source port used when a Flow gives none: the first
+// port of IANA's dynamic range.
+const EphemeralPort = 49152
+
+func (f Flow) String() string {
+	to := f.ToFQDN
+	if f.To.IsValid() {
+		to = f.To.String()
+	}
+	p := f.Protocol
+	if p == ipproto.Unknown {
+		p = ipproto.TCP
+	}
+	if p.HasPorts() {
+		return fmt.Sprintf("%s -> %s:%d/%v", f.From, to, f.Port, p)
+	}
+	return fmt.Sprintf("%s -> %s/%v", f.From, to, p)
+}

@@ -1,0 +1,391 @@
+package simulate
+
+import (
+	"fmt"
+	"net/netip"
+
+	"github.com/egresslab/egress/ipproto"
+	"github.com/egresslab/egress/nsg"
+	"github.com/egresslab/egress/route"
+)
+
+// Reason is why a flow ended as it did: a small code, turned into text by
+// [Reason.String] only when asked.
+type Reason uint8
+
+// Reasons.
+const (
+	ReasonNone             Reason = iota
+	ReasonDelivered               // delivered to the destination NIC
+	ReasonPrivateEndpoint         // delivered to a private endpoint
+	ReasonServiceEndpoint         // reaches the service over its service endpoint
+	ReasonGateway                 // leaves to on-premises through the gateway
+	ReasonInternet                // leaves to the internet
+	ReasonPlatform                // an Azure platform address, served by the host
+	ReasonDeniedOut               // an outbound security rule denies it
+	ReasonDeniedIn                // an inbound security rule denies it
+	ReasonRouteNone               // a route with next hop None drops it
+	ReasonNoSuchAddress           // no NIC, firewall or load balancer has the address
+	ReasonNoForwarding            // the appliance NIC has IP forwarding disabled
+	ReasonForwardedPeering        // the peering does not allow forwarded traffic
+	ReasonLoop                    // the route leads back to an appliance already crossed
+	ReasonHopLimit                // too many appliances
+	ReasonNoEgress                // routed to the internet with no way out
+	ReasonICMPNotSupported        // the egress method does not carry ICMP
+	ReasonNoRoute                 // no route for the destination (IPv6 in an IPv4-only network)
+	ReasonNoSourceAddress         // the NIC has no address of the destination's family
+	ReasonInternalLB              // next hop is an internal load balancer: the backend is not modelled
+	numReasons
+)
+
+var reasonText = [numReasons]string{
+	ReasonNone:             "",
+	ReasonDelivered:        "delivered to the destination NIC",
+	ReasonPrivateEndpoint:  "delivered to a private endpoint",
+	ReasonServiceEndpoint:  "reaches the service over its service endpoint, with the private source IP",
+	ReasonGateway:          "leaves through the virtual network gateway to on-premises; the public egress IP is decided there",
+	ReasonInternet:         "leaves to the internet",
+	ReasonPlatform:         "Azure platform address, served by the host",
+	ReasonDeniedOut:        "denied by an outbound security rule",
+	ReasonDeniedIn:         "denied by an inbound security rule",
+	ReasonRouteNone:        "dropped by a route with next hop None",
+	ReasonNoSuchAddress:    "no NIC, firewall or load balancer reachable from the VNet has the address",
+	ReasonNoForwarding:     "the appliance's NIC has IP forwarding disabled: Azure drops traffic not addressed to it",
+	ReasonForwardedPeering: "the destination VNet's peering does not allow forwarded traffic",
+	ReasonLoop:             "routing loop: the route leads back to an appliance already crossed",
+	ReasonHopLimit:         "too many appliance hops",
+	ReasonNoEgress:         "routed to the internet but the source has no way out",
+	ReasonICMPNotSupported: "the egress method does not carry ICMP",
+	ReasonNoRoute:          "no route for the destination",
+	ReasonNoSourceAddress:  "the NIC has no address of the destination's IP family",
+	ReasonInternalLB:       "next hop is an internal load balancer frontend; which backend it picks is not modelled",
+}
+
+var reasonNames = [numReasons]string{"None", "Delivered", "PrivateEndpoint", "ServiceEndpoint", "Gateway", "Internet",
+	"Platform", "DeniedOutbound", "DeniedInbound", "RouteNone", "NoSuchAddress", "NoIPForwarding", "ForwardedTrafficNotAllowed",
+	"Loop", "HopLimit", "NoEgress", "ICMPNotSupported", "NoRoute", "NoSourceAddress", "InternalLoadBalancer"}
+
+// MarshalText implements [encoding.TextMarshaler] with a stable code name,
+// e.g. "NoIPForwarding".
+func (r Reason) MarshalText() ([]byte, error) {
+	if r < numReasons {
+		return []byte(reasonNames[r]), nil
+	}
+	return nil, fmt.Errorf("unknown reason %d", uint8(r))
+}
+
+// String explains the reason.
+func (r Reason) String() string {
+	if r < numReasons {
+		return reasonText[r]
+	}
+	return fmt.Sprintf("Reason(%d)", uint8(r))
+}
+
+// Decision is the compact answer of [Engine.Classify]: a small comparable
+// value, free of pointers to allocate. Turn it into text with
+// [Engine.Explain].
+type Decision struct {
+	Verdict Verdict
+	Method  Method
+	Reason  Reason
+	Hops    uint8 // appliances crossed
+	// Assumed marks a decision that assumed an NVA or an Azure Firewall
+	// forwards the flow (see Options.NVA and Options.Firewall).
+	Assumed bool
+	egress  int32 // index of the egress set, -1 for none
+	at      int32 // NIC handle where a security rule decided
+	stage   nsg.Stage
+	rule    int16 // rule index at stage, -1 for none
+	dir     nsg.Direction
+}
+
+// maxTrack bounds the appliances remembered for loop detection (the hop limit
+// is enforced separately).
+const maxTrack = 16
+
+// walker walks one flow. With tr nil it is the hot path: no allocation.
+// With tr set it records every hop; with tr.slow it also replaces every
+// compiled index (next-hop owners, egress choices) by a scan of the model: the
+// reference twin that the differential tests hold equal to the hot path.
+type walker struct {
+	e       *Engine
+	tr      *tracer
+	dst     netip.Addr
+	proto   ipproto.Proto
+	sport   uint16
+	dport   uint16
+	visited [maxTrack]int32 // appliance keys: NIC handle, or ^firewall index
+	nv      int
+}
+
+func (w *walker) seen(key int32) bool {
+	for _, k := range w.visited[:w.nv] {
+		if k == key {
+			return true
+		}
+	}
+	if w.nv < maxTrack {
+		w.visited[w.nv] = key
+		w.nv++
+	}
+	return false
+}
+
+// security evaluates a NIC's rules for one direction and records it.
+func (w *walker) security(h int32, dir nsg.Direction, src, dst netip.Addr) (nsg.Verdict, bool) {
+	st := &w.e.nics[h]
+	f := nsg.Flow{Direction: dir, Proto: w.proto, Src: src, Dst: dst, SrcPort: w.sport, DstPort: w.dport}
+	v := st.cls.Verdict(f)
+	if w.tr != nil {
+		w.tr.security(st, dir, v)
+	}
+	return v, v.Allowed()
+}
+
+func denied(d *Decision, h int32, dir nsg.Direction, v nsg.Verdict, r Reason) Decision {
+	d.Verdict, d.Reason, d.at, d.dir = Denied, r, h, dir
+	if st, ok := v.Decider(dir); ok {
+		d.stage, d.rule = st, v.Rules[st]
+	}
+	return *d
+}
+
+// run walks the flow from NIC h.
+func (w *walker) run(h int32) Decision {
+	e := w.e
+	d := Decision{egress: -1, rule: -1, at: h}
+	st := &e.nics[h]
+	src := st.addr
+	if w.dst.Is6() {
+		src = st.addr6
+	}
+	if w.tr != nil {
+		w.tr.source(st, src)
+	}
+	if !src.IsValid() {
+		d.Verdict, d.Reason = Dropped, ReasonNoSourceAddress
+		return d
+	}
+	if v, ok := w.security(h, nsg.Outbound, src, w.dst); !ok {
+		return denied(&d, h, nsg.Outbound, v, ReasonDeniedOut)
+	}
+	if isPlatform(w.dst) {
+		// 168.63.129.16 and 169.254.169.254 are host-local: no routing
+		// (https://learn.microsoft.com/azure/virtual-network/what-is-ip-address-168-63-129-16).
+		d.Verdict, d.Method, d.Reason = Allowed, MethodPlatform, ReasonPlatform
+		if w.tr != nil {
+			w.tr.end(HopPlatform, "", w.dst, "")
+		}
+		return d
+	}
+	cur, atFW := h, false // where the flow is: a NIC handle, or a firewall index
+	forwarded := false
+	for {
+		var ss *subnetState
+		var vnet int32
+		if atFW {
+			ss = &e.subnets[e.firewalls[cur].subnet]
+		} else {
+			ss = &e.subnets[e.nics[cur].subnet]
+		}
+		vnet = ss.vnet
+		m, ok := ss.table.Lookup(w.dst)
+		if !ok {
+			d.Verdict, d.Reason = Dropped, ReasonNoRoute
+			return d
+		}
+		act := ss.actions[m.Index()]
+		if w.tr != nil {
+			w.tr.route(ss, m)
+			if w.tr.slow {
+				act = w.tr.slowAction(ss, m) // the reference twin resolves next hops by scanning the model
+			}
+		}
+		switch act.typ {
+		case route.None:
+			d.Verdict, d.Reason = Dropped, ReasonRouteNone
+			if w.tr != nil {
+				w.tr.end(HopNowhere, "", netip.Addr{}, "dropped by the route")
+			}
+			return d
+		case route.VirtualNetworkServiceEndpoint:
+			d.Verdict, d.Method, d.Reason = Allowed, MethodServiceEndpoint, ReasonServiceEndpoint
+			if w.tr != nil {
+				w.tr.end(HopService, m.Route(0).ServiceTag(), w.dst, "source stays "+src.String())
+			}
+			return w.finish(d)
+		case route.VirtualNetworkGateway:
+			d.Verdict, d.Method, d.Reason = Allowed, MethodGateway, ReasonGateway
+			if w.tr != nil {
+				name := ""
+				if r := m.Route(0); r.Source() == route.SourceGateway {
+					name = r.Origin()
+				}
+				w.tr.end(HopGateway, name, netip.Addr{}, "to on-premises; source stays "+src.String())
+			}
+			return w.finish(d)
+		case route.Internet:
+			var set int32
+			if atFW {
+				set = e.firewalls[cur].egress4
+			} else if w.dst.Is6() {
+				set = e.nics[cur].egress6
+			} else {
+				set = e.nics[cur].egress4
+			}
+			es := &e.egress[set]
+			if w.tr != nil {
+				es = w.tr.egressOf(set, cur, atFW, w.dst.Is6())
+			}
+			if es.method == MethodNone {
+				d.Verdict, d.Reason, d.egress = NoEgress, ReasonNoEgress, set
+				if w.tr != nil {
+					w.tr.end(HopNowhere, "", netip.Addr{}, es.why)
+				}
+				return w.finish(d)
+			}
+			if w.proto == ipproto.ICMP && (es.method == MethodNATGateway || es.method == MethodDefaultOutbound) {
+				// NAT gateway carries TCP and UDP only (nat-overview); default
+				// outbound access carries no ICMP (default-outbound-access).
+				d.Verdict, d.Reason, d.egress = NoEgress, ReasonICMPNotSupported, set
+				if w.tr != nil {
+					w.tr.end(HopNowhere, "", netip.Addr{}, es.why+" does not carry ICMP")
+				}
+				return w.finish(d)
+			}
+			d.Verdict, d.Method, d.Reason, d.egress = Allowed, es.method, ReasonInternet, set
+			if w.tr != nil {
+				w.tr.end(HopInternet, "", w.dst, "SNAT to "+es.why)
+			}
+			return w.finish(d)
+		case route.VnetLocal, route.VNetPeering, route.VNetGlobalPeering, route.ConnectedGroup, route.InterfaceEndpoint:
+			t, ok := e.vnets[vnet].targets[w.dst]
+			if w.tr != nil && w.tr.slow {
+				t, ok = w.tr.slowTarget(vnet, w.dst)
+			}
+			if !ok || t.kind != targetNIC {
+				if ok && t.kind == targetFirewall {
+					d.Verdict, d.Method, d.Reason = Allowed, MethodPrivate, ReasonDelivered
+					if w.tr != nil {
+						w.tr.end(HopDestination, e.firewalls[t.idx].fw.Name, w.dst, "the Azure Firewall's own address")
+					}
+					return w.finish(d)
+				}
+				d.Verdict, d.Reason = Dropped, ReasonNoSuchAddress
+				if w.tr != nil {
+					w.tr.end(HopNowhere, "", w.dst, "")
+				}
+				return d
+			}
+			dn := &e.nics[t.idx]
+			if forwarded && dn.subnetVNet(e) != vnet && !e.allowsForwarded(dn.subnetVNet(e), vnet) {
+				d.Verdict, d.Reason = Dropped, ReasonForwardedPeering
+				return d
+			}
+			if w.tr != nil {
+				w.tr.hop(HopDestination, dn, w.dst)
+			}
+			if v, ok := w.security(t.idx, nsg.Inbound, src, w.dst); !ok {
+				return denied(&d, t.idx, nsg.Inbound, v, ReasonDeniedIn)
+			}
+			d.Verdict, d.Method, d.Reason = Allowed, MethodPrivate, ReasonDelivered
+			if dn.isPE {
+				d.Method, d.Reason = MethodPrivateEndpoint, ReasonPrivateEndpoint
+			}
+			return w.finish(d)
+		case route.VirtualAppliance, route.VirtualApplianceEcmp:
+			t, ok := act.target, act.ok
+			if !ok {
+				d.Verdict, d.Reason = Dropped, ReasonNoSuchAddress
+				if w.tr != nil {
+					w.tr.end(HopNowhere, "", m.NextHop(0), "next hop address is not in the VNet or a peered VNet")
+				}
+				return d
+			}
+			d.Hops++
+			if int(d.Hops) > e.opts.MaxHops {
+				d.Verdict, d.Reason = Dropped, ReasonHopLimit
+				return d
+			}
+			switch t.kind {
+			case targetLBFrontend:
+				d.Verdict, d.Reason = Unknown, ReasonInternalLB
+				return d
+			case targetFirewall:
+				if w.seen(^t.idx) {
+					d.Verdict, d.Reason = Dropped, ReasonLoop
+					return d
+				}
+				if e.opts.Firewall == FirewallUnknown {
+					d.Assumed = true
+				}
+				if !isPrivate(w.dst) {
+					src = e.firewalls[t.idx].fw.PrivateIP // SNAT for internet-bound traffic (snat-private-range)
+				}
+				if w.tr != nil {
+					w.tr.firewall(&e.firewalls[t.idx], src)
+				}
+				cur, atFW, forwarded = t.idx, true, true
+			case targetNIC:
+				nva := &e.nics[t.idx]
+				if w.tr != nil {
+					w.tr.hop(HopAppliance, nva, nva.addr)
+				}
+				if w.seen(t.idx) {
+					d.Verdict, d.Reason = Dropped, ReasonLoop
+					return d
+				}
+				if v, ok := w.security(t.idx, nsg.Inbound, src, w.dst); !ok {
+					return denied(&d, t.idx, nsg.Inbound, v, ReasonDeniedIn)
+				}
+				if !nva.forward {
+					d.Verdict, d.Reason, d.at = Dropped, ReasonNoForwarding, t.idx
+					return d
+				}
+				if e.opts.NVA == NVAUnknown {
+					d.Assumed = true
+				}
+				if !isPrivate(w.dst) && nva.addr.IsValid() && nva.addr.Is4() == w.dst.Is4() {
+					src = nva.addr // assumed: the NVA SNATs internet-bound traffic to itself
+				}
+				if v, ok := w.security(t.idx, nsg.Outbound, src, w.dst); !ok {
+					return denied(&d, t.idx, nsg.Outbound, v, ReasonDeniedOut)
+				}
+				cur, atFW, forwarded = t.idx, false, true
+			}
+		default:
+			d.Verdict, d.Reason = Dropped, ReasonNoRoute
+			return d
+		}
+	}
+}
+
+// finish turns an Allowed decision that relied on an assumption into Unknown.
+func (w *walker) finish(d Decision) Decision {
+	if d.Assumed && d.Verdict == Allowed {
+		d.Verdict = Unknown
+	}
+	return d
+}
+
+func (st *nicState) subnetVNet(e *Engine) int32 { return e.subnets[st.subnet].vnet }
+
+// allowsForwarded reports whether VNet to's peering with VNet from allows
+// traffic forwarded from it (the setting is on the receiving side:
+// https://learn.microsoft.com/azure/virtual-network/virtual-network-manage-peering#create-a-peering).
+func (e *Engine) allowsForwarded(to, from int32) bool {
+	for _, p := range e.vnets[to].v.Peerings {
+		if p.Remote.Key() == e.vnets[from].v.ID.Key() {
+			return p.AllowForwardedTraffic
+		}
+	}
+	return false
+}
+
+var (
+	wireServer = netip.MustParseAddr("168.63.129.16")
+	imds       = netip.MustParseAddr("169.254.169.254")
+)
+
+func isPlatform(a netip.Addr) bool { return a == wireServer || a == imds }

@@ -1,0 +1,576 @@
+package topology
+
+import (
+	"bytes"
+	"net/netip"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/egresslab/egress/nsg"
+	"github.com/egresslab/egress/route"
+	"github.com/egresslab/egress/topology/arm"
+)
+
+// ParseARM reads an Azure export — ARM JSON in any wrapper package arm
+// accepts: REST GETs, `{"value":[...]}` pages, az CLI output (flattened at
+// any level), Resource Graph rows, template exports with literal values — into
+// a model, without validating it. file names the input in error messages.
+//
+// Resource types egress does not model are skipped and counted in
+// [Model.Skipped]. Child resources exported separately (subnets, peerings,
+// routes, security rules, rule collection groups) are attached to their
+// parents.
+func ParseARM(file string, data []byte) (*Model, error) {
+	rs, err := arm.Parse(file, bytes.NewReader(data))
+	if err != nil {
+		return nil, err
+	}
+	return FromARM(rs)
+}
+
+// FromARM builds a model from normalized ARM resources (see package
+// topology/arm), without validating it.
+func FromARM(rs []arm.Resource) (*Model, error) {
+	b := armBuilder{m: &Model{}, vnets: map[string]*VNet{}, rts: map[string]*RouteTable{}, nsgs: map[string]*NSG{}, policies: map[string]*FirewallPolicy{}}
+	// Parents first, so that separately exported children find them.
+	order := func(r arm.Resource) int { return strings.Count(strings.Trim(r.Type, "/"), "/") }
+	sorted := slices.Clone(rs)
+	slices.SortStableFunc(sorted, func(a, c arm.Resource) int { return order(a) - order(c) })
+	for _, r := range sorted {
+		b.resource(r)
+	}
+	if err := b.p.err(); err != nil {
+		return nil, err
+	}
+	return b.m, nil
+}
+
+type armBuilder struct {
+	m        *Model
+	p        problems
+	vnets    map[string]*VNet
+	rts      map[string]*RouteTable
+	nsgs     map[string]*NSG
+	policies map[string]*FirewallPolicy
+}
+
+func typeIs(r arm.Resource, t string) bool { return arm.TypeIs(r, t) }
+
+func (b *armBuilder) resource(r arm.Resource) {
+	meta := Meta{ID: Ref(r.ID), Name: r.Name, Location: strings.ToLower(r.Location), Pos: r.Pos}
+	v := r.Body
+	switch {
+	case typeIs(r, tVNet):
+		vn := &VNet{Meta: meta}
+		vn.AddressSpace = b.prefixes(v.Prop("addressSpace").Get("addressPrefixes"), r.ID, "addressSpace.addressPrefixes")
+		vn.DNSServers = b.addrs(v.Prop("dhcpOptions").Get("dnsServers"), r.ID, "dhcpOptions.dnsServers")
+		for _, s := range elems(v.Prop("subnets")) {
+			vn.Subnets = append(vn.Subnets, b.subnet(vn, s, ""))
+		}
+		for _, p := range elems(v.Prop("virtualNetworkPeerings")) {
+			vn.Peerings = append(vn.Peerings, b.peering(vn, p, ""))
+		}
+		b.vnets[arm.Key(r.ID)] = vn
+		b.m.VNets = append(b.m.VNets, vn)
+	case typeIs(r, tVNet+"/subnets"):
+		if vn := b.parentVNet(r); vn != nil && !hasID(vn.Subnets, r.ID) {
+			vn.Subnets = append(vn.Subnets, b.subnet(vn, v, r.ID))
+		}
+	case typeIs(r, tVNet+"/virtualNetworkPeerings"):
+		if vn := b.parentVNet(r); vn != nil && !hasID(vn.Peerings, r.ID) {
+			vn.Peerings = append(vn.Peerings, b.peering(vn, v, r.ID))
+		}
+	case typeIs(r, tRT):
+		rt := &RouteTable{Meta: meta, DisableBGPRoutePropagation: b.boolean(v.Prop("disableBgpRoutePropagation"))}
+		for _, x := range elems(v.Prop("routes")) {
+			b.addRoute(rt, x, "")
+		}
+		b.rts[arm.Key(r.ID)] = rt
+		b.m.RouteTables = append(b.m.RouteTables, rt)
+	case typeIs(r, tRT+"/routes"):
+		if rt := b.rts[parentKey(r.ID)]; rt != nil {
+			b.addRoute(rt, v, r.Name)
+		} else {
+			b.p.add(r.Pos, r.ID, "", "", ErrDangling, "route of a route table that is not in the input")
+		}
+	case typeIs(r, tNSG):
+		g := &NSG{Meta: meta}
+		for _, x := range elems(v.Prop("securityRules")) {
+			b.addRule(g, x, "")
+		}
+		b.nsgs[arm.Key(r.ID)] = g
+		b.m.NSGs = append(b.m.NSGs, g)
+	case typeIs(r, tNSG+"/securityRules"):
+		if g := b.nsgs[parentKey(r.ID)]; g != nil {
+			b.addRule(g, v, r.Name)
+		} else {
+			b.p.add(r.Pos, r.ID, "", "", ErrDangling, "security rule of an NSG that is not in the input")
+		}
+	case typeIs(r, tASG):
+		b.m.ASGs = append(b.m.ASGs, &ASG{Meta: meta})
+	case typeIs(r, tNIC):
+		b.m.NICs = append(b.m.NICs, b.nic(meta, v))
+	case typeIs(r, tPIP):
+		pip := &PublicIP{Meta: meta, Prefix: b.ref(v.Prop("publicIPPrefix")), SKU: b.str(v.Get("sku").Get("name"))}
+		if s := b.str(v.Prop("ipAddress")); s != "" {
+			pip.Address = b.addr(v.Prop("ipAddress"), r.ID, "ipAddress")
+		}
+		b.m.PublicIPs = append(b.m.PublicIPs, pip)
+	case typeIs(r, tPIPP):
+		pp := &PublicIPPrefix{Meta: meta}
+		if s := b.str(v.Prop("ipPrefix")); s != "" {
+			if ps := b.prefixList([]*arm.Value{v.Prop("ipPrefix")}, r.ID, "ipPrefix"); len(ps) == 1 {
+				pp.Prefix = ps[0]
+			}
+		}
+		b.m.PublicIPPrefixes = append(b.m.PublicIPPrefixes, pp)
+	case typeIs(r, tNAT):
+		ng := &NATGateway{Meta: meta, SKU: b.str(v.Get("sku").Get("name")),
+			PublicIPs: b.refs(v.Prop("publicIpAddresses")), PublicIPPrefixes: b.refs(v.Prop("publicIpPrefixes"))}
+		ng.PublicIPs = append(ng.PublicIPs, b.refs(v.Prop("publicIpAddressesV6"))...)
+		ng.PublicIPPrefixes = append(ng.PublicIPPrefixes, b.refs(v.Prop("publicIpPrefixesV6"))...)
+		b.m.NATGateways = append(b.m.NATGateways, ng)
+	case typeIs(r, tLB):
+		b.m.LoadBalancers = append(b.m.LoadBalancers, b.loadBalancer(meta, v))
+	case typeIs(r, tGW):
+		gw := &Gateway{Meta: meta, ActiveActive: b.boolean(v.Prop("activeActive"))}
+		if strings.EqualFold(b.str(v.Prop("gatewayType")), "ExpressRoute") {
+			gw.Type = GatewayExpressRoute
+		}
+		for _, c := range elems(v.Prop("ipConfigurations")) {
+			if sub := b.ref(c.Prop("subnet")); !sub.IsZero() {
+				gw.VNet = Ref(vnetOfSubnet(string(sub)))
+			}
+		}
+		for _, a := range elems(v.Prop("bgpSettings").Get("bgpPeeringAddresses")) {
+			for _, ip := range elems(a.Get("defaultBgpIpAddresses")) {
+				gw.PrivateIPs = append(gw.PrivateIPs, b.addr(ip, r.ID, "bgpSettings.bgpPeeringAddresses"))
+			}
+		}
+		if ip := v.Prop("bgpSettings").Get("bgpPeeringAddress"); len(gw.PrivateIPs) == 0 && ip != nil {
+			for _, s := range strings.Split(b.str(ip), ",") {
+				if a, err := netip.ParseAddr(strings.TrimSpace(s)); err == nil {
+					gw.PrivateIPs = append(gw.PrivateIPs, a)
+				}
+			}
+		}
+		b.m.Gateways = append(b.m.Gateways, gw)
+	case typeIs(r, tLNG):
+		l := &LocalNetworkGateway{Meta: meta,
+			AddressPrefixes: b.prefixes(v.Prop("localNetworkAddressSpace").Get("addressPrefixes"), r.ID, "localNetworkAddressSpace.addressPrefixes")}
+		if v.Prop("gatewayIpAddress") != nil {
+			l.GatewayIP = b.addr(v.Prop("gatewayIpAddress"), r.ID, "gatewayIpAddress")
+		}
+		b.m.LocalNetworkGateways = append(b.m.LocalNetworkGateways, l)
+	case typeIs(r, tConn):
+		b.m.Connections = append(b.m.Connections, &Connection{Meta: meta, Type: b.str(v.Prop("connectionType")),
+			Gateway: b.ref(v.Prop("virtualNetworkGateway1")), LocalGateway: b.ref(v.Prop("localNetworkGateway2")),
+			Peer: b.ref(v.Prop("virtualNetworkGateway2"))})
+	case typeIs(r, tPE):
+		pe := &PrivateEndpoint{Meta: meta, Subnet: b.ref(v.Prop("subnet"))}
+		for _, n := range elems(v.Prop("networkInterfaces")) {
+			pe.NIC = b.ref(n)
+		}
+		for _, c := range elems(v.Prop("customDnsConfigs")) {
+			for _, ip := range elems(c.Get("ipAddresses")) {
+				pe.IPs = append(pe.IPs, b.addr(ip, r.ID, "customDnsConfigs.ipAddresses"))
+			}
+		}
+		for _, c := range elems(v.Prop("ipConfigurations")) {
+			if a := c.Prop("privateIPAddress"); a != nil {
+				pe.IPs = append(pe.IPs, b.addr(a, r.ID, "ipConfigurations.privateIPAddress"))
+			}
+		}
+		for _, c := range elems(v.Prop("privateLinkServiceConnections")) {
+			pe.Service = b.ref(c.Prop("privateLinkServiceId"))
+			if g := elems(c.Prop("groupIds")); len(g) > 0 {
+				pe.GroupID = b.str(g[0])
+			}
+		}
+		slices.SortFunc(pe.IPs, netip.Addr.Compare)
+		pe.IPs = slices.Compact(pe.IPs)
+		b.m.PrivateEndpoints = append(b.m.PrivateEndpoints, pe)
+	case typeIs(r, tFW):
+		fw := &Firewall{Meta: meta, SKU: b.str(v.Prop("sku").Get("name")), Tier: b.str(v.Prop("sku").Get("tier")),
+			Policy: b.ref(v.Prop("firewallPolicy")), ThreatIntel: b.str(v.Prop("threatIntelMode"))}
+		for _, c := range elems(v.Prop("ipConfigurations")) {
+			if a := c.Prop("privateIPAddress"); a != nil && !fw.PrivateIP.IsValid() {
+				fw.PrivateIP = b.addr(a, r.ID, "ipConfigurations.privateIPAddress")
+			}
+			if sub := b.ref(c.Prop("subnet")); !sub.IsZero() {
+				fw.VNet = Ref(vnetOfSubnet(string(sub)))
+			}
+			if pip := b.ref(c.Prop("publicIPAddress")); !pip.IsZero() {
+				fw.PublicIPs = append(fw.PublicIPs, pip)
+			}
+		}
+		if mc := v.Prop("managementIpConfiguration"); mc != nil {
+			fw.ManagementIP = b.ref(mc.Prop("publicIPAddress"))
+		}
+		b.m.Firewalls = append(b.m.Firewalls, fw)
+	case typeIs(r, tFWP):
+		fp := &FirewallPolicy{Meta: meta, Parent: b.ref(v.Prop("basePolicy")), ThreatIntel: b.str(v.Prop("threatIntelMode")),
+			DNSProxy: b.boolean(v.Prop("dnsSettings").Get("enableProxy"))}
+		if pr := v.Prop("snat").Get("privateRanges"); pr != nil {
+			fp.SNATPrivateRanges = b.strs(pr)
+		}
+		b.policies[arm.Key(r.ID)] = fp
+		b.m.FirewallPolicies = append(b.m.FirewallPolicies, fp)
+	case typeIs(r, tFWP+"/ruleCollectionGroups"):
+		if fp := b.policies[parentKey(r.ID)]; fp != nil {
+			fp.RuleCollectionGroups = append(fp.RuleCollectionGroups, b.rcg(meta, v))
+		} else {
+			b.p.add(r.Pos, r.ID, "", "", ErrDangling, "rule collection group of a firewall policy that is not in the input")
+		}
+	case typeIs(r, tAI):
+		b.m.AIAccounts = append(b.m.AIAccounts, &AIAccount{Meta: meta, Kind: b.str(v.Get("kind")),
+			RestrictOutboundNetworkAccess: b.boolean(v.Prop("restrictOutboundNetworkAccess")),
+			AllowedFqdnList:               b.strs(v.Prop("allowedFqdnList"))})
+	default:
+		if b.m.Skipped == nil {
+			b.m.Skipped = map[string]int{}
+		}
+		b.m.Skipped[strings.ToLower(r.Type)]++
+	}
+}
+
+// hasID reports whether a subnet or peering with the ID is already attached
+// (a REST export lists children both inside the parent and on their own).
+func hasID[T interface{ meta() *Meta }](list []T, id string) bool {
+	for _, x := range list {
+		if arm.EqualIDs(string(x.meta().ID), id) {
+			return true
+		}
+	}
+	return false
+}
+
+func (m *Meta) meta() *Meta { return m }
+
+func parentKey(id string) string {
+	rid, err := arm.ParseID(id)
+	if err != nil {
+		return ""
+	}
+	p, ok := rid.Parent()
+	if !ok {
+		return ""
+	}
+	return p.Key()
+}
+
+func (b *armBuilder) parentVNet(r arm.Resource) *VNet {
+	vn := b.vnets[parentKey(r.ID)]
+	if vn == nil {
+		b.p.add(r.Pos, r.ID, "", "", ErrDangling, "child of a virtual network that is not in the input")
+	}
+	return vn
+}
+
+// vnetOfSubnet cuts ".../virtualNetworks/v/subnets/s" to ".../virtualNetworks/v".
+func vnetOfSubnet(id string) string {
+	if i := strings.LastIndex(strings.ToLower(id), "/subnets/"); i >= 0 {
+		return id[:i]
+	}
+	return id
+}
+
+func elems(v *arm.Value) []*arm.Value {
+	var out []*arm.Value
+	for _, e := range v.Elems() {
+		out = append(out, e)
+	}
+	return out
+}
+
+func (b *armBuilder) str(v *arm.Value) string {
+	s, _ := v.Str()
+	return s
+}
+
+func (b *armBuilder) strs(v *arm.Value) []string {
+	var out []string
+	for _, e := range v.Elems() {
+		if s, ok := e.Str(); ok {
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+func (b *armBuilder) boolean(v *arm.Value) bool {
+	x, _ := v.Bool()
+	return x
+}
+
+func (b *armBuilder) ref(v *arm.Value) Ref {
+	if v == nil {
+		return ""
+	}
+	if s, ok := v.Str(); ok { // some shapes give the ID as a plain string
+		return Ref(s)
+	}
+	s, _ := v.Get("id").Str()
+	return Ref(s)
+}
+
+func (b *armBuilder) refs(v *arm.Value) []Ref {
+	var out []Ref
+	for _, e := range v.Elems() {
+		if r := b.ref(e); !r.IsZero() {
+			out = append(out, r)
+		}
+	}
+	return out
+}
+
+func (b *armBuilder) addr(v *arm.Value, res, field string) netip.Addr {
+	s, ok := v.Str()
+	if !ok {
+		b.p.add(v.Pos(), res, field, "", ErrInvalid, "want an IP address string")
+		return netip.Addr{}
+	}
+	// A NIC's privateIPAddress may carry a prefix length ("172.20.2.16/28").
+	if i := strings.IndexByte(s, '/'); i >= 0 {
+		s = s[:i]
+	}
+	a, err := netip.ParseAddr(s)
+	if err != nil {
+		b.p.add(v.Pos(), res, field, s, ErrInvalid, "not an IP address")
+		return netip.Addr{}
+	}
+	return a.Unmap()
+}
+
+func (b *armBuilder) addrs(v *arm.Value, res, field string) []netip.Addr {
+	var out []netip.Addr
+	for _, e := range v.Elems() {
+		if a := b.addr(e, res, field); a.IsValid() {
+			out = append(out, a)
+		}
+	}
+	return out
+}
+
+func (b *armBuilder) prefixes(v *arm.Value, res, field string) []netip.Prefix {
+	return b.prefixList(elems(v), res, field)
+}
+
+func (b *armBuilder) prefixList(vs []*arm.Value, res, field string) []netip.Prefix {
+	var out []netip.Prefix
+	for _, e := range vs {
+		s, ok := e.Str()
+		if !ok {
+			b.p.add(e.Pos(), res, field, "", ErrInvalid, "want a CIDR prefix string")
+			continue
+		}
+		p, err := netip.ParsePrefix(s)
+		switch {
+		case err != nil:
+			b.p.add(e.Pos(), res, field, s, ErrInvalid, "not a CIDR prefix")
+		case p.Masked() != p:
+			b.p.add(e.Pos(), res, field, s, ErrInvalid, "host bits set; did you mean %v?", p.Masked())
+		default:
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
+// id returns a child object's ID, or parent/kind/name when the export omits it.
+func (b *armBuilder) id(v *arm.Value, parent Ref, kind string) (Ref, string) {
+	name := b.str(v.Get("name"))
+	if id := b.str(v.Get("id")); id != "" {
+		if name == "" {
+			name = Ref(id).Name()
+		}
+		return Ref(id), name
+	}
+	return Ref(string(parent) + "/" + kind + "/" + name), name
+}
+
+func (b *armBuilder) subnet(vn *VNet, v *arm.Value, id string) *Subnet {
+	sid, name := b.id(v, vn.ID, "subnets")
+	if id != "" {
+		sid, name = Ref(id), Ref(id).Name()
+	}
+	s := &Subnet{Meta: Meta{ID: sid, Name: name, Location: vn.Location, Pos: v.Pos()}, VNet: vn,
+		RouteTable: b.ref(v.Prop("routeTable")), NSG: b.ref(v.Prop("networkSecurityGroup")), NATGateway: b.ref(v.Prop("natGateway"))}
+	if p := v.Prop("addressPrefix"); p != nil {
+		s.Prefixes = b.prefixList([]*arm.Value{p}, string(sid), "addressPrefix")
+	}
+	for _, p := range b.prefixes(v.Prop("addressPrefixes"), string(sid), "addressPrefixes") {
+		if !slices.Contains(s.Prefixes, p) {
+			s.Prefixes = append(s.Prefixes, p)
+		}
+	}
+	for _, se := range elems(v.Prop("serviceEndpoints")) {
+		s.ServiceEndpoints = append(s.ServiceEndpoints, ServiceEndpoint{Service: b.str(se.Prop("service")), Locations: b.strs(se.Prop("locations"))})
+	}
+	if pol := v.Prop("privateEndpointNetworkPolicies"); pol != nil {
+		p, err := ParsePrivateEndpointPolicy(b.str(pol))
+		if err != nil {
+			b.p.add(pol.Pos(), string(sid), "privateEndpointNetworkPolicies", b.str(pol), ErrInvalid, "want Disabled, Enabled, NetworkSecurityGroupEnabled or RouteTableEnabled")
+		}
+		s.PrivateEndpointPolicies = p
+	}
+	if d := v.Prop("defaultOutboundAccess"); d != nil {
+		x, ok := d.Bool()
+		if !ok {
+			b.p.add(d.Pos(), string(sid), "defaultOutboundAccess", "", ErrInvalid, "want true or false")
+		}
+		s.DefaultOutboundAccess = &x
+	}
+	return s
+}
+
+func (b *armBuilder) peering(vn *VNet, v *arm.Value, id string) *Peering {
+	pid, name := b.id(v, vn.ID, "virtualNetworkPeerings")
+	if id != "" {
+		pid, name = Ref(id), Ref(id).Name()
+	}
+	p := &Peering{Meta: Meta{ID: pid, Name: name, Location: vn.Location, Pos: v.Pos()}, Local: vn,
+		Remote:                    b.ref(v.Prop("remoteVirtualNetwork")),
+		AllowVirtualNetworkAccess: true,
+		AllowForwardedTraffic:     b.boolean(v.Prop("allowForwardedTraffic")),
+		AllowGatewayTransit:       b.boolean(v.Prop("allowGatewayTransit")),
+		UseRemoteGateways:         b.boolean(v.Prop("useRemoteGateways")),
+		Connected:                 true,
+	}
+	if a, ok := v.Prop("allowVirtualNetworkAccess").Bool(); ok {
+		p.AllowVirtualNetworkAccess = a
+	}
+	if st := b.str(v.Prop("peeringState")); st != "" && !strings.EqualFold(st, "Connected") {
+		p.Connected = false
+	}
+	return p
+}
+
+// addRoute adds a route; name overrides the body's name for a separately
+// exported child (whose body may say "table/route").
+func (b *armBuilder) addRoute(rt *RouteTable, v *arm.Value, name string) {
+	r := route.UserRoute{Name: defaultStr(name, b.str(v.Get("name"))), AddressPrefix: b.str(v.Prop("addressPrefix")), NextHopType: b.str(v.Prop("nextHopType")),
+		NextHopIPAddress: b.str(v.Prop("nextHopIpAddress")), HasBgpOverride: b.boolean(v.Prop("hasBgpOverride"))}
+	if nh := v.Prop("nextHop"); nh != nil {
+		r.NextHopIPAddresses = b.strs(nh.Get("nextHopIpAddresses"))
+	}
+	rt.Routes = append(rt.Routes, r)
+	rt.RoutePos = append(rt.RoutePos, v.Pos())
+}
+
+// addRule adds a security rule; name overrides the body's name as in addRoute.
+func (b *armBuilder) addRule(g *NSG, v *arm.Value, name string) {
+	res := string(g.ID)
+	r := nsg.Rule{Name: defaultStr(name, b.str(v.Get("name"))), Description: b.str(v.Prop("description")),
+		SourceAddressPrefix: b.str(v.Prop("sourceAddressPrefix")), SourceAddressPrefixes: b.strs(v.Prop("sourceAddressPrefixes")),
+		SourcePortRange: b.str(v.Prop("sourcePortRange")), SourcePortRanges: b.strs(v.Prop("sourcePortRanges")),
+		DestinationAddressPrefix: b.str(v.Prop("destinationAddressPrefix")), DestinationAddressPrefixes: b.strs(v.Prop("destinationAddressPrefixes")),
+		DestinationPortRange: b.str(v.Prop("destinationPortRange")), DestinationPortRanges: b.strs(v.Prop("destinationPortRanges")),
+	}
+	for _, a := range b.refs(v.Prop("sourceApplicationSecurityGroups")) {
+		r.SourceApplicationSecurityGroups = append(r.SourceApplicationSecurityGroups, string(a))
+	}
+	for _, a := range b.refs(v.Prop("destinationApplicationSecurityGroups")) {
+		r.DestinationApplicationSecurityGroups = append(r.DestinationApplicationSecurityGroups, string(a))
+	}
+	if p := v.Prop("priority"); p != nil {
+		n, ok := p.Int()
+		if !ok {
+			b.p.add(p.Pos(), res, "securityRules["+r.Name+"].priority", "", ErrInvalid, "want an integer")
+		}
+		r.Priority = int(n)
+	}
+	for field, dst := range map[string]interface{ UnmarshalText([]byte) error }{"direction": &r.Direction, "access": &r.Access, "protocol": &r.Protocol} {
+		fv := v.Prop(field)
+		if err := dst.UnmarshalText([]byte(b.str(fv))); err != nil {
+			pos := fv.Pos()
+			if fv == nil {
+				pos = v.Pos()
+			}
+			b.p.add(pos, res, "securityRules["+r.Name+"]."+field, b.str(fv), ErrInvalid, "%v", err)
+		}
+	}
+	g.Rules = append(g.Rules, r)
+	g.RulePos = append(g.RulePos, v.Pos())
+}
+
+func (b *armBuilder) nic(meta Meta, v *arm.Value) *NIC {
+	n := &NIC{Meta: meta, NSG: b.ref(v.Prop("networkSecurityGroup")), EnableIPForwarding: b.boolean(v.Prop("enableIPForwarding")),
+		PrivateEndpoint: b.ref(v.Prop("privateEndpoint"))}
+	for _, c := range elems(v.Prop("ipConfigurations")) {
+		id, name := b.id(c, n.ID, "ipConfigurations")
+		ic := &IPConfig{Meta: Meta{ID: id, Name: name, Location: n.Location, Pos: c.Pos()}, NIC: n,
+			Primary: b.boolean(c.Prop("primary")), Subnet: b.ref(c.Prop("subnet")), PublicIP: b.ref(c.Prop("publicIPAddress")),
+			ASGs: b.refs(c.Prop("applicationSecurityGroups")), BackendPools: b.refs(c.Prop("loadBalancerBackendAddressPools"))}
+		if a := c.Prop("privateIPAddress"); a != nil {
+			ic.PrivateIP = b.addr(a, string(id), "privateIPAddress")
+		}
+		n.IPConfigs = append(n.IPConfigs, ic)
+	}
+	return n
+}
+
+func (b *armBuilder) loadBalancer(meta Meta, v *arm.Value) *LoadBalancer {
+	lb := &LoadBalancer{Meta: meta, SKU: b.str(v.Get("sku").Get("name"))}
+	for _, f := range elems(v.Prop("frontendIPConfigurations")) {
+		id, name := b.id(f, lb.ID, "frontendIPConfigurations")
+		fe := &Frontend{Meta: Meta{ID: id, Name: name, Pos: f.Pos()}, PublicIP: b.ref(f.Prop("publicIPAddress")),
+			PublicIPPrefix: b.ref(f.Prop("publicIPPrefix")), Subnet: b.ref(f.Prop("subnet"))}
+		if a := f.Prop("privateIPAddress"); a != nil {
+			fe.PrivateIP = b.addr(a, string(id), "privateIPAddress")
+		}
+		lb.Frontends = append(lb.Frontends, fe)
+	}
+	for _, p := range elems(v.Prop("backendAddressPools")) {
+		id, name := b.id(p, lb.ID, "backendAddressPools")
+		lb.BackendPools = append(lb.BackendPools, &BackendPool{Meta: Meta{ID: id, Name: name, Pos: p.Pos()},
+			ByIPAddress: len(elems(p.Prop("loadBalancerBackendAddresses"))) > 0 && len(elems(p.Prop("backendIPConfigurations"))) == 0})
+	}
+	for _, r := range elems(v.Prop("loadBalancingRules")) {
+		id, name := b.id(r, lb.ID, "loadBalancingRules")
+		lb.Rules = append(lb.Rules, &LBRule{Meta: Meta{ID: id, Name: name, Pos: r.Pos()}, Frontend: b.ref(r.Prop("frontendIPConfiguration")),
+			BackendPool: b.ref(r.Prop("backendAddressPool")), Protocol: b.str(r.Prop("protocol")),
+			DisableOutboundSnat: b.boolean(r.Prop("disableOutboundSnat"))})
+	}
+	for _, r := range elems(v.Prop("outboundRules")) {
+		id, name := b.id(r, lb.ID, "outboundRules")
+		lb.OutboundRules = append(lb.OutboundRules, &OutboundRule{Meta: Meta{ID: id, Name: name, Pos: r.Pos()},
+			Frontends: b.refs(r.Prop("frontendIPConfigurations")), BackendPool: b.ref(r.Prop("backendAddressPool")), Protocol: b.str(r.Prop("protocol"))})
+	}
+	return lb
+}
+
+func (b *armBuilder) rcg(meta Meta, v *arm.Value) *RuleCollectionGroup {
+	g := &RuleCollectionGroup{Meta: meta}
+	if p, ok := v.Prop("priority").Int(); ok {
+		g.Priority = int(p)
+	}
+	for _, c := range elems(v.Prop("ruleCollections")) {
+		rc := &RuleCollection{Name: b.str(c.Get("name")), Kind: b.str(c.Get("ruleCollectionType")), Action: b.str(c.Get("action").Get("type")), Pos: c.Pos()}
+		if p, ok := c.Get("priority").Int(); ok {
+			rc.Priority = int(p)
+		}
+		for _, r := range elems(c.Get("rules")) {
+			fr := &FirewallRule{Name: b.str(r.Get("name")), Type: b.str(r.Get("ruleType")), SourceAddresses: b.strs(r.Get("sourceAddresses")),
+				SourceIPGroups: b.refs(r.Get("sourceIpGroups")), DestinationAddresses: b.strs(r.Get("destinationAddresses")),
+				DestinationIPGroups: b.refs(r.Get("destinationIpGroups")), DestinationFqdns: b.strs(r.Get("destinationFqdns")),
+				DestinationPorts: b.strs(r.Get("destinationPorts")), TargetFqdns: b.strs(r.Get("targetFqdns")), TargetURLs: b.strs(r.Get("targetUrls")),
+				FqdnTags: b.strs(r.Get("fqdnTags")), WebCategories: b.strs(r.Get("webCategories")), TerminateTLS: b.boolean(r.Get("terminateTLS")),
+				TranslatedAddress: b.str(r.Get("translatedAddress")), TranslatedPort: b.str(r.Get("translatedPort")),
+				TranslatedFqdn: b.str(r.Get("translatedFqdn")), Pos: r.Pos()}
+			fr.Protocols = b.strs(r.Get("ipProtocols"))
+			for _, p := range elems(r.Get("protocols")) {
+				if s, ok := p.Str(); ok { // classic network rules list protocol names
+					fr.Protocols = append(fr.Protocols, s)
+					continue
+				}
+				port, _ := p.Get("port").Int()
+				fr.Protocols = append(fr.Protocols, b.str(p.Get("protocolType"))+":"+strconv.FormatInt(port, 10))
+			}
+			rc.Rules = append(rc.Rules, fr)
+		}
+		g.Collections = append(g.Collections, rc)
+	}
+	return g
+}

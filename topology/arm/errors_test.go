@@ -1,0 +1,206 @@
+package arm
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+const vnetID = "/subscriptions/s/resourceGroups/rg/providers/Microsoft.Network/virtualNetworks/v"
+
+// errorList flattens the error returned by Parse into its messages.
+func errorList(err error) []string {
+	var out []string
+	if j, ok := err.(interface{ Unwrap() []error }); ok {
+		for _, e := range j.Unwrap() {
+			out = append(out, e.Error())
+		}
+		return out
+	}
+	return []string{err.Error()}
+}
+
+func TestParseErrors(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		in   string
+		cat  error
+		want string // the first error, exactly
+	}{
+		{"empty", "  \n", ErrSyntax, "in.json:2:1: empty input: expected a JSON object or array"},
+		{"truncated", "[{\"id\": \"/subscriptions/s", ErrSyntax, "in.json:1:26: unexpected end of input in string literal"},
+		{"truncated object", "{\"value\": [\n", ErrSyntax, "in.json:2:1: unexpected end of input looking for a value"},
+		{"bad literal", `{"a": tru}`, ErrSyntax, `in.json:1:10: invalid character '}' in literal true`},
+		{"bad char", "[1,\n  x]", ErrSyntax, `in.json:2:3: invalid character 'x' looking for beginning of value`},
+		{"trailing data", `{} {}`, ErrSyntax, `in.json:1:4: invalid character '{' after top-level value`},
+		{"leading zero", `[01]`, ErrSyntax, `in.json:1:3: invalid character '1' after array element`},
+		{"bad fraction", `[1.]`, ErrSyntax, `in.json:1:4: invalid character ']' after decimal point in numeric literal`},
+		{"bad escape", `["a\x"]`, ErrSyntax, `in.json:1:5: invalid character 'x' in string escape code`},
+		{"bad unicode escape", `["\u12g4"]`, ErrSyntax, `in.json:1:7: invalid character 'g' in \u hexadecimal character escape`},
+		{"control char", "[\"a\tb\"]", ErrSyntax, `in.json:1:4: invalid control character '\t' in string`},
+		{"missing colon", `{"a" 1}`, ErrSyntax, `in.json:1:6: invalid character '1' after object key`},
+		{"trailing comma", `{"a": 1,}`, ErrSyntax, `in.json:1:9: invalid character '}' looking for beginning of object key string`},
+		{"UTF-16", "\xff\xfe[\x00]\x00", ErrSyntax, "in.json:1:1: input is UTF-16 encoded (as PowerShell 5 writes with '>'); re-encode it as UTF-8"},
+		{"duplicate key", `{"id": "a",` + "\n" + ` "id": "b"}`, ErrFormat, `in.json:2:2: duplicate object key "id"`},
+		{"too deep", strings.Repeat("[", 65) + strings.Repeat("]", 65), ErrLimit, "in.json:1:65: nesting deeper than 64 levels"},
+		{"top-level number", ` 42`, ErrFormat, "in.json:1:2: top-level value is a number: expected an ARM resource object, an array of resources, or a wrapper object"},
+		{"array of strings", `["a"]`, ErrFormat, "in.json:1:2: array element is a string: expected an ARM resource object, an array of resources, or a wrapper object"},
+		{"unknown object", `{"foo": 1, "bar": null}`, ErrFormat, `in.json:1:1: top-level value is not an ARM resource or wrapper: an object with no "type", "id", "name" or "properties", no "value" or "data" array and no template "$schema" (keys: "foo", "bar")`},
+		{"value not array", `{"value": 3}`, ErrFormat, "in.json:1:11: field value: expected an array of resources, found number"},
+		{"data element not object", `{"data": [1]}`, ErrFormat, "in.json:1:11: field data[]: expected a resource object, found number"},
+		{"no type", "[\n {\"id\": \"" + vnetID + "\"}]", ErrFormat, "in.json:2:2: resource " + vnetID + ": resource has no \"type\""},
+		{"no id", `[{"name": "v", "type": "Microsoft.Network/virtualNetworks"}]`, ErrFormat, `in.json:1:2: resource (name "v") has no "id"`},
+		{"non-string id", `[{"id": 42, "type": "Microsoft.Network/virtualNetworks"}]`, ErrFormat, "in.json:1:9: field id: expected a string, found number"},
+		{"non-string type", `[{"id": "` + vnetID + `", "type": ["x"]}]`, ErrFormat, "in.json:1:101: resource " + vnetID + ": field type: expected a string, found array"},
+		{"non-string location", `[{"id": "` + vnetID + `", "type": "Microsoft.Network/virtualNetworks", "location": 1}]`, ErrFormat, "in.json:1:150: resource " + vnetID + ": field location: expected a string, found number"},
+		{"bad id", `[{"id": "vnet1", "type": "Microsoft.Network/virtualNetworks"}]`, ErrID, `in.json:1:9: field id: "vnet1": does not start with "/"`},
+		{"type mismatch", `[{"id": "` + vnetID + `", "type": "Microsoft.Network/routeTables"}]`, ErrFormat, "in.json:1:101: resource " + vnetID + `: field type: type "Microsoft.Network/routeTables" does not match the resource ID's type "Microsoft.Network/virtualNetworks"`},
+		{"duplicate resource", "[{\"id\": \"" + vnetID + "\", \"type\": \"Microsoft.Network/virtualNetworks\"},\n {\"id\": \"" + strings.ToUpper(vnetID) + "\", \"type\": \"Microsoft.Network/virtualNetworks\"}]", ErrDuplicate,
+			"in.json:2:2: resource " + strings.ToUpper(vnetID) + ": duplicate resource: the same ID (compared case-insensitively) is first defined at in.json:1:2"},
+		{"template resource without type", `{"contentVersion": "1.0.0.0", "resources": [{"name": "v"}]}`, ErrFormat, `in.json:1:45: field type: template resource resources[0] has no "type"`},
+		{"template resources not array", `{"contentVersion": "1.0.0.0", "resources": 1}`, ErrFormat, `in.json:1:44: field resources: expected an array or (languageVersion 2.0) an object of resources, found number`},
+		{"template name segments", `{"contentVersion": "1.0.0.0", "resources": [{"type": "Microsoft.Network/virtualNetworks/subnets", "name": "s"}]}`, ErrFormat,
+			`in.json:1:45: field name: template resource resources[0] "s" (Microsoft.Network/virtualNetworks/subnets): name "s" has 1 segments, type "Microsoft.Network/virtualNetworks/subnets" needs 2`},
+		{"template copy loop", `{"contentVersion": "1.0.0.0", "resources": [{"type": "Microsoft.Network/virtualNetworks", "name": "v", "copy": {"name": "c", "count": 2}}]}`, ErrExpression,
+			`in.json:1:112: resource resources[0]: field copy: copy loops cannot be expanded offline`},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			res, err := Parse("in.json", strings.NewReader(tc.in))
+			require.Error(t, err)
+			assert.Nil(t, res)
+			assert.ErrorIs(t, err, tc.cat)
+			assert.Equal(t, tc.want, errorList(err)[0])
+			var e *Error
+			require.ErrorAs(t, err, &e)
+			assert.True(t, e.Pos.IsValid(), "position %v", e.Pos)
+		})
+	}
+}
+
+func TestErrorsBounded(t *testing.T) {
+	// A child of a parent without a name: one error, for the parent.
+	_, err := Parse("t.json", strings.NewReader(`{"contentVersion": "1.0.0.0", "resources": [{"type": "Microsoft.Network/virtualNetworks",
+ "resources": [{"type": "subnets", "name": "a"}]}]}`))
+	assert.Equal(t, []string{`t.json:1:45: field name: template resource resources[0] has no "name"`}, errorList(err))
+
+	// Hostile sizes do not make hostile messages.
+	long := strings.Repeat("x", 100000)
+	for _, in := range []string{
+		`[{"id": "/` + long + `", "type": "A.B/c"}]`,
+		`[{"id": "/subscriptions/s/resourceGroups/rg/providers/A.B/c/` + long + `", "type": "A.B/` + long + `"}]`,
+		`{"` + long + `": 1, "` + long + `": 2}`,
+		`{"contentVersion": "1.0.0.0", "resources": [{"type": "A.B/c", "name": "d", "` + long + `": "[` + long + `]"}]}`,
+		`{"` + long + `": 1}`,
+	} {
+		_, err := Parse("t.json", strings.NewReader(in))
+		require.Error(t, err)
+		assert.Less(t, len(err.Error()), 3000, "%.200s", err)
+	}
+}
+
+func TestTemplateExpressions(t *testing.T) {
+	var rs []string
+	for i := range 25 {
+		rs = append(rs, fmt.Sprintf(`{"type": "Microsoft.Network/virtualNetworks", "name": "v%d",
+  "location": "[resourceGroup().location]", "dependsOn": ["[resourceId('x', 'y')]"]}`, i))
+	}
+	in := `{"$schema": "https://schema.management.azure.com/schemas/2019-04-01/deploymentTemplate.json#",
+ "resources": [` + strings.Join(rs, ",\n") + `,
+ {"type": "Microsoft.Network/virtualNetworks", "name": "[parameters('n')]", "properties": {"subnets": [{"name": "a", "properties": {"addressPrefix": "[variables('p')]"}}]}}]}`
+	_, err := Parse("t.json", strings.NewReader(in))
+	require.ErrorIs(t, err, ErrExpression)
+	got := errorList(err)
+	require.Len(t, got, 21)
+	assert.Equal(t, `t.json:3:15: resource /subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/template/providers/Microsoft.Network/virtualNetworks/v0: field location: unresolved template expression "[resourceGroup().location]" cannot be evaluated offline`, got[0])
+	assert.Equal(t, `t.json:41:15: resource /subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/template/providers/Microsoft.Network/virtualNetworks/v19: field location: unresolved template expression "[resourceGroup().location]" cannot be evaluated offline`, got[19])
+	assert.Equal(t, `t.json:1:1: template has 27 unresolved expressions (7 not listed, the first at t.json:43:15); only templates with literal values can be read offline: export with SkipAllParameterization (az group export --skip-all-params) or use the deployed resources (az resource list, Resource Graph)`, got[20])
+
+	// A few, all listed, with field paths; a resource whose name is an
+	// expression is labelled by its place in the template.
+	in = `{"contentVersion": "1.0.0.0", "resources": {"vnet": {"type": "Microsoft.Network/virtualNetworks", "name": "[parameters('n')]",
+ "properties": {"subnets": [{"name": "a", "properties": {"addressPrefix": "[variables('p')]"}}]}}}}`
+	_, err = Parse("t.json", strings.NewReader(in))
+	assert.Equal(t, []string{
+		`t.json:1:107: resource resources.vnet: field name: unresolved template expression "[parameters('n')]" cannot be evaluated offline`,
+		`t.json:2:75: resource resources.vnet: field properties.subnets[0].properties.addressPrefix: unresolved template expression "[variables('p')]" cannot be evaluated offline`,
+		`t.json:1:1: template has 2 unresolved expressions; only templates with literal values can be read offline: export with SkipAllParameterization (az group export --skip-all-params) or use the deployed resources (az resource list, Resource Graph)`,
+	}, errorList(err))
+}
+
+func TestErrorCap(t *testing.T) {
+	var b strings.Builder
+	b.WriteString("[")
+	for i := range 150 {
+		if i > 0 {
+			b.WriteString(",\n")
+		}
+		b.WriteString(`{"name": "x"}`)
+	}
+	b.WriteString("]")
+	_, err := Parse("in.json", strings.NewReader(b.String()))
+	got := errorList(err)
+	require.Len(t, got, 101)
+	assert.Equal(t, `in.json:100:1: resource (name "x") has no "id"`, got[99])
+	assert.Equal(t, "and 50 more problems", got[100])
+
+	// ParseFiles caps across files too.
+	dir := t.TempDir()
+	var paths []string
+	for i := range 2 {
+		p := filepath.Join(dir, fmt.Sprintf("f%d.json", i))
+		require.NoError(t, os.WriteFile(p, []byte(b.String()), 0o600))
+		paths = append(paths, p)
+	}
+	_, err = ParseFiles(paths...)
+	got = errorList(err)
+	require.Len(t, got, 101)
+	assert.Equal(t, "and 200 more problems", got[100])
+}
+
+// spaces is an endless reader of white space.
+type spaces struct{}
+
+func (spaces) Read(p []byte) (int, error) {
+	for i := range p {
+		p[i] = ' '
+	}
+	return len(p), nil
+}
+
+type failReader struct{}
+
+func (failReader) Read([]byte) (int, error) { return 0, errors.New("disk on fire") }
+
+func TestLimits(t *testing.T) {
+	defer func(n int64, v int) { maxInputSize, maxValues = n, v }(maxInputSize, maxValues)
+	maxInputSize, maxValues = 1000, 10
+
+	_, err := Parse("big.json", io.MultiReader(strings.NewReader("[\n"), spaces{}))
+	require.ErrorIs(t, err, ErrLimit)
+	assert.Equal(t, "big.json:2:999: input is larger than the limit of 1000 bytes (0 MiB)", err.Error())
+
+	_, err = Parse("many.json", strings.NewReader("[0,0,0,0,0,0,0,0,0,0,0]"))
+	require.ErrorIs(t, err, ErrLimit)
+	assert.Equal(t, "many.json:1:20: more than 10 JSON values", err.Error())
+
+	_, err = Parse("r.json", failReader{})
+	assert.EqualError(t, err, "r.json:1:1: reading input: disk on fire")
+
+	_, err = Parse("nil.json", nil)
+	assert.EqualError(t, err, "nil.json: nil reader")
+}
+
+func TestErrorFormat(t *testing.T) {
+	e := &Error{Pos: Pos{"f.json", 3, 7}, Resource: vnetID, Field: "properties.subnets[0].addressPrefix", Msg: "not a prefix", Err: ErrFormat}
+	assert.Equal(t, "f.json:3:7: resource "+vnetID+": field properties.subnets[0].addressPrefix: not a prefix", e.Error())
+	assert.ErrorIs(t, e, ErrFormat)
+	assert.Equal(t, "-", Pos{}.String())
+	assert.Equal(t, "f.json", Pos{File: "f.json"}.String())
+}

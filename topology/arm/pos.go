@@ -1,0 +1,81 @@
+package arm
+
+import (
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+)
+
+// Pos is a position in an input file: the file name as given to [Parse] or
+// [ParseFiles], a 1-based line and a 1-based column. Columns count bytes, not
+// characters, like the go/token package and the Go toolchain.
+//
+// The zero value is the unknown position. A Pos with a file but Line 0 names a
+// whole file (for example one that could not be opened). Pos is a small
+// comparable value type; copy it freely.
+type Pos struct {
+	File string
+	Line int
+	Col  int
+}
+
+// IsValid reports whether p names a line in a file.
+func (p Pos) IsValid() bool { return p.Line > 0 }
+
+// String returns "file:line:col", "file" when p has no line, and "-" for the
+// zero Pos.
+func (p Pos) String() string {
+	if p.Line <= 0 {
+		if p.File == "" {
+			return "-"
+		}
+		return p.File
+	}
+	b := make([]byte, 0, len(p.File)+16)
+	b = append(b, p.File...)
+	b = append(b, ':')
+	b = strconv.AppendInt(b, int64(p.Line), 10)
+	b = append(b, ':')
+	b = strconv.AppendInt(b, int64(p.Col), 10)
+	return string(b)
+}
+
+// source is one input file: its name and its whole text. Values keep a
+// pointer to it and a byte offset, and turn the offset into a line and column
+// only when asked (most positions are never printed).
+type source struct {
+	name string
+	text string
+
+	once  sync.Once
+	lines []int32 // byte offsets at which lines 2, 3, ... start
+}
+
+// pos converts a byte offset into a position. Offsets past the end are
+// clamped to the end of the text, so a position is always inside the input
+// (the end of input counts as inside, for "unexpected end of input").
+func (s *source) pos(off int) Pos {
+	if s == nil {
+		return Pos{}
+	}
+	s.once.Do(func() {
+		s.lines = make([]int32, 0, strings.Count(s.text, "\n"))
+		for i := 0; i < len(s.text); {
+			j := strings.IndexByte(s.text[i:], '\n')
+			if j < 0 {
+				break
+			}
+			i += j + 1
+			s.lines = append(s.lines, int32(i))
+		}
+	})
+	off = max(0, min(off, len(s.text)))
+	// The number of line starts <= off is the 0-based line index.
+	i, _ := slices.BinarySearch(s.lines, int32(off+1))
+	start := 0
+	if i > 0 {
+		start = int(s.lines[i-1])
+	}
+	return Pos{File: s.name, Line: i + 1, Col: off - start + 1}
+}

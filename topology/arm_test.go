@@ -1,0 +1,124 @@
+package topology_test
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/egresslab/egress/topology"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// summary renders the parts of a model the engines use, in a canonical
+// order, so that loaders can be compared.
+func summary(m *topology.Model) string {
+	var blocks []string
+	var cur []string
+	add := func(format string, args ...any) { cur = append(cur, fmt.Sprintf(format, args...)) }
+	flush := func() {
+		if len(cur) > 1 {
+			slices.Sort(cur[1:]) // children in canonical order, under their parent
+		}
+		blocks = append(blocks, strings.Join(cur, "\n"))
+		cur = nil
+	}
+	for _, v := range m.VNets {
+		add("vnet %s %v", v.ID.Key(), v.AddressSpace)
+		for _, s := range v.Subnets {
+			add("  subnet %s %v rt=%s nsg=%s nat=%s", s.ID.Key(), s.Prefixes, s.RouteTable.Key(), s.NSG.Key(), s.NATGateway.Key())
+		}
+		for _, p := range v.Peerings {
+			add("  peering %s -> %s fwd=%v", p.ID.Key(), p.Remote.Key(), p.AllowForwardedTraffic)
+		}
+		flush()
+	}
+	for _, g := range m.NSGs {
+		add("nsg %s", g.ID.Key())
+		for _, r := range g.Rules {
+			add("  rule %s %d %v %v %v %s:%s", r.Name, r.Priority, r.Direction, r.Access, r.Protocol, r.DestinationAddressPrefix, r.DestinationPortRange)
+		}
+		flush()
+	}
+	for _, rt := range m.RouteTables {
+		add("routeTable %s bgp-off=%v", rt.ID.Key(), rt.DisableBGPRoutePropagation)
+		for _, r := range rt.Routes {
+			add("  route %s %s %s %s", r.Name, r.AddressPrefix, r.NextHopType, r.NextHopIPAddress)
+		}
+		flush()
+	}
+	for _, n := range m.NICs {
+		add("nic %s", n.ID.Key())
+		for _, c := range n.IPConfigs {
+			add("  ipconfig %v %s primary=%v", c.PrivateIP, c.Subnet.Key(), c.Primary)
+		}
+		flush()
+	}
+	slices.Sort(blocks)
+	return strings.Join(blocks, "\n")
+}
+
+// TestARMWrappersLoadTheSameModel loads the same small network in every
+// wrapper users have (REST array, {"value"} page, az CLI flattened, older
+// az CLI, Resource Graph, template exports) and checks they give one model.
+func TestARMWrappersLoadTheSameModel(t *testing.T) {
+	files, err := filepath.Glob("arm/testdata/*.json")
+	require.NoError(t, err)
+	require.GreaterOrEqual(t, len(files), 8)
+	// The same network written in the native format.
+	files = append(files, "testdata/armfixture.yaml")
+	var want string
+	for _, f := range files {
+		m, err := topology.LoadFiles(defaultTags(t), f)
+		require.NoError(t, err, f)
+		got := summary(m)
+		if want == "" {
+			want = got
+			require.Contains(t, want, "rule", "the fixture has NSG rules")
+			require.Contains(t, want, "route ", "the fixture has routes")
+			continue
+		}
+		assert.Equal(t, want, got, "%s loads to a different model", f)
+	}
+}
+
+func TestARMErrorsArePositioned(t *testing.T) {
+	dir := t.TempDir()
+	bad := filepath.Join(dir, "export.json")
+	require.NoError(t, os.WriteFile(bad, []byte(`[
+  {"id": "/subscriptions/1/resourceGroups/rg/providers/Microsoft.Network/virtualNetworks/v",
+   "name": "v", "type": "Microsoft.Network/virtualNetworks", "location": "eastus",
+   "properties": {"addressSpace": {"addressPrefixes": ["10.0.0.0/33"]},
+     "subnets": [{"name": "s", "properties": {"addressPrefix": "10.9.0.0/24", "routeTable": {"id": "/subscriptions/1/resourceGroups/rg/providers/Microsoft.Network/routeTables/nope"}}}]}}
+]`), 0o644))
+	_, err := topology.LoadFiles(nil, bad)
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "export.json:4:")
+	assert.Contains(t, err.Error(), `addressSpace.addressPrefixes "10.0.0.0/33": invalid value: not a CIDR prefix`)
+}
+
+func TestLoadFilesMergesFormats(t *testing.T) {
+	// An ARM export and a native design of other resources load together; the
+	// native design's references by full ID reach the export's resources.
+	dir := t.TempDir()
+	native := filepath.Join(dir, "extra.yaml")
+	require.NoError(t, os.WriteFile(native, []byte(`egress: v1
+subscription: 11111111-2222-3333-4444-555555555555
+resourceGroup: rg-net
+nics:
+  - {name: extra-nic, subnet: vnet1/app, ip: 10.0.1.99}
+`), 0o644))
+	m, err := topology.LoadFiles(defaultTags(t), "arm/testdata/arm-array.json", native)
+	require.NoError(t, err)
+	n, err := m.FindNIC("extra-nic")
+	require.NoError(t, err)
+	s, ok := m.Subnet(n.Primary().Subnet)
+	require.True(t, ok, "the native NIC's subnet is the export's")
+	assert.Equal(t, "app", s.Name)
+
+	_, err = topology.LoadFiles(defaultTags(t), "arm/testdata/arm-array.json", "arm/testdata/arm-value.json")
+	assert.ErrorContains(t, err, "duplicate", "the same resources twice")
+}

@@ -1,0 +1,110 @@
+package topology
+
+import (
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+)
+
+// Categories of problems found while loading or validating a model. Every
+// error from this package wraps one of them (or an error of package route or
+// nsg), so callers can test with [errors.Is].
+var (
+	ErrSyntax       = errors.New("syntax error")
+	ErrUnknownField = errors.New("unknown field")
+	ErrInvalid      = errors.New("invalid value")
+	ErrMissing      = errors.New("missing")
+	ErrDangling     = errors.New("dangling reference")
+	ErrDuplicate    = errors.New("duplicate")
+	ErrOverlap      = errors.New("overlapping addresses")
+	ErrNotAllowed   = errors.New("not allowed")
+	ErrLimit        = errors.New("over Azure's limit")
+	ErrTooLarge     = errors.New("input too large")
+)
+
+// Error is one problem in a model: where it is (file:line:col when loaded
+// from a file), which resource (its ID, or kind and name), which field, the
+// offending value, and what is wrong.
+type Error struct {
+	Pos      Pos
+	Resource string // resource ID, or `kind "name"` for the native format
+	Field    string
+	Value    string
+	Err      error // a category above, or a route/nsg error
+	Detail   string
+}
+
+// Error formats the problem as
+// `file:line:col: resource: field "value": category: detail`.
+func (e *Error) Error() string {
+	var b strings.Builder
+	if p := posString(e.Pos); p != "" {
+		b.WriteString(p)
+		b.WriteString(": ")
+	}
+	if e.Resource != "" {
+		b.WriteString(e.Resource)
+		b.WriteString(": ")
+	}
+	if e.Field != "" {
+		b.WriteString(e.Field)
+		if e.Value != "" {
+			b.WriteString(" " + strconv.Quote(e.Value))
+		}
+		b.WriteString(": ")
+	}
+	b.WriteString(e.Err.Error())
+	if e.Detail != "" {
+		b.WriteString(": " + e.Detail)
+	}
+	return b.String()
+}
+
+// Unwrap returns the category.
+func (e *Error) Unwrap() error { return e.Err }
+
+// problems collects the errors of one load, capped so hostile input cannot
+// make the error list itself unbounded.
+type problems struct {
+	errs  []error
+	extra int
+}
+
+const maxProblems = 200
+
+func (p *problems) add(pos Pos, resource, field, value string, err error, detail string, args ...any) {
+	if len(p.errs) >= maxProblems {
+		p.extra++
+		return
+	}
+	if len(args) > 0 {
+		detail = fmt.Sprintf(detail, args...)
+	}
+	p.errs = append(p.errs, &Error{Pos: pos, Resource: resource, Field: field, Value: value, Err: err, Detail: detail})
+}
+
+func (p *problems) err() error {
+	if len(p.errs) == 0 {
+		return nil
+	}
+	errs := p.errs
+	if p.extra > 0 {
+		errs = append(errs[:len(errs):len(errs)], fmt.Errorf("... and %d more problems", p.extra))
+	}
+	return errors.Join(errs...)
+}
+
+// posString formats a position as "file:line:col", leaving out what is
+// unknown, and "" for the zero position.
+func posString(p Pos) string {
+	switch {
+	case p.File == "":
+		return ""
+	case p.Line == 0:
+		return p.File
+	case p.Col == 0:
+		return fmt.Sprintf("%s:%d", p.File, p.Line)
+	}
+	return fmt.Sprintf("%s:%d:%d", p.File, p.Line, p.Col)
+}

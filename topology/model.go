@@ -1,0 +1,437 @@
+package topology
+
+import (
+	"fmt"
+	"net/netip"
+	"strings"
+
+	"github.com/egresslab/egress/nsg"
+	"github.com/egresslab/egress/route"
+	"github.com/egresslab/egress/topology/arm"
+)
+
+// Pos is a position in an input file (file:line:col). The zero Pos means
+// "not from a file" (a model built in Go).
+type Pos = arm.Pos
+
+// Ref is a reference to another resource by its Azure resource ID. IDs
+// compare case-insensitively, as ARM compares them; [Ref.Key] is the form to
+// use as a map key. The zero Ref refers to nothing.
+type Ref string
+
+// Key returns the case-folded ID.
+func (r Ref) Key() string { return strings.ToLower(string(r)) }
+
+// IsZero reports whether r refers to nothing.
+func (r Ref) IsZero() bool { return r == "" }
+
+// Name returns the last segment of the ID: the resource's name.
+func (r Ref) Name() string {
+	s := strings.TrimRight(string(r), "/")
+	return s[strings.LastIndexByte(s, '/')+1:]
+}
+
+// Meta is what every resource carries: its ID, name, location and where it
+// was read from.
+type Meta struct {
+	ID       Ref
+	Name     string
+	Location string // lower-case Azure region, e.g. "eastus"; may be empty
+	Pos      Pos
+}
+
+// Model is a whole Azure network: every resource that shapes egress, indexed
+// by ID. Build one with a loader ([LoadFiles], [LoadNative], [FromARM]) or by
+// hand, then call [Model.Validate] (loaders do).
+//
+// A Model is plain mutable data; it is not safe for concurrent mutation.
+// Compiled engines (route tables, NSG classifiers, the simulator) copy what
+// they need and never refer back to it.
+type Model struct {
+	VNets                []*VNet
+	NICs                 []*NIC
+	RouteTables          []*RouteTable
+	NSGs                 []*NSG
+	ASGs                 []*ASG
+	PublicIPs            []*PublicIP
+	PublicIPPrefixes     []*PublicIPPrefix
+	NATGateways          []*NATGateway
+	LoadBalancers        []*LoadBalancer
+	Gateways             []*Gateway
+	LocalNetworkGateways []*LocalNetworkGateway
+	Connections          []*Connection
+	RouteServers         []*RouteServer
+	PrivateEndpoints     []*PrivateEndpoint
+	Firewalls            []*Firewall
+	FirewallPolicies     []*FirewallPolicy
+	AIAccounts           []*AIAccount
+	AdminConfigs         []*AdminConfig
+	// Skipped counts, by lower-case resource type, the input resources that
+	// egress does not model.
+	Skipped map[string]int
+
+	idx map[string]any // ID key → resource; built by index()
+}
+
+// VNet is a virtual network.
+type VNet struct {
+	Meta
+	AddressSpace []netip.Prefix
+	Subnets      []*Subnet
+	Peerings     []*Peering
+	// DNSServers are the custom DNS servers (dhcpOptions.dnsServers); empty means Azure DNS.
+	DNSServers []netip.Addr
+}
+
+// PrivateEndpointPolicy is a subnet's privateEndpointNetworkPolicies.
+type PrivateEndpointPolicy uint8
+
+// Values of privateEndpointNetworkPolicies.
+const (
+	PEPoliciesDisabled PrivateEndpointPolicy = iota // the default
+	PEPoliciesEnabled
+	PEPoliciesNSGOnly   // NetworkSecurityGroupEnabled
+	PEPoliciesRouteOnly // RouteTableEnabled
+)
+
+var pePolicyNames = [...]string{"Disabled", "Enabled", "NetworkSecurityGroupEnabled", "RouteTableEnabled"}
+
+// String returns the ARM spelling.
+func (p PrivateEndpointPolicy) String() string {
+	if int(p) < len(pePolicyNames) {
+		return pePolicyNames[p]
+	}
+	return fmt.Sprintf("PrivateEndpointPolicy(%d)", uint8(p))
+}
+
+// RouteTables reports whether UDRs apply to private endpoints in the subnet.
+func (p PrivateEndpointPolicy) RouteTables() bool {
+	return p == PEPoliciesEnabled || p == PEPoliciesRouteOnly
+}
+
+// NSGs reports whether NSGs apply to private endpoints in the subnet.
+func (p PrivateEndpointPolicy) NSGs() bool { return p == PEPoliciesEnabled || p == PEPoliciesNSGOnly }
+
+// ParsePrivateEndpointPolicy parses the ARM spelling, case-insensitively.
+func ParsePrivateEndpointPolicy(s string) (PrivateEndpointPolicy, error) {
+	for i, n := range pePolicyNames {
+		if strings.EqualFold(n, s) {
+			return PrivateEndpointPolicy(i), nil
+		}
+	}
+	return 0, fmt.Errorf("unknown privateEndpointNetworkPolicies %q (want Disabled, Enabled, NetworkSecurityGroupEnabled or RouteTableEnabled)", s)
+}
+
+// Subnet is a subnet of a [VNet].
+type Subnet struct {
+	Meta
+	VNet       *VNet
+	Prefixes   []netip.Prefix
+	RouteTable Ref
+	NSG        Ref
+	NATGateway Ref
+	// ServiceEndpoints are the service endpoints enabled on the subnet.
+	ServiceEndpoints []ServiceEndpoint
+	// PrivateEndpointPolicies is privateEndpointNetworkPolicies.
+	PrivateEndpointPolicies PrivateEndpointPolicy
+	// DefaultOutboundAccess is the subnet's defaultOutboundAccess; nil when
+	// the input does not say (see [Options.DefaultOutboundAccess]).
+	DefaultOutboundAccess *bool
+}
+
+// ServiceEndpoint is a service endpoint enabled on a subnet.
+type ServiceEndpoint struct {
+	Service   string   // e.g. "Microsoft.Storage"
+	Locations []string // regions it covers; empty means the subnet's region (and its pair)
+}
+
+// Peering is one direction of a VNet peering: the local VNet's view of the
+// remote one.
+type Peering struct {
+	Meta
+	Local                     *VNet
+	Remote                    Ref
+	AllowVirtualNetworkAccess bool
+	AllowForwardedTraffic     bool
+	AllowGatewayTransit       bool
+	UseRemoteGateways         bool
+	// Connected is false when the peering state is Initiated or Disconnected:
+	// no traffic flows.
+	Connected bool
+}
+
+// NIC is a network interface.
+type NIC struct {
+	Meta
+	IPConfigs          []*IPConfig
+	NSG                Ref
+	EnableIPForwarding bool
+	// PrivateEndpoint is set for the NIC of a private endpoint.
+	PrivateEndpoint Ref
+}
+
+// Primary returns the primary IP configuration (the first one when none is
+// marked primary), or nil.
+func (n *NIC) Primary() *IPConfig {
+	for _, c := range n.IPConfigs {
+		if c.Primary {
+			return c
+		}
+	}
+	if len(n.IPConfigs) > 0 {
+		return n.IPConfigs[0]
+	}
+	return nil
+}
+
+// IPConfig is one IP configuration of a [NIC].
+type IPConfig struct {
+	Meta
+	NIC            *NIC
+	Primary        bool
+	PrivateIP      netip.Addr
+	Subnet         Ref
+	PublicIP       Ref
+	ASGs           []Ref
+	BackendPools   []Ref // load balancer backend pools (IDs of the pool sub-resources)
+	GatewayLBFront Ref   // gateway load balancer frontend, if chained
+}
+
+// ASG is an application security group.
+type ASG struct{ Meta }
+
+// RouteTable is a route table resource.
+type RouteTable struct {
+	Meta
+	Routes                     []route.UserRoute
+	DisableBGPRoutePropagation bool
+	RoutePos                   []Pos // position of each route, parallel to Routes
+}
+
+// NSG is a network security group.
+type NSG struct {
+	Meta
+	Rules   []nsg.Rule
+	RulePos []Pos // position of each rule, parallel to Rules
+}
+
+// PublicIP is a public IP address resource.
+type PublicIP struct {
+	Meta
+	Address netip.Addr // invalid while a dynamic address is unallocated
+	SKU     string     // "Basic", "Standard", "StandardV2"
+	Prefix  Ref        // the public IP prefix it was taken from, if any
+}
+
+// PublicIPPrefix is a public IP prefix resource.
+type PublicIPPrefix struct {
+	Meta
+	Prefix netip.Prefix
+}
+
+// NATGateway is a NAT gateway.
+type NATGateway struct {
+	Meta
+	SKU              string
+	PublicIPs        []Ref
+	PublicIPPrefixes []Ref
+}
+
+// LoadBalancer is a load balancer with its frontends, pools and rules.
+type LoadBalancer struct {
+	Meta
+	SKU           string // "Basic", "Standard", "Gateway"
+	Frontends     []*Frontend
+	BackendPools  []*BackendPool
+	Rules         []*LBRule
+	OutboundRules []*OutboundRule
+}
+
+// IsPublic reports whether any frontend has a public IP.
+func (lb *LoadBalancer) IsPublic() bool {
+	for _, f := range lb.Frontends {
+		if !f.PublicIP.IsZero() || !f.PublicIPPrefix.IsZero() {
+			return true
+		}
+	}
+	return false
+}
+
+// Frontend is a load balancer frontend IP configuration.
+type Frontend struct {
+	Meta
+	PublicIP       Ref
+	PublicIPPrefix Ref
+	PrivateIP      netip.Addr
+	Subnet         Ref
+}
+
+// BackendPool is a load balancer backend address pool.
+type BackendPool struct {
+	Meta
+	// ByIPAddress is true for a pool defined by IP addresses rather than NIC
+	// IP configurations (it then behaves like default outbound access for
+	// outbound traffic: a documented known issue).
+	ByIPAddress bool
+}
+
+// LBRule is a load-balancing rule.
+type LBRule struct {
+	Meta
+	Frontend            Ref
+	BackendPool         Ref
+	Protocol            string // "Tcp", "Udp", "All"
+	DisableOutboundSnat bool
+}
+
+// OutboundRule is a load balancer outbound rule.
+type OutboundRule struct {
+	Meta
+	Frontends   []Ref
+	BackendPool Ref
+	Protocol    string
+}
+
+// GatewayType is a virtual network gateway's type.
+type GatewayType uint8
+
+// Gateway types.
+const (
+	GatewayVpn GatewayType = iota
+	GatewayExpressRoute
+)
+
+// String returns "Vpn" or "ExpressRoute".
+func (t GatewayType) String() string {
+	if t == GatewayExpressRoute {
+		return "ExpressRoute"
+	}
+	return "Vpn"
+}
+
+// Gateway is a VPN or ExpressRoute virtual network gateway, with the routes
+// it has learned (as `az network vnet-gateway list-learned-routes` prints).
+type Gateway struct {
+	Meta
+	Type         GatewayType
+	VNet         Ref          // the VNet whose GatewaySubnet holds it
+	PrivateIPs   []netip.Addr // instance addresses in the GatewaySubnet
+	ActiveActive bool
+	// LearnedRoutes are the BGP-learned and static routes it propagates.
+	LearnedRoutes []route.GatewayRoute
+}
+
+// LocalNetworkGateway is an on-premises site's description.
+type LocalNetworkGateway struct {
+	Meta
+	GatewayIP       netip.Addr
+	AddressPrefixes []netip.Prefix
+}
+
+// Connection links a gateway to a local network gateway (or another gateway,
+// or an ExpressRoute circuit).
+type Connection struct {
+	Meta
+	Gateway      Ref
+	LocalGateway Ref
+	Peer         Ref // VNet-to-VNet: the other gateway
+	Type         string
+}
+
+// RouteServer is an Azure Route Server with the routes NVAs advertise to it.
+type RouteServer struct {
+	Meta
+	VNet       Ref
+	Advertised []route.GatewayRoute
+}
+
+// PrivateEndpoint is a private endpoint.
+type PrivateEndpoint struct {
+	Meta
+	Subnet  Ref
+	NIC     Ref
+	IPs     []netip.Addr
+	Service Ref // the private link resource it connects to
+	GroupID string
+}
+
+// Firewall is an Azure Firewall.
+type Firewall struct {
+	Meta
+	SKU          string // "AZFW_VNet" or "AZFW_Hub"
+	Tier         string // "Basic", "Standard", "Premium"
+	VNet         Ref
+	PrivateIP    netip.Addr
+	PublicIPs    []Ref
+	Policy       Ref
+	ManagementIP Ref // set in forced-tunnelling mode
+	ThreatIntel  string
+}
+
+// FirewallPolicy is an Azure Firewall Policy: its parent and its rule
+// collection groups. The rule engine lives in package firewall.
+type FirewallPolicy struct {
+	Meta
+	Parent               Ref
+	RuleCollectionGroups []*RuleCollectionGroup
+	DNSProxy             bool
+	SNATPrivateRanges    []string // nil: the default (IANAPrivateRanges)
+	ThreatIntel          string
+}
+
+// RuleCollectionGroup is a firewall policy rule collection group.
+type RuleCollectionGroup struct {
+	Meta
+	Priority    int
+	Collections []*RuleCollection
+}
+
+// RuleCollection is a rule collection inside a group.
+type RuleCollection struct {
+	Name     string
+	Priority int
+	Kind     string // "FirewallPolicyFilterRuleCollection" or "FirewallPolicyNatRuleCollection"
+	Action   string // "Allow", "Deny", "Dnat"
+	Rules    []*FirewallRule
+	Pos      Pos
+}
+
+// FirewallRule is one firewall policy rule, of any type; fields that do not
+// apply to its type are empty.
+type FirewallRule struct {
+	Name                 string
+	Type                 string   // "NetworkRule", "ApplicationRule", "NatRule"
+	Protocols            []string // network and NAT rules: "TCP", "UDP", "ICMP", "Any"; application rules: "Http:80", "Https:443", "Mssql:1433"
+	SourceAddresses      []string
+	SourceIPGroups       []Ref
+	DestinationAddresses []string
+	DestinationIPGroups  []Ref
+	DestinationFqdns     []string
+	DestinationPorts     []string
+	TargetFqdns          []string
+	TargetURLs           []string
+	FqdnTags             []string
+	WebCategories        []string
+	TerminateTLS         bool
+	TranslatedAddress    string
+	TranslatedPort       string
+	TranslatedFqdn       string
+	Pos                  Pos
+}
+
+// AIAccount is an Azure AI services (Cognitive Services) account and its
+// outbound restriction.
+type AIAccount struct {
+	Meta
+	Kind                          string
+	RestrictOutboundNetworkAccess bool
+	AllowedFqdnList               []string
+}
+
+// AdminConfig is an AVNM security admin configuration, already resolved to
+// the VNets it applies to.
+type AdminConfig struct {
+	Meta
+	VNets []Ref
+	Rules []nsg.AdminRule
+}

@@ -1,0 +1,649 @@
+package topology
+
+import (
+	"fmt"
+	"reflect"
+	"sort"
+	"strings"
+
+	"go.yaml.in/yaml/v3"
+)
+
+// The native design format: see doc.go ("# The native format") and
+// testdata/annotated.yaml. Every struct below is one YAML mapping; its yaml
+// tags are the only keys accepted (strict decoding), and its position is
+// recorded for error messages.
+
+// at is a position in the YAML file.
+type at struct{ line, col int }
+
+// strict decodes a mapping node into v (a pointer to a struct without an
+// UnmarshalYAML method), rejecting keys that v's yaml tags do not name. Errors
+// are returned as *yaml.TypeError so that the decoder keeps going and reports
+// every problem of the file.
+func strict(n *yaml.Node, v any, what string) (at, error) {
+	pos := at{n.Line, n.Column}
+	if n.Kind != yaml.MappingNode {
+		return pos, &yaml.TypeError{Errors: []string{fmt.Sprintf("line %d: %s must be a mapping (key: value lines), not %s", n.Line, what, kindName(n))}}
+	}
+	allowed := yamlKeys(reflect.TypeOf(v).Elem())
+	var errs []string
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		k := n.Content[i]
+		if _, ok := allowed[k.Value]; !ok {
+			errs = append(errs, fmt.Sprintf("line %d: unknown field %q in %s (known: %s)", k.Line, k.Value, what, strings.Join(sortedKeys(allowed), ", ")))
+		}
+	}
+	if err := n.Decode(v); err != nil {
+		if te, ok := err.(*yaml.TypeError); ok {
+			errs = append(errs, te.Errors...)
+		} else {
+			errs = append(errs, fmt.Sprintf("line %d: %v", n.Line, err))
+		}
+	}
+	if len(errs) > 0 {
+		return pos, &yaml.TypeError{Errors: errs}
+	}
+	return pos, nil
+}
+
+func kindName(n *yaml.Node) string {
+	switch n.Kind {
+	case yaml.SequenceNode:
+		return "a list"
+	case yaml.ScalarNode:
+		return fmt.Sprintf("the value %q", n.Value)
+	case yaml.AliasNode:
+		return "an alias"
+	}
+	return "something else"
+}
+
+var keyCache = map[reflect.Type]map[string]struct{}{}
+
+func yamlKeys(t reflect.Type) map[string]struct{} {
+	if m, ok := keyCache[t]; ok {
+		return m
+	}
+	m := map[string]struct{}{}
+	for i := range t.NumField() {
+		tag := strings.Split(t.Field(i).Tag.Get("yaml"), ",")[0]
+		if tag != "" && tag != "-" {
+			m[tag] = struct{}{}
+		}
+	}
+	keyCache[t] = m
+	return m
+}
+
+func sortedKeys(m map[string]struct{}) []string {
+	ks := make([]string, 0, len(m))
+	for k := range m {
+		ks = append(ks, k)
+	}
+	sort.Strings(ks)
+	return ks
+}
+
+// nDesign is the top level of a native design file.
+type nDesign struct {
+	Egress               string                 `yaml:"egress"` // format version: "v1"
+	Name                 string                 `yaml:"name"`
+	Subscription         string                 `yaml:"subscription"`
+	ResourceGroup        string                 `yaml:"resourceGroup"`
+	Location             string                 `yaml:"location"`
+	VNets                []*nVNet               `yaml:"vnets"`
+	RouteTables          []*nRouteTable         `yaml:"routeTables"`
+	NSGs                 []*nNSG                `yaml:"nsgs"`
+	ASGs                 []string               `yaml:"asgs"`
+	NICs                 []*nNIC                `yaml:"nics"`
+	PublicIPs            []*nPublicIP           `yaml:"publicIps"`
+	PublicIPPrefixes     []*nPublicIPPrefix     `yaml:"publicIpPrefixes"`
+	NATGateways          []*nNATGateway         `yaml:"natGateways"`
+	LoadBalancers        []*nLoadBalancer       `yaml:"loadBalancers"`
+	Gateways             []*nGateway            `yaml:"gateways"`
+	LocalNetworkGateways []*nLocalGateway       `yaml:"localNetworkGateways"`
+	Connections          []*nConnection         `yaml:"connections"`
+	RouteServers         []*nRouteServer        `yaml:"routeServers"`
+	PrivateEndpoints     []*nPrivateEndpoint    `yaml:"privateEndpoints"`
+	Firewalls            []*nFirewall           `yaml:"firewalls"`
+	FirewallPolicies     []*nFirewallPolicy     `yaml:"firewallPolicies"`
+	AIAccounts           []*nAIAccount          `yaml:"aiAccounts"`
+	AdminRules           []*nAdminConfiguration `yaml:"adminRules"`
+	at                   at
+}
+
+func (d *nDesign) UnmarshalYAML(n *yaml.Node) (err error) {
+	type plain nDesign
+	d.at, err = strict(n, (*plain)(d), "the design")
+	return err
+}
+
+type nVNet struct {
+	Name         string      `yaml:"name"`
+	Location     string      `yaml:"location"`
+	AddressSpace []string    `yaml:"addressSpace"`
+	DNSServers   []string    `yaml:"dnsServers"`
+	Subnets      []*nSubnet  `yaml:"subnets"`
+	Peerings     []*nPeering `yaml:"peerings"`
+	at           at
+}
+
+func (v *nVNet) UnmarshalYAML(n *yaml.Node) (err error) {
+	type plain nVNet
+	v.at, err = strict(n, (*plain)(v), "a vnet")
+	return err
+}
+
+type nSubnet struct {
+	Name                           string   `yaml:"name"`
+	Prefix                         string   `yaml:"prefix"`
+	Prefixes                       []string `yaml:"prefixes"`
+	RouteTable                     string   `yaml:"routeTable"`
+	NSG                            string   `yaml:"nsg"`
+	NATGateway                     string   `yaml:"natGateway"`
+	ServiceEndpoints               []string `yaml:"serviceEndpoints"`
+	PrivateEndpointNetworkPolicies string   `yaml:"privateEndpointNetworkPolicies"`
+	DefaultOutboundAccess          *bool    `yaml:"defaultOutboundAccess"`
+	at                             at
+}
+
+func (v *nSubnet) UnmarshalYAML(n *yaml.Node) (err error) {
+	type plain nSubnet
+	v.at, err = strict(n, (*plain)(v), "a subnet")
+	return err
+}
+
+type nPeering struct {
+	Name                      string `yaml:"name"`
+	Remote                    string `yaml:"remote"`
+	AllowVirtualNetworkAccess *bool  `yaml:"allowVirtualNetworkAccess"`
+	AllowForwardedTraffic     bool   `yaml:"allowForwardedTraffic"`
+	AllowGatewayTransit       bool   `yaml:"allowGatewayTransit"`
+	UseRemoteGateways         bool   `yaml:"useRemoteGateways"`
+	State                     string `yaml:"state"`
+	at                        at
+}
+
+func (v *nPeering) UnmarshalYAML(n *yaml.Node) (err error) {
+	type plain nPeering
+	v.at, err = strict(n, (*plain)(v), "a peering")
+	return err
+}
+
+type nRouteTable struct {
+	Name                       string    `yaml:"name"`
+	Location                   string    `yaml:"location"`
+	DisableBgpRoutePropagation bool      `yaml:"disableBgpRoutePropagation"`
+	Routes                     []*nRoute `yaml:"routes"`
+	at                         at
+}
+
+func (v *nRouteTable) UnmarshalYAML(n *yaml.Node) (err error) {
+	type plain nRouteTable
+	v.at, err = strict(n, (*plain)(v), "a route table")
+	return err
+}
+
+type nRoute struct {
+	Name           string   `yaml:"name"`
+	Prefix         string   `yaml:"prefix"`
+	NextHop        string   `yaml:"nextHop"`
+	IP             string   `yaml:"ip"`
+	IPs            []string `yaml:"ips"`
+	HasBgpOverride bool     `yaml:"hasBgpOverride"`
+	at             at
+}
+
+func (v *nRoute) UnmarshalYAML(n *yaml.Node) (err error) {
+	type plain nRoute
+	v.at, err = strict(n, (*plain)(v), "a route")
+	return err
+}
+
+type nNSG struct {
+	Name     string   `yaml:"name"`
+	Location string   `yaml:"location"`
+	Rules    []*nRule `yaml:"rules"`
+	at       at
+}
+
+func (v *nNSG) UnmarshalYAML(n *yaml.Node) (err error) {
+	type plain nNSG
+	v.at, err = strict(n, (*plain)(v), "an nsg")
+	return err
+}
+
+// nRule is a security rule. Single values and lists share one key: a YAML
+// scalar or a list is accepted for addresses and ports.
+type nRule struct {
+	Name             string   `yaml:"name"`
+	Description      string   `yaml:"description"`
+	Priority         int      `yaml:"priority"`
+	Direction        string   `yaml:"direction"`
+	Access           string   `yaml:"access"`
+	Protocol         string   `yaml:"protocol"`
+	Source           strList  `yaml:"source"`
+	SourceASGs       []string `yaml:"sourceAsgs"`
+	SourcePorts      strList  `yaml:"sourcePorts"`
+	Destination      strList  `yaml:"destination"`
+	DestinationASGs  []string `yaml:"destinationAsgs"`
+	DestinationPorts strList  `yaml:"destinationPorts"`
+	at               at
+}
+
+func (v *nRule) UnmarshalYAML(n *yaml.Node) (err error) {
+	type plain nRule
+	v.at, err = strict(n, (*plain)(v), "a security rule")
+	return err
+}
+
+// strList accepts a scalar or a list of scalars.
+type strList []string
+
+func (s *strList) UnmarshalYAML(n *yaml.Node) error {
+	switch n.Kind {
+	case yaml.ScalarNode:
+		*s = strList{n.Value}
+		return nil
+	case yaml.SequenceNode:
+		var l []string
+		if err := n.Decode(&l); err != nil {
+			return err
+		}
+		*s = l
+		return nil
+	}
+	return &yaml.TypeError{Errors: []string{fmt.Sprintf("line %d: want a value or a list of values, not %s", n.Line, kindName(n))}}
+}
+
+type nNIC struct {
+	Name         string       `yaml:"name"`
+	Location     string       `yaml:"location"`
+	Subnet       string       `yaml:"subnet"`
+	IP           string       `yaml:"ip"`
+	PublicIP     string       `yaml:"publicIp"`
+	NSG          string       `yaml:"nsg"`
+	ASGs         []string     `yaml:"asgs"`
+	BackendPools []string     `yaml:"backendPools"`
+	IPForwarding bool         `yaml:"ipForwarding"`
+	IPConfigs    []*nIPConfig `yaml:"ipConfigs"`
+	at           at
+}
+
+func (v *nNIC) UnmarshalYAML(n *yaml.Node) (err error) {
+	type plain nNIC
+	v.at, err = strict(n, (*plain)(v), "a nic")
+	return err
+}
+
+type nIPConfig struct {
+	Name         string   `yaml:"name"`
+	Primary      bool     `yaml:"primary"`
+	Subnet       string   `yaml:"subnet"`
+	IP           string   `yaml:"ip"`
+	PublicIP     string   `yaml:"publicIp"`
+	ASGs         []string `yaml:"asgs"`
+	BackendPools []string `yaml:"backendPools"`
+	at           at
+}
+
+func (v *nIPConfig) UnmarshalYAML(n *yaml.Node) (err error) {
+	type plain nIPConfig
+	v.at, err = strict(n, (*plain)(v), "an ip configuration")
+	return err
+}
+
+type nPublicIP struct {
+	Name     string `yaml:"name"`
+	Location string `yaml:"location"`
+	IP       string `yaml:"ip"`
+	SKU      string `yaml:"sku"`
+	Prefix   string `yaml:"prefix"`
+	at       at
+}
+
+func (v *nPublicIP) UnmarshalYAML(n *yaml.Node) (err error) {
+	type plain nPublicIP
+	v.at, err = strict(n, (*plain)(v), "a public ip")
+	return err
+}
+
+type nPublicIPPrefix struct {
+	Name     string `yaml:"name"`
+	Location string `yaml:"location"`
+	Prefix   string `yaml:"prefix"`
+	at       at
+}
+
+func (v *nPublicIPPrefix) UnmarshalYAML(n *yaml.Node) (err error) {
+	type plain nPublicIPPrefix
+	v.at, err = strict(n, (*plain)(v), "a public ip prefix")
+	return err
+}
+
+type nNATGateway struct {
+	Name             string   `yaml:"name"`
+	Location         string   `yaml:"location"`
+	SKU              string   `yaml:"sku"`
+	PublicIPs        []string `yaml:"publicIps"`
+	PublicIPPrefixes []string `yaml:"publicIpPrefixes"`
+	at               at
+}
+
+func (v *nNATGateway) UnmarshalYAML(n *yaml.Node) (err error) {
+	type plain nNATGateway
+	v.at, err = strict(n, (*plain)(v), "a nat gateway")
+	return err
+}
+
+type nLoadBalancer struct {
+	Name          string           `yaml:"name"`
+	Location      string           `yaml:"location"`
+	SKU           string           `yaml:"sku"`
+	Frontends     []*nFrontend     `yaml:"frontends"`
+	BackendPools  []*nBackendPool  `yaml:"backendPools"`
+	Rules         []*nLBRule       `yaml:"rules"`
+	OutboundRules []*nOutboundRule `yaml:"outboundRules"`
+	at            at
+}
+
+func (v *nLoadBalancer) UnmarshalYAML(n *yaml.Node) (err error) {
+	type plain nLoadBalancer
+	v.at, err = strict(n, (*plain)(v), "a load balancer")
+	return err
+}
+
+type nFrontend struct {
+	Name           string `yaml:"name"`
+	PublicIP       string `yaml:"publicIp"`
+	PublicIPPrefix string `yaml:"publicIpPrefix"`
+	PrivateIP      string `yaml:"privateIp"`
+	Subnet         string `yaml:"subnet"`
+	at             at
+}
+
+func (v *nFrontend) UnmarshalYAML(n *yaml.Node) (err error) {
+	type plain nFrontend
+	v.at, err = strict(n, (*plain)(v), "a frontend")
+	return err
+}
+
+type nBackendPool struct {
+	Name        string `yaml:"name"`
+	ByIPAddress bool   `yaml:"byIpAddress"`
+	at          at
+}
+
+func (v *nBackendPool) UnmarshalYAML(n *yaml.Node) (err error) {
+	if n.Kind == yaml.ScalarNode { // a bare pool name
+		v.Name, v.at = n.Value, at{n.Line, n.Column}
+		return nil
+	}
+	type plain nBackendPool
+	v.at, err = strict(n, (*plain)(v), "a backend pool")
+	return err
+}
+
+type nLBRule struct {
+	Name                string `yaml:"name"`
+	Frontend            string `yaml:"frontend"`
+	BackendPool         string `yaml:"backendPool"`
+	Protocol            string `yaml:"protocol"`
+	DisableOutboundSnat bool   `yaml:"disableOutboundSnat"`
+	at                  at
+}
+
+func (v *nLBRule) UnmarshalYAML(n *yaml.Node) (err error) {
+	type plain nLBRule
+	v.at, err = strict(n, (*plain)(v), "a load-balancing rule")
+	return err
+}
+
+type nOutboundRule struct {
+	Name        string   `yaml:"name"`
+	Frontends   []string `yaml:"frontends"`
+	BackendPool string   `yaml:"backendPool"`
+	Protocol    string   `yaml:"protocol"`
+	at          at
+}
+
+func (v *nOutboundRule) UnmarshalYAML(n *yaml.Node) (err error) {
+	type plain nOutboundRule
+	v.at, err = strict(n, (*plain)(v), "an outbound rule")
+	return err
+}
+
+type nGateway struct {
+	Name          string           `yaml:"name"`
+	Location      string           `yaml:"location"`
+	VNet          string           `yaml:"vnet"`
+	Type          string           `yaml:"type"`
+	IPs           []string         `yaml:"ips"`
+	ActiveActive  bool             `yaml:"activeActive"`
+	LearnedRoutes []*nLearnedRoute `yaml:"learnedRoutes"`
+	at            at
+}
+
+func (v *nGateway) UnmarshalYAML(n *yaml.Node) (err error) {
+	type plain nGateway
+	v.at, err = strict(n, (*plain)(v), "a gateway")
+	return err
+}
+
+// nLearnedRoute follows `az network vnet-gateway list-learned-routes`:
+// network, nextHop, asPath ("65001-65002" or space separated), origin.
+type nLearnedRoute struct {
+	Prefix   string  `yaml:"prefix"`
+	NextHops strList `yaml:"nextHop"`
+	ASPath   string  `yaml:"asPath"`
+	Origin   string  `yaml:"origin"`
+	at       at
+}
+
+func (v *nLearnedRoute) UnmarshalYAML(n *yaml.Node) (err error) {
+	type plain nLearnedRoute
+	v.at, err = strict(n, (*plain)(v), "a learned route")
+	return err
+}
+
+type nLocalGateway struct {
+	Name            string   `yaml:"name"`
+	Location        string   `yaml:"location"`
+	GatewayIP       string   `yaml:"gatewayIp"`
+	AddressPrefixes []string `yaml:"addressPrefixes"`
+	at              at
+}
+
+func (v *nLocalGateway) UnmarshalYAML(n *yaml.Node) (err error) {
+	type plain nLocalGateway
+	v.at, err = strict(n, (*plain)(v), "a local network gateway")
+	return err
+}
+
+type nConnection struct {
+	Name         string `yaml:"name"`
+	Location     string `yaml:"location"`
+	Gateway      string `yaml:"gateway"`
+	LocalGateway string `yaml:"localGateway"`
+	Peer         string `yaml:"peer"`
+	Type         string `yaml:"type"`
+	at           at
+}
+
+func (v *nConnection) UnmarshalYAML(n *yaml.Node) (err error) {
+	type plain nConnection
+	v.at, err = strict(n, (*plain)(v), "a connection")
+	return err
+}
+
+type nRouteServer struct {
+	Name       string           `yaml:"name"`
+	Location   string           `yaml:"location"`
+	VNet       string           `yaml:"vnet"`
+	Advertised []*nLearnedRoute `yaml:"advertised"`
+	at         at
+}
+
+func (v *nRouteServer) UnmarshalYAML(n *yaml.Node) (err error) {
+	type plain nRouteServer
+	v.at, err = strict(n, (*plain)(v), "a route server")
+	return err
+}
+
+type nPrivateEndpoint struct {
+	Name     string `yaml:"name"`
+	Location string `yaml:"location"`
+	Subnet   string `yaml:"subnet"`
+	IP       string `yaml:"ip"`
+	Service  string `yaml:"service"`
+	GroupID  string `yaml:"groupId"`
+	at       at
+}
+
+func (v *nPrivateEndpoint) UnmarshalYAML(n *yaml.Node) (err error) {
+	type plain nPrivateEndpoint
+	v.at, err = strict(n, (*plain)(v), "a private endpoint")
+	return err
+}
+
+type nFirewall struct {
+	Name         string   `yaml:"name"`
+	Location     string   `yaml:"location"`
+	VNet         string   `yaml:"vnet"`
+	SKU          string   `yaml:"sku"`
+	Tier         string   `yaml:"tier"`
+	PrivateIP    string   `yaml:"privateIp"`
+	PublicIPs    []string `yaml:"publicIps"`
+	Policy       string   `yaml:"policy"`
+	ManagementIP string   `yaml:"managementPublicIp"`
+	ThreatIntel  string   `yaml:"threatIntelMode"`
+	at           at
+}
+
+func (v *nFirewall) UnmarshalYAML(n *yaml.Node) (err error) {
+	type plain nFirewall
+	v.at, err = strict(n, (*plain)(v), "a firewall")
+	return err
+}
+
+type nFirewallPolicy struct {
+	Name                 string   `yaml:"name"`
+	Location             string   `yaml:"location"`
+	Parent               string   `yaml:"parent"`
+	DNSProxy             bool     `yaml:"dnsProxy"`
+	SNATPrivateRanges    []string `yaml:"snatPrivateRanges"`
+	ThreatIntel          string   `yaml:"threatIntelMode"`
+	RuleCollectionGroups []*nRCG  `yaml:"ruleCollectionGroups"`
+	at                   at
+}
+
+func (v *nFirewallPolicy) UnmarshalYAML(n *yaml.Node) (err error) {
+	type plain nFirewallPolicy
+	v.at, err = strict(n, (*plain)(v), "a firewall policy")
+	return err
+}
+
+type nRCG struct {
+	Name        string             `yaml:"name"`
+	Priority    int                `yaml:"priority"`
+	Collections []*nRuleCollection `yaml:"collections"`
+	at          at
+}
+
+func (v *nRCG) UnmarshalYAML(n *yaml.Node) (err error) {
+	type plain nRCG
+	v.at, err = strict(n, (*plain)(v), "a rule collection group")
+	return err
+}
+
+type nRuleCollection struct {
+	Name     string     `yaml:"name"`
+	Priority int        `yaml:"priority"`
+	Kind     string     `yaml:"kind"` // Filter or Nat
+	Action   string     `yaml:"action"`
+	Rules    []*nFwRule `yaml:"rules"`
+	at       at
+}
+
+func (v *nRuleCollection) UnmarshalYAML(n *yaml.Node) (err error) {
+	type plain nRuleCollection
+	v.at, err = strict(n, (*plain)(v), "a rule collection")
+	return err
+}
+
+type nFwRule struct {
+	Name                 string   `yaml:"name"`
+	Type                 string   `yaml:"type"` // NetworkRule, ApplicationRule, NatRule
+	Protocols            []string `yaml:"protocols"`
+	SourceAddresses      []string `yaml:"sourceAddresses"`
+	SourceIPGroups       []string `yaml:"sourceIpGroups"`
+	DestinationAddresses []string `yaml:"destinationAddresses"`
+	DestinationIPGroups  []string `yaml:"destinationIpGroups"`
+	DestinationFqdns     []string `yaml:"destinationFqdns"`
+	DestinationPorts     []string `yaml:"destinationPorts"`
+	TargetFqdns          []string `yaml:"targetFqdns"`
+	TargetURLs           []string `yaml:"targetUrls"`
+	FqdnTags             []string `yaml:"fqdnTags"`
+	WebCategories        []string `yaml:"webCategories"`
+	TerminateTLS         bool     `yaml:"terminateTls"`
+	TranslatedAddress    string   `yaml:"translatedAddress"`
+	TranslatedPort       string   `yaml:"translatedPort"`
+	TranslatedFqdn       string   `yaml:"translatedFqdn"`
+	at                   at
+}
+
+func (v *nFwRule) UnmarshalYAML(n *yaml.Node) (err error) {
+	type plain nFwRule
+	v.at, err = strict(n, (*plain)(v), "a firewall rule")
+	return err
+}
+
+type nAIAccount struct {
+	Name                          string   `yaml:"name"`
+	Location                      string   `yaml:"location"`
+	Kind                          string   `yaml:"kind"`
+	RestrictOutboundNetworkAccess bool     `yaml:"restrictOutboundNetworkAccess"`
+	AllowedFqdns                  []string `yaml:"allowedFqdns"`
+	at                            at
+}
+
+func (v *nAIAccount) UnmarshalYAML(n *yaml.Node) (err error) {
+	type plain nAIAccount
+	v.at, err = strict(n, (*plain)(v), "an AI services account")
+	return err
+}
+
+type nAdminConfiguration struct {
+	Name  string        `yaml:"name"`
+	VNets []string      `yaml:"vnets"`
+	Rules []*nAdminRule `yaml:"rules"`
+	at    at
+}
+
+func (v *nAdminConfiguration) UnmarshalYAML(n *yaml.Node) (err error) {
+	type plain nAdminConfiguration
+	v.at, err = strict(n, (*plain)(v), "an admin configuration")
+	return err
+}
+
+type nAdminRule struct {
+	Name             string  `yaml:"name"`
+	Collection       string  `yaml:"collection"`
+	Description      string  `yaml:"description"`
+	Priority         int     `yaml:"priority"`
+	Direction        string  `yaml:"direction"`
+	Access           string  `yaml:"access"`
+	Protocol         string  `yaml:"protocol"`
+	Sources          strList `yaml:"source"`
+	Destinations     strList `yaml:"destination"`
+	SourcePorts      strList `yaml:"sourcePorts"`
+	DestinationPorts strList `yaml:"destinationPorts"`
+	at               at
+}
+
+func (v *nAdminRule) UnmarshalYAML(n *yaml.Node) (err error) {
+	type plain nAdminRule
+	v.at, err = strict(n, (*plain)(v), "an admin rule")
+	return err
+}

@@ -1,0 +1,69 @@
+package topology_test
+
+import (
+	"flag"
+	"os"
+	"testing"
+
+	"github.com/egresslab/egress/examples/designs"
+	"github.com/egresslab/egress/servicetag"
+	"github.com/egresslab/egress/topology"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+func defaultTags(t testing.TB) *servicetag.Set {
+	t.Helper()
+	tags, err := servicetag.Default()
+	require.NoError(t, err)
+	return tags
+}
+
+func TestLoadDefaultDesign(t *testing.T) {
+	m, err := topology.LoadNative(designs.HubSpokeFile, designs.HubSpoke, defaultTags(t))
+	require.NoError(t, err)
+	require.Len(t, m.VNets, 4)
+}
+
+var update = flag.Bool("update", false, "rewrite golden files")
+
+// TestAnnotatedExample keeps the annotated format example loadable and
+// checks that its fields arrive in the model.
+func TestAnnotatedExample(t *testing.T) {
+	data, err := os.ReadFile("testdata/annotated.yaml")
+	require.NoError(t, err)
+	m, err := topology.LoadNative("annotated.yaml", data, defaultTags(t))
+	require.NoError(t, err)
+	hub, ok := m.VNet("/subscriptions/11111111-2222-3333-4444-555555555555/resourceGroups/rg-net/providers/Microsoft.Network/virtualNetworks/VNET-HUB")
+	require.True(t, ok, "IDs are case-insensitive")
+	assert.Equal(t, "eastus", hub.Location)
+	assert.Len(t, hub.Subnets, 3)
+	shared := hub.Subnets[2]
+	require.NotNil(t, shared.DefaultOutboundAccess)
+	assert.False(t, *shared.DefaultOutboundAccess)
+	assert.True(t, shared.PrivateEndpointPolicies.RouteTables())
+	nva, err := m.FindNIC("nva-nic")
+	require.NoError(t, err)
+	assert.True(t, nva.EnableIPForwarding)
+	assert.Equal(t, "10.0.2.10", nva.Primary().PrivateIP.String())
+	gr := m.Graph()
+	spoke, _ := m.VNet(Ref(t, m, "vnet-spoke"))
+	transit, ok := gr.TransitGateway(spoke)
+	require.True(t, ok)
+	assert.Equal(t, "vnet-hub", transit.Name)
+	cfg := m.RouteConfig(spoke.Subnets[0], gr, defaultTags(t))
+	assert.Len(t, cfg.Peerings, 1)
+	assert.True(t, cfg.Peerings[0].Global, "eastus2 to eastus is a global peering")
+	assert.NotEmpty(t, cfg.GatewayRoutes, "gateway transit brings the hub's routes")
+}
+
+// Ref finds a resource ID by name (test helper).
+func Ref(t *testing.T, m *topology.Model, vnet string) topology.Ref {
+	for _, v := range m.VNets {
+		if v.Name == vnet {
+			return v.ID
+		}
+	}
+	t.Fatalf("no vnet %q", vnet)
+	return ""
+}

@@ -1,0 +1,433 @@
+package topology
+
+import (
+	"errors"
+	"fmt"
+	"net/netip"
+	"strings"
+
+	"github.com/egresslab/egress/nsg"
+	"github.com/egresslab/egress/route"
+)
+
+// Azure limits checked by Validate, from
+// https://learn.microsoft.com/azure/azure-resource-manager/management/azure-subscription-service-limits#azure-resource-manager-virtual-networking-limits
+// and https://learn.microsoft.com/azure/nat-gateway/nat-overview.
+const (
+	MaxSubnetsPerVNet  = 3000
+	MaxPeeringsPerVNet = 500
+	MaxNATGatewayIPs   = 16
+	MaxIPConfigsPerNIC = 256
+	MaxASGsPerIPConfig = 20
+	minSubnetBits4     = 2  // largest IPv4 subnet: /2
+	maxSubnetBits4     = 29 // smallest IPv4 subnet: /29
+	ipv6SubnetBits     = 64 // IPv6 subnets are exactly /64
+	firewallSubnetName = "AzureFirewallSubnet"
+	gatewaySubnetName  = "GatewaySubnet"
+	routeServerSubnet  = "RouteServerSubnet"
+	firewallMgmtSubnet = "AzureFirewallManagementSubnet"
+)
+
+// Validate checks the whole model and returns every problem found, joined;
+// nil means the model is usable. It checks references, address plans (subnets
+// inside and not overlapping within their VNet, peered address spaces not
+// overlapping, NIC addresses inside their subnet and not reserved), Azure's
+// placement rules (no NSG on AzureFirewallSubnet, no NAT gateway on
+// GatewaySubnet, a NAT gateway in one VNet only, ASG members in one VNet),
+// Azure's limits, and that every route table and NSG compiles against each
+// subnet and NIC using it (tags resolved through tags; nil resolves none).
+func (m *Model) Validate(tags route.TagResolver) error {
+	var p problems
+	m.index(&p)
+	m.validateVNets(&p)
+	m.validateRefs(&p)
+	m.validateNICs(&p)
+	m.validateCompile(&p, tags)
+	return p.err()
+}
+
+func (m *Model) validateVNets(p *problems) {
+	for _, v := range m.VNets {
+		if len(v.AddressSpace) == 0 {
+			p.add(v.Pos, string(v.ID), "addressSpace", "", ErrMissing, "a virtual network needs at least one address range")
+		}
+		for i, a := range v.AddressSpace {
+			for _, b := range v.AddressSpace[:i] {
+				if a.Overlaps(b) {
+					p.add(v.Pos, string(v.ID), "addressSpace", a.String(), ErrOverlap, "overlaps %v of the same VNet", b)
+				}
+			}
+		}
+		if len(v.Subnets) > MaxSubnetsPerVNet {
+			p.add(v.Pos, string(v.ID), "subnets", "", ErrLimit, "%d subnets, at most %d", len(v.Subnets), MaxSubnetsPerVNet)
+		}
+		if len(v.Peerings) > MaxPeeringsPerVNet {
+			p.add(v.Pos, string(v.ID), "virtualNetworkPeerings", "", ErrLimit, "%d peerings, at most %d", len(v.Peerings), MaxPeeringsPerVNet)
+		}
+		names := map[string]bool{}
+		for si, s := range v.Subnets {
+			if names[strings.ToLower(s.Name)] {
+				p.add(s.Pos, string(s.ID), "name", s.Name, ErrDuplicate, "two subnets of one VNet share the name")
+			}
+			names[strings.ToLower(s.Name)] = true
+			if len(s.Prefixes) == 0 {
+				p.add(s.Pos, string(s.ID), "addressPrefix", "", ErrMissing, "")
+			}
+			for _, sp := range s.Prefixes {
+				if !insideAny(sp, v.AddressSpace) {
+					p.add(s.Pos, string(s.ID), "addressPrefix", sp.String(), ErrInvalid, "outside the VNet's address space %v", v.AddressSpace)
+				}
+				switch {
+				case sp.Addr().Is4() && (sp.Bits() < minSubnetBits4 || sp.Bits() > maxSubnetBits4):
+					p.add(s.Pos, string(s.ID), "addressPrefix", sp.String(), ErrLimit, "IPv4 subnets are /%d to /%d", minSubnetBits4, maxSubnetBits4)
+				case sp.Addr().Is6() && sp.Bits() != ipv6SubnetBits:
+					p.add(s.Pos, string(s.ID), "addressPrefix", sp.String(), ErrInvalid, "IPv6 subnets must be /64")
+				}
+				for _, o := range v.Subnets[:si] {
+					for _, op := range o.Prefixes {
+						if sp.Overlaps(op) {
+							p.add(s.Pos, string(s.ID), "addressPrefix", sp.String(), ErrOverlap, "overlaps subnet %q (%v)", o.Name, op)
+						}
+					}
+				}
+			}
+			// https://learn.microsoft.com/azure/firewall/firewall-faq: NSGs are not supported on AzureFirewallSubnet.
+			if strings.EqualFold(s.Name, firewallSubnetName) && !s.NSG.IsZero() {
+				p.add(s.Pos, string(s.ID), "networkSecurityGroup", string(s.NSG), ErrNotAllowed, "Azure does not support an NSG on AzureFirewallSubnet")
+			}
+			// https://learn.microsoft.com/azure/nat-gateway/nat-overview: not on GatewaySubnet.
+			if strings.EqualFold(s.Name, gatewaySubnetName) && !s.NATGateway.IsZero() {
+				p.add(s.Pos, string(s.ID), "natGateway", string(s.NATGateway), ErrNotAllowed, "a NAT gateway cannot be associated with GatewaySubnet")
+			}
+		}
+		for _, pe := range v.Peerings {
+			remote, ok := m.VNet(pe.Remote)
+			if !ok {
+				p.add(pe.Pos, string(pe.ID), "remoteVirtualNetwork", string(pe.Remote), ErrDangling, "no such virtual network in the model")
+				continue
+			}
+			if remote == v {
+				p.add(pe.Pos, string(pe.ID), "remoteVirtualNetwork", string(pe.Remote), ErrInvalid, "a VNet cannot peer with itself")
+				continue
+			}
+			for _, a := range remote.AddressSpace {
+				if overlapsAny(a, v.AddressSpace) {
+					p.add(pe.Pos, string(pe.ID), "remoteAddressSpace", a.String(), ErrOverlap, "overlaps the local address space %v; Azure cannot peer overlapping VNets", v.AddressSpace)
+				}
+			}
+		}
+		// Peers of one VNet must not overlap each other either: both would
+		// be routed from v.
+		for i, a := range v.Peerings {
+			ra, ok := m.VNet(a.Remote)
+			if !ok {
+				continue
+			}
+			for _, b := range v.Peerings[:i] {
+				rb, ok := m.VNet(b.Remote)
+				if !ok || rb == ra {
+					continue
+				}
+				for _, x := range ra.AddressSpace {
+					if overlapsAny(x, rb.AddressSpace) {
+						p.add(a.Pos, string(a.ID), "remoteAddressSpace", x.String(), ErrOverlap, "overlaps the address space of %q, also peered with %q", rb.Name, v.Name)
+					}
+				}
+			}
+		}
+	}
+}
+
+func insideAny(p netip.Prefix, in []netip.Prefix) bool {
+	for _, o := range in {
+		if o.Bits() <= p.Bits() && o.Contains(p.Addr()) {
+			return true
+		}
+	}
+	return false
+}
+
+func overlapsAny(p netip.Prefix, in []netip.Prefix) bool {
+	for _, o := range in {
+		if o.Overlaps(p) {
+			return true
+		}
+	}
+	return false
+}
+
+// ref checks one reference and reports it when dangling or of the wrong type.
+func checkRef[T any](m *Model, p *problems, pos Pos, res, field string, r Ref, kind string) (T, bool) {
+	var zero T
+	if r.IsZero() {
+		return zero, false
+	}
+	t, ok := lookup[T](m, r)
+	if !ok {
+		p.add(pos, res, field, string(r), ErrDangling, "no such %s in the model", kind)
+	}
+	return t, ok
+}
+
+func (m *Model) validateRefs(p *problems) {
+	natVNet := map[string]*VNet{}
+	for _, v := range m.VNets {
+		for _, s := range v.Subnets {
+			checkRef[*RouteTable](m, p, s.Pos, string(s.ID), "routeTable", s.RouteTable, "route table")
+			checkRef[*NSG](m, p, s.Pos, string(s.ID), "networkSecurityGroup", s.NSG, "network security group")
+			if ng, ok := checkRef[*NATGateway](m, p, s.Pos, string(s.ID), "natGateway", s.NATGateway, "NAT gateway"); ok {
+				if prev, ok := natVNet[ng.ID.Key()]; ok && prev != v {
+					p.add(s.Pos, string(s.ID), "natGateway", string(s.NATGateway), ErrNotAllowed, "NAT gateway %q already serves VNet %q; a NAT gateway serves one VNet", ng.Name, prev.Name)
+				}
+				natVNet[ng.ID.Key()] = v
+			}
+		}
+	}
+	for _, n := range m.NATGateways {
+		if len(n.PublicIPs) > MaxNATGatewayIPs {
+			p.add(n.Pos, string(n.ID), "publicIpAddresses", "", ErrLimit, "%d public IPs, at most %d", len(n.PublicIPs), MaxNATGatewayIPs)
+		}
+		for _, r := range n.PublicIPs {
+			checkRef[*PublicIP](m, p, n.Pos, string(n.ID), "publicIpAddresses", r, "public IP")
+		}
+		for _, r := range n.PublicIPPrefixes {
+			checkRef[*PublicIPPrefix](m, p, n.Pos, string(n.ID), "publicIpPrefixes", r, "public IP prefix")
+		}
+	}
+	for _, lb := range m.LoadBalancers {
+		for _, f := range lb.Frontends {
+			checkRef[*PublicIP](m, p, f.Pos, string(f.ID), "publicIPAddress", f.PublicIP, "public IP")
+			checkRef[*Subnet](m, p, f.Pos, string(f.ID), "subnet", f.Subnet, "subnet")
+		}
+		for _, r := range lb.Rules {
+			checkRef[*Frontend](m, p, r.Pos, string(r.ID), "frontendIPConfiguration", r.Frontend, "frontend")
+			checkRef[*BackendPool](m, p, r.Pos, string(r.ID), "backendAddressPool", r.BackendPool, "backend pool")
+		}
+		for _, r := range lb.OutboundRules {
+			for _, f := range r.Frontends {
+				checkRef[*Frontend](m, p, r.Pos, string(r.ID), "frontendIPConfigurations", f, "frontend")
+			}
+			checkRef[*BackendPool](m, p, r.Pos, string(r.ID), "backendAddressPool", r.BackendPool, "backend pool")
+		}
+	}
+	for _, g := range m.Gateways {
+		if v, ok := checkRef[*VNet](m, p, g.Pos, string(g.ID), "vnet", g.VNet, "virtual network"); ok && !hasSubnet(v, gatewaySubnetName) {
+			p.add(g.Pos, string(g.ID), "vnet", string(g.VNet), ErrInvalid, "the VNet has no GatewaySubnet")
+		}
+	}
+	for _, c := range m.Connections {
+		checkRef[*Gateway](m, p, c.Pos, string(c.ID), "virtualNetworkGateway1", c.Gateway, "gateway")
+		checkRef[*LocalNetworkGateway](m, p, c.Pos, string(c.ID), "localNetworkGateway2", c.LocalGateway, "local network gateway")
+		checkRef[*Gateway](m, p, c.Pos, string(c.ID), "virtualNetworkGateway2", c.Peer, "gateway")
+	}
+	for _, r := range m.RouteServers {
+		checkRef[*VNet](m, p, r.Pos, string(r.ID), "vnet", r.VNet, "virtual network")
+	}
+	for _, pe := range m.PrivateEndpoints {
+		if s, ok := checkRef[*Subnet](m, p, pe.Pos, string(pe.ID), "subnet", pe.Subnet, "subnet"); ok {
+			for _, ip := range pe.IPs {
+				if !containsAddr(s.Prefixes, ip) {
+					p.add(pe.Pos, string(pe.ID), "privateIPAddress", ip.String(), ErrInvalid, "outside its subnet %v", s.Prefixes)
+				}
+			}
+		}
+	}
+	for _, f := range m.Firewalls {
+		if v, ok := checkRef[*VNet](m, p, f.Pos, string(f.ID), "vnet", f.VNet, "virtual network"); ok {
+			s := subnetNamed(v, firewallSubnetName)
+			switch {
+			case s == nil:
+				p.add(f.Pos, string(f.ID), "vnet", string(f.VNet), ErrInvalid, "the VNet has no AzureFirewallSubnet")
+			case f.PrivateIP.IsValid() && !containsAddr(s.Prefixes, f.PrivateIP):
+				p.add(f.Pos, string(f.ID), "privateIPAddress", f.PrivateIP.String(), ErrInvalid, "outside AzureFirewallSubnet %v", s.Prefixes)
+			}
+		}
+		for _, r := range f.PublicIPs {
+			checkRef[*PublicIP](m, p, f.Pos, string(f.ID), "publicIPAddress", r, "public IP")
+		}
+		checkRef[*FirewallPolicy](m, p, f.Pos, string(f.ID), "firewallPolicy", f.Policy, "firewall policy")
+	}
+	for _, fp := range m.FirewallPolicies {
+		checkRef[*FirewallPolicy](m, p, fp.Pos, string(fp.ID), "basePolicy", fp.Parent, "firewall policy")
+	}
+	for _, ac := range m.AdminConfigs {
+		for _, v := range ac.VNets {
+			checkRef[*VNet](m, p, ac.Pos, string(ac.ID), "vnets", v, "virtual network")
+		}
+	}
+}
+
+func hasSubnet(v *VNet, name string) bool { return subnetNamed(v, name) != nil }
+
+func subnetNamed(v *VNet, name string) *Subnet {
+	for _, s := range v.Subnets {
+		if strings.EqualFold(s.Name, name) {
+			return s
+		}
+	}
+	return nil
+}
+
+func containsAddr(ps []netip.Prefix, a netip.Addr) bool {
+	for _, p := range ps {
+		if p.Contains(a) {
+			return true
+		}
+	}
+	return false
+}
+
+// reservedInSubnet reports whether a is one of the five addresses Azure
+// reserves in every IPv4 subnet: the network address, .1 (gateway), .2 and .3
+// (DNS), and the broadcast address
+// (https://learn.microsoft.com/azure/virtual-network/virtual-networks-faq#are-there-any-restrictions-on-using-ip-addresses-within-these-subnets).
+func reservedInSubnet(p netip.Prefix, a netip.Addr) bool {
+	if !a.Is4() {
+		return false
+	}
+	first := p.Masked().Addr()
+	if a == first || a == first.Next() || a == first.Next().Next() || a == first.Next().Next().Next() {
+		return true
+	}
+	last := first
+	b := last.As4()
+	host := uint32(1)<<(32-p.Bits()) - 1
+	v := uint32(b[0])<<24 | uint32(b[1])<<16 | uint32(b[2])<<8 | uint32(b[3]) | host
+	return a == netip.AddrFrom4([4]byte{byte(v >> 24), byte(v >> 16), byte(v >> 8), byte(v)})
+}
+
+func (m *Model) validateNICs(p *problems) {
+	type owner struct {
+		nic *NIC
+		vn  *VNet
+	}
+	addrs := map[netip.Addr][]owner{}
+	asgVNet := map[string]*VNet{}
+	for _, n := range m.NICs {
+		checkRef[*NSG](m, p, n.Pos, string(n.ID), "networkSecurityGroup", n.NSG, "network security group")
+		if len(n.IPConfigs) > MaxIPConfigsPerNIC {
+			p.add(n.Pos, string(n.ID), "ipConfigurations", "", ErrLimit, "%d IP configurations, at most %d", len(n.IPConfigs), MaxIPConfigsPerNIC)
+		}
+		var nicVNet *VNet
+		for _, c := range n.IPConfigs {
+			res := string(c.ID)
+			if res == "" {
+				res = string(n.ID)
+			}
+			s, ok := checkRef[*Subnet](m, p, c.Pos, res, "subnet", c.Subnet, "subnet")
+			if c.Subnet.IsZero() {
+				p.add(c.Pos, res, "subnet", "", ErrMissing, "")
+			}
+			checkRef[*PublicIP](m, p, c.Pos, res, "publicIPAddress", c.PublicIP, "public IP")
+			for _, bp := range c.BackendPools {
+				checkRef[*BackendPool](m, p, c.Pos, res, "loadBalancerBackendAddressPools", bp, "load balancer backend pool")
+			}
+			if len(c.ASGs) > MaxASGsPerIPConfig {
+				p.add(c.Pos, res, "applicationSecurityGroups", "", ErrLimit, "%d ASGs, at most %d per IP configuration", len(c.ASGs), MaxASGsPerIPConfig)
+			}
+			if !ok {
+				continue
+			}
+			if nicVNet != nil && nicVNet != s.VNet {
+				p.add(c.Pos, res, "subnet", string(c.Subnet), ErrInvalid, "all IP configurations of a NIC must be in one VNet")
+			}
+			nicVNet = s.VNet
+			if !c.PrivateIP.IsValid() {
+				continue
+			}
+			if !containsAddr(s.Prefixes, c.PrivateIP) {
+				p.add(c.Pos, res, "privateIPAddress", c.PrivateIP.String(), ErrInvalid, "outside its subnet %v", s.Prefixes)
+			} else {
+				for _, sp := range s.Prefixes {
+					if sp.Contains(c.PrivateIP) && reservedInSubnet(sp, c.PrivateIP) {
+						p.add(c.Pos, res, "privateIPAddress", c.PrivateIP.String(), ErrInvalid, "Azure reserves the first four and the last address of subnet %v", sp)
+					}
+				}
+			}
+			for _, o := range addrs[c.PrivateIP] {
+				if o.vn == s.VNet && o.nic != n {
+					p.add(c.Pos, res, "privateIPAddress", c.PrivateIP.String(), ErrDuplicate, "also the address of NIC %q", o.nic.Name)
+				}
+			}
+			addrs[c.PrivateIP] = append(addrs[c.PrivateIP], owner{n, s.VNet})
+			// https://learn.microsoft.com/azure/virtual-network/application-security-groups:
+			// all members of an ASG must be in one VNet.
+			for _, a := range c.ASGs {
+				if _, ok := checkRef[*ASG](m, p, c.Pos, res, "applicationSecurityGroups", a, "application security group"); !ok {
+					continue
+				}
+				if prev, ok := asgVNet[a.Key()]; ok && prev != s.VNet {
+					p.add(c.Pos, res, "applicationSecurityGroups", string(a), ErrInvalid, "the ASG already has members in VNet %q; an ASG's members must share one VNet", prev.Name)
+				}
+				asgVNet[a.Key()] = s.VNet
+			}
+		}
+	}
+}
+
+// validateCompile compiles each route table against each subnet using it,
+// and each NSG, so that rule-level problems surface at load time with the
+// rule's position.
+func (m *Model) validateCompile(p *problems, tags route.TagResolver) {
+	if len(p.errs) > 0 {
+		return // broken references would only repeat themselves here
+	}
+	// Route tables on their own, once each: the problems of the table itself.
+	placeholder := []netip.Prefix{netip.MustParsePrefix("198.18.0.0/15")} // RFC 2544 benchmarking range
+	for _, rt := range m.RouteTables {
+		_, err := route.Compile(route.Config{Name: string(rt.ID), AddressSpace: placeholder, Tags: tags,
+			RouteTable: &route.RouteTable{Name: string(rt.ID), Routes: rt.Routes, DisableBGPRoutePropagation: rt.DisableBGPRoutePropagation}})
+		for _, e := range unjoin(err) {
+			pos := rt.Pos
+			var re *route.Error
+			if errors.As(e, &re) {
+				for i, r := range rt.Routes {
+					if re.Item == fmt.Sprintf("route %q", r.Name) && i < len(rt.RoutePos) {
+						pos = rt.RoutePos[i]
+					}
+				}
+			}
+			p.addErr(pos, string(rt.ID), e)
+		}
+	}
+	if len(p.errs) > 0 {
+		return
+	}
+	// Then each subnet: what its peerings, gateways and endpoints add.
+	gr := m.Graph()
+	for _, v := range m.VNets {
+		for _, s := range v.Subnets {
+			_, err := route.Compile(m.RouteConfig(s, gr, tags))
+			for _, e := range unjoin(err) {
+				p.addErr(s.Pos, string(s.ID), e)
+			}
+		}
+	}
+	res := m.Resolvers(tags)
+	for _, g := range m.NSGs {
+		_, err := nsg.Compile(nsg.SecurityGroup{ID: string(g.ID), Rules: g.Rules}, res)
+		for _, e := range unjoin(err) {
+			pos := g.Pos
+			var ne *nsg.Error
+			if errors.As(e, &ne) && ne.Index >= 0 && ne.Index < len(g.RulePos) {
+				pos = g.RulePos[ne.Index]
+			}
+			p.addErr(pos, string(g.ID), e)
+		}
+	}
+}
+
+func unjoin(err error) []error {
+	if err == nil {
+		return nil
+	}
+	if j, ok := err.(interface{ Unwrap() []error }); ok {
+		return j.Unwrap()
+	}
+	return []error{err}
+}
+
+// addErr records an engine's error (route, nsg) with the model position.
+func (p *problems) addErr(pos Pos, resource string, err error) {
+	p.add(pos, resource, "", "", err, "")
+}
