@@ -394,3 +394,57 @@ func (e *Engine) NICAddr(h NIC) netip.Addr { return e.nics[h].addr }
 
 // NICID returns the resource ID of a NIC handle.
 func (e *Engine) NICID(h NIC) string { return string(e.nics[h].nic.ID) }
+
+// Classifier returns the compiled security classifier of a NIC handle: its
+// admin rules, NIC NSG and subnet NSG, for IP-flow-verify style questions and
+// the effective security rules listing.
+func (e *Engine) Classifier(h NIC) *nsg.Classifier { return e.nics[h].cls }
+
+// Routes returns the effective route table of a NIC handle's subnet.
+func (e *Engine) Routes(h NIC) *route.Table { return e.subnets[e.nics[h].subnet].table }
+
+// NextHopResult is the answer of [Engine.NextHop], shaped like Network
+// Watcher's next hop (`az network watcher show-next-hop`).
+type NextHopResult struct {
+	NextHopType      string `json:"nextHopType"`
+	NextHopIPAddress string `json:"nextHopIpAddress"`
+	RouteTableID     string `json:"routeTableId"`
+}
+
+// NextHop answers like Network Watcher's next hop for traffic from the NIC to
+// dst: the next-hop type, its first IP address, and the route table whose
+// user route was chosen, or "System Route"
+// (https://learn.microsoft.com/azure/network-watcher/next-hop-overview). Peering
+// routes are reported as "VirtualNetworkPeering", the portal's word; the other
+// types keep the effective-routes spelling. A destination without a route
+// gives "None".
+func (e *Engine) NextHop(h NIC, dst netip.Addr) NextHopResult {
+	m, ok := e.Routes(h).Lookup(dst)
+	if !ok {
+		return NextHopResult{NextHopType: "None", RouteTableID: "System Route"}
+	}
+	r := NextHopResult{NextHopType: m.NextHopType().String(), RouteTableID: "System Route"}
+	switch m.NextHopType() {
+	case route.VNetPeering, route.VNetGlobalPeering:
+		r.NextHopType = "VirtualNetworkPeering"
+	case route.VirtualApplianceEcmp:
+		r.NextHopType = "VirtualAppliance"
+	}
+	if m.NumNextHops() > 0 {
+		r.NextHopIPAddress = m.NextHop(0).String()
+	}
+	if m.Route(0).Source() == route.SourceUser {
+		r.RouteTableID = e.Routes(h).RouteTable()
+	}
+	return r
+}
+
+// HasAddr reports whether a is one of the NIC's private addresses.
+func (e *Engine) HasAddr(h NIC, a netip.Addr) bool {
+	for _, c := range e.nics[h].nic.IPConfigs {
+		if c.PrivateIP == a.Unmap() {
+			return true
+		}
+	}
+	return false
+}

@@ -8,6 +8,7 @@ import (
 
 	"github.com/egresslab/egress/examples/designs"
 	"github.com/egresslab/egress/servicetag"
+	"github.com/egresslab/egress/simulate"
 	"github.com/egresslab/egress/topology"
 )
 
@@ -20,8 +21,10 @@ type env struct {
 	serviceTags string
 	output      string
 
-	tags  *servicetag.Set
-	model *topology.Model
+	tags   *servicetag.Set
+	model  *topology.Model
+	engine *simulate.Engine
+	opts   simulate.Options
 }
 
 // flags returns a FlagSet with the shared flags registered.
@@ -71,6 +74,29 @@ func (e *env) load() error {
 		return &exitError{2, fmt.Errorf("loading the topology:\n%w", err)}
 	}
 	return nil
+}
+
+// compile loads the topology and compiles the simulation engine.
+func (e *env) compile() error {
+	if err := e.load(); err != nil {
+		return err
+	}
+	e.opts.Tags = e.tags
+	eng, err := simulate.Compile(e.model, e.opts)
+	if err != nil {
+		return &exitError{2, err}
+	}
+	e.engine = eng
+	return nil
+}
+
+// nic resolves a NIC name or ID to an engine handle.
+func (e *env) nic(name string) (simulate.NIC, error) {
+	h, err := e.engine.NIC(name)
+	if err != nil {
+		return 0, &exitError{2, err}
+	}
+	return h, nil
 }
 
 func (e *env) json(v any) error {

@@ -6,7 +6,12 @@
 //
 // Commands:
 //
+//	trace     trace a flow hop by hop: verdict, deciding rule, egress IP
 //	routes    effective routes of a NIC (az network nic show-effective-route-table)
+//	rules     effective security rules of a NIC (az network nic list-effective-nsg)
+//	next-hop  next hop from a NIC (az network watcher show-next-hop)
+//	verify    NSG verdict for a flow (az network watcher test-ip-flow)
+//	audit     egress audits; --fail-on makes findings fail the command
 //	validate  load and validate the topology, print every problem
 //
 // Shared flags:
@@ -16,8 +21,8 @@
 //	--service-tags FILE  Microsoft's ServiceTags_*.json; default: the embedded copy
 //	-o table|json        output format (default table)
 //
-// Exit status: 0 on success, 1 when validate finds problems, 2 on a usage or
-// input error.
+// Exit status: 0 on success, 1 when validate finds problems (or audit finds
+// what --fail-on names), 2 on a usage or input error.
 package main
 
 import (
@@ -51,7 +56,12 @@ type command struct {
 }
 
 var commands = []command{
+	{"trace", "trace a flow hop by hop: verdict, deciding rule, egress IP", cmdTrace},
 	{"routes", "effective routes of a NIC, as az network nic show-effective-route-table", cmdRoutes},
+	{"rules", "effective security rules of a NIC, as az network nic list-effective-nsg", cmdRules},
+	{"next-hop", "next hop from a NIC, as az network watcher show-next-hop", cmdNextHop},
+	{"verify", "NSG verdict for a flow, as az network watcher test-ip-flow", cmdVerify},
+	{"audit", "egress audits: default outbound, direct internet, open NSG rules, ...", cmdAudit},
 	{"validate", "load and validate the topology, print every problem", cmdValidate},
 }
 

@@ -83,3 +83,72 @@ func TestValidate(t *testing.T) {
 	assert.Equal(t, 2, code, "unreadable input exits 2")
 	assert.Contains(t, stderr, "missing.yaml")
 }
+
+func TestTrace(t *testing.T) {
+	code, out, stderr := egress("trace", "--from", "vm-batch-01-nic", "--to", "52.1.2.3:443")
+	require.Equal(t, 0, code, stderr)
+	assert.Contains(t, out, "Allowed: leaves to the internet")
+	assert.Contains(t, out, "egress: NATGateway 20.81.20.1")
+
+	code, out, _ = egress("trace", "--from", "vm-app-01-nic", "--to", "52.1.2.3:443", "-o", "json")
+	require.Equal(t, 0, code)
+	var r map[string]any
+	require.NoError(t, json.Unmarshal([]byte(out), &r))
+	for _, k := range []string{"schemaVersion", "verdict", "egressMethod", "egressIpAddresses", "hops", "assumptions"} {
+		assert.Contains(t, r, k)
+	}
+	assert.Equal(t, "Unknown", r["verdict"], "the firewall is not evaluated by default")
+	code, out, _ = egress("trace", "--from", "vm-app-01-nic", "--to", "52.1.2.3:443", "-o", "json", "--firewall", "allow")
+	require.Equal(t, 0, code)
+	require.NoError(t, json.Unmarshal([]byte(out), &r))
+	assert.Equal(t, "Allowed", r["verdict"])
+	assert.Equal(t, "AzureFirewall", r["egressMethod"])
+	assert.Equal(t, []any{"20.81.10.1", "20.81.10.2"}, r["egressIpAddresses"])
+
+	code, out, _ = egress("trace", "--from", "vm-batch-01-nic", "--to", "api.example.com:443", "--resolve", "api.example.com=52.9.9.9", "--protocol", "any", "-o", "json")
+	require.Equal(t, 0, code)
+	var rs []map[string]any
+	require.NoError(t, json.Unmarshal([]byte(out), &rs))
+	require.Len(t, rs, 3, "tcp, udp and icmp")
+	assert.Equal(t, "NoEgress", rs[2]["verdict"], "ICMP does not go through a NAT gateway")
+
+	code, _, stderr = egress("trace", "--from", "vm-batch-01-nic", "--to", "api.example.com:443")
+	assert.Equal(t, 2, code)
+	assert.Contains(t, stderr, "no resolver")
+	code, _, _ = egress("trace", "--from", "vm-batch-01-nic", "--to", "1.2.3.4:99999")
+	assert.Equal(t, 2, code)
+}
+
+func TestNextHopAndVerify(t *testing.T) {
+	code, out, _ := egress("next-hop", "--nic", "vm-batch-01-nic", "--dest-ip", "10.0.2.4", "-o", "json")
+	require.Equal(t, 0, code)
+	assert.JSONEq(t, `{"nextHopType":"VirtualNetworkPeering","nextHopIpAddress":"","routeTableId":"System Route"}`, out)
+	code, _, stderr := egress("next-hop", "--nic", "vm-batch-01-nic", "--dest-ip", "10.0.2.4", "--source-ip", "10.9.9.9")
+	assert.Equal(t, 2, code)
+	assert.Contains(t, stderr, "not an address of NIC")
+
+	code, out, _ = egress("verify", "--nic", "vm-app-01-nic", "--direction", "Outbound", "--local", "10.1.1.4:50000", "--remote", "8.8.8.8:445", "-o", "json")
+	require.Equal(t, 0, code)
+	assert.JSONEq(t, `{"access":"Deny","ruleName":"securityRules/deny-smb-out"}`, out)
+	code, out, _ = egress("verify", "--nic", "vm-app-01-nic", "--direction", "Outbound", "--local", "10.1.1.4:50000", "--remote", "8.8.8.8:443", "-o", "json")
+	require.Equal(t, 0, code)
+	assert.JSONEq(t, `{"access":"Allow","ruleName":"defaultSecurityRules/AllowVnetOutBound"}`, out, "the 0/0 UDR puts everything in VirtualNetwork (issue #22178)")
+}
+
+func TestRulesAndAudit(t *testing.T) {
+	code, out, _ := egress("rules", "--nic", "vm-app-01-nic", "-o", "json")
+	require.Equal(t, 0, code)
+	var list map[string]any
+	require.NoError(t, json.Unmarshal([]byte(out), &list))
+	assert.Contains(t, list, "value")
+	code, out, _ = egress("rules", "--nic", "vm-data-01-nic")
+	require.Equal(t, 0, code)
+	assert.Contains(t, out, "securityRules/allow-sql-from-app")
+	assert.Contains(t, out, "asg-app")
+
+	code, out, _ = egress("audit")
+	assert.Equal(t, 0, code)
+	assert.Contains(t, out, "default-outbound-access")
+	code, _, _ = egress("audit", "--fail-on", "high")
+	assert.Equal(t, 1, code, "high findings fail the command")
+}

@@ -6,7 +6,6 @@ import (
 	"text/tabwriter"
 
 	"github.com/egresslab/egress/route"
-	"github.com/egresslab/egress/topology"
 )
 
 // cmdRoutes prints a NIC's effective routes; -o json gives the exact shape of
@@ -20,13 +19,14 @@ func cmdRoutes(e *env, args []string) error {
 	if *nicName == "" {
 		return usageErr("--nic is required")
 	}
-	if err := e.load(); err != nil {
+	if err := e.compile(); err != nil {
 		return err
 	}
-	tb, err := nicRoutes(e.model, *nicName, e.tags)
+	h, err := e.nic(*nicName)
 	if err != nil {
 		return err
 	}
+	tb := e.engine.Routes(h)
 	if e.output == "json" {
 		return e.json(tb)
 	}
@@ -36,23 +36,6 @@ func cmdRoutes(e *env, args []string) error {
 		fmt.Fprintf(tw, "%v\t%v\t%s\t%v\t%s\t%s\n", rec.Source, rec.State, joinPrefixes(rec), rec.NextHopType, joinAddrs(rec), deref(rec.Name))
 	}
 	return tw.Flush()
-}
-
-// nicRoutes compiles the effective route table of the NIC's primary subnet.
-func nicRoutes(m *topology.Model, nic string, tags route.TagResolver) (*route.Table, error) {
-	n, err := m.FindNIC(nic)
-	if err != nil {
-		return nil, &exitError{2, err}
-	}
-	ic := n.Primary()
-	if ic == nil {
-		return nil, &exitError{2, fmt.Errorf("NIC %q has no IP configuration", n.Name)}
-	}
-	s, ok := m.Subnet(ic.Subnet)
-	if !ok {
-		return nil, &exitError{2, fmt.Errorf("NIC %q: subnet %q not in the model", n.Name, ic.Subnet)}
-	}
-	return route.Compile(m.RouteConfig(s, m.Graph(), tags))
 }
 
 func joinPrefixes(rec route.EffectiveRoute) string {

@@ -1,0 +1,188 @@
+package main
+
+import (
+	"fmt"
+	"net/netip"
+	"strconv"
+	"strings"
+
+	"github.com/egresslab/egress/ipproto"
+	"github.com/egresslab/egress/simulate"
+)
+
+// simFlags registers the simulator's assumption flags.
+func (e *env) simFlags(fs interface {
+	Func(name, usage string, fn func(string) error)
+	BoolVar(p *bool, name string, value bool, usage string)
+}) {
+	fs.Func("nva", "what third-party NVAs do: forward (default) or unknown", func(s string) error {
+		switch strings.ToLower(s) {
+		case "forward":
+			e.opts.NVA = simulate.NVAForward
+		case "unknown":
+			e.opts.NVA = simulate.NVAUnknown
+		default:
+			return fmt.Errorf("want forward or unknown")
+		}
+		return nil
+	})
+	fs.Func("firewall", "what Azure Firewalls do until their rules are evaluated: unknown (default) or allow", func(s string) error {
+		switch strings.ToLower(s) {
+		case "unknown":
+			e.opts.Firewall = simulate.FirewallUnknown
+		case "allow":
+			e.opts.Firewall = simulate.FirewallAllow
+		default:
+			return fmt.Errorf("want unknown or allow")
+		}
+		return nil
+	})
+	fs.BoolVar(&e.opts.PrivateByDefault, "private-by-default", false, "treat subnets that do not set defaultOutboundAccess as private (VNets created since 2026-03-31)")
+}
+
+// cmdTrace traces a flow hop by hop.
+func cmdTrace(e *env, args []string) error {
+	fs := e.flags("trace")
+	from := fs.String("from", "", "source NIC, by name or resource ID (required)")
+	to := fs.String("to", "", "destination: IP, IP:PORT, [IPv6]:PORT, FQDN or FQDN:PORT (required)")
+	protocol := fs.String("protocol", "tcp", "tcp, udp, icmp, or any (traces all three)")
+	resolve := multiFlag{}
+	fs.Var(&resolve, "resolve", "NAME=IP: resolve a destination name statically (repeatable)")
+	e.simFlags(fs)
+	if err := e.parse(fs, args); err != nil {
+		return err
+	}
+	if *from == "" || *to == "" {
+		return usageErr("--from and --to are required")
+	}
+	flow, err := parseDest(*to)
+	if err != nil {
+		return usageErr("--to %q: %v", *to, err)
+	}
+	flow.From = *from
+	if len(resolve) > 0 {
+		r := simulate.StaticResolver{}
+		for _, kv := range resolve {
+			name, ip, ok := strings.Cut(kv, "=")
+			a, err := netip.ParseAddr(ip)
+			if !ok || err != nil {
+				return usageErr("--resolve %q: want NAME=IP", kv)
+			}
+			r[strings.ToLower(name)] = append(r[strings.ToLower(name)], a)
+		}
+		e.opts.Resolver = r
+	}
+	var protos []ipproto.Proto
+	switch strings.ToLower(*protocol) {
+	case "any", "*":
+		protos = []ipproto.Proto{ipproto.TCP, ipproto.UDP, ipproto.ICMP}
+	default:
+		p, err := ipproto.Parse(*protocol)
+		if err != nil {
+			return usageErr("--protocol %q: want tcp, udp, icmp or any", *protocol)
+		}
+		protos = []ipproto.Proto{p}
+	}
+	if err := e.compile(); err != nil {
+		return err
+	}
+	var results []*simulate.Result
+	for _, p := range protos {
+		f := flow
+		f.Protocol = p
+		r, err := e.engine.Trace(f)
+		if err != nil {
+			return &exitError{2, err}
+		}
+		results = append(results, r)
+	}
+	if e.output == "json" {
+		if len(results) == 1 {
+			return e.json(results[0])
+		}
+		return e.json(results)
+	}
+	for i, r := range results {
+		if i > 0 {
+			fmt.Fprintln(e.stdout)
+		}
+		fmt.Fprintf(e.stdout, "%s -> %s %s", r.Flow.From, r.Flow.Destination, r.Flow.Protocol)
+		if ipproto.Proto(protoOf(r.Flow.Protocol)).HasPorts() {
+			fmt.Fprintf(e.stdout, "/%d", r.Flow.Port)
+		}
+		fmt.Fprintln(e.stdout)
+		fmt.Fprint(e.stdout, r.String())
+	}
+	return nil
+}
+
+func protoOf(s string) ipproto.Proto {
+	p, _ := ipproto.Parse(s)
+	return p
+}
+
+// parseDest parses IP, IP:PORT, [IPv6]:PORT, NAME or NAME:PORT.
+func parseDest(s string) (simulate.Flow, error) {
+	var f simulate.Flow
+	if ap, err := netip.ParseAddrPort(s); err == nil {
+		f.To, f.Port = ap.Addr(), ap.Port()
+		return f, nil
+	}
+	if a, err := netip.ParseAddr(s); err == nil {
+		f.To = a
+		return f, nil
+	}
+	host, port := s, ""
+	if i := strings.LastIndexByte(s, ':'); i >= 0 {
+		host, port = s[:i], s[i+1:]
+	}
+	if port != "" {
+		n, err := strconv.ParseUint(port, 10, 16)
+		if err != nil || n == 0 {
+			return f, fmt.Errorf("port %q: want 1..65535", port)
+		}
+		f.Port = uint16(n)
+	}
+	if host == "" || strings.ContainsAny(host, " /[]") {
+		return f, fmt.Errorf("not an IP address or host name")
+	}
+	f.ToFQDN = host
+	return f, nil
+}
+
+// cmdNextHop answers like `az network watcher show-next-hop`.
+func cmdNextHop(e *env, args []string) error {
+	fs := e.flags("next-hop")
+	nicName := fs.String("nic", "", "the NIC, by name or resource ID (required)")
+	dest := fs.String("dest-ip", "", "destination IP address (required)")
+	src := fs.String("source-ip", "", "source IP address: one of the NIC's (default: its primary)")
+	if err := e.parse(fs, args); err != nil {
+		return err
+	}
+	if *nicName == "" || *dest == "" {
+		return usageErr("--nic and --dest-ip are required")
+	}
+	dst, err := netip.ParseAddr(*dest)
+	if err != nil {
+		return usageErr("--dest-ip %q: not an IP address", *dest)
+	}
+	if err := e.compile(); err != nil {
+		return err
+	}
+	h, err := e.nic(*nicName)
+	if err != nil {
+		return err
+	}
+	if *src != "" {
+		a, err := netip.ParseAddr(*src)
+		if err != nil || !e.engine.HasAddr(h, a) {
+			return usageErr("--source-ip %q: not an address of NIC %s", *src, e.engine.NICName(h))
+		}
+	}
+	r := e.engine.NextHop(h, dst)
+	if e.output == "json" {
+		return e.json(r)
+	}
+	fmt.Fprintf(e.stdout, "Next hop type: %s\nNext hop IP:   %s\nRoute table:   %s\n", r.NextHopType, r.NextHopIPAddress, r.RouteTableID)
+	return nil
+}
