@@ -101,8 +101,8 @@ type Decision struct {
 }
 
 // maxTrack bounds the appliances remembered for loop detection (the hop limit
-// is enforced separately).
-const maxTrack = 16
+// is enforced separately: a longer loop ends there).
+const maxTrack = 8
 
 // walker walks one flow. With tr nil it is the hot path: no allocation.
 // With tr set it records every hop; with tr.slow it also replaces every

@@ -25,6 +25,13 @@ const (
 // into a model, without validating it; [LoadNative] also validates. file
 // names the input in error messages.
 func ParseNative(file string, data []byte) (*Model, error) {
+	var head struct {
+		Egress string `yaml:"egress"`
+	}
+	if yaml.Unmarshal(data, &head) == nil && head.Egress == "overlay/v1" {
+		return nil, &Error{Pos: Pos{File: file, Line: 1}, Field: "egress", Value: head.Egress, Err: ErrInvalid,
+			Detail: "this is an overlay: apply it to a loaded design (egress --overlay FILE, Model.ApplyOverlay)"}
+	}
 	var d nDesign
 	dec := yaml.NewDecoder(bytes.NewReader(data))
 	if err := dec.Decode(&d); err != nil {

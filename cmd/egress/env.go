@@ -18,6 +18,7 @@ type env struct {
 	stdout, stderr io.Writer
 
 	topologies  multiFlag
+	overlays    multiFlag
 	serviceTags string
 	output      string
 
@@ -32,6 +33,7 @@ func (e *env) flags(name string) *flag.FlagSet {
 	fs := flag.NewFlagSet("egress "+name, flag.ContinueOnError)
 	fs.SetOutput(e.stderr)
 	fs.Var(&e.topologies, "topology", "design (native YAML) or Azure export (ARM JSON); repeatable (default: the embedded hub-and-spoke design)")
+	fs.Var(&e.overlays, "overlay", "an overlay (egress: overlay/v1) to apply on top of the topology; repeatable, applied in order")
 	fs.StringVar(&e.serviceTags, "service-tags", "", "Microsoft's ServiceTags_*.json (default: the embedded copy)")
 	fs.StringVar(&e.output, "o", "table", "output format: table or json")
 	return fs
@@ -65,15 +67,34 @@ func (e *env) load() error {
 	if err != nil {
 		return &exitError{2, err}
 	}
+	e.model, err = e.loadModel(e.overlays)
+	return err
+}
+
+// loadModel loads the topology with the given overlays applied, validated.
+func (e *env) loadModel(overlays []string) (*topology.Model, error) {
+	var m *topology.Model
+	var err error
 	if len(e.topologies) == 0 {
-		e.model, err = topology.LoadNative(designs.HubSpokeFile, designs.HubSpoke, e.tags)
+		m, err = topology.LoadNative(designs.HubSpokeFile, designs.HubSpoke, e.tags)
 	} else {
-		e.model, err = topology.LoadFiles(e.tags, e.topologies...)
+		m, err = topology.LoadFiles(e.tags, e.topologies...)
 	}
 	if err != nil {
-		return &exitError{2, fmt.Errorf("loading the topology:\n%w", err)}
+		return nil, &exitError{2, fmt.Errorf("loading the topology:\n%w", err)}
 	}
-	return nil
+	if len(overlays) == 0 {
+		return m, nil
+	}
+	for _, o := range overlays {
+		if err := m.ApplyOverlayFile(o); err != nil {
+			return nil, &exitError{2, fmt.Errorf("applying overlay %s:\n%w", o, err)}
+		}
+	}
+	if err := m.Validate(e.tags); err != nil {
+		return nil, &exitError{2, fmt.Errorf("the topology after the overlays:\n%w", err)}
+	}
+	return m, nil
 }
 
 // compile loads the topology and compiles the simulation engine.

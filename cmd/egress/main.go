@@ -11,6 +11,7 @@
 //	rules     effective security rules of a NIC (az network nic list-effective-nsg)
 //	next-hop  next hop from a NIC (az network watcher show-next-hop)
 //	verify    NSG verdict for a flow (az network watcher test-ip-flow)
+//	whatif    what an overlay changes: flows whose verdict, path or egress IP change
 //	audit     egress audits; --fail-on makes findings fail the command
 //	validate  load and validate the topology, print every problem
 //
@@ -18,6 +19,7 @@
 //
 //	--topology FILE      a design (native YAML) or an Azure export (ARM JSON);
 //	                     repeatable; default: the embedded hub-and-spoke design
+//	--overlay FILE       a what-if patch applied on top (egress: overlay/v1); repeatable
 //	--service-tags FILE  Microsoft's ServiceTags_*.json; default: the embedded copy
 //	-o table|json        output format (default table)
 //
@@ -61,6 +63,7 @@ var commands = []command{
 	{"rules", "effective security rules of a NIC, as az network nic list-effective-nsg", cmdRules},
 	{"next-hop", "next hop from a NIC, as az network watcher show-next-hop", cmdNextHop},
 	{"verify", "NSG verdict for a flow, as az network watcher test-ip-flow", cmdVerify},
+	{"whatif", "what an overlay changes: flows whose verdict, path or egress IP change, and why", cmdWhatIf},
 	{"audit", "egress audits: default outbound, direct internet, open NSG rules, ...", cmdAudit},
 	{"validate", "load and validate the topology, print every problem", cmdValidate},
 }
@@ -105,7 +108,7 @@ func usage(w io.Writer) {
 		fmt.Fprintf(w, "  %-10s %s\n", c.name, c.summary)
 	}
 	fmt.Fprintln(w)
-	fmt.Fprintln(w, "shared flags: --topology FILE (repeatable), --service-tags FILE, -o table|json")
+	fmt.Fprintln(w, "shared flags: --topology FILE (repeatable), --overlay FILE (repeatable), --service-tags FILE, -o table|json")
 	fmt.Fprintln(w, "run 'egress <command> -h' for a command's flags")
 }
 

@@ -152,3 +152,25 @@ func TestRulesAndAudit(t *testing.T) {
 	code, _, _ = egress("audit", "--fail-on", "high")
 	assert.Equal(t, 1, code, "high findings fail the command")
 }
+
+func TestWhatIfAndOverlay(t *testing.T) {
+	overlay := filepath.Join("..", "..", "examples", "overlays", "batch-behind-firewall.yaml")
+	code, out, stderr := egress("whatif", "--overlay", overlay)
+	require.Equal(t, 0, code, stderr)
+	assert.Contains(t, out, "vm-batch-01-nic -> 52.0.0.1/443 Tcp\n  before: Allowed via NATGateway 20.81.20.1\n  after:  Unknown via AzureFirewall 20.81.10.1 20.81.10.2")
+	assert.Contains(t, out, "vm-legacy-01-nic -> 52.0.0.1/443 Tcp\n  before: Allowed via DefaultOutbound\n  after:  Allowed via NATGateway 20.81.20.2")
+
+	// The overlay also applies to any other command.
+	code, out, _ = egress("trace", "--from", "vm-legacy-01-nic", "--to", "52.1.2.3:443", "--overlay", overlay)
+	require.Equal(t, 0, code)
+	assert.Contains(t, out, "egress: NATGateway 20.81.20.2")
+
+	code, _, stderr = egress("whatif")
+	assert.Equal(t, 2, code)
+	assert.Contains(t, stderr, "--overlay is required")
+	bad := filepath.Join(t.TempDir(), "bad.yaml")
+	require.NoError(t, os.WriteFile(bad, []byte("egress: overlay/v1\nchanges:\n  - setNic: {nic: ghost}\n"), 0o644))
+	code, _, stderr = egress("trace", "--from", "vm-legacy-01-nic", "--to", "52.1.2.3", "--overlay", bad)
+	assert.Equal(t, 2, code)
+	assert.Contains(t, stderr, `bad.yaml:3:5: network interface "ghost": dangling reference`)
+}
