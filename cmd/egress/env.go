@@ -5,6 +5,8 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"os"
+	"strings"
 
 	"github.com/egresslab/egress/examples/designs"
 	"github.com/egresslab/egress/servicetag"
@@ -19,6 +21,7 @@ type env struct {
 
 	topologies  multiFlag
 	overlays    multiFlag
+	learned     multiFlag
 	serviceTags string
 	output      string
 
@@ -34,6 +37,7 @@ func (e *env) flags(name string) *flag.FlagSet {
 	fs.SetOutput(e.stderr)
 	fs.Var(&e.topologies, "topology", "design (native YAML) or Azure export (ARM JSON); repeatable (default: the embedded hub-and-spoke design)")
 	fs.Var(&e.overlays, "overlay", "an overlay (egress: overlay/v1) to apply on top of the topology; repeatable, applied in order")
+	fs.Var(&e.learned, "learned-routes", "GATEWAY=FILE: a gateway's `az network vnet-gateway list-learned-routes -o json` output; repeatable")
 	fs.StringVar(&e.serviceTags, "service-tags", "", "Microsoft's ServiceTags_*.json (default: the embedded copy)")
 	fs.StringVar(&e.output, "o", "table", "output format: table or json")
 	return fs
@@ -83,8 +87,21 @@ func (e *env) loadModel(overlays []string) (*topology.Model, error) {
 	if err != nil {
 		return nil, &exitError{2, fmt.Errorf("loading the topology:\n%w", err)}
 	}
-	if len(overlays) == 0 {
+	if len(overlays) == 0 && len(e.learned) == 0 {
 		return m, nil
+	}
+	for _, l := range e.learned {
+		gw, file, ok := strings.Cut(l, "=")
+		if !ok {
+			return nil, usageErr("--learned-routes %q: want GATEWAY=FILE", l)
+		}
+		data, err := os.ReadFile(file)
+		if err != nil {
+			return nil, &exitError{2, err}
+		}
+		if err := m.AddLearnedRoutes(gw, file, data); err != nil {
+			return nil, &exitError{2, err}
+		}
 	}
 	for _, o := range overlays {
 		if err := m.ApplyOverlayFile(o); err != nil {
