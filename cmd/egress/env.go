@@ -142,3 +142,20 @@ func (e *env) json(v any) error {
 	enc.SetIndent("", "  ")
 	return enc.Encode(v)
 }
+
+// nicCommand parses the flags of a command that takes only --nic and the
+// shared flags, compiles the engine and resolves the NIC.
+func (e *env) nicCommand(name string, args []string) (simulate.NIC, error) {
+	fs := e.flags(name)
+	nicName := fs.String("nic", "", "the NIC, by name or resource ID (required)")
+	if err := e.parse(fs, args); err != nil {
+		return 0, err
+	}
+	if *nicName == "" {
+		return 0, usageErr("--nic is required")
+	}
+	if err := e.compile(); err != nil {
+		return 0, err
+	}
+	return e.nic(*nicName)
+}

@@ -11,18 +11,7 @@ import (
 // cmdRoutes prints a NIC's effective routes; -o json gives the exact shape of
 // `az network nic show-effective-route-table -o json`.
 func cmdRoutes(e *env, args []string) error {
-	fs := e.flags("routes")
-	nicName := fs.String("nic", "", "the NIC, by name or resource ID (required)")
-	if err := e.parse(fs, args); err != nil {
-		return err
-	}
-	if *nicName == "" {
-		return usageErr("--nic is required")
-	}
-	if err := e.compile(); err != nil {
-		return err
-	}
-	h, err := e.nic(*nicName)
+	h, err := e.nicCommand("routes", args)
 	if err != nil {
 		return err
 	}

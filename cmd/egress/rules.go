@@ -9,18 +9,7 @@ import (
 // cmdRules prints a NIC's effective security rules; -o json gives the exact
 // shape of `az network nic list-effective-nsg -o json`.
 func cmdRules(e *env, args []string) error {
-	fs := e.flags("rules")
-	nicName := fs.String("nic", "", "the NIC, by name or resource ID (required)")
-	if err := e.parse(fs, args); err != nil {
-		return err
-	}
-	if *nicName == "" {
-		return usageErr("--nic is required")
-	}
-	if err := e.compile(); err != nil {
-		return err
-	}
-	h, err := e.nic(*nicName)
+	h, err := e.nicCommand("rules", args)
 	if err != nil {
 		return err
 	}
