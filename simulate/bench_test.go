@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"net/netip"
+	"runtime"
 	"sync"
 	"testing"
 
@@ -176,12 +177,21 @@ func BenchmarkCompile(b *testing.B) {
 	m := genNetwork(r, 50, 100)
 	require.NoError(b, m.Validate(defaultTagsMust()))
 	b.ReportAllocs()
+	var e *simulate.Engine
+	var before, after runtime.MemStats
 	for b.Loop() {
-		if _, err := simulate.Compile(m, simulate.Options{Tags: defaultTagsMust()}); err != nil {
+		runtime.GC()
+		runtime.ReadMemStats(&before)
+		var err error
+		if e, err = simulate.Compile(m, simulate.Options{Tags: defaultTagsMust()}); err != nil {
 			b.Fatal(err)
 		}
+		runtime.GC()
+		runtime.ReadMemStats(&after)
 	}
-	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/10000, "ns/NIC")
+	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/float64(e.NumNICs()), "ns/NIC")
+	b.ReportMetric(float64(after.HeapAlloc-before.HeapAlloc)/float64(e.NumNICs()), "heap-B/NIC")
+	runtime.KeepAlive(e)
 }
 
 func TestNoAllocs(t *testing.T) {

@@ -105,6 +105,12 @@ func (e *Engine) lbEgress(ipc *topology.IPConfig, v6 bool) (egressSet, bool) {
 			if !refIn(pool.ID, ipc.BackendPools) {
 				continue
 			}
+			if pool.ByIPAddress {
+				// Known issue: a backend pool defined by IP address gives no
+				// load-balancer outbound; the VM behaves as with default
+				// outbound access (https://learn.microsoft.com/azure/load-balancer/backend-pool-management#limitations).
+				continue
+			}
 			for _, or := range lb.OutboundRules {
 				if or.BackendPool.Key() != pool.ID.Key() {
 					continue

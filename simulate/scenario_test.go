@@ -121,6 +121,15 @@ func TestLoadBalancerOutbound(t *testing.T) {
 	assert.Equal(t, "20.0.0.1", ips(r))
 }
 
+func TestLoadBalancerPoolByIPAddress(t *testing.T) {
+	// load-balancer-outbound-connections: a backend pool defined by IP address behaves like
+	// default outbound access (known issue).
+	design := strings.Replace(one("", ", backendPools: [lb/pool]", ""), "backendPools: [pool]", "backendPools: [{name: pool, byIpAddress: true}]", 1)
+	e := engine(t, design, simulate.Options{})
+	r := trace(t, e, "vm", "52.1.2.3", 443)
+	assert.Equal(t, simulate.MethodDefaultOutbound, r.EgressMethod, "%s", r)
+}
+
 func TestPrivateByDefaultOption(t *testing.T) {
 	// default-outbound-access: VNets created from 2026-03-31 default to private subnets.
 	e := engine(t, one("", "", ""), simulate.Options{PrivateByDefault: true})
