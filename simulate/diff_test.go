@@ -63,14 +63,14 @@ func agree(t *testing.T, e *simulate.Engine, h simulate.NIC, dst netip.Addr, pro
 }
 
 func TestDifferentialTraceClassify(t *testing.T) {
-	networks, spokes, flows := 6, 100, 3000
+	networks, spokes, nics, flows := 6, 100, 12, 20000 // 2,400 NICs per network
 	if testing.Short() {
-		networks, spokes, flows = 3, 20, 500
+		networks, spokes, nics, flows = 3, 20, 4, 500
 	}
 	seen := map[simulate.Reason]int{}
 	for n := range networks {
 		r := rand.New(rand.NewPCG(uint64(n), 7))
-		m := genNetwork(r, spokes, 4)
+		m := genNetwork(r, spokes, nics)
 		require.NoError(t, m.Validate(tags(t)))
 		for _, nva := range []simulate.NVAMode{simulate.NVAForward, simulate.NVAUnknown} {
 			e, err := simulate.Compile(m, simulate.Options{Tags: tags(t), NVA: nva, Firewall: simulate.FirewallMode(n % 2)})

@@ -122,3 +122,20 @@ nics:
 	_, err = topology.LoadFiles(defaultTags(t), "arm/testdata/arm-array.json", "arm/testdata/arm-value.json")
 	assert.ErrorContains(t, err, "duplicate", "the same resources twice")
 }
+
+func FuzzParseARM(f *testing.F) {
+	files, _ := filepath.Glob("arm/testdata/*.json")
+	for _, file := range files {
+		if data, err := os.ReadFile(file); err == nil {
+			f.Add(data)
+		}
+	}
+	f.Add([]byte(`[{"id":"/subscriptions/1/resourceGroups/r/providers/Microsoft.Network/virtualNetworks/v","type":"Microsoft.Network/virtualNetworks","properties":{"subnets":[null,{}]}}]`))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		m, err := topology.ParseARM("fuzz.json", data)
+		if err != nil {
+			return
+		}
+		_ = m.Validate(nil) // must not panic
+	})
+}

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net/netip"
+	"reflect"
 	"regexp"
 	"strconv"
 	"strings"
@@ -42,6 +43,9 @@ func ParseNative(file string, data []byte) (*Model, error) {
 		return nil, &Error{Pos: Pos{File: file}, Err: ErrSyntax, Detail: "more than one YAML document; a design is one document"}
 	}
 	b := nativeBuilder{file: file, d: &d, m: &Model{}}
+	if emptyItems(reflect.ValueOf(&d).Elem(), "", &b.p, b.pos(d.at)); len(b.p.errs) > 0 {
+		return nil, b.p.err() // a null list item ("-" alone) has nothing to build
+	}
 	b.build()
 	if err := b.p.err(); err != nil {
 		return nil, err
@@ -373,6 +377,39 @@ func (b *nativeBuilder) build() {
 			ac.Rules = append(ac.Rules, b.adminRule(c.Name, r))
 		}
 		m.AdminConfigs = append(m.AdminConfigs, ac)
+	}
+}
+
+// emptyItems reports null items in the lists of a decoded design: YAML
+// decodes "- " alone as a nil pointer.
+func emptyItems(v reflect.Value, path string, p *problems, pos Pos) {
+	switch v.Kind() {
+	case reflect.Pointer:
+		if !v.IsNil() {
+			emptyItems(v.Elem(), path, p, pos)
+		}
+	case reflect.Struct:
+		t := v.Type()
+		for i := range t.NumField() {
+			f := t.Field(i)
+			name := strings.Split(f.Tag.Get("yaml"), ",")[0]
+			if name == "" || name == "-" || !f.IsExported() {
+				continue
+			}
+			emptyItems(v.Field(i), strings.TrimPrefix(path+"."+name, "."), p, pos)
+		}
+	case reflect.Slice:
+		if v.Type().Elem().Kind() != reflect.Pointer {
+			return
+		}
+		for i := range v.Len() {
+			e := v.Index(i)
+			if e.IsNil() {
+				p.add(pos, "", fmt.Sprintf("%s[%d]", path, i), "", ErrMissing, "an empty list item")
+				continue
+			}
+			emptyItems(e, fmt.Sprintf("%s[%d]", path, i), p, pos)
+		}
 	}
 }
 

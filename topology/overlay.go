@@ -2,6 +2,7 @@ package topology
 
 import (
 	"bytes"
+	"reflect"
 	"strings"
 
 	"github.com/egresslab/egress/nsg"
@@ -157,6 +158,9 @@ func (m *Model) ApplyOverlay(file string, data []byte) error {
 		return yamlErrors(file, err)
 	}
 	b := nativeBuilder{file: file, m: m}
+	if emptyItems(reflect.ValueOf(&o).Elem(), "", &b.p, b.pos(o.at)); len(b.p.errs) > 0 {
+		return b.p.err()
+	}
 	if o.Egress != "overlay/v1" {
 		b.p.add(b.pos(o.at), "", "egress", o.Egress, ErrInvalid, `an overlay starts with "egress: overlay/v1"`)
 		return b.p.err()
@@ -380,6 +384,9 @@ func (b *nativeBuilder) add(node *yaml.Node) {
 	}
 	d.Egress = "v1"
 	frag := nativeBuilder{file: b.file, d: &d, m: &Model{}}
+	if emptyItems(reflect.ValueOf(&d).Elem(), "add", &b.p, b.pos(d.at)); len(b.p.errs) > 0 {
+		return
+	}
 	frag.d.Subscription = strings.Split(strings.TrimPrefix(b.base, "/subscriptions/"), "/")[0]
 	frag.d.ResourceGroup = strings.Split(b.base, "/")[4]
 	frag.build()

@@ -95,3 +95,16 @@ changes:
 	_, err = topology.ParseNative("patch.yaml", []byte("egress: overlay/v1\nchanges: []\n"))
 	assert.ErrorContains(t, err, "this is an overlay")
 }
+
+func FuzzApplyOverlay(f *testing.F) {
+	f.Add([]byte("egress: overlay/v1\nchanges:\n  - setSubnet: {subnet: vnet-spoke-batch/snet-batch, natGateway: \"\"}\n"))
+	f.Add([]byte("egress: overlay/v1\nchanges:\n  - add: {publicIps: [{name: p, ip: 1.2.3.4}]}\n"))
+	f.Add([]byte("egress: overlay/v1\nchanges:\n-\n"))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		m := loadDefault(t)
+		if err := m.ApplyOverlay("fuzz.yaml", data); err != nil {
+			return
+		}
+		_ = m.Validate(defaultTags(t)) // must not panic
+	})
+}
