@@ -1,0 +1,67 @@
+// Package simulate compiles a [topology.Model] into an immutable [Engine]
+// that answers, for a flow from a NIC to a destination, how Azure handles it:
+// hop by hop ([Engine.Trace]), or as a compact decision on a hot path
+// ([Engine.Classify], no allocation). It also compares two engines on a set
+// of flows ([Diff], the unit of a what-if test) and audits a network for
+// data-egress risks ([Engine.Audit]).
+//
+// # The walk
+//
+// From the source NIC: the outbound admin rules and NSGs (NIC, then subnet;
+// package nsg), then the route lookup in the NIC's subnet (package route),
+// then the next hop (azure-semantics §3.3):
+//
+//   - VnetLocal, peering, connected group, private endpoint: the destination
+//     NIC's inbound admin rules and NSGs (subnet, then NIC). Traffic that an
+//     appliance forwards into a peered VNet needs that VNet's peering to allow
+//     forwarded traffic.
+//   - VirtualAppliance (and ECMP, first next hop): an Azure Firewall, an NVA
+//     NIC (inbound and outbound NSGs apply; without IP forwarding the traffic
+//     is dropped), or an internal load balancer (Unknown: the backend is not
+//     modelled). Routing then continues from the appliance's subnet, so hub
+//     and spoke, forced tunnelling and chains of appliances follow; a route
+//     back to an appliance already crossed ends as a loop, and MaxHops bounds
+//     the rest.
+//   - VirtualNetworkGateway: leaves to on-premises; no Azure egress IP.
+//   - VirtualNetworkServiceEndpoint: reaches the service with the private
+//     source IP.
+//   - Internet: the egress method in Azure's precedence — NAT gateway,
+//     instance public IP, load balancer outbound rule or load-balancing rule
+//     SNAT, default outbound access unless the subnet is private — or
+//     NoEgress with the reason.
+//   - None: dropped.
+//
+// 168.63.129.16 and 169.254.169.254 are host-local: they are allowed unless a
+// rule naming AzurePlatformDNS/IMDS/LKM denies them, and never routed.
+//
+// # Assumptions, stated in every result that relies on them
+//
+//   - An Azure Firewall's rules are not evaluated yet ([FirewallUnknown],
+//     the default: the verdict is Unknown and the path beyond it is what
+//     happens if it allows), or assumed to allow ([FirewallAllow]). It SNATs
+//     internet-bound traffic (destinations outside IANAPrivateRanges) to its
+//     own address, and leaves through a NAT gateway on AzureFirewallSubnet if
+//     there is one, else its public IPs.
+//   - A third-party NVA forwards everything and SNATs internet-bound traffic
+//     to its own address ([NVAForward], the default), or is Unknown.
+//   - A subnet that does not set defaultOutboundAccess keeps default outbound
+//     access (subnets created before 2026-03-31) unless
+//     [Options.PrivateByDefault].
+//   - ECMP: the first next hop is followed; Azure's hash is undocumented.
+//   - NAT gateway and default outbound access carry no ICMP; IPv6 has no
+//     default outbound access.
+//   - A load-balancer backend pool defined by IP address gives no outbound
+//     (a documented known issue): the VM falls back to default outbound.
+//   - Not modelled: a VM's other NICs (a Standard public IP on one NIC
+//     disables default outbound for the whole VM), SNAT port exhaustion,
+//     threat intelligence.
+//
+// # Twins
+//
+// Classify uses compiled indexes (next-hop owners per VNet, egress choices per
+// NIC, actions per route selection); the reference twin (Trace with the
+// reference lookups, in the package's tests) scans the model instead. The
+// differential test holds Classify, Trace and the twin equal on generated
+// hub-and-spoke networks with thousands of NICs, and requires every outcome
+// (loop, no forwarding, forwarded traffic refused, no egress, ...) to occur.
+package simulate

@@ -1,0 +1,109 @@
+package simulate_test
+
+import (
+	"fmt"
+	"net/netip"
+	"sync"
+
+	"github.com/egresslab/egress/ipproto"
+	"github.com/egresslab/egress/simulate"
+	"github.com/egresslab/egress/topology"
+)
+
+const exampleDesign = `egress: v1
+location: eastus
+vnets:
+  - name: vnet-app
+    addressSpace: [10.1.0.0/16]
+    subnets:
+      - {name: snet-web, prefix: 10.1.1.0/24, natGateway: natgw, nsg: nsg-web}
+nsgs:
+  - name: nsg-web
+    rules:
+      - {name: deny-smtp-out, priority: 100, direction: Outbound, access: Deny, protocol: Tcp, destination: Internet, destinationPorts: "25"}
+publicIps:
+  - {name: pip-nat, ip: 203.0.113.10}
+natGateways:
+  - {name: natgw, publicIps: [pip-nat]}
+nics:
+  - {name: web-01, subnet: vnet-app/snet-web, ip: 10.1.1.4}
+`
+
+func exampleEngine() *simulate.Engine {
+	m, err := topology.LoadNative("design.yaml", []byte(exampleDesign), nil)
+	if err != nil {
+		panic(err)
+	}
+	e, err := simulate.Compile(m, simulate.Options{})
+	if err != nil {
+		panic(err)
+	}
+	return e
+}
+
+// Trace explains a flow hop by hop: the rules that decided, the route, and
+// the public IP the flow leaves from.
+func ExampleEngine_Trace() {
+	e := exampleEngine()
+	r, _ := e.Trace(simulate.Flow{From: "web-01", To: netip.MustParseAddr("198.51.100.7"), Port: 443})
+	fmt.Print(r)
+	r, _ = e.Trace(simulate.Flow{From: "web-01", To: netip.MustParseAddr("198.51.100.7"), Port: 25})
+	fmt.Println(r.Verdict, r.DecidedBy)
+	// Output:
+	// Allowed: leaves to the internet
+	//  1. Source web-01 (10.1.1.4)
+	//       Outbound SubnetNSG nsg-web: Allow by defaultSecurityRules/AllowInternetOutBound
+	//       route 0.0.0.0/0 -> Internet (Default)
+	//  2. Internet (198.51.100.7)
+	//       SNAT to NAT gateway natgw
+	// egress: NATGateway 203.0.113.10
+	// Denied SubnetNSG nsg-web: securityRules/deny-smtp-out
+}
+
+// Classify is the hot path: a NIC handle resolved once, then one compact
+// decision per flow with no allocation.
+func ExampleEngine_Classify() {
+	e := exampleEngine()
+	web, _ := e.NIC("web-01")
+	d := e.Classify(web, netip.MustParseAddr("198.51.100.7"), ipproto.TCP, 443)
+	fmt.Println(d.Verdict, d.Method, e.EgressIPs(d, nil))
+	fmt.Println(e.Explain(e.Classify(web, netip.MustParseAddr("198.51.100.7"), ipproto.ICMP, 0)))
+	// Output:
+	// Allowed NATGateway [203.0.113.10]
+	// NoEgress: the egress method does not carry ICMP
+}
+
+// Diff answers a what-if: which flows change when the design changes.
+func ExampleDiff() {
+	before := exampleEngine()
+	m, _ := topology.LoadNative("design.yaml", []byte(exampleDesign), nil)
+	_ = m.ApplyOverlay("patch.yaml", []byte(`egress: overlay/v1
+changes:
+  - setSubnet: {subnet: vnet-app/snet-web, natGateway: "", defaultOutboundAccess: false}
+`))
+	after, _ := simulate.Compile(m, simulate.Options{})
+	for _, c := range simulate.Diff(before, after, []simulate.Flow{{From: "web-01", To: netip.MustParseAddr("198.51.100.7"), Port: 443}}) {
+		fmt.Println(c.Before.Verdict, "->", c.After.Verdict, c.What)
+	}
+	// Output:
+	// Allowed -> NoEgress [verdict egressMethod egressIpAddresses path]
+}
+
+// An Engine is immutable: classify from any number of goroutines.
+func ExampleEngine_concurrent() {
+	e := exampleEngine()
+	web, _ := e.NIC("web-01")
+	var wg sync.WaitGroup
+	for g := range 4 {
+		wg.Go(func() {
+			for i := range 1000 {
+				dst := netip.AddrFrom4([4]byte{198, 51, byte(g), byte(i)})
+				if d := e.Classify(web, dst, ipproto.TCP, 443); d.Verdict != simulate.Allowed {
+					panic(e.Explain(d))
+				}
+			}
+		})
+	}
+	wg.Wait()
+	// Output:
+}

@@ -1,0 +1,68 @@
+package topology_test
+
+import (
+	"fmt"
+
+	"github.com/egresslab/egress/topology"
+)
+
+const exampleDesign = `egress: v1
+location: eastus
+vnets:
+  - name: vnet-app
+    addressSpace: [10.1.0.0/16]
+    subnets:
+      - {name: snet-web, prefix: 10.1.1.0/24, routeTable: rt-web}
+routeTables:
+  - name: rt-web
+    routes:
+      - {name: to-fw, prefix: 0.0.0.0/0, nextHop: VirtualAppliance, ip: 10.0.1.4}
+nics:
+  - {name: web-01, subnet: vnet-app/snet-web, ip: 10.1.1.4}
+`
+
+// A design in the native format is loaded and validated in one call; the
+// model then feeds the engines.
+func ExampleLoadNative() {
+	m, err := topology.LoadNative("design.yaml", []byte(exampleDesign), nil)
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	nic, _ := m.FindNIC("web-01")
+	s, _ := m.Subnet(nic.Primary().Subnet)
+	fmt.Println(nic.Name, nic.Primary().PrivateIP, "in", s.VNet.Name+"/"+s.Name)
+	cfg := m.RouteConfig(s, m.Graph(), nil)
+	fmt.Println("route table:", cfg.RouteTable.Routes[0].Name, cfg.RouteTable.Routes[0].AddressPrefix, "->", cfg.RouteTable.Routes[0].NextHopIPAddress)
+	// Output:
+	// web-01 10.1.1.4 in vnet-app/snet-web
+	// route table: to-fw 0.0.0.0/0 -> 10.0.1.4
+}
+
+// Every problem of a design is reported at once, with its position.
+func ExampleLoadNative_errors() {
+	_, err := topology.LoadNative("design.yaml", []byte(`egress: v1
+vnets:
+  - name: v
+    addressSpace: [10.1.0.0/16]
+    subnets: [{name: s, prefix: 10.2.0.0/24, colour: blue}]
+`), nil)
+	fmt.Println(err)
+	// Output:
+	// design.yaml:5: unknown field: "colour" in a subnet (known: defaultOutboundAccess, name, natGateway, nsg, prefix, prefixes, privateEndpointNetworkPolicies, routeTable, serviceEndpoints)
+}
+
+// An overlay is a what-if: a patch applied to a loaded model.
+func ExampleModel_ApplyOverlay() {
+	m, _ := topology.LoadNative("design.yaml", []byte(exampleDesign), nil)
+	err := m.ApplyOverlay("patch.yaml", []byte(`egress: overlay/v1
+changes:
+  - setRoute: {routeTable: rt-web, name: to-fw, prefix: 0.0.0.0/0, nextHop: Internet}
+`))
+	if err == nil {
+		err = m.Validate(nil)
+	}
+	fmt.Println(err, m.RouteTables[0].Routes[0].NextHopType)
+	// Output:
+	// <nil> Internet
+}
