@@ -372,8 +372,12 @@ func (w *walker) finish(d Decision) Decision {
 func (st *nicState) subnetVNet(e *Engine) int32 { return e.subnets[st.subnet].vnet }
 
 // allowsForwarded reports whether VNet to's peering with VNet from allows
-// traffic forwarded from it (the setting is on the receiving side:
-// https://learn.microsoft.com/azure/virtual-network/virtual-network-manage-peering#create-a-peering).
+// traffic forwarded from it. The setting is on the receiving side: the portal
+// calls it "Allow 'vnet-1' to receive forwarded traffic from 'vnet-2'"
+// (https://learn.microsoft.com/azure/virtual-network/virtual-network-manage-peering#create-a-peering).
+// Observed enforcement is looser than documented in some setups
+// (blog.cloudtrooper.net, "VNet peering settings: those familiar strangers",
+// 2021); egress follows the documentation.
 func (e *Engine) allowsForwarded(to, from int32) bool {
 	for _, p := range e.vnets[to].v.Peerings {
 		if p.Remote.Key() == e.vnets[from].v.ID.Key() {
