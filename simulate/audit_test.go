@@ -91,5 +91,6 @@ func TestDiffWhatIf(t *testing.T) {
 	assert.Equal(t, []string{"verdict", "egressMethod", "egressIpAddresses", "path"}, c.What)
 	assert.Contains(t, c.Cause, `route 0.0.0.0/0 -> VirtualAppliance ("default-via-fw")`)
 	assert.Equal(t, simulate.MethodNATGateway, c.Before.EgressMethod)
-	assert.Equal(t, simulate.MethodAzureFirewall, c.After.EgressMethod)
+	assert.Equal(t, simulate.Denied, c.After.Verdict, "the hub firewall allows only NTP and named HTTPS")
+	assert.Equal(t, "AzureFirewall fw-hub: no rule matched (default deny)", c.After.DecidedBy)
 }

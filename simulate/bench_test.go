@@ -201,7 +201,7 @@ func TestNoAllocs(t *testing.T) {
 		want     simulate.Verdict
 	}{
 		{"vm-batch-01-nic", "52.1.2.3", simulate.Allowed},    // NAT gateway
-		{"vm-app-01-nic", "52.1.2.3", simulate.Unknown},      // through the firewall
+		{"vm-app-01-nic", "52.1.2.3", simulate.Denied},       // through the firewall, its policy denies
 		{"vm-app-01-nic", "10.1.2.4", simulate.Allowed},      // VNet-local, inbound NSG
 		{"vm-data-01-nic", "52.1.2.3", simulate.Denied},      // NSG deny
 		{"vm-partner-01-nic", "10.1.1.4", simulate.Dropped},  // None route
@@ -218,5 +218,16 @@ func TestNoAllocs(t *testing.T) {
 		if allocs != 0 {
 			t.Errorf("Classify(%s -> %s) allocates %v times, want 0", tc.from, tc.to, allocs)
 		}
+	}
+	// Through the firewall, matched by an application rule on the host name.
+	h, _ := e.NIC("vm-app-01-nic")
+	dst := netip.MustParseAddr("52.1.2.3")
+	allocs := testing.AllocsPerRun(1000, func() {
+		if d := e.ClassifyHost(h, dst, ipproto.TCP, 443, "api.partner.example"); d.Method != simulate.MethodAzureFirewall {
+			panic(e.Explain(d))
+		}
+	})
+	if allocs != 0 {
+		t.Errorf("ClassifyHost allocates %v times, want 0", allocs)
 	}
 }

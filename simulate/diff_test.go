@@ -73,7 +73,7 @@ func TestDifferentialTraceClassify(t *testing.T) {
 		m := genNetwork(r, spokes, nics)
 		require.NoError(t, m.Validate(tags(t)))
 		for _, nva := range []simulate.NVAMode{simulate.NVAForward, simulate.NVAUnknown} {
-			e, err := simulate.Compile(m, simulate.Options{Tags: tags(t), NVA: nva, Firewall: simulate.FirewallMode(n % 2)})
+			e, err := simulate.Compile(m, simulate.Options{Tags: tags(t), NVA: nva, Firewall: simulate.FirewallMode(n % 3)})
 			require.NoError(t, err)
 			for range flows {
 				h := simulate.NIC(r.IntN(e.NumNICs()))
@@ -85,7 +85,8 @@ func TestDifferentialTraceClassify(t *testing.T) {
 	// The generator must exercise every outcome, or agreement proves little.
 	for _, want := range []simulate.Reason{simulate.ReasonDelivered, simulate.ReasonGateway, simulate.ReasonInternet,
 		simulate.ReasonPlatform, simulate.ReasonDeniedOut, simulate.ReasonDeniedIn, simulate.ReasonRouteNone, simulate.ReasonNoSuchAddress,
-		simulate.ReasonNoForwarding, simulate.ReasonForwardedPeering, simulate.ReasonLoop, simulate.ReasonNoEgress, simulate.ReasonICMPNotSupported} {
+		simulate.ReasonNoForwarding, simulate.ReasonForwardedPeering, simulate.ReasonLoop, simulate.ReasonNoEgress, simulate.ReasonICMPNotSupported,
+		simulate.ReasonFirewallDenied} {
 		require.Positive(t, seen[want], "no flow ended with %q: %v", want, seen)
 	}
 }

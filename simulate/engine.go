@@ -9,6 +9,7 @@ import (
 	"strings"
 	"sync"
 
+	"github.com/egresslab/egress/firewall"
 	"github.com/egresslab/egress/nsg"
 	"github.com/egresslab/egress/route"
 	"github.com/egresslab/egress/topology"
@@ -28,15 +29,19 @@ const (
 	NVAUnknown
 )
 
-// FirewallMode says what the simulator assumes an Azure Firewall does until
-// its rule engine is evaluated.
+// FirewallMode says how the simulator treats Azure Firewalls.
 type FirewallMode uint8
 
-// Firewall assumptions.
+// Firewall modes.
 const (
+	// FirewallEvaluate (the default): the firewall's policy decides, through
+	// package firewall. A firewall without a policy in the model, or a rule
+	// that cannot be decided offline (web categories, FQDN tags without a
+	// list, unresolved names), gives Unknown.
+	FirewallEvaluate FirewallMode = iota
 	// FirewallUnknown: a flow through an Azure Firewall has verdict Unknown;
 	// the path beyond it (and the egress IP if allowed) is still computed.
-	FirewallUnknown FirewallMode = iota
+	FirewallUnknown
 	// FirewallAllow: the firewall allows everything (what-if exploration of
 	// the network path alone). The result lists the assumption.
 	FirewallAllow
@@ -147,8 +152,9 @@ type target struct {
 
 type fwState struct {
 	fw      *topology.Firewall
-	subnet  int32 // AzureFirewallSubnet
-	egress4 int32
+	subnet  int32            // AzureFirewallSubnet
+	egress4 int32            // egress choice for internet-bound traffic
+	eng     *firewall.Engine // the compiled policy; nil when the model has none
 }
 
 // action is what a route selection does, resolved at compile time.
@@ -307,6 +313,16 @@ func Compile(m *topology.Model, opts Options) (*Engine, error) {
 		if fs.subnet < 0 || !f.PrivateIP.IsValid() {
 			continue
 		}
+		if !f.Policy.IsZero() {
+			pol, err := m.FirewallPolicy(f.Policy)
+			if err == nil {
+				fs.eng, err = firewall.Compile(pol, m.FirewallResolvers(opts.Tags, dnsAdapter{opts.Resolver}))
+			}
+			if err != nil {
+				errs = append(errs, err)
+				continue
+			}
+		}
 		fi := int32(len(e.firewalls))
 		e.firewalls = append(e.firewalls, fs)
 		e.vnets[vnetIdx[v]].targets[f.PrivateIP] = target{targetFirewall, fi}
@@ -358,6 +374,17 @@ func Compile(m *topology.Model, opts Options) (*Engine, error) {
 		}
 	}
 	return e, nil
+}
+
+// dnsAdapter lets Options.Resolver answer the firewall's DNS proxy.
+type dnsAdapter struct{ r Resolver }
+
+func (d dnsAdapter) LookupFQDN(name string) ([]netip.Addr, bool) {
+	if d.r == nil {
+		return nil, false
+	}
+	addrs, err := d.r.LookupHost(name)
+	return addrs, err == nil && len(addrs) > 0
 }
 
 // NIC is a handle to a NIC of an [Engine]: a small integer resolved once by

@@ -74,8 +74,26 @@ func genNetwork(r *rand.Rand, spokes, nicsPerSubnet int) *topology.Model {
 		m.NATGateways = append(m.NATGateways, nat)
 		fwSub.NATGateway = nat.ID
 	}
-	m.Firewalls = append(m.Firewalls, &topology.Firewall{Meta: topology.Meta{ID: id("azureFirewalls", "fw"), Name: "fw"}, VNet: hub.ID,
-		PrivateIP: netip.MustParseAddr("10.0.1.4"), PublicIPs: []topology.Ref{newPIP(), newPIP()}})
+	fw := &topology.Firewall{Meta: topology.Meta{ID: id("azureFirewalls", "fw"), Name: "fw"}, VNet: hub.ID,
+		PrivateIP: netip.MustParseAddr("10.0.1.4"), PublicIPs: []topology.Ref{newPIP(), newPIP()}}
+	{ // a policy (a firewall without one is Unknown: TestHubFirewall)
+		pol := &topology.FirewallPolicy{Meta: topology.Meta{ID: id("firewallPolicies", "fwpol"), Name: "fwpol"}}
+		rc := &topology.RuleCollection{Name: "net", Priority: 110, Kind: "FirewallPolicyFilterRuleCollection", Action: "Allow"}
+		for j := range 1 + r.IntN(6) {
+			rc.Rules = append(rc.Rules, &topology.FirewallRule{Name: fmt.Sprintf("n%d", j), Type: "NetworkRule",
+				Protocols:            []string{[]string{"TCP", "UDP", "Any", "ICMP"}[r.IntN(4)]},
+				SourceAddresses:      []string{[]string{"*", "10.0.0.0/8", "10.1.0.0/16"}[r.IntN(3)]},
+				DestinationAddresses: []string{[]string{"*", "8.8.0.0/16", "1.1.1.0/24", "10.0.0.0/8"}[r.IntN(4)]},
+				DestinationPorts:     []string{[]string{"*", "443", "53", "80-90"}[r.IntN(4)]}})
+		}
+		deny := &topology.RuleCollection{Name: "deny", Priority: 100, Kind: "FirewallPolicyFilterRuleCollection", Action: "Deny",
+			Rules: []*topology.FirewallRule{{Name: "no-22", Type: "NetworkRule", Protocols: []string{"TCP"}, SourceAddresses: []string{"*"},
+				DestinationAddresses: []string{"*"}, DestinationPorts: []string{"22"}}}}
+		pol.RuleCollectionGroups = []*topology.RuleCollectionGroup{{Meta: topology.Meta{Name: "rcg"}, Priority: 200, Collections: []*topology.RuleCollection{deny, rc}}}
+		m.FirewallPolicies = append(m.FirewallPolicies, pol)
+		fw.Policy = pol.ID
+	}
+	m.Firewalls = append(m.Firewalls, fw)
 	m.Gateways = append(m.Gateways, &topology.Gateway{Meta: topology.Meta{ID: id("virtualNetworkGateways", "gw"), Name: "gw"}, VNet: hub.ID,
 		PrivateIPs:    []netip.Addr{netip.MustParseAddr("10.0.255.4")},
 		LearnedRoutes: []route.GatewayRoute{{Gateway: "gw", Prefix: netip.MustParsePrefix("192.168.0.0/16"), NextHops: []netip.Addr{netip.MustParseAddr("10.0.255.4")}}}})

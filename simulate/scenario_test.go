@@ -349,3 +349,61 @@ func TestFQDNDestination(t *testing.T) {
 	assert.Equal(t, "93.184.215.14", r.Flow.Destination.String())
 	assert.Contains(t, r.Assumptions[0], "depends on DNS")
 }
+
+// The hub firewall's policy decides (package firewall): network rules by
+// address and port, application rules by the host name the client sends;
+// nothing else passes (https://learn.microsoft.com/azure/firewall/rule-processing).
+func TestHubFirewallPolicy(t *testing.T) {
+	design := strings.Replace(hubSpokeWith("rt-fw", "true"), "{name: fw, vnet: hub, privateIp: 10.0.1.4, publicIps: [pip-fw]}",
+		"{name: fw, vnet: hub, privateIp: 10.0.1.4, publicIps: [pip-fw], policy: fwpol}", 1) + `firewallPolicies:
+  - name: fwpol
+    ruleCollectionGroups:
+      - name: rcg
+        priority: 200
+        collections:
+          - name: net
+            priority: 100
+            action: Allow
+            rules:
+              - {name: ntp, type: NetworkRule, protocols: [UDP], sourceAddresses: [10.0.0.0/8], destinationAddresses: ["*"], destinationPorts: ["123"]}
+              - {name: spoke-to-spoke-sql, type: NetworkRule, protocols: [TCP], sourceAddresses: [10.1.0.0/16], destinationAddresses: [10.2.0.0/16], destinationPorts: ["1433"]}
+          - name: deny-net
+            priority: 150
+            action: Deny
+            rules:
+              - {name: no-smb, type: NetworkRule, protocols: [TCP], sourceAddresses: ["*"], destinationAddresses: ["*"], destinationPorts: ["445"]}
+          - name: app
+            priority: 200
+            action: Allow
+            rules:
+              - {name: github, type: ApplicationRule, protocols: ["Https:443"], sourceAddresses: [10.1.0.0/16], targetFqdns: ["*.github.com"]}
+`
+	e := engine(t, design, simulate.Options{})
+	// Network rule: allowed, SNAT to the firewall, out through its public IP.
+	r, err := e.Trace(simulate.Flow{From: "vm1", To: netip.MustParseAddr("52.1.2.3"), Protocol: ipproto.UDP, Port: 123})
+	require.NoError(t, err)
+	assert.Equal(t, simulate.Allowed, r.Verdict, "%s", r)
+	assert.Equal(t, simulate.MethodAzureFirewall, r.EgressMethod)
+	assert.Equal(t, "fwpol/rcg/net/ntp", r.Hops[1].Security[0].Rule)
+	// Application rule, on the SNI.
+	r, err = e.Trace(simulate.Flow{From: "vm1", To: netip.MustParseAddr("140.82.112.3"), Host: "api.github.com", Port: 443})
+	require.NoError(t, err)
+	assert.Equal(t, simulate.Allowed, r.Verdict, "%s", r)
+	h := mustNIC(t, e, "vm1")
+	d := e.ClassifyHost(h, netip.MustParseAddr("140.82.112.3"), ipproto.TCP, 443, "api.github.com")
+	assert.Equal(t, simulate.Allowed, d.Verdict)
+	// "*.github.com" does not match github.com itself (firewall-faq).
+	assert.Equal(t, simulate.Denied, e.ClassifyHost(h, netip.MustParseAddr("140.82.112.3"), ipproto.TCP, 443, "github.com").Verdict)
+	// Default deny, named.
+	r = trace(t, e, "vm1", "52.1.2.3", 443)
+	assert.Equal(t, simulate.Denied, r.Verdict)
+	assert.Equal(t, "AzureFirewall fw: no rule matched (default deny)", r.DecidedBy)
+	// A deny rule, named.
+	r = trace(t, e, "vm1", "52.1.2.3", 445)
+	assert.Equal(t, "AzureFirewall fw: fwpol/rcg/deny-net/no-smb", r.DecidedBy)
+	// East-west through the firewall: private destination, no SNAT.
+	r = trace(t, e, "vm1", "10.2.1.4", 1433)
+	assert.Equal(t, simulate.Allowed, r.Verdict, "%s", r)
+	assert.Empty(t, r.Hops[1].Translation, "network rules do not SNAT private destinations")
+	assert.Equal(t, simulate.MethodPrivate, r.EgressMethod)
+}

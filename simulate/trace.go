@@ -5,6 +5,7 @@ import (
 	"net/netip"
 	"slices"
 
+	"github.com/egresslab/egress/firewall"
 	"github.com/egresslab/egress/ipproto"
 	"github.com/egresslab/egress/nsg"
 	"github.com/egresslab/egress/route"
@@ -43,17 +44,32 @@ func (t *tracer) hop(k HopKind, st *nicState, a netip.Addr) {
 	}
 }
 
-func (t *tracer) firewall(fs *fwState, src netip.Addr) {
+func (t *tracer) firewall(fs *fwState, evaluated bool, v firewall.Verdict) {
 	h := Hop{Kind: HopFirewall, Name: fs.fw.Name, ID: string(fs.fw.ID), Address: fs.fw.PrivateIP}
-	if src == fs.fw.PrivateIP {
-		h.Translation = "SNAT to the firewall's private address " + src.String()
-	}
-	t.hops = append(t.hops, h)
-	if t.e.opts.Firewall == FirewallUnknown {
-		t.assume = appendOnce(t.assume, "Azure Firewall "+fs.fw.Name+"'s rules are not evaluated yet: the verdict is Unknown; the path shown is what happens if it allows")
-	} else {
+	switch {
+	case evaluated:
+		step := SecurityStep{Direction: "Forward", Stage: "AzureFirewall", Group: fs.eng.Name(), Access: v.Action.String()}
+		if ri, ok := fs.eng.RuleOf(v); ok {
+			step.Rule = ri.Path()
+		} else {
+			step.Rule = v.Reason.String()
+		}
+		h.Security = append(h.Security, step)
+		h.Note = fs.eng.Explain(v)
+		if v.Flags&firewall.FlagUnknown != 0 {
+			t.assume = appendOnce(t.assume, "Azure Firewall "+fs.fw.Name+": a rule before the deciding one cannot be evaluated offline (web categories, FQDN tags, unresolved names): the verdict is Unknown; the path shown is what happens if the flow is allowed")
+		}
+		if v.Flags&firewall.FlagDNS != 0 {
+			t.assume = appendOnce(t.assume, "Azure Firewall "+fs.fw.Name+": the deciding network rule matched through a DNS answer (DNS proxy): the verdict depends on DNS")
+		}
+	case fs.eng == nil && t.e.opts.Firewall == FirewallEvaluate:
+		t.assume = appendOnce(t.assume, "Azure Firewall "+fs.fw.Name+" has no firewall policy in the model (classic rules are not loaded): the verdict is Unknown; the path shown is what happens if it allows")
+	case t.e.opts.Firewall == FirewallUnknown:
+		t.assume = appendOnce(t.assume, "Azure Firewall "+fs.fw.Name+"'s rules are not evaluated (Options.Firewall): the verdict is Unknown; the path shown is what happens if it allows")
+	default:
 		t.assume = appendOnce(t.assume, "Azure Firewall "+fs.fw.Name+" allows the flow (Options.Firewall)")
 	}
+	t.hops = append(t.hops, h)
 }
 
 func appendOnce(list []string, s string) []string {
@@ -172,10 +188,17 @@ func (t *tracer) egressOf(set, cur int32, atFW, v6 bool) *egressSet {
 // through appliances and allocates nothing. It agrees with [Engine.Trace] on
 // the verdict, egress method and addresses, and hop count.
 func (e *Engine) Classify(h NIC, dst netip.Addr, proto ipproto.Proto, port uint16) Decision {
+	return e.ClassifyHost(h, dst, proto, port, "")
+}
+
+// ClassifyHost is [Engine.Classify] for a flow whose application layer names
+// its server (TLS SNI, HTTP Host), which Azure Firewall application rules
+// match on: host is that name, or "".
+func (e *Engine) ClassifyHost(h NIC, dst netip.Addr, proto ipproto.Proto, port uint16, host string) Decision {
 	if proto == ipproto.Unknown {
 		proto = ipproto.TCP
 	}
-	w := walker{e: e, dst: dst.Unmap(), proto: proto, sport: EphemeralPort, dport: port}
+	w := walker{e: e, dst: dst.Unmap(), proto: proto, sport: EphemeralPort, dport: port, host: host}
 	return w.run(int32(h))
 }
 
@@ -221,8 +244,12 @@ func (e *Engine) trace(f Flow, slow bool) (*Result, error) {
 		dst = addrs[0].Unmap()
 		assume = append(assume, fmt.Sprintf("%s resolves to %s (of %d addresses): the verdict depends on DNS", f.ToFQDN, dst, len(addrs)))
 	}
+	host := f.Host
+	if host == "" {
+		host = f.ToFQDN
+	}
 	tr := &tracer{e: e, slow: slow, assume: assume}
-	w := walker{e: e, tr: tr, dst: dst, proto: proto, sport: sport, dport: f.Port}
+	w := walker{e: e, tr: tr, dst: dst, proto: proto, sport: sport, dport: f.Port, host: host}
 	d := w.run(int32(h))
 	st := &e.nics[h]
 	r := &Result{
@@ -261,9 +288,20 @@ func (e *Engine) trace(f Flow, slow bool) (*Result, error) {
 	return r, nil
 }
 
-// decidedBy names the rule that denied a flow, as IP flow verify spells it.
+// decidedBy names the rule that denied a flow, as IP flow verify spells it,
+// or the firewall rule.
 func (e *Engine) decidedBy(d Decision) string {
-	if d.Verdict != Denied || d.rule < 0 {
+	if d.Verdict != Denied {
+		return ""
+	}
+	if d.byFW {
+		fs := &e.firewalls[d.at]
+		if ri, ok := fs.eng.RuleOf(firewall.Verdict{Action: firewall.Deny, Rule: d.fwRule}); ok {
+			return fmt.Sprintf("AzureFirewall %s: %s", fs.fw.Name, ri.Path())
+		}
+		return fmt.Sprintf("AzureFirewall %s: no rule matched (default deny)", fs.fw.Name)
+	}
+	if d.rule < 0 {
 		return ""
 	}
 	st := &e.nics[d.at]

@@ -117,8 +117,12 @@ type Flow struct {
 	From string
 	// To is the destination address; when invalid, ToFQDN is resolved.
 	To netip.Addr
-	// ToFQDN is a destination host name, resolved through Options.Resolver.
+	// ToFQDN is a destination host name, resolved through Options.Resolver;
+	// it is also the name Azure Firewall application rules see (SNI, Host).
 	ToFQDN string
+	// Host overrides the name application rules see, for a flow given by
+	// address (To) whose client still sends a name.
+	Host string
 	// Protocol is the IP protocol; zero means TCP.
 	Protocol ipproto.Proto
 	// Port is the destination port (TCP, UDP).

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net/netip"
 
+	"github.com/egresslab/egress/firewall"
 	"github.com/egresslab/egress/ipproto"
 	"github.com/egresslab/egress/nsg"
 	"github.com/egresslab/egress/route"
@@ -35,6 +36,7 @@ const (
 	ReasonNoRoute                 // no route for the destination (IPv6 in an IPv4-only network)
 	ReasonNoSourceAddress         // the NIC has no address of the destination's family
 	ReasonInternalLB              // next hop is an internal load balancer: the backend is not modelled
+	ReasonFirewallDenied          // the Azure Firewall's policy denies it
 	numReasons
 )
 
@@ -59,11 +61,12 @@ var reasonText = [numReasons]string{
 	ReasonNoRoute:          "no route for the destination",
 	ReasonNoSourceAddress:  "the NIC has no address of the destination's IP family",
 	ReasonInternalLB:       "next hop is an internal load balancer frontend; which backend it picks is not modelled",
+	ReasonFirewallDenied:   "denied by the Azure Firewall",
 }
 
 var reasonNames = [numReasons]string{"None", "Delivered", "PrivateEndpoint", "ServiceEndpoint", "Gateway", "Internet",
 	"Platform", "DeniedOutbound", "DeniedInbound", "RouteNone", "NoSuchAddress", "NoIPForwarding", "ForwardedTrafficNotAllowed",
-	"Loop", "HopLimit", "NoEgress", "ICMPNotSupported", "NoRoute", "NoSourceAddress", "InternalLoadBalancer"}
+	"Loop", "HopLimit", "NoEgress", "ICMPNotSupported", "NoRoute", "NoSourceAddress", "InternalLoadBalancer", "FirewallDenied"}
 
 // MarshalText implements [encoding.TextMarshaler] with a stable code name,
 // e.g. "NoIPForwarding".
@@ -94,7 +97,9 @@ type Decision struct {
 	// forwards the flow (see Options.NVA and Options.Firewall).
 	Assumed bool
 	egress  int32 // index of the egress set, -1 for none
-	at      int32 // NIC handle where a security rule decided
+	at      int32 // NIC handle where a security rule decided, or firewall index when byFW
+	byFW    bool  // an Azure Firewall rule decided
+	fwRule  int32 // the firewall's deciding rule, -1 for none
 	stage   nsg.Stage
 	rule    int16 // rule index at stage, -1 for none
 	dir     nsg.Direction
@@ -115,6 +120,7 @@ type walker struct {
 	proto   ipproto.Proto
 	sport   uint16
 	dport   uint16
+	host    string          // SNI / Host name for firewall application rules, or ""
 	visited [maxTrack]int32 // appliance keys: NIC handle, or ^firewall index
 	nv      int
 }
@@ -154,7 +160,7 @@ func denied(d *Decision, h int32, dir nsg.Direction, v nsg.Verdict, r Reason) De
 // run walks the flow from NIC h.
 func (w *walker) run(h int32) Decision {
 	e := w.e
-	d := Decision{egress: -1, rule: -1, at: h}
+	d := Decision{egress: -1, rule: -1, fwRule: -1, at: h}
 	st := &e.nics[h]
 	src := st.addr
 	if w.dst.Is6() {
@@ -317,14 +323,30 @@ func (w *walker) run(h int32) Decision {
 					d.Verdict, d.Reason = Dropped, ReasonLoop
 					return d
 				}
-				if e.opts.Firewall == FirewallUnknown {
+				fs := &e.firewalls[t.idx]
+				snat := !isPrivate(w.dst) // IANAPrivateRanges (snat-private-range)
+				var fv firewall.Verdict
+				evaluated := e.opts.Firewall == FirewallEvaluate && fs.eng != nil
+				if evaluated {
+					fv = fs.eng.Evaluate(w.firewallFlow(src))
+					snat = fv.SNAT
+				} else if e.opts.Firewall != FirewallAllow {
 					d.Assumed = true
 				}
-				if !isPrivate(w.dst) {
-					src = e.firewalls[t.idx].fw.PrivateIP // SNAT for internet-bound traffic (snat-private-range)
-				}
 				if w.tr != nil {
-					w.tr.firewall(&e.firewalls[t.idx], src)
+					w.tr.firewall(fs, evaluated, fv)
+				}
+				if evaluated && fv.Flags&firewall.FlagUnknown != 0 {
+					d.Assumed = true // the policy cannot decide offline; the path shown is if it allows
+				} else if evaluated && !fv.Allowed() {
+					d.Verdict, d.Reason, d.at, d.byFW, d.fwRule = Denied, ReasonFirewallDenied, t.idx, true, fv.Rule
+					return d
+				}
+				if snat {
+					src = fs.fw.PrivateIP
+					if w.tr != nil {
+						w.tr.last().Translation = "SNAT to the firewall's private address " + src.String()
+					}
 				}
 				cur, atFW, forwarded = t.idx, true, true
 			case targetNIC:
@@ -359,6 +381,29 @@ func (w *walker) run(h int32) Decision {
 			return d
 		}
 	}
+}
+
+// firewallFlow is the flow as the firewall's rules see it. A flow with a host
+// name on TCP carries an application protocol: HTTP on port 80, MSSQL on
+// 1433, HTTPS otherwise (assumed: the port does not say which; the host name
+// is the SNI or Host header).
+func (w *walker) firewallFlow(src netip.Addr) firewall.Flow {
+	f := firewall.Flow{Src: src, Dst: w.dst, Proto: w.proto, DstPort: w.dport}
+	if w.host != "" && w.proto == ipproto.TCP {
+		f.Name = w.host
+		switch w.dport {
+		case 80:
+			f.App = firewall.AppHTTP
+		case 1433:
+			f.App = firewall.AppMSSQL
+		default:
+			f.App = firewall.AppHTTPS
+		}
+	}
+	if !w.proto.HasPorts() {
+		f.DstPort = 0
+	}
+	return f
 }
 
 // finish turns an Allowed decision that relied on an assumption into Unknown.

@@ -223,6 +223,8 @@ func (b *armBuilder) resource(r arm.Resource) {
 		} else {
 			b.p.add(r.Pos, r.ID, "", "", ErrDangling, "rule collection group of a firewall policy that is not in the input")
 		}
+	case typeIs(r, tIPGroups):
+		b.m.IPGroups = append(b.m.IPGroups, &IPGroup{Meta: meta, Addresses: b.strs(v.Prop("ipAddresses"))})
 	case typeIs(r, tAI):
 		b.m.AIAccounts = append(b.m.AIAccounts, &AIAccount{Meta: meta, Kind: b.str(v.Get("kind")),
 			RestrictOutboundNetworkAccess: b.boolean(v.Prop("restrictOutboundNetworkAccess")),

@@ -89,6 +89,9 @@ func (m *Model) index(p *problems) {
 	for _, r := range m.AIAccounts {
 		put(r.ID, r.Pos, r)
 	}
+	for _, r := range m.IPGroups {
+		put(r.ID, r.Pos, r)
+	}
 	for _, r := range m.AdminConfigs {
 		put(r.ID, r.Pos, r)
 	}

@@ -106,6 +106,7 @@ func (m *Model) merge(o *Model) {
 	m.Firewalls = append(m.Firewalls, o.Firewalls...)
 	m.FirewallPolicies = append(m.FirewallPolicies, o.FirewallPolicies...)
 	m.AIAccounts = append(m.AIAccounts, o.AIAccounts...)
+	m.IPGroups = append(m.IPGroups, o.IPGroups...)
 	m.AdminConfigs = append(m.AdminConfigs, o.AdminConfigs...)
 	m.idx = nil
 }

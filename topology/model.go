@@ -64,6 +64,7 @@ type Model struct {
 	PrivateEndpoints     []*PrivateEndpoint
 	Firewalls            []*Firewall
 	FirewallPolicies     []*FirewallPolicy
+	IPGroups             []*IPGroup
 	AIAccounts           []*AIAccount
 	AdminConfigs         []*AdminConfig
 	// Skipped counts, by lower-case resource type, the input resources that
@@ -417,6 +418,13 @@ type FirewallRule struct {
 	TranslatedPort       string
 	TranslatedFqdn       string
 	Pos                  Pos
+}
+
+// IPGroup is an IP group (Microsoft.Network/ipGroups) that firewall rules
+// reference: addresses, CIDRs or ranges "a-b".
+type IPGroup struct {
+	Meta
+	Addresses []string
 }
 
 // AIAccount is an Azure AI services (Cognitive Services) account and its

@@ -108,6 +108,7 @@ type nDesign struct {
 	PrivateEndpoints     []*nPrivateEndpoint    `yaml:"privateEndpoints"`
 	Firewalls            []*nFirewall           `yaml:"firewalls"`
 	FirewallPolicies     []*nFirewallPolicy     `yaml:"firewallPolicies"`
+	IPGroups             []*nIPGroup            `yaml:"ipGroups"`
 	AIAccounts           []*nAIAccount          `yaml:"aiAccounts"`
 	AdminRules           []*nAdminConfiguration `yaml:"adminRules"`
 	at                   at
@@ -645,5 +646,18 @@ type nAdminRule struct {
 func (v *nAdminRule) UnmarshalYAML(n *yaml.Node) (err error) {
 	type plain nAdminRule
 	v.at, err = strict(n, (*plain)(v), "an admin rule")
+	return err
+}
+
+type nIPGroup struct {
+	Name      string   `yaml:"name"`
+	Location  string   `yaml:"location"`
+	Addresses []string `yaml:"addresses"`
+	at        at
+}
+
+func (v *nIPGroup) UnmarshalYAML(n *yaml.Node) (err error) {
+	type plain nIPGroup
+	v.at, err = strict(n, (*plain)(v), "an IP group")
 	return err
 }

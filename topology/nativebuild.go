@@ -364,6 +364,9 @@ func (b *nativeBuilder) build() {
 	for _, p := range d.FirewallPolicies {
 		m.FirewallPolicies = append(m.FirewallPolicies, b.firewallPolicy(p))
 	}
+	for _, g := range d.IPGroups {
+		m.IPGroups = append(m.IPGroups, &IPGroup{Meta: b.meta(tIPGroups, g.Name, g.Location, g.at), Addresses: g.Addresses})
+	}
 	for _, a := range d.AIAccounts {
 		m.AIAccounts = append(m.AIAccounts, &AIAccount{Meta: b.meta(tAI, a.Name, a.Location, a.at), Kind: defaultStr(a.Kind, "OpenAI"),
 			RestrictOutboundNetworkAccess: a.RestrictOutboundNetworkAccess, AllowedFqdnList: a.AllowedFqdns})

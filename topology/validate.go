@@ -43,6 +43,7 @@ func (m *Model) Validate(tags route.TagResolver) error {
 	m.validateRefs(&p)
 	m.validateNICs(&p)
 	m.validateCompile(&p, tags)
+	m.validateFirewalls(&p, tags)
 	return p.err()
 }
 

@@ -97,7 +97,13 @@ func TestTrace(t *testing.T) {
 	for _, k := range []string{"schemaVersion", "verdict", "egressMethod", "egressIpAddresses", "hops", "assumptions"} {
 		assert.Contains(t, r, k)
 	}
-	assert.Equal(t, "Unknown", r["verdict"], "the firewall is not evaluated by default")
+	assert.Equal(t, "Denied", r["verdict"], "the hub firewall's policy has no rule for a nameless HTTPS flow")
+	assert.Equal(t, "AzureFirewall fw-hub: no rule matched (default deny)", r["decidedBy"])
+	code, out, _ = egress("trace", "--from", "vm-app-01-nic", "--to", "api.contoso.com:443", "--resolve", "api.contoso.com=52.1.2.3", "-o", "json")
+	require.Equal(t, 0, code)
+	require.NoError(t, json.Unmarshal([]byte(out), &r))
+	assert.Equal(t, "Unknown", r["verdict"], "allowed by contoso-apis, but the WindowsUpdate FQDN-tag rule before it cannot be decided offline")
+	assert.Equal(t, "AzureFirewall", r["egressMethod"])
 	code, out, _ = egress("trace", "--from", "vm-app-01-nic", "--to", "52.1.2.3:443", "-o", "json", "--firewall", "allow")
 	require.Equal(t, 0, code)
 	require.NoError(t, json.Unmarshal([]byte(out), &r))
@@ -157,7 +163,7 @@ func TestWhatIfAndOverlay(t *testing.T) {
 	overlay := filepath.Join("..", "..", "examples", "overlays", "batch-behind-firewall.yaml")
 	code, out, stderr := egress("whatif", "--overlay", overlay)
 	require.Equal(t, 0, code, stderr)
-	assert.Contains(t, out, "vm-batch-01-nic -> 52.0.0.1/443 Tcp\n  before: Allowed via NATGateway 20.81.20.1\n  after:  Unknown via AzureFirewall 20.81.10.1 20.81.10.2")
+	assert.Contains(t, out, "vm-batch-01-nic -> 52.0.0.1/443 Tcp\n  before: Allowed via NATGateway 20.81.20.1\n  after:  Denied via None")
 	assert.Contains(t, out, "vm-legacy-01-nic -> 52.0.0.1/443 Tcp\n  before: Allowed via DefaultOutbound\n  after:  Allowed via NATGateway 20.81.20.2")
 
 	// The overlay also applies to any other command.

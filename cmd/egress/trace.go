@@ -26,14 +26,16 @@ func (e *env) simFlags(fs interface {
 		}
 		return nil
 	})
-	fs.Func("firewall", "what Azure Firewalls do until their rules are evaluated: unknown (default) or allow", func(s string) error {
+	fs.Func("firewall", "how Azure Firewalls decide: evaluate (their policy; default), unknown, or allow", func(s string) error {
 		switch strings.ToLower(s) {
+		case "evaluate":
+			e.opts.Firewall = simulate.FirewallEvaluate
 		case "unknown":
 			e.opts.Firewall = simulate.FirewallUnknown
 		case "allow":
 			e.opts.Firewall = simulate.FirewallAllow
 		default:
-			return fmt.Errorf("want unknown or allow")
+			return fmt.Errorf("want evaluate, unknown or allow")
 		}
 		return nil
 	})

@@ -1,0 +1,225 @@
+package topology
+
+import (
+	"errors"
+	"fmt"
+	"net/netip"
+	"strconv"
+	"strings"
+
+	"github.com/egresslab/egress/firewall"
+	"github.com/egresslab/egress/route"
+)
+
+// FirewallPolicy returns the input of firewall.Compile for a firewall policy
+// of the model, with its parent policy. Problems of the conversion (an
+// unknown rule type, protocol or action) are reported with the rule's
+// position; the rule engine's own checks happen in firewall.Compile.
+func (m *Model) FirewallPolicy(id Ref) (*firewall.Policy, error) {
+	var p problems
+	fp, ok := lookup[*FirewallPolicy](m, id)
+	if !ok {
+		return nil, fmt.Errorf("firewall policy %s: not in the model", id)
+	}
+	out := m.convertPolicy(fp, &p)
+	if parent, ok := lookup[*FirewallPolicy](m, fp.Parent); ok {
+		out.Parent = m.convertPolicy(parent, &p)
+		if grand, ok := lookup[*FirewallPolicy](m, parent.Parent); ok {
+			out.Parent.Parent = m.convertPolicy(grand, &p) // firewall.Compile reports the depth
+		}
+	} else if !fp.Parent.IsZero() {
+		p.add(fp.Pos, string(fp.ID), "basePolicy", string(fp.Parent), ErrDangling, "no such firewall policy in the model")
+	}
+	if err := p.err(); err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (m *Model) convertPolicy(fp *FirewallPolicy, p *problems) *firewall.Policy {
+	out := &firewall.Policy{Name: fp.Name, DNSProxy: fp.DNSProxy, SNATPrivateRanges: fp.SNATPrivateRanges}
+	if fp.ThreatIntel != "" {
+		if err := out.ThreatIntelMode.UnmarshalText([]byte(fp.ThreatIntel)); err != nil {
+			p.add(fp.Pos, string(fp.ID), "threatIntelMode", fp.ThreatIntel, ErrInvalid, "%v", err)
+		}
+	}
+	for _, g := range fp.RuleCollectionGroups {
+		rg := firewall.RuleCollectionGroup{Name: g.Name, Priority: g.Priority}
+		for _, c := range g.Collections {
+			rc := firewall.RuleCollection{Name: c.Name, Priority: c.Priority}
+			res := string(fp.ID) + " " + g.Name + "/" + c.Name
+			if err := rc.Kind.UnmarshalText([]byte(c.Kind)); err != nil {
+				p.add(c.Pos, res, "ruleCollectionType", c.Kind, ErrInvalid, "%v", err)
+			}
+			action := c.Action
+			if action == "" && rc.Kind == firewall.KindNat {
+				action = "Dnat"
+			}
+			if err := rc.Action.UnmarshalText([]byte(action)); err != nil {
+				p.add(c.Pos, res, "action", c.Action, ErrInvalid, "%v", err)
+			}
+			for _, r := range c.Rules {
+				rres := res + "/" + r.Name
+				switch strings.ToLower(r.Type) {
+				case "networkrule", "network", "":
+					nr := firewall.NetworkRule{Name: r.Name, SourceAddresses: r.SourceAddresses, SourceIPGroups: refStrings(r.SourceIPGroups),
+						DestinationAddresses: r.DestinationAddresses, DestinationIPGroups: refStrings(r.DestinationIPGroups),
+						DestinationFqdns: r.DestinationFqdns, DestinationPorts: r.DestinationPorts}
+					nr.IPProtocols = protocols(r, rres, p)
+					rc.NetworkRules = append(rc.NetworkRules, nr)
+				case "natrule", "nat":
+					nr := firewall.NatRule{Name: r.Name, SourceAddresses: r.SourceAddresses, SourceIPGroups: refStrings(r.SourceIPGroups),
+						DestinationAddresses: r.DestinationAddresses, DestinationPorts: r.DestinationPorts,
+						TranslatedAddress: r.TranslatedAddress, TranslatedFqdn: r.TranslatedFqdn, TranslatedPort: r.TranslatedPort}
+					nr.IPProtocols = protocols(r, rres, p)
+					rc.NatRules = append(rc.NatRules, nr)
+				case "applicationrule", "application":
+					ar := firewall.ApplicationRule{Name: r.Name, SourceAddresses: r.SourceAddresses, SourceIPGroups: refStrings(r.SourceIPGroups),
+						TargetFqdns: r.TargetFqdns, FqdnTags: r.FqdnTags, TargetURLs: r.TargetURLs, WebCategories: r.WebCategories,
+						TerminateTLS: r.TerminateTLS, DestinationAddresses: r.DestinationAddresses}
+					for _, s := range r.Protocols {
+						typ, port, _ := strings.Cut(s, ":")
+						var ap firewall.AppProtocol
+						n, err := strconv.Atoi(port)
+						if err2 := ap.Type.UnmarshalText([]byte(typ)); err2 != nil || err != nil {
+							p.add(r.Pos, rres, "protocols", s, ErrInvalid, `want "Http:80", "Https:443" or "Mssql:1433"`)
+							continue
+						}
+						ap.Port = n
+						ar.Protocols = append(ar.Protocols, ap)
+					}
+					rc.ApplicationRules = append(rc.ApplicationRules, ar)
+				default:
+					p.add(r.Pos, rres, "ruleType", r.Type, ErrInvalid, "want NetworkRule, ApplicationRule or NatRule")
+				}
+			}
+			rg.RuleCollections = append(rg.RuleCollections, rc)
+		}
+		out.RuleCollectionGroups = append(out.RuleCollectionGroups, rg)
+	}
+	return out
+}
+
+func refStrings(rs []Ref) []string {
+	out := make([]string, len(rs))
+	for i, r := range rs {
+		out[i] = string(r)
+	}
+	return out
+}
+
+func protocols(r *FirewallRule, res string, p *problems) []firewall.Protocol {
+	var out []firewall.Protocol
+	for _, s := range r.Protocols {
+		var fp firewall.Protocol
+		if err := fp.UnmarshalText([]byte(s)); err != nil {
+			p.add(r.Pos, res, "ipProtocols", s, ErrInvalid, "want TCP, UDP, ICMP or Any")
+			continue
+		}
+		out = append(out, fp)
+	}
+	return out
+}
+
+// ipGroupResolver resolves IP group IDs to prefixes (ranges "a-b" become
+// the prefixes covering them).
+type ipGroupResolver struct{ m *Model }
+
+// IPGroup implements firewall.IPGroupResolver.
+func (r ipGroupResolver) IPGroup(id string) ([]netip.Prefix, bool) {
+	g, ok := lookup[*IPGroup](r.m, Ref(id))
+	if !ok {
+		return nil, false
+	}
+	var out []netip.Prefix
+	for _, a := range g.Addresses {
+		if p, err := netip.ParsePrefix(a); err == nil {
+			out = append(out, p.Masked())
+		} else if ip, err := netip.ParseAddr(a); err == nil {
+			out = append(out, netip.PrefixFrom(ip, ip.BitLen()))
+		} else if lo, hi, ok := strings.Cut(a, "-"); ok {
+			from, err1 := netip.ParseAddr(strings.TrimSpace(lo))
+			to, err2 := netip.ParseAddr(strings.TrimSpace(hi))
+			if err1 != nil || err2 != nil {
+				return nil, false
+			}
+			out = append(out, rangePrefixes(from, to)...)
+		} else {
+			return nil, false
+		}
+	}
+	return out, true
+}
+
+// rangePrefixes returns the prefixes covering from..to (inclusive).
+func rangePrefixes(from, to netip.Addr) []netip.Prefix {
+	var out []netip.Prefix
+	for from.IsValid() && from.Compare(to) <= 0 {
+		bits := from.BitLen()
+		for bits > 0 {
+			p := netip.PrefixFrom(from, bits-1).Masked()
+			if p.Addr() != from || lastAddr(p).Compare(to) > 0 {
+				break
+			}
+			bits--
+		}
+		p := netip.PrefixFrom(from, bits)
+		out = append(out, p)
+		from = lastAddr(p).Next()
+	}
+	return out
+}
+
+func lastAddr(p netip.Prefix) netip.Addr {
+	a := p.Masked().Addr().As16()
+	off := 0
+	if p.Addr().Is4() {
+		off = 12
+	}
+	hostBits := p.Addr().BitLen() - p.Bits()
+	for i := 15; i >= off && hostBits > 0; i-- {
+		n := min(hostBits, 8)
+		a[i] |= byte(1<<n - 1)
+		hostBits -= n
+	}
+	if p.Addr().Is4() {
+		return netip.AddrFrom4([4]byte(a[12:]))
+	}
+	return netip.AddrFrom16(a)
+}
+
+// FirewallResolvers returns what firewall.Compile needs for this model:
+// service tags, the model's IP groups, and DNS for network-rule FQDNs (dns
+// may be nil: such rules are then undecidable offline).
+func (m *Model) FirewallResolvers(tags route.TagResolver, dns firewall.DNSResolver) firewall.Resolvers {
+	return firewall.Resolvers{Tags: tags, IPGroups: ipGroupResolver{m}, DNS: dns}
+}
+
+// validateFirewalls compiles every firewall policy, positioning the rule
+// engine's errors at the rule.
+func (m *Model) validateFirewalls(p *problems, tags route.TagResolver) {
+	for _, fp := range m.FirewallPolicies {
+		pol, err := m.FirewallPolicy(fp.ID)
+		if err != nil {
+			p.errs = append(p.errs, unjoin(err)...)
+			continue
+		}
+		_, err = firewall.Compile(pol, m.FirewallResolvers(tags, nil))
+		for _, e := range unjoin(err) {
+			pos := fp.Pos
+			var fe *firewall.Error
+			if errors.As(e, &fe) && fe.Policy == fp.Name && fe.GroupIndex >= 0 && fe.GroupIndex < len(fp.RuleCollectionGroups) {
+				g := fp.RuleCollectionGroups[fe.GroupIndex]
+				pos = g.Pos
+				if fe.CollectionIndex >= 0 && fe.CollectionIndex < len(g.Collections) {
+					c := g.Collections[fe.CollectionIndex]
+					pos = c.Pos
+					if fe.RuleIndex >= 0 && fe.RuleIndex < len(c.Rules) {
+						pos = c.Rules[fe.RuleIndex].Pos
+					}
+				}
+			}
+			p.addErr(pos, string(fp.ID), e)
+		}
+	}
+}
