@@ -36,12 +36,17 @@
 //
 // # Assumptions, stated in every result that relies on them
 //
-//   - An Azure Firewall's rules are not evaluated yet ([FirewallUnknown],
-//     the default: the verdict is Unknown and the path beyond it is what
-//     happens if it allows), or assumed to allow ([FirewallAllow]). It SNATs
-//     internet-bound traffic (destinations outside IANAPrivateRanges) to its
-//     own address, and leaves through a NAT gateway on AzureFirewallSubnet if
-//     there is one, else its public IPs.
+//   - An Azure Firewall is decided by its policy (package firewall,
+//     [FirewallEvaluate], the default); a firewall without a policy in the
+//     model, or a rule before the deciding one that cannot be decided offline
+//     (web categories, FQDN tags, unresolved names), gives Unknown, with the
+//     path beyond it as if it allowed. [FirewallUnknown] and [FirewallAllow]
+//     skip the policy. The firewall SNATs what its verdict says (network
+//     rules: destinations outside its private ranges; application rules:
+//     always), and leaves through a NAT gateway on AzureFirewallSubnet if
+//     there is one, else its public IPs. Application rules see the flow's
+//     host name (Flow.ToFQDN or Flow.Host, [Engine.ClassifyHost]) as the SNI
+//     or Host header: HTTP on port 80, MSSQL on 1433, HTTPS otherwise.
 //   - A third-party NVA forwards everything and SNATs internet-bound traffic
 //     to its own address ([NVAForward], the default), or is Unknown.
 //   - A subnet that does not set defaultOutboundAccess keeps default outbound
