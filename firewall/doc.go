@@ -83,7 +83,8 @@
 //     (https://learn.microsoft.com/azure/firewall/fqdn-filtering-network-rules).
 //     The names are resolved once through [DNSResolver]; a rule matched only
 //     through a DNS answer sets [FlagDNS]; a name the resolver cannot answer
-//     makes the rule undecidable ([FlagUnknown] on any later verdict).
+//     makes the rule undecidable ([FlagUnknown] on a later verdict it could
+//     have changed).
 //   - DNAT: a translated FQDN resolves to its lowest IPv4 answer; DNAT
 //     verdicts report SNAT (the source becomes a firewall private address,
 //     per the Azure Network Security blog "Azure Firewall NAT behaviors").

@@ -141,9 +141,20 @@ func (e *Engine) Evaluate(f Flow) Verdict {
 		flags |= FlagUnknown
 	}
 
+	// Undecidable rules before the deciding one matter only when they could
+	// change the outcome: an undecidable Deny before an Allow, an undecidable
+	// Allow before a Deny, or an undecidable network-rule Allow (no SNAT to a
+	// private destination) before an application-rule Allow (always SNAT).
+	var und undecided
 	i, viaDNS, unk := e.net.first(src, dst, class, f.DstPort)
 	if unk {
-		flags |= FlagUnknown
+		before := i
+		if before < 0 {
+			before = e.nNet
+		}
+		for j := range e.net.undecidedBefore(src, dst, class, f.DstPort, before) {
+			und.note(e.rules[e.nNat+j].Action, !e.private.Lookup(dst))
+		}
 	}
 	if i >= 0 {
 		if viaDNS {
@@ -151,44 +162,74 @@ func (e *Engine) Evaluate(f Flow) Verdict {
 		}
 		k := e.nNat + i
 		a := e.rules[k].Action
-		return Verdict{Action: a, Reason: ReasonNetworkRule, Flags: flags, Rule: int32(k),
-			SNAT: a == Allow && !e.private.Lookup(dst)}
+		snat := a == Allow && !e.private.Lookup(dst)
+		return Verdict{Action: a, Reason: ReasonNetworkRule, Flags: flags | und.flags(a, snat), Rule: int32(k), SNAT: snat}
 	}
 
 	if f.App != AppNone && f.Proto == ipproto.TCP {
-		i, unk := e.firstApp(src, dst, &f)
-		if unk {
-			flags |= FlagUnknown
-		}
+		i := e.firstApp(src, dst, &f, &und)
 		if i >= 0 {
 			k := e.nNat + e.nNet + i
 			a := e.rules[k].Action
-			return Verdict{Action: a, Reason: ReasonApplicationRule, Flags: flags, Rule: int32(k), SNAT: a == Allow}
+			return Verdict{Action: a, Reason: ReasonApplicationRule, Flags: flags | und.flags(a, a == Allow), Rule: int32(k), SNAT: a == Allow}
 		}
 		flags |= FlagInfrastructure
 	}
-	return Verdict{Action: Deny, Reason: ReasonDefaultDeny, Flags: flags, Rule: -1}
+	return Verdict{Action: Deny, Reason: ReasonDefaultDeny, Flags: flags | und.flags(Deny, false), Rule: -1}
 }
 
-// firstApp returns the first application rule matching f (-1 if none) and
-// whether an undecidable one comes before it.
-func (e *Engine) firstApp(src, dst netip.Addr, f *Flow) (int, bool) {
+// undecided collects the outcomes that rules undecidable offline, evaluated
+// before the deciding one, would have given had they matched.
+type undecided struct {
+	allowSNAT, allowNoSNAT, deny bool
+}
+
+func (u *undecided) note(a Action, snat bool) {
+	switch {
+	case a != Allow:
+		u.deny = true
+	case snat:
+		u.allowSNAT = true
+	default:
+		u.allowNoSNAT = true
+	}
+}
+
+// flags returns FlagUnknown when an undecidable rule could have decided
+// differently from the verdict (action a, translation snat).
+func (u *undecided) flags(a Action, snat bool) Flags {
+	differs := false
+	if a == Allow {
+		differs = u.deny || (snat && u.allowNoSNAT) || (!snat && u.allowSNAT)
+	} else {
+		differs = u.allowSNAT || u.allowNoSNAT
+	}
+	if differs {
+		return FlagUnknown
+	}
+	return 0
+}
+
+// firstApp returns the first application rule matching f (-1 if none),
+// noting in und the undecidable ones before it.
+func (e *Engine) firstApp(src, dst netip.Addr, f *Flow, und *undecided) int {
 	s, d := e.app.candidates(src, dst)
 	name := strings.TrimSuffix(f.Name, ".")
-	unknown := false
 	for w := range s {
 		m := s[w] & d[w]
 		for m != 0 {
 			i := w*64 + bits.TrailingZeros64(m)
 			m &= m - 1
-			match, undecided := e.apps[i].match(f.App, f.DstPort, name, f.Path)
+			match, undecidable := e.apps[i].match(f.App, f.DstPort, name, f.Path)
 			if match {
-				return i, unknown
+				return i
 			}
-			unknown = unknown || undecided
+			if undecidable {
+				und.note(e.rules[e.nNat+e.nNet+i].Action, true)
+			}
 		}
 	}
-	return -1, unknown
+	return -1
 }
 
 // match reports whether the rule matches, and if not whether it might

@@ -310,7 +310,9 @@ const (
 	// FlagUnknown: a rule evaluated before the deciding one could not be
 	// decided offline (web categories, an FQDN tag or FQDN the resolvers
 	// do not know, a target URL without the flow's path, or a translated
-	// FQDN that does not resolve); Azure might have decided differently.
+	// FQDN that does not resolve) and, had it matched, would have decided
+	// differently (another action, or another SNAT); or a DNAT rule could
+	// not be decided. Azure might have decided differently.
 	FlagUnknown
 	// FlagInfrastructure: an application-protocol flow fell through every
 	// application rule. Azure would now try its built-in infrastructure

@@ -1,6 +1,7 @@
 package firewall
 
 import (
+	"iter"
 	"math/bits"
 	"net/netip"
 	"slices"
@@ -251,4 +252,44 @@ func (m *matcher) candidates(src, dst netip.Addr) (s, d []uint64) {
 		return nil, nil
 	}
 	return m.set(sk), m.set(dk)
+}
+
+// undecidedBefore yields the rules before index before whose source,
+// protocol and port match but whose destination includes an unresolved FQDN:
+// rules that might match offline-unknowably. It is off the hot path.
+func (m *matcher) undecidedBefore(src, dst netip.Addr, class int, port uint16, before int) iter.Seq[int] {
+	return func(yield func(int) bool) {
+		if m.n == 0 {
+			return
+		}
+		sk, ok := m.src.Lookup(src)
+		if !ok {
+			return
+		}
+		dk, ok := m.dst.Lookup(dst)
+		if !ok {
+			dk = setEmpty
+		}
+		nk := uint32(setEmpty)
+		if m.dns != nil {
+			if k, ok := m.dns.Lookup(dst); ok {
+				nk = k
+			}
+		}
+		qk := uint32(setFull)
+		if class <= 1 {
+			qk = m.portSet(port)
+		}
+		s, d, dn, p, q, u := m.set(sk), m.set(dk), m.set(nk), m.set(m.proto[class]), m.set(qk), m.set(m.unres)
+		for w := range s {
+			mu := s[w] & p[w] & q[w] & u[w] &^ (d[w] | dn[w])
+			for mu != 0 {
+				i := w*64 + bits.TrailingZeros64(mu)
+				mu &= mu - 1
+				if i >= before || !yield(i) {
+					return
+				}
+			}
+		}
+	}
 }

@@ -350,7 +350,8 @@ func TestDNAT(t *testing.T) {
 
 // TestUndecidable: web categories, FQDN tags without FQDNs and target URLs
 // without the flow's path cannot be decided offline; the verdict reached
-// past them carries FlagUnknown.
+// past them carries FlagUnknown when one of them could have decided
+// differently (another action, or another translation).
 func TestUndecidable(t *testing.T) {
 	web := firewall.ApplicationRule{Name: "social", SourceAddresses: star, Protocols: []firewall.AppProtocol{{Type: firewall.AppHTTPS, Port: 443}},
 		WebCategories: ss("SocialNetworking")}
@@ -377,7 +378,19 @@ func TestUndecidable(t *testing.T) {
 	e = compile(t, p, firewall.Resolvers{FQDNTags: firewall.FQDNTagMap{"WindowsUpdate": {"*.update.microsoft.com"}}})
 	v = e.Evaluate(httpsFlow("10.0.0.4", "20.1.1.1", "fe2.update.microsoft.com"))
 	assert.Equal(t, "wu", mustRule(t, e, v).Rule)
-	assert.Equal(t, firewall.FlagUnknown, v.Flags, "the web-category rule comes first")
+	assert.Zero(t, v.Flags, "the web-category rule before it would also deny: the verdict is decided")
+
+	// An undecidable rule with the verdict's own action does not make it unknown.
+	allowTag := tag
+	allowTag.Name = "wu-allow"
+	p = policy(group("g", 100, appColl("allow", 100, firewall.Allow, allowTag, appRule("contoso", "*.contoso.com"))))
+	e = compile(t, p, firewall.Resolvers{})
+	v = e.Evaluate(httpsFlow("10.0.0.4", "20.1.1.1", "api.contoso.com"))
+	assert.Equal(t, "contoso", mustRule(t, e, v).Rule)
+	assert.Zero(t, v.Flags, "whether or not the FQDN tag covers it, the flow is allowed and SNATed")
+	v = e.Evaluate(httpsFlow("10.0.0.4", "20.1.1.1", "www.example.com"))
+	assert.Equal(t, firewall.Deny, v.Action)
+	assert.Equal(t, firewall.FlagUnknown|firewall.FlagInfrastructure, v.Flags, "the FQDN tag might allow it")
 }
 
 func mustRule(t *testing.T, e *firewall.Engine, v firewall.Verdict) firewall.RuleInfo {

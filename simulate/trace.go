@@ -283,7 +283,7 @@ func (e *Engine) trace(f Flow, slow bool) (*Result, error) {
 	}
 	r.DecidedBy = e.decidedBy(d)
 	if d.Verdict == Unknown && d.Assumed {
-		r.Reason = "depends on an appliance that is not evaluated; if it allows: " + d.Reason.String()
+		r.Reason = "depends on what cannot be decided offline (see assumptions); if allowed: " + d.Reason.String()
 	}
 	return r, nil
 }

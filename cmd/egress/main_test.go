@@ -102,7 +102,7 @@ func TestTrace(t *testing.T) {
 	code, out, _ = egress("trace", "--from", "vm-app-01-nic", "--to", "api.contoso.com:443", "--resolve", "api.contoso.com=52.1.2.3", "-o", "json")
 	require.Equal(t, 0, code)
 	require.NoError(t, json.Unmarshal([]byte(out), &r))
-	assert.Equal(t, "Unknown", r["verdict"], "allowed by contoso-apis, but the WindowsUpdate FQDN-tag rule before it cannot be decided offline")
+	assert.Equal(t, "Allowed", r["verdict"], "allowed by contoso-apis; the WindowsUpdate FQDN-tag rule before it cannot be decided offline but would also allow")
 	assert.Equal(t, "AzureFirewall", r["egressMethod"])
 	code, out, _ = egress("trace", "--from", "vm-app-01-nic", "--to", "52.1.2.3:443", "-o", "json", "--firewall", "allow")
 	require.Equal(t, 0, code)

@@ -425,6 +425,31 @@ func (e *Evaluator) Evaluate(f firewall.Flow) Result {
 		return Result{Action: firewall.Deny, Reason: firewall.ReasonIPv6}
 	}
 	var flags firewall.Flags
+	// Outcomes that undecidable rules before the deciding one would give:
+	// they make the verdict unknown only if they differ from it.
+	var undAllowSNAT, undAllowNoSNAT, undDeny bool
+	undecidable := func(a firewall.Action, snat bool) {
+		switch {
+		case a != firewall.Allow:
+			undDeny = true
+		case snat:
+			undAllowSNAT = true
+		default:
+			undAllowNoSNAT = true
+		}
+	}
+	unknownFor := func(a firewall.Action, snat bool) firewall.Flags {
+		var differs bool
+		if a == firewall.Allow {
+			differs = undDeny || (snat && undAllowNoSNAT) || (!snat && undAllowSNAT)
+		} else {
+			differs = undAllowSNAT || undAllowNoSNAT
+		}
+		if differs {
+			return firewall.FlagUnknown
+		}
+		return 0
+	}
 	name := lowerASCII(strings.TrimSuffix(f.Name, "."))
 	appFlow := f.App != firewall.AppNone && f.Proto == ipproto.TCP
 	for i := range e.rules {
@@ -455,10 +480,10 @@ func (e *Evaluator) Evaluate(f firewall.Flow) Result {
 					flags |= firewall.FlagDNS
 				}
 				snat := r.action == firewall.Allow && !inSpans(e.private, dst)
-				return Result{Action: r.action, Reason: firewall.ReasonNetworkRule, Flags: flags, SNAT: snat, Rule: r.path}
+				return Result{Action: r.action, Reason: firewall.ReasonNetworkRule, Flags: flags | unknownFor(r.action, snat), SNAT: snat, Rule: r.path}
 			}
 			if r.unresolv {
-				flags |= firewall.FlagUnknown
+				undecidable(r.action, !inSpans(e.private, dst))
 			}
 		case firewall.RuleTypeApplication:
 			if !appFlow || (r.hasDest && !inSpans(r.dst, dst)) {
@@ -481,15 +506,16 @@ func (e *Evaluator) Evaluate(f firewall.Flow) Result {
 				}
 			}
 			if matched {
-				return Result{Action: r.action, Reason: firewall.ReasonApplicationRule, Flags: flags, SNAT: r.action == firewall.Allow, Rule: r.path}
+				return Result{Action: r.action, Reason: firewall.ReasonApplicationRule, Flags: flags | unknownFor(r.action, r.action == firewall.Allow),
+					SNAT: r.action == firewall.Allow, Rule: r.path}
 			}
 			if maybe {
-				flags |= firewall.FlagUnknown
+				undecidable(r.action, true)
 			}
 		}
 	}
 	if appFlow {
 		flags |= firewall.FlagInfrastructure
 	}
-	return Result{Action: firewall.Deny, Reason: firewall.ReasonDefaultDeny, Flags: flags}
+	return Result{Action: firewall.Deny, Reason: firewall.ReasonDefaultDeny, Flags: flags | unknownFor(firewall.Deny, false)}
 }
