@@ -198,10 +198,16 @@ func (m *Model) FirewallResolvers(tags route.TagResolver, dns firewall.DNSResolv
 // validateFirewalls compiles every firewall policy, positioning the rule
 // engine's errors at the rule.
 func (m *Model) validateFirewalls(p *problems, tags route.TagResolver) {
+	seen := map[string]bool{} // a parent's problems come back through each child
 	for _, fp := range m.FirewallPolicies {
 		pol, err := m.FirewallPolicy(fp.ID)
 		if err != nil {
-			p.errs = append(p.errs, unjoin(err)...)
+			for _, e := range unjoin(err) {
+				if !seen[e.Error()] {
+					seen[e.Error()] = true
+					p.errs = append(p.errs, e)
+				}
+			}
 			continue
 		}
 		_, err = firewall.Compile(pol, m.FirewallResolvers(tags, nil))
