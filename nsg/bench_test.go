@@ -318,6 +318,22 @@ func BenchmarkCompile(b *testing.B) {
 			})
 		}
 	}
+	for _, tags := range []bool{false, true} {
+		res := nsg.Resolvers{Tags: benchTags()}
+		g1, err1 := nsg.Compile(benchNSG("nsg-nic", 1000, tags, true, 1), res)
+		g2, err2 := nsg.Compile(benchNSG("nsg-subnet", 1000, tags, true, 2), res)
+		if err1 != nil || err2 != nil {
+			b.Fatal(err1, err2)
+		}
+		// The fused table of a NIC+subnet pair, built once per distinct pair.
+		b.Run(fmt.Sprintf("pair/tags=%v/rules=1000", tags), func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				nsg.BuildPair(g1, g2)
+			}
+			b.ReportMetric(float64(resident(func() any { return nsg.BuildPair(g1, g2) })), "resident-B")
+		})
+	}
 	b.Run("bind-nic", func(b *testing.B) {
 		g, _ := nsg.Compile(benchNSG("nsg", 1000, false, true, 1), nsg.Resolvers{})
 		scope, _ := nsg.CompileContext(benchCtx)
@@ -352,4 +368,65 @@ func resident(build func() any) uint64 {
 		return 0
 	}
 	return m1.HeapAlloc - m0.HeapAlloc
+}
+
+// benchAdmin is an AVNM configuration of n rules, none of which matches the
+// bench flow: Deny and AlwaysAllow to random prefixes avoiding
+// 203.0.113.0/24, on random ports.
+func benchAdmin(n int) nsg.AdminConfig {
+	r := rand.New(rand.NewPCG(9, 9))
+	avoid := netip.MustParsePrefix("203.0.113.0/24")
+	ac := nsg.AdminConfig{ID: "/subscriptions/0000/providers/Microsoft.Network/networkManagers/nm/securityAdminConfigurations/cfg"}
+	for i := range n {
+		rule := nsg.AdminRule{Name: "admin-" + strconv.Itoa(i), Collection: "c", Priority: 1 + i, Direction: nsg.Outbound,
+			Access: []nsg.Access{nsg.Deny, nsg.AlwaysAllow, nsg.Allow}[r.IntN(3)], Protocol: nsg.ProtocolAny, Sources: []string{"*"}}
+		for len(rule.Destinations) < 4 {
+			a := netip.AddrFrom4([4]byte{byte(r.Uint32()), byte(r.Uint32()), byte(r.Uint32()), byte(r.Uint32())})
+			if p := netip.PrefixFrom(a, 8+r.IntN(25)).Masked(); !p.Overlaps(avoid) {
+				rule.Destinations = append(rule.Destinations, p.String())
+			}
+		}
+		if r.IntN(2) == 0 {
+			rule.DestinationPortRanges = []string{strconv.Itoa(popularPorts[r.IntN(len(popularPorts))])}
+		}
+		ac.Rules = append(ac.Rules, rule)
+	}
+	return ac
+}
+
+// BenchmarkVerdictPairAdmin is the simulator's hot case of BenchmarkVerdict
+// (a NIC+subnet pair of 1,000-rule NSGs, outbound) with 50 admin rules in
+// front, warm and with random destinations, in units of L.
+func BenchmarkVerdictPairAdmin(b *testing.B) {
+	bc := newBenchCase(b, 1000, false, true)
+	ac := benchAdmin(50)
+	admin, err := nsg.CompileAdmin(ac, nsg.Resolvers{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	n := bc.cls.NIC()
+	n.Admin = admin
+	if bc.cls, err = nsg.NewClassifier(n); err != nil {
+		b.Fatal(err)
+	}
+	if v := bc.cls.Verdict(benchFlow); v.Access != nsg.Allow || v.Reason != nsg.ReasonRule {
+		b.Fatalf("bench flow got %+v", v)
+	}
+	b.Run("warm", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			sinkVerdict = bc.cls.Verdict(benchFlow)
+		}
+		b.ReportMetric(ratioToL(20000, func() { sinkVerdict = bc.cls.Verdict(benchFlow) }), "xL")
+	})
+	b.Run("rand", func(b *testing.B) {
+		flows := randFlows(bc, 16384)
+		b.ReportAllocs()
+		i := 0
+		for b.Loop() {
+			sinkVerdict = bc.cls.Verdict(flows[i&16383])
+			i++
+		}
+		b.ReportMetric(ratioToL(20000, func() { sinkVerdict = bc.cls.Verdict(flows[i&16383]); i++ }), "xL")
+	})
 }

@@ -124,7 +124,9 @@ type NIC struct {
 //
 // A Classifier is immutable and safe for concurrent use. It must not be copied
 // by value. Building one costs a few microseconds: the groups are shared, not
-// copied.
+// copied. The first NIC bound to a given pair of NSGs (NIC, subnet) also
+// builds their fused outbound table, which later NICs with the same pair
+// share; see the package documentation.
 type Classifier struct {
 	_      [0]sync.Mutex
 	nic    NIC
@@ -133,6 +135,12 @@ type Classifier struct {
 	bound  [3][2][]uint64 // [stage][dirIndex]: len(addrs) rows of the table's width
 	boundM [3][2][]uint32 // their word masks
 	scope  *Scope
+	// The unrolled outbound path (pair.go), when the NIC has an NSG: fast
+	// is set; pair holds the fused tables of its two NSGs, or oneStage is
+	// the stage of its only NSG.
+	fast     bool
+	pair     *pairTable
+	oneStage Stage
 }
 
 // NewClassifier binds a NIC to its groups. It fails when a group is an NSG
@@ -195,6 +203,14 @@ func NewClassifier(n NIC) (*Classifier, error) {
 			c.boundM[st][di] = rowMasks(rows, w)
 		}
 	}
+	switch {
+	case n.NSG != nil && n.SubnetNSG != nil:
+		c.fast, c.pair = true, n.NSG.pairWith(n.SubnetNSG)
+	case n.NSG != nil:
+		c.fast, c.oneStage = true, StageNIC
+	case n.SubnetNSG != nil:
+		c.fast, c.oneStage = true, StageSubnet
+	}
 	return c, nil
 }
 
@@ -221,6 +237,14 @@ func (c *Classifier) Scope() *Scope { return c.scope }
 //
 // Verdict does not allocate. An invalid direction gets the zero Verdict.
 func (c *Classifier) Verdict(f Flow) Verdict {
+	if c.fast && f.Direction == Outbound {
+		if v, ok := c.verdictOut(f); ok {
+			if testHookFast != nil {
+				testHookFast()
+			}
+			return v
+		}
+	}
 	if !f.Direction.IsValid() {
 		return Verdict{}
 	}
@@ -302,6 +326,12 @@ func (c *Classifier) Verdict(f Flow) Verdict {
 	}
 	return v
 }
+
+// testHookFast, when set (by tests only), is called each time Verdict
+// answers on the unrolled outbound path (pair.go); the other answers come
+// from the stages one by one. A silent fallback to the staged path then fails
+// a test.
+var testHookFast func()
 
 // RuleOf returns the rule that matched at stage st of verdict v for a flow of
 // direction d, and false when none did.

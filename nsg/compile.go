@@ -29,7 +29,8 @@ const (
 // NIC: compile each distinct NSG once and share the *Group between every NIC
 // and subnet it is associated with ([NewClassifier] binds it to a NIC
 // cheaply). A Group is immutable and safe for concurrent use. It must not be
-// copied by value.
+// copied by value. (Its only mutable state is an internal cache of the fused
+// tables built when NICs are bound, under its own mutex.)
 type Group struct {
 	_      [0]sync.Mutex
 	admin  bool
@@ -37,8 +38,9 @@ type Group struct {
 	name   string
 	rules  [2][]rule // [dirIndex]: sorted by (priority, input order); NSGs end with their default rules
 	tables [2]dirTable
-	tags   []string // canonical names of the static service tags referenced, sorted
-	asgNet []string // distinct lower-cased VNet IDs of the referenced ASGs, sorted
+	tags   []string   // canonical names of the static service tags referenced, sorted
+	asgNet []string   // distinct lower-cased VNet IDs of the referenced ASGs, sorted
+	pairs  *pairCache // NSGs: the fused tables with each subnet NSG this one is bound with (pair.go)
 }
 
 func dirIndex(d Direction) int { return int(d-1) & 1 }
@@ -92,7 +94,7 @@ func (g *Group) Rules(d Direction) []RuleInfo {
 // Cost: about 10 µs per rule plus about 1 µs per distinct prefix (see the
 // package benchmarks); it grows with the NSG, never with the NICs it serves.
 func Compile(sg SecurityGroup, res Resolvers) (*Group, error) {
-	g := &Group{id: sg.ID, name: lastSegment(sg.ID)}
+	g := &Group{id: sg.ID, name: lastSegment(sg.ID), pairs: &pairCache{}}
 	el := &errList{object: "nsg", name: g.name}
 	if g.name == "" {
 		el.add("", -1, "id", "", ErrName, "missing")

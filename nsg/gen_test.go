@@ -23,6 +23,9 @@ type gen struct {
 	used  []netip.Prefix // prefixes put into rules, to aim flows at
 	ctx   nsg.Context
 	nic   []netip.Addr
+	// pair makes every world have both a NIC and a subnet NSG (the fused
+	// path of the classifier).
+	pair bool
 }
 
 var (
@@ -443,14 +446,14 @@ func (g *gen) world(maxRules int) (*world, error) {
 		return nil, err
 	}
 	w.nic.Scope = scope
-	if g.r.IntN(5) > 0 {
+	if g.r.IntN(5) > 0 || g.pair {
 		sg := g.nsg("nsg-nic", g.r.IntN(maxRules+1))
 		if w.nic.NSG, err = nsg.Compile(sg, res); err != nil {
 			return nil, err
 		}
 		w.refN.NSG = &sg
 	}
-	if g.r.IntN(5) > 0 {
+	if g.r.IntN(5) > 0 || g.pair {
 		sg := g.nsg("nsg-subnet", g.r.IntN(maxRules+1))
 		if w.nic.SubnetNSG, err = nsg.Compile(sg, res); err != nil {
 			return nil, err

@@ -154,6 +154,11 @@ func TestNoAllocs(t *testing.T) {
 		assert.Zero(t, allocs, "Verdict(%v) allocates", f)
 		assert.NotEqual(t, nsg.ReasonNone, v.Reason, "the call succeeded")
 	}
+	// The first flow is the fused NIC+subnet path (with admin rules).
+	f := flows[0]
+	f.Src = w.nic.Addrs[0]
+	_, fused := nsg.VerdictPath(w.cls, f)
+	assert.True(t, fused, "Verdict(%v) took the staged path", f)
 }
 
 // fix replaces the NIC side of a test flow by the world's NIC address when

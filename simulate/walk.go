@@ -96,13 +96,13 @@ type Decision struct {
 	// Assumed marks a decision that assumed an NVA or an Azure Firewall
 	// forwards the flow (see Options.NVA and Options.Firewall).
 	Assumed bool
+	byFW    bool // an Azure Firewall rule decided
+	stage   nsg.Stage
+	dir     nsg.Direction
+	rule    int16 // rule index at stage, -1 for none
 	egress  int32 // index of the egress set, -1 for none
 	at      int32 // NIC handle where a security rule decided, or firewall index when byFW
-	byFW    bool  // an Azure Firewall rule decided
 	fwRule  int32 // the firewall's deciding rule, -1 for none
-	stage   nsg.Stage
-	rule    int16 // rule index at stage, -1 for none
-	dir     nsg.Direction
 }
 
 // maxTrack bounds the appliances remembered for loop detection (the hop limit

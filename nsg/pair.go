@@ -1,0 +1,298 @@
+package nsg
+
+import (
+	"math/bits"
+	"net/netip"
+	"slices"
+	"sync"
+	"weak"
+
+	"github.com/gaissmai/bart"
+)
+
+// The fused NIC+subnet path. An outbound flow of a NIC bound to two NSGs
+// (the simulator's hot path) is matched against the NIC's NSG, then the
+// subnet's. Instead of two destination lookups and two port searches, a
+// pairTable holds, for the two groups' outbound tables, one refined
+// partition of the destination space (every static destination prefix of
+// either NSG; a longest-prefix match gives both classes at once) and merged
+// port intervals (one search gives both rows). The rows themselves stay in
+// the groups' tables and are shared: the pair adds only the refined bart
+// table, its class pairs and the merged intervals.
+//
+// The evaluation is the same as the staged one, word for word: the first set
+// bit of the NIC's rows decides (a Deny ends it), then the first set bit of
+// the subnet's rows. pairTables are cached on the NIC's NSG per subnet NSG,
+// so NICs sharing their two NSGs share one, and bind cost grows with the
+// distinct pairs, not with the NICs.
+
+// pairTable fuses the outbound tables of a NIC's NSG (a) and of its subnet's
+// NSG (b).
+type pairTable struct {
+	a, b         dirTable            // copies of the groups' outbound tables; the rows are shared
+	tbl          *bart.Table[uint32] // every static destination prefix of a and b -> index into cls; a miss is 0
+	cls          []pairClass         // cls[0] is the miss: no extras in either
+	sport, dport pairPorts
+}
+
+// pairClass is one class of the refined destination partition: the class
+// rows of a and b.
+type pairClass struct{ a, b sparseRow }
+
+// pairPorts is the merge of a port dimension of a and b: rows[i] holds the
+// row index in a (low 16 bits) and in b (high 16 bits) of the interval
+// starting at starts[i].
+type pairPorts struct {
+	starts []uint16
+	rows   []uint32
+	bucket [portBuckets + 1]uint16 // as portDim.bucket
+}
+
+// pairCache holds the pairTables of one NSG (as the NIC's NSG) by subnet
+// NSG. It is the only mutable state of a Group: entries are added when NICs
+// are bound, under mu, and never change; an entry whose subnet NSG has been
+// collected is dropped at the next insertion.
+type pairCache struct {
+	mu sync.Mutex
+	m  map[weak.Pointer[Group]]*pairTable
+}
+
+// pairWith returns the pairTable of g as the NIC's NSG and sub as the
+// subnet's, building it on first use.
+func (g *Group) pairWith(sub *Group) *pairTable {
+	pc := g.pairs
+	if pc == nil {
+		return nil
+	}
+	key := weak.Make(sub)
+	pc.mu.Lock()
+	defer pc.mu.Unlock()
+	if p, ok := pc.m[key]; ok {
+		return p
+	}
+	if pc.m == nil {
+		pc.m = map[weak.Pointer[Group]]*pairTable{}
+	}
+	for k := range pc.m {
+		if k.Value() == nil {
+			delete(pc.m, k)
+		}
+	}
+	out := dirIndex(Outbound)
+	p := newPairTable(&g.tables[out], &sub.tables[out])
+	pc.m[key] = p
+	return p
+}
+
+func newPairTable(a, b *dirTable) *pairTable {
+	p := &pairTable{a: *a, b: *b, tbl: new(bart.Table[uint32]), cls: []pairClass{{}}}
+	ids := map[[2]uint32]uint32{{0, 0}: 0}
+	add := func(q netip.Prefix) {
+		if _, ok := p.tbl.Get(q); ok {
+			return
+		}
+		// The longest prefix of the union containing an address is q; the
+		// longest prefix of a (or b) containing it is then the longest one
+		// containing q.
+		ca, _ := a.dst.tbl.LookupPrefix(q)
+		cb, _ := b.dst.tbl.LookupPrefix(q)
+		id, ok := ids[[2]uint32{ca, cb}]
+		if !ok {
+			id = uint32(len(p.cls))
+			ids[[2]uint32{ca, cb}] = id
+			p.cls = append(p.cls, pairClass{a.dst.cls[ca], b.dst.cls[cb]})
+		}
+		p.tbl.Insert(q, id)
+	}
+	for q := range a.dst.tbl.All() {
+		add(q)
+	}
+	for q := range b.dst.tbl.All() {
+		add(q)
+	}
+	p.cls = slices.Clip(p.cls)
+	p.sport = mergePorts(&a.sport, &b.sport)
+	p.dport = mergePorts(&a.dport, &b.dport)
+	return p
+}
+
+func mergePorts(a, b *portDim) pairPorts {
+	var m pairPorts
+	starts := slices.Concat(a.starts, b.starts)
+	slices.Sort(starts)
+	starts = slices.Compact(starts)
+	ia, ib := 0, 0
+	for _, s := range starts {
+		for ia+1 < len(a.starts) && a.starts[ia+1] <= s {
+			ia++
+		}
+		for ib+1 < len(b.starts) && b.starts[ib+1] <= s {
+			ib++
+		}
+		r := uint32(a.rowOf[ia]) | uint32(b.rowOf[ib])<<16
+		if n := len(m.rows); n > 0 && m.rows[n-1] == r {
+			continue
+		}
+		m.starts = append(m.starts, s)
+		m.rows = append(m.rows, r)
+	}
+	k := 0
+	for bk := range portBuckets {
+		for k+1 < len(m.starts) && int(m.starts[k+1]) <= bk<<portShift {
+			k++
+		}
+		m.bucket[bk] = uint16(k)
+	}
+	m.bucket[portBuckets] = uint16(len(m.starts) - 1)
+	return m
+}
+
+// row returns the packed row indices of port p (see portDim.rowIndex).
+func (m *pairPorts) row(p uint16) uint32 {
+	b := p >> portShift
+	lo, hi := int(m.bucket[b]), int(m.bucket[b+1])
+	s := m.starts
+	for lo < hi && s[lo+1] <= p {
+		lo++
+	}
+	return m.rows[lo]
+}
+
+// firstOut returns the first rule of the outbound table t matching a flow
+// whose destination has the class row sr and the context mask cm, given the
+// source ports' row index sk, the destination ports' dk, the protocol class
+// pc and the bound source row l (with its word mask); -1 if none. It is
+// match without the lookups.
+func (t *dirTable) firstOut(sr sparseRow, sk, dk, pc int, l []uint64, lm uint32, cm int) int {
+	w := t.words
+	d := &t.dst
+	cm = max(cm, 0) & (ctxMasks - 1) // an unknown mask (-1) is taken as 0
+	m := lm & t.dport.masks[dk] & (sr.pres | d.baseMask[cm])
+	b := t.dport.rows[dk*w : dk*w+w]
+	base := d.base[cm*w : cm*w+w]
+	if t.ps != nil {
+		k := sk*numProtoClasses + pc
+		a := t.ps[k*w : k*w+w]
+		for m &= t.psMask[k]; m != 0; m &= m - 1 {
+			i := bits.TrailingZeros32(m) & (maxWords - 1)
+			r := base[i]
+			if bit := uint32(1) << i; sr.pres&bit != 0 {
+				r |= d.ext[int(sr.off)+bits.OnesCount32(sr.pres&(bit-1))]
+			}
+			if x := l[i] & r & a[i] & b[i]; x != 0 {
+				return i<<6 + bits.TrailingZeros64(x)
+			}
+		}
+		return -1
+	}
+	a := t.proto[pc*w : pc*w+w]
+	c := t.sport.rows[sk*w : sk*w+w]
+	m &= t.protoMask[pc] & t.sport.masks[sk]
+	return first(m, l, base, sr, d.ext, a, b, c)
+}
+
+// needsCtx reports whether i, the first match of t with an unknown context
+// mask (taken as 0), could be preceded by a rule naming a context tag.
+func (t *dirTable) needsCtx(i int) bool {
+	return (i < 0 || i >= t.ctxFirst[1]) && t.ctxFirst[1] < len(t.access)
+}
+
+// verdictOut is Verdict for an outbound flow of a Classifier with one or
+// two NSGs: the stages are unrolled, and with two NSGs their pairTable gives
+// both destination classes and both port rows in one lookup each. It reports
+// false, and leaves the flow to the staged path, for platform traffic and for
+// a source address that is not one of the NIC's.
+func (c *Classifier) verdictOut(f Flow) (Verdict, bool) {
+	src, dst := f.Src.Unmap(), f.Dst.Unmap()
+	ai := -1
+	for i, a := range c.addrs {
+		if a == src {
+			ai = i
+			break
+		}
+	}
+	if ai < 0 || isPlatform(dst) {
+		return Verdict{}, false
+	}
+	sp, dp := f.SrcPort, f.DstPort
+	if !f.Proto.HasPorts() {
+		sp, dp = 0, 0
+	}
+	pc := int(protoClass[f.Proto])
+	rmask := -1 // dst's context mask, looked up only when a rule naming a context tag could come first
+	v := Verdict{Rules: [3]int16{noRule, noRule, noRule}}
+	out := dirIndex(Outbound)
+	if g := c.groups[StageAdmin]; g != nil {
+		t := &g.tables[out]
+		w := t.words
+		l, lm := c.bound[StageAdmin][out][ai*w:ai*w+w], c.boundM[StageAdmin][out][ai]
+		if i := t.match(&t.dst, 1, l, lm, dst, &rmask, c.scope, pc, sp, dp, false); i >= 0 {
+			v.Rules[StageAdmin] = int16(i)
+			switch t.access[i] {
+			case Deny:
+				v.Access, v.Reason = Deny, ReasonAdmin
+				return v, true
+			case AlwaysAllow:
+				v.Access, v.Reason = Allow, ReasonAdmin
+				return v, true
+			}
+		}
+	}
+	v.Access, v.Reason = Allow, ReasonRule
+	p := c.pair
+	if p == nil { // one NSG
+		st := c.oneStage
+		t := &c.groups[st].tables[out]
+		w := t.words
+		l, lm := c.bound[st][out][ai*w:ai*w+w], c.boundM[st][out][ai]
+		sk, dk := t.sport.rowIndex(sp), t.dport.rowIndex(dp)
+		k, _ := t.dst.tbl.Lookup(dst)
+		sr := t.dst.cls[k]
+		i := t.firstOut(sr, sk, dk, pc, l, lm, rmask)
+		if rmask < 0 && t.needsCtx(i) {
+			if rmask = int(c.scope.mask(dst)); rmask != 0 {
+				i = t.firstOut(sr, sk, dk, pc, l, lm, rmask)
+			}
+		}
+		if i >= 0 {
+			v.Rules[st] = int16(i)
+			if t.access[i] == Deny {
+				v.Access = Deny
+			}
+		}
+		return v, true
+	}
+	ks, kd := p.sport.row(sp), p.dport.row(dp)
+	k, _ := p.tbl.Lookup(dst)
+	cl := &p.cls[k]
+	wa := p.a.words
+	la, lma := c.bound[StageNIC][out][ai*wa:ai*wa+wa], c.boundM[StageNIC][out][ai]
+	i := p.a.firstOut(cl.a, int(ks&0xffff), int(kd&0xffff), pc, la, lma, rmask)
+	if rmask < 0 && p.a.needsCtx(i) {
+		if rmask = int(c.scope.mask(dst)); rmask != 0 {
+			i = p.a.firstOut(cl.a, int(ks&0xffff), int(kd&0xffff), pc, la, lma, rmask)
+		}
+	}
+	if i >= 0 {
+		v.Rules[StageNIC] = int16(i)
+		if p.a.access[i] == Deny {
+			v.Access = Deny
+			return v, true
+		}
+	}
+	wb := p.b.words
+	lb, lmb := c.bound[StageSubnet][out][ai*wb:ai*wb+wb], c.boundM[StageSubnet][out][ai]
+	i = p.b.firstOut(cl.b, int(ks>>16), int(kd>>16), pc, lb, lmb, rmask)
+	if rmask < 0 && p.b.needsCtx(i) {
+		if rmask = int(c.scope.mask(dst)); rmask != 0 {
+			i = p.b.firstOut(cl.b, int(ks>>16), int(kd>>16), pc, lb, lmb, rmask)
+		}
+	}
+	if i >= 0 {
+		v.Rules[StageSubnet] = int16(i)
+		if p.b.access[i] == Deny {
+			v.Access = Deny
+		}
+	}
+	return v, true
+}
