@@ -24,10 +24,12 @@ type tracer struct {
 
 func (t *tracer) last() *Hop { return &t.hops[len(t.hops)-1] }
 
+//go:noinline // keeps the Hop temporaries out of walker.run's frame (the hot path)
 func (t *tracer) source(st *nicState, src netip.Addr) {
 	t.hops = append(t.hops, Hop{Kind: HopSource, Name: st.nic.Name, ID: string(st.nic.ID), Address: src})
 }
 
+//go:noinline // keeps the Hop temporaries out of walker.run's frame (the hot path)
 func (t *tracer) hop(k HopKind, st *nicState, a netip.Addr) {
 	t.hops = append(t.hops, Hop{Kind: k, Name: st.nic.Name, ID: string(st.nic.ID), Address: a})
 	if k == HopAppliance {
@@ -44,6 +46,7 @@ func (t *tracer) hop(k HopKind, st *nicState, a netip.Addr) {
 	}
 }
 
+//go:noinline // keeps the Hop temporaries out of walker.run's frame (the hot path)
 func (t *tracer) firewall(fs *fwState, evaluated bool, v firewall.Verdict) {
 	h := Hop{Kind: HopFirewall, Name: fs.fw.Name, ID: string(fs.fw.ID), Address: fs.fw.PrivateIP}
 	switch {
@@ -79,12 +82,43 @@ func appendOnce(list []string, s string) []string {
 	return append(list, s)
 }
 
+//go:noinline // keeps the Hop temporaries out of walker.run's frame (the hot path)
+func (t *tracer) service(m route.Match, dst, src netip.Addr) {
+	t.end(HopService, m.Route(0).ServiceTag(), dst, "source stays "+src.String())
+}
+
+//go:noinline // as service
+func (t *tracer) gateway(m route.Match, src netip.Addr) {
+	name := ""
+	if r := m.Route(0); r.Source() == route.SourceGateway {
+		name = r.Origin()
+	}
+	t.end(HopGateway, name, netip.Addr{}, "to on-premises; source stays "+src.String())
+}
+
+//go:noinline // as service
+func (t *tracer) internet(dst netip.Addr, es *egressSet) {
+	t.end(HopInternet, "", dst, "SNAT to "+es.why)
+}
+
+//go:noinline // as service
+func (t *tracer) noICMP(es *egressSet) {
+	t.end(HopNowhere, "", netip.Addr{}, es.why+" does not carry ICMP")
+}
+
+//go:noinline // as service
+func (t *tracer) snat(src netip.Addr) {
+	t.last().Translation = "SNAT to the firewall's private address " + src.String()
+}
+
+//go:noinline // keeps the Hop temporaries out of walker.run's frame (the hot path)
 func (t *tracer) end(k HopKind, name string, a netip.Addr, note string) {
 	t.hops = append(t.hops, Hop{Kind: k, Name: name, Address: a, Note: note})
 }
 
 var stageNames = [...]string{"AdminRules", "NicNSG", "SubnetNSG"}
 
+//go:noinline // keeps the Hop temporaries out of walker.run's frame (the hot path)
 func (t *tracer) security(st *nicState, dir nsg.Direction, v nsg.Verdict) {
 	h := t.last()
 	for _, stage := range []nsg.Stage{nsg.StageAdmin, nsg.StageNIC, nsg.StageSubnet} {
@@ -109,6 +143,7 @@ func (t *tracer) security(st *nicState, dir nsg.Direction, v nsg.Verdict) {
 	}
 }
 
+//go:noinline // keeps the Hop temporaries out of walker.run's frame (the hot path)
 func (t *tracer) route(ss *subnetState, m route.Match) {
 	r := m.Route(0)
 	step := &RouteStep{Prefix: m.Prefix(), Source: r.Source(), Name: r.Name(), NextHopType: m.NextHopType(),
@@ -124,6 +159,8 @@ func (t *tracer) route(ss *subnetState, m route.Match) {
 
 // slowTarget finds what owns address a among the NICs, firewalls and
 // internal load balancers of VNet vnet and its peers, by scanning them all.
+//
+//go:noinline // keeps the Hop temporaries out of walker.run's frame (the hot path)
 func (t *tracer) slowTarget(vnet int32, a netip.Addr) (target, bool) {
 	e := t.e
 	reach := append([]int32{vnet}, e.vnets[vnet].peers...)
@@ -157,6 +194,7 @@ func (t *tracer) slowTarget(vnet int32, a netip.Addr) (target, bool) {
 	return target{}, false
 }
 
+//go:noinline // keeps the Hop temporaries out of walker.run's frame (the hot path)
 func (t *tracer) slowAction(ss *subnetState, m route.Match) action {
 	a := action{typ: m.NextHopType()}
 	if m.NumNextHops() > 0 && (a.typ == route.VirtualAppliance || a.typ == route.VirtualApplianceEcmp) {
@@ -167,6 +205,8 @@ func (t *tracer) slowAction(ss *subnetState, m route.Match) action {
 
 // egressOf returns the egress choice for the flow's current place: the
 // compiled one, or in the reference twin one derived again from the model.
+//
+//go:noinline // keeps the Hop temporaries out of walker.run's frame (the hot path)
 func (t *tracer) egressOf(set, cur int32, atFW, v6 bool) *egressSet {
 	if !t.slow {
 		t.egress = &t.e.egress[set]

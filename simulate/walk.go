@@ -218,17 +218,13 @@ func (w *walker) run(h int32) Decision {
 		case route.VirtualNetworkServiceEndpoint:
 			d.Verdict, d.Method, d.Reason = Allowed, MethodServiceEndpoint, ReasonServiceEndpoint
 			if w.tr != nil {
-				w.tr.end(HopService, m.Route(0).ServiceTag(), w.dst, "source stays "+src.String())
+				w.tr.service(m, w.dst, src)
 			}
 			return w.finish(d)
 		case route.VirtualNetworkGateway:
 			d.Verdict, d.Method, d.Reason = Allowed, MethodGateway, ReasonGateway
 			if w.tr != nil {
-				name := ""
-				if r := m.Route(0); r.Source() == route.SourceGateway {
-					name = r.Origin()
-				}
-				w.tr.end(HopGateway, name, netip.Addr{}, "to on-premises; source stays "+src.String())
+				w.tr.gateway(m, src)
 			}
 			return w.finish(d)
 		case route.Internet:
@@ -256,13 +252,13 @@ func (w *walker) run(h int32) Decision {
 				// outbound access carries no ICMP (default-outbound-access).
 				d.Verdict, d.Reason, d.egress = NoEgress, ReasonICMPNotSupported, set
 				if w.tr != nil {
-					w.tr.end(HopNowhere, "", netip.Addr{}, es.why+" does not carry ICMP")
+					w.tr.noICMP(es)
 				}
 				return w.finish(d)
 			}
 			d.Verdict, d.Method, d.Reason, d.egress = Allowed, es.method, ReasonInternet, set
 			if w.tr != nil {
-				w.tr.end(HopInternet, "", w.dst, "SNAT to "+es.why)
+				w.tr.internet(w.dst, es)
 			}
 			return w.finish(d)
 		case route.VnetLocal, route.VNetPeering, route.VNetGlobalPeering, route.ConnectedGroup, route.InterfaceEndpoint:
@@ -328,7 +324,7 @@ func (w *walker) run(h int32) Decision {
 				var fv firewall.Verdict
 				evaluated := e.opts.Firewall == FirewallEvaluate && fs.eng != nil
 				if evaluated {
-					fv = fs.eng.Evaluate(w.firewallFlow(src))
+					fv = w.evalFirewall(fs.eng, src)
 					snat = fv.SNAT
 				} else if e.opts.Firewall != FirewallAllow {
 					d.Assumed = true
@@ -345,7 +341,7 @@ func (w *walker) run(h int32) Decision {
 				if snat {
 					src = fs.fw.PrivateIP
 					if w.tr != nil {
-						w.tr.last().Translation = "SNAT to the firewall's private address " + src.String()
+						w.tr.snat(src)
 					}
 				}
 				cur, atFW, forwarded = t.idx, true, true
@@ -381,6 +377,14 @@ func (w *walker) run(h int32) Decision {
 			return d
 		}
 	}
+}
+
+// evalFirewall asks a firewall's policy about the flow. It is kept out of
+// run so that the firewall.Flow temporary does not grow run's frame.
+//
+//go:noinline
+func (w *walker) evalFirewall(eng *firewall.Engine, src netip.Addr) firewall.Verdict {
+	return eng.Evaluate(w.firewallFlow(src))
 }
 
 // firewallFlow is the flow as the firewall's rules see it. A flow with a host
