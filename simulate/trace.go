@@ -238,8 +238,20 @@ func (e *Engine) ClassifyHost(h NIC, dst netip.Addr, proto ipproto.Proto, port u
 	if proto == ipproto.Unknown {
 		proto = ipproto.TCP
 	}
-	w := walker{e: e, dst: dst.Unmap(), proto: proto, sport: EphemeralPort, dport: port, host: host}
-	return w.run(int32(h))
+	dst = dst.Unmap()
+	if d, ok := e.firstHop(int32(h), dst, proto, port); ok {
+		return d
+	}
+	return e.walk(int32(h), dst, proto, port, host)
+}
+
+// walk runs the full walker; kept out of ClassifyHost so that the first-hop
+// path carries none of its frame.
+//
+//go:noinline
+func (e *Engine) walk(h int32, dst netip.Addr, proto ipproto.Proto, port uint16, host string) Decision {
+	w := walker{e: e, dst: dst, proto: proto, sport: EphemeralPort, dport: port, host: host}
+	return w.run(h)
 }
 
 // EgressIPs appends the public addresses a decision may leave from to dst.

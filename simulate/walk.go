@@ -157,6 +157,55 @@ func denied(d *Decision, h int32, dir nsg.Direction, v nsg.Verdict, r Reason) De
 	return *d
 }
 
+// firstHop decides, without the walker, the IPv4 flows that end at the
+// source's first route — to the internet, dropped by a None route, to a
+// service endpoint or to the gateway: the common egress case, and the one the
+// hot path is measured on. It applies exactly the walker's rules for them
+// (the differential tests hold it to the reference twin); ok is false for
+// every other flow, which the walker then handles from the start.
+func (e *Engine) firstHop(h int32, dst netip.Addr, proto ipproto.Proto, port uint16) (Decision, bool) {
+	st := &e.nics[h]
+	if !dst.Is4() || !st.addr.IsValid() || isPlatform(dst) {
+		return Decision{}, false
+	}
+	ss := &e.subnets[st.subnet]
+	m, ok := ss.table.Lookup(dst)
+	if !ok {
+		return Decision{}, false
+	}
+	typ := ss.actions[m.Index()].typ
+	switch typ {
+	case route.Internet, route.None, route.VirtualNetworkServiceEndpoint, route.VirtualNetworkGateway:
+	default:
+		return Decision{}, false
+	}
+	d := Decision{egress: -1, rule: -1, fwRule: -1, at: h}
+	v := st.cls.Verdict(nsg.Flow{Direction: nsg.Outbound, Proto: proto, Src: st.addr, Dst: dst, SrcPort: EphemeralPort, DstPort: port})
+	if !v.Allowed() {
+		return denied(&d, h, nsg.Outbound, v, ReasonDeniedOut), true
+	}
+	switch typ {
+	case route.None:
+		d.Verdict, d.Reason = Dropped, ReasonRouteNone
+	case route.VirtualNetworkServiceEndpoint:
+		d.Verdict, d.Method, d.Reason = Allowed, MethodServiceEndpoint, ReasonServiceEndpoint
+	case route.VirtualNetworkGateway:
+		d.Verdict, d.Method, d.Reason = Allowed, MethodGateway, ReasonGateway
+	default: // Internet
+		d.egress = st.egress4
+		es := &e.egress[d.egress]
+		switch {
+		case es.method == MethodNone:
+			d.Verdict, d.Reason = NoEgress, ReasonNoEgress
+		case proto == ipproto.ICMP && (es.method == MethodNATGateway || es.method == MethodDefaultOutbound):
+			d.Verdict, d.Reason = NoEgress, ReasonICMPNotSupported
+		default:
+			d.Verdict, d.Method, d.Reason = Allowed, es.method, ReasonInternet
+		}
+	}
+	return d, true
+}
+
 // run walks the flow from NIC h.
 func (w *walker) run(h int32) Decision {
 	e := w.e
@@ -436,9 +485,12 @@ func (e *Engine) allowsForwarded(to, from int32) bool {
 	return false
 }
 
-var (
-	wireServer = netip.MustParseAddr("168.63.129.16")
-	imds       = netip.MustParseAddr("169.254.169.254")
-)
-
-func isPlatform(a netip.Addr) bool { return a == wireServer || a == imds }
+// isPlatform reports whether a is 168.63.129.16 (WireServer) or
+// 169.254.169.254 (IMDS).
+func isPlatform(a netip.Addr) bool {
+	if !a.Is4() {
+		return false
+	}
+	b := a.As4()
+	return b == [4]byte{168, 63, 129, 16} || b == [4]byte{169, 254, 169, 254}
+}
