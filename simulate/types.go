@@ -135,6 +135,7 @@ type Flow struct {
 // port of IANA's dynamic range.
 const EphemeralPort = 49152
 
+// String formats the flow as "from -> to:port/proto".
 func (f Flow) String() string {
 	to := f.ToFQDN
 	if f.To.IsValid() {
