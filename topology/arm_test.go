@@ -139,3 +139,13 @@ func FuzzParseARM(f *testing.F) {
 		_ = m.Validate(nil) // must not panic
 	})
 }
+
+func TestLoadFilesRejectsNonText(t *testing.T) {
+	dir := t.TempDir()
+	for name, data := range map[string][]byte{"empty.json": {}, "binary.bin": {0x00, 0x01, 0x02}} {
+		p := filepath.Join(dir, name)
+		require.NoError(t, os.WriteFile(p, data, 0o644))
+		_, err := topology.LoadFiles(nil, p)
+		assert.ErrorContains(t, err, name+": syntax error: neither JSON nor YAML text")
+	}
+}

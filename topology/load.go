@@ -1,13 +1,13 @@
 package topology
 
 import (
-	"bytes"
 	"errors"
 	"fmt"
 	"io"
 	"os"
 
 	"github.com/egresslab/egress/route"
+	"github.com/egresslab/egress/topology/arm"
 )
 
 // MaxFileSize is the largest input file a loader accepts (256 MiB): larger
@@ -45,13 +45,6 @@ func readFile(path string) ([]byte, error) {
 	return data, nil
 }
 
-// isJSON reports whether data looks like JSON (an ARM export) rather than a
-// native YAML design: its first non-space byte opens an object or array.
-func isJSON(data []byte) bool {
-	data = bytes.TrimLeft(data, " \t\r\n\ufeff")
-	data = bytes.TrimPrefix(data, []byte("\xef\xbb\xbf"))
-	return len(data) > 0 && (data[0] == '{' || data[0] == '[')
-}
 
 // LoadFiles reads one or more files, each either a native YAML design or an
 // Azure export in any ARM JSON wrapper (detected from the content), merges
@@ -67,10 +60,13 @@ func LoadFiles(tags route.TagResolver, paths ...string) (*Model, error) {
 			continue
 		}
 		var m *Model
-		if isJSON(data) {
+		switch arm.Detect(data) {
+		case arm.FormatJSON:
 			m, err = ParseARM(path, data)
-		} else {
+		case arm.FormatYAML:
 			m, err = ParseNative(path, data)
+		default:
+			err = &Error{Pos: Pos{File: path}, Err: ErrSyntax, Detail: "neither JSON nor YAML text (empty, binary or UTF-16): want an ARM export or a native design"}
 		}
 		if err != nil {
 			errs = append(errs, err)
