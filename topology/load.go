@@ -45,7 +45,6 @@ func readFile(path string) ([]byte, error) {
 	return data, nil
 }
 
-
 // LoadFiles reads one or more files, each either a native YAML design or an
 // Azure export in any ARM JSON wrapper (detected from the content), merges
 // them into one model and validates it. Every problem of every file is
