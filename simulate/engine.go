@@ -387,6 +387,22 @@ func (d dnsAdapter) LookupFQDN(name string) ([]netip.Addr, bool) {
 	return addrs, err == nil && len(addrs) > 0
 }
 
+// TagVersion is implemented by service-tag resolvers that know which
+// published file they hold (*servicetag.Set does): results then name it.
+type TagVersion interface {
+	Cloud() string
+	ChangeNumber() int
+}
+
+// ServiceTags names the service-tag data the engine was compiled with, e.g.
+// "Public changeNumber 376", or "" when the resolver does not say.
+func (e *Engine) ServiceTags() string {
+	if v, ok := e.opts.Tags.(TagVersion); ok {
+		return fmt.Sprintf("%s changeNumber %d", v.Cloud(), v.ChangeNumber())
+	}
+	return ""
+}
+
 // NIC is a handle to a NIC of an [Engine]: a small integer resolved once by
 // [Engine.NIC], then used on the hot path.
 type NIC int32

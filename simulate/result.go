@@ -27,6 +27,9 @@ type Result struct {
 	EgressPrefixes []netip.Prefix `json:"egressIpPrefixes,omitempty"`
 	Hops           []Hop          `json:"hops"`
 	Assumptions    []string       `json:"assumptions"`
+	// ServiceTags names the service-tag data the engine used (for example
+	// "Public changeNumber 376"), or "" when the resolver does not say.
+	ServiceTags string `json:"serviceTags,omitempty"`
 }
 
 // FlowInfo is the flow as simulated, with names resolved.
@@ -160,6 +163,9 @@ func (r *Result) String() string {
 	b.WriteByte('\n')
 	for _, a := range r.Assumptions {
 		fmt.Fprintf(&b, "assumes: %s\n", a)
+	}
+	if r.ServiceTags != "" {
+		fmt.Fprintf(&b, "service tags: %s\n", r.ServiceTags)
 	}
 	return b.String()
 }

@@ -315,6 +315,7 @@ func (e *Engine) trace(f Flow, slow bool) (*Result, error) {
 		EgressIPs:    []netip.Addr{},
 		Hops:         tr.hops,
 		Assumptions:  tr.assume,
+		ServiceTags:  e.ServiceTags(),
 	}
 	if r.Assumptions == nil {
 		r.Assumptions = []string{}

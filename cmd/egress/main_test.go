@@ -97,6 +97,7 @@ func TestTrace(t *testing.T) {
 	for _, k := range []string{"schemaVersion", "verdict", "egressMethod", "egressIpAddresses", "hops", "assumptions"} {
 		assert.Contains(t, r, k)
 	}
+	assert.Equal(t, "Public changeNumber 376", r["serviceTags"], "results say which tag file they used")
 	assert.Equal(t, "Denied", r["verdict"], "the hub firewall's policy has no rule for a nameless HTTPS flow")
 	assert.Equal(t, "AzureFirewall fw-hub: no rule matched (default deny)", r["decidedBy"])
 	code, out, _ = egress("trace", "--from", "vm-app-01-nic", "--to", "api.contoso.com:443", "--resolve", "api.contoso.com=52.1.2.3", "-o", "json")

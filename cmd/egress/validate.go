@@ -9,9 +9,10 @@ import (
 
 // validateResult is the JSON output of `egress validate`.
 type validateResult struct {
-	Valid    bool     `json:"valid"`
-	Problems []string `json:"problems"`
-	Counts   counts   `json:"counts"`
+	Valid       bool     `json:"valid"`
+	Problems    []string `json:"problems"`
+	Counts      counts   `json:"counts"`
+	ServiceTags string   `json:"serviceTags"`
 }
 
 type counts struct {
@@ -31,6 +32,9 @@ func cmdValidate(e *env, args []string) error {
 	}
 	err := e.load()
 	res := validateResult{Valid: err == nil, Problems: []string{}}
+	if e.tags != nil {
+		res.ServiceTags = fmt.Sprintf("%s changeNumber %d", e.tags.Cloud(), e.tags.ChangeNumber())
+	}
 	if err != nil {
 		var ee *exitError
 		var te *topology.Error
@@ -53,7 +57,7 @@ func cmdValidate(e *env, args []string) error {
 		}
 	} else if res.Valid {
 		c := res.Counts
-		fmt.Fprintf(e.stdout, "valid: %d VNets, %d subnets, %d NICs, %d route tables, %d NSGs\n", c.VNets, c.Subnets, c.NICs, c.RouteTables, c.NSGs)
+		fmt.Fprintf(e.stdout, "valid: %d VNets, %d subnets, %d NICs, %d route tables, %d NSGs (service tags: %s)\n", c.VNets, c.Subnets, c.NICs, c.RouteTables, c.NSGs, res.ServiceTags)
 	} else {
 		for _, p := range res.Problems {
 			fmt.Fprintln(e.stdout, p)
