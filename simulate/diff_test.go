@@ -86,7 +86,7 @@ func TestDifferentialTraceClassify(t *testing.T) {
 	for _, want := range []simulate.Reason{simulate.ReasonDelivered, simulate.ReasonGateway, simulate.ReasonInternet,
 		simulate.ReasonPlatform, simulate.ReasonDeniedOut, simulate.ReasonDeniedIn, simulate.ReasonRouteNone, simulate.ReasonNoSuchAddress,
 		simulate.ReasonNoForwarding, simulate.ReasonForwardedPeering, simulate.ReasonLoop, simulate.ReasonNoEgress, simulate.ReasonICMPNotSupported,
-		simulate.ReasonFirewallDenied} {
+		simulate.ReasonFirewallDenied, simulate.ReasonNoGateway} {
 		require.Positive(t, seen[want], "no flow ended with %q: %v", want, seen)
 	}
 }

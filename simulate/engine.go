@@ -125,6 +125,7 @@ type subnetState struct {
 	vnet    int32
 	table   *route.Table
 	actions []action // per route selection (route.Match.Index)
+	vpn     bool     // the VNet has a VPN gateway, of its own or over gateway transit
 }
 
 type vnetState struct {
@@ -162,6 +163,9 @@ type action struct {
 	typ    route.NextHopType
 	target target // the first next hop, resolved in the subnet's VNet
 	ok     bool   // the first next hop resolved to a place
+	// noGateway: a user route to VirtualNetworkGateway in a VNet that has no
+	// VPN gateway, of its own or over gateway transit.
+	noGateway bool
 }
 
 // Compile validates nothing the loader did not (give it a validated model)
@@ -246,7 +250,7 @@ func Compile(m *topology.Model, opts Options) (*Engine, error) {
 				continue
 			}
 			subnetIdx[s.ID.Key()] = int32(len(e.subnets))
-			e.subnets = append(e.subnets, subnetState{s: s, vnet: vnetIdx[v], table: tb})
+			e.subnets = append(e.subnets, subnetState{s: s, vnet: vnetIdx[v], table: tb, vpn: hasVPNGateway(m, gr, v)})
 			scopes = append(scopes, sc)
 		}
 	}
@@ -370,10 +374,36 @@ func Compile(m *topology.Model, opts Options) (*Engine, error) {
 			if m.NumNextHops() > 0 && (a.typ == route.VirtualAppliance || a.typ == route.VirtualApplianceEcmp) {
 				a.target, a.ok = e.vnets[ss.vnet].targets[m.NextHop(0)]
 			}
+			a.noGateway = userRouteWithoutGateway(m, ss.vpn)
 			ss.actions[i] = a
 		}
 	}
 	return e, nil
+}
+
+// hasVPNGateway reports whether v can use a VPN gateway: its own, or its
+// transit hub's over a peering with gateway transit.
+func hasVPNGateway(m *topology.Model, gr *topology.Graph, v *topology.VNet) bool {
+	src := v
+	if hub, ok := gr.TransitGateway(v); ok {
+		src = hub
+	}
+	for _, g := range m.Gateways {
+		if g.Type == topology.GatewayVpn && g.VNet.Key() == src.ID.Key() {
+			return true
+		}
+	}
+	return false
+}
+
+// userRouteWithoutGateway reports a selection that sends traffic to the
+// VirtualNetworkGateway by a user route when no VPN gateway serves the VNet:
+// a UDR to VirtualNetworkGateway needs a VPN gateway (not ExpressRoute,
+// https://learn.microsoft.com/azure/virtual-network/virtual-networks-udr-overview#user-defined).
+// What Azure does then is not documented (spec §7.2); the simulator drops
+// the traffic and says why. Gateway-learned routes always have a gateway.
+func userRouteWithoutGateway(m route.Match, vpn bool) bool {
+	return m.NextHopType() == route.VirtualNetworkGateway && m.Route(0).Source() == route.SourceUser && !vpn
 }
 
 // dnsAdapter lets Options.Resolver answer the firewall's DNS proxy.

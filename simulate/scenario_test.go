@@ -233,6 +233,21 @@ func TestForcedTunnelling(t *testing.T) {
 	assert.Empty(t, r.EgressIPs)
 }
 
+// A user route to VirtualNetworkGateway needs a VPN gateway, the VNet's own
+// or its hub's over gateway transit (udr-overview); without one the
+// simulator drops the traffic and says why (behaviour undocumented, spec §7.2).
+func TestUserRouteToMissingGateway(t *testing.T) {
+	design := strings.Replace(hubSpokeWith("rt-tunnel", "true"), "peerings: [{remote: hub, useRemoteGateways: true, allowForwardedTraffic: true}]",
+		"peerings: [{remote: hub, allowForwardedTraffic: true}]", 1)
+	e := engine(t, design, simulate.Options{})
+	r := trace(t, e, "vm1", "52.1.2.3", 443)
+	assert.Equal(t, simulate.Dropped, r.Verdict, "%s", r)
+	assert.Equal(t, simulate.ReasonNoGateway, r.ReasonCode)
+	// With gateway transit the same route reaches on-premises.
+	e = engine(t, hubSpokeWith("rt-tunnel", "true"), simulate.Options{})
+	assert.Equal(t, simulate.MethodGateway, trace(t, e, "vm1", "52.1.2.3", 443).EgressMethod)
+}
+
 func TestGatewayTransit(t *testing.T) {
 	// virtual-network-peering-overview: with useRemoteGateways the spoke learns the hub gateway's routes.
 	e := engine(t, hubSpokeWith("rt-fw", "true"), simulate.Options{})

@@ -9,6 +9,7 @@ import (
 	"github.com/egresslab/egress/ipproto"
 	"github.com/egresslab/egress/nsg"
 	"github.com/egresslab/egress/route"
+	"github.com/egresslab/egress/topology"
 )
 
 // tracer records the hops of one flow for [Engine.Trace], and provides the
@@ -194,9 +195,44 @@ func (t *tracer) slowTarget(vnet int32, a netip.Addr) (target, bool) {
 	return target{}, false
 }
 
+// slowVPN is hasVPNGateway by a plain scan of the model's peerings and
+// gateways, for the reference twin.
+func (t *tracer) slowVPN(v *topology.VNet) bool {
+	vpnIn := func(id topology.Ref) bool {
+		for _, g := range t.e.model.Gateways {
+			if g.Type == topology.GatewayVpn && g.VNet.Key() == id.Key() {
+				return true
+			}
+		}
+		return false
+	}
+	if vpnIn(v.ID) {
+		return true
+	}
+	for _, p := range v.Peerings {
+		if !p.Connected || !p.UseRemoteGateways {
+			continue
+		}
+		for _, hub := range t.e.model.VNets {
+			if hub.ID.Key() != p.Remote.Key() {
+				continue
+			}
+			for _, back := range hub.Peerings {
+				if back.Connected && back.AllowGatewayTransit && back.Remote.Key() == v.ID.Key() && vpnIn(hub.ID) {
+					return true
+				}
+			}
+		}
+	}
+	return false
+}
+
+// slowAction is the reference twin's action for a route selection.
+//
 //go:noinline // keeps the Hop temporaries out of walker.run's frame (the hot path)
 func (t *tracer) slowAction(ss *subnetState, m route.Match) action {
 	a := action{typ: m.NextHopType()}
+	a.noGateway = userRouteWithoutGateway(m, t.slowVPN(ss.s.VNet))
 	if m.NumNextHops() > 0 && (a.typ == route.VirtualAppliance || a.typ == route.VirtualApplianceEcmp) {
 		a.target, a.ok = t.slowTarget(ss.vnet, m.NextHop(0))
 	}

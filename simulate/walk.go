@@ -37,6 +37,7 @@ const (
 	ReasonNoSourceAddress         // the NIC has no address of the destination's family
 	ReasonInternalLB              // next hop is an internal load balancer: the backend is not modelled
 	ReasonFirewallDenied          // the Azure Firewall's policy denies it
+	ReasonNoGateway               // a user route to VirtualNetworkGateway, and no VPN gateway serves the VNet
 	numReasons
 )
 
@@ -62,11 +63,12 @@ var reasonText = [numReasons]string{
 	ReasonNoSourceAddress:  "the NIC has no address of the destination's IP family",
 	ReasonInternalLB:       "next hop is an internal load balancer frontend; which backend it picks is not modelled",
 	ReasonFirewallDenied:   "denied by the Azure Firewall",
+	ReasonNoGateway:        "a user route sends it to the virtual network gateway, but no VPN gateway serves the VNet (own or over gateway transit); Azure's behaviour is undocumented: treated as dropped",
 }
 
 var reasonNames = [numReasons]string{"None", "Delivered", "PrivateEndpoint", "ServiceEndpoint", "Gateway", "Internet",
 	"Platform", "DeniedOutbound", "DeniedInbound", "RouteNone", "NoSuchAddress", "NoIPForwarding", "ForwardedTrafficNotAllowed",
-	"Loop", "HopLimit", "NoEgress", "ICMPNotSupported", "NoRoute", "NoSourceAddress", "InternalLoadBalancer", "FirewallDenied"}
+	"Loop", "HopLimit", "NoEgress", "ICMPNotSupported", "NoRoute", "NoSourceAddress", "InternalLoadBalancer", "FirewallDenied", "NoGateway"}
 
 // MarshalText implements [encoding.TextMarshaler] with a stable code name,
 // e.g. "NoIPForwarding".
@@ -173,7 +175,11 @@ func (e *Engine) firstHop(h int32, dst netip.Addr, proto ipproto.Proto, port uin
 	if !ok {
 		return Decision{}, false
 	}
-	typ := ss.actions[m.Index()].typ
+	act := ss.actions[m.Index()]
+	typ := act.typ
+	if act.noGateway {
+		return Decision{}, false
+	}
 	switch typ {
 	case route.Internet, route.None, route.VirtualNetworkServiceEndpoint, route.VirtualNetworkGateway:
 	default:
@@ -271,6 +277,13 @@ func (w *walker) run(h int32) Decision {
 			}
 			return w.finish(d)
 		case route.VirtualNetworkGateway:
+			if act.noGateway {
+				d.Verdict, d.Reason = Dropped, ReasonNoGateway
+				if w.tr != nil {
+					w.tr.end(HopNowhere, "", netip.Addr{}, "no VPN gateway")
+				}
+				return d
+			}
 			d.Verdict, d.Method, d.Reason = Allowed, MethodGateway, ReasonGateway
 			if w.tr != nil {
 				w.tr.gateway(m, src)
