@@ -53,6 +53,10 @@
 //     access (subnets created before 2026-03-31) unless
 //     [Options.PrivateByDefault].
 //   - ECMP: the first next hop is followed; Azure's hash is undocumented.
+//   - A user route to VirtualNetworkGateway in a VNet without a VPN gateway
+//     (own, or over gateway transit) drops the traffic (spec §7.2: Azure's
+//     behaviour is undocumented); so does a next-hop address that no NIC,
+//     firewall or load balancer in the VNet or its peers has.
 //   - NAT gateway and default outbound access carry no ICMP; IPv6 has no
 //     default outbound access.
 //   - A load-balancer backend pool defined by IP address gives no outbound
