@@ -208,10 +208,19 @@ func Compile(m *topology.Model, opts Options) (*Engine, error) {
 		if g, ok := admin[v.ID.Key()]; ok {
 			return g
 		}
-		ac := nsg.AdminConfig{ID: string(v.ID)}
+		// All the admin rule collections that target the VNet, in model
+		// order (ties between collections are undocumented, spec §7.8); named
+		// after the collection when there is one.
+		ac := nsg.AdminConfig{ID: string(v.ID) + "/adminRules"}
+		n := 0
 		for _, c := range m.AdminConfigs {
 			if slices.ContainsFunc(c.VNets, func(r topology.Ref) bool { return r.Key() == v.ID.Key() }) {
 				ac.Rules = append(ac.Rules, c.Rules...)
+				if n++; n == 1 {
+					ac.ID = string(c.ID)
+				} else {
+					ac.ID = string(v.ID) + "/adminRules"
+				}
 			}
 		}
 		var g *nsg.Group

@@ -422,3 +422,19 @@ func TestHubFirewallPolicy(t *testing.T) {
 	assert.Empty(t, r.Hops[1].Translation, "network rules do not SNAT private destinations")
 	assert.Equal(t, simulate.MethodPrivate, r.EgressMethod)
 }
+
+// AVNM security admin rules from an ARM export apply before the NSGs
+// (concept-security-admins): a Deny ends evaluation.
+func TestAdminRulesFromExport(t *testing.T) {
+	m, err := topology.LoadFiles(tags(t), "../topology/testdata/avnm.json")
+	require.NoError(t, err)
+	e, err := simulate.Compile(m, simulate.Options{Tags: tags(t)})
+	require.NoError(t, err)
+	r, err := e.Trace(simulate.Flow{From: "n1", To: netip.MustParseAddr("10.1.1.5"), Port: 445})
+	require.NoError(t, err)
+	assert.Equal(t, simulate.Denied, r.Verdict, "%s", r)
+	assert.Equal(t, "AdminRules org: securityAdminRules/deny-smb", r.DecidedBy)
+	r, err = e.Trace(simulate.Flow{From: "n1", To: netip.MustParseAddr("10.1.1.5"), Port: 443})
+	require.NoError(t, err)
+	assert.Equal(t, simulate.Allowed, r.Verdict)
+}

@@ -32,7 +32,8 @@ func ParseARM(file string, data []byte) (*Model, error) {
 // FromARM builds a model from normalized ARM resources (see package
 // topology/arm), without validating it.
 func FromARM(rs []arm.Resource) (*Model, error) {
-	b := armBuilder{m: &Model{}, vnets: map[string]*VNet{}, rts: map[string]*RouteTable{}, nsgs: map[string]*NSG{}, policies: map[string]*FirewallPolicy{}}
+	b := armBuilder{m: &Model{}, vnets: map[string]*VNet{}, rts: map[string]*RouteTable{}, nsgs: map[string]*NSG{}, policies: map[string]*FirewallPolicy{},
+		groupMembers: map[string][]Ref{}, collections: map[string]*AdminConfig{}, appliesTo: map[*AdminConfig][]string{}}
 	// Parents first, so that separately exported children find them.
 	order := func(r arm.Resource) int { return strings.Count(strings.Trim(r.Type, "/"), "/") }
 	sorted := slices.Clone(rs)
@@ -40,6 +41,7 @@ func FromARM(rs []arm.Resource) (*Model, error) {
 	for _, r := range sorted {
 		b.resource(r)
 	}
+	b.resolveAdminGroups()
 	if err := b.p.err(); err != nil {
 		return nil, err
 	}
@@ -53,6 +55,11 @@ type armBuilder struct {
 	rts      map[string]*RouteTable
 	nsgs     map[string]*NSG
 	policies map[string]*FirewallPolicy
+	// AVNM: static members per network group, and the admin rule
+	// collections with the groups they apply to.
+	groupMembers map[string][]Ref
+	collections  map[string]*AdminConfig
+	appliesTo    map[*AdminConfig][]string
 }
 
 func typeIs(r arm.Resource, t string) bool { return arm.TypeIs(r, t) }
@@ -225,6 +232,29 @@ func (b *armBuilder) resource(r arm.Resource) {
 		}
 	case typeIs(r, tIPGroups):
 		b.m.IPGroups = append(b.m.IPGroups, &IPGroup{Meta: meta, Addresses: b.strs(v.Prop("ipAddresses"))})
+	case typeIs(r, tAVNM+"/networkGroups"), typeIs(r, tAVNM), typeIs(r, tAVNM+"/securityAdminConfigurations"):
+		// Containers: what matters is in their children.
+	case typeIs(r, tAVNM+"/networkGroups/staticMembers"):
+		if id := b.str(v.Prop("resourceId")); id != "" {
+			b.groupMembers[parentKey(r.ID)] = append(b.groupMembers[parentKey(r.ID)], Ref(id))
+		}
+	case typeIs(r, tAVNM+"/securityAdminConfigurations/ruleCollections"):
+		ac := &AdminConfig{Meta: meta}
+		for _, g := range elems(v.Prop("appliesToGroups")) {
+			b.appliesTo[ac] = append(b.appliesTo[ac], arm.Key(b.str(g.Get("networkGroupId"))))
+		}
+		b.collections[arm.Key(r.ID)] = ac
+		b.m.AdminConfigs = append(b.m.AdminConfigs, ac)
+	case typeIs(r, tAVNM+"/securityAdminConfigurations/ruleCollections/rules"):
+		ac := b.collections[parentKey(r.ID)]
+		if ac == nil {
+			b.p.add(r.Pos, r.ID, "", "", ErrDangling, "admin rule of a rule collection that is not in the input")
+			return
+		}
+		if k := b.str(v.Get("kind")); k != "" && !strings.EqualFold(k, "Custom") {
+			return // Default rules are AVNM-managed presets; not modelled
+		}
+		ac.Rules = append(ac.Rules, b.adminRule(r, ac.Name, v))
 	case typeIs(r, tAI):
 		b.m.AIAccounts = append(b.m.AIAccounts, &AIAccount{Meta: meta, Kind: b.str(v.Get("kind")),
 			RestrictOutboundNetworkAccess: b.boolean(v.Prop("restrictOutboundNetworkAccess")),
@@ -234,6 +264,48 @@ func (b *armBuilder) resource(r arm.Resource) {
 			b.m.Skipped = map[string]int{}
 		}
 		b.m.Skipped[strings.ToLower(r.Type)]++
+	}
+}
+
+// adminRule converts an AVNM security admin rule (kind Custom).
+func (b *armBuilder) adminRule(r arm.Resource, collection string, v *arm.Value) nsg.AdminRule {
+	ar := nsg.AdminRule{Name: r.Name, Collection: collection, Description: b.str(v.Prop("description")),
+		SourcePortRanges: b.strs(v.Prop("sourcePortRanges")), DestinationPortRanges: b.strs(v.Prop("destinationPortRanges"))}
+	if p, ok := v.Prop("priority").Int(); ok {
+		ar.Priority = int(p)
+	}
+	for field, dst := range map[string]interface{ UnmarshalText([]byte) error }{"direction": &ar.Direction, "access": &ar.Access, "protocol": &ar.Protocol} {
+		fv := v.Prop(field)
+		if err := dst.UnmarshalText([]byte(b.str(fv))); err != nil {
+			b.p.add(v.Pos(), r.ID, field, b.str(fv), ErrInvalid, "%v", err)
+		}
+	}
+	items := func(list *arm.Value) []string {
+		var out []string
+		for _, it := range elems(list) {
+			out = append(out, b.str(it.Get("addressPrefix")))
+		}
+		if len(out) == 0 {
+			out = []string{"*"}
+		}
+		return out
+	}
+	ar.Sources, ar.Destinations = items(v.Prop("sources")), items(v.Prop("destinations"))
+	return ar
+}
+
+// resolveAdminGroups gives each admin rule collection the VNets of the
+// network groups it applies to (static members only: Azure Policy-based
+// dynamic membership cannot be evaluated offline).
+func (b *armBuilder) resolveAdminGroups() {
+	for _, ac := range b.m.AdminConfigs {
+		for _, g := range b.appliesTo[ac] {
+			for _, m := range b.groupMembers[g] {
+				if !slices.ContainsFunc(ac.VNets, func(r Ref) bool { return r.Key() == m.Key() }) {
+					ac.VNets = append(ac.VNets, m)
+				}
+			}
+		}
 	}
 }
 

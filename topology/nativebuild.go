@@ -185,6 +185,7 @@ const (
 	tFWP      = "Microsoft.Network/firewallPolicies"
 	tAI       = "Microsoft.CognitiveServices/accounts"
 	tAdmin    = "Microsoft.Network/networkManagers/securityAdminConfigurations"
+	tAVNM     = "Microsoft.Network/networkManagers"
 	tIPGroups = "Microsoft.Network/ipGroups"
 )
 
