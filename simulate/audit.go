@@ -28,6 +28,7 @@ const (
 	CheckUnstableEgressIP    Check = "unstable-egress-ip"           // the egress IP is implicit or picked among several
 	CheckAIOutboundOpen      Check = "ai-outbound-unrestricted"     // an AI services account without restrictOutboundNetworkAccess
 	CheckShadowedRule        Check = "shadowed-nsg-rule"            // an NSG rule that a higher-priority rule always pre-empts
+	CheckFirewallAllowsAny   Check = "firewall-allows-any"          // a firewall rule allows any destination (network: any address and port; application: any FQDN)
 	internetProbeDescription       = "52.0.0.1"                     // a public address used to probe internet paths
 )
 
@@ -131,6 +132,32 @@ func (e *Engine) Audit() []Finding {
 				add(Finding{Check: CheckForcedTunnelBypass, Severity: "medium", Resource: string(ss.s.ID), Name: ss.s.VNet.Name + "/" + ss.s.Name,
 					Message:  fmt.Sprintf("route %s sends %v straight to the internet, around the 0.0.0.0/0 route", routeLabel(r), r.Prefix()),
 					Evidence: r.String()})
+			}
+		}
+	}
+	for _, fp := range e.model.FirewallPolicies {
+		for _, g := range fp.RuleCollectionGroups {
+			for _, c := range g.Collections {
+				if !strings.EqualFold(c.Action, "Allow") {
+					continue
+				}
+				for _, r := range c.Rules {
+					anyDst := slices.Contains(r.DestinationAddresses, "*") && len(r.DestinationIPGroups) == 0 && len(r.DestinationFqdns) == 0
+					anyPort := slices.Contains(r.DestinationPorts, "*")
+					anyFQDN := slices.Contains(r.TargetFqdns, "*")
+					var what string
+					switch {
+					case strings.EqualFold(r.Type, "NetworkRule") && anyDst && anyPort:
+						what = "any destination address on any port"
+					case strings.EqualFold(r.Type, "ApplicationRule") && anyFQDN:
+						what = "any FQDN"
+					default:
+						continue
+					}
+					add(Finding{Check: CheckFirewallAllowsAny, Severity: "high", Resource: string(fp.ID), Name: fp.Name + "/" + g.Name + "/" + c.Name + "/" + r.Name,
+						Message:  "firewall rule allows " + what + ": the firewall no longer restricts egress for its sources",
+						Evidence: fmt.Sprintf("sources %s", strings.Join(r.SourceAddresses, ","))})
+				}
 			}
 		}
 	}

@@ -94,3 +94,32 @@ func TestDiffWhatIf(t *testing.T) {
 	assert.Equal(t, simulate.Denied, c.After.Verdict, "the hub firewall allows only NTP and named HTTPS")
 	assert.Equal(t, "AzureFirewall fw-hub: no rule matched (default deny)", c.After.DecidedBy)
 }
+
+func TestAuditFirewallAllowsAny(t *testing.T) {
+	design := strings.Replace(hubSpokeWith("rt-fw", "true"), "{name: fw, vnet: hub, privateIp: 10.0.1.4, publicIps: [pip-fw]}",
+		"{name: fw, vnet: hub, privateIp: 10.0.1.4, publicIps: [pip-fw], policy: fwpol}", 1) + `firewallPolicies:
+  - name: fwpol
+    ruleCollectionGroups:
+      - name: rcg
+        priority: 200
+        collections:
+          - name: net
+            priority: 100
+            action: Allow
+            rules:
+              - {name: everything, type: NetworkRule, protocols: [Any], sourceAddresses: [10.1.0.0/16], destinationAddresses: ["*"], destinationPorts: ["*"]}
+              - {name: web-only, type: NetworkRule, protocols: [TCP], sourceAddresses: [10.1.0.0/16], destinationAddresses: ["*"], destinationPorts: ["443"]}
+          - name: app
+            priority: 200
+            action: Allow
+            rules:
+              - {name: any-site, type: ApplicationRule, protocols: ["Https:443"], sourceAddresses: [10.2.0.0/16], targetFqdns: ["*"]}
+          - name: deny
+            priority: 300
+            action: Deny
+            rules:
+              - {name: deny-all, type: NetworkRule, protocols: [Any], sourceAddresses: ["*"], destinationAddresses: ["*"], destinationPorts: ["*"]}
+`
+	fs := engine(t, design, simulate.Options{}).Audit()
+	assert.Equal(t, []string{"fwpol/rcg/app/any-site", "fwpol/rcg/net/everything"}, findings(fs, simulate.CheckFirewallAllowsAny))
+}
