@@ -4,6 +4,8 @@ import (
 	"errors"
 	"strconv"
 	"strings"
+
+	"github.com/egresslab/egress/internal/errtext"
 )
 
 // Sentinel categories of input errors. Every error returned by [Compile],
@@ -56,32 +58,12 @@ func (e *Error) Error() string {
 		b.WriteString(strconv.Itoa(e.Index))
 		b.WriteString(")")
 	}
-	if e.Field != "" {
-		b.WriteString(": ")
-		b.WriteString(e.Field)
-		if e.Value != "" {
-			b.WriteString(" ")
-			b.WriteString(strconv.Quote(shorten(e.Value)))
-		}
-	}
-	b.WriteString(": ")
-	b.WriteString(e.Kind.Error())
-	if e.Msg != "" {
-		b.WriteString(": ")
-		b.WriteString(e.Msg)
-	}
+	errtext.Tail(&b, e.Field, e.Value, e.Kind, e.Msg)
 	return b.String()
 }
 
 // Unwrap returns the sentinel category.
 func (e *Error) Unwrap() error { return e.Kind }
-
-func shorten(s string) string {
-	if len(s) > 100 {
-		return s[:97] + "..."
-	}
-	return s
-}
 
 // errList collects the problems of one object.
 type errList struct {

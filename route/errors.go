@@ -2,8 +2,9 @@ package route
 
 import (
 	"errors"
-	"strconv"
 	"strings"
+
+	"github.com/egresslab/egress/internal/errtext"
 )
 
 // Categories of input problems. Every error returned by [Compile] wraps one of
@@ -41,20 +42,7 @@ func (e *Error) Error() string {
 		b.WriteString(": ")
 		b.WriteString(e.Item)
 	}
-	if e.Field != "" {
-		b.WriteString(": ")
-		b.WriteString(e.Field)
-		if e.Value != "" {
-			b.WriteByte(' ')
-			b.WriteString(strconv.Quote(e.Value))
-		}
-	}
-	b.WriteString(": ")
-	b.WriteString(e.Err.Error())
-	if e.Detail != "" {
-		b.WriteString(": ")
-		b.WriteString(e.Detail)
-	}
+	errtext.Tail(&b, e.Field, e.Value, e.Err, e.Detail)
 	return b.String()
 }
 
