@@ -96,8 +96,7 @@ func TestDiffWhatIf(t *testing.T) {
 }
 
 func TestAuditFirewallAllowsAny(t *testing.T) {
-	design := strings.Replace(hubSpokeWith("rt-fw", "true"), "{name: fw, vnet: hub, privateIp: 10.0.1.4, publicIps: [pip-fw]}",
-		"{name: fw, vnet: hub, privateIp: 10.0.1.4, publicIps: [pip-fw], policy: fwpol}", 1) + `firewallPolicies:
+	design := withFirewallPolicy(hubSpokeWith("rt-fw", "true"), `firewallPolicies:
   - name: fwpol
     ruleCollectionGroups:
       - name: rcg
@@ -119,7 +118,7 @@ func TestAuditFirewallAllowsAny(t *testing.T) {
             action: Deny
             rules:
               - {name: deny-all, type: NetworkRule, protocols: [Any], sourceAddresses: ["*"], destinationAddresses: ["*"], destinationPorts: ["*"]}
-`
+`)
 	fs := engine(t, design, simulate.Options{}).Audit()
 	assert.Equal(t, []string{"fwpol/rcg/app/any-site", "fwpol/rcg/net/everything"}, findings(fs, simulate.CheckFirewallAllowsAny))
 }

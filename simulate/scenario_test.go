@@ -204,6 +204,13 @@ gateways:
     learnedRoutes: [{prefix: 192.168.0.0/16, nextHop: 10.0.255.4, asPath: "65001"}]
 `
 
+// withFirewallPolicy attaches the policy named fwpol, defined by policy, to
+// the hub firewall of a hubSpoke design.
+func withFirewallPolicy(design, policy string) string {
+	return strings.Replace(design, "{name: fw, vnet: hub, privateIp: 10.0.1.4, publicIps: [pip-fw]}",
+		"{name: fw, vnet: hub, privateIp: 10.0.1.4, publicIps: [pip-fw], policy: fwpol}", 1) + policy
+}
+
 func hubSpokeWith(spoke1RT, spoke2Fwd string) string {
 	return strings.NewReplacer("SPOKE1_RT", spoke1RT, "SPOKE2_FWD", spoke2Fwd).Replace(hubSpoke)
 }
@@ -369,8 +376,7 @@ func TestFQDNDestination(t *testing.T) {
 // address and port, application rules by the host name the client sends;
 // nothing else passes (https://learn.microsoft.com/azure/firewall/rule-processing).
 func TestHubFirewallPolicy(t *testing.T) {
-	design := strings.Replace(hubSpokeWith("rt-fw", "true"), "{name: fw, vnet: hub, privateIp: 10.0.1.4, publicIps: [pip-fw]}",
-		"{name: fw, vnet: hub, privateIp: 10.0.1.4, publicIps: [pip-fw], policy: fwpol}", 1) + `firewallPolicies:
+	design := withFirewallPolicy(hubSpokeWith("rt-fw", "true"), `firewallPolicies:
   - name: fwpol
     ruleCollectionGroups:
       - name: rcg
@@ -392,7 +398,7 @@ func TestHubFirewallPolicy(t *testing.T) {
             action: Allow
             rules:
               - {name: github, type: ApplicationRule, protocols: ["Https:443"], sourceAddresses: [10.1.0.0/16], targetFqdns: ["*.github.com"]}
-`
+`)
 	e := engine(t, design, simulate.Options{})
 	// Network rule: allowed, SNAT to the firewall, out through its public IP.
 	r, err := e.Trace(simulate.Flow{From: "vm1", To: netip.MustParseAddr("52.1.2.3"), Protocol: ipproto.UDP, Port: 123})
