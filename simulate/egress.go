@@ -108,7 +108,7 @@ func (e *Engine) lbEgress(ipc *topology.IPConfig, v6 bool) (egressSet, bool) {
 			if pool.ByIPAddress {
 				// Known issue: a backend pool defined by IP address gives no
 				// load-balancer outbound; the VM behaves as with default
-				// outbound access (https://learn.microsoft.com/azure/load-balancer/backend-pool-management#limitations).
+				// outbound access (spec §3.1, from https://learn.microsoft.com/azure/load-balancer/load-balancer-outbound-connections).
 				continue
 			}
 			for _, or := range lb.OutboundRules {

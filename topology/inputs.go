@@ -10,10 +10,15 @@ import (
 )
 
 // serviceEndpointTags maps a service endpoint's service name to the service
-// tag whose prefixes Azure routes for it
-// (https://learn.microsoft.com/azure/virtual-network/virtual-network-service-endpoints-overview,
-// https://learn.microsoft.com/azure/virtual-network/service-tags-overview).
-// The regional variant "<tag>.<region>" is used when the tag file has it.
+// tag whose prefixes Azure routes for it. The tags are exactly those that
+// Microsoft's service-tags file marks with the "VSE" (virtual network service
+// endpoint) network feature (ServiceTags_Public_20251109.json: AppService,
+// AzureActiveDirectory, AzureContainerRegistry, AzureCosmosDB, AzureKeyVault,
+// EventHub, ServiceBus, Sql, Storage; TestServiceEndpointTagsAreVSE keeps
+// them so); the service names are those of
+// https://learn.microsoft.com/azure/virtual-network/virtual-network-service-endpoints-overview.
+// Another service gives route.Compile an unknown-tag error naming it. The
+// regional variant "<tag>.<region>" is used when the tag file has it.
 var serviceEndpointTags = map[string]string{
 	"microsoft.storage":              "Storage",
 	"microsoft.storage.global":       "Storage",
@@ -24,8 +29,7 @@ var serviceEndpointTags = map[string]string{
 	"microsoft.eventhub":             "EventHub",
 	"microsoft.web":                  "AppService",
 	"microsoft.containerregistry":    "AzureContainerRegistry",
-	"microsoft.cognitiveservices":    "CognitiveServicesManagement",
-	"microsoft.azureactivedirectory": "AzureActiveDirectory.ServiceEndpoint",
+	"microsoft.azureactivedirectory": "AzureActiveDirectory",
 }
 
 // ServiceEndpointTag returns the service tag for a service endpoint in a

@@ -67,3 +67,19 @@ func Ref(t *testing.T, m *topology.Model, vnet string) topology.Ref {
 	t.Fatalf("no vnet %q", vnet)
 	return ""
 }
+
+// TestServiceEndpointTagsAreVSE: every tag a service endpoint routes is one
+// the service-tags file marks usable by service endpoints ("VSE").
+func TestServiceEndpointTagsAreVSE(t *testing.T) {
+	tags := defaultTags(t)
+	for _, svc := range []string{"Microsoft.Storage", "Microsoft.Storage.Global", "Microsoft.Sql", "Microsoft.AzureCosmosDB", "Microsoft.KeyVault",
+		"Microsoft.ServiceBus", "Microsoft.EventHub", "Microsoft.Web", "Microsoft.ContainerRegistry", "Microsoft.AzureActiveDirectory"} {
+		name, ok := topology.ServiceEndpointTag(svc, "", tags)
+		require.True(t, ok, svc)
+		tag, ok := tags.Tag(name)
+		require.True(t, ok, name)
+		assert.True(t, tag.Features().Has(servicetag.VSE), "%s -> %s is not marked VSE", svc, name)
+	}
+	_, ok := topology.ServiceEndpointTag("Microsoft.CognitiveServices", "", tags)
+	assert.False(t, ok, "no VSE tag for it in the file")
+}
