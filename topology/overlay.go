@@ -67,7 +67,10 @@ func (v *nChange) UnmarshalYAML(n *yaml.Node) (err error) {
 	return err
 }
 
-// nSetRoute is a route (the fields of nRoute) plus its route table.
+// nSetRoute is a route (the fields of nRoute) plus its route table. The
+// fields are repeated rather than embedded or inlined: yaml.v3 hands an
+// inline or embedded nRoute the whole mapping through nRoute's own strict
+// UnmarshalYAML, which then rejects routeTable.
 type nSetRoute struct {
 	RouteTable     string   `yaml:"routeTable"`
 	Name           string   `yaml:"name"`
