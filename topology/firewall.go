@@ -198,16 +198,24 @@ func (m *Model) FirewallResolvers(tags route.TagResolver, dns firewall.DNSResolv
 // validateFirewalls compiles every firewall policy, positioning the rule
 // engine's errors at the rule.
 func (m *Model) validateFirewalls(p *problems, tags route.TagResolver) {
-	seen := map[string]bool{} // a parent's problems come back through each child
+	// Each policy's own conversion problems, once (FirewallPolicy converts
+	// the parent with every child); then the rule engine's checks for the
+	// policies whose whole chain converted.
+	broken := map[*FirewallPolicy]bool{}
 	for _, fp := range m.FirewallPolicies {
+		var own problems
+		m.convertPolicy(fp, &own)
+		p.errs = append(p.errs, own.errs...)
+		broken[fp] = len(own.errs) > 0
+	}
+	for _, fp := range m.FirewallPolicies {
+		parent, ok := lookup[*FirewallPolicy](m, fp.Parent)
+		if broken[fp] || ok && broken[parent] || !ok && !fp.Parent.IsZero() { // a dangling parent: validateRefs reports it
+			continue
+		}
 		pol, err := m.FirewallPolicy(fp.ID)
 		if err != nil {
-			for _, e := range unjoin(err) {
-				if !seen[e.Error()] {
-					seen[e.Error()] = true
-					p.errs = append(p.errs, e)
-				}
-			}
+			p.errs = append(p.errs, unjoin(err)...)
 			continue
 		}
 		_, err = firewall.Compile(pol, m.FirewallResolvers(tags, nil))
