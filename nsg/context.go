@@ -68,6 +68,7 @@ var (
 type Scope struct {
 	_        [0]sync.Mutex
 	tbl      bart.Table[uint8] // a partition of the address space by tag membership; a miss is mask 0
+	v4       scope4            // the IPv4 part of tbl as sorted intervals: the hot path's lookup
 	vnet     *netipx.IPSet
 	internet *netipx.IPSet
 	lb       *netipx.IPSet
@@ -153,7 +154,73 @@ func CompileContext(c Context) (*Scope, error) {
 			s.tbl.Insert(p, uint8(m))
 		}
 	}
+	s.v4 = newScope4(&s.tbl)
 	return s, nil
+}
+
+// scope4 is the IPv4 partition of a Scope as sorted intervals, searched like
+// a port dimension: bucket[b] is the interval containing the first address
+// whose top byte is b, and a short forward scan finds the address's. Scopes
+// have tens of intervals, so the search is nearly always empty: two loads,
+// against a trie walk for bart. A bucket with many intervals (thousands of
+// learned prefixes in one /8) is binary-searched.
+type scope4 struct {
+	starts []uint32 // starts[0] is 0; the intervals cover the space
+	masks  []uint8  // the context mask of each interval
+	bucket [257]uint32
+}
+
+func newScope4(t *bart.Table[uint8]) scope4 {
+	var s scope4
+	next := uint64(0) // the first address not yet covered
+	push := func(start uint32, m uint8) {
+		if n := len(s.masks); n > 0 && s.masks[n-1] == m {
+			return
+		}
+		s.starts = append(s.starts, start)
+		s.masks = append(s.masks, m)
+	}
+	for p, m := range t.AllSorted4() { // disjoint prefixes, in address order
+		r := netipx.RangeOfPrefix(p)
+		lo, hi := addr4(r.From()), addr4(r.To())
+		if uint64(lo) > next {
+			push(uint32(next), 0)
+		}
+		push(lo, m)
+		next = uint64(hi) + 1
+	}
+	if next <= 0xffffffff {
+		push(uint32(next), 0)
+	}
+	k := 0
+	for b := range 256 {
+		for k+1 < len(s.starts) && s.starts[k+1] <= uint32(b)<<24 {
+			k++
+		}
+		s.bucket[b] = uint32(k)
+	}
+	s.bucket[256] = uint32(len(s.starts) - 1)
+	return s
+}
+
+func addr4(a netip.Addr) uint32 {
+	b := a.As4()
+	return uint32(b[0])<<24 | uint32(b[1])<<16 | uint32(b[2])<<8 | uint32(b[3])
+}
+
+// mask returns the mask of IPv4 address a.
+func (s *scope4) mask(a uint32) uint8 {
+	b := a >> 24
+	lo, hi := int(s.bucket[b]), int(s.bucket[b+1]) // starts[lo] <= a, and a's interval is at most hi
+	st := s.starts
+	for lo < hi {
+		if mid := int(uint(lo+hi+1) >> 1); st[mid] <= a {
+			lo = mid
+		} else {
+			hi = mid - 1
+		}
+	}
+	return s.masks[lo]
 }
 
 // defaultScope is the compiled zero Context, used when a NIC has no Scope.
@@ -167,6 +234,9 @@ var defaultScope = sync.OnceValue(func() *Scope {
 
 // mask returns the context-tag mask of address a (unmapped).
 func (s *Scope) mask(a netip.Addr) uint8 {
+	if a.Is4() {
+		return s.v4.mask(addr4(a))
+	}
 	m, _ := s.tbl.Lookup(a)
 	return m
 }

@@ -55,6 +55,12 @@ func differential(t *testing.T, g *gen, worlds, flows, maxRules int) {
 			if fast {
 				fasts++
 			}
+			if ai := slices.Index(w.nic.Addrs, f.Src); ai >= 0 && f.Direction == nsg.Outbound {
+				// The scalar entry point answers as Verdict does, on any path.
+				if out := w.cls.Outbound(ai, f.Dst, f.Proto, f.SrcPort, f.DstPort); out != v {
+					t.Fatalf("world %d: Outbound(%d, %v, %v, %d, %d) = %+v, Verdict(%+v) = %+v", wi, ai, f.Dst, f.Proto, f.SrcPort, f.DstPort, out, f, v)
+				}
+			}
 			if got != want || fast != w.wantFast(f) || v != nsg.VerdictStaged(w.cls, f) {
 				bad++
 				if bad <= 3 {

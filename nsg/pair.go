@@ -8,6 +8,8 @@ import (
 	"weak"
 
 	"github.com/gaissmai/bart"
+
+	"github.com/egresslab/egress/ipproto"
 )
 
 // The fused NIC+subnet path. An outbound flow of a NIC bound to two NSGs
@@ -159,14 +161,14 @@ func (m *pairPorts) row(p uint16) uint32 {
 }
 
 // firstOut returns the first rule of the outbound table t matching a flow
-// whose destination has the class row sr and the context mask cm, given the
+// whose destination has the class row sr and the context mask cm (known), given the
 // source ports' row index sk, the destination ports' dk, the protocol class
 // pc and the bound source row l (with its word mask); -1 if none. It is
 // match without the lookups.
 func (t *dirTable) firstOut(sr sparseRow, sk, dk, pc int, l []uint64, lm uint32, cm int) int {
 	w := t.words
 	d := &t.dst
-	cm = max(cm, 0) & (ctxMasks - 1) // an unknown mask (-1) is taken as 0
+	cm &= ctxMasks - 1
 	m := lm & t.dport.masks[dk] & (sr.pres | d.baseMask[cm])
 	b := t.dport.rows[dk*w : dk*w+w]
 	base := d.base[cm*w : cm*w+w]
@@ -191,35 +193,45 @@ func (t *dirTable) firstOut(sr sparseRow, sk, dk, pc int, l []uint64, lm uint32,
 	return first(m, l, base, sr, d.ext, a, b, c)
 }
 
-// needsCtx reports whether i, the first match of t with an unknown context
-// mask (taken as 0), could be preceded by a rule naming a context tag.
-func (t *dirTable) needsCtx(i int) bool {
-	return (i < 0 || i >= t.ctxFirst[1]) && t.ctxFirst[1] < len(t.access)
-}
-
 // verdictOut is Verdict for an outbound flow of a Classifier with one or
-// two NSGs: the stages are unrolled, and with two NSGs their pairTable gives
-// both destination classes and both port rows in one lookup each. It reports
-// false, and leaves the flow to the staged path, for platform traffic and for
-// a source address that is not one of the NIC's.
+// two NSGs (c.fast). It reports false, and leaves the flow to the staged
+// path, for platform traffic and for a source address that is not one of
+// the NIC's.
 func (c *Classifier) verdictOut(f Flow) (Verdict, bool) {
 	src, dst := f.Src.Unmap(), f.Dst.Unmap()
-	ai := -1
-	for i, a := range c.addrs {
-		if a == src {
-			ai = i
-			break
-		}
-	}
+	ai := slices.Index(c.addrs, src)
 	if ai < 0 || isPlatform(dst) {
 		return Verdict{}, false
 	}
-	sp, dp := f.SrcPort, f.DstPort
-	if !f.Proto.HasPorts() {
+	return c.outbound(ai, dst, f.Proto, f.SrcPort, f.DstPort), true
+}
+
+// Outbound is [Classifier.Verdict] for an outbound flow from the NIC's
+// address Addrs[ai] (as given to [NewClassifier]; ai must index it) to dst.
+// It is the hot path of a caller that knows its NIC's address: the flow is
+// passed in registers rather than built as a [Flow], and the source address
+// is not searched for.
+func (c *Classifier) Outbound(ai int, dst netip.Addr, proto ipproto.Proto, sport, dport uint16) Verdict {
+	dst = dst.Unmap()
+	if !c.fast || isPlatform(dst) {
+		return c.Verdict(Flow{Direction: Outbound, Proto: proto, Src: c.addrs[ai], Dst: dst, SrcPort: sport, DstPort: dport})
+	}
+	return c.outbound(ai, dst, proto, sport, dport)
+}
+
+// outbound is the unrolled outbound path of a Classifier with one or two
+// NSGs, for the NIC's address ai and an unmapped, non-platform dst: the
+// stages are unrolled, and with two NSGs their pairTable gives both
+// destination classes and both port rows in one lookup each.
+func (c *Classifier) outbound(ai int, dst netip.Addr, proto ipproto.Proto, sp, dp uint16) Verdict {
+	if testHookFast != nil {
+		testHookFast()
+	}
+	if !proto.HasPorts() {
 		sp, dp = 0, 0
 	}
-	pc := int(protoClass[f.Proto])
-	rmask := -1 // dst's context mask, looked up only when a rule naming a context tag could come first
+	pc := int(protoClass[proto])
+	rmask := -1 // dst's context mask, once looked up
 	v := Verdict{Rules: [3]int16{noRule, noRule, noRule}}
 	out := dirIndex(Outbound)
 	if g := c.groups[StageAdmin]; g != nil {
@@ -231,14 +243,19 @@ func (c *Classifier) verdictOut(f Flow) (Verdict, bool) {
 			switch t.access[i] {
 			case Deny:
 				v.Access, v.Reason = Deny, ReasonAdmin
-				return v, true
+				return v
 			case AlwaysAllow:
 				v.Access, v.Reason = Allow, ReasonAdmin
-				return v, true
+				return v
 			}
 		}
 	}
 	v.Access, v.Reason = Allow, ReasonRule
+	if rmask < 0 {
+		// Every NSG has default rules naming VirtualNetwork and Internet,
+		// so the mask is nearly always needed; for IPv4 it costs two loads.
+		rmask = int(c.scope.mask(dst))
+	}
 	p := c.pair
 	if p == nil { // one NSG
 		st := c.oneStage
@@ -249,18 +266,13 @@ func (c *Classifier) verdictOut(f Flow) (Verdict, bool) {
 		k, _ := t.dst.tbl.Lookup(dst)
 		sr := t.dst.cls[k]
 		i := t.firstOut(sr, sk, dk, pc, l, lm, rmask)
-		if rmask < 0 && t.needsCtx(i) {
-			if rmask = int(c.scope.mask(dst)); rmask != 0 {
-				i = t.firstOut(sr, sk, dk, pc, l, lm, rmask)
-			}
-		}
 		if i >= 0 {
 			v.Rules[st] = int16(i)
 			if t.access[i] == Deny {
 				v.Access = Deny
 			}
 		}
-		return v, true
+		return v
 	}
 	ks, kd := p.sport.row(sp), p.dport.row(dp)
 	k, _ := p.tbl.Lookup(dst)
@@ -268,31 +280,21 @@ func (c *Classifier) verdictOut(f Flow) (Verdict, bool) {
 	wa := p.a.words
 	la, lma := c.bound[StageNIC][out][ai*wa:ai*wa+wa], c.boundM[StageNIC][out][ai]
 	i := p.a.firstOut(cl.a, int(ks&0xffff), int(kd&0xffff), pc, la, lma, rmask)
-	if rmask < 0 && p.a.needsCtx(i) {
-		if rmask = int(c.scope.mask(dst)); rmask != 0 {
-			i = p.a.firstOut(cl.a, int(ks&0xffff), int(kd&0xffff), pc, la, lma, rmask)
-		}
-	}
 	if i >= 0 {
 		v.Rules[StageNIC] = int16(i)
 		if p.a.access[i] == Deny {
 			v.Access = Deny
-			return v, true
+			return v
 		}
 	}
 	wb := p.b.words
 	lb, lmb := c.bound[StageSubnet][out][ai*wb:ai*wb+wb], c.boundM[StageSubnet][out][ai]
 	i = p.b.firstOut(cl.b, int(ks>>16), int(kd>>16), pc, lb, lmb, rmask)
-	if rmask < 0 && p.b.needsCtx(i) {
-		if rmask = int(c.scope.mask(dst)); rmask != 0 {
-			i = p.b.firstOut(cl.b, int(ks>>16), int(kd>>16), pc, lb, lmb, rmask)
-		}
-	}
 	if i >= 0 {
 		v.Rules[StageSubnet] = int16(i)
 		if p.b.access[i] == Deny {
 			v.Access = Deny
 		}
 	}
-	return v, true
+	return v
 }

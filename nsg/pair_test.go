@@ -2,6 +2,7 @@ package nsg_test
 
 import (
 	"net/netip"
+	"slices"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -51,6 +52,12 @@ func TestDifferentialPair(t *testing.T) {
 				}
 				staged := nsg.VerdictStaged(w.cls, f)
 				want := w.ref.Evaluate(f)
+				if ai := slices.Index(w.nic.Addrs, f.Src); ai >= 0 && f.Direction == nsg.Outbound {
+					// The scalar entry point answers as Verdict does.
+					if out := w.cls.Outbound(ai, f.Dst, f.Proto, f.SrcPort, f.DstPort); out != got {
+						t.Fatalf("world %d: Outbound(%d, %v, %v, %d, %d) = %+v, Verdict(%+v) = %+v", wi, ai, f.Dst, f.Proto, f.SrcPort, f.DstPort, out, f, got)
+					}
+				}
 				if isPair != wantPair || got != staged || w.names(f, got) != want {
 					bad++
 					if bad <= 3 {

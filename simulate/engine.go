@@ -110,6 +110,7 @@ type nicState struct {
 	nic      *topology.NIC
 	ipc      *topology.IPConfig // primary IP configuration
 	addr     netip.Addr         // primary private address
+	addrIdx  int                // index of addr in the classifier's addresses
 	addr6    netip.Addr         // first IPv6 private address, if any
 	subnet   int32
 	cls      *nsg.Classifier
@@ -281,6 +282,9 @@ func Compile(m *topology.Model, opts Options) (*Engine, error) {
 		var addrs []netip.Addr
 		for _, c := range n.IPConfigs {
 			if c.PrivateIP.IsValid() {
+				if c == ipc {
+					st.addrIdx = len(addrs)
+				}
 				addrs = append(addrs, c.PrivateIP)
 				if c.PrivateIP.Is6() && !st.addr6.IsValid() {
 					st.addr6 = c.PrivateIP
@@ -330,6 +334,9 @@ func Compile(m *topology.Model, opts Options) (*Engine, error) {
 			pol, err := m.FirewallPolicy(f.Policy)
 			if err == nil {
 				fs.eng, err = firewall.Compile(pol, m.FirewallResolvers(opts.Tags, dnsAdapter{opts.Resolver}))
+			}
+			if err == nil && fs.eng.Len() >= maxFirewallRules {
+				err = fmt.Errorf("firewall %s: policy %s has %d rules; egress handles at most %d", f.ID, f.Policy, fs.eng.Len(), maxFirewallRules-1)
 			}
 			if err != nil {
 				errs = append(errs, err)

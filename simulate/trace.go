@@ -383,23 +383,23 @@ func (e *Engine) decidedBy(d Decision) string {
 	if d.Verdict != Denied {
 		return ""
 	}
-	if d.byFW {
-		fs := &e.firewalls[d.at]
-		if ri, ok := fs.eng.RuleOf(firewall.Verdict{Action: firewall.Deny, Rule: d.fwRule}); ok {
+	if d.by.firewall() {
+		fs := &e.firewalls[d.by.at()]
+		if ri, ok := fs.eng.RuleOf(firewall.Verdict{Action: firewall.Deny, Rule: d.by.rule()}); ok {
 			return fmt.Sprintf("AzureFirewall %s: %s", fs.fw.Name, ri.Path())
 		}
 		return fmt.Sprintf("AzureFirewall %s: no rule matched (default deny)", fs.fw.Name)
 	}
-	if d.rule < 0 {
+	if d.by.rule() < 0 {
 		return ""
 	}
-	st := &e.nics[d.at]
-	g := st.cls.Group(d.stage)
+	st := &e.nics[d.by.at()]
+	g := st.cls.Group(d.by.stage())
 	if g == nil {
 		return ""
 	}
-	ri := g.Rule(d.dir, int(d.rule))
-	return fmt.Sprintf("%s %s: %s", stageNames[d.stage], g.Name(), ri.DisplayName(nsg.ViewIPFlowVerify))
+	ri := g.Rule(d.by.dir(), int(d.by.rule()))
+	return fmt.Sprintf("%s %s: %s", stageNames[d.by.stage()], g.Name(), ri.DisplayName(nsg.ViewIPFlowVerify))
 }
 
 // Explain turns a Decision into a sentence.

@@ -88,8 +88,8 @@ func (r Reason) String() string {
 }
 
 // Decision is the compact answer of [Engine.Classify]: a small comparable
-// value, free of pointers to allocate. Turn it into text with
-// [Engine.Explain].
+// value, free of pointers to allocate, that fits in registers. Turn it into
+// text with [Engine.Explain].
 type Decision struct {
 	Verdict Verdict
 	Method  Method
@@ -98,13 +98,54 @@ type Decision struct {
 	// Assumed marks a decision that assumed an NVA or an Azure Firewall
 	// forwards the flow (see Options.NVA and Options.Firewall).
 	Assumed bool
-	byFW    bool // an Azure Firewall rule decided
-	stage   nsg.Stage
-	dir     nsg.Direction
-	rule    int16 // rule index at stage, -1 for none
-	egress  int32 // index of the egress set, -1 for none
-	at      int32 // NIC handle where a security rule decided, or firewall index when byFW
-	fwRule  int32 // the firewall's deciding rule, -1 for none
+	by      decider // the rule that denied the flow, if any
+	egress  int32   // index of the egress set, -1 for none
+}
+
+// decider packs the rule that denied a flow into one word, so that a
+// Decision stays within the registers of a call: the NIC handle whose
+// security rule decided (or the firewall's index) in bits 0–31, the rule's
+// index plus one in bits 32–59 (0: no rule), then the NSG stage (2 bits) and
+// the direction (1 bit, set for inbound), or, in the top bit, a firewall
+// rule. The zero decider names no rule.
+type decider uint64
+
+const (
+	deciderRuleShift  = 32
+	deciderRuleBits   = 28
+	deciderStageShift = deciderRuleShift + deciderRuleBits
+	deciderInbound    = 1 << (deciderStageShift + 2)
+	deciderFirewall   = 1 << 63
+)
+
+// ruleDecider names rule index rule of stage st, direction dir, of NIC h.
+func ruleDecider(h int32, st nsg.Stage, dir nsg.Direction, rule int16) decider {
+	d := decider(uint32(h)) | decider(uint32(rule)+1)<<deciderRuleShift | decider(st&3)<<deciderStageShift
+	if dir == nsg.Inbound {
+		d |= deciderInbound
+	}
+	return d
+}
+
+// maxFirewallRules bounds a firewall policy's rules so that a rule index fits
+// a decider; Compile rejects a larger policy (real ones are orders of
+// magnitude smaller).
+const maxFirewallRules = 1<<deciderRuleBits - 1
+
+// firewallDecider names rule index rule (-1: none matched) of firewall fw.
+func firewallDecider(fw, rule int32) decider {
+	return deciderFirewall | decider(uint32(fw)) | decider(uint32(rule)+1)<<deciderRuleShift
+}
+
+func (d decider) at() int32        { return int32(uint32(d)) }
+func (d decider) rule() int32      { return int32(d>>deciderRuleShift&(1<<deciderRuleBits-1)) - 1 }
+func (d decider) stage() nsg.Stage { return nsg.Stage(d >> deciderStageShift & 3) }
+func (d decider) firewall() bool   { return d&deciderFirewall != 0 }
+func (d decider) dir() nsg.Direction {
+	if d&deciderInbound != 0 {
+		return nsg.Inbound
+	}
+	return nsg.Outbound
 }
 
 // maxTrack bounds the appliances remembered for loop detection (the hop limit
@@ -152,9 +193,9 @@ func (w *walker) security(h int32, dir nsg.Direction, src, dst netip.Addr) (nsg.
 }
 
 func denied(d *Decision, h int32, dir nsg.Direction, v nsg.Verdict, r Reason) Decision {
-	d.Verdict, d.Reason, d.at, d.dir = Denied, r, h, dir
+	d.Verdict, d.Reason = Denied, r
 	if st, ok := v.Decider(dir); ok {
-		d.stage, d.rule = st, v.Rules[st]
+		d.by = ruleDecider(h, st, dir, v.Rules[st])
 	}
 	return *d
 }
@@ -185,8 +226,8 @@ func (e *Engine) firstHop(h int32, dst netip.Addr, proto ipproto.Proto, port uin
 	default:
 		return Decision{}, false
 	}
-	d := Decision{egress: -1, rule: -1, fwRule: -1, at: h}
-	v := st.cls.Verdict(nsg.Flow{Direction: nsg.Outbound, Proto: proto, Src: st.addr, Dst: dst, SrcPort: EphemeralPort, DstPort: port})
+	d := Decision{egress: -1}
+	v := st.cls.Outbound(st.addrIdx, dst, proto, EphemeralPort, port)
 	if !v.Allowed() {
 		return denied(&d, h, nsg.Outbound, v, ReasonDeniedOut), true
 	}
@@ -215,7 +256,7 @@ func (e *Engine) firstHop(h int32, dst netip.Addr, proto ipproto.Proto, port uin
 // run walks the flow from NIC h.
 func (w *walker) run(h int32) Decision {
 	e := w.e
-	d := Decision{egress: -1, rule: -1, fwRule: -1, at: h}
+	d := Decision{egress: -1}
 	st := &e.nics[h]
 	src := st.addr
 	if w.dst.Is6() {
@@ -397,7 +438,7 @@ func (w *walker) run(h int32) Decision {
 				if evaluated && fv.Flags&firewall.FlagUnknown != 0 {
 					d.Assumed = true // the policy cannot decide offline; the path shown is if it allows
 				} else if evaluated && !fv.Allowed() {
-					d.Verdict, d.Reason, d.at, d.byFW, d.fwRule = Denied, ReasonFirewallDenied, t.idx, true, fv.Rule
+					d.Verdict, d.Reason, d.by = Denied, ReasonFirewallDenied, firewallDecider(t.idx, fv.Rule)
 					return d
 				}
 				if snat {
@@ -420,7 +461,7 @@ func (w *walker) run(h int32) Decision {
 					return denied(&d, t.idx, nsg.Inbound, v, ReasonDeniedIn)
 				}
 				if !nva.forward {
-					d.Verdict, d.Reason, d.at = Dropped, ReasonNoForwarding, t.idx
+					d.Verdict, d.Reason = Dropped, ReasonNoForwarding
 					return d
 				}
 				if e.opts.NVA == NVAUnknown {

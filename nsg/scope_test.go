@@ -1,0 +1,71 @@
+package nsg
+
+import (
+	"math/rand/v2"
+	"net/netip"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+)
+
+// TestScope4 holds the IPv4 interval index of a Scope equal to its bart
+// table (the slow twin) on random contexts, at every interval boundary and
+// its neighbours and at random addresses; some contexts crowd thousands of
+// prefixes into one /8 so that the in-bucket binary search is exercised.
+func TestScope4(t *testing.T) {
+	r := rand.New(rand.NewPCG(7, 7))
+	rounds := 200
+	if testing.Short() {
+		rounds = 40
+	}
+	randPrefix := func(top int) netip.Prefix {
+		v := r.Uint32()
+		if top >= 0 {
+			v = v&0x00ffffff | uint32(top)<<24
+		}
+		bits := 8 + r.IntN(25)
+		p, _ := netip.AddrFrom4([4]byte{byte(v >> 24), byte(v >> 16), byte(v >> 8), byte(v)}).Prefix(bits)
+		return p
+	}
+	for round := range rounds {
+		var c Context
+		n := r.IntN(20)
+		if round%10 == 0 {
+			n = 3000
+		}
+		top := -1
+		if round%2 == 0 {
+			top = 10
+		}
+		for range n {
+			switch r.IntN(4) {
+			case 0:
+				c.AddressSpace = append(c.AddressSpace, randPrefix(top))
+			case 1:
+				c.Peered = append(c.Peered, randPrefix(top))
+			case 2:
+				c.Gateway = append(c.Gateway, randPrefix(top))
+			default:
+				c.UDR = append(c.UDR, randPrefix(-1))
+			}
+		}
+		s, err := CompileContext(c)
+		require.NoError(t, err)
+		check := func(v uint32) {
+			a := netip.AddrFrom4([4]byte{byte(v >> 24), byte(v >> 16), byte(v >> 8), byte(v)})
+			want, _ := s.tbl.Lookup(a)
+			if got := s.mask(a); got != want {
+				t.Fatalf("round %d: mask(%v) = %d, bart says %d", round, a, got, want)
+			}
+		}
+		for _, st := range s.v4.starts {
+			check(st)
+			check(st - 1)
+			check(st + 1)
+		}
+		for range 2000 {
+			check(r.Uint32())
+			check(r.Uint32()&0x00ffffff | 10<<24)
+		}
+	}
+}
