@@ -68,7 +68,44 @@ var stageOrder = [2][3]Stage{
 type Verdict struct {
 	Access Access
 	Reason Reason
-	Rules  [3]int16 // indexed by Stage
+	Rules  StageRules
+}
+
+// StageRules holds a rule index per [Stage], -1 where no rule matched or the
+// stage was not evaluated. It is a struct rather than an array so that a
+// [Verdict] is a value the compiler keeps in registers: the classifier's
+// callers are hot paths.
+type StageRules struct {
+	Admin, NIC, Subnet int16
+}
+
+// noRules is the StageRules of a flow no stage matched.
+var noRules = StageRules{noRule, noRule, noRule}
+
+// At returns the rule index of stage s, -1 for none (and for an invalid
+// stage).
+func (r StageRules) At(s Stage) int16 {
+	switch s {
+	case StageAdmin:
+		return r.Admin
+	case StageNIC:
+		return r.NIC
+	case StageSubnet:
+		return r.Subnet
+	}
+	return noRule
+}
+
+// set records rule index i at stage s.
+func (r *StageRules) set(s Stage, i int16) {
+	switch s {
+	case StageAdmin:
+		r.Admin = i
+	case StageNIC:
+		r.NIC = i
+	case StageSubnet:
+		r.Subnet = i
+	}
 }
 
 // Allowed reports whether v.Access is Allow.
@@ -84,7 +121,7 @@ func (v Verdict) Decider(d Direction) (Stage, bool) {
 	case ReasonRule:
 		order := stageOrder[dirIndex(d)]
 		for i := 2; i >= 1; i-- {
-			if v.Rules[order[i]] >= 0 {
+			if v.Rules.At(order[i]) >= 0 {
 				return order[i], true
 			}
 		}
@@ -266,7 +303,7 @@ func (c *Classifier) Verdict(f Flow) Verdict {
 	platform := f.Direction == Outbound && isPlatform(dst)
 	pc := int(protoClass[f.Proto])
 
-	v := Verdict{Rules: [3]int16{noRule, noRule, noRule}}
+	v := Verdict{Rules: noRules}
 	present := false
 	for _, st := range stageOrder[di] {
 		g := c.groups[st]
@@ -297,7 +334,7 @@ func (c *Classifier) Verdict(f Flow) Verdict {
 		if i < 0 {
 			continue
 		}
-		v.Rules[st] = int16(i)
+		v.Rules.set(st, int16(i))
 		switch t.access[i] {
 		case Deny:
 			v.Access = Deny
@@ -314,7 +351,7 @@ func (c *Classifier) Verdict(f Flow) Verdict {
 	}
 	v.Access = Allow
 	switch {
-	case platform && v.Rules[StageNIC] < 0 && v.Rules[StageSubnet] < 0:
+	case platform && v.Rules.NIC < 0 && v.Rules.Subnet < 0:
 		v.Reason = ReasonPlatform
 	case !present:
 		v.Reason = ReasonNoNSG
@@ -336,7 +373,7 @@ func (c *Classifier) RuleOf(v Verdict, d Direction, st Stage) (RuleInfo, bool) {
 	if st > StageSubnet || !d.IsValid() || v.Reason == ReasonNone {
 		return RuleInfo{}, false
 	}
-	g, i := c.groups[st], v.Rules[st]
+	g, i := c.groups[st], v.Rules.At(st)
 	if g == nil || i < 0 || int(i) >= g.Len(d) {
 		return RuleInfo{}, false
 	}

@@ -222,7 +222,7 @@ func (v Verdict) String() string {
 	b.WriteString("/")
 	b.WriteString(v.Reason.String())
 	b.WriteString(" [")
-	for i, r := range v.Rules {
+	for i, r := range [...]int16{v.Rules.Admin, v.Rules.NIC, v.Rules.Subnet} {
 		if i > 0 {
 			b.WriteString(" ")
 		}

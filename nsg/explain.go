@@ -127,7 +127,7 @@ func (c *Classifier) Explain(f Flow) Explanation {
 		step.Group = g.id
 		rs := g.rules[di]
 		end := len(rs)
-		if i := v.Rules[st]; i >= 0 {
+		if i := v.Rules.At(st); i >= 0 {
 			end = int(i)
 			step.Matched = true
 			step.Rule = g.info(&rs[i])
@@ -138,7 +138,7 @@ func (c *Classifier) Explain(f Flow) Explanation {
 				Failed: failed(r, f.Proto, src, dst, sm, dm, sp, dp, platform)})
 		}
 		e.Steps = append(e.Steps, step)
-		if step.Matched && (g.tables[di].access[v.Rules[st]] != Allow) {
+		if step.Matched && (g.tables[di].access[v.Rules.At(st)] != Allow) {
 			break // Deny, or an admin AlwaysAllow: evaluation ends here
 		}
 	}

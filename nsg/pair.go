@@ -232,14 +232,14 @@ func (c *Classifier) outbound(ai int, dst netip.Addr, proto ipproto.Proto, sp, d
 	}
 	pc := int(protoClass[proto])
 	rmask := -1 // dst's context mask, once looked up
-	v := Verdict{Rules: [3]int16{noRule, noRule, noRule}}
+	v := Verdict{Rules: noRules}
 	out := dirIndex(Outbound)
 	if g := c.groups[StageAdmin]; g != nil {
 		t := &g.tables[out]
 		w := t.words
 		l, lm := c.bound[StageAdmin][out][ai*w:ai*w+w], c.boundM[StageAdmin][out][ai]
 		if i := t.match(&t.dst, 1, l, lm, dst, &rmask, c.scope, pc, sp, dp, false); i >= 0 {
-			v.Rules[StageAdmin] = int16(i)
+			v.Rules.Admin = int16(i)
 			switch t.access[i] {
 			case Deny:
 				v.Access, v.Reason = Deny, ReasonAdmin
@@ -267,7 +267,7 @@ func (c *Classifier) outbound(ai int, dst netip.Addr, proto ipproto.Proto, sp, d
 		sr := t.dst.cls[k]
 		i := t.firstOut(sr, sk, dk, pc, l, lm, rmask)
 		if i >= 0 {
-			v.Rules[st] = int16(i)
+			v.Rules.set(st, int16(i))
 			if t.access[i] == Deny {
 				v.Access = Deny
 			}
@@ -281,7 +281,7 @@ func (c *Classifier) outbound(ai int, dst netip.Addr, proto ipproto.Proto, sp, d
 	la, lma := c.bound[StageNIC][out][ai*wa:ai*wa+wa], c.boundM[StageNIC][out][ai]
 	i := p.a.firstOut(cl.a, int(ks&0xffff), int(kd&0xffff), pc, la, lma, rmask)
 	if i >= 0 {
-		v.Rules[StageNIC] = int16(i)
+		v.Rules.NIC = int16(i)
 		if p.a.access[i] == Deny {
 			v.Access = Deny
 			return v
@@ -291,7 +291,7 @@ func (c *Classifier) outbound(ai int, dst netip.Addr, proto ipproto.Proto, sp, d
 	lb, lmb := c.bound[StageSubnet][out][ai*wb:ai*wb+wb], c.boundM[StageSubnet][out][ai]
 	i = p.b.firstOut(cl.b, int(ks>>16), int(kd>>16), pc, lb, lmb, rmask)
 	if i >= 0 {
-		v.Rules[StageSubnet] = int16(i)
+		v.Rules.Subnet = int16(i)
 		if p.b.access[i] == Deny {
 			v.Access = Deny
 		}

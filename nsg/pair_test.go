@@ -99,6 +99,6 @@ func TestPairShared(t *testing.T) {
 	f.Dst, f.Proto, f.DstPort = ip("8.8.8.8"), ipproto.UDP, 53
 	v, fused = nsg.VerdictPath(c2, f)
 	assert.True(t, fused)
-	assert.Equal(t, nsg.Verdict{Access: nsg.Deny, Reason: nsg.ReasonRule, Rules: [3]int16{-1, 2, 0}}, v,
+	assert.Equal(t, nsg.Verdict{Access: nsg.Deny, Reason: nsg.ReasonRule, Rules: nsg.StageRules{Admin: -1, NIC: 2, Subnet: 0}}, v,
 		"the NIC's AllowInternetOutBound, then the subnet's deny-dns")
 }

@@ -107,8 +107,8 @@ func TestEvaluationOrder(t *testing.T) {
 			c := classifier(t, spokeCtx, nicG, subG, nil)
 			assert.Equal(t, tt.want, decided(c, tt.flow))
 			v := c.Verdict(tt.flow)
-			assert.Equal(t, tt.nicEval, v.Rules[nsg.StageNIC] >= 0, "NIC NSG evaluated")
-			assert.Equal(t, tt.subnetEval, v.Rules[nsg.StageSubnet] >= 0, "subnet NSG evaluated")
+			assert.Equal(t, tt.nicEval, v.Rules.NIC >= 0, "NIC NSG evaluated")
+			assert.Equal(t, tt.subnetEval, v.Rules.Subnet >= 0, "subnet NSG evaluated")
 		})
 	}
 }

@@ -130,7 +130,7 @@ func (t *tracer) security(st *nicState, dir nsg.Direction, v nsg.Verdict) {
 		step := SecurityStep{Direction: dir.String(), Stage: stageNames[stage], Group: g.Name(), Access: "Allow"}
 		ri, ok := st.cls.RuleOf(v, dir, stage)
 		if !ok {
-			if v.Rules[stage] < 0 {
+			if v.Rules.At(stage) < 0 {
 				continue // not evaluated: an earlier stage decided
 			}
 		} else {

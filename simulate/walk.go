@@ -88,22 +88,32 @@ func (r Reason) String() string {
 }
 
 // Decision is the compact answer of [Engine.Classify]: a small comparable
-// value, free of pointers to allocate, that fits in registers. Turn it into
-// text with [Engine.Explain].
+// value, free of pointers to allocate. Turn it into text with
+// [Engine.Explain].
+//
+// Its layout is chosen for the hot path: at most four fields of at most
+// four scalars each, so that the compiler keeps a Decision in registers
+// rather than in memory (cmd/compile's limit for SSA values), and a call
+// returns it in registers.
 type Decision struct {
-	Verdict Verdict
-	Method  Method
-	Reason  Reason
-	Hops    uint8 // appliances crossed
+	Outcome
 	// Assumed marks a decision that assumed an NVA or an Azure Firewall
 	// forwards the flow (see Options.NVA and Options.Firewall).
 	Assumed bool
-	by      decider // the rule that denied the flow, if any
 	egress  int32   // index of the egress set, -1 for none
+	by      decider // the rule that denied the flow, if any
 }
 
-// decider packs the rule that denied a flow into one word, so that a
-// Decision stays within the registers of a call: the NIC handle whose
+// Outcome is what became of a flow, the public part of a [Decision].
+type Outcome struct {
+	Verdict Verdict
+	Method  Method // how it leaves, or MethodNone
+	Reason  Reason
+	Hops    uint8 // appliances crossed
+}
+
+// decider packs the rule that denied a flow into one word (see Decision's
+// layout): the NIC handle whose
 // security rule decided (or the firewall's index) in bits 0–31, the rule's
 // index plus one in bits 32–59 (0: no rule), then the NSG stage (2 bits) and
 // the direction (1 bit, set for inbound), or, in the top bit, a firewall
@@ -195,7 +205,7 @@ func (w *walker) security(h int32, dir nsg.Direction, src, dst netip.Addr) (nsg.
 func denied(d *Decision, h int32, dir nsg.Direction, v nsg.Verdict, r Reason) Decision {
 	d.Verdict, d.Reason = Denied, r
 	if st, ok := v.Decider(dir); ok {
-		d.by = ruleDecider(h, st, dir, v.Rules[st])
+		d.by = ruleDecider(h, st, dir, v.Rules.At(st))
 	}
 	return *d
 }
