@@ -237,9 +237,10 @@ func newBenchCase(b testing.TB, n int, tags, pair bool) benchCase {
 
 var benchFlow = nsg.Flow{Direction: nsg.Outbound, Proto: ipproto.TCP, Src: benchSrc, Dst: benchDst, SrcPort: 50000, DstPort: 443}
 
-// BenchmarkVerdict: compiled vs reference, one NSG and a NIC+subnet pair, at
-// 10, 100 and 1,000 rules, with explicit prefixes and with service tags; the
-// flow matches only the last user rule. "rand" cycles 16k random
+// BenchmarkVerdict: compiled (Verdict, and Outbound, its scalar entry point)
+// vs reference, one NSG and a NIC+subnet pair, at 10, 100 and 1,000 rules,
+// with explicit prefixes and with service tags; the flow matches only the
+// last user rule. "rand" cycles 16k random
 // destinations (half inside rule prefixes).
 func BenchmarkVerdict(b *testing.B) {
 	for _, pair := range []bool{false, true} {
@@ -256,6 +257,15 @@ func BenchmarkVerdict(b *testing.B) {
 						sinkVerdict = bc.cls.Verdict(benchFlow)
 					}
 					b.ReportMetric(ratioToL(20000, func() { sinkVerdict = bc.cls.Verdict(benchFlow) }), "xL")
+				})
+				b.Run(name+"/outbound", func(b *testing.B) { // the scalar entry point: no Flow built
+					f := benchFlow
+					op := func() { sinkVerdict = bc.cls.Outbound(0, f.Dst, f.Proto, f.SrcPort, f.DstPort) }
+					b.ReportAllocs()
+					for b.Loop() {
+						op()
+					}
+					b.ReportMetric(ratioToL(20000, op), "xL")
 				})
 				b.Run(name+"/compiled-rand", func(b *testing.B) {
 					flows := randFlows(bc, 16384)

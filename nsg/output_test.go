@@ -153,6 +153,10 @@ func TestNoAllocs(t *testing.T) {
 		allocs := testing.AllocsPerRun(1000, func() { v = w.cls.Verdict(f) })
 		assert.Zero(t, allocs, "Verdict(%v) allocates", f)
 		assert.NotEqual(t, nsg.ReasonNone, v.Reason, "the call succeeded")
+		if f.Direction == nsg.Outbound {
+			allocs = testing.AllocsPerRun(1000, func() { v = w.cls.Outbound(0, f.Dst, f.Proto, f.SrcPort, f.DstPort) })
+			assert.Zero(t, allocs, "Outbound(%v) allocates", f)
+		}
 	}
 	// The first flow is the fused NIC+subnet path (with admin rules).
 	f := flows[0]
