@@ -27,8 +27,10 @@
 //     source IP.
 //   - Internet: the egress method in Azure's precedence — NAT gateway,
 //     instance public IP, load balancer outbound rule or load-balancing rule
-//     SNAT, default outbound access unless the subnet is private — or
-//     NoEgress with the reason.
+//     SNAT, default outbound access unless the subnet is private or a public
+//     IP on any NIC of the VM turns it off (NICs are grouped by
+//     topology.NIC.VirtualMachine; a NIC whose VM is unknown is its own VM) —
+//     or NoEgress with the reason.
 //   - None: dropped.
 //
 // 168.63.129.16 and 169.254.169.254 are host-local: they are allowed unless a
@@ -61,9 +63,9 @@
 //     default outbound access.
 //   - A load-balancer backend pool defined by IP address gives no outbound
 //     (a documented known issue): the VM falls back to default outbound.
-//   - Not modelled: a VM's other NICs (a Standard public IP on one NIC
-//     disables default outbound for the whole VM), SNAT port exhaustion,
-//     threat intelligence.
+//   - Not modelled: Flexible scale-set instances (they have no default
+//     outbound access; the model does not know scale sets), SNAT port
+//     exhaustion, threat intelligence.
 //
 // # Twins
 //

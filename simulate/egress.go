@@ -50,9 +50,9 @@ func (e *Engine) publicIPs(refs, prefixes []topology.Ref, v6 bool) ([]netip.Addr
 // the subnet's NAT gateway, then the IP configuration's public IP, then a
 // public load balancer (outbound rule, else load-balancing rule SNAT unless
 // disableOutboundSnat), then default outbound access unless the subnet is
-// private. IPv6 has no default outbound access (derived: "secure by default",
-// spec §1.8).
-func (e *Engine) internetEgress(st *nicState, v6 bool) egressSet {
+// private and no NIC of the VM has a public IP (vmPIP finds one). IPv6 has no
+// default outbound access (derived: "secure by default", spec §1.8).
+func (e *Engine) internetEgress(st *nicState, v6 bool, vmPIP func(*topology.NIC) (*topology.IPConfig, bool)) egressSet {
 	s := e.subnets[st.subnet].s
 	if ng, ok := e.model.NATGateway(s.NATGateway); ok && (!v6 || strings.EqualFold(ng.SKU, "StandardV2")) {
 		ips, ps := e.publicIPs(ng.PublicIPs, ng.PublicIPPrefixes, v6)
@@ -89,6 +89,17 @@ func (e *Engine) internetEgress(st *nicState, v6 bool) egressSet {
 	}
 	if private {
 		return egressSet{why: fmt.Sprintf("subnet %s is private (defaultOutboundAccess false) and has no NAT gateway, public IP or load-balancer outbound", s.Name)}
+	}
+	if c, ok := vmPIP(st.nic); ok {
+		// "If there are multiple network interfaces, having a single one with
+		// a public IP will prevent default outbound access for the virtual
+		// machine" (https://learn.microsoft.com/azure/virtual-network/ip-services/default-outbound-access).
+		where := "NIC " + c.NIC.Name + " of the same VM"
+		if c.NIC == st.nic {
+			where = "the NIC's IP configuration " + c.Name
+		}
+		return egressSet{why: fmt.Sprintf("no default outbound access: %s has public IP %s, which turns it off for the whole VM, and this IP configuration has no NAT gateway, public IP or load-balancer outbound",
+			where, c.PublicIP.Name())}
 	}
 	return egressSet{method: MethodDefaultOutbound, why: "default outbound access (implicit Microsoft-owned IP)", unstable: true}
 }
@@ -145,6 +156,47 @@ func (e *Engine) lbEgress(ipc *topology.IPConfig, v6 bool) (egressSet, bool) {
 		}
 	}
 	return egressSet{}, false
+}
+
+// vmPublicIPs maps each VM (by vmKey) to an IP configuration of one of its
+// NICs that has a public IP, in model order. A NIC whose VM is unknown is a
+// VM of its own.
+func vmPublicIPs(nics []*topology.NIC) map[string]*topology.IPConfig {
+	out := map[string]*topology.IPConfig{}
+	for _, n := range nics {
+		for _, c := range n.IPConfigs {
+			if _, seen := out[vmKey(n)]; !seen && !c.PublicIP.IsZero() {
+				out[vmKey(n)] = c
+			}
+		}
+	}
+	return out
+}
+
+// scanVMPublicIP is vmPublicIPs for one NIC by a scan of the model: the
+// reference twin's lookup.
+func (e *Engine) scanVMPublicIP(n *topology.NIC) (*topology.IPConfig, bool) {
+	for _, o := range e.model.NICs {
+		sameVM := o == n || (!n.VirtualMachine.IsZero() && strings.EqualFold(string(o.VirtualMachine), string(n.VirtualMachine)))
+		if !sameVM {
+			continue
+		}
+		for _, c := range o.IPConfigs {
+			if !c.PublicIP.IsZero() {
+				return c, true
+			}
+		}
+	}
+	return nil, false
+}
+
+// vmKey names the VM a NIC belongs to: its VM's ID, or the NIC's own when the
+// VM is unknown.
+func vmKey(n *topology.NIC) string {
+	if n.VirtualMachine.IsZero() {
+		return "nic:" + n.ID.Key()
+	}
+	return "vm:" + n.VirtualMachine.Key()
 }
 
 func refIn(r topology.Ref, list []topology.Ref) bool {

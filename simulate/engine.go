@@ -373,10 +373,12 @@ func Compile(m *topology.Model, opts Options) (*Engine, error) {
 		}
 	}
 	// Egress choices and route actions.
+	pips := vmPublicIPs(m.NICs)
+	vmPIP := func(n *topology.NIC) (*topology.IPConfig, bool) { c, ok := pips[vmKey(n)]; return c, ok }
 	for h := range e.nics {
 		st := &e.nics[h]
-		st.egress4 = e.intern(e.internetEgress(st, false))
-		st.egress6 = e.intern(e.internetEgress(st, true))
+		st.egress4 = e.intern(e.internetEgress(st, false, vmPIP))
+		st.egress6 = e.intern(e.internetEgress(st, true, vmPIP))
 	}
 	for i := range e.firewalls {
 		e.firewalls[i].egress4 = e.intern(e.firewallEgress(&e.firewalls[i]))

@@ -161,6 +161,9 @@ func genNetwork(r *rand.Rand, spokes, nicsPerSubnet int) *topology.Model {
 				if r.IntN(5) == 0 {
 					nic.IPConfigs[0].PublicIP = newPIP()
 				}
+				if r.IntN(2) == 0 { // NICs n and n+1 of a subnet may share a VM
+					nic.VirtualMachine = topology.Ref(fmt.Sprintf("/subscriptions/0/resourceGroups/gen/providers/Microsoft.Compute/virtualMachines/vm-%d-%d-%d", s, k, n/2))
+				}
 				m.NICs = append(m.NICs, nic)
 			}
 		}

@@ -130,6 +130,48 @@ func TestLoadBalancerPoolByIPAddress(t *testing.T) {
 	assert.Equal(t, simulate.MethodDefaultOutbound, r.EgressMethod, "%s", r)
 }
 
+// default-outbound-access: "if there are multiple network interfaces, having
+// a single one with a public IP will prevent default outbound access for the
+// virtual machine" — also when the public IP sits on a secondary IP
+// configuration; a NIC of another VM keeps it.
+func TestDefaultOutboundIsPerVM(t *testing.T) {
+	design := func(nic2, secondary string) string {
+		return `egress: v1
+location: eastus
+vnets:
+  - name: vnet
+    addressSpace: [10.1.0.0/16]
+    subnets: [{name: snet, prefix: 10.1.1.0/24}]
+nics:
+  - {name: vm1-nic1, subnet: vnet/snet, ip: 10.1.1.4, vm: vm1}
+  - {name: vm1-nic2, subnet: vnet/snet, ip: 10.1.1.5` + nic2 + `}
+  - name: vm3-nic
+    vm: vm3
+    ipConfigs:
+      - {name: primary, primary: true, subnet: vnet/snet, ip: 10.1.1.6}
+      - {name: secondary, subnet: vnet/snet, ip: 10.1.1.7` + secondary + `}
+publicIps:
+  - {name: pip-a, ip: 20.0.0.1}
+  - {name: pip-b, ip: 20.0.0.2}
+`
+	}
+	e := engine(t, design(", vm: vm1, publicIp: pip-a", ""), simulate.Options{})
+	r := trace(t, e, "vm1-nic1", "52.1.2.3", 443)
+	assert.Equal(t, simulate.NoEgress, r.Verdict, "%s", r)
+	assert.Contains(t, r.Reason, "NIC vm1-nic2 of the same VM has public IP pip-a")
+	r = trace(t, e, "vm1-nic2", "52.1.2.3", 443)
+	assert.Equal(t, simulate.MethodInstancePublicIP, r.EgressMethod, "the NIC with the public IP uses it")
+	r = trace(t, e, "vm3-nic", "52.1.2.3", 443)
+	assert.Equal(t, simulate.MethodDefaultOutbound, r.EgressMethod, "another VM keeps default outbound: %s", r)
+
+	e = engine(t, design(", publicIp: pip-a", ", publicIp: pip-b"), simulate.Options{})
+	r = trace(t, e, "vm1-nic1", "52.1.2.3", 443)
+	assert.Equal(t, simulate.MethodDefaultOutbound, r.EgressMethod, "vm1-nic2 is not known to be vm1's: %s", r)
+	r = trace(t, e, "vm3-nic", "52.1.2.3", 443)
+	assert.Equal(t, simulate.NoEgress, r.Verdict, "a public IP on the NIC's secondary IP configuration: %s", r)
+	assert.Contains(t, r.Reason, "the NIC's IP configuration secondary has public IP pip-b")
+}
+
 func TestPrivateByDefaultOption(t *testing.T) {
 	// default-outbound-access: VNets created from 2026-03-31 default to private subnets.
 	e := engine(t, one("", "", ""), simulate.Options{PrivateByDefault: true})

@@ -252,7 +252,7 @@ func (t *tracer) egressOf(set, cur int32, atFW, v6 bool) *egressSet {
 	if atFW {
 		s = t.e.firewallEgress(&t.e.firewalls[cur])
 	} else {
-		s = t.e.internetEgress(&t.e.nics[cur], v6)
+		s = t.e.internetEgress(&t.e.nics[cur], v6, t.e.scanVMPublicIP)
 	}
 	t.egress = &s
 	return &s

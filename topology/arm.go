@@ -571,7 +571,7 @@ func (b *armBuilder) addRule(g *NSG, v *arm.Value, name string) {
 
 func (b *armBuilder) nic(meta Meta, v *arm.Value) *NIC {
 	n := &NIC{Meta: meta, NSG: b.ref(v.Prop("networkSecurityGroup")), EnableIPForwarding: b.boolean(v.Prop("enableIPForwarding")),
-		PrivateEndpoint: b.ref(v.Prop("privateEndpoint"))}
+		PrivateEndpoint: b.ref(v.Prop("privateEndpoint")), VirtualMachine: b.ref(v.Prop("virtualMachine"))}
 	for _, c := range elems(v.Prop("ipConfigurations")) {
 		id, name := b.id(c, n.ID, "ipConfigurations")
 		ic := &IPConfig{Meta: Meta{ID: id, Name: name, Location: n.Location, Pos: c.Pos()}, NIC: n,

@@ -149,3 +149,18 @@ func TestLoadFilesRejectsNonText(t *testing.T) {
 		assert.ErrorContains(t, err, name+": syntax error: neither JSON nor YAML text")
 	}
 }
+
+// TestARMNICVirtualMachine: a NIC's properties.virtualMachine reaches the
+// model (it groups a VM's NICs for default outbound access).
+func TestARMNICVirtualMachine(t *testing.T) {
+	m, err := topology.ParseARM("export.json", []byte(`[
+  {"id": "/subscriptions/1/resourceGroups/rg/providers/Microsoft.Network/networkInterfaces/nic1", "name": "nic1",
+   "type": "Microsoft.Network/networkInterfaces", "location": "eastus",
+   "properties": {"virtualMachine": {"id": "/subscriptions/1/resourceGroups/RG/providers/Microsoft.Compute/virtualMachines/vm1"},
+     "ipConfigurations": [{"name": "ipconfig1", "properties": {"privateIPAddress": "10.0.1.4", "primary": true}}]}}
+]`))
+	require.NoError(t, err)
+	n, err := m.FindNIC("nic1")
+	require.NoError(t, err)
+	assert.Equal(t, "/subscriptions/1/resourcegroups/rg/providers/microsoft.compute/virtualmachines/vm1", n.VirtualMachine.Key())
+}

@@ -169,6 +169,11 @@ type NIC struct {
 	EnableIPForwarding bool
 	// PrivateEndpoint is set for the NIC of a private endpoint.
 	PrivateEndpoint Ref
+	// VirtualMachine is the VM the NIC is attached to, when known (ARM
+	// properties.virtualMachine). The NICs of one VM share its default
+	// outbound access: a public IP on any of them turns it off for all
+	// (https://learn.microsoft.com/azure/virtual-network/ip-services/default-outbound-access).
+	VirtualMachine Ref
 }
 
 // Primary returns the primary IP configuration (the first one when none is

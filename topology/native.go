@@ -268,6 +268,7 @@ type nNIC struct {
 	ASGs         []string     `yaml:"asgs"`
 	BackendPools []string     `yaml:"backendPools"`
 	IPForwarding bool         `yaml:"ipForwarding"`
+	VM           string       `yaml:"vm"`
 	IPConfigs    []*nIPConfig `yaml:"ipConfigs"`
 	at           at
 }

@@ -172,6 +172,7 @@ const (
 	tNSG      = "Microsoft.Network/networkSecurityGroups"
 	tASG      = "Microsoft.Network/applicationSecurityGroups"
 	tNIC      = "Microsoft.Network/networkInterfaces"
+	tVM       = "Microsoft.Compute/virtualMachines"
 	tPIP      = "Microsoft.Network/publicIPAddresses"
 	tPIPP     = "Microsoft.Network/publicIPPrefixes"
 	tNAT      = "Microsoft.Network/natGateways"
@@ -434,7 +435,8 @@ func defaultStr(s, def string) string {
 }
 
 func (b *nativeBuilder) nic(n *nNIC) *NIC {
-	nic := &NIC{Meta: b.meta(tNIC, n.Name, n.Location, n.at), NSG: b.id(tNSG, n.NSG), EnableIPForwarding: n.IPForwarding}
+	nic := &NIC{Meta: b.meta(tNIC, n.Name, n.Location, n.at), NSG: b.id(tNSG, n.NSG), EnableIPForwarding: n.IPForwarding,
+		VirtualMachine: b.id(tVM, n.VM)}
 	res := what("nic", n.Name)
 	configs := n.IPConfigs
 	if n.Subnet != "" || n.IP != "" || n.PublicIP != "" || len(n.ASGs) > 0 || len(n.BackendPools) > 0 {

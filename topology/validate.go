@@ -304,6 +304,7 @@ func (m *Model) validateNICs(p *problems) {
 	}
 	addrs := map[netip.Addr][]owner{}
 	asgVNet := map[string]*VNet{}
+	vmVNet := map[string]owner{} // a VM's first NIC seen, and its VNet
 	for _, n := range m.NICs {
 		checkRef[*NSG](m, p, n.Pos, string(n.ID), "networkSecurityGroup", n.NSG, "network security group")
 		if len(n.IPConfigs) > MaxIPConfigsPerNIC {
@@ -361,6 +362,16 @@ func (m *Model) validateNICs(p *problems) {
 					p.add(c.Pos, res, "applicationSecurityGroups", string(a), ErrInvalid, "the ASG already has members in VNet %q; an ASG's members must share one VNet", prev.Name)
 				}
 				asgVNet[a.Key()] = s.VNet
+			}
+		}
+		// The NICs of a VM may be in different subnets but must be in one
+		// VNet (https://learn.microsoft.com/azure/virtual-network/virtual-network-network-interface-vm#constraints).
+		if !n.VirtualMachine.IsZero() && nicVNet != nil {
+			if o, ok := vmVNet[n.VirtualMachine.Key()]; !ok {
+				vmVNet[n.VirtualMachine.Key()] = owner{n, nicVNet}
+			} else if o.vn != nicVNet {
+				p.add(n.Pos, string(n.ID), "virtualMachine", string(n.VirtualMachine), ErrInvalid,
+					"the VM's NIC %q is in VNet %q, this one in %q: a VM's NICs must share one VNet", o.nic.Name, o.vn.Name, nicVNet.Name)
 			}
 		}
 	}

@@ -93,6 +93,13 @@ nics:
   - {name: nic1, subnet: vnet-a/snet-1, ip: 10.1.1.4, asgs: [asg-web]}
   - {name: nic2, subnet: vnet-b/s, ip: 10.2.1.4, asgs: [asg-web]}
 `, []string{`an ASG's members must share one VNet`}},
+		{"a VM's NICs in two VNets", base + `  - name: vnet-b
+    addressSpace: [10.2.0.0/16]
+    subnets: [{name: s, prefix: 10.2.1.0/24}]
+nics:
+  - {name: nic1, subnet: vnet-a/snet-1, ip: 10.1.1.4, vm: vm1}
+  - {name: nic2, subnet: vnet-b/s, ip: 10.2.1.4, vm: vm1}
+`, []string{`design.yaml:13:5:`, `virtualMachine "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/design/providers/Microsoft.Compute/virtualMachines/vm1": invalid value: the VM's NIC "nic1" is in VNet "vnet-a", this one in "vnet-b"`}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
