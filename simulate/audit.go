@@ -78,8 +78,14 @@ func (e *Engine) Audit() []Finding {
 		var open []string
 		for _, p := range probePorts {
 			d := e.Classify(NIC(h), internetProbe, p.proto, p.port)
-			if d.Verdict == Allowed && d.Hops == 0 && d.Method.LeavesAzure() {
+			if d.Hops > 0 || !d.Method.LeavesAzure() {
+				continue
+			}
+			switch {
+			case d.Verdict == Allowed:
 				open = append(open, fmt.Sprintf("%v/%d", p.proto, p.port))
+			case d.Verdict == Unknown && d.Assumed: // without appliances, only Azure's TCP 25 rule is assumed
+				open = append(open, fmt.Sprintf("%v/%d (if the subscription type allows it)", p.proto, p.port))
 			}
 		}
 		if len(open) > 0 {

@@ -69,17 +69,26 @@ func TestDifferentialTraceClassify(t *testing.T) {
 		networks, spokes, nics, flows = 3, 20, 4, 500
 	}
 	seen := map[simulate.Reason]int{}
+	smtpOut := map[simulate.SMTPMode]int{} // TCP 25 flows that leave Azure, by mode
 	for n := range networks {
 		r := rand.New(rand.NewPCG(uint64(n), 7))
 		m := genNetwork(r, spokes, nics)
 		require.NoError(t, m.Validate(tags(t)))
 		for _, nva := range []simulate.NVAMode{simulate.NVAForward, simulate.NVAUnknown} {
-			e, err := simulate.Compile(m, simulate.Options{Tags: tags(t), NVA: nva, Firewall: simulate.FirewallMode(n % 3)})
+			smtp := simulate.SMTPMode(n % 3)
+			e, err := simulate.Compile(m, simulate.Options{Tags: tags(t), NVA: nva, Firewall: simulate.FirewallMode(n % 3), SMTP: smtp})
 			require.NoError(t, err)
 			for range flows {
 				h := simulate.NIC(r.IntN(e.NumNICs()))
-				d := agree(t, e, h, randomDst(r, e), protos[r.IntN(3)], []uint16{22, 80, 443, 1433, 1500, 53}[r.IntN(6)])
+				port, proto := []uint16{22, 80, 443, 1433, 1500, 53, 25}[r.IntN(7)], protos[r.IntN(3)]
+				d := agree(t, e, h, randomDst(r, e), proto, port)
 				seen[d.Reason]++
+				if proto == ipproto.TCP && port == 25 && d.Reason == simulate.ReasonInternet && d.Method.LeavesAzure() {
+					smtpOut[smtp]++
+					if smtp != simulate.SMTPAllowed {
+						require.Equal(t, simulate.Unknown, d.Verdict, "TCP 25 leaving Azure with SMTPUnknown")
+					}
+				}
 			}
 		}
 	}
@@ -87,9 +96,11 @@ func TestDifferentialTraceClassify(t *testing.T) {
 	for _, want := range []simulate.Reason{simulate.ReasonDelivered, simulate.ReasonGateway, simulate.ReasonInternet,
 		simulate.ReasonPlatform, simulate.ReasonDeniedOut, simulate.ReasonDeniedIn, simulate.ReasonRouteNone, simulate.ReasonNoSuchAddress,
 		simulate.ReasonNoForwarding, simulate.ReasonForwardedPeering, simulate.ReasonLoop, simulate.ReasonNoEgress, simulate.ReasonICMPNotSupported,
-		simulate.ReasonFirewallDenied, simulate.ReasonNoGateway} {
+		simulate.ReasonFirewallDenied, simulate.ReasonNoGateway, simulate.ReasonSMTPBlocked} {
 		require.Positive(t, seen[want], "no flow ended with %q: %v", want, seen)
 	}
+	require.Positive(t, smtpOut[simulate.SMTPUnknown], "no TCP 25 flow left Azure with SMTPUnknown")
+	require.Positive(t, smtpOut[simulate.SMTPAllowed], "no TCP 25 flow left Azure with SMTPAllowed")
 }
 
 func FuzzClassify(f *testing.F) {

@@ -61,6 +61,10 @@
 //     firewall or load balancer in the VNet or its peers has.
 //   - NAT gateway and default outbound access carry no ICMP; IPv6 has no
 //     default outbound access.
+//   - TCP port 25 leaving Azure (any public egress, the firewall's included)
+//     depends on the subscription type, which the model does not know: it is
+//     Unknown unless [Options.SMTP] says allowed or blocked
+//     (https://learn.microsoft.com/azure/virtual-network/troubleshoot-outbound-smtp-connectivity).
 //   - A load-balancer backend pool defined by IP address gives no outbound
 //     (a documented known issue): the VM falls back to default outbound.
 //   - Not modelled: Flexible scale-set instances (they have no default

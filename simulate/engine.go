@@ -47,6 +47,27 @@ const (
 	FirewallAllow
 )
 
+// SMTPMode says what Azure does with TCP port 25 leaving for the internet,
+// which depends on the subscription's type: Azure blocks it from VMs and
+// Azure Firewalls except in Enterprise Agreement and MCA-E subscriptions and
+// in subscriptions exempted on request
+// (https://learn.microsoft.com/azure/virtual-network/troubleshoot-outbound-smtp-connectivity).
+// Traffic to on-premises, to service endpoints and inside Azure is not
+// concerned.
+type SMTPMode uint8
+
+// SMTP modes.
+const (
+	// SMTPUnknown (the default): the subscription type is not known, so a
+	// TCP/25 flow that would leave Azure is Unknown, with the path it takes
+	// if allowed and the assumption stated.
+	SMTPUnknown SMTPMode = iota
+	// SMTPAllowed: an Enterprise Agreement, MCA-E or exempted subscription.
+	SMTPAllowed
+	// SMTPBlocked: any other subscription type: the flow ends NoEgress.
+	SMTPBlocked
+)
+
 // Resolver resolves a host name to addresses, for flows given by FQDN.
 type Resolver interface {
 	LookupHost(name string) ([]netip.Addr, error)
@@ -78,9 +99,12 @@ type Options struct {
 	// behaviour of VNets created since (private subnets). Per
 	// https://learn.microsoft.com/azure/virtual-network/ip-services/default-outbound-access.
 	PrivateByDefault bool
+	// SMTP is what Azure does with TCP port 25 to the internet.
+	SMTP SMTPMode
 	// Resolver resolves flows given by FQDN; nil means such flows fail.
 	Resolver Resolver
-	// MaxHops bounds the number of appliances a flow may cross; zero means 16.
+	// MaxHops bounds the number of appliances a flow may cross; zero means
+	// 16, and more than 255 means 255.
 	MaxHops int
 }
 
@@ -175,6 +199,7 @@ type action struct {
 // NIC. Errors from the engines (a route table or NSG that does not compile)
 // are returned joined.
 func Compile(m *topology.Model, opts Options) (*Engine, error) {
+	opts.MaxHops = min(opts.MaxHops, 255) // Decision.Hops is a byte
 	if opts.MaxHops <= 0 {
 		opts.MaxHops = 16
 	}

@@ -172,6 +172,33 @@ publicIps:
 	assert.Contains(t, r.Reason, "the NIC's IP configuration secondary has public IP pip-b")
 }
 
+// troubleshoot-outbound-smtp-connectivity: Azure blocks TCP 25 to the
+// internet except in Enterprise Agreement, MCA-E and exempted subscriptions;
+// offline, the subscription type is an option, unknown by default.
+func TestOutboundSMTP(t *testing.T) {
+	design := one("", ", publicIp: pip-vm", "")
+	for _, tc := range []struct {
+		mode    simulate.SMTPMode
+		port    uint16
+		verdict simulate.Verdict
+		reason  simulate.Reason
+	}{
+		{simulate.SMTPUnknown, 25, simulate.Unknown, simulate.ReasonInternet},
+		{simulate.SMTPAllowed, 25, simulate.Allowed, simulate.ReasonInternet},
+		{simulate.SMTPBlocked, 25, simulate.NoEgress, simulate.ReasonSMTPBlocked},
+		{simulate.SMTPBlocked, 587, simulate.Allowed, simulate.ReasonInternet}, // authenticated submission is not restricted
+	} {
+		e := engine(t, design, simulate.Options{SMTP: tc.mode})
+		r := trace(t, e, "vm", "52.1.2.3", tc.port)
+		assert.Equal(t, tc.verdict, r.Verdict, "mode %d port %d: %s", tc.mode, tc.port, r)
+		assert.Equal(t, tc.reason, r.ReasonCode, "mode %d port %d", tc.mode, tc.port)
+		if tc.mode == simulate.SMTPUnknown {
+			assert.Contains(t, strings.Join(r.Assumptions, "\n"), "TCP port 25")
+			assert.Equal(t, simulate.MethodInstancePublicIP, r.EgressMethod, "the path if allowed")
+		}
+	}
+}
+
 func TestPrivateByDefaultOption(t *testing.T) {
 	// default-outbound-access: VNets created from 2026-03-31 default to private subnets.
 	e := engine(t, one("", "", ""), simulate.Options{PrivateByDefault: true})

@@ -103,6 +103,11 @@ func (t *tracer) internet(dst netip.Addr, es *egressSet) {
 }
 
 //go:noinline // as service
+func (t *tracer) smtpUnknown() {
+	t.assume = appendOnce(t.assume, "Azure blocks outbound TCP port 25 to the internet except in Enterprise Agreement, MCA-E and exempted subscriptions; the subscription type is not known (Options.SMTP): the path shown is what happens if it is allowed")
+}
+
+//go:noinline // as service
 func (t *tracer) noICMP(es *egressSet) {
 	t.end(HopNowhere, "", netip.Addr{}, es.why+" does not carry ICMP")
 }
@@ -368,7 +373,11 @@ func (e *Engine) trace(f Flow, slow bool) (*Result, error) {
 		}
 	}
 	if es := tr.egress; es != nil && d.Verdict == NoEgress {
-		r.Reason += ": " + es.why
+		if d.Reason == ReasonSMTPBlocked {
+			r.Reason += "; otherwise it would leave through " + es.why
+		} else {
+			r.Reason += ": " + es.why
+		}
 	}
 	r.DecidedBy = e.decidedBy(d)
 	if d.Verdict == Unknown && d.Assumed {

@@ -38,6 +38,7 @@ const (
 	ReasonInternalLB              // next hop is an internal load balancer: the backend is not modelled
 	ReasonFirewallDenied          // the Azure Firewall's policy denies it
 	ReasonNoGateway               // a user route to VirtualNetworkGateway, and no VPN gateway serves the VNet
+	ReasonSMTPBlocked             // Azure blocks TCP port 25 to the internet for the subscription type
 	numReasons
 )
 
@@ -64,11 +65,13 @@ var reasonText = [numReasons]string{
 	ReasonInternalLB:       "next hop is an internal load balancer frontend; which backend it picks is not modelled",
 	ReasonFirewallDenied:   "denied by the Azure Firewall",
 	ReasonNoGateway:        "a user route sends it to the virtual network gateway, but no VPN gateway serves the VNet (own or over gateway transit); Azure's behaviour is undocumented: treated as dropped",
+	ReasonSMTPBlocked:      "Azure blocks outbound TCP port 25 to the internet for this subscription type (Options.SMTP)",
 }
 
 var reasonNames = [numReasons]string{"None", "Delivered", "PrivateEndpoint", "ServiceEndpoint", "Gateway", "Internet",
 	"Platform", "DeniedOutbound", "DeniedInbound", "RouteNone", "NoSuchAddress", "NoIPForwarding", "ForwardedTrafficNotAllowed",
-	"Loop", "HopLimit", "NoEgress", "ICMPNotSupported", "NoRoute", "NoSourceAddress", "InternalLoadBalancer", "FirewallDenied", "NoGateway"}
+	"Loop", "HopLimit", "NoEgress", "ICMPNotSupported", "NoRoute", "NoSourceAddress", "InternalLoadBalancer", "FirewallDenied", "NoGateway",
+	"SMTPBlocked"}
 
 // MarshalText implements [encoding.TextMarshaler] with a stable code name,
 // e.g. "NoIPForwarding".
@@ -256,8 +259,13 @@ func (e *Engine) firstHop(h int32, dst netip.Addr, proto ipproto.Proto, port uin
 			d.Verdict, d.Reason = NoEgress, ReasonNoEgress
 		case proto == ipproto.ICMP && (es.method == MethodNATGateway || es.method == MethodDefaultOutbound):
 			d.Verdict, d.Reason = NoEgress, ReasonICMPNotSupported
+		case e.smtpGuard(proto, port, es.method) && e.opts.SMTP == SMTPBlocked:
+			d.Verdict, d.Reason = NoEgress, ReasonSMTPBlocked
 		default:
 			d.Verdict, d.Method, d.Reason = Allowed, es.method, ReasonInternet
+			if e.smtpGuard(proto, port, es.method) {
+				d.Verdict, d.Assumed = Unknown, true // SMTPUnknown: as finish does
+			}
 		}
 	}
 	return d, true
@@ -368,6 +376,19 @@ func (w *walker) run(h int32) Decision {
 					w.tr.noICMP(es)
 				}
 				return w.finish(d)
+			}
+			if e.smtpGuard(w.proto, w.dport, es.method) {
+				if e.opts.SMTP == SMTPBlocked {
+					d.Verdict, d.Reason, d.egress = NoEgress, ReasonSMTPBlocked, set
+					if w.tr != nil {
+						w.tr.end(HopNowhere, "", netip.Addr{}, ReasonSMTPBlocked.String())
+					}
+					return w.finish(d)
+				}
+				d.Assumed = true
+				if w.tr != nil {
+					w.tr.smtpUnknown()
+				}
 			}
 			d.Verdict, d.Method, d.Reason, d.egress = Allowed, es.method, ReasonInternet, set
 			if w.tr != nil {
@@ -521,6 +542,13 @@ func (w *walker) firewallFlow(src netip.Addr) firewall.Flow {
 		f.DstPort = 0
 	}
 	return f
+}
+
+// smtpGuard reports whether Azure's TCP port 25 restriction concerns a flow
+// leaving Azure by method m (see SMTPMode): unless Options.SMTP allows it,
+// the flow is then blocked or Unknown.
+func (e *Engine) smtpGuard(proto ipproto.Proto, port uint16, m Method) bool {
+	return proto == ipproto.TCP && port == 25 && m.LeavesAzure() && e.opts.SMTP != SMTPAllowed
 }
 
 // finish turns an Allowed decision that relied on an assumption into Unknown.

@@ -23,6 +23,13 @@
 //	--service-tags FILE  Microsoft's ServiceTags_*.json; default: the embedded copy
 //	-o table|json        output format (default table)
 //
+// Simulator flags (trace, whatif, audit):
+//
+//	--nva forward|unknown                 what third-party NVAs do
+//	--firewall evaluate|unknown|allow     how Azure Firewalls decide
+//	--smtp unknown|allowed|blocked        TCP 25 to the internet, by subscription type
+//	--private-by-default                  subnets without defaultOutboundAccess are private
+//
 // Exit status: 0 on success, 1 when validate finds problems (or audit finds
 // what --fail-on names), 2 on a usage or input error.
 package main

@@ -119,6 +119,16 @@ func TestTrace(t *testing.T) {
 	require.Len(t, rs, 3, "tcp, udp and icmp")
 	assert.Equal(t, "NoEgress", rs[2]["verdict"], "ICMP does not go through a NAT gateway")
 
+	for mode, want := range map[string]string{"unknown": "Unknown", "allowed": "Allowed", "blocked": "NoEgress"} {
+		code, out, _ = egress("trace", "--from", "vm-batch-01-nic", "--to", "52.1.2.3:25", "--smtp", mode, "-o", "json")
+		require.Equal(t, 0, code)
+		require.NoError(t, json.Unmarshal([]byte(out), &r))
+		assert.Equal(t, want, r["verdict"], "TCP 25 with --smtp %s", mode)
+	}
+	code, _, stderr = egress("trace", "--from", "vm-batch-01-nic", "--to", "52.1.2.3:25", "--smtp", "maybe")
+	assert.Equal(t, 2, code)
+	assert.Contains(t, stderr, "want unknown, allowed or blocked")
+
 	code, _, stderr = egress("trace", "--from", "vm-batch-01-nic", "--to", "api.example.com:443")
 	assert.Equal(t, 2, code)
 	assert.Contains(t, stderr, "no resolver")

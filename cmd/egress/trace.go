@@ -39,6 +39,19 @@ func (e *env) simFlags(fs interface {
 		}
 		return nil
 	})
+	fs.Func("smtp", "TCP port 25 to the internet, which Azure blocks by subscription type: unknown (default), allowed (Enterprise Agreement, MCA-E, exempted) or blocked", func(s string) error {
+		switch strings.ToLower(s) {
+		case "unknown":
+			e.opts.SMTP = simulate.SMTPUnknown
+		case "allowed":
+			e.opts.SMTP = simulate.SMTPAllowed
+		case "blocked":
+			e.opts.SMTP = simulate.SMTPBlocked
+		default:
+			return fmt.Errorf("want unknown, allowed or blocked")
+		}
+		return nil
+	})
 	fs.BoolVar(&e.opts.PrivateByDefault, "private-by-default", false, "treat subnets that do not set defaultOutboundAccess as private (VNets created since 2026-03-31)")
 }
 
