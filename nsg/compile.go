@@ -94,6 +94,26 @@ func (g *Group) Rules(d Direction) []RuleInfo {
 // Cost: about 10 µs per rule plus about 1 µs per distinct prefix (see the
 // package benchmarks); it grows with the NSG, never with the NICs it serves.
 func Compile(sg SecurityGroup, res Resolvers) (*Group, error) {
+	g, c, err := parseGroup(sg, res)
+	if err != nil {
+		return nil, err
+	}
+	g.finish(c)
+	return g, nil
+}
+
+// Check validates sg exactly as [Compile] does, and returns the same error,
+// without building the classifier's tables (most of Compile's cost when
+// rules name large service tags): for a loader that validates many NSGs
+// before, or without, compiling them.
+func Check(sg SecurityGroup, res Resolvers) error {
+	_, _, err := parseGroup(sg, res)
+	return err
+}
+
+// parseGroup is Compile up to the tables: every check, the rules resolved
+// and in evaluation order.
+func parseGroup(sg SecurityGroup, res Resolvers) (*Group, *compiler, error) {
 	g := &Group{id: sg.ID, name: lastSegment(sg.ID), pairs: &pairCache{}}
 	el := &errList{object: "nsg", name: g.name}
 	if g.name == "" {
@@ -134,15 +154,14 @@ func Compile(sg SecurityGroup, res Resolvers) (*Group, error) {
 			"more than "+strconv.Itoa(MaxASGsPerNSG)+" distinct ASGs referenced")
 	}
 	if err := el.err(); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	for _, d := range []Direction{Inbound, Outbound} {
 		rs := g.rules[dirIndex(d)]
 		slices.SortStableFunc(rs, func(a, b rule) int { return cmp.Compare(a.priority, b.priority) })
 		g.rules[dirIndex(d)] = append(rs, defaultRules(d)...)
 	}
-	g.finish(&c)
-	return g, nil
+	return g, &c, nil
 }
 
 // CompileAdmin validates and compiles AVNM security admin rules into a

@@ -74,8 +74,10 @@ func TestCompileErrors(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			_, err := nsg.Compile(nsg.SecurityGroup{ID: nsgPrefix + "nsg-app", Rules: []nsg.Rule{tt.rule}}, testRes)
+			sg := nsg.SecurityGroup{ID: nsgPrefix + "nsg-app", Rules: []nsg.Rule{tt.rule}}
+			_, err := nsg.Compile(sg, testRes)
 			require.Error(t, err)
+			assert.Equal(t, err, nsg.Check(sg, testRes), "Check reports what Compile reports")
 			assert.ErrorIs(t, err, tt.kind)
 			var e *nsg.Error
 			require.ErrorAs(t, err, &e)
@@ -97,6 +99,7 @@ func TestCompileErrorsCollected(t *testing.T) {
 	}
 	_, err := nsg.Compile(nsg.SecurityGroup{ID: nsgPrefix + "nsg-app", Rules: rules}, testRes)
 	require.Error(t, err)
+	assert.Equal(t, err, nsg.Check(nsg.SecurityGroup{ID: nsgPrefix + "nsg-app", Rules: rules}, testRes))
 	var kinds []string
 	for _, e := range err.(interface{ Unwrap() []error }).Unwrap() {
 		var ne *nsg.Error

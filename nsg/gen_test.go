@@ -451,6 +451,9 @@ func (g *gen) world(maxRules int) (*world, error) {
 		if w.nic.NSG, err = nsg.Compile(sg, res); err != nil {
 			return nil, err
 		}
+		if err := nsg.Check(sg, res); err != nil {
+			return nil, fmt.Errorf("Check rejects what Compile accepts: %w", err)
+		}
 		w.refN.NSG = &sg
 	}
 	if g.r.IntN(5) > 0 || g.pair {

@@ -33,9 +33,10 @@ const (
 // inside and not overlapping within their VNet, peered address spaces not
 // overlapping, NIC addresses inside their subnet and not reserved), Azure's
 // placement rules (no NSG on AzureFirewallSubnet, no NAT gateway on
-// GatewaySubnet, a NAT gateway in one VNet only, ASG members in one VNet),
-// Azure's limits, and that every route table and NSG compiles against each
-// subnet and NIC using it (tags resolved through tags; nil resolves none).
+// GatewaySubnet, a NAT gateway in one VNet only, ASG members and a VM's NICs
+// in one VNet), Azure's limits, that every route table compiles against each
+// subnet using it and that every NSG and firewall policy would compile (tags
+// resolved through tags; nil resolves none).
 func (m *Model) Validate(tags route.TagResolver) error {
 	var p problems
 	m.index(&p)
@@ -378,8 +379,9 @@ func (m *Model) validateNICs(p *problems) {
 }
 
 // validateCompile compiles each route table against each subnet using it,
-// and each NSG, so that rule-level problems surface at load time with the
-// rule's position.
+// and checks each NSG (nsg.Check: every problem Compile would report, without
+// building the tables simulate builds again), so that rule-level problems
+// surface at load time with the rule's position.
 func (m *Model) validateCompile(p *problems, tags route.TagResolver) {
 	if len(p.errs) > 0 {
 		return // broken references would only repeat themselves here
@@ -417,7 +419,7 @@ func (m *Model) validateCompile(p *problems, tags route.TagResolver) {
 	}
 	res := m.Resolvers(tags)
 	for _, g := range m.NSGs {
-		_, err := nsg.Compile(nsg.SecurityGroup{ID: string(g.ID), Rules: g.Rules}, res)
+		err := nsg.Check(nsg.SecurityGroup{ID: string(g.ID), Rules: g.Rules}, res)
 		for _, e := range unjoin(err) {
 			pos := g.Pos
 			var ne *nsg.Error
