@@ -69,3 +69,49 @@ func TestScope4(t *testing.T) {
 		}
 	}
 }
+
+// FuzzScope4 holds the IPv4 interval index equal to the bart table for
+// contexts and addresses built from fuzzed bytes: each 5-byte group is a
+// prefix (4 address bytes, then the length and the Context field).
+func FuzzScope4(f *testing.F) {
+	f.Add([]byte{10, 1, 0, 0, 16, 10, 2, 0, 0, 0x58}, uint32(0x0a010203))
+	f.Add([]byte{0, 0, 0, 0, 0x40}, uint32(0x08080808))
+	f.Fuzz(func(t *testing.T, data []byte, probe uint32) {
+		var c Context
+		for ; len(data) >= 5; data = data[5:] {
+			bitsField := int(data[4] & 0x3f)
+			if bitsField > 32 {
+				bitsField -= 32
+			}
+			p, err := netip.AddrFrom4([4]byte(data[:4])).Prefix(bitsField)
+			if err != nil {
+				continue
+			}
+			switch data[4] >> 6 {
+			case 0:
+				c.AddressSpace = append(c.AddressSpace, p)
+			case 1:
+				c.Peered = append(c.Peered, p)
+			case 2:
+				c.Gateway = append(c.Gateway, p)
+			default:
+				c.UDR = append(c.UDR, p)
+			}
+		}
+		s, err := CompileContext(c)
+		if err != nil {
+			t.Fatal(err) // masked prefixes always compile
+		}
+		probes := []uint32{probe, probe - 1, probe + 1}
+		for _, st := range s.v4.starts {
+			probes = append(probes, st, st-1)
+		}
+		for _, v := range probes {
+			a := netip.AddrFrom4([4]byte{byte(v >> 24), byte(v >> 16), byte(v >> 8), byte(v)})
+			want, _ := s.tbl.Lookup(a)
+			if got := s.mask(a); got != want {
+				t.Fatalf("mask(%v) = %d, bart says %d", a, got, want)
+			}
+		}
+	})
+}
