@@ -499,6 +499,9 @@ func (e *Engine) NIC(nameOrID string) (NIC, error) {
 	return NIC(h), nil
 }
 
+// NICSubnet returns the subnet of a NIC's primary IP configuration.
+func (e *Engine) NICSubnet(h NIC) *topology.Subnet { return e.subnets[e.nics[h].subnet].s }
+
 // NumNICs returns the number of NIC handles, 0..NumNICs()-1.
 func (e *Engine) NumNICs() int { return len(e.nics) }
 

@@ -1,0 +1,266 @@
+// Package egresstest turns what-if questions about a network design into Go
+// tests: load the design (and a proposed change), state what a flow must do,
+// and on failure read the flow's whole trace in the test log.
+//
+//	e := egresstest.Load(t, simulate.Options{}, "hubspoke.yaml")
+//	egresstest.Expect(t, e, egresstest.TCP("vm-app-01-nic", "52.1.2.3", 443),
+//		egresstest.Verdict(simulate.Denied), egresstest.Through("fw-hub"))
+//	egresstest.NoDirectInternet(t, e, "vnet-spoke-app/snet-app")
+//
+//	after := egresstest.LoadWith(t, simulate.Options{}, []string{"hubspoke.yaml"}, "change.yaml")
+//	egresstest.Unchanged(t, e, after, flows...)
+//
+// Every helper calls t.Helper, reports all that is wrong with a flow at once
+// (t.Errorf), and stops the test (t.Fatalf) only when it cannot go on: a
+// design that does not load, a flow whose source NIC does not exist.
+package egresstest
+
+import (
+	"fmt"
+	"net/netip"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/egresslab/egress/ipproto"
+	"github.com/egresslab/egress/servicetag"
+	"github.com/egresslab/egress/simulate"
+	"github.com/egresslab/egress/topology"
+)
+
+// Load loads designs as [topology.LoadFiles] does (native YAML designs and
+// ARM exports, merged and validated) and compiles them with opts. Service
+// tags default to the embedded copy (servicetag.Default). Any problem fails
+// t at once, with every message of the loader.
+func Load(t testing.TB, opts simulate.Options, files ...string) *simulate.Engine {
+	t.Helper()
+	return LoadWith(t, opts, files)
+}
+
+// LoadWith is [Load] with overlays (egress: overlay/v1 files) applied in
+// order on top of the designs, then validated again: the engine of a
+// proposed change.
+func LoadWith(t testing.TB, opts simulate.Options, files []string, overlays ...string) *simulate.Engine {
+	t.Helper()
+	opts = withTags(t, opts)
+	m, err := topology.LoadFiles(opts.Tags, files...)
+	if err != nil {
+		t.Fatalf("egresstest: loading %s:\n%v", strings.Join(files, ", "), err)
+	}
+	for _, o := range overlays {
+		if err := m.ApplyOverlayFile(o); err != nil {
+			t.Fatalf("egresstest: applying %s:\n%v", o, err)
+		}
+	}
+	if len(overlays) > 0 {
+		if err := m.Validate(opts.Tags); err != nil {
+			t.Fatalf("egresstest: the design after %s:\n%v", strings.Join(overlays, ", "), err)
+		}
+	}
+	return compile(t, m, opts)
+}
+
+// Parse is [Load] for one native design given as text (for designs written
+// inside the test).
+func Parse(t testing.TB, opts simulate.Options, design string) *simulate.Engine {
+	t.Helper()
+	opts = withTags(t, opts)
+	m, err := topology.LoadNative(t.Name()+".yaml", []byte(design), opts.Tags)
+	if err != nil {
+		t.Fatalf("egresstest: the design:\n%v", err)
+	}
+	return compile(t, m, opts)
+}
+
+func withTags(t testing.TB, opts simulate.Options) simulate.Options {
+	t.Helper()
+	if opts.Tags == nil {
+		tags, err := servicetag.Default()
+		if err != nil {
+			t.Fatalf("egresstest: the embedded service tags: %v", err)
+		}
+		opts.Tags = tags
+	}
+	return opts
+}
+
+func compile(t testing.TB, m *topology.Model, opts simulate.Options) *simulate.Engine {
+	t.Helper()
+	e, err := simulate.Compile(m, opts)
+	if err != nil {
+		t.Fatalf("egresstest: compiling:\n%v", err)
+	}
+	return e
+}
+
+// TCP is a TCP flow from a NIC (name or resource ID) to an IP address or a
+// host name (resolved through Options.Resolver, and the name application
+// rules see) on a port.
+func TCP(from, to string, port uint16) simulate.Flow { return flow(from, to, ipproto.TCP, port) }
+
+// UDP is [TCP] for UDP.
+func UDP(from, to string, port uint16) simulate.Flow { return flow(from, to, ipproto.UDP, port) }
+
+func flow(from, to string, p ipproto.Proto, port uint16) simulate.Flow {
+	f := simulate.Flow{From: from, Protocol: p, Port: port}
+	if a, err := netip.ParseAddr(to); err == nil {
+		f.To = a
+	} else {
+		f.ToFQDN = to
+	}
+	return f
+}
+
+// Want is one expectation about a trace: it returns "" when the result
+// meets it, else what was expected (the failure shows what happened).
+type Want func(r *simulate.Result) string
+
+// Verdict expects the flow's verdict.
+func Verdict(v simulate.Verdict) Want {
+	return func(r *simulate.Result) string {
+		if r.Verdict != v {
+			return "verdict " + v.String()
+		}
+		return ""
+	}
+}
+
+// Reason expects the reason code (why the flow ended as it did).
+func Reason(c simulate.Reason) Want {
+	return func(r *simulate.Result) string {
+		if r.ReasonCode != c {
+			text, _ := c.MarshalText()
+			return "reason " + string(text)
+		}
+		return ""
+	}
+}
+
+// Method expects the egress method.
+func Method(m simulate.Method) Want {
+	return func(r *simulate.Result) string {
+		if r.EgressMethod != m {
+			return "egress method " + m.String()
+		}
+		return ""
+	}
+}
+
+// EgressIPs expects exactly these public source addresses, in any order
+// (none: the flow leaves with no Azure public address).
+func EgressIPs(ips ...string) Want {
+	want := make([]netip.Addr, 0, len(ips))
+	bad := ""
+	for _, s := range ips {
+		a, err := netip.ParseAddr(s)
+		if err != nil {
+			bad = fmt.Sprintf("egress IPs %v (%q is not an address)", ips, s)
+		}
+		want = append(want, a)
+	}
+	slices.SortFunc(want, netip.Addr.Compare)
+	return func(r *simulate.Result) string {
+		got := slices.SortedFunc(slices.Values(r.EgressIPs), netip.Addr.Compare)
+		if bad != "" || !slices.Equal(got, want) {
+			return fmt.Sprintf("egress IPs %v", want)
+		}
+		return ""
+	}
+}
+
+// Through expects the path to cross a hop with this name: an Azure
+// Firewall, an NVA's NIC, the destination NIC (names compare without letter
+// case).
+func Through(name string) Want {
+	return func(r *simulate.Result) string {
+		if !crosses(r, name) {
+			return "a path through " + name
+		}
+		return ""
+	}
+}
+
+// NotThrough expects the path not to cross a hop with this name.
+func NotThrough(name string) Want {
+	return func(r *simulate.Result) string {
+		if crosses(r, name) {
+			return "a path that avoids " + name
+		}
+		return ""
+	}
+}
+
+func crosses(r *simulate.Result, name string) bool {
+	for _, h := range r.Hops[1:] {
+		if strings.EqualFold(h.Name, name) {
+			return true
+		}
+	}
+	return false
+}
+
+// DecidedBy expects the rule that denied the flow to contain text, e.g. an
+// NSG rule's name or "AzureFirewall fw-hub".
+func DecidedBy(text string) Want {
+	return func(r *simulate.Result) string {
+		if !strings.Contains(r.DecidedBy, text) {
+			return fmt.Sprintf("decided by %q", text)
+		}
+		return ""
+	}
+}
+
+// Expect traces f and checks every want. On failure it reports the flow,
+// every unmet expectation and the whole trace. It returns the trace for
+// further checks; a flow that cannot be traced (unknown NIC, unresolvable
+// name) stops the test.
+func Expect(t testing.TB, e *simulate.Engine, f simulate.Flow, wants ...Want) *simulate.Result {
+	t.Helper()
+	r, err := e.Trace(f)
+	if err != nil {
+		t.Fatalf("egresstest: %v: %v", f, err)
+	}
+	var unmet []string
+	for _, w := range wants {
+		if msg := w(r); msg != "" {
+			unmet = append(unmet, msg)
+		}
+	}
+	if len(unmet) > 0 {
+		t.Errorf("%v: want %s; got:\n%s", f, strings.Join(unmet, ", "), r)
+	}
+	return r
+}
+
+// NoDirectInternet fails t for each NIC of the subnet (named "vnet/subnet",
+// or by resource ID) that reaches the internet without crossing an Azure
+// Firewall or an NVA, on any of the ports [simulate.Engine.Audit] probes.
+// It stops the test when no NIC is in that subnet: a typo must not pass.
+func NoDirectInternet(t testing.TB, e *simulate.Engine, subnet string) {
+	t.Helper()
+	in := map[string]bool{}
+	for h := range e.NumNICs() {
+		s := e.NICSubnet(simulate.NIC(h))
+		if strings.EqualFold(string(s.ID), subnet) || strings.EqualFold(s.VNet.Name+"/"+s.Name, subnet) {
+			in[strings.ToLower(e.NICID(simulate.NIC(h)))] = true
+		}
+	}
+	if len(in) == 0 {
+		t.Fatalf("egresstest: no NIC in subnet %q", subnet)
+	}
+	for _, f := range e.Audit() {
+		if f.Check == simulate.CheckDirectInternet && in[strings.ToLower(f.Resource)] {
+			t.Errorf("%s: %s (%s)", f.Name, f.Message, f.Evidence)
+		}
+	}
+}
+
+// Unchanged fails t for each flow whose verdict, egress method, egress
+// addresses or path differ between before and after (see [simulate.Diff]),
+// naming the first hop where they part.
+func Unchanged(t testing.TB, before, after *simulate.Engine, flows ...simulate.Flow) {
+	t.Helper()
+	for _, c := range simulate.Diff(before, after, flows) {
+		t.Errorf("changed: %v", c)
+	}
+}

@@ -1,0 +1,145 @@
+package egresstest_test
+
+import (
+	"fmt"
+	"strings"
+	"testing"
+
+	"github.com/egresslab/egress/egresstest"
+	"github.com/egresslab/egress/simulate"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+const (
+	design  = "../examples/designs/hubspoke.yaml"
+	overlay = "../examples/overlays/batch-behind-firewall.yaml"
+)
+
+// recorder is a testing.TB that records failures instead of failing, so
+// that the helpers' own failures can be checked.
+type recorder struct {
+	testing.TB
+	errs  []string
+	fatal bool
+}
+
+type stop struct{}
+
+func (r *recorder) Helper() {}
+func (r *recorder) Errorf(format string, args ...any) {
+	r.errs = append(r.errs, fmt.Sprintf(format, args...))
+}
+func (r *recorder) Fatalf(format string, args ...any) {
+	r.Errorf(format, args...)
+	r.fatal = true
+	panic(stop{})
+}
+
+// record runs fn against a recorder.
+func record(t *testing.T, fn func(tb testing.TB)) *recorder {
+	r := &recorder{TB: t}
+	func() {
+		defer func() {
+			if x := recover(); x != nil {
+				if _, ok := x.(stop); !ok {
+					panic(x)
+				}
+			}
+		}()
+		fn(r)
+	}()
+	return r
+}
+
+func TestExpect(t *testing.T) {
+	e := egresstest.Load(t, simulate.Options{}, design)
+	// Met expectations report nothing.
+	rec := record(t, func(tb testing.TB) {
+		egresstest.Expect(tb, e, egresstest.TCP("vm-app-01-nic", "52.1.2.3", 443),
+			egresstest.Verdict(simulate.Denied), egresstest.Reason(simulate.ReasonFirewallDenied),
+			egresstest.Through("fw-hub"), egresstest.DecidedBy("AzureFirewall fw-hub"), egresstest.EgressIPs())
+		egresstest.Expect(tb, e, egresstest.TCP("vm-batch-01-nic", "52.1.2.3", 443),
+			egresstest.Verdict(simulate.Allowed), egresstest.Method(simulate.MethodNATGateway),
+			egresstest.EgressIPs("20.81.20.1"), egresstest.NotThrough("fw-hub"))
+		egresstest.Expect(tb, e, egresstest.UDP("vm-app-01-nic", "52.1.2.3", 123),
+			egresstest.Verdict(simulate.Allowed), egresstest.Method(simulate.MethodAzureFirewall))
+	})
+	assert.Empty(t, rec.errs)
+
+	// Unmet ones are all reported, with the trace.
+	rec = record(t, func(tb testing.TB) {
+		egresstest.Expect(tb, e, egresstest.TCP("vm-batch-01-nic", "52.1.2.3", 443),
+			egresstest.Verdict(simulate.Denied), egresstest.Method(simulate.MethodAzureFirewall), egresstest.Through("fw-hub"),
+			egresstest.EgressIPs("20.81.20.9"), egresstest.DecidedBy("nsg"), egresstest.Reason(simulate.ReasonDeniedOut))
+	})
+	require.Len(t, rec.errs, 1, "one report per flow")
+	assert.False(t, rec.fatal)
+	for _, want := range []string{"want verdict Denied", "egress method AzureFirewall", "a path through fw-hub",
+		"egress IPs [20.81.20.9]", `decided by "nsg"`, "reason DeniedOutbound", "Allowed: leaves to the internet", "SNAT to NAT gateway natgw-batch"} {
+		assert.Contains(t, rec.errs[0], want)
+	}
+
+	// A flow that cannot be traced stops the test.
+	rec = record(t, func(tb testing.TB) {
+		egresstest.Expect(tb, e, egresstest.TCP("no-such-nic", "52.1.2.3", 443))
+		tb.Errorf("not reached")
+	})
+	assert.True(t, rec.fatal)
+	require.Len(t, rec.errs, 1)
+	assert.Contains(t, rec.errs[0], "no-such-nic")
+}
+
+func TestNoDirectInternet(t *testing.T) {
+	e := egresstest.Load(t, simulate.Options{}, design)
+	rec := record(t, func(tb testing.TB) { egresstest.NoDirectInternet(tb, e, "vnet-spoke-app/snet-app") })
+	assert.Empty(t, rec.errs, "the app subnet is forced through the hub firewall")
+
+	rec = record(t, func(tb testing.TB) { egresstest.NoDirectInternet(tb, e, "VNET-SPOKE-BATCH/snet-batch") })
+	require.Len(t, rec.errs, 1)
+	assert.Contains(t, rec.errs[0], "vm-batch-01-nic: reaches the internet on any port")
+
+	rec = record(t, func(tb testing.TB) { egresstest.NoDirectInternet(tb, e, "vnet-spoke-app/snet-typo") })
+	assert.True(t, rec.fatal, "a subnet with no NIC must not pass")
+}
+
+func TestWhatIf(t *testing.T) {
+	before := egresstest.Load(t, simulate.Options{}, design)
+	after := egresstest.LoadWith(t, simulate.Options{}, []string{design}, overlay)
+	egresstest.NoDirectInternet(t, after, "vnet-spoke-batch/snet-batch")
+	// As in README.md.
+	egresstest.Expect(t, after, egresstest.UDP("vm-batch-01-nic", "52.1.2.3", 123),
+		egresstest.Verdict(simulate.Allowed), egresstest.Through("fw-hub"), egresstest.EgressIPs("20.81.10.1", "20.81.10.2"))
+	egresstest.Expect(t, after, egresstest.TCP("vm-batch-01-nic", "52.1.2.3", 443),
+		egresstest.Verdict(simulate.Denied), egresstest.DecidedBy("AzureFirewall fw-hub"))
+
+	app := egresstest.TCP("vm-app-01-nic", "52.1.2.3", 443)
+	batch := egresstest.TCP("vm-batch-01-nic", "52.1.2.3", 443)
+	rec := record(t, func(tb testing.TB) { egresstest.Unchanged(tb, before, after, app, batch) })
+	require.Len(t, rec.errs, 1, "only the batch flow changes")
+	assert.True(t, strings.HasPrefix(rec.errs[0], "changed: vm-batch-01-nic -> 52.1.2.3:443/Tcp"), rec.errs[0])
+
+	rec = record(t, func(tb testing.TB) {
+		egresstest.LoadWith(tb, simulate.Options{}, []string{design}, "testdata/missing.yaml")
+	})
+	assert.True(t, rec.fatal)
+	assert.Contains(t, rec.errs[0], "missing.yaml")
+}
+
+func TestParse(t *testing.T) {
+	e := egresstest.Parse(t, simulate.Options{PrivateByDefault: true}, `egress: v1
+location: eastus
+vnets:
+  - {name: v, addressSpace: [10.1.0.0/16], subnets: [{name: s, prefix: 10.1.1.0/24}]}
+nics:
+  - {name: vm, subnet: v/s, ip: 10.1.1.4}
+`)
+	egresstest.Expect(t, e, egresstest.TCP("vm", "52.1.2.3", 443), egresstest.Verdict(simulate.NoEgress), egresstest.Reason(simulate.ReasonNoEgress))
+	egresstest.NoDirectInternet(t, e, "v/s")
+
+	rec := record(t, func(tb testing.TB) {
+		egresstest.Parse(tb, simulate.Options{}, "egress: v1\nvnets: [{name: v, colour: blue}]\n")
+	})
+	assert.True(t, rec.fatal)
+	assert.Contains(t, rec.errs[0], `unknown field: "colour"`)
+}
