@@ -5,9 +5,11 @@ import (
 	"fmt"
 	"maps"
 	"net/netip"
+	"runtime"
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 
 	"github.com/egresslab/egress/firewall"
 	"github.com/egresslab/egress/nsg"
@@ -292,6 +294,36 @@ func Compile(m *topology.Model, opts Options) (*Engine, error) {
 	if len(errs) > 0 {
 		return nil, errors.Join(errs...)
 	}
+	// Compile the NSGs the NICs use on every core: nsg.Compile is pure, and
+	// it is most of a big network's compile time (service-tag expansion).
+	// Results are stored by position, so the engine does not depend on the
+	// schedule.
+	var order []*topology.NSG
+	seen := map[string]bool{}
+	want := func(id topology.Ref) {
+		if g0, ok := m.NSG(id); ok && !seen[id.Key()] { // m.NSG also builds the model's index before the goroutines read it
+			seen[id.Key()] = true
+			order = append(order, g0)
+		}
+	}
+	for _, n := range m.NICs {
+		if ipc := n.Primary(); ipc != nil {
+			if si, ok := subnetIdx[ipc.Subnet.Key()]; ok {
+				want(n.NSG)
+				want(e.subnets[si].s.NSG)
+			}
+		}
+	}
+	compiled, cerrs := make([]*nsg.Group, len(order)), make([]error, len(order))
+	parallel(len(order), func(i int) {
+		compiled[i], cerrs[i] = nsg.Compile(nsg.SecurityGroup{ID: string(order[i].ID), Rules: order[i].Rules}, res)
+	})
+	for i, g0 := range order {
+		groups[g0.ID.Key()] = compiled[i]
+		if cerrs[i] != nil {
+			errs = append(errs, cerrs[i])
+		}
+	}
 	for _, n := range m.NICs {
 		ipc := n.Primary()
 		if ipc == nil {
@@ -566,4 +598,19 @@ func (e *Engine) HasAddr(h NIC, a netip.Addr) bool {
 		}
 	}
 	return false
+}
+
+// parallel runs f(0), ..., f(n-1) on up to GOMAXPROCS goroutines and waits
+// for all of them.
+func parallel(n int, f func(i int)) {
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	for range min(n, runtime.GOMAXPROCS(0)) {
+		wg.Go(func() {
+			for i := int(next.Add(1) - 1); i < n; i = int(next.Add(1) - 1) {
+				f(i)
+			}
+		})
+	}
+	wg.Wait()
 }
