@@ -100,8 +100,10 @@ func (r Reason) String() string {
 // returns it in registers.
 type Decision struct {
 	Outcome
-	// Assumed marks a decision that assumed an NVA or an Azure Firewall
-	// forwards the flow (see Options.NVA and Options.Firewall).
+	// Assumed marks a decision that relied on an assumption: that an NVA or
+	// an Azure Firewall forwards the flow, or that the subscription lets
+	// TCP port 25 out (Options.NVA, Options.Firewall, Options.SMTP); its
+	// verdict is then Unknown rather than Allowed.
 	Assumed bool
 	egress  int32   // index of the egress set, -1 for none
 	by      decider // the rule that denied the flow, if any
