@@ -102,8 +102,8 @@ type Decision struct {
 	Outcome
 	// Assumed marks a decision that relied on an assumption: that an NVA or
 	// an Azure Firewall forwards the flow, or that the subscription lets
-	// TCP port 25 out (Options.NVA, Options.Firewall, Options.SMTP); its
-	// verdict is then Unknown rather than Allowed.
+	// TCP port 25 out (Options.NVA, Options.Firewall, Options.SMTP). A flow
+	// that would be Allowed is then Unknown.
 	Assumed bool
 	egress  int32   // index of the egress set, -1 for none
 	by      decider // the rule that denied the flow, if any
