@@ -67,6 +67,11 @@
 //     (https://learn.microsoft.com/azure/virtual-network/troubleshoot-outbound-smtp-connectivity).
 //   - A load-balancer backend pool defined by IP address gives no outbound
 //     (a documented known issue): the VM falls back to default outbound.
+//   - Load-balancer outbound applies per IP configuration: a public IP on
+//     another NIC of the VM does not turn it off (outbound-rules says
+//     "only if the backend VM doesn't have an instance-level public IP",
+//     with one NIC in mind), while it does turn off default outbound access,
+//     which Microsoft documents for multi-NIC VMs.
 //   - Not modelled: Flexible scale-set instances (they have no default
 //     outbound access; the model does not know scale sets), SNAT port
 //     exhaustion, threat intelligence.
