@@ -31,6 +31,24 @@ const (
 	NVAUnknown
 )
 
+var nvaModeNames = [...]string{"forward", "unknown"}
+
+// String returns the mode's name as the CLI spells it: "forward" or
+// "unknown".
+func (m NVAMode) String() string { return nameOf(nvaModeNames[:], int(m), "NVAMode") }
+
+// MarshalText implements [encoding.TextMarshaler].
+func (m NVAMode) MarshalText() ([]byte, error) { return []byte(m.String()), nil }
+
+// UnmarshalText implements [encoding.TextUnmarshaler], in any letter case.
+func (m *NVAMode) UnmarshalText(b []byte) error {
+	i, err := parseName(nvaModeNames[:], b, "NVA mode")
+	if err == nil {
+		*m = NVAMode(i)
+	}
+	return err
+}
+
 // FirewallMode says how the simulator treats Azure Firewalls.
 type FirewallMode uint8
 
@@ -48,6 +66,24 @@ const (
 	// the network path alone). The result lists the assumption.
 	FirewallAllow
 )
+
+var firewallModeNames = [...]string{"evaluate", "unknown", "allow"}
+
+// String returns the mode's name as the CLI spells it: "evaluate",
+// "unknown" or "allow".
+func (m FirewallMode) String() string { return nameOf(firewallModeNames[:], int(m), "FirewallMode") }
+
+// MarshalText implements [encoding.TextMarshaler].
+func (m FirewallMode) MarshalText() ([]byte, error) { return []byte(m.String()), nil }
+
+// UnmarshalText implements [encoding.TextUnmarshaler], in any letter case.
+func (m *FirewallMode) UnmarshalText(b []byte) error {
+	i, err := parseName(firewallModeNames[:], b, "firewall mode")
+	if err == nil {
+		*m = FirewallMode(i)
+	}
+	return err
+}
 
 // SMTPMode says what Azure does with TCP port 25 leaving for the internet,
 // which depends on the subscription's type: Azure blocks it from VMs and
@@ -69,6 +105,24 @@ const (
 	// SMTPBlocked: any other subscription type: the flow ends NoEgress.
 	SMTPBlocked
 )
+
+var smtpModeNames = [...]string{"unknown", "allowed", "blocked"}
+
+// String returns the mode's name as the CLI spells it: "unknown", "allowed"
+// or "blocked".
+func (m SMTPMode) String() string { return nameOf(smtpModeNames[:], int(m), "SMTPMode") }
+
+// MarshalText implements [encoding.TextMarshaler].
+func (m SMTPMode) MarshalText() ([]byte, error) { return []byte(m.String()), nil }
+
+// UnmarshalText implements [encoding.TextUnmarshaler], in any letter case.
+func (m *SMTPMode) UnmarshalText(b []byte) error {
+	i, err := parseName(smtpModeNames[:], b, "SMTP mode")
+	if err == nil {
+		*m = SMTPMode(i)
+	}
+	return err
+}
 
 // Resolver resolves a host name to addresses, for flows given by FQDN.
 type Resolver interface {

@@ -513,3 +513,23 @@ func TestAdminRulesFromExport(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, simulate.Allowed, r.Verdict)
 }
+
+// TestModeText: the assumption modes read and write the CLI's spellings, in
+// any letter case, and reject anything else without changing the value.
+func TestModeText(t *testing.T) {
+	var n simulate.NVAMode
+	require.NoError(t, n.UnmarshalText([]byte("Unknown")))
+	assert.Equal(t, simulate.NVAUnknown, n)
+	var f simulate.FirewallMode
+	require.NoError(t, f.UnmarshalText([]byte("allow")))
+	assert.Equal(t, simulate.FirewallAllow, f)
+	s := simulate.SMTPBlocked
+	assert.EqualError(t, s.UnmarshalText([]byte("maybe")), `unknown SMTP mode "maybe": want unknown, allowed or blocked`)
+	assert.Equal(t, simulate.SMTPBlocked, s, "unchanged on error")
+	for _, m := range []simulate.SMTPMode{simulate.SMTPUnknown, simulate.SMTPAllowed, simulate.SMTPBlocked} {
+		var back simulate.SMTPMode
+		require.NoError(t, back.UnmarshalText([]byte(m.String())))
+		assert.Equal(t, m, back)
+	}
+	assert.Equal(t, "SMTPMode(7)", simulate.SMTPMode(7).String())
+}

@@ -49,13 +49,11 @@ func (v Verdict) MarshalText() ([]byte, error) { return []byte(v.String()), nil 
 
 // UnmarshalText implements [encoding.TextUnmarshaler].
 func (v *Verdict) UnmarshalText(b []byte) error {
-	for i, n := range verdictNames {
-		if strings.EqualFold(n, string(b)) {
-			*v = Verdict(i)
-			return nil
-		}
+	i, err := parseName(verdictNames[:], b, "verdict")
+	if err == nil {
+		*v = Verdict(i)
 	}
-	return fmt.Errorf("unknown verdict %q", b)
+	return err
 }
 
 // Method is how a flow leaves (or where it ends), with its egress address.
@@ -98,13 +96,11 @@ func (m Method) MarshalText() ([]byte, error) { return []byte(m.String()), nil }
 
 // UnmarshalText implements [encoding.TextUnmarshaler].
 func (m *Method) UnmarshalText(b []byte) error {
-	for i, n := range methodNames {
-		if strings.EqualFold(n, string(b)) {
-			*m = Method(i)
-			return nil
-		}
+	i, err := parseName(methodNames[:], b, "egress method")
+	if err == nil {
+		*m = Method(i)
 	}
-	return fmt.Errorf("unknown egress method %q", b)
+	return err
 }
 
 // LeavesAzure reports whether the method takes traffic to the internet with
@@ -149,4 +145,23 @@ func (f Flow) String() string {
 		return fmt.Sprintf("%s -> %s:%d/%v", f.From, to, f.Port, p)
 	}
 	return fmt.Sprintf("%s -> %s/%v", f.From, to, p)
+}
+
+// parseName returns the index of b in names, in any letter case; an unknown
+// name is an error naming what was parsed and the names it could be.
+func parseName(names []string, b []byte, what string) (int, error) {
+	for i, n := range names {
+		if strings.EqualFold(n, string(b)) {
+			return i, nil
+		}
+	}
+	return 0, fmt.Errorf("unknown %s %q: want %s or %s", what, b, strings.Join(names[:len(names)-1], ", "), names[len(names)-1])
+}
+
+// nameOf returns names[i], or typ(i) for a value outside the names.
+func nameOf(names []string, i int, typ string) string {
+	if i < len(names) {
+		return names[i]
+	}
+	return fmt.Sprintf("%s(%d)", typ, i)
 }

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"flag"
 	"fmt"
 	"net/netip"
 	"strconv"
@@ -11,47 +12,10 @@ import (
 )
 
 // simFlags registers the simulator's assumption flags.
-func (e *env) simFlags(fs interface {
-	Func(name, usage string, fn func(string) error)
-	BoolVar(p *bool, name string, value bool, usage string)
-}) {
-	fs.Func("nva", "what third-party NVAs do: forward (default) or unknown", func(s string) error {
-		switch strings.ToLower(s) {
-		case "forward":
-			e.opts.NVA = simulate.NVAForward
-		case "unknown":
-			e.opts.NVA = simulate.NVAUnknown
-		default:
-			return fmt.Errorf("want forward or unknown")
-		}
-		return nil
-	})
-	fs.Func("firewall", "how Azure Firewalls decide: evaluate (their policy; default), unknown, or allow", func(s string) error {
-		switch strings.ToLower(s) {
-		case "evaluate":
-			e.opts.Firewall = simulate.FirewallEvaluate
-		case "unknown":
-			e.opts.Firewall = simulate.FirewallUnknown
-		case "allow":
-			e.opts.Firewall = simulate.FirewallAllow
-		default:
-			return fmt.Errorf("want evaluate, unknown or allow")
-		}
-		return nil
-	})
-	fs.Func("smtp", "TCP port 25 to the internet, which Azure blocks by subscription type: unknown (default), allowed (Enterprise Agreement, MCA-E, exempted) or blocked", func(s string) error {
-		switch strings.ToLower(s) {
-		case "unknown":
-			e.opts.SMTP = simulate.SMTPUnknown
-		case "allowed":
-			e.opts.SMTP = simulate.SMTPAllowed
-		case "blocked":
-			e.opts.SMTP = simulate.SMTPBlocked
-		default:
-			return fmt.Errorf("want unknown, allowed or blocked")
-		}
-		return nil
-	})
+func (e *env) simFlags(fs *flag.FlagSet) {
+	fs.TextVar(&e.opts.NVA, "nva", simulate.NVAForward, "what third-party NVAs do: forward or unknown")
+	fs.TextVar(&e.opts.Firewall, "firewall", simulate.FirewallEvaluate, "how Azure Firewalls decide: evaluate (their policy), unknown, or allow")
+	fs.TextVar(&e.opts.SMTP, "smtp", simulate.SMTPUnknown, "TCP port 25 to the internet, which Azure blocks by subscription type: unknown, allowed (Enterprise Agreement, MCA-E, exempted) or blocked")
 	fs.BoolVar(&e.opts.PrivateByDefault, "private-by-default", false, "treat subnets that do not set defaultOutboundAccess as private (VNets created since 2026-03-31)")
 }
 
