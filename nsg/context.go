@@ -1,6 +1,7 @@
 package nsg
 
 import (
+	"encoding/binary"
 	"net/netip"
 	"strconv"
 	"sync"
@@ -205,7 +206,7 @@ func newScope4(t *bart.Table[uint8]) scope4 {
 
 func addr4(a netip.Addr) uint32 {
 	b := a.As4()
-	return uint32(b[0])<<24 | uint32(b[1])<<16 | uint32(b[2])<<8 | uint32(b[3])
+	return binary.BigEndian.Uint32(b[:])
 }
 
 // mask returns the mask of IPv4 address a.

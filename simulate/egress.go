@@ -3,6 +3,7 @@ package simulate
 import (
 	"fmt"
 	"net/netip"
+	"slices"
 	"strings"
 
 	"github.com/egresslab/egress/topology"
@@ -164,10 +165,12 @@ func (e *Engine) lbEgress(ipc *topology.IPConfig, v6 bool) (egressSet, bool) {
 func vmPublicIPs(nics []*topology.NIC) map[string]*topology.IPConfig {
 	out := map[string]*topology.IPConfig{}
 	for _, n := range nics {
-		for _, c := range n.IPConfigs {
-			if _, seen := out[vmKey(n)]; !seen && !c.PublicIP.IsZero() {
-				out[vmKey(n)] = c
-			}
+		k := vmKey(n)
+		if _, seen := out[k]; seen {
+			continue
+		}
+		if i := slices.IndexFunc(n.IPConfigs, func(c *topology.IPConfig) bool { return !c.PublicIP.IsZero() }); i >= 0 {
+			out[k] = n.IPConfigs[i]
 		}
 	}
 	return out

@@ -261,12 +261,14 @@ func (e *Engine) firstHop(h int32, dst netip.Addr, proto ipproto.Proto, port uin
 			d.Verdict, d.Reason = NoEgress, ReasonNoEgress
 		case proto == ipproto.ICMP && (es.method == MethodNATGateway || es.method == MethodDefaultOutbound):
 			d.Verdict, d.Reason = NoEgress, ReasonICMPNotSupported
-		case e.smtpGuard(proto, port, es.method) && e.opts.SMTP == SMTPBlocked:
-			d.Verdict, d.Reason = NoEgress, ReasonSMTPBlocked
 		default:
-			d.Verdict, d.Method, d.Reason = Allowed, es.method, ReasonInternet
-			if e.smtpGuard(proto, port, es.method) {
-				d.Verdict, d.Assumed = Unknown, true // SMTPUnknown: as finish does
+			switch e.smtp(proto, port, es.method) {
+			case SMTPBlocked:
+				d.Verdict, d.Reason = NoEgress, ReasonSMTPBlocked
+			case SMTPUnknown: // as the walker's finish does
+				d.Verdict, d.Method, d.Reason, d.Assumed = Unknown, es.method, ReasonInternet, true
+			default:
+				d.Verdict, d.Method, d.Reason = Allowed, es.method, ReasonInternet
 			}
 		}
 	}
@@ -379,14 +381,14 @@ func (w *walker) run(h int32) Decision {
 				}
 				return w.finish(d)
 			}
-			if e.smtpGuard(w.proto, w.dport, es.method) {
-				if e.opts.SMTP == SMTPBlocked {
-					d.Verdict, d.Reason, d.egress = NoEgress, ReasonSMTPBlocked, set
-					if w.tr != nil {
-						w.tr.end(HopNowhere, "", netip.Addr{}, ReasonSMTPBlocked.String())
-					}
-					return w.finish(d)
+			switch e.smtp(w.proto, w.dport, es.method) {
+			case SMTPBlocked:
+				d.Verdict, d.Reason, d.egress = NoEgress, ReasonSMTPBlocked, set
+				if w.tr != nil {
+					w.tr.end(HopNowhere, "", netip.Addr{}, ReasonSMTPBlocked.String())
 				}
+				return w.finish(d)
+			case SMTPUnknown:
 				d.Assumed = true
 				if w.tr != nil {
 					w.tr.smtpUnknown()
@@ -546,11 +548,14 @@ func (w *walker) firewallFlow(src netip.Addr) firewall.Flow {
 	return f
 }
 
-// smtpGuard reports whether Azure's TCP port 25 restriction concerns a flow
-// leaving Azure by method m (see SMTPMode): unless Options.SMTP allows it,
-// the flow is then blocked or Unknown.
-func (e *Engine) smtpGuard(proto ipproto.Proto, port uint16, m Method) bool {
-	return proto == ipproto.TCP && port == 25 && m.LeavesAzure() && e.opts.SMTP != SMTPAllowed
+// smtp returns what Azure's TCP port 25 restriction (see SMTPMode) does to a
+// flow leaving Azure by method m: Options.SMTP for TCP/25 out of a public
+// address, SMTPAllowed for every other flow.
+func (e *Engine) smtp(proto ipproto.Proto, port uint16, m Method) SMTPMode {
+	if proto == ipproto.TCP && port == 25 && m.LeavesAzure() {
+		return e.opts.SMTP
+	}
+	return SMTPAllowed
 }
 
 // finish turns an Allowed decision that relied on an assumption into Unknown.
