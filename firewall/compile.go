@@ -137,53 +137,54 @@ func (c *compiler) policy(p *Policy, parent bool) {
 		c.errs.add(w, "ruleCollectionGroups", "", ErrLimit,
 			strconv.Itoa(len(p.RuleCollectionGroups))+" rule collection groups, at most "+strconv.Itoa(MaxGroups)+" allowed")
 	}
-	names := map[string]int{}
-	prios := map[int]int{}
+	groups := siblings{what: "group"}
 	for gi := range p.RuleCollectionGroups {
 		g := &p.RuleCollectionGroups[gi]
 		gw := w
 		gw.group, gw.gi = g.Name, gi
-		if msg := checkName(g.Name); msg != "" {
-			c.errs.add(gw, "name", g.Name, ErrName, msg)
-		}
-		if j, ok := names[strings.ToLower(g.Name)]; ok && g.Name != "" {
-			c.errs.add(gw, "name", g.Name, ErrDuplicate, "same name as group #"+strconv.Itoa(j))
-		} else {
-			names[strings.ToLower(g.Name)] = gi
-		}
-		if g.Priority < MinPriority || g.Priority > MaxPriority {
-			c.errs.add(gw, "priority", strconv.Itoa(g.Priority), ErrPriority, "outside 100..65000")
-		} else if j, ok := prios[g.Priority]; ok {
-			c.errs.add(gw, "priority", strconv.Itoa(g.Priority), ErrDuplicate, "same priority as group #"+strconv.Itoa(j))
-		} else {
-			prios[g.Priority] = gi
-		}
+		c.sibling(&groups, gw, gi, g.Name, g.Priority)
 		c.group(g, gw, parent)
 	}
 }
 
+// siblings tracks the names and priorities seen among the groups of a
+// policy, or the collections of a group, to report duplicates.
+type siblings struct {
+	what  string         // "group" or "collection", for messages
+	names map[string]int // lower-case name -> index
+	prios map[int]int    // priority -> index
+}
+
+// sibling checks the name and priority of sibling i: valid, and unique
+// among its siblings (names in any letter case).
+func (c *compiler) sibling(s *siblings, w where, i int, name string, prio int) {
+	if s.names == nil {
+		s.names, s.prios = map[string]int{}, map[int]int{}
+	}
+	if msg := checkName(name); msg != "" {
+		c.errs.add(w, "name", name, ErrName, msg)
+	}
+	if j, ok := s.names[strings.ToLower(name)]; ok && name != "" {
+		c.errs.add(w, "name", name, ErrDuplicate, "same name as "+s.what+" #"+strconv.Itoa(j))
+	} else {
+		s.names[strings.ToLower(name)] = i
+	}
+	if prio < MinPriority || prio > MaxPriority {
+		c.errs.add(w, "priority", strconv.Itoa(prio), ErrPriority, "outside 100..65000")
+	} else if j, ok := s.prios[prio]; ok {
+		c.errs.add(w, "priority", strconv.Itoa(prio), ErrDuplicate, "same priority as "+s.what+" #"+strconv.Itoa(j))
+	} else {
+		s.prios[prio] = i
+	}
+}
+
 func (c *compiler) group(g *RuleCollectionGroup, gw where, parent bool) {
-	names := map[string]int{}
-	prios := map[int]int{}
+	collections := siblings{what: "collection"}
 	for ci := range g.RuleCollections {
 		rc := &g.RuleCollections[ci]
 		cw := gw
 		cw.collection, cw.ci = rc.Name, ci
-		if msg := checkName(rc.Name); msg != "" {
-			c.errs.add(cw, "name", rc.Name, ErrName, msg)
-		}
-		if j, ok := names[strings.ToLower(rc.Name)]; ok && rc.Name != "" {
-			c.errs.add(cw, "name", rc.Name, ErrDuplicate, "same name as collection #"+strconv.Itoa(j))
-		} else {
-			names[strings.ToLower(rc.Name)] = ci
-		}
-		if rc.Priority < MinPriority || rc.Priority > MaxPriority {
-			c.errs.add(cw, "priority", strconv.Itoa(rc.Priority), ErrPriority, "outside 100..65000")
-		} else if j, ok := prios[rc.Priority]; ok {
-			c.errs.add(cw, "priority", strconv.Itoa(rc.Priority), ErrDuplicate, "same priority as collection #"+strconv.Itoa(j))
-		} else {
-			prios[rc.Priority] = ci
-		}
+		c.sibling(&collections, cw, ci, rc.Name, rc.Priority)
 		switch rc.Kind {
 		case KindFilter:
 			if rc.Action != Allow && rc.Action != Deny {
