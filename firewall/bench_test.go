@@ -3,16 +3,12 @@ package firewall_test
 import (
 	"math/rand/v2"
 	"net/netip"
-	"slices"
 	"strconv"
-	"sync"
 	"testing"
-	"time"
-
-	"github.com/gaissmai/bart"
 
 	"github.com/egresslab/egress/firewall"
 	"github.com/egresslab/egress/firewall/internal/fwref"
+	"github.com/egresslab/egress/internal/benchl"
 	"github.com/egresslab/egress/ipproto"
 )
 
@@ -52,52 +48,11 @@ func benchPolicy(n int) *firewall.Policy {
 	return policy(group("g", 100, netColl("deny", 100, firewall.Deny, deny...), netColl("allow", 200, firewall.Allow, allow)))
 }
 
-// lTable is the calibration table: 400 random IPv4 prefixes plus 0.0.0.0/0.
-func lTable() (*bart.Table[int], netip.Addr) {
-	r := rand.New(rand.NewPCG(400, 400))
-	t := new(bart.Table[int])
-	t.Insert(netip.MustParsePrefix("0.0.0.0/0"), 0)
-	var ps []netip.Prefix
-	for t.Size() < 401 {
-		a := netip.AddrFrom4([4]byte{byte(r.Uint32()), byte(r.Uint32()), byte(r.Uint32()), byte(r.Uint32())})
-		p := netip.PrefixFrom(a, 8+r.IntN(25)).Masked()
-		t.Insert(p, t.Size())
-		ps = append(ps, p)
-	}
-	return t, ps[0].Addr()
-}
-
-var lTab = sync.OnceValues(lTable)
-
-// ratioToL returns the cost of fn in units of L: both run in 41
-// interleaved rounds of n calls, and the median per-round ratio is returned.
-func ratioToL(n int, fn func()) float64 {
-	t, a := lTab()
-	var ratios []float64
-	for range 41 {
-		start := time.Now()
-		for range n {
-			v, _ := t.Lookup(a)
-			sinkInt += v
-		}
-		l := time.Since(start)
-		start = time.Now()
-		for range n {
-			fn()
-		}
-		ratios = append(ratios, float64(time.Since(start))/float64(l))
-	}
-	slices.Sort(ratios)
-	return ratios[len(ratios)/2]
-}
-
 // BenchmarkL is the calibration unit: one bart lookup on a 400-prefix table.
 func BenchmarkL(b *testing.B) {
-	t, a := lTab()
 	b.ReportAllocs()
 	for b.Loop() {
-		v, _ := t.Lookup(a)
-		sinkInt += v
+		benchl.Hot(0)
 	}
 }
 
@@ -118,7 +73,7 @@ func BenchmarkEvaluate(b *testing.B) {
 				for b.Loop() {
 					sinkVerdict = e.Evaluate(c.f)
 				}
-				b.ReportMetric(ratioToL(20000, func() { sinkVerdict = e.Evaluate(c.f) }), "xL")
+				b.ReportMetric(benchl.Ratio(20000, func(int) { sinkVerdict = e.Evaluate(c.f) }, benchl.Hot), "xL")
 			})
 		}
 	}

@@ -5,14 +5,11 @@ import (
 	"math/rand/v2"
 	"net/netip"
 	"runtime"
-	"slices"
 	"strconv"
 	"sync"
 	"testing"
-	"time"
 
-	"github.com/gaissmai/bart"
-
+	"github.com/egresslab/egress/internal/benchl"
 	"github.com/egresslab/egress/ipproto"
 	"github.com/egresslab/egress/nsg"
 	"github.com/egresslab/egress/nsg/internal/nsgref"
@@ -35,41 +32,6 @@ var (
 	benchDst = netip.MustParseAddr("203.0.113.77")
 )
 
-// lTable is the calibration table of perf.md §6.
-func lTable() (*bart.Table[int], []netip.Addr) {
-	r := rand.New(rand.NewPCG(400, 400))
-	weights := map[int]int{8: 2, 10: 1, 12: 2, 14: 2, 16: 10, 18: 4, 20: 6, 22: 8, 23: 4, 24: 20, 25: 4, 26: 6, 27: 6, 28: 6, 29: 3, 30: 2, 32: 4}
-	var lens []int
-	for l, w := range weights {
-		for range w {
-			lens = append(lens, l)
-		}
-	}
-	sortInts(lens)
-	t := new(bart.Table[int])
-	t.Insert(netip.MustParsePrefix("0.0.0.0/0"), 0)
-	var ps []netip.Prefix
-	for t.Size() < 401 {
-		a := netip.AddrFrom4([4]byte{byte(r.Uint32()), byte(r.Uint32()), byte(r.Uint32()), byte(r.Uint32())})
-		p := netip.PrefixFrom(a, lens[r.IntN(len(lens))]).Masked()
-		t.Insert(p, t.Size())
-		ps = append(ps, p)
-	}
-	probes := make([]netip.Addr, 16384)
-	for i := range probes {
-		probes[i] = randAddrIn(r, ps[r.IntN(len(ps))])
-	}
-	return t, probes
-}
-
-func sortInts(s []int) {
-	for i := 1; i < len(s); i++ {
-		for j := i; j > 0 && s[j] < s[j-1]; j-- {
-			s[j], s[j-1] = s[j-1], s[j]
-		}
-	}
-}
-
 // BenchmarkL is the calibration unit L: one bart lookup on a 400-prefix IPv4
 // table, with one repeated address (hot) and with addresses inside the
 // table's prefixes (inside).
@@ -79,51 +41,19 @@ func BenchmarkL(b *testing.B) {
 }
 
 func benchLHot(b *testing.B) {
-	t, probes := lTable()
-	a := probes[0]
 	b.ReportAllocs()
 	for b.Loop() {
-		v, _ := t.Lookup(a)
-		sinkInt += v
+		benchl.Hot(0)
 	}
 }
 
 func benchLInside(b *testing.B) {
-	t, probes := lTable()
 	b.ReportAllocs()
 	i := 0
 	for b.Loop() {
-		v, _ := t.Lookup(probes[i&16383])
-		sinkInt += v
+		benchl.Inside(i)
 		i++
 	}
-}
-
-var lTab = sync.OnceValues(lTable)
-
-// ratioToL returns the cost of fn in units of L (hot): L and fn run in 41
-// interleaved rounds of n calls each, and the median of the per-round
-// ratios is returned, which keeps the ratio honest on a shared, noisy
-// machine. testing.Benchmark cannot be used inside a benchmark.
-func ratioToL(n int, fn func()) float64 {
-	t, probes := lTab()
-	a := probes[0]
-	var ratios []float64
-	for range 41 {
-		start := time.Now()
-		for range n {
-			v, _ := t.Lookup(a)
-			sinkInt += v
-		}
-		l := time.Since(start)
-		start = time.Now()
-		for range n {
-			fn()
-		}
-		ratios = append(ratios, float64(time.Since(start))/float64(l))
-	}
-	slices.Sort(ratios)
-	return ratios[len(ratios)/2]
 }
 
 // benchNSG builds the perf.md rule set with n user rules, all Outbound.
@@ -256,16 +186,16 @@ func BenchmarkVerdict(b *testing.B) {
 					for b.Loop() {
 						sinkVerdict = bc.cls.Verdict(benchFlow)
 					}
-					b.ReportMetric(ratioToL(20000, func() { sinkVerdict = bc.cls.Verdict(benchFlow) }), "xL")
+					b.ReportMetric(benchl.Ratio(20000, func(int) { sinkVerdict = bc.cls.Verdict(benchFlow) }, benchl.Hot), "xL")
 				})
 				b.Run(name+"/outbound", func(b *testing.B) { // the scalar entry point: no Flow built
 					f := benchFlow
-					op := func() { sinkVerdict = bc.cls.Outbound(0, f.Dst, f.Proto, f.SrcPort, f.DstPort) }
+					op := func(int) { sinkVerdict = bc.cls.Outbound(0, f.Dst, f.Proto, f.SrcPort, f.DstPort) }
 					b.ReportAllocs()
 					for b.Loop() {
-						op()
+						op(0)
 					}
-					b.ReportMetric(ratioToL(20000, op), "xL")
+					b.ReportMetric(benchl.Ratio(20000, op, benchl.Hot), "xL")
 				})
 				b.Run(name+"/compiled-rand", func(b *testing.B) {
 					flows := randFlows(bc, 16384)
@@ -275,14 +205,14 @@ func BenchmarkVerdict(b *testing.B) {
 						sinkVerdict = bc.cls.Verdict(flows[i&16383])
 						i++
 					}
-					b.ReportMetric(ratioToL(20000, func() { sinkVerdict = bc.cls.Verdict(flows[i&16383]); i++ }), "xL")
+					b.ReportMetric(benchl.Ratio(20000, func(int) { sinkVerdict = bc.cls.Verdict(flows[i&16383]); i++ }, benchl.Hot), "xL")
 				})
 				b.Run(name+"/reference", func(b *testing.B) {
 					b.ReportAllocs()
 					for b.Loop() {
 						sinkInt += int(bc.ref.Evaluate(benchFlow).Access)
 					}
-					b.ReportMetric(ratioToL(max(20, 20000>>(n/100)), func() { sinkInt += int(bc.ref.Evaluate(benchFlow).Access) }), "xL")
+					b.ReportMetric(benchl.Ratio(max(20, 20000>>(n/100)), func(int) { sinkInt += int(bc.ref.Evaluate(benchFlow).Access) }, benchl.Hot), "xL")
 				})
 			}
 		}
@@ -427,7 +357,7 @@ func BenchmarkVerdictPairAdmin(b *testing.B) {
 		for b.Loop() {
 			sinkVerdict = bc.cls.Verdict(benchFlow)
 		}
-		b.ReportMetric(ratioToL(20000, func() { sinkVerdict = bc.cls.Verdict(benchFlow) }), "xL")
+		b.ReportMetric(benchl.Ratio(20000, func(int) { sinkVerdict = bc.cls.Verdict(benchFlow) }, benchl.Hot), "xL")
 	})
 	b.Run("rand", func(b *testing.B) {
 		flows := randFlows(bc, 16384)
@@ -437,6 +367,6 @@ func BenchmarkVerdictPairAdmin(b *testing.B) {
 			sinkVerdict = bc.cls.Verdict(flows[i&16383])
 			i++
 		}
-		b.ReportMetric(ratioToL(20000, func() { sinkVerdict = bc.cls.Verdict(flows[i&16383]); i++ }), "xL")
+		b.ReportMetric(benchl.Ratio(20000, func(int) { sinkVerdict = bc.cls.Verdict(flows[i&16383]); i++ }, benchl.Hot), "xL")
 	})
 }

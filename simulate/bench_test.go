@@ -5,18 +5,16 @@ import (
 	"math/rand/v2"
 	"net/netip"
 	"runtime"
-	"slices"
 	"sync"
 	"testing"
-	"time"
 
+	"github.com/egresslab/egress/internal/benchl"
 	"github.com/egresslab/egress/ipproto"
 	"github.com/egresslab/egress/nsg"
 	"github.com/egresslab/egress/route"
 	"github.com/egresslab/egress/servicetag"
 	"github.com/egresslab/egress/simulate"
 	"github.com/egresslab/egress/topology"
-	"github.com/gaissmai/bart"
 	"github.com/stretchr/testify/require"
 )
 
@@ -74,34 +72,7 @@ func defaultTagsMust() *servicetag.Set {
 	return s
 }
 
-// baseline is L: a raw bart lookup on a 400-prefix IPv4 table, measured in
-// the same run (perf.md's calibration unit).
-var baseline = sync.OnceValue(func() *bart.Table[uint32] {
-	r := rand.New(rand.NewPCG(4, 4))
-	t := new(bart.Table[uint32])
-	t.Insert(netip.MustParsePrefix("0.0.0.0/0"), 0)
-	for t.Size() < 401 {
-		v := r.Uint32()
-		p, _ := netip.AddrFrom4([4]byte{byte(v >> 24), byte(v >> 16), byte(v >> 8), byte(v)}).Prefix(8 + r.IntN(25))
-		t.Insert(p, uint32(t.Size()))
-	}
-	return t
-})
-
-var (
-	sinkDecision simulate.Decision
-	sinkU32      uint32
-)
-
-func randAddrs(n int) []netip.Addr {
-	r := rand.New(rand.NewPCG(9, 9))
-	out := make([]netip.Addr, n)
-	for i := range out {
-		v := r.Uint32()
-		out[i] = netip.AddrFrom4([4]byte{byte(v >> 24), byte(v >> 16), byte(v >> 8), byte(v)})
-	}
-	return out
-}
+var sinkDecision simulate.Decision
 
 // BenchmarkClassify reports each case as a ratio to L measured in the same
 // run ("x-L"): L_hot (the same address) for the warm cases, L_rand for the
@@ -109,51 +80,25 @@ func randAddrs(n int) []netip.Addr {
 func BenchmarkClassify(b *testing.B) {
 	e, err := benchWorld()
 	require.NoError(b, err)
-	L := baseline()
-	dsts := randAddrs(4096)
+	dsts := benchl.Random() // the flows' destinations are L_rand's addresses
 	hot := netip.MustParseAddr("52.1.2.3")
-	var lHot, lRand float64
 	b.Run("L_hot", func(b *testing.B) {
 		for b.Loop() {
-			sinkU32, _ = L.Lookup(hot)
+			benchl.Hot(0)
 		}
-		lHot = float64(b.Elapsed().Nanoseconds()) / float64(b.N)
 	})
 	b.Run("L_rand", func(b *testing.B) {
 		i := 0
 		for b.Loop() {
-			sinkU32, _ = L.Lookup(dsts[i&4095])
+			benchl.Rand(i)
 			i++
 		}
-		lRand = float64(b.Elapsed().Nanoseconds()) / float64(i)
 	})
-	// report adds x-L, the ratio of the target to its baseline, measured
-	// robustly: after the b.Loop, nine alternating rounds time a batch of the
-	// target and a batch of the baseline back to back, and the ratio of
-	// their medians is reported, so that drifts of the machine's speed
-	// during the run cancel out.
+	// report adds x-L, the target's cost in units of its baseline, measured
+	// in interleaved rounds so that the machine's drift cancels out.
 	report := func(b *testing.B, target, base func(i int)) {
-		const rounds, batch = 9, 20000
-		tt, bt := make([]float64, rounds), make([]float64, rounds)
-		for r := range rounds {
-			start := time.Now()
-			for i := range batch {
-				target(i)
-			}
-			tt[r] = float64(time.Since(start))
-			start = time.Now()
-			for i := range batch {
-				base(i)
-			}
-			bt[r] = float64(time.Since(start))
-		}
-		slices.Sort(tt)
-		slices.Sort(bt)
-		b.ReportMetric(tt[rounds/2]/bt[rounds/2], "x-L")
+		b.ReportMetric(benchl.Ratio(20000, target, base), "x-L")
 	}
-	lHotOp := func(int) { sinkU32, _ = L.Lookup(hot) }
-	lRandOp := func(i int) { sinkU32, _ = L.Lookup(dsts[i&4095]) }
-	_, _ = lHot, lRand
 	oneHop, _ := e.NIC("nic-0-0-0")
 	b.Run("one-hop-internet-two-1000-rule-NSGs", func(b *testing.B) {
 		b.ReportAllocs()
@@ -161,7 +106,7 @@ func BenchmarkClassify(b *testing.B) {
 		for b.Loop() {
 			op(0)
 		}
-		report(b, op, lHotOp)
+		report(b, op, benchl.Hot)
 	})
 	fw, _ := e.NIC("nic-1-0-0")
 	b.Run("three-hop-spoke-hub-firewall-internet", func(b *testing.B) {
@@ -170,7 +115,7 @@ func BenchmarkClassify(b *testing.B) {
 		for b.Loop() {
 			op(0)
 		}
-		report(b, op, lHotOp)
+		report(b, op, benchl.Hot)
 	})
 	b.Run("random-flows-10k-NICs", func(b *testing.B) {
 		b.ReportAllocs()
@@ -185,7 +130,7 @@ func BenchmarkClassify(b *testing.B) {
 			op(i)
 			i++
 		}
-		report(b, op, lRandOp)
+		report(b, op, benchl.Rand)
 	})
 	b.Run("Trace-full-explanation", func(b *testing.B) {
 		b.ReportAllocs()
