@@ -45,9 +45,8 @@ type pairClass struct{ a, b sparseRow }
 // row index in a (low 16 bits) and in b (high 16 bits) of the interval
 // starting at starts[i].
 type pairPorts struct {
-	starts []uint16
-	rows   []uint32
-	bucket [portBuckets + 1]uint16 // as portDim.bucket
+	rows      []uint32
+	portIndex // last, as in portDim
 }
 
 // pairCache holds the pairTables of one NSG (as the NIC's NSG) by subnet
@@ -120,11 +119,12 @@ func newPairTable(a, b *dirTable) *pairTable {
 
 func mergePorts(a, b *portDim) pairPorts {
 	var m pairPorts
-	starts := slices.Concat(a.starts, b.starts)
-	slices.Sort(starts)
-	starts = slices.Compact(starts)
+	cuts := slices.Concat(a.starts, b.starts)
+	slices.Sort(cuts)
+	cuts = slices.Compact(cuts)
+	var starts []uint16
 	ia, ib := 0, 0
-	for _, s := range starts {
+	for _, s := range cuts {
 		for ia+1 < len(a.starts) && a.starts[ia+1] <= s {
 			ia++
 		}
@@ -135,30 +135,15 @@ func mergePorts(a, b *portDim) pairPorts {
 		if n := len(m.rows); n > 0 && m.rows[n-1] == r {
 			continue
 		}
-		m.starts = append(m.starts, s)
+		starts = append(starts, s)
 		m.rows = append(m.rows, r)
 	}
-	k := 0
-	for bk := range portBuckets {
-		for k+1 < len(m.starts) && int(m.starts[k+1]) <= bk<<portShift {
-			k++
-		}
-		m.bucket[bk] = uint16(k)
-	}
-	m.bucket[portBuckets] = uint16(len(m.starts) - 1)
+	m.portIndex = indexPorts(starts)
 	return m
 }
 
 // row returns the packed row indices of port p (see portDim.rowIndex).
-func (m *pairPorts) row(p uint16) uint32 {
-	b := p >> portShift
-	lo, hi := int(m.bucket[b]), int(m.bucket[b+1])
-	s := m.starts
-	for lo < hi && s[lo+1] <= p {
-		lo++
-	}
-	return m.rows[lo]
-}
+func (m *pairPorts) row(p uint16) uint32 { return m.rows[m.find(p)] }
 
 // firstOut returns the first rule of the outbound table t matching a flow
 // whose destination has the class row sr and the context mask cm (known), given the

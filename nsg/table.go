@@ -76,11 +76,44 @@ const (
 )
 
 type portDim struct {
-	starts []uint16                // interval starts, ascending; starts[0] == 0
-	rowOf  []uint16                // row index of each interval
-	rows   []uint64                // distinct rows
-	masks  []uint32                // wordMask of each row
-	bucket [portBuckets + 1]uint16 // bucket[b]: index of the interval containing port b<<portShift; the last is len(starts)-1
+	rowOf     []uint16 // row index of each interval
+	rows      []uint64 // distinct rows
+	masks     []uint32 // wordMask of each row
+	portIndex          // the intervals; last, so that the slice headers above share a cache line with its starts
+}
+
+// portIndex finds the interval holding a port among sorted interval starts
+// (starts[0] == 0): bucket[b] is the index of the interval containing port
+// b<<portShift (the last entry is len(starts)-1), so a search scans only the
+// few intervals that start in the port's 64-port bucket.
+type portIndex struct {
+	starts []uint16
+	bucket [portBuckets + 1]uint16
+}
+
+// indexPorts returns the portIndex of starts.
+func indexPorts(starts []uint16) portIndex {
+	x := portIndex{starts: starts}
+	k := 0
+	for b := range portBuckets {
+		for k+1 < len(starts) && int(starts[k+1]) <= b<<portShift {
+			k++
+		}
+		x.bucket[b] = uint16(k)
+	}
+	x.bucket[portBuckets] = uint16(len(starts) - 1)
+	return x
+}
+
+// find returns the index of the interval holding port p.
+func (x *portIndex) find(p uint16) int {
+	b := p >> portShift
+	lo, hi := int(x.bucket[b]), int(x.bucket[b+1])
+	s := x.starts
+	for lo < hi && s[lo+1] <= p {
+		lo++
+	}
+	return lo
 }
 
 // dirTable classifies the flows of one direction of one Group.
@@ -302,6 +335,7 @@ func buildPortDim(rules []rule, w int, pick func(*rule) []portRange) portDim {
 	}
 	// Merge neighbours with equal rows, then share equal rows.
 	var d portDim
+	var starts []uint16
 	dedup := map[string]uint16{}
 	var key []byte
 	for k := range n {
@@ -316,33 +350,17 @@ func buildPortDim(rules []rule, w int, pick func(*rule) []portRange) portDim {
 			dedup[string(key)] = ri
 			d.rows = append(d.rows, row...)
 		}
-		d.starts = append(d.starts, cuts[k])
+		starts = append(starts, cuts[k])
 		d.rowOf = append(d.rowOf, ri)
 	}
 	d.rows = slices.Clip(d.rows)
-	k := 0
-	for b := range portBuckets {
-		for k+1 < len(d.starts) && int(d.starts[k+1]) <= b<<portShift {
-			k++
-		}
-		d.bucket[b] = uint16(k)
-	}
-	d.bucket[portBuckets] = uint16(len(d.starts) - 1)
+	d.portIndex = indexPorts(starts)
 	d.masks = rowMasks(d.rows, w)
 	return d
 }
 
-// rowIndex returns the row index of port p: the interval containing p is
-// found among the few that start in p's 64-port bucket.
-func (d *portDim) rowIndex(p uint16) int {
-	b := p >> portShift
-	lo, hi := int(d.bucket[b]), int(d.bucket[b+1])
-	s := d.starts
-	for lo < hi && s[lo+1] <= p {
-		lo++
-	}
-	return int(d.rowOf[lo])
-}
+// rowIndex returns the row index of port p.
+func (d *portDim) rowIndex(p uint16) int { return int(d.rowOf[d.find(p)]) }
 
 // row writes the row of address a, whose context-tag mask is mask, into dst.
 func (d *addrDim) row(dst *[maxWords]uint64, a netip.Addr, mask uint8, w int) {
