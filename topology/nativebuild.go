@@ -103,6 +103,15 @@ func (b *nativeBuilder) id(typ, name string) Ref {
 	return Ref(b.base + typ + "/" + name)
 }
 
+// ids returns the IDs of names of type typ (see id), nil for none.
+func (b *nativeBuilder) ids(typ string, names []string) []Ref {
+	var out []Ref
+	for _, n := range names {
+		out = append(out, b.id(typ, n))
+	}
+	return out
+}
+
 // childID returns the ID of a child: "vnet/subnet" style names under a parent type.
 func (b *nativeBuilder) childID(parentType, childType, name string) Ref {
 	if strings.HasPrefix(name, "/") {
@@ -293,12 +302,8 @@ func (b *nativeBuilder) build() {
 	}
 	for _, n := range d.NATGateways {
 		ng := &NATGateway{Meta: b.meta(tNAT, n.Name, n.Location, n.at), SKU: defaultStr(n.SKU, "Standard")}
-		for _, p := range n.PublicIPs {
-			ng.PublicIPs = append(ng.PublicIPs, b.id(tPIP, p))
-		}
-		for _, p := range n.PublicIPPrefixes {
-			ng.PublicIPPrefixes = append(ng.PublicIPPrefixes, b.id(tPIPP, p))
-		}
+		ng.PublicIPs = b.ids(tPIP, n.PublicIPs)
+		ng.PublicIPPrefixes = b.ids(tPIPP, n.PublicIPPrefixes)
 		m.NATGateways = append(m.NATGateways, ng)
 	}
 	for _, n := range d.NICs {
@@ -358,9 +363,7 @@ func (b *nativeBuilder) build() {
 		fw := &Firewall{Meta: b.meta(tFW, f.Name, f.Location, f.at), SKU: defaultStr(f.SKU, "AZFW_VNet"), Tier: defaultStr(f.Tier, "Standard"),
 			VNet: b.id(tVNet, f.VNet), PrivateIP: b.addr(f.at, res, "privateIp", f.PrivateIP), Policy: b.id(tFWP, f.Policy),
 			ManagementIP: b.id(tPIP, f.ManagementIP), ThreatIntel: defaultStr(f.ThreatIntel, "Alert")}
-		for _, p := range f.PublicIPs {
-			fw.PublicIPs = append(fw.PublicIPs, b.id(tPIP, p))
-		}
+		fw.PublicIPs = b.ids(tPIP, f.PublicIPs)
 		m.Firewalls = append(m.Firewalls, fw)
 	}
 	for _, p := range d.FirewallPolicies {
@@ -375,9 +378,7 @@ func (b *nativeBuilder) build() {
 	}
 	for _, c := range d.AdminRules {
 		ac := &AdminConfig{Meta: b.meta(tAdmin, c.Name, "", c.at)}
-		for _, v := range c.VNets {
-			ac.VNets = append(ac.VNets, b.id(tVNet, v))
-		}
+		ac.VNets = b.ids(tVNet, c.VNets)
 		for _, r := range c.Rules {
 			ac.Rules = append(ac.Rules, b.adminRule(c.Name, r))
 		}
@@ -466,9 +467,7 @@ func (b *nativeBuilder) nic(n *nNIC) *NIC {
 		if c.IP == "" {
 			b.p.add(b.pos(c.at), cres, "ip", "", ErrMissing, "give the private IP address (egress simulates static assignments)")
 		}
-		for _, a := range c.ASGs {
-			ic.ASGs = append(ic.ASGs, b.id(tASG, a))
-		}
+		ic.ASGs = b.ids(tASG, c.ASGs)
 		for _, p := range c.BackendPools {
 			ic.BackendPools = append(ic.BackendPools, b.childID(tLB, "backendAddressPools", p))
 		}
@@ -644,12 +643,8 @@ func (b *nativeBuilder) firewallPolicy(p *nFirewallPolicy) *FirewallPolicy {
 					TargetFqdns: r.TargetFqdns, TargetURLs: r.TargetURLs, FqdnTags: r.FqdnTags, WebCategories: r.WebCategories,
 					TerminateTLS: r.TerminateTLS, TranslatedAddress: r.TranslatedAddress, TranslatedPort: r.TranslatedPort,
 					TranslatedFqdn: r.TranslatedFqdn, Pos: b.pos(r.at)}
-				for _, g := range r.SourceIPGroups {
-					fr.SourceIPGroups = append(fr.SourceIPGroups, b.id(tIPGroups, g))
-				}
-				for _, g := range r.DestinationIPGroups {
-					fr.DestinationIPGroups = append(fr.DestinationIPGroups, b.id(tIPGroups, g))
-				}
+				fr.SourceIPGroups = b.ids(tIPGroups, r.SourceIPGroups)
+				fr.DestinationIPGroups = b.ids(tIPGroups, r.DestinationIPGroups)
 				rc.Rules = append(rc.Rules, fr)
 			}
 			rcg.Collections = append(rcg.Collections, rc)
