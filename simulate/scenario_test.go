@@ -197,6 +197,15 @@ func TestOutboundSMTP(t *testing.T) {
 			assert.Equal(t, simulate.MethodInstancePublicIP, r.EgressMethod, "the path if allowed")
 		}
 	}
+	// The restriction applies to Azure Firewall egress too ("subscription
+	// limitations still apply"), not to traffic tunnelled to on-premises.
+	opts := simulate.Options{SMTP: simulate.SMTPBlocked, Firewall: simulate.FirewallAllow}
+	r := trace(t, engine(t, hubSpokeWith("rt-fw", "true"), opts), "vm1", "52.1.2.3", 25)
+	assert.Equal(t, simulate.ReasonSMTPBlocked, r.ReasonCode, "through the hub firewall: %s", r)
+	assert.Contains(t, r.Reason, "otherwise it would leave through firewall")
+	r = trace(t, engine(t, hubSpokeWith("rt-tunnel", "true"), opts), "vm1", "52.1.2.3", 25)
+	assert.Equal(t, simulate.Allowed, r.Verdict, "forced tunnelling to on-premises: %s", r)
+	assert.Equal(t, simulate.MethodGateway, r.EgressMethod)
 }
 
 func TestPrivateByDefaultOption(t *testing.T) {
@@ -288,7 +297,7 @@ func TestHubFirewall(t *testing.T) {
 	// Forced egress through a hub Azure Firewall: the egress IP is the firewall's.
 	e := engine(t, hubSpokeWith("rt-fw", "true"), simulate.Options{})
 	r := trace(t, e, "vm1", "52.1.2.3", 443)
-	assert.Equal(t, simulate.Unknown, r.Verdict, "the firewall engine is not evaluated yet\n%s", r)
+	assert.Equal(t, simulate.Unknown, r.Verdict, "the firewall has no policy in the model\n%s", r)
 	assert.Equal(t, simulate.MethodAzureFirewall, r.EgressMethod)
 	assert.Equal(t, "20.0.1.1", ips(r))
 	assert.Equal(t, simulate.HopFirewall, r.Hops[1].Kind)
