@@ -84,7 +84,7 @@ func (e *Engine) Audit() []Finding {
 			switch {
 			case d.Verdict == Allowed:
 				open = append(open, fmt.Sprintf("%v/%d", p.proto, p.port))
-			case d.Verdict == Unknown && d.Assumed: // without appliances, only Azure's TCP 25 rule is assumed
+			case d.Verdict == Unknown && e.smtp(p.proto, p.port, d.Method) == SMTPUnknown:
 				open = append(open, fmt.Sprintf("%v/%d (if the subscription type allows it)", p.proto, p.port))
 			}
 		}
