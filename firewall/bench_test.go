@@ -21,7 +21,6 @@ import (
 // measured in the same run.
 
 var (
-	sinkInt     int
 	sinkVerdict firewall.Verdict
 	benchHit    = tcpFlow("10.1.2.4", "203.0.113.77", 443)
 	benchMiss   = tcpFlow("10.1.2.4", "203.0.113.77", 8443)
