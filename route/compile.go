@@ -61,6 +61,7 @@ type def struct {
 	rank           uint8
 	hasBgpOverride bool
 	asPath         int
+	gwOrigin       GatewayOrigin // gateway routes only
 	nextHops       []netip.Addr
 	pe             PrivateEndpoint // kindPrivateEndpoint only
 }
@@ -320,10 +321,10 @@ func (c *compiler) gatewayRoutes() {
 		if !c.checkPrefix(item, "network", g.Prefix) {
 			continue
 		}
-		if len(g.NextHops) == 0 {
-			c.fail(c.subnet, item, "nextHop", "", ErrMissing, "a gateway route needs its next-hop IP address")
-			continue
-		}
+		// A gateway route may come without next-hop addresses: an
+		// ExpressRoute gateway's routes point at the Microsoft edge routers,
+		// and an export may lack a VPN gateway's addresses. The route is
+		// still listed and still leads to the gateway.
 		okHops := true
 		for _, h := range g.NextHops {
 			if !h.IsValid() {
@@ -343,7 +344,7 @@ func (c *compiler) gatewayRoutes() {
 			hops[i] = h.Unmap()
 		}
 		c.add(def{origin: g.Gateway, source: SourceGateway, typ: VirtualNetworkGateway, kind: kindGateway, rank: rankGateway,
-			asPath: g.ASPathLength, nextHops: hops}, g.Prefix)
+			asPath: g.ASPathLength, gwOrigin: g.Origin, nextHops: hops}, g.Prefix)
 	}
 }
 

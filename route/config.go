@@ -88,9 +88,14 @@ const (
 	OriginStatic
 	// OriginRouteServer is a prefix advertised to Azure Route Server by an NVA.
 	OriginRouteServer
+	// OriginDefaultSite is the 0.0.0.0/0 route of a VPN gateway with a
+	// default site (gatewayDefaultSite): forced tunnelling of internet-bound
+	// traffic to that on-premises site
+	// (https://learn.microsoft.com/azure/vpn-gateway/site-to-site-tunneling).
+	OriginDefaultSite
 )
 
-// String returns "BGP", "Static" or "RouteServer".
+// String returns "BGP", "Static", "RouteServer" or "DefaultSite".
 func (o GatewayOrigin) String() string {
 	switch o {
 	case OriginBGP:
@@ -99,6 +104,8 @@ func (o GatewayOrigin) String() string {
 		return "Static"
 	case OriginRouteServer:
 		return "RouteServer"
+	case OriginDefaultSite:
+		return "DefaultSite"
 	}
 	return "GatewayOrigin(?)"
 }
@@ -111,8 +118,13 @@ type GatewayRoute struct {
 	Gateway string
 	// Prefix is the destination.
 	Prefix netip.Prefix
-	// NextHops are the next-hop IP addresses: the gateway's IP address(es),
-	// or the advertising NVA's IP for Route Server.
+	// NextHops are the next-hop IP addresses as effective routes list them:
+	// a VPN gateway's public IP (active-standby) or its instances' private
+	// IPs (active-active), the advertising NVA's IP for Route Server. It may
+	// be empty when the addresses are not known (an ExpressRoute gateway's
+	// routes point at Microsoft's edge routers; an export may lack them):
+	// the route is listed without an address and still leads to the
+	// gateway.
 	NextHops []netip.Addr
 	// ASPathLength is the BGP AS-path length. Among gateway routes for the same
 	// prefix only those with the shortest AS path are used; several such routes

@@ -248,6 +248,10 @@ func (r Route) Origin() string { return r.d().origin }
 // or a service endpoint), or "".
 func (r Route) ServiceTag() string { return r.d().tag }
 
+// GatewayOrigin returns how a gateway route (source VirtualNetworkGateway)
+// was learned; it is [OriginBGP] for every other route.
+func (r Route) GatewayOrigin() GatewayOrigin { return r.d().gwOrigin }
+
 // HasBgpOverride reports the user route's hasBgpOverride flag.
 func (r Route) HasBgpOverride() bool { return r.d().hasBgpOverride }
 

@@ -177,8 +177,12 @@ func (g *Gen) Config() (route.Config, []netip.Prefix) {
 		if g.chance(0.2) && len(cfg.GatewayRoutes) > 0 {
 			p = cfg.GatewayRoutes[g.n(len(cfg.GatewayRoutes))].Prefix // same prefix: ECMP or AS-path tie-break
 		}
+		var nh []netip.Addr
+		if !g.chance(0.1) { // a gateway whose addresses the input lacks (ExpressRoute, partial export)
+			nh = []netip.Addr{hops[g.n(len(hops))]}
+		}
 		cfg.GatewayRoutes = append(cfg.GatewayRoutes, route.GatewayRoute{Gateway: "gw", Prefix: p,
-			NextHops: []netip.Addr{hops[g.n(len(hops))]}, ASPathLength: g.n(3), Origin: route.GatewayOrigin(g.n(3))})
+			NextHops: nh, ASPathLength: g.n(3), Origin: route.GatewayOrigin(g.n(3))})
 		probe = append(probe, p)
 	}
 	nUser := min(g.n(g.Routes+1), route.DefaultMaxRoutes)
