@@ -111,16 +111,19 @@ func (gr *Graph) Reachable(v *VNet) []*VNet {
 // https://learn.microsoft.com/azure/virtual-network/virtual-network-peering-overview#gateways-and-on-premises-connectivity:
 // v's peering sets useRemoteGateways and the remote side's peering back sets
 // allowGatewayTransit. ok is false when v uses no remote gateway.
+//
+// Azure allows one peering with useRemoteGateways per VNet (Validate
+// rejects more); should a model hold several anyway, the peer whose ID sorts
+// first is chosen, never map order.
 func (gr *Graph) TransitGateway(v *VNet) (*VNet, bool) {
 	i, ok := gr.node(v)
 	if !ok {
 		return nil, false
 	}
-	for _, n := range graph.NodesOf(gr.g.From(i)) {
-		out := gr.edges[[2]int64{i, n.ID()}]
-		back, ok := gr.edges[[2]int64{n.ID(), i}]
-		if ok && out.UseRemoteGateways && back.AllowGatewayTransit {
-			return gr.vnets[n.ID()], true
+	for _, p := range gr.Peers(v) { // sorted by ID
+		j := gr.ids[p.ID.Key()]
+		if gr.edges[[2]int64{i, j}].UseRemoteGateways && gr.edges[[2]int64{j, i}].AllowGatewayTransit {
+			return p, true
 		}
 	}
 	return nil, false

@@ -118,6 +118,28 @@ func (m *Model) validateVNets(p *problems) {
 				}
 			}
 		}
+		// https://learn.microsoft.com/azure/virtual-network/virtual-network-manage-peering#create-a-peering:
+		// "Only one peering for this virtual network can have this setting
+		// enabled", and "you can't use remote gateways if you already have a
+		// gateway configured in your virtual network".
+		var remoteGW *Peering
+		for _, pe := range v.Peerings {
+			if !pe.UseRemoteGateways {
+				continue
+			}
+			if remoteGW != nil {
+				p.add(pe.Pos, string(pe.ID), "useRemoteGateways", "true", ErrNotAllowed,
+					"peering %q already uses the remote gateway; Azure allows one such peering per virtual network", remoteGW.Name)
+			} else {
+				remoteGW = pe
+			}
+			for _, g := range m.Gateways {
+				if g.VNet.Key() == v.ID.Key() {
+					p.add(pe.Pos, string(pe.ID), "useRemoteGateways", "true", ErrNotAllowed,
+						"the virtual network has its own gateway %q; it cannot use a remote one", g.Name)
+				}
+			}
+		}
 		// Peers of one VNet must not overlap each other either: both would
 		// be routed from v.
 		for i, a := range v.Peerings {
@@ -215,6 +237,14 @@ func (m *Model) validateRefs(p *problems) {
 	for _, g := range m.Gateways {
 		if v, ok := checkRef[*VNet](m, p, g.Pos, string(g.ID), "vnet", g.VNet, "virtual network"); ok && !hasSubnet(v, gatewaySubnetName) {
 			p.add(g.Pos, string(g.ID), "vnet", string(g.VNet), ErrInvalid, "the VNet has no GatewaySubnet")
+		}
+		for _, r := range g.PublicIPs {
+			checkRef[*PublicIP](m, p, g.Pos, string(g.ID), "ipConfigurations.publicIPAddress", r, "public IP")
+		}
+		checkRef[*LocalNetworkGateway](m, p, g.Pos, string(g.ID), "gatewayDefaultSite", g.DefaultSite, "local network gateway")
+		if g.Type != GatewayVpn && !g.DefaultSite.IsZero() {
+			// https://learn.microsoft.com/azure/vpn-gateway/site-to-site-tunneling: a default site is a VPN gateway setting.
+			p.add(g.Pos, string(g.ID), "gatewayDefaultSite", string(g.DefaultSite), ErrNotAllowed, "only a VPN gateway has a default site")
 		}
 	}
 	for _, c := range m.Connections {

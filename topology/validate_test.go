@@ -100,6 +100,33 @@ nics:
   - {name: nic1, subnet: vnet-a/snet-1, ip: 10.1.1.4, vm: vm1}
   - {name: nic2, subnet: vnet-b/s, ip: 10.2.1.4, vm: vm1}
 `, []string{`design.yaml:13:5:`, `virtualMachine "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/design/providers/Microsoft.Compute/virtualMachines/vm1": invalid value: the VM's NIC "nic1" is in VNet "vnet-a", this one in "vnet-b"`}},
+		// virtual-network-manage-peering#create-a-peering: "Only one peering for this virtual network can have this setting enabled".
+		{"two peerings use remote gateways", base + `    peerings: [{remote: hub1, useRemoteGateways: true}, {remote: hub2, useRemoteGateways: true}]
+  - name: hub1
+    addressSpace: [10.2.0.0/16]
+    subnets: [{name: GatewaySubnet, prefix: 10.2.255.0/27}]
+    peerings: [{remote: vnet-a, allowGatewayTransit: true}]
+  - name: hub2
+    addressSpace: [10.3.0.0/16]
+    subnets: [{name: GatewaySubnet, prefix: 10.3.255.0/27}]
+    peerings: [{remote: vnet-a, allowGatewayTransit: true}]
+gateways: [{name: gw1, vnet: hub1}, {name: gw2, vnet: hub2}]
+`, []string{`design.yaml:8:57:`, `vnet-a-to-hub2: useRemoteGateways "true": not allowed: peering "vnet-a-to-hub1" already uses the remote gateway; Azure allows one such peering per virtual network`}},
+		// virtual-network-manage-peering#create-a-peering: "You can't use remote gateways if you already have a gateway configured in your virtual network".
+		{"remote gateway with a gateway of its own", strings.Replace(base, "prefix: 10.1.1.0/24}", "prefix: 10.1.1.0/24}\n      - {name: GatewaySubnet, prefix: 10.1.255.0/27}", 1) + `    peerings: [{remote: hub1, useRemoteGateways: true}]
+  - name: hub1
+    addressSpace: [10.2.0.0/16]
+    subnets: [{name: GatewaySubnet, prefix: 10.2.255.0/27}]
+    peerings: [{remote: vnet-a, allowGatewayTransit: true}]
+gateways: [{name: gw1, vnet: hub1}, {name: gw-a, vnet: vnet-a}]
+`, []string{`not allowed: the virtual network has its own gateway "gw-a"; it cannot use a remote one`}},
+		// site-to-site-tunneling: the default site is a local network gateway, on a VPN gateway.
+		{"default site not a local network gateway", strings.Replace(base, "prefix: 10.1.1.0/24}", "prefix: 10.1.1.0/24}\n      - {name: GatewaySubnet, prefix: 10.1.255.0/27}", 1) +
+			"gateways: [{name: gw, vnet: vnet-a, defaultSite: nowhere}]\n",
+			[]string{`gatewayDefaultSite "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/design/providers/Microsoft.Network/localNetworkGateways/nowhere": dangling reference: no such local network gateway in the model`}},
+		{"default site on ExpressRoute", strings.Replace(base, "prefix: 10.1.1.0/24}", "prefix: 10.1.1.0/24}\n      - {name: GatewaySubnet, prefix: 10.1.255.0/27}", 1) +
+			"localNetworkGateways: [{name: dc, gatewayIp: 203.0.113.1, addressPrefixes: [192.168.0.0/16]}]\ngateways: [{name: gw, vnet: vnet-a, type: ExpressRoute, defaultSite: dc}]\n",
+			[]string{`not allowed: only a VPN gateway has a default site`}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
