@@ -141,13 +141,16 @@ func (b *armBuilder) resource(r arm.Resource) {
 	case typeIs(r, tLB):
 		b.m.LoadBalancers = append(b.m.LoadBalancers, b.loadBalancer(meta, v))
 	case typeIs(r, tGW):
-		gw := &Gateway{Meta: meta, ActiveActive: b.boolean(v.Prop("activeActive"))}
+		gw := &Gateway{Meta: meta, ActiveActive: b.boolean(v.Prop("activeActive")), DefaultSite: b.ref(v.Prop("gatewayDefaultSite"))}
 		if strings.EqualFold(b.str(v.Prop("gatewayType")), "ExpressRoute") {
 			gw.Type = GatewayExpressRoute
 		}
 		for _, c := range elems(v.Prop("ipConfigurations")) {
 			if sub := b.ref(c.Prop("subnet")); !sub.IsZero() {
 				gw.VNet = Ref(vnetOfSubnet(string(sub)))
+			}
+			if pip := b.ref(c.Prop("publicIPAddress")); !pip.IsZero() {
+				gw.PublicIPs = append(gw.PublicIPs, pip)
 			}
 		}
 		for _, a := range elems(v.Prop("bgpSettings").Get("bgpPeeringAddresses")) {

@@ -54,10 +54,38 @@ func isGlobalPeering(a, b *VNet) bool {
 	return a.Location != "" && b.Location != "" && !strings.EqualFold(a.Location, b.Location)
 }
 
+// GatewayNextHops returns the next-hop addresses that effective routes show
+// for the routes a virtual network gateway propagates (VPN Gateway FAQ,
+// "Why do some environments show the next hop IP as the VPN gateway public IP
+// and some as the private IP?"): an active-standby VPN gateway's public IP,
+// an active-active one's instance private IPs. An ExpressRoute gateway's
+// routes point at Microsoft's edge routers, whose addresses no export holds
+// (MicrosoftDocs/azure-docs#121271): none. Addresses the input lacks (a
+// dynamic public IP not yet allocated, no bgpSettings) are left out; the
+// routes still lead to the gateway.
+func (m *Model) GatewayNextHops(g *Gateway) []netip.Addr {
+	switch {
+	case g.Type == GatewayExpressRoute:
+		return nil
+	case g.ActiveActive:
+		return slices.Clone(g.PrivateIPs)
+	}
+	for _, r := range g.PublicIPs {
+		if p, ok := m.PublicIP(r); ok && p.Address.IsValid() {
+			return []netip.Addr{p.Address}
+		}
+	}
+	return nil
+}
+
 // gatewayRoutes returns the routes a VNet's own gateway or Route Server, or
-// its transit hub's, propagates to it: every learned route, plus the address
-// prefixes of the local network gateways connected to the gateway (static,
-// next hop the gateway's instances).
+// its transit hub's, propagates to it: every learned route, the address
+// prefixes of the local network gateways connected to the gateway (static),
+// and 0.0.0.0/0 when the gateway has a default site (forced tunnelling,
+// https://learn.microsoft.com/azure/vpn-gateway/site-to-site-tunneling). A
+// gateway's routes carry the addresses [Model.GatewayNextHops] gives; an
+// active-active gateway's learned route keeps the instance that learned it
+// when the input says so. Route Server routes keep their NVA's address.
 func (m *Model) gatewayRoutes(gr *Graph, v *VNet) []route.GatewayRoute {
 	source := v
 	if hub, ok := gr.TransitGateway(v); ok {
@@ -68,7 +96,13 @@ func (m *Model) gatewayRoutes(gr *Graph, v *VNet) []route.GatewayRoute {
 		if g.VNet.Key() != source.ID.Key() {
 			continue
 		}
-		out = append(out, g.LearnedRoutes...)
+		hops := m.GatewayNextHops(g)
+		for _, r := range g.LearnedRoutes {
+			if !(g.Type == GatewayVpn && g.ActiveActive && len(r.NextHops) > 0) {
+				r.NextHops = hops
+			}
+			out = append(out, r)
+		}
 		for _, c := range m.Connections {
 			if c.Gateway.Key() != g.ID.Key() {
 				continue
@@ -76,9 +110,15 @@ func (m *Model) gatewayRoutes(gr *Graph, v *VNet) []route.GatewayRoute {
 			for _, l := range m.LocalNetworkGateways {
 				if l.ID.Key() == c.LocalGateway.Key() {
 					for _, p := range l.AddressPrefixes {
-						out = append(out, route.GatewayRoute{Gateway: g.Name, Prefix: p, NextHops: g.PrivateIPs, Origin: route.OriginStatic})
+						out = append(out, route.GatewayRoute{Gateway: g.Name, Prefix: p, NextHops: hops, Origin: route.OriginStatic})
 					}
 				}
+			}
+		}
+		if g.Type == GatewayVpn && !g.DefaultSite.IsZero() {
+			if _, ok := lookup[*LocalNetworkGateway](m, g.DefaultSite); ok {
+				out = append(out, route.GatewayRoute{Gateway: g.Name, Prefix: netip.PrefixFrom(netip.IPv4Unspecified(), 0),
+					NextHops: hops, Origin: route.OriginDefaultSite})
 			}
 		}
 	}
@@ -158,7 +198,13 @@ func (m *Model) NSGContext(s *Subnet, gr *Graph) nsg.Context {
 		c.Peered = append(c.Peered, p.AddressSpace...)
 	}
 	for _, g := range m.gatewayRoutes(gr, v) {
-		c.Gateway = append(c.Gateway, g.Prefix)
+		// The tag holds "all connected on-premises address spaces"; a
+		// default site's 0.0.0.0/0 is a route to the site, not its address
+		// space (egress's reading: the site's prefixes come in as static
+		// routes).
+		if g.Origin != route.OriginDefaultSite {
+			c.Gateway = append(c.Gateway, g.Prefix)
+		}
 	}
 	if rt, ok := m.RouteTable(s.RouteTable); ok {
 		for _, r := range rt.Routes {

@@ -17,9 +17,12 @@ import (
 // or the bare array; positions in errors are file:line:col.
 //
 // Routes whose origin is "Network" are the gateway's own VNet prefixes and
-// are skipped (they are already VnetLocal routes); an empty nextHop means the
-// gateway itself (its instance addresses). The AS-path length counts the AS
-// numbers in asPath.
+// are skipped (they are already VnetLocal routes). nextHop is the BGP peer
+// that advertised the route (on-premises), not what effective routes show:
+// they show the gateway's own address (see [Model.GatewayNextHops]), here the
+// instance that learned the route (localAddress) for an active-active
+// gateway. A route of origin RouteServer keeps its nextHop, the NVA. The
+// AS-path length counts the AS numbers in asPath.
 func (m *Model) AddLearnedRoutes(gateway, file string, data []byte) error {
 	var p problems
 	gw := findNamed(m, &p, Pos{File: file}, "virtual network gateway", gateway, m.Gateways)
@@ -49,19 +52,20 @@ func (m *Model) AddLearnedRoutes(gateway, file string, data []byte) error {
 			p.add(r.Get("network").Pos(), string(gw.ID), "network", str("network"), ErrInvalid, "not a CIDR prefix without host bits")
 			continue
 		}
-		g := route.GatewayRoute{Gateway: gw.Name, Prefix: pfx, NextHops: gw.PrivateIPs}
-		if nh := str("nextHop"); nh != "" {
+		g := route.GatewayRoute{Gateway: gw.Name, Prefix: pfx}
+		field := "localAddress"
+		if strings.EqualFold(origin, "RouteServer") {
+			g.Origin, field = route.OriginRouteServer, "nextHop"
+		}
+		if nh := str(field); nh != "" {
 			a, err := netip.ParseAddr(nh)
 			if err != nil {
-				p.add(r.Get("nextHop").Pos(), string(gw.ID), "nextHop", nh, ErrInvalid, "not an IP address")
+				p.add(r.Get(field).Pos(), string(gw.ID), field, nh, ErrInvalid, "not an IP address")
 				continue
 			}
 			g.NextHops = []netip.Addr{a.Unmap()}
 		}
 		g.ASPathLength = len(strings.FieldsFunc(str("asPath"), func(c rune) bool { return c == ' ' || c == ',' || c == '-' }))
-		if strings.EqualFold(origin, "RouteServer") {
-			g.Origin = route.OriginRouteServer
-		}
 		gw.LearnedRoutes = append(gw.LearnedRoutes, g)
 	}
 	return p.err()

@@ -322,7 +322,12 @@ type Gateway struct {
 	Type         GatewayType
 	VNet         Ref          // the VNet whose GatewaySubnet holds it
 	PrivateIPs   []netip.Addr // instance addresses in the GatewaySubnet
+	PublicIPs    []Ref        // the public IPs of its IP configurations
 	ActiveActive bool
+	// DefaultSite is the local network gateway that internet-bound traffic
+	// is forced to (ARM gatewayDefaultSite), or zero: forced tunnelling by
+	// default site (https://learn.microsoft.com/azure/vpn-gateway/site-to-site-tunneling).
+	DefaultSite Ref
 	// LearnedRoutes are the BGP-learned and static routes it propagates.
 	LearnedRoutes []route.GatewayRoute
 }

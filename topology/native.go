@@ -422,7 +422,9 @@ type nGateway struct {
 	VNet          string           `yaml:"vnet"`
 	Type          string           `yaml:"type"`
 	IPs           []string         `yaml:"ips"`
+	PublicIPs     []string         `yaml:"publicIps"`
 	ActiveActive  bool             `yaml:"activeActive"`
+	DefaultSite   string           `yaml:"defaultSite"`
 	LearnedRoutes []*nLearnedRoute `yaml:"learnedRoutes"`
 	at            at
 }

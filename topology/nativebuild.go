@@ -315,7 +315,7 @@ func (b *nativeBuilder) build() {
 	for _, g := range d.Gateways {
 		res := what("gateway", g.Name)
 		gw := &Gateway{Meta: b.meta(tGW, g.Name, g.Location, g.at), VNet: b.id(tVNet, g.VNet), ActiveActive: g.ActiveActive,
-			PrivateIPs: b.addrs(g.at, res, "ips", g.IPs)}
+			PrivateIPs: b.addrs(g.at, res, "ips", g.IPs), PublicIPs: b.ids(tPIP, g.PublicIPs), DefaultSite: b.id(tLNG, g.DefaultSite)}
 		switch strings.ToLower(g.Type) {
 		case "", "vpn":
 		case "expressroute":
@@ -323,7 +323,7 @@ func (b *nativeBuilder) build() {
 		default:
 			b.p.add(b.pos(g.at), res, "type", g.Type, ErrInvalid, "want Vpn or ExpressRoute")
 		}
-		gw.LearnedRoutes = b.learned(res, g.Name, g.LearnedRoutes, gw.PrivateIPs)
+		gw.LearnedRoutes = b.learned(res, g.Name, g.LearnedRoutes, false)
 		m.Gateways = append(m.Gateways, gw)
 	}
 	for _, l := range d.LocalNetworkGateways {
@@ -338,7 +338,7 @@ func (b *nativeBuilder) build() {
 	for _, r := range d.RouteServers {
 		res := what("route server", r.Name)
 		m.RouteServers = append(m.RouteServers, &RouteServer{Meta: b.meta(tRS, r.Name, r.Location, r.at), VNet: b.id(tVNet, r.VNet),
-			Advertised: b.learned(res, r.Name, r.Advertised, nil)})
+			Advertised: b.learned(res, r.Name, r.Advertised, true)})
 	}
 	for _, p := range d.PrivateEndpoints {
 		res := what("private endpoint", p.Name)
@@ -517,8 +517,11 @@ func (b *nativeBuilder) childIDOrZero(s string) Ref {
 }
 
 // learned converts learned routes; an AS path is a list of AS numbers
-// separated by spaces, commas or dashes (az prints "65001-65002").
-func (b *nativeBuilder) learned(res, gateway string, rs []*nLearnedRoute, defaultHops []netip.Addr) []route.GatewayRoute {
+// separated by spaces, commas or dashes (az prints "65001-65002"). A Route
+// Server route needs its next hop (the advertising NVA); a gateway's routes
+// may omit it (see Model.gatewayRoutes for the addresses effective routes
+// show).
+func (b *nativeBuilder) learned(res, gateway string, rs []*nLearnedRoute, needHop bool) []route.GatewayRoute {
 	var out []route.GatewayRoute
 	for _, r := range rs {
 		g := route.GatewayRoute{Gateway: gateway}
@@ -528,8 +531,8 @@ func (b *nativeBuilder) learned(res, gateway string, rs []*nLearnedRoute, defaul
 		}
 		g.Prefix = ps[0]
 		g.NextHops = b.addrs(r.at, res, "learnedRoutes.nextHop", r.NextHops)
-		if len(g.NextHops) == 0 {
-			g.NextHops = defaultHops
+		if needHop && len(r.NextHops) == 0 {
+			b.p.add(b.pos(r.at), res, "advertised.nextHop", "", ErrMissing, "a Route Server route needs the address of the NVA that advertises it")
 		}
 		if fields := strings.FieldsFunc(r.ASPath, func(c rune) bool { return c == ' ' || c == ',' || c == '-' }); len(fields) > 0 {
 			for _, f := range fields {
