@@ -207,6 +207,7 @@ type subnetState struct {
 	table   *route.Table
 	actions []action // per route selection (route.Match.Index)
 	vpn     bool     // the VNet has a VPN gateway, of its own or over gateway transit
+	site    string   // the default site (local network gateway) of that VPN gateway, if it has one
 }
 
 type vnetState struct {
@@ -341,7 +342,7 @@ func Compile(m *topology.Model, opts Options) (*Engine, error) {
 				continue
 			}
 			subnetIdx[s.ID.Key()] = int32(len(e.subnets))
-			e.subnets = append(e.subnets, subnetState{s: s, vnet: vnetIdx[v], table: tb, vpn: hasVPNGateway(m, gr, v)})
+			e.subnets = append(e.subnets, subnetState{s: s, vnet: vnetIdx[v], table: tb, vpn: hasVPNGateway(m, gr, v), site: defaultSite(m, gr, v)})
 			scopes = append(scopes, sc)
 		}
 	}
@@ -499,7 +500,7 @@ func Compile(m *topology.Model, opts Options) (*Engine, error) {
 		ss.actions = make([]action, ss.table.NumSelections())
 		for i := range ss.actions {
 			m := ss.table.Selection(i)
-			a := action{typ: m.NextHopType()}
+			a := action{typ: actionType(m)}
 			if m.NumNextHops() > 0 && (a.typ == route.VirtualAppliance || a.typ == route.VirtualApplianceEcmp) {
 				a.target, a.ok = e.vnets[ss.vnet].targets[m.NextHop(0)]
 			}
@@ -508,6 +509,18 @@ func Compile(m *topology.Model, opts Options) (*Engine, error) {
 		}
 	}
 	return e, nil
+}
+
+// actionType is what a route selection does: its next-hop type, except that a
+// route an NVA advertised to Route Server (listed as VirtualNetworkGateway,
+// next hop the NVA's address) sends the traffic to that NVA
+// (https://learn.microsoft.com/azure/route-server/route-server-faq: "the
+// next hop is the NVA's IP address").
+func actionType(m route.Match) route.NextHopType {
+	if r := m.Route(0); r.Source() == route.SourceGateway && r.GatewayOrigin() == route.OriginRouteServer && m.NumNextHops() > 0 {
+		return route.VirtualAppliance
+	}
+	return m.NextHopType()
 }
 
 // hasVPNGateway reports whether v can use a VPN gateway: its own, or its
@@ -523,6 +536,25 @@ func hasVPNGateway(m *topology.Model, gr *topology.Graph, v *topology.VNet) bool
 		}
 	}
 	return false
+}
+
+// defaultSite names the default site of the VPN gateway v uses (its own, or
+// its transit hub's), or "".
+func defaultSite(m *topology.Model, gr *topology.Graph, v *topology.VNet) string {
+	src := v
+	if hub, ok := gr.TransitGateway(v); ok {
+		src = hub
+	}
+	for _, g := range m.Gateways {
+		if g.Type == topology.GatewayVpn && g.VNet.Key() == src.ID.Key() && !g.DefaultSite.IsZero() {
+			for _, l := range m.LocalNetworkGateways {
+				if l.ID.Key() == g.DefaultSite.Key() {
+					return l.Name
+				}
+			}
+		}
+	}
+	return ""
 }
 
 // userRouteWithoutGateway reports a selection that sends traffic to the

@@ -89,12 +89,16 @@ func (t *tracer) service(m route.Match, dst, src netip.Addr) {
 }
 
 //go:noinline // as service
-func (t *tracer) gateway(m route.Match, src netip.Addr) {
-	name := ""
+func (t *tracer) gateway(ss *subnetState, m route.Match, src netip.Addr) {
+	name, note := "", "to on-premises; source stays "+src.String()
 	if r := m.Route(0); r.Source() == route.SourceGateway {
 		name = r.Origin()
+		if r.GatewayOrigin() == route.OriginDefaultSite {
+			// https://learn.microsoft.com/azure/vpn-gateway/site-to-site-tunneling
+			note = "forced tunnelling: the gateway's default site " + ss.site + " receives all internet-bound traffic; how it leaves is decided on-premises; source stays " + src.String()
+		}
 	}
-	t.end(HopGateway, name, netip.Addr{}, "to on-premises; source stays "+src.String())
+	t.end(HopGateway, name, netip.Addr{}, note)
 }
 
 //go:noinline // as service
@@ -232,11 +236,42 @@ func (t *tracer) slowVPN(v *topology.VNet) bool {
 	return false
 }
 
+// advertisedByNVA reports, by a scan of the model, whether an NVA advertised
+// prefix to a Route Server (or a gateway learned it from Route Server) with
+// the first of hops as next hop.
+func (t *tracer) advertisedByNVA(prefix netip.Prefix, hops []netip.Addr) bool {
+	if len(hops) == 0 {
+		return false
+	}
+	match := func(rs []route.GatewayRoute, all bool) bool {
+		for _, r := range rs {
+			if r.Prefix == prefix && (all || r.Origin == route.OriginRouteServer) && slices.Contains(r.NextHops, hops[0]) {
+				return true
+			}
+		}
+		return false
+	}
+	for _, s := range t.e.model.RouteServers {
+		if match(s.Advertised, true) {
+			return true
+		}
+	}
+	for _, g := range t.e.model.Gateways {
+		if match(g.LearnedRoutes, false) {
+			return true
+		}
+	}
+	return false
+}
+
 // slowAction is the reference twin's action for a route selection.
 //
 //go:noinline // keeps the Hop temporaries out of walker.run's frame (the hot path)
 func (t *tracer) slowAction(ss *subnetState, m route.Match) action {
 	a := action{typ: m.NextHopType()}
+	if a.typ == route.VirtualNetworkGateway && m.Route(0).Source() == route.SourceGateway && t.advertisedByNVA(m.Prefix(), m.Route(0).AppendNextHops(nil)) {
+		a.typ = route.VirtualAppliance // an NVA advertised it to Route Server: to the NVA
+	}
 	a.noGateway = userRouteWithoutGateway(m, t.slowVPN(ss.s.VNet))
 	if m.NumNextHops() > 0 && (a.typ == route.VirtualAppliance || a.typ == route.VirtualApplianceEcmp) {
 		a.target, a.ok = t.slowTarget(ss.vnet, m.NextHop(0))

@@ -349,7 +349,7 @@ func (w *walker) run(h int32) Decision {
 			}
 			d.Verdict, d.Method, d.Reason = Allowed, MethodGateway, ReasonGateway
 			if w.tr != nil {
-				w.tr.gateway(m, src)
+				w.tr.gateway(ss, m, src)
 			}
 			return w.finish(d)
 		case route.Internet:
