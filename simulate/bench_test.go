@@ -191,6 +191,18 @@ func TestNoAllocs(t *testing.T) {
 			t.Errorf("Classify(%s -> %s) allocates %v times, want 0", tc.from, tc.to, allocs)
 		}
 	}
+	// Through an NVA in the hub and on into a peered spoke that accepts
+	// forwarded traffic (the peering check happens on this path).
+	fe := engine(t, nvaIntoPeerDesign, simulate.Options{})
+	hf, err := fe.NIC("vm-a")
+	require.NoError(t, err)
+	dstB := netip.MustParseAddr("10.9.1.4")
+	if d := fe.Classify(hf, dstB, ipproto.TCP, 443); d.Verdict != simulate.Allowed || d.Hops != 1 {
+		t.Fatalf("vm-a -> vm-b: %s", fe.Explain(d))
+	}
+	if allocs := testing.AllocsPerRun(1000, func() { sinkDecision = fe.Classify(hf, dstB, ipproto.TCP, 443) }); allocs != 0 {
+		t.Errorf("Classify(NVA -> peered VNet) allocates %v times, want 0", allocs)
+	}
 	// Through the firewall, matched by an application rule on the host name.
 	h, _ := e.NIC("vm-app-01-nic")
 	dst := netip.MustParseAddr("52.1.2.3")
@@ -203,3 +215,29 @@ func TestNoAllocs(t *testing.T) {
 		t.Errorf("ClassifyHost allocates %v times, want 0", allocs)
 	}
 }
+
+// nvaIntoPeerDesign: spoke-a sends 10.9.0.0/16 to an NVA in the hub, which
+// reaches spoke-b over its peering; spoke-b accepts forwarded traffic.
+const nvaIntoPeerDesign = `egress: v1
+location: eastus
+vnets:
+  - name: hub
+    addressSpace: [10.0.0.0/16]
+    subnets: [{name: nva, prefix: 10.0.2.0/24}]
+    peerings: [{remote: spoke-a, allowForwardedTraffic: true}, {remote: spoke-b, allowForwardedTraffic: true}]
+  - name: spoke-a
+    addressSpace: [10.8.0.0/16]
+    subnets: [{name: s, prefix: 10.8.1.0/24, routeTable: rt-a}]
+    peerings: [{remote: hub, allowForwardedTraffic: true}]
+  - name: spoke-b
+    addressSpace: [10.9.0.0/16]
+    subnets: [{name: s, prefix: 10.9.1.0/24}]
+    peerings: [{remote: hub, allowForwardedTraffic: true}]
+routeTables:
+  - name: rt-a
+    routes: [{name: to-b, prefix: 10.9.0.0/16, nextHop: VirtualAppliance, ip: 10.0.2.4}]
+nics:
+  - {name: nva, subnet: hub/nva, ip: 10.0.2.4, ipForwarding: true}
+  - {name: vm-a, subnet: spoke-a/s, ip: 10.8.1.4}
+  - {name: vm-b, subnet: spoke-b/s, ip: 10.9.1.4}
+`

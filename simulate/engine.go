@@ -217,6 +217,9 @@ type vnetState struct {
 	targets map[netip.Addr]target
 	// peers are the VNets directly peered in both directions.
 	peers []int32
+	// fwdFrom are the VNets whose forwarded traffic this VNet's peerings
+	// accept (allowForwardedTraffic), ascending.
+	fwdFrom []int32
 }
 
 type targetKind uint8
@@ -322,10 +325,23 @@ func Compile(m *topology.Model, opts Options) (*Engine, error) {
 		vnetIdx[v] = int32(len(e.vnets))
 		e.vnets = append(e.vnets, vnetState{v: v, targets: map[netip.Addr]target{}})
 	}
+	vnetByKey := map[string]int32{}
+	for i, v := range m.VNets {
+		vnetByKey[v.ID.Key()] = int32(i)
+	}
 	for i, v := range m.VNets {
 		for _, p := range gr.Peers(v) {
 			e.vnets[i].peers = append(e.vnets[i].peers, vnetIdx[p])
 		}
+		seen := map[int32]bool{} // the first peering to a VNet decides, as a scan would
+		for _, p := range v.Peerings {
+			j, ok := vnetByKey[p.Remote.Key()]
+			if ok && !seen[j] && p.AllowForwardedTraffic {
+				e.vnets[i].fwdFrom = append(e.vnets[i].fwdFrom, j)
+			}
+			seen[j] = seen[j] || ok
+		}
+		slices.Sort(e.vnets[i].fwdFrom)
 	}
 	subnetIdx := map[string]int32{}
 	scopes := make([]*nsg.Scope, 0)

@@ -204,6 +204,16 @@ func (t *tracer) slowTarget(vnet int32, a netip.Addr) (target, bool) {
 	return target{}, false
 }
 
+// slowAllowsForwarded is allowsForwarded by a scan of the model's peerings.
+func (t *tracer) slowAllowsForwarded(to, from int32) bool {
+	for _, p := range t.e.vnets[to].v.Peerings {
+		if p.Remote.Key() == t.e.vnets[from].v.ID.Key() {
+			return p.AllowForwardedTraffic
+		}
+	}
+	return false
+}
+
 // slowVPN is hasVPNGateway by a plain scan of the model's peerings and
 // gateways, for the reference twin.
 func (t *tracer) slowVPN(v *topology.VNet) bool {
