@@ -116,6 +116,9 @@ func FuzzClassify(f *testing.F) {
 		require.NoError(t, err)
 		a := netip.AddrFrom4([4]byte{byte(dst >> 24), byte(dst >> 16), byte(dst >> 8), byte(dst)})
 		p := protos[int(proto)%len(protos)]
+		if port == 0 && p.HasPorts() {
+			port = 1 // Trace refuses TCP/UDP port 0
+		}
 		for h := range e.NumNICs() {
 			agree(t, e, simulate.NIC(h), a, p, port)
 		}

@@ -1,10 +1,12 @@
 package simulate_test
 
 import (
+	"net/netip"
 	"strings"
 	"testing"
 
 	"github.com/egresslab/egress/egresstest"
+	"github.com/egresslab/egress/ipproto"
 	"github.com/egresslab/egress/simulate"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -95,4 +97,17 @@ func ipsOf[T interface{ String() string }](as []T) string {
 		s = append(s, a.String())
 	}
 	return strings.Join(s, " ")
+}
+
+// A TCP or UDP flow needs a destination port: port 0 is reserved (IANA) and
+// no flow uses it, so Trace refuses it instead of answering for port 0.
+func TestTraceNeedsAPort(t *testing.T) {
+	e := engine(t, defaultSiteDesign, simulate.Options{})
+	for _, p := range []ipproto.Proto{ipproto.TCP, ipproto.UDP, ipproto.Unknown} {
+		_, err := e.Trace(simulate.Flow{From: "vm-mid", To: netip.MustParseAddr("52.1.2.3"), Protocol: p})
+		assert.ErrorContains(t, err, "needs a destination port", "%v", p)
+	}
+	r, err := e.Trace(simulate.Flow{From: "vm-mid", To: netip.MustParseAddr("52.1.2.3"), Protocol: ipproto.ICMP})
+	require.NoError(t, err)
+	assert.Equal(t, simulate.MethodGateway, r.EgressMethod)
 }

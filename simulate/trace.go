@@ -349,8 +349,9 @@ func (e *Engine) EgressIPs(d Decision, dst []netip.Addr) []netip.Addr {
 }
 
 // Trace simulates a flow and explains it hop by hop. It returns an error only
-// for a flow it cannot start: an unknown or ambiguous source NIC, or an FQDN
-// that does not resolve.
+// for a flow it cannot start: an unknown or ambiguous source NIC, a TCP or
+// UDP flow without a destination port (port 0 is reserved and no real flow
+// uses it), or an FQDN that does not resolve.
 func (e *Engine) Trace(f Flow) (*Result, error) { return e.trace(f, false) }
 
 func (e *Engine) trace(f Flow, slow bool) (*Result, error) {
@@ -361,6 +362,9 @@ func (e *Engine) trace(f Flow, slow bool) (*Result, error) {
 	proto := f.Protocol
 	if proto == ipproto.Unknown {
 		proto = ipproto.TCP
+	}
+	if proto.HasPorts() && f.Port == 0 {
+		return nil, fmt.Errorf("flow %v: %v needs a destination port (1..65535)", f, proto)
 	}
 	sport := f.SrcPort
 	if sport == 0 {

@@ -134,6 +134,21 @@ func TestTrace(t *testing.T) {
 	assert.Contains(t, stderr, "no resolver")
 	code, _, _ = egress("trace", "--from", "vm-batch-01-nic", "--to", "1.2.3.4:99999")
 	assert.Equal(t, 2, code)
+
+	// TCP and UDP need a destination port; ICMP and "any" do not.
+	for _, args := range [][]string{{"--to", "52.1.2.3"}, {"--to", "52.1.2.3:0"}, {"--to", "52.1.2.3", "--protocol", "udp"}, {"--to", "[2001:db8::1]:0"}} {
+		code, out, stderr = egress(append([]string{"trace", "--from", "vm-batch-01-nic"}, args...)...)
+		assert.Equal(t, 2, code, "%v: %s", args, out)
+		assert.Regexp(t, `needs a destination port|port 0`, stderr, "%v", args)
+	}
+	code, out, _ = egress("trace", "--from", "vm-batch-01-nic", "--to", "52.1.2.3", "--protocol", "icmp")
+	assert.Equal(t, 0, code)
+	assert.Contains(t, out, "52.1.2.3 Icmp\n")
+	code, out, stderr = egress("trace", "--from", "vm-batch-01-nic", "--to", "52.1.2.3", "--protocol", "any", "-o", "json")
+	assert.Equal(t, 0, code)
+	assert.Contains(t, stderr, "tracing ICMP only")
+	require.NoError(t, json.Unmarshal([]byte(out), &r))
+	assert.Equal(t, "Icmp", r["flow"].(map[string]any)["protocol"])
 }
 
 func TestNextHopAndVerify(t *testing.T) {
@@ -187,7 +202,7 @@ func TestWhatIfAndOverlay(t *testing.T) {
 	assert.Contains(t, stderr, "--overlay is required")
 	bad := filepath.Join(t.TempDir(), "bad.yaml")
 	require.NoError(t, os.WriteFile(bad, []byte("egress: overlay/v1\nchanges:\n  - setNic: {nic: ghost}\n"), 0o644))
-	code, _, stderr = egress("trace", "--from", "vm-legacy-01-nic", "--to", "52.1.2.3", "--overlay", bad)
+	code, _, stderr = egress("trace", "--from", "vm-legacy-01-nic", "--to", "52.1.2.3:443", "--overlay", bad)
 	assert.Equal(t, 2, code)
 	assert.Contains(t, stderr, `bad.yaml:3:5: network interface "ghost": dangling reference`)
 }

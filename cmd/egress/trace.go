@@ -54,11 +54,21 @@ func cmdTrace(e *env, args []string) error {
 	var protos []ipproto.Proto
 	switch strings.ToLower(*protocol) {
 	case "any", "*":
-		protos = []ipproto.Proto{ipproto.TCP, ipproto.UDP, ipproto.ICMP}
+		// Every protocol: TCP and UDP need the destination port, so without
+		// one only ICMP is traced (and stderr says so).
+		protos = []ipproto.Proto{ipproto.ICMP}
+		if flow.Port != 0 {
+			protos = []ipproto.Proto{ipproto.TCP, ipproto.UDP, ipproto.ICMP}
+		} else {
+			fmt.Fprintf(e.stderr, "egress trace: --to %s has no port: tracing ICMP only (give IP:PORT to trace TCP and UDP too)\n", *to)
+		}
 	default:
 		p, err := ipproto.Parse(*protocol)
 		if err != nil {
 			return usageErr("--protocol %q: want tcp, udp, icmp or any", *protocol)
+		}
+		if p.HasPorts() && flow.Port == 0 {
+			return usageErr("--to %q: %v needs a destination port: IP:PORT, [IPv6]:PORT or NAME:PORT", *to, p)
 		}
 		protos = []ipproto.Proto{p}
 	}
@@ -104,6 +114,9 @@ func protoOf(s string) ipproto.Proto {
 func parseDest(s string) (simulate.Flow, error) {
 	var f simulate.Flow
 	if ap, err := netip.ParseAddrPort(s); err == nil {
+		if ap.Port() == 0 {
+			return f, fmt.Errorf("port 0: want 1..65535")
+		}
 		f.To, f.Port = ap.Addr(), ap.Port()
 		return f, nil
 	}
