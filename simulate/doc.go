@@ -22,15 +22,25 @@
 //     and spoke, forced tunnelling and chains of appliances follow; a route
 //     back to an appliance already crossed ends as a loop, and MaxHops bounds
 //     the rest.
-//   - VirtualNetworkGateway: leaves to on-premises; no Azure egress IP.
+//   - VirtualNetworkGateway: leaves to on-premises; no Azure egress IP. A
+//     gateway with a default site (gatewayDefaultSite) adds 0.0.0.0/0 for
+//     its VNet and its gateway-transit spokes: forced tunnelling, named in
+//     the hop. A route an NVA advertised to Route Server (listed as
+//     VirtualNetworkGateway) leads to that NVA, as a VirtualAppliance route.
 //   - VirtualNetworkServiceEndpoint: reaches the service with the private
 //     source IP.
-//   - Internet: the egress method in Azure's precedence — NAT gateway,
-//     instance public IP, load balancer outbound rule or load-balancing rule
-//     SNAT, default outbound access unless the subnet is private or a public
-//     IP on any NIC of the VM turns it off (NICs are grouped by
+//   - Internet: the egress method in Azure's precedence — NAT gateway (the
+//     subnet's, else a StandardV2 one attached to the whole VNet), instance
+//     public IP, load balancer outbound rule or load-balancing rule SNAT,
+//     default outbound access unless the subnet is private or a public IP on
+//     any NIC of the VM turns it off (NICs are grouped by
 //     topology.NIC.VirtualMachine; a NIC whose VM is unknown is its own VM) —
-//     or NoEgress with the reason.
+//     or NoEgress with the reason. What a NAT gateway carries follows its
+//     SKU (topology.LookupNATGatewaySKU: Standard TCP and UDP over IPv4;
+//     StandardV2 also ICMP echo and IPv6). Out of an Azure Firewall that did
+//     not SNAT the flow (its SNAT private ranges hold the destination, e.g.
+//     0.0.0.0/0), internet-bound traffic has no way out
+//     (https://learn.microsoft.com/azure/firewall/snat-private-range).
 //   - None: dropped.
 //
 // 168.63.129.16 and 169.254.169.254 are host-local: they are allowed unless a
@@ -51,16 +61,19 @@
 //     or Host header: HTTP on port 80, MSSQL on 1433, HTTPS otherwise.
 //   - A third-party NVA forwards everything and SNATs internet-bound traffic
 //     to its own address ([NVAForward], the default), or is Unknown.
-//   - A subnet that does not set defaultOutboundAccess keeps default outbound
-//     access (subnets created before 2026-03-31) unless
-//     [Options.PrivateByDefault].
+//   - A subnet that does not set defaultOutboundAccess (inputs from API
+//     versions before 2025-07-01 omit it) keeps default outbound access,
+//     unless [Options.PrivateByDefault] (VNets created with 2025-07-01 and
+//     later are private by default); results say which state applied.
+//   - A subnet's own NAT gateway takes precedence over a StandardV2 gateway
+//     attached to its VNet (undocumented). ICMP flows are echo requests.
 //   - ECMP: the first next hop is followed; Azure's hash is undocumented.
 //   - A user route to VirtualNetworkGateway in a VNet without a VPN gateway
 //     (own, or over gateway transit) drops the traffic (spec §7.2: Azure's
 //     behaviour is undocumented); so does a next-hop address that no NIC,
 //     firewall or load balancer in the VNet or its peers has.
-//   - NAT gateway and default outbound access carry no ICMP; IPv6 has no
-//     default outbound access.
+//   - Default outbound access carries no ICMP; IPv6 has no default outbound
+//     access.
 //   - TCP port 25 leaving Azure (any public egress, the firewall's included)
 //     depends on the subscription type, which the model does not know: it is
 //     Unknown unless [Options.SMTP] says allowed or blocked

@@ -6,17 +6,45 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/egresslab/egress/ipproto"
 	"github.com/egresslab/egress/topology"
 )
 
 // egressSet is one way out to the internet: the method, the public
-// addresses (and prefixes) it may use, and why it was chosen.
+// addresses (and prefixes) it may use, the protocols it carries, and why it
+// was chosen.
 type egressSet struct {
 	method   Method
 	ips      []netip.Addr
 	prefixes []netip.Prefix
 	why      string // the resource that provides it, or why there is none
+	assume   string // an assumption the choice relies on, stated in results; "" for none
 	unstable bool   // the IP may change or is chosen by the platform among several
+	carry    carry  // what it carries beyond TCP and UDP
+}
+
+// carry says which protocols beyond TCP and UDP an egress method carries.
+type carry uint8
+
+const (
+	carryICMP  carry = 1 << iota // ICMP echo (IPv4 and IPv6)
+	carryOther                   // every other IP protocol (ESP, AH, GRE, ...)
+	carryAll   = carryICMP | carryOther
+)
+
+// carries reports whether the method carries protocol p: a NAT gateway
+// carries TCP and UDP, and ICMP echo if it is StandardV2 (nat-sku: "Other IP
+// protocols aren't supported"); default outbound access carries no ICMP
+// (default-outbound-access); the other methods carry everything. An ICMP flow
+// is taken as an echo request, the ICMP a StandardV2 NAT gateway carries.
+func (es *egressSet) carries(p ipproto.Proto) bool {
+	switch p {
+	case ipproto.TCP, ipproto.UDP:
+		return true
+	case ipproto.ICMP, ipproto.ICMPv6:
+		return es.carry&carryICMP != 0
+	}
+	return es.carry&carryOther != 0
 }
 
 func (e *Engine) intern(s egressSet) int32 {
@@ -44,22 +72,58 @@ func (e *Engine) publicIPs(refs, prefixes []topology.Ref, v6 bool) ([]netip.Addr
 	return ips, ps
 }
 
+// natGateway returns the NAT gateway that serves a subnet: its own, else a
+// StandardV2 gateway attached to its whole VNet (sourceVirtualNetwork; not
+// on GatewaySubnet, where a NAT gateway is not allowed). That a subnet's own
+// gateway takes precedence over its VNet's is egress's reading: the
+// documentation does not say.
+func (e *Engine) natGateway(ss *subnetState) (*topology.NATGateway, string) {
+	if ng, ok := e.model.NATGateway(ss.s.NATGateway); ok {
+		return ng, ""
+	}
+	if ng := e.vnets[ss.vnet].nat; ng != nil && !strings.EqualFold(ss.s.Name, "GatewaySubnet") {
+		return ng, " (attached to VNet " + ss.s.VNet.Name + ")"
+	}
+	return nil, ""
+}
+
+// natEgress is the way out through NAT gateway ng for one family, if it
+// has addresses of that family; what it carries follows its SKU
+// (https://learn.microsoft.com/azure/nat-gateway/nat-sku).
+func (e *Engine) natEgress(ng *topology.NATGateway, where string, v6 bool) (egressSet, bool) {
+	sku, _ := topology.LookupNATGatewaySKU(ng.SKU) // validated
+	if v6 && !sku.IPv6 {
+		return egressSet{}, false
+	}
+	ips, ps := e.publicIPs(ng.PublicIPs, ng.PublicIPPrefixes, v6)
+	if len(ips)+len(ps) == 0 {
+		return egressSet{}, false
+	}
+	es := egressSet{method: MethodNATGateway, ips: ips, prefixes: ps, why: "NAT gateway " + ng.Name + where,
+		unstable: len(ips)+len(ps) > 1 || len(ps) > 0}
+	if sku.ICMP {
+		es.carry = carryICMP
+	}
+	return es, true
+}
+
 // internetEgress decides how a NIC's internet-bound traffic of one family
 // leaves, in Azure's precedence
 // (https://learn.microsoft.com/azure/nat-gateway/nat-overview#outbound-connectivity,
 // https://learn.microsoft.com/azure/load-balancer/load-balancer-outbound-connections):
-// the subnet's NAT gateway, then the IP configuration's public IP, then a
-// public load balancer (outbound rule, else load-balancing rule SNAT unless
-// disableOutboundSnat), then default outbound access unless the subnet is
-// private and no NIC of the VM has a public IP (vmPIP finds one). IPv6 has no
-// default outbound access (derived: "secure by default", spec §1.8).
+// the subnet's NAT gateway (or its VNet's), then the IP configuration's
+// public IP, then a public load balancer (outbound rule, else load-balancing
+// rule SNAT unless disableOutboundSnat), then default outbound access unless
+// the subnet is private and no NIC of the VM has a public IP (vmPIP finds
+// one). IPv6 has no default outbound access (derived: "secure by default",
+// spec §1.8).
 func (e *Engine) internetEgress(st *nicState, v6 bool, vmPIP func(*topology.NIC) (*topology.IPConfig, bool)) egressSet {
-	s := e.subnets[st.subnet].s
-	if ng, ok := e.model.NATGateway(s.NATGateway); ok && (!v6 || strings.EqualFold(ng.SKU, "StandardV2")) {
-		ips, ps := e.publicIPs(ng.PublicIPs, ng.PublicIPPrefixes, v6)
-		if len(ips)+len(ps) > 0 {
-			return egressSet{method: MethodNATGateway, ips: ips, prefixes: ps, why: "NAT gateway " + ng.Name,
-				unstable: len(ips)+len(ps) > 1 || len(ps) > 0}
+	ss := &e.subnets[st.subnet]
+	s := ss.s
+	ng, where := e.natGateway(ss)
+	if ng != nil {
+		if es, ok := e.natEgress(ng, where, v6); ok {
+			return es
 		}
 	}
 	ipc := st.ipc
@@ -76,20 +140,39 @@ func (e *Engine) internetEgress(st *nicState, v6 bool, vmPIP func(*topology.NIC)
 		}
 	}
 	if p, ok := e.model.PublicIP(ipc.PublicIP); ok && p.Address.IsValid() && p.Address.Is6() == v6 {
-		return egressSet{method: MethodInstancePublicIP, ips: []netip.Addr{p.Address}, why: "public IP " + p.Name}
+		return egressSet{method: MethodInstancePublicIP, ips: []netip.Addr{p.Address}, why: "public IP " + p.Name, carry: carryAll}
 	}
 	if set, ok := e.lbEgress(ipc, v6); ok {
+		if sku, _ := topology.LookupNATGatewaySKU(skuOf(ng)); v6 && ng != nil && sku.BreaksLBIPv6 { // validated SKU
+			// nat-sku, known issues: "A StandardV2 NAT gateway disrupts
+			// outbound connections made with load balancer outbound rules for
+			// IPv6 traffic only."
+			return egressSet{why: fmt.Sprintf("%s would carry IPv6, but %s NAT gateway %s%s (no IPv6 address of its own) disrupts IPv6 through load-balancer outbound rules (https://learn.microsoft.com/azure/nat-gateway/nat-sku, known issues)",
+				set.why, sku.Name, ng.Name, where)}
+		}
 		return set
 	}
 	if v6 {
 		return egressSet{why: "no NAT gateway, public IP or load-balancer outbound rule for IPv6; Azure has no IPv6 default outbound access"}
 	}
-	private := e.opts.PrivateByDefault
-	if s.DefaultOutboundAccess != nil {
-		private = !*s.DefaultOutboundAccess
+	// defaultOutboundAccess has three states: true, false, and unset (inputs
+	// from API versions before 2025-07-01, which omit it: such subnets keep
+	// default outbound access, while VNets created with 2025-07-01 and later
+	// are private by default;
+	// https://learn.microsoft.com/azure/virtual-network/ip-services/default-outbound-access).
+	private, state, assume := false, "sets defaultOutboundAccess true", ""
+	switch {
+	case s.DefaultOutboundAccess != nil && !*s.DefaultOutboundAccess:
+		private, state = true, "sets defaultOutboundAccess false"
+	case s.DefaultOutboundAccess == nil && e.opts.PrivateByDefault:
+		private, state = true, "does not set defaultOutboundAccess"
+		assume = "subnet " + s.Name + " does not set defaultOutboundAccess: taken as private, as in VNets created with API version 2025-07-01 or later (Options.PrivateByDefault)"
+	case s.DefaultOutboundAccess == nil:
+		state = "does not set defaultOutboundAccess"
+		assume = "subnet " + s.Name + " does not set defaultOutboundAccess (inputs from API versions before 2025-07-01 omit it): taken as a subnet with default outbound access, created before private subnets became the default; Options.PrivateByDefault asks what if it is private"
 	}
 	if private {
-		return egressSet{why: fmt.Sprintf("subnet %s is private (defaultOutboundAccess false) and has no NAT gateway, public IP or load-balancer outbound", s.Name)}
+		return egressSet{why: fmt.Sprintf("subnet %s is private (it %s) and has no NAT gateway, public IP or load-balancer outbound", s.Name, state), assume: assume}
 	}
 	if c, ok := vmPIP(st.nic); ok {
 		// "If there are multiple network interfaces, having a single one with
@@ -102,7 +185,15 @@ func (e *Engine) internetEgress(st *nicState, v6 bool, vmPIP func(*topology.NIC)
 		return egressSet{why: fmt.Sprintf("no default outbound access: %s has public IP %s, which turns it off for the whole VM, and this IP configuration has no NAT gateway, public IP or load-balancer outbound",
 			where, c.PublicIP.Name())}
 	}
-	return egressSet{method: MethodDefaultOutbound, why: "default outbound access (implicit Microsoft-owned IP)", unstable: true}
+	return egressSet{method: MethodDefaultOutbound, why: "default outbound access (implicit Microsoft-owned IP; subnet " + s.Name + " " + state + ")",
+		unstable: true, assume: assume, carry: carryOther}
+}
+
+func skuOf(ng *topology.NATGateway) string {
+	if ng == nil {
+		return ""
+	}
+	return ng.SKU
 }
 
 // lbEgress finds a public load balancer that gives the IP configuration
@@ -137,7 +228,7 @@ func (e *Engine) lbEgress(ipc *topology.IPConfig, v6 bool) (egressSet, bool) {
 				}
 				if len(ips)+len(ps) > 0 {
 					return egressSet{method: MethodLoadBalancer, ips: ips, prefixes: ps, why: "load balancer " + lb.Name + " outbound rule " + or.Name,
-						unstable: len(ips)+len(ps) > 1}, true
+						unstable: len(ips)+len(ps) > 1, carry: carryAll}, true
 				}
 			}
 			for _, r := range lb.Rules {
@@ -150,7 +241,7 @@ func (e *Engine) lbEgress(ipc *topology.IPConfig, v6 bool) (egressSet, bool) {
 					}
 					ips, ps := e.publicIPs(nonZero(f.PublicIP), nonZero(f.PublicIPPrefix), v6)
 					if len(ips)+len(ps) > 0 {
-						return egressSet{method: MethodLoadBalancer, ips: ips, prefixes: ps, why: "load balancer " + lb.Name + " rule " + r.Name + " (implicit SNAT)"}, true
+						return egressSet{method: MethodLoadBalancer, ips: ips, prefixes: ps, why: "load balancer " + lb.Name + " rule " + r.Name + " (implicit SNAT)", carry: carryAll}, true
 					}
 				}
 			}
@@ -223,19 +314,17 @@ func nonZero(r topology.Ref) []topology.Ref {
 // public IPs, chosen per connection
 // (https://learn.microsoft.com/azure/firewall/integrate-with-nat-gateway).
 func (e *Engine) firewallEgress(fs *fwState) egressSet {
-	s := e.subnets[fs.subnet].s
-	if ng, ok := e.model.NATGateway(s.NATGateway); ok {
-		ips, ps := e.publicIPs(ng.PublicIPs, ng.PublicIPPrefixes, false)
-		if len(ips)+len(ps) > 0 {
-			return egressSet{method: MethodNATGateway, ips: ips, prefixes: ps, why: "NAT gateway " + ng.Name + " on AzureFirewallSubnet",
-				unstable: len(ips)+len(ps) > 1 || len(ps) > 0}
+	if ng, where := e.natGateway(&e.subnets[fs.subnet]); ng != nil {
+		if es, ok := e.natEgress(ng, where, false); ok {
+			es.why += " on AzureFirewallSubnet"
+			return es
 		}
 	}
 	ips, _ := e.publicIPs(fs.fw.PublicIPs, nil, false)
 	if len(ips) == 0 {
 		return egressSet{why: "firewall " + fs.fw.Name + " has no public IP"}
 	}
-	return egressSet{method: MethodAzureFirewall, ips: ips, why: "firewall " + fs.fw.Name + " public IPs", unstable: len(ips) > 1}
+	return egressSet{method: MethodAzureFirewall, ips: ips, why: "firewall " + fs.fw.Name + " public IPs", unstable: len(ips) > 1, carry: carryAll}
 }
 
 // ianaPrivate is Azure Firewall's default SNAT exemption (IANAPrivateRanges:

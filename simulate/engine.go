@@ -220,6 +220,9 @@ type vnetState struct {
 	// fwdFrom are the VNets whose forwarded traffic this VNet's peerings
 	// accept (allowForwardedTraffic), ascending.
 	fwdFrom []int32
+	// nat is the StandardV2 NAT gateway attached to the whole VNet
+	// (sourceVirtualNetwork), or nil.
+	nat *topology.NATGateway
 }
 
 type targetKind uint8
@@ -342,6 +345,11 @@ func Compile(m *topology.Model, opts Options) (*Engine, error) {
 			seen[j] = seen[j] || ok
 		}
 		slices.Sort(e.vnets[i].fwdFrom)
+	}
+	for _, ng := range m.NATGateways {
+		if i, ok := vnetByKey[ng.SourceVirtualNetwork.Key()]; ok && !ng.SourceVirtualNetwork.IsZero() && e.vnets[i].nat == nil {
+			e.vnets[i].nat = ng // validation keeps one VNet per NAT gateway; the first one attached wins
+		}
 	}
 	subnetIdx := map[string]int32{}
 	scopes := make([]*nsg.Scope, 0)

@@ -111,3 +111,158 @@ func TestTraceNeedsAPort(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, simulate.MethodGateway, r.EgressMethod)
 }
+
+// natDesign: a dual-stack VNet; subnet "own" has its own NAT gateway, the
+// others take the VNet-level one (StandardV2, sourceVirtualNetwork), and
+// "lb" has a load balancer with an IPv6 outbound rule.
+func natDesign(ownSKU, vnetNAT string) string {
+	return `egress: v1
+location: eastus
+vnets:
+  - name: vnet
+    addressSpace: [10.1.0.0/16, "fd00:1::/48"]
+    subnets:
+      - {name: own, prefixes: [10.1.1.0/24, "fd00:1:0:1::/64"], natGateway: nat-own}
+      - {name: inherit, prefixes: [10.1.2.0/24, "fd00:1:0:2::/64"]}
+      - {name: GatewaySubnet, prefix: 10.1.255.0/27}
+nics:
+  - name: vm-own
+    ipConfigs: [{name: v4, primary: true, subnet: vnet/own, ip: 10.1.1.4}, {name: v6, subnet: vnet/own, ip: "fd00:1:0:1::4"}]
+  - name: vm-inherit
+    ipConfigs: [{name: v4, primary: true, subnet: vnet/inherit, ip: 10.1.2.4, backendPools: [lb/pool]}, {name: v6, subnet: vnet/inherit, ip: "fd00:1:0:2::4", backendPools: [lb/pool6]}]
+publicIps:
+  - {name: pip-own, ip: 20.0.0.1, sku: ` + ownSKU + `}
+  - {name: pip-vnet, ip: 20.0.0.2, sku: StandardV2}
+  - {name: pip-vnet6, ip: "2603:1030::2", sku: StandardV2}
+  - {name: pip-lb6, ip: "2603:1030::9"}
+loadBalancers:
+  - name: lb
+    frontends: [{name: fe6, publicIp: pip-lb6}]
+    backendPools: [pool, pool6]
+    outboundRules: [{name: out6, frontends: [fe6], backendPool: pool6}]
+natGateways:
+  - {name: nat-own, sku: ` + ownSKU + `, publicIps: [pip-own]}
+` + vnetNAT
+}
+
+// https://learn.microsoft.com/azure/nat-gateway/nat-sku: Standard carries
+// TCP and UDP; StandardV2 also ICMP echo, IPv6 public IPs, and attaches to a
+// whole virtual network.
+func TestNATGatewaySKUs(t *testing.T) {
+	vnetNAT := "  - {name: nat-vnet, sku: StandardV2, vnet: vnet, publicIps: [pip-vnet, pip-vnet6]}\n"
+	e := engine(t, natDesign("Standard", vnetNAT), simulate.Options{})
+	ping := func(from, to string, p ipproto.Proto) *simulate.Result {
+		r, err := e.Trace(simulate.Flow{From: from, To: netip.MustParseAddr(to), Protocol: p})
+		require.NoError(t, err)
+		agree(t, e, mustNIC(t, e, from), netip.MustParseAddr(to), p, 0)
+		return r
+	}
+	r := ping("vm-own", "52.1.2.3", ipproto.ICMP)
+	assert.Equal(t, simulate.NoEgress, r.Verdict, "Standard: TCP and UDP only\n%s", r)
+	assert.Equal(t, simulate.ReasonICMPNotSupported, r.ReasonCode)
+	r = ping("vm-own", "52.1.2.3", ipproto.ESP)
+	assert.Equal(t, simulate.ReasonProtocolNotSupported, r.ReasonCode, "nat-gateway-resource: other IP protocols aren't supported\n%s", r)
+	r = ping("vm-inherit", "52.1.2.3", ipproto.ICMP)
+	assert.Equal(t, simulate.Allowed, r.Verdict, "StandardV2 carries ping\n%s", r)
+	assert.Equal(t, "20.0.0.2", ips(r), "the VNet-level gateway serves a subnet without its own")
+	assert.Contains(t, r.Hops[len(r.Hops)-1].Note, "attached to VNet vnet")
+	r = trace(t, e, "vm-own", "52.1.2.3", 443)
+	assert.Equal(t, "20.0.0.1", ips(r), "a subnet's own NAT gateway takes precedence over its VNet's")
+	r = ping("vm-inherit", "2603:1040::1", ipproto.ICMPv6)
+	assert.Equal(t, simulate.Allowed, r.Verdict, "StandardV2: IPv6 ping through its IPv6 address\n%s", r)
+	assert.Equal(t, "2603:1030::2", ips(r))
+	r = trace(t, e, "vm-own", "2603:1040::1", 443)
+	assert.Equal(t, simulate.NoEgress, r.Verdict, "a Standard NAT gateway carries no IPv6 and there is no IPv6 default outbound\n%s", r)
+
+	// The known issue: a StandardV2 NAT gateway without IPv6 addresses
+	// disrupts IPv6 through load-balancer outbound rules.
+	e = engine(t, natDesign("Standard", "  - {name: nat-vnet, sku: StandardV2, vnet: vnet, publicIps: [pip-vnet]}\n"), simulate.Options{})
+	r = trace(t, e, "vm-inherit", "2603:1040::1", 443)
+	assert.Equal(t, simulate.NoEgress, r.Verdict, "%s", r)
+	assert.Contains(t, r.Reason, "disrupts IPv6 through load-balancer outbound rules")
+	e = engine(t, natDesign("Standard", ""), simulate.Options{})
+	r = trace(t, e, "vm-inherit", "2603:1040::1", 443)
+	assert.Equal(t, simulate.MethodLoadBalancer, r.EgressMethod, "without the StandardV2 gateway the outbound rule carries IPv6\n%s", r)
+	assert.Equal(t, "2603:1030::9", ips(r))
+}
+
+// defaultOutboundAccess has three states
+// (https://learn.microsoft.com/azure/virtual-network/ip-services/default-outbound-access):
+// true, false, and unset, which inputs from API versions before 2025-07-01
+// carry; results say which one applied.
+func TestDefaultOutboundAccessStates(t *testing.T) {
+	tests := []struct {
+		subnet       string
+		private      bool
+		verdict      simulate.Verdict
+		reason, want string
+	}{
+		{"", false, simulate.Allowed, "does not set defaultOutboundAccess", "taken as a subnet with default outbound access"},
+		{"", true, simulate.NoEgress, "does not set defaultOutboundAccess", "taken as private, as in VNets created with API version 2025-07-01 or later"},
+		{", defaultOutboundAccess: true", true, simulate.Allowed, "sets defaultOutboundAccess true", ""},
+		{", defaultOutboundAccess: false", false, simulate.NoEgress, "sets defaultOutboundAccess false", ""},
+	}
+	for _, tt := range tests {
+		e := engine(t, one(tt.subnet, "", ""), simulate.Options{PrivateByDefault: tt.private})
+		r := trace(t, e, "vm", "52.1.2.3", 443)
+		assert.Equal(t, tt.verdict, r.Verdict, "%q private-by-default=%v\n%s", tt.subnet, tt.private, r)
+		text := r.Reason + " " + r.Hops[len(r.Hops)-1].Note
+		assert.Contains(t, text, tt.reason, "%q", tt.subnet)
+		found := false
+		for _, a := range r.Assumptions {
+			found = found || strings.Contains(a, "defaultOutboundAccess")
+			if tt.want != "" {
+				assert.Contains(t, a+strings.Join(r.Assumptions, "|"), tt.want)
+			}
+		}
+		assert.Equal(t, tt.want != "", found, "an assumption is stated only when the subnet does not say: %q", r.Assumptions)
+	}
+}
+
+// https://learn.microsoft.com/azure/firewall/snat-private-range: "To
+// configure Azure Firewall to never SNAT regardless of the destination IP
+// address, use 0.0.0.0/0 as your private IP address range. With this
+// configuration, Azure Firewall can never route traffic directly to the
+// Internet." Forced tunnelling from AzureFirewallSubnet still carries it.
+func TestFirewallNeverSNAT(t *testing.T) {
+	policy := `firewallPolicies:
+  - name: fwpol
+    snatPrivateRanges: [0.0.0.0/0]
+    ruleCollectionGroups:
+      - name: rcg
+        priority: 200
+        collections:
+          - name: net
+            priority: 100
+            action: Allow
+            rules:
+              - {name: ntp, type: NetworkRule, protocols: [UDP], sourceAddresses: ["*"], destinationAddresses: ["*"], destinationPorts: ["123"]}
+          - name: app
+            priority: 200
+            action: Allow
+            rules:
+              - {name: web, type: ApplicationRule, protocols: ["Https:443"], sourceAddresses: ["*"], targetFqdns: [www.example.com]}
+`
+	design := withFirewallPolicy(hubSpokeWith("rt-fw", "true"), policy)
+	e := engine(t, design, simulate.Options{})
+	r, err := e.Trace(simulate.Flow{From: "vm1", To: netip.MustParseAddr("52.1.2.3"), Protocol: ipproto.UDP, Port: 123})
+	require.NoError(t, err)
+	agree(t, e, mustNIC(t, e, "vm1"), netip.MustParseAddr("52.1.2.3"), ipproto.UDP, 123)
+	assert.Equal(t, simulate.NoEgress, r.Verdict, "%s", r)
+	assert.Equal(t, simulate.ReasonFirewallNoSNAT, r.ReasonCode)
+	assert.Contains(t, r.Hops[1].Translation, "no SNAT")
+	// Application rules always SNAT (transparent proxy), whatever the ranges.
+	r, err = e.Trace(simulate.Flow{From: "vm1", To: netip.MustParseAddr("52.1.2.3"), Host: "www.example.com", Port: 443})
+	require.NoError(t, err)
+	assert.Equal(t, simulate.Allowed, r.Verdict, "%s", r)
+	assert.Equal(t, "SNAT to the firewall's public IP (20.0.1.1)", r.Hops[1].Translation)
+
+	// Forced tunnelling: AzureFirewallSubnet sends 0.0.0.0/0 to the gateway.
+	tunnelled := strings.Replace(design, "{name: AzureFirewallSubnet, prefix: 10.0.1.0/26}", "{name: AzureFirewallSubnet, prefix: 10.0.1.0/26, routeTable: rt-tunnel}", 1)
+	e = engine(t, tunnelled, simulate.Options{})
+	r, err = e.Trace(simulate.Flow{From: "vm1", To: netip.MustParseAddr("52.1.2.3"), Protocol: ipproto.UDP, Port: 123})
+	require.NoError(t, err)
+	assert.Equal(t, simulate.Allowed, r.Verdict, "%s", r)
+	assert.Equal(t, simulate.MethodGateway, r.EgressMethod)
+	assert.Contains(t, r.Hops[len(r.Hops)-1].Note, "source stays 10.1.1.4", "not SNATed: on-premises sees the VM's address")
+}

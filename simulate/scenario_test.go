@@ -484,6 +484,8 @@ func TestHubFirewallPolicy(t *testing.T) {
 	assert.Equal(t, simulate.Allowed, r.Verdict, "%s", r)
 	assert.Equal(t, simulate.MethodAzureFirewall, r.EgressMethod)
 	assert.Equal(t, "fwpol/rcg/net/ntp", r.Hops[1].Security[0].Rule)
+	// snat-private-range: internet traffic is translated to a public IP, not the private one.
+	assert.Equal(t, "SNAT to the firewall's public IP (20.0.1.1)", r.Hops[1].Translation)
 	// Application rule, on the SNI.
 	r, err = e.Trace(simulate.Flow{From: "vm1", To: netip.MustParseAddr("140.82.112.3"), Host: "api.github.com", Port: 443})
 	require.NoError(t, err)
@@ -503,7 +505,7 @@ func TestHubFirewallPolicy(t *testing.T) {
 	// East-west through the firewall: private destination, no SNAT.
 	r = trace(t, e, "vm1", "10.2.1.4", 1433)
 	assert.Equal(t, simulate.Allowed, r.Verdict, "%s", r)
-	assert.Empty(t, r.Hops[1].Translation, "network rules do not SNAT private destinations")
+	assert.Contains(t, r.Hops[1].Translation, "no SNAT", "network rules do not SNAT private destinations")
 	assert.Equal(t, simulate.MethodPrivate, r.EgressMethod)
 }
 

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net/netip"
 	"slices"
+	"strings"
 
 	"github.com/egresslab/egress/firewall"
 	"github.com/egresslab/egress/ipproto"
@@ -19,6 +20,7 @@ type tracer struct {
 	e      *Engine
 	slow   bool // use the reference lookups (tests)
 	hops   []Hop
+	fwHop  int // the hop of the last firewall that SNATed the flow, or -1
 	egress *egressSet
 	assume []string
 }
@@ -103,7 +105,24 @@ func (t *tracer) gateway(ss *subnetState, m route.Match, src netip.Addr) {
 
 //go:noinline // as service
 func (t *tracer) internet(dst netip.Addr, es *egressSet) {
+	if t.fwHop >= 0 && t.fwHop == len(t.hops)-1 { // straight out of the firewall
+		switch es.method {
+		case MethodAzureFirewall:
+			t.hops[t.fwHop].Translation = "SNAT to the firewall's public IP (" + joinAddrs(es.ips, " or ") + ")"
+		case MethodNATGateway:
+			// https://learn.microsoft.com/azure/firewall/integrate-with-nat-gateway: no double NAT.
+			t.hops[t.fwHop].Translation += "; the NAT gateway on AzureFirewallSubnet translates it to its public IP (no double NAT)"
+		}
+	}
 	t.end(HopInternet, "", dst, "SNAT to "+es.why)
+}
+
+func joinAddrs(as []netip.Addr, sep string) string {
+	s := make([]string, len(as))
+	for i, a := range as {
+		s[i] = a.String()
+	}
+	return strings.Join(s, sep)
 }
 
 //go:noinline // as service
@@ -112,13 +131,26 @@ func (t *tracer) smtpUnknown() {
 }
 
 //go:noinline // as service
-func (t *tracer) noICMP(es *egressSet) {
-	t.end(HopNowhere, "", netip.Addr{}, es.why+" does not carry ICMP")
+func (t *tracer) notCarried(es *egressSet, p ipproto.Proto) {
+	t.end(HopNowhere, "", netip.Addr{}, es.why+" does not carry "+p.String())
 }
 
+// snat records the firewall's translation. Where it SNATs, the address it
+// translates to depends on where the flow goes next
+// (https://learn.microsoft.com/azure/firewall/snat-private-range): to the
+// internet, one of its public IPs (see internet); elsewhere (forced
+// tunnelling, an NVA, a public range used internally), a private address of
+// AzureFirewallSubnet.
+//
 //go:noinline // as service
-func (t *tracer) snat(src netip.Addr) {
-	t.last().Translation = "SNAT to the firewall's private address " + src.String()
+func (t *tracer) snat(snat bool, private netip.Addr) {
+	if !snat {
+		t.fwHop = -1
+		t.last().Translation = "no SNAT: the destination is in the firewall's SNAT private ranges; the source address is kept"
+		return
+	}
+	t.fwHop = len(t.hops) - 1
+	t.last().Translation = "SNAT to the firewall's private address " + private.String()
 }
 
 //go:noinline // keeps the Hop temporaries out of walker.run's frame (the hot path)
@@ -390,7 +422,7 @@ func (e *Engine) trace(f Flow, slow bool) (*Result, error) {
 	if host == "" {
 		host = f.ToFQDN
 	}
-	tr := &tracer{e: e, slow: slow, assume: assume}
+	tr := &tracer{e: e, slow: slow, assume: assume, fwHop: -1}
 	w := walker{e: e, tr: tr, dst: dst, proto: proto, sport: sport, dport: f.Port, host: host}
 	d := w.run(int32(h))
 	st := &e.nics[h]
@@ -409,6 +441,9 @@ func (e *Engine) trace(f Flow, slow bool) (*Result, error) {
 	}
 	if r.Assumptions == nil {
 		r.Assumptions = []string{}
+	}
+	if es := tr.egress; es != nil && es.assume != "" {
+		r.Assumptions = append(r.Assumptions, es.assume)
 	}
 	if es := tr.egress; es != nil && d.Method != MethodNone {
 		r.EgressIPs = append(r.EgressIPs, es.ips...)

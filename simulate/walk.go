@@ -17,62 +17,66 @@ type Reason uint8
 
 // Reasons.
 const (
-	ReasonNone             Reason = iota
-	ReasonDelivered               // delivered to the destination NIC
-	ReasonPrivateEndpoint         // delivered to a private endpoint
-	ReasonServiceEndpoint         // reaches the service over its service endpoint
-	ReasonGateway                 // leaves to on-premises through the gateway
-	ReasonInternet                // leaves to the internet
-	ReasonPlatform                // an Azure platform address, served by the host
-	ReasonDeniedOut               // an outbound security rule denies it
-	ReasonDeniedIn                // an inbound security rule denies it
-	ReasonRouteNone               // a route with next hop None drops it
-	ReasonNoSuchAddress           // no NIC, firewall or load balancer has the address
-	ReasonNoForwarding            // the appliance NIC has IP forwarding disabled
-	ReasonForwardedPeering        // the peering does not allow forwarded traffic
-	ReasonLoop                    // the route leads back to an appliance already crossed
-	ReasonHopLimit                // too many appliances
-	ReasonNoEgress                // routed to the internet with no way out
-	ReasonICMPNotSupported        // the egress method does not carry ICMP
-	ReasonNoRoute                 // no route for the destination (IPv6 in an IPv4-only network)
-	ReasonNoSourceAddress         // the NIC has no address of the destination's family
-	ReasonInternalLB              // next hop is an internal load balancer: the backend is not modelled
-	ReasonFirewallDenied          // the Azure Firewall's policy denies it
-	ReasonNoGateway               // a user route to VirtualNetworkGateway, and no VPN gateway serves the VNet
-	ReasonSMTPBlocked             // Azure blocks TCP port 25 to the internet for the subscription type
+	ReasonNone                 Reason = iota
+	ReasonDelivered                   // delivered to the destination NIC
+	ReasonPrivateEndpoint             // delivered to a private endpoint
+	ReasonServiceEndpoint             // reaches the service over its service endpoint
+	ReasonGateway                     // leaves to on-premises through the gateway
+	ReasonInternet                    // leaves to the internet
+	ReasonPlatform                    // an Azure platform address, served by the host
+	ReasonDeniedOut                   // an outbound security rule denies it
+	ReasonDeniedIn                    // an inbound security rule denies it
+	ReasonRouteNone                   // a route with next hop None drops it
+	ReasonNoSuchAddress               // no NIC, firewall or load balancer has the address
+	ReasonNoForwarding                // the appliance NIC has IP forwarding disabled
+	ReasonForwardedPeering            // the peering does not allow forwarded traffic
+	ReasonLoop                        // the route leads back to an appliance already crossed
+	ReasonHopLimit                    // too many appliances
+	ReasonNoEgress                    // routed to the internet with no way out
+	ReasonICMPNotSupported            // the egress method does not carry ICMP
+	ReasonNoRoute                     // no route for the destination (IPv6 in an IPv4-only network)
+	ReasonNoSourceAddress             // the NIC has no address of the destination's family
+	ReasonInternalLB                  // next hop is an internal load balancer: the backend is not modelled
+	ReasonFirewallDenied              // the Azure Firewall's policy denies it
+	ReasonNoGateway                   // a user route to VirtualNetworkGateway, and no VPN gateway serves the VNet
+	ReasonSMTPBlocked                 // Azure blocks TCP port 25 to the internet for the subscription type
+	ReasonFirewallNoSNAT              // the Azure Firewall does not SNAT it, so it cannot send it to the internet
+	ReasonProtocolNotSupported        // the egress method carries only TCP and UDP (a NAT gateway)
 	numReasons
 )
 
 var reasonText = [numReasons]string{
-	ReasonNone:             "",
-	ReasonDelivered:        "delivered to the destination NIC",
-	ReasonPrivateEndpoint:  "delivered to a private endpoint",
-	ReasonServiceEndpoint:  "reaches the service over its service endpoint, with the private source IP",
-	ReasonGateway:          "leaves through the virtual network gateway to on-premises; the public egress IP is decided there",
-	ReasonInternet:         "leaves to the internet",
-	ReasonPlatform:         "Azure platform address, served by the host",
-	ReasonDeniedOut:        "denied by an outbound security rule",
-	ReasonDeniedIn:         "denied by an inbound security rule",
-	ReasonRouteNone:        "dropped by a route with next hop None",
-	ReasonNoSuchAddress:    "no NIC, firewall or load balancer reachable from the VNet has the address",
-	ReasonNoForwarding:     "the appliance's NIC has IP forwarding disabled: Azure drops traffic not addressed to it",
-	ReasonForwardedPeering: "the destination VNet's peering does not allow forwarded traffic",
-	ReasonLoop:             "routing loop: the route leads back to an appliance already crossed",
-	ReasonHopLimit:         "too many appliance hops",
-	ReasonNoEgress:         "routed to the internet but the source has no way out",
-	ReasonICMPNotSupported: "the egress method does not carry ICMP",
-	ReasonNoRoute:          "no route for the destination",
-	ReasonNoSourceAddress:  "the NIC has no address of the destination's IP family",
-	ReasonInternalLB:       "next hop is an internal load balancer frontend; which backend it picks is not modelled",
-	ReasonFirewallDenied:   "denied by the Azure Firewall",
-	ReasonNoGateway:        "a user route sends it to the virtual network gateway, but no VPN gateway serves the VNet (own or over gateway transit); Azure's behaviour is undocumented: treated as dropped",
-	ReasonSMTPBlocked:      "Azure blocks outbound TCP port 25 to the internet for this subscription type (Options.SMTP)",
+	ReasonNone:                 "",
+	ReasonDelivered:            "delivered to the destination NIC",
+	ReasonPrivateEndpoint:      "delivered to a private endpoint",
+	ReasonServiceEndpoint:      "reaches the service over its service endpoint, with the private source IP",
+	ReasonGateway:              "leaves through the virtual network gateway to on-premises; the public egress IP is decided there",
+	ReasonInternet:             "leaves to the internet",
+	ReasonPlatform:             "Azure platform address, served by the host",
+	ReasonDeniedOut:            "denied by an outbound security rule",
+	ReasonDeniedIn:             "denied by an inbound security rule",
+	ReasonRouteNone:            "dropped by a route with next hop None",
+	ReasonNoSuchAddress:        "no NIC, firewall or load balancer reachable from the VNet has the address",
+	ReasonNoForwarding:         "the appliance's NIC has IP forwarding disabled: Azure drops traffic not addressed to it",
+	ReasonForwardedPeering:     "the destination VNet's peering does not allow forwarded traffic",
+	ReasonLoop:                 "routing loop: the route leads back to an appliance already crossed",
+	ReasonHopLimit:             "too many appliance hops",
+	ReasonNoEgress:             "routed to the internet but the source has no way out",
+	ReasonICMPNotSupported:     "the egress method does not carry ICMP",
+	ReasonNoRoute:              "no route for the destination",
+	ReasonNoSourceAddress:      "the NIC has no address of the destination's IP family",
+	ReasonInternalLB:           "next hop is an internal load balancer frontend; which backend it picks is not modelled",
+	ReasonFirewallDenied:       "denied by the Azure Firewall",
+	ReasonNoGateway:            "a user route sends it to the virtual network gateway, but no VPN gateway serves the VNet (own or over gateway transit); Azure's behaviour is undocumented: treated as dropped",
+	ReasonSMTPBlocked:          "Azure blocks outbound TCP port 25 to the internet for this subscription type (Options.SMTP)",
+	ReasonFirewallNoSNAT:       "the Azure Firewall does not SNAT it (its SNAT private ranges include the destination) and cannot route traffic with the original source directly to the internet",
+	ReasonProtocolNotSupported: "the egress method carries only TCP and UDP (and ICMP for a StandardV2 NAT gateway)",
 }
 
 var reasonNames = [numReasons]string{"None", "Delivered", "PrivateEndpoint", "ServiceEndpoint", "Gateway", "Internet",
 	"Platform", "DeniedOutbound", "DeniedInbound", "RouteNone", "NoSuchAddress", "NoIPForwarding", "ForwardedTrafficNotAllowed",
 	"Loop", "HopLimit", "NoEgress", "ICMPNotSupported", "NoRoute", "NoSourceAddress", "InternalLoadBalancer", "FirewallDenied", "NoGateway",
-	"SMTPBlocked"}
+	"SMTPBlocked", "FirewallNoSNAT", "ProtocolNotSupported"}
 
 // MarshalText implements [encoding.TextMarshaler] with a stable code name,
 // e.g. "NoIPForwarding".
@@ -260,8 +264,8 @@ func (e *Engine) firstHop(h int32, dst netip.Addr, proto ipproto.Proto, port uin
 		switch {
 		case es.method == MethodNone:
 			d.Verdict, d.Reason = NoEgress, ReasonNoEgress
-		case proto == ipproto.ICMP && (es.method == MethodNATGateway || es.method == MethodDefaultOutbound):
-			d.Verdict, d.Reason = NoEgress, ReasonICMPNotSupported
+		case !es.carries(proto):
+			d.Verdict, d.Reason = NoEgress, notCarried(proto)
 		default:
 			switch e.smtp(proto, port, es.method) {
 			case SMTPBlocked:
@@ -306,6 +310,7 @@ func (w *walker) run(h int32) Decision {
 	}
 	cur, atFW := h, false // where the flow is: a NIC handle, or a firewall index
 	forwarded := false
+	fwSNAT := false // the last firewall crossed SNATed the flow
 	for {
 		var ss *subnetState
 		var vnet int32
@@ -354,6 +359,17 @@ func (w *walker) run(h int32) Decision {
 			}
 			return w.finish(d)
 		case route.Internet:
+			if atFW && !fwSNAT {
+				// https://learn.microsoft.com/azure/firewall/snat-private-range:
+				// with the destination in its private ranges (0.0.0.0/0: never
+				// SNAT) the firewall "can never route traffic directly to the
+				// Internet"; a route elsewhere (forced tunnelling) still works.
+				d.Verdict, d.Reason = NoEgress, ReasonFirewallNoSNAT
+				if w.tr != nil {
+					w.tr.end(HopNowhere, "", netip.Addr{}, "Azure Firewall "+e.firewalls[cur].fw.Name+" does not SNAT the flow, and its subnet routes it to the internet")
+				}
+				return w.finish(d)
+			}
 			var set int32
 			if atFW {
 				set = e.firewalls[cur].egress4
@@ -373,12 +389,10 @@ func (w *walker) run(h int32) Decision {
 				}
 				return w.finish(d)
 			}
-			if w.proto == ipproto.ICMP && (es.method == MethodNATGateway || es.method == MethodDefaultOutbound) {
-				// NAT gateway carries TCP and UDP only (nat-overview); default
-				// outbound access carries no ICMP (default-outbound-access).
-				d.Verdict, d.Reason, d.egress = NoEgress, ReasonICMPNotSupported, set
+			if !es.carries(w.proto) {
+				d.Verdict, d.Reason, d.egress = NoEgress, notCarried(w.proto), set
 				if w.tr != nil {
-					w.tr.noICMP(es)
+					w.tr.notCarried(es, w.proto)
 				}
 				return w.finish(d)
 			}
@@ -479,11 +493,11 @@ func (w *walker) run(h int32) Decision {
 				}
 				if snat {
 					src = fs.fw.PrivateIP
-					if w.tr != nil {
-						w.tr.snat(src)
-					}
 				}
-				cur, atFW, forwarded = t.idx, true, true
+				if w.tr != nil {
+					w.tr.snat(snat, fs.fw.PrivateIP)
+				}
+				cur, atFW, forwarded, fwSNAT = t.idx, true, true, snat
 			case targetNIC:
 				nva := &e.nics[t.idx]
 				if w.tr != nil {
@@ -547,6 +561,14 @@ func (w *walker) firewallFlow(src netip.Addr) firewall.Flow {
 		f.DstPort = 0
 	}
 	return f
+}
+
+// notCarried is the reason a method that does not carry protocol p gives.
+func notCarried(p ipproto.Proto) Reason {
+	if p == ipproto.ICMP || p == ipproto.ICMPv6 {
+		return ReasonICMPNotSupported
+	}
+	return ReasonProtocolNotSupported
 }
 
 // smtp returns what Azure's TCP port 25 restriction (see SMTPMode) does to a

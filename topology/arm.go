@@ -125,7 +125,7 @@ func (b *armBuilder) resource(r arm.Resource) {
 		}
 		b.m.PublicIPs = append(b.m.PublicIPs, pip)
 	case typeIs(r, tPIPP):
-		pp := &PublicIPPrefix{Meta: meta}
+		pp := &PublicIPPrefix{Meta: meta, SKU: b.str(v.Get("sku").Get("name"))}
 		if s := b.str(v.Prop("ipPrefix")); s != "" {
 			if ps := b.prefixList([]*arm.Value{v.Prop("ipPrefix")}, r.ID, "ipPrefix"); len(ps) == 1 {
 				pp.Prefix = ps[0]
@@ -133,7 +133,7 @@ func (b *armBuilder) resource(r arm.Resource) {
 		}
 		b.m.PublicIPPrefixes = append(b.m.PublicIPPrefixes, pp)
 	case typeIs(r, tNAT):
-		ng := &NATGateway{Meta: meta, SKU: b.str(v.Get("sku").Get("name")),
+		ng := &NATGateway{Meta: meta, SKU: b.str(v.Get("sku").Get("name")), SourceVirtualNetwork: b.ref(v.Prop("sourceVirtualNetwork")),
 			PublicIPs: b.refs(v.Prop("publicIpAddresses")), PublicIPPrefixes: b.refs(v.Prop("publicIpPrefixes"))}
 		ng.PublicIPs = append(ng.PublicIPs, b.refs(v.Prop("publicIpAddressesV6"))...)
 		ng.PublicIPPrefixes = append(ng.PublicIPPrefixes, b.refs(v.Prop("publicIpPrefixesV6"))...)

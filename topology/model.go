@@ -233,14 +233,19 @@ type PublicIP struct {
 type PublicIPPrefix struct {
 	Meta
 	Prefix netip.Prefix
+	SKU    string // "Standard" or "StandardV2"; "" when the input does not say
 }
 
-// NATGateway is a NAT gateway.
+// NATGateway is a NAT gateway. Its SKU decides what it carries and where it
+// attaches ([LookupNATGatewaySKU]).
 type NATGateway struct {
 	Meta
-	SKU              string
-	PublicIPs        []Ref
-	PublicIPPrefixes []Ref
+	SKU              string // "Standard" (the default) or "StandardV2"
+	PublicIPs        []Ref  // IPv4 and IPv6 (publicIpAddresses, publicIpAddressesV6)
+	PublicIPPrefixes []Ref  // IPv4 and IPv6 (publicIpPrefixes, publicIpPrefixesV6)
+	// SourceVirtualNetwork attaches the gateway to every subnet of a VNet
+	// (StandardV2 only); a subnet's own NAT gateway takes precedence.
+	SourceVirtualNetwork Ref
 }
 
 // LoadBalancer is a load balancer with its frontends, pools and rules.

@@ -315,6 +315,7 @@ type nPublicIPPrefix struct {
 	Name     string `yaml:"name"`
 	Location string `yaml:"location"`
 	Prefix   string `yaml:"prefix"`
+	SKU      string `yaml:"sku"`
 	at       at
 }
 
@@ -330,6 +331,7 @@ type nNATGateway struct {
 	SKU              string   `yaml:"sku"`
 	PublicIPs        []string `yaml:"publicIps"`
 	PublicIPPrefixes []string `yaml:"publicIpPrefixes"`
+	VNet             string   `yaml:"vnet"` // attached to a whole VNet (StandardV2, sourceVirtualNetwork)
 	at               at
 }
 

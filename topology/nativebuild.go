@@ -294,14 +294,14 @@ func (b *nativeBuilder) build() {
 	}
 	for _, p := range d.PublicIPPrefixes {
 		res := what("public ip prefix", p.Name)
-		pp := &PublicIPPrefix{Meta: b.meta(tPIPP, p.Name, p.Location, p.at)}
+		pp := &PublicIPPrefix{Meta: b.meta(tPIPP, p.Name, p.Location, p.at), SKU: defaultStr(p.SKU, "Standard")}
 		if ps := b.prefixes(p.at, res, "prefix", []string{p.Prefix}); len(ps) == 1 {
 			pp.Prefix = ps[0]
 		}
 		m.PublicIPPrefixes = append(m.PublicIPPrefixes, pp)
 	}
 	for _, n := range d.NATGateways {
-		ng := &NATGateway{Meta: b.meta(tNAT, n.Name, n.Location, n.at), SKU: defaultStr(n.SKU, "Standard")}
+		ng := &NATGateway{Meta: b.meta(tNAT, n.Name, n.Location, n.at), SKU: defaultStr(n.SKU, "Standard"), SourceVirtualNetwork: b.id(tVNet, n.VNet)}
 		ng.PublicIPs = b.ids(tPIP, n.PublicIPs)
 		ng.PublicIPPrefixes = b.ids(tPIPP, n.PublicIPPrefixes)
 		m.NATGateways = append(m.NATGateways, ng)

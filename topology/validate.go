@@ -207,15 +207,16 @@ func (m *Model) validateRefs(p *problems) {
 			}
 		}
 	}
+	vnetNAT := map[string]*NATGateway{} // VNet key → the NAT gateway attached to all of it
 	for _, n := range m.NATGateways {
-		if len(n.PublicIPs) > MaxNATGatewayIPs {
-			p.add(n.Pos, string(n.ID), "publicIpAddresses", "", ErrLimit, "%d public IPs, at most %d", len(n.PublicIPs), MaxNATGatewayIPs)
-		}
-		for _, r := range n.PublicIPs {
-			checkRef[*PublicIP](m, p, n.Pos, string(n.ID), "publicIpAddresses", r, "public IP")
-		}
-		for _, r := range n.PublicIPPrefixes {
-			checkRef[*PublicIPPrefix](m, p, n.Pos, string(n.ID), "publicIpPrefixes", r, "public IP prefix")
+		m.validateNATGateway(p, n, natVNet)
+		if k := n.SourceVirtualNetwork.Key(); k != "" {
+			if prev, ok := vnetNAT[k]; ok {
+				p.add(n.Pos, string(n.ID), "sourceVirtualNetwork", string(n.SourceVirtualNetwork), ErrNotAllowed,
+					"NAT gateway %q is already attached to this virtual network", prev.Name)
+			} else {
+				vnetNAT[k] = n
+			}
 		}
 	}
 	for _, lb := range m.LoadBalancers {
@@ -285,6 +286,68 @@ func (m *Model) validateRefs(p *problems) {
 	for _, ac := range m.AdminConfigs {
 		for _, v := range ac.VNets {
 			checkRef[*VNet](m, p, ac.Pos, string(ac.ID), "vnets", v, "virtual network")
+		}
+	}
+}
+
+// validateNATGateway checks a NAT gateway against its SKU's row of
+// https://learn.microsoft.com/azure/nat-gateway/nat-sku (LookupNATGatewaySKU):
+// address families and counts, the public IPs' SKU, and the attachment to a
+// whole VNet. natVNet holds the VNet its subnets are in.
+func (m *Model) validateNATGateway(p *problems, n *NATGateway, natVNet map[string]*VNet) {
+	res := string(n.ID)
+	sku, ok := LookupNATGatewaySKU(n.SKU)
+	if !ok {
+		p.add(n.Pos, res, "sku.name", n.SKU, ErrInvalid, "want Standard or StandardV2")
+		return
+	}
+	v4, v6 := 0, 0
+	count := func(field, ref, pipSKU string, a netip.Addr, bits int) {
+		size := 1
+		if bits >= 0 && a.IsValid() {
+			size = 1 << min(max(a.BitLen()-bits, 0), 30)
+		}
+		if a.Is6() {
+			v6 += size
+			if !sku.IPv6 {
+				p.add(n.Pos, res, field, ref, ErrNotAllowed, "a %s NAT gateway uses IPv4 public IPs only; IPv6 needs StandardV2", sku.Name)
+			}
+		} else {
+			v4 += size
+		}
+		if sku.PublicIPSKU != "" && pipSKU != "" && !strings.EqualFold(pipSKU, sku.PublicIPSKU) {
+			p.add(n.Pos, res, field, ref, ErrNotAllowed, "a %s NAT gateway requires %s public IPs and prefixes, not %s", sku.Name, sku.PublicIPSKU, pipSKU)
+		}
+	}
+	for _, r := range n.PublicIPs {
+		if ip, ok := checkRef[*PublicIP](m, p, n.Pos, res, "publicIpAddresses", r, "public IP"); ok {
+			count("publicIpAddresses", string(r), ip.SKU, ip.Address, -1)
+		} else {
+			v4++
+		}
+	}
+	for _, r := range n.PublicIPPrefixes {
+		if pp, ok := checkRef[*PublicIPPrefix](m, p, n.Pos, res, "publicIpPrefixes", r, "public IP prefix"); ok {
+			count("publicIpPrefixes", string(r), pp.SKU, pp.Prefix.Addr(), pp.Prefix.Bits())
+		} else {
+			v4++
+		}
+	}
+	if v4 > sku.MaxIPv4 {
+		p.add(n.Pos, res, "publicIpAddresses", "", ErrLimit, "%d public IPv4 addresses (prefixes counted in full), at most %d", v4, sku.MaxIPv4)
+	}
+	if sku.IPv6 && v6 > sku.MaxIPv6 {
+		p.add(n.Pos, res, "publicIpAddressesV6", "", ErrLimit, "%d public IPv6 addresses (prefixes counted in full), at most %d", v6, sku.MaxIPv6)
+	}
+	if n.SourceVirtualNetwork.IsZero() {
+		return
+	}
+	if !sku.VNetAttach {
+		p.add(n.Pos, res, "sourceVirtualNetwork", string(n.SourceVirtualNetwork), ErrNotAllowed, "only a StandardV2 NAT gateway attaches to a whole virtual network")
+	}
+	if v, ok := checkRef[*VNet](m, p, n.Pos, res, "sourceVirtualNetwork", n.SourceVirtualNetwork, "virtual network"); ok {
+		if prev, ok := natVNet[n.ID.Key()]; ok && prev != v {
+			p.add(n.Pos, res, "sourceVirtualNetwork", string(n.SourceVirtualNetwork), ErrNotAllowed, "the NAT gateway also serves subnets of VNet %q; a NAT gateway serves one VNet", prev.Name)
 		}
 	}
 }

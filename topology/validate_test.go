@@ -84,7 +84,23 @@ func TestValidateProblems(t *testing.T) {
       - {name: r2, priority: 100, direction: Outbound, access: Deny, destination: 10.0.0.0/8}
 `, []string{`design.yaml:12:9:`, `r2`, `priority`}},
 		{"NAT gateway with too many IPs", base + "natGateways: [{name: nat, publicIps: [p1,p2,p3,p4,p5,p6,p7,p8,p9,p10,p11,p12,p13,p14,p15,p16,p17]}]\n",
-			[]string{`17 public IPs, at most 16`}},
+			[]string{`17 public IPv4 addresses (prefixes counted in full), at most 16`}},
+		// nat-sku: a Standard NAT gateway is IPv4-only and subnet-attached; StandardV2 needs StandardV2 public IPs.
+		{"NAT gateway SKU rules", base + `  - {name: vnet-b, addressSpace: [10.2.0.0/16]}
+publicIps:
+  - {name: pip6, ip: "2001:db8::1", sku: StandardV2}
+  - {name: pip4, ip: 20.0.0.1, sku: Standard}
+publicIpPrefixes:
+  - {name: pfx, prefix: 20.0.1.0/28, sku: StandardV2}
+natGateways:
+  - {name: nat-std, publicIps: [pip6], vnet: vnet-a}
+  - {name: nat-v2, sku: StandardV2, publicIps: [pip4], publicIpPrefixes: [pfx]}
+  - {name: nat-odd, sku: Premium}
+`, []string{`natGateways/nat-std: publicIpAddresses "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/design/providers/Microsoft.Network/publicIPAddresses/pip6": not allowed: a Standard NAT gateway uses IPv4 public IPs only; IPv6 needs StandardV2`,
+			`natGateways/nat-std: sourceVirtualNetwork "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/design/providers/Microsoft.Network/virtualNetworks/vnet-a": not allowed: only a StandardV2 NAT gateway attaches to a whole virtual network`,
+			`natGateways/nat-v2: publicIpAddresses "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/design/providers/Microsoft.Network/publicIPAddresses/pip4": not allowed: a StandardV2 NAT gateway requires StandardV2 public IPs and prefixes, not Standard`,
+			`natGateways/nat-v2: publicIpAddresses: over Azure's limit: 17 public IPv4 addresses (prefixes counted in full), at most 16`,
+			`natGateways/nat-odd: sku.name "Premium": invalid value: want Standard or StandardV2`}},
 		{"ASG members in two VNets", base + `  - name: vnet-b
     addressSpace: [10.2.0.0/16]
     subnets: [{name: s, prefix: 10.2.1.0/24}]
