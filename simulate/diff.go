@@ -108,7 +108,7 @@ func describeHop(hops []Hop, i int) string {
 		s += " " + h.Name
 	}
 	for _, sec := range h.Security {
-		s += fmt.Sprintf(", %s %s %s %s", sec.Direction, sec.Group, sec.Access, sec.Rule)
+		s += fmt.Sprintf(", %s %s %s %s", sec.Direction, sec.Source(), sec.Access, sec.Rule)
 	}
 	if r := h.Route; r != nil {
 		s += fmt.Sprintf(", route %v -> %v", r.Prefix, r.NextHopType)

@@ -142,7 +142,8 @@ func (e *Engine) internetEgress(st *nicState, v6 bool, vmPIP func(*topology.NIC)
 	if p, ok := e.model.PublicIP(ipc.PublicIP); ok && p.Address.IsValid() && p.Address.Is6() == v6 {
 		return egressSet{method: MethodInstancePublicIP, ips: []netip.Addr{p.Address}, why: "public IP " + p.Name, carry: carryAll}
 	}
-	if set, ok := e.lbEgress(ipc, v6); ok {
+	set, ok, byIP := e.lbEgress(ipc, v6)
+	if ok {
 		if sku, _ := topology.LookupNATGatewaySKU(skuOf(ng)); v6 && ng != nil && sku.BreaksLBIPv6 { // validated SKU
 			// nat-sku, known issues: "A StandardV2 NAT gateway disrupts
 			// outbound connections made with load balancer outbound rules for
@@ -152,8 +153,11 @@ func (e *Engine) internetEgress(st *nicState, v6 bool, vmPIP func(*topology.NIC)
 		}
 		return set
 	}
+	if byIP != "" {
+		byIP = "; " + byIP
+	}
 	if v6 {
-		return egressSet{why: "no NAT gateway, public IP or load-balancer outbound rule for IPv6; Azure has no IPv6 default outbound access"}
+		return egressSet{why: "no NAT gateway, public IP or load-balancer outbound rule for IPv6; Azure has no IPv6 default outbound access" + byIP}
 	}
 	// defaultOutboundAccess has three states: true, false, and unset (inputs
 	// from API versions before 2025-07-01, which omit it: such subnets keep
@@ -172,7 +176,7 @@ func (e *Engine) internetEgress(st *nicState, v6 bool, vmPIP func(*topology.NIC)
 		assume = "subnet " + s.Name + " does not set defaultOutboundAccess (inputs from API versions before 2025-07-01 omit it): taken as a subnet with default outbound access, created before private subnets became the default; Options.PrivateByDefault asks what if it is private"
 	}
 	if private {
-		return egressSet{why: fmt.Sprintf("subnet %s is private (it %s) and has no NAT gateway, public IP or load-balancer outbound", s.Name, state), assume: assume}
+		return egressSet{why: fmt.Sprintf("subnet %s is private (it %s) and has no NAT gateway, public IP or load-balancer outbound%s", s.Name, state, byIP), assume: assume}
 	}
 	if c, ok := vmPIP(st.nic); ok {
 		// "If there are multiple network interfaces, having a single one with
@@ -182,10 +186,10 @@ func (e *Engine) internetEgress(st *nicState, v6 bool, vmPIP func(*topology.NIC)
 		if c.NIC == st.nic {
 			where = "the NIC's IP configuration " + c.Name
 		}
-		return egressSet{why: fmt.Sprintf("no default outbound access: %s has public IP %s, which turns it off for the whole VM, and this IP configuration has no NAT gateway, public IP or load-balancer outbound",
-			where, c.PublicIP.Name())}
+		return egressSet{why: fmt.Sprintf("no default outbound access: %s has public IP %s, which turns it off for the whole VM, and this IP configuration has no NAT gateway, public IP or load-balancer outbound%s",
+			where, c.PublicIP.Name(), byIP)}
 	}
-	return egressSet{method: MethodDefaultOutbound, why: "default outbound access (implicit Microsoft-owned IP; subnet " + s.Name + " " + state + ")",
+	return egressSet{method: MethodDefaultOutbound, why: "default outbound access (implicit Microsoft-owned IP; subnet " + s.Name + " " + state + ")" + byIP,
 		unstable: true, assume: assume, carry: carryOther}
 }
 
@@ -199,9 +203,11 @@ func skuOf(ng *topology.NATGateway) string {
 // lbEgress finds a public load balancer that gives the IP configuration
 // outbound connectivity: only the primary IPv4 configuration gets it
 // (https://learn.microsoft.com/azure/load-balancer/outbound-rules#limitations).
-func (e *Engine) lbEgress(ipc *topology.IPConfig, v6 bool) (egressSet, bool) {
+// When the configuration is in a backend pool defined by IP address, which
+// gives none (a known issue), byIP says which.
+func (e *Engine) lbEgress(ipc *topology.IPConfig, v6 bool) (set egressSet, ok bool, byIP string) {
 	if !v6 && !ipc.Primary {
-		return egressSet{}, false
+		return egressSet{}, false, ""
 	}
 	for _, lb := range e.model.LoadBalancers {
 		for _, pool := range lb.BackendPools {
@@ -212,6 +218,9 @@ func (e *Engine) lbEgress(ipc *topology.IPConfig, v6 bool) (egressSet, bool) {
 				// Known issue: a backend pool defined by IP address gives no
 				// load-balancer outbound; the VM behaves as with default
 				// outbound access (spec §3.1, from https://learn.microsoft.com/azure/load-balancer/load-balancer-outbound-connections).
+				if byIP == "" {
+					byIP = "load balancer " + lb.Name + "'s backend pool " + pool.Name + " is defined by IP address, which gives no outbound connectivity (a known issue, https://learn.microsoft.com/azure/load-balancer/backend-pool-management#limitations)"
+				}
 				continue
 			}
 			for _, or := range lb.OutboundRules {
@@ -228,7 +237,7 @@ func (e *Engine) lbEgress(ipc *topology.IPConfig, v6 bool) (egressSet, bool) {
 				}
 				if len(ips)+len(ps) > 0 {
 					return egressSet{method: MethodLoadBalancer, ips: ips, prefixes: ps, why: "load balancer " + lb.Name + " outbound rule " + or.Name,
-						unstable: len(ips)+len(ps) > 1, carry: carryAll}, true
+						unstable: len(ips)+len(ps) > 1, carry: carryAll}, true, ""
 				}
 			}
 			for _, r := range lb.Rules {
@@ -241,13 +250,13 @@ func (e *Engine) lbEgress(ipc *topology.IPConfig, v6 bool) (egressSet, bool) {
 					}
 					ips, ps := e.publicIPs(nonZero(f.PublicIP), nonZero(f.PublicIPPrefix), v6)
 					if len(ips)+len(ps) > 0 {
-						return egressSet{method: MethodLoadBalancer, ips: ips, prefixes: ps, why: "load balancer " + lb.Name + " rule " + r.Name + " (implicit SNAT)", carry: carryAll}, true
+						return egressSet{method: MethodLoadBalancer, ips: ips, prefixes: ps, why: "load balancer " + lb.Name + " rule " + r.Name + " (implicit SNAT)", carry: carryAll}, true, ""
 					}
 				}
 			}
 		}
 	}
-	return egressSet{}, false
+	return egressSet{}, false, byIP
 }
 
 // vmPublicIPs maps each VM (by vmKey) to an IP configuration of one of its

@@ -667,30 +667,47 @@ func (e *Engine) Routes(h NIC) *route.Table { return e.subnets[e.nics[h].subnet]
 // NextHopResult is the answer of [Engine.NextHop], shaped like Network
 // Watcher's next hop (`az network watcher show-next-hop`).
 type NextHopResult struct {
+	// NextHopType is one value of the API's NextHopType enum: Internet,
+	// VirtualAppliance, VirtualNetworkGateway, VnetLocal, HyperNetGateway
+	// (never produced: no route leads there) or None.
 	NextHopType      string `json:"nextHopType"`
 	NextHopIPAddress string `json:"nextHopIpAddress"`
 	RouteTableID     string `json:"routeTableId"`
 }
 
+// networkWatcherType maps an effective route's next-hop type to Network
+// Watcher next hop's NextHopType enum (REST API NextHopResult: Internet,
+// VirtualAppliance, VirtualNetworkGateway, VnetLocal, HyperNetGateway, None),
+// which has fewer values than effective routes: a peering, a connected
+// group and a private endpoint keep the traffic in Azure's virtual network
+// fabric (VnetLocal); a service endpoint's traffic goes to the service's
+// public addresses over the backbone (Internet); ECMP is VirtualAppliance.
+// The enum has no value for those routes, so this mapping is egress's
+// reading of it; `egress routes` keeps the effective-routes spelling.
+func networkWatcherType(t route.NextHopType) string {
+	switch t {
+	case route.VNetPeering, route.VNetGlobalPeering, route.ConnectedGroup, route.InterfaceEndpoint:
+		return "VnetLocal"
+	case route.VirtualNetworkServiceEndpoint:
+		return "Internet"
+	case route.VirtualApplianceEcmp:
+		return "VirtualAppliance"
+	}
+	return t.String()
+}
+
 // NextHop answers like Network Watcher's next hop for traffic from the NIC to
-// dst: the next-hop type, its first IP address, and the route table whose
-// user route was chosen, or "System Route"
-// (https://learn.microsoft.com/azure/network-watcher/next-hop-overview). Peering
-// routes are reported as "VirtualNetworkPeering", the portal's word; the other
-// types keep the effective-routes spelling. A destination without a route
-// gives "None".
+// dst: the next-hop type in the API's vocabulary (see [NextHopResult]), its
+// first IP address, and the route table whose user route was chosen, or
+// "System Route"
+// (https://learn.microsoft.com/azure/network-watcher/next-hop-overview). A
+// destination without a route gives "None".
 func (e *Engine) NextHop(h NIC, dst netip.Addr) NextHopResult {
 	m, ok := e.Routes(h).Lookup(dst)
 	if !ok {
 		return NextHopResult{NextHopType: "None", RouteTableID: "System Route"}
 	}
-	r := NextHopResult{NextHopType: m.NextHopType().String(), RouteTableID: "System Route"}
-	switch m.NextHopType() {
-	case route.VNetPeering, route.VNetGlobalPeering:
-		r.NextHopType = "VirtualNetworkPeering"
-	case route.VirtualApplianceEcmp:
-		r.NextHopType = "VirtualAppliance"
-	}
+	r := NextHopResult{NextHopType: networkWatcherType(m.NextHopType()), RouteTableID: "System Route"}
 	if m.NumNextHops() > 0 {
 		r.NextHopIPAddress = m.NextHop(0).String()
 	}

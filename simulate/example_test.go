@@ -50,7 +50,7 @@ func ExampleEngine_Trace() {
 	r, _ = e.Trace(simulate.Flow{From: "web-01", To: netip.MustParseAddr("198.51.100.7"), Port: 25})
 	fmt.Println(r.Verdict, r.DecidedBy)
 	// Output:
-	// Allowed: leaves to the internet
+	// Allowed: leaves to the internet (SubnetNSG nsg-web: defaultSecurityRules/AllowInternetOutBound)
 	//  1. Source web-01 (10.1.1.4)
 	//       Outbound SubnetNSG nsg-web: Allow by defaultSecurityRules/AllowInternetOutBound
 	//       route 0.0.0.0/0 -> Internet (Default)

@@ -266,3 +266,66 @@ func TestFirewallNeverSNAT(t *testing.T) {
 	assert.Equal(t, simulate.MethodGateway, r.EgressMethod)
 	assert.Contains(t, r.Hops[len(r.Hops)-1].Note, "source stays 10.1.1.4", "not SNATed: on-premises sees the VM's address")
 }
+
+// A private endpoint is named by the endpoint, not its interface; with
+// network policies Disabled (the default) NSGs do not apply to it, and the
+// trace says so
+// (https://learn.microsoft.com/azure/private-link/disable-private-endpoint-network-policy).
+func TestPrivateEndpointHop(t *testing.T) {
+	design := `egress: v1
+location: eastus
+vnets:
+  - name: vnet
+    addressSpace: [10.1.0.0/16]
+    subnets:
+      - {name: app, prefix: 10.1.1.0/24}
+      - {name: data, prefix: 10.1.2.0/24, nsg: nsg-data}
+nsgs:
+  - name: nsg-data
+    rules: [{name: deny-all-in, priority: 100, direction: Inbound, access: Deny, protocol: "*"}]
+nics:
+  - {name: vm, subnet: vnet/app, ip: 10.1.1.4}
+privateEndpoints:
+  - {name: pe-sql, subnet: vnet/data, ip: 10.1.2.10, service: /subscriptions/0/resourceGroups/rg/providers/Microsoft.Sql/servers/sql1, groupId: sqlServer}
+`
+	e := engine(t, design, simulate.Options{})
+	r := trace(t, e, "vm", "10.1.2.10", 1433)
+	assert.Equal(t, simulate.Allowed, r.Verdict, "the subnet NSG's deny does not apply\n%s", r)
+	last := r.Hops[len(r.Hops)-1]
+	assert.Equal(t, simulate.HopPrivateEndpoint, last.Kind)
+	assert.Equal(t, "pe-sql", last.Name)
+	assert.True(t, strings.HasSuffix(last.ID, "/privateEndpoints/pe-sql"), last.ID)
+	assert.Contains(t, last.Note, "NSGs not applied: subnet data has privateEndpointNetworkPolicies Disabled")
+
+	e = engine(t, strings.Replace(design, "nsg: nsg-data}", "nsg: nsg-data, privateEndpointNetworkPolicies: Enabled}", 1), simulate.Options{})
+	r = trace(t, e, "vm", "10.1.2.10", 1433)
+	assert.Equal(t, simulate.Denied, r.Verdict, "%s", r)
+	assert.NotContains(t, r.Hops[len(r.Hops)-1].Note, "not applied")
+}
+
+// Every result names what decided it: for an allowed flow the rule that
+// allowed it at each stage, the firewall's policy under its own key; JSON is
+// not HTML-escaped by the CLI (cmd/egress tests that).
+func TestDecidedByAllowed(t *testing.T) {
+	design := withFirewallPolicy(hubSpokeWith("rt-fw", "true"), `firewallPolicies:
+  - name: fwpol
+    ruleCollectionGroups:
+      - name: rcg
+        priority: 200
+        collections:
+          - {name: net, priority: 100, action: Allow, rules: [{name: ntp, type: NetworkRule, protocols: [UDP], sourceAddresses: ["*"], destinationAddresses: ["*"], destinationPorts: ["123"]}]}
+`)
+	e := engine(t, design, simulate.Options{})
+	r, err := e.Trace(simulate.Flow{From: "vm1", To: netip.MustParseAddr("52.1.2.3"), Protocol: ipproto.UDP, Port: 123})
+	require.NoError(t, err)
+	assert.Equal(t, "AzureFirewall fwpol: fwpol/rcg/net/ntp", r.DecidedBy)
+	step := r.Hops[1].Security[0]
+	assert.Equal(t, "fwpol", step.Policy)
+	assert.Empty(t, step.Group, "a firewall policy is not an NSG")
+	e = engine(t, one(", natGateway: nat", "", ""), simulate.Options{})
+	r = trace(t, e, "vm", "10.200.0.1", 443) // the reserved 10.0.0.0/8 route
+	assert.Equal(t, simulate.Dropped, r.Verdict, "%s", r)
+	assert.Equal(t, "route 10.0.0.0/8 -> None (Default)", r.DecidedBy)
+	r = trace(t, e, "vm", "52.1.2.3", 443)
+	assert.Equal(t, "no NSG, admin rule or firewall on the path: allowed by default", r.DecidedBy)
+}

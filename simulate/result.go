@@ -16,11 +16,14 @@ const SchemaVersion = 1
 // how and from which public address the flow leaves, every hop, and the
 // assumptions made. Its JSON form is stable (see [SchemaVersion]).
 type Result struct {
-	SchemaVersion  int            `json:"schemaVersion"`
-	Flow           FlowInfo       `json:"flow"`
-	Verdict        Verdict        `json:"verdict"`
-	Reason         string         `json:"reason"`
-	ReasonCode     Reason         `json:"reasonCode"`
+	SchemaVersion int      `json:"schemaVersion"`
+	Flow          FlowInfo `json:"flow"`
+	Verdict       Verdict  `json:"verdict"`
+	Reason        string   `json:"reason"`
+	ReasonCode    Reason   `json:"reasonCode"`
+	// DecidedBy names what decided the flow: the rule that denied it; for an
+	// allowed flow the rule that allowed it at each security stage (NSGs,
+	// admin rules, firewall), in path order; the route that dropped it.
 	DecidedBy      string         `json:"decidedBy,omitempty"`
 	EgressMethod   Method         `json:"egressMethod"`
 	EgressIPs      []netip.Addr   `json:"egressIpAddresses"`
@@ -101,14 +104,27 @@ type RouteStep struct {
 	ServiceTag  string            `json:"serviceTag,omitempty"`
 }
 
-// SecurityStep is one security evaluation at a hop: which NSG (or admin
-// configuration) in which direction, and the rule that decided.
+// SecurityStep is one security evaluation at a hop: which NSG, admin
+// configuration or firewall policy, in which direction, and the rule that
+// decided.
 type SecurityStep struct {
-	Direction string `json:"direction"`
-	Stage     string `json:"stage"` // "AdminRules", "NicNSG", "SubnetNSG"
-	Group     string `json:"nsg"`
-	Access    string `json:"access"`
-	Rule      string `json:"ruleName"`
+	Direction string `json:"direction"` // "Outbound", "Inbound", or "Forward" at a firewall
+	Stage     string `json:"stage"`     // "AdminRules", "NicNSG", "SubnetNSG", "AzureFirewall"
+	// Group names the NSG or the admin configuration (the NSG stages).
+	Group string `json:"nsg,omitempty"`
+	// Policy names the firewall policy (the AzureFirewall stage).
+	Policy string `json:"firewallPolicy,omitempty"`
+	Access string `json:"access"`
+	Rule   string `json:"ruleName"`
+}
+
+// Source names what the step evaluated: the NSG, admin configuration or
+// firewall policy.
+func (s SecurityStep) Source() string {
+	if s.Policy != "" {
+		return s.Policy
+	}
+	return s.Group
 }
 
 // String renders the result as a readable hop list, as `egress trace` prints
@@ -130,7 +146,7 @@ func (r *Result) String() string {
 		}
 		b.WriteByte('\n')
 		for _, s := range h.Security {
-			fmt.Fprintf(&b, "      %s %s %s: %s by %s\n", s.Direction, s.Stage, s.Group, s.Access, s.Rule)
+			fmt.Fprintf(&b, "      %s %s %s: %s by %s\n", s.Direction, s.Stage, s.Source(), s.Access, s.Rule)
 		}
 		if rt := h.Route; rt != nil {
 			fmt.Fprintf(&b, "      route %s -> %s", rt.Prefix, rt.NextHopType)

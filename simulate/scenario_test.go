@@ -128,6 +128,11 @@ func TestLoadBalancerPoolByIPAddress(t *testing.T) {
 	e := engine(t, design, simulate.Options{})
 	r := trace(t, e, "vm", "52.1.2.3", 443)
 	assert.Equal(t, simulate.MethodDefaultOutbound, r.EgressMethod, "%s", r)
+	assert.Contains(t, r.Hops[len(r.Hops)-1].Note, "backend pool pool is defined by IP address, which gives no outbound connectivity (a known issue", "the trace names the known issue")
+	e = engine(t, strings.Replace(design, "{name: snet, prefix: 10.1.1.0/24", "{name: snet, prefix: 10.1.1.0/24, defaultOutboundAccess: false", 1), simulate.Options{})
+	r = trace(t, e, "vm", "52.1.2.3", 443)
+	assert.Equal(t, simulate.NoEgress, r.Verdict)
+	assert.Contains(t, r.Reason, "is defined by IP address")
 }
 
 // default-outbound-access: "if there are multiple network interfaces, having

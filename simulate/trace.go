@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net/netip"
 	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/egresslab/egress/firewall"
@@ -45,7 +46,16 @@ func (t *tracer) hop(k HopKind, st *nicState, a netip.Addr) {
 		}
 	}
 	if k == HopDestination && st.isPE {
-		t.last().Kind = HopPrivateEndpoint
+		// Named by the endpoint, not by the interface Azure creates for it
+		// ("<endpoint>.nic.<guid>").
+		h := t.last()
+		h.Kind, h.Name, h.ID = HopPrivateEndpoint, st.nic.PrivateEndpoint.Name(), string(st.nic.PrivateEndpoint)
+		h.Note = "network interface " + st.nic.Name
+		if s := t.e.subnets[st.subnet].s; !st.peSubnet && (!s.NSG.IsZero() || !st.nic.NSG.IsZero()) {
+			// https://learn.microsoft.com/azure/private-link/disable-private-endpoint-network-policy
+			h.Note += fmt.Sprintf("; NSGs not applied: subnet %s has privateEndpointNetworkPolicies %s, and NSGs apply to private endpoints only with Enabled or NetworkSecurityGroupEnabled",
+				s.Name, s.PrivateEndpointPolicies)
+		}
 	}
 }
 
@@ -54,7 +64,7 @@ func (t *tracer) firewall(fs *fwState, evaluated bool, v firewall.Verdict) {
 	h := Hop{Kind: HopFirewall, Name: fs.fw.Name, ID: string(fs.fw.ID), Address: fs.fw.PrivateIP}
 	switch {
 	case evaluated:
-		step := SecurityStep{Direction: "Forward", Stage: "AzureFirewall", Group: fs.eng.Name(), Access: v.Action.String()}
+		step := SecurityStep{Direction: "Forward", Stage: "AzureFirewall", Policy: fs.eng.Name(), Access: v.Action.String()}
 		if ri, ok := fs.eng.RuleOf(v); ok {
 			step.Rule = ri.Path()
 		} else {
@@ -464,10 +474,50 @@ func (e *Engine) trace(f Flow, slow bool) (*Result, error) {
 		}
 	}
 	r.DecidedBy = e.decidedBy(d)
+	switch {
+	case d.Verdict == Allowed || d.Verdict == Unknown:
+		r.DecidedBy = allowedBy(r.Hops, d.Reason)
+	case d.Reason == ReasonRouteNone:
+		r.DecidedBy = droppedBy(r.Hops)
+	}
 	if d.Verdict == Unknown && d.Assumed {
 		r.Reason = "depends on what cannot be decided offline (see assumptions); if allowed: " + d.Reason.String()
 	}
 	return r, nil
+}
+
+// allowedBy names what let an allowed flow through: the rule that allowed it
+// at each security stage on its path, in order.
+func allowedBy(hops []Hop, reason Reason) string {
+	var parts []string
+	for _, h := range hops {
+		for _, s := range h.Security {
+			if s.Access != "Deny" && s.Rule != "" {
+				parts = append(parts, s.Stage+" "+s.Source()+": "+s.Rule)
+			}
+		}
+	}
+	switch {
+	case len(parts) > 0:
+		return strings.Join(parts, "; ")
+	case reason == ReasonPlatform:
+		return "Azure platform address: not subject to NSG rules"
+	}
+	return "no NSG, admin rule or firewall on the path: allowed by default"
+}
+
+// droppedBy names the route that dropped a flow.
+func droppedBy(hops []Hop) string {
+	for i := len(hops) - 1; i >= 0; i-- {
+		if rt := hops[i].Route; rt != nil {
+			s := "route " + rt.Prefix.String() + " -> " + rt.NextHopType.String() + " (" + rt.Source.String()
+			if rt.Name != "" {
+				s += " " + strconv.Quote(rt.Name)
+			}
+			return s + ")"
+		}
+	}
+	return ""
 }
 
 // decidedBy names the rule that denied a flow, as IP flow verify spells it,

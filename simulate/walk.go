@@ -454,7 +454,7 @@ func (w *walker) run(h int32) Decision {
 			if !ok {
 				d.Verdict, d.Reason = Dropped, ReasonNoSuchAddress
 				if w.tr != nil {
-					w.tr.end(HopNowhere, "", m.NextHop(0), "next hop address is not in the VNet or a peered VNet")
+					w.tr.end(HopNowhere, "", m.NextHop(0), "no NIC, firewall or load balancer in the VNet or its peers holds "+m.NextHop(0).String())
 				}
 				return d
 			}

@@ -140,6 +140,7 @@ func (e *env) nic(name string) (simulate.NIC, error) {
 func (e *env) json(v any) error {
 	enc := json.NewEncoder(e.stdout)
 	enc.SetIndent("", "  ")
+	enc.SetEscapeHTML(false) // "->" and "<" print as they are
 	return enc.Encode(v)
 }
 

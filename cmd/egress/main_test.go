@@ -135,6 +135,12 @@ func TestTrace(t *testing.T) {
 	code, _, _ = egress("trace", "--from", "vm-batch-01-nic", "--to", "1.2.3.4:99999")
 	assert.Equal(t, 2, code)
 
+	// JSON is not HTML-escaped: "->" prints as it is.
+	code, out, _ = egress("trace", "--from", "vm-partner-01-nic", "--to", "10.1.1.4:443", "-o", "json")
+	require.Equal(t, 0, code)
+	assert.Contains(t, out, `"decidedBy": "route 10.0.0.0/8 -> None (Default)"`)
+	assert.NotContains(t, out, `\u003e`)
+
 	// TCP and UDP need a destination port; ICMP and "any" do not.
 	for _, args := range [][]string{{"--to", "52.1.2.3"}, {"--to", "52.1.2.3:0"}, {"--to", "52.1.2.3", "--protocol", "udp"}, {"--to", "[2001:db8::1]:0"}} {
 		code, out, stderr = egress(append([]string{"trace", "--from", "vm-batch-01-nic"}, args...)...)
@@ -154,7 +160,21 @@ func TestTrace(t *testing.T) {
 func TestNextHopAndVerify(t *testing.T) {
 	code, out, _ := egress("next-hop", "--nic", "vm-batch-01-nic", "--dest-ip", "10.0.2.4", "-o", "json")
 	require.Equal(t, 0, code)
-	assert.JSONEq(t, `{"nextHopType":"VirtualNetworkPeering","nextHopIpAddress":"","routeTableId":"System Route"}`, out)
+	// Network Watcher's NextHopType enum has no peering value: VnetLocal.
+	assert.JSONEq(t, `{"nextHopType":"VnetLocal","nextHopIpAddress":"","routeTableId":"System Route"}`, out)
+	// routes keeps the effective-routes vocabulary.
+	code, out, _ = egress("routes", "--nic", "vm-batch-01-nic", "-o", "json")
+	require.Equal(t, 0, code)
+	assert.Contains(t, out, `"VNetPeering"`)
+	for _, tc := range []struct{ nic, dst, want string }{
+		{"vm-batch-01-nic", "52.1.2.3", "Internet"}, {"vm-app-01-nic", "52.1.2.3", "VirtualAppliance"},
+		{"vm-partner-01-nic", "10.1.1.4", "None"}, {"vm-app-01-nic", "10.1.2.10", "VnetLocal"}, // the private endpoint's /32
+		{"vm-shared-01-nic", "192.168.1.1", "VirtualNetworkGateway"},
+	} {
+		code, out, _ = egress("next-hop", "--nic", tc.nic, "--dest-ip", tc.dst, "-o", "json")
+		require.Equal(t, 0, code)
+		assert.Contains(t, out, `"nextHopType": "`+tc.want+`"`, "%s -> %s", tc.nic, tc.dst)
+	}
 	code, _, stderr := egress("next-hop", "--nic", "vm-batch-01-nic", "--dest-ip", "10.0.2.4", "--source-ip", "10.9.9.9")
 	assert.Equal(t, 2, code)
 	assert.Contains(t, stderr, "not an address of NIC")
