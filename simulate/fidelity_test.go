@@ -329,3 +329,39 @@ func TestDecidedByAllowed(t *testing.T) {
 	r = trace(t, e, "vm", "52.1.2.3", 443)
 	assert.Equal(t, "no NSG, admin rule or firewall on the path: allowed by default", r.DecidedBy)
 }
+
+// https://learn.microsoft.com/azure/route-server/route-server-faq: routes an
+// NVA advertises to Route Server are programmed with the NVA as next hop;
+// effective routes list them as VirtualNetworkGateway, but the traffic goes
+// to the NVA, not on-premises.
+func TestRouteServerRoutesLeadToTheNVA(t *testing.T) {
+	design := `egress: v1
+location: eastus
+vnets:
+  - name: hub
+    addressSpace: [10.0.0.0/16]
+    subnets:
+      - {name: RouteServerSubnet, prefix: 10.0.3.0/27}
+      - {name: nva, prefix: 10.0.2.0/24, routeTable: rt-nva}
+      - {name: app, prefix: 10.0.4.0/24}
+routeTables:
+  - name: rt-nva
+    disableBgpRoutePropagation: true
+    routes: [{name: out, prefix: 0.0.0.0/0, nextHop: Internet}]
+nics:
+  - {name: sdwan, subnet: hub/nva, ip: 10.0.2.10, ipForwarding: true, publicIp: pip-nva}
+  - {name: vm, subnet: hub/app, ip: 10.0.4.4}
+publicIps:
+  - {name: pip-nva, ip: 20.0.9.9}
+routeServers:
+  - {name: rs, vnet: hub, advertised: [{prefix: 0.0.0.0/0, nextHop: 10.0.2.10, asPath: "65100"}]}
+`
+	e := engine(t, design, simulate.Options{})
+	r := trace(t, e, "vm", "52.1.2.3", 443)
+	assert.Equal(t, simulate.Allowed, r.Verdict, "%s", r)
+	assert.Equal(t, "VirtualNetworkGateway", r.Hops[0].Route.NextHopType.String(), "listed as effective routes list it")
+	assert.Equal(t, simulate.HopAppliance, r.Hops[1].Kind)
+	assert.Equal(t, "sdwan", r.Hops[1].Name)
+	assert.Equal(t, simulate.MethodInstancePublicIP, r.EgressMethod)
+	assert.Equal(t, "20.0.9.9", ips(r))
+}

@@ -124,7 +124,10 @@ func (m *Model) gatewayRoutes(gr *Graph, v *VNet) []route.GatewayRoute {
 	}
 	for _, rs := range m.RouteServers {
 		if rs.VNet.Key() == source.ID.Key() {
-			out = append(out, rs.Advertised...)
+			for _, r := range rs.Advertised {
+				r.Origin = route.OriginRouteServer // whatever the input called it: an NVA advertised it
+				out = append(out, r)
+			}
 		}
 	}
 	return out
