@@ -452,3 +452,23 @@ func TestEnumsRoundTrip(t *testing.T) {
 	assert.Error(t, err)
 	assert.Equal(t, "DNS|Infrastructure", (firewall.FlagDNS | firewall.FlagInfrastructure).String())
 }
+
+// snat-private-range: SNATs follows the configured private ranges.
+func TestSNATs(t *testing.T) {
+	for _, tc := range []struct {
+		ranges []string
+		dst    string
+		want   bool
+	}{
+		{nil, "10.1.2.3", false}, {nil, "52.1.2.3", true}, {nil, "100.64.0.1", false},
+		{[]string{"0.0.0.0/0"}, "52.1.2.3", false},
+		{[]string{"255.255.255.255/32"}, "10.1.2.3", true},
+		{[]string{"IANAPrivateRanges", "52.0.0.0/8"}, "52.1.2.3", false},
+	} {
+		p := policy(group("g", 100))
+		p.SNATPrivateRanges = tc.ranges
+		e, err := firewall.Compile(p, firewall.Resolvers{})
+		require.NoError(t, err)
+		assert.Equal(t, tc.want, e.SNATs(netip.MustParseAddr(tc.dst)), "%v %s", tc.ranges, tc.dst)
+	}
+}

@@ -13,7 +13,7 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
-var dstPool = []string{"8.8.8.8", "8.8.4.4", "1.1.1.1", "9.9.9.9", "20.38.1.1", "192.168.1.1", "172.16.5.5",
+var dstPool = []string{"8.8.8.8", "8.8.4.4", "1.1.1.1", "9.9.9.9", "9.8.1.1", "20.38.1.1", "192.168.1.1", "172.16.5.5", "172.20.1.1",
 	"10.0.2.4", "10.0.2.5", "10.0.2.6", "10.0.1.4", "10.0.9.9", "168.63.129.16", "169.254.169.254", "10.200.0.1"}
 
 // randomDst picks a destination: a known interesting address, a NIC of the
@@ -29,7 +29,7 @@ func randomDst(r *rand.Rand, e *simulate.Engine) netip.Addr {
 	return netip.AddrFrom4([4]byte{byte(v >> 24), byte(v >> 16), byte(v >> 8), byte(v)})
 }
 
-var protos = []ipproto.Proto{ipproto.TCP, ipproto.UDP, ipproto.ICMP}
+var protos = []ipproto.Proto{ipproto.TCP, ipproto.UDP, ipproto.ICMP, ipproto.ESP}
 
 // agree checks that Classify and Trace give the same answer for one flow.
 func agree(t *testing.T, e *simulate.Engine, h simulate.NIC, dst netip.Addr, proto ipproto.Proto, port uint16) simulate.Decision {
@@ -71,10 +71,11 @@ func agree(t *testing.T, e *simulate.Engine, h simulate.NIC, dst netip.Addr, pro
 func TestDifferentialTraceClassify(t *testing.T) {
 	networks, spokes, nics, flows := 6, 100, 12, 20000 // 2,400 NICs per network
 	if testing.Short() {
-		networks, spokes, nics, flows = 3, 20, 4, 500
+		networks, spokes, nics, flows = 8, 10, 3, 250
 	}
 	seen := map[simulate.Reason]int{}
-	smtpOut := map[simulate.SMTPMode]int{} // TCP 25 flows that leave Azure, by mode
+	smtpOut := map[simulate.SMTPMode]int{}        // TCP 25 flows that leave Azure, by mode
+	pingNAT, tunnelled, viaRouteServer := 0, 0, 0 // ICMP out of a (StandardV2) NAT gateway; internet to the gateway (default site); to the NVA of a Route Server route
 	for n := range networks {
 		r := rand.New(rand.NewPCG(uint64(n), 7))
 		m := genNetwork(r, spokes, nics)
@@ -85,9 +86,19 @@ func TestDifferentialTraceClassify(t *testing.T) {
 			require.NoError(t, err)
 			for range flows {
 				h := simulate.NIC(r.IntN(e.NumNICs()))
-				port, proto := []uint16{22, 80, 443, 1433, 1500, 53, 25}[r.IntN(7)], protos[r.IntN(3)]
-				d := agree(t, e, h, randomDst(r, e), proto, port)
+				port, proto := []uint16{22, 80, 443, 1433, 1500, 53, 25}[r.IntN(7)], protos[r.IntN(len(protos))]
+				dst := randomDst(r, e)
+				d := agree(t, e, h, dst, proto, port)
 				seen[d.Reason]++
+				if proto == ipproto.ICMP && d.Verdict == simulate.Allowed && d.Method == simulate.MethodNATGateway {
+					pingNAT++
+				}
+				if d.Reason == simulate.ReasonGateway && dst.IsGlobalUnicast() && !dst.IsPrivate() && !netip.MustParsePrefix("9.8.0.0/16").Contains(dst) {
+					tunnelled++
+				}
+				if netip.MustParsePrefix("9.8.0.0/16").Contains(dst) && d.Hops > 0 && d.Method.LeavesAzure() {
+					viaRouteServer++
+				}
 				if proto == ipproto.TCP && port == 25 && d.Reason == simulate.ReasonInternet && d.Method.LeavesAzure() {
 					smtpOut[smtp]++
 					if smtp != simulate.SMTPAllowed {
@@ -101,9 +112,13 @@ func TestDifferentialTraceClassify(t *testing.T) {
 	for _, want := range []simulate.Reason{simulate.ReasonDelivered, simulate.ReasonGateway, simulate.ReasonInternet,
 		simulate.ReasonPlatform, simulate.ReasonDeniedOut, simulate.ReasonDeniedIn, simulate.ReasonRouteNone, simulate.ReasonNoSuchAddress,
 		simulate.ReasonNoForwarding, simulate.ReasonForwardedPeering, simulate.ReasonLoop, simulate.ReasonNoEgress, simulate.ReasonICMPNotSupported,
-		simulate.ReasonFirewallDenied, simulate.ReasonNoGateway, simulate.ReasonSMTPBlocked} {
+		simulate.ReasonFirewallDenied, simulate.ReasonNoGateway, simulate.ReasonSMTPBlocked, simulate.ReasonFirewallNoSNAT,
+		simulate.ReasonProtocolNotSupported} {
 		require.Positive(t, seen[want], "no flow ended with %q: %v", want, seen)
 	}
+	require.Positive(t, pingNAT, "no ICMP flow left through a StandardV2 NAT gateway")
+	require.Positive(t, tunnelled, "no internet-bound flow was forced to a default site")
+	require.Positive(t, viaRouteServer, "no flow followed a Route Server route to its NVA and out")
 	require.Positive(t, smtpOut[simulate.SMTPUnknown], "no TCP 25 flow left Azure with SMTPUnknown")
 	require.Positive(t, smtpOut[simulate.SMTPAllowed], "no TCP 25 flow left Azure with SMTPAllowed")
 }

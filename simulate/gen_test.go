@@ -28,6 +28,17 @@ func genNetwork(r *rand.Rand, spokes, nicsPerSubnet int) *topology.Model {
 		pipN++
 		return pip(fmt.Sprintf("pip%d", pipN), netip.AddrFrom4([4]byte{20, byte(pipN >> 16), byte(pipN >> 8), byte(pipN)}))
 	}
+	// newNAT makes a NAT gateway, Standard or StandardV2 (with StandardV2
+	// public IPs, nat-sku).
+	newNAT := func(name string) *topology.NATGateway {
+		nat := &topology.NATGateway{Meta: topology.Meta{ID: id("natGateways", name), Name: name}, PublicIPs: []topology.Ref{newPIP()}}
+		if r.IntN(2) == 0 {
+			nat.SKU = "StandardV2"
+			m.PublicIPs[len(m.PublicIPs)-1].SKU = "StandardV2"
+		}
+		m.NATGateways = append(m.NATGateways, nat)
+		return nat
+	}
 	// NSGs: a small pool shared by subnets and NICs.
 	var nsgs []topology.Ref
 	for i := range 6 {
@@ -70,14 +81,15 @@ func genNetwork(r *rand.Rand, spokes, nicsPerSubnet int) *topology.Model {
 	hub.Subnets = []*topology.Subnet{fwSub, nvaSub, gwSub}
 	m.VNets = append(m.VNets, hub)
 	if r.IntN(2) == 0 {
-		nat := &topology.NATGateway{Meta: topology.Meta{ID: id("natGateways", "nat-fw"), Name: "nat-fw"}, PublicIPs: []topology.Ref{newPIP()}}
-		m.NATGateways = append(m.NATGateways, nat)
-		fwSub.NATGateway = nat.ID
+		fwSub.NATGateway = newNAT("nat-fw").ID
 	}
 	fw := &topology.Firewall{Meta: topology.Meta{ID: id("azureFirewalls", "fw"), Name: "fw"}, VNet: hub.ID,
 		PrivateIP: netip.MustParseAddr("10.0.1.4"), PublicIPs: []topology.Ref{newPIP(), newPIP()}}
 	{ // a policy (a firewall without one is Unknown: TestHubFirewall)
 		pol := &topology.FirewallPolicy{Meta: topology.Meta{ID: id("firewallPolicies", "fwpol"), Name: "fwpol"}}
+		if r.IntN(3) == 0 { // never SNAT: the firewall cannot reach the internet directly (snat-private-range)
+			pol.SNATPrivateRanges = []string{"0.0.0.0/0"}
+		}
 		rc := &topology.RuleCollection{Name: "net", Priority: 110, Kind: "FirewallPolicyFilterRuleCollection", Action: "Allow"}
 		for j := range 1 + r.IntN(6) {
 			rc.Rules = append(rc.Rules, &topology.FirewallRule{Name: fmt.Sprintf("n%d", j), Type: "NetworkRule",
@@ -94,12 +106,26 @@ func genNetwork(r *rand.Rand, spokes, nicsPerSubnet int) *topology.Model {
 		fw.Policy = pol.ID
 	}
 	m.Firewalls = append(m.Firewalls, fw)
-	m.Gateways = append(m.Gateways, &topology.Gateway{Meta: topology.Meta{ID: id("virtualNetworkGateways", "gw"), Name: "gw"}, VNet: hub.ID,
-		PrivateIPs:    []netip.Addr{netip.MustParseAddr("10.0.255.4")},
-		LearnedRoutes: []route.GatewayRoute{{Gateway: "gw", Prefix: netip.MustParsePrefix("192.168.0.0/16"), NextHops: []netip.Addr{netip.MustParseAddr("10.0.255.4")}}}})
+	gw := &topology.Gateway{Meta: topology.Meta{ID: id("virtualNetworkGateways", "gw"), Name: "gw"}, VNet: hub.ID,
+		PrivateIPs: []netip.Addr{netip.MustParseAddr("10.0.255.4"), netip.MustParseAddr("10.0.255.5")}, ActiveActive: r.IntN(2) == 0,
+		PublicIPs:     []topology.Ref{newPIP()},
+		LearnedRoutes: []route.GatewayRoute{{Gateway: "gw", Prefix: netip.MustParsePrefix("192.168.0.0/16"), NextHops: []netip.Addr{netip.MustParseAddr("10.0.255.4")}}}}
+	if r.IntN(2) == 0 { // forced tunnelling to a default site (site-to-site-tunneling)
+		lng := &topology.LocalNetworkGateway{Meta: topology.Meta{ID: id("localNetworkGateways", "hq"), Name: "hq"},
+			GatewayIP: netip.MustParseAddr("203.0.113.1"), AddressPrefixes: []netip.Prefix{netip.MustParsePrefix("172.20.0.0/16")}}
+		m.LocalNetworkGateways = append(m.LocalNetworkGateways, lng)
+		m.Connections = append(m.Connections, &topology.Connection{Meta: topology.Meta{ID: id("connections", "hq"), Name: "hq"}, Gateway: gw.ID, LocalGateway: lng.ID})
+		gw.DefaultSite = lng.ID
+	}
+	m.Gateways = append(m.Gateways, gw)
+	// Route Server: nva0 advertises 9.8.0.0/16 (the hub's subnets and the
+	// spokes using the hub's gateway learn it, next hop nva0).
+	m.RouteServers = append(m.RouteServers, &topology.RouteServer{Meta: topology.Meta{ID: id("virtualHubs", "rs"), Name: "rs"}, VNet: hub.ID,
+		Advertised: []route.GatewayRoute{{Gateway: "rs", Prefix: netip.MustParsePrefix("9.8.0.0/16"), NextHops: []netip.Addr{netip.MustParseAddr("10.0.2.4")}, ASPathLength: 1}}})
 	// NVAs: a1 forwards, a2 forwards and routes back to a1 (loop), a3 has no forwarding.
 	nvaRT := &topology.RouteTable{Meta: topology.Meta{ID: id("routeTables", "rt-nva"), Name: "rt-nva"}}
-	nvaRT.Routes = []route.UserRoute{{Name: "loop", AddressPrefix: "9.9.0.0/16", NextHopType: "VirtualAppliance", NextHopIPAddress: "10.0.2.5"}}
+	nvaRT.Routes = []route.UserRoute{{Name: "loop", AddressPrefix: "9.9.0.0/16", NextHopType: "VirtualAppliance", NextHopIPAddress: "10.0.2.5"},
+		{Name: "rs-out", AddressPrefix: "9.8.0.0/16", NextHopType: "Internet"}} // what nva0 advertises to Route Server, it sends out
 	nvaSub.RouteTable = nvaRT.ID
 	m.RouteTables = append(m.RouteTables, nvaRT)
 	for i, fwd := range []bool{true, true, false} {
@@ -121,6 +147,11 @@ func genNetwork(r *rand.Rand, spokes, nicsPerSubnet int) *topology.Model {
 			AllowVirtualNetworkAccess: true, AllowForwardedTraffic: r.IntN(4) != 0, UseRemoteGateways: r.IntN(2) == 0, Connected: true}}
 		hub.Peerings = append(hub.Peerings, &topology.Peering{Meta: topology.Meta{ID: hub.ID + topology.Ref("/virtualNetworkPeerings/to-"+v.Name), Name: "to-" + v.Name},
 			Local: hub, Remote: v.ID, AllowVirtualNetworkAccess: true, AllowForwardedTraffic: true, AllowGatewayTransit: true, Connected: true})
+		if r.IntN(4) == 0 { // a StandardV2 NAT gateway for the whole spoke (sourceVirtualNetwork)
+			nat := newNAT(fmt.Sprintf("nat-vnet-%d", s))
+			nat.SKU, nat.SourceVirtualNetwork = "StandardV2", v.ID
+			m.PublicIPs[len(m.PublicIPs)-1].SKU = "StandardV2"
+		}
 		for k := range 2 {
 			sn := &topology.Subnet{Meta: topology.Meta{ID: v.ID + topology.Ref(fmt.Sprintf("/subnets/s%d", k)), Name: fmt.Sprintf("s%d", k), Location: "eastus"},
 				VNet: v, Prefixes: []netip.Prefix{netip.PrefixFrom(netip.AddrFrom4([4]byte{base[0], base[1], base[2], byte(128 * k)}), 25)}, NSG: pickNSG()}
@@ -129,9 +160,7 @@ func genNetwork(r *rand.Rand, spokes, nicsPerSubnet int) *topology.Model {
 				sn.DefaultOutboundAccess = &f
 			}
 			if r.IntN(4) == 0 {
-				nat := &topology.NATGateway{Meta: topology.Meta{ID: id("natGateways", fmt.Sprintf("nat-%d-%d", s, k))}, PublicIPs: []topology.Ref{newPIP()}}
-				m.NATGateways = append(m.NATGateways, nat)
-				sn.NATGateway = nat.ID
+				sn.NATGateway = newNAT(fmt.Sprintf("nat-%d-%d", s, k)).ID
 			}
 			switch r.IntN(4) {
 			case 0: // no route table

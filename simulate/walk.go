@@ -473,7 +473,10 @@ func (w *walker) run(h int32) Decision {
 					return d
 				}
 				fs := &e.firewalls[t.idx]
-				snat := !isPrivate(w.dst) // IANAPrivateRanges (snat-private-range)
+				snat := !isPrivate(w.dst) // IANAPrivateRanges, the default (snat-private-range)
+				if fs.eng != nil {
+					snat = fs.eng.SNATs(w.dst) // the configured ranges, as a network rule's allow
+				}
 				var fv firewall.Verdict
 				evaluated := e.opts.Firewall == FirewallEvaluate && fs.eng != nil
 				if evaluated {
