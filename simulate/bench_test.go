@@ -203,6 +203,30 @@ func TestNoAllocs(t *testing.T) {
 	if allocs := testing.AllocsPerRun(1000, func() { sinkDecision = fe.Classify(hf, dstB, ipproto.TCP, 443) }); allocs != 0 {
 		t.Errorf("Classify(NVA -> peered VNet) allocates %v times, want 0", allocs)
 	}
+	// The paths issue 9 added: forced tunnelling to a default site, a
+	// StandardV2 NAT gateway carrying ping, and a firewall that never SNATs.
+	for _, tc := range []struct {
+		design, from, to string
+		proto            ipproto.Proto
+		want             simulate.Reason
+	}{
+		{defaultSiteDesign, "vm-mid", "52.1.2.3", ipproto.TCP, simulate.ReasonGateway},
+		{natDesign("Standard", "  - {name: nat-vnet, sku: StandardV2, vnet: vnet, publicIps: [pip-vnet, pip-vnet6]}\n"), "vm-inherit", "52.1.2.3", ipproto.ICMP, simulate.ReasonInternet},
+		{natDesign("Standard", ""), "vm-own", "52.1.2.3", ipproto.ESP, simulate.ReasonProtocolNotSupported},
+		{withFirewallPolicy(hubSpokeWith("rt-fw", "true"), neverSNATPolicy), "vm1", "52.1.2.3", ipproto.UDP, simulate.ReasonFirewallNoSNAT},
+	} {
+		e := engine(t, tc.design, simulate.Options{})
+		h, err := e.NIC(tc.from)
+		require.NoError(t, err)
+		dst := netip.MustParseAddr(tc.to)
+		port := uint16(123)
+		if d := e.Classify(h, dst, tc.proto, port); d.Reason != tc.want {
+			t.Fatalf("%s -> %s %v: %s, want %v", tc.from, tc.to, tc.proto, e.Explain(d), tc.want)
+		}
+		if allocs := testing.AllocsPerRun(1000, func() { sinkDecision = e.Classify(h, dst, tc.proto, port) }); allocs != 0 {
+			t.Errorf("Classify(%s -> %s %v) allocates %v times, want 0", tc.from, tc.to, tc.proto, allocs)
+		}
+	}
 	// Through the firewall, matched by an application rule on the host name.
 	h, _ := e.NIC("vm-app-01-nic")
 	dst := netip.MustParseAddr("52.1.2.3")

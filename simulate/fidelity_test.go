@@ -219,13 +219,10 @@ func TestDefaultOutboundAccessStates(t *testing.T) {
 	}
 }
 
-// https://learn.microsoft.com/azure/firewall/snat-private-range: "To
-// configure Azure Firewall to never SNAT regardless of the destination IP
-// address, use 0.0.0.0/0 as your private IP address range. With this
-// configuration, Azure Firewall can never route traffic directly to the
-// Internet." Forced tunnelling from AzureFirewallSubnet still carries it.
-func TestFirewallNeverSNAT(t *testing.T) {
-	policy := `firewallPolicies:
+// neverSNATPolicy is a policy for the hubSpoke firewall whose SNAT private
+// ranges are 0.0.0.0/0 (never SNAT), with an NTP network rule and an
+// application rule.
+const neverSNATPolicy = `firewallPolicies:
   - name: fwpol
     snatPrivateRanges: [0.0.0.0/0]
     ruleCollectionGroups:
@@ -243,7 +240,14 @@ func TestFirewallNeverSNAT(t *testing.T) {
             rules:
               - {name: web, type: ApplicationRule, protocols: ["Https:443"], sourceAddresses: ["*"], targetFqdns: [www.example.com]}
 `
-	design := withFirewallPolicy(hubSpokeWith("rt-fw", "true"), policy)
+
+// https://learn.microsoft.com/azure/firewall/snat-private-range: "To
+// configure Azure Firewall to never SNAT regardless of the destination IP
+// address, use 0.0.0.0/0 as your private IP address range. With this
+// configuration, Azure Firewall can never route traffic directly to the
+// Internet." Forced tunnelling from AzureFirewallSubnet still carries it.
+func TestFirewallNeverSNAT(t *testing.T) {
+	design := withFirewallPolicy(hubSpokeWith("rt-fw", "true"), neverSNATPolicy)
 	e := engine(t, design, simulate.Options{})
 	r, err := e.Trace(simulate.Flow{From: "vm1", To: netip.MustParseAddr("52.1.2.3"), Protocol: ipproto.UDP, Port: 123})
 	require.NoError(t, err)
