@@ -322,7 +322,7 @@ func TestDecidedByAllowed(t *testing.T) {
 	e := engine(t, design, simulate.Options{})
 	r, err := e.Trace(simulate.Flow{From: "vm1", To: netip.MustParseAddr("52.1.2.3"), Protocol: ipproto.UDP, Port: 123})
 	require.NoError(t, err)
-	assert.Equal(t, "AzureFirewall fwpol: fwpol/rcg/net/ntp", r.DecidedBy)
+	assert.Equal(t, "AzureFirewall fw: fwpol/rcg/net/ntp", r.DecidedBy)
 	step := r.Hops[1].Security[0]
 	assert.Equal(t, "fwpol", step.Policy)
 	assert.Empty(t, step.Group, "a firewall policy is not an NSG")

@@ -493,7 +493,11 @@ func allowedBy(hops []Hop, reason Reason) string {
 	for _, h := range hops {
 		for _, s := range h.Security {
 			if s.Access != "Deny" && s.Rule != "" {
-				parts = append(parts, s.Stage+" "+s.Source()+": "+s.Rule)
+				what := s.Source()
+				if s.Policy != "" {
+					what = h.Name // the firewall, as a denial names it; its rule path names the policy
+				}
+				parts = append(parts, s.Stage+" "+what+": "+s.Rule)
 			}
 		}
 	}
