@@ -68,13 +68,15 @@ func Compile(p *Policy, r Resolvers) (*Engine, error) {
 		return nil, c.errs.err()
 	}
 	if p.Parent != nil {
-		if p.Parent.Parent != nil {
+		chain, cycle := baseChain(p)
+		switch {
+		case cycle >= 0:
+			c.errs.add(policyWhere(p.Name), "basePolicy", p.Parent.Name, ErrInheritance, cycleText(chain, cycle))
+		case len(chain) > 2:
 			c.errs.add(policyWhere(p.Name), "basePolicy", p.Parent.Name, ErrInheritance,
-				"only one level of inheritance is modelled (the parent has a parent)")
-		}
-		if p.Parent == p {
-			c.errs.add(policyWhere(p.Name), "basePolicy", p.Parent.Name, ErrInheritance, "policy is its own parent")
-		} else {
+				"the base policy "+strconv.Quote(p.Parent.Name)+" has a base policy "+strconv.Quote(p.Parent.Parent.Name)+
+					": one level of inheritance is modelled, a parent and a child as https://learn.microsoft.com/azure/firewall-manager/policy-overview#hierarchical-policies describes")
+		default:
 			c.policy(p.Parent, true)
 		}
 	}
@@ -95,6 +97,32 @@ func Compile(p *Policy, r Resolvers) (*Engine, error) {
 		return 0
 	})
 	return newEngine(p, c.out, priv), nil
+}
+
+// baseChain returns p and its base policies, in order, up to the first
+// policy seen twice, and the index in chain where that repeated policy
+// stands (-1 if the chain ends): chain[cycle:] is then the cycle.
+func baseChain(p *Policy) (chain []*Policy, cycle int) {
+	for q := p; q != nil; q = q.Parent {
+		if i := slices.Index(chain, q); i >= 0 {
+			return chain, i
+		}
+		chain = append(chain, q)
+	}
+	return chain, -1
+}
+
+// cycleText names the members of an inheritance cycle in order, closing it.
+func cycleText(chain []*Policy, cycle int) string {
+	var names []string
+	for _, q := range chain[cycle:] {
+		names = append(names, strconv.Quote(q.Name))
+	}
+	msg := "inheritance cycle: " + strings.Join(names, " -> ") + " -> " + names[0]
+	if cycle > 0 {
+		msg += ", reached through the base policy " + strconv.Quote(chain[1].Name)
+	}
+	return msg
 }
 
 func (c *compiler) privateRanges(p *Policy) *bart.Lite {

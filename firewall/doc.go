@@ -74,8 +74,12 @@
 //
 // # Choices where Azure is not documented
 //
-//   - Inheritance: one level (a parent with its own parent fails
-//     [Compile]). Only the parent's rule collection groups are inherited;
+//   - Inheritance: one level, the parent and child that
+//     https://learn.microsoft.com/azure/firewall-manager/policy-overview#hierarchical-policies
+//     describes (it documents no deeper chains): a parent with its own
+//     parent fails [Compile], and a chain that comes back on itself fails
+//     as an inheritance cycle naming its members in order ([ErrInheritance]).
+//     Only the parent's rule collection groups are inherited;
 //     DNS proxy, SNAT private ranges and threat-intelligence mode are read
 //     from the child, the policy associated with the firewall.
 //   - Network-rule destination FQDNs without DNS proxy are a compile error
