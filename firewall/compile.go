@@ -51,6 +51,8 @@ type compiler struct {
 	errs errList
 	out  []parsed
 	dns  bool
+	// dnsName names the DNS proxy setting in messages.
+	dnsName string
 }
 
 // Compile validates p and compiles it into an [*Engine]. Every problem is
@@ -62,7 +64,7 @@ type compiler struct {
 // Cost: roughly O(R·P) for R rules and P distinct prefixes; a 1,000-rule
 // policy compiles in milliseconds.
 func Compile(p *Policy, r Resolvers) (*Engine, error) {
-	c := &compiler{res: r, dns: p != nil && p.DNSProxy}
+	c := &compiler{res: r, dns: p != nil && p.DNSProxy, dnsName: "the policy's DNS proxy"}
 	if p == nil {
 		c.errs.add(policyWhere(""), "", "", ErrMissing, "nil policy")
 		return nil, c.errs.err()
@@ -81,21 +83,11 @@ func Compile(p *Policy, r Resolvers) (*Engine, error) {
 		}
 	}
 	c.policy(p, false)
-	priv := c.privateRanges(p)
+	priv := c.privateRanges(policyWhere(p.Name), "snat.privateRanges", p.SNATPrivateRanges)
 	if err := c.errs.err(); err != nil {
 		return nil, err
 	}
-	slices.SortStableFunc(c.out, func(a, b parsed) int {
-		if x := cmp.Compare(a.info.Type, b.info.Type); x != 0 {
-			return x
-		}
-		for i := range a.key {
-			if x := cmp.Compare(a.key[i], b.key[i]); x != 0 {
-				return x
-			}
-		}
-		return 0
-	})
+	sortRules(c.out)
 	return newEngine(p, c.out, priv), nil
 }
 
@@ -125,17 +117,35 @@ func cycleText(chain []*Policy, cycle int) string {
 	return msg
 }
 
-func (c *compiler) privateRanges(p *Policy) *bart.Lite {
+// sortRules puts the rules in evaluation order: by type (DNAT, network,
+// application), then by key.
+func sortRules(rs []parsed) {
+	slices.SortStableFunc(rs, func(a, b parsed) int {
+		if x := cmp.Compare(a.info.Type, b.info.Type); x != 0 {
+			return x
+		}
+		for i := range a.key {
+			if x := cmp.Compare(a.key[i], b.key[i]); x != 0 {
+				return x
+			}
+		}
+		return 0
+	})
+}
+
+// privateRanges compiles SNAT private ranges; items nil means the default,
+// IANAPrivateRanges. Problems are reported at w, field "<field>[i]".
+func (c *compiler) privateRanges(w where, field string, items []string) *bart.Lite {
 	l := new(bart.Lite)
-	if p.SNATPrivateRanges == nil {
+	if items == nil {
 		for _, q := range ianaPrivate {
 			l.Insert(q)
 		}
 		return l
 	}
-	w := policyWhere(p.Name)
-	for i, s := range p.SNATPrivateRanges {
-		field := "snat.privateRanges[" + strconv.Itoa(i) + "]"
+	base := field
+	for i, s := range items {
+		field := base + "[" + strconv.Itoa(i) + "]"
 		switch {
 		case strings.EqualFold(s, "IANAPrivateRanges"):
 			for _, q := range ianaPrivate {
@@ -206,6 +216,20 @@ func (c *compiler) sibling(s *siblings, w where, i int, name string, prio int) {
 	}
 }
 
+// ruleName checks the name of rule ri of a collection: valid, and unique
+// among the collection's rules (names, lower-cased, to index) in any letter
+// case.
+func (c *compiler) ruleName(names map[string]int, rw where, name string, ri int) {
+	if msg := checkName(name); msg != "" {
+		c.errs.add(rw, "name", name, ErrName, msg)
+	}
+	if j, ok := names[strings.ToLower(name)]; ok && name != "" {
+		c.errs.add(rw, "name", name, ErrDuplicate, "same name as rule #"+strconv.Itoa(j))
+	} else {
+		names[strings.ToLower(name)] = ri
+	}
+}
+
 func (c *compiler) group(g *RuleCollectionGroup, gw where, parent bool) {
 	collections := siblings{what: "collection"}
 	for ci := range g.RuleCollections {
@@ -246,14 +270,7 @@ func (c *compiler) group(g *RuleCollectionGroup, gw where, parent bool) {
 		mk := func(name string, ri int, t RuleType) (parsed, where) {
 			rw := cw
 			rw.rule, rw.ri = name, ri
-			if msg := checkName(name); msg != "" {
-				c.errs.add(rw, "name", name, ErrName, msg)
-			}
-			if j, ok := rnames[strings.ToLower(name)]; ok && name != "" {
-				c.errs.add(rw, "name", name, ErrDuplicate, "same name as rule #"+strconv.Itoa(j))
-			} else {
-				rnames[strings.ToLower(name)] = ri
-			}
+			c.ruleName(rnames, rw, name, ri)
 			pr := base
 			pr.info.Rule, pr.info.RuleIndex, pr.info.Type = name, ri, t
 			pr.key = [6]int{pf, g.Priority, gw.gi, rc.Priority, ci, ri}
@@ -378,7 +395,7 @@ func (c *compiler) network(r *NetworkRule, pr *parsed, rw where) {
 	}
 	if len(r.DestinationFqdns) > 0 && !c.dns {
 		c.errs.add(rw, "destinationFqdns", "", ErrDNSProxy,
-			"FQDNs in network rules need the policy's DNS proxy enabled (https://learn.microsoft.com/azure/firewall/fqdn-filtering-network-rules)")
+			"FQDNs in network rules need "+c.dnsName+" enabled (https://learn.microsoft.com/azure/firewall/fqdn-filtering-network-rules)")
 	}
 	for i, s := range r.DestinationFqdns {
 		f := "destinationFqdns[" + strconv.Itoa(i) + "]"
