@@ -67,11 +67,10 @@ func (v Verdict) Allowed() bool { return v.Action == Allow || v.Action == DNAT }
 // explanations.
 //
 // The zero value is not usable; build one with [Compile] or
-// [CompileClassic]. An Engine is
-// immutable and safe for concurrent use; it must not be copied (go vet
-// reports copies). Evaluate costs a few bart lookups plus one AND over the
-// rules' bit vectors, independent of the number of rules up to a few
-// thousand, and allocates nothing.
+// [CompileClassic]. An Engine is immutable and safe for concurrent use; it
+// must not be copied (go vet reports copies). Evaluate costs a few bart
+// lookups plus one AND over the rules' bit vectors, independent of the
+// number of rules up to a few thousand, and allocates nothing.
 type Engine struct {
 	_ [0]sync.Mutex // no copying
 
