@@ -90,6 +90,8 @@
 //     REST example AzureFirewallGet.json does) or a name.
 //   - An application rule protocol's port is required (1..64000): the REST
 //     API marks it optional but documents no default.
+//   - No count limits are checked for classic rules (collections per
+//     firewall, rules per collection).
 //   - Errors name the firewall ([Error.Classic], [Error.Firewall]) and the
 //     whole ARM path of the field, such as
 //     "networkRuleCollections[2].rules[0].destinationPorts[1]"; classic
