@@ -51,6 +51,8 @@ type compiler struct {
 	errs errList
 	out  []parsed
 	dns  bool
+	// dnsName names the DNS proxy setting in messages.
+	dnsName string
 }
 
 // Compile validates p and compiles it into an [*Engine]. Every problem is
@@ -62,28 +64,63 @@ type compiler struct {
 // Cost: roughly O(R·P) for R rules and P distinct prefixes; a 1,000-rule
 // policy compiles in milliseconds.
 func Compile(p *Policy, r Resolvers) (*Engine, error) {
-	c := &compiler{res: r, dns: p != nil && p.DNSProxy}
+	c := &compiler{res: r, dns: p != nil && p.DNSProxy, dnsName: "the policy's DNS proxy"}
 	if p == nil {
 		c.errs.add(policyWhere(""), "", "", ErrMissing, "nil policy")
 		return nil, c.errs.err()
 	}
 	if p.Parent != nil {
-		if p.Parent.Parent != nil {
+		chain, cycle := baseChain(p)
+		switch {
+		case cycle >= 0:
+			c.errs.add(policyWhere(p.Name), "basePolicy", p.Parent.Name, ErrInheritance, cycleText(chain, cycle))
+		case len(chain) > 2:
 			c.errs.add(policyWhere(p.Name), "basePolicy", p.Parent.Name, ErrInheritance,
-				"only one level of inheritance is modelled (the parent has a parent)")
-		}
-		if p.Parent == p {
-			c.errs.add(policyWhere(p.Name), "basePolicy", p.Parent.Name, ErrInheritance, "policy is its own parent")
-		} else {
+				"the base policy "+strconv.Quote(p.Parent.Name)+" has a base policy "+strconv.Quote(p.Parent.Parent.Name)+
+					": one level of inheritance is modelled, a parent and a child as https://learn.microsoft.com/azure/firewall-manager/policy-overview#hierarchical-policies describes")
+		default:
 			c.policy(p.Parent, true)
 		}
 	}
 	c.policy(p, false)
-	priv := c.privateRanges(p)
+	priv := c.privateRanges(policyWhere(p.Name), "snat.privateRanges", p.SNATPrivateRanges)
 	if err := c.errs.err(); err != nil {
 		return nil, err
 	}
-	slices.SortStableFunc(c.out, func(a, b parsed) int {
+	sortRules(c.out)
+	return newEngine(p, c.out, priv), nil
+}
+
+// baseChain returns p and its base policies, in order, up to the first
+// policy seen twice, and the index in chain where that repeated policy
+// stands (-1 if the chain ends): chain[cycle:] is then the cycle.
+func baseChain(p *Policy) (chain []*Policy, cycle int) {
+	for q := p; q != nil; q = q.Parent {
+		if i := slices.Index(chain, q); i >= 0 {
+			return chain, i
+		}
+		chain = append(chain, q)
+	}
+	return chain, -1
+}
+
+// cycleText names the members of an inheritance cycle in order, closing it.
+func cycleText(chain []*Policy, cycle int) string {
+	var names []string
+	for _, q := range chain[cycle:] {
+		names = append(names, strconv.Quote(q.Name))
+	}
+	msg := "inheritance cycle: " + strings.Join(names, " -> ") + " -> " + names[0]
+	if cycle > 0 {
+		msg += ", reached through the base policy " + strconv.Quote(chain[1].Name)
+	}
+	return msg
+}
+
+// sortRules puts the rules in evaluation order: by type (DNAT, network,
+// application), then by key.
+func sortRules(rs []parsed) {
+	slices.SortStableFunc(rs, func(a, b parsed) int {
 		if x := cmp.Compare(a.info.Type, b.info.Type); x != 0 {
 			return x
 		}
@@ -94,20 +131,21 @@ func Compile(p *Policy, r Resolvers) (*Engine, error) {
 		}
 		return 0
 	})
-	return newEngine(p, c.out, priv), nil
 }
 
-func (c *compiler) privateRanges(p *Policy) *bart.Lite {
+// privateRanges compiles SNAT private ranges; items nil means the default,
+// IANAPrivateRanges. Problems are reported at w, field "<field>[i]".
+func (c *compiler) privateRanges(w where, field string, items []string) *bart.Lite {
 	l := new(bart.Lite)
-	if p.SNATPrivateRanges == nil {
+	if items == nil {
 		for _, q := range ianaPrivate {
 			l.Insert(q)
 		}
 		return l
 	}
-	w := policyWhere(p.Name)
-	for i, s := range p.SNATPrivateRanges {
-		field := "snat.privateRanges[" + strconv.Itoa(i) + "]"
+	base := field
+	for i, s := range items {
+		field := base + "[" + strconv.Itoa(i) + "]"
 		switch {
 		case strings.EqualFold(s, "IANAPrivateRanges"):
 			for _, q := range ianaPrivate {
@@ -178,6 +216,20 @@ func (c *compiler) sibling(s *siblings, w where, i int, name string, prio int) {
 	}
 }
 
+// ruleName checks the name of rule ri of a collection: valid, and unique
+// among the collection's rules (names, lower-cased, to index) in any letter
+// case.
+func (c *compiler) ruleName(names map[string]int, rw where, name string, ri int) {
+	if msg := checkName(name); msg != "" {
+		c.errs.add(rw, "name", name, ErrName, msg)
+	}
+	if j, ok := names[strings.ToLower(name)]; ok && name != "" {
+		c.errs.add(rw, "name", name, ErrDuplicate, "same name as rule #"+strconv.Itoa(j))
+	} else {
+		names[strings.ToLower(name)] = ri
+	}
+}
+
 func (c *compiler) group(g *RuleCollectionGroup, gw where, parent bool) {
 	collections := siblings{what: "collection"}
 	for ci := range g.RuleCollections {
@@ -218,14 +270,7 @@ func (c *compiler) group(g *RuleCollectionGroup, gw where, parent bool) {
 		mk := func(name string, ri int, t RuleType) (parsed, where) {
 			rw := cw
 			rw.rule, rw.ri = name, ri
-			if msg := checkName(name); msg != "" {
-				c.errs.add(rw, "name", name, ErrName, msg)
-			}
-			if j, ok := rnames[strings.ToLower(name)]; ok && name != "" {
-				c.errs.add(rw, "name", name, ErrDuplicate, "same name as rule #"+strconv.Itoa(j))
-			} else {
-				rnames[strings.ToLower(name)] = ri
-			}
+			c.ruleName(rnames, rw, name, ri)
 			pr := base
 			pr.info.Rule, pr.info.RuleIndex, pr.info.Type = name, ri, t
 			pr.key = [6]int{pf, g.Priority, gw.gi, rc.Priority, ci, ri}
@@ -350,7 +395,7 @@ func (c *compiler) network(r *NetworkRule, pr *parsed, rw where) {
 	}
 	if len(r.DestinationFqdns) > 0 && !c.dns {
 		c.errs.add(rw, "destinationFqdns", "", ErrDNSProxy,
-			"FQDNs in network rules need the policy's DNS proxy enabled (https://learn.microsoft.com/azure/firewall/fqdn-filtering-network-rules)")
+			"FQDNs in network rules need "+c.dnsName+" enabled (https://learn.microsoft.com/azure/firewall/fqdn-filtering-network-rules)")
 	}
 	for i, s := range r.DestinationFqdns {
 		f := "destinationFqdns[" + strconv.Itoa(i) + "]"

@@ -1,7 +1,7 @@
 // Package firewall decides, offline, what an Azure Firewall with a Firewall
-// Policy does with a new flow — DNAT, allow or deny, which rule decided,
-// and whether the firewall SNATs it — exactly as Azure documents it, and
-// fast enough to sit in a path simulator's inner loop.
+// Policy, or with classic rules, does with a new flow — DNAT, allow or deny,
+// which rule decided, and whether the firewall SNATs it — exactly as Azure
+// documents it, and fast enough to sit in a path simulator's inner loop.
 //
 // # Model
 //
@@ -18,6 +18,11 @@
 // returns an immutable [*Engine]. [Engine.Evaluate] takes a [Flow] and
 // returns a [Verdict] value (never an error) without allocating;
 // [Engine.RuleOf] and [Engine.Explain] turn it into names and text.
+//
+// A firewall's classic rules — the natRuleCollections,
+// networkRuleCollections and applicationRuleCollections of the firewall
+// resource itself — come as a [Classic] and compile with [CompileClassic]
+// into the same [*Engine]; see "Classic rules" below.
 //
 // # Evaluation order
 //
@@ -44,6 +49,59 @@
 // the flow. Network-rule allows are SNATed unless the destination is in
 // the policy's SNAT private ranges; application-rule allows are always
 // SNATed (https://learn.microsoft.com/azure/firewall/snat-private-range).
+//
+// # Classic rules
+//
+// Following the classic section of
+// https://learn.microsoft.com/azure/firewall/rule-processing and the
+// AzureFirewall REST shape
+// (https://learn.microsoft.com/rest/api/network/azure-firewalls/get;
+// azure-rest-api-specs azureFirewall.json):
+//
+//  1. All NAT collections, then all network collections, then all
+//     application collections (NAT rules "are applied in priority before
+//     network rules", network rules before application rules).
+//  2. Within a type: collection priority ascending (100..65000), then the
+//     rules of the collection in order; the collection's action applies to
+//     all its rules; the first match decides; nothing matched is denied.
+//     There are no groups and no inheritance.
+//  3. Rules match, translate, SNAT and resolve names exactly as a policy's
+//     rules of the same type do (the same compilation): DNAT allows,
+//     network-rule allows are SNATed outside the private ranges,
+//     application-rule allows always. Classic application rules have no
+//     target URLs, web categories, TLS inspection or destination
+//     addresses ([ClassicApplicationRule]).
+//  4. The settings come from the firewall's additionalProperties: DNS proxy
+//     from "Network.DNS.EnableProxy" ("true"; https://learn.microsoft.com/azure/firewall/dns-settings,
+//     off by default) and the SNAT private ranges from
+//     "Network.SNAT.PrivateRanges", a comma-separated list
+//     (https://learn.microsoft.com/azure/firewall/snat-private-range); the
+//     threat-intelligence mode from the firewall's threatIntelMode.
+//
+// Choices where Azure is silent about classic rules:
+//
+//   - A classic NAT collection must have action Dnat. The REST API also
+//     lists "Snat" (AzureFirewallNatRCActionType), but no page says what it
+//     does; [CompileClassic] rejects it ([ErrKind]) rather than guess.
+//   - Collection names follow the documented classic naming rules (as
+//     policies' names; rule names too, as for policies) and are unique,
+//     case-insensitively, within each of the three lists, as are
+//     priorities; a NAT and a network collection may share a priority (the
+//     REST example AzureFirewallGet.json does) or a name.
+//   - An application rule protocol's port is required (1..64000): the REST
+//     API marks it optional but documents no default.
+//   - No count limits are checked for classic rules (collections per
+//     firewall, rules per collection).
+//   - Errors name the firewall ([Error.Classic], [Error.Firewall]) and the
+//     whole ARM path of the field, such as
+//     "networkRuleCollections[2].rules[0].destinationPorts[1]"; classic
+//     network and NAT rules call their protocol list "protocols".
+//   - A firewall has either a policy or classic rules: Azure's own tools
+//     reject both together (Azure PowerShell New-AzFirewall: "Firewall
+//     Policy and Rule Collections cannot coexist",
+//     https://github.com/Azure/azure-powershell/pull/11003). This package
+//     takes one or the other; the loader (package topology) rejects a
+//     firewall with both.
 //
 // # What is not evaluated
 //
@@ -74,8 +132,12 @@
 //
 // # Choices where Azure is not documented
 //
-//   - Inheritance: one level (a parent with its own parent fails
-//     [Compile]). Only the parent's rule collection groups are inherited;
+//   - Inheritance: one level, the parent and child that
+//     https://learn.microsoft.com/azure/firewall-manager/policy-overview#hierarchical-policies
+//     describes (it documents no deeper chains): a parent with its own
+//     parent fails [Compile], and a chain that comes back on itself fails
+//     as an inheritance cycle naming its members in order ([ErrInheritance]).
+//     Only the parent's rule collection groups are inherited;
 //     DNS proxy, SNAT private ranges and threat-intelligence mode are read
 //     from the child, the policy associated with the firewall.
 //   - Network-rule destination FQDNs without DNS proxy are a compile error
@@ -125,7 +187,7 @@
 //
 // # Concurrency
 //
-// Engines are immutable after [Compile] and safe for concurrent use; to
-// change a policy, compile a new Engine and publish it (for example through
-// an atomic.Pointer).
+// Engines are immutable after [Compile] and [CompileClassic] and safe for
+// concurrent use; to change a policy or a firewall's rules, compile a new
+// Engine and publish it (for example through an atomic.Pointer).
 package firewall

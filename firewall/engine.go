@@ -62,14 +62,15 @@ type Verdict struct {
 // Allowed reports whether the flow passes the firewall (Allow or DNAT).
 func (v Verdict) Allowed() bool { return v.Action == Allow || v.Action == DNAT }
 
-// Engine is a compiled Firewall Policy. It answers [Engine.Evaluate] for
-// flows, and names rules for explanations.
+// Engine is a compiled Firewall Policy, or a firewall's compiled classic
+// rules. It answers [Engine.Evaluate] for flows, and names rules for
+// explanations.
 //
-// The zero value is not usable; build one with [Compile]. An Engine is
-// immutable and safe for concurrent use; it must not be copied (go vet
-// reports copies). Evaluate costs a few bart lookups plus one AND over the
-// rules' bit vectors, independent of the number of rules up to a few
-// thousand, and allocates nothing.
+// The zero value is not usable; build one with [Compile] or
+// [CompileClassic]. An Engine is immutable and safe for concurrent use; it
+// must not be copied (go vet reports copies). Evaluate costs a few bart
+// lookups plus one AND over the rules' bit vectors, independent of the
+// number of rules up to a few thousand, and allocates nothing.
 type Engine struct {
 	_ [0]sync.Mutex // no copying
 
@@ -262,7 +263,7 @@ func (r *appRule) match(app AppProtocolType, port uint16, name, path string) (ma
 	return false, undecided || r.undecided
 }
 
-// Name returns the policy's name.
+// Name returns the policy's name, or the firewall's for classic rules.
 func (e *Engine) Name() string { return e.name }
 
 // ThreatIntelMode returns the policy's threat-intelligence mode, which is
@@ -329,12 +330,20 @@ func (e *Engine) Explain(v Verdict) string {
 	return b.String()
 }
 
-// RuleInfo names one rule and where it sits in the policy.
+// RuleInfo names one rule and where it sits in the policy, or among a
+// firewall's classic rules.
 type RuleInfo struct {
 	Type      RuleType
 	Action    Action // the collection's action
 	Inherited bool   // the rule belongs to the parent policy
-	Policy    string // the name of the policy that holds the rule
+	// Policy is the name of the policy that holds the rule; for a classic
+	// rule, the name of the firewall.
+	Policy string
+	// Classic marks a firewall's classic rule ([CompileClassic]): it has no
+	// group (Group "", GroupPriority 0, GroupIndex -1), and CollectionIndex
+	// counts in the list of its type (natRuleCollections,
+	// networkRuleCollections or applicationRuleCollections).
+	Classic bool
 
 	Group, Collection, Rule           string
 	GroupPriority, CollectionPriority int
@@ -342,8 +351,12 @@ type RuleInfo struct {
 	GroupIndex, CollectionIndex, RuleIndex int
 }
 
-// Path returns "policy/group/collection/rule".
+// Path returns "policy/group/collection/rule", or for a classic rule
+// "firewall/collection/rule".
 func (r RuleInfo) Path() string {
+	if r.Classic {
+		return r.Policy + "/" + r.Collection + "/" + r.Rule
+	}
 	return r.Policy + "/" + r.Group + "/" + r.Collection + "/" + r.Rule
 }
 

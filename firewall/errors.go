@@ -9,7 +9,7 @@ import (
 )
 
 // Sentinel categories of input errors. Every error returned by [Compile]
-// wraps exactly one of them; test with [errors.Is].
+// and [CompileClassic] wraps exactly one of them; test with [errors.Is].
 var (
 	ErrName        = errors.New("invalid name")
 	ErrDuplicate   = errors.New("duplicate")
@@ -37,6 +37,14 @@ var (
 // Its message reads like
 //
 //	policy "child": group "rcg" (#0): collection "net" (#1): rule "web" (#2): destinationPorts[0] "0": invalid port: 0 is outside 1..65535
+//
+// For a firewall's classic rules ([CompileClassic]) Classic is true,
+// Firewall is set instead of Policy, Group is "" and GroupIndex -1,
+// CollectionType says which of the firewall's three collection lists holds
+// the collection, and Field is the whole path from the firewall's
+// properties, so the message reads like
+//
+//	firewall "fw": collection "net": rule "web": networkRuleCollections[2].rules[0].destinationPorts[1] "0": invalid port: 0 is outside 1..65535
 type Error struct {
 	Policy     string
 	Group      string // "" for a problem of the whole policy
@@ -49,20 +57,38 @@ type Error struct {
 	Value                                  string // the offending input, if any
 	Kind                                   error  // one of the Err… sentinels
 	Msg                                    string // what is wrong, in words
+
+	// Classic is true for a problem of a firewall's classic rules.
+	Classic bool
+	// Firewall names the firewall whose classic rules hold the problem; ""
+	// for a problem of a policy.
+	Firewall string
+	// CollectionType is, for classic rules, the type of the collection list
+	// (RuleTypeNat: natRuleCollections, RuleTypeNetwork:
+	// networkRuleCollections, RuleTypeApplication:
+	// applicationRuleCollections); RuleTypeNone otherwise.
+	CollectionType RuleType
 }
 
 // Error implements the error interface.
 func (e *Error) Error() string {
 	var b strings.Builder
-	b.WriteString("policy ")
-	b.WriteString(strconv.Quote(e.Policy))
+	if e.Classic {
+		b.WriteString("firewall ")
+		b.WriteString(strconv.Quote(e.Firewall))
+	} else {
+		b.WriteString("policy ")
+		b.WriteString(strconv.Quote(e.Policy))
+	}
 	part := func(what, name string, i int) {
 		if i < 0 {
 			return
 		}
 		b.WriteString(": " + what + " ")
 		b.WriteString(strconv.Quote(name))
-		b.WriteString(" (#" + strconv.Itoa(i) + ")")
+		if !e.Classic { // classic fields carry the indices in their path
+			b.WriteString(" (#" + strconv.Itoa(i) + ")")
+		}
 	}
 	part("group", e.Group, e.GroupIndex)
 	part("collection", e.Collection, e.CollectionIndex)
@@ -74,9 +100,13 @@ func (e *Error) Error() string {
 // Unwrap returns the sentinel category.
 func (e *Error) Unwrap() error { return e.Kind }
 
-// where locates a problem; the zero-index fields are -1 when absent.
+// where locates a problem; the zero-index fields are -1 when absent. For
+// classic rules classic is set, firewall names the firewall and ctype the
+// collection list.
 type where struct {
-	policy                  string
+	classic                 bool
+	policy, firewall        string
+	ctype                   RuleType
 	group, collection, rule string
 	gi, ci, ri              int
 }
@@ -87,7 +117,10 @@ func policyWhere(p string) where { return where{policy: p, gi: -1, ci: -1, ri: -
 type errList struct{ errs []error }
 
 func (l *errList) add(w where, field, value string, kind error, msg string) {
-	l.errs = append(l.errs, &Error{Policy: w.policy, Group: w.group, Collection: w.collection, Rule: w.rule,
+	if w.classic {
+		field = classicField(w, field)
+	}
+	l.errs = append(l.errs, &Error{Policy: w.policy, Classic: w.classic, Firewall: w.firewall, CollectionType: w.ctype, Group: w.group, Collection: w.collection, Rule: w.rule,
 		GroupIndex: w.gi, CollectionIndex: w.ci, RuleIndex: w.ri, Field: field, Value: value, Kind: kind, Msg: msg})
 }
 

@@ -167,6 +167,7 @@ func (e *Engine) Audit() []Finding {
 			}
 		}
 	}
+	out = append(out, classicAllowsAny(e.model)...)
 	for _, a := range e.model.AIAccounts {
 		if !a.RestrictOutboundNetworkAccess {
 			add(Finding{Check: CheckAIOutboundOpen, Severity: "medium", Resource: string(a.ID), Name: a.Name,

@@ -48,12 +48,13 @@
 //
 // # Assumptions, stated in every result that relies on them
 //
-//   - An Azure Firewall is decided by its policy (package firewall,
-//     [FirewallEvaluate], the default); a firewall without a policy in the
-//     model, or a rule before the deciding one that cannot be decided offline
-//     (web categories, FQDN tags, unresolved names), gives Unknown, with the
-//     path beyond it as if it allowed. [FirewallUnknown] and [FirewallAllow]
-//     skip the policy. The firewall SNATs what its verdict says (network
+//   - An Azure Firewall is decided by its policy, or by its classic rule
+//     collections when it has no policy (package firewall,
+//     [FirewallEvaluate], the default); a firewall with neither in the
+//     model, or a rule before the deciding one that cannot be decided
+//     offline (web categories, FQDN tags, unresolved names), gives Unknown,
+//     with the path beyond it as if it allowed. [FirewallUnknown] and
+//     [FirewallAllow] skip the rules. The firewall SNATs what its verdict says (network
 //     rules: destinations outside its private ranges; application rules:
 //     always), and leaves through a NAT gateway on AzureFirewallSubnet if
 //     there is one, else its public IPs. Application rules see the flow's

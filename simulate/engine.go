@@ -54,10 +54,10 @@ type FirewallMode uint8
 
 // Firewall modes.
 const (
-	// FirewallEvaluate (the default): the firewall's policy decides, through
-	// package firewall. A firewall without a policy in the model, or a rule
-	// that cannot be decided offline (web categories, FQDN tags without a
-	// list, unresolved names), gives Unknown.
+	// FirewallEvaluate (the default): the firewall's policy, or its classic
+	// rule collections, decide, through package firewall. A firewall with
+	// neither in the model, or a rule that cannot be decided offline (web
+	// categories, FQDN tags without a list, unresolved names), gives Unknown.
 	FirewallEvaluate FirewallMode = iota
 	// FirewallUnknown: a flow through an Azure Firewall has verdict Unknown;
 	// the path beyond it (and the egress IP if allowed) is still computed.
@@ -466,18 +466,10 @@ func Compile(m *topology.Model, opts Options) (*Engine, error) {
 		if fs.subnet < 0 || !f.PrivateIP.IsValid() {
 			continue
 		}
-		if !f.Policy.IsZero() {
-			pol, err := m.FirewallPolicy(f.Policy)
-			if err == nil {
-				fs.eng, err = firewall.Compile(pol, m.FirewallResolvers(opts.Tags, dnsAdapter{opts.Resolver}))
-			}
-			if err == nil && fs.eng.Len() >= maxFirewallRules {
-				err = fmt.Errorf("firewall %s: policy %s has %d rules; egress handles at most %d", f.ID, f.Policy, fs.eng.Len(), maxFirewallRules-1)
-			}
-			if err != nil {
-				errs = append(errs, err)
-				continue
-			}
+		var err error
+		if fs.eng, err = firewallEngine(m, f, opts); err != nil {
+			errs = append(errs, err)
+			continue
 		}
 		fi := int32(len(e.firewalls))
 		e.firewalls = append(e.firewalls, fs)

@@ -79,7 +79,7 @@ func (t *tracer) firewall(fs *fwState, evaluated bool, v firewall.Verdict) {
 			t.assume = appendOnce(t.assume, "Azure Firewall "+fs.fw.Name+": the deciding network rule matched through a DNS answer (DNS proxy): the verdict depends on DNS")
 		}
 	case fs.eng == nil && t.e.opts.Firewall == FirewallEvaluate:
-		t.assume = appendOnce(t.assume, "Azure Firewall "+fs.fw.Name+" has no firewall policy in the model (classic rules are not loaded): the verdict is Unknown; the path shown is what happens if it allows")
+		t.assume = appendOnce(t.assume, "Azure Firewall "+fs.fw.Name+" has neither a firewall policy nor classic rule collections in the model: the verdict is Unknown; the path shown is what happens if it allows")
 	case t.e.opts.Firewall == FirewallUnknown:
 		t.assume = appendOnce(t.assume, "Azure Firewall "+fs.fw.Name+"'s rules are not evaluated (Options.Firewall): the verdict is Unknown; the path shown is what happens if it allows")
 	default:

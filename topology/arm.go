@@ -218,6 +218,7 @@ func (b *armBuilder) resource(r arm.Resource) {
 		if mc := v.Prop("managementIpConfiguration"); mc != nil {
 			fw.ManagementIP = b.ref(mc.Prop("publicIPAddress"))
 		}
+		b.classic(fw, v)
 		b.m.Firewalls = append(b.m.Firewalls, fw)
 	case typeIs(r, tFWP):
 		fp := &FirewallPolicy{Meta: meta, Parent: b.ref(v.Prop("basePolicy")), ThreatIntel: b.str(v.Prop("threatIntelMode")),

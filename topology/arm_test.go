@@ -125,7 +125,8 @@ nics:
 
 func FuzzParseARM(f *testing.F) {
 	files, _ := filepath.Glob("arm/testdata/*.json")
-	for _, file := range files {
+	classic, _ := filepath.Glob("testdata/classic/*.json")
+	for _, file := range append(files, classic...) {
 		if data, err := os.ReadFile(file); err == nil {
 			f.Add(data)
 		}

@@ -52,6 +52,15 @@
 //     ([Graph.Peers]); a one-sided peering adds no routes.
 //   - A peering between VNets in different regions is a global peering; when
 //     a location is unknown it is taken as regional.
+//   - An Azure Firewall takes its rules from a firewall policy or from its
+//     own classic rule collections (natRuleCollections,
+//     networkRuleCollections, applicationRuleCollections, with the DNS
+//     proxy and SNAT settings of its additionalProperties), never both:
+//     [Model.Validate] rejects a firewall with both, as Azure's tools do
+//     (https://github.com/Azure/azure-powershell/pull/11003), and classic
+//     rules on a virtual hub firewall; [Model.FirewallClassic] converts the
+//     classic rules for package firewall. A base-policy chain that comes
+//     back on itself is reported as an inheritance cycle naming its members.
 //   - A service endpoint routes the regional service tag of the subnet's
 //     region (or of the locations it lists) when the tag file has one, else
 //     the global tag ([ServiceEndpointTag]).

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"net/netip"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -21,11 +22,16 @@ func (m *Model) FirewallPolicy(id Ref) (*firewall.Policy, error) {
 	if !ok {
 		return nil, fmt.Errorf("firewall policy %s: not in the model", id)
 	}
+	chain, cycle := m.policyChain(fp)
+	if cycle >= 0 {
+		p.add(fp.Pos, string(fp.ID), "basePolicy", string(fp.Parent), ErrInvalid, "%s", policyCycleText(chain, cycle))
+		return nil, p.err()
+	}
 	out := m.convertPolicy(fp, &p)
-	if parent, ok := lookup[*FirewallPolicy](m, fp.Parent); ok {
-		out.Parent = m.convertPolicy(parent, &p)
-		if grand, ok := lookup[*FirewallPolicy](m, parent.Parent); ok {
-			out.Parent.Parent = m.convertPolicy(grand, &p) // firewall.Compile reports the depth
+	if len(chain) > 1 {
+		out.Parent = m.convertPolicy(chain[1], &p)
+		if len(chain) > 2 {
+			out.Parent.Parent = m.convertPolicy(chain[2], &p) // firewall.Compile reports the depth
 		}
 	} else if !fp.Parent.IsZero() {
 		p.add(fp.Pos, string(fp.ID), "basePolicy", string(fp.Parent), ErrDangling, "no such firewall policy in the model")
@@ -34,6 +40,46 @@ func (m *Model) FirewallPolicy(id Ref) (*firewall.Policy, error) {
 		return nil, err
 	}
 	return out, nil
+}
+
+// policyChain returns fp and its base policies in the model, in order, up
+// to the first policy seen twice or one whose base policy is not in the
+// model, and the index in chain of the repeated policy (-1 if none):
+// chain[cycle:] is then an inheritance cycle.
+func (m *Model) policyChain(fp *FirewallPolicy) (chain []*FirewallPolicy, cycle int) {
+	for q, ok := fp, true; ok; q, ok = lookup[*FirewallPolicy](m, q.Parent) {
+		for i, c := range chain {
+			if c == q {
+				return chain, i
+			}
+		}
+		chain = append(chain, q)
+	}
+	return chain, -1
+}
+
+// policyCycleText names the members of an inheritance cycle in order,
+// closing it.
+func policyCycleText(chain []*FirewallPolicy, cycle int) string {
+	var names []string
+	for _, q := range chain[cycle:] {
+		names = append(names, strconv.Quote(q.Name))
+	}
+	msg := "inheritance cycle: " + strings.Join(names, " -> ") + " -> " + names[0]
+	if cycle > 0 {
+		msg = "the base policy chain enters the " + msg
+	}
+	return msg
+}
+
+// firstPolicy returns the one of ps listed first in the model.
+func (m *Model) firstPolicy(ps []*FirewallPolicy) *FirewallPolicy {
+	for _, fp := range m.FirewallPolicies {
+		if slices.Contains(ps, fp) {
+			return fp
+		}
+	}
+	return nil
 }
 
 func (m *Model) convertPolicy(fp *FirewallPolicy, p *problems) *firewall.Policy {
@@ -209,6 +255,15 @@ func (m *Model) validateFirewalls(p *problems, tags route.TagResolver) {
 		broken[fp] = len(own.errs) > 0
 	}
 	for _, fp := range m.FirewallPolicies {
+		if chain, cycle := m.policyChain(fp); cycle >= 0 {
+			// A cycle is reported once, at its member listed first in the
+			// model, naming the members from it; a chain leading into a
+			// cycle, at the policy it starts from.
+			if cycle > 0 || m.firstPolicy(chain) == fp {
+				p.add(fp.Pos, string(fp.ID), "basePolicy", string(fp.Parent), ErrInvalid, "%s", policyCycleText(chain, cycle))
+			}
+			continue
+		}
 		parent, ok := lookup[*FirewallPolicy](m, fp.Parent)
 		if broken[fp] || ok && broken[parent] || !ok && !fp.Parent.IsZero() { // a dangling parent: validateRefs reports it
 			continue

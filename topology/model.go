@@ -382,6 +382,29 @@ type Firewall struct {
 	Policy       Ref
 	ManagementIP Ref // set in forced-tunnelling mode
 	ThreatIntel  string
+
+	// Classic rules: the firewall's own rule collections
+	// (properties.natRuleCollections, networkRuleCollections and
+	// applicationRuleCollections), which a firewall without a Policy uses;
+	// a firewall has one or the other ([Model.Validate]). Their collections
+	// have no Kind (the list gives the type); their rules' Type is
+	// "NatRule", "NetworkRule" or "ApplicationRule".
+	NatRuleCollections         []*RuleCollection
+	NetworkRuleCollections     []*RuleCollection
+	ApplicationRuleCollections []*RuleCollection
+	// DNSProxy is additionalProperties "Network.DNS.EnableProxy" ("true");
+	// SNATPrivateRanges is "Network.SNAT.PrivateRanges" split at its commas
+	// (nil: the default, IANAPrivateRanges). They apply to classic rules; a
+	// firewall with a policy takes them from the policy
+	// (https://learn.microsoft.com/azure/firewall/snat-private-range).
+	DNSProxy          bool
+	SNATPrivateRanges []string
+}
+
+// HasClassicRules reports whether the firewall has any classic rule
+// collection (empty collections count).
+func (f *Firewall) HasClassicRules() bool {
+	return len(f.NatRuleCollections)+len(f.NetworkRuleCollections)+len(f.ApplicationRuleCollections) > 0
 }
 
 // FirewallPolicy is an Azure Firewall Policy: its parent and its rule
@@ -402,11 +425,12 @@ type RuleCollectionGroup struct {
 	Collections []*RuleCollection
 }
 
-// RuleCollection is a rule collection inside a group.
+// RuleCollection is a rule collection inside a group, or one of a
+// firewall's classic rule collections.
 type RuleCollection struct {
 	Name     string
 	Priority int
-	Kind     string // "FirewallPolicyFilterRuleCollection" or "FirewallPolicyNatRuleCollection"
+	Kind     string // "FirewallPolicyFilterRuleCollection" or "FirewallPolicyNatRuleCollection"; "" for classic collections
 	Action   string // "Allow", "Deny", "Dnat"
 	Rules    []*FirewallRule
 	Pos      Pos

@@ -524,7 +524,13 @@ type nFirewall struct {
 	Policy       string   `yaml:"policy"`
 	ManagementIP string   `yaml:"managementPublicIp"`
 	ThreatIntel  string   `yaml:"threatIntelMode"`
-	at           at
+	// Classic rules and their settings (nativeclassic.go).
+	DNSProxy                   bool                     `yaml:"dnsProxy"`
+	SNATPrivateRanges          []string                 `yaml:"snatPrivateRanges"`
+	NatRuleCollections         []*nClassicNatCollection `yaml:"natRuleCollections"`
+	NetworkRuleCollections     []*nClassicNetCollection `yaml:"networkRuleCollections"`
+	ApplicationRuleCollections []*nClassicAppCollection `yaml:"applicationRuleCollections"`
+	at                         at
 }
 
 func (v *nFirewall) UnmarshalYAML(n *yaml.Node) (err error) {

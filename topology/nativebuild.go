@@ -364,6 +364,7 @@ func (b *nativeBuilder) build() {
 			VNet: b.id(tVNet, f.VNet), PrivateIP: b.addr(f.at, res, "privateIp", f.PrivateIP), Policy: b.id(tFWP, f.Policy),
 			ManagementIP: b.id(tPIP, f.ManagementIP), ThreatIntel: defaultStr(f.ThreatIntel, "Alert")}
 		fw.PublicIPs = b.ids(tPIP, f.PublicIPs)
+		b.classicFirewall(fw, f)
 		m.Firewalls = append(m.Firewalls, fw)
 	}
 	for _, p := range d.FirewallPolicies {

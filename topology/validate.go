@@ -35,8 +35,9 @@ const (
 // placement rules (no NSG on AzureFirewallSubnet, no NAT gateway on
 // GatewaySubnet, a NAT gateway in one VNet only, ASG members and a VM's NICs
 // in one VNet), Azure's limits, that every route table compiles against each
-// subnet using it and that every NSG and firewall policy would compile (tags
-// resolved through tags; nil resolves none).
+// subnet using it and that every NSG, firewall policy and firewall's classic
+// rules would compile (tags resolved through tags; nil resolves none), and
+// that no firewall has both a policy and classic rules.
 func (m *Model) Validate(tags route.TagResolver) error {
 	var p problems
 	m.index(&p)
@@ -45,6 +46,7 @@ func (m *Model) Validate(tags route.TagResolver) error {
 	m.validateNICs(&p)
 	m.validateCompile(&p, tags)
 	m.validateFirewalls(&p, tags)
+	m.validateClassic(&p, tags)
 	return p.err()
 }
 
