@@ -112,7 +112,8 @@ type SecurityStep struct {
 	Stage     string `json:"stage"`     // "AdminRules", "NicNSG", "SubnetNSG", "AzureFirewall"
 	// Group names the NSG or the admin configuration (the NSG stages).
 	Group string `json:"nsg,omitempty"`
-	// Policy names the firewall policy (the AzureFirewall stage).
+	// Policy names the firewall policy (the AzureFirewall stage), or is
+	// "classic rules" for a firewall decided by its own rule collections.
 	Policy string `json:"firewallPolicy,omitempty"`
 	Access string `json:"access"`
 	Rule   string `json:"ruleName"`

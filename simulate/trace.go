@@ -65,6 +65,9 @@ func (t *tracer) firewall(fs *fwState, evaluated bool, v firewall.Verdict) {
 	switch {
 	case evaluated:
 		step := SecurityStep{Direction: "Forward", Stage: "AzureFirewall", Policy: fs.eng.Name(), Access: v.Action.String()}
+		if fs.fw.Policy.IsZero() {
+			step.Policy = "classic rules" // no policy: the firewall's own rule collections
+		}
 		if ri, ok := fs.eng.RuleOf(v); ok {
 			step.Rule = ri.Path()
 		} else {
