@@ -1,11 +1,17 @@
 package simulate_test
 
 import (
+	"encoding/json"
+	"math/rand/v2"
 	"net/netip"
+	"strconv"
 	"strings"
 	"testing"
 
 	"github.com/egresslab/egress/examples/designs"
+	"github.com/egresslab/egress/ipproto"
+	"github.com/egresslab/egress/nsg"
+	"github.com/egresslab/egress/route"
 	"github.com/egresslab/egress/simulate"
 	"github.com/egresslab/egress/topology"
 	"github.com/stretchr/testify/assert"
@@ -17,30 +23,82 @@ func defaultEngine(t *testing.T) *simulate.Engine {
 	return engine(t, string(designs.HubSpoke), simulate.Options{})
 }
 
-func findings(fs []simulate.Finding, c simulate.Check) []string {
+// findings returns the scope names of check c's findings, in report order.
+func findings(rep *simulate.AuditReport, c simulate.Check) []string {
 	var out []string
-	for _, f := range fs {
+	for _, f := range rep.Findings {
 		if f.Check == c {
-			out = append(out, f.Name)
+			out = append(out, f.Scope.Name)
 		}
 	}
 	return out
 }
 
-func TestAuditDefaultDesign(t *testing.T) {
-	fs := defaultEngine(t).Audit()
-	assert.Equal(t, []string{"vnet-partner/snet-partner", "vnet-spoke-batch/snet-legacy"}, findings(fs, simulate.CheckDefaultOutbound))
-	assert.Equal(t, []string{"vm-batch-01-nic", "vm-legacy-01-nic", "vm-partner-01-nic"}, findings(fs, simulate.CheckDirectInternet))
-	assert.Equal(t, []string{"vnet-partner/snet-partner", "vnet-spoke-batch/snet-batch", "vnet-spoke-batch/snet-legacy"}, findings(fs, simulate.CheckNoForcedTunnel))
-	assert.Equal(t, []string{"vision-legacy"}, findings(fs, simulate.CheckAIOutboundOpen))
-	assert.Contains(t, findings(fs, simulate.CheckUnstableEgressIP), "vm-legacy-01-nic")
-	for _, f := range fs {
-		if f.Check == simulate.CheckDirectInternet && f.Name == "vm-batch-01-nic" {
-			assert.True(t, strings.HasPrefix(f.Message, "reaches the internet on any port"), f.Message)
+// only returns the single finding of check c, failing the test otherwise.
+func only(t *testing.T, rep *simulate.AuditReport, c simulate.Check) simulate.Finding {
+	t.Helper()
+	var got []simulate.Finding
+	for _, f := range rep.Findings {
+		if f.Check == c {
+			got = append(got, f)
 		}
 	}
-	// Deterministic.
-	assert.Equal(t, fs, defaultEngine(t).Audit())
+	require.Len(t, got, 1, "findings of %s: %v", c, findings(rep, c))
+	return got[0]
+}
+
+func nicNames(f simulate.Finding) []string {
+	var out []string
+	for _, n := range f.NICs {
+		out = append(out, n.Name)
+	}
+	return out
+}
+
+func TestAuditDefaultDesign(t *testing.T) {
+	rep := defaultEngine(t).Audit()
+	assert.Equal(t, simulate.AuditSchemaVersion, rep.SchemaVersion)
+	assert.Equal(t, "Public changeNumber 376", rep.ServiceTags)
+	assert.Equal(t, simulate.AuditProbes(), rep.Probes)
+
+	assert.Equal(t, []string{"vnet-partner/snet-partner", "vnet-spoke-batch/snet-legacy"}, findings(rep, simulate.CheckDefaultOutbound))
+	// Both subnets of vnet-spoke-batch leave directly, with the same probes: one finding for the VNet.
+	assert.Equal(t, []string{"vnet-partner/snet-partner", "vnet-spoke-batch"}, findings(rep, simulate.CheckDirectInternet))
+	assert.Equal(t, []string{"vnet-partner/snet-partner", "vnet-spoke-batch"}, findings(rep, simulate.CheckNoForcedTunnel))
+	assert.Equal(t, []string{"vision-legacy"}, findings(rep, simulate.CheckAIOutboundOpen))
+	assert.Equal(t, []string{"vnet-partner/snet-partner", "vnet-spoke-batch/snet-legacy"}, findings(rep, simulate.CheckUnstableEgressIP))
+
+	for _, f := range rep.Findings {
+		assert.NotContains(t, f.Message, "any port", "%s %s: a sample of 8 flows proves nothing about every port", f.Check, f.Scope.Name)
+		assert.Equal(t, len(f.NICs), f.NICCount)
+		assert.NotNil(t, f.NICs)
+		switch f.Check {
+		case simulate.CheckDirectInternet:
+			assert.Equal(t, simulate.SeverityHigh, f.Severity)
+			assert.True(t, strings.HasPrefix(f.Message, "reaches the internet without passing a firewall or appliance on 8 of the 8 probed flows to 52.0.0.1: Tcp/443 (HTTPS), "), f.Message)
+			assert.Contains(t, f.Message, "Tcp/25 (SMTP) if the subscription type lets it out", "Options.SMTP is unknown by default")
+			require.Len(t, f.Probes, 8)
+			for _, p := range f.Probes {
+				assert.True(t, p.Open, "%v", p)
+			}
+		}
+	}
+
+	// Deterministic: same input, same bytes.
+	b1, err := json.Marshal(rep)
+	require.NoError(t, err)
+	b2, err := json.Marshal(defaultEngine(t).Audit())
+	require.NoError(t, err)
+	assert.Equal(t, string(b1), string(b2))
+}
+
+func findIndex(rep *simulate.AuditReport, c simulate.Check, scope string) int {
+	for i, f := range rep.Findings {
+		if f.Check == c && f.Scope.Name == scope {
+			return i
+		}
+	}
+	panic("no finding " + string(c) + " at " + scope)
 }
 
 func TestAuditRuleChecks(t *testing.T) {
@@ -58,11 +116,16 @@ routeTables:
       - {name: to-fw, prefix: 0.0.0.0/0, nextHop: VirtualAppliance, ip: 10.1.1.100}
       - {name: bypass, prefix: 52.0.0.0/8, nextHop: Internet}
 `)
-	fs := engine(t, design, simulate.Options{}).Audit()
-	assert.Equal(t, []string{"nsg/allow-all-out"}, findings(fs, simulate.CheckNSGAllowsInternet))
-	assert.Equal(t, []string{"nsg/deny-smb", "nsg/web-in-narrow"}, findings(fs, simulate.CheckShadowedRule))
-	assert.Equal(t, []string{"vnet/snet"}, findings(fs, simulate.CheckForcedTunnelBypass))
-	assert.Empty(t, findings(fs, simulate.CheckNoForcedTunnel))
+	rep := engine(t, design, simulate.Options{}).Audit()
+	assert.Equal(t, []string{"nsg/allow-all-out"}, findings(rep, simulate.CheckNSGAllowsInternet))
+	assert.Equal(t, []string{"nsg/deny-smb", "nsg/web-in-narrow"}, findings(rep, simulate.CheckShadowedRule))
+	f := only(t, rep, simulate.CheckNSGAllowsInternet)
+	assert.Equal(t, simulate.ScopeSecurityRule, f.Scope.Kind)
+	assert.True(t, strings.HasSuffix(f.Scope.ID, "/networkSecurityGroups/nsg/securityRules/allow-all-out"), f.Scope.ID)
+	assert.Equal(t, 0, f.NICCount)
+	assert.Equal(t, []string{"vnet/snet"}, findings(rep, simulate.CheckForcedTunnelBypass))
+	assert.Equal(t, []string{"vm"}, nicNames(only(t, rep, simulate.CheckForcedTunnelBypass)))
+	assert.Empty(t, findings(rep, simulate.CheckNoForcedTunnel))
 }
 
 func TestDiffWhatIf(t *testing.T) {
@@ -93,6 +156,11 @@ func TestDiffWhatIf(t *testing.T) {
 	assert.Equal(t, simulate.MethodNATGateway, c.Before.EgressMethod)
 	assert.Equal(t, simulate.Denied, c.After.Verdict, "the hub firewall allows only NTP and named HTTPS")
 	assert.Equal(t, "AzureFirewall fw-hub: no rule matched (default deny)", c.After.DecidedBy)
+
+	// The audit follows: the batch subnet no longer leaves directly, so the
+	// VNet-wide finding narrows to the legacy subnet.
+	rep := after.Audit()
+	assert.Equal(t, []string{"vnet-partner/snet-partner", "vnet-spoke-batch/snet-legacy"}, findings(rep, simulate.CheckDirectInternet))
 }
 
 func TestAuditFirewallAllowsAny(t *testing.T) {
@@ -119,6 +187,261 @@ func TestAuditFirewallAllowsAny(t *testing.T) {
             rules:
               - {name: deny-all, type: NetworkRule, protocols: [Any], sourceAddresses: ["*"], destinationAddresses: ["*"], destinationPorts: ["*"]}
 `)
-	fs := engine(t, design, simulate.Options{}).Audit()
-	assert.Equal(t, []string{"fwpol/rcg/app/any-site", "fwpol/rcg/net/everything"}, findings(fs, simulate.CheckFirewallAllowsAny))
+	rep := engine(t, design, simulate.Options{}).Audit()
+	assert.Equal(t, []string{"fwpol/rcg/app/any-site", "fwpol/rcg/net/everything"}, findings(rep, simulate.CheckFirewallAllowsAny))
+	for _, f := range rep.Findings {
+		if f.Check == simulate.CheckFirewallAllowsAny {
+			assert.Equal(t, simulate.ScopeFirewallRule, f.Scope.Kind)
+			assert.Equal(t, simulate.SeverityHigh, f.Severity)
+		}
+	}
+}
+
+// The direct-internet check says which flows it probed and which of them
+// leave directly: a sample of eight flows is not "any port".
+func TestAuditDirectInternetSaysWhatWasProbed(t *testing.T) {
+	design := one(", natGateway: nat, nsg: nsg", "", `nsgs:
+  - name: nsg
+    rules:
+      - {name: deny-smb-out, priority: 100, direction: Outbound, access: Deny, protocol: Tcp, destination: Internet, destinationPorts: "445"}
+      - {name: deny-dns-out, priority: 110, direction: Outbound, access: Deny, protocol: Udp, destination: "*", destinationPorts: "53"}
+`)
+	rep := engine(t, design, simulate.Options{SMTP: simulate.SMTPBlocked}).Audit()
+	f := only(t, rep, simulate.CheckDirectInternet)
+	assert.Equal(t, "reaches the internet without passing a firewall or appliance on 5 of the 8 probed flows to 52.0.0.1: "+
+		"Tcp/443 (HTTPS), Tcp/80 (HTTP), Tcp/22 (SSH), Tcp/3389 (RDP), Udp/123 (NTP); not on Tcp/25 (SMTP), Tcp/445 (SMB), Udp/53 (DNS) "+
+		"(other ports and destinations were not probed)", f.Message)
+	require.Len(t, f.Probes, 8)
+	open := map[string]bool{}
+	for _, p := range f.Probes {
+		open[p.String()] = p.Open
+		assert.Equal(t, netip.MustParseAddr("52.0.0.1"), p.Address)
+		assert.Equal(t, nsg.Outbound, p.Direction)
+	}
+	assert.Equal(t, map[string]bool{"Tcp/443 (HTTPS)": true, "Tcp/80 (HTTP)": true, "Tcp/22 (SSH)": true, "Tcp/25 (SMTP)": false,
+		"Tcp/445 (SMB)": false, "Tcp/3389 (RDP)": true, "Udp/53 (DNS)": false, "Udp/123 (NTP)": true}, open)
+	assert.Equal(t, simulate.Denied, f.Probes[4].Verdict)
+	assert.Contains(t, f.Probes[4].Note, "securityRules/deny-smb-out")
+	assert.Equal(t, simulate.MethodNATGateway, f.Probes[0].Method)
+	assert.Contains(t, f.Evidence, "vm -> 52.0.0.1:443/Tcp Allowed")
+
+	// Behind an appliance nothing leaves directly: no finding.
+	rep = engine(t, one(", routeTable: rt", "", `routeTables:
+  - name: rt
+    routes: [{name: to-nva, prefix: 0.0.0.0/0, nextHop: VirtualAppliance, ip: 10.1.1.100}]
+`), simulate.Options{}).Audit()
+	assert.Empty(t, findings(rep, simulate.CheckDirectInternet))
+}
+
+func TestSeverity(t *testing.T) {
+	assert.True(t, simulate.SeverityNone < simulate.SeverityLow && simulate.SeverityLow < simulate.SeverityMedium && simulate.SeverityMedium < simulate.SeverityHigh)
+	for _, s := range []simulate.Severity{simulate.SeverityNone, simulate.SeverityLow, simulate.SeverityMedium, simulate.SeverityHigh} {
+		b, err := s.MarshalText()
+		require.NoError(t, err)
+		var back simulate.Severity
+		require.NoError(t, back.UnmarshalText([]byte(strings.ToUpper(string(b)))))
+		assert.Equal(t, s, back)
+	}
+	var s simulate.Severity
+	err := s.UnmarshalText([]byte("critical"))
+	assert.EqualError(t, err, `unknown severity "critical": want none, low, medium or high`)
+	assert.Equal(t, "Severity(9)", simulate.Severity(9).String())
+
+	rep := &simulate.AuditReport{Findings: []simulate.Finding{{Severity: simulate.SeverityMedium}, {Severity: simulate.SeverityLow}}}
+	assert.Equal(t, simulate.SeverityMedium, rep.Worst())
+	assert.True(t, rep.FailsAt(simulate.SeverityLow))
+	assert.True(t, rep.FailsAt(simulate.SeverityMedium))
+	assert.False(t, rep.FailsAt(simulate.SeverityHigh))
+	assert.False(t, rep.FailsAt(simulate.SeverityNone), "none never fails")
+	assert.Equal(t, simulate.SeverityNone, (&simulate.AuditReport{}).Worst())
+}
+
+// auditNetwork builds vnets VNets of two subnets each, with nics NICs per
+// subnet: subnet a leaves through default outbound access with an NSG that
+// opens SSH to the internet; subnet b is forced to an appliance by a UDR
+// 0/0; one NIC in ten of subnet a has a public IP.
+func auditNetwork(vnets, nics int) *topology.Model {
+	const sub = "/subscriptions/0/resourceGroups/gen/providers/Microsoft.Network/"
+	m := &topology.Model{}
+	g := &topology.NSG{Meta: topology.Meta{ID: sub + "networkSecurityGroups/nsg-a", Name: "nsg-a"}, Rules: []nsg.Rule{{Name: "ssh", Priority: 100,
+		Direction: nsg.Inbound, Access: nsg.Allow, Protocol: nsg.ProtocolTCP, SourceAddressPrefix: "Internet", SourcePortRange: "*",
+		DestinationAddressPrefix: "*", DestinationPortRange: "22"}}}
+	m.NSGs = append(m.NSGs, g)
+	for v := range vnets {
+		name := "vnet" + strconv.Itoa(v)
+		vn := &topology.VNet{Meta: topology.Meta{ID: topology.Ref(sub + "virtualNetworks/" + name), Name: name, Location: "eastus"},
+			AddressSpace: []netip.Prefix{netip.PrefixFrom(netip.AddrFrom4([4]byte{10, byte(v), 0, 0}), 16)}}
+		rt := &topology.RouteTable{Meta: topology.Meta{ID: topology.Ref(sub + "routeTables/rt-" + name), Name: "rt-" + name}}
+		rt.Routes = append(rt.Routes, routeTo("to-nva", "0.0.0.0/0", "10.255.0.4"))
+		m.RouteTables = append(m.RouteTables, rt)
+		for k, sn := range []string{"a", "b"} {
+			s := &topology.Subnet{Meta: topology.Meta{ID: vn.ID + topology.Ref("/subnets/"+sn), Name: sn, Location: "eastus"}, VNet: vn,
+				Prefixes: []netip.Prefix{netip.PrefixFrom(netip.AddrFrom4([4]byte{10, byte(v), byte(k * 64), 0}), 18)}}
+			if sn == "a" {
+				s.NSG = g.ID
+			} else {
+				s.RouteTable = rt.ID
+			}
+			vn.Subnets = append(vn.Subnets, s)
+			for n := range nics {
+				id := topology.Ref(sub + "networkInterfaces/nic-" + name + "-" + sn + "-" + strconv.Itoa(n))
+				nic := &topology.NIC{Meta: topology.Meta{ID: id, Name: id.Name()}}
+				ipc := &topology.IPConfig{Meta: topology.Meta{ID: id + "/ipConfigurations/ip"}, NIC: nic, Primary: true,
+					PrivateIP: netip.AddrFrom4([4]byte{10, byte(v), byte(k*64 + 1 + n/250), byte(4 + n%250)}), Subnet: s.ID}
+				if sn == "a" && n%10 == 0 {
+					pip := &topology.PublicIP{Meta: topology.Meta{ID: id + "-pip", Name: id.Name() + "-pip"}, SKU: "Standard",
+						Address: netip.AddrFrom4([4]byte{20, byte(v), byte(n >> 8), byte(n)})}
+					m.PublicIPs = append(m.PublicIPs, pip)
+					ipc.PublicIP = pip.ID
+				}
+				nic.IPConfigs = []*topology.IPConfig{ipc}
+				m.NICs = append(m.NICs, nic)
+			}
+		}
+		m.VNets = append(m.VNets, vn)
+	}
+	return m
+}
+
+func routeTo(name, prefix, ip string) route.UserRoute {
+	return route.UserRoute{Name: name, AddressPrefix: prefix, NextHopType: "VirtualAppliance", NextHopIPAddress: ip}
+}
+
+// Issue 9: 10,000 NICs gave 21,000 lines. The findings now scale with the
+// subnets, not the NICs: the same network with 2 or 250 NICs per subnet
+// gives the same findings, and every NIC is still listed.
+func TestAuditAggregationScalesWithSubnets(t *testing.T) {
+	vnets, many := 20, 250 // 10,000 NICs
+	if testing.Short() {
+		vnets, many = 8, 125 // 2,000 NICs
+	}
+	audit := func(nics int) *simulate.AuditReport {
+		m := auditNetwork(vnets, nics)
+		require.NoError(t, m.Validate(tags(t)))
+		e, err := simulate.Compile(m, simulate.Options{Tags: tags(t)})
+		require.NoError(t, err)
+		return e.Audit()
+	}
+	small, big := audit(2), audit(many)
+	require.Equal(t, len(small.Findings), len(big.Findings))
+	subnets := 2 * vnets
+	assert.LessOrEqual(t, len(big.Findings), 3*subnets, "a few findings per subnet, whatever the NICs")
+	type key struct {
+		check simulate.Check
+		scope string
+		sev   simulate.Severity
+	}
+	count := func(rep *simulate.AuditReport) (map[key]int, int) {
+		out, total := map[key]int{}, 0
+		for _, f := range rep.Findings {
+			out[key{f.Check, f.Scope.Name, f.Severity}] = f.NICCount
+			if f.Check == simulate.CheckDirectInternet {
+				total += f.NICCount
+			}
+		}
+		return out, total
+	}
+	cs, _ := count(small)
+	cb, direct := count(big)
+	require.Len(t, cb, len(cs))
+	for k := range cs {
+		assert.Contains(t, cb, k)
+	}
+	assert.Equal(t, vnets*many, direct, "every NIC of every subnet a is listed under direct-internet")
+	// Subnet a: direct-internet and default-outbound-access and no-forced-tunnel
+	// per subnet (subnet b differs); subnet b: vnet-tag-widened needs an NSG, so none.
+	assert.Equal(t, many, cb[key{simulate.CheckDirectInternet, "vnet0/a", simulate.SeverityHigh}])
+	assert.Equal(t, many, cb[key{simulate.CheckNoForcedTunnel, "vnet0/a", simulate.SeverityMedium}])
+
+	// Same input, same bytes.
+	b1, err := json.Marshal(big)
+	require.NoError(t, err)
+	b2, err := json.Marshal(audit(many))
+	require.NoError(t, err)
+	assert.True(t, string(b1) == string(b2), "the audit is deterministic")
+}
+
+// A VNet whose subnets all have the same finding is reported once, as the
+// VNet; when one subnet differs, each subnet keeps its own finding.
+func TestAuditAggregationToVNet(t *testing.T) {
+	design := `egress: v1
+location: eastus
+vnets:
+  - name: v
+    addressSpace: [10.1.0.0/16]
+    subnets:
+      - {name: s1, prefix: 10.1.1.0/24}
+      - {name: s2, prefix: 10.1.2.0/24}
+      - {name: s3, prefix: 10.1.3.0/24, routeTable: SUBNET3_RT}
+routeTables:
+  - name: rt
+    routes: [{name: to-nva, prefix: 0.0.0.0/0, nextHop: VirtualAppliance, ip: 10.1.1.100}]
+nics:
+  - {name: a, subnet: v/s1, ip: 10.1.1.4}
+  - {name: b, subnet: v/s1, ip: 10.1.1.5}
+  - {name: c, subnet: v/s2, ip: 10.1.2.4}
+  - {name: d, subnet: v/s3, ip: 10.1.3.4}
+`
+	rep := engine(t, strings.Replace(design, "SUBNET3_RT", `""`, 1), simulate.Options{}).Audit()
+	f := only(t, rep, simulate.CheckNoForcedTunnel)
+	assert.Equal(t, simulate.Scope{Kind: simulate.ScopeVirtualNetwork, ID: f.Scope.ID, Name: "v"}, f.Scope)
+	assert.True(t, strings.HasSuffix(f.Scope.ID, "/virtualNetworks/v"))
+	assert.Equal(t, []string{"a", "b", "c", "d"}, nicNames(f))
+	assert.Equal(t, 4, f.NICCount)
+	assert.Contains(t, f.Evidence, "0.0.0.0/0")
+
+	rep = engine(t, strings.Replace(design, "SUBNET3_RT", "rt", 1), simulate.Options{}).Audit()
+	assert.Equal(t, []string{"v/s1", "v/s2"}, findings(rep, simulate.CheckNoForcedTunnel), "s3 is forced to the appliance")
+	assert.Equal(t, []string{"a", "b"}, nicNames(rep.Findings[findIndex(rep, simulate.CheckNoForcedTunnel, "v/s1")]))
+}
+
+// A probe set is a value: callers cannot change the audit's by changing the copy they got.
+func TestAuditProbes(t *testing.T) {
+	p := simulate.AuditProbes()
+	assert.Equal(t, netip.MustParseAddr("52.0.0.1"), p.Internet)
+	assert.Equal(t, simulate.Probe{Service: "HTTPS", Protocol: ipproto.TCP, Port: 443}, p.Outbound[0], "default-outbound-access and unstable-egress-ip use the first")
+	assert.Len(t, p.Outbound, 8)
+	p.Outbound[0].Port = 1
+	assert.Equal(t, uint16(443), simulate.AuditProbes().Outbound[0].Port)
+	assert.Equal(t, "Tcp/443 (HTTPS)", simulate.AuditProbes().Outbound[0].String())
+}
+
+// On random networks (genNetwork: NVAs, loops, firewalls, NAT gateways,
+// random NSGs) the audit never panics, is deterministic, and lists a NIC at
+// most once per check at subnet or VNet scope, except forced-tunnel-bypass
+// (once per bypass route).
+func TestAuditRandomNetworks(t *testing.T) {
+	for seed := range uint64(8) {
+		r := rand.New(rand.NewPCG(seed, seed^0x9e3779b9))
+		m := genNetwork(r, 1+int(seed%5), 1+int(seed%4))
+		require.NoError(t, m.Validate(tags(t)))
+		e, err := simulate.Compile(m, simulate.Options{Tags: tags(t)})
+		require.NoError(t, err)
+		rep := e.Audit()
+		require.NotNil(t, rep.Findings)
+		seen := map[simulate.Check]map[string]bool{}
+		for _, f := range rep.Findings {
+			require.NotEqual(t, simulate.SeverityNone, f.Severity)
+			require.Equal(t, len(f.NICs), f.NICCount)
+			if seen[f.Check] == nil {
+				seen[f.Check] = map[string]bool{}
+			}
+			if f.Check == simulate.CheckForcedTunnelBypass || (f.Scope.Kind != simulate.ScopeSubnet && f.Scope.Kind != simulate.ScopeVirtualNetwork) {
+				continue // one per route, one per rule
+			}
+			for _, n := range f.NICs {
+				require.False(t, seen[f.Check][n.ID], "seed %d: %s lists %s twice", seed, f.Check, n.Name)
+				seen[f.Check][n.ID] = true
+			}
+		}
+		b1, _ := json.Marshal(rep)
+		b2, _ := json.Marshal(e.Audit())
+		require.Equal(t, string(b1), string(b2), "seed %d", seed)
+	}
+	// An empty network: no findings, and the JSON says so with [].
+	e, err := simulate.Compile(&topology.Model{}, simulate.Options{})
+	require.NoError(t, err)
+	b, err := json.Marshal(e.Audit())
+	require.NoError(t, err)
+	assert.Contains(t, string(b), `"findings":[]`)
 }
