@@ -32,6 +32,13 @@ const (
 	// CheckNSGAllowsInternet: an NSG rule allowing Internet, *, Any or
 	// 0.0.0.0/0 outbound; per security rule; medium.
 	CheckNSGAllowsInternet Check = "nsg-allows-internet-outbound"
+	// CheckNSGAllowsInternetInbound: an NSG rule allowing SSH, RDP or every
+	// port inbound from *, Any, 0.0.0.0/0 or Internet; per security rule;
+	// high when the inbound probes are admitted by the rule at a NIC with a
+	// public IP or behind a public load balancer, medium when admitted at
+	// NICs without one, low when no NIC admits them (see
+	// nsg-allows-internet-inbound in audit_inbound.go).
+	CheckNSGAllowsInternetInbound Check = "nsg-allows-internet-inbound"
 	// CheckNoForcedTunnel: subnets without an active 0.0.0.0/0 route to an
 	// appliance or gateway; per subnet or VNet; medium.
 	CheckNoForcedTunnel Check = "no-forced-tunnel"
@@ -108,6 +115,7 @@ func (e *Engine) Audit() *AuditReport {
 			add(f)
 		}
 	}
+	e.internetInbound(ps, add)
 	workloads := e.workloadNICs()
 	for i := range e.subnets {
 		ss := &e.subnets[i]

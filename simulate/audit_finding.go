@@ -17,7 +17,8 @@ import (
 //	  "schemaVersion": 1,
 //	  "serviceTags": "Public changeNumber 376",        // omitted when unknown
 //	  "probes": {"internetAddress": "52.0.0.1",        // the ProbeSet used
-//	             "outbound": [{"service": "HTTPS", "protocol": "Tcp", "port": 443}, ...]},
+//	             "outbound": [{"service": "HTTPS", "protocol": "Tcp", "port": 443}, ...],
+//	             "inbound":  [{"service": "SSH", "protocol": "Tcp", "port": 22}, ...]},
 //	  "findings": [{
 //	    "check": "direct-internet",                    // a Check
 //	    "severity": "high",                            // high, medium or low
@@ -158,7 +159,8 @@ type Finding struct {
 	// (never nil) for a resource finding that concerns none.
 	NICs []NICRef `json:"nics"`
 	// Probes are the probed flows of the representative NIC, in the order of
-	// the ProbeSet, for the checks that probe (direct-internet).
+	// the ProbeSet, for the checks that probe (direct-internet,
+	// nsg-allows-internet-inbound).
 	Probes []ProbeResult `json:"probes,omitempty"`
 }
 

@@ -67,6 +67,7 @@ func TestAuditDefaultDesign(t *testing.T) {
 	assert.Equal(t, []string{"vnet-partner/snet-partner", "vnet-spoke-batch"}, findings(rep, simulate.CheckNoForcedTunnel))
 	assert.Equal(t, []string{"vision-legacy"}, findings(rep, simulate.CheckAIOutboundOpen))
 	assert.Equal(t, []string{"vnet-partner/snet-partner", "vnet-spoke-batch/snet-legacy"}, findings(rep, simulate.CheckUnstableEgressIP))
+	assert.Empty(t, findings(rep, simulate.CheckNSGAllowsInternetInbound), "the design opens no port to the internet by a rule")
 
 	for _, f := range rep.Findings {
 		assert.NotContains(t, f.Message, "any port", "%s %s: a sample of 8 flows proves nothing about every port", f.Check, f.Scope.Name)
@@ -233,6 +234,95 @@ func TestAuditDirectInternetSaysWhatWasProbed(t *testing.T) {
 	assert.Empty(t, findings(rep, simulate.CheckDirectInternet))
 }
 
+// https://learn.microsoft.com/azure/security/fundamentals/network-best-practices#disable-rdpssh-access-to-virtual-machines:
+// an Allow rule that opens SSH, RDP or every port to the internet is
+// reported, with a severity that says whether the classifiers let it take
+// effect and whether the NIC is reachable from the internet.
+func TestAuditInternetInbound_NetworkBestPracticesDisableRDPSSH(t *testing.T) {
+	tests := []struct {
+		name        string
+		subnet, nic string // extra YAML for the subnet and the NIC
+		rules       string // rules of NSG nsg (and nsg2)
+		want        simulate.Severity
+		nics        []string
+		open        []string // probes open at the representative
+		message     string
+	}{
+		{"SSH from Internet to a NIC with a public IP", ", nsg: nsg", ", publicIp: pip-vm",
+			`{name: ssh, priority: 300, direction: Inbound, access: Allow, protocol: Tcp, source: Internet, destinationPorts: "22"}`,
+			simulate.SeverityHigh, []string{"vm"}, []string{"Tcp/22 (SSH)"}, "1 reachable from the internet: vm (public IP pip-vm 20.0.0.1)"},
+		{"RDP from * behind a public load balancer", ", nsg: nsg", ", backendPools: [lb/pool]",
+			`{name: rdp, priority: 300, direction: Inbound, access: Allow, protocol: "*", source: "*", destinationPorts: "3389"}`,
+			simulate.SeverityHigh, []string{"vm"}, []string{"Tcp/3389 (RDP)", "Udp/3389 (RDP)"}, "vm (public load balancer lb, rule web)"},
+		{"every port from 0.0.0.0/0 without a public IP", ", nsg: nsg", "",
+			`{name: all-in, priority: 300, direction: Inbound, access: Allow, protocol: "*", source: 0.0.0.0/0, destinationPorts: "*"}`,
+			simulate.SeverityMedium, []string{"vm"}, []string{"Tcp/22 (SSH)", "Tcp/3389 (RDP)", "Udp/3389 (RDP)"}, "none with a public IP or public load balancer"},
+		{"shadowed by a higher-priority deny in the same NSG", ", nsg: nsg", ", publicIp: pip-vm",
+			`{name: deny-ssh, priority: 200, direction: Inbound, access: Deny, protocol: Tcp, source: "*", destinationPorts: "22"}
+      - {name: ssh, priority: 300, direction: Inbound, access: Allow, protocol: Tcp, source: Any, destinationPorts: "22"}`,
+			simulate.SeverityLow, nil, nil, "but in effect at no NIC"},
+		{"the NIC's NSG denies what the subnet's allows", ", nsg: nsg", ", publicIp: pip-vm, nsg: nsg2",
+			`{name: ssh, priority: 300, direction: Inbound, access: Allow, protocol: Tcp, source: Internet, destinationPorts: "20-23"}`,
+			simulate.SeverityLow, nil, nil, "in effect at no NIC"},
+		{"an NSG associated with nothing", "", ", publicIp: pip-vm",
+			`{name: ssh, priority: 300, direction: Inbound, access: Allow, protocol: Tcp, source: Internet, destinationPorts: "22"}`,
+			simulate.SeverityLow, nil, nil, "applies to no NIC in the model"},
+		{"a destination that is not the NIC", ", nsg: nsg", ", publicIp: pip-vm",
+			`{name: ssh, priority: 300, direction: Inbound, access: Allow, protocol: Tcp, source: Internet, destination: 10.1.1.99, destinationPorts: "22"}`,
+			simulate.SeverityLow, nil, nil, "in effect at no NIC"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			design := one(tt.subnet, tt.nic, `nsgs:
+  - name: nsg
+    rules:
+      - `+tt.rules+`
+  - name: nsg2
+    rules: []
+`)
+			f := only(t, engine(t, design, simulate.Options{}).Audit(), simulate.CheckNSGAllowsInternetInbound)
+			assert.Equal(t, tt.want, f.Severity, f.Message)
+			assert.Equal(t, simulate.ScopeSecurityRule, f.Scope.Kind)
+			assert.Equal(t, tt.nics, nicNames(f))
+			assert.Contains(t, f.Message, tt.message)
+			var open []string
+			for _, p := range f.Probes {
+				assert.Equal(t, nsg.Inbound, p.Direction)
+				if p.Open {
+					open = append(open, p.String())
+				}
+			}
+			assert.Equal(t, tt.open, open)
+		})
+	}
+	// Of two rules opening SSH, the first by priority is the one in effect;
+	// the second, which never decides, is low.
+	design := one(", nsg: nsg", ", publicIp: pip-vm", `nsgs:
+  - name: nsg
+    rules:
+      - {name: ssh-first, priority: 200, direction: Inbound, access: Allow, protocol: Tcp, source: "*", destinationPorts: "22"}
+      - {name: ssh-again, priority: 300, direction: Inbound, access: Allow, protocol: Tcp, source: Internet, destinationPorts: "22"}
+`)
+	rep := engine(t, design, simulate.Options{}).Audit()
+	require.Equal(t, []string{"nsg/ssh-first", "nsg/ssh-again"}, findings(rep, simulate.CheckNSGAllowsInternetInbound), "by severity, then scope")
+	assert.Equal(t, simulate.SeverityHigh, rep.Findings[findIndex(rep, simulate.CheckNSGAllowsInternetInbound, "nsg/ssh-first")].Severity)
+	again := rep.Findings[findIndex(rep, simulate.CheckNSGAllowsInternetInbound, "nsg/ssh-again")]
+	assert.Equal(t, simulate.SeverityLow, again.Severity)
+	assert.Contains(t, again.Evidence, "Tcp/22 Allow (subnet NSG nsg: securityRules/ssh-first)")
+
+	// Rules that open no management port to the internet are not reported.
+	for _, rule := range []string{
+		`{name: https, priority: 300, direction: Inbound, access: Allow, protocol: Tcp, source: Internet, destinationPorts: "443"}`,
+		`{name: ssh-from-hub, priority: 300, direction: Inbound, access: Allow, protocol: Tcp, source: 10.0.0.0/16, destinationPorts: "22"}`,
+		`{name: icmp, priority: 300, direction: Inbound, access: Allow, protocol: Icmp, source: Internet}`,
+		`{name: rdp-udp-only, priority: 300, direction: Inbound, access: Allow, protocol: Udp, source: Internet, destinationPorts: "22"}`,
+		`{name: deny-ssh, priority: 300, direction: Inbound, access: Deny, protocol: Tcp, source: Internet, destinationPorts: "22"}`,
+	} {
+		design := one(", nsg: nsg", ", publicIp: pip-vm", "nsgs:\n  - name: nsg\n    rules:\n      - "+rule+"\n")
+		assert.Empty(t, findings(engine(t, design, simulate.Options{}).Audit(), simulate.CheckNSGAllowsInternetInbound), rule)
+	}
+}
+
 func TestSeverity(t *testing.T) {
 	assert.True(t, simulate.SeverityNone < simulate.SeverityLow && simulate.SeverityLow < simulate.SeverityMedium && simulate.SeverityMedium < simulate.SeverityHigh)
 	for _, s := range []simulate.Severity{simulate.SeverityNone, simulate.SeverityLow, simulate.SeverityMedium, simulate.SeverityHigh} {
@@ -352,6 +442,11 @@ func TestAuditAggregationScalesWithSubnets(t *testing.T) {
 	// per subnet (subnet b differs); subnet b: vnet-tag-widened needs an NSG, so none.
 	assert.Equal(t, many, cb[key{simulate.CheckDirectInternet, "vnet0/a", simulate.SeverityHigh}])
 	assert.Equal(t, many, cb[key{simulate.CheckNoForcedTunnel, "vnet0/a", simulate.SeverityMedium}])
+	// The inbound rule is one resource finding listing the NICs it is in effect at.
+	in := only(t, big, simulate.CheckNSGAllowsInternetInbound)
+	assert.Equal(t, simulate.SeverityHigh, in.Severity)
+	assert.Equal(t, vnets*many, in.NICCount)
+	assert.Len(t, in.NICs, vnets*many)
 
 	// Same input, same bytes.
 	b1, err := json.Marshal(big)
@@ -401,6 +496,8 @@ func TestAuditProbes(t *testing.T) {
 	assert.Equal(t, netip.MustParseAddr("52.0.0.1"), p.Internet)
 	assert.Equal(t, simulate.Probe{Service: "HTTPS", Protocol: ipproto.TCP, Port: 443}, p.Outbound[0], "default-outbound-access and unstable-egress-ip use the first")
 	assert.Len(t, p.Outbound, 8)
+	assert.Equal(t, []simulate.Probe{{Service: "SSH", Protocol: ipproto.TCP, Port: 22}, {Service: "RDP", Protocol: ipproto.TCP, Port: 3389},
+		{Service: "RDP", Protocol: ipproto.UDP, Port: 3389}}, p.Inbound)
 	p.Outbound[0].Port = 1
 	assert.Equal(t, uint16(443), simulate.AuditProbes().Outbound[0].Port)
 	assert.Equal(t, "Tcp/443 (HTTPS)", simulate.AuditProbes().Outbound[0].String())

@@ -55,7 +55,7 @@ func auditTable(e *env, rep *simulate.AuditReport) error {
 		return err
 	}
 	p := rep.Probes
-	fmt.Fprintf(e.stdout, "probed %s: outbound %s\n", p.Internet, probeList(p.Outbound))
+	fmt.Fprintf(e.stdout, "probed %s: outbound %s; inbound %s\n", p.Internet, probeList(p.Outbound), probeList(p.Inbound))
 	_, err := fmt.Fprintf(e.stdout, "%d findings: %d high, %d medium, %d low\n", len(rep.Findings),
 		count[simulate.SeverityHigh], count[simulate.SeverityMedium], count[simulate.SeverityLow])
 	return err

@@ -18,7 +18,7 @@ func TestAuditTable(t *testing.T) {
 	require.Equal(t, 0, code, stderr)
 	lines := strings.Split(strings.TrimSuffix(out, "\n"), "\n")
 	assert.Regexp(t, `^Severity +Check +Scope +NICs +Finding$`, lines[0])
-	assert.Equal(t, "probed 52.0.0.1: outbound Tcp/443 Tcp/80 Tcp/22 Tcp/25 Tcp/445 Tcp/3389 Udp/53 Udp/123", lines[len(lines)-2])
+	assert.Equal(t, "probed 52.0.0.1: outbound Tcp/443 Tcp/80 Tcp/22 Tcp/25 Tcp/445 Tcp/3389 Udp/53 Udp/123; inbound Tcp/22 Tcp/3389 Udp/3389", lines[len(lines)-2])
 	assert.Equal(t, "9 findings: 4 high, 3 medium, 2 low", lines[len(lines)-1])
 	require.Len(t, lines, 9+3, "one line per finding, plus the header, the probes and the count")
 	assert.Regexp(t, `^high +direct-internet +vnet-spoke-batch +2: vm-batch-01-nic, vm-legacy-01-nic +reaches the internet without passing a firewall or appliance on 8 of the 8 probed flows to 52\.0\.0\.1: `, findLine(lines, "direct-internet", "vnet-spoke-batch "))
@@ -128,6 +128,7 @@ func TestAuditManyNICs(t *testing.T) {
 	lines := strings.Split(strings.TrimSuffix(out, "\n"), "\n")
 	assert.LessOrEqual(t, len(lines), 10, "findings per subnet or VNet, not per NIC:\n%s", out)
 	assert.Regexp(t, fmt.Sprintf(`direct-internet +v +%d: nic-0, nic-1, nic-10, … `, nics), out, "both subnets agree: one line for the VNet")
+	assert.Regexp(t, fmt.Sprintf(`nsg-allows-internet-inbound +nsg/ssh +%d: nic-0, nic-10, nic-100, … `, nics/2), out)
 
 	code, out, _ = egress("audit", "--topology", design, "-o", "json")
 	require.Equal(t, 0, code)
