@@ -59,6 +59,14 @@ const (
 	// (network: any address and port; application: any FQDN); per firewall
 	// rule; high.
 	CheckFirewallAllowsAny Check = "firewall-allows-any"
+	// CheckVNetTagWidened: a subnet whose VirtualNetwork service tag holds
+	// prefixes beyond its VNet and peers (a UDR's prefix, on-premises
+	// prefixes from the gateway), so that AllowVnetInBound, AllowVnetOutBound
+	// and other rules naming VirtualNetwork admit them; per subnet or VNet;
+	// high for a default route, medium for other public prefixes, low for
+	// private ones or when no rule naming VirtualNetwork admits the probes
+	// (see vnet-tag-widened in audit_vnettag.go).
+	CheckVNetTagWidened Check = "vnet-tag-widened"
 )
 
 // Messages shared by every NIC of a finding.
@@ -153,6 +161,7 @@ func (e *Engine) Audit() *AuditReport {
 			}
 		}
 	}
+	e.vnetTagWidened(a, ps)
 	for _, fp := range e.model.FirewallPolicies {
 		for _, g := range fp.RuleCollectionGroups {
 			for _, c := range g.Collections {

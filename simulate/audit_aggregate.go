@@ -20,6 +20,7 @@ import (
 type nicDetail struct {
 	evidence string
 	probes   []ProbeResult
+	prefixes []TagPrefix
 }
 
 type groupKey struct {
@@ -137,7 +138,7 @@ func (a *aggregator) findings() []Finding {
 		}
 		d := g.detail()
 		out = append(out, Finding{Check: g.check, Severity: g.severity, Scope: scope, Message: g.message,
-			Evidence: d.evidence, Probes: d.probes, NICCount: len(nics), NICs: a.refs(nics)})
+			Evidence: d.evidence, Probes: d.probes, Prefixes: d.prefixes, NICCount: len(nics), NICs: a.refs(nics)})
 	}
 	sortFindings(out)
 	return out

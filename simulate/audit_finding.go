@@ -2,6 +2,7 @@ package simulate
 
 import (
 	"cmp"
+	"net/netip"
 	"slices"
 	"strings"
 )
@@ -27,7 +28,8 @@ import (
 //	    "evidence": "...",                             // of one representative NIC, named in it
 //	    "nicCount": 2,
 //	    "nics": [{"name": "...", "id": "..."}, ...],   // every NIC concerned; [] for none
-//	    "probes": [...]                                // ProbeResult, checks that probe
+//	    "probes": [...],                               // ProbeResult, checks that probe
+//	    "prefixes": [...]                              // TagPrefix, vnet-tag-widened only
 //	  }]
 //	}
 const AuditSchemaVersion = 1
@@ -160,8 +162,50 @@ type Finding struct {
 	NICs []NICRef `json:"nics"`
 	// Probes are the probed flows of the representative NIC, in the order of
 	// the ProbeSet, for the checks that probe (direct-internet,
-	// nsg-allows-internet-inbound).
+	// nsg-allows-internet-inbound, vnet-tag-widened).
 	Probes []ProbeResult `json:"probes,omitempty"`
+	// Prefixes are, for vnet-tag-widened, the prefixes that widened the
+	// VirtualNetwork tag and where each came from.
+	Prefixes []TagPrefix `json:"prefixes,omitempty"`
+}
+
+// TagOrigin says where a prefix of the VirtualNetwork service tag comes from.
+type TagOrigin uint8
+
+// Origins of a prefix that widens the VirtualNetwork tag beyond the VNet and
+// its peers
+// (https://learn.microsoft.com/azure/virtual-network/service-tags-overview#available-service-tags).
+const (
+	OriginUserRoute TagOrigin = iota // "address prefixes used on user-defined routes" of the subnet's route table
+	OriginGateway                    // "all connected on-premises address spaces": learned or configured at the gateway
+	numTagOrigins
+)
+
+var tagOriginNames = [numTagOrigins]string{"UserDefinedRoute", "Gateway"}
+
+// String returns "UserDefinedRoute" or "Gateway".
+func (o TagOrigin) String() string { return nameOf(tagOriginNames[:], int(o), "TagOrigin") }
+
+// MarshalText implements [encoding.TextMarshaler].
+func (o TagOrigin) MarshalText() ([]byte, error) { return []byte(o.String()), nil }
+
+// UnmarshalText implements [encoding.TextUnmarshaler], in any letter case.
+func (o *TagOrigin) UnmarshalText(b []byte) error {
+	i, err := parseName(tagOriginNames[:], b, "tag origin")
+	if err == nil {
+		*o = TagOrigin(i)
+	}
+	return err
+}
+
+// TagPrefix is one prefix of a subnet's VirtualNetwork tag that lies beyond
+// the VNet's address space and its peers', with where it came from.
+type TagPrefix struct {
+	Prefix netip.Prefix `json:"prefix"`
+	Origin TagOrigin    `json:"origin"`
+	// From names the resource: `route table rt-x, route "default-via-fw"`,
+	// or `gateway vpngw-hub (BGP)`.
+	From string `json:"from"`
 }
 
 // sortFindings puts findings in the report's order (see [AuditReport]).

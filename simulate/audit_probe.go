@@ -35,7 +35,7 @@ type ProbeSet struct {
 	// unstable-egress-ip).
 	Outbound []Probe `json:"outbound"`
 	// Inbound probes arrive at the NIC from Internet
-	// (nsg-allows-internet-inbound).
+	// (nsg-allows-internet-inbound, vnet-tag-widened).
 	Inbound []Probe `json:"inbound"`
 }
 
@@ -75,7 +75,7 @@ type ProbeResult struct {
 	Method Method `json:"egressMethod,omitempty"`
 	// Open reports that the probe shows the finding: it reaches the internet
 	// without an appliance (direct-internet), or the rule in question admits
-	// it (nsg-allows-internet-inbound).
+	// it (nsg-allows-internet-inbound, vnet-tag-widened).
 	Open bool `json:"open"`
 	// Note says what decided, or under which condition the probe is open.
 	Note string `json:"note,omitempty"`

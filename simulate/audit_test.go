@@ -68,6 +68,8 @@ func TestAuditDefaultDesign(t *testing.T) {
 	assert.Equal(t, []string{"vision-legacy"}, findings(rep, simulate.CheckAIOutboundOpen))
 	assert.Equal(t, []string{"vnet-partner/snet-partner", "vnet-spoke-batch/snet-legacy"}, findings(rep, simulate.CheckUnstableEgressIP))
 	assert.Empty(t, findings(rep, simulate.CheckNSGAllowsInternetInbound), "the design opens no port to the internet by a rule")
+	// The UDR 0/0 to the hub firewall widens VirtualNetwork on the three subnets that have it (issue #22178).
+	assert.Equal(t, []string{"vnet-hub/snet-shared", "vnet-spoke-app/snet-app", "vnet-spoke-app/snet-data"}, findings(rep, simulate.CheckVNetTagWidened))
 
 	for _, f := range rep.Findings {
 		assert.NotContains(t, f.Message, "any port", "%s %s: a sample of 8 flows proves nothing about every port", f.Check, f.Scope.Name)
@@ -82,8 +84,26 @@ func TestAuditDefaultDesign(t *testing.T) {
 			for _, p := range f.Probes {
 				assert.True(t, p.Open, "%v", p)
 			}
+		case simulate.CheckVNetTagWidened:
+			assert.Equal(t, simulate.SeverityHigh, f.Severity, f.Scope.Name)
+			require.NotEmpty(t, f.Prefixes)
+			rt := "rt-spoke-to-fw"
+			if f.Scope.Name == "vnet-hub/snet-shared" {
+				rt = "rt-hub-shared"
+			}
+			assert.Equal(t, simulate.TagPrefix{Prefix: netip.MustParsePrefix("0.0.0.0/0"), Origin: simulate.OriginUserRoute,
+				From: `route "default-via-fw" of route table ` + rt}, f.Prefixes[0])
+			assert.Contains(t, f.Prefixes, simulate.TagPrefix{Prefix: netip.MustParsePrefix("172.20.0.0/14"), Origin: simulate.OriginGateway, From: "gateway vpngw-hub (BGP)"},
+				"learned by the hub's VPN gateway, over gateway transit for the spokes")
 		}
 	}
+	app := rep.Findings[findIndex(rep, simulate.CheckVNetTagWidened, "vnet-spoke-app/snet-app")]
+	assert.Equal(t, []string{"vm-app-01-nic", "vm-app-02-nic"}, nicNames(app))
+	assert.Contains(t, app.Message, "inbound from 52.0.0.1: Tcp/22 (SSH), Tcp/3389 (RDP), Udp/3389 (RDP) (AllowVnetInBound)")
+	assert.NotContains(t, app.Message, "Tcp/445 (SMB), Tcp/3389", "deny-smb-out decides SMB before AllowVnetOutBound")
+	data := rep.Findings[findIndex(rep, simulate.CheckVNetTagWidened, "vnet-spoke-app/snet-data")]
+	assert.NotContains(t, data.Message, "outbound to", "deny-internet-out (4000) decides before AllowVnetOutBound (65000)")
+	assert.Contains(t, data.Evidence, "52.0.0.1 -> vm-data-01-nic (10.1.2.4) Tcp/22: Allowed (subnet NSG nsg-data: defaultSecurityRules/AllowVnetInBound)")
 
 	// Deterministic: same input, same bytes.
 	b1, err := json.Marshal(rep)
@@ -321,6 +341,117 @@ func TestAuditInternetInbound_NetworkBestPracticesDisableRDPSSH(t *testing.T) {
 		design := one(", nsg: nsg", ", publicIp: pip-vm", "nsgs:\n  - name: nsg\n    rules:\n      - "+rule+"\n")
 		assert.Empty(t, findings(engine(t, design, simulate.Options{}).Audit(), simulate.CheckNSGAllowsInternetInbound), rule)
 	}
+}
+
+// https://learn.microsoft.com/azure/virtual-network/service-tags-overview#available-service-tags:
+// VirtualNetwork holds "address prefixes used on user-defined routes" and
+// "all connected on-premises address spaces"; with a UDR 0.0.0.0/0 it is
+// every address, and AllowVnetInBound admits the internet (MicrosoftDocs/azure-docs#22178).
+func TestAuditVNetTagWidened_ServiceTagsOverview(t *testing.T) {
+	gateway := `
+gateways:
+  - name: gw
+    vnet: vnet
+    ips: [10.1.255.4]
+    learnedRoutes: [{prefix: 192.168.0.0/16, nextHop: 10.1.255.4, asPath: "65001"}]
+`
+	tests := []struct {
+		name, subnet, doc string
+		want              simulate.Severity // SeverityNone: no finding
+		prefixes          []simulate.TagPrefix
+		message           string
+	}{
+		{"a UDR 0/0 to an appliance", ", nsg: nsg, routeTable: rt", `routeTables:
+  - name: rt
+    routes: [{name: to-nva, prefix: 0.0.0.0/0, nextHop: VirtualAppliance, ip: 10.1.1.100}]
+nsgs: [{name: nsg, rules: []}]
+`, simulate.SeverityHigh, []simulate.TagPrefix{{Prefix: netip.MustParsePrefix("0.0.0.0/0"), Origin: simulate.OriginUserRoute, From: `route "to-nva" of route table rt`}},
+			"inbound from 52.0.0.1: Tcp/22 (SSH), Tcp/3389 (RDP), Udp/3389 (RDP) (AllowVnetInBound)"},
+		{"a user rule naming VirtualNetwork, the 0/0 gotcha", ", nsg: nsg, routeTable: rt", `routeTables:
+  - name: rt
+    routes: [{name: to-nva, prefix: 0.0.0.0/0, nextHop: VirtualAppliance, ip: 10.1.1.100}]
+nsgs:
+  - name: nsg
+    rules:
+      - {name: allow-vnet-out, priority: 100, direction: Outbound, access: Allow, destination: VirtualNetwork}
+      - {name: deny-internet-out, priority: 200, direction: Outbound, access: Deny, destination: Internet}
+      - {name: deny-all-in, priority: 4096, direction: Inbound, access: Deny}
+`, simulate.SeverityHigh, nil, "outbound to 52.0.0.1: Tcp/443 (HTTPS), Tcp/80 (HTTP), Tcp/22 (SSH), Tcp/25 (SMTP), Tcp/445 (SMB), Tcp/3389 (RDP), Udp/53 (DNS), Udp/123 (NTP) (allow-vnet-out)"},
+		{"overridden by higher-priority denies: latent", ", nsg: nsg, routeTable: rt", `routeTables:
+  - name: rt
+    routes: [{name: to-nva, prefix: 0.0.0.0/0, nextHop: VirtualAppliance, ip: 10.1.1.100}]
+nsgs:
+  - name: nsg
+    rules:
+      - {name: deny-all-in, priority: 4096, direction: Inbound, access: Deny}
+      - {name: deny-internet-out, priority: 4096, direction: Outbound, access: Deny, destination: Internet}
+`, simulate.SeverityLow, nil, "no rule naming VirtualNetwork admits the probes from or to 52.0.0.1 here"},
+		{"on-premises prefixes from the gateway", ", nsg: nsg", "nsgs: [{name: nsg, rules: []}]\n" + gateway,
+			simulate.SeverityLow, []simulate.TagPrefix{{Prefix: netip.MustParsePrefix("192.168.0.0/16"), Origin: simulate.OriginGateway, From: "gateway gw (BGP)"}},
+			"inbound from 192.168.0.0: Tcp/22 (SSH)"},
+		{"a public UDR prefix", ", nsg: nsg, routeTable: rt", `routeTables:
+  - name: rt
+    routes: [{name: partner, prefix: 8.8.8.0/24, nextHop: VirtualAppliance, ip: 10.1.1.100}]
+nsgs: [{name: nsg, rules: []}]
+`, simulate.SeverityMedium, []simulate.TagPrefix{{Prefix: netip.MustParsePrefix("8.8.8.0/24"), Origin: simulate.OriginUserRoute, From: `route "partner" of route table rt`}},
+			"the widened part holds public addresses"},
+		{"no route table and no gateway", ", nsg: nsg", "nsgs: [{name: nsg, rules: []}]\n", simulate.SeverityNone, nil, ""},
+		{"a UDR inside the VNet", ", nsg: nsg, routeTable: rt", `routeTables:
+  - name: rt
+    routes: [{name: east-west, prefix: 10.1.2.0/24, nextHop: VirtualAppliance, ip: 10.1.1.100}]
+nsgs: [{name: nsg, rules: []}]
+`, simulate.SeverityNone, nil, ""},
+		{"no NSG reads the tag", ", routeTable: rt", `routeTables:
+  - name: rt
+    routes: [{name: to-nva, prefix: 0.0.0.0/0, nextHop: VirtualAppliance, ip: 10.1.1.100}]
+`, simulate.SeverityNone, nil, ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			design := one(tt.subnet, "", tt.doc)
+			if strings.Contains(tt.doc, "gateways:") {
+				design = strings.Replace(design, "subnets:\n", "subnets:\n      - {name: GatewaySubnet, prefix: 10.1.255.0/27}\n", 1)
+			}
+			rep := engine(t, design, simulate.Options{}).Audit()
+			if tt.want == simulate.SeverityNone {
+				assert.Empty(t, findings(rep, simulate.CheckVNetTagWidened))
+				return
+			}
+			f := only(t, rep, simulate.CheckVNetTagWidened)
+			assert.Equal(t, tt.want, f.Severity, f.Message)
+			assert.Equal(t, simulate.ScopeSubnet, f.Scope.Kind)
+			assert.Equal(t, []string{"vm"}, nicNames(f))
+			if tt.prefixes != nil {
+				assert.Equal(t, tt.prefixes, f.Prefixes)
+			}
+			assert.Contains(t, f.Message, tt.message)
+		})
+	}
+}
+
+// One NSG per VM, the portal's default, must not split a subnet's finding
+// into one per NIC: the findings name rules, not NSGs, in their messages.
+func TestAuditOneNSGPerVM(t *testing.T) {
+	design := `egress: v1
+location: eastus
+vnets:
+  - name: v
+    addressSpace: [10.1.0.0/16]
+    subnets: [{name: s, prefix: 10.1.1.0/24, routeTable: rt}]
+routeTables:
+  - name: rt
+    routes: [{name: to-nva, prefix: 0.0.0.0/0, nextHop: VirtualAppliance, ip: 10.1.1.100}]
+nsgs: [{name: vm1-nsg, rules: []}, {name: vm2-nsg, rules: []}, {name: vm3-nsg, rules: []}]
+nics:
+  - {name: vm1-nic, subnet: v/s, ip: 10.1.1.4, nsg: vm1-nsg}
+  - {name: vm2-nic, subnet: v/s, ip: 10.1.1.5, nsg: vm2-nsg}
+  - {name: vm3-nic, subnet: v/s, ip: 10.1.1.6, nsg: vm3-nsg}
+`
+	rep := engine(t, design, simulate.Options{}).Audit()
+	f := only(t, rep, simulate.CheckVNetTagWidened)
+	assert.Equal(t, []string{"vm1-nic", "vm2-nic", "vm3-nic"}, nicNames(f))
+	assert.Equal(t, "v/s", f.Scope.Name)
+	assert.Contains(t, f.Probes[0].Note, "NIC NSG vm1-nsg: defaultSecurityRules/AllowVnetInBound", "the representative's probes name its NSG")
 }
 
 func TestSeverity(t *testing.T) {
