@@ -180,6 +180,8 @@ func (e *Engine) inboundFinding(g *topology.NSG, j int, src string, probes []Pro
 	ports := r.DestinationPortRange
 	if len(r.DestinationPortRanges) > 0 {
 		ports = strings.Join(r.DestinationPortRanges, ",")
+	} else if ports == "" {
+		ports = "*"
 	}
 	msg := fmt.Sprintf("rule %q (priority %d) of NSG %s allows %s from %s (protocol %v, ports %s)", r.Name, r.Priority, g.Name, labels(probes), src, r.Protocol, ports)
 	var where []string

@@ -6,6 +6,7 @@ import (
 	"net/netip"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/egresslab/egress/examples/designs"
@@ -105,12 +106,23 @@ func TestAuditDefaultDesign(t *testing.T) {
 	assert.NotContains(t, data.Message, "outbound to", "deny-internet-out (4000) decides before AllowVnetOutBound (65000)")
 	assert.Contains(t, data.Evidence, "52.0.0.1 -> vm-data-01-nic (10.1.2.4) Tcp/22: Allowed (subnet NSG nsg-data: defaultSecurityRules/AllowVnetInBound)")
 
-	// Deterministic: same input, same bytes.
+	// Deterministic: same input, same bytes; and an Engine is safe for
+	// concurrent use, Audit included (run with -race).
 	b1, err := json.Marshal(rep)
 	require.NoError(t, err)
 	b2, err := json.Marshal(defaultEngine(t).Audit())
 	require.NoError(t, err)
 	assert.Equal(t, string(b1), string(b2))
+	e := defaultEngine(t)
+	var wg sync.WaitGroup
+	out := make([][]byte, 4)
+	for i := range out {
+		wg.Go(func() { out[i], _ = json.Marshal(e.Audit()) })
+	}
+	wg.Wait()
+	for _, b := range out {
+		assert.Equal(t, string(b1), string(b))
+	}
 }
 
 func findIndex(rep *simulate.AuditReport, c simulate.Check, scope string) int {
