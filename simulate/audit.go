@@ -84,8 +84,8 @@ const (
 // bytes.
 func (e *Engine) Audit() *AuditReport {
 	ps := AuditProbes()
-	a := newAggregator(e)
-	add := a.resource
+	agg := newAggregator(e)
+	add := agg.resource
 	https := ps.Outbound[0]
 	for h := range e.nics {
 		st := &e.nics[h]
@@ -95,16 +95,16 @@ func (e *Engine) Audit() *AuditReport {
 		h := int32(h)
 		d := e.Classify(NIC(h), ps.Internet, https.Protocol, https.Port)
 		evidence := func() nicDetail { return nicDetail{evidence: e.probeEvidence(h, ps.Internet, https, d)} }
-		a.evaluate(CheckDefaultOutbound, h)
+		agg.evaluate(CheckDefaultOutbound, h)
 		if d.Method == MethodDefaultOutbound {
-			a.nic(CheckDefaultOutbound, SeverityHigh, h, msgDefaultOutbound, evidence)
+			agg.nic(CheckDefaultOutbound, SeverityHigh, h, msgDefaultOutbound, evidence)
 		}
-		a.evaluate(CheckUnstableEgressIP, h)
+		agg.evaluate(CheckUnstableEgressIP, h)
 		if d.egress >= 0 && e.egress[d.egress].unstable && d.Verdict == Allowed {
-			a.nic(CheckUnstableEgressIP, SeverityLow, h, msgUnstableEgress, evidence)
+			agg.nic(CheckUnstableEgressIP, SeverityLow, h, msgUnstableEgress, evidence)
 		}
-		a.evaluate(CheckDirectInternet, h)
-		e.directInternet(a, h, ps)
+		agg.evaluate(CheckDirectInternet, h)
+		e.directInternet(agg, h, ps)
 	}
 	for _, g := range e.model.NSGs {
 		for _, r := range g.Rules {
@@ -133,12 +133,12 @@ func (e *Engine) Audit() *AuditReport {
 		}
 		subnetFinding := func(c Check, sev Severity, msg, evidence string) {
 			for _, h := range nics {
-				a.nic(c, sev, h, msg, func() nicDetail { return nicDetail{evidence: evidence} })
+				agg.nic(c, sev, h, msg, func() nicDetail { return nicDetail{evidence: evidence} })
 			}
 		}
 		for _, h := range nics {
-			a.evaluate(CheckNoForcedTunnel, h)
-			a.evaluate(CheckForcedTunnelBypass, h)
+			agg.evaluate(CheckNoForcedTunnel, h)
+			agg.evaluate(CheckForcedTunnelBypass, h)
 		}
 		var zero route.Route
 		for j := range ss.table.Len() {
@@ -161,7 +161,7 @@ func (e *Engine) Audit() *AuditReport {
 			}
 		}
 	}
-	e.vnetTagWidened(a, ps)
+	e.vnetTagWidened(agg, ps)
 	for _, fp := range e.model.FirewallPolicies {
 		for _, g := range fp.RuleCollectionGroups {
 			for _, c := range g.Collections {
@@ -189,13 +189,13 @@ func (e *Engine) Audit() *AuditReport {
 			}
 		}
 	}
-	for _, ai := range e.model.AIAccounts {
-		if !ai.RestrictOutboundNetworkAccess {
-			add(Finding{Check: CheckAIOutboundOpen, Severity: SeverityMedium, Scope: Scope{Kind: ScopeAIAccount, ID: string(ai.ID), Name: ai.Name},
+	for _, a := range e.model.AIAccounts {
+		if !a.RestrictOutboundNetworkAccess {
+			add(Finding{Check: CheckAIOutboundOpen, Severity: SeverityMedium, Scope: Scope{Kind: ScopeAIAccount, ID: string(a.ID), Name: a.Name},
 				Message: "restrictOutboundNetworkAccess is off: the service itself may call any URL it is given (https://learn.microsoft.com/azure/ai-services/cognitive-services-data-loss-prevention)"})
 		}
 	}
-	return &AuditReport{SchemaVersion: AuditSchemaVersion, ServiceTags: e.ServiceTags(), Probes: ps, Findings: a.findings()}
+	return &AuditReport{SchemaVersion: AuditSchemaVersion, ServiceTags: e.ServiceTags(), Probes: ps, Findings: agg.findings()}
 }
 
 // directInternet probes NIC h with every outbound probe and records a
