@@ -234,7 +234,8 @@ func Expect(t testing.TB, e *simulate.Engine, f simulate.Flow, wants ...Want) *s
 
 // NoDirectInternet fails t for each NIC of the subnet (named "vnet/subnet",
 // or by resource ID) that reaches the internet without crossing an Azure
-// Firewall or an NVA, on any of the ports [simulate.Engine.Audit] probes.
+// Firewall or an NVA, on any of the flows [simulate.Engine.Audit] probes
+// ([simulate.AuditProbes]).
 // It stops the test when no NIC is in that subnet: a typo must not pass.
 func NoDirectInternet(t testing.TB, e *simulate.Engine, subnet string) {
 	t.Helper()
@@ -248,9 +249,14 @@ func NoDirectInternet(t testing.TB, e *simulate.Engine, subnet string) {
 	if len(in) == 0 {
 		t.Fatalf("egresstest: no NIC in subnet %q", subnet)
 	}
-	for _, f := range e.Audit() {
-		if f.Check == simulate.CheckDirectInternet && in[strings.ToLower(f.Resource)] {
-			t.Errorf("%s: %s (%s)", f.Name, f.Message, f.Evidence)
+	for _, f := range e.Audit().Findings {
+		if f.Check != simulate.CheckDirectInternet {
+			continue
+		}
+		for _, n := range f.NICs {
+			if in[strings.ToLower(n.ID)] {
+				t.Errorf("%s: %s (%s)", n.Name, f.Message, f.Evidence)
+			}
 		}
 	}
 }

@@ -3,6 +3,7 @@ package nsg
 import (
 	"encoding/binary"
 	"net/netip"
+	"slices"
 	"strconv"
 	"sync"
 
@@ -73,6 +74,7 @@ type Scope struct {
 	vnet     *netipx.IPSet
 	internet *netipx.IPSet
 	lb       *netipx.IPSet
+	ctx      Context // what it was compiled from, normalized (see [Scope.Context])
 }
 
 // CompileContext validates c and compiles it into a [Scope]. Prefixes must be
@@ -81,7 +83,8 @@ type Scope struct {
 func CompileContext(c Context) (*Scope, error) {
 	el := &errList{object: "context", name: "Context"}
 	var vb, ib, lb netipx.IPSetBuilder
-	add := func(field string, ps []netip.Prefix, b *netipx.IPSetBuilder) {
+	var norm Context // c with IPv4-mapped prefixes unmapped, for Scope.Context
+	add := func(field string, ps []netip.Prefix, dst *[]netip.Prefix, bs ...*netipx.IPSetBuilder) {
 		for i, p := range ps {
 			if !p.IsValid() || p.Masked() != p {
 				el.add("", -1, field+"["+strconv.Itoa(i)+"]", p.String(), ErrAddress, "invalid prefix or host bits set")
@@ -90,16 +93,17 @@ func CompileContext(c Context) (*Scope, error) {
 			if p.Addr().Is4In6() && p.Bits() >= 96 {
 				p = netip.PrefixFrom(p.Addr().Unmap(), p.Bits()-96)
 			}
-			b.AddPrefix(p)
+			*dst = append(*dst, p)
+			for _, b := range bs {
+				b.AddPrefix(p)
+			}
 		}
 	}
-	add("AddressSpace", c.AddressSpace, &vb)
-	add("Peered", c.Peered, &vb)
 	var own netipx.IPSetBuilder
-	add("AddressSpace", c.AddressSpace, &own)
-	add("Peered", c.Peered, &own)
-	add("Gateway", c.Gateway, &vb)
-	add("UDR", c.UDR, &vb)
+	add("AddressSpace", c.AddressSpace, &norm.AddressSpace, &vb, &own)
+	add("Peered", c.Peered, &norm.Peered, &vb, &own)
+	add("Gateway", c.Gateway, &norm.Gateway, &vb)
+	add("UDR", c.UDR, &norm.UDR, &vb)
 	if err := el.err(); err != nil {
 		return nil, err
 	}
@@ -115,7 +119,7 @@ func CompileContext(c Context) (*Scope, error) {
 	ownSet, err1 := own.IPSet()
 	ib.RemoveSet(ownSet)
 
-	s := &Scope{}
+	s := &Scope{ctx: norm}
 	var err2, err3, err4 error
 	s.vnet, err2 = vb.IPSet()
 	s.internet, err3 = ib.IPSet()
@@ -259,6 +263,18 @@ func (s *Scope) Prefixes(tag string) []netip.Prefix {
 		return set.Prefixes()
 	}
 	return nil
+}
+
+// Context returns what the Scope was compiled from, by origin: the prefixes
+// of the VirtualNetwork tag that come from the VNet's address space, from
+// peered VNets, from the gateway and from user-defined routes, in the order
+// given, with IPv4-mapped prefixes unmapped; 168.63.129.16/32, which the tag
+// always holds, is not listed. It lets a caller say why the tag holds a
+// prefix, e.g. that a UDR 0.0.0.0/0 widened it to everything (issue #22178).
+// The slices are fresh copies.
+func (s *Scope) Context() Context {
+	return Context{AddressSpace: slices.Clone(s.ctx.AddressSpace), Peered: slices.Clone(s.ctx.Peered),
+		Gateway: slices.Clone(s.ctx.Gateway), UDR: slices.Clone(s.ctx.UDR)}
 }
 
 func (s *Scope) set(tag string) *netipx.IPSet {

@@ -115,3 +115,29 @@ func FuzzScope4(f *testing.F) {
 		}
 	})
 }
+
+// TestScopeContext: a Scope gives back the VirtualNetwork tag's prefixes by
+// origin (service-tags-overview: "address prefixes used on user-defined
+// routes"; issue #22178), unmapped, as fresh copies.
+func TestScopeContext(t *testing.T) {
+	c := Context{
+		AddressSpace: []netip.Prefix{netip.MustParsePrefix("10.1.0.0/16")},
+		Peered:       []netip.Prefix{netip.MustParsePrefix("10.0.0.0/16")},
+		Gateway:      []netip.Prefix{netip.MustParsePrefix("192.168.0.0/16")},
+		UDR:          []netip.Prefix{netip.MustParsePrefix("::ffff:0.0.0.0/96")},
+	}
+	s, err := CompileContext(c)
+	require.NoError(t, err)
+	got := s.Context()
+	require.Equal(t, c.AddressSpace, got.AddressSpace)
+	require.Equal(t, c.Peered, got.Peered)
+	require.Equal(t, c.Gateway, got.Gateway)
+	require.Equal(t, []netip.Prefix{netip.MustParsePrefix("0.0.0.0/0")}, got.UDR, "IPv4-mapped prefixes are unmapped")
+	got.Gateway[0] = netip.MustParsePrefix("1.0.0.0/8")
+	require.Equal(t, c.Gateway, s.Context().Gateway, "a fresh copy")
+	require.True(t, s.Contains("VirtualNetwork", netip.MustParseAddr("52.0.0.1")), "the UDR 0/0 widened the tag")
+	var zero Context
+	z, err := CompileContext(zero)
+	require.NoError(t, err)
+	require.Equal(t, zero, z.Context())
+}

@@ -7,7 +7,6 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/egresslab/egress/ipproto"
 	"github.com/egresslab/egress/nsg"
 	"github.com/egresslab/egress/route"
 	"github.com/egresslab/egress/topology"
@@ -18,84 +17,94 @@ type Check string
 
 // The audits of [Engine.Audit], from the data-egress guidance the project
 // follows (azure-semantics §3: default outbound retirement, forced
-// tunnelling, deny-by-default outbound).
+// tunnelling, deny-by-default outbound) and the network security best
+// practices (https://learn.microsoft.com/azure/security/fundamentals/network-best-practices).
+// Each constant says what the check reports, at which [Scope] and with which
+// [Severity].
 const (
-	CheckDefaultOutbound     Check = "default-outbound-access"      // internet traffic uses default outbound access
-	CheckDirectInternet      Check = "direct-internet"              // a NIC reaches the internet without an appliance
-	CheckNSGAllowsInternet   Check = "nsg-allows-internet-outbound" // an NSG rule allows Internet or * outbound
-	CheckNoForcedTunnel      Check = "no-forced-tunnel"             // no 0.0.0.0/0 user route to an appliance or gateway
-	CheckForcedTunnelBypass  Check = "forced-tunnel-bypass"         // a more specific route sends traffic around it
-	CheckUnstableEgressIP    Check = "unstable-egress-ip"           // the egress IP is implicit or picked among several
-	CheckAIOutboundOpen      Check = "ai-outbound-unrestricted"     // an AI services account without restrictOutboundNetworkAccess
-	CheckShadowedRule        Check = "shadowed-nsg-rule"            // an NSG rule that a higher-priority rule always pre-empts
-	CheckFirewallAllowsAny   Check = "firewall-allows-any"          // a firewall rule allows any destination (network: any address and port; application: any FQDN)
-	internetProbeDescription       = "52.0.0.1"                     // a public address used to probe internet paths
+	// CheckDefaultOutbound: NICs whose HTTPS probe leaves through default
+	// outbound access; per subnet or VNet; high.
+	CheckDefaultOutbound Check = "default-outbound-access"
+	// CheckDirectInternet: NICs with outbound probes that reach the internet
+	// without crossing a firewall or appliance, naming which probes of
+	// [AuditProbes] did; per subnet or VNet; high.
+	CheckDirectInternet Check = "direct-internet"
+	// CheckNSGAllowsInternet: an NSG rule allowing Internet, *, Any or
+	// 0.0.0.0/0 outbound; per security rule; medium.
+	CheckNSGAllowsInternet Check = "nsg-allows-internet-outbound"
+	// CheckNSGAllowsInternetInbound: an NSG rule allowing SSH, RDP or every
+	// port inbound from *, Any, 0.0.0.0/0 or Internet; per security rule;
+	// high when the inbound probes are admitted by the rule at a NIC with a
+	// public IP or behind a public load balancer, medium when admitted at
+	// NICs without one, low when no NIC admits them (see
+	// nsg-allows-internet-inbound in audit_inbound.go).
+	CheckNSGAllowsInternetInbound Check = "nsg-allows-internet-inbound"
+	// CheckNoForcedTunnel: subnets without an active 0.0.0.0/0 route to an
+	// appliance or gateway; per subnet or VNet; medium.
+	CheckNoForcedTunnel Check = "no-forced-tunnel"
+	// CheckForcedTunnelBypass: a more specific route sending traffic
+	// straight to the internet around the 0.0.0.0/0 route; per subnet or
+	// VNet; medium.
+	CheckForcedTunnelBypass Check = "forced-tunnel-bypass"
+	// CheckUnstableEgressIP: NICs whose egress IP is implicit or picked
+	// among several; per subnet or VNet; low.
+	CheckUnstableEgressIP Check = "unstable-egress-ip"
+	// CheckAIOutboundOpen: an AI services account without
+	// restrictOutboundNetworkAccess; per account; medium.
+	CheckAIOutboundOpen Check = "ai-outbound-unrestricted"
+	// CheckShadowedRule: an NSG rule that a higher-priority rule always
+	// pre-empts; per security rule; low.
+	CheckShadowedRule Check = "shadowed-nsg-rule"
+	// CheckFirewallAllowsAny: a firewall rule allowing any destination
+	// (network: any address and port; application: any FQDN); per firewall
+	// rule; high.
+	CheckFirewallAllowsAny Check = "firewall-allows-any"
+	// CheckVNetTagWidened: a subnet whose VirtualNetwork service tag holds
+	// prefixes beyond its VNet and peers (a UDR's prefix, on-premises
+	// prefixes from the gateway), so that AllowVnetInBound, AllowVnetOutBound
+	// and other rules naming VirtualNetwork admit them; per subnet or VNet;
+	// high for a default route, medium for other public prefixes, low for
+	// private ones or when no rule naming VirtualNetwork admits the probes
+	// (see vnet-tag-widened in audit_vnettag.go).
+	CheckVNetTagWidened Check = "vnet-tag-widened"
 )
 
-// Finding is one audit result: the check, the resource, and the evidence.
-type Finding struct {
-	Check    Check  `json:"check"`
-	Severity string `json:"severity"` // "high", "medium", "low"
-	Resource string `json:"resource"` // resource ID
-	Name     string `json:"name"`
-	Message  string `json:"message"`
-	Evidence string `json:"evidence,omitempty"`
-}
+// Messages shared by every NIC of a finding.
+const (
+	msgDefaultOutbound = "internet traffic leaves through default outbound access: an implicit IP that may change, and that stops working when the subnet becomes private (retirement of default outbound access, https://learn.microsoft.com/azure/virtual-network/ip-services/default-outbound-access)"
+	msgUnstableEgress  = "the egress IP is not a single stable address: allow-lists at partners may break"
+	msgNoForcedTunnel  = "no 0.0.0.0/0 route to a firewall, appliance or gateway: internet traffic is not forced through inspection"
+)
 
-var internetProbe = netip.MustParseAddr(internetProbeDescription)
-
-// probePorts are the flows used to decide whether a NIC reaches the internet
-// "on any port": common service ports, both transports.
-var probePorts = []struct {
-	proto ipproto.Proto
-	port  uint16
-}{{ipproto.TCP, 443}, {ipproto.TCP, 80}, {ipproto.TCP, 22}, {ipproto.TCP, 25}, {ipproto.TCP, 445}, {ipproto.TCP, 3389}, {ipproto.UDP, 53}, {ipproto.UDP, 123}}
-
-// Audit runs every check over the engine's network and returns the findings,
-// sorted by check, then resource.
-func (e *Engine) Audit() []Finding {
-	var out []Finding
-	add := func(f Finding) { out = append(out, f) }
-	seenSubnet := map[int32]bool{}
+// Audit runs every check over the engine's network. Findings about NICs are
+// aggregated per subnet, or per VNet when all its subnets agree, listing
+// every NIC (see [Finding]); findings about one resource (an NSG rule, a
+// firewall rule, an AI account) name it. The probes used are in the
+// report. The report is the same for the same engine: same input, same
+// bytes.
+func (e *Engine) Audit() *AuditReport {
+	ps := AuditProbes()
+	agg := newAggregator(e)
+	add := agg.resource
+	https := ps.Outbound[0]
 	for h := range e.nics {
 		st := &e.nics[h]
 		if st.isPE {
 			continue
 		}
-		d := e.Classify(NIC(h), internetProbe, ipproto.TCP, 443)
-		if d.Method == MethodDefaultOutbound && !seenSubnet[st.subnet] {
-			seenSubnet[st.subnet] = true
-			s := e.subnets[st.subnet].s
-			add(Finding{Check: CheckDefaultOutbound, Severity: "high", Resource: string(s.ID), Name: s.VNet.Name + "/" + s.Name,
-				Message:  "internet traffic leaves through default outbound access: an implicit IP that may change, and that stops working when the subnet becomes private (retirement of default outbound access)",
-				Evidence: fmt.Sprintf("%s -> %s:443 %s", st.nic.Name, internetProbe, e.Explain(d))})
+		h := int32(h)
+		d := e.Classify(NIC(h), ps.Internet, https.Protocol, https.Port)
+		evidence := func() nicDetail { return nicDetail{evidence: e.probeEvidence(h, ps.Internet, https, d)} }
+		agg.evaluate(CheckDefaultOutbound, h)
+		if d.Method == MethodDefaultOutbound {
+			agg.nic(CheckDefaultOutbound, SeverityHigh, h, msgDefaultOutbound, evidence)
 		}
+		agg.evaluate(CheckUnstableEgressIP, h)
 		if d.egress >= 0 && e.egress[d.egress].unstable && d.Verdict == Allowed {
-			add(Finding{Check: CheckUnstableEgressIP, Severity: "low", Resource: string(st.nic.ID), Name: st.nic.Name,
-				Message:  "the egress IP is not a single stable address: allow-lists at partners may break",
-				Evidence: e.Explain(d)})
+			agg.nic(CheckUnstableEgressIP, SeverityLow, h, msgUnstableEgress, evidence)
 		}
-		var open []string
-		for _, p := range probePorts {
-			d := e.Classify(NIC(h), internetProbe, p.proto, p.port)
-			if d.Hops > 0 || !d.Method.LeavesAzure() {
-				continue
-			}
-			switch {
-			case d.Verdict == Allowed:
-				open = append(open, fmt.Sprintf("%v/%d", p.proto, p.port))
-			case d.Verdict == Unknown && e.smtp(p.proto, p.port, d.Method) == SMTPUnknown:
-				open = append(open, fmt.Sprintf("%v/%d (if the subscription type allows it)", p.proto, p.port))
-			}
-		}
-		if len(open) > 0 {
-			msg := "reaches the internet without passing a firewall or appliance on " + strings.Join(open, ", ")
-			if len(open) == len(probePorts) {
-				msg = "reaches the internet on any port without passing a firewall or appliance (" + strings.Join(open, ", ") + ")"
-			}
-			add(Finding{Check: CheckDirectInternet, Severity: "high", Resource: string(st.nic.ID), Name: st.nic.Name, Message: msg,
-				Evidence: e.Explain(e.Classify(NIC(h), internetProbe, ipproto.TCP, 443))})
-		}
+		agg.evaluate(CheckDirectInternet, h)
+		e.directInternet(agg, h, ps)
 	}
 	for _, g := range e.model.NSGs {
 		for _, r := range g.Rules {
@@ -104,18 +113,32 @@ func (e *Engine) Audit() []Finding {
 			}
 			for _, d := range append([]string{r.DestinationAddressPrefix}, r.DestinationAddressPrefixes...) {
 				if d == "*" || strings.EqualFold(d, "Internet") || d == "0.0.0.0/0" || strings.EqualFold(d, "Any") {
-					add(Finding{Check: CheckNSGAllowsInternet, Severity: "medium", Resource: string(g.ID), Name: g.Name + "/" + r.Name,
+					add(Finding{Check: CheckNSGAllowsInternet, Severity: SeverityMedium, Scope: ruleScope(g, r.Name),
 						Message:  fmt.Sprintf("rule %q (priority %d) allows outbound traffic to %s", r.Name, r.Priority, d),
 						Evidence: fmt.Sprintf("ports %s%s, protocol %v", r.DestinationPortRange, strings.Join(r.DestinationPortRanges, ","), r.Protocol)})
 				}
 			}
 		}
-		out = append(out, shadowed(g)...)
+		for _, f := range shadowed(g) {
+			add(f)
+		}
 	}
+	e.internetInbound(ps, add)
+	workloads := e.workloadNICs()
 	for i := range e.subnets {
 		ss := &e.subnets[i]
-		if !e.hasWorkload(int32(i)) {
+		nics := workloads[i]
+		if len(nics) == 0 {
 			continue
+		}
+		subnetFinding := func(c Check, sev Severity, msg, evidence string) {
+			for _, h := range nics {
+				agg.nic(c, sev, h, msg, func() nicDetail { return nicDetail{evidence: evidence} })
+			}
+		}
+		for _, h := range nics {
+			agg.evaluate(CheckNoForcedTunnel, h)
+			agg.evaluate(CheckForcedTunnelBypass, h)
 		}
 		var zero route.Route
 		for j := range ss.table.Len() {
@@ -127,20 +150,18 @@ func (e *Engine) Audit() []Finding {
 		switch zero.NextHopType() {
 		case route.VirtualAppliance, route.VirtualApplianceEcmp, route.VirtualNetworkGateway:
 		default:
-			add(Finding{Check: CheckNoForcedTunnel, Severity: "medium", Resource: string(ss.s.ID), Name: ss.s.VNet.Name + "/" + ss.s.Name,
-				Message:  "no 0.0.0.0/0 route to a firewall, appliance or gateway: internet traffic is not forced through inspection",
-				Evidence: zero.String()})
+			subnetFinding(CheckNoForcedTunnel, SeverityMedium, msgNoForcedTunnel, zero.String())
 			continue
 		}
 		for j := range ss.table.Len() {
 			r := ss.table.Route(j)
 			if r.State() == route.Active && r.NextHopType() == route.Internet && r.Prefix().Bits() > 0 {
-				add(Finding{Check: CheckForcedTunnelBypass, Severity: "medium", Resource: string(ss.s.ID), Name: ss.s.VNet.Name + "/" + ss.s.Name,
-					Message:  fmt.Sprintf("route %s sends %v straight to the internet, around the 0.0.0.0/0 route", routeLabel(r), r.Prefix()),
-					Evidence: r.String()})
+				subnetFinding(CheckForcedTunnelBypass, SeverityMedium,
+					fmt.Sprintf("route %s sends %v straight to the internet, around the 0.0.0.0/0 route", routeLabel(r), r.Prefix()), r.String())
 			}
 		}
 	}
+	e.vnetTagWidened(agg, ps)
 	for _, fp := range e.model.FirewallPolicies {
 		for _, g := range fp.RuleCollectionGroups {
 			for _, c := range g.Collections {
@@ -160,7 +181,8 @@ func (e *Engine) Audit() []Finding {
 					default:
 						continue
 					}
-					add(Finding{Check: CheckFirewallAllowsAny, Severity: "high", Resource: string(fp.ID), Name: fp.Name + "/" + g.Name + "/" + c.Name + "/" + r.Name,
+					add(Finding{Check: CheckFirewallAllowsAny, Severity: SeverityHigh,
+						Scope:    Scope{Kind: ScopeFirewallRule, ID: string(fp.ID) + "/ruleCollectionGroups/" + g.Name, Name: fp.Name + "/" + g.Name + "/" + c.Name + "/" + r.Name},
 						Message:  "firewall rule allows " + what + ": the firewall no longer restricts egress for its sources",
 						Evidence: fmt.Sprintf("sources %s", strings.Join(r.SourceAddresses, ","))})
 				}
@@ -170,15 +192,88 @@ func (e *Engine) Audit() []Finding {
 	out = append(out, classicAllowsAny(e.model)...)
 	for _, a := range e.model.AIAccounts {
 		if !a.RestrictOutboundNetworkAccess {
-			add(Finding{Check: CheckAIOutboundOpen, Severity: "medium", Resource: string(a.ID), Name: a.Name,
+			add(Finding{Check: CheckAIOutboundOpen, Severity: SeverityMedium, Scope: Scope{Kind: ScopeAIAccount, ID: string(a.ID), Name: a.Name},
 				Message: "restrictOutboundNetworkAccess is off: the service itself may call any URL it is given (https://learn.microsoft.com/azure/ai-services/cognitive-services-data-loss-prevention)"})
 		}
 	}
-	slices.SortStableFunc(out, func(a, b Finding) int {
-		return cmp.Or(strings.Compare(string(a.Check), string(b.Check)), strings.Compare(strings.ToLower(a.Resource), strings.ToLower(b.Resource)),
-			strings.Compare(a.Name, b.Name))
+	return &AuditReport{SchemaVersion: AuditSchemaVersion, ServiceTags: e.ServiceTags(), Probes: ps, Findings: agg.findings()}
+}
+
+// directInternet probes NIC h with every outbound probe and records a
+// direct-internet finding naming the probes that reach the internet without
+// crossing an appliance or firewall. It says only what was probed: the
+// probe address and the protocol/port pairs, never "any port".
+func (e *Engine) directInternet(a *aggregator, h int32, ps ProbeSet) {
+	ds := make([]Decision, len(ps.Outbound))
+	open := make([]int8, len(ps.Outbound)) // 0 no, 1 yes, 2 if the subscription lets TCP 25 out
+	var yes, no []string
+	for i, p := range ps.Outbound {
+		d := e.Classify(NIC(h), ps.Internet, p.Protocol, p.Port)
+		ds[i] = d
+		direct := d.Hops == 0 && d.Method.LeavesAzure()
+		switch {
+		case direct && d.Verdict == Allowed:
+			open[i] = 1
+			yes = append(yes, p.String())
+		case direct && d.Verdict == Unknown && e.smtp(p.Protocol, p.Port, d.Method) == SMTPUnknown:
+			open[i] = 2
+			yes = append(yes, p.String()+" if the subscription type lets it out")
+		default:
+			no = append(no, p.String())
+		}
+	}
+	if len(yes) == 0 {
+		return
+	}
+	msg := fmt.Sprintf("reaches the internet without passing a firewall or appliance on %d of the %d probed flows to %s: %s",
+		len(yes), len(ps.Outbound), ps.Internet, strings.Join(yes, ", "))
+	if len(no) > 0 {
+		msg += "; not on " + strings.Join(no, ", ")
+	}
+	msg += " (other ports and destinations were not probed)"
+	a.nic(CheckDirectInternet, SeverityHigh, h, msg, func() nicDetail {
+		rs := make([]ProbeResult, len(ps.Outbound))
+		first := -1
+		for i, p := range ps.Outbound {
+			d := ds[i]
+			rs[i] = ProbeResult{Probe: p, Direction: nsg.Outbound, Address: ps.Internet, Verdict: d.Verdict, Method: d.Method, Open: open[i] > 0}
+			switch {
+			case open[i] == 2:
+				rs[i].Note = "if the subscription type lets TCP port 25 out (Options.SMTP; https://learn.microsoft.com/azure/virtual-network/troubleshoot-outbound-smtp-connectivity)"
+			case open[i] == 0 && d.Hops > 0:
+				rs[i].Note = fmt.Sprintf("crosses %d appliance(s): %s", d.Hops, e.Explain(d))
+			default:
+				rs[i].Note = e.Explain(d)
+			}
+			if first < 0 && open[i] > 0 {
+				first = i
+			}
+		}
+		return nicDetail{evidence: e.probeEvidence(h, ps.Internet, ps.Outbound[first], ds[first]), probes: rs}
 	})
+}
+
+// probeEvidence renders one outbound probe of NIC h: "vm -> 52.0.0.1:443/Tcp
+// Allowed: ...".
+func (e *Engine) probeEvidence(h int32, dst netip.Addr, p Probe, d Decision) string {
+	return fmt.Sprintf("%s -> %s:%d/%v %s", e.nics[h].nic.Name, dst, p.Port, p.Protocol, e.Explain(d))
+}
+
+// workloadNICs lists, per subnet, the NICs that are neither private
+// endpoints nor forwarding appliances, in model order.
+func (e *Engine) workloadNICs() [][]int32 {
+	out := make([][]int32, len(e.subnets))
+	for h, st := range e.nics {
+		if !st.isPE && !st.forward {
+			out[st.subnet] = append(out[st.subnet], int32(h))
+		}
+	}
 	return out
+}
+
+// ruleScope is the scope of a finding about rule name of NSG g.
+func ruleScope(g *topology.NSG, name string) Scope {
+	return Scope{Kind: ScopeSecurityRule, ID: string(g.ID) + "/securityRules/" + name, Name: g.Name + "/" + name}
 }
 
 func routeLabel(r route.Route) string {
@@ -186,17 +281,6 @@ func routeLabel(r route.Route) string {
 		return fmt.Sprintf("%q", r.Name())
 	}
 	return r.Source().String()
-}
-
-// hasWorkload reports whether a subnet has a NIC that is not a private
-// endpoint; special subnets (firewall, gateway) have none in the model.
-func (e *Engine) hasWorkload(subnet int32) bool {
-	for _, st := range e.nics {
-		if st.subnet == subnet && !st.isPE && !st.forward {
-			return true
-		}
-	}
-	return false
 }
 
 // shadowed finds rules that an earlier rule of the same direction always
@@ -221,7 +305,7 @@ func shadowed(g *topology.NSG) []Finding {
 					addrItems(later.DestinationAddressPrefix, later.DestinationAddressPrefixes, later.DestinationApplicationSecurityGroups)) &&
 				portsContain(portItems(earlier.SourcePortRange, earlier.SourcePortRanges), portItems(later.SourcePortRange, later.SourcePortRanges)) &&
 				portsContain(portItems(earlier.DestinationPortRange, earlier.DestinationPortRanges), portItems(later.DestinationPortRange, later.DestinationPortRanges)) {
-				out = append(out, Finding{Check: CheckShadowedRule, Severity: "low", Resource: string(g.ID), Name: g.Name + "/" + later.Name,
+				out = append(out, Finding{Check: CheckShadowedRule, Severity: SeverityLow, Scope: ruleScope(g, later.Name),
 					Message:  fmt.Sprintf("rule %q (priority %d) never matches: rule %q (priority %d) matches everything it would", later.Name, later.Priority, earlier.Name, earlier.Priority),
 					Evidence: fmt.Sprintf("%s %v", earlier.Name, earlier.Access)})
 				break

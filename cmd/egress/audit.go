@@ -2,54 +2,86 @@ package main
 
 import (
 	"fmt"
+	"strconv"
+	"strings"
 	"text/tabwriter"
 
 	"github.com/egresslab/egress/simulate"
 )
 
-var severityRank = map[string]int{"none": 0, "low": 1, "medium": 2, "high": 3}
+// tableNICs is how many NIC names a table row shows; -o json lists them all.
+const tableNICs = 3
 
-// cmdAudit runs the egress audits; --fail-on makes findings fail the command
-// (exit 1), for CI.
+// cmdAudit runs the egress audits and prints one line per finding (a check
+// at a subnet, a VNet or a resource), or the whole report with -o json.
+// --fail-on makes findings at or above a severity fail the command (exit
+// 1), for CI; the severities and their order are simulate.Severity's.
 func cmdAudit(e *env, args []string) error {
 	fs := e.flags("audit")
-	failOn := fs.String("fail-on", "none", "exit 1 when a finding is at least this severe: high, medium, low or none")
+	var failOn simulate.Severity
+	fs.TextVar(&failOn, "fail-on", simulate.SeverityNone, "exit 1 when a finding is at least this severe: high, medium, low or none")
 	e.simFlags(fs)
 	if err := e.parse(fs, args); err != nil {
 		return err
 	}
-	threshold, ok := severityRank[*failOn]
-	if !ok {
-		return usageErr("--fail-on %q: want high, medium, low or none", *failOn)
-	}
 	if err := e.compile(); err != nil {
 		return err
 	}
-	fs2 := e.engine.Audit()
-	if fs2 == nil {
-		fs2 = []simulate.Finding{}
-	}
+	rep := e.engine.Audit()
 	if e.output == "json" {
-		if err := e.json(fs2); err != nil {
+		if err := e.json(rep); err != nil {
 			return err
 		}
-	} else {
-		tw := tabwriter.NewWriter(e.stdout, 0, 0, 2, ' ', 0)
-		fmt.Fprintln(tw, "Severity\tCheck\tResource\tFinding")
-		for _, f := range fs2 {
-			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", f.Severity, f.Check, f.Name, f.Message)
-		}
-		if err := tw.Flush(); err != nil {
-			return err
-		}
-		fmt.Fprintf(e.stdout, "%d findings\n", len(fs2))
+	} else if err := auditTable(e, rep); err != nil {
+		return err
 	}
-	if threshold > 0 {
-		for _, f := range fs2 {
-			if severityRank[f.Severity] >= threshold {
-				return &exitError{1, fmt.Errorf("findings at or above %s", *failOn)}
-			}
-		}
+	if rep.FailsAt(failOn) {
+		return &exitError{1, fmt.Errorf("findings at or above %s", failOn)}
 	}
 	return nil
+}
+
+// auditTable prints one row per finding: severity, check, scope, the number
+// of NICs with a few names, and the message; then the probes and a count.
+func auditTable(e *env, rep *simulate.AuditReport) error {
+	tw := tabwriter.NewWriter(e.stdout, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "Severity\tCheck\tScope\tNICs\tFinding")
+	count := map[simulate.Severity]int{}
+	for _, f := range rep.Findings {
+		count[f.Severity]++
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", f.Severity, f.Check, f.Scope.Name, nicColumn(f), f.Message)
+	}
+	if err := tw.Flush(); err != nil {
+		return err
+	}
+	p := rep.Probes
+	fmt.Fprintf(e.stdout, "probed %s: outbound %s; inbound %s\n", p.Internet, probeList(p.Outbound), probeList(p.Inbound))
+	_, err := fmt.Fprintf(e.stdout, "%d findings: %d high, %d medium, %d low\n", len(rep.Findings),
+		count[simulate.SeverityHigh], count[simulate.SeverityMedium], count[simulate.SeverityLow])
+	return err
+}
+
+// nicColumn renders "3: vm-a, vm-b, vm-c" or "1200: nic-0, nic-1, nic-2, …",
+// or "-" for a finding that concerns no NIC.
+func nicColumn(f simulate.Finding) string {
+	if f.NICCount == 0 {
+		return "-"
+	}
+	var names []string
+	for _, n := range f.NICs[:min(tableNICs, len(f.NICs))] {
+		names = append(names, n.Name)
+	}
+	s := strconv.Itoa(f.NICCount) + ": " + strings.Join(names, ", ")
+	if f.NICCount > tableNICs {
+		s += ", …"
+	}
+	return s
+}
+
+func probeList(ps []simulate.Probe) string {
+	var s []string
+	for _, p := range ps {
+		s = append(s, fmt.Sprintf("%v/%d", p.Protocol, p.Port))
+	}
+	return strings.Join(s, " ")
 }
