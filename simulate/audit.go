@@ -189,7 +189,9 @@ func (e *Engine) Audit() *AuditReport {
 			}
 		}
 	}
-	out = append(out, classicAllowsAny(e.model)...)
+	for _, f := range classicAllowsAny(e.model) {
+		add(f)
+	}
 	for _, a := range e.model.AIAccounts {
 		if !a.RestrictOutboundNetworkAccess {
 			add(Finding{Check: CheckAIOutboundOpen, Severity: SeverityMedium, Scope: Scope{Kind: ScopeAIAccount, ID: string(a.ID), Name: a.Name},

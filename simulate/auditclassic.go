@@ -35,7 +35,8 @@ func classicAllowsAny(m *topology.Model) []Finding {
 					default:
 						continue
 					}
-					out = append(out, Finding{Check: CheckFirewallAllowsAny, Severity: "high", Resource: string(f.ID), Name: f.Name + "/" + c.Name + "/" + r.Name,
+					out = append(out, Finding{Check: CheckFirewallAllowsAny, Severity: SeverityHigh,
+						Scope:    Scope{Kind: ScopeFirewallRule, ID: string(f.ID), Name: f.Name + "/" + c.Name + "/" + r.Name},
 						Message:  "classic firewall rule allows " + what + ": the firewall no longer restricts egress for its sources",
 						Evidence: "sources " + strings.Join(append(slices.Clone(r.SourceAddresses), refNames(r.SourceIPGroups)...), ",")})
 				}
