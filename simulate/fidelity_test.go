@@ -81,6 +81,12 @@ func TestSiteToSiteTunnelingDefaultSite(t *testing.T) {
 		assert.Equal(t, simulate.NextHopResult{NextHopType: "VirtualNetworkGateway", NextHopIPAddress: "20.55.0.10", RouteTableID: "System Route"}, nh, vm)
 		egresstest.NoDirectInternet(t, e, e.NICSubnet(mustNIC(t, e, vm)).VNet.Name+"/"+e.NICSubnet(mustNIC(t, e, vm)).Name)
 	}
+	// The audit sees the forced tunnel: no direct internet and no missing
+	// forced tunnel for Mid-tier, Backend and the spoke; Frontend is split.
+	rep := e.Audit()
+	for _, c := range []simulate.Check{simulate.CheckDirectInternet, simulate.CheckNoForcedTunnel, simulate.CheckDefaultOutbound} {
+		assert.Equal(t, []string{"VNet1/Frontend"}, findings(rep, c), "%s", c)
+	}
 	r := trace(t, e, "vm-front", "52.1.2.3", 443)
 	assert.Equal(t, simulate.MethodDefaultOutbound, r.EgressMethod, "split tunnelling: Frontend's UDR beats the gateway's 0.0.0.0/0\n%s", r)
 	assert.Equal(t, "User", r.Hops[0].Route.Source.String())
