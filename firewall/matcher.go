@@ -29,6 +29,10 @@ type matcher struct {
 
 	src, dst *bart.Table[uint32]
 	dns      *bart.Table[uint32] // destinations learned from DNS; nil if none
+	// The set of every source, and destination, address when the table
+	// holds only 0.0.0.0/0 (for instance application rules without
+	// destination addresses): no lookup needed. setEmpty otherwise.
+	srcAll, dstAll uint32
 	proto    [4]uint32           // by protoClass
 	ports    []uint16            // starts of the port segments, ascending, ports[0] == 0
 	portSets []uint32
@@ -190,6 +194,7 @@ func buildMatcher(rs []mrule) (*matcher, *setBuilder) {
 	b := newSetBuilder(&m.ruleSets, n)
 	m.src = b.prefixTable(rs, func(r *mrule) []netip.Prefix { return r.src })
 	m.dst = b.prefixTable(rs, func(r *mrule) []netip.Prefix { return r.dst })
+	m.srcAll, m.dstAll = onlyAll(m.src), onlyAll(m.dst)
 	hasDNS := false
 	for i := range rs {
 		hasDNS = hasDNS || len(rs[i].dns) > 0
@@ -287,6 +292,23 @@ func (b *setBuilder) prefixTable(rs []mrule, side func(*mrule) []netip.Prefix) *
 		t.Insert(p, k)
 	}
 	return t
+}
+
+// onlyAll returns the set of 0.0.0.0/0 if t holds no other prefix, else
+// setEmpty.
+func onlyAll(t *bart.Table[uint32]) uint32 {
+	if k, ok := t.Get(allV4); ok && t.Size() == 1 && k != setEmpty {
+		return k
+	}
+	return setEmpty
+}
+
+// lookup returns the set of addr in t, or all when that is not setEmpty.
+func lookup(t *bart.Table[uint32], all uint32, addr netip.Addr) (uint32, bool) {
+	if all != setEmpty {
+		return all, true
+	}
+	return t.Lookup(addr)
 }
 
 func (m *matcher) portSet(port uint16) uint32 {
@@ -457,10 +479,10 @@ func (m *matcher) addrKeys(src, dst netip.Addr) (sk, dk uint32, ok bool) {
 	if m.n == 0 {
 		return 0, 0, false
 	}
-	if sk, ok = m.src.Lookup(src); !ok {
+	if sk, ok = lookup(m.src, m.srcAll, src); !ok {
 		return 0, 0, false
 	}
-	if dk, ok = m.dst.Lookup(dst); !ok {
+	if dk, ok = lookup(m.dst, m.dstAll, dst); !ok {
 		return 0, 0, false
 	}
 	return sk, dk, true
@@ -474,10 +496,10 @@ func (m *matcher) keys(src, dst netip.Addr, class int, port uint16) (sk, dk, nk,
 	if m.n == 0 {
 		return 0, 0, 0, 0, false
 	}
-	if sk, ok = m.src.Lookup(src); !ok {
+	if sk, ok = lookup(m.src, m.srcAll, src); !ok {
 		return 0, 0, 0, 0, false
 	}
-	if dk, ok = m.dst.Lookup(dst); !ok {
+	if dk, ok = lookup(m.dst, m.dstAll, dst); !ok {
 		dk = setEmpty
 	}
 	nk = setEmpty

@@ -1,9 +1,9 @@
 package firewall
 
 import (
-	"bytes"
 	"cmp"
 	"encoding/binary"
+	"math/bits"
 	"slices"
 	"unsafe"
 )
@@ -80,12 +80,13 @@ func (x *appIndex) proto(t AppProtocolType, port uint16) (uint32, bool) {
 // from its end to the deepest node whose suffix ends it thus gives the
 // rules of all wildcards that match it, "*" (the root, suffix "") included;
 // an exact entry holds its own rules plus those of the deepest node for
-// its name, so a hit in the hash answers alone.
+// its name, so a hit in the hash answers alone. A node finds its child for
+// a character in one step: the children are numbered by nameCode, and a
+// 64-bit map of the codes present ranks them.
 type nameIndex struct {
 	slots []uint64 // hash>>32<<32 | entry+1, 0 if empty; a power of two long, or empty
 	exact []nameEntry
-	nodes []suffixNode // nodes[0] is the root; a node's children are contiguous
-	first []byte       // first[v]: the first character node v consumes walking backwards (its label's last)
+	nodes []suffixNode // nodes[0] is the root
 }
 
 type nameEntry struct {
@@ -94,10 +95,31 @@ type nameEntry struct {
 }
 
 type suffixNode struct {
-	label       string // the lower-case characters the node puts before its parent's suffix
-	kids, nkids uint32 // children: nodes[kids : kids+nkids]
-	fq, url     uint32 // rules with a wildcard target FQDN, or URL host, whose suffix ends this node's suffix
+	label   string // the lower-case characters the node puts before its parent's suffix
+	kidMap  uint64 // bit nameCode(c) set if a child's label ends in c
+	kids    uint32 // the children, by code: nodes[kids : kids+popcount(kidMap)]
+	fq, url uint32 // rules with a wildcard target FQDN, or URL host, whose suffix ends this node's suffix
 }
+
+// nameCodes numbers the characters of host names in ascending order —
+// '-', '.', digits, '_', letters (either case) — and every other byte 63,
+// which no pattern holds (checkHost admits only these).
+var nameCodes = func() (t [256]byte) {
+	for i := range t {
+		t[i] = 63
+	}
+	n := byte(0)
+	for c := 0; c < 256; c++ {
+		if c == '-' || c == '.' || '0' <= c && c <= '9' || c == '_' || 'a' <= c && c <= 'z' {
+			t[c] = n
+			n++
+		}
+	}
+	for c := 'A'; c <= 'Z'; c++ {
+		t[c] = t[c+'a'-'A']
+	}
+	return t
+}()
 
 // namePats lists the rules (ascending) that carry one name or suffix, as
 // a target FQDN and as a target URL's host.
@@ -136,7 +158,7 @@ func newNameIndex(b *setBuilder, apps []appRule) nameIndex {
 		}
 	}
 
-	x := nameIndex{nodes: []suffixNode{{}}, first: []byte{0}}
+	x := nameIndex{nodes: []suffixNode{{}}}
 	sufs := make([]string, 0, len(wild))
 	for s := range wild {
 		sufs = append(sufs, s)
@@ -201,11 +223,11 @@ func (x *nameIndex) grow(b *setBuilder, sufs []string, own map[string]*namePats,
 		lo = hi
 	}
 	kids := uint32(len(x.nodes))
-	x.nodes[v].kids, x.nodes[v].nkids = kids, uint32(len(groups))
+	x.nodes[v].kids = kids
 	for _, g := range groups {
 		s := sufs[g.lo]
+		x.nodes[v].kidMap |= 1 << nameCodes[s[len(s)-1-depth]]
 		x.nodes = append(x.nodes, suffixNode{label: s[len(s)-g.depth : len(s)-depth]})
-		x.first = append(x.first, s[len(s)-1-depth])
 	}
 	for k, g := range groups {
 		x.grow(b, sufs[g.lo:g.hi], own, kids+uint32(k), g.depth, fq, url)
@@ -239,20 +261,21 @@ func (x *nameIndex) lookup(name string) (fq, url uint32) {
 // case): at most one step per character of name, fewer where the trie has
 // no branch.
 func (x *nameIndex) deepest(name string) uint32 {
+	nodes := x.nodes
 	v := uint32(0)
 	for rest := name; len(rest) > 0; {
-		n := &x.nodes[v]
-		k := bytes.IndexByte(x.first[n.kids:n.kids+n.nkids], lowerByte(rest[len(rest)-1]))
-		if k < 0 {
+		n := &nodes[v]
+		code := nameCodes[rest[len(rest)-1]]
+		if n.kidMap>>code&1 == 0 {
 			break
 		}
-		c := n.kids + uint32(k)
-		label := x.nodes[c].label
+		k := n.kids + uint32(bits.OnesCount64(n.kidMap&(1<<code-1)))
+		label := nodes[k].label
 		if len(label) > len(rest) || !equalFoldASCII(rest[len(rest)-len(label):], label) {
 			break
 		}
 		rest = rest[:len(rest)-len(label)]
-		v = c
+		v = k
 	}
 	return v
 }
