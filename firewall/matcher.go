@@ -33,9 +33,9 @@ type matcher struct {
 	// holds only 0.0.0.0/0 (for instance application rules without
 	// destination addresses): no lookup needed. setEmpty otherwise.
 	srcAll, dstAll uint32
-	proto    [4]uint32           // by protoClass
-	ports    []uint16            // starts of the port segments, ascending, ports[0] == 0
-	portSets []uint32
+	proto          [4]uint32 // by protoClass
+	ports          []uint16  // starts of the port segments, ascending, ports[0] == 0
+	portSets       []uint32
 	// Rules whose destination includes an unresolved FQDN: all of them,
 	// and those of Allow and of Deny collections.
 	unres, unresAllow, unresDeny uint32
