@@ -33,10 +33,19 @@ func trailingZeros(x uint64) int {
 }
 
 // randomSet returns a sorted random subset of [0, n) of one of several
-// shapes: empty, one rule, sparse, dense, full, or a run.
+// shapes: empty, one rule, sparse, dense, full, a run, or one bit k of
+// each word below a split and random above it (so that reading a word of
+// the wrong rank shows).
 func randomSet(r *rand.Rand, n int) []int32 {
 	var out []int32
-	switch r.IntN(6) {
+	switch r.IntN(8) {
+	case 6, 7:
+		split, k := r.IntN(n+1), r.IntN(64)
+		for i := range n {
+			if i < split && i%64 == k || i >= split && r.IntN(2) == 0 {
+				out = append(out, int32(i))
+			}
+		}
 	case 0:
 	case 1:
 		out = append(out, int32(r.IntN(n)))
@@ -71,9 +80,9 @@ func randomSet(r *rand.Rand, n int) []int32 {
 func TestRuleSets(t *testing.T) {
 	r := rand.New(rand.NewPCG(9, 9))
 	sizes := []int{1, 2, 63, 64, 65, 200, 4095, 4096, 4097, 8193, 12000}
-	rounds := 300
+	rounds := 400
 	if testing.Short() {
-		rounds = 60
+		rounds = 120
 	}
 	for _, n := range sizes {
 		m := &matcher{n: n}
@@ -92,6 +101,29 @@ func TestRuleSets(t *testing.T) {
 				}
 			}
 			sets, keys = append(sets, s), append(keys, k)
+		}
+		if n > 4096 {
+			// The match lies past the first summary word; below it every
+			// word of d holds bit 0 only, so a rank or offset of the wrong
+			// summary word reads a word without the match's bit.
+			var low []int32
+			for i := 0; i < 4096; i += 64 {
+				low = append(low, int32(i))
+			}
+			d := b.list(append(low, int32(n-1)))
+			last := b.list([]int32{int32(n - 1)})
+			if got, dns := m.firstMatch(last, setFull, setFull, d, setEmpty); got != n-1 || dns {
+				t.Fatalf("n=%d: firstMatch of the last rule = %d, %v", n, got, dns)
+			}
+			if got, dns := m.firstMatch(last, setFull, setFull, setEmpty, d); got != n-1 || !dns {
+				t.Fatalf("n=%d: firstMatch of the last rule through DNS = %d, %v", n, got, dns)
+			}
+			if got := m.firstAnd(last, setFull, d, setFull, 0, n); got != n-1 {
+				t.Fatalf("n=%d: firstAnd of the last rule = %d", n, got)
+			}
+			if got := m.firstUnresolved(last, setFull, setFull, setEmpty, setEmpty, d, n); got != n-1 {
+				t.Fatalf("n=%d: firstUnresolved of the last rule = %d", n, got)
+			}
 		}
 		in := func(i int, s []int32) bool { _, ok := slices.BinarySearch(s, int32(i)); return ok }
 		for range rounds {
