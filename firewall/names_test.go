@@ -16,16 +16,16 @@ import (
 
 // TestLargePolicies holds the engine to the reference on policies of more
 // than 4,096 rules of each type, where the rule sets span several summary
-// words: 6,000 application rules of five names (the benchmark's, plus a
-// web-category rule, target URLs and a catch-all) and 6,000 network rules
-// of three FQDNs each, every seventh "c" FQDN unresolvable.
+// words: 6,000 (-short: 4,200) application rules of five names (the
+// benchmark's, plus a web-category rule, target URLs and a catch-all) and
+// as many network rules of three FQDNs each, every seventh "c" FQDN
+// unresolvable.
 func TestLargePolicies(t *testing.T) {
-	flows := 600
+	n, flows := 6000, 600
 	if testing.Short() {
-		flows = 150
+		n, flows = 4200, 150
 	}
 	r := rand.New(rand.NewPCG(6000, 1))
-	const n = 6000
 	seen := map[string]int{}
 	check := func(what string, e *firewall.Engine, ref *fwref.Evaluator, f firewall.Flow) {
 		t.Helper()
@@ -41,8 +41,8 @@ func TestLargePolicies(t *testing.T) {
 	web.TargetFqdns, web.WebCategories = nil, ss("Gambling")
 	url := appRule("url")
 	url.TargetFqdns, url.TargetURLs, url.TerminateTLS = nil, ss("*.com/a*", "api.site4100.com/b"), true
-	p.RuleCollectionGroups[0].RuleCollections[4].ApplicationRules[1] = web // rule 4001
-	p.RuleCollectionGroups[0].RuleCollections[5].ApplicationRules[7] = url // rule 5007
+	p.RuleCollectionGroups[0].RuleCollections[3].ApplicationRules[1] = web // rule 3001
+	p.RuleCollectionGroups[0].RuleCollections[4].ApplicationRules[7] = url // rule 4007
 	p.RuleCollectionGroups = append(p.RuleCollectionGroups, group("rest", 200, appColl("all", 100, firewall.Deny, appRule("all", "*"))))
 	e := compile(t, p, firewall.Resolvers{})
 	ref, err := fwref.New(p, firewall.Resolvers{})
@@ -69,9 +69,9 @@ func TestLargePolicies(t *testing.T) {
 		}
 	}
 	deny := p.RuleCollectionGroups[0].RuleCollections[0].NetworkRules
-	deny[4500].DestinationAddresses = ss("20.0.0.0/8")
-	p.RuleCollectionGroups[0].RuleCollections[0].NetworkRules = deny[:3000]
-	p.RuleCollectionGroups[0].RuleCollections = append(p.RuleCollectionGroups[0].RuleCollections, netColl("allow-more", 150, firewall.Allow, deny[3000:]...))
+	deny[4100].DestinationAddresses = ss("20.0.0.0/8")
+	p.RuleCollectionGroups[0].RuleCollections[0].NetworkRules = deny[:2000]
+	p.RuleCollectionGroups[0].RuleCollections = append(p.RuleCollectionGroups[0].RuleCollections, netColl("allow-more", 150, firewall.Allow, deny[2000:]...))
 	e = compile(t, p, res)
 	ref, err = fwref.New(p, res)
 	require.NoError(t, err)
@@ -139,5 +139,50 @@ func TestWildcardsAmongManyRules(t *testing.T) {
 			got = ri.Rule
 		}
 		assert.Equal(t, tc.rule, got, "name %q", tc.name)
+	}
+}
+
+// TestNoAllocsNames: Evaluate allocates nothing on the name paths — an
+// exact name, a wildcard, a suffix inside a label, a miss, a target URL
+// with and without the flow's path, an undecidable web category before the
+// deciding rule — nor on network rules matched through DNS or after an
+// unresolved FQDN.
+func TestNoAllocsNames(t *testing.T) {
+	p := appNamesPolicy(300)
+	web := appRule("web")
+	web.TargetFqdns, web.WebCategories = nil, ss("Gambling")
+	url := appRule("url")
+	url.TargetFqdns, url.TargetURLs, url.TerminateTLS = nil, ss("*.example.com/a*"), true
+	net := firewall.NetworkRule{Name: "ntp", IPProtocols: []firewall.Protocol{firewall.ProtocolUDP}, SourceAddresses: star,
+		DestinationFqdns: ss("time.windows.com", "unknown.example"), DestinationPorts: ss("123")}
+	p.RuleCollectionGroups = append(p.RuleCollectionGroups,
+		group("more", 200, appColl("web", 100, firewall.Deny, web), appColl("url", 200, firewall.Allow, url)),
+		group("net", 300, netColl("ntp", 100, firewall.Allow, net)))
+	p.DNSProxy = true
+	e := compile(t, p, firewall.Resolvers{DNS: firewall.DNSMap{"time.windows.com": {addr("51.145.123.29")}}})
+	withPath := func(f firewall.Flow, path string) firewall.Flow { f.Path = path; return f }
+	udp := func(dst string) firewall.Flow {
+		return firewall.Flow{Src: addr("10.0.0.4"), Dst: addr(dst), Proto: ipproto.UDP, DstPort: 123}
+	}
+	for _, tc := range []struct {
+		f     firewall.Flow
+		want  firewall.Reason
+		flags firewall.Flags
+	}{
+		{httpsFlow("10.1.2.4", "20.1.1.1", "api.site299.com"), firewall.ReasonApplicationRule, 0},
+		{httpsFlow("10.1.2.4", "20.1.1.1", "X.Y.CDN299.NET."), firewall.ReasonApplicationRule, 0},
+		{httpsFlow("10.1.2.4", "20.1.1.1", "shopsite299.org"), firewall.ReasonApplicationRule, 0},
+		{httpsFlow("10.1.2.4", "20.1.1.1", "www.site300.com"), firewall.ReasonDefaultDeny, firewall.FlagInfrastructure}, // the web category would deny too
+		{withPath(httpsFlow("10.1.2.4", "20.1.1.1", "www.example.com"), "/a/b"), firewall.ReasonApplicationRule, firewall.FlagUnknown},
+		{httpsFlow("10.1.2.4", "20.1.1.1", "www.example.com"), firewall.ReasonDefaultDeny, firewall.FlagUnknown | firewall.FlagInfrastructure},
+		{httpsFlow("10.1.2.4", "20.1.1.1", ""), firewall.ReasonDefaultDeny, firewall.FlagInfrastructure},
+		{udp("51.145.123.29"), firewall.ReasonNetworkRule, firewall.FlagDNS},
+		{udp("51.145.123.30"), firewall.ReasonDefaultDeny, firewall.FlagUnknown},
+	} {
+		var v firewall.Verdict
+		allocs := testing.AllocsPerRun(200, func() { v = e.Evaluate(tc.f) })
+		assert.Zero(t, allocs, "Evaluate(%+v) allocates", tc.f)
+		assert.Equal(t, tc.want, v.Reason, "Evaluate(%+v)", tc.f)
+		assert.Equal(t, tc.flags, v.Flags, "Evaluate(%+v)", tc.f)
 	}
 }
