@@ -87,13 +87,13 @@
 // network-rule FQDNs likewise.
 //
 // Measured against internal/benchl's L (one bart lookup on a 400-prefix
-// table) in the same run, three runs on a shared 2-core VM, the last rule
-// matching (hit) or none (miss):
+// table) in the same run, three to seven runs on a shared 2-core VM, the
+// last rule matching (hit) or none (miss):
 //
 //	                                        miss     exact    "*.x"    "*x"
 //	application rules of 5 names, 100       3.9-4.2  4.6-5.2  5.3-6.2  5.9-6.4 L
 //	  1,000 (5,000 names)                   3.9      4.7-5.3  5.6-6.7  6.2-7.5 L
-//	  10,000 (50,000 names)                 5.1-5.3  5.1-5.6  6.8-8.2  6.2-6.8 L
+//	  10,000 (50,000 names)                 5.1-5.4  5.1-5.9  6.7-9.0  6.2-6.8 L
 //	                                        miss     hit
 //	network rules, 10                       3.9      4.4-4.6 L
 //	  1,000                                 4.4-4.6  4.9-5.3 L
