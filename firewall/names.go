@@ -103,7 +103,10 @@ type suffixNode struct {
 
 // nameCodes numbers the characters of host names in ascending order —
 // '-', '.', digits, '_', letters (either case) — and every other byte 63,
-// which no pattern holds (checkHost admits only these).
+// which no pattern holds (checkHost admits only these). Were a pattern to
+// hold another byte, children sharing code 63 would be missed, never
+// indexed out of range: a rank counts at most the node's children, and a
+// child is taken only if its whole label matches.
 var nameCodes = func() (t [256]byte) {
 	for i := range t {
 		t[i] = 63
