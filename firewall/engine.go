@@ -2,7 +2,6 @@ package firewall
 
 import (
 	"iter"
-	"math/bits"
 	"net/netip"
 	"strconv"
 	"strings"
@@ -69,8 +68,10 @@ func (v Verdict) Allowed() bool { return v.Action == Allow || v.Action == DNAT }
 // The zero value is not usable; build one with [Compile] or
 // [CompileClassic]. An Engine is immutable and safe for concurrent use; it
 // must not be copied (go vet reports copies). Evaluate costs a few bart
-// lookups plus one AND over the rules' bit vectors, independent of the
-// number of rules up to a few thousand, and allocates nothing.
+// lookups (and, for an application flow, a hash probe and a walk of the
+// name's suffix trie) plus one AND over the rules' bit vectors that visits
+// only the words the flow's sets all have non-empty, and allocates nothing;
+// see the package documentation's "The engine" for figures.
 type Engine struct {
 	_ [0]sync.Mutex // no copying
 
@@ -85,15 +86,18 @@ type Engine struct {
 	xlate         []netip.AddrPort
 	xlateFQDN     []bool
 	apps          []appRule
+	appx          *appIndex // the application rules' protocols and names, as sets of app
 	private       *bart.Lite
 }
 
 func newEngine(p *Policy, rs []parsed, priv *bart.Lite) *Engine {
 	e := &Engine{name: p.Name, threat: p.ThreatIntelMode, dnsProxy: p.DNSProxy, private: priv}
 	var nat, net, app []mrule
+	var appAllow []bool
 	for i := range rs {
 		r := &rs[i]
 		e.rules = append(e.rules, r.info)
+		r.m.allow = r.info.Action == Allow
 		switch r.info.Type {
 		case RuleTypeNat:
 			nat = append(nat, r.m)
@@ -104,10 +108,14 @@ func newEngine(p *Policy, rs []parsed, priv *bart.Lite) *Engine {
 		case RuleTypeApplication:
 			app = append(app, r.m)
 			e.apps = append(e.apps, r.app)
+			appAllow = append(appAllow, r.m.allow)
 		}
 	}
 	e.nNat, e.nNet = len(nat), len(net)
-	e.nat, e.net, e.app = newMatcher(nat), newMatcher(net), newMatcher(app)
+	e.nat, e.net = newMatcher(nat), newMatcher(net)
+	var b *setBuilder
+	e.app, b = buildMatcher(app)
+	e.appx = newAppIndex(b, e.apps, appAllow)
 	return e
 }
 
@@ -153,8 +161,12 @@ func (e *Engine) Evaluate(f Flow) Verdict {
 		if before < 0 {
 			before = e.nNet
 		}
-		for j := range e.net.undecidedBefore(src, dst, class, f.DstPort, before) {
-			und.note(e.rules[e.nNat+j].Action, !e.private.Lookup(dst))
+		allow, deny := e.net.undecided(src, dst, class, f.DstPort, before)
+		if allow {
+			und.note(Allow, !e.private.Lookup(dst))
+		}
+		if deny {
+			und.note(Deny, false)
 		}
 	}
 	if i >= 0 {
@@ -212,55 +224,58 @@ func (u *undecided) flags(a Action, snat bool) Flags {
 }
 
 // firstApp returns the first application rule matching f (-1 if none),
-// noting in und the undecidable ones before it.
+// noting in und the undecidable ones before it. The rule sets of the flow's
+// source, destination, protocol entry and name (see nameIndex) decide it
+// in one AND; only rules with a target URL whose host matches the name are
+// looked at one by one, for their paths.
 func (e *Engine) firstApp(src, dst netip.Addr, f *Flow, und *undecided) int {
-	s, d := e.app.candidates(src, dst)
 	name := strings.TrimSuffix(f.Name, ".")
-	for w := range s {
-		m := s[w] & d[w]
-		for m != 0 {
-			i := w*64 + bits.TrailingZeros64(m)
-			m &= m - 1
-			match, undecidable := e.apps[i].match(f.App, f.DstPort, name, f.Path)
-			if match {
-				return i
-			}
-			if undecidable {
-				und.note(e.rules[e.nNat+e.nNet+i].Action, true)
+	if name == "" {
+		return -1 // no SNI or Host: no target matches, not even "*"
+	}
+	m, x := e.app, e.appx
+	pk, ok := x.proto(f.App, f.DstPort)
+	if !ok {
+		return -1
+	}
+	sk, dk, ok := m.addrKeys(src, dst)
+	if !ok {
+		return -1
+	}
+	fk, uk := x.names.lookup(name)
+	i := m.firstAnd(sk, dk, pk, fk, 0, m.n)
+	below := i
+	if i < 0 {
+		below = m.n
+	}
+	if uk != setEmpty {
+		for j := m.firstAnd(sk, dk, pk, uk, 0, below); j >= 0; j = m.firstAnd(sk, dk, pk, uk, j+1, below) {
+			if f.Path == "" {
+				und.note(e.rules[e.nNat+e.nNet+j].Action, true)
+			} else if e.apps[j].matchURL(name, f.Path) {
+				i, below = j, j
+				break
 			}
 		}
 	}
-	return -1
+	if x.undDeny != setEmpty && m.firstAnd(sk, dk, pk, x.undDeny, 0, below) >= 0 {
+		und.note(Deny, true)
+	}
+	if x.undAllow != setEmpty && m.firstAnd(sk, dk, pk, x.undAllow, 0, below) >= 0 {
+		und.note(Allow, true)
+	}
+	return i
 }
 
-// match reports whether the rule matches, and if not whether it might
-// (a part of it cannot be decided offline).
-func (r *appRule) match(app AppProtocolType, port uint16, name, path string) (match, undecided bool) {
-	ok := false
-	for _, p := range r.protos {
-		if p.Type == app && p.Port == int(port) {
-			ok = true
-			break
-		}
-	}
-	if !ok || name == "" {
-		return false, false
-	}
-	for _, p := range r.fqdns {
-		if p.match(name) {
-			return true, false
-		}
-	}
+// matchURL reports whether one of the rule's target URLs matches the name
+// (non-empty, without trailing dot) and the path (non-empty).
+func (r *appRule) matchURL(name, path string) bool {
 	for _, u := range r.urls {
-		if u.host.match(name) {
-			if path == "" {
-				undecided = true
-			} else if u.matchPath(path) {
-				return true, false
-			}
+		if u.host.match(name) && u.matchPath(path) {
+			return true
 		}
 	}
-	return false, undecided || r.undecided
+	return false
 }
 
 // Name returns the policy's name, or the firewall's for classic rules.

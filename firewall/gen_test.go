@@ -20,8 +20,25 @@ type gen struct {
 	bases []netip.Prefix
 	used  []netip.Prefix // prefixes put into rules, to aim flows at
 	names []string       // application-layer names flows use
+	pats  []string       // FQDN patterns rules share, so that names overlap across rules and actions
 	dnsIP []netip.Addr
 	seq   int
+
+	aims []aim    // the application rules of the last policy, to aim flows at
+	last flowInfo // how the last flow was made
+}
+
+// aim is an application rule and its path ("policy/group/collection/rule").
+type aim struct {
+	path string
+	rule firewall.ApplicationRule
+}
+
+// flowInfo says how a flow's name was made: aimed at rule aim (a path) by
+// deriving it from the target pattern, matching it or (near) narrowly not.
+type flowInfo struct {
+	aim, pattern string
+	near         bool
 }
 
 var (
@@ -33,7 +50,11 @@ var (
 	genURLs     = []string{"www.contoso.com/test/*", "www.contoso.com/test", "*.fabrikam.net/a", "x.fabrikam.net", "*contoso.com/*", "example.org/a/b*"}
 	genPaths    = []string{"", "/", "/test", "/test/", "/test/a", "/a", "/a?x=1", "/a/bc", "test"}
 	genTags     = []string{"AzureCloud", "Storage", "Sql", "Storage.EastUS", "AzureActiveDirectory"}
-	genGroups   = []string{"/ipGroups/spokes", "/ipGroups/onprem", "/ipGroups/empty"}
+	// Domains and labels of the random FQDN patterns and of the names
+	// derived from them.
+	genDomains = []string{"contoso.com", "b.contoso.com", "fabrikam.net", "update.microsoft.com", "example.org", "o.com", "a-b.example", "x_y.test", "com"}
+	genLabels  = []string{"www", "api", "a", "b", "cdn", "x1", "any", "login", "m", "th3re4l"}
+	genGroups  = []string{"/ipGroups/spokes", "/ipGroups/onprem", "/ipGroups/empty"}
 )
 
 func newGen(seed uint64) *gen {
@@ -71,8 +92,89 @@ func newGen(seed uint64) *gen {
 	}
 	fqdnTags := firewall.FQDNTagMap{"WindowsUpdate": {"*.update.microsoft.com", "update.microsoft.com"}, "MyTag": {"*.fabrikam.net"}}
 	g.res = firewall.Resolvers{Tags: tags, IPGroups: groups, DNS: dns, FQDNTags: fqdnTags}
-	g.names = append(append([]string{}, genFQDNs...), "WWW.CONTOSO.COM", "www.contoso.com.", "other.test", "")
+	g.names = append(append([]string{}, genFQDNs...), "WWW.CONTOSO.COM", "www.contoso.com.", "other.test", "", ".", "www.contoso.com..")
+	for range 40 {
+		g.pats = append(g.pats, g.pattern())
+	}
 	return g
+}
+
+// pattern returns a random valid target FQDN: an exact name, "*.x", "*x"
+// with x starting at a label or inside one, or "*", sometimes in upper
+// case or with a trailing dot.
+func (g *gen) pattern() string {
+	d := genDomains[g.r.IntN(len(genDomains))]
+	if g.r.IntN(2) == 0 {
+		d = genLabels[g.r.IntN(len(genLabels))] + "." + d
+	}
+	var p string
+	switch k := g.r.IntN(20); {
+	case k < 7:
+		p = d
+	case k < 12:
+		p = "*." + d
+	case k < 15:
+		p = "*" + d
+	case k < 19:
+		p = "*" + d[1+g.r.IntN(len(d)-1):] // inside a label, or "*.x" when it starts at a dot
+	default:
+		return "*"
+	}
+	switch g.r.IntN(8) {
+	case 0:
+		p = strings.ToUpper(p)
+	case 1:
+		p += "."
+	}
+	return p
+}
+
+// nameFor returns a name derived from target pattern p: one it matches,
+// or (near) one that narrowly misses it — for "*.contoso.com"
+// "contoso.com" and "anycontoso.com", for "*contoso.com" "ontoso.com" —
+// sometimes in another letter case or with a trailing dot.
+func (g *gen) nameFor(p string, near bool) string {
+	p = strings.TrimSuffix(p, ".")
+	label := genLabels[g.r.IntN(len(genLabels))]
+	var n string
+	switch {
+	case p == "*" && near:
+		n = g.names[g.r.IntN(len(g.names))]
+	case p == "*":
+		n = label + "." + genDomains[g.r.IntN(len(genDomains))]
+	case strings.HasPrefix(p, "*.") && near:
+		n = []string{p[2:], label + p[2:], p[3:]}[g.r.IntN(3)]
+	case strings.HasPrefix(p, "*."):
+		n = []string{label + p[1:], "a.b" + p[1:]}[g.r.IntN(2)]
+	case strings.HasPrefix(p, "*") && near:
+		x := p[1:]
+		n = []string{x[1:], x[:len(x)-1], x + "a", "x" + x[1:]}[g.r.IntN(4)]
+	case strings.HasPrefix(p, "*"):
+		n = []string{p[1:], label + p[1:], label + "." + p[1:]}[g.r.IntN(3)]
+	case near:
+		n = []string{"www." + p, p[1:], p + "a", p[:len(p)-1]}[g.r.IntN(4)]
+	default:
+		n = p
+	}
+	switch g.r.IntN(6) {
+	case 0:
+		n = strings.ToUpper(n)
+	case 1:
+		n = strings.ToLower(n)
+	case 2:
+		n += "."
+	}
+	return n
+}
+
+// urlItem returns a random target URL: a host pattern and maybe a path,
+// exact or ending in "*".
+func (g *gen) urlItem() string {
+	if g.r.IntN(3) == 0 {
+		return genURLs[g.r.IntN(len(genURLs))]
+	}
+	host := g.pats[g.r.IntN(len(g.pats))]
+	return host + []string{"", "/", "/test", "/test/*", "/a*", "/a/b"}[g.r.IntN(6)]
 }
 
 func (g *gen) addrIn(p netip.Prefix) netip.Addr {
@@ -197,11 +299,19 @@ func (g *gen) appRule() firewall.ApplicationRule {
 		r.Protocols = append(r.Protocols, firewall.AppProtocol{Type: types[g.r.IntN(3)], Port: int(genPorts[g.r.IntN(len(genPorts))])})
 	}
 	r.TargetFqdns = g.pick(append(append([]string{}, genFQDNs...), genPatterns...), 3)
+	if g.r.IntN(3) > 0 {
+		// Many names per rule, drawn from patterns shared by the rules.
+		for range 1 + g.r.IntN([]int{4, 12, 30}[g.r.IntN(3)]) {
+			r.TargetFqdns = append(r.TargetFqdns, g.pats[g.r.IntN(len(g.pats))])
+		}
+	}
 	if g.r.IntN(5) == 0 {
 		r.FqdnTags = g.pick([]string{"WindowsUpdate", "MyTag", "AzureBackup"}, 1)
 	}
 	if g.r.IntN(4) == 0 {
-		r.TargetURLs = g.pick(genURLs, 2)
+		for range 1 + g.r.IntN(2) {
+			r.TargetURLs = append(r.TargetURLs, g.urlItem())
+		}
 		r.TerminateTLS = true
 	}
 	if g.r.IntN(8) == 0 {
@@ -233,6 +343,7 @@ func (g *gen) natRule() firewall.NatRule {
 
 // policy makes a policy of about n rules, with a parent half of the time.
 func (g *gen) policy(n int) *firewall.Policy {
+	g.aims = nil
 	mk := func(name string, n int, dns bool) *firewall.Policy {
 		p := &firewall.Policy{Name: name, DNSProxy: dns}
 		gprios := g.r.Perm(200)
@@ -257,7 +368,9 @@ func (g *gen) policy(n int) *firewall.Policy {
 				default:
 					c.Kind, c.Action = firewall.KindFilter, []firewall.Action{firewall.Allow, firewall.Deny}[g.r.IntN(2)]
 					for range k {
-						c.ApplicationRules = append(c.ApplicationRules, g.appRule())
+						r := g.appRule()
+						c.ApplicationRules = append(c.ApplicationRules, r)
+						g.aims = append(g.aims, aim{path: name + "/" + grp.Name + "/" + c.Name + "/" + r.Name, rule: r})
 					}
 				}
 				grp.RuleCollections = append(grp.RuleCollections, c)
@@ -287,6 +400,10 @@ func (g *gen) policy(n int) *firewall.Policy {
 }
 
 func (g *gen) flow() firewall.Flow {
+	g.last = flowInfo{}
+	if len(g.aims) > 0 && g.r.IntN(3) == 0 {
+		return g.aimedFlow()
+	}
 	f := firewall.Flow{}
 	pickAddr := func() netip.Addr {
 		switch k := g.r.IntN(10); {
@@ -313,6 +430,9 @@ func (g *gen) flow() firewall.Flow {
 		if g.r.IntN(2) == 0 {
 			f.Name = strings.ToUpper(f.Name)
 		}
+		if g.r.IntN(2) == 0 {
+			f.Name = g.nameFor(g.pats[g.r.IntN(len(g.pats))], g.r.IntN(3) == 0)
+		}
 		f.Path = genPaths[g.r.IntN(len(genPaths))]
 		if f.Proto.HasPorts() && g.r.IntN(2) == 0 {
 			f.Proto = ipproto.TCP
@@ -323,6 +443,56 @@ func (g *gen) flow() firewall.Flow {
 		f.Dst = netip.MustParseAddr("2001:db8::1")
 	}
 	return f
+}
+
+// aimedFlow returns an application flow that meets one application rule's
+// source, destination and protocol, named after one of its targets
+// (matching it, or narrowly missing it).
+func (g *gen) aimedFlow() firewall.Flow {
+	a := g.aims[g.r.IntN(len(g.aims))]
+	r := a.rule
+	p := r.Protocols[g.r.IntN(len(r.Protocols))]
+	f := firewall.Flow{Src: g.addrOf(r.SourceAddresses), Dst: g.addrOf(r.DestinationAddresses), Proto: ipproto.TCP,
+		DstPort: uint16(p.Port), App: p.Type, Path: genPaths[g.r.IntN(len(genPaths))]}
+	targets := append([]string{}, r.TargetFqdns...)
+	for _, t := range r.FqdnTags {
+		fq, _ := g.res.FQDNTags.FQDNTag(t)
+		targets = append(targets, fq...)
+	}
+	for _, u := range r.TargetURLs {
+		host, _, _ := strings.Cut(u, "/")
+		targets = append(targets, host)
+	}
+	g.last = flowInfo{aim: a.path}
+	if len(targets) == 0 { // web categories only
+		f.Name = g.names[g.r.IntN(len(g.names))]
+		return f
+	}
+	g.last.pattern, g.last.near = targets[g.r.IntN(len(targets))], g.r.IntN(3) == 0
+	f.Name = g.nameFor(g.last.pattern, g.last.near)
+	return f
+}
+
+// addrOf returns an address inside one of the address items (a random one
+// for none, service tags and IP groups).
+func (g *gen) addrOf(items []string) netip.Addr {
+	if len(items) == 0 {
+		return g.addrIn(g.bases[g.r.IntN(len(g.bases))])
+	}
+	s := items[g.r.IntN(len(items))]
+	if lo, _, ok := strings.Cut(s, "-"); ok {
+		s = lo
+	}
+	if a, err := netip.ParseAddr(s); err == nil {
+		return a
+	}
+	if p, err := netip.ParsePrefix(s); err == nil {
+		return g.addrIn(p)
+	}
+	if len(g.used) > 0 {
+		return g.addrIn(g.used[g.r.IntN(len(g.used))])
+	}
+	return g.addrIn(g.bases[g.r.IntN(len(g.bases))])
 }
 
 // result converts a compiled verdict into the reference's form.

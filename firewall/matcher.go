@@ -1,7 +1,7 @@
 package firewall
 
 import (
-	"iter"
+	"cmp"
 	"math/bits"
 	"net/netip"
 	"slices"
@@ -19,17 +19,26 @@ import (
 // Address dimensions are bart tables from each distinct prefix to the set of
 // rules with a prefix containing it (its own and its supernets' rules), so
 // one longest-prefix match gives the set. Ports are elementary intervals
-// searched by bisection. Identical sets are stored once.
+// searched by bisection. Identical sets are stored once (see ruleSets), and
+// the AND visits only the words that every set has non-empty, so a flow
+// that one dimension narrows to a few rules costs the same at 100 rules as
+// at 10,000.
 type matcher struct {
-	n, words int
-	sets     []uint64 // set k is sets[k*words : (k+1)*words]; set 0 is empty, set 1 full
+	n int
+	ruleSets
 
 	src, dst *bart.Table[uint32]
 	dns      *bart.Table[uint32] // destinations learned from DNS; nil if none
-	proto    [4]uint32           // by protoClass
-	ports    []uint16            // starts of the port segments, ascending, ports[0] == 0
-	portSets []uint32
-	unres    uint32 // rules whose destination includes an unresolved FQDN
+	// The set of every source, and destination, address when the table
+	// holds only 0.0.0.0/0 (for instance application rules without
+	// destination addresses): no lookup needed. setEmpty otherwise.
+	srcAll, dstAll uint32
+	proto          [4]uint32 // by protoClass
+	ports          []uint16  // starts of the port segments, ascending, ports[0] == 0
+	portSets       []uint32
+	// Rules whose destination includes an unresolved FQDN: all of them,
+	// and those of Allow and of Deny collections.
+	unres, unresAllow, unresDeny uint32
 }
 
 const (
@@ -37,12 +46,31 @@ const (
 	setFull  = 1
 )
 
+// ruleSets holds interned sets of rules as two-level bitmaps. A set of n
+// rules has words = ⌈n/64⌉ words of 64 rules, of which it stores only the
+// non-empty ones, in order, in pool[offs[k]:offs[k+1]]; its summary,
+// sumWords = ⌈words/64⌉ words at sums[k*sumWords:], has bit w set when word
+// w is non-empty. Word w of set k is thus either 0 or
+//
+//	pool[offs[k] + popcount of the summary bits below w]
+//
+// A set with one rule costs sumWords+1 words whatever n is, and an AND
+// of sets needs to look only at the words where all their summaries have
+// a bit. Set setEmpty (0) is empty, set setFull (1) holds every rule.
+type ruleSets struct {
+	words, sumWords int
+	sums            []uint64
+	offs            []uint32 // len = number of sets + 1
+	pool            []uint64
+}
+
 // mrule is one rule's conditions as the matcher sees them.
 type mrule struct {
 	src, dst, dns []netip.Prefix
 	protos        uint8       // bit per protoClass
 	ports         [][2]uint16 // nil: every port
 	unresolved    bool
+	allow         bool // the rule's collection allows (for the outcome of an undecidable rule)
 }
 
 // protoClass maps a flow protocol to 0 TCP, 1 UDP, 2 ICMP, 3 other.
@@ -58,57 +86,140 @@ func protoClassOf(tcp, udp, icmp bool) int {
 	return 3
 }
 
+// setBuilder builds the sets of one ruleSets: rules are added to a dense
+// scratch set, which take interns.
 type setBuilder struct {
-	m      *matcher
-	intern map[string]uint32
+	r       *ruleSets
+	n       int
+	intern  map[string]uint32
+	scratch []uint64 // dense, r.words long; all zero outside add…take
+	dirty   []int32  // the scratch words that may be non-zero
+	key     []uint64 // summary then packed words of the set being interned
 }
 
-func (b *setBuilder) add(set []uint64) uint32 {
-	key := unsafe.String((*byte)(unsafe.Pointer(unsafe.SliceData(set))), len(set)*8)
+func newSetBuilder(r *ruleSets, n int) *setBuilder {
+	r.words = max(1, (n+63)/64)
+	r.sumWords = (r.words + 63) / 64
+	r.offs = []uint32{0}
+	b := &setBuilder{r: r, n: n, intern: map[string]uint32{}, scratch: make([]uint64, r.words)}
+	b.take() // setEmpty
+	for i := range n {
+		b.add(i)
+	}
+	if n == 0 { // set 1 must exist even when identical to set 0
+		b.r.sums = append(b.r.sums, make([]uint64, b.r.sumWords)...)
+		b.r.offs = append(b.r.offs, uint32(len(b.r.pool)))
+	} else {
+		b.take() // setFull
+	}
+	return b
+}
+
+// add adds rule i to the scratch set.
+func (b *setBuilder) add(i int) {
+	w := i >> 6
+	if b.scratch[w] == 0 {
+		b.dirty = append(b.dirty, int32(w))
+	}
+	b.scratch[w] |= 1 << (i & 63)
+}
+
+// or adds the rules of set k to the scratch set.
+func (b *setBuilder) or(k uint32) {
+	r := b.r
+	p := r.offs[k]
+	for j, s := range r.sums[int(k)*r.sumWords : int(k+1)*r.sumWords] {
+		for ; s != 0; s &= s - 1 {
+			w := j*64 + bits.TrailingZeros64(s)
+			if b.scratch[w] == 0 {
+				b.dirty = append(b.dirty, int32(w))
+			}
+			b.scratch[w] |= r.pool[p]
+			p++
+		}
+	}
+}
+
+// take interns the scratch set, clears it, and returns the set's key.
+func (b *setBuilder) take() uint32 {
+	r := b.r
+	slices.Sort(b.dirty)
+	b.key = b.key[:0]
+	for range r.sumWords {
+		b.key = append(b.key, 0)
+	}
+	prev := int32(-1)
+	for _, w := range b.dirty {
+		if w == prev {
+			continue
+		}
+		prev = w
+		if x := b.scratch[w]; x != 0 {
+			b.key[w>>6] |= 1 << (w & 63)
+			b.key = append(b.key, x)
+			b.scratch[w] = 0
+		}
+	}
+	b.dirty = b.dirty[:0]
+	key := unsafe.String((*byte)(unsafe.Pointer(unsafe.SliceData(b.key))), len(b.key)*8)
 	if k, ok := b.intern[key]; ok {
 		return k
 	}
-	k := uint32(len(b.m.sets) / b.m.words)
-	b.m.sets = append(b.m.sets, set...)
+	k := uint32(len(r.offs) - 1)
+	r.sums = append(r.sums, b.key[:r.sumWords]...)
+	r.pool = append(r.pool, b.key[r.sumWords:]...)
+	r.offs = append(r.offs, uint32(len(r.pool)))
 	b.intern[string([]byte(key))] = k
 	return k
 }
 
+// list interns the set of the given rules.
+func (b *setBuilder) list(rules []int32) uint32 {
+	for _, i := range rules {
+		b.add(int(i))
+	}
+	return b.take()
+}
+
 func newMatcher(rs []mrule) *matcher {
+	m, _ := buildMatcher(rs)
+	return m
+}
+
+// buildMatcher returns the matcher and its set builder, for further sets
+// over the same rules (the application rules' names).
+func buildMatcher(rs []mrule) (*matcher, *setBuilder) {
 	n := len(rs)
-	m := &matcher{n: n, words: max(1, (n+63)/64)}
-	b := &setBuilder{m: m, intern: map[string]uint32{}}
-	b.add(make([]uint64, m.words))
-	full := make([]uint64, m.words)
-	for i := range n {
-		full[i/64] |= 1 << (i % 64)
-	}
-	if n == 0 {
-		m.sets = append(m.sets, full...) // set 1 must exist even when identical to set 0
-	} else {
-		b.add(full)
-	}
+	m := &matcher{n: n}
+	b := newSetBuilder(&m.ruleSets, n)
 	m.src = b.prefixTable(rs, func(r *mrule) []netip.Prefix { return r.src })
 	m.dst = b.prefixTable(rs, func(r *mrule) []netip.Prefix { return r.dst })
-	hasDNS, unres := false, make([]uint64, m.words)
+	m.srcAll, m.dstAll = onlyAll(m.src), onlyAll(m.dst)
+	hasDNS := false
 	for i := range rs {
 		hasDNS = hasDNS || len(rs[i].dns) > 0
-		if rs[i].unresolved {
-			unres[i/64] |= 1 << (i % 64)
-		}
 	}
 	if hasDNS {
 		m.dns = b.prefixTable(rs, func(r *mrule) []netip.Prefix { return r.dns })
 	}
-	m.unres = b.add(unres)
-	for c := range 4 {
-		set := make([]uint64, m.words)
+	for _, want := range []struct {
+		k           *uint32
+		allow, deny bool
+	}{{&m.unres, true, true}, {&m.unresAllow, true, false}, {&m.unresDeny, false, true}} {
 		for i := range rs {
-			if rs[i].protos&(1<<c) != 0 {
-				set[i/64] |= 1 << (i % 64)
+			if rs[i].unresolved && (rs[i].allow && want.allow || !rs[i].allow && want.deny) {
+				b.add(i)
 			}
 		}
-		m.proto[c] = b.add(set)
+		*want.k = b.take()
+	}
+	for c := range 4 {
+		for i := range rs {
+			if rs[i].protos&(1<<c) != 0 {
+				b.add(i)
+			}
+		}
+		m.proto[c] = b.take()
 	}
 	// Port segments.
 	starts := []int{0}
@@ -123,7 +234,6 @@ func newMatcher(rs []mrule) *matcher {
 		if s > 65535 {
 			continue
 		}
-		set := make([]uint64, m.words)
 		for i := range rs {
 			in := rs[i].ports == nil
 			for _, iv := range rs[i].ports {
@@ -133,47 +243,72 @@ func newMatcher(rs []mrule) *matcher {
 				}
 			}
 			if in {
-				set[i/64] |= 1 << (i % 64)
+				b.add(i)
 			}
 		}
 		m.ports = append(m.ports, uint16(s))
-		m.portSets = append(m.portSets, b.add(set))
+		m.portSets = append(m.portSets, b.take())
 	}
-	return m
+	return m, b
 }
 
-// prefixTable builds one address dimension.
+// prefixTable builds one address dimension: each distinct prefix maps to
+// the rules of its own and of its supernets. Prefixes are processed
+// shortest first, so that a prefix's set is its nearest supernet's set plus
+// its own rules: O(words + own rules) per prefix.
 func (b *setBuilder) prefixTable(rs []mrule, side func(*mrule) []netip.Prefix) *bart.Table[uint32] {
-	words := b.m.words
-	direct := map[netip.Prefix][]uint64{}
+	direct := map[netip.Prefix][]int32{}
+	var lens [33]bool
 	for i := range rs {
 		for _, p := range side(&rs[i]) {
-			s := direct[p]
-			if s == nil {
-				s = make([]uint64, words)
-				direct[p] = s
+			p = p.Masked()
+			if l := direct[p]; len(l) == 0 || l[len(l)-1] != int32(i) {
+				direct[p] = append(l, int32(i))
 			}
-			s[i/64] |= 1 << (i % 64)
+			lens[p.Bits()] = true
 		}
 	}
-	t := new(bart.Table[uint32])
-	set := make([]uint64, words)
+	ps := make([]netip.Prefix, 0, len(direct))
 	for p := range direct {
-		clear(set)
-		for l := 0; l <= p.Bits(); l++ {
-			if s, ok := direct[netip.PrefixFrom(p.Addr(), l).Masked()]; ok {
-				for w := range set {
-					set[w] |= s[w]
-				}
+		ps = append(ps, p)
+	}
+	slices.SortFunc(ps, func(a, b netip.Prefix) int {
+		return cmp.Or(cmp.Compare(a.Bits(), b.Bits()), a.Addr().Compare(b.Addr()))
+	})
+	full := make(map[netip.Prefix]uint32, len(ps))
+	t := new(bart.Table[uint32])
+	for _, p := range ps {
+		for l := p.Bits() - 1; l >= 0; l-- {
+			if !lens[l] {
+				continue
+			}
+			if k, ok := full[netip.PrefixFrom(p.Addr(), l).Masked()]; ok {
+				b.or(k)
+				break
 			}
 		}
-		t.Insert(p, b.add(set))
+		k := b.list(direct[p])
+		full[p] = k
+		t.Insert(p, k)
 	}
 	return t
 }
 
-func (m *matcher) set(k uint32) []uint64 {
-	return m.sets[int(k)*m.words : int(k+1)*m.words]
+// onlyAll returns the set of 0.0.0.0/0 if t holds no other prefix, else
+// setEmpty.
+func onlyAll(t *bart.Table[uint32]) uint32 {
+	if k, ok := t.Get(allV4); ok && t.Size() == 1 && k != setEmpty {
+		return k
+	}
+	return setEmpty
+}
+
+// lookup returns the set of addr in t, or all when that is not setEmpty.
+func lookup(t *bart.Table[uint32], all uint32, addr netip.Addr) (uint32, bool) {
+	if all != setEmpty {
+		return all, true
+	}
+	return t.Lookup(addr)
 }
 
 func (m *matcher) portSet(port uint16) uint32 {
@@ -198,92 +333,173 @@ func (m *matcher) first(src, dst netip.Addr, class int, port uint16) (idx int, v
 	if !ok {
 		return -1, false, false
 	}
-	s, d, dn, p, q, u := m.set(sk), m.set(dk), m.set(nk), m.set(m.proto[class]), m.set(qk), m.set(m.unres)
-	firstU := -1
-	for w := range s {
-		base := s[w] & p[w] & q[w]
-		if base == 0 {
-			continue
+	pk := m.proto[class]
+	idx, viaDNS = m.firstMatch(sk, pk, qk, dk, nk)
+	if m.unres != setEmpty {
+		below := idx
+		if idx < 0 {
+			below = m.n
 		}
-		ms, md := base&d[w], base&dn[w]
-		if firstU < 0 {
-			if mu := base & u[w] &^ (d[w] | dn[w]); mu != 0 {
-				firstU = w*64 + bits.TrailingZeros64(mu)
+		unknown = m.firstUnresolved(sk, pk, qk, dk, nk, m.unres, below) >= 0
+	}
+	return idx, viaDNS, unknown
+}
+
+// firstMatch returns the first rule in s ∩ p ∩ q ∩ (d ∪ dn) and whether it
+// is in dn only. It visits only the words whose summaries allow a match.
+func (m *matcher) firstMatch(s, p, q, d, dn uint32) (int, bool) {
+	sw := m.sumWords
+	sums, pool := m.sums, m.pool
+	os, op, oq, od, on := int(m.offs[s]), int(m.offs[p]), int(m.offs[q]), int(m.offs[d]), int(m.offs[dn])
+	for j := range sw {
+		ss, sp, sq, sd, sn := sums[int(s)*sw+j], sums[int(p)*sw+j], sums[int(q)*sw+j], sums[int(d)*sw+j], sums[int(dn)*sw+j]
+		for c := ss & sp & sq & (sd | sn); c != 0; c &= c - 1 {
+			b := uint(bits.TrailingZeros64(c))
+			below := uint64(1)<<b - 1
+			x := pool[os+bits.OnesCount64(ss&below)] & pool[op+bits.OnesCount64(sp&below)] & pool[oq+bits.OnesCount64(sq&below)]
+			var md, mn uint64
+			if sd>>b&1 != 0 {
+				md = x & pool[od+bits.OnesCount64(sd&below)]
+			}
+			if sn>>b&1 != 0 {
+				mn = x & pool[on+bits.OnesCount64(sn&below)]
+			}
+			if md|mn != 0 {
+				bit := bits.TrailingZeros64(md | mn)
+				return (j*64+int(b))*64 + bit, md>>bit&1 == 0
 			}
 		}
-		if ms|md != 0 {
-			i := w*64 + bits.TrailingZeros64(ms|md)
-			return i, ms&(1<<(i%64)) == 0, firstU >= 0 && firstU < i
-		}
+		os, op, oq, od, on = os+bits.OnesCount64(ss), op+bits.OnesCount64(sp), oq+bits.OnesCount64(sq), od+bits.OnesCount64(sd), on+bits.OnesCount64(sn)
 	}
-	return -1, false, firstU >= 0
+	return -1, false
 }
 
-// candidates returns the source and destination sets for a flow (nil if no
-// rule accepts its source), for matchers whose other conditions are checked
-// rule by rule.
-func (m *matcher) candidates(src, dst netip.Addr) (s, d []uint64) {
-	if m.n == 0 {
-		return nil, nil
-	}
-	sk, ok := m.src.Lookup(src)
-	if !ok {
-		return nil, nil
-	}
-	dk, ok := m.dst.Lookup(dst)
-	if !ok {
-		return nil, nil
-	}
-	return m.set(sk), m.set(dk)
-}
-
-// undecidedBefore yields the rules before index before whose source,
-// protocol and port match but whose destination includes an unresolved FQDN:
-// rules that might match offline-unknowably. It is off the hot path.
-func (m *matcher) undecidedBefore(src, dst netip.Addr, class int, port uint16, before int) iter.Seq[int] {
-	return func(yield func(int) bool) {
-		r, ok := m.rows(src, dst, class, port)
-		if !ok {
-			return
-		}
-		for w := range r.s {
-			mu := r.s[w] & r.p[w] & r.q[w] & r.u[w] &^ (r.d[w] | r.dn[w])
-			for mu != 0 {
-				i := w*64 + bits.TrailingZeros64(mu)
-				mu &= mu - 1
-				if i >= before || !yield(i) {
-					return
+// firstUnresolved returns the first rule below index below in
+// s ∩ p ∩ q ∩ u but not in d ∪ dn (-1 if none): a rule that an unresolved
+// FQDN might make match.
+func (m *matcher) firstUnresolved(s, p, q, d, dn, u uint32, below int) int {
+	sw := m.sumWords
+	sums, pool := m.sums, m.pool
+	os, op, oq, od, on, ou := int(m.offs[s]), int(m.offs[p]), int(m.offs[q]), int(m.offs[d]), int(m.offs[dn]), int(m.offs[u])
+	for j := 0; j < sw && j*4096 < below; j++ {
+		ss, sp, sq, sd, sn, su := sums[int(s)*sw+j], sums[int(p)*sw+j], sums[int(q)*sw+j], sums[int(d)*sw+j], sums[int(dn)*sw+j], sums[int(u)*sw+j]
+		for c := ss & sp & sq & su; c != 0; c &= c - 1 {
+			b := uint(bits.TrailingZeros64(c))
+			w := j*64 + int(b)
+			if w*64 >= below {
+				return -1
+			}
+			below1 := uint64(1)<<b - 1
+			x := pool[os+bits.OnesCount64(ss&below1)] & pool[op+bits.OnesCount64(sp&below1)] &
+				pool[oq+bits.OnesCount64(sq&below1)] & pool[ou+bits.OnesCount64(su&below1)]
+			if sd>>b&1 != 0 {
+				x &^= pool[od+bits.OnesCount64(sd&below1)]
+			}
+			if sn>>b&1 != 0 {
+				x &^= pool[on+bits.OnesCount64(sn&below1)]
+			}
+			if x != 0 {
+				if i := w*64 + bits.TrailingZeros64(x); i < below {
+					return i
 				}
+				return -1
 			}
 		}
+		os, op, oq, od, on, ou = os+bits.OnesCount64(ss), op+bits.OnesCount64(sp), oq+bits.OnesCount64(sq),
+			od+bits.OnesCount64(sd), on+bits.OnesCount64(sn), ou+bits.OnesCount64(su)
 	}
+	return -1
 }
 
-// flowRows are the rule sets one flow selects: by source, static destination,
-// DNS-learned destination, protocol class and port, and the unresolved rules.
-type flowRows struct{ s, d, dn, p, q, u []uint64 }
-
-// rows looks up the sets of a flow; ok is false when no rule can match.
-func (m *matcher) rows(src, dst netip.Addr, class int, port uint16) (flowRows, bool) {
+// undecided reports whether rules of an Allow, and of a Deny, collection
+// come before index before whose source, protocol and port match but whose
+// destination includes an unresolved FQDN: rules that might match
+// offline-unknowably.
+func (m *matcher) undecided(src, dst netip.Addr, class int, port uint16, before int) (allow, deny bool) {
 	sk, dk, nk, qk, ok := m.keys(src, dst, class, port)
 	if !ok {
-		return flowRows{}, false
+		return false, false
 	}
-	return flowRows{m.set(sk), m.set(dk), m.set(nk), m.set(m.proto[class]), m.set(qk), m.set(m.unres)}, true
+	pk := m.proto[class]
+	allow = m.unresAllow != setEmpty && m.firstUnresolved(sk, pk, qk, dk, nk, m.unresAllow, before) >= 0
+	deny = m.unresDeny != setEmpty && m.firstUnresolved(sk, pk, qk, dk, nk, m.unresDeny, before) >= 0
+	return allow, deny
 }
 
-// keys looks up the keys of a flow's rule sets (see m.set) by source, static
+// firstAnd returns the first rule in [from, below) that is in all of the
+// sets a, b, c and d (-1 if none), visiting only the words whose summaries
+// allow one.
+func (r *ruleSets) firstAnd(a, b, c, d uint32, from, below int) int {
+	if from >= below {
+		return -1
+	}
+	sw := r.sumWords
+	sums, pool := r.sums, r.pool
+	oa, ob, oc, od := int(r.offs[a]), int(r.offs[b]), int(r.offs[c]), int(r.offs[d])
+	j0 := from >> 12
+	for j := range j0 { // offsets of the summary words skipped
+		oa += bits.OnesCount64(sums[int(a)*sw+j])
+		ob += bits.OnesCount64(sums[int(b)*sw+j])
+		oc += bits.OnesCount64(sums[int(c)*sw+j])
+		od += bits.OnesCount64(sums[int(d)*sw+j])
+	}
+	for j := j0; j < sw && j*4096 < below; j++ {
+		sa, sb, sc, sd := sums[int(a)*sw+j], sums[int(b)*sw+j], sums[int(c)*sw+j], sums[int(d)*sw+j]
+		cand := sa & sb & sc & sd
+		if j == j0 {
+			cand &^= uint64(1)<<(from>>6&63) - 1
+		}
+		for ; cand != 0; cand &= cand - 1 {
+			bt := uint(bits.TrailingZeros64(cand))
+			w := j*64 + int(bt)
+			if w*64 >= below {
+				return -1
+			}
+			m := uint64(1)<<bt - 1
+			x := pool[oa+bits.OnesCount64(sa&m)] & pool[ob+bits.OnesCount64(sb&m)] & pool[oc+bits.OnesCount64(sc&m)] & pool[od+bits.OnesCount64(sd&m)]
+			if w == from>>6 {
+				x &^= uint64(1)<<(from&63) - 1
+			}
+			if x != 0 {
+				if i := w*64 + bits.TrailingZeros64(x); i < below {
+					return i
+				}
+				return -1
+			}
+		}
+		oa, ob, oc, od = oa+bits.OnesCount64(sa), ob+bits.OnesCount64(sb), oc+bits.OnesCount64(sc), od+bits.OnesCount64(sd)
+	}
+	return -1
+}
+
+// addrKeys looks up the source and destination sets of a flow, for
+// matchers whose other conditions are kept elsewhere; ok is false when no
+// rule accepts its source or destination.
+func (m *matcher) addrKeys(src, dst netip.Addr) (sk, dk uint32, ok bool) {
+	if m.n == 0 {
+		return 0, 0, false
+	}
+	if sk, ok = lookup(m.src, m.srcAll, src); !ok {
+		return 0, 0, false
+	}
+	if dk, ok = lookup(m.dst, m.dstAll, dst); !ok {
+		return 0, 0, false
+	}
+	return sk, dk, true
+}
+
+// keys looks up the keys of a flow's rule sets by source, static
 // destination, DNS-learned destination and port; ok is false when no rule
-// can match. The keys come back in registers: returning the six rows
+// can match. The keys come back in registers: returning the rows
 // themselves measured about one bart lookup slower on the hot path.
 func (m *matcher) keys(src, dst netip.Addr, class int, port uint16) (sk, dk, nk, qk uint32, ok bool) {
 	if m.n == 0 {
 		return 0, 0, 0, 0, false
 	}
-	if sk, ok = m.src.Lookup(src); !ok {
+	if sk, ok = lookup(m.src, m.srcAll, src); !ok {
 		return 0, 0, 0, 0, false
 	}
-	if dk, ok = m.dst.Lookup(dst); !ok {
+	if dk, ok = lookup(m.dst, m.dstAll, dst); !ok {
 		dk = setEmpty
 	}
 	nk = setEmpty

@@ -401,7 +401,7 @@ func fqdnMatch(pattern, name string) bool {
 // urlMatch returns (host matches, path matches); path "" is unknown.
 func urlMatch(u, name, path string) (bool, bool) {
 	host, p, hasPath := strings.Cut(u, "/")
-	if !fqdnMatch(strings.ToLower(host), name) {
+	if !fqdnMatch(strings.ToLower(strings.TrimSuffix(host, ".")), name) { // one trailing dot ignored, as in target FQDNs
 		return false, false
 	}
 	if !hasPath {
