@@ -61,8 +61,10 @@ type compiler struct {
 // never panics on bad input. Service tags, IP groups, FQDN tags and DNS
 // names are resolved once, here, through r.
 //
-// Cost: roughly O(R·P) for R rules and P distinct prefixes; a 1,000-rule
-// policy compiles in milliseconds.
+// Cost: roughly O(R·P) for R rules and P distinct prefixes, plus the name
+// index (linear in the names); a 1,000-rule policy compiles in about 20 ms,
+// 10,000 application rules with 50,000 names in about 100 ms (measured on
+// the 2-core reference VM; see BenchmarkCompile).
 func Compile(p *Policy, r Resolvers) (*Engine, error) {
 	c := &compiler{res: r, dns: p != nil && p.DNSProxy, dnsName: "the policy's DNS proxy"}
 	if p == nil {
