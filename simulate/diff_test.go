@@ -4,6 +4,7 @@ import (
 	"math/rand/v2"
 	"net/netip"
 	"slices"
+	"strings"
 	"sync"
 	"testing"
 
@@ -75,6 +76,7 @@ func TestDifferentialTraceClassify(t *testing.T) {
 	}
 	seen := map[simulate.Reason]int{}
 	smtpOut := map[simulate.SMTPMode]int{}        // TCP 25 flows that leave Azure, by mode
+	classicDenied := 0                            // denied by a classic rule collection's rule
 	pingNAT, tunnelled, viaRouteServer := 0, 0, 0 // ICMP out of a (StandardV2) NAT gateway; internet to the gateway (default site); to the NVA of a Route Server route
 	for n := range networks {
 		r := rand.New(rand.NewPCG(uint64(n), 7))
@@ -82,7 +84,7 @@ func TestDifferentialTraceClassify(t *testing.T) {
 		require.NoError(t, m.Validate(tags(t)))
 		for _, nva := range []simulate.NVAMode{simulate.NVAForward, simulate.NVAUnknown} {
 			smtp := simulate.SMTPMode(n % 3)
-			e, err := simulate.Compile(m, simulate.Options{Tags: tags(t), NVA: nva, Firewall: simulate.FirewallMode(n % 3), SMTP: smtp})
+			e, err := simulate.Compile(m, simulate.Options{Tags: tags(t), NVA: nva, Firewall: []simulate.FirewallMode{simulate.FirewallEvaluate, simulate.FirewallEvaluate, simulate.FirewallUnknown, simulate.FirewallAllow}[n%4], SMTP: smtp})
 			require.NoError(t, err)
 			for range flows {
 				h := simulate.NIC(r.IntN(e.NumNICs()))
@@ -90,6 +92,9 @@ func TestDifferentialTraceClassify(t *testing.T) {
 				dst := randomDst(r, e)
 				d := agree(t, e, h, dst, proto, port)
 				seen[d.Reason]++
+				if d.Reason == simulate.ReasonFirewallDenied && strings.HasPrefix(simulate.DecidedBy(e, d), "AzureFirewall fw: fw/") {
+					classicDenied++
+				}
 				if proto == ipproto.ICMP && d.Verdict == simulate.Allowed && d.Method == simulate.MethodNATGateway {
 					pingNAT++
 				}
@@ -116,6 +121,7 @@ func TestDifferentialTraceClassify(t *testing.T) {
 		simulate.ReasonProtocolNotSupported} {
 		require.Positive(t, seen[want], "no flow ended with %q: %v", want, seen)
 	}
+	require.Positive(t, classicDenied, "no flow was denied by a classic firewall rule")
 	require.Positive(t, pingNAT, "no ICMP flow left through a StandardV2 NAT gateway")
 	require.Positive(t, tunnelled, "no internet-bound flow was forced to a default site")
 	require.Positive(t, viaRouteServer, "no flow followed a Route Server route to its NVA and out")

@@ -11,10 +11,13 @@ import (
 )
 
 // genNetwork builds a random, valid hub-and-spoke network: a hub with an
-// Azure Firewall, NVAs (some without IP forwarding, some routing to each
-// other to make loops) and a gateway; spokes whose subnets route to the
-// firewall, to NVAs, to None or straight out, with NAT gateways, public IPs,
-// private subnets and NSGs with random rules.
+// Azure Firewall (decided by a policy or by classic rule collections, some
+// never SNATing), NVAs (some without IP forwarding, some routing to each
+// other to make loops), a VPN gateway (active-standby or active-active, with
+// or without a default site) and a Route Server route to an NVA; spokes
+// whose subnets route to the firewall, to NVAs, to None or straight out,
+// with NAT gateways (Standard or StandardV2, on subnets or on the whole
+// VNet), public IPs, private subnets and NSGs with random rules.
 func genNetwork(r *rand.Rand, spokes, nicsPerSubnet int) *topology.Model {
 	const sub = "/subscriptions/0/resourceGroups/gen/providers/Microsoft.Network/"
 	id := func(kind, name string) topology.Ref { return topology.Ref(sub + kind + "/" + name) }
@@ -87,7 +90,7 @@ func genNetwork(r *rand.Rand, spokes, nicsPerSubnet int) *topology.Model {
 		PrivateIP: netip.MustParseAddr("10.0.1.4"), PublicIPs: []topology.Ref{newPIP(), newPIP()}}
 	{ // a policy (a firewall without one is Unknown: TestHubFirewall)
 		pol := &topology.FirewallPolicy{Meta: topology.Meta{ID: id("firewallPolicies", "fwpol"), Name: "fwpol"}}
-		if r.IntN(3) == 0 { // never SNAT: the firewall cannot reach the internet directly (snat-private-range)
+		if r.IntN(2) == 0 { // never SNAT: the firewall cannot reach the internet directly (snat-private-range)
 			pol.SNATPrivateRanges = []string{"0.0.0.0/0"}
 		}
 		rc := &topology.RuleCollection{Name: "net", Priority: 110, Kind: "FirewallPolicyFilterRuleCollection", Action: "Allow"}
@@ -101,9 +104,15 @@ func genNetwork(r *rand.Rand, spokes, nicsPerSubnet int) *topology.Model {
 		deny := &topology.RuleCollection{Name: "deny", Priority: 100, Kind: "FirewallPolicyFilterRuleCollection", Action: "Deny",
 			Rules: []*topology.FirewallRule{{Name: "no-22", Type: "NetworkRule", Protocols: []string{"TCP"}, SourceAddresses: []string{"*"},
 				DestinationAddresses: []string{"*"}, DestinationPorts: []string{"22"}}}}
-		pol.RuleCollectionGroups = []*topology.RuleCollectionGroup{{Meta: topology.Meta{Name: "rcg"}, Priority: 200, Collections: []*topology.RuleCollection{deny, rc}}}
-		m.FirewallPolicies = append(m.FirewallPolicies, pol)
-		fw.Policy = pol.ID
+		if r.IntN(2) == 0 { // the same rules as the firewall's classic rule collections (rule-processing, classic rules)
+			deny.Kind, rc.Kind = "", ""
+			fw.NetworkRuleCollections = []*topology.RuleCollection{deny, rc}
+			fw.SNATPrivateRanges = pol.SNATPrivateRanges
+		} else {
+			pol.RuleCollectionGroups = []*topology.RuleCollectionGroup{{Meta: topology.Meta{Name: "rcg"}, Priority: 200, Collections: []*topology.RuleCollection{deny, rc}}}
+			m.FirewallPolicies = append(m.FirewallPolicies, pol)
+			fw.Policy = pol.ID
+		}
 	}
 	m.Firewalls = append(m.Firewalls, fw)
 	gw := &topology.Gateway{Meta: topology.Meta{ID: id("virtualNetworkGateways", "gw"), Name: "gw"}, VNet: hub.ID,
