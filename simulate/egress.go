@@ -142,15 +142,14 @@ func (e *Engine) internetEgress(st *nicState, v6 bool, vmPIP func(*topology.NIC)
 	if p, ok := e.model.PublicIP(ipc.PublicIP); ok && p.Address.IsValid() && p.Address.Is6() == v6 {
 		return egressSet{method: MethodInstancePublicIP, ips: []netip.Addr{p.Address}, why: "public IP " + p.Name, carry: carryAll}
 	}
-	set, ok, byIP := e.lbEgress(ipc, v6)
-	if ok {
-		if sku, _ := topology.LookupNATGatewaySKU(skuOf(ng)); v6 && ng != nil && sku.BreaksLBIPv6 { // validated SKU
-			// nat-sku, known issues: "A StandardV2 NAT gateway disrupts
-			// outbound connections made with load balancer outbound rules for
-			// IPv6 traffic only."
-			return egressSet{why: fmt.Sprintf("%s would carry IPv6, but %s NAT gateway %s%s (no IPv6 address of its own) disrupts IPv6 through load-balancer outbound rules (https://learn.microsoft.com/azure/nat-gateway/nat-sku, known issues)",
-				set.why, sku.Name, ng.Name, where)}
+	breaks := "" // a NAT gateway on the subnet that disrupts IPv6 through outbound rules
+	if ng != nil {
+		if sku, _ := topology.LookupNATGatewaySKU(ng.SKU); v6 && sku.BreaksLBIPv6 { // validated SKU
+			breaks = sku.Name + " NAT gateway " + ng.Name + where
 		}
+	}
+	set, ok, byIP := e.lbEgress(ipc, v6, breaks)
+	if ok {
 		return set
 	}
 	if byIP != "" {
@@ -193,19 +192,17 @@ func (e *Engine) internetEgress(st *nicState, v6 bool, vmPIP func(*topology.NIC)
 		unstable: true, assume: assume, carry: carryOther}
 }
 
-func skuOf(ng *topology.NATGateway) string {
-	if ng == nil {
-		return ""
-	}
-	return ng.SKU
-}
+
 
 // lbEgress finds a public load balancer that gives the IP configuration
 // outbound connectivity: only the primary IPv4 configuration gets it
 // (https://learn.microsoft.com/azure/load-balancer/outbound-rules#limitations).
 // When the configuration is in a backend pool defined by IP address, which
-// gives none (a known issue), byIP says which.
-func (e *Engine) lbEgress(ipc *topology.IPConfig, v6 bool) (set egressSet, ok bool, byIP string) {
+// gives none (a known issue), byIP says which. breaks names a NAT gateway on
+// the subnet that disrupts IPv6 through outbound rules (nat-sku, known
+// issues: "A StandardV2 NAT gateway disrupts outbound connections made with
+// load balancer outbound rules for IPv6 traffic only"), or is "".
+func (e *Engine) lbEgress(ipc *topology.IPConfig, v6 bool, breaks string) (set egressSet, ok bool, byIP string) {
 	if !v6 && !ipc.Primary {
 		return egressSet{}, false, ""
 	}
@@ -234,6 +231,10 @@ func (e *Engine) lbEgress(ipc *topology.IPConfig, v6 bool) (set egressSet, ok bo
 						i, p := e.publicIPs(nonZero(f.PublicIP), nonZero(f.PublicIPPrefix), v6)
 						ips, ps = append(ips, i...), append(ps, p...)
 					}
+				}
+				if len(ips)+len(ps) > 0 && breaks != "" {
+					return egressSet{why: fmt.Sprintf("load balancer %s outbound rule %s would carry IPv6, but %s (no IPv6 address of its own) disrupts IPv6 through load-balancer outbound rules (https://learn.microsoft.com/azure/nat-gateway/nat-sku, known issues)",
+						lb.Name, or.Name, breaks)}, true, ""
 				}
 				if len(ips)+len(ps) > 0 {
 					return egressSet{method: MethodLoadBalancer, ips: ips, prefixes: ps, why: "load balancer " + lb.Name + " outbound rule " + or.Name,
