@@ -192,8 +192,6 @@ func (e *Engine) internetEgress(st *nicState, v6 bool, vmPIP func(*topology.NIC)
 		unstable: true, assume: assume, carry: carryOther}
 }
 
-
-
 // lbEgress finds a public load balancer that gives the IP configuration
 // outbound connectivity: only the primary IPv4 configuration gets it
 // (https://learn.microsoft.com/azure/load-balancer/outbound-rules#limitations).

@@ -473,7 +473,7 @@ func (w *walker) run(h int32) Decision {
 					return d
 				}
 				fs := &e.firewalls[t.idx]
-				snat := !isPrivate(w.dst) // IANAPrivateRanges, the default (snat-private-range)
+				snat := !isPrivate(w.dst)         // IANAPrivateRanges, the default (snat-private-range)
 				if fs.eng != nil && w.dst.Is4() { // Azure Firewall is IPv4-only; its policy denies IPv6 when evaluated
 					snat = fs.eng.SNATs(w.dst) // the configured ranges, as a network rule's allow
 				}
