@@ -21,6 +21,10 @@ type egressSet struct {
 	assume   string // an assumption the choice relies on, stated in results; "" for none
 	unstable bool   // the IP may change or is chosen by the platform among several
 	carry    carry  // what it carries beyond TCP and UDP
+	// unsure marks the protocols for which the choice depends on a resource
+	// the input does not contain (carryAll and the TCP/UDP bit: every flow):
+	// flows of those protocols are Unknown, with the path shown.
+	unsure carry
 }
 
 // carry says which protocols beyond TCP and UDP an egress method carries.
@@ -29,8 +33,20 @@ type carry uint8
 const (
 	carryICMP  carry = 1 << iota // ICMP echo (IPv4 and IPv6)
 	carryOther                   // every other IP protocol (ESP, AH, GRE, ...)
+	carryPorts                   // TCP and UDP: used only in unsure
 	carryAll   = carryICMP | carryOther
 )
+
+// protoBit is the carry bit of protocol p.
+func protoBit(p ipproto.Proto) carry {
+	switch p {
+	case ipproto.TCP, ipproto.UDP:
+		return carryPorts
+	case ipproto.ICMP, ipproto.ICMPv6:
+		return carryICMP
+	}
+	return carryOther
+}
 
 // carries reports whether the method carries protocol p: a NAT gateway
 // carries TCP and UDP, and ICMP echo if it is StandardV2 (nat-sku: "Other IP
@@ -38,13 +54,8 @@ const (
 // (default-outbound-access); the other methods carry everything. An ICMP flow
 // is taken as an echo request, the ICMP a StandardV2 NAT gateway carries.
 func (es *egressSet) carries(p ipproto.Proto) bool {
-	switch p {
-	case ipproto.TCP, ipproto.UDP:
-		return true
-	case ipproto.ICMP, ipproto.ICMPv6:
-		return es.carry&carryICMP != 0
-	}
-	return es.carry&carryOther != 0
+	b := protoBit(p)
+	return b == carryPorts || es.carry&b != 0
 }
 
 func (e *Engine) intern(s egressSet) int32 {
@@ -80,6 +91,9 @@ func (e *Engine) publicIPs(refs, prefixes []topology.Ref, v6 bool) ([]netip.Addr
 func (e *Engine) natGateway(ss *subnetState) (*topology.NATGateway, string) {
 	if ng, ok := e.model.NATGateway(ss.s.NATGateway); ok {
 		return ng, ""
+	}
+	if !ss.s.NATGateway.IsZero() {
+		return nil, "external" // associated, but not in the input: see internetEgress
 	}
 	if ng := e.vnets[ss.vnet].nat; ng != nil && !strings.EqualFold(ss.s.Name, "GatewaySubnet") {
 		return ng, " (attached to VNet " + ss.s.VNet.Name + ")"
@@ -125,6 +139,13 @@ func (e *Engine) internetEgress(st *nicState, v6 bool, vmPIP func(*topology.NIC)
 		if es, ok := e.natEgress(ng, where, v6); ok {
 			return es
 		}
+	} else if where == "external" {
+		// The subnet's NAT gateway is not in the input: it takes the
+		// internet traffic (nat-overview), from addresses and with a SKU
+		// (which protocols, which families) that are unknown.
+		name := s.NATGateway.Name()
+		return egressSet{method: MethodNATGateway, why: "NAT gateway " + name + " (not in the input)", carry: carryAll, unsure: carryICMP | carryOther,
+			assume: "NAT gateway " + name + " of subnet " + s.Name + " is not in the input: its public IPs are unknown, and so is whether its SKU carries ICMP or IPv6"}
 	}
 	ipc := st.ipc
 	if v6 {
@@ -141,6 +162,11 @@ func (e *Engine) internetEgress(st *nicState, v6 bool, vmPIP func(*topology.NIC)
 	}
 	if p, ok := e.model.PublicIP(ipc.PublicIP); ok && p.Address.IsValid() && p.Address.Is6() == v6 {
 		return egressSet{method: MethodInstancePublicIP, ips: []netip.Addr{p.Address}, why: "public IP " + p.Name, carry: carryAll}
+	} else if !ok && !ipc.PublicIP.IsZero() {
+		// A public IP of this configuration's family (an IP configuration's
+		// public IP has its private address's version), not in the input.
+		return egressSet{method: MethodInstancePublicIP, why: "public IP " + ipc.PublicIP.Name() + " (not in the input)", carry: carryAll,
+			assume: "public IP " + ipc.PublicIP.Name() + " is not in the input: the address the flow leaves from is unknown"}
 	}
 	breaks := "" // a NAT gateway on the subnet that disrupts IPv6 through outbound rules
 	if ng != nil {
@@ -255,7 +281,29 @@ func (e *Engine) lbEgress(ipc *topology.IPConfig, v6 bool, breaks string) (set e
 			}
 		}
 	}
+	for _, r := range ipc.BackendPools {
+		if !e.knownPool(r) {
+			// The pool's load balancer is not in the input: whether it is
+			// public and gives outbound connectivity, and from which IP, is
+			// unknown; every flow that would use it is Unknown.
+			return egressSet{method: MethodLoadBalancer, why: "load balancer backend pool " + r.Name() + " (not in the input)", carry: carryAll, unsure: carryAll | carryPorts,
+				assume: "the load balancer of backend pool " + r.Name() + " is not in the input: whether it gives outbound connectivity, and from which IP, is unknown"}, true, ""
+		}
+	}
 	return egressSet{}, false, byIP
+}
+
+// knownPool reports whether a backend pool is one of the model's load
+// balancers'.
+func (e *Engine) knownPool(r topology.Ref) bool {
+	for _, lb := range e.model.LoadBalancers {
+		for _, p := range lb.BackendPools {
+			if p.ID.Key() == r.Key() {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // vmPublicIPs maps each VM (by vmKey) to an IP configuration of one of its

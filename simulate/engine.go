@@ -184,6 +184,15 @@ type Engine struct {
 	vnets     []vnetState
 	firewalls []fwState
 	egress    []egressSet // interned egress choices
+	notes     []string    // why parts of the network are unknown (external or rejected resources), by index
+	noteIdx   map[string]int32
+	skipped   []skippedNIC
+}
+
+// skippedNIC is a NIC the engine cannot simulate, and why.
+type skippedNIC struct {
+	nic *topology.NIC
+	why string
 }
 
 type nicState struct {
@@ -198,7 +207,12 @@ type nicState struct {
 	egress4  int32 // index into Engine.egress for IPv4 internet traffic
 	egress6  int32
 	isPE     bool
-	peSubnet bool // NSGs apply (private endpoint with NSG network policies)
+	peSubnet bool  // NSGs apply (private endpoint with NSG network policies)
+	unknown  int32 // a note (Engine.notes) on security rules that are unknown for this NIC, or -1
+	// unsure: some answer from this NIC depends on what the input does not
+	// contain (unknown rules, routes or egress): the first-hop fast path
+	// leaves such NICs to the walker.
+	unsure bool
 }
 
 type subnetState struct {
@@ -208,6 +222,30 @@ type subnetState struct {
 	actions []action // per route selection (route.Match.Index)
 	vpn     bool     // the VNet has a VPN gateway, of its own or over gateway transit
 	site    string   // the default site (local network gateway) of that VPN gateway, if it has one
+	// unknown is a note (Engine.notes) on routes of the subnet that are
+	// unknown (a route table not in the input, or one Azure would reject),
+	// or -1: every flow from the subnet depends on them.
+	unknown int32
+	// transit is a note on the routes of a remote gateway outside the
+	// input, or -1: the flows whose route such a route could override
+	// depend on them.
+	transit int32
+}
+
+// unknownFor returns the note on unknown routes that could have decided a
+// flow whose chosen route has next-hop type t, or -1. A remote gateway's
+// unknown routes cannot override the VNet's own ranges, peerings and
+// service endpoints, which beat every BGP route (udr-overview, "How Azure
+// selects a route"), nor a private endpoint's /32.
+func (ss *subnetState) unknownFor(t route.NextHopType) int32 {
+	if ss.unknown >= 0 {
+		return ss.unknown
+	}
+	switch t {
+	case route.VnetLocal, route.VNetPeering, route.VNetGlobalPeering, route.ConnectedGroup, route.VirtualNetworkServiceEndpoint, route.InterfaceEndpoint:
+		return -1
+	}
+	return ss.transit
 }
 
 type vnetState struct {
@@ -217,12 +255,32 @@ type vnetState struct {
 	targets map[netip.Addr]target
 	// peers are the VNets directly peered in both directions.
 	peers []int32
+	// external are the address spaces of peered VNets the input does not
+	// contain (what their peerings record).
+	external []extSpace
 	// fwdFrom are the VNets whose forwarded traffic this VNet's peerings
 	// accept (allowForwardedTraffic), ascending.
 	fwdFrom []int32
 	// nat is the StandardV2 NAT gateway attached to the whole VNet
 	// (sourceVirtualNetwork), or nil.
 	nat *topology.NATGateway
+}
+
+// extSpace is an address range of a peered VNet outside the input.
+type extSpace struct {
+	prefix netip.Prefix
+	vnet   string // its name (from its resource ID)
+}
+
+// externalOf returns the peered VNet outside the input whose recorded
+// address space holds a, if any.
+func (v *vnetState) externalOf(a netip.Addr) (string, bool) {
+	for _, x := range v.external {
+		if x.prefix.Contains(a) {
+			return x.vnet, true
+		}
+	}
+	return "", false
 }
 
 type targetKind uint8
@@ -244,6 +302,7 @@ type fwState struct {
 	subnet  int32            // AzureFirewallSubnet
 	egress4 int32            // egress choice for internet-bound traffic
 	eng     *firewall.Engine // the compiled policy; nil when the model has none
+	why     string           // why eng is nil although the firewall names a policy or has rules, or ""
 }
 
 // action is what a route selection does, resolved at compile time.
@@ -272,6 +331,7 @@ func Compile(m *topology.Model, opts Options) (*Engine, error) {
 	res := m.Resolvers(opts.Tags)
 
 	groups := map[string]*nsg.Group{}
+	unknownNSG := map[string]string{} // NSG key → why its rules are unknown: not in the input, or Azure would reject it
 	group := func(id topology.Ref) *nsg.Group {
 		if id.IsZero() {
 			return nil
@@ -281,13 +341,13 @@ func Compile(m *topology.Model, opts Options) (*Engine, error) {
 		}
 		g0, ok := m.NSG(id)
 		if !ok {
-			errs = append(errs, fmt.Errorf("NSG %s: not in the model", id))
+			unknownNSG[id.Key()] = "NSG " + id.Name() + " is not in the input"
 			groups[id.Key()] = nil
 			return nil
 		}
 		g, err := nsg.Compile(nsg.SecurityGroup{ID: string(g0.ID), Rules: g0.Rules}, res)
 		if err != nil {
-			errs = append(errs, err)
+			unknownNSG[id.Key()] = rejected("NSG", g0.Name, err)
 		}
 		groups[id.Key()] = g
 		return g
@@ -316,7 +376,7 @@ func Compile(m *topology.Model, opts Options) (*Engine, error) {
 		if len(ac.Rules) > 0 {
 			var err error
 			if g, err = nsg.CompileAdmin(ac, res); err != nil {
-				errs = append(errs, err)
+				unknownNSG["admin:"+v.ID.Key()] = rejected("security admin configuration", topology.Ref(ac.ID).Name(), err)
 			}
 		}
 		admin[v.ID.Key()] = g
@@ -346,6 +406,13 @@ func Compile(m *topology.Model, opts Options) (*Engine, error) {
 		}
 		slices.Sort(e.vnets[i].fwdFrom)
 	}
+	for i, v := range m.VNets {
+		for _, p := range m.ExternalPeerings(v) {
+			for _, q := range p.RemoteAddressSpace {
+				e.vnets[i].external = append(e.vnets[i].external, extSpace{q, p.Remote.Name()})
+			}
+		}
+	}
 	for _, ng := range m.NATGateways {
 		if i, ok := vnetByKey[ng.SourceVirtualNetwork.Key()]; ok && !ng.SourceVirtualNetwork.IsZero() && e.vnets[i].nat == nil {
 			e.vnets[i].nat = ng // validation keeps one VNet per NAT gateway; the first one attached wins
@@ -355,10 +422,31 @@ func Compile(m *topology.Model, opts Options) (*Engine, error) {
 	scopes := make([]*nsg.Scope, 0)
 	for _, v := range m.VNets {
 		for _, s := range v.Subnets {
-			tb, err := route.Compile(m.RouteConfig(s, gr, opts.Tags))
+			ss := subnetState{s: s, vnet: vnetIdx[v], vpn: hasVPNGateway(m, gr, v), site: defaultSite(m, gr, v), unknown: -1, transit: -1}
+			cfg := m.RouteConfig(s, gr, opts.Tags)
+			tb, err := route.Compile(cfg)
+			if rt, ok := m.RouteTable(s.RouteTable); err != nil && ok {
+				// Azure would reject the route table: the subnet's other
+				// routes stand, its flows are Unknown.
+				cfg.RouteTable = nil
+				if tb, err = route.Compile(cfg); err == nil {
+					ss.unknown = e.note(rejected("route table", rt.Name, nil) + " (see validate): its routes are unknown; the path shown ignores them")
+				}
+			} else if !ok && !s.RouteTable.IsZero() {
+				ss.unknown = e.note("route table " + s.RouteTable.Name() + " of subnet " + s.Name + " is not in the input: its routes are unknown; the path shown ignores them")
+			}
 			if err != nil {
 				errs = append(errs, err)
 				continue
+			}
+			ss.table = tb
+			for _, p := range m.ExternalPeerings(v) {
+				if len(p.RemoteAddressSpace) == 0 && ss.unknown < 0 {
+					ss.unknown = e.note("VNet " + p.Remote.Name() + ", peered by " + p.Name + ", is not in the input and the peering does not record its address space: which destinations it holds is unknown")
+				}
+			}
+			if p, ok := m.ExternalTransit(v); ok && !(cfg.RouteTable != nil && cfg.RouteTable.DisableBGPRoutePropagation) {
+				ss.transit = e.note("VNet " + v.Name + " uses the gateway of VNet " + p.Remote.Name() + ", which is not in the input: the routes that gateway propagates are unknown; the path shown assumes none of them covers the destination")
 			}
 			sc, err := nsg.CompileContext(m.NSGContext(s, gr))
 			if err != nil {
@@ -366,7 +454,7 @@ func Compile(m *topology.Model, opts Options) (*Engine, error) {
 				continue
 			}
 			subnetIdx[s.ID.Key()] = int32(len(e.subnets))
-			e.subnets = append(e.subnets, subnetState{s: s, vnet: vnetIdx[v], table: tb, vpn: hasVPNGateway(m, gr, v), site: defaultSite(m, gr, v)})
+			e.subnets = append(e.subnets, ss)
 			scopes = append(scopes, sc)
 		}
 	}
@@ -400,7 +488,7 @@ func Compile(m *topology.Model, opts Options) (*Engine, error) {
 	for i, g0 := range order {
 		groups[g0.ID.Key()] = compiled[i]
 		if cerrs[i] != nil {
-			errs = append(errs, cerrs[i])
+			unknownNSG[g0.ID.Key()] = rejected("NSG", g0.Name, cerrs[i])
 		}
 	}
 	for _, n := range m.NICs {
@@ -410,11 +498,13 @@ func Compile(m *topology.Model, opts Options) (*Engine, error) {
 		}
 		si, ok := subnetIdx[ipc.Subnet.Key()]
 		if !ok {
-			errs = append(errs, fmt.Errorf("NIC %s: subnet %s not in the model", n.ID, ipc.Subnet))
+			// The NIC's subnet is not in the input: where it sits, and so
+			// every answer about it, is unknown.
+			e.skipped = append(e.skipped, skippedNIC{n, fmt.Sprintf("NIC %s: its subnet %s is not in the input, so it cannot be simulated", n.Name, ipc.Subnet)})
 			continue
 		}
 		ss := &e.subnets[si]
-		st := nicState{nic: n, ipc: ipc, addr: ipc.PrivateIP, subnet: si, forward: n.EnableIPForwarding}
+		st := nicState{nic: n, ipc: ipc, addr: ipc.PrivateIP, subnet: si, forward: n.EnableIPForwarding, unknown: -1}
 		var addrs []netip.Addr
 		for _, c := range n.IPConfigs {
 			if c.PrivateIP.IsValid() {
@@ -437,8 +527,18 @@ func Compile(m *topology.Model, opts Options) (*Engine, error) {
 				nicNSG, subnetNSG = nil, nil
 			}
 		}
+		adminNSG := adminOf(ss.s.VNet)
+		var unk []string // the security stages whose rules are unknown: taken as allowing
+		for _, k := range []string{"admin:" + ss.s.VNet.ID.Key(), n.NSG.Key(), ss.s.NSG.Key()} {
+			if why, ok := unknownNSG[k]; ok && (!st.isPE || st.peSubnet) {
+				unk = append(unk, why)
+			}
+		}
+		if len(unk) > 0 {
+			st.unknown = e.note(strings.Join(unk, "; ") + ": its rules are unknown for " + n.Name + "; the path shown is what happens if they allow")
+		}
 		cls, err := nsg.NewClassifier(nsg.NIC{ID: string(n.ID), SubnetID: string(ss.s.ID), VNet: string(ss.s.VNet.ID), Addrs: addrs,
-			NSG: nicNSG, SubnetNSG: subnetNSG, Admin: adminOf(ss.s.VNet), Scope: scopes[si]})
+			NSG: nicNSG, SubnetNSG: subnetNSG, Admin: adminNSG, Scope: scopes[si]})
 		if err != nil {
 			errs = append(errs, err)
 			continue
@@ -468,8 +568,9 @@ func Compile(m *topology.Model, opts Options) (*Engine, error) {
 		}
 		var err error
 		if fs.eng, err = firewallEngine(m, f, opts); err != nil {
-			errs = append(errs, err)
-			continue
+			// Its policy is not in the input, or Azure would reject what
+			// decides it: the firewall's verdicts are Unknown.
+			fs.eng, fs.why = nil, firewallUnknown(m, f, err)
 		}
 		fi := int32(len(e.firewalls))
 		e.firewalls = append(e.firewalls, fs)
@@ -507,6 +608,8 @@ func Compile(m *topology.Model, opts Options) (*Engine, error) {
 		st := &e.nics[h]
 		st.egress4 = e.intern(e.internetEgress(st, false, vmPIP))
 		st.egress6 = e.intern(e.internetEgress(st, true, vmPIP))
+		ss := &e.subnets[st.subnet]
+		st.unsure = st.unknown >= 0 || ss.unknown >= 0 || ss.transit >= 0 || e.egress[st.egress4].unsure != 0
 	}
 	for i := range e.firewalls {
 		e.firewalls[i].egress4 = e.intern(e.firewallEgress(&e.firewalls[i]))
@@ -537,6 +640,55 @@ func actionType(m route.Match) route.NextHopType {
 		return route.VirtualAppliance
 	}
 	return m.NextHopType()
+}
+
+// note records a text saying what is unknown and why, once, and returns its
+// index.
+func (e *Engine) note(s string) int32 {
+	if i, ok := e.noteIdx[s]; ok {
+		return i
+	}
+	if e.noteIdx == nil {
+		e.noteIdx = map[string]int32{}
+	}
+	e.notes = append(e.notes, s)
+	e.noteIdx[s] = int32(len(e.notes) - 1)
+	return int32(len(e.notes) - 1)
+}
+
+// rejected says that Azure would reject a resource, quoting the first of its
+// problems (validate lists them all).
+func rejected(kind, name string, err error) string {
+	s := "Azure would reject " + kind + " " + name
+	if errs := unjoin(err); len(errs) > 0 {
+		s += " (" + errs[0].Error() + ")"
+	}
+	return s
+}
+
+func unjoin(err error) []error {
+	if err == nil {
+		return nil
+	}
+	if j, ok := err.(interface{ Unwrap() []error }); ok {
+		return j.Unwrap()
+	}
+	return []error{err}
+}
+
+// firewallUnknown says why a firewall's rules are unknown: its policy is not
+// in the input, or what decides it does not compile.
+func firewallUnknown(m *topology.Model, f *topology.Firewall, err error) string {
+	if !f.Policy.IsZero() {
+		switch {
+		case !slices.ContainsFunc(m.FirewallPolicies, func(p *topology.FirewallPolicy) bool { return p.ID.Key() == f.Policy.Key() }):
+			return "its firewall policy " + f.Policy.Name() + " is not in the input"
+		case errors.Is(err, topology.ErrDangling):
+			return "the base policy of its firewall policy " + f.Policy.Name() + " is not in the input"
+		}
+		return rejected("firewall policy", f.Policy.Name(), err)
+	}
+	return rejected("the classic rules of firewall", f.Name, err)
 }
 
 // hasVPNGateway reports whether v can use a VPN gateway: its own, or its
@@ -628,9 +780,26 @@ func (e *Engine) NIC(nameOrID string) (NIC, error) {
 	}
 	h, ok := e.nicByKey[n.ID.Key()]
 	if !ok {
-		return -1, fmt.Errorf("NIC %q has no IP configuration in a known subnet", nameOrID)
+		for _, s := range e.skipped {
+			if s.nic == n {
+				return -1, errors.New(s.why)
+			}
+		}
+		return -1, fmt.Errorf("NIC %q has no IP configuration", nameOrID)
 	}
 	return NIC(h), nil
+}
+
+// Unknowns lists what the engine does not know about the network, one
+// sentence each, in a stable order: resources referenced but not in the
+// input (their flows answer Unknown, naming them), resources Azure would
+// reject (treated as unknown), NICs that cannot be simulated.
+func (e *Engine) Unknowns() []string {
+	out := slices.Clone(e.notes)
+	for _, s := range e.skipped {
+		out = append(out, s.why)
+	}
+	return out
 }
 
 // NICSubnet returns the subnet of a NIC's primary IP configuration.

@@ -81,6 +81,8 @@ func (t *tracer) firewall(fs *fwState, evaluated bool, v firewall.Verdict) {
 		if v.Flags&firewall.FlagDNS != 0 {
 			t.assume = appendOnce(t.assume, "Azure Firewall "+fs.fw.Name+": the deciding network rule matched through a DNS answer (DNS proxy): the verdict depends on DNS")
 		}
+	case fs.eng == nil && t.e.opts.Firewall == FirewallEvaluate && fs.why != "":
+		t.assume = appendOnce(t.assume, "Azure Firewall "+fs.fw.Name+": "+fs.why+": the verdict is Unknown; the path shown is what happens if it allows")
 	case fs.eng == nil && t.e.opts.Firewall == FirewallEvaluate:
 		t.assume = appendOnce(t.assume, "Azure Firewall "+fs.fw.Name+" has neither a firewall policy nor classic rule collections in the model: the verdict is Unknown; the path shown is what happens if it allows")
 	case t.e.opts.Firewall == FirewallUnknown:
@@ -247,6 +249,13 @@ func (t *tracer) slowTarget(vnet int32, a netip.Addr) (target, bool) {
 		}
 	}
 	return target{}, false
+}
+
+// unknownNote states, once, a note on what the input does not contain.
+//
+//go:noinline // as service
+func (t *tracer) unknownNote(i int32) {
+	t.assume = appendOnce(t.assume, t.e.notes[i])
 }
 
 // slowAllowsForwarded is allowsForwarded by a scan of the model's peerings.
@@ -484,7 +493,7 @@ func (e *Engine) trace(f Flow, slow bool) (*Result, error) {
 		r.DecidedBy = droppedBy(r.Hops)
 	}
 	if d.Verdict == Unknown && d.Assumed {
-		r.Reason = "depends on what cannot be decided offline (see assumptions); if allowed: " + d.Reason.String()
+		r.Reason = "depends on what cannot be decided offline (see assumptions); on the path shown: " + d.Reason.String()
 	}
 	return r, nil
 }

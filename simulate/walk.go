@@ -42,6 +42,7 @@ const (
 	ReasonSMTPBlocked                 // Azure blocks TCP port 25 to the internet for the subscription type
 	ReasonFirewallNoSNAT              // the Azure Firewall does not SNAT it, so it cannot send it to the internet
 	ReasonProtocolNotSupported        // the egress method carries only TCP and UDP (a NAT gateway)
+	ReasonExternal                    // the destination or next hop is in a VNet the input does not contain
 	numReasons
 )
 
@@ -71,12 +72,13 @@ var reasonText = [numReasons]string{
 	ReasonSMTPBlocked:          "Azure blocks outbound TCP port 25 to the internet for this subscription type (Options.SMTP)",
 	ReasonFirewallNoSNAT:       "the Azure Firewall does not SNAT it (its SNAT private ranges include the destination) and cannot route traffic with the original source directly to the internet",
 	ReasonProtocolNotSupported: "the egress method carries only TCP and UDP (and ICMP for a StandardV2 NAT gateway)",
+	ReasonExternal:             "the address is in a peered virtual network that is not in the input: what holds it, and what it does with the flow, is unknown",
 }
 
 var reasonNames = [numReasons]string{"None", "Delivered", "PrivateEndpoint", "ServiceEndpoint", "Gateway", "Internet",
 	"Platform", "DeniedOutbound", "DeniedInbound", "RouteNone", "NoSuchAddress", "NoIPForwarding", "ForwardedTrafficNotAllowed",
 	"Loop", "HopLimit", "NoEgress", "ICMPNotSupported", "NoRoute", "NoSourceAddress", "InternalLoadBalancer", "FirewallDenied", "NoGateway",
-	"SMTPBlocked", "FirewallNoSNAT", "ProtocolNotSupported"}
+	"SMTPBlocked", "FirewallNoSNAT", "ProtocolNotSupported", "External"}
 
 // MarshalText implements [encoding.TextMarshaler] with a stable code name,
 // e.g. "NoIPForwarding".
@@ -186,6 +188,7 @@ type walker struct {
 	host    string          // SNI / Host name for firewall application rules, or ""
 	visited [maxTrack]int32 // appliance keys: NIC handle, or ^firewall index
 	nv      int
+	assumed bool // an answer on the way relied on what is unknown (see security)
 }
 
 func (w *walker) seen(key int32) bool {
@@ -201,13 +204,21 @@ func (w *walker) seen(key int32) bool {
 	return false
 }
 
-// security evaluates a NIC's rules for one direction and records it.
+// security evaluates a NIC's rules for one direction and records it. When
+// some of its rules are unknown (an NSG not in the input, or one Azure would
+// reject) and the known ones allow, the flow is assumed allowed there.
 func (w *walker) security(h int32, dir nsg.Direction, src, dst netip.Addr) (nsg.Verdict, bool) {
 	st := &w.e.nics[h]
 	f := nsg.Flow{Direction: dir, Proto: w.proto, Src: src, Dst: dst, SrcPort: w.sport, DstPort: w.dport}
 	v := st.cls.Verdict(f)
 	if w.tr != nil {
 		w.tr.security(st, dir, v)
+	}
+	if st.unknown >= 0 && v.Allowed() {
+		w.assumed = true
+		if w.tr != nil {
+			w.tr.unknownNote(st.unknown)
+		}
 	}
 	return v, v.Allowed()
 }
@@ -228,7 +239,7 @@ func denied(d *Decision, h int32, dir nsg.Direction, v nsg.Verdict, r Reason) De
 // every other flow, which the walker then handles from the start.
 func (e *Engine) firstHop(h int32, dst netip.Addr, proto ipproto.Proto, port uint16) (Decision, bool) {
 	st := &e.nics[h]
-	if !dst.Is4() || !st.addr.IsValid() || isPlatform(dst) {
+	if !dst.Is4() || !st.addr.IsValid() || isPlatform(dst) || st.unsure {
 		return Decision{}, false
 	}
 	ss := &e.subnets[st.subnet]
@@ -280,8 +291,23 @@ func (e *Engine) firstHop(h int32, dst netip.Addr, proto ipproto.Proto, port uin
 	return d, true
 }
 
-// run walks the flow from NIC h.
+// run walks the flow from NIC h. An answer reached after something the
+// input does not contain (unknown rules or routes, see walker.assumed) is
+// Unknown, whatever it would be: what is unknown could have decided
+// otherwise.
 func (w *walker) run(h int32) Decision {
+	d := w.walk(h)
+	if w.assumed {
+		d.Assumed = true
+		if d.Verdict != Unknown {
+			d.Verdict = Unknown
+		}
+	}
+	return d
+}
+
+// walk is run's walk.
+func (w *walker) walk(h int32) Decision {
 	e := w.e
 	d := Decision{egress: -1}
 	st := &e.nics[h]
@@ -332,6 +358,12 @@ func (w *walker) run(h int32) Decision {
 				act = w.tr.slowAction(ss, m) // the reference twin resolves next hops by scanning the model
 			}
 		}
+		if note := ss.unknownFor(act.typ); note >= 0 {
+			w.assumed = true // routes the input does not have could decide otherwise
+			if w.tr != nil {
+				w.tr.unknownNote(note)
+			}
+		}
 		switch act.typ {
 		case route.None:
 			d.Verdict, d.Reason = Dropped, ReasonRouteNone
@@ -346,7 +378,7 @@ func (w *walker) run(h int32) Decision {
 			}
 			return w.finish(d)
 		case route.VirtualNetworkGateway:
-			if act.noGateway {
+			if act.noGateway && ss.transit < 0 { // with a remote gateway outside the input: Unknown (unknownFor), as if it were a VPN gateway
 				d.Verdict, d.Reason = Dropped, ReasonNoGateway
 				if w.tr != nil {
 					w.tr.end(HopNowhere, "", netip.Addr{}, "no VPN gateway")
@@ -389,6 +421,9 @@ func (w *walker) run(h int32) Decision {
 				}
 				return w.finish(d)
 			}
+			if es.unsure&protoBit(w.proto) != 0 {
+				w.assumed = true // the egress depends on a resource not in the input (es.assume says which)
+			}
 			if !es.carries(w.proto) {
 				d.Verdict, d.Reason, d.egress = NoEgress, notCarried(w.proto), set
 				if w.tr != nil {
@@ -427,6 +462,13 @@ func (w *walker) run(h int32) Decision {
 					}
 					return w.finish(d)
 				}
+				if name, ok := e.vnets[vnet].externalOf(w.dst); ok {
+					d.Verdict, d.Method, d.Reason = Unknown, MethodPrivate, ReasonExternal
+					if w.tr != nil {
+						w.tr.end(HopDestination, name, w.dst, "in VNet "+name+", which is not in the input")
+					}
+					return d
+				}
 				d.Verdict, d.Reason = Dropped, ReasonNoSuchAddress
 				if w.tr != nil {
 					w.tr.end(HopNowhere, "", w.dst, "")
@@ -451,6 +493,13 @@ func (w *walker) run(h int32) Decision {
 			return w.finish(d)
 		case route.VirtualAppliance, route.VirtualApplianceEcmp:
 			t, ok := act.target, act.ok
+			if name, ext := e.vnets[vnet].externalOf(m.NextHop(0)); !ok && ext {
+				d.Verdict, d.Reason = Unknown, ReasonExternal
+				if w.tr != nil {
+					w.tr.end(HopNowhere, name, m.NextHop(0), "the next hop "+m.NextHop(0).String()+" is in VNet "+name+", which is not in the input: whether a firewall, an NVA or nothing holds it is unknown")
+				}
+				return d
+			}
 			if !ok {
 				d.Verdict, d.Reason = Dropped, ReasonNoSuchAddress
 				if w.tr != nil {
@@ -586,6 +635,7 @@ func (e *Engine) smtp(proto ipproto.Proto, port uint16, m Method) SMTPMode {
 
 // finish turns an Allowed decision that relied on an assumption into Unknown.
 func (w *walker) finish(d Decision) Decision {
+	d.Assumed = d.Assumed || w.assumed
 	if d.Assumed && d.Verdict == Allowed {
 		d.Verdict = Unknown
 	}

@@ -522,6 +522,15 @@ func (b *armBuilder) peering(vn *VNet, v *arm.Value, id string) *Peering {
 	if st := b.str(v.Prop("peeringState")); st != "" && !strings.EqualFold(st, "Connected") {
 		p.Connected = false
 	}
+	// The peered address space (REST VirtualNetworkPeeringPropertiesFormat:
+	// remoteAddressSpace, "the reference to the address space peered with
+	// the remote virtual network"; remoteVirtualNetworkAddressSpace, its
+	// current space).
+	space := v.Prop("remoteAddressSpace").Get("addressPrefixes")
+	if space == nil {
+		space = v.Prop("remoteVirtualNetworkAddressSpace").Get("addressPrefixes")
+	}
+	p.RemoteAddressSpace = b.prefixes(space, string(pid), "remoteAddressSpace.addressPrefixes")
 	return p
 }
 

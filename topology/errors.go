@@ -67,8 +67,9 @@ func (e *Error) Unwrap() error { return e.Err }
 // problems collects the errors of one load, capped so hostile input cannot
 // make the error list itself unbounded.
 type problems struct {
-	errs  []error
-	extra int
+	errs     []error
+	extra    int
+	external []error // references to resources outside the input (checkRef)
 }
 
 const maxProblems = 200

@@ -145,6 +145,11 @@ func (m *Model) RouteConfig(s *Subnet, gr *Graph, tags route.TagResolver) route.
 	for _, p := range peers {
 		cfg.Peerings = append(cfg.Peerings, route.Peering{Name: p.Name, AddressSpace: slices.Clone(p.AddressSpace), Global: isGlobalPeering(v, p)})
 	}
+	for _, p := range m.ExternalPeerings(v) {
+		// The remote VNet is not in the input: the space the peering
+		// records. Its region is unknown: listed as a regional peering.
+		cfg.Peerings = append(cfg.Peerings, route.Peering{Name: p.Remote.Name(), AddressSpace: slices.Clone(p.RemoteAddressSpace)})
+	}
 	cfg.GatewayRoutes = m.gatewayRoutes(gr, v)
 	for _, se := range s.ServiceEndpoints {
 		regions := se.Locations
@@ -199,6 +204,11 @@ func (m *Model) NSGContext(s *Subnet, gr *Graph) nsg.Context {
 			continue // "allowVirtualNetworkAccess: false" removes the peer from the VirtualNetwork tag
 		}
 		c.Peered = append(c.Peered, p.AddressSpace...)
+	}
+	for _, p := range m.ExternalPeerings(v) {
+		if p.AllowVirtualNetworkAccess {
+			c.Peered = append(c.Peered, p.RemoteAddressSpace...)
+		}
 	}
 	for _, g := range m.gatewayRoutes(gr, v) {
 		// The tag holds "all connected on-premises address spaces"; a

@@ -159,6 +159,11 @@ type Peering struct {
 	// Connected is false when the peering state is Initiated or Disconnected:
 	// no traffic flows.
 	Connected bool
+	// RemoteAddressSpace is the remote VNet's address space as the peering
+	// records it (ARM remoteAddressSpace, else
+	// remoteVirtualNetworkAddressSpace): what is known of a remote VNet the
+	// input does not contain.
+	RemoteAddressSpace []netip.Prefix
 }
 
 // NIC is a network interface.

@@ -156,13 +156,14 @@ func (v *nSubnet) UnmarshalYAML(n *yaml.Node) (err error) {
 }
 
 type nPeering struct {
-	Name                      string `yaml:"name"`
-	Remote                    string `yaml:"remote"`
-	AllowVirtualNetworkAccess *bool  `yaml:"allowVirtualNetworkAccess"`
-	AllowForwardedTraffic     bool   `yaml:"allowForwardedTraffic"`
-	AllowGatewayTransit       bool   `yaml:"allowGatewayTransit"`
-	UseRemoteGateways         bool   `yaml:"useRemoteGateways"`
-	State                     string `yaml:"state"`
+	Name                      string   `yaml:"name"`
+	Remote                    string   `yaml:"remote"`
+	AllowVirtualNetworkAccess *bool    `yaml:"allowVirtualNetworkAccess"`
+	AllowForwardedTraffic     bool     `yaml:"allowForwardedTraffic"`
+	AllowGatewayTransit       bool     `yaml:"allowGatewayTransit"`
+	UseRemoteGateways         bool     `yaml:"useRemoteGateways"`
+	State                     string   `yaml:"state"`
+	RemoteAddressSpace        []string `yaml:"remoteAddressSpace"` // a remote VNet outside the design: its address space
 	at                        at
 }
 

@@ -256,6 +256,7 @@ func (b *nativeBuilder) build() {
 				AllowGatewayTransit:       p.AllowGatewayTransit,
 				UseRemoteGateways:         p.UseRemoteGateways,
 				Connected:                 p.State == "" || strings.EqualFold(p.State, "Connected"),
+				RemoteAddressSpace:        b.prefixes(p.at, res+": "+what("peering", name), "remoteAddressSpace", p.RemoteAddressSpace),
 			}
 			if p.Remote == "" {
 				b.p.add(b.pos(p.at), res+": "+what("peering", name), "remote", "", ErrMissing, "name the peered vnet")

@@ -38,16 +38,27 @@ const (
 // subnet using it and that every NSG, firewall policy and firewall's classic
 // rules would compile (tags resolved through tags; nil resolves none), and
 // that no firewall has both a policy and classic rules.
-func (m *Model) Validate(tags route.TagResolver) error {
-	var p problems
+//
+// References to resources the input does not contain are not errors: they
+// are external (see [Model.Check]); [Model.ValidateStrict] makes them errors.
+func (m *Model) Validate(tags route.TagResolver) error { return m.Check(tags).Err(false) }
+
+// ValidateStrict is [Model.Validate] with references to resources outside
+// the input reported as errors too.
+func (m *Model) ValidateStrict(tags route.TagResolver) error { return m.Check(tags).Err(true) }
+
+// Check validates the model as [Model.Validate] does and sorts what it
+// finds by consequence (see [Validation]).
+func (m *Model) Check(tags route.TagResolver) *Validation {
+	var p, rej problems
 	m.index(&p)
 	m.validateVNets(&p)
 	m.validateRefs(&p)
 	m.validateNICs(&p)
-	m.validateCompile(&p, tags)
-	m.validateFirewalls(&p, tags)
-	m.validateClassic(&p, tags)
-	return p.err()
+	m.validateCompile(&p, &rej, tags)
+	m.validateFirewalls(&rej, tags)
+	m.validateClassic(&rej, tags)
+	return newValidation(&p, &rej)
 }
 
 func (m *Model) validateVNets(p *problems) {
@@ -105,9 +116,13 @@ func (m *Model) validateVNets(p *problems) {
 			}
 		}
 		for _, pe := range v.Peerings {
-			remote, ok := m.VNet(pe.Remote)
+			remote, ok := checkRef[*VNet](m, p, pe.Pos, string(pe.ID), "remoteVirtualNetwork", pe.Remote, "virtual network")
 			if !ok {
-				p.add(pe.Pos, string(pe.ID), "remoteVirtualNetwork", string(pe.Remote), ErrDangling, "no such virtual network in the model")
+				for _, a := range pe.RemoteAddressSpace { // what the peering says of a VNet outside the input
+					if overlapsAny(a, v.AddressSpace) {
+						p.add(pe.Pos, string(pe.ID), "remoteAddressSpace", a.String(), ErrOverlap, "overlaps the local address space %v; Azure cannot peer overlapping VNets", v.AddressSpace)
+					}
+				}
 				continue
 			}
 			if remote == v {
@@ -182,7 +197,9 @@ func overlapsAny(p netip.Prefix, in []netip.Prefix) bool {
 	return false
 }
 
-// ref checks one reference and reports it when dangling or of the wrong type.
+// checkRef checks one reference: a resource of the input, or external (a
+// reference to a resource the input does not contain, recorded apart from
+// the errors). ok is false for both the zero Ref and an external one.
 func checkRef[T any](m *Model, p *problems, pos Pos, res, field string, r Ref, kind string) (T, bool) {
 	var zero T
 	if r.IsZero() {
@@ -190,7 +207,8 @@ func checkRef[T any](m *Model, p *problems, pos Pos, res, field string, r Ref, k
 	}
 	t, ok := lookup[T](m, r)
 	if !ok {
-		p.add(pos, res, field, string(r), ErrDangling, "no such %s in the model", kind)
+		p.external = append(p.external, &Error{Pos: pos, Resource: res, Field: field, Value: string(r), Err: ErrExternal,
+			Detail: fmt.Sprintf("no %s with this ID in the input", kind)})
 	}
 	return t, ok
 }
@@ -476,11 +494,14 @@ func (m *Model) validateNICs(p *problems) {
 // validateCompile compiles each route table against each subnet using it,
 // and checks each NSG (nsg.Check: every problem Compile would report, without
 // building the tables simulate builds again), so that rule-level problems
-// surface at load time with the rule's position.
-func (m *Model) validateCompile(p *problems, tags route.TagResolver) {
+// surface at load time with the rule's position. A route table's or an NSG's
+// own problems make it a resource Azure would reject (rej); a subnet's, an
+// error (p).
+func (m *Model) validateCompile(p, rej *problems, tags route.TagResolver) {
 	if len(p.errs) > 0 {
 		return // broken references would only repeat themselves here
 	}
+	rejected := map[*RouteTable]bool{}
 	// Route tables on their own, once each: the problems of the table itself.
 	placeholder := []netip.Prefix{netip.MustParsePrefix("198.18.0.0/15")} // RFC 2544 benchmarking range
 	for _, rt := range m.RouteTables {
@@ -496,17 +517,20 @@ func (m *Model) validateCompile(p *problems, tags route.TagResolver) {
 					}
 				}
 			}
-			p.addErr(pos, string(rt.ID), e)
+			rej.addErr(pos, string(rt.ID), e)
+			rejected[rt] = true
 		}
 	}
-	if len(p.errs) > 0 {
-		return
-	}
-	// Then each subnet: what its peerings, gateways and endpoints add.
+	// Then each subnet: what its peerings, gateways and endpoints add (a
+	// rejected table left out: its problems are reported once).
 	gr := m.Graph()
 	for _, v := range m.VNets {
 		for _, s := range v.Subnets {
-			_, err := route.Compile(m.RouteConfig(s, gr, tags))
+			cfg := m.RouteConfig(s, gr, tags)
+			if rt, ok := m.RouteTable(s.RouteTable); ok && rejected[rt] {
+				cfg.RouteTable = nil
+			}
+			_, err := route.Compile(cfg)
 			for _, e := range unjoin(err) {
 				p.addErr(s.Pos, string(s.ID), e)
 			}
@@ -521,7 +545,7 @@ func (m *Model) validateCompile(p *problems, tags route.TagResolver) {
 			if errors.As(e, &ne) && ne.Index >= 0 && ne.Index < len(g.RulePos) {
 				pos = g.RulePos[ne.Index]
 			}
-			p.addErr(pos, string(g.ID), e)
+			rej.addErr(pos, string(g.ID), e)
 		}
 	}
 }

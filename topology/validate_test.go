@@ -48,8 +48,6 @@ func TestValidateProblems(t *testing.T) {
 			[]string{`design.yaml:7:9: vnet "vnet-a": subnet "snet-1": prefix "10.1.1.1/24": invalid value: host bits set; did you mean 10.1.1.0/24?`}},
 		{"subnet too small", strings.Replace(base, "10.1.1.0/24", "10.1.1.0/30", 1),
 			[]string{`IPv4 subnets are /2 to /29`}},
-		{"dangling route table", strings.Replace(base, "prefix: 10.1.1.0/24}", "prefix: 10.1.1.0/24, routeTable: rt-missing}", 1),
-			[]string{`design.yaml:7:9:`, `routeTable "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/design/providers/Microsoft.Network/routeTables/rt-missing": dangling reference: no such route table in the model`}},
 		{"NSG on AzureFirewallSubnet", base + "      - {name: AzureFirewallSubnet, prefix: 10.1.9.0/26, nsg: nsg-x}\nnsgs: [{name: nsg-x}]\n",
 			[]string{`networkSecurityGroup`, `not allowed: Azure does not support an NSG on AzureFirewallSubnet`}},
 		{"NAT gateway on GatewaySubnet", base + "      - {name: GatewaySubnet, prefix: 10.1.255.0/27, natGateway: nat}\nnatGateways: [{name: nat}]\n",
@@ -69,8 +67,6 @@ func TestValidateProblems(t *testing.T) {
   - {name: vnet-b, addressSpace: [10.2.0.0/16]}
   - {name: vnet-c, addressSpace: [10.2.0.0/24]}
 `, []string{`overlaps the address space of "vnet-b", also peered with "vnet-a"`}},
-		{"peering to an unknown VNet", base + "    peerings: [{remote: vnet-zzz}]\n",
-			[]string{`dangling reference: no such virtual network in the model`}},
 		{"bad route (from package route, positioned)", base + `routeTables:
   - name: rt
     routes:
@@ -136,10 +132,7 @@ gateways: [{name: gw1, vnet: hub1}, {name: gw2, vnet: hub2}]
     peerings: [{remote: vnet-a, allowGatewayTransit: true}]
 gateways: [{name: gw1, vnet: hub1}, {name: gw-a, vnet: vnet-a}]
 `, []string{`not allowed: the virtual network has its own gateway "gw-a"; it cannot use a remote one`}},
-		// site-to-site-tunneling: the default site is a local network gateway, on a VPN gateway.
-		{"default site not a local network gateway", strings.Replace(base, "prefix: 10.1.1.0/24}", "prefix: 10.1.1.0/24}\n      - {name: GatewaySubnet, prefix: 10.1.255.0/27}", 1) +
-			"gateways: [{name: gw, vnet: vnet-a, defaultSite: nowhere}]\n",
-			[]string{`gatewayDefaultSite "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/design/providers/Microsoft.Network/localNetworkGateways/nowhere": dangling reference: no such local network gateway in the model`}},
+		// site-to-site-tunneling: the default site is on a VPN gateway.
 		{"default site on ExpressRoute", strings.Replace(base, "prefix: 10.1.1.0/24}", "prefix: 10.1.1.0/24}\n      - {name: GatewaySubnet, prefix: 10.1.255.0/27}", 1) +
 			"localNetworkGateways: [{name: dc, gatewayIp: 203.0.113.1, addressPrefixes: [192.168.0.0/16]}]\ngateways: [{name: gw, vnet: vnet-a, type: ExpressRoute, defaultSite: dc}]\n",
 			[]string{`not allowed: only a VPN gateway has a default site`}},
@@ -160,13 +153,40 @@ func TestValidateReportsAllProblemsTogether(t *testing.T) {
 nics:
   - {name: nic1, subnet: vnet-a/snet-1, ip: 10.1.7.4}
 `
-	_, err := load(t, yaml)
+	m, err := topology.ParseNative("design.yaml", []byte(yaml))
+	require.NoError(t, err)
+	err = m.ValidateStrict(defaultTags(t))
 	require.Error(t, err)
 	msg := err.Error()
 	assert.Contains(t, msg, "outside the VNet's address space")
-	assert.Contains(t, msg, "no such route table")
+	assert.Contains(t, msg, "no route table with this ID in the input")
 	assert.Contains(t, msg, "outside its subnet")
 	assert.GreaterOrEqual(t, strings.Count(msg, "\n"), 2)
+}
+
+// A reference to a resource the input does not contain is external: not an
+// error of Validate (exports reference what they do not hold), listed by
+// Check, an error of ValidateStrict.
+func TestExternalReferences(t *testing.T) {
+	yaml := strings.Replace(base, "prefix: 10.1.1.0/24}", "prefix: 10.1.1.0/24, routeTable: rt-elsewhere, nsg: nsg-elsewhere}", 1) +
+		"    peerings: [{remote: vnet-far, remoteAddressSpace: [10.9.0.0/16]}]\n"
+	m, err := topology.ParseNative("design.yaml", []byte(yaml))
+	require.NoError(t, err)
+	require.NoError(t, m.Validate(defaultTags(t)), "external references do not fail the load")
+	c := m.Check(defaultTags(t))
+	require.Empty(t, c.Errors)
+	require.Len(t, c.External, 3)
+	var got []string
+	for _, e := range c.External {
+		assert.ErrorIs(t, e, topology.ErrExternal)
+		got = append(got, e.Error())
+	}
+	assert.Contains(t, strings.Join(got, "\n"), `design.yaml:7:9:`)
+	assert.Contains(t, strings.Join(got, "\n"), `routeTable "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/design/providers/Microsoft.Network/routeTables/rt-elsewhere": not in the input: no route table with this ID in the input`)
+	assert.Contains(t, strings.Join(got, "\n"), `remoteVirtualNetwork "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/design/providers/Microsoft.Network/virtualNetworks/vnet-far": not in the input`)
+	err = m.ValidateStrict(defaultTags(t))
+	require.Error(t, err)
+	assert.ErrorIs(t, err, topology.ErrExternal)
 }
 
 func TestHostileYAML(t *testing.T) {

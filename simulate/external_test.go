@@ -1,0 +1,146 @@
+package simulate_test
+
+import (
+	"net/netip"
+	"strings"
+	"testing"
+
+	"github.com/egresslab/egress/ipproto"
+	"github.com/egresslab/egress/simulate"
+	"github.com/egresslab/egress/topology"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// spokeAlone is a spoke exported without its hub: the hub VNet, its
+// firewall (the 0/0 next hop) and its gateway are in another subscription;
+// the peering records the hub's address space (remoteAddressSpace).
+const spokeAlone = `egress: v1
+location: eastus
+vnets:
+  - name: spoke
+    addressSpace: [10.1.0.0/16]
+    subnets:
+      - {name: app, prefix: 10.1.1.0/24, routeTable: rt-app, nsg: nsg-app}
+    peerings:
+      - {name: to-hub, remote: /subscriptions/1111/resourceGroups/hub/providers/Microsoft.Network/virtualNetworks/vnet-hub,
+         remoteAddressSpace: [10.0.0.0/16], useRemoteGateways: true, allowForwardedTraffic: true}
+routeTables:
+  - name: rt-app
+    routes: [{name: default, prefix: 0.0.0.0/0, nextHop: VirtualAppliance, ip: 10.0.1.4}]
+nsgs:
+  - name: nsg-app
+    rules: [{name: no-smb, priority: 100, direction: Outbound, access: Deny, protocol: Tcp, destination: "*", destinationPorts: "445"}]
+nics:
+  - {name: vm1, subnet: spoke/app, ip: 10.1.1.4}
+  - {name: vm2, subnet: spoke/app, ip: 10.1.1.5}
+`
+
+// A resource the input references but does not contain is external: what
+// the referring resource says of it is used, and a flow whose answer depends
+// on what is unknown about it is Unknown, naming it — never a guess, never
+// an error (issue 10).
+func TestSpokeExportedAlone(t *testing.T) {
+	e := engine(t, spokeAlone, simulate.Options{})
+	r := trace(t, e, "vm1", "52.1.2.3", 443)
+	assert.Equal(t, simulate.Unknown, r.Verdict, "%s", r)
+	assert.Equal(t, simulate.ReasonExternal, r.ReasonCode)
+	last := r.Hops[len(r.Hops)-1]
+	assert.Equal(t, "vnet-hub", last.Name)
+	assert.Contains(t, last.Note, "the next hop 10.0.1.4 is in VNet vnet-hub, which is not in the input")
+
+	r = trace(t, e, "vm1", "10.0.2.4", 443)
+	assert.Equal(t, simulate.Unknown, r.Verdict, "%s", r)
+	assert.Equal(t, simulate.ReasonExternal, r.ReasonCode)
+	assert.Equal(t, "VNetPeering", r.Hops[0].Route.NextHopType.String(), "the peering route comes from remoteAddressSpace")
+
+	// Inside the spoke nothing unknown can interfere: VnetLocal beats every
+	// gateway route.
+	r = trace(t, e, "vm1", "10.1.1.5", 443)
+	assert.Equal(t, simulate.Allowed, r.Verdict, "%s", r)
+	assert.Empty(t, r.Assumptions)
+	// A known deny is a deny.
+	r = trace(t, e, "vm1", "52.1.2.3", 445)
+	assert.Equal(t, simulate.Denied, r.Verdict)
+
+	// The 0/0 UDR could be overridden by a more specific route the hub's
+	// gateway propagates: named.
+	r = trace(t, e, "vm1", "10.7.0.1", 443)
+	assert.Equal(t, simulate.Unknown, r.Verdict, "%s", r)
+	assert.Contains(t, strings.Join(r.Assumptions, "\n"), "uses the gateway of VNet vnet-hub, which is not in the input")
+	assert.Contains(t, strings.Join(e.Unknowns(), "\n"), "vnet-hub")
+}
+
+func TestExternalAndRejectedResources(t *testing.T) {
+	design := func(subnet, nic, doc string) string { return one(subnet, nic, doc) }
+	tests := []struct {
+		name, subnet, nic, doc string
+		to                     string
+		proto                  ipproto.Proto
+		verdict                simulate.Verdict
+		method                 simulate.Method
+		says                   string
+	}{
+		{"route table not in the input", ", routeTable: rt-elsewhere", "", "", "52.1.2.3", ipproto.TCP, simulate.Unknown, simulate.MethodDefaultOutbound,
+			"route table rt-elsewhere of subnet snet is not in the input"},
+		{"NIC NSG not in the input", "", ", nsg: nsg-elsewhere", "", "52.1.2.3", ipproto.TCP, simulate.Unknown, simulate.MethodDefaultOutbound,
+			"NSG nsg-elsewhere is not in the input"},
+		{"NAT gateway not in the input: TCP leaves by it", ", natGateway: nat-elsewhere", "", "", "52.1.2.3", ipproto.TCP, simulate.Allowed, simulate.MethodNATGateway,
+			"NAT gateway nat-elsewhere of subnet snet is not in the input: its public IPs are unknown"},
+		{"NAT gateway not in the input: ICMP depends on its SKU", ", natGateway: nat-elsewhere", "", "", "52.1.2.3", ipproto.ICMP, simulate.Unknown, simulate.MethodNATGateway,
+			"whether its SKU carries ICMP"},
+		{"public IP not in the input", "", ", publicIp: pip-elsewhere", "", "52.1.2.3", ipproto.TCP, simulate.Allowed, simulate.MethodInstancePublicIP,
+			"public IP pip-elsewhere is not in the input"},
+		{"load balancer pool not in the input", "", ", backendPools: [lb-elsewhere/pool]", "", "52.1.2.3", ipproto.TCP, simulate.Unknown, simulate.MethodLoadBalancer,
+			"whether it gives outbound connectivity"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			e := engine(t, design(tt.subnet, tt.nic, tt.doc), simulate.Options{})
+			r, err := e.Trace(simulate.Flow{From: "vm", To: netip.MustParseAddr(tt.to), Protocol: tt.proto, Port: 443})
+			require.NoError(t, err)
+			agree(t, e, mustNIC(t, e, "vm"), netip.MustParseAddr(tt.to), tt.proto, 443)
+			assert.Equal(t, tt.verdict, r.Verdict, "%s", r)
+			assert.Equal(t, tt.method, r.EgressMethod)
+			assert.Contains(t, strings.Join(r.Assumptions, "\n"), tt.says)
+			assert.Empty(t, r.EgressIPs, "an unknown address is not guessed")
+		})
+	}
+}
+
+// An object Azure would reject (an NSG rule with priority 5) is reported by
+// validate, and a trace still answers every flow that object cannot affect,
+// with Unknown ("Azure would reject NSG x") for those it can: one bad rule
+// must not stop every command (issue 10).
+func TestRejectedNSGAffectsOnlyItsFlows(t *testing.T) {
+	design := `egress: v1
+location: eastus
+vnets:
+  - name: vnet
+    addressSpace: [10.1.0.0/16]
+    subnets:
+      - {name: good, prefix: 10.1.1.0/24}
+      - {name: bad, prefix: 10.1.2.0/24, nsg: nsg-bad}
+nsgs:
+  - name: nsg-bad
+    rules: [{name: r1, priority: 5, direction: Outbound, access: Deny, protocol: "*"}]
+nics:
+  - {name: vm-good, subnet: vnet/good, ip: 10.1.1.4}
+  - {name: vm-bad, subnet: vnet/bad, ip: 10.1.2.4}
+`
+	m, err := topology.ParseNative("design.yaml", []byte(design))
+	require.NoError(t, err)
+	c := m.Check(tags(t))
+	require.Empty(t, c.Errors)
+	require.Len(t, c.Rejected, 1, "validate reports the rule")
+	assert.Contains(t, c.Rejected[0].Error(), "priority")
+	e, err := simulate.Compile(m, simulate.Options{Tags: tags(t)})
+	require.NoError(t, err, "the rest of the model compiles")
+	r := trace(t, e, "vm-good", "52.1.2.3", 443)
+	assert.Equal(t, simulate.Allowed, r.Verdict, "%s", r)
+	r = trace(t, e, "vm-bad", "52.1.2.3", 443)
+	assert.Equal(t, simulate.Unknown, r.Verdict, "%s", r)
+	assert.Contains(t, strings.Join(r.Assumptions, "\n"), "Azure would reject NSG nsg-bad")
+	r = trace(t, e, "vm-good", "10.1.2.4", 443)
+	assert.Equal(t, simulate.Unknown, r.Verdict, "inbound through the rejected NSG\n%s", r)
+}
