@@ -83,6 +83,38 @@ func (e *Engine) publicIPs(refs, prefixes []topology.Ref, v6 bool) ([]netip.Addr
 	return ips, ps
 }
 
+// externalIPs names the public IPs and prefixes of refs and prefixes that
+// are not in the input (their addresses, and families, are unknown).
+func (e *Engine) externalIPs(refs, prefixes []topology.Ref) []string {
+	var out []string
+	for _, r := range refs {
+		if _, ok := e.model.PublicIP(r); !ok {
+			out = append(out, r.Name())
+		}
+	}
+	for _, r := range prefixes {
+		if !slices.ContainsFunc(e.model.PublicIPPrefixes, func(p *topology.PublicIPPrefix) bool { return p.ID.Key() == r.Key() }) {
+			out = append(out, r.Name())
+		}
+	}
+	return out
+}
+
+// withExternalIPs qualifies a way out whose public IPs include some not in
+// the input: their addresses are unknown, and, unless the owner takes only
+// IPv4 addresses (v4only) or an address of the flow's family is known, so is
+// whether it carries the flow's family at all.
+func withExternalIPs(es egressSet, owner string, ext []string, v4only bool) egressSet {
+	if len(ext) == 0 {
+		return es
+	}
+	es.assume = owner + ": public IP " + strings.Join(ext, ", ") + " not in the input: the addresses the flow may leave from are not all known"
+	if len(es.ips)+len(es.prefixes) == 0 && !v4only {
+		es.unsure = carryAll | carryPorts
+	}
+	return es
+}
+
 // natGateway returns the NAT gateway that serves a subnet: its own, else a
 // StandardV2 gateway attached to its whole VNet (sourceVirtualNetwork; not
 // on GatewaySubnet, where a NAT gateway is not allowed). That a subnet's own
@@ -110,15 +142,16 @@ func (e *Engine) natEgress(ng *topology.NATGateway, where string, v6 bool) (egre
 		return egressSet{}, false
 	}
 	ips, ps := e.publicIPs(ng.PublicIPs, ng.PublicIPPrefixes, v6)
-	if len(ips)+len(ps) == 0 {
+	ext := e.externalIPs(ng.PublicIPs, ng.PublicIPPrefixes)
+	if len(ips)+len(ps)+len(ext) == 0 {
 		return egressSet{}, false
 	}
 	es := egressSet{method: MethodNATGateway, ips: ips, prefixes: ps, why: "NAT gateway " + ng.Name + where,
-		unstable: len(ips)+len(ps) > 1 || len(ps) > 0}
+		unstable: len(ips)+len(ps)+len(ext) > 1 || len(ps) > 0}
 	if sku.ICMP {
 		es.carry = carryICMP
 	}
-	return es, true
+	return withExternalIPs(es, "NAT gateway "+ng.Name, ext, !sku.IPv6), true
 }
 
 // internetEgress decides how a NIC's internet-bound traffic of one family
@@ -250,19 +283,22 @@ func (e *Engine) lbEgress(ipc *topology.IPConfig, v6 bool, breaks string) (set e
 				}
 				var ips []netip.Addr
 				var ps []netip.Prefix
+				var ext []string
 				for _, f := range lb.Frontends {
 					if refIn(f.ID, or.Frontends) {
 						i, p := e.publicIPs(nonZero(f.PublicIP), nonZero(f.PublicIPPrefix), v6)
 						ips, ps = append(ips, i...), append(ps, p...)
+						ext = append(ext, e.externalIPs(nonZero(f.PublicIP), nonZero(f.PublicIPPrefix))...)
 					}
 				}
-				if len(ips)+len(ps) > 0 && breaks != "" {
+				if len(ips)+len(ps)+len(ext) > 0 && breaks != "" {
 					return egressSet{why: fmt.Sprintf("load balancer %s outbound rule %s would carry IPv6, but %s (no IPv6 address of its own) disrupts IPv6 through load-balancer outbound rules (https://learn.microsoft.com/azure/nat-gateway/nat-sku, known issues)",
 						lb.Name, or.Name, breaks)}, true, ""
 				}
-				if len(ips)+len(ps) > 0 {
-					return egressSet{method: MethodLoadBalancer, ips: ips, prefixes: ps, why: "load balancer " + lb.Name + " outbound rule " + or.Name,
-						unstable: len(ips)+len(ps) > 1, carry: carryAll}, true, ""
+				if len(ips)+len(ps)+len(ext) > 0 {
+					es := egressSet{method: MethodLoadBalancer, ips: ips, prefixes: ps, why: "load balancer " + lb.Name + " outbound rule " + or.Name,
+						unstable: len(ips)+len(ps)+len(ext) > 1, carry: carryAll}
+					return withExternalIPs(es, "load balancer "+lb.Name, ext, false), true, ""
 				}
 			}
 			for _, r := range lb.Rules {
@@ -274,8 +310,10 @@ func (e *Engine) lbEgress(ipc *topology.IPConfig, v6 bool, breaks string) (set e
 						continue
 					}
 					ips, ps := e.publicIPs(nonZero(f.PublicIP), nonZero(f.PublicIPPrefix), v6)
-					if len(ips)+len(ps) > 0 {
-						return egressSet{method: MethodLoadBalancer, ips: ips, prefixes: ps, why: "load balancer " + lb.Name + " rule " + r.Name + " (implicit SNAT)", carry: carryAll}, true, ""
+					ext := e.externalIPs(nonZero(f.PublicIP), nonZero(f.PublicIPPrefix))
+					if len(ips)+len(ps)+len(ext) > 0 {
+						es := egressSet{method: MethodLoadBalancer, ips: ips, prefixes: ps, why: "load balancer " + lb.Name + " rule " + r.Name + " (implicit SNAT)", carry: carryAll}
+						return withExternalIPs(es, "load balancer "+lb.Name, ext, false), true, ""
 					}
 				}
 			}
@@ -370,17 +408,24 @@ func nonZero(r topology.Ref) []topology.Ref {
 // public IPs, chosen per connection
 // (https://learn.microsoft.com/azure/firewall/integrate-with-nat-gateway).
 func (e *Engine) firewallEgress(fs *fwState) egressSet {
-	if ng, where := e.natGateway(&e.subnets[fs.subnet]); ng != nil {
+	ss := &e.subnets[fs.subnet]
+	if ng, where := e.natGateway(ss); ng != nil {
 		if es, ok := e.natEgress(ng, where, false); ok {
 			es.why += " on AzureFirewallSubnet"
 			return es
 		}
+	} else if where == "external" {
+		name := ss.s.NATGateway.Name()
+		return egressSet{method: MethodNATGateway, why: "NAT gateway " + name + " on AzureFirewallSubnet (not in the input)", carry: carryAll, unsure: carryICMP | carryOther,
+			assume: "NAT gateway " + name + " of AzureFirewallSubnet is not in the input: its public IPs are unknown, and so is whether its SKU carries ICMP"}
 	}
 	ips, _ := e.publicIPs(fs.fw.PublicIPs, nil, false)
-	if len(ips) == 0 {
+	ext := e.externalIPs(fs.fw.PublicIPs, nil)
+	if len(ips)+len(ext) == 0 {
 		return egressSet{why: "firewall " + fs.fw.Name + " has no public IP"}
 	}
-	return egressSet{method: MethodAzureFirewall, ips: ips, why: "firewall " + fs.fw.Name + " public IPs", unstable: len(ips) > 1, carry: carryAll}
+	es := egressSet{method: MethodAzureFirewall, ips: ips, why: "firewall " + fs.fw.Name + " public IPs", unstable: len(ips)+len(ext) > 1, carry: carryAll}
+	return withExternalIPs(es, "firewall "+fs.fw.Name, ext, true) // Azure Firewall is IPv4-only
 }
 
 // ianaPrivate is Azure Firewall's default SNAT exemption (IANAPrivateRanges:

@@ -144,3 +144,22 @@ nics:
 	r = trace(t, e, "vm-good", "10.1.2.4", 443)
 	assert.Equal(t, simulate.Unknown, r.Verdict, "inbound through the rejected NSG\n%s", r)
 }
+
+// A NAT gateway or firewall whose public IPs are outside the input still
+// takes the traffic (nat-overview precedence); only the address is unknown.
+func TestEgressThroughPublicIPsOutsideTheInput(t *testing.T) {
+	design := strings.Replace(one(", natGateway: nat", "", ""), "{name: nat, publicIps: [pip-nat1, pip-nat2]}", "{name: nat, publicIps: [pip-far]}", 1)
+	e := engine(t, design, simulate.Options{})
+	r := trace(t, e, "vm", "52.1.2.3", 443)
+	assert.Equal(t, simulate.Allowed, r.Verdict, "%s", r)
+	assert.Equal(t, simulate.MethodNATGateway, r.EgressMethod, "not default outbound access")
+	assert.Empty(t, r.EgressIPs)
+	assert.Contains(t, strings.Join(r.Assumptions, "\n"), "NAT gateway nat: public IP pip-far not in the input")
+
+	design = strings.Replace(hubSpokeWith("rt-fw", "true"), "publicIps: [pip-fw]}", "publicIps: [pip-fw, pip-fw-far]}", 1)
+	e = engine(t, design, simulate.Options{Firewall: simulate.FirewallAllow})
+	r = trace(t, e, "vm1", "52.1.2.3", 443)
+	assert.Equal(t, simulate.Allowed, r.Verdict, "%s", r)
+	assert.Equal(t, "20.0.1.1", ips(r), "the known address, and the assumption that others exist")
+	assert.Contains(t, strings.Join(r.Assumptions, "\n"), "firewall fw: public IP pip-fw-far not in the input")
+}
