@@ -7,6 +7,7 @@ import (
 	"os"
 	"strconv"
 	"strings"
+	"unicode"
 	"unicode/utf8"
 )
 
@@ -86,7 +87,8 @@ func readSource(file string, r io.Reader) (*source, error) {
 
 // parser is a recursive-descent JSON parser over a whole file that records
 // the byte offset of every value. It is strict RFC 8259 JSON (what
-// encoding/json accepts), plus the limits above and a ban on duplicate keys.
+// encoding/json accepts), plus the limits above. Duplicate object keys are
+// kept and recorded (Value.dup, source.dups).
 type parser struct {
 	src   *source
 	s     string
@@ -415,7 +417,8 @@ func (p *parser) object() bool {
 	}
 	p.i++
 	kbase := len(p.keys)
-	var seen map[string]struct{} // for large objects only
+	var seen map[uint64]struct{} // for large objects only
+	dup, nonASCII := false, false
 	p.ws()
 	if p.i < len(p.s) && p.s[p.i] == '}' {
 		p.i++
@@ -427,7 +430,6 @@ func (p *parser) object() bool {
 		if p.eof("looking for an object key") {
 			return false
 		}
-		koff := p.i
 		if p.s[p.i] != '"' {
 			p.fail(p.i, ErrSyntax, "invalid character %s looking for beginning of object key string", p.char(p.i))
 			return false
@@ -436,10 +438,13 @@ func (p *parser) object() bool {
 		if !ok {
 			return false
 		}
-		if p.dupKey(k, kbase, &seen) {
-			p.fail(koff, ErrFormat, "duplicate object key %q", truncate(k, 100))
-			return false
+		ascii := isASCII(k)
+		if p.dupKey(k, kbase, !ascii || nonASCII, &seen) {
+			// Kept, and recorded: the model builder decides whether it
+			// matters (see Resource.Duplicates).
+			dup = true
 		}
+		nonASCII = nonASCII || !ascii
 		p.ws()
 		if p.eof("after object key") {
 			return false
@@ -474,32 +479,111 @@ func (p *parser) object() bool {
 	p.keys = p.keys[:kbase]
 	p.stack[me].keys = keys
 	p.stack[me].kids = p.pop(me)
+	if dup {
+		p.stack[me].dup = true
+		p.src.dups++
+	}
 	p.depth--
 	return true
 }
 
 // dupKey reports whether k is already a key of the object being parsed,
-// whose keys start at p.keys[kbase]. Small objects are scanned; from 16 keys
-// on, a map makes the check O(1).
-func (p *parser) dupKey(k string, kbase int, seen *map[string]struct{}) bool {
+// whose keys start at p.keys[kbase], comparing keys case-insensitively (as
+// [Value.Get] looks them up; [foldEqual]). slow is true when k or an earlier
+// key is not ASCII, where case folding may change the length. Small objects
+// are scanned; from 16 keys on, a set of folded-key hashes makes the check
+// O(1) unless the hash is already there.
+func (p *parser) dupKey(k string, kbase int, slow bool, seen *map[uint64]struct{}) bool {
 	keys := p.keys[kbase:]
 	if len(keys) < 16 {
 		for _, x := range keys {
-			if x == k {
+			if (slow || len(x) == len(k)) && foldEqual(x, k) {
 				return true
 			}
 		}
 		return false
 	}
 	if *seen == nil {
-		*seen = make(map[string]struct{}, 2*len(keys))
+		*seen = make(map[uint64]struct{}, 2*len(keys))
 		for _, x := range keys {
-			(*seen)[x] = struct{}{}
+			(*seen)[foldHash(x)] = struct{}{}
 		}
 	}
-	if _, ok := (*seen)[k]; ok {
-		return true
+	h := foldHash(k)
+	if _, ok := (*seen)[h]; ok {
+		for _, x := range keys {
+			if foldEqual(x, k) {
+				return true
+			}
+		}
+		return false // a hash collision
 	}
-	(*seen)[k] = struct{}{}
+	(*seen)[h] = struct{}{}
 	return false
+}
+
+// isASCII reports whether s has only ASCII bytes.
+func isASCII(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] >= utf8.RuneSelf {
+			return false
+		}
+	}
+	return true
+}
+
+// foldEqual reports whether a and b are equal under Unicode case folding,
+// exactly as strings.EqualFold, with a fast path for ASCII keys.
+func foldEqual(a, b string) bool {
+	if len(a) != len(b) {
+		return strings.EqualFold(a, b)
+	}
+	for i := 0; i < len(a); i++ {
+		ca, cb := a[i], b[i]
+		if ca == cb {
+			continue
+		}
+		if ca|cb >= utf8.RuneSelf {
+			return strings.EqualFold(a[i:], b[i:])
+		}
+		if 'A' <= ca && ca <= 'Z' {
+			ca += 'a' - 'A'
+		}
+		if 'A' <= cb && cb <= 'Z' {
+			cb += 'a' - 'A'
+		}
+		if ca != cb {
+			return false
+		}
+	}
+	return true
+}
+
+// foldHash hashes s (FNV-1a) so that strings equal under case folding hash
+// equal: each rune is replaced by the smallest rune of its
+// unicode.SimpleFold orbit, which two runes share exactly when
+// strings.EqualFold matches them.
+func foldHash(s string) uint64 {
+	h := uint64(14695981039346656037)
+	for i := 0; i < len(s); {
+		r := rune(s[i])
+		if r < utf8.RuneSelf {
+			if 'a' <= r && r <= 'z' {
+				r -= 'a' - 'A'
+			}
+			i++
+		} else {
+			var n int
+			r, n = utf8.DecodeRuneInString(s[i:])
+			i += n
+			m := r
+			for f := unicode.SimpleFold(r); f != r; f = unicode.SimpleFold(f) {
+				m = min(m, f)
+			}
+			r = m
+		}
+		h ^= uint64(r)
+		h *= 1099511628211
+	}
+	return h
 }

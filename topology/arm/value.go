@@ -57,8 +57,10 @@ func (k Kind) MarshalText() ([]byte, error) { return []byte(k.String()), nil }
 // # Keys
 //
 // ARM property names are case-insensitive and some exports (PowerShell) use
-// PascalCase, so [Value.Get] falls back to a case-insensitive match. Duplicate
-// keys (exact spelling) are rejected by the parser.
+// PascalCase, so [Value.Get] falls back to a case-insensitive match. An object
+// may hold the same key twice (compared case-insensitively): the parser keeps
+// both members, lookups return the last one, as encoding/json and Json.NET
+// do, and [Resource.Duplicates] lists them for the caller to judge.
 //
 // A Value is immutable once returned and safe for concurrent use. Do not copy
 // a Value; use the pointer. Numbers are kept as their literal text, as
@@ -70,6 +72,7 @@ type Value struct {
 	keys []string // object member keys, parallel to kids
 	off  uint32   // byte offset of the first byte of the value
 	kind Kind
+	dup  bool // an object with duplicate keys (compared case-insensitively)
 }
 
 // Kind returns the value's JSON type, [KindAbsent] for nil.
@@ -186,10 +189,15 @@ func (v *Value) Elems() iter.Seq2[int, *Value] {
 // Get returns the member of an object named key, or nil if v is not an object,
 // has no such member, or the member is null. An exact match wins; otherwise
 // the first member whose key matches case-insensitively (Unicode case folding,
-// as strings.EqualFold) is returned. Cost: O(members).
+// as strings.EqualFold) is returned. When the object holds key more than once
+// (case-insensitively), the last of them is the member (nil if it is null).
+// Cost: O(members).
 func (v *Value) Get(key string) *Value {
 	if v == nil || v.kind != KindObject {
 		return nil
+	}
+	if v.dup {
+		return v.getDup(key)
 	}
 	for i, k := range v.keys {
 		if k == key && v.kids[i].kind != KindNull {
