@@ -47,6 +47,7 @@ func (m *Model) Validate(tags route.TagResolver) error {
 	m.validateCompile(&p, tags)
 	m.validateFirewalls(&p, tags)
 	m.validateClassic(&p, tags)
+	m.warn.validate, m.warn.validateMore = p.warns, p.wextra
 	return p.err()
 }
 
