@@ -39,9 +39,14 @@ func ParseARM(file string, data []byte) (*Model, error) {
 //     groups, admin rules) attach to their parents wherever these are;
 //   - a resource or child declared more than once, inline in its parent and
 //     on its own or in several files, merges when the declarations build the
-//     same model object, and is an error naming both positions and the first
-//     differing field when they do not (see [Model.Warnings] for what is
-//     compared);
+//     same model object, and is an error naming both positions, the first
+//     differing field and both values when they do not. What counts is what
+//     the model reads: read-only noise (etag, provisioningState), the az
+//     CLI's resourceGroup keys and the shape (REST or flattened) never
+//     differ; a location only one declaration gives is not a difference;
+//     children merge by ID (routes and security rules by name), so a child
+//     only one declaration lists is kept. The first declaration is kept,
+//     with its position;
 //   - an association given only from the other side (a NAT gateway's, NSG's
 //     or route table's subnets, an NSG's network interfaces, a backend pool's
 //     or ASG's IP configurations, a public IP's ipConfiguration and
