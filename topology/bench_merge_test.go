@@ -24,7 +24,7 @@ var (
 // REST shape, with what makes merging work: every subnet also exported on
 // its own, the route inline in its table and again on its own, and every
 // association mirrored on the other side (the NSGs' and the route table's
-// subnets, the NSGs' networkInterfaces).
+// subnets; the NSGs' networkInterfaces, empty).
 func bigARMExport(vnets, nicsPer int) []byte {
 	const p = "/subscriptions/11111111-2222-3333-4444-555555555555/resourceGroups/rg/providers/Microsoft.Network/"
 	ref := func(id string) map[string]any { return map[string]any{"id": id} }
@@ -63,7 +63,7 @@ func bigARMExport(vnets, nicsPer int) []byte {
 			"virtualNetworkPeerings": []any{map[string]any{"name": "to-hub", "properties": map[string]any{"remoteVirtualNetwork": ref(fmt.Sprintf("%svirtualNetworks/hub%d", p, i%hubs)), "peeringState": "Connected"}}}})
 		add(sn, "Microsoft.Network/virtualNetworks/subnets", subnet)
 		rtSubnets = append(rtSubnets, ref(sn))
-		var rules, nics []any
+		var rules []any
 		for r := range 20 {
 			rules = append(rules, map[string]any{"name": fmt.Sprintf("r%d", r), "properties": map[string]any{"priority": 100 + r, "direction": "Outbound",
 				"access": "Allow", "protocol": "Tcp", "sourceAddressPrefix": "*", "sourcePortRange": "*", "destinationAddressPrefix": svc[(i+r)%len(svc)],
@@ -71,7 +71,6 @@ func bigARMExport(vnets, nicsPer int) []byte {
 		}
 		for n := range nicsPer {
 			nic := fmt.Sprintf("%snetworkInterfaces/nic-%d-%d", p, i, n)
-			nics = append(nics, ref(nic))
 			add(nic, "Microsoft.Network/networkInterfaces", map[string]any{"ipConfigurations": []any{map[string]any{"name": "ipconfig1", "id": nic + "/ipConfigurations/ipconfig1",
 				"properties": map[string]any{"privateIPAddress": fmt.Sprintf("10.%d.%d.%d", 1+i/256, i%256, 4+n), "primary": true, "subnet": ref(sn)}}}})
 		}

@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/egresslab/egress/topology"
+	"github.com/egresslab/egress/topology/arm"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -78,6 +79,26 @@ func TestChildrenAcrossFiles(t *testing.T) {
 	assert.Equal(t, topology.Ref(nsgID), s.NSG)
 	assert.Len(t, m.VNets[0].Subnets, 2)
 	assert.Nil(t, m.Warnings())
+
+	// A peering and a rule collection group in other files than their VNet
+	// and policy (az network vnet peering show; az network firewall policy
+	// rule-collection-group show).
+	fwp := rg + "/providers/Microsoft.Network/firewallPolicies/fwp"
+	paths = files(t,
+		"rcg.json", `{"id": "`+fwp+`/ruleCollectionGroups/rcg", "name": "rcg", "priority": 200, "resourceGroup": "rg",
+  "ruleCollections": [], "type": "Microsoft.Network/FirewallPolicies/RuleCollectionGroups"}`,
+		"peering.json", `{"id": "`+vnetID+`/virtualNetworkPeerings/to-hub", "name": "to-hub", "peeringState": "Connected",
+  "remoteVirtualNetwork": {"id": "`+rg+`/providers/Microsoft.Network/virtualNetworks/hub"}, "type": "Microsoft.Network/virtualNetworks/virtualNetworkPeerings"}`,
+		"policy.json", `{"id": "`+fwp+`", "name": "fwp", "type": "Microsoft.Network/firewallPolicies", "properties": {}}`,
+		"vnet.json", vnetJSON(""))
+	rs, err := arm.ParseFilesKeepDuplicates(paths...)
+	require.NoError(t, err)
+	m, err = topology.FromARM(rs)
+	require.NoError(t, err)
+	require.Len(t, m.FirewallPolicies[0].RuleCollectionGroups, 1)
+	assert.Equal(t, 200, m.FirewallPolicies[0].RuleCollectionGroups[0].Priority)
+	require.Len(t, m.VNets[0].Peerings, 1)
+	assert.Equal(t, "hub", m.VNets[0].Peerings[0].Remote.Name())
 }
 
 // TestDuplicatesMerge: the same resource or child declared twice, inline and
@@ -92,18 +113,24 @@ func TestDuplicatesMerge(t *testing.T) {
  "addressPrefix": "0.0.0.0/0", "nextHopType": "VirtualAppliance", "nextHopIpAddress": "10.1.1.4", "hasBgpOverride": false, "resourceGroup": "rg"}`
 	subnetAgain := `{"parameters": {}, "responses": {"200": {"body": {"id": "` + vnetID + `/subnets/app", "name": "app",
  "properties": {"addressPrefix": "10.1.1.0/24", "provisioningState": "Succeeded"}}}}}`
+	// An older snapshot of the VNet, before the subnet db was added.
+	later := strings.Replace(vnetJSON(""), `"subnets": [`, `"subnets": [{"id": "`+vnetID+`/subnets/db", "name": "db", "properties": {"addressPrefix": "10.1.2.0/24"}}, `, 1)
 	paths := files(t,
 		"export.json", "["+rt+", "+routeAgain+", "+vnetJSON("")+"]",
 		"again.json", "["+vnetJSON(`, "provisioningState": "Updating"`)+", "+rt+"]",
-		"subnet.json", subnetAgain)
+		"subnet.json", subnetAgain,
+		"later.json", later)
 	m, err := topology.LoadFiles(nil, paths...)
 	require.NoError(t, err)
 	require.Len(t, m.RouteTables, 1)
 	assert.Len(t, m.RouteTables[0].Routes, 1, "the route is not a duplicate of itself")
 	assert.Len(t, m.RouteTables[0].RoutePos, 1)
 	require.Len(t, m.VNets, 1)
-	assert.Len(t, m.VNets[0].Subnets, 1)
-	assert.Same(t, m.VNets[0], m.VNets[0].Subnets[0].VNet)
+	require.Len(t, m.VNets[0].Subnets, 2, "every subnet any declaration lists")
+	assert.Equal(t, []string{"app", "db"}, []string{m.VNets[0].Subnets[0].Name, m.VNets[0].Subnets[1].Name})
+	for _, s := range m.VNets[0].Subnets {
+		assert.Same(t, m.VNets[0], s.VNet)
+	}
 	assert.Equal(t, paths[0], m.VNets[0].Pos.File, "the first declaration is kept")
 }
 
@@ -165,6 +192,18 @@ func TestAssociationFromTheOtherSide(t *testing.T) {
 	assert.Equal(t, []topology.Ref{topology.Ref(lb + "/backendAddressPools/be")}, c.BackendPools)
 	assert.Nil(t, m.Warnings())
 	require.NoError(t, m.Validate(nil))
+
+	// A public IP's ipConfiguration naming a firewall's or a load balancer
+	// frontend's IP configuration.
+	fw := rg + "/providers/Microsoft.Network/azureFirewalls/fw"
+	m, err = topology.ParseARM("export.json", []byte(`[
+ {"id": "`+fw+`", "type": "Microsoft.Network/azureFirewalls", "properties": {"ipConfigurations": [{"name": "c", "properties": {"privateIPAddress": "10.0.1.4"}}]}},
+ {"id": "`+pip+`", "type": "Microsoft.Network/publicIPAddresses", "properties": {"ipConfiguration": {"id": "`+fw+`/azureFirewallIpConfigurations/c"}}},
+ {"id": "`+pip+`2", "type": "Microsoft.Network/publicIPAddresses", "properties": {"ipConfiguration": {"id": "`+lb+`/frontendIPConfigurations/fe"}}},
+ {"id": "`+lb+`", "type": "Microsoft.Network/loadBalancers", "properties": {"frontendIPConfigurations": [{"id": "`+lb+`/frontendIPConfigurations/fe", "name": "fe", "properties": {}}]}}]`))
+	require.NoError(t, err)
+	assert.Equal(t, []topology.Ref{topology.Ref(pip)}, m.Firewalls[0].PublicIPs)
+	assert.Equal(t, topology.Ref(pip+"2"), m.LoadBalancers[0].Frontends[0].PublicIP)
 }
 
 // TestAssociationConflicts: when both sides are given and disagree, the

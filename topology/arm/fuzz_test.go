@@ -149,7 +149,7 @@ func FuzzParse(f *testing.F) {
 		jerr := dec.Decode(&want)
 		switch {
 		case verr != nil && (errors.Is(verr, ErrLimit) || errors.Is(verr, ErrFormat)):
-			// Depth or size: stricter than encoding/json.
+			// Depth, size or duplicate keys: stricter than encoding/json.
 		case (verr == nil) != json.Valid(plain):
 			t.Fatalf("ParseValue error %v, json.Valid %v", verr, json.Valid(plain))
 		case verr == nil:

@@ -40,8 +40,13 @@ var (
 // at most [MaxInputSize] bytes and enforces [MaxDepth] and [MaxValues]. A
 // leading UTF-8 byte order mark is skipped; UTF-16 input is rejected.
 //
-// On error it returns nil and an *[Error] (wrapping ErrSyntax or ErrLimit, or
-// the read error).
+// A key that one object holds twice (compared case-insensitively) is an
+// error, [ErrFormat], naming both positions: ParseValue's callers read
+// documents whole, and no one can tell which value was meant. ([Parse] keeps
+// them instead, for the model builder to judge; see [DuplicateKey].)
+//
+// On error it returns nil and an *[Error] (wrapping ErrSyntax, ErrLimit or
+// ErrFormat, or the read error).
 func ParseValue(file string, r io.Reader) (*Value, error) {
 	src, err := readSource(file, r)
 	if err != nil {
@@ -50,6 +55,13 @@ func ParseValue(file string, r io.Reader) (*Value, error) {
 	v, e := parseTree(src)
 	if e != nil {
 		return nil, e
+	}
+	if src.dups > 0 {
+		if ds := duplicates(v, nil, nil); len(ds) > 0 {
+			d := ds[0]
+			return nil, &Error{Pos: d.Pos, Field: d.Path, Err: ErrFormat,
+				Msg: fmt.Sprintf("duplicate object key %q: also at %s", truncate(d.Key, 100), d.First)}
+		}
 	}
 	return v, nil
 }

@@ -12,9 +12,19 @@ import (
 
 func parsed(t *testing.T, in string) *Value {
 	t.Helper()
-	v, err := ParseValue("v.json", strings.NewReader(in))
+	src, err := readSource("v.json", strings.NewReader(in))
 	require.NoError(t, err)
+	v, perr := parseTree(src) // ParseValue rejects duplicate keys; the tree keeps them
+	require.Nil(t, perr)
 	return v
+}
+
+// TestParseValueDuplicateKeys: ParseValue, whose callers read documents
+// whole, rejects a key held twice, naming both positions.
+func TestParseValueDuplicateKeys(t *testing.T) {
+	_, err := ParseValue("v.json", strings.NewReader(`{"value": [{"nextHop": "a",`+"\n"+` "NextHop": "b"}]}`))
+	require.ErrorIs(t, err, ErrFormat)
+	assert.EqualError(t, err, `v.json:2:13: field value[0].NextHop: duplicate object key "NextHop": also at v.json:1:24`)
 }
 
 func TestValueAccessors(t *testing.T) {
