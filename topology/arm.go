@@ -61,19 +61,19 @@ func ParseARM(file string, data []byte) (*Model, error) {
 // (arm.ParseLooseID) are warnings. Warnings are kept with the model
 // ([Model.Warnings]). On error no model is returned.
 func FromARM(rs []arm.Resource) (*Model, error) {
-	m, p := fromARM(rs)
-	m.complete(&p)
+	m, p, w := fromARM(rs)
+	m.complete(&p, &w)
 	if err := p.err(); err != nil {
 		return nil, err
 	}
-	m.addLoadWarnings(p.warns, p.wextra)
+	m.addWarnings(&w)
 	return m, nil
 }
 
 // fromARM builds the model of rs without the steps that need every input
 // (merging duplicates, associations, inferred values: Model.complete), and
-// returns the problems found so far.
-func fromARM(rs []arm.Resource) (*Model, problems) {
+// returns the problems and warnings found so far.
+func fromARM(rs []arm.Resource) (*Model, problems, warnList) {
 	b := armBuilder{m: &Model{}, vnets: map[string]*VNet{}, rts: map[string]*RouteTable{}, nsgs: map[string]*NSG{}, policies: map[string]*FirewallPolicy{},
 		groupMembers: map[string][]Ref{}, collections: map[string]*AdminConfig{}, appliesTo: map[*AdminConfig][]string{}}
 	// Parents first, so that separately exported children find them.
@@ -95,12 +95,13 @@ func fromARM(rs []arm.Resource) (*Model, problems) {
 	}
 	b.resolveAdminGroups()
 	b.duplicateKeys(tracked)
-	return b.m, b.p
+	return b.m, b.p, b.w
 }
 
 type armBuilder struct {
 	m        *Model
 	p        problems
+	w        warnList
 	vnets    map[string]*VNet
 	rts      map[string]*RouteTable
 	nsgs     map[string]*NSG

@@ -22,7 +22,7 @@ func (b *armBuilder) duplicateKeys(tracked []trackedResource) {
 				b.p.add(d.Pos, t.r.ID, d.Path, "", ErrDuplicateKey,
 					"the key is also at %s; egress reads it, and which of the two values is meant cannot be known", posString(d.First))
 			} else {
-				b.p.warn(d.Pos, t.r.ID, d.Path, "", ErrDuplicateKey,
+				b.w.warn(d.Pos, t.r.ID, d.Path, "", ErrDuplicateKey,
 					"the key is also at %s; egress does not read it (JSON readers keep the last value)", posString(d.First))
 			}
 		}
@@ -34,7 +34,7 @@ func (b *armBuilder) duplicateKeys(tracked []trackedResource) {
 // the two are spelled alike.
 func (b *armBuilder) shortID(r arm.Resource) {
 	if id, err := arm.ParseLooseID(r.ID); err == nil && id.IsShort() {
-		b.p.warn(r.Pos, r.ID, "id", "", ErrShortID,
+		b.w.warn(r.Pos, r.ID, "id", "", ErrShortID,
 			"no /subscriptions/{id} prefix: matched as a case-insensitive string to references spelled the same way")
 	}
 }

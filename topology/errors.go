@@ -69,9 +69,6 @@ func (e *Error) Unwrap() error { return e.Err }
 type problems struct {
 	errs  []error
 	extra int
-	// Warnings (see warnings.go): kept apart, never failing the load.
-	warns  []*Error
-	wextra int
 }
 
 const maxProblems = 200

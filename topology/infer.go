@@ -8,10 +8,10 @@ import (
 // complete runs the steps of a load that need every input: merging what is
 // declared twice, carrying associations over from the side the model does
 // not keep, and inferring what Azure fills in and exports leave out.
-func (m *Model) complete(p *problems) {
+func (m *Model) complete(p *problems, w *warnList) {
 	m.mergeDuplicates(p)
-	m.associate(p)
-	m.inferAddresses(p)
+	m.associate(p, w)
+	m.inferAddresses(w)
 	m.idx = nil
 }
 
@@ -36,7 +36,7 @@ const privateIPDoc = "https://learn.microsoft.com/azure/virtual-network/ip-servi
 // Microsoft Learn does not document either address as fixed: each is an
 // assumption, recorded in the model (Firewall.PrivateIPAssumed,
 // Gateway.PrivateIPsAssumed) for results to state, and a warning.
-func (m *Model) inferAddresses(p *problems) {
+func (m *Model) inferAddresses(w *warnList) {
 	for _, f := range m.Firewalls {
 		if f.PrivateIP.IsValid() {
 			continue
@@ -49,7 +49,7 @@ func (m *Model) inferAddresses(p *problems) {
 		f.PrivateIP = a
 		f.PrivateIPAssumed = fmt.Sprintf("the input gives no private IP for Azure Firewall %s: taken as %v, the first address Azure assigns in %s %v (%s); the real address may differ",
 			f.Name, a, firewallSubnetName, first, privateIPDoc)
-		p.warn(f.Pos, string(f.ID), "ipConfigurations.privateIPAddress", a.String(), ErrAssumed, "%s", f.PrivateIPAssumed)
+		w.warn(f.Pos, string(f.ID), "ipConfigurations.privateIPAddress", a.String(), ErrAssumed, "%s", f.PrivateIPAssumed)
 	}
 	for _, g := range m.Gateways {
 		if g.Type != GatewayVpn || !g.ActiveActive || len(g.PrivateIPs) > 0 {
@@ -62,7 +62,7 @@ func (m *Model) inferAddresses(p *problems) {
 		g.PrivateIPs = []netip.Addr{nth(first, 4), nth(first, 5)}
 		g.PrivateIPsAssumed = fmt.Sprintf("the input gives no instance addresses for active-active gateway %s: taken as %v and %v, the first two addresses Azure assigns in %s %v (%s); the real addresses may differ",
 			g.Name, g.PrivateIPs[0], g.PrivateIPs[1], gatewaySubnetName, first, privateIPDoc)
-		p.warn(g.Pos, string(g.ID), "bgpSettings.bgpPeeringAddresses", "", ErrAssumed, "%s", g.PrivateIPsAssumed)
+		w.warn(g.Pos, string(g.ID), "bgpSettings.bgpPeeringAddresses", "", ErrAssumed, "%s", g.PrivateIPsAssumed)
 	}
 }
 

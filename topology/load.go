@@ -89,15 +89,15 @@ func LoadFiles(tags route.TagResolver, paths ...string) (*Model, error) {
 	if len(errs) > 0 {
 		return nil, errors.Join(errs...)
 	}
-	merged, p := fromARM(rs)
+	merged, p, w := fromARM(rs)
 	for _, m := range natives {
 		merged.merge(m)
 	}
-	merged.complete(&p)
+	merged.complete(&p, &w)
 	if err := p.err(); err != nil {
 		return nil, err
 	}
-	merged.addLoadWarnings(p.warns, p.wextra)
+	merged.addWarnings(&w)
 	if err := merged.Validate(tags); err != nil {
 		return nil, err
 	}
@@ -108,8 +108,7 @@ func LoadFiles(tags route.TagResolver, paths ...string) (*Model, error) {
 // associations. Duplicates are merged by Model.complete; what remains is
 // reported by Validate.
 func (m *Model) merge(o *Model) {
-	m.warn.load = append(m.warn.load, o.warn.load...)
-	m.warn.loadMore += o.warn.loadMore
+	m.addWarnings(&o.warnings)
 	m.backrefs = append(m.backrefs, o.backrefs...)
 	for t, n := range o.Skipped {
 		if m.Skipped == nil {

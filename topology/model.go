@@ -71,8 +71,8 @@ type Model struct {
 	// egress does not model.
 	Skipped map[string]int
 
-	idx  map[string]any // ID key → resource; built by index()
-	warn warnings       // see Warnings
+	idx      map[string]any // ID key → resource; built by index()
+	warnings warnList       // the loaders' warnings; see Warnings
 	// Mirrored association lists of the ARM input (see assoc.go), applied
 	// by complete.
 	backrefs []backref

@@ -37,9 +37,7 @@ const (
 // in one VNet), Azure's limits, that every route table compiles against each
 // subnet using it and that every NSG, firewall policy and firewall's classic
 // rules would compile (tags resolved through tags; nil resolves none), and
-// that no firewall has both a policy and classic rules. Problems that do not
-// make the model unusable are warnings instead ([Model.Warnings]); each call
-// replaces the warnings of the previous one and keeps the loaders'.
+// that no firewall has both a policy and classic rules.
 func (m *Model) Validate(tags route.TagResolver) error {
 	var p problems
 	m.index(&p)
@@ -49,7 +47,6 @@ func (m *Model) Validate(tags route.TagResolver) error {
 	m.validateCompile(&p, tags)
 	m.validateFirewalls(&p, tags)
 	m.validateClassic(&p, tags)
-	m.warn.validate, m.warn.validateMore = p.warns, p.wextra
 	return p.err()
 }
 

@@ -31,64 +31,59 @@ var (
 	ErrMoreWarnings = errors.New("more warnings")
 )
 
-// maxWarnings caps the warnings kept per load (and per Validate), as
-// maxProblems caps errors.
+// maxWarnings caps the warnings kept per load, as maxProblems caps errors.
 const maxWarnings = 200
 
-// warnings are a model's warnings: those of its loaders, kept with the
-// model, and those of the last Validate, replaced by each call.
-type warnings struct {
-	load, validate         []*Error
-	loadMore, validateMore int // warnings left out past the cap
+// warnList collects the warnings of one load, capped like problems.
+type warnList struct {
+	list  []*Error
+	extra int // warnings left out past the cap
 }
 
-// warn records a warning. Loaders and Validate's checks use it as they use
-// add for errors; a check that finds something Azure would accept but egress
-// cannot fully model, or a reference to something the input does not hold,
-// warns instead of failing.
-func (p *problems) warn(pos Pos, resource, field, value string, err error, detail string, args ...any) {
-	if len(p.warns) >= maxWarnings {
-		p.wextra++
+// warn records a warning. Loaders use it as they use problems.add for
+// errors, for what Azure accepts but egress can only partly use, and for
+// what egress assumed.
+func (w *warnList) warn(pos Pos, resource, field, value string, err error, detail string, args ...any) {
+	if len(w.list) >= maxWarnings {
+		w.extra++
 		return
 	}
 	if len(args) > 0 {
 		detail = fmt.Sprintf(detail, args...)
 	}
-	p.warns = append(p.warns, &Error{Pos: pos, Resource: resource, Field: field, Value: value, Err: err, Detail: detail})
+	w.list = append(w.list, &Error{Pos: pos, Resource: resource, Field: field, Value: value, Err: err, Detail: detail})
 }
 
-// addLoadWarnings keeps the warnings of a load with the model.
-func (m *Model) addLoadWarnings(ws []*Error, more int) {
-	m.warn.load = append(m.warn.load, ws...)
-	m.warn.loadMore += more
+// addWarnings keeps the warnings of a load with the model.
+func (m *Model) addWarnings(w *warnList) {
+	m.warnings.list = append(m.warnings.list, w.list...)
+	m.warnings.extra += w.extra
 }
 
-// Warnings returns the warnings of the loaders that built the model and of
-// its last [Model.Validate]: problems that do not stop the model from being
-// used but that a careful user wants to see (short resource IDs, duplicate
-// JSON keys egress does not read, values egress assumed because the input
-// leaves them out). Each names its position, resource and field like an
-// error. They are sorted by file, line and column, then by message, and
-// identical ones are listed once; past 200 a final warning wrapping
-// [ErrMoreWarnings] counts the rest. nil means none.
+// Warnings returns the warnings of the loaders that built the model:
+// problems that do not stop the model from being used but that a careful
+// user wants to see (short resource IDs, duplicate JSON keys egress does not
+// read, mirrored associations naming resources the input does not hold,
+// values egress assumed because the input leaves them out). Each names its
+// position, resource and field like an error. They are sorted by file, line
+// and column, then by message, and identical ones are listed once; past 200
+// a final warning wrapping [ErrMoreWarnings] counts the rest. nil means
+// none. [Model.Validate] neither adds to them nor clears them.
 //
 // A caller that wants no assumptions (the CLI's --strict) treats them as
 // errors: see [Model.StrictError].
 func (m *Model) Warnings() []*Error {
-	all := make([]*Error, 0, len(m.warn.load)+len(m.warn.validate))
-	all = append(all, m.warn.load...)
-	all = append(all, m.warn.validate...)
-	more := m.warn.loadMore + m.warn.validateMore
-	if len(all) == 0 && more == 0 {
+	if len(m.warnings.list) == 0 && m.warnings.extra == 0 {
 		return nil
 	}
+	all := slices.Clone(m.warnings.list)
 	slices.SortStableFunc(all, func(a, b *Error) int {
 		return cmp.Or(strings.Compare(a.Pos.File, b.Pos.File), cmp.Compare(a.Pos.Line, b.Pos.Line),
 			cmp.Compare(a.Pos.Col, b.Pos.Col), strings.Compare(a.Error(), b.Error()))
 	})
 	all = slices.CompactFunc(all, func(a, b *Error) bool { return a.Error() == b.Error() })
-	if more > 0 {
-		all = append(all, &Error{Err: ErrMoreWarnings, Detail: fmt.Sprintf("%d more not listed", more)})
+	if m.warnings.extra > 0 {
+		all = append(all, &Error{Err: ErrMoreWarnings, Detail: fmt.Sprintf("%d more not listed", m.warnings.extra)})
 	}
 	return all
 }
