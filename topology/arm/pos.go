@@ -47,15 +47,15 @@ func (p Pos) String() string {
 type source struct {
 	name string
 	text string
-	dups int // objects with duplicate keys
-
-	// In a copy made by TrackReads: the log of duplicate-key lookups, and
-	// the source whose line index positions use.
-	log  *ReadLog
-	orig *source
 
 	once  sync.Once
 	lines []int32 // byte offsets at which lines 2, 3, ... start
+
+	dups int // objects with duplicate keys
+	// In a copy made by TrackReads: the log of duplicate-key lookups, and
+	// the source whose line index positions use (Value.Pos).
+	log  *ReadLog
+	orig *source
 }
 
 // pos converts a byte offset into a position. Offsets past the end are
@@ -64,9 +64,6 @@ type source struct {
 func (s *source) pos(off int) Pos {
 	if s == nil {
 		return Pos{}
-	}
-	if s.orig != nil {
-		return s.orig.pos(off)
 	}
 	s.once.Do(func() {
 		s.lines = make([]int32, 0, strings.Count(s.text, "\n"))

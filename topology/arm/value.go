@@ -90,6 +90,9 @@ func (v *Value) Pos() Pos {
 	if v == nil {
 		return Pos{}
 	}
+	if v.src != nil && v.src.orig != nil { // a TrackReads copy
+		return v.src.orig.pos(int(v.off))
+	}
 	return v.src.pos(int(v.off))
 }
 
