@@ -59,8 +59,9 @@ func (k Kind) MarshalText() ([]byte, error) { return []byte(k.String()), nil }
 // ARM property names are case-insensitive and some exports (PowerShell) use
 // PascalCase, so [Value.Get] falls back to a case-insensitive match. An object
 // may hold the same key twice (compared case-insensitively): the parser keeps
-// both members, lookups return the last one, as encoding/json and Json.NET
-// do, and [Resource.Duplicates] lists them for the caller to judge.
+// both members, and a lookup of that key, whatever its spelling, returns the
+// last one (nil if it is null), as encoding/json and Json.NET do;
+// [Resource.Duplicates] lists them for the caller to judge.
 //
 // A Value is immutable once returned and safe for concurrent use. Do not copy
 // a Value; use the pointer. Numbers are kept as their literal text, as
@@ -192,9 +193,7 @@ func (v *Value) Elems() iter.Seq2[int, *Value] {
 // Get returns the member of an object named key, or nil if v is not an object,
 // has no such member, or the member is null. An exact match wins; otherwise
 // the first member whose key matches case-insensitively (Unicode case folding,
-// as strings.EqualFold) is returned. When the object holds key more than once
-// (case-insensitively), the last of them is the member (nil if it is null).
-// Cost: O(members).
+// as strings.EqualFold) is returned. Cost: O(members).
 func (v *Value) Get(key string) *Value {
 	if v == nil || v.kind != KindObject {
 		return nil
