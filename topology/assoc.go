@@ -8,9 +8,9 @@ import (
 	"github.com/egresslab/egress/topology/arm"
 )
 
-// ErrConflict: the two sides of an association disagree (a NAT gateway lists
-// a subnet that names another NAT gateway), or two declarations of one
-// resource do.
+// ErrConflict: the two sides of an association disagree: a NAT gateway
+// lists a subnet that names another NAT gateway, a subnet names an NSG whose
+// subnets leave it out, two resources name one public IP.
 var ErrConflict = errors.New("conflicting association")
 
 // Associations from either side
@@ -31,10 +31,12 @@ var ErrConflict = errors.New("conflicting association")
 // BackendAddressPoolPropertiesFormat.backendIPConfigurations,
 // PublicIPAddressPropertiesFormat.ipConfiguration and natGateway). Some
 // inputs give only the mirrored side: the NatGatewayGet example lists its
-// subnet, which SubnetGet does not name back; a VNet exported before the
-// gateway was attached; hand-written snapshots. An application security
-// group's "ipConfigurations" is read too: the REST schema has no such
-// property, but snapshot tools write it.
+// subnet, which SubnetGet does not name back; a subnet exported before the
+// NAT gateway was attached, next to the gateway exported after. An
+// application security group's "ipConfigurations" is read too when an input
+// has it, though the REST schema has no such property
+// (ApplicationSecurityGroupPropertiesFormat holds resourceGuid and
+// provisioningState only).
 //
 // The model keeps one side (Subnet.NATGateway, ...). complete fills it from
 // the other side when it is empty (the input left it out), and reports an
@@ -173,7 +175,7 @@ func (m *Model) associate(p *problems, w *warnList) {
 	}
 }
 
-// kinds names the resources of each association for messages: the owner,
+// assocNames names the resources of each association for messages: the owner,
 // the target and the target's property.
 var assocNames = [...]struct{ owner, target, prop string }{
 	assocNATSubnets:  {"NAT gateway", "subnet", "natGateway"},
