@@ -13,16 +13,18 @@ import (
 )
 
 // ParseARM reads an Azure export — ARM JSON in any wrapper package arm
-// accepts: REST GETs, `{"value":[...]}` pages, az CLI output (flattened at
-// any level), Resource Graph rows, template exports with literal values — into
-// a model, without validating it. file names the input in error messages.
+// accepts: REST GETs, `{"value":[...]}` pages, REST API example files, az CLI
+// output (flattened at any level), Resource Graph rows, template exports with
+// literal values — into a model, without validating it. file names the input
+// in error messages.
 //
 // Resource types egress does not model are skipped and counted in
 // [Model.Skipped]. Child resources exported separately (subnets, peerings,
 // routes, security rules, rule collection groups) are attached to their
-// parents.
+// parents; a resource or child declared twice (inline in its parent and on
+// its own, as template exports do) is merged as [FromARM] says.
 func ParseARM(file string, data []byte) (*Model, error) {
-	rs, err := arm.Parse(file, bytes.NewReader(data))
+	rs, err := arm.ParseKeepDuplicates(file, bytes.NewReader(data))
 	if err != nil {
 		return nil, err
 	}
@@ -30,27 +32,76 @@ func ParseARM(file string, data []byte) (*Model, error) {
 }
 
 // FromARM builds a model from normalized ARM resources (see package
-// topology/arm), without validating it.
+// topology/arm), without validating it. The resources are one set, whatever
+// files they came from:
+//
+//   - children (subnets, peerings, routes, security rules, rule collection
+//     groups, admin rules) attach to their parents wherever these are;
+//   - a resource or child declared more than once, inline in its parent and
+//     on its own or in several files, merges when the declarations build the
+//     same model object, and is an error naming both positions, the first
+//     differing field and both values when they do not. What counts is what
+//     the model reads: read-only noise (etag, provisioningState), the az
+//     CLI's resourceGroup keys and the shape (REST or flattened) never
+//     differ; a location only one declaration gives is not a difference;
+//     children merge by ID (routes and security rules by name), so a child
+//     only one declaration lists is kept. The first declaration is kept,
+//     with its position;
+//   - an association given only from the other side (a NAT gateway's, NSG's
+//     or route table's subnets, an NSG's network interfaces, a backend pool's
+//     or ASG's IP configurations, a public IP's ipConfiguration and
+//     natGateway) is carried over to the side the model keeps; when both
+//     sides give it and they disagree, it is an error naming both;
+//   - what Azure fills in and exports leave out is inferred and said so: a
+//     firewall's private IP ([Firewall.PrivateIPAssumed]), an active-active
+//     gateway's instance addresses ([Gateway.PrivateIPsAssumed]).
+//
+// A key an object holds twice is an error naming both positions when the
+// model reads it, and a warning otherwise; short resource IDs
+// (arm.ParseLooseID) are warnings. Warnings are kept with the model
+// ([Model.Warnings]). On error no model is returned.
 func FromARM(rs []arm.Resource) (*Model, error) {
+	m, p, w := fromARM(rs)
+	m.complete(&p, &w)
+	if err := p.err(); err != nil {
+		return nil, err
+	}
+	m.addWarnings(&w)
+	return m, nil
+}
+
+// fromARM builds the model of rs without the steps that need every input
+// (merging duplicates, associations, inferred values: Model.complete), and
+// returns the problems and warnings found so far.
+func fromARM(rs []arm.Resource) (*Model, problems, warnList) {
 	b := armBuilder{m: &Model{}, vnets: map[string]*VNet{}, rts: map[string]*RouteTable{}, nsgs: map[string]*NSG{}, policies: map[string]*FirewallPolicy{},
 		groupMembers: map[string][]Ref{}, collections: map[string]*AdminConfig{}, appliesTo: map[*AdminConfig][]string{}}
 	// Parents first, so that separately exported children find them.
 	order := func(r arm.Resource) int { return strings.Count(strings.Trim(r.Type, "/"), "/") }
 	sorted := slices.Clone(rs)
 	slices.SortStableFunc(sorted, func(a, c arm.Resource) int { return order(a) - order(c) })
+	var tracked []trackedResource
+	for i, r := range sorted {
+		if len(r.Duplicates) > 0 {
+			var log *arm.ReadLog
+			sorted[i], log = arm.TrackReads(r)
+			tracked = append(tracked, trackedResource{r, log})
+		}
+	}
 	for _, r := range sorted {
+		b.shortID(r)
 		b.resource(r)
+		b.associations(r)
 	}
 	b.resolveAdminGroups()
-	if err := b.p.err(); err != nil {
-		return nil, err
-	}
-	return b.m, nil
+	b.duplicateKeys(tracked)
+	return b.m, b.p, b.w
 }
 
 type armBuilder struct {
 	m        *Model
 	p        problems
+	w        warnList
 	vnets    map[string]*VNet
 	rts      map[string]*RouteTable
 	nsgs     map[string]*NSG
@@ -60,6 +111,7 @@ type armBuilder struct {
 	groupMembers map[string][]Ref
 	collections  map[string]*AdminConfig
 	appliesTo    map[*AdminConfig][]string
+	skipped      map[string]bool // IDs counted in Model.Skipped
 }
 
 func typeIs(r arm.Resource, t string) bool { return arm.TypeIs(r, t) }
@@ -81,11 +133,13 @@ func (b *armBuilder) resource(r arm.Resource) {
 		b.vnets[arm.Key(r.ID)] = vn
 		b.m.VNets = append(b.m.VNets, vn)
 	case typeIs(r, tVNet+"/subnets"):
-		if vn := b.parentVNet(r); vn != nil && !hasID(vn.Subnets, r.ID) {
+		// Also when the VNet lists it inline: Model.mergeDuplicates
+		// merges the two declarations.
+		if vn := b.parentVNet(r); vn != nil {
 			vn.Subnets = append(vn.Subnets, b.subnet(vn, v, r.ID))
 		}
 	case typeIs(r, tVNet+"/virtualNetworkPeerings"):
-		if vn := b.parentVNet(r); vn != nil && !hasID(vn.Peerings, r.ID) {
+		if vn := b.parentVNet(r); vn != nil {
 			vn.Peerings = append(vn.Peerings, b.peering(vn, v, r.ID))
 		}
 	case typeIs(r, tRT):
@@ -165,6 +219,16 @@ func (b *armBuilder) resource(r arm.Resource) {
 				}
 			}
 		}
+		// Else the instances' addresses of its IP configurations
+		// (REST VirtualNetworkGatewayIPConfiguration: privateIPAddress,
+		// read-only, "Private IP Address for this gateway").
+		if len(gw.PrivateIPs) == 0 {
+			for _, c := range elems(v.Prop("ipConfigurations")) {
+				if a := c.Prop("privateIPAddress"); a != nil {
+					gw.PrivateIPs = append(gw.PrivateIPs, b.addr(a, r.ID, "ipConfigurations.privateIPAddress"))
+				}
+			}
+		}
 		b.m.Gateways = append(b.m.Gateways, gw)
 	case typeIs(r, tLNG):
 		l := &LocalNetworkGateway{Meta: meta,
@@ -204,6 +268,11 @@ func (b *armBuilder) resource(r arm.Resource) {
 	case typeIs(r, tFW):
 		fw := &Firewall{Meta: meta, SKU: b.str(v.Prop("sku").Get("name")), Tier: b.str(v.Prop("sku").Get("tier")),
 			Policy: b.ref(v.Prop("firewallPolicy")), ThreatIntel: b.str(v.Prop("threatIntelMode"))}
+		// A virtual hub firewall's address is hubIPAddresses.privateIPAddress
+		// (REST AzureFirewall: HubIPAddresses).
+		if a := v.Prop("hubIPAddresses").Get("privateIPAddress"); a != nil {
+			fw.PrivateIP = b.addr(a, r.ID, "hubIPAddresses.privateIPAddress")
+		}
 		for _, c := range elems(v.Prop("ipConfigurations")) {
 			if a := c.Prop("privateIPAddress"); a != nil && !fw.PrivateIP.IsValid() {
 				fw.PrivateIP = b.addr(a, r.ID, "ipConfigurations.privateIPAddress")
@@ -264,10 +333,13 @@ func (b *armBuilder) resource(r arm.Resource) {
 			RestrictOutboundNetworkAccess: b.boolean(v.Prop("restrictOutboundNetworkAccess")),
 			AllowedFqdnList:               b.strs(v.Prop("allowedFqdnList"))})
 	default:
-		if b.m.Skipped == nil {
-			b.m.Skipped = map[string]int{}
+		if b.skipped == nil {
+			b.m.Skipped, b.skipped = map[string]int{}, map[string]bool{}
 		}
-		b.m.Skipped[strings.ToLower(r.Type)]++
+		if k := arm.Key(r.ID); !b.skipped[k] { // the same resource twice counts once
+			b.skipped[k] = true
+			b.m.Skipped[strings.ToLower(r.Type)]++
+		}
 	}
 }
 
@@ -313,21 +385,10 @@ func (b *armBuilder) resolveAdminGroups() {
 	}
 }
 
-// hasID reports whether a subnet or peering with the ID is already attached
-// (a REST export lists children both inside the parent and on their own).
-func hasID[T interface{ meta() *Meta }](list []T, id string) bool {
-	for _, x := range list {
-		if arm.EqualIDs(string(x.meta().ID), id) {
-			return true
-		}
-	}
-	return false
-}
-
 func (m *Meta) meta() *Meta { return m }
 
 func parentKey(id string) string {
-	rid, err := arm.ParseID(id)
+	rid, err := arm.ParseLooseID(id)
 	if err != nil {
 		return ""
 	}

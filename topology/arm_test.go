@@ -119,8 +119,14 @@ nics:
 	require.True(t, ok, "the native NIC's subnet is the export's")
 	assert.Equal(t, "app", s.Name)
 
-	_, err = topology.LoadFiles(defaultTags(t), "arm/testdata/arm-array.json", "arm/testdata/arm-value.json")
-	assert.ErrorContains(t, err, "duplicate", "the same resources twice")
+	// The same network in two wrappers is one network.
+	one, err := topology.LoadFiles(defaultTags(t), "arm/testdata/arm-array.json")
+	require.NoError(t, err)
+	two, err := topology.LoadFiles(defaultTags(t), "arm/testdata/arm-array.json", "arm/testdata/arm-value.json", "arm/testdata/cli.json")
+	require.NoError(t, err, "the same resources in three files merge")
+	assert.Equal(t, summary(one), summary(two))
+	assert.Len(t, two.VNets, 1)
+	assert.Equal(t, "arm/testdata/arm-array.json", two.VNets[0].Pos.File, "the first declaration is kept")
 }
 
 func FuzzParseARM(f *testing.F) {

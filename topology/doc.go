@@ -20,8 +20,26 @@
 //
 //   - [LoadFiles] reads any mix of files, detecting each one's format from its
 //     content, merges them and validates the result.
-//   - Azure exports: ARM JSON in any wrapper ([ParseARM], via package
-//     topology/arm).
+//   - Azure exports: ARM JSON in any wrapper ([ParseARM], [FromARM], via
+//     package topology/arm): REST GETs and list pages, REST API example
+//     files, az CLI output, Resource Graph rows, template exports, and the
+//     snapshots other tools write (short resource IDs).
+//
+// The files of one load are one resource set ([FromARM]): a child in another
+// file than its parent attaches to it; a resource or child declared twice
+// (inline and on its own, or in two files) merges when both declarations
+// build the same model object and is an error naming both positions and the
+// differing field when they do not; an association given only from the
+// other side (a NAT gateway's subnets, an NSG's network interfaces, a
+// public IP's ipConfiguration, ...) reaches the side the model keeps, and
+// both sides must agree when both are given.
+//
+// Problems that do not stop a model from being used are warnings, kept with
+// the model ([Model.Warnings]): short resource IDs, duplicate JSON keys
+// egress does not read (one it reads is an error), mirrored associations
+// naming resources the input does not hold, and values egress assumed.
+// [Model.StrictError] turns them into one error for callers that want no
+// assumptions.
 //   - The native format ([LoadNative], [ParseNative]): a concise YAML design
 //     written by hand.
 //
@@ -61,6 +79,16 @@
 //     rules on a virtual hub firewall; [Model.FirewallClassic] converts the
 //     classic rules for package firewall. A base-policy chain that comes
 //     back on itself is reported as an inheritance cycle naming its members.
+//   - An Azure Firewall whose export leaves out its private IP (portal
+//     exports do) is taken to have the first address Azure assigns in
+//     AzureFirewallSubnet (.4 of its first prefix), and an active-active
+//     VPN gateway without instance addresses the first two of
+//     GatewaySubnet: Azure assigns dynamic addresses in order after the four
+//     it reserves
+//     (https://learn.microsoft.com/azure/virtual-network/ip-services/private-ip-addresses#allocation-method),
+//     but does not document these addresses as fixed, so the model records
+//     the assumption ([Firewall.PrivateIPAssumed],
+//     [Gateway.PrivateIPsAssumed]) and the load warns.
 //   - A service endpoint routes the regional service tag of the subnet's
 //     region (or of the locations it lists) when the tag file has one, else
 //     the global tag ([ServiceEndpointTag]).

@@ -1,6 +1,7 @@
 package topology
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"io"
@@ -46,44 +47,75 @@ func readFile(path string) ([]byte, error) {
 }
 
 // LoadFiles reads one or more files, each either a native YAML design or an
-// Azure export in any ARM JSON wrapper (detected from the content), merges
-// them into one model and validates it. Every problem of every file is
+// Azure export in any ARM JSON wrapper (detected from the content), and
+// validates the model they make together. Every problem of every file is
 // reported together; on error no model is returned.
+//
+// The files are one resource set: every ARM file is parsed first, then the
+// model is built from all their resources at once ([FromARM]), so a child
+// in one file (an az network nsg rule create output) attaches to its parent
+// in another, a resource declared in two files merges when both declarations
+// say the same, and an association given in one file from the other side
+// (a NAT gateway's subnets) reaches the subnet in another. Native designs
+// are merged in after, the same way. The model lists the ARM files'
+// resources first, then the native designs', each in file order. Warnings
+// are kept with the model ([Model.Warnings]).
 func LoadFiles(tags route.TagResolver, paths ...string) (*Model, error) {
-	merged := &Model{}
 	var errs []error
+	var rs []arm.Resource
+	var natives []*Model
 	for _, path := range paths {
 		data, err := readFile(path)
 		if err != nil {
 			errs = append(errs, err)
 			continue
 		}
-		var m *Model
 		switch arm.Detect(data) {
 		case arm.FormatJSON:
-			m, err = ParseARM(path, data)
+			var r []arm.Resource
+			r, err = arm.ParseKeepDuplicates(path, bytes.NewReader(data))
+			rs = append(rs, r...)
 		case arm.FormatYAML:
+			var m *Model
 			m, err = ParseNative(path, data)
+			natives = append(natives, m)
 		default:
 			err = &Error{Pos: Pos{File: path}, Err: ErrSyntax, Detail: "neither JSON nor YAML text (empty, binary or UTF-16): want an ARM export or a native design"}
 		}
 		if err != nil {
 			errs = append(errs, err)
-			continue
 		}
-		merged.merge(m)
 	}
 	if len(errs) > 0 {
 		return nil, errors.Join(errs...)
 	}
+	merged, p, w := fromARM(rs)
+	for _, m := range natives {
+		merged.merge(m)
+	}
+	merged.complete(&p, &w)
+	if err := p.err(); err != nil {
+		return nil, err
+	}
+	merged.addWarnings(&w)
 	if err := merged.Validate(tags); err != nil {
 		return nil, err
 	}
 	return merged, nil
 }
 
-// merge appends o's resources to m. Duplicate IDs are reported by Validate.
+// merge appends o's resources to m, with its warnings and pending
+// associations. Duplicates are merged by Model.complete; what remains is
+// reported by Validate.
 func (m *Model) merge(o *Model) {
+	m.addWarnings(&o.warnings)
+	m.backrefs = append(m.backrefs, o.backrefs...)
+	for t, n := range o.Skipped {
+		if m.Skipped == nil {
+			m.Skipped = map[string]int{}
+		}
+		m.Skipped[t] += n
+	}
 	m.VNets = append(m.VNets, o.VNets...)
 	m.NICs = append(m.NICs, o.NICs...)
 	m.RouteTables = append(m.RouteTables, o.RouteTables...)

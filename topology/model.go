@@ -71,7 +71,11 @@ type Model struct {
 	// egress does not model.
 	Skipped map[string]int
 
-	idx map[string]any // ID key → resource; built by index()
+	idx      map[string]any // ID key → resource; built by index()
+	warnings warnList       // the loaders' warnings; see Warnings
+	// Mirrored association lists of the ARM input (see assoc.go), applied
+	// by complete.
+	backrefs []backref
 }
 
 // VNet is a virtual network.
@@ -334,6 +338,12 @@ type Gateway struct {
 	PrivateIPs   []netip.Addr // instance addresses in the GatewaySubnet
 	PublicIPs    []Ref        // the public IPs of its IP configurations
 	ActiveActive bool
+	// PrivateIPsAssumed is empty when the input gives PrivateIPs (or they do
+	// not matter). For an active-active VPN gateway whose input gives no
+	// instance addresses, the loader infers them from GatewaySubnet and this
+	// says so, naming the addresses and the documentation: results whose
+	// routes show them state it as an assumption.
+	PrivateIPsAssumed string
 	// DefaultSite is the local network gateway that internet-bound traffic
 	// is forced to (ARM gatewayDefaultSite), or zero: forced tunnelling by
 	// default site (https://learn.microsoft.com/azure/vpn-gateway/site-to-site-tunneling).
@@ -387,6 +397,12 @@ type Firewall struct {
 	Policy       Ref
 	ManagementIP Ref // set in forced-tunnelling mode
 	ThreatIntel  string
+	// PrivateIPAssumed is empty when the input gives PrivateIP. When the
+	// input leaves it out (portal exports do) and the loader inferred it
+	// from AzureFirewallSubnet, it says so in a sentence that names the
+	// address, the subnet and the documentation the inference rests on:
+	// results that route through the firewall state it as an assumption.
+	PrivateIPAssumed string
 
 	// Classic rules: the firewall's own rule collections
 	// (properties.natRuleCollections, networkRuleCollections and

@@ -28,6 +28,10 @@
 //     the object at every nesting level (older CLIs: the top level only),
 //     with "resourceGroup" keys injected and unset fields printed as null,
 //     and the {"newVNet": {...}} envelope of az ... create;
+//   - Azure REST API example files (Azure/azure-rest-api-specs,
+//     specification/*/examples/*.json): {"parameters": {...}, "responses":
+//     {"200": {"body": {...}}, ...}}, read as the body of the 200 response
+//     (or the 201 one when there is no 200);
 //   - PowerShell's ConvertTo-Json output (PascalCase keys);
 //   - ARM deployment templates: {"$schema": ".../deploymentTemplate.json#",
 //     "resources": [...]}, including languageVersion 2.0 templates whose
@@ -35,6 +39,12 @@
 //     declared separately (type "Microsoft.Network/virtualNetworks/subnets",
 //     name "vnet1/snet1") or nested in a parent's "resources" (type
 //     "subnets", name "snet1").
+//
+// A resource needs an "id". Its "type" may be left out, as REST responses of
+// child resources (subnets, routes, security rules) do: the ID holds it. IDs
+// in the short forms other tools write ("resourceGroups/rg/providers/...",
+// "resourceGroup/rg/providers/...") are accepted ([ParseLooseID]) and compare
+// as case-insensitive strings.
 //
 // REST and CLI shapes read the same through [Value.Prop], which looks up
 // properties.<name> and falls back to <name> on the same object; object keys
@@ -72,10 +82,19 @@
 // Every problem is an [*Error] with a position, wrapping one of [ErrSyntax],
 // [ErrLimit], [ErrFormat], [ErrID], [ErrExpression] and [ErrDuplicate]; a call
 // reports all the problems it finds (up to 100). Two resources with the same
-// ID, compared case-insensitively, within or across files, are an error that
-// names both positions, even when their content is the same: merge rules
-// belong to the model builder. Input is bounded by [MaxInputSize],
-// [MaxDepth] and [MaxValues]; no input makes the package panic.
+// ID, compared case-insensitively, within or across files, are an error of
+// [Parse] and [ParseFiles] that names both positions, even when their content
+// is the same: merge rules belong to the model builder, which reads with
+// [ParseKeepDuplicates] and [ParseFilesKeepDuplicates]. Input is bounded by
+// [MaxInputSize], [MaxDepth] and [MaxValues]; no input makes the package
+// panic.
+//
+// A key that one object holds twice (compared case-insensitively) is not an
+// error by itself: lookups return the last occurrence, and
+// [Resource.Duplicates] lists the duplicates for the model builder, which
+// finds out with [TrackReads] whether it reads them. Only a duplicate the
+// parser itself reads (a resource's id, type, name or location, a wrapper's
+// value, data or responses) is an [ErrFormat] error naming both positions.
 //
 // # Performance
 //

@@ -14,8 +14,8 @@ var (
 	// ErrLimit: the input exceeds [MaxInputSize], [MaxDepth] or [MaxValues].
 	ErrLimit = errors.New("input too large")
 	// ErrFormat: valid JSON that is not an ARM resource wrapper, or a resource
-	// with a missing or mistyped field (type, id, name, location) or a
-	// duplicate JSON key.
+	// with a missing or mistyped field (id, type, name, location), or one of
+	// those or a wrapper's member given twice.
 	ErrFormat = errors.New("unrecognized ARM JSON")
 	// ErrID: a malformed Azure resource ID.
 	ErrID = errors.New("invalid resource ID")

@@ -91,7 +91,8 @@ func FuzzParse(f *testing.F) {
 		`[{"id": "/subscriptions/s/resourceGroups/r/providers/A.B/c/d", "type": "A.B/c"}]`,
 		`{"contentVersion": "", "resources": [{"type": "A.B/c", "name": "d", "resources": [{"type": "e", "name": "f"}]}]}`,
 		`{"contentVersion": "", "resources": {"x": {"type": "A.B/c", "name": "[[d]", "p": "[e]"}}}`,
-		"\ufeff[1e5, -0.5, \"\\u00e9\\ud800\", true, false, null]", "[\"\xff\"]", `[1.]`, `{"a":1,"a":2}`,
+		"\ufeff[1e5, -0.5, \"\\u00e9\\ud800\", true, false, null]", "[\"\xff\"]", `[1.]`, `{"a":1,"a":2}`, `{"A":1,"a":{"k":1,"\u212a":2}}`,
+		`{"parameters": {}, "responses": {"200": {"body": {"id": "resourceGroups/r/providers/A.B/c/d"}}}}`,
 	} {
 		f.Add([]byte(s))
 	}
@@ -126,8 +127,16 @@ func FuzzParse(f *testing.F) {
 			if !within(text, r.Pos) {
 				t.Fatalf("resource position %v outside the input", r.Pos)
 			}
-			if _, err := ParseID(r.ID); err != nil {
+			if _, err := ParseLooseID(r.ID); err != nil {
 				t.Fatalf("resource with a bad ID: %v", err)
+			}
+			for _, d := range r.Duplicates {
+				if !within(text, d.First) || !within(text, d.Pos) || !strings.HasSuffix(d.Path, d.Key) {
+					t.Fatalf("duplicate key outside the input: %+v", d)
+				}
+			}
+			if tracked, _ := TrackReads(r); !reflect.DeepEqual(toAny(tracked.Body), toAny(r.Body)) {
+				t.Fatal("TrackReads changed the body")
 			}
 		}
 

@@ -26,6 +26,7 @@ import (
 // freely.
 type ResourceID struct {
 	id, sub, rg, typ, name, scope string
+	short                         bool
 }
 
 // ParseID parses an Azure resource ID. Segment names ("subscriptions",
@@ -93,6 +94,46 @@ func ParseID(id string) (ResourceID, error) {
 	return r, nil
 }
 
+// ParseLooseID is like [ParseID] but also accepts the short forms that
+// tools other than Azure's write, without the subscription:
+//
+//	resourceGroups/{rg}/providers/{namespace}/{type}/{name}...
+//	/resourceGroups/{rg}/providers/...
+//	resourceGroup/{rg}/providers/...
+//
+// (the Azure test snapshots of Batfish, batfish/batfish
+// projects/batfish/src/test/resources/org/batfish/representation/azure, use
+// the first and the last). A short ID has no subscription
+// ([ResourceID.SubscriptionID] is ""), reports [ResourceID.IsShort], and
+// still compares as a case-insensitive string: it names the same resource as
+// another ID only when the two are spelled alike. For anything else it
+// returns ParseID's error.
+func ParseLooseID(id string) (ResourceID, error) {
+	r, err := ParseID(id)
+	if err == nil {
+		return r, nil
+	}
+	seg, rest, ok := strings.Cut(strings.TrimPrefix(id, "/"), "/")
+	if !ok || !(strings.EqualFold(seg, "resourceGroups") || strings.EqualFold(seg, "resourceGroup")) {
+		return ResourceID{}, err
+	}
+	const sub = "/subscriptions/-/resourceGroups/"
+	r, serr := ParseID(sub + rest)
+	if serr != nil {
+		return ResourceID{}, fmt.Errorf("%w %q: %s", ErrID, truncate(id, 500),
+			strings.TrimPrefix(serr.Error(), fmt.Sprintf("%s %q: ", ErrID, truncate(sub+rest, 500))))
+	}
+	prefix := id[:len(id)-len(rest)]
+	if r.scope != "" {
+		r.scope = prefix + r.scope[len(sub):]
+	}
+	r.id, r.sub, r.short = id, "", true
+	return r, nil
+}
+
+// IsShort reports whether r was parsed from a short form by [ParseLooseID].
+func (r ResourceID) IsShort() bool { return r.short }
+
 func quote(s string) string { return fmt.Sprintf("%q", s) }
 
 // MustParseID is like [ParseID] but panics on error. For tests and examples
@@ -147,14 +188,22 @@ func (r ResourceID) Parent() (ResourceID, bool) {
 		if r.scope == "" {
 			return ResourceID{}, false
 		}
-		p, err := ParseID(r.scope)
+		p, err := r.reparse(r.scope)
 		return p, err == nil
 	}
 	// Drop the last "/{type}/{name}".
 	cut := strings.LastIndexByte(r.id, '/')
 	cut = strings.LastIndexByte(r.id[:cut], '/')
-	p, err := ParseID(r.id[:cut])
+	p, err := r.reparse(r.id[:cut])
 	return p, err == nil
+}
+
+// reparse parses a prefix of r's ID the way r was parsed.
+func (r ResourceID) reparse(id string) (ResourceID, error) {
+	if r.short {
+		return ParseLooseID(id)
+	}
+	return ParseID(id)
 }
 
 // Key normalizes a resource ID for use as a map key: it lower-cases it, since

@@ -7,6 +7,7 @@ import (
 	"os"
 	"strconv"
 	"strings"
+	"unicode"
 	"unicode/utf8"
 )
 
@@ -39,8 +40,13 @@ var (
 // at most [MaxInputSize] bytes and enforces [MaxDepth] and [MaxValues]. A
 // leading UTF-8 byte order mark is skipped; UTF-16 input is rejected.
 //
-// On error it returns nil and an *[Error] (wrapping ErrSyntax or ErrLimit, or
-// the read error).
+// A key that one object holds twice (compared case-insensitively) is an
+// error, [ErrFormat], naming both positions: ParseValue's callers read
+// documents whole, and no one can tell which value was meant. ([Parse] keeps
+// them instead, for the model builder to judge; see [DuplicateKey].)
+//
+// On error it returns nil and an *[Error] (wrapping ErrSyntax, ErrLimit or
+// ErrFormat, or the read error).
 func ParseValue(file string, r io.Reader) (*Value, error) {
 	src, err := readSource(file, r)
 	if err != nil {
@@ -49,6 +55,13 @@ func ParseValue(file string, r io.Reader) (*Value, error) {
 	v, e := parseTree(src)
 	if e != nil {
 		return nil, e
+	}
+	if src.dups > 0 {
+		if ds := duplicates(v, nil, nil); len(ds) > 0 {
+			d := ds[0]
+			return nil, &Error{Pos: d.Pos, Field: d.Path, Err: ErrFormat,
+				Msg: fmt.Sprintf("duplicate object key %q: also at %s", truncate(d.Key, 100), d.First)}
+		}
 	}
 	return v, nil
 }
@@ -86,7 +99,8 @@ func readSource(file string, r io.Reader) (*source, error) {
 
 // parser is a recursive-descent JSON parser over a whole file that records
 // the byte offset of every value. It is strict RFC 8259 JSON (what
-// encoding/json accepts), plus the limits above and a ban on duplicate keys.
+// encoding/json accepts), plus the limits above. Duplicate object keys are
+// kept and recorded (Value.dup, source.dups).
 type parser struct {
 	src   *source
 	s     string
@@ -415,7 +429,8 @@ func (p *parser) object() bool {
 	}
 	p.i++
 	kbase := len(p.keys)
-	var seen map[string]struct{} // for large objects only
+	var seen map[uint64]struct{} // for large objects only
+	dup, nonASCII := false, false
 	p.ws()
 	if p.i < len(p.s) && p.s[p.i] == '}' {
 		p.i++
@@ -427,7 +442,6 @@ func (p *parser) object() bool {
 		if p.eof("looking for an object key") {
 			return false
 		}
-		koff := p.i
 		if p.s[p.i] != '"' {
 			p.fail(p.i, ErrSyntax, "invalid character %s looking for beginning of object key string", p.char(p.i))
 			return false
@@ -436,10 +450,13 @@ func (p *parser) object() bool {
 		if !ok {
 			return false
 		}
-		if p.dupKey(k, kbase, &seen) {
-			p.fail(koff, ErrFormat, "duplicate object key %q", truncate(k, 100))
-			return false
+		ascii := isASCII(k)
+		if p.dupKey(k, kbase, !ascii || nonASCII, &seen) {
+			// Kept, and recorded: the model builder decides whether it
+			// matters (see Resource.Duplicates).
+			dup = true
 		}
+		nonASCII = nonASCII || !ascii
 		p.ws()
 		if p.eof("after object key") {
 			return false
@@ -474,32 +491,111 @@ func (p *parser) object() bool {
 	p.keys = p.keys[:kbase]
 	p.stack[me].keys = keys
 	p.stack[me].kids = p.pop(me)
+	if dup {
+		p.stack[me].dup = true
+		p.src.dups++
+	}
 	p.depth--
 	return true
 }
 
 // dupKey reports whether k is already a key of the object being parsed,
-// whose keys start at p.keys[kbase]. Small objects are scanned; from 16 keys
-// on, a map makes the check O(1).
-func (p *parser) dupKey(k string, kbase int, seen *map[string]struct{}) bool {
+// whose keys start at p.keys[kbase], comparing keys case-insensitively (as
+// [Value.Get] looks them up; [foldEqual]). slow is true when k or an earlier
+// key is not ASCII, where case folding may change the length. Small objects
+// are scanned; from 16 keys on, a set of folded-key hashes makes the check
+// O(1) unless the hash is already there.
+func (p *parser) dupKey(k string, kbase int, slow bool, seen *map[uint64]struct{}) bool {
 	keys := p.keys[kbase:]
 	if len(keys) < 16 {
 		for _, x := range keys {
-			if x == k {
+			if (slow || len(x) == len(k)) && foldEqual(x, k) {
 				return true
 			}
 		}
 		return false
 	}
 	if *seen == nil {
-		*seen = make(map[string]struct{}, 2*len(keys))
+		*seen = make(map[uint64]struct{}, 2*len(keys))
 		for _, x := range keys {
-			(*seen)[x] = struct{}{}
+			(*seen)[foldHash(x)] = struct{}{}
 		}
 	}
-	if _, ok := (*seen)[k]; ok {
-		return true
+	h := foldHash(k)
+	if _, ok := (*seen)[h]; ok {
+		for _, x := range keys {
+			if foldEqual(x, k) {
+				return true
+			}
+		}
+		return false // a hash collision
 	}
-	(*seen)[k] = struct{}{}
+	(*seen)[h] = struct{}{}
 	return false
+}
+
+// isASCII reports whether s has only ASCII bytes.
+func isASCII(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] >= utf8.RuneSelf {
+			return false
+		}
+	}
+	return true
+}
+
+// foldEqual reports whether a and b are equal under Unicode case folding,
+// exactly as strings.EqualFold, with a fast path for ASCII keys.
+func foldEqual(a, b string) bool {
+	if len(a) != len(b) {
+		return strings.EqualFold(a, b)
+	}
+	for i := 0; i < len(a); i++ {
+		ca, cb := a[i], b[i]
+		if ca == cb {
+			continue
+		}
+		if ca|cb >= utf8.RuneSelf {
+			return strings.EqualFold(a[i:], b[i:])
+		}
+		if 'A' <= ca && ca <= 'Z' {
+			ca += 'a' - 'A'
+		}
+		if 'A' <= cb && cb <= 'Z' {
+			cb += 'a' - 'A'
+		}
+		if ca != cb {
+			return false
+		}
+	}
+	return true
+}
+
+// foldHash hashes s (FNV-1a) so that strings equal under case folding hash
+// equal: each rune is replaced by the smallest rune of its
+// unicode.SimpleFold orbit, which two runes share exactly when
+// strings.EqualFold matches them.
+func foldHash(s string) uint64 {
+	h := uint64(14695981039346656037)
+	for i := 0; i < len(s); {
+		r := rune(s[i])
+		if r < utf8.RuneSelf {
+			if 'a' <= r && r <= 'z' {
+				r -= 'a' - 'A'
+			}
+			i++
+		} else {
+			var n int
+			r, n = utf8.DecodeRuneInString(s[i:])
+			i += n
+			m := r
+			for f := unicode.SimpleFold(r); f != r; f = unicode.SimpleFold(f) {
+				m = min(m, f)
+			}
+			r = m
+		}
+		h ^= uint64(r)
+		h *= 1099511628211
+	}
+	return h
 }

@@ -50,6 +50,12 @@ type source struct {
 
 	once  sync.Once
 	lines []int32 // byte offsets at which lines 2, 3, ... start
+
+	dups int // objects with duplicate keys
+	// In a copy made by TrackReads: the log of duplicate-key lookups, and
+	// the source whose line index positions use (Value.Pos).
+	log  *ReadLog
+	orig *source
 }
 
 // pos converts a byte offset into a position. Offsets past the end are

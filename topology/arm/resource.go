@@ -20,7 +20,16 @@ import (
 // shape alike. For template resources the ID is synthesized (see the package
 // documentation) and Body is the template's resource declaration.
 //
+// ID is the resource ID as written. Tools other than Azure's write IDs in
+// short forms ("resourceGroups/rg/providers/...", even "resourceGroup/...");
+// they are accepted ([ParseLooseID]; SubscriptionID is then "") and compare
+// as case-insensitive strings. Type is inferred from the ID when the input
+// has none (REST responses of child resources omit it).
+//
 // Pos is where the resource object starts; File is its file (Pos.File).
+// Duplicates lists the keys that an object inside Body holds twice (see
+// [DuplicateKey]); it is nil for nearly every resource.
+//
 // Resource is a plain value; copy it freely. Its Body is immutable and safe
 // for concurrent reads.
 type Resource struct {
@@ -33,6 +42,7 @@ type Resource struct {
 	Body           *Value
 	Pos            Pos
 	File           string
+	Duplicates     []DuplicateKey
 }
 
 // TypeIs reports whether r is of resource type typ, such as
@@ -62,6 +72,17 @@ const (
 // on any input. It reads about 180 MB/s; the returned resources take about 4
 // times the input size in memory, including the input text they share.
 func Parse(file string, r io.Reader) ([]Resource, error) {
+	return parse(file, r, true)
+}
+
+// ParseKeepDuplicates is like [Parse] but keeps resources whose IDs repeat
+// (the same resource exported twice, or inline in its parent and again on its
+// own), for a caller that merges them, as topology.LoadFiles does.
+func ParseKeepDuplicates(file string, r io.Reader) ([]Resource, error) {
+	return parse(file, r, false)
+}
+
+func parse(file string, r io.Reader, strict bool) ([]Resource, error) {
 	if r == nil {
 		return nil, &Error{Pos: Pos{File: file}, Msg: "nil reader", Err: ErrFormat}
 	}
@@ -71,7 +92,9 @@ func Parse(file string, r io.Reader) ([]Resource, error) {
 	}
 	var errs errList
 	res := parseSource(src, &errs)
-	checkDuplicates(res, &errs)
+	if strict {
+		checkDuplicates(res, &errs)
+	}
 	if err := errs.err(); err != nil {
 		return nil, err
 	}
@@ -84,6 +107,16 @@ func Parse(file string, r io.Reader) ([]Resource, error) {
 // error no resources are returned. A file that cannot be read is an *[Error]
 // with no line that wraps the I/O error.
 func ParseFiles(paths ...string) ([]Resource, error) {
+	return parseFiles(paths, true)
+}
+
+// ParseFilesKeepDuplicates is like [ParseFiles] but keeps resources whose IDs
+// repeat, within or across files, as [ParseKeepDuplicates] does.
+func ParseFilesKeepDuplicates(paths ...string) ([]Resource, error) {
+	return parseFiles(paths, false)
+}
+
+func parseFiles(paths []string, strict bool) ([]Resource, error) {
 	var errs errList
 	var all []Resource
 	for _, path := range paths {
@@ -100,7 +133,9 @@ func ParseFiles(paths ...string) ([]Resource, error) {
 		}
 		all = append(all, parseSource(src, &errs)...)
 	}
-	checkDuplicates(all, &errs)
+	if strict {
+		checkDuplicates(all, &errs)
+	}
 	if err := errs.err(); err != nil {
 		return nil, err
 	}
@@ -117,6 +152,11 @@ func parseSource(src *source, errs *errList) []Resource {
 	}
 	n := normalizer{src: src, errs: errs}
 	n.collect(root, true)
+	if src.dups > 0 {
+		for i := range n.out {
+			n.out[i].Duplicates = duplicates(n.out[i].Body, nil, nil)
+		}
+	}
 	return n.out
 }
 
@@ -161,14 +201,26 @@ func (n *normalizer) collect(v *Value, top bool) {
 	}
 	switch {
 	case isTemplate(v):
+		if n.dupRead(v, "resources", "$schema", "contentVersion", "languageVersion") {
+			return
+		}
 		n.template(v)
+	case isRESTExample(v):
+		n.restExample(v)
 	case has(v, "type") || has(v, "id") || has(v, "name") || has(v, "properties"):
 		n.resource(v)
 	case has(v, "value"): // REST and az rest list pages; nextLink is not followed
-		n.list(v, "value")
+		if !n.dupRead(v, "value") {
+			n.list(v, "value")
+		}
 	case has(v, "data"): // Resource Graph: az graph query, and the REST API
+		if n.dupRead(v, "data") {
+			return
+		}
 		if d := v.Get("data"); d.Kind() == KindObject && has(d, "columns") {
-			n.table(d)
+			if !n.dupRead(d, "columns", "rows") {
+				n.table(d)
+			}
 			return
 		}
 		n.list(v, "data")
@@ -180,6 +232,62 @@ func (n *normalizer) collect(v *Value, top bool) {
 			"%s is not an ARM resource or wrapper: an object with no \"type\", \"id\", \"name\" or \"properties\", no \"value\" or \"data\" array and no template \"$schema\" (keys: %s)",
 			where, keyList(v))
 	}
+}
+
+// isRESTExample reports whether v is an example file of the Azure REST API
+// specifications (Azure/azure-rest-api-specs, specification/*/examples):
+// {"parameters": {...}, "responses": {"200": {"body": {...}}, ...}}, with
+// "operationId" and "title" in newer ones.
+func isRESTExample(v *Value) bool {
+	return v.Get("responses").Kind() == KindObject && !has(v, "id") && !has(v, "type")
+}
+
+// restExample collects the body of a REST API example's 200 response (a
+// resource or a list page), or of its 201 response when it has no 200 one.
+func (n *normalizer) restExample(v *Value) {
+	if n.dupRead(v, "responses") {
+		return
+	}
+	resp := v.Get("responses")
+	for _, code := range []string{"200", "201"} {
+		if n.dupRead(resp, code) || n.dupRead(resp.Get(code), "body") {
+			return
+		}
+		if body := resp.Get(code).Get("body"); body != nil {
+			n.collect(body, false)
+			return
+		}
+	}
+	codes := keyList(resp)
+	n.errs.addf(resp.Pos(), "", "responses", ErrFormat,
+		"REST API example has no 200 or 201 response with a body to read (responses: %s)", codes)
+}
+
+// dupRead reports, as an error, the keys that object v holds twice and that
+// the normalizer reads (wrapper members, a resource's id, type, name and
+// location): which of the two was meant cannot be known. It returns true if
+// there was one.
+func (n *normalizer) dupRead(v *Value, keys ...string) bool {
+	if v == nil || !v.dup {
+		return false
+	}
+	found := false
+	for _, key := range keys {
+		var first *Value
+		for i, k := range v.keys {
+			if !foldEqual(k, key) {
+				continue
+			}
+			if first == nil {
+				first = &v.kids[i]
+				continue
+			}
+			n.errs.addf(v.kids[i].Pos(), "", k, ErrFormat, "duplicate object key %q: also at %s; which one is meant cannot be known", truncate(k, 100), first.Pos())
+			found = true
+			break
+		}
+	}
+	return found
 }
 
 // list collects the resources of wrapper member key, which must be an array
@@ -211,6 +319,12 @@ func (n *normalizer) table(d *Value) {
 		if !ok {
 			n.errs.addf(c.Pos(), "", fmt.Sprintf("data.columns[%d].name", i), ErrFormat, "expected a column name string")
 			return
+		}
+		for _, x := range names {
+			if foldEqual(x, name) {
+				n.errs.addf(c.Pos(), "", fmt.Sprintf("data.columns[%d].name", i), ErrFormat, "column %q twice", truncate(name, 100))
+				return
+			}
 		}
 		names = append(names, name)
 	}
@@ -286,6 +400,9 @@ func (n *normalizer) str(v *Value, key, res string) (string, *Value, bool) {
 // resource handles a deployed resource object (REST, az CLI, Resource Graph),
 // which must have a string id and type that agree.
 func (n *normalizer) resource(v *Value) {
+	if n.dupRead(v, "id", "type", "name", "location") {
+		return
+	}
 	nerr := n.errs.len()
 	id, idv, _ := n.str(v, "id", "")
 	typ, typv, _ := n.str(v, "type", id)
@@ -302,14 +419,18 @@ func (n *normalizer) resource(v *Value) {
 		n.errs.addf(v.Pos(), "", "", ErrFormat, "resource%s has no \"id\"", label)
 		return
 	}
-	if typv == nil {
-		n.errs.addf(v.Pos(), id, "", ErrFormat, "resource has no \"type\"")
-		return
-	}
-	rid, err := ParseID(id)
+	rid, err := ParseLooseID(id)
 	if err != nil {
 		n.errs.addf(idv.Pos(), "", "id", ErrID, "%s", strings.TrimPrefix(err.Error(), ErrID.Error()+" "))
 		return
+	}
+	if typv == nil {
+		// REST responses of child resources (a subnet, a route, a
+		// security rule) have no "type" (the Subnets_Get and Routes_Get
+		// examples of the REST API specification): the ID holds it,
+		// .../providers/{namespace}/{type}/{name}
+		// (https://learn.microsoft.com/azure/azure-resource-manager/templates/template-functions-resource#resourceid).
+		typ = rid.Type()
 	}
 	if !strings.EqualFold(rid.Type(), typ) {
 		n.errs.addf(typv.Pos(), id, "type", ErrFormat, "type %q does not match the resource ID's type %q", truncate(typ, 200), rid.Type())

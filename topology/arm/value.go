@@ -57,8 +57,11 @@ func (k Kind) MarshalText() ([]byte, error) { return []byte(k.String()), nil }
 // # Keys
 //
 // ARM property names are case-insensitive and some exports (PowerShell) use
-// PascalCase, so [Value.Get] falls back to a case-insensitive match. Duplicate
-// keys (exact spelling) are rejected by the parser.
+// PascalCase, so [Value.Get] falls back to a case-insensitive match. An object
+// may hold the same key twice (compared case-insensitively): the parser keeps
+// both members, and a lookup of that key, whatever its spelling, returns the
+// last one (nil if it is null), as encoding/json and Json.NET do;
+// [Resource.Duplicates] lists them for the caller to judge.
 //
 // A Value is immutable once returned and safe for concurrent use. Do not copy
 // a Value; use the pointer. Numbers are kept as their literal text, as
@@ -70,6 +73,7 @@ type Value struct {
 	keys []string // object member keys, parallel to kids
 	off  uint32   // byte offset of the first byte of the value
 	kind Kind
+	dup  bool // an object with duplicate keys (compared case-insensitively)
 }
 
 // Kind returns the value's JSON type, [KindAbsent] for nil.
@@ -86,6 +90,9 @@ func (v *Value) Kind() Kind {
 func (v *Value) Pos() Pos {
 	if v == nil {
 		return Pos{}
+	}
+	if v.src != nil && v.src.orig != nil { // a TrackReads copy
+		return v.src.orig.pos(int(v.off))
 	}
 	return v.src.pos(int(v.off))
 }
@@ -190,6 +197,9 @@ func (v *Value) Elems() iter.Seq2[int, *Value] {
 func (v *Value) Get(key string) *Value {
 	if v == nil || v.kind != KindObject {
 		return nil
+	}
+	if v.dup {
+		return v.getDup(key)
 	}
 	for i, k := range v.keys {
 		if k == key && v.kids[i].kind != KindNull {

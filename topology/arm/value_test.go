@@ -1,6 +1,7 @@
 package arm
 
 import (
+	"fmt"
 	"slices"
 	"strings"
 	"testing"
@@ -11,9 +12,19 @@ import (
 
 func parsed(t *testing.T, in string) *Value {
 	t.Helper()
-	v, err := ParseValue("v.json", strings.NewReader(in))
+	src, err := readSource("v.json", strings.NewReader(in))
 	require.NoError(t, err)
+	v, perr := parseTree(src) // ParseValue rejects duplicate keys; the tree keeps them
+	require.Nil(t, perr)
 	return v
+}
+
+// TestParseValueDuplicateKeys: ParseValue, whose callers read documents
+// whole, rejects a key held twice, naming both positions.
+func TestParseValueDuplicateKeys(t *testing.T) {
+	_, err := ParseValue("v.json", strings.NewReader(`{"value": [{"nextHop": "a",`+"\n"+` "NextHop": "b"}]}`))
+	require.ErrorIs(t, err, ErrFormat)
+	assert.EqualError(t, err, `v.json:2:13: field value[0].NextHop: duplicate object key "NextHop": also at v.json:1:24`)
 }
 
 func TestValueAccessors(t *testing.T) {
@@ -92,13 +103,58 @@ func TestValueAccessors(t *testing.T) {
 }
 
 func TestValueExactKeyWins(t *testing.T) {
-	v := parsed(t, `{"Name": "upper", "name": "lower", "x": null, "X": 1}`)
+	v := parsed(t, `{"Name": "n", "x": null, "y": 2, "properties": {"Prefix": "p"}}`)
+	s, _ := v.Get("name").Str()
+	assert.Equal(t, "n", s, "case-insensitive")
+	assert.Nil(t, v.Get("x"))
+	s, _ = v.Prop("prefix").Str()
+	assert.Equal(t, "p", s)
+}
+
+// TestValueDuplicateKeys: an object may hold a key twice (RFC 8259 §4 allows
+// it); the parser keeps both, and lookups return the last, as encoding/json
+// and Json.NET do. Keys that differ only in case are duplicates too, since
+// lookups ignore case.
+func TestValueDuplicateKeys(t *testing.T) {
+	v := parsed(t, `{"Name": "upper", "name": "lower", "x": 1, "X": null, "a": [{"p": 1, "p": 2}]}`)
 	s, _ := v.Get("name").Str()
 	assert.Equal(t, "lower", s)
 	s, _ = v.Get("NAME").Str()
-	assert.Equal(t, "upper", s, "first case-insensitive match")
-	n, _ := v.Get("x").Int()
-	assert.Equal(t, int64(1), n, "a null exact match is skipped")
+	assert.Equal(t, "lower", s, "the last occurrence, whatever the spelling")
+	assert.Nil(t, v.Get("x"), "the last occurrence is null")
+	n, _ := v.Get("a").Index(0).Get("p").Int()
+	assert.Equal(t, int64(2), n)
+	assert.Equal(t, []string{"Name", "name", "x", "X", "a"}, v.Keys(), "every member is kept")
+	assert.Equal(t, []DuplicateKey{
+		{Key: "name", Path: "name", First: Pos{"v.json", 1, 10}, Pos: Pos{"v.json", 1, 27}, obj: 0, fold: foldHash("name")},
+		{Key: "X", Path: "X", First: Pos{"v.json", 1, 41}, Pos: Pos{"v.json", 1, 49}, obj: 0, fold: foldHash("x")},
+		{Key: "p", Path: "a[0].p", First: Pos{"v.json", 1, 67}, Pos: Pos{"v.json", 1, 75}, obj: 60, fold: foldHash("p")},
+	}, duplicates(v, nil, nil))
+}
+
+// TestFoldKeys: duplicate detection folds case exactly as strings.EqualFold
+// (the Kelvin sign folds to k), in small objects and in large ones (which
+// use hashes).
+func TestFoldKeys(t *testing.T) {
+	for _, tc := range []struct{ a, b string }{{"name", "NAME"}, {"k", "\u212a"}, {"ſ", "S"}, {"priority", "Priority"}} {
+		for _, pad := range []int{0, 20} {
+			var b strings.Builder
+			b.WriteString("{")
+			for i := range pad {
+				fmt.Fprintf(&b, `"pad%d": 0, `, i)
+			}
+			fmt.Fprintf(&b, `"%s": 1, "%s": 2}`, tc.a, tc.b)
+			v := parsed(t, b.String())
+			assert.True(t, v.dup, "%q and %q with %d other keys", tc.a, tc.b, pad)
+			assert.Len(t, duplicates(v, nil, nil), 1)
+		}
+	}
+	for _, k := range []string{"name", "Names", "nam", "ķ"} {
+		v := parsed(t, fmt.Sprintf(`{"%s": 1, "name0": 2, "nAme": 3}`, k))
+		assert.Equal(t, k == "name", v.dup, k)
+	}
+	assert.Equal(t, foldHash("PRIORITY"), foldHash("priority"))
+	assert.NotEqual(t, foldHash("priority"), foldHash("priorities"))
 }
 
 func TestNilValue(t *testing.T) {
