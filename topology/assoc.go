@@ -126,7 +126,7 @@ func (b *armBuilder) associations(r arm.Resource) {
 
 // associate carries the associations of the mirrored lists over to the side
 // the model keeps, and reports the ones that disagree. Items naming
-// resources that are not in the model are warnings (ErrDangling).
+// resources that are not in the model are warnings (ErrExternal).
 func (m *Model) associate(p *problems, w *warnList) {
 	if len(m.backrefs) == 0 {
 		return
@@ -159,7 +159,7 @@ func (m *Model) associate(p *problems, w *warnList) {
 			if len(missing) > 1 {
 				more = fmt.Sprintf(" (and %d more)", len(missing)-1)
 			}
-			w.warn(missing[0].pos, string(br.owner), br.field, string(missing[0].target), ErrDangling,
+			w.warn(missing[0].pos, string(br.owner), br.field, string(missing[0].target), ErrExternal,
 				"lists a resource that is not in the input%s; the association is not used", more)
 		}
 	}

@@ -24,14 +24,20 @@ var ErrExternal = errors.New("not in the input")
 //     (each an *Error wrapping [ErrExternal]). What the referring resource
 //     says of them is used; the simulator answers Unknown for the flows
 //     whose answer depends on what is not known.
+//
+// Warnings are the loaders' warnings ([Model.Warnings]): short IDs,
+// duplicate keys egress does not read, values it assumed.
 type Validation struct {
-	Errors, Rejected, External []error
+	Errors, Rejected, External, Warnings []error
 	// Extra counts the problems past the cap, not listed.
 	Extra int
 }
 
-func newValidation(p, rej *problems) *Validation {
+func newValidation(m *Model, p, rej *problems) *Validation {
 	v := &Validation{Errors: p.errs, Rejected: rej.errs, External: p.external, Extra: p.extra + rej.extra}
+	for _, w := range m.Warnings() {
+		v.Warnings = append(v.Warnings, w)
+	}
 	if n := len(v.External); n > maxProblems {
 		v.Extra += n - maxProblems
 		v.External = v.External[:maxProblems]
@@ -40,11 +46,11 @@ func newValidation(p, rej *problems) *Validation {
 }
 
 // Err returns the errors and rejected resources joined (with the external
-// references too when strict), or nil.
+// references and the warnings too when strict), or nil.
 func (v *Validation) Err(strict bool) error {
 	errs := append(append([]error(nil), v.Errors...), v.Rejected...)
 	if strict {
-		errs = append(errs, v.External...)
+		errs = append(append(errs, v.External...), v.Warnings...)
 	}
 	if len(errs) == 0 {
 		return nil

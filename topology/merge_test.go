@@ -242,8 +242,8 @@ func TestAssociationToMissingResource(t *testing.T) {
 	require.NoError(t, err)
 	ws := m.Warnings()
 	require.Len(t, ws, 1)
-	assert.ErrorIs(t, ws[0], topology.ErrDangling)
-	assert.Equal(t, `x.json:2:39: `+nsgID+`: networkInterfaces "`+nicID+`1": dangling reference: lists a resource that is not in the input (and 1 more); the association is not used`, ws[0].Error())
+	assert.ErrorIs(t, ws[0], topology.ErrExternal)
+	assert.Equal(t, `x.json:2:39: `+nsgID+`: networkInterfaces "`+nicID+`1": not in the input: lists a resource that is not in the input (and 1 more); the association is not used`, ws[0].Error())
 }
 
 // TestFirewallPrivateIPInferred: a firewall whose export leaves out its

@@ -44,7 +44,8 @@ const (
 func (m *Model) Validate(tags route.TagResolver) error { return m.Check(tags).Err(false) }
 
 // ValidateStrict is [Model.Validate] with references to resources outside
-// the input reported as errors too.
+// the input, and the loaders' warnings ([Model.Warnings]), reported as
+// errors too.
 func (m *Model) ValidateStrict(tags route.TagResolver) error { return m.Check(tags).Err(true) }
 
 // Check validates the model as [Model.Validate] does and sorts what it
@@ -58,7 +59,7 @@ func (m *Model) Check(tags route.TagResolver) *Validation {
 	m.validateCompile(&p, &rej, tags)
 	m.validateFirewalls(&rej, tags)
 	m.validateClassic(&rej, tags)
-	return newValidation(&p, &rej)
+	return newValidation(m, &p, &rej)
 }
 
 func (m *Model) validateVNets(p *problems) {
