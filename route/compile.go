@@ -124,9 +124,15 @@ type ref struct {
 	name   string       // quoted after kind, when named
 	named  bool         // whether name is printed (a name may be empty)
 	prefix netip.Prefix // a gateway route's prefix, printed after the name
+	route  int          // 1 + the user route's index in RouteTable.Routes; 0 for other items
 }
 
 func named(kind, name string) ref { return ref{kind: kind, name: name, named: true} }
+
+// userRoute names the user route at index i of the route table.
+func userRoute(name string, i int) ref {
+	return ref{kind: "route", name: name, named: true, route: i + 1}
+}
 
 func (r ref) String() string {
 	s := r.kind
@@ -148,7 +154,7 @@ type compiler struct {
 }
 
 func (c *compiler) fail(resource string, item ref, field, value string, err error, detail string) {
-	c.errs = append(c.errs, &Error{Resource: resource, Item: item.String(), Field: field, Value: value, Err: err, Detail: detail})
+	c.errs = append(c.errs, &Error{Resource: resource, Item: item.String(), Index: item.route - 1, Field: field, Value: value, Err: err, Detail: detail})
 }
 
 // add appends a def and one entry per prefix.
@@ -364,8 +370,8 @@ func (c *compiler) userRoutes() {
 	names := map[string]string{}
 	prefixes := map[netip.Prefix]string{}
 	tagRoutes := 0
-	for _, r := range rt.Routes {
-		item := named("route", r.Name)
+	for i, r := range rt.Routes {
+		item := userRoute(r.Name, i)
 		if problem := checkRouteName(r.Name); problem != "" {
 			c.fail(table, item, "name", r.Name, ErrInvalidValue, problem)
 		} else if prev, ok := names[strings.ToLower(r.Name)]; ok {

@@ -2,7 +2,6 @@ package topology
 
 import (
 	"errors"
-	"fmt"
 	"net/netip"
 	"strings"
 
@@ -489,12 +488,8 @@ func (m *Model) validateCompile(p *problems, tags route.TagResolver) {
 		for _, e := range unjoin(err) {
 			pos := rt.Pos
 			var re *route.Error
-			if errors.As(e, &re) {
-				for i, r := range rt.Routes {
-					if re.Item == fmt.Sprintf("route %q", r.Name) && i < len(rt.RoutePos) {
-						pos = rt.RoutePos[i]
-					}
-				}
+			if errors.As(e, &re) && re.Index >= 0 && re.Index < len(rt.RoutePos) {
+				pos = rt.RoutePos[re.Index]
 			}
 			p.addErr(pos, string(rt.ID), e)
 		}
