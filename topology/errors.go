@@ -74,7 +74,7 @@ type problems struct {
 const maxProblems = 200
 
 func (p *problems) add(pos Pos, resource, field, value string, err error, detail string, args ...any) {
-	if len(p.errs) >= maxProblems {
+	if p.full() {
 		p.extra++
 		return
 	}
@@ -83,6 +83,10 @@ func (p *problems) add(pos Pos, resource, field, value string, err error, detail
 	}
 	p.errs = append(p.errs, &Error{Pos: pos, Resource: resource, Field: field, Value: value, Err: err, Detail: detail})
 }
+
+// full reports whether the cap is reached: further problems are only
+// counted.
+func (p *problems) full() bool { return len(p.errs) >= maxProblems }
 
 func (p *problems) err() error {
 	if len(p.errs) == 0 {

@@ -7,6 +7,7 @@ import (
 
 	"github.com/egresslab/egress/nsg"
 	"github.com/egresslab/egress/route"
+	"github.com/gaissmai/bart"
 )
 
 // Azure limits checked by Validate, from
@@ -54,12 +55,15 @@ func (m *Model) validateVNets(p *problems) {
 		if len(v.AddressSpace) == 0 {
 			p.add(v.Pos, string(v.ID), "addressSpace", "", ErrMissing, "a virtual network needs at least one address range")
 		}
+		space := make([]ownedPrefix, len(v.AddressSpace))
 		for i, a := range v.AddressSpace {
-			for _, b := range v.AddressSpace[:i] {
-				if a.Overlaps(b) {
-					p.add(v.Pos, string(v.ID), "addressSpace", a.String(), ErrOverlap, "overlaps %v of the same VNet", b)
-				}
-			}
+			space[i] = ownedPrefix{a, i}
+		}
+		spaceOverlaps := newOverlapFinder(space)
+		for i, a := range v.AddressSpace {
+			p.addOverlaps(spaceOverlaps, i, func(j int) {
+				p.add(v.Pos, string(v.ID), "addressSpace", a.String(), ErrOverlap, "overlaps %v of the same VNet", v.AddressSpace[j])
+			})
 		}
 		if len(v.Subnets) > MaxSubnetsPerVNet {
 			p.add(v.Pos, string(v.ID), "subnets", "", ErrLimit, "%d subnets, at most %d", len(v.Subnets), MaxSubnetsPerVNet)
@@ -67,8 +71,17 @@ func (m *Model) validateVNets(p *problems) {
 		if len(v.Peerings) > MaxPeeringsPerVNet {
 			p.add(v.Pos, string(v.ID), "virtualNetworkPeerings", "", ErrLimit, "%d peerings, at most %d", len(v.Peerings), MaxPeeringsPerVNet)
 		}
-		names := map[string]bool{}
+		inSpace := spaceCover(v.AddressSpace)
+		var prefixes []ownedPrefix
 		for si, s := range v.Subnets {
+			for _, sp := range s.Prefixes {
+				prefixes = append(prefixes, ownedPrefix{sp, si})
+			}
+		}
+		subnetOverlaps := newOverlapFinder(prefixes)
+		names := map[string]bool{}
+		item := 0 // index in prefixes of the subnet prefix at hand
+		for _, s := range v.Subnets {
 			if names[strings.ToLower(s.Name)] {
 				p.add(s.Pos, string(s.ID), "name", s.Name, ErrDuplicate, "two subnets of one VNet share the name")
 			}
@@ -77,7 +90,7 @@ func (m *Model) validateVNets(p *problems) {
 				p.add(s.Pos, string(s.ID), "addressPrefix", "", ErrMissing, "")
 			}
 			for _, sp := range s.Prefixes {
-				if !insideAny(sp, v.AddressSpace) {
+				if !inSpace(sp) {
 					p.add(s.Pos, string(s.ID), "addressPrefix", sp.String(), ErrInvalid, "outside the VNet's address space %v", v.AddressSpace)
 				}
 				switch {
@@ -86,13 +99,10 @@ func (m *Model) validateVNets(p *problems) {
 				case sp.Addr().Is6() && sp.Bits() != ipv6SubnetBits:
 					p.add(s.Pos, string(s.ID), "addressPrefix", sp.String(), ErrInvalid, "IPv6 subnets must be /64")
 				}
-				for _, o := range v.Subnets[:si] {
-					for _, op := range o.Prefixes {
-						if sp.Overlaps(op) {
-							p.add(s.Pos, string(s.ID), "addressPrefix", sp.String(), ErrOverlap, "overlaps subnet %q (%v)", o.Name, op)
-						}
-					}
-				}
+				p.addOverlaps(subnetOverlaps, item, func(j int) {
+					p.add(s.Pos, string(s.ID), "addressPrefix", sp.String(), ErrOverlap, "overlaps subnet %q (%v)", v.Subnets[prefixes[j].owner].Name, prefixes[j].p)
+				})
+				item++
 			}
 			// https://learn.microsoft.com/azure/firewall/firewall-faq: NSGs are not supported on AzureFirewallSubnet.
 			if strings.EqualFold(s.Name, firewallSubnetName) && !s.NSG.IsZero() {
@@ -103,78 +113,143 @@ func (m *Model) validateVNets(p *problems) {
 				p.add(s.Pos, string(s.ID), "natGateway", string(s.NATGateway), ErrNotAllowed, "a NAT gateway cannot be associated with GatewaySubnet")
 			}
 		}
-		for _, pe := range v.Peerings {
-			remote, ok := m.VNet(pe.Remote)
-			if !ok {
-				p.add(pe.Pos, string(pe.ID), "remoteVirtualNetwork", string(pe.Remote), ErrDangling, "no such virtual network in the model")
-				continue
-			}
-			if remote == v {
-				p.add(pe.Pos, string(pe.ID), "remoteVirtualNetwork", string(pe.Remote), ErrInvalid, "a VNet cannot peer with itself")
-				continue
-			}
-			for _, a := range remote.AddressSpace {
-				if overlapsAny(a, v.AddressSpace) {
-					p.add(pe.Pos, string(pe.ID), "remoteAddressSpace", a.String(), ErrOverlap, "overlaps the local address space %v; Azure cannot peer overlapping VNets", v.AddressSpace)
-				}
-			}
-		}
-		// https://learn.microsoft.com/azure/virtual-network/virtual-network-manage-peering#create-a-peering:
-		// "Only one peering for this virtual network can have this setting
-		// enabled", and "you can't use remote gateways if you already have a
-		// gateway configured in your virtual network".
-		var remoteGW *Peering
-		for _, pe := range v.Peerings {
-			if !pe.UseRemoteGateways {
-				continue
-			}
-			if remoteGW != nil {
-				p.add(pe.Pos, string(pe.ID), "useRemoteGateways", "true", ErrNotAllowed,
-					"peering %q already uses the remote gateway; Azure allows one such peering per virtual network", remoteGW.Name)
-			} else {
-				remoteGW = pe
-			}
-			for _, g := range m.Gateways {
-				if g.VNet.Key() == v.ID.Key() {
-					p.add(pe.Pos, string(pe.ID), "useRemoteGateways", "true", ErrNotAllowed,
-						"the virtual network has its own gateway %q; it cannot use a remote one", g.Name)
-				}
-			}
-		}
-		// Peers of one VNet must not overlap each other either: both would
-		// be routed from v.
-		for i, a := range v.Peerings {
-			ra, ok := m.VNet(a.Remote)
-			if !ok {
-				continue
-			}
-			for _, b := range v.Peerings[:i] {
-				rb, ok := m.VNet(b.Remote)
-				if !ok || rb == ra {
-					continue
-				}
-				for _, x := range ra.AddressSpace {
-					if overlapsAny(x, rb.AddressSpace) {
-						p.add(a.Pos, string(a.ID), "remoteAddressSpace", x.String(), ErrOverlap, "overlaps the address space of %q, also peered with %q", rb.Name, v.Name)
-					}
-				}
+		m.validatePeerings(p, v)
+	}
+}
+
+// validatePeerings checks v's peerings: each remote VNet exists, is not v and
+// does not overlap v; at most one uses the remote gateway, and not when v has
+// its own; the VNets v peers with do not overlap each other. The overlap
+// checks cost O(n log n) in the address prefixes involved.
+func (m *Model) validatePeerings(p *problems, v *VNet) {
+	peers := []*VNet{v}
+	remotes := make([]*VNet, len(v.Peerings)) // nil when dangling
+	seen := map[*VNet]bool{v: true}
+	for i, pe := range v.Peerings {
+		if r, ok := m.VNet(pe.Remote); ok {
+			remotes[i] = r
+			if !seen[r] {
+				seen[r] = true
+				peers = append(peers, r)
 			}
 		}
 	}
+	// The local check is needed per peering however many there are; the
+	// check between peers only for as many as Azure allows (above that,
+	// the limit is reported and the pairs would be meaningless).
+	var rel map[*VNet]map[*VNet][]int
+	if len(v.Peerings) <= MaxPeeringsPerVNet {
+		rel = peerOverlaps(peers)
+	}
+	local := localOverlaps(v)
+	for i, pe := range v.Peerings {
+		remote := remotes[i]
+		if remote == nil {
+			p.add(pe.Pos, string(pe.ID), "remoteVirtualNetwork", string(pe.Remote), ErrDangling, "no such virtual network in the model")
+			continue
+		}
+		if remote == v {
+			p.add(pe.Pos, string(pe.ID), "remoteVirtualNetwork", string(pe.Remote), ErrInvalid, "a VNet cannot peer with itself")
+			continue
+		}
+		p.addEach(local(remote), func(k int) {
+			p.add(pe.Pos, string(pe.ID), "remoteAddressSpace", remote.AddressSpace[k].String(), ErrOverlap, "overlaps the local address space %v; Azure cannot peer overlapping VNets", v.AddressSpace)
+		})
+	}
+	// https://learn.microsoft.com/azure/virtual-network/virtual-network-manage-peering#create-a-peering:
+	// "Only one peering for this virtual network can have this setting
+	// enabled", and "you can't use remote gateways if you already have a
+	// gateway configured in your virtual network".
+	var remoteGW *Peering
+	for _, pe := range v.Peerings {
+		if !pe.UseRemoteGateways {
+			continue
+		}
+		if remoteGW != nil {
+			p.add(pe.Pos, string(pe.ID), "useRemoteGateways", "true", ErrNotAllowed,
+				"peering %q already uses the remote gateway; Azure allows one such peering per virtual network", remoteGW.Name)
+		} else {
+			remoteGW = pe
+		}
+		for _, g := range m.Gateways {
+			if g.VNet.Key() == v.ID.Key() {
+				p.add(pe.Pos, string(pe.ID), "useRemoteGateways", "true", ErrNotAllowed,
+					"the virtual network has its own gateway %q; it cannot use a remote one", g.Name)
+			}
+		}
+	}
+	if rel == nil {
+		return
+	}
+	// Peers of one VNet must not overlap each other either: both would
+	// be routed from v.
+	for i, a := range v.Peerings {
+		ra := remotes[i]
+		if ra == nil {
+			continue
+		}
+		for j := range i {
+			rb := remotes[j]
+			if rb == nil || rb == ra {
+				continue
+			}
+			p.addEach(rel[ra][rb], func(k int) {
+				p.add(a.Pos, string(a.ID), "remoteAddressSpace", ra.AddressSpace[k].String(), ErrOverlap, "overlaps the address space of %q, also peered with %q", rb.Name, v.Name)
+			})
+		}
+	}
+}
+
+// localOverlaps returns a function giving, for a VNet, the indexes of its
+// address prefixes that overlap v's address space, computed once per VNet.
+func localOverlaps(v *VNet) func(*VNet) []int {
+	var local bart.Lite
+	for _, a := range v.AddressSpace {
+		local.Insert(a)
+	}
+	memo := map[*VNet][]int{}
+	return func(r *VNet) []int {
+		ks, ok := memo[r]
+		if !ok {
+			for k, a := range r.AddressSpace {
+				if a.IsValid() && local.OverlapsPrefix(a) {
+					ks = append(ks, k)
+				}
+			}
+			memo[r] = ks
+		}
+		return ks
+	}
+}
+
+// addEach reports one problem for each of items through report, in order;
+// past the problem cap it only counts them.
+func (p *problems) addEach(items []int, report func(int)) {
+	for k, it := range items {
+		if p.full() {
+			p.extra += len(items) - k
+			return
+		}
+		report(it)
+	}
+}
+
+// spaceCover returns a function reporting whether a prefix lies inside one
+// of the address ranges of space.
+func spaceCover(space []netip.Prefix) func(netip.Prefix) bool {
+	if len(space) <= 8 {
+		return func(p netip.Prefix) bool { return insideAny(p, space) }
+	}
+	var t bart.Lite
+	for _, a := range space {
+		t.Insert(a)
+	}
+	return t.LookupPrefix
 }
 
 func insideAny(p netip.Prefix, in []netip.Prefix) bool {
 	for _, o := range in {
 		if o.Bits() <= p.Bits() && o.Contains(p.Addr()) {
-			return true
-		}
-	}
-	return false
-}
-
-func overlapsAny(p netip.Prefix, in []netip.Prefix) bool {
-	for _, o := range in {
-		if o.Overlaps(p) {
 			return true
 		}
 	}
