@@ -1,7 +1,6 @@
 package topology
 
 import (
-	"bytes"
 	"errors"
 	"fmt"
 	"net/netip"
@@ -26,21 +25,17 @@ const (
 // into a model, without validating it; [LoadNative] also validates. file
 // names the input in error messages.
 func ParseNative(file string, data []byte) (*Model, error) {
-	var head struct {
-		Egress string `yaml:"egress"`
+	doc, err := parseYAML(file, data, "a design")
+	if err != nil {
+		return nil, err
 	}
-	if yaml.Unmarshal(data, &head) == nil && head.Egress == "overlay/v1" {
-		return nil, &Error{Pos: Pos{File: file, Line: 1}, Field: "egress", Value: head.Egress, Err: ErrInvalid,
+	if v := topValue(doc, "egress"); v == "overlay/v1" {
+		return nil, &Error{Pos: Pos{File: file, Line: 1}, Field: "egress", Value: v, Err: ErrInvalid,
 			Detail: "this is an overlay: apply it to a loaded design (egress --overlay FILE, Model.ApplyOverlay)"}
 	}
 	var d nDesign
-	dec := yaml.NewDecoder(bytes.NewReader(data))
-	if err := dec.Decode(&d); err != nil {
+	if err := doc.Decode(&d); err != nil {
 		return nil, yamlErrors(file, err)
-	}
-	var extra nDesign
-	if err := dec.Decode(&extra); err == nil {
-		return nil, &Error{Pos: Pos{File: file}, Err: ErrSyntax, Detail: "more than one YAML document; a design is one document"}
 	}
 	b := nativeBuilder{file: file, d: &d, m: &Model{}}
 	if emptyItems(reflect.ValueOf(&d).Elem(), "", &b.p, b.pos(d.at)); len(b.p.errs) > 0 {

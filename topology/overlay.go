@@ -1,7 +1,6 @@
 package topology
 
 import (
-	"bytes"
 	"reflect"
 	"strings"
 
@@ -155,9 +154,12 @@ type nSetNIC struct {
 // Every problem is reported, with file:line:col; on error m may be partly
 // changed and must not be used.
 func (m *Model) ApplyOverlay(file string, data []byte) error {
+	doc, err := parseYAML(file, data, "an overlay")
+	if err != nil {
+		return err
+	}
 	var o nOverlay
-	dec := yaml.NewDecoder(bytes.NewReader(data))
-	if err := dec.Decode(&o); err != nil {
+	if err := doc.Decode(&o); err != nil {
 		return yamlErrors(file, err)
 	}
 	b := nativeBuilder{file: file, m: m}
