@@ -4,8 +4,11 @@ import (
 	"fmt"
 	"reflect"
 	"sort"
+	"strconv"
 	"strings"
+	"sync"
 
+	"github.com/egresslab/egress/internal/errtext"
 	"go.yaml.in/yaml/v3"
 )
 
@@ -18,20 +21,29 @@ import (
 type at struct{ line, col int }
 
 // strict decodes a mapping node into v (a pointer to a struct without an
-// UnmarshalYAML method), rejecting keys that v's yaml tags do not name. Errors
-// are returned as *yaml.TypeError so that the decoder keeps going and reports
-// every problem of the file.
+// UnmarshalYAML method), rejecting keys that v's yaml tags do not name and
+// integer fields whose value is not written as a decimal integer (yaml.v3
+// would truncate 100.5 and read 1e3, 0x64 and 100_0). Errors are returned as
+// *yaml.TypeError so that the decoder keeps going and reports every problem
+// of the file.
 func strict(n *yaml.Node, v any, what string) (at, error) {
 	pos := at{n.Line, n.Column}
 	if n.Kind != yaml.MappingNode {
 		return pos, &yaml.TypeError{Errors: []string{fmt.Sprintf("line %d: %s must be a mapping (key: value lines), not %s", n.Line, what, kindName(n))}}
 	}
-	allowed := yamlKeys(reflect.TypeOf(v).Elem())
+	fields := yamlKeys(reflect.TypeOf(v).Elem())
 	var errs []string
 	for i := 0; i+1 < len(n.Content); i += 2 {
 		k := n.Content[i]
-		if _, ok := allowed[k.Value]; !ok {
-			errs = append(errs, fmt.Sprintf("line %d: unknown field %q in %s (known: %s)", k.Line, k.Value, what, strings.Join(sortedKeys(allowed), ", ")))
+		isInt, ok := fields[k.Value]
+		switch {
+		case !ok:
+			errs = append(errs, fmt.Sprintf("line %d: unknown field %q in %s (known: %s)", k.Line, k.Value, what, strings.Join(sortedKeys(fields), ", ")))
+		case isInt:
+			if msg := intProblem(n.Content[i+1]); msg != "" {
+				val := n.Content[i+1]
+				errs = append(errs, fmt.Sprintf("line %d:%d: field %s %s: invalid value: %s", val.Line, val.Column, k.Value, strconv.Quote(errtext.Shorten(scalarText(val))), msg))
+			}
 		}
 	}
 	if err := n.Decode(v); err != nil {
@@ -47,6 +59,57 @@ func strict(n *yaml.Node, v any, what string) (at, error) {
 	return pos, nil
 }
 
+// yamlInt is an integer field of the native format. strict checks its text
+// (intProblem) and reports a bad one with the field's name; decoding then
+// leaves it 0 rather than failing again.
+type yamlInt int
+
+func (v *yamlInt) UnmarshalYAML(n *yaml.Node) error {
+	if n.Kind == yaml.AliasNode {
+		n = n.Alias
+	}
+	if intProblem(n) == "" {
+		i, _ := strconv.Atoi(n.Value) // "" for null: 0
+		*v = yamlInt(i)
+	}
+	return nil
+}
+
+// intProblem says what is wrong with the value of an integer field, or ""
+// for a decimal integer (or null: the field is absent). YAML reads 0100 as
+// octal in version 1.1 and as 100 in 1.2, so leading zeros are refused too.
+func intProblem(n *yaml.Node) string {
+	if n.Kind == yaml.AliasNode {
+		n = n.Alias
+	}
+	if n.Kind != yaml.ScalarNode {
+		return "want an integer, not " + kindName(n)
+	}
+	if n.ShortTag() == "!!null" && n.Style&yaml.TaggedStyle == 0 {
+		return ""
+	}
+	digits := strings.TrimPrefix(n.Value, "-")
+	switch {
+	case n.Style&(yaml.SingleQuotedStyle|yaml.DoubleQuotedStyle|yaml.LiteralStyle|yaml.FoldedStyle) != 0:
+		return "want an integer, not a quoted string"
+	case n.Style&yaml.TaggedStyle != 0 && n.ShortTag() != "!!int":
+		return "want an integer, not a value tagged " + n.ShortTag()
+	case digits == "" || (digits[0] == '0' && digits != "0") || strings.Trim(digits, "0123456789") != "":
+		return "want an integer in decimal digits, such as 100"
+	case len(digits) > 9:
+		return "too large for an integer field"
+	}
+	return ""
+}
+
+// scalarText is a node's text for messages.
+func scalarText(n *yaml.Node) string {
+	if n.Kind == yaml.AliasNode {
+		return "*" + n.Value
+	}
+	return n.Value
+}
+
 func kindName(n *yaml.Node) string {
 	switch n.Kind {
 	case yaml.SequenceNode:
@@ -59,24 +122,27 @@ func kindName(n *yaml.Node) string {
 	return "something else"
 }
 
-var keyCache = map[reflect.Type]map[string]struct{}{}
+// keyCache maps a struct type to its yaml keys, each with whether its field
+// is an integer.
+var keyCache sync.Map // reflect.Type → map[string]bool
 
-func yamlKeys(t reflect.Type) map[string]struct{} {
-	if m, ok := keyCache[t]; ok {
-		return m
+func yamlKeys(t reflect.Type) map[string]bool {
+	if m, ok := keyCache.Load(t); ok {
+		return m.(map[string]bool)
 	}
-	m := map[string]struct{}{}
+	m := map[string]bool{}
 	for i := range t.NumField() {
-		tag := strings.Split(t.Field(i).Tag.Get("yaml"), ",")[0]
+		f := t.Field(i)
+		tag := strings.Split(f.Tag.Get("yaml"), ",")[0]
 		if tag != "" && tag != "-" {
-			m[tag] = struct{}{}
+			m[tag] = f.Type == reflect.TypeFor[yamlInt]()
 		}
 	}
-	keyCache[t] = m
+	keyCache.Store(t, m)
 	return m
 }
 
-func sortedKeys(m map[string]struct{}) []string {
+func sortedKeys(m map[string]bool) []string {
 	ks := make([]string, 0, len(m))
 	for k := range m {
 		ks = append(ks, k)
@@ -220,7 +286,7 @@ func (v *nNSG) UnmarshalYAML(n *yaml.Node) (err error) {
 type nRule struct {
 	Name             string   `yaml:"name"`
 	Description      string   `yaml:"description"`
-	Priority         int      `yaml:"priority"`
+	Priority         yamlInt  `yaml:"priority"`
 	Direction        string   `yaml:"direction"`
 	Access           string   `yaml:"access"`
 	Protocol         string   `yaml:"protocol"`
@@ -558,7 +624,7 @@ func (v *nFirewallPolicy) UnmarshalYAML(n *yaml.Node) (err error) {
 
 type nRCG struct {
 	Name        string             `yaml:"name"`
-	Priority    int                `yaml:"priority"`
+	Priority    yamlInt            `yaml:"priority"`
 	Collections []*nRuleCollection `yaml:"collections"`
 	at          at
 }
@@ -571,7 +637,7 @@ func (v *nRCG) UnmarshalYAML(n *yaml.Node) (err error) {
 
 type nRuleCollection struct {
 	Name     string     `yaml:"name"`
-	Priority int        `yaml:"priority"`
+	Priority yamlInt    `yaml:"priority"`
 	Kind     string     `yaml:"kind"` // Filter or Nat
 	Action   string     `yaml:"action"`
 	Rules    []*nFwRule `yaml:"rules"`
@@ -643,7 +709,7 @@ type nAdminRule struct {
 	Name             string  `yaml:"name"`
 	Collection       string  `yaml:"collection"`
 	Description      string  `yaml:"description"`
-	Priority         int     `yaml:"priority"`
+	Priority         yamlInt `yaml:"priority"`
 	Direction        string  `yaml:"direction"`
 	Access           string  `yaml:"access"`
 	Protocol         string  `yaml:"protocol"`

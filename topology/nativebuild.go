@@ -48,7 +48,10 @@ func ParseNative(file string, data []byte) (*Model, error) {
 	return b.m, nil
 }
 
-var yamlLine = regexp.MustCompile(`^(?:yaml: )?line (\d+): (.*)$`)
+var (
+	yamlLine  = regexp.MustCompile(`^(?:yaml: )?line (\d+)(?::(\d+))?: (.*)$`)
+	yamlField = regexp.MustCompile(`^field (\S+) ("(?:[^"\\]|\\.)*"): invalid value: (.*)$`) // from strict
+)
 
 // yamlErrors turns the decoder's messages into positioned errors.
 func yamlErrors(file string, err error) error {
@@ -62,16 +65,20 @@ func yamlErrors(file string, err error) error {
 	var p problems
 	for _, m := range msgs {
 		pos := Pos{File: file}
-		cat := ErrSyntax
 		if sm := yamlLine.FindStringSubmatch(m); sm != nil {
 			pos.Line, _ = strconv.Atoi(sm[1])
-			m = sm[2]
+			pos.Col, _ = strconv.Atoi(sm[2])
+			m = sm[3]
 		}
-		if strings.HasPrefix(m, "unknown field") {
-			cat = ErrUnknownField
-			m = strings.TrimPrefix(m, "unknown field ")
+		switch fm := yamlField.FindStringSubmatch(m); {
+		case fm != nil:
+			value, _ := strconv.Unquote(fm[2])
+			p.add(pos, "", fm[1], value, ErrInvalid, "%s", fm[3])
+		case strings.HasPrefix(m, "unknown field"):
+			p.add(pos, "", "", "", ErrUnknownField, "%s", strings.TrimPrefix(m, "unknown field "))
+		default:
+			p.add(pos, "", "", "", ErrSyntax, "%s", m)
 		}
-		p.add(pos, "", "", "", cat, "%s", m)
 	}
 	return p.err()
 }
@@ -556,7 +563,7 @@ func (b *nativeBuilder) learned(res, gateway string, rs []*nLearnedRoute, needHo
 
 func (b *nativeBuilder) rule(nsgName string, r *nRule) nsg.Rule {
 	res := what("nsg", nsgName) + ": " + what("rule", r.Name)
-	out := nsg.Rule{Name: r.Name, Description: r.Description, Priority: r.Priority}
+	out := nsg.Rule{Name: r.Name, Description: r.Description, Priority: int(r.Priority)}
 	if err := out.Direction.UnmarshalText([]byte(r.Direction)); err != nil {
 		b.p.add(b.pos(r.at), res, "direction", r.Direction, ErrInvalid, "want Inbound or Outbound")
 	}
@@ -600,7 +607,7 @@ func (b *nativeBuilder) rule(nsgName string, r *nRule) nsg.Rule {
 
 func (b *nativeBuilder) adminRule(config string, r *nAdminRule) nsg.AdminRule {
 	res := what("admin configuration", config) + ": " + what("rule", r.Name)
-	out := nsg.AdminRule{Name: r.Name, Collection: r.Collection, Description: r.Description, Priority: r.Priority,
+	out := nsg.AdminRule{Name: r.Name, Collection: r.Collection, Description: r.Description, Priority: int(r.Priority),
 		Sources: r.Sources, Destinations: r.Destinations, SourcePortRanges: r.SourcePorts, DestinationPortRanges: r.DestinationPorts}
 	if len(out.Sources) == 0 {
 		out.Sources = []string{"*"}
@@ -625,9 +632,9 @@ func (b *nativeBuilder) firewallPolicy(p *nFirewallPolicy) *FirewallPolicy {
 		SNATPrivateRanges: p.SNATPrivateRanges, ThreatIntel: defaultStr(p.ThreatIntel, "Alert")}
 	res := what("firewall policy", p.Name)
 	for _, g := range p.RuleCollectionGroups {
-		rcg := &RuleCollectionGroup{Meta: Meta{ID: Ref(string(fp.ID) + "/ruleCollectionGroups/" + g.Name), Name: g.Name, Pos: b.pos(g.at)}, Priority: g.Priority}
+		rcg := &RuleCollectionGroup{Meta: Meta{ID: Ref(string(fp.ID) + "/ruleCollectionGroups/" + g.Name), Name: g.Name, Pos: b.pos(g.at)}, Priority: int(g.Priority)}
 		for _, c := range g.Collections {
-			rc := &RuleCollection{Name: c.Name, Priority: c.Priority, Action: c.Action, Pos: b.pos(c.at)}
+			rc := &RuleCollection{Name: c.Name, Priority: int(c.Priority), Action: c.Action, Pos: b.pos(c.at)}
 			switch strings.ToLower(c.Kind) {
 			case "", "filter", "firewallpolicyfilterrulecollection":
 				rc.Kind = "FirewallPolicyFilterRuleCollection"

@@ -91,7 +91,7 @@ type nSetRule struct {
 	NSG              string   `yaml:"nsg"`
 	Name             string   `yaml:"name"`
 	Description      string   `yaml:"description"`
-	Priority         int      `yaml:"priority"`
+	Priority         yamlInt  `yaml:"priority"`
 	Direction        string   `yaml:"direction"`
 	Access           string   `yaml:"access"`
 	Protocol         string   `yaml:"protocol"`

@@ -1,6 +1,7 @@
 package topology
 
 import (
+	"errors"
 	"fmt"
 	"runtime"
 	"strings"
@@ -173,4 +174,53 @@ func TestYAMLEncoding(t *testing.T) {
 	assert.ErrorContains(t, err, "utf16.yaml:1:1: syntax error: input is UTF-16 encoded")
 	_, err = ParseNative("bom.yaml", []byte("\xef\xbb\xbfegress: v1\nname: caf\xc3\xa9\n"))
 	assert.NoError(t, err, "UTF-8 with a byte order mark")
+}
+
+// TestYAMLIntegers: integer fields take decimal integers only; yaml.v3 alone
+// truncated 100.5 to 100 and read 1e3, 0x64 and 100_0 as numbers.
+func TestYAMLIntegers(t *testing.T) {
+	design := func(priority string) string {
+		return "egress: v1\nnsgs:\n  - name: n\n    rules:\n      - {name: r, priority: " + priority + ", direction: Outbound, access: Allow}\n"
+	}
+	for _, tc := range []struct{ in, want string }{
+		{"100.5", `d.yaml:5:29: priority "100.5": invalid value: want an integer in decimal digits, such as 100`},
+		{"1e3", `d.yaml:5:29: priority "1e3": invalid value: want an integer in decimal digits, such as 100`},
+		{"0x64", `d.yaml:5:29: priority "0x64": invalid value: want an integer in decimal digits, such as 100`},
+		{"100_0", `d.yaml:5:29: priority "100_0": invalid value: want an integer in decimal digits, such as 100`},
+		{"0o144", `d.yaml:5:29: priority "0o144": invalid value: want an integer in decimal digits, such as 100`},
+		{"0100", `d.yaml:5:29: priority "0100": invalid value: want an integer in decimal digits, such as 100`},
+		{"+100", `d.yaml:5:29: priority "+100": invalid value: want an integer in decimal digits, such as 100`},
+		{".inf", `d.yaml:5:29: priority ".inf": invalid value: want an integer in decimal digits, such as 100`},
+		{"'100'", `d.yaml:5:29: priority "100": invalid value: want an integer, not a quoted string`},
+		{"!!str 100", `d.yaml:5:29: priority "100": invalid value: want an integer, not a value tagged !!str`},
+		{"[100]", `d.yaml:5:29: priority: invalid value: want an integer, not a list`},
+		{"1000000000", `d.yaml:5:29: priority "1000000000": invalid value: too large for an integer field`},
+	} {
+		_, err := ParseNative("d.yaml", []byte(design(tc.in)))
+		require.ErrorIs(t, err, ErrInvalid, tc.in)
+		assert.Equal(t, tc.want, err.Error(), tc.in)
+		var e *Error
+		require.True(t, errors.As(err, &e))
+		assert.Equal(t, "priority", e.Field)
+	}
+	for in, want := range map[string]int{"100": 100, "4096": 4096, "!!int 200": 200, "&p 300": 300} {
+		m, err := ParseNative("d.yaml", []byte(design(in)))
+		require.NoError(t, err, in)
+		assert.Equal(t, want, m.NSGs[0].Rules[0].Priority, in)
+	}
+	// Every integer field is checked: rule collection groups and
+	// collections, admin rules, classic collections, overlay rules.
+	for _, doc := range []string{
+		"egress: v1\nfirewallPolicies: [{name: p, ruleCollectionGroups: [{name: g, priority: 1e2}]}]\n",
+		"egress: v1\nfirewallPolicies: [{name: p, ruleCollectionGroups: [{name: g, priority: 100, collections: [{name: c, priority: 1e2}]}]}]\n",
+		"egress: v1\nadminRules: [{name: a, rules: [{name: r, priority: 1e2}]}]\n",
+		"egress: v1\nfirewalls: [{name: f, networkRuleCollections: [{name: c, priority: 1e2}]}]\n",
+	} {
+		_, err := ParseNative("d.yaml", []byte(doc))
+		require.ErrorIs(t, err, ErrInvalid, doc)
+		assert.Contains(t, err.Error(), `priority "1e2": invalid value`, doc)
+	}
+	err := (&Model{}).ApplyOverlay("o.yaml", []byte("egress: overlay/v1\nchanges:\n  - setRule: {nsg: n, name: r, priority: 150.5}\n"))
+	require.ErrorIs(t, err, ErrInvalid)
+	assert.Equal(t, `o.yaml:3:42: priority "150.5": invalid value: want an integer in decimal digits, such as 100`, err.Error())
 }
