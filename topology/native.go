@@ -1,6 +1,7 @@
 package topology
 
 import (
+	"errors"
 	"fmt"
 	"reflect"
 	"sort"
@@ -21,42 +22,133 @@ import (
 type at struct{ line, col int }
 
 // strict decodes a mapping node into v (a pointer to a struct without an
-// UnmarshalYAML method), rejecting keys that v's yaml tags do not name and
-// integer fields whose value is not written as a decimal integer (yaml.v3
-// would truncate 100.5 and read 1e3, 0x64 and 100_0). Errors are returned as
-// *yaml.TypeError so that the decoder keeps going and reports every problem
-// of the file.
+// UnmarshalYAML method), rejecting keys that v's yaml tags do not name,
+// duplicate keys, and integer fields whose value is not written as a decimal
+// integer (yaml.v3 would truncate 100.5 and read 1e3, 0x64 and 100_0).
+// Errors are returned as *yaml.TypeError so that the decoder keeps going and
+// reports every problem of the file.
+//
+// strict decodes the fields one by one, and lists item by item, so that
+// its cost is linear in the mapping (yaml.v3 compares every pair of keys
+// when it decodes a mapping) and hostile input cannot pile up errors: each
+// call keeps at most maxProblems messages and counts the rest.
 func strict(n *yaml.Node, v any, what string) (at, error) {
 	pos := at{n.Line, n.Column}
 	if n.Kind != yaml.MappingNode {
 		return pos, &yaml.TypeError{Errors: []string{fmt.Sprintf("line %d: %s must be a mapping (key: value lines), not %s", n.Line, what, kindName(n))}}
 	}
-	fields := yamlKeys(reflect.TypeOf(v).Elem())
-	var errs []string
+	st := reflect.ValueOf(v).Elem()
+	fields := yamlFields(st.Type())
+	var errs yamlErrs
 	for i := 0; i+1 < len(n.Content); i += 2 {
-		k := n.Content[i]
-		isInt, ok := fields[k.Value]
+		k, val := n.Content[i], n.Content[i+1]
+		f, ok := fields[k.Value]
 		switch {
 		case !ok:
-			errs = append(errs, fmt.Sprintf("line %d: unknown field %q in %s (known: %s)", k.Line, k.Value, what, strings.Join(sortedKeys(fields), ", ")))
-		case isInt:
-			if msg := intProblem(n.Content[i+1]); msg != "" {
-				val := n.Content[i+1]
-				errs = append(errs, fmt.Sprintf("line %d:%d: field %s %s: invalid value: %s", val.Line, val.Column, k.Value, strconv.Quote(errtext.Shorten(scalarText(val))), msg))
+			errs.add(fmt.Sprintf("line %d: unknown field %q in %s (known: %s)", k.Line, k.Value, what, strings.Join(sortedKeys(fields), ", ")))
+		case f.isInt:
+			if msg := intProblem(val); msg != "" {
+				errs.add(fmt.Sprintf("line %d:%d: field %s %s: invalid value: %s", val.Line, val.Column, k.Value, strconv.Quote(errtext.Shorten(scalarText(val))), msg))
 			}
 		}
 	}
-	if err := n.Decode(v); err != nil {
-		if te, ok := err.(*yaml.TypeError); ok {
-			errs = append(errs, te.Errors...)
-		} else {
-			errs = append(errs, fmt.Sprintf("line %d: %v", n.Line, err))
+	if len(n.Content) > 2 {
+		first := make(map[string]int, len(n.Content)/2) // key → its line
+		for i := 0; i+1 < len(n.Content); i += 2 {
+			k := n.Content[i]
+			if line, dup := first[k.Value]; dup {
+				errs.add(fmt.Sprintf("line %d: mapping key %q already defined at line %d", k.Line, k.Value, line))
+			} else {
+				first[k.Value] = k.Line
+			}
 		}
 	}
-	if len(errs) > 0 {
-		return pos, &yaml.TypeError{Errors: errs}
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		f, ok := fields[n.Content[i].Value]
+		if !ok {
+			continue
+		}
+		decodeField(n.Content[i+1], st.Field(f.index), &errs)
 	}
-	return pos, nil
+	return pos, errs.err()
+}
+
+// decodeField decodes a mapping's value into a struct field: a list item by
+// item, a string directly, anything else through yaml.v3.
+func decodeField(val *yaml.Node, fv reflect.Value, errs *yamlErrs) {
+	r := val
+	if r.Kind == yaml.AliasNode {
+		r = r.Alias
+	}
+	switch {
+	case fv.Kind() == reflect.String && r.Kind == yaml.ScalarNode && r.ShortTag() != "!!null" && r.ShortTag() != "!!binary":
+		fv.SetString(r.Value) // what yaml.v3 does for a string field
+	case fv.Kind() == reflect.Slice && r.Kind == yaml.SequenceNode:
+		out := reflect.MakeSlice(fv.Type(), 0, len(r.Content))
+		for _, item := range r.Content {
+			ep := reflect.New(fv.Type().Elem())
+			errs.addErr(item, item.Decode(ep.Interface()))
+			out = reflect.Append(out, ep.Elem())
+		}
+		fv.Set(out)
+	default:
+		errs.addErr(val, val.Decode(fv.Addr().Interface()))
+	}
+}
+
+// yamlErrs collects the messages of one strict call, keeping at most
+// maxProblems and counting the rest, as yamlErrors then reports them.
+type yamlErrs struct {
+	msgs []string
+	more int
+}
+
+func (e *yamlErrs) add(msg string) {
+	if len(e.msgs) >= maxProblems {
+		e.more++
+		return
+	}
+	e.msgs = append(e.msgs, msg)
+}
+
+// addErr adds the messages of an error from decoding n.
+func (e *yamlErrs) addErr(n *yaml.Node, err error) {
+	var te *yaml.TypeError
+	switch {
+	case err == nil:
+	case errors.As(err, &te):
+		for _, m := range te.Errors {
+			if k, ok := moreProblems(m); ok {
+				e.more += k
+			} else {
+				e.add(m)
+			}
+		}
+	default:
+		e.add(fmt.Sprintf("line %d: %v", n.Line, err))
+	}
+}
+
+func (e *yamlErrs) err() error {
+	if len(e.msgs) == 0 {
+		return nil
+	}
+	msgs := e.msgs
+	if e.more > 0 {
+		msgs = append(msgs, fmt.Sprintf(moreFormat, e.more))
+	}
+	return &yaml.TypeError{Errors: msgs}
+}
+
+// moreFormat is the last message of a capped list.
+const moreFormat = "... and %d more problems"
+
+func moreProblems(msg string) (int, bool) {
+	var k int
+	if _, err := fmt.Sscanf(msg, moreFormat, &k); err != nil || !strings.HasPrefix(msg, "... and ") {
+		return 0, false
+	}
+	return k, true
 }
 
 // yamlInt is an integer field of the native format. strict checks its text
@@ -122,27 +214,32 @@ func kindName(n *yaml.Node) string {
 	return "something else"
 }
 
-// keyCache maps a struct type to its yaml keys, each with whether its field
-// is an integer.
-var keyCache sync.Map // reflect.Type → map[string]bool
+// yamlField is a struct field of the native format.
+type yamlField struct {
+	index int
+	isInt bool
+}
 
-func yamlKeys(t reflect.Type) map[string]bool {
+// keyCache maps a struct type to its fields by yaml key.
+var keyCache sync.Map // reflect.Type → map[string]yamlField
+
+func yamlFields(t reflect.Type) map[string]yamlField {
 	if m, ok := keyCache.Load(t); ok {
-		return m.(map[string]bool)
+		return m.(map[string]yamlField)
 	}
-	m := map[string]bool{}
+	m := map[string]yamlField{}
 	for i := range t.NumField() {
 		f := t.Field(i)
 		tag := strings.Split(f.Tag.Get("yaml"), ",")[0]
 		if tag != "" && tag != "-" {
-			m[tag] = f.Type == reflect.TypeFor[yamlInt]()
+			m[tag] = yamlField{index: i, isInt: f.Type == reflect.TypeFor[yamlInt]()}
 		}
 	}
 	keyCache.Store(t, m)
 	return m
 }
 
-func sortedKeys(m map[string]bool) []string {
+func sortedKeys(m map[string]yamlField) []string {
 	ks := make([]string, 0, len(m))
 	for k := range m {
 		ks = append(ks, k)

@@ -50,7 +50,7 @@ func ParseNative(file string, data []byte) (*Model, error) {
 
 var (
 	yamlLine  = regexp.MustCompile(`^(?:yaml: )?line (\d+)(?::(\d+))?: (.*)$`)
-	yamlField = regexp.MustCompile(`^field (\S+) ("(?:[^"\\]|\\.)*"): invalid value: (.*)$`) // from strict
+	yamlFieldMsg = regexp.MustCompile(`^field (\S+) ("(?:[^"\\]|\\.)*"): invalid value: (.*)$`) // from strict
 )
 
 // yamlErrors turns the decoder's messages into positioned errors.
@@ -64,13 +64,17 @@ func yamlErrors(file string, err error) error {
 	}
 	var p problems
 	for _, m := range msgs {
+		if k, ok := moreProblems(m); ok { // the end of strict's capped list
+			p.extra += k
+			continue
+		}
 		pos := Pos{File: file}
 		if sm := yamlLine.FindStringSubmatch(m); sm != nil {
 			pos.Line, _ = strconv.Atoi(sm[1])
 			pos.Col, _ = strconv.Atoi(sm[2])
 			m = sm[3]
 		}
-		switch fm := yamlField.FindStringSubmatch(m); {
+		switch fm := yamlFieldMsg.FindStringSubmatch(m); {
 		case fm != nil:
 			value, _ := strconv.Unquote(fm[2])
 			p.add(pos, "", fm[1], value, ErrInvalid, "%s", fm[3])

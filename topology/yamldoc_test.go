@@ -224,3 +224,35 @@ func TestYAMLIntegers(t *testing.T) {
 	require.ErrorIs(t, err, ErrInvalid)
 	assert.Equal(t, `o.yaml:3:42: priority "150.5": invalid value: want an integer in decimal digits, such as 100`, err.Error())
 }
+
+// TestYAMLHostileShapes: a list of many bad items, a mapping of many keys
+// and a mapping of many duplicate keys cost time linear in the document
+// (yaml.v3 compared every pair of keys of a mapping) and keep at most 200
+// messages, counting the rest exactly.
+func TestYAMLHostileShapes(t *testing.T) {
+	n := 50000
+	last := func(err error) string {
+		s := err.Error()
+		return s[strings.LastIndexByte(s, '\n')+1:]
+	}
+	count := func(err error) int {
+		return len(strings.Split(err.Error(), "\n")) - 1 // the listed ones, before the trailer
+	}
+	for _, tc := range []struct {
+		name, doc string
+		problems  int
+	}{
+		{"not mappings", "egress: v1\nvnets: [" + strings.Repeat("0, ", n-1) + "0]\n", n},
+		{"unknown keys", "egress: v1\nnsgs: [{name: x, rules: [" + strings.Repeat("{bogus: 1}, ", n-1) + "{bogus: 1}]}]\n", n},
+		{"duplicate unknown keys", "egress: v1\nvnets: [{" + strings.Repeat("a: 1, ", n-1) + "a: 1}]\n", n + n - 1},
+		{"duplicate known keys", "egress: v1\nvnets: [{" + strings.Repeat("name: x, ", n-1) + "name: x}]\n", n - 1},
+		{"bad list items", "egress: v1\nasgs: [" + strings.Repeat("[a], ", n-1) + "[a]]\n", n},
+	} {
+		_, err := ParseNative("h.yaml", []byte(tc.doc))
+		require.Error(t, err, tc.name)
+		assert.Equal(t, maxProblems, count(err), tc.name)
+		assert.Equal(t, fmt.Sprintf("... and %d more problems", tc.problems-maxProblems), last(err), tc.name)
+	}
+	_, err := ParseNative("d.yaml", []byte("egress: v1\nvnets:\n  - name: a\n    location: x\n    name: b\n"))
+	assert.EqualError(t, err, `d.yaml:5: syntax error: mapping key "name" already defined at line 3`, "yaml.v3's words")
+}
