@@ -416,7 +416,7 @@ func (b *nativeBuilder) resolveASGs(r *nsg.Rule) {
 // ApplyOverlayFile reads an overlay file and applies it; see
 // [Model.ApplyOverlay].
 func (m *Model) ApplyOverlayFile(path string) error {
-	data, err := readFile(path)
+	data, err := readFile(path, MaxNativeSize)
 	if err != nil {
 		return err
 	}

@@ -20,22 +20,35 @@ import (
 // second.
 const MaxAliasExpansion = 1 << 20
 
+// MaxNativeSize is the largest native YAML document accepted, in bytes (16
+// MiB). yaml.v3 holds a whole document as a tree of some 170 bytes a value,
+// so 16 MiB of the densest YAML ("[0,0,...]", 2 bytes a value) makes a tree
+// about as large as the largest JSON tree package arm accepts
+// ([arm.MaxValues] values); a real design is a few MB at most (1,000 VNets
+// with 10,000 NICs and 20,000 rules: 3.5 MB). Larger inputs are ARM JSON.
+const MaxNativeSize = 16 << 20
+
 // The limits in force on a native document; tests lower them. The value and
 // depth limits are package arm's for JSON ([arm.MaxValues], [arm.MaxDepth]).
 var (
+	maxNativeSize     = MaxNativeSize
 	maxYAMLValues     = arm.MaxValues
 	maxYAMLDepth      = arm.MaxDepth
 	maxAliasExpansion = MaxAliasExpansion
 )
 
-// parseYAML parses data as one YAML document and checks it against the
-// limits before anything is decoded from it: at most maxYAMLValues values
-// (scalars, lists and mappings; mapping keys not counted, as in JSON) and
-// maxYAMLDepth nested lists and mappings, aliases expanded, of which aliases
-// add at most maxAliasExpansion. One budget covers the whole document:
-// decoding it afterwards, however its parts are decoded, expands no more.
-// what names the document ("a design", "an overlay") in errors.
+// parseYAML parses data, at most maxNativeSize bytes, as one YAML document
+// and checks it against the limits before anything is decoded from it: at
+// most maxYAMLValues values (scalars, lists and mappings; mapping keys not
+// counted, as in JSON) and maxYAMLDepth nested lists and mappings, aliases
+// expanded, of which aliases add at most maxAliasExpansion. One budget
+// covers the whole document: decoding it afterwards, however its parts are
+// decoded, expands no more. what names the document ("a design", "an
+// overlay") in errors.
 func parseYAML(file string, data []byte, what string) (*yaml.Node, error) {
+	if len(data) > maxNativeSize {
+		return nil, &Error{Pos: Pos{File: file}, Err: ErrTooLarge, Detail: fmt.Sprintf("more than %d MiB of YAML (MaxNativeSize); larger networks load as ARM JSON", maxNativeSize>>20)}
+	}
 	if err := checkUTF8(file, data); err != nil {
 		return nil, err
 	}

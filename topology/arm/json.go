@@ -69,7 +69,11 @@ func readSource(file string, r io.Reader) (*source, error) {
 	case interface{ Len() int }:
 		size = int64(r.Len())
 	}
-	if size > 0 && size <= maxInputSize {
+	if size > maxInputSize { // a file known to be too large is not read
+		return nil, &Error{Pos: Pos{File: file}, Err: ErrLimit,
+			Msg: fmt.Sprintf("input is larger than the limit of %d bytes (%d MiB): %d bytes", maxInputSize, maxInputSize>>20, size)}
+	}
+	if size > 0 {
 		b.Grow(int(size) + 1)
 	}
 	n, err := io.Copy(&b, io.LimitReader(r, maxInputSize+1))
