@@ -28,8 +28,8 @@ const (
 	firewallMgmtSubnet = "AzureFirewallManagementSubnet"
 )
 
-// Validate checks the whole model and returns every problem found, joined;
-// nil means the model is usable. It checks references, address plans (subnets
+// Validate checks the whole model and returns every problem found, as a
+// [*Problems]; nil means the model is usable. It checks references, address plans (subnets
 // inside and not overlapping within their VNet, peered address spaces not
 // overlapping, NIC addresses inside their subnet and not reserved), Azure's
 // placement rules (no NSG on AzureFirewallSubnet, no NAT gateway on
@@ -47,7 +47,7 @@ func (m *Model) Validate(tags route.TagResolver) error {
 	m.validateCompile(&p, tags)
 	m.validateFirewalls(&p, tags)
 	m.validateClassic(&p, tags)
-	return p.err()
+	return p.problems()
 }
 
 func (m *Model) validateVNets(p *problems) {
