@@ -49,7 +49,7 @@ func ParseNative(file string, data []byte) (*Model, error) {
 }
 
 var (
-	yamlLine  = regexp.MustCompile(`^(?:yaml: )?line (\d+)(?::(\d+))?: (.*)$`)
+	yamlLine     = regexp.MustCompile(`^(?:yaml: )?line (\d+)(?::(\d+))?: (.*)$`)
 	yamlFieldMsg = regexp.MustCompile(`^field (\S+) ("(?:[^"\\]|\\.)*"): invalid value: (.*)$`) // from strict
 )
 
