@@ -65,6 +65,10 @@
 //     rules on a virtual hub firewall; [Model.FirewallClassic] converts the
 //     classic rules for package firewall. A base-policy chain that comes
 //     back on itself is reported as an inheritance cycle naming its members.
+//   - An address or prefix written as IPv4-mapped IPv6 (::ffff:10.0.0.4),
+//     which Azure documents nowhere, is an error naming the IPv4 form to
+//     write, in both formats and in learned routes, as in packages route,
+//     nsg and firewall.
 //   - A service endpoint routes the regional service tag of the subnet's
 //     region (or of the locations it lists) when the tag file has one, else
 //     the global tag ([ServiceEndpointTag]).

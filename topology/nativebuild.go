@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/egresslab/egress/internal/errtext"
 	"github.com/egresslab/egress/nsg"
 	"github.com/egresslab/egress/route"
 	"go.yaml.in/yaml/v3"
@@ -150,6 +151,8 @@ func (b *nativeBuilder) prefixes(a at, res, field string, ss []string) []netip.P
 			b.p.add(b.pos(a), res, field, s, ErrInvalid, "not a CIDR prefix")
 		case p.Masked() != p:
 			b.p.add(b.pos(a), res, field, s, ErrInvalid, "host bits set; did you mean %v?", p.Masked())
+		case errtext.MappedPrefix(p) != "":
+			b.p.add(b.pos(a), res, field, s, ErrInvalid, "%s", errtext.MappedPrefix(p))
 		default:
 			out = append(out, p)
 		}
@@ -166,7 +169,11 @@ func (b *nativeBuilder) addr(a at, res, field, s string) netip.Addr {
 		b.p.add(b.pos(a), res, field, s, ErrInvalid, "not an IP address")
 		return netip.Addr{}
 	}
-	return ip.Unmap()
+	if msg := errtext.MappedAddr(ip); msg != "" {
+		b.p.add(b.pos(a), res, field, s, ErrInvalid, "%s", msg)
+		return netip.Addr{}
+	}
+	return ip
 }
 
 func (b *nativeBuilder) addrs(a at, res, field string, ss []string) []netip.Addr {
@@ -377,6 +384,11 @@ func (b *nativeBuilder) build() {
 		m.FirewallPolicies = append(m.FirewallPolicies, b.firewallPolicy(p))
 	}
 	for _, g := range d.IPGroups {
+		for _, a := range g.Addresses {
+			if msg := mappedIPGroupAddress(a); msg != "" {
+				b.p.add(b.pos(g.at), what("IP group", g.Name), "addresses", a, ErrInvalid, "%s", msg)
+			}
+		}
 		m.IPGroups = append(m.IPGroups, &IPGroup{Meta: b.meta(tIPGroups, g.Name, g.Location, g.at), Addresses: g.Addresses})
 	}
 	for _, a := range d.AIAccounts {
