@@ -231,6 +231,9 @@ func TestYAMLIntegers(t *testing.T) {
 // messages, counting the rest exactly.
 func TestYAMLHostileShapes(t *testing.T) {
 	n := 50000
+	if testing.Short() {
+		n = 2000
+	}
 	last := func(err error) string {
 		s := err.Error()
 		return s[strings.LastIndexByte(s, '\n')+1:]
