@@ -262,3 +262,32 @@ func TestOverlapCountPastCap(t *testing.T) {
 	assert.Equal(t, n*(n-1)/2-maxProblems, p.extra)
 	assert.Contains(t, p.errs[0].Error(), `subnets/s1: addressPrefix "10.0.0.0/24": overlapping addresses: overlaps subnet "s0" (10.0.0.0/24)`)
 }
+
+// TestPeeringsOverLimit: a VNet with more peerings than Azure allows gets
+// the limit problem; its peers are not checked against each other (the pairs
+// of 100,000 peerings would be 5·10⁹), but each still against the VNet.
+func TestPeeringsOverLimit(t *testing.T) {
+	n := MaxPeeringsPerVNet + 100
+	hub := &VNet{Meta: Meta{ID: "/subscriptions/s/resourceGroups/g/providers/Microsoft.Network/virtualNetworks/hub", Name: "hub"},
+		AddressSpace: []netip.Prefix{netip.MustParsePrefix("10.0.0.0/16")}}
+	m := &Model{VNets: []*VNet{hub}}
+	for i := range n {
+		v := &VNet{Meta: Meta{ID: Ref(fmt.Sprintf("/subscriptions/s/resourceGroups/g/providers/Microsoft.Network/virtualNetworks/spoke%d", i)), Name: fmt.Sprintf("spoke%d", i)},
+			AddressSpace: []netip.Prefix{netip.MustParsePrefix("10.1.0.0/16")}} // every spoke overlaps every other
+		if i == 0 {
+			v.AddressSpace[0] = netip.MustParsePrefix("10.0.0.0/24") // and one the hub
+		}
+		m.VNets = append(m.VNets, v)
+		hub.Peerings = append(hub.Peerings, &Peering{Meta: Meta{ID: Ref(fmt.Sprintf("%s/virtualNetworkPeerings/p%d", hub.ID, i)), Name: fmt.Sprintf("p%d", i)}, Local: hub, Remote: v.ID})
+	}
+	got, extra := vnetProblems(m, (*Model).validateVNets)
+	assert.Zero(t, extra)
+	require.Len(t, got, 2)
+	assert.Contains(t, got[0], fmt.Sprintf("%d peerings, at most %d", n, MaxPeeringsPerVNet))
+	assert.Contains(t, got[1], `remoteAddressSpace "10.0.0.0/24": overlapping addresses: overlaps the local address space`)
+
+	hub.Peerings = hub.Peerings[:3]
+	got, _ = vnetProblems(m, (*Model).validateVNets)
+	require.Len(t, got, 2, "within the limit, the peers are checked against each other")
+	assert.Contains(t, got[1], `p2: remoteAddressSpace "10.1.0.0/16": overlapping addresses: overlaps the address space of "spoke1", also peered with "hub"`)
+}
