@@ -52,15 +52,24 @@ func strict(n *yaml.Node, v any, what string) (at, error) {
 			}
 		}
 	}
-	if len(n.Content) > 2 {
-		first := make(map[string]int, len(n.Content)/2) // key → its line
-		for i := 0; i+1 < len(n.Content); i += 2 {
-			k := n.Content[i]
-			if line, dup := first[k.Value]; dup {
-				errs.add(fmt.Sprintf("line %d: mapping key %q already defined at line %d", k.Line, k.Value, line))
-			} else {
+	var first map[string]int // key → its line, for large mappings
+	if len(n.Content) > 16 {
+		first = make(map[string]int, len(n.Content)/2)
+	}
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		k := n.Content[i]
+		line, dup := 0, false
+		if first != nil {
+			if line, dup = first[k.Value]; !dup {
 				first[k.Value] = k.Line
 			}
+		} else {
+			for j := 0; j < i && !dup; j += 2 {
+				line, dup = n.Content[j].Line, n.Content[j].Value == k.Value
+			}
+		}
+		if dup {
+			errs.add(fmt.Sprintf("line %d: mapping key %q already defined at line %d", k.Line, k.Value, line))
 		}
 	}
 	for i := 0; i+1 < len(n.Content); i += 2 {
