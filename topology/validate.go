@@ -29,15 +29,16 @@ const (
 )
 
 // Validate checks the whole model and returns every problem found, as a
-// [*Problems]; nil means the model is usable. It checks references, address plans (subnets
-// inside and not overlapping within their VNet, peered address spaces not
-// overlapping, NIC addresses inside their subnet and not reserved), Azure's
-// placement rules (no NSG on AzureFirewallSubnet, no NAT gateway on
-// GatewaySubnet, a NAT gateway in one VNet only, ASG members and a VM's NICs
-// in one VNet), Azure's limits, that every route table compiles against each
-// subnet using it and that every NSG, firewall policy and firewall's classic
-// rules would compile (tags resolved through tags; nil resolves none), and
-// that no firewall has both a policy and classic rules.
+// [*Problems]; nil means the model is usable. It checks references, address
+// plans (subnets inside and not overlapping within their VNet, peered
+// address spaces not overlapping, NIC addresses inside their subnet and not
+// reserved), Azure's placement rules (no NSG on AzureFirewallSubnet, no NAT
+// gateway on GatewaySubnet, a NAT gateway in one VNet only, ASG members and a
+// VM's NICs in one VNet), Azure's limits, that every route table compiles
+// against each subnet using it and that every NSG, firewall policy and
+// firewall's classic rules would compile (tags resolved through tags; nil
+// resolves none), and that no firewall has both a policy and classic rules.
+// The overlap checks cost O(n log n) in the prefixes of a VNet and its peers.
 func (m *Model) Validate(tags route.TagResolver) error {
 	var p problems
 	m.index(&p)
