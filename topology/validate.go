@@ -123,6 +123,9 @@ func (m *Model) validateVNets(p *problems) {
 // its own; the VNets v peers with do not overlap each other. The overlap
 // checks cost O(n log n) in the address prefixes involved.
 func (m *Model) validatePeerings(p *problems, v *VNet) {
+	if len(v.Peerings) == 0 {
+		return
+	}
 	peers := []*VNet{v}
 	remotes := make([]*VNet, len(v.Peerings)) // nil when dangling
 	seen := map[*VNet]bool{v: true}
