@@ -63,9 +63,9 @@ func TestExitCodes(t *testing.T) {
 func TestExitCodesAfterOverlays(t *testing.T) {
 	code, _, stderr := egress("validate", "--overlay", write(t, "o.yaml", "egress: overlay/v1\nchanges:\n  - setNic: {nic: ghost}\n"))
 	assert.Equal(t, 2, code, stderr)
-	code, out, _ := egress("validate", "--overlay", write(t, "o.yaml", "egress: overlay/v1\nchanges:\n  - setSubnet: {subnet: vnet-spoke-app/snet-app, natGateway: /subscriptions/x/resourceGroups/y/providers/Microsoft.Network/natGateways/gone}\n"))
+	code, out, _ := egress("validate", "--overlay", write(t, "o.yaml", "egress: overlay/v1\nchanges:\n  - setSubnet: {subnet: vnet-hub/AzureFirewallSubnet, nsg: nsg-app}\n"))
 	assert.Equal(t, 1, code, out)
-	assert.Contains(t, out, "dangling reference")
+	assert.Contains(t, out, "Azure does not support an NSG on AzureFirewallSubnet")
 
 	// A learned-routes file larger than the limit is refused by its size,
 	// unread (a sparse file).
