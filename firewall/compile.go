@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/egresslab/egress/internal/errtext"
 	"github.com/gaissmai/bart"
 )
 
@@ -463,6 +464,8 @@ func (c *compiler) nat(r *NatRule, pr *parsed, rw where) {
 		switch {
 		case err != nil:
 			c.errs.add(rw, "translatedAddress", r.TranslatedAddress, ErrAddress, "not an IP address")
+		case a.Is4In6():
+			c.errs.add(rw, "translatedAddress", r.TranslatedAddress, ErrAddress, errtext.MappedAddr(a))
 		case !a.Is4():
 			c.errs.add(rw, "translatedAddress", r.TranslatedAddress, ErrAddress, "Azure Firewall does not support IPv6")
 		default:

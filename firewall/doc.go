@@ -215,6 +215,11 @@
 //     (groups), per group (collections) and per collection (rules); group
 //     priorities are unique per policy, collection priorities per group.
 //   - Addresses: CIDRs must not have host bits set; ranges "a-b" need a ≤ b.
+//     An address written as IPv4-mapped IPv6 (::ffff:10.0.0.4) is an error
+//     naming the IPv4 form to write, in every field; flows and the prefixes
+//     resolvers return (tags, IP groups, DNS answers) are unmapped. Packages
+//     route and nsg, and the loaders of package topology, follow the same
+//     rule.
 //     Service tags are allowed in destinations of network and application
 //     rules, not in sources or NAT rules. SNAT private ranges take CIDRs,
 //     IPs and IANAPrivateRanges; nil means IANAPrivateRanges, an empty list

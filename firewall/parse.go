@@ -1,10 +1,12 @@
 package firewall
 
 import (
+	"cmp"
 	"net/netip"
 	"strconv"
 	"strings"
 
+	"github.com/egresslab/egress/internal/errtext"
 	"go4.org/netipx"
 )
 
@@ -45,6 +47,9 @@ func parseAddrItem(s string) ([]netip.Prefix, string) {
 		if err1 != nil || err2 != nil {
 			return nil, "not an address range a-b"
 		}
+		if msg := cmp.Or(errtext.MappedAddr(a), errtext.MappedAddr(b)); msg != "" {
+			return nil, msg
+		}
 		if !a.Is4() || !b.Is4() {
 			return nil, "Azure Firewall does not support IPv6"
 		}
@@ -58,6 +63,9 @@ func parseAddrItem(s string) ([]netip.Prefix, string) {
 		if err != nil {
 			return nil, "not a CIDR"
 		}
+		if p.Masked() == p && errtext.MappedPrefix(p) != "" {
+			return nil, errtext.MappedPrefix(p)
+		}
 		if !p.Addr().Is4() {
 			return nil, "Azure Firewall does not support IPv6"
 		}
@@ -69,6 +77,9 @@ func parseAddrItem(s string) ([]netip.Prefix, string) {
 	a, err := netip.ParseAddr(s)
 	if err != nil {
 		return nil, "not an IP address, CIDR, range or \"*\""
+	}
+	if msg := errtext.MappedAddr(a); msg != "" {
+		return nil, msg
 	}
 	if !a.Is4() {
 		return nil, "Azure Firewall does not support IPv6"

@@ -7,6 +7,8 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+
+	"github.com/egresslab/egress/internal/errtext"
 )
 
 // Azure's limits (https://learn.microsoft.com/azure/azure-resource-manager/management/azure-subscription-service-limits#networking-limits).
@@ -441,15 +443,19 @@ func (c *compiler) side(name string, i int, ruleField, one string, many, asgs []
 	return s
 }
 
-// parseAddrPrefix parses an IP address or a CIDR without host bits, unmapping
-// IPv4-mapped IPv6 addresses.
+// parseAddrPrefix parses an IP address or a CIDR without host bits. An
+// IPv4-mapped IPv6 one is an error naming its IPv4 form (internal/errtext:
+// one rule in every engine; it was applied as IPv4 here and never matched
+// in package route).
 func parseAddrPrefix(s string) (netip.Prefix, string) {
 	if !strings.Contains(s, "/") {
 		a, err := netip.ParseAddr(s)
 		if err != nil || a.Zone() != "" {
 			return netip.Prefix{}, "not an IP address, CIDR, service tag or *"
 		}
-		a = a.Unmap()
+		if msg := errtext.MappedAddr(a); msg != "" {
+			return netip.Prefix{}, msg
+		}
 		return netip.PrefixFrom(a, a.BitLen()), ""
 	}
 	p, err := netip.ParsePrefix(s)
@@ -459,11 +465,8 @@ func parseAddrPrefix(s string) (netip.Prefix, string) {
 	if p.Masked() != p {
 		return netip.Prefix{}, "host bits set; the network is " + p.Masked().String()
 	}
-	if p.Addr().Is4In6() {
-		if p.Bits() < 96 {
-			return netip.Prefix{}, "IPv4-mapped prefix shorter than /96"
-		}
-		p = netip.PrefixFrom(p.Addr().Unmap(), p.Bits()-96)
+	if msg := errtext.MappedPrefix(p); msg != "" {
+		return netip.Prefix{}, msg
 	}
 	return p, ""
 }

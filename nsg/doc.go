@@ -99,6 +99,11 @@
 //     which only a "*" port condition matches.
 //   - Port "0-65535" is accepted as a synonym of "*" (Azure's own outputs
 //     print it); any other use of port 0 is an error.
+//   - IPv4-mapped IPv6 (::ffff:8.8.8.8): a rule address written in that form
+//     is an error naming the IPv4 form to write (Azure documents rule
+//     addresses as IPv4 or IPv6, never mapped); flows, the [Context] and the
+//     addresses resolvers return are unmapped. Packages route and firewall,
+//     and the loaders of package topology, follow the same rule.
 //   - "*" and a service tag must stand alone on their side; a side gives its
 //     addresses in exactly one of the singular, plural or ASG fields. One
 //     rule's explicit prefixes must all be IPv4 or all IPv6; "*", tags and

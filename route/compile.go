@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/egresslab/egress/internal/errtext"
 	"github.com/gaissmai/bart"
 )
 
@@ -94,6 +95,7 @@ type group struct {
 // prefixes; it never modifies cfg, and the returned table shares no memory with
 // it.
 func Compile(cfg Config) (*Table, error) {
+	cfg = unmapConfig(cfg)
 	c := compiler{cfg: cfg, subnet: "subnet " + quoteName(cfg.Name)}
 	c.systemRoutes()
 	c.gatewayRoutes()
@@ -124,9 +126,15 @@ type ref struct {
 	name   string       // quoted after kind, when named
 	named  bool         // whether name is printed (a name may be empty)
 	prefix netip.Prefix // a gateway route's prefix, printed after the name
+	route  int          // 1 + the user route's index in RouteTable.Routes; 0 for other items
 }
 
 func named(kind, name string) ref { return ref{kind: kind, name: name, named: true} }
+
+// userRoute names the user route at index i of the route table.
+func userRoute(name string, i int) ref {
+	return ref{kind: "route", name: name, named: true, route: i + 1}
+}
 
 func (r ref) String() string {
 	s := r.kind
@@ -148,7 +156,7 @@ type compiler struct {
 }
 
 func (c *compiler) fail(resource string, item ref, field, value string, err error, detail string) {
-	c.errs = append(c.errs, &Error{Resource: resource, Item: item.String(), Field: field, Value: value, Err: err, Detail: detail})
+	c.errs = append(c.errs, &Error{Resource: resource, Item: item.String(), Index: item.route - 1, Field: field, Value: value, Err: err, Detail: detail})
 }
 
 // add appends a def and one entry per prefix.
@@ -256,7 +264,6 @@ func (c *compiler) systemRoutes() {
 				continue
 			}
 		}
-		pe.Addr = pe.Addr.Unmap()
 		c.add(def{origin: pe.Name, source: SourceDefault, typ: InterfaceEndpoint, kind: kindPrivateEndpoint, rank: rankSystem, pe: pe},
 			netip.PrefixFrom(pe.Addr, pe.Addr.BitLen()))
 	}
@@ -307,7 +314,7 @@ func (c *compiler) resolve(resource string, item ref, field, tag string) ([]neti
 		c.fail(resource, item, field, tag, ErrUnknownTag, "")
 		return nil, "", false
 	}
-	return prefixes, region, true
+	return unmapPrefixes(prefixes), region, true
 }
 
 func (c *compiler) gatewayRoutes() {
@@ -339,12 +346,8 @@ func (c *compiler) gatewayRoutes() {
 			c.fail(c.subnet, item, "asPath", fmt.Sprint(g.ASPathLength), ErrInvalidValue, "AS-path length is negative")
 			continue
 		}
-		hops := make([]netip.Addr, len(g.NextHops))
-		for i, h := range g.NextHops {
-			hops[i] = h.Unmap()
-		}
 		c.add(def{origin: g.Gateway, source: SourceGateway, typ: VirtualNetworkGateway, kind: kindGateway, rank: rankGateway,
-			asPath: g.ASPathLength, gwOrigin: g.Origin, nextHops: hops}, g.Prefix)
+			asPath: g.ASPathLength, gwOrigin: g.Origin, nextHops: slices.Clone(g.NextHops)}, g.Prefix)
 	}
 }
 
@@ -364,8 +367,8 @@ func (c *compiler) userRoutes() {
 	names := map[string]string{}
 	prefixes := map[netip.Prefix]string{}
 	tagRoutes := 0
-	for _, r := range rt.Routes {
-		item := named("route", r.Name)
+	for i, r := range rt.Routes {
+		item := userRoute(r.Name, i)
 		if problem := checkRouteName(r.Name); problem != "" {
 			c.fail(table, item, "name", r.Name, ErrInvalidValue, problem)
 		} else if prev, ok := names[strings.ToLower(r.Name)]; ok {
@@ -404,6 +407,9 @@ func (c *compiler) userRoutes() {
 				continue
 			case p.Masked() != p:
 				c.fail(table, item, "addressPrefix", r.AddressPrefix, ErrHostBits, "did you mean "+p.Masked().String()+"?")
+				continue
+			case errtext.MappedPrefix(p) != "":
+				c.fail(table, item, "addressPrefix", r.AddressPrefix, ErrInvalidValue, errtext.MappedPrefix(p))
 				continue
 			case len(hops) > 0 && hops[0].Is4() != p.Addr().Is4():
 				c.fail(table, item, "nextHopIpAddress", hops[0].String(), ErrFamily, "the prefix is "+family(p.Addr())+", the next hop "+family(hops[0]))
@@ -495,7 +501,10 @@ func (c *compiler) parseHop(table string, item ref, field, s string) (netip.Addr
 		c.fail(table, item, field, s, ErrInvalidValue, "not an IP address")
 		return netip.Addr{}, false
 	}
-	a = a.Unmap()
+	if msg := errtext.MappedAddr(a); msg != "" {
+		c.fail(table, item, field, s, ErrInvalidValue, msg)
+		return netip.Addr{}, false
+	}
 	if a.IsUnspecified() || a.IsMulticast() || a.IsLoopback() {
 		c.fail(table, item, field, s, ErrInvalidValue, "not a usable appliance address")
 		return netip.Addr{}, false

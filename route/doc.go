@@ -71,6 +71,12 @@
 //   - Two user routes with the same explicit prefix are an error.
 //   - A route whose next hop does not exist (no gateway, no appliance) is still
 //     Active here: whether the target exists is the caller's concern.
+//   - IPv4-mapped IPv6 (::ffff:10.0.0.0/104): Azure documents prefixes and
+//     next hops as IPv4 or IPv6, never in the mapped form. A route that writes
+//     one is an error naming the IPv4 form to write; the netip values of a
+//     [Config] and the prefixes a [TagResolver] returns are unmapped, as
+//     [Table.Lookup] unmaps the destination. Packages nsg and firewall, and
+//     the loaders of package topology, follow the same rule.
 //
 // # Concurrency and cost
 //

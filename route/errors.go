@@ -27,6 +27,7 @@ var (
 type Error struct {
 	Resource string // route table or subnet: "route table rt-spoke", "subnet app"
 	Item     string // "route to-fw", "peering hub", ...; empty for the resource itself
+	Index    int    // the user route's position in RouteTable.Routes (0-based); -1 if the problem is not about one route
 	Field    string // ARM field name, e.g. "addressPrefix"
 	Value    string // the offending value, quoted in the message; may be empty
 	Err      error  // one of the Err* categories

@@ -508,6 +508,25 @@ func TestCompileErrors(t *testing.T) {
 	assert.NotEmpty(t, e.Resource)
 }
 
+// TestErrorIndex: a problem with a user route carries the route's index in
+// RouteTable.Routes (duplicates and case-insensitive duplicates each at their
+// own index), so that callers find its position in O(1); other problems
+// carry -1.
+func TestErrorIndex(t *testing.T) {
+	cfg := spoke(udr("ok", "1.0.0.0/8", "None"), udr("a", "10.0.0.0/33", "None"), udr("dup", "2.0.0.0/8", "None"),
+		udr("dup", "3.0.0.0/8", "None"), udr("DUP", "4.0.0.0/8", "None"))
+	cfg.Peerings = []route.Peering{{Name: "bad-peer", AddressSpace: []netip.Prefix{pfx("10.1.0.0/24")}}}
+	_, err := route.Compile(cfg)
+	require.Error(t, err)
+	got := map[string]int{}
+	for _, e := range err.(interface{ Unwrap() []error }).Unwrap() {
+		var re *route.Error
+		require.ErrorAs(t, e, &re)
+		got[re.Item+" "+re.Field] = re.Index
+	}
+	assert.Equal(t, map[string]int{`route "a" addressPrefix`: 1, `route "dup" name`: 3, `route "DUP" name`: 4, `peering "bad-peer" addressSpace`: -1}, got)
+}
+
 func TestCompileLimits(t *testing.T) {
 	// Azure limits: 400 routes per route table, 25 service-tag routes per table
 	// (azure-subscription-service-limits; udr-overview#service-tags-for-user-defined-routes).

@@ -69,7 +69,10 @@ func ParseFile(path string) (*Set, error) {
 	defer f.Close()
 	hint := 0
 	if fi, err := f.Stat(); err == nil && fi.Mode().IsRegular() {
-		hint = int(min(fi.Size(), MaxSize))
+		if fi.Size() > MaxSize { // refused before reading it
+			return nil, &Error{File: path, Err: &problem{kind: ErrTooLarge, msg: fmt.Sprintf("input is larger than %d MiB (MaxSize): %d bytes", MaxSize>>20, fi.Size())}}
+		}
+		hint = int(fi.Size())
 	}
 	return parse(path, f, hint)
 }

@@ -379,3 +379,16 @@ func TestParseManyProblemsLateInLongArray(t *testing.T) {
 	assert.True(t, strings.HasPrefix(in[off:], `"10.0.0.1/8"`))
 	t.Logf("%v", elapsed)
 }
+
+// TestParseFileTooLarge: a file larger than MaxSize is refused by its size,
+// before it is read (a sparse file: nothing to read but zeros).
+func TestParseFileTooLarge(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "ServiceTags_Public.json")
+	f, err := os.Create(path)
+	require.NoError(t, err)
+	require.NoError(t, f.Truncate(servicetag.MaxSize+1))
+	require.NoError(t, f.Close())
+	_, err = servicetag.ParseFile(path)
+	require.ErrorIs(t, err, servicetag.ErrTooLarge)
+	assert.EqualError(t, err, "servicetag: "+path+": input is larger than 64 MiB (MaxSize): 67108865 bytes")
+}

@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/egresslab/egress/internal/errtext"
 	"github.com/egresslab/egress/nsg"
 	"github.com/egresslab/egress/route"
 	"github.com/egresslab/egress/topology/arm"
@@ -304,6 +305,11 @@ func (b *armBuilder) resource(r arm.Resource) {
 			b.p.add(r.Pos, r.ID, "", "", ErrDangling, "rule collection group of a firewall policy that is not in the input")
 		}
 	case typeIs(r, tIPGroups):
+		for _, e := range elems(v.Prop("ipAddresses")) {
+			if s, _ := e.Str(); mappedIPGroupAddress(s) != "" {
+				b.p.add(e.Pos(), r.ID, "properties.ipAddresses", s, ErrInvalid, "%s", mappedIPGroupAddress(s))
+			}
+		}
 		b.m.IPGroups = append(b.m.IPGroups, &IPGroup{Meta: meta, Addresses: b.strs(v.Prop("ipAddresses"))})
 	case typeIs(r, tAVNM+"/networkGroups"), typeIs(r, tAVNM), typeIs(r, tAVNM+"/securityAdminConfigurations"):
 		// Containers: what matters is in their children.
@@ -479,7 +485,11 @@ func (b *armBuilder) addr(v *arm.Value, res, field string) netip.Addr {
 		b.p.add(v.Pos(), res, field, s, ErrInvalid, "not an IP address")
 		return netip.Addr{}
 	}
-	return a.Unmap()
+	if msg := errtext.MappedAddr(a); msg != "" {
+		b.p.add(v.Pos(), res, field, s, ErrInvalid, "%s", msg)
+		return netip.Addr{}
+	}
+	return a
 }
 
 func (b *armBuilder) addrs(v *arm.Value, res, field string) []netip.Addr {
@@ -510,6 +520,8 @@ func (b *armBuilder) prefixList(vs []*arm.Value, res, field string) []netip.Pref
 			b.p.add(e.Pos(), res, field, s, ErrInvalid, "not a CIDR prefix")
 		case p.Masked() != p:
 			b.p.add(e.Pos(), res, field, s, ErrInvalid, "host bits set; did you mean %v?", p.Masked())
+		case errtext.MappedPrefix(p) != "":
+			b.p.add(e.Pos(), res, field, s, ErrInvalid, "%s", errtext.MappedPrefix(p))
 		default:
 			out = append(out, p)
 		}

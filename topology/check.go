@@ -2,7 +2,6 @@ package topology
 
 import (
 	"errors"
-	"fmt"
 )
 
 // ErrExternal is the category of a reference to a resource the input does
@@ -55,10 +54,7 @@ func (v *Validation) Err(strict bool) error {
 	if len(errs) == 0 {
 		return nil
 	}
-	if v.Extra > 0 {
-		errs = append(errs, fmt.Errorf("... and %d more problems", v.Extra))
-	}
-	return errors.Join(errs...)
+	return &Problems{List: errs, Total: len(errs) + v.Extra}
 }
 
 // ExternalPeerings returns v's connected peerings to VNets the model does not

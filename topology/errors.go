@@ -75,7 +75,7 @@ type problems struct {
 const maxProblems = 200
 
 func (p *problems) add(pos Pos, resource, field, value string, err error, detail string, args ...any) {
-	if len(p.errs) >= maxProblems {
+	if p.full() {
 		p.extra++
 		return
 	}
@@ -84,6 +84,10 @@ func (p *problems) add(pos Pos, resource, field, value string, err error, detail
 	}
 	p.errs = append(p.errs, &Error{Pos: pos, Resource: resource, Field: field, Value: value, Err: err, Detail: detail})
 }
+
+// full reports whether the cap is reached: further problems are only
+// counted.
+func (p *problems) full() bool { return len(p.errs) >= maxProblems }
 
 func (p *problems) err() error {
 	if len(p.errs) == 0 {
@@ -95,6 +99,29 @@ func (p *problems) err() error {
 	}
 	return errors.Join(errs...)
 }
+
+// Problems is the error [Model.Validate] returns: the problems of a model
+// that was read and built, the first ones listed and all of them counted. A
+// loader's error for input it could not read or parse is never a
+// *Problems, so errors.As tells "the input is broken" from "the network has
+// problems".
+type Problems struct {
+	List  []error // the problems listed, at most 200, each an *Error
+	Total int     // every problem found, listed or not
+}
+
+// Error lists the problems one a line, as errors.Join does, and ends with
+// "... and N more problems" for those not listed.
+func (e *Problems) Error() string {
+	s := errors.Join(e.List...).Error()
+	if e.Total > len(e.List) {
+		s += fmt.Sprintf("\n... and %d more problems", e.Total-len(e.List))
+	}
+	return s
+}
+
+// Unwrap returns the listed problems, for errors.Is and errors.As.
+func (e *Problems) Unwrap() []error { return e.List }
 
 // posString formats a position as "file:line:col", leaving out what is
 // unknown, and "" for the zero position.

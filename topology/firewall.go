@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/egresslab/egress/firewall"
+	"github.com/egresslab/egress/internal/errtext"
 	"github.com/egresslab/egress/route"
 )
 
@@ -195,6 +196,21 @@ func (r ipGroupResolver) IPGroup(id string) ([]netip.Prefix, bool) {
 		}
 	}
 	return out, true
+}
+
+// mappedIPGroupAddress says what is wrong with an IP group address (an
+// address, CIDR or range "a-b") written as IPv4-mapped IPv6, or "".
+func mappedIPGroupAddress(s string) string {
+	if p, err := netip.ParsePrefix(s); err == nil {
+		return errtext.MappedPrefix(p.Masked())
+	}
+	lo, hi, _ := strings.Cut(s, "-")
+	for _, part := range []string{lo, hi} {
+		if a, err := netip.ParseAddr(strings.TrimSpace(part)); err == nil && a.Is4In6() {
+			return errtext.MappedAddr(a)
+		}
+	}
+	return ""
 }
 
 // rangePrefixes returns the prefixes covering from..to (inclusive).

@@ -5,6 +5,7 @@ import (
 	"net/netip"
 	"strings"
 
+	"github.com/egresslab/egress/internal/errtext"
 	"github.com/egresslab/egress/route"
 	"github.com/egresslab/egress/topology/arm"
 )
@@ -52,6 +53,10 @@ func (m *Model) AddLearnedRoutes(gateway, file string, data []byte) error {
 			p.add(r.Get("network").Pos(), string(gw.ID), "network", str("network"), ErrInvalid, "not a CIDR prefix without host bits")
 			continue
 		}
+		if msg := errtext.MappedPrefix(pfx); msg != "" {
+			p.add(r.Get("network").Pos(), string(gw.ID), "network", str("network"), ErrInvalid, "%s", msg)
+			continue
+		}
 		g := route.GatewayRoute{Gateway: gw.Name, Prefix: pfx}
 		field := "localAddress"
 		if strings.EqualFold(origin, "RouteServer") {
@@ -63,7 +68,11 @@ func (m *Model) AddLearnedRoutes(gateway, file string, data []byte) error {
 				p.add(r.Get(field).Pos(), string(gw.ID), field, nh, ErrInvalid, "not an IP address")
 				continue
 			}
-			g.NextHops = []netip.Addr{a.Unmap()}
+			if msg := errtext.MappedAddr(a); msg != "" {
+				p.add(r.Get(field).Pos(), string(gw.ID), field, nh, ErrInvalid, "%s", msg)
+				continue
+			}
+			g.NextHops = []netip.Addr{a}
 		}
 		g.ASPathLength = len(strings.FieldsFunc(str("asPath"), func(c rune) bool { return c == ' ' || c == ',' || c == '-' }))
 		gw.LearnedRoutes = append(gw.LearnedRoutes, g)

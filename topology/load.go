@@ -29,21 +29,47 @@ func LoadNative(file string, data []byte, tags route.TagResolver) (*Model, error
 	return m, nil
 }
 
-// readFile reads a whole file, refusing more than MaxFileSize bytes.
-func readFile(path string) ([]byte, error) {
+// ReadFile reads the file at path for a loader, refusing more than
+// MaxFileSize bytes with an [ErrTooLarge] error that says so. Every input
+// egress reads goes through it or a tighter limit (an overlay:
+// [MaxNativeSize]; service tags: servicetag.MaxSize).
+func ReadFile(path string) ([]byte, error) { return readFile(path, MaxFileSize) }
+
+// readFile reads a whole file, refusing more than limit bytes: a regular file
+// by its size, before reading it; anything else (a pipe, /dev/zero) while
+// reading it, after limit+1 bytes.
+func readFile(path string, limit int) ([]byte, error) {
 	f, err := os.Open(path)
 	if err != nil {
 		return nil, err
 	}
 	defer f.Close()
-	data, err := io.ReadAll(io.LimitReader(f, MaxFileSize+1))
-	if err != nil {
-		return nil, fmt.Errorf("%s: %w", path, err)
+	if fi, err := f.Stat(); err == nil && fi.Mode().IsRegular() && fi.Size() > int64(limit) {
+		return nil, tooLarge(path, limit, fi.Size())
 	}
-	if len(data) > MaxFileSize {
-		return nil, &Error{Pos: Pos{File: path}, Err: ErrTooLarge, Detail: fmt.Sprintf("more than %d MiB", MaxFileSize>>20)}
+	return readLimited(path, f, limit)
+}
+
+// readLimited reads r to its end, refusing more than limit bytes.
+func readLimited(name string, r io.Reader, limit int) ([]byte, error) {
+	data, err := io.ReadAll(io.LimitReader(r, int64(limit)+1))
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", name, err)
+	}
+	if len(data) > limit {
+		return nil, tooLarge(name, limit, -1)
 	}
 	return data, nil
+}
+
+// tooLarge is the error for an input of more than limit bytes (size, if
+// known).
+func tooLarge(name string, limit int, size int64) error {
+	detail := fmt.Sprintf("more than %d MiB", limit>>20)
+	if size >= 0 {
+		detail += fmt.Sprintf(" (%d bytes)", size)
+	}
+	return &Error{Pos: Pos{File: name}, Err: ErrTooLarge, Detail: detail}
 }
 
 // LoadFiles reads one or more files, each either a native YAML design or an
@@ -65,7 +91,7 @@ func LoadFiles(tags route.TagResolver, paths ...string) (*Model, error) {
 	var rs []arm.Resource
 	var natives []*Model
 	for _, path := range paths {
-		data, err := readFile(path)
+		data, err := readFile(path, MaxFileSize)
 		if err != nil {
 			errs = append(errs, err)
 			continue

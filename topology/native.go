@@ -1,11 +1,15 @@
 package topology
 
 import (
+	"errors"
 	"fmt"
 	"reflect"
 	"sort"
+	"strconv"
 	"strings"
+	"sync"
 
+	"github.com/egresslab/egress/internal/errtext"
 	"go.yaml.in/yaml/v3"
 )
 
@@ -18,33 +22,193 @@ import (
 type at struct{ line, col int }
 
 // strict decodes a mapping node into v (a pointer to a struct without an
-// UnmarshalYAML method), rejecting keys that v's yaml tags do not name. Errors
-// are returned as *yaml.TypeError so that the decoder keeps going and reports
-// every problem of the file.
+// UnmarshalYAML method), rejecting keys that v's yaml tags do not name,
+// duplicate keys, and integer fields whose value is not written as a decimal
+// integer (yaml.v3 would truncate 100.5 and read 1e3, 0x64 and 100_0).
+// Errors are returned as *yaml.TypeError so that the decoder keeps going and
+// reports every problem of the file.
+//
+// strict decodes the fields one by one, and lists item by item, so that
+// its cost is linear in the mapping (yaml.v3 compares every pair of keys
+// when it decodes a mapping) and hostile input cannot pile up errors: each
+// call keeps at most maxProblems messages and counts the rest.
 func strict(n *yaml.Node, v any, what string) (at, error) {
 	pos := at{n.Line, n.Column}
 	if n.Kind != yaml.MappingNode {
 		return pos, &yaml.TypeError{Errors: []string{fmt.Sprintf("line %d: %s must be a mapping (key: value lines), not %s", n.Line, what, kindName(n))}}
 	}
-	allowed := yamlKeys(reflect.TypeOf(v).Elem())
-	var errs []string
+	st := reflect.ValueOf(v).Elem()
+	fields := yamlFields(st.Type())
+	var errs yamlErrs
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		k, val := n.Content[i], n.Content[i+1]
+		f, ok := fields[k.Value]
+		switch {
+		case !ok:
+			errs.add(fmt.Sprintf("line %d: unknown field %q in %s (known: %s)", k.Line, k.Value, what, strings.Join(sortedKeys(fields), ", ")))
+		case f.isInt:
+			if msg := intProblem(val); msg != "" {
+				errs.add(fmt.Sprintf("line %d:%d: field %s %s: invalid value: %s", val.Line, val.Column, k.Value, strconv.Quote(errtext.Shorten(scalarText(val))), msg))
+			}
+		}
+	}
+	var first map[string]int // key → its line, for large mappings
+	if len(n.Content) > 16 {
+		first = make(map[string]int, len(n.Content)/2)
+	}
 	for i := 0; i+1 < len(n.Content); i += 2 {
 		k := n.Content[i]
-		if _, ok := allowed[k.Value]; !ok {
-			errs = append(errs, fmt.Sprintf("line %d: unknown field %q in %s (known: %s)", k.Line, k.Value, what, strings.Join(sortedKeys(allowed), ", ")))
-		}
-	}
-	if err := n.Decode(v); err != nil {
-		if te, ok := err.(*yaml.TypeError); ok {
-			errs = append(errs, te.Errors...)
+		line, dup := 0, false
+		if first != nil {
+			if line, dup = first[k.Value]; !dup {
+				first[k.Value] = k.Line
+			}
 		} else {
-			errs = append(errs, fmt.Sprintf("line %d: %v", n.Line, err))
+			for j := 0; j < i && !dup; j += 2 {
+				line, dup = n.Content[j].Line, n.Content[j].Value == k.Value
+			}
+		}
+		if dup {
+			errs.add(fmt.Sprintf("line %d: mapping key %q already defined at line %d", k.Line, k.Value, line))
 		}
 	}
-	if len(errs) > 0 {
-		return pos, &yaml.TypeError{Errors: errs}
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		f, ok := fields[n.Content[i].Value]
+		if !ok {
+			continue
+		}
+		decodeField(n.Content[i+1], st.Field(f.index), &errs)
 	}
-	return pos, nil
+	return pos, errs.err()
+}
+
+// decodeField decodes a mapping's value into a struct field: a list item by
+// item, a string directly, anything else through yaml.v3.
+func decodeField(val *yaml.Node, fv reflect.Value, errs *yamlErrs) {
+	r := val
+	if r.Kind == yaml.AliasNode {
+		r = r.Alias
+	}
+	switch {
+	case fv.Kind() == reflect.String && r.Kind == yaml.ScalarNode && r.ShortTag() != "!!null" && r.ShortTag() != "!!binary":
+		fv.SetString(r.Value) // what yaml.v3 does for a string field
+	case fv.Kind() == reflect.Slice && r.Kind == yaml.SequenceNode:
+		out := reflect.MakeSlice(fv.Type(), 0, len(r.Content))
+		for _, item := range r.Content {
+			ep := reflect.New(fv.Type().Elem())
+			errs.addErr(item, item.Decode(ep.Interface()))
+			out = reflect.Append(out, ep.Elem())
+		}
+		fv.Set(out)
+	default:
+		errs.addErr(val, val.Decode(fv.Addr().Interface()))
+	}
+}
+
+// yamlErrs collects the messages of one strict call, keeping at most
+// maxProblems and counting the rest, as yamlErrors then reports them.
+type yamlErrs struct {
+	msgs []string
+	more int
+}
+
+func (e *yamlErrs) add(msg string) {
+	if len(e.msgs) >= maxProblems {
+		e.more++
+		return
+	}
+	e.msgs = append(e.msgs, msg)
+}
+
+// addErr adds the messages of an error from decoding n.
+func (e *yamlErrs) addErr(n *yaml.Node, err error) {
+	var te *yaml.TypeError
+	switch {
+	case err == nil:
+	case errors.As(err, &te):
+		for _, m := range te.Errors {
+			if k, ok := moreProblems(m); ok {
+				e.more += k
+			} else {
+				e.add(m)
+			}
+		}
+	default:
+		e.add(fmt.Sprintf("line %d: %v", n.Line, err))
+	}
+}
+
+func (e *yamlErrs) err() error {
+	if len(e.msgs) == 0 {
+		return nil
+	}
+	msgs := e.msgs
+	if e.more > 0 {
+		msgs = append(msgs, fmt.Sprintf(moreFormat, e.more))
+	}
+	return &yaml.TypeError{Errors: msgs}
+}
+
+// moreFormat is the last message of a capped list.
+const moreFormat = "... and %d more problems"
+
+func moreProblems(msg string) (int, bool) {
+	var k int
+	if _, err := fmt.Sscanf(msg, moreFormat, &k); err != nil || !strings.HasPrefix(msg, "... and ") {
+		return 0, false
+	}
+	return k, true
+}
+
+// yamlInt is an integer field of the native format. strict checks its text
+// (intProblem) and reports a bad one with the field's name; decoding then
+// leaves it 0 rather than failing again.
+type yamlInt int
+
+func (v *yamlInt) UnmarshalYAML(n *yaml.Node) error {
+	if n.Kind == yaml.AliasNode {
+		n = n.Alias
+	}
+	if intProblem(n) == "" {
+		i, _ := strconv.Atoi(n.Value) // "" for null: 0
+		*v = yamlInt(i)
+	}
+	return nil
+}
+
+// intProblem says what is wrong with the value of an integer field, or ""
+// for a decimal integer (or null: the field is absent). YAML reads 0100 as
+// octal in version 1.1 and as 100 in 1.2, so leading zeros are refused too.
+func intProblem(n *yaml.Node) string {
+	if n.Kind == yaml.AliasNode {
+		n = n.Alias
+	}
+	if n.Kind != yaml.ScalarNode {
+		return "want an integer, not " + kindName(n)
+	}
+	if n.ShortTag() == "!!null" && n.Style&yaml.TaggedStyle == 0 {
+		return ""
+	}
+	digits := strings.TrimPrefix(n.Value, "-")
+	switch {
+	case n.Style&(yaml.SingleQuotedStyle|yaml.DoubleQuotedStyle|yaml.LiteralStyle|yaml.FoldedStyle) != 0:
+		return "want an integer, not a quoted string"
+	case n.Style&yaml.TaggedStyle != 0 && n.ShortTag() != "!!int":
+		return "want an integer, not a value tagged " + n.ShortTag()
+	case digits == "" || (digits[0] == '0' && digits != "0") || strings.Trim(digits, "0123456789") != "":
+		return "want an integer in decimal digits, such as 100"
+	case len(digits) > 9:
+		return "too large for an integer field"
+	}
+	return ""
+}
+
+// scalarText is a node's text for messages.
+func scalarText(n *yaml.Node) string {
+	if n.Kind == yaml.AliasNode {
+		return "*" + n.Value
+	}
+	return n.Value
 }
 
 func kindName(n *yaml.Node) string {
@@ -59,24 +223,32 @@ func kindName(n *yaml.Node) string {
 	return "something else"
 }
 
-var keyCache = map[reflect.Type]map[string]struct{}{}
+// yamlField is a struct field of the native format.
+type yamlField struct {
+	index int
+	isInt bool
+}
 
-func yamlKeys(t reflect.Type) map[string]struct{} {
-	if m, ok := keyCache[t]; ok {
-		return m
+// keyCache maps a struct type to its fields by yaml key.
+var keyCache sync.Map // reflect.Type → map[string]yamlField
+
+func yamlFields(t reflect.Type) map[string]yamlField {
+	if m, ok := keyCache.Load(t); ok {
+		return m.(map[string]yamlField)
 	}
-	m := map[string]struct{}{}
+	m := map[string]yamlField{}
 	for i := range t.NumField() {
-		tag := strings.Split(t.Field(i).Tag.Get("yaml"), ",")[0]
+		f := t.Field(i)
+		tag := strings.Split(f.Tag.Get("yaml"), ",")[0]
 		if tag != "" && tag != "-" {
-			m[tag] = struct{}{}
+			m[tag] = yamlField{index: i, isInt: f.Type == reflect.TypeFor[yamlInt]()}
 		}
 	}
-	keyCache[t] = m
+	keyCache.Store(t, m)
 	return m
 }
 
-func sortedKeys(m map[string]struct{}) []string {
+func sortedKeys(m map[string]yamlField) []string {
 	ks := make([]string, 0, len(m))
 	for k := range m {
 		ks = append(ks, k)
@@ -221,7 +393,7 @@ func (v *nNSG) UnmarshalYAML(n *yaml.Node) (err error) {
 type nRule struct {
 	Name             string   `yaml:"name"`
 	Description      string   `yaml:"description"`
-	Priority         int      `yaml:"priority"`
+	Priority         yamlInt  `yaml:"priority"`
 	Direction        string   `yaml:"direction"`
 	Access           string   `yaml:"access"`
 	Protocol         string   `yaml:"protocol"`
@@ -559,7 +731,7 @@ func (v *nFirewallPolicy) UnmarshalYAML(n *yaml.Node) (err error) {
 
 type nRCG struct {
 	Name        string             `yaml:"name"`
-	Priority    int                `yaml:"priority"`
+	Priority    yamlInt            `yaml:"priority"`
 	Collections []*nRuleCollection `yaml:"collections"`
 	at          at
 }
@@ -572,7 +744,7 @@ func (v *nRCG) UnmarshalYAML(n *yaml.Node) (err error) {
 
 type nRuleCollection struct {
 	Name     string     `yaml:"name"`
-	Priority int        `yaml:"priority"`
+	Priority yamlInt    `yaml:"priority"`
 	Kind     string     `yaml:"kind"` // Filter or Nat
 	Action   string     `yaml:"action"`
 	Rules    []*nFwRule `yaml:"rules"`
@@ -644,7 +816,7 @@ type nAdminRule struct {
 	Name             string  `yaml:"name"`
 	Collection       string  `yaml:"collection"`
 	Description      string  `yaml:"description"`
-	Priority         int     `yaml:"priority"`
+	Priority         yamlInt `yaml:"priority"`
 	Direction        string  `yaml:"direction"`
 	Access           string  `yaml:"access"`
 	Protocol         string  `yaml:"protocol"`

@@ -1,7 +1,6 @@
 package topology
 
 import (
-	"bytes"
 	"errors"
 	"fmt"
 	"net/netip"
@@ -10,6 +9,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/egresslab/egress/internal/errtext"
 	"github.com/egresslab/egress/nsg"
 	"github.com/egresslab/egress/route"
 	"go.yaml.in/yaml/v3"
@@ -26,21 +26,17 @@ const (
 // into a model, without validating it; [LoadNative] also validates. file
 // names the input in error messages.
 func ParseNative(file string, data []byte) (*Model, error) {
-	var head struct {
-		Egress string `yaml:"egress"`
+	doc, err := parseYAML(file, data, "a design")
+	if err != nil {
+		return nil, err
 	}
-	if yaml.Unmarshal(data, &head) == nil && head.Egress == "overlay/v1" {
-		return nil, &Error{Pos: Pos{File: file, Line: 1}, Field: "egress", Value: head.Egress, Err: ErrInvalid,
+	if v := topValue(doc, "egress"); v == "overlay/v1" {
+		return nil, &Error{Pos: Pos{File: file, Line: 1}, Field: "egress", Value: v, Err: ErrInvalid,
 			Detail: "this is an overlay: apply it to a loaded design (egress --overlay FILE, Model.ApplyOverlay)"}
 	}
 	var d nDesign
-	dec := yaml.NewDecoder(bytes.NewReader(data))
-	if err := dec.Decode(&d); err != nil {
+	if err := doc.Decode(&d); err != nil {
 		return nil, yamlErrors(file, err)
-	}
-	var extra nDesign
-	if err := dec.Decode(&extra); err == nil {
-		return nil, &Error{Pos: Pos{File: file}, Err: ErrSyntax, Detail: "more than one YAML document; a design is one document"}
 	}
 	b := nativeBuilder{file: file, d: &d, m: &Model{}}
 	if emptyItems(reflect.ValueOf(&d).Elem(), "", &b.p, b.pos(d.at)); len(b.p.errs) > 0 {
@@ -53,7 +49,10 @@ func ParseNative(file string, data []byte) (*Model, error) {
 	return b.m, nil
 }
 
-var yamlLine = regexp.MustCompile(`^(?:yaml: )?line (\d+): (.*)$`)
+var (
+	yamlLine     = regexp.MustCompile(`^(?:yaml: )?line (\d+)(?::(\d+))?: (.*)$`)
+	yamlFieldMsg = regexp.MustCompile(`^field (\S+) ("(?:[^"\\]|\\.)*"): invalid value: (.*)$`) // from strict
+)
 
 // yamlErrors turns the decoder's messages into positioned errors.
 func yamlErrors(file string, err error) error {
@@ -66,17 +65,25 @@ func yamlErrors(file string, err error) error {
 	}
 	var p problems
 	for _, m := range msgs {
+		if k, ok := moreProblems(m); ok { // the end of strict's capped list
+			p.extra += k
+			continue
+		}
 		pos := Pos{File: file}
-		cat := ErrSyntax
 		if sm := yamlLine.FindStringSubmatch(m); sm != nil {
 			pos.Line, _ = strconv.Atoi(sm[1])
-			m = sm[2]
+			pos.Col, _ = strconv.Atoi(sm[2])
+			m = sm[3]
 		}
-		if strings.HasPrefix(m, "unknown field") {
-			cat = ErrUnknownField
-			m = strings.TrimPrefix(m, "unknown field ")
+		switch fm := yamlFieldMsg.FindStringSubmatch(m); {
+		case fm != nil:
+			value, _ := strconv.Unquote(fm[2])
+			p.add(pos, "", fm[1], value, ErrInvalid, "%s", fm[3])
+		case strings.HasPrefix(m, "unknown field"):
+			p.add(pos, "", "", "", ErrUnknownField, "%s", strings.TrimPrefix(m, "unknown field "))
+		default:
+			p.add(pos, "", "", "", ErrSyntax, "%s", m)
 		}
-		p.add(pos, "", "", "", cat, "%s", m)
 	}
 	return p.err()
 }
@@ -144,6 +151,8 @@ func (b *nativeBuilder) prefixes(a at, res, field string, ss []string) []netip.P
 			b.p.add(b.pos(a), res, field, s, ErrInvalid, "not a CIDR prefix")
 		case p.Masked() != p:
 			b.p.add(b.pos(a), res, field, s, ErrInvalid, "host bits set; did you mean %v?", p.Masked())
+		case errtext.MappedPrefix(p) != "":
+			b.p.add(b.pos(a), res, field, s, ErrInvalid, "%s", errtext.MappedPrefix(p))
 		default:
 			out = append(out, p)
 		}
@@ -160,7 +169,11 @@ func (b *nativeBuilder) addr(a at, res, field, s string) netip.Addr {
 		b.p.add(b.pos(a), res, field, s, ErrInvalid, "not an IP address")
 		return netip.Addr{}
 	}
-	return ip.Unmap()
+	if msg := errtext.MappedAddr(ip); msg != "" {
+		b.p.add(b.pos(a), res, field, s, ErrInvalid, "%s", msg)
+		return netip.Addr{}
+	}
+	return ip
 }
 
 func (b *nativeBuilder) addrs(a at, res, field string, ss []string) []netip.Addr {
@@ -372,6 +385,11 @@ func (b *nativeBuilder) build() {
 		m.FirewallPolicies = append(m.FirewallPolicies, b.firewallPolicy(p))
 	}
 	for _, g := range d.IPGroups {
+		for _, a := range g.Addresses {
+			if msg := mappedIPGroupAddress(a); msg != "" {
+				b.p.add(b.pos(g.at), what("IP group", g.Name), "addresses", a, ErrInvalid, "%s", msg)
+			}
+		}
 		m.IPGroups = append(m.IPGroups, &IPGroup{Meta: b.meta(tIPGroups, g.Name, g.Location, g.at), Addresses: g.Addresses})
 	}
 	for _, a := range d.AIAccounts {
@@ -562,7 +580,7 @@ func (b *nativeBuilder) learned(res, gateway string, rs []*nLearnedRoute, needHo
 
 func (b *nativeBuilder) rule(nsgName string, r *nRule) nsg.Rule {
 	res := what("nsg", nsgName) + ": " + what("rule", r.Name)
-	out := nsg.Rule{Name: r.Name, Description: r.Description, Priority: r.Priority}
+	out := nsg.Rule{Name: r.Name, Description: r.Description, Priority: int(r.Priority)}
 	if err := out.Direction.UnmarshalText([]byte(r.Direction)); err != nil {
 		b.p.add(b.pos(r.at), res, "direction", r.Direction, ErrInvalid, "want Inbound or Outbound")
 	}
@@ -606,7 +624,7 @@ func (b *nativeBuilder) rule(nsgName string, r *nRule) nsg.Rule {
 
 func (b *nativeBuilder) adminRule(config string, r *nAdminRule) nsg.AdminRule {
 	res := what("admin configuration", config) + ": " + what("rule", r.Name)
-	out := nsg.AdminRule{Name: r.Name, Collection: r.Collection, Description: r.Description, Priority: r.Priority,
+	out := nsg.AdminRule{Name: r.Name, Collection: r.Collection, Description: r.Description, Priority: int(r.Priority),
 		Sources: r.Sources, Destinations: r.Destinations, SourcePortRanges: r.SourcePorts, DestinationPortRanges: r.DestinationPorts}
 	if len(out.Sources) == 0 {
 		out.Sources = []string{"*"}
@@ -631,9 +649,9 @@ func (b *nativeBuilder) firewallPolicy(p *nFirewallPolicy) *FirewallPolicy {
 		SNATPrivateRanges: p.SNATPrivateRanges, ThreatIntel: defaultStr(p.ThreatIntel, "Alert")}
 	res := what("firewall policy", p.Name)
 	for _, g := range p.RuleCollectionGroups {
-		rcg := &RuleCollectionGroup{Meta: Meta{ID: Ref(string(fp.ID) + "/ruleCollectionGroups/" + g.Name), Name: g.Name, Pos: b.pos(g.at)}, Priority: g.Priority}
+		rcg := &RuleCollectionGroup{Meta: Meta{ID: Ref(string(fp.ID) + "/ruleCollectionGroups/" + g.Name), Name: g.Name, Pos: b.pos(g.at)}, Priority: int(g.Priority)}
 		for _, c := range g.Collections {
-			rc := &RuleCollection{Name: c.Name, Priority: c.Priority, Action: c.Action, Pos: b.pos(c.at)}
+			rc := &RuleCollection{Name: c.Name, Priority: int(c.Priority), Action: c.Action, Pos: b.pos(c.at)}
 			switch strings.ToLower(c.Kind) {
 			case "", "filter", "firewallpolicyfilterrulecollection":
 				rc.Kind = "FirewallPolicyFilterRuleCollection"

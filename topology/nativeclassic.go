@@ -14,7 +14,7 @@ import (
 
 type nClassicNatCollection struct {
 	Name     string             `yaml:"name"`
-	Priority int                `yaml:"priority"`
+	Priority yamlInt            `yaml:"priority"`
 	Action   string             `yaml:"action"` // Dnat (the default)
 	Rules    []*nClassicNatRule `yaml:"rules"`
 	at       at
@@ -47,7 +47,7 @@ func (v *nClassicNatRule) UnmarshalYAML(n *yaml.Node) (err error) {
 
 type nClassicNetCollection struct {
 	Name     string             `yaml:"name"`
-	Priority int                `yaml:"priority"`
+	Priority yamlInt            `yaml:"priority"`
 	Action   string             `yaml:"action"` // Allow | Deny
 	Rules    []*nClassicNetRule `yaml:"rules"`
 	at       at
@@ -79,7 +79,7 @@ func (v *nClassicNetRule) UnmarshalYAML(n *yaml.Node) (err error) {
 
 type nClassicAppCollection struct {
 	Name     string             `yaml:"name"`
-	Priority int                `yaml:"priority"`
+	Priority yamlInt            `yaml:"priority"`
 	Action   string             `yaml:"action"` // Allow | Deny
 	Rules    []*nClassicAppRule `yaml:"rules"`
 	at       at
@@ -121,7 +121,7 @@ func (b *nativeBuilder) classicFirewall(fw *Firewall, f *nFirewall) {
 	}
 	fw.DNSProxy, fw.SNATPrivateRanges = f.DNSProxy, f.SNATPrivateRanges
 	for _, c := range f.NatRuleCollections {
-		rc := &RuleCollection{Name: c.Name, Priority: c.Priority, Action: c.Action, Pos: b.pos(c.at)}
+		rc := &RuleCollection{Name: c.Name, Priority: int(c.Priority), Action: c.Action, Pos: b.pos(c.at)}
 		for _, r := range c.Rules {
 			rc.Rules = append(rc.Rules, &FirewallRule{Name: r.Name, Type: "NatRule", Protocols: r.Protocols, SourceAddresses: r.SourceAddresses,
 				SourceIPGroups: b.ids(tIPGroups, r.SourceIPGroups), DestinationAddresses: r.DestinationAddresses, DestinationPorts: r.DestinationPorts,
@@ -130,7 +130,7 @@ func (b *nativeBuilder) classicFirewall(fw *Firewall, f *nFirewall) {
 		fw.NatRuleCollections = append(fw.NatRuleCollections, rc)
 	}
 	for _, c := range f.NetworkRuleCollections {
-		rc := &RuleCollection{Name: c.Name, Priority: c.Priority, Action: c.Action, Pos: b.pos(c.at)}
+		rc := &RuleCollection{Name: c.Name, Priority: int(c.Priority), Action: c.Action, Pos: b.pos(c.at)}
 		for _, r := range c.Rules {
 			rc.Rules = append(rc.Rules, &FirewallRule{Name: r.Name, Type: "NetworkRule", Protocols: r.Protocols, SourceAddresses: r.SourceAddresses,
 				SourceIPGroups: b.ids(tIPGroups, r.SourceIPGroups), DestinationAddresses: r.DestinationAddresses,
@@ -140,7 +140,7 @@ func (b *nativeBuilder) classicFirewall(fw *Firewall, f *nFirewall) {
 		fw.NetworkRuleCollections = append(fw.NetworkRuleCollections, rc)
 	}
 	for _, c := range f.ApplicationRuleCollections {
-		rc := &RuleCollection{Name: c.Name, Priority: c.Priority, Action: c.Action, Pos: b.pos(c.at)}
+		rc := &RuleCollection{Name: c.Name, Priority: int(c.Priority), Action: c.Action, Pos: b.pos(c.at)}
 		for _, r := range c.Rules {
 			rc.Rules = append(rc.Rules, &FirewallRule{Name: r.Name, Type: "ApplicationRule", Protocols: r.Protocols, SourceAddresses: r.SourceAddresses,
 				SourceIPGroups: b.ids(tIPGroups, r.SourceIPGroups), TargetFqdns: r.TargetFqdns, FqdnTags: r.FqdnTags, Pos: b.pos(r.at)})

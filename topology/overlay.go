@@ -1,7 +1,6 @@
 package topology
 
 import (
-	"bytes"
 	"reflect"
 	"strings"
 
@@ -92,7 +91,7 @@ type nSetRule struct {
 	NSG              string   `yaml:"nsg"`
 	Name             string   `yaml:"name"`
 	Description      string   `yaml:"description"`
-	Priority         int      `yaml:"priority"`
+	Priority         yamlInt  `yaml:"priority"`
 	Direction        string   `yaml:"direction"`
 	Access           string   `yaml:"access"`
 	Protocol         string   `yaml:"protocol"`
@@ -155,9 +154,12 @@ type nSetNIC struct {
 // Every problem is reported, with file:line:col; on error m may be partly
 // changed and must not be used.
 func (m *Model) ApplyOverlay(file string, data []byte) error {
+	doc, err := parseYAML(file, data, "an overlay")
+	if err != nil {
+		return err
+	}
 	var o nOverlay
-	dec := yaml.NewDecoder(bytes.NewReader(data))
-	if err := dec.Decode(&o); err != nil {
+	if err := doc.Decode(&o); err != nil {
 		return yamlErrors(file, err)
 	}
 	b := nativeBuilder{file: file, m: m}
@@ -414,7 +416,7 @@ func (b *nativeBuilder) resolveASGs(r *nsg.Rule) {
 // ApplyOverlayFile reads an overlay file and applies it; see
 // [Model.ApplyOverlay].
 func (m *Model) ApplyOverlayFile(path string) error {
-	data, err := readFile(path)
+	data, err := readFile(path, MaxNativeSize)
 	if err != nil {
 		return err
 	}

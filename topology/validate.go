@@ -8,6 +8,7 @@ import (
 
 	"github.com/egresslab/egress/nsg"
 	"github.com/egresslab/egress/route"
+	"github.com/gaissmai/bart"
 )
 
 // Azure limits checked by Validate, from
@@ -28,7 +29,8 @@ const (
 	firewallMgmtSubnet = "AzureFirewallManagementSubnet"
 )
 
-// Validate checks the whole model and returns every problem found, joined;
+// Validate checks the whole model and returns every problem found, as a
+// [*Problems];
 // nil means the model is usable. It checks references, address plans (subnets
 // inside and not overlapping within their VNet, peered address spaces not
 // overlapping, NIC addresses inside their subnet and not reserved), Azure's
@@ -37,7 +39,8 @@ const (
 // in one VNet), Azure's limits, that every route table compiles against each
 // subnet using it and that every NSG, firewall policy and firewall's classic
 // rules would compile (tags resolved through tags; nil resolves none), and
-// that no firewall has both a policy and classic rules.
+// that no firewall has both a policy and classic rules. The overlap checks
+// cost O(n log n) in the prefixes of a VNet and its peers.
 //
 // References to resources the input does not contain are not errors: they
 // are external (see [Model.Check]); [Model.ValidateStrict] makes them errors.
@@ -67,12 +70,15 @@ func (m *Model) validateVNets(p *problems) {
 		if len(v.AddressSpace) == 0 {
 			p.add(v.Pos, string(v.ID), "addressSpace", "", ErrMissing, "a virtual network needs at least one address range")
 		}
+		space := make([]ownedPrefix, len(v.AddressSpace))
 		for i, a := range v.AddressSpace {
-			for _, b := range v.AddressSpace[:i] {
-				if a.Overlaps(b) {
-					p.add(v.Pos, string(v.ID), "addressSpace", a.String(), ErrOverlap, "overlaps %v of the same VNet", b)
-				}
-			}
+			space[i] = ownedPrefix{a, i}
+		}
+		spaceOverlaps := newOverlapFinder(space)
+		for i, a := range v.AddressSpace {
+			p.addOverlaps(spaceOverlaps, i, func(j int) {
+				p.add(v.Pos, string(v.ID), "addressSpace", a.String(), ErrOverlap, "overlaps %v of the same VNet", v.AddressSpace[j])
+			})
 		}
 		if len(v.Subnets) > MaxSubnetsPerVNet {
 			p.add(v.Pos, string(v.ID), "subnets", "", ErrLimit, "%d subnets, at most %d", len(v.Subnets), MaxSubnetsPerVNet)
@@ -80,8 +86,17 @@ func (m *Model) validateVNets(p *problems) {
 		if len(v.Peerings) > MaxPeeringsPerVNet {
 			p.add(v.Pos, string(v.ID), "virtualNetworkPeerings", "", ErrLimit, "%d peerings, at most %d", len(v.Peerings), MaxPeeringsPerVNet)
 		}
-		names := map[string]bool{}
+		inSpace := spaceCover(v.AddressSpace)
+		var prefixes []ownedPrefix
 		for si, s := range v.Subnets {
+			for _, sp := range s.Prefixes {
+				prefixes = append(prefixes, ownedPrefix{sp, si})
+			}
+		}
+		subnetOverlaps := newOverlapFinder(prefixes)
+		names := map[string]bool{}
+		item := 0 // index in prefixes of the subnet prefix at hand
+		for _, s := range v.Subnets {
 			if names[strings.ToLower(s.Name)] {
 				p.add(s.Pos, string(s.ID), "name", s.Name, ErrDuplicate, "two subnets of one VNet share the name")
 			}
@@ -90,7 +105,7 @@ func (m *Model) validateVNets(p *problems) {
 				p.add(s.Pos, string(s.ID), "addressPrefix", "", ErrMissing, "")
 			}
 			for _, sp := range s.Prefixes {
-				if !insideAny(sp, v.AddressSpace) {
+				if !inSpace(sp) {
 					p.add(s.Pos, string(s.ID), "addressPrefix", sp.String(), ErrInvalid, "outside the VNet's address space %v", v.AddressSpace)
 				}
 				switch {
@@ -99,13 +114,10 @@ func (m *Model) validateVNets(p *problems) {
 				case sp.Addr().Is6() && sp.Bits() != ipv6SubnetBits:
 					p.add(s.Pos, string(s.ID), "addressPrefix", sp.String(), ErrInvalid, "IPv6 subnets must be /64")
 				}
-				for _, o := range v.Subnets[:si] {
-					for _, op := range o.Prefixes {
-						if sp.Overlaps(op) {
-							p.add(s.Pos, string(s.ID), "addressPrefix", sp.String(), ErrOverlap, "overlaps subnet %q (%v)", o.Name, op)
-						}
-					}
-				}
+				p.addOverlaps(subnetOverlaps, item, func(j int) {
+					p.add(s.Pos, string(s.ID), "addressPrefix", sp.String(), ErrOverlap, "overlaps subnet %q (%v)", v.Subnets[prefixes[j].owner].Name, prefixes[j].p)
+				})
+				item++
 			}
 			// https://learn.microsoft.com/azure/firewall/firewall-faq: NSGs are not supported on AzureFirewallSubnet.
 			if strings.EqualFold(s.Name, firewallSubnetName) && !s.NSG.IsZero() {
@@ -116,82 +128,164 @@ func (m *Model) validateVNets(p *problems) {
 				p.add(s.Pos, string(s.ID), "natGateway", string(s.NATGateway), ErrNotAllowed, "a NAT gateway cannot be associated with GatewaySubnet")
 			}
 		}
-		for _, pe := range v.Peerings {
-			remote, ok := checkRef[*VNet](m, p, pe.Pos, string(pe.ID), "remoteVirtualNetwork", pe.Remote, "virtual network")
-			if !ok {
-				for _, a := range pe.RemoteAddressSpace { // what the peering says of a VNet outside the input
-					if overlapsAny(a, v.AddressSpace) {
-						p.add(pe.Pos, string(pe.ID), "remoteAddressSpace", a.String(), ErrOverlap, "overlaps the local address space %v; Azure cannot peer overlapping VNets", v.AddressSpace)
-					}
-				}
-				continue
-			}
-			if remote == v {
-				p.add(pe.Pos, string(pe.ID), "remoteVirtualNetwork", string(pe.Remote), ErrInvalid, "a VNet cannot peer with itself")
-				continue
-			}
-			for _, a := range remote.AddressSpace {
-				if overlapsAny(a, v.AddressSpace) {
-					p.add(pe.Pos, string(pe.ID), "remoteAddressSpace", a.String(), ErrOverlap, "overlaps the local address space %v; Azure cannot peer overlapping VNets", v.AddressSpace)
-				}
-			}
-		}
-		// https://learn.microsoft.com/azure/virtual-network/virtual-network-manage-peering#create-a-peering:
-		// "Only one peering for this virtual network can have this setting
-		// enabled", and "you can't use remote gateways if you already have a
-		// gateway configured in your virtual network".
-		var remoteGW *Peering
-		for _, pe := range v.Peerings {
-			if !pe.UseRemoteGateways {
-				continue
-			}
-			if remoteGW != nil {
-				p.add(pe.Pos, string(pe.ID), "useRemoteGateways", "true", ErrNotAllowed,
-					"peering %q already uses the remote gateway; Azure allows one such peering per virtual network", remoteGW.Name)
-			} else {
-				remoteGW = pe
-			}
-			for _, g := range m.Gateways {
-				if g.VNet.Key() == v.ID.Key() {
-					p.add(pe.Pos, string(pe.ID), "useRemoteGateways", "true", ErrNotAllowed,
-						"the virtual network has its own gateway %q; it cannot use a remote one", g.Name)
-				}
-			}
-		}
-		// Peers of one VNet must not overlap each other either: both would
-		// be routed from v.
-		for i, a := range v.Peerings {
-			ra, ok := m.VNet(a.Remote)
-			if !ok {
-				continue
-			}
-			for _, b := range v.Peerings[:i] {
-				rb, ok := m.VNet(b.Remote)
-				if !ok || rb == ra {
-					continue
-				}
-				for _, x := range ra.AddressSpace {
-					if overlapsAny(x, rb.AddressSpace) {
-						p.add(a.Pos, string(a.ID), "remoteAddressSpace", x.String(), ErrOverlap, "overlaps the address space of %q, also peered with %q", rb.Name, v.Name)
-					}
-				}
+		m.validatePeerings(p, v)
+	}
+}
+
+// validatePeerings checks v's peerings: each remote VNet exists, is not v and
+// does not overlap v; at most one uses the remote gateway, and not when v has
+// its own; the VNets v peers with do not overlap each other. The overlap
+// checks cost O(n log n) in the address prefixes involved.
+func (m *Model) validatePeerings(p *problems, v *VNet) {
+	if len(v.Peerings) == 0 {
+		return
+	}
+	peers := []*VNet{v}
+	remotes := make([]*VNet, len(v.Peerings)) // nil when dangling
+	seen := map[*VNet]bool{v: true}
+	for i, pe := range v.Peerings {
+		if r, ok := m.VNet(pe.Remote); ok {
+			remotes[i] = r
+			if !seen[r] {
+				seen[r] = true
+				peers = append(peers, r)
 			}
 		}
 	}
+	// The local check is needed per peering however many there are; the
+	// check between peers only for as many as Azure allows (above that,
+	// the limit is reported and the pairs would be meaningless).
+	var rel map[*VNet]map[*VNet][]int
+	if len(v.Peerings) <= MaxPeeringsPerVNet {
+		rel = peerOverlaps(peers)
+	}
+	local := localOverlaps(v)
+	for i, pe := range v.Peerings {
+		remote := remotes[i]
+		if remote == nil { // outside the input (external), or no reference
+			checkRef[*VNet](m, p, pe.Pos, string(pe.ID), "remoteVirtualNetwork", pe.Remote, "virtual network")
+			// What the peering says of a VNet outside the input.
+			p.addEach(local.of(pe.RemoteAddressSpace), func(k int) {
+				p.add(pe.Pos, string(pe.ID), "remoteAddressSpace", pe.RemoteAddressSpace[k].String(), ErrOverlap, "overlaps the local address space %v; Azure cannot peer overlapping VNets", v.AddressSpace)
+			})
+			continue
+		}
+		if remote == v {
+			p.add(pe.Pos, string(pe.ID), "remoteVirtualNetwork", string(pe.Remote), ErrInvalid, "a VNet cannot peer with itself")
+			continue
+		}
+		p.addEach(local.vnet(remote), func(k int) {
+			p.add(pe.Pos, string(pe.ID), "remoteAddressSpace", remote.AddressSpace[k].String(), ErrOverlap, "overlaps the local address space %v; Azure cannot peer overlapping VNets", v.AddressSpace)
+		})
+	}
+	// https://learn.microsoft.com/azure/virtual-network/virtual-network-manage-peering#create-a-peering:
+	// "Only one peering for this virtual network can have this setting
+	// enabled", and "you can't use remote gateways if you already have a
+	// gateway configured in your virtual network".
+	var remoteGW *Peering
+	for _, pe := range v.Peerings {
+		if !pe.UseRemoteGateways {
+			continue
+		}
+		if remoteGW != nil {
+			p.add(pe.Pos, string(pe.ID), "useRemoteGateways", "true", ErrNotAllowed,
+				"peering %q already uses the remote gateway; Azure allows one such peering per virtual network", remoteGW.Name)
+		} else {
+			remoteGW = pe
+		}
+		for _, g := range m.Gateways {
+			if g.VNet.Key() == v.ID.Key() {
+				p.add(pe.Pos, string(pe.ID), "useRemoteGateways", "true", ErrNotAllowed,
+					"the virtual network has its own gateway %q; it cannot use a remote one", g.Name)
+			}
+		}
+	}
+	if rel == nil {
+		return
+	}
+	// Peers of one VNet must not overlap each other either: both would
+	// be routed from v.
+	for i, a := range v.Peerings {
+		ra := remotes[i]
+		if ra == nil {
+			continue
+		}
+		for j := range i {
+			rb := remotes[j]
+			if rb == nil || rb == ra {
+				continue
+			}
+			p.addEach(rel[ra][rb], func(k int) {
+				p.add(a.Pos, string(a.ID), "remoteAddressSpace", ra.AddressSpace[k].String(), ErrOverlap, "overlaps the address space of %q, also peered with %q", rb.Name, v.Name)
+			})
+		}
+	}
+}
+
+// localSpace answers which prefixes of a list, or of a VNet's address space,
+// overlap v's address space; a VNet's answer is computed once.
+type localSpace struct {
+	t    bart.Lite
+	memo map[*VNet][]int
+}
+
+func localOverlaps(v *VNet) *localSpace {
+	l := &localSpace{memo: map[*VNet][]int{}}
+	for _, a := range v.AddressSpace {
+		l.t.Insert(a)
+	}
+	return l
+}
+
+// of returns the indexes of the prefixes of ps that overlap the space.
+func (l *localSpace) of(ps []netip.Prefix) []int {
+	var ks []int
+	for k, a := range ps {
+		if a.IsValid() && l.t.OverlapsPrefix(a) {
+			ks = append(ks, k)
+		}
+	}
+	return ks
+}
+
+// vnet is of for r's address space, computed once per VNet.
+func (l *localSpace) vnet(r *VNet) []int {
+	ks, ok := l.memo[r]
+	if !ok {
+		ks = l.of(r.AddressSpace)
+		l.memo[r] = ks
+	}
+	return ks
+}
+
+// addEach reports one problem for each of items through report, in order;
+// past the problem cap it only counts them.
+func (p *problems) addEach(items []int, report func(int)) {
+	for k, it := range items {
+		if p.full() {
+			p.extra += len(items) - k
+			return
+		}
+		report(it)
+	}
+}
+
+// spaceCover returns a function reporting whether a prefix lies inside one
+// of the address ranges of space.
+func spaceCover(space []netip.Prefix) func(netip.Prefix) bool {
+	if len(space) <= 8 {
+		return func(p netip.Prefix) bool { return insideAny(p, space) }
+	}
+	var t bart.Lite
+	for _, a := range space {
+		t.Insert(a)
+	}
+	return t.LookupPrefix
 }
 
 func insideAny(p netip.Prefix, in []netip.Prefix) bool {
 	for _, o := range in {
 		if o.Bits() <= p.Bits() && o.Contains(p.Addr()) {
-			return true
-		}
-	}
-	return false
-}
-
-func overlapsAny(p netip.Prefix, in []netip.Prefix) bool {
-	for _, o := range in {
-		if o.Overlaps(p) {
 			return true
 		}
 	}
@@ -511,12 +605,8 @@ func (m *Model) validateCompile(p, rej *problems, tags route.TagResolver) {
 		for _, e := range unjoin(err) {
 			pos := rt.Pos
 			var re *route.Error
-			if errors.As(e, &re) {
-				for i, r := range rt.Routes {
-					if re.Item == fmt.Sprintf("route %q", r.Name) && i < len(rt.RoutePos) {
-						pos = rt.RoutePos[i]
-					}
-				}
+			if errors.As(e, &re) && re.Index >= 0 && re.Index < len(rt.RoutePos) {
+				pos = rt.RoutePos[re.Index]
 			}
 			rej.addErr(pos, string(rt.ID), e)
 			rejected[rt] = true

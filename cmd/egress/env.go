@@ -5,7 +5,6 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"os"
 	"strings"
 
 	"github.com/egresslab/egress/examples/designs"
@@ -95,7 +94,7 @@ func (e *env) loadModel(overlays []string) (*topology.Model, error) {
 		if !ok {
 			return nil, usageErr("--learned-routes %q: want GATEWAY=FILE", l)
 		}
-		data, err := os.ReadFile(file)
+		data, err := topology.ReadFile(file)
 		if err != nil {
 			return nil, &exitError{2, err}
 		}

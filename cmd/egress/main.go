@@ -30,8 +30,9 @@
 //	--smtp unknown|allowed|blocked        TCP 25 to the internet, by subscription type
 //	--private-by-default                  subnets without defaultOutboundAccess are private
 //
-// Exit status: 0 on success, 1 when validate finds problems (or audit finds
-// what --fail-on names), 2 on a usage or input error.
+// Exit status: 0 on success, 1 when validate finds problems in a network it
+// could load (or audit finds what --fail-on names), 2 on a usage error or an
+// input that cannot be read or parsed, JSON or YAML alike.
 package main
 
 import (

@@ -9,10 +9,11 @@ import (
 
 // validateResult is the JSON output of `egress validate`.
 type validateResult struct {
-	Valid       bool     `json:"valid"`
-	Problems    []string `json:"problems"`
-	Counts      counts   `json:"counts"`
-	ServiceTags string   `json:"serviceTags"`
+	Valid        bool     `json:"valid"`
+	Problems     []string `json:"problems"`     // the first 200
+	ProblemCount int      `json:"problemCount"` // all of them
+	Counts       counts   `json:"counts"`
+	ServiceTags  string   `json:"serviceTags"`
 }
 
 type counts struct {
@@ -24,7 +25,9 @@ type counts struct {
 }
 
 // cmdValidate loads and validates the topology: exit 0 when clean, 1 when the
-// topology has problems (all printed), 2 on a usage or unreadable-input error.
+// loaded network has problems (all counted, the first 200 printed), 2 when
+// an input cannot be read or parsed (JSON or YAML alike) or on a usage
+// error.
 func cmdValidate(e *env, args []string) error {
 	fs := e.flags("validate")
 	if err := e.parse(fs, args); err != nil {
@@ -37,13 +40,14 @@ func cmdValidate(e *env, args []string) error {
 	}
 	if err != nil {
 		var ee *exitError
-		var te *topology.Error
-		if !errors.As(err, &ee) || !errors.As(ee.err, &te) {
-			return err // not a topology problem: unreadable file, bad flags
+		var probs *topology.Problems
+		if !errors.As(err, &ee) || !errors.As(ee.err, &probs) {
+			return err // the input is broken, not the network: exit 2
 		}
-		for _, p := range unjoin(errors.Unwrap(ee.err)) {
+		for _, p := range probs.List {
 			res.Problems = append(res.Problems, p.Error())
 		}
+		res.ProblemCount = probs.Total
 	} else {
 		m := e.model
 		res.Counts = counts{VNets: len(m.VNets), NICs: len(m.NICs), RouteTables: len(m.RouteTables), NSGs: len(m.NSGs)}
@@ -62,24 +66,13 @@ func cmdValidate(e *env, args []string) error {
 		for _, p := range res.Problems {
 			fmt.Fprintln(e.stdout, p)
 		}
-		fmt.Fprintf(e.stdout, "%d problems\n", len(res.Problems))
+		if more := res.ProblemCount - len(res.Problems); more > 0 {
+			fmt.Fprintf(e.stdout, "... and %d more problems\n", more)
+		}
+		fmt.Fprintf(e.stdout, "%d problems\n", res.ProblemCount)
 	}
 	if !res.Valid {
-		return &exitError{1, fmt.Errorf("%d problems", len(res.Problems))}
+		return &exitError{1, fmt.Errorf("%d problems", res.ProblemCount)}
 	}
 	return nil
-}
-
-func unjoin(err error) []error {
-	if err == nil {
-		return nil
-	}
-	if j, ok := err.(interface{ Unwrap() []error }); ok {
-		var out []error
-		for _, e := range j.Unwrap() {
-			out = append(out, unjoin(e)...)
-		}
-		return out
-	}
-	return []error{err}
 }

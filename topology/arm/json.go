@@ -82,7 +82,11 @@ func readSource(file string, r io.Reader) (*source, error) {
 	case interface{ Len() int }:
 		size = int64(r.Len())
 	}
-	if size > 0 && size <= maxInputSize {
+	if size > maxInputSize { // a file known to be too large is not read
+		return nil, &Error{Pos: Pos{File: file}, Err: ErrLimit,
+			Msg: fmt.Sprintf("input is larger than the limit of %d bytes (%d MiB): %d bytes", maxInputSize, maxInputSize>>20, size)}
+	}
+	if size > 0 {
 		b.Grow(int(size) + 1)
 	}
 	n, err := io.Copy(&b, io.LimitReader(r, maxInputSize+1))
@@ -337,17 +341,67 @@ func (p *parser) str() (string, bool) {
 	}
 	p.i = i + 1
 	raw := s[start:i]
-	if simple && (ascii || utf8.ValidString(raw)) {
+	if !ascii && !utf8.ValidString(raw) {
+		// encoding/json would replace the bytes with U+FFFD, silently.
+		for j := start; j < i; {
+			r, n := utf8.DecodeRuneInString(s[j:i])
+			if r == utf8.RuneError && n == 1 {
+				p.fail(j, ErrSyntax, "invalid UTF-8 in string (byte 0x%02x)", s[j])
+				return "", false
+			}
+			j += n
+		}
+	}
+	if simple {
 		return raw, true
 	}
-	// Escapes or invalid UTF-8: let encoding/json apply its exact rules
-	// (surrogate pairs, U+FFFD replacement). The syntax is already checked.
+	if off, ok := loneSurrogate(s, start, i); !ok {
+		p.fail(off, ErrSyntax, "invalid string escape %s: a UTF-16 surrogate without its pair", s[off:off+6])
+		return "", false
+	}
+	// Escapes: let encoding/json apply its exact rules (surrogate pairs).
+	// The syntax is already checked.
 	var out string
 	if err := json.Unmarshal([]byte(s[start-1:i+1]), &out); err != nil {
 		p.fail(start-1, ErrSyntax, "invalid string: %v", err)
 		return "", false
 	}
 	return out, true
+}
+
+// loneSurrogate checks the \u escapes of s[start:end], a string's contents
+// with valid syntax: a UTF-16 surrogate must be a high one followed by a low
+// one (encoding/json would replace a lone one with U+FFFD). It returns the
+// offset of the first bad escape and false.
+func loneSurrogate(s string, start, end int) (int, bool) {
+	hex4 := func(j int) rune {
+		v, _ := strconv.ParseUint(s[j+2:j+6], 16, 16)
+		return rune(v)
+	}
+	for j := start; j < end; j++ {
+		if s[j] != '\\' {
+			continue
+		}
+		if s[j+1] != 'u' {
+			j++ // a one-character escape, maybe \\
+			continue
+		}
+		switch r := hex4(j); {
+		case 0xd800 <= r && r < 0xdc00:
+			if j+12 > end || s[j+6] != '\\' || s[j+7] != 'u' {
+				return j, false
+			}
+			if r2 := hex4(j + 6); r2 < 0xdc00 || r2 >= 0xe000 {
+				return j, false
+			}
+			j += 11
+		case 0xdc00 <= r && r < 0xe000:
+			return j, false
+		default:
+			j += 5
+		}
+	}
+	return 0, true
 }
 
 // special marks the bytes that end the fast scan of a string.
