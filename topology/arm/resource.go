@@ -33,6 +33,8 @@ type Resource struct {
 	Body           *Value
 	Pos            Pos
 	File           string
+
+	unresolved bool // Body has KindUnresolved values
 }
 
 // TypeIs reports whether r is of resource type typ, such as
@@ -62,6 +64,11 @@ const (
 // on any input. It reads about 180 MB/s; the returned resources take about 4
 // times the input size in memory, including the input text they share.
 func Parse(file string, r io.Reader) ([]Resource, error) {
+	return ParseWith(file, r, Options{})
+}
+
+// ParseWith is [Parse] evaluating templates with opts.
+func ParseWith(file string, r io.Reader, opts Options) ([]Resource, error) {
 	if r == nil {
 		return nil, &Error{Pos: Pos{File: file}, Msg: "nil reader", Err: ErrFormat}
 	}
@@ -70,7 +77,7 @@ func Parse(file string, r io.Reader) ([]Resource, error) {
 		return nil, err
 	}
 	var errs errList
-	res := parseSource(src, &errs)
+	res := parseSource(src, &opts, &errs)
 	checkDuplicates(res, &errs)
 	if err := errs.err(); err != nil {
 		return nil, err
@@ -84,6 +91,13 @@ func Parse(file string, r io.Reader) ([]Resource, error) {
 // error no resources are returned. A file that cannot be read is an *[Error]
 // with no line that wraps the I/O error.
 func ParseFiles(paths ...string) ([]Resource, error) {
+	return ParseFilesWith(Options{}, paths...)
+}
+
+// ParseFilesWith is [ParseFiles] evaluating templates with opts. Parameters
+// files and overrides of opts.Parameters that apply to none of the templates
+// are errors too (see [Parameters.Unused]).
+func ParseFilesWith(opts Options, paths ...string) ([]Resource, error) {
 	var errs errList
 	var all []Resource
 	for _, path := range paths {
@@ -98,8 +112,9 @@ func ParseFiles(paths ...string) ([]Resource, error) {
 			errs.merge(err)
 			continue
 		}
-		all = append(all, parseSource(src, &errs)...)
+		all = append(all, parseSource(src, &opts, &errs)...)
 	}
+	errs.merge(opts.Parameters.Unused())
 	checkDuplicates(all, &errs)
 	if err := errs.err(); err != nil {
 		return nil, err
@@ -107,15 +122,15 @@ func ParseFiles(paths ...string) ([]Resource, error) {
 	return all, nil
 }
 
-// parseSource builds the tree of one file and normalizes it, adding problems
-// to errs.
-func parseSource(src *source, errs *errList) []Resource {
+// parseSource builds the tree of one file and normalizes it, evaluating
+// templates with opts (nil: the zero Options), adding problems to errs.
+func parseSource(src *source, opts *Options, errs *errList) []Resource {
 	root, perr := parseTree(src)
 	if perr != nil {
 		errs.add(perr)
 		return nil
 	}
-	n := normalizer{src: src, errs: errs}
+	n := normalizer{src: src, errs: errs, opts: opts}
 	n.collect(root, true)
 	return n.out
 }
@@ -137,6 +152,7 @@ func checkDuplicates(res []Resource, errs *errList) {
 type normalizer struct {
 	src  *source
 	errs *errList
+	opts *Options
 	out  []Resource
 }
 
