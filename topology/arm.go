@@ -1,7 +1,6 @@
 package topology
 
 import (
-	"bytes"
 	"net/netip"
 	"slices"
 	"strconv"
@@ -22,11 +21,7 @@ import (
 // routes, security rules, rule collection groups) are attached to their
 // parents.
 func ParseARM(file string, data []byte) (*Model, error) {
-	rs, err := arm.Parse(file, bytes.NewReader(data))
-	if err != nil {
-		return nil, err
-	}
-	return FromARM(rs)
+	return ParseARMWith(file, data, arm.Options{})
 }
 
 // FromARM builds a model from normalized ARM resources (see package
@@ -36,12 +31,14 @@ func FromARM(rs []arm.Resource) (*Model, error) {
 		groupMembers: map[string][]Ref{}, collections: map[string]*AdminConfig{}, appliesTo: map[*AdminConfig][]string{}}
 	// Parents first, so that separately exported children find them.
 	order := func(r arm.Resource) int { return strings.Count(strings.Trim(r.Type, "/"), "/") }
+	b.unres = newUnresolvedIndex(rs)
 	sorted := slices.Clone(rs)
 	slices.SortStableFunc(sorted, func(a, c arm.Resource) int { return order(a) - order(c) })
 	for _, r := range sorted {
 		b.resource(r)
 	}
 	b.resolveAdminGroups()
+	b.unresolvedRest(rs)
 	if err := b.p.err(); err != nil {
 		return nil, err
 	}
@@ -60,6 +57,8 @@ type armBuilder struct {
 	groupMembers map[string][]Ref
 	collections  map[string]*AdminConfig
 	appliesTo    map[*AdminConfig][]string
+	// unres holds the unresolved template values, reported where read.
+	unres unresolvedIndex
 }
 
 func typeIs(r arm.Resource, t string) bool { return arm.TypeIs(r, t) }
@@ -275,7 +274,7 @@ func (b *armBuilder) resource(r arm.Resource) {
 func (b *armBuilder) adminRule(r arm.Resource, collection string, v *arm.Value) nsg.AdminRule {
 	ar := nsg.AdminRule{Name: r.Name, Collection: collection, Description: b.str(v.Prop("description")),
 		SourcePortRanges: b.strs(v.Prop("sourcePortRanges")), DestinationPortRanges: b.strs(v.Prop("destinationPortRanges"))}
-	if p, ok := v.Prop("priority").Int(); ok {
+	if p, ok := v.Prop("priority").Int(); ok || !b.known(v.Prop("priority")) {
 		ar.Priority = int(p)
 	}
 	for field, dst := range map[string]interface{ UnmarshalText([]byte) error }{"direction": &ar.Direction, "access": &ar.Access, "protocol": &ar.Protocol} {
@@ -354,7 +353,12 @@ func vnetOfSubnet(id string) string {
 	return id
 }
 
+// elems returns the elements of an array; an unresolved template value is
+// returned as its one element, so that reading it reports it.
 func elems(v *arm.Value) []*arm.Value {
+	if v.Kind() == arm.KindUnresolved {
+		return []*arm.Value{v}
+	}
 	var out []*arm.Value
 	for _, e := range v.Elems() {
 		out = append(out, e)
@@ -363,14 +367,20 @@ func elems(v *arm.Value) []*arm.Value {
 }
 
 func (b *armBuilder) str(v *arm.Value) string {
+	if !b.known(v) {
+		return ""
+	}
 	s, _ := v.Str()
 	return s
 }
 
 func (b *armBuilder) strs(v *arm.Value) []string {
+	if !b.known(v) {
+		return nil
+	}
 	var out []string
 	for _, e := range v.Elems() {
-		if s, ok := e.Str(); ok {
+		if s, ok := e.Str(); ok && b.known(e) {
 			out = append(out, s)
 		}
 	}
@@ -378,12 +388,15 @@ func (b *armBuilder) strs(v *arm.Value) []string {
 }
 
 func (b *armBuilder) boolean(v *arm.Value) bool {
+	if !b.known(v) {
+		return false
+	}
 	x, _ := v.Bool()
 	return x
 }
 
 func (b *armBuilder) ref(v *arm.Value) Ref {
-	if v == nil {
+	if v == nil || !b.known(v) || !b.known(v.Get("id")) {
 		return ""
 	}
 	if s, ok := v.Str(); ok { // some shapes give the ID as a plain string
@@ -394,6 +407,9 @@ func (b *armBuilder) ref(v *arm.Value) Ref {
 }
 
 func (b *armBuilder) refs(v *arm.Value) []Ref {
+	if !b.known(v) {
+		return nil
+	}
 	var out []Ref
 	for _, e := range v.Elems() {
 		if r := b.ref(e); !r.IsZero() {
@@ -404,6 +420,9 @@ func (b *armBuilder) refs(v *arm.Value) []Ref {
 }
 
 func (b *armBuilder) addr(v *arm.Value, res, field string) netip.Addr {
+	if !b.known(v) {
+		return netip.Addr{}
+	}
 	s, ok := v.Str()
 	if !ok {
 		b.p.add(v.Pos(), res, field, "", ErrInvalid, "want an IP address string")
@@ -422,6 +441,9 @@ func (b *armBuilder) addr(v *arm.Value, res, field string) netip.Addr {
 }
 
 func (b *armBuilder) addrs(v *arm.Value, res, field string) []netip.Addr {
+	if !b.known(v) {
+		return nil
+	}
 	var out []netip.Addr
 	for _, e := range v.Elems() {
 		if a := b.addr(e, res, field); a.IsValid() {
@@ -438,6 +460,9 @@ func (b *armBuilder) prefixes(v *arm.Value, res, field string) []netip.Prefix {
 func (b *armBuilder) prefixList(vs []*arm.Value, res, field string) []netip.Prefix {
 	var out []netip.Prefix
 	for _, e := range vs {
+		if !b.known(e) {
+			continue
+		}
 		s, ok := e.Str()
 		if !ok {
 			b.p.add(e.Pos(), res, field, "", ErrInvalid, "want a CIDR prefix string")
@@ -493,7 +518,7 @@ func (b *armBuilder) subnet(vn *VNet, v *arm.Value, id string) *Subnet {
 		}
 		s.PrivateEndpointPolicies = p
 	}
-	if d := v.Prop("defaultOutboundAccess"); d != nil {
+	if d := v.Prop("defaultOutboundAccess"); d != nil && b.known(d) {
 		x, ok := d.Bool()
 		if !ok {
 			b.p.add(d.Pos(), string(sid), "defaultOutboundAccess", "", ErrInvalid, "want true or false")
@@ -516,7 +541,7 @@ func (b *armBuilder) peering(vn *VNet, v *arm.Value, id string) *Peering {
 		UseRemoteGateways:         b.boolean(v.Prop("useRemoteGateways")),
 		Connected:                 true,
 	}
-	if a, ok := v.Prop("allowVirtualNetworkAccess").Bool(); ok {
+	if a, ok := v.Prop("allowVirtualNetworkAccess").Bool(); ok && b.known(v.Prop("allowVirtualNetworkAccess")) {
 		p.AllowVirtualNetworkAccess = a
 	}
 	if st := b.str(v.Prop("peeringState")); st != "" && !strings.EqualFold(st, "Connected") {
@@ -552,7 +577,7 @@ func (b *armBuilder) addRule(g *NSG, v *arm.Value, name string) {
 	for _, a := range b.refs(v.Prop("destinationApplicationSecurityGroups")) {
 		r.DestinationApplicationSecurityGroups = append(r.DestinationApplicationSecurityGroups, string(a))
 	}
-	if p := v.Prop("priority"); p != nil {
+	if p := v.Prop("priority"); p != nil && b.known(p) {
 		n, ok := p.Int()
 		if !ok {
 			b.p.add(p.Pos(), res, "securityRules["+r.Name+"].priority", "", ErrInvalid, "want an integer")
@@ -603,7 +628,8 @@ func (b *armBuilder) loadBalancer(meta Meta, v *arm.Value) *LoadBalancer {
 	for _, p := range elems(v.Prop("backendAddressPools")) {
 		id, name := b.id(p, lb.ID, "backendAddressPools")
 		lb.BackendPools = append(lb.BackendPools, &BackendPool{Meta: Meta{ID: id, Name: name, Pos: p.Pos()},
-			ByIPAddress: len(elems(p.Prop("loadBalancerBackendAddresses"))) > 0 && len(elems(p.Prop("backendIPConfigurations"))) == 0})
+			ByIPAddress: b.known(p.Prop("loadBalancerBackendAddresses")) && b.known(p.Prop("backendIPConfigurations")) &&
+				len(elems(p.Prop("loadBalancerBackendAddresses"))) > 0 && len(elems(p.Prop("backendIPConfigurations"))) == 0})
 	}
 	for _, r := range elems(v.Prop("loadBalancingRules")) {
 		id, name := b.id(r, lb.ID, "loadBalancingRules")
@@ -621,12 +647,12 @@ func (b *armBuilder) loadBalancer(meta Meta, v *arm.Value) *LoadBalancer {
 
 func (b *armBuilder) rcg(meta Meta, v *arm.Value) *RuleCollectionGroup {
 	g := &RuleCollectionGroup{Meta: meta}
-	if p, ok := v.Prop("priority").Int(); ok {
+	if p, ok := v.Prop("priority").Int(); ok || !b.known(v.Prop("priority")) {
 		g.Priority = int(p)
 	}
 	for _, c := range elems(v.Prop("ruleCollections")) {
 		rc := &RuleCollection{Name: b.str(c.Get("name")), Kind: b.str(c.Get("ruleCollectionType")), Action: b.str(c.Get("action").Get("type")), Pos: c.Pos()}
-		if p, ok := c.Get("priority").Int(); ok {
+		if p, ok := c.Get("priority").Int(); ok || !b.known(c.Get("priority")) {
 			rc.Priority = int(p)
 		}
 		for _, r := range elems(c.Get("rules")) {
@@ -639,11 +665,12 @@ func (b *armBuilder) rcg(meta Meta, v *arm.Value) *RuleCollectionGroup {
 				TranslatedFqdn: b.str(r.Get("translatedFqdn")), Pos: r.Pos()}
 			fr.Protocols = b.strs(r.Get("ipProtocols"))
 			for _, p := range elems(r.Get("protocols")) {
-				if s, ok := p.Str(); ok { // classic network rules list protocol names
+				if s, ok := p.Str(); ok && b.known(p) { // classic network rules list protocol names
 					fr.Protocols = append(fr.Protocols, s)
 					continue
 				}
 				port, _ := p.Get("port").Int()
+				b.known(p.Get("port"))
 				fr.Protocols = append(fr.Protocols, b.str(p.Get("protocolType"))+":"+strconv.FormatInt(port, 10))
 			}
 			rc.Rules = append(rc.Rules, fr)

@@ -48,8 +48,17 @@ func readFile(path string) ([]byte, error) {
 // LoadFiles reads one or more files, each either a native YAML design or an
 // Azure export in any ARM JSON wrapper (detected from the content), merges
 // them into one model and validates it. Every problem of every file is
-// reported together; on error no model is returned.
+// reported together; on error no model is returned. ARM templates are
+// evaluated with the default deployment context (see [LoadFilesWith]).
 func LoadFiles(tags route.TagResolver, paths ...string) (*Model, error) {
+	return LoadFilesWith(LoadOptions{Tags: tags}, paths...)
+}
+
+// LoadFilesWith is [LoadFiles] with options: the service tags and how ARM
+// templates are evaluated (parameters, deployment context, limits).
+// Parameters files and overrides that apply to none of the templates are
+// errors ([arm.Parameters.Unused]).
+func LoadFilesWith(opts LoadOptions, paths ...string) (*Model, error) {
 	merged := &Model{}
 	var errs []error
 	for _, path := range paths {
@@ -61,7 +70,7 @@ func LoadFiles(tags route.TagResolver, paths ...string) (*Model, error) {
 		var m *Model
 		switch arm.Detect(data) {
 		case arm.FormatJSON:
-			m, err = ParseARM(path, data)
+			m, err = ParseARMWith(path, data, opts.Template)
 		case arm.FormatYAML:
 			m, err = ParseNative(path, data)
 		default:
@@ -73,10 +82,13 @@ func LoadFiles(tags route.TagResolver, paths ...string) (*Model, error) {
 		}
 		merged.merge(m)
 	}
+	if err := opts.Template.Parameters.Unused(); err != nil {
+		errs = append(errs, err)
+	}
 	if len(errs) > 0 {
 		return nil, errors.Join(errs...)
 	}
-	if err := merged.Validate(tags); err != nil {
+	if err := merged.Validate(opts.Tags); err != nil {
 		return nil, err
 	}
 	return merged, nil
