@@ -73,7 +73,7 @@ func TestParseErrors(t *testing.T) {
 		{"template copy count over Azure's limit", `{"contentVersion": "1.0.0.0", "resources": [{"type": "Microsoft.Network/virtualNetworks", "name": "[concat('v', copyIndex())]", "copy": {"name": "c", "count": 801}}]}`, ErrLimit,
 			`in.json:1:160: resource resources[0]: field copy.count: copy count 801 is over the limit of 800 iterations (Azure's limit; Limits.MaxCopy)`},
 		{"template undeclared parameter", `{"contentVersion": "1.0.0.0", "resources": [{"type": "Microsoft.Network/virtualNetworks", "name": "[parameters('n')]"}]}`, ErrExpression,
-			`in.json:1:101: resource resources[0]: parameter "n" is not declared (the template declares none)`},
+			`in.json:1:101: resource resources[0]: field name: parameter "n" is not declared (the template declares none)`},
 		{"template syntax error", `{"contentVersion": "1.0.0.0", "resources": [{"type": "Microsoft.Network/virtualNetworks", "name": "v", "properties": {"x": "[concat('a',]"}}]}`, ErrExpression,
 			`in.json:1:137: resource /subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/template/providers/Microsoft.Network/virtualNetworks/v: field properties.x: invalid template expression "[concat('a',]": expected a value, found end of expression`},
 	} {
