@@ -66,8 +66,6 @@ type ctx struct {
 	lambdas   []lambdaVar
 	fnArgs    map[string]*Value // parameters() inside a user-defined function
 	inFunc    bool
-	base      *Value
-	exact     bool
 	inDefault bool   // a parameter's defaultValue
 	res       string // the resource, for hard errors
 }
@@ -79,9 +77,9 @@ func (c *ctx) with(l loop) *ctx {
 }
 
 // at returns the origin of node n of the expression being evaluated.
-func (c *ctx) at(n *node) origin {
-	o := originOf(c.base)
-	if c.exact {
+func (ev *evaluator) at(n *node) origin {
+	o := originOf(ev.base)
+	if ev.exact {
 		o.off += 1 + uint32(n.off)
 	}
 	return o
@@ -188,7 +186,11 @@ type evaluator struct {
 	open     map[*Value]string
 	reported map[origin]bool
 	hard     map[string]bool // reasons of unresolved values whose cause is reported as an error
-	path     []string
+	path     []pathSeg       // the field being evaluated, for errors
+	base     *Value          // the string whose expression is being evaluated
+	exact    bool            // base's offsets are exact (see exactText)
+	args     []*Value        // a stack of the arguments of the calls being evaluated
+	free     []*fcall        // fcall records to reuse
 	nres     int
 	steps    int
 	out      int
@@ -301,7 +303,35 @@ func (ev *evaluator) fail(o origin, res, field string, cat error, format string,
 
 // failc reports a hard error in the context c, at o.
 func (ev *evaluator) failc(c *ctx, o origin, format string, args ...any) {
-	ev.fail(o, c.res, strings.Join(ev.path, ""), ErrExpression, format, args...)
+	ev.fail(o, c.res, ev.pathString(), ErrExpression, format, args...)
+}
+
+// pathSeg is one step of a field path: a key, or an index when idx >= 0.
+type pathSeg struct {
+	key string
+	idx int
+}
+
+// field returns the path of one field.
+func field(k string) []pathSeg { return []pathSeg{{key: k, idx: -1}} }
+
+// pathString formats ev.path as "properties.subnets[0].name".
+func (ev *evaluator) pathString() string {
+	var b strings.Builder
+	for i, p := range ev.path {
+		switch {
+		case p.idx >= 0:
+			b.WriteByte('[')
+			b.WriteString(strconv.Itoa(p.idx))
+			b.WriteByte(']')
+		case i > 0:
+			b.WriteByte('.')
+			b.WriteString(p.key)
+		default:
+			b.WriteString(p.key)
+		}
+	}
+	return b.String()
 }
 
 // failed returns the unresolved value of an expression whose error failc
@@ -361,9 +391,10 @@ func (ev *evaluator) evalString(c *ctx, v *Value) *Value {
 		ev.failc(c, eo, "invalid template expression %q: %s", truncate(s, 200), p.err.msg)
 		return ev.failed(eo, "invalid expression")
 	}
-	c2 := *c
-	c2.base, c2.exact = v, exactText(v)
-	r := ev.eval(&c2, p.n)
+	base, exact := ev.base, ev.exact
+	ev.base, ev.exact = v, exactText(v)
+	r := ev.eval(c, p.n)
+	ev.base, ev.exact = base, exact
 	if r.kind == KindUnresolved {
 		return ev.rehome(o, r)
 	}
@@ -387,7 +418,7 @@ func (ev *evaluator) evalValue(c *ctx, v *Value) *Value {
 		var kids []Value
 		n := len(ev.path)
 		for i := range v.kids {
-			ev.path = append(ev.path, "["+strconv.Itoa(i)+"]")
+			ev.path = append(ev.path, pathSeg{idx: i})
 			r := ev.evalValue(c, &v.kids[i])
 			ev.path = ev.path[:n]
 			if r != &v.kids[i] && kids == nil {
@@ -423,11 +454,7 @@ func (ev *evaluator) evalValue(c *ctx, v *Value) *Value {
 				}
 				continue
 			}
-			if len(ev.path) == 0 {
-				ev.path = append(ev.path, k)
-			} else {
-				ev.path = append(ev.path, "."+k)
-			}
+			ev.path = append(ev.path, pathSeg{key: k, idx: -1})
 			r := ev.evalValue(c, &v.kids[i])
 			ev.path = ev.path[:n]
 			if r != &v.kids[i] && !changed {
@@ -512,7 +539,7 @@ func (ev *evaluator) copyCount(c *ctx, cv *Value) (n int, bad *Value) {
 		ev.failc(c, o, "copy count %d is negative", k)
 		return 0, ev.failed(o, "invalid copy count")
 	case k > int64(ev.lim.MaxCopy):
-		ev.fail(o, c.res, strings.Join(ev.path, ""), ErrLimit, "copy count %d is over the limit of %d iterations (Azure's limit; Limits.MaxCopy)", k, ev.lim.MaxCopy)
+		ev.fail(o, c.res, ev.pathString(), ErrLimit, "copy count %d is over the limit of %d iterations (Azure's limit; Limits.MaxCopy)", k, ev.lim.MaxCopy)
 		return 0, ev.failed(o, "copy count over the limit")
 	}
 	return int(k), nil
@@ -520,8 +547,8 @@ func (ev *evaluator) copyCount(c *ctx, cv *Value) (n int, bad *Value) {
 
 // cur is the origin of the value being evaluated in c.
 func (ev *evaluator) cur(c *ctx) origin {
-	if c.base != nil {
-		return originOf(c.base)
+	if ev.base != nil {
+		return originOf(ev.base)
 	}
 	return origin{src: ev.src}
 }
@@ -539,19 +566,28 @@ func describe(v *Value) string {
 
 // eval evaluates an expression node.
 func (ev *evaluator) eval(c *ctx, n *node) *Value {
-	o := c.at(n)
+	o := ev.at(n)
 	if !ev.step(o) {
 		return ev.stopped(o)
 	}
 	switch n.kind {
-	case nString:
-		return ev.str(o, n.str)
-	case nInt:
-		return ev.num(o, n.num)
-	case nBool:
-		return ev.boolean(o, n.num == 1)
-	case nNull:
-		return ev.null(o)
+	case nString, nInt, nBool, nNull:
+		// Literals are immutable values: one per position is enough (a
+		// copy loop evaluates the same string again and again).
+		if n.lit != nil && originOf(n.lit) == o {
+			return n.lit
+		}
+		switch n.kind {
+		case nString:
+			n.lit = ev.str(o, n.str)
+		case nInt:
+			n.lit = ev.num(o, n.num)
+		case nBool:
+			n.lit = ev.boolean(o, n.num == 1)
+		default:
+			n.lit = ev.null(o)
+		}
+		return n.lit
 	case nProp:
 		x := ev.eval(c, n.args[0])
 		return ev.member(o, x, n.str)
@@ -658,6 +694,7 @@ func (ev *evaluator) newTemplate(decl *Value, fn *tmpl, scope deployScope, name 
 	switch {
 	case strings.Contains(schema, "subscriptiondeploymenttemplate"):
 		t.sub = true
+		t.scope.rg = ""
 	case strings.Contains(schema, "managementgroupdeploymenttemplate"), strings.Contains(schema, "tenantdeploymenttemplate"):
 		ev.fail(originOf(decl.Get("$schema")), res, "$schema", ErrFormat, "management-group and tenant deployment templates are not supported: egress reads resource-group and subscription deployments")
 		return nil
@@ -829,7 +866,7 @@ func (ev *evaluator) parameter(c *ctx, o origin, name string) *Value {
 // paramValue computes a parameter's value: the given one, else the
 // defaultValue, else null for a nullable parameter, else unresolved.
 func (ev *evaluator) paramValue(t *tmpl, p *param) *Value {
-	field := "parameters." + p.name
+	field0 := "parameters." + p.name
 	dp := originOf(p.decl)
 	var v *Value
 	switch {
@@ -845,7 +882,7 @@ func (ev *evaluator) paramValue(t *tmpl, p *param) *Value {
 	case p.decl.Get("defaultValue") != nil:
 		c := &ctx{t: t, inDefault: true, res: ""}
 		saved := ev.path
-		ev.path = []string{field + ".defaultValue"}
+		ev.path = field(field0 + ".defaultValue")
 		v = ev.evalValue(c, p.decl.Get("defaultValue"))
 		ev.path = saved
 		if v.kind == KindUnresolved && !ev.hard[v.s] {
@@ -1005,7 +1042,7 @@ func (ev *evaluator) variable(c *ctx, o origin, name string) *Value {
 	v.state = doing
 	vc := &ctx{t: t}
 	saved := ev.path
-	ev.path = []string{"variables." + v.name}
+	ev.path = field("variables." + v.name)
 	if v.loop != nil {
 		lo := originOf(v.loop)
 		count, bad := ev.copyCount(vc, v.loop.Get("count"))
@@ -1095,6 +1132,9 @@ func (t *tmpl) declare(decl *Value, parent *inst, where, sym string) {
 		ev.fail(originOf(decl), "", "type", ErrFormat, "template resource %s has no \"type\"", where)
 		return
 	}
+	saved := ev.path
+	defer func() { ev.path = saved }()
+	ev.path = field("type")
 	typ, ok := ev.evalValue(c, tv).Str()
 	if !ok {
 		ev.identity(c, tv, "", where, "type", ev.evalValue(c, tv))
@@ -1113,11 +1153,10 @@ func (t *tmpl) declare(decl *Value, parent *inst, where, sym string) {
 			ev.fail(originOf(cp), "", where+".copy", ErrFormat, "a resource copy loop is an object with name and count, found %s", cp.Kind())
 			return
 		}
+		ev.path = field("copy.name")
 		copyName, _ = ev.evalValue(c, cp.Get("name")).Str()
-		saved := ev.path
-		ev.path = []string{"copy.count"}
+		ev.path = field("copy.count")
 		n, bad := ev.copyCount(c, cp.Get("count"))
-		ev.path = saved
 		if bad != nil {
 			ev.identity(c, cp.Get("count"), typ, where, "copy.count", bad)
 			return
@@ -1149,6 +1188,7 @@ func (s *symbol) setCopied() {
 func (t *tmpl) declareOne(c *ctx, decl *Value, parent *inst, where, typ, ptype, pname string, sy *symbol, index int) bool {
 	ev := t.ev
 	if cv := decl.Get("condition"); cv != nil {
+		ev.path = field("condition")
 		v := ev.evalValue(c, cv)
 		b, ok := v.Bool()
 		if !ok {
@@ -1170,6 +1210,7 @@ func (t *tmpl) declareOne(c *ctx, decl *Value, parent *inst, where, typ, ptype, 
 		ev.fail(originOf(decl), "", "name", ErrFormat, "template resource %s has no \"name\"", where)
 		return false
 	}
+	ev.path = field("name")
 	nval := ev.evalValue(c, nv)
 	name, ok := nval.Str()
 	if !ok {
@@ -1185,6 +1226,7 @@ func (t *tmpl) declareOne(c *ctx, decl *Value, parent *inst, where, typ, ptype, 
 	}
 	var scopeID string
 	if sv := decl.Get("scope"); sv != nil {
+		ev.path = field("scope")
 		s := ev.evalValue(c, sv)
 		scopeID, ok = s.Str()
 		if !ok {
@@ -1198,6 +1240,7 @@ func (t *tmpl) declareOne(c *ctx, decl *Value, parent *inst, where, typ, ptype, 
 		i.deploy = true
 		i.target = t.scope
 		if v := decl.Get("subscriptionId"); v != nil {
+			ev.path = field("subscriptionId")
 			s := ev.evalValue(c, v)
 			sub, ok := s.Str()
 			if !ok {
@@ -1209,6 +1252,7 @@ func (t *tmpl) declareOne(c *ctx, decl *Value, parent *inst, where, typ, ptype, 
 			}
 		}
 		if v := decl.Get("resourceGroup"); v != nil {
+			ev.path = field("resourceGroup")
 			s := ev.evalValue(c, v)
 			rg, ok := s.Str()
 			if !ok {
@@ -1394,7 +1438,7 @@ func (ev *evaluator) expand(d *inst) {
 		for name, p := range ps.Members() {
 			k := strings.ToLower(name)
 			pos[k] = originOf(p)
-			ev.path = []string{"properties.parameters." + name}
+			ev.path = field("properties.parameters." + name)
 			switch {
 			case p.Get("reference") != nil:
 				givens[k] = given{v: ev.evalValue(c, p.Get("reference")), ref: true}
@@ -1448,7 +1492,7 @@ func (ev *evaluator) body(i *inst) *Value {
 				continue
 			}
 		}
-		ev.path = append(ev.path[:0], k)
+		ev.path = append(ev.path[:0], pathSeg{key: k, idx: -1})
 		v := ev.evalValue(c, &d.kids[j])
 		keys = append(keys, k)
 		kids = append(kids, *v)

@@ -49,6 +49,7 @@ type node struct {
 	str  string  // literal, lower-case function name, or property name
 	name string  // the function name as written
 	args []*node // call arguments; for nProp and nIndex the operand first
+	lit  *Value  // the value of a literal at its last position (eval.go)
 }
 
 // exprError is a syntax error at byte offset off of an expression.
@@ -222,7 +223,10 @@ func (p *exprParser) primary(depth int) (*node, error) {
 			p.i++
 		}
 		if p.i < p.end && (p.s[p.i] == '.' || isNameStart(p.s[p.i])) {
-			return nil, p.errf(off, "invalid number %s: template expressions have integers only", strconv.Quote(p.s[off:min(p.i+1, p.end)]))
+			for p.i < p.end && (isNameByte(p.s[p.i]) || p.s[p.i] == '.') {
+				p.i++
+			}
+			return nil, p.errf(off, "invalid number %s: template expressions have integers only", strconv.Quote(p.s[off:p.i]))
 		}
 		n, err := strconv.ParseInt(p.s[off:p.i], 10, 64)
 		if err != nil {

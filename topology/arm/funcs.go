@@ -92,15 +92,29 @@ func (ev *evaluator) call(c *ctx, n *node, o origin) *Value {
 		ev.failc(c, o, "%s takes %s arguments, not %d", n.name, want, len(n.args))
 		return ev.failed(o, "%s: wrong number of arguments", n.name)
 	}
-	f := &fcall{ev: ev, c: c, n: n, o: o}
+	// Calls reuse fcall records: functions do not keep them past their
+	// return.
+	var f *fcall
+	if k := len(ev.free); k > 0 {
+		f, ev.free = ev.free[k-1], ev.free[:k-1]
+	} else {
+		f = new(fcall)
+	}
+	*f = fcall{ev: ev, c: c, n: n, o: o}
+	defer func() { *f = fcall{}; ev.free = append(ev.free, f) }()
 	if !b.lazy {
-		f.args = make([]*Value, len(n.args))
-		for i, a := range n.args {
-			f.args[i] = ev.eval(c, a)
+		// The arguments live on a stack shared by all calls: functions
+		// do not keep f.args past their return.
+		base := len(ev.args)
+		defer func() { ev.args = ev.args[:base] }()
+		for _, a := range n.args {
+			v := ev.eval(c, a)
 			if ev.stop {
 				return ev.stopped(o)
 			}
+			ev.args = append(ev.args, v)
 		}
+		f.args = ev.args[base:len(ev.args):len(ev.args)]
 		if !b.partial {
 			for _, a := range f.args {
 				var u *Value
@@ -2099,17 +2113,24 @@ func fnParseCIDR(f *fcall) *Value {
 	return f.ev.obj(f.o, keys, kids)
 }
 
-// addrAdd returns a+n, and false past the end of the address family.
-func addrAdd(a netip.Addr, n uint64) (netip.Addr, bool) {
+// addrAdd returns a plus the 128-bit number hi:lo, and false past the end
+// of the address family.
+func addrAdd(a netip.Addr, hi, lo uint64) (netip.Addr, bool) {
 	b := a.As16()
-	var carry uint64 = n
-	for i := 15; i >= 0 && carry > 0; i-- {
-		s := uint64(b[i]) + carry&0xff
-		b[i] = byte(s)
-		carry = carry>>8 + s>>8
+	x := uint64(b[0])<<56 | uint64(b[1])<<48 | uint64(b[2])<<40 | uint64(b[3])<<32 | uint64(b[4])<<24 | uint64(b[5])<<16 | uint64(b[6])<<8 | uint64(b[7])
+	y := uint64(b[8])<<56 | uint64(b[9])<<48 | uint64(b[10])<<40 | uint64(b[11])<<32 | uint64(b[12])<<24 | uint64(b[13])<<16 | uint64(b[14])<<8 | uint64(b[15])
+	y2 := y + lo
+	carry := uint64(0)
+	if y2 < y {
+		carry = 1
 	}
-	if carry > 0 {
+	x2 := x + hi + carry
+	if x2 < x || hi == math.MaxUint64 && carry == 1 {
 		return netip.Addr{}, false
+	}
+	for i := range 8 {
+		b[i] = byte(x2 >> (56 - 8*i))
+		b[8+i] = byte(y2 >> (56 - 8*i))
 	}
 	r := netip.AddrFrom16(b)
 	if a.Is4() {
@@ -2142,15 +2163,18 @@ func fnCIDRSubnet(f *fcall) *Value {
 	if idx < 0 || sub < 63 && idx >= 1<<sub {
 		return f.fault("the subnet index %d is outside the %d subnets of /%d in %s", idx, uint64(1)<<min(sub, 63), nb, p)
 	}
-	shift := int64(p.Addr().BitLen()) - nb
-	if shift >= 64 && idx > 0 || shift < 64 && idx > 0 && uint64(idx) > math.MaxUint64>>shift {
-		return f.fault("the subnet index %d is too large", idx)
+	// offset = idx << shift, in 128 bits (idx < 2^sub, so it fits).
+	shift := uint(int64(p.Addr().BitLen()) - nb)
+	var hi, lo uint64
+	switch {
+	case shift >= 64:
+		hi = uint64(idx) << (shift - 64)
+	case shift == 0:
+		lo = uint64(idx)
+	default:
+		hi, lo = uint64(idx)>>(64-shift), uint64(idx)<<shift
 	}
-	var off uint64
-	if shift < 64 {
-		off = uint64(idx) << shift
-	}
-	a, ok := addrAdd(p.Addr(), off)
+	a, ok := addrAdd(p.Addr(), hi, lo)
 	if !ok {
 		return f.fault("the subnet index %d is too large", idx)
 	}
@@ -2171,7 +2195,7 @@ func fnCIDRHost(f *fcall) *Value {
 	if idx < 0 {
 		return f.fault("the host index %d is negative", idx)
 	}
-	a, ok := addrAdd(p.Addr(), uint64(idx)+1)
+	a, ok := addrAdd(p.Addr(), 0, uint64(idx)+1)
 	last := lastAddr(p)
 	if p.Addr().Is4() {
 		last = last.Prev()
