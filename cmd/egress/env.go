@@ -12,6 +12,7 @@ import (
 	"github.com/egresslab/egress/servicetag"
 	"github.com/egresslab/egress/simulate"
 	"github.com/egresslab/egress/topology"
+	"github.com/egresslab/egress/topology/arm"
 )
 
 // env holds what every command shares: the output streams, the parsed
@@ -24,6 +25,7 @@ type env struct {
 	learned     multiFlag
 	serviceTags string
 	output      string
+	template    templateFlags
 
 	tags   *servicetag.Set
 	model  *topology.Model
@@ -40,7 +42,44 @@ func (e *env) flags(name string) *flag.FlagSet {
 	fs.Var(&e.learned, "learned-routes", "GATEWAY=FILE: a gateway's `az network vnet-gateway list-learned-routes -o json` output; repeatable")
 	fs.StringVar(&e.serviceTags, "service-tags", "", "Microsoft's ServiceTags_*.json (default: the embedded copy)")
 	fs.StringVar(&e.output, "o", "table", "output format: table or json")
+	e.template.register(fs)
 	return fs
+}
+
+// templateFlags are the shared flags that evaluate ARM templates: their
+// parameters and the deployment they are evaluated for.
+type templateFlags struct {
+	paramFiles    multiFlag
+	params        multiFlag
+	subscription  string
+	resourceGroup string
+	location      string
+}
+
+func (t *templateFlags) register(fs *flag.FlagSet) {
+	fs.Var(&t.paramFiles, "parameters", "an ARM parameters `file` (deploymentParameters.json) for the templates that declare its parameters; repeatable, later files win")
+	fs.Var(&t.params, "parameter", "a template parameter `name=value`, read as the parameter's type (JSON for arrays and objects); repeatable, wins over files")
+	fs.StringVar(&t.subscription, "subscription", "", "`ID` of the subscription templates are deployed to (default: from the template's literal IDs, else "+arm.TemplateSubscription+")")
+	fs.StringVar(&t.resourceGroup, "resource-group", "", "`name` of the resource group templates are deployed to (default: from the template's literal IDs, else "+arm.TemplateResourceGroup+")")
+	fs.StringVar(&t.location, "location", "", "`region` of that resource group, for resourceGroup().location (default: unknown; values depending on it are unresolved)")
+}
+
+// options returns the template options of the flags.
+func (t *templateFlags) options() (arm.Options, error) {
+	opts := arm.Options{SubscriptionID: t.subscription, ResourceGroup: t.resourceGroup, Location: t.location}
+	if len(t.paramFiles) == 0 && len(t.params) == 0 {
+		return opts, nil
+	}
+	files, err := arm.ReadParameterFiles(t.paramFiles...)
+	if err != nil {
+		return opts, &exitError{2, fmt.Errorf("reading the parameters:\n%w", err)}
+	}
+	ps, err := arm.NewParameters(files, t.params...)
+	if err != nil {
+		return opts, usageErr("--parameter: %v", err)
+	}
+	opts.Parameters = ps
+	return opts, nil
 }
 
 // parse parses args and checks the shared flags.
@@ -82,7 +121,11 @@ func (e *env) loadModel(overlays []string) (*topology.Model, error) {
 	if len(e.topologies) == 0 {
 		m, err = topology.LoadNative(designs.HubSpokeFile, designs.HubSpoke, e.tags)
 	} else {
-		m, err = topology.LoadFiles(e.tags, e.topologies...)
+		opts, oerr := e.template.options()
+		if oerr != nil {
+			return nil, oerr
+		}
+		m, err = topology.LoadFilesWith(topology.LoadOptions{Tags: e.tags, Template: opts}, e.topologies...)
 	}
 	if err != nil {
 		return nil, &exitError{2, fmt.Errorf("loading the topology:\n%w", err)}
