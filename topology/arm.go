@@ -13,8 +13,9 @@ import (
 
 // ParseARM reads an Azure export — ARM JSON in any wrapper package arm
 // accepts: REST GETs, `{"value":[...]}` pages, az CLI output (flattened at
-// any level), Resource Graph rows, template exports with literal values — into
-// a model, without validating it. file names the input in error messages.
+// any level), Resource Graph rows, ARM templates (evaluated with the default
+// deployment context; see [ParseARMWith]) — into a model, without validating
+// it. file names the input in error messages.
 //
 // Resource types egress does not model are skipped and counted in
 // [Model.Skipped]. Child resources exported separately (subnets, peerings,
@@ -25,7 +26,11 @@ func ParseARM(file string, data []byte) (*Model, error) {
 }
 
 // FromARM builds a model from normalized ARM resources (see package
-// topology/arm), without validating it.
+// topology/arm), without validating it. An unresolved template value (see
+// [arm.Resource.Unresolved]) is an error wrapping [arm.ErrExpression] where
+// the builder reads it, naming its resource and field; values it does not
+// read, such as tags and the properties of resource types it skips, do not
+// matter.
 func FromARM(rs []arm.Resource) (*Model, error) {
 	b := armBuilder{m: &Model{}, vnets: map[string]*VNet{}, rts: map[string]*RouteTable{}, nsgs: map[string]*NSG{}, policies: map[string]*FirewallPolicy{},
 		groupMembers: map[string][]Ref{}, collections: map[string]*AdminConfig{}, appliesTo: map[*AdminConfig][]string{}}

@@ -18,7 +18,9 @@ import (
 // Body is the resource's JSON object; read its ARM properties with
 // [Value.Prop], which works for the REST shape and the az CLI's flattened
 // shape alike. For template resources the ID is synthesized (see the package
-// documentation) and Body is the template's resource declaration.
+// documentation) and Body is the evaluated declaration, without copy,
+// condition, dependsOn and nested resources; values the template cannot
+// give offline are unresolved ([Resource.Unresolved]).
 //
 // Pos is where the resource object starts; File is its file (Pos.File).
 // Resource is a plain value; copy it freely. Its Body is immutable and safe
