@@ -242,13 +242,33 @@ func (ev *evaluator) null(o origin) *Value {
 }
 
 func (ev *evaluator) arr(o origin, kids []Value) *Value {
-	ev.charge(o, 0)
-	return &Value{src: o.src, off: o.off, kind: KindArray, kids: kids}
+	ev.charge(o, 80*len(kids))
+	return &Value{src: o.src, off: o.off, kind: KindArray, kids: kids, flags: unresolvedIn(kids)}
 }
 
 func (ev *evaluator) obj(o origin, keys []string, kids []Value) *Value {
-	ev.charge(o, 0)
-	return &Value{src: o.src, off: o.off, kind: KindObject, keys: keys, kids: kids}
+	ev.charge(o, 96*len(kids))
+	return &Value{src: o.src, off: o.off, kind: KindObject, keys: keys, kids: kids, flags: unresolvedIn(kids)}
+}
+
+// unresolvedIn returns flagUnresolved if a value of kids is or holds an
+// unresolved value.
+func unresolvedIn(kids []Value) uint8 {
+	for i := range kids {
+		if kids[i].kind == KindUnresolved || kids[i].flags&flagUnresolved != 0 {
+			return flagUnresolved
+		}
+	}
+	return 0
+}
+
+// tick counts n units of work and reports whether evaluation goes on.
+func (ev *evaluator) tick(o origin, n int) bool {
+	ev.steps += n
+	if ev.steps > ev.lim.MaxSteps {
+		ev.limit(o, "template evaluation takes more than %d steps (Limits.MaxSteps)", ev.lim.MaxSteps)
+	}
+	return !ev.stop
 }
 
 // unres returns an unresolved value with the reason.
@@ -663,16 +683,20 @@ func (ev *evaluator) index(o origin, x, i *Value) *Value {
 	return ev.fault(o, "cannot index %s", describe(x))
 }
 
-// firstUnresolved returns the first unresolved value in v, or nil.
+// firstUnresolved returns the first unresolved value in v, or nil. Cost:
+// O(depth), following the flags of evaluated containers.
 func firstUnresolved(v *Value) *Value {
-	switch v.Kind() {
-	case KindUnresolved:
+	switch {
+	case v == nil:
+		return nil
+	case v.kind == KindUnresolved:
 		return v
-	case KindArray, KindObject:
-		for i := range v.kids {
-			if u := firstUnresolved(&v.kids[i]); u != nil {
-				return u
-			}
+	case v.flags&flagUnresolved == 0:
+		return nil
+	}
+	for i := range v.kids {
+		if u := firstUnresolved(&v.kids[i]); u != nil {
+			return u
 		}
 	}
 	return nil
@@ -970,7 +994,7 @@ func (ev *evaluator) checkParam(t *tmpl, p *param, v *Value) {
 	if av := p.decl.Get("allowedValues"); av.Kind() == KindArray {
 		in := func(x *Value) bool {
 			for _, a := range av.Elems() {
-				if equal(a, x) {
+				if ev.equal(originOf(v), a, x) {
 					return true
 				}
 			}

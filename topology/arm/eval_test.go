@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -387,7 +388,7 @@ func TestEvalLimits(t *testing.T) {
 	_, err := parseT(t, Options{Limits: Limits{MaxOutput: 1 << 20}}, in)
 	require.ErrorIs(t, err, ErrLimit)
 	assert.Contains(t, err.Error(), "template evaluation creates more than 1048576 bytes of values (Limits.MaxOutput)")
-	assert.Equal(t, Limits{MaxCopy: 800, MaxResources: 10000, MaxNesting: 32, MaxSteps: 20_000_000, MaxOutput: 256 << 20}, Limits{}.withDefaults())
+	assert.Equal(t, Limits{MaxCopy: 800, MaxResources: 10000, MaxNesting: 32, MaxSteps: 20_000_000, MaxOutput: 128 << 20}, Limits{}.withDefaults())
 
 	// Steps: nested copy loops.
 	in = `{` + schema + `, "resources": [{"copy": {"name": "c", "count": 800}, "type": "Microsoft.Network/routeTables", "name": "[concat('rt', copyIndex())]",
@@ -498,4 +499,27 @@ func TestErrorsAreErrors(t *testing.T) {
 		"t.json:1:155: field variables: expected an object of variables, found array",
 		`t.json:1:225: resource resources[0]: field name: variable "x" is not declared (the template declares none)`,
 	}, errorList(err))
+}
+
+// TestEvalWorkBounded: functions whose work grows faster than their output
+// (union and intersection of long arrays, indexOf in long strings, arrays
+// doubled by variables) are bounded by the limits, not by patience.
+func TestEvalWorkBounded(t *testing.T) {
+	lim := Options{Limits: Limits{MaxSteps: 200000, MaxOutput: 16 << 20}}
+	for _, tc := range []struct{ expr, want string }{
+		{"[length(union(range(0, 10000), range(10000, 10000)))]", "20000"},
+		{"[length(intersection(range(0, 10000), range(5000, 10000)))]", "5000"},
+		{"[indexOf(padLeft('b', 100000, 'a'), padLeft('b', 50000, 'a'))]", "50000"},
+		{"[lastIndexOf(padLeft('b', 10000, 'é'), 'éb')]", "9998"},
+	} {
+		start := time.Now()
+		assert.Equal(t, tc.want, evalIn(t, lim, "", tc.expr), tc.expr)
+		assert.Less(t, time.Since(start), 2*time.Second, tc.expr)
+	}
+	vars := `"variables": {"a0": "[range(0, 1000)]"`
+	for i := 1; i < 40; i++ {
+		vars += fmt.Sprintf(`, "a%d": "[concat(variables('a%d'), variables('a%d'))]"`, i, i-1, i-1)
+	}
+	got := evalIn(t, lim, vars+"}", "[length(variables('a39'))]")
+	assert.Contains(t, got, "Limits.Max")
 }

@@ -115,6 +115,15 @@ func (ev *evaluator) call(c *ctx, n *node, o origin) *Value {
 			ev.args = append(ev.args, v)
 		}
 		f.args = ev.args[base:len(ev.args):len(ev.args)]
+		// Functions take time in the size of their arguments: count it, so
+		// that Limits.MaxSteps bounds a template that repeats them.
+		work := 0
+		for _, a := range f.args {
+			work += len(a.s)/64 + len(a.kids)
+		}
+		if work > 0 && !ev.tick(o, work) {
+			return ev.stopped(o)
+		}
 		if !b.partial {
 			for _, a := range f.args {
 				var u *Value
@@ -255,7 +264,7 @@ func init() {
 		"true":                 {min: 0, max: 0, fn: func(f *fcall) *Value { return f.b(true) }},
 		"false":                {min: 0, max: 0, fn: func(f *fcall) *Value { return f.b(false) }},
 		"null":                 {min: 0, max: 0, fn: func(f *fcall) *Value { return f.ev.null(f.o) }},
-		"equals":               {min: 2, max: 2, fn: func(f *fcall) *Value { return f.b(equal(f.args[0], f.args[1])) }},
+		"equals":               {min: 2, max: 2, fn: func(f *fcall) *Value { return f.b(f.ev.equal(f.o, f.args[0], f.args[1])) }},
 		"less":                 {min: 2, max: 2, fn: func(f *fcall) *Value { return fnCompare(f, func(c int) bool { return c < 0 }) }},
 		"lessorequals":         {min: 2, max: 2, fn: func(f *fcall) *Value { return fnCompare(f, func(c int) bool { return c <= 0 }) }},
 		"greater":              {min: 2, max: 2, fn: func(f *fcall) *Value { return fnCompare(f, func(c int) bool { return c > 0 }) }},
@@ -894,6 +903,7 @@ func fnToObject(f *fcall) *Value {
 	}
 	var keys []string
 	var kids []Value
+	at := map[string]int{}
 	for i := range a.kids {
 		k := f.apply(kl, &a.kids[i])
 		if k.kind == KindUnresolved {
@@ -907,10 +917,11 @@ func fnToObject(f *fcall) *Value {
 		if vl != nil {
 			v = f.apply(vl, v)
 		}
-		if j := slices.IndexFunc(keys, func(x string) bool { return strings.EqualFold(x, ks) }); j >= 0 {
+		if j, ok := at[strings.ToLower(ks)]; ok {
 			kids[j] = *v
 			continue
 		}
+		at[strings.ToLower(ks)] = len(keys)
 		keys = append(keys, ks)
 		kids = append(kids, *v)
 	}
@@ -1281,6 +1292,12 @@ func fnSplit(f *fcall) *Value {
 	if len(delims) == 0 {
 		return f.strArr([]string{s})
 	}
+	if len(delims) == 1 {
+		return f.strArr(strings.Split(s, delims[0]))
+	}
+	if !f.ev.tick(f.o, len(s)*len(delims)/64) {
+		return f.ev.stopped(f.o)
+	}
 	var parts []string
 	start := 0
 	for i := 0; i < len(s); {
@@ -1365,7 +1382,7 @@ func fnIndexOf(f *fcall, last bool) *Value {
 	if a := f.args[0]; a.kind == KindArray {
 		idx := -1
 		for i := range a.kids {
-			if equal(&a.kids[i], f.args[1]) {
+			if f.ev.equal(f.o, &a.kids[i], f.args[1]) {
 				idx = i
 				if !last {
 					break
@@ -1378,7 +1395,17 @@ func fnIndexOf(f *fcall, last bool) *Value {
 	if bad != nil {
 		return bad
 	}
+	if isASCII(ss[0]) && isASCII(ss[1]) {
+		h, n := strings.ToLower(ss[0]), strings.ToLower(ss[1])
+		if last {
+			return f.i(int64(strings.LastIndex(h, n)))
+		}
+		return f.i(int64(strings.Index(h, n)))
+	}
 	s, t := []rune(ss[0]), []rune(ss[1])
+	if !f.ev.tick(f.o, len(s)*len(t)/64) {
+		return f.ev.stopped(f.o)
+	}
 	match := func(i int) bool {
 		for j, r := range t {
 			if !equalFoldRune(s[i+j], r) {
@@ -1595,14 +1622,16 @@ func fnCreateObject(f *fcall) *Value {
 	}
 	var keys []string
 	var kids []Value
+	seen := map[string]bool{}
 	for i := 0; i < len(f.args); i += 2 {
 		k, bad := f.str(i)
 		if bad != nil {
 			return bad
 		}
-		if slices.ContainsFunc(keys, func(x string) bool { return strings.EqualFold(x, k) }) {
+		if seen[strings.ToLower(k)] {
 			return f.fault("the key %q is given twice", k)
 		}
+		seen[strings.ToLower(k)] = true
 		keys = append(keys, k)
 		kids = append(kids, *f.args[i+1])
 	}
@@ -1624,12 +1653,14 @@ func fnUnion(f *fcall) *Value {
 	switch f.args[0].kind {
 	case KindArray:
 		var out []Value
+		seen := map[string]bool{}
 		for i, a := range f.args {
 			if a.kind != KindArray {
 				return f.fault("argument %d must be an array like the first, found %s", i+1, describe(a))
 			}
 			for j := range a.kids {
-				if !slices.ContainsFunc(out, func(x Value) bool { return equal(&x, &a.kids[j]) }) {
+				if k := f.ev.canon(f.o, &a.kids[j]); !seen[k] {
+					seen[k] = true
 					out = append(out, a.kids[j])
 				}
 			}
@@ -1650,9 +1681,11 @@ func fnUnion(f *fcall) *Value {
 
 func mergeObjects(ev *evaluator, o origin, a, b *Value) *Value {
 	keys, kids := slices.Clone(a.keys), slices.Clone(a.kids)
+	at := keyIndex(keys)
 	for i, k := range b.keys {
-		j := slices.IndexFunc(keys, func(x string) bool { return strings.EqualFold(x, k) })
-		if j < 0 {
+		j, ok := at[strings.ToLower(k)]
+		if !ok {
+			at[strings.ToLower(k)] = len(keys)
 			keys = append(keys, k)
 			kids = append(kids, b.kids[i])
 			continue
@@ -1668,6 +1701,18 @@ func mergeObjects(ev *evaluator, o origin, a, b *Value) *Value {
 
 // fnIntersection implements intersection(): the elements (or the
 // properties with equal values) that all arguments have.
+// keyIndex maps the lower-cased keys of an object to their index (the
+// first, for keys that differ only in case).
+func keyIndex(keys []string) map[string]int {
+	m := make(map[string]int, len(keys))
+	for i, k := range keys {
+		if _, ok := m[strings.ToLower(k)]; !ok {
+			m[strings.ToLower(k)] = i
+		}
+	}
+	return m
+}
+
 func fnIntersection(f *fcall) *Value {
 	first := f.args[0]
 	for i, a := range f.args {
@@ -1676,15 +1721,24 @@ func fnIntersection(f *fcall) *Value {
 		}
 	}
 	if first.kind == KindArray {
+		sets := make([]map[string]bool, len(f.args)-1)
+		for i, a := range f.args[1:] {
+			sets[i] = map[string]bool{}
+			for j := range a.kids {
+				sets[i][f.ev.canon(f.o, &a.kids[j])] = true
+			}
+		}
 		var out []Value
+		seen := map[string]bool{}
 		for j := range first.kids {
-			e := &first.kids[j]
-			in := !slices.ContainsFunc(out, func(x Value) bool { return equal(&x, e) })
-			for _, a := range f.args[1:] {
-				in = in && slices.ContainsFunc(a.kids, func(x Value) bool { return equal(&x, e) })
+			k := f.ev.canon(f.o, &first.kids[j])
+			in := !seen[k]
+			for _, set := range sets {
+				in = in && set[k]
 			}
 			if in {
-				out = append(out, *e)
+				seen[k] = true
+				out = append(out, first.kids[j])
 			}
 		}
 		return f.a(out)
@@ -1695,7 +1749,7 @@ func fnIntersection(f *fcall) *Value {
 		in := true
 		for _, a := range f.args[1:] {
 			m, ok := memberOf(a, k)
-			in = in && ok && equal(m, &first.kids[j])
+			in = in && ok && f.ev.equal(f.o, m, &first.kids[j])
 		}
 		if in {
 			keys = append(keys, k)
@@ -1790,7 +1844,7 @@ func fnContains(f *fcall) *Value {
 	c, x := f.args[0], f.args[1]
 	switch c.kind {
 	case KindArray:
-		return f.b(slices.ContainsFunc(c.kids, func(e Value) bool { return equal(&e, x) }))
+		return f.b(slices.ContainsFunc(c.kids, func(e Value) bool { return f.ev.equal(f.o, &e, x) }))
 	case KindObject:
 		k, ok := x.Str()
 		if !ok {
@@ -1885,23 +1939,24 @@ func fnShallowMerge(f *fcall) *Value {
 	if a.kind != KindArray {
 		return f.fault("argument must be an array of objects, found %s", describe(a))
 	}
-	acc := f.ev.obj(f.o, nil, nil)
+	var keys []string
+	var kids []Value
+	at := map[string]int{}
 	for i := range a.kids {
 		e := &a.kids[i]
 		if e.kind != KindObject {
 			return f.fault("element %d must be an object, found %s", i, describe(e))
 		}
-		keys, kids := slices.Clone(acc.keys), slices.Clone(acc.kids)
 		for j, k := range e.keys {
-			if x := slices.IndexFunc(keys, func(y string) bool { return strings.EqualFold(y, k) }); x >= 0 {
+			if x, ok := at[strings.ToLower(k)]; ok {
 				kids[x] = e.kids[j]
 			} else {
+				at[strings.ToLower(k)] = len(keys)
 				keys, kids = append(keys, k), append(kids, e.kids[j])
 			}
 		}
-		acc = f.ev.obj(f.o, keys, kids)
 	}
-	return acc
+	return f.ev.obj(f.o, keys, kids)
 }
 
 // fnTryGet implements tryGet(value, key or index, ...): null where a key or
@@ -2009,6 +2064,76 @@ func fnMinMax(f *fcall, isMax bool) *Value {
 		}
 	}
 	return f.i(best)
+}
+
+// equal is equal counting its work: one step per value compared.
+func (ev *evaluator) equal(o origin, a, b *Value) bool {
+	if !ev.tick(o, 1+len(a.kids)) {
+		return false
+	}
+	if a.kind != b.kind || a.kind != KindArray && a.kind != KindObject {
+		return equal(a, b)
+	}
+	if len(a.kids) != len(b.kids) {
+		return false
+	}
+	for i := range a.kids {
+		j := i
+		if a.kind == KindObject {
+			if j = slices.Index(b.keys, a.keys[i]); j < 0 {
+				return false
+			}
+		}
+		if !ev.equal(o, &a.kids[i], &b.kids[j]) {
+			return false
+		}
+	}
+	return true
+}
+
+// canon returns a key that two values share exactly when they are equal:
+// compact JSON with numbers normalized and object keys sorted. It counts
+// its work.
+func (ev *evaluator) canon(o origin, v *Value) string {
+	ev.tick(o, 1+len(v.kids))
+	return string(appendCanon(nil, v))
+}
+
+func appendCanon(b []byte, v *Value) []byte {
+	switch v.kind {
+	case KindNumber:
+		if n, ok := v.Int(); ok {
+			return strconv.AppendInt(b, n, 10)
+		}
+		f, _ := v.Float()
+		return strconv.AppendFloat(b, f, 'g', -1, 64)
+	case KindArray:
+		b = append(b, '[')
+		for i := range v.kids {
+			if i > 0 {
+				b = append(b, ',')
+			}
+			b = appendCanon(b, &v.kids[i])
+		}
+		return append(b, ']')
+	case KindObject:
+		idx := make([]int, len(v.keys))
+		for i := range idx {
+			idx[i] = i
+		}
+		slices.SortFunc(idx, func(x, y int) int { return strings.Compare(v.keys[x], v.keys[y]) })
+		b = append(b, '{')
+		for n, i := range idx {
+			if n > 0 {
+				b = append(b, ',')
+			}
+			b = appendJSONString(b, v.keys[i])
+			b = append(b, ':')
+			b = appendCanon(b, &v.kids[i])
+		}
+		return append(b, '}')
+	}
+	return appendJSON(b, v)
 }
 
 // equal reports whether a and b are deeply equal: strings case-sensitively,

@@ -79,7 +79,9 @@ type Limits struct {
 	// template of 1,000 resources takes about 200,000).
 	MaxSteps int
 	// MaxOutput is the most bytes of values evaluation creates, counted
-	// as the length of their strings plus 64 per value: 256 MiB.
+	// as the length of their strings, 64 bytes a value and 80 bytes an
+	// element of an array or object: 128 MiB (a template of 1,000
+	// resources creates about 10 MB). Memory use peaks at about twice it.
 	MaxOutput int
 }
 
@@ -89,7 +91,7 @@ const (
 	DefaultMaxResources = 10000
 	DefaultMaxNesting   = 32
 	DefaultMaxSteps     = 20_000_000
-	DefaultMaxOutput    = 256 << 20
+	DefaultMaxOutput    = 128 << 20
 )
 
 func (l Limits) withDefaults() Limits {

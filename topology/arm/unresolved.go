@@ -29,6 +29,9 @@ func (r Resource) Unresolved() iter.Seq2[*Value, *Error] {
 			case KindUnresolved:
 				return yield(v, &Error{Pos: v.Pos(), Resource: r.ID, Field: string(path), Msg: v.s, Err: ErrExpression})
 			case KindArray:
+				if v.flags&flagUnresolved == 0 {
+					return true
+				}
 				n := len(path)
 				for i := range v.kids {
 					path = append(path, '[')
@@ -40,6 +43,9 @@ func (r Resource) Unresolved() iter.Seq2[*Value, *Error] {
 					path = path[:n]
 				}
 			case KindObject:
+				if v.flags&flagUnresolved == 0 {
+					return true
+				}
 				n := len(path)
 				for i := range v.kids {
 					if n > 0 {

@@ -80,7 +80,12 @@ type Value struct {
 	keys []string // object member keys, parallel to kids
 	off  uint32   // byte offset of the first byte of the value
 	kind Kind
+	// flags: flagUnresolved marks an array or object that holds an
+	// unresolved value at some depth (set by the template evaluator).
+	flags uint8
 }
+
+const flagUnresolved = 1
 
 // Kind returns the value's JSON type, [KindAbsent] for nil.
 func (v *Value) Kind() Kind {
