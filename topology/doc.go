@@ -19,9 +19,11 @@
 // # Loaders
 //
 //   - [LoadFiles] reads any mix of files, detecting each one's format from its
-//     content, merges them and validates the result.
+//     content, merges them and validates the result ([LoadFilesWith] also
+//     takes ARM template parameters and the deployment context).
 //   - Azure exports: ARM JSON in any wrapper ([ParseARM], via package
-//     topology/arm).
+//     topology/arm), ARM templates and Bicep output evaluated offline
+//     ([ParseARMWith]).
 //   - The native format ([LoadNative], [ParseNative]): a concise YAML design
 //     written by hand.
 //
