@@ -317,6 +317,7 @@ func TestParameters(t *testing.T) {
 	r := res[0]
 	assert.Equal(t, "true", prop(r, "properties", "flag"))
 	assert.Equal(t, `{"a":"[not an expression]"}`, prop(r, "properties", "tags"), "values of parameters files are literal")
+	assert.Equal(t, "unresolved", r.Body.Get("properties").Get("secret").Kind().String())
 	assert.Equal(t, `["x",1]`, prop(r, "properties", "list"))
 	assert.Equal(t, `unresolved: parameter "secret" is a Key Vault reference (secret "pw"), which cannot be read offline`, prop(r, "properties", "secret"))
 	// A value taken unchanged keeps the position where it is written.
