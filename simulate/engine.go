@@ -315,11 +315,14 @@ type action struct {
 	noGateway bool
 }
 
-// Compile validates nothing the loader did not (give it a validated model)
-// and builds the engine: route tables per subnet, NSG groups per NSG (shared
-// by every NIC and subnet using them), scopes per subnet and a classifier per
-// NIC. Errors from the engines (a route table or NSG that does not compile)
-// are returned joined.
+// Compile validates nothing the loader did not and builds the engine: route
+// tables per subnet, NSG groups per NSG (shared by every NIC and subnet using
+// them), scopes per subnet and a classifier per NIC. Give it a model that
+// [topology.Model.Check] finds no Errors in: the resources Azure would reject
+// (Check's Rejected) and the references outside the input (External) do not
+// stop it; the flows whose answers depend on them are Unknown, naming them
+// ([Engine.Unknowns]). Errors from the engines on a model with Errors are
+// returned joined.
 func Compile(m *topology.Model, opts Options) (*Engine, error) {
 	opts.MaxHops = min(opts.MaxHops, 255) // Decision.Hops is a byte
 	if opts.MaxHops <= 0 {

@@ -1,7 +1,6 @@
 package topology
 
 import (
-	"bytes"
 	"net/netip"
 	"slices"
 	"strconv"
@@ -15,9 +14,9 @@ import (
 
 // ParseARM reads an Azure export — ARM JSON in any wrapper package arm
 // accepts: REST GETs, `{"value":[...]}` pages, REST API example files, az CLI
-// output (flattened at any level), Resource Graph rows, template exports with
-// literal values — into a model, without validating it. file names the input
-// in error messages.
+// output (flattened at any level), Resource Graph rows, ARM templates
+// (evaluated with the default deployment context; see [ParseARMWith]) — into
+// a model, without validating it. file names the input in error messages.
 //
 // Resource types egress does not model are skipped and counted in
 // [Model.Skipped]. Child resources exported separately (subnets, peerings,
@@ -25,11 +24,7 @@ import (
 // parents; a resource or child declared twice (inline in its parent and on
 // its own, as template exports do) is merged as [FromARM] says.
 func ParseARM(file string, data []byte) (*Model, error) {
-	rs, err := arm.ParseKeepDuplicates(file, bytes.NewReader(data))
-	if err != nil {
-		return nil, err
-	}
-	return FromARM(rs)
+	return ParseARMWith(file, data, arm.Options{})
 }
 
 // FromARM builds a model from normalized ARM resources (see package
@@ -60,7 +55,11 @@ func ParseARM(file string, data []byte) (*Model, error) {
 // A key an object holds twice is an error naming both positions when the
 // model reads it, and a warning otherwise; short resource IDs
 // (arm.ParseLooseID) are warnings. Warnings are kept with the model
-// ([Model.Warnings]). On error no model is returned.
+// ([Model.Warnings]). An unresolved template value (see
+// [arm.Resource.Unresolved]) is an error wrapping [arm.ErrExpression] where
+// the builder reads it, naming its resource and field; values it does not
+// read, such as tags and the properties of resource types it skips, do not
+// matter. On error no model is returned.
 func FromARM(rs []arm.Resource) (*Model, error) {
 	m, p, w := fromARM(rs)
 	m.complete(&p, &w)
@@ -89,12 +88,15 @@ func fromARM(rs []arm.Resource) (*Model, problems, warnList) {
 			tracked = append(tracked, trackedResource{r, log})
 		}
 	}
+	// After TrackReads: the index holds the values the builder reads.
+	b.unres = newUnresolvedIndex(sorted)
 	for _, r := range sorted {
 		b.shortID(r)
 		b.resource(r)
 		b.associations(r)
 	}
 	b.resolveAdminGroups()
+	b.unresolvedRest(sorted)
 	b.duplicateKeys(tracked)
 	return b.m, b.p, b.w
 }
@@ -113,6 +115,8 @@ type armBuilder struct {
 	collections  map[string]*AdminConfig
 	appliesTo    map[*AdminConfig][]string
 	skipped      map[string]bool // IDs counted in Model.Skipped
+	// unres holds the unresolved template values, reported where read.
+	unres unresolvedIndex
 }
 
 func typeIs(r arm.Resource, t string) bool { return arm.TypeIs(r, t) }
@@ -353,7 +357,7 @@ func (b *armBuilder) resource(r arm.Resource) {
 func (b *armBuilder) adminRule(r arm.Resource, collection string, v *arm.Value) nsg.AdminRule {
 	ar := nsg.AdminRule{Name: r.Name, Collection: collection, Description: b.str(v.Prop("description")),
 		SourcePortRanges: b.strs(v.Prop("sourcePortRanges")), DestinationPortRanges: b.strs(v.Prop("destinationPortRanges"))}
-	if p, ok := v.Prop("priority").Int(); ok {
+	if p, ok := v.Prop("priority").Int(); ok || !b.known(v.Prop("priority")) {
 		ar.Priority = int(p)
 	}
 	for field, dst := range map[string]interface{ UnmarshalText([]byte) error }{"direction": &ar.Direction, "access": &ar.Access, "protocol": &ar.Protocol} {
@@ -421,7 +425,12 @@ func vnetOfSubnet(id string) string {
 	return id
 }
 
+// elems returns the elements of an array; an unresolved template value is
+// returned as its one element, so that reading it reports it.
 func elems(v *arm.Value) []*arm.Value {
+	if v.Kind() == arm.KindUnresolved {
+		return []*arm.Value{v}
+	}
 	var out []*arm.Value
 	for _, e := range v.Elems() {
 		out = append(out, e)
@@ -430,14 +439,20 @@ func elems(v *arm.Value) []*arm.Value {
 }
 
 func (b *armBuilder) str(v *arm.Value) string {
+	if !b.known(v) {
+		return ""
+	}
 	s, _ := v.Str()
 	return s
 }
 
 func (b *armBuilder) strs(v *arm.Value) []string {
+	if !b.known(v) {
+		return nil
+	}
 	var out []string
 	for _, e := range v.Elems() {
-		if s, ok := e.Str(); ok {
+		if s, ok := e.Str(); ok && b.known(e) {
 			out = append(out, s)
 		}
 	}
@@ -445,12 +460,15 @@ func (b *armBuilder) strs(v *arm.Value) []string {
 }
 
 func (b *armBuilder) boolean(v *arm.Value) bool {
+	if !b.known(v) {
+		return false
+	}
 	x, _ := v.Bool()
 	return x
 }
 
 func (b *armBuilder) ref(v *arm.Value) Ref {
-	if v == nil {
+	if v == nil || !b.known(v) || !b.known(v.Get("id")) {
 		return ""
 	}
 	if s, ok := v.Str(); ok { // some shapes give the ID as a plain string
@@ -461,6 +479,9 @@ func (b *armBuilder) ref(v *arm.Value) Ref {
 }
 
 func (b *armBuilder) refs(v *arm.Value) []Ref {
+	if !b.known(v) {
+		return nil
+	}
 	var out []Ref
 	for _, e := range v.Elems() {
 		if r := b.ref(e); !r.IsZero() {
@@ -471,6 +492,9 @@ func (b *armBuilder) refs(v *arm.Value) []Ref {
 }
 
 func (b *armBuilder) addr(v *arm.Value, res, field string) netip.Addr {
+	if !b.known(v) {
+		return netip.Addr{}
+	}
 	s, ok := v.Str()
 	if !ok {
 		b.p.add(v.Pos(), res, field, "", ErrInvalid, "want an IP address string")
@@ -493,6 +517,9 @@ func (b *armBuilder) addr(v *arm.Value, res, field string) netip.Addr {
 }
 
 func (b *armBuilder) addrs(v *arm.Value, res, field string) []netip.Addr {
+	if !b.known(v) {
+		return nil
+	}
 	var out []netip.Addr
 	for _, e := range v.Elems() {
 		if a := b.addr(e, res, field); a.IsValid() {
@@ -509,6 +536,9 @@ func (b *armBuilder) prefixes(v *arm.Value, res, field string) []netip.Prefix {
 func (b *armBuilder) prefixList(vs []*arm.Value, res, field string) []netip.Prefix {
 	var out []netip.Prefix
 	for _, e := range vs {
+		if !b.known(e) {
+			continue
+		}
 		s, ok := e.Str()
 		if !ok {
 			b.p.add(e.Pos(), res, field, "", ErrInvalid, "want a CIDR prefix string")
@@ -566,7 +596,7 @@ func (b *armBuilder) subnet(vn *VNet, v *arm.Value, id string) *Subnet {
 		}
 		s.PrivateEndpointPolicies = p
 	}
-	if d := v.Prop("defaultOutboundAccess"); d != nil {
+	if d := v.Prop("defaultOutboundAccess"); d != nil && b.known(d) {
 		x, ok := d.Bool()
 		if !ok {
 			b.p.add(d.Pos(), string(sid), "defaultOutboundAccess", "", ErrInvalid, "want true or false")
@@ -589,7 +619,7 @@ func (b *armBuilder) peering(vn *VNet, v *arm.Value, id string) *Peering {
 		UseRemoteGateways:         b.boolean(v.Prop("useRemoteGateways")),
 		Connected:                 true,
 	}
-	if a, ok := v.Prop("allowVirtualNetworkAccess").Bool(); ok {
+	if a, ok := v.Prop("allowVirtualNetworkAccess").Bool(); ok && b.known(v.Prop("allowVirtualNetworkAccess")) {
 		p.AllowVirtualNetworkAccess = a
 	}
 	if st := b.str(v.Prop("peeringState")); st != "" && !strings.EqualFold(st, "Connected") {
@@ -602,6 +632,15 @@ func (b *armBuilder) peering(vn *VNet, v *arm.Value, id string) *Peering {
 	space := v.Prop("remoteAddressSpace").Get("addressPrefixes")
 	if space == nil {
 		space = v.Prop("remoteVirtualNetworkAddressSpace").Get("addressPrefixes")
+	}
+	if why, ok := space.Unresolved(); ok {
+		// A Bicep module writes remoteAddressSpace from an existing hub's
+		// properties, runtime state a template cannot give offline. The
+		// space is optional input: the remote VNet's own space is used when
+		// the model holds it, and the peered space is unknown otherwise.
+		b.w.warn(space.Pos(), string(pid), "remoteAddressSpace.addressPrefixes", "", arm.ErrExpression,
+			"%s: the peered address space is taken from the remote virtual network where the input holds it, and is unknown where it does not", why)
+		return p
 	}
 	p.RemoteAddressSpace = b.prefixes(space, string(pid), "remoteAddressSpace.addressPrefixes")
 	return p
@@ -634,7 +673,7 @@ func (b *armBuilder) addRule(g *NSG, v *arm.Value, name string) {
 	for _, a := range b.refs(v.Prop("destinationApplicationSecurityGroups")) {
 		r.DestinationApplicationSecurityGroups = append(r.DestinationApplicationSecurityGroups, string(a))
 	}
-	if p := v.Prop("priority"); p != nil {
+	if p := v.Prop("priority"); p != nil && b.known(p) {
 		n, ok := p.Int()
 		if !ok {
 			b.p.add(p.Pos(), res, "securityRules["+r.Name+"].priority", "", ErrInvalid, "want an integer")
@@ -685,7 +724,8 @@ func (b *armBuilder) loadBalancer(meta Meta, v *arm.Value) *LoadBalancer {
 	for _, p := range elems(v.Prop("backendAddressPools")) {
 		id, name := b.id(p, lb.ID, "backendAddressPools")
 		lb.BackendPools = append(lb.BackendPools, &BackendPool{Meta: Meta{ID: id, Name: name, Pos: p.Pos()},
-			ByIPAddress: len(elems(p.Prop("loadBalancerBackendAddresses"))) > 0 && len(elems(p.Prop("backendIPConfigurations"))) == 0})
+			ByIPAddress: b.known(p.Prop("loadBalancerBackendAddresses")) && b.known(p.Prop("backendIPConfigurations")) &&
+				len(elems(p.Prop("loadBalancerBackendAddresses"))) > 0 && len(elems(p.Prop("backendIPConfigurations"))) == 0})
 	}
 	for _, r := range elems(v.Prop("loadBalancingRules")) {
 		id, name := b.id(r, lb.ID, "loadBalancingRules")
@@ -703,12 +743,12 @@ func (b *armBuilder) loadBalancer(meta Meta, v *arm.Value) *LoadBalancer {
 
 func (b *armBuilder) rcg(meta Meta, v *arm.Value) *RuleCollectionGroup {
 	g := &RuleCollectionGroup{Meta: meta}
-	if p, ok := v.Prop("priority").Int(); ok {
+	if p, ok := v.Prop("priority").Int(); ok || !b.known(v.Prop("priority")) {
 		g.Priority = int(p)
 	}
 	for _, c := range elems(v.Prop("ruleCollections")) {
 		rc := &RuleCollection{Name: b.str(c.Get("name")), Kind: b.str(c.Get("ruleCollectionType")), Action: b.str(c.Get("action").Get("type")), Pos: c.Pos()}
-		if p, ok := c.Get("priority").Int(); ok {
+		if p, ok := c.Get("priority").Int(); ok || !b.known(c.Get("priority")) {
 			rc.Priority = int(p)
 		}
 		for _, r := range elems(c.Get("rules")) {
@@ -721,11 +761,12 @@ func (b *armBuilder) rcg(meta Meta, v *arm.Value) *RuleCollectionGroup {
 				TranslatedFqdn: b.str(r.Get("translatedFqdn")), Pos: r.Pos()}
 			fr.Protocols = b.strs(r.Get("ipProtocols"))
 			for _, p := range elems(r.Get("protocols")) {
-				if s, ok := p.Str(); ok { // classic network rules list protocol names
+				if s, ok := p.Str(); ok && b.known(p) { // classic network rules list protocol names
 					fr.Protocols = append(fr.Protocols, s)
 					continue
 				}
 				port, _ := p.Get("port").Int()
+				b.known(p.Get("port"))
 				fr.Protocols = append(fr.Protocols, b.str(p.Get("protocolType"))+":"+strconv.FormatInt(port, 10))
 			}
 			rc.Rules = append(rc.Rules, fr)

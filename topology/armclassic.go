@@ -30,7 +30,7 @@ func (b *armBuilder) classic(fw *Firewall, v *arm.Value) {
 	fw.ApplicationRuleCollections = b.classicCollections(res, v.Prop("applicationRuleCollections"), "applicationRuleCollections", "ApplicationRule")
 
 	ap := v.Prop("additionalProperties")
-	if ap != nil && ap.Kind() != arm.KindObject {
+	if ap != nil && b.known(ap) && ap.Kind() != arm.KindObject {
 		b.p.add(ap.Pos(), res, "additionalProperties", "", ErrInvalid, "want an object of strings, not %v", ap.Kind())
 		ap = nil
 	}
@@ -80,7 +80,7 @@ func (b *armBuilder) classic(fw *Firewall, v *arm.Value) {
 // keeps its position; values of the wrong JSON type are reported, not
 // dropped.
 func (b *armBuilder) classicCollections(res string, list *arm.Value, field, ruleType string) []*RuleCollection {
-	if list == nil {
+	if list == nil || !b.known(list) {
 		return nil
 	}
 	if list.Kind() != arm.KindArray {
@@ -90,6 +90,9 @@ func (b *armBuilder) classicCollections(res string, list *arm.Value, field, rule
 	var out []*RuleCollection
 	for ci, c := range list.Elems() {
 		cf := field + "[" + strconv.Itoa(ci) + "]"
+		if !b.known(c) {
+			continue
+		}
 		if c.Kind() != arm.KindObject {
 			b.p.add(c.Pos(), res, cf, "", ErrInvalid, "want a rule collection object, not %v", c.Kind())
 			continue
@@ -98,7 +101,7 @@ func (b *armBuilder) classicCollections(res string, list *arm.Value, field, rule
 		if a := c.Prop("action"); a != nil {
 			rc.Action = b.classicStr(a.Get("type"), res, cf+".action.type")
 		}
-		if pv := c.Prop("priority"); pv != nil {
+		if pv := c.Prop("priority"); pv != nil && b.known(pv) {
 			n, ok := pv.Int()
 			if !ok {
 				b.p.add(pv.Pos(), res, cf+".priority", "", ErrInvalid, "want an integer")
@@ -106,11 +109,14 @@ func (b *armBuilder) classicCollections(res string, list *arm.Value, field, rule
 			rc.Priority = int(n)
 		}
 		rules := c.Prop("rules")
-		if rules != nil && rules.Kind() != arm.KindArray {
+		if rules != nil && b.known(rules) && rules.Kind() != arm.KindArray {
 			b.p.add(rules.Pos(), res, cf+".rules", "", ErrInvalid, "want an array of rules, not %v", rules.Kind())
 		}
 		for ri, r := range rules.Elems() {
 			rf := cf + ".rules[" + strconv.Itoa(ri) + "]"
+			if !b.known(r) {
+				continue
+			}
 			if r.Kind() != arm.KindObject {
 				b.p.add(r.Pos(), res, rf, "", ErrInvalid, "want a rule object, not %v", r.Kind())
 				continue
@@ -148,7 +154,7 @@ func (b *armBuilder) classicCollections(res string, list *arm.Value, field, rule
 
 // classicStr reads an optional string, reporting any other JSON type.
 func (b *armBuilder) classicStr(v *arm.Value, res, field string) string {
-	if v == nil {
+	if v == nil || !b.known(v) {
 		return ""
 	}
 	s, ok := v.Str()
@@ -161,7 +167,7 @@ func (b *armBuilder) classicStr(v *arm.Value, res, field string) string {
 // classicStrs reads an optional list of strings, reporting any other JSON
 // type.
 func (b *armBuilder) classicStrs(v *arm.Value, res, field string) []string {
-	if v == nil {
+	if v == nil || !b.known(v) {
 		return nil
 	}
 	if v.Kind() != arm.KindArray {
@@ -171,6 +177,9 @@ func (b *armBuilder) classicStrs(v *arm.Value, res, field string) []string {
 	var out []string
 	for i, e := range v.Elems() {
 		s, ok := e.Str()
+		if !b.known(e) {
+			continue
+		}
 		if !ok {
 			b.p.add(e.Pos(), res, field+"["+strconv.Itoa(i)+"]", "", ErrInvalid, "want a string, not %v", e.Kind())
 			continue

@@ -28,8 +28,10 @@ var ErrExternal = errors.New("not in the input")
 // duplicate keys egress does not read, values it assumed.
 type Validation struct {
 	Errors, Rejected, External, Warnings []error
-	// Extra counts the problems past the cap, not listed.
-	Extra int
+	// Extra counts the errors and rejected resources past the cap of 200,
+	// not listed; ExternalExtra the references outside the input past it.
+	// (Past 200 warnings, the last one counts the rest.)
+	Extra, ExternalExtra int
 }
 
 func newValidation(m *Model, p, rej *problems) *Validation {
@@ -38,7 +40,7 @@ func newValidation(m *Model, p, rej *problems) *Validation {
 		v.Warnings = append(v.Warnings, w)
 	}
 	if n := len(v.External); n > maxProblems {
-		v.Extra += n - maxProblems
+		v.ExternalExtra = n - maxProblems
 		v.External = v.External[:maxProblems]
 	}
 	return v
@@ -54,7 +56,11 @@ func (v *Validation) Err(strict bool) error {
 	if len(errs) == 0 {
 		return nil
 	}
-	return &Problems{List: errs, Total: len(errs) + v.Extra}
+	extra := v.Extra
+	if strict {
+		extra += v.ExternalExtra
+	}
+	return &Problems{List: errs, Total: len(errs) + extra}
 }
 
 // ExternalPeerings returns v's connected peerings to VNets the model does not

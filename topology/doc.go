@@ -19,11 +19,13 @@
 // # Loaders
 //
 //   - [LoadFiles] reads any mix of files, detecting each one's format from its
-//     content, merges them and validates the result.
+//     content, merges them and validates the result ([LoadFilesWith] also
+//     takes ARM template parameters and the deployment context).
 //   - Azure exports: ARM JSON in any wrapper ([ParseARM], [FromARM], via
 //     package topology/arm): REST GETs and list pages, REST API example
 //     files, az CLI output, Resource Graph rows, template exports, and the
-//     snapshots other tools write (short resource IDs).
+//     snapshots other tools write (short resource IDs); ARM templates and
+//     Bicep output are evaluated offline ([ParseARMWith]).
 //
 // The files of one load are one resource set ([FromARM]): a child in another
 // file than its parent attaches to it; a resource or child declared twice

@@ -85,8 +85,34 @@ func tooLarge(name string, limit int, size int64) error {
 // (a NAT gateway's subnets) reaches the subnet in another. Native designs
 // are merged in after, the same way. The model lists the ARM files'
 // resources first, then the native designs', each in file order. Warnings
-// are kept with the model ([Model.Warnings]).
+// are kept with the model ([Model.Warnings]). ARM templates are evaluated
+// with the default deployment context (see [LoadFilesWith]).
 func LoadFiles(tags route.TagResolver, paths ...string) (*Model, error) {
+	return LoadFilesWith(LoadOptions{Tags: tags}, paths...)
+}
+
+// LoadFilesWith is [LoadFiles] with options: the service tags and how ARM
+// templates are evaluated (parameters, deployment context, limits).
+// Parameters files and overrides that apply to none of the templates are
+// errors ([arm.Parameters.Unused]).
+func LoadFilesWith(opts LoadOptions, paths ...string) (*Model, error) {
+	m, err := ParseFiles(opts, paths...)
+	if err != nil {
+		return nil, err
+	}
+	if err := m.Validate(opts.Tags); err != nil {
+		return nil, err
+	}
+	return m, nil
+}
+
+// ParseFiles is [LoadFilesWith] without the validation: it reads, parses and
+// merges the files into one model and returns the problems that stop it
+// from being built. A caller that wants to go on past resources Azure would
+// reject or references outside the input (as the CLI does) calls
+// [Model.Check] on the model and decides.
+func ParseFiles(opts LoadOptions, paths ...string) (*Model, error) {
+	topts := templateOptions(opts.Template)
 	var errs []error
 	var rs []arm.Resource
 	var natives []*Model
@@ -99,7 +125,7 @@ func LoadFiles(tags route.TagResolver, paths ...string) (*Model, error) {
 		switch arm.Detect(data) {
 		case arm.FormatJSON:
 			var r []arm.Resource
-			r, err = arm.ParseKeepDuplicates(path, bytes.NewReader(data))
+			r, err = arm.ParseWith(path, bytes.NewReader(data), topts)
 			rs = append(rs, r...)
 		case arm.FormatYAML:
 			var m *Model
@@ -111,6 +137,9 @@ func LoadFiles(tags route.TagResolver, paths ...string) (*Model, error) {
 		if err != nil {
 			errs = append(errs, err)
 		}
+	}
+	if err := opts.Template.Parameters.Unused(); err != nil {
+		errs = append(errs, err)
 	}
 	if len(errs) > 0 {
 		return nil, errors.Join(errs...)
@@ -124,9 +153,6 @@ func LoadFiles(tags route.TagResolver, paths ...string) (*Model, error) {
 		return nil, err
 	}
 	merged.addWarnings(&w)
-	if err := merged.Validate(tags); err != nil {
-		return nil, err
-	}
 	return merged, nil
 }
 

@@ -23,6 +23,14 @@
 //	--service-tags FILE  Microsoft's ServiceTags_*.json; default: the embedded copy
 //	-o table|json        output format (default table)
 //
+// ARM template flags (for templates among the topology files):
+//
+//	--parameters FILE          an ARM parameters file; repeatable
+//	--parameter name=value     a parameter value; repeatable
+//	--subscription ID          the subscription deployed to
+//	--resource-group NAME      the resource group deployed to
+//	--location REGION          that resource group's region
+//
 // Simulator flags (trace, whatif, audit):
 //
 //	--nva forward|unknown                 what third-party NVAs do
@@ -117,6 +125,7 @@ func usage(w io.Writer) {
 	}
 	fmt.Fprintln(w)
 	fmt.Fprintln(w, "shared flags: --topology FILE (repeatable), --overlay FILE (repeatable), --service-tags FILE, -o table|json")
+	fmt.Fprintln(w, "ARM templates: --parameters FILE, --parameter name=value (repeatable), --subscription ID, --resource-group NAME, --location REGION")
 	fmt.Fprintln(w, "run 'egress <command> -h' for a command's flags")
 }
 

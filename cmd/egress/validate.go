@@ -12,6 +12,11 @@ type validateResult struct {
 	Valid        bool     `json:"valid"`
 	Problems     []string `json:"problems"`     // the first 200
 	ProblemCount int      `json:"problemCount"` // all of them
+	// Warnings are what does not make the network invalid: references to
+	// resources outside the input, values the loaders assumed, keys they
+	// could not read (with --strict they are problems).
+	Warnings     []string `json:"warnings"`
+	WarningCount int      `json:"warningCount"`
 	Counts       counts   `json:"counts"`
 	ServiceTags  string   `json:"serviceTags"`
 }
@@ -27,14 +32,17 @@ type counts struct {
 // cmdValidate loads and validates the topology: exit 0 when clean, 1 when the
 // loaded network has problems (all counted, the first 200 printed), 2 when
 // an input cannot be read or parsed (JSON or YAML alike) or on a usage
-// error.
+// error. Resources Azure would reject are problems; references to resources
+// outside the input and the loaders' warnings are printed as warnings and
+// do not fail it, unless --strict.
 func cmdValidate(e *env, args []string) error {
 	fs := e.flags("validate")
 	if err := e.parse(fs, args); err != nil {
 		return err
 	}
+	e.validating = true
 	err := e.load()
-	res := validateResult{Valid: err == nil, Problems: []string{}}
+	res := validateResult{Valid: err == nil, Problems: []string{}, Warnings: []string{}}
 	if e.tags != nil {
 		res.ServiceTags = fmt.Sprintf("%s changeNumber %d", e.tags.Cloud(), e.tags.ChangeNumber())
 	}
@@ -54,14 +62,28 @@ func cmdValidate(e *env, args []string) error {
 		for _, v := range m.VNets {
 			res.Counts.Subnets += len(v.Subnets)
 		}
+		for _, w := range e.warnings {
+			res.Warnings = append(res.Warnings, w.Error())
+		}
+		res.WarningCount = len(e.warnings) + e.warningsExtra
 	}
 	if e.output == "json" {
 		if err := e.json(res); err != nil {
 			return err
 		}
 	} else if res.Valid {
+		for _, w := range res.Warnings {
+			fmt.Fprintln(e.stdout, "warning:", w)
+		}
+		if more := res.WarningCount - len(res.Warnings); more > 0 {
+			fmt.Fprintf(e.stdout, "warning: ... and %d more\n", more)
+		}
 		c := res.Counts
-		fmt.Fprintf(e.stdout, "valid: %d VNets, %d subnets, %d NICs, %d route tables, %d NSGs (service tags: %s)\n", c.VNets, c.Subnets, c.NICs, c.RouteTables, c.NSGs, res.ServiceTags)
+		fmt.Fprintf(e.stdout, "valid: %d VNets, %d subnets, %d NICs, %d route tables, %d NSGs (service tags: %s)", c.VNets, c.Subnets, c.NICs, c.RouteTables, c.NSGs, res.ServiceTags)
+		if res.WarningCount > 0 {
+			fmt.Fprintf(e.stdout, "; %d warnings (--strict refuses them)", res.WarningCount)
+		}
+		fmt.Fprintln(e.stdout)
 	} else {
 		for _, p := range res.Problems {
 			fmt.Fprintln(e.stdout, p)

@@ -4,7 +4,9 @@
 //
 //	file:line:col: resource <id>: field <name>: problem
 //
-// [Parse] reads one file and [ParseFiles] merges several; [Detect] tells ARM
+// [Parse] reads one file and [ParseFiles] merges several ([ParseWith] and
+// [ParseFilesWith] evaluate templates with [Options]: parameters, the
+// deployment context, limits); [Detect] tells ARM
 // JSON from the native YAML format for the CLI's auto-detection. Each
 // resource's JSON object is a [Value] tree that remembers where every value
 // starts ([Value.Pos]). [ParseID] parses resource IDs; [EqualIDs], [Key] and
@@ -34,7 +36,8 @@
 //     (or the 201 one when there is no 200);
 //   - PowerShell's ConvertTo-Json output (PascalCase keys);
 //   - ARM deployment templates: {"$schema": ".../deploymentTemplate.json#",
-//     "resources": [...]}, including languageVersion 2.0 templates whose
+//     "resources": [...]}, evaluated (see Templates), including
+//     languageVersion 2.0 templates whose
 //     "resources" is an object keyed by symbolic name, child resources
 //     declared separately (type "Microsoft.Network/virtualNetworks/subnets",
 //     name "vnet1/snet1") or nested in a parent's "resources" (type
@@ -55,39 +58,95 @@
 //
 // # Templates
 //
-// A template has no resource IDs, so they are synthesized as
+// ARM deployment templates are evaluated offline, as Azure Resource Manager
+// deploys them ("Understand the structure and syntax of ARM templates" and
+// "ARM template functions" on Microsoft Learn), by [ParseWith] and
+// [ParseFilesWith] with [Options] ([Parse] and [ParseFiles] use the zero
+// Options): parameters (a parameters file, name=value overrides, the
+// defaultValue; types, allowedValues and ranges checked), variables with
+// copy, user-defined functions, resources with copy (800 iterations at most,
+// Azure's limit) and condition, property copy loops, copyIndex with a loop
+// name and an offset, child resources nested or declared apart, extension
+// resources (scope), nested inline deployments (Microsoft.Resources/deployments,
+// Bicep's modules) with their parameters, their inner or outer evaluation
+// scope, their resourceGroup and subscriptionId, and their outputs,
+// subscription deployment templates, and languageVersion 2.0 templates
+// (resources keyed by symbolic name, existing resources, symbolic dependsOn).
+// dependsOn only orders a deployment and is ignored. A string starting with
+// "[[" is an escaped literal ("[[x]" reads "[x]"); values from parameters
+// files and overrides are literal, as ARM reads them.
 //
-//	/subscriptions/{subscription}/resourceGroups/{resourceGroup}/providers/{namespace}/{type1}/{name1}/{type2}/{name2}...
+// The functions are the string, array, object, lambda, logical, comparison,
+// numeric, CIDR, deployment, scope and resource functions: concat, format
+// (.NET composite formatting), toLower, replace, split, substring, padLeft,
+// string (bools as True and False, as ARM writes them), uniqueString, guid,
+// union (nested objects merged), items, json, if (only the chosen branch is
+// evaluated), and, or, equals, less, add, div, mod, min, max, parseCidr,
+// cidrSubnet, cidrHost, resourceId, subscriptionResourceId,
+// extensionResourceId, tenantResourceId, subscription(), resourceGroup(),
+// deployment(), reference() and resourceInfo(), and more. uniqueString and
+// guid reproduce Azure's values: Learn documents only their shapes, and the
+// algorithms (MurmurHash64 of the "-"-joined arguments in base32; a version 5
+// UUID under the namespace 11fb06fb-712d-4ddd-98c7-e71bbd588830) give the
+// values of Azure's own evaluator in the Bicep repository's test baselines.
 //
-// If the template's literal resource IDs (in references such as a subnet's
-// networkSecurityGroup.id) that name the template's own resources all use one
-// subscription and resource group, as an export with SkipAllParameterization
-// does, that scope is used, so that references resolve. Otherwise the scope
-// is the placeholder subscription [TemplateSubscription]
-// (00000000-0000-0000-0000-000000000000) and resource group
-// [TemplateResourceGroup] ("template").
+// The deployment context comes from Options: the subscription and resource
+// group (what subscription() and resourceGroup() return and where
+// resourceId() and the resources' IDs place them) and the resource group's
+// location. When neither the subscription nor the resource group is given,
+// a template whose literal resource IDs name its own resources in one
+// resource group (as an export with SkipAllParameterization has) is evaluated
+// there, and other templates in the placeholder scope [TemplateSubscription]
+// (00000000-0000-0000-0000-000000000000) and [TemplateResourceGroup]
+// ("template"). When the location is not given it is unknown.
 //
-// Template expressions cannot be evaluated offline. Any string in a resource
-// that starts with "[" and ends with "]" (other than "dependsOn" entries,
-// which only order a deployment) is an error, [ErrExpression]; all of them
-// are reported (the first 20 with position, resource and field, then a
-// count). A string starting with "[[" is an escaped literal and is unescaped
-// ("[[x]" reads "[x]"). Copy loops are errors too. Resources with a literal
-// "condition": false and languageVersion 2.0 "existing" references are
-// skipped. Nested deployments (Microsoft.Resources/deployments) are returned
-// as resources; their inner templates are not expanded.
+// What only a deployment knows cannot be evaluated offline: reference() of a
+// resource outside the template (or the runtime state of one inside it, such
+// as an assigned IP address), list*() functions (listKeys), utcNow, newGuid,
+// environment(), Key Vault references, a parameter without a value, the
+// location when not given. Such a value is a [Value] of [KindUnresolved]
+// that says why and where; functions given one return one, so only what
+// depends on it is unresolved, and lookups through one return it again.
+// Unresolved values do not fail the parse: [Resource.Unresolved] lists them,
+// and the caller decides whether it reads them (package topology reports one
+// where its model reads it; a virtual machine's password does not matter).
+// A resource whose type, name, condition, copy count or scope is unresolved
+// cannot be built: it is an error if [Options].Needed says the caller needs
+// its type, and is left out otherwise. Invalid templates are errors
+// ([ErrExpression], [ErrFormat], [ErrParameter]): syntax errors, undeclared
+// parameters and variables, circular references, unknown functions, wrong
+// argument counts, linked templates (templateLink, which cannot be read
+// offline), management-group and tenant deployments. A function given values
+// it cannot work with (a substring past the end, a division by zero) gives an
+// unresolved value naming the problem.
+//
+// Evaluation is pure and bounded by [Limits]: the copy count, the resources
+// of a file, the nesting of deployments, the steps and the bytes of values
+// created; each limit reached is an [ErrLimit] error. Values taken unchanged
+// from the input keep the position where they are written (a parameter's
+// default, a parameters-file value); computed values are positioned at their
+// expression, at the function's name when the expression's JSON string has
+// no escapes. Nested deployments are expanded in place: their resources are
+// returned, not the deployment. Resource groups declared by subscription
+// deployments are containers and are not returned.
+//
+// Evaluation happens once, at load: a template of 1,000 resources made by
+// copy loops evaluates in 30 to 45 ms on the 2-core reference machine, two to
+// three times encoding/json decoding the same resources written out without
+// expressions (BenchmarkTemplate).
 //
 // # Errors and limits
 //
 // Every problem is an [*Error] with a position, wrapping one of [ErrSyntax],
-// [ErrLimit], [ErrFormat], [ErrID], [ErrExpression] and [ErrDuplicate]; a call
-// reports all the problems it finds (up to 100). Two resources with the same
-// ID, compared case-insensitively, within or across files, are an error of
-// [Parse] and [ParseFiles] that names both positions, even when their content
-// is the same: merge rules belong to the model builder, which reads with
-// [ParseKeepDuplicates] and [ParseFilesKeepDuplicates]. Input is bounded by
-// [MaxInputSize], [MaxDepth] and [MaxValues]; no input makes the package
-// panic.
+// [ErrLimit], [ErrFormat], [ErrID], [ErrExpression], [ErrParameter] and
+// [ErrDuplicate]; a call reports all the problems it finds (up to 100). Two
+// resources with the same ID, compared case-insensitively, within or across
+// files, are an error of [Parse] and [ParseFiles] that names both positions,
+// even when their content is the same: merge rules belong to the model
+// builder, which reads with [ParseKeepDuplicates] and
+// [ParseFilesKeepDuplicates]. Input is bounded by [MaxInputSize], [MaxDepth]
+// and [MaxValues], template evaluation by [Limits]; no input makes the
+// package panic.
 //
 // A key that one object holds twice (compared case-insensitively) is not an
 // error by itself: lookups return the last occurrence, and

@@ -19,9 +19,14 @@ var (
 	ErrFormat = errors.New("unrecognized ARM JSON")
 	// ErrID: a malformed Azure resource ID.
 	ErrID = errors.New("invalid resource ID")
-	// ErrExpression: an ARM template value is an expression ("[...]") or a
-	// copy loop, which cannot be evaluated offline.
+	// ErrExpression: an ARM template expression is invalid (a syntax
+	// error, an undeclared parameter or variable, a circular reference),
+	// or a template value egress needs cannot be evaluated offline (see
+	// [Resource.Unresolved]).
 	ErrExpression = errors.New("unresolved template expression")
+	// ErrParameter: a parameters file, a parameter override or a parameter
+	// value is invalid (wrong type, not in allowedValues, out of range).
+	ErrParameter = errors.New("invalid template parameter")
 	// ErrDuplicate: two resources with the same ID (compared
 	// case-insensitively).
 	ErrDuplicate = errors.New("duplicate resource")

@@ -71,9 +71,15 @@ func TestParseErrors(t *testing.T) {
 		{"template resource without type", `{"contentVersion": "1.0.0.0", "resources": [{"name": "v"}]}`, ErrFormat, `in.json:1:45: field type: template resource resources[0] has no "type"`},
 		{"template resources not array", `{"contentVersion": "1.0.0.0", "resources": 1}`, ErrFormat, `in.json:1:44: field resources: expected an array or (languageVersion 2.0) an object of resources, found number`},
 		{"template name segments", `{"contentVersion": "1.0.0.0", "resources": [{"type": "Microsoft.Network/virtualNetworks/subnets", "name": "s"}]}`, ErrFormat,
-			`in.json:1:45: field name: template resource resources[0] "s" (Microsoft.Network/virtualNetworks/subnets): name "s" has 1 segments, type "Microsoft.Network/virtualNetworks/subnets" needs 2`},
-		{"template copy loop", `{"contentVersion": "1.0.0.0", "resources": [{"type": "Microsoft.Network/virtualNetworks", "name": "v", "copy": {"name": "c", "count": 2}}]}`, ErrExpression,
-			`in.json:1:112: resource resources[0]: field copy: copy loops cannot be expanded offline`},
+			`in.json:1:107: field name: template resource resources[0] "s" (Microsoft.Network/virtualNetworks/subnets): name "s" has 1 segments, type "Microsoft.Network/virtualNetworks/subnets" needs 2`},
+		{"template copy loop without copyIndex", `{"contentVersion": "1.0.0.0", "resources": [{"type": "Microsoft.Network/virtualNetworks", "name": "v", "copy": {"name": "c", "count": 2}}]}`, ErrDuplicate,
+			`in.json:1:45: resource /subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/template/providers/Microsoft.Network/virtualNetworks/v: duplicate resource: the same ID (compared case-insensitively) is first defined at in.json:1:45`},
+		{"template copy count over Azure's limit", `{"contentVersion": "1.0.0.0", "resources": [{"type": "Microsoft.Network/virtualNetworks", "name": "[concat('v', copyIndex())]", "copy": {"name": "c", "count": 801}}]}`, ErrLimit,
+			`in.json:1:160: resource resources[0]: field copy.count: copy count 801 is over the limit of 800 iterations (Azure's limit; Limits.MaxCopy)`},
+		{"template undeclared parameter", `{"contentVersion": "1.0.0.0", "resources": [{"type": "Microsoft.Network/virtualNetworks", "name": "[parameters('n')]"}]}`, ErrExpression,
+			`in.json:1:101: resource resources[0]: field name: parameter "n" is not declared (the template declares none)`},
+		{"template syntax error", `{"contentVersion": "1.0.0.0", "resources": [{"type": "Microsoft.Network/virtualNetworks", "name": "v", "properties": {"x": "[concat('a',]"}}]}`, ErrExpression,
+			`in.json:1:137: resource /subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/template/providers/Microsoft.Network/virtualNetworks/v: field properties.x: invalid template expression "[concat('a',]": expected a value, found end of expression`},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			res, err := Parse("in.json", strings.NewReader(tc.in))
@@ -109,33 +115,45 @@ func TestErrorsBounded(t *testing.T) {
 	}
 }
 
-func TestTemplateExpressions(t *testing.T) {
-	var rs []string
-	for i := range 25 {
-		rs = append(rs, fmt.Sprintf(`{"type": "Microsoft.Network/virtualNetworks", "name": "v%d",
-  "location": "[resourceGroup().location]", "dependsOn": ["[resourceId('x', 'y')]"]}`, i))
-	}
+// TestTemplateUnresolved: values that cannot be evaluated offline are
+// unresolved values, listed by Resource.Unresolved with position, resource,
+// field and reason, and do not fail the parse; invalid expressions do.
+func TestTemplateUnresolved(t *testing.T) {
 	in := `{"$schema": "https://schema.management.azure.com/schemas/2019-04-01/deploymentTemplate.json#",
- "resources": [` + strings.Join(rs, ",\n") + `,
- {"type": "Microsoft.Network/virtualNetworks", "name": "[parameters('n')]", "properties": {"subnets": [{"name": "a", "properties": {"addressPrefix": "[variables('p')]"}}]}}]}`
-	_, err := Parse("t.json", strings.NewReader(in))
-	require.ErrorIs(t, err, ErrExpression)
-	got := errorList(err)
-	require.Len(t, got, 21)
-	assert.Equal(t, `t.json:3:15: resource /subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/template/providers/Microsoft.Network/virtualNetworks/v0: field location: unresolved template expression "[resourceGroup().location]" cannot be evaluated offline`, got[0])
-	assert.Equal(t, `t.json:41:15: resource /subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/template/providers/Microsoft.Network/virtualNetworks/v19: field location: unresolved template expression "[resourceGroup().location]" cannot be evaluated offline`, got[19])
-	assert.Equal(t, `t.json:1:1: template has 27 unresolved expressions (7 not listed, the first at t.json:43:15); only templates with literal values can be read offline: export with SkipAllParameterization (az group export --skip-all-params) or use the deployed resources (az resource list, Resource Graph)`, got[20])
-
-	// A few, all listed, with field paths; a resource whose name is an
-	// expression is labelled by its place in the template.
-	in = `{"contentVersion": "1.0.0.0", "resources": {"vnet": {"type": "Microsoft.Network/virtualNetworks", "name": "[parameters('n')]",
- "properties": {"subnets": [{"name": "a", "properties": {"addressPrefix": "[variables('p')]"}}]}}}}`
-	_, err = Parse("t.json", strings.NewReader(in))
+ "parameters": {"prefix": {"type": "string"}},
+ "resources": [{"type": "Microsoft.Network/virtualNetworks", "name": "v", "location": "[resourceGroup().location]",
+  "tags": {"built": "[utcNow()]"}, "dependsOn": ["[resourceId('x', 'y')]"],
+  "properties": {"addressSpace": {"addressPrefixes": ["[parameters('prefix')]"]}, "dhcpOptions": {"dnsServers": ["10.0.0.4"]}}}]}`
+	res, err := Parse("t.json", strings.NewReader(in))
+	require.NoError(t, err)
+	require.Len(t, res, 1)
+	var got []string
+	for v, e := range res[0].Unresolved() {
+		assert.Equal(t, KindUnresolved, v.Kind())
+		assert.ErrorIs(t, e, ErrExpression)
+		got = append(got, e.Error())
+	}
+	id := "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/template/providers/Microsoft.Network/virtualNetworks/v"
 	assert.Equal(t, []string{
-		`t.json:1:107: resource resources.vnet: field name: unresolved template expression "[parameters('n')]" cannot be evaluated offline`,
-		`t.json:2:75: resource resources.vnet: field properties.subnets[0].properties.addressPrefix: unresolved template expression "[variables('p')]" cannot be evaluated offline`,
-		`t.json:1:1: template has 2 unresolved expressions; only templates with literal values can be read offline: export with SkipAllParameterization (az group export --skip-all-params) or use the deployed resources (az resource list, Resource Graph)`,
-	}, errorList(err))
+		`t.json:3:87: resource ` + id + `: field location: the resource group's location is not known offline: give the region (Options.Location; egress --location) (at t.json:3:89)`,
+		`t.json:4:21: resource ` + id + `: field tags.built: utcNow() changes with every deployment: it cannot be evaluated offline (at t.json:4:23)`,
+		`t.json:5:55: resource ` + id + `: field properties.addressSpace.addressPrefixes[0]: parameter "prefix" has no value: give one in a parameters file or as prefix=VALUE (declared at t.json:2:27)`,
+	}, got)
+	assert.Empty(t, res[0].Location, "an unresolved location is not a location")
+	dns, _ := res[0].Body.Prop("dhcpOptions").Prop("dnsServers").Index(0).Str()
+	assert.Equal(t, "10.0.0.4", dns, "what does not depend on an unresolved value is known")
+	// Lookups through an unresolved value stay unresolved.
+	loc := res[0].Body.Get("location")
+	assert.Same(t, loc, loc.Get("anything").Index(3).Prop("x"))
+
+	// A template without expressions has none.
+	res, err = ParseFiles("testdata/template.json")
+	require.NoError(t, err)
+	for _, r := range res {
+		for range r.Unresolved() {
+			t.Fatalf("%s: unexpected unresolved value", r.ID)
+		}
+	}
 }
 
 func TestErrorCap(t *testing.T) {

@@ -81,3 +81,44 @@ func ExampleDetect() {
 	// json
 	// yaml
 }
+
+// ParseWith evaluates a template for a deployment: parameters (here an
+// override, typed by the parameter's declared type), copy loops, functions.
+// What only a deployment knows is an unresolved value, listed with its
+// position and reason, not an error.
+func ExampleParseWith() {
+	const tmpl = `{
+  "$schema": "https://schema.management.azure.com/schemas/2019-04-01/deploymentTemplate.json#",
+  "contentVersion": "1.0.0.0",
+  "parameters": {"count": {"type": "int", "defaultValue": 1}, "prefix": {"type": "string", "defaultValue": "10.1.0.0/16"}},
+  "resources": [{
+    "copy": {"name": "spokes", "count": "[parameters('count')]"},
+    "type": "Microsoft.Network/virtualNetworks", "apiVersion": "2024-05-01",
+    "name": "[format('vnet-{0}', copyIndex(1))]",
+    "location": "[resourceGroup().location]",
+    "properties": {"addressSpace": {"addressPrefixes": ["[cidrSubnet(parameters('prefix'), 24, copyIndex())]"]}}
+  }]
+}`
+	ps, err := arm.NewParameters(nil, "count=2")
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	res, err := arm.ParseWith("main.json", strings.NewReader(tmpl), arm.Options{SubscriptionID: "s1", ResourceGroup: "rg-net", Parameters: ps})
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	for _, r := range res {
+		p, _ := r.Body.Prop("addressSpace").Prop("addressPrefixes").Index(0).Str()
+		fmt.Println(r.ID, p)
+		for _, e := range r.Unresolved() {
+			fmt.Println(" ", e.Field, "unresolved:", e.Msg)
+		}
+	}
+	// Output:
+	// /subscriptions/s1/resourceGroups/rg-net/providers/Microsoft.Network/virtualNetworks/vnet-1 10.1.0.0/24
+	//   location unresolved: the resource group's location is not known offline: give the region (Options.Location; egress --location) (at main.json:9:19)
+	// /subscriptions/s1/resourceGroups/rg-net/providers/Microsoft.Network/virtualNetworks/vnet-2 10.1.1.0/24
+	//   location unresolved: the resource group's location is not known offline: give the region (Options.Location; egress --location) (at main.json:9:19)
+}

@@ -213,37 +213,3 @@ func Key(id string) string { return strings.ToLower(id) }
 // EqualIDs reports whether a and b name the same resource, comparing them
 // case-insensitively as ARM does. It does not check the IDs.
 func EqualIDs(a, b string) bool { return strings.EqualFold(a, b) }
-
-// idFor builds the ID of a resource of type typ (full, with namespace) and
-// name path under a subscription and resource group: the type segments after
-// the namespace interleaved with the name segments. The counts must agree,
-// and the result must parse back to the same type.
-func idFor(sub, rg, typ, name string) (string, error) {
-	types := strings.Split(typ, "/")
-	names := strings.Split(name, "/")
-	if len(types) < 2 {
-		return "", fmt.Errorf("type %q is not of the form {namespace}/{type}", typ)
-	}
-	if len(names) != len(types)-1 {
-		return "", fmt.Errorf("name %q has %d segments, type %q needs %d", name, len(names), typ, len(types)-1)
-	}
-	var b strings.Builder
-	b.WriteString("/subscriptions/")
-	b.WriteString(sub)
-	b.WriteString("/resourceGroups/")
-	b.WriteString(rg)
-	b.WriteString("/providers/")
-	b.WriteString(types[0])
-	for i, n := range names {
-		b.WriteByte('/')
-		b.WriteString(types[i+1])
-		b.WriteByte('/')
-		b.WriteString(n)
-	}
-	id := b.String()
-	r, err := ParseID(id)
-	if err != nil || !strings.EqualFold(r.Type(), typ) || r.Name() != name {
-		return "", fmt.Errorf("type %q and name %q do not make a valid resource ID", typ, name)
-	}
-	return id, nil
-}

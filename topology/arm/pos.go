@@ -45,8 +45,9 @@ func (p Pos) String() string {
 // pointer to it and a byte offset, and turn the offset into a line and column
 // only when asked (most positions are never printed).
 type source struct {
-	name string
-	text string
+	name  string
+	text  string
+	whole bool // a value given on a command line: positions name it, with no line
 
 	once  sync.Once
 	lines []int32 // byte offsets at which lines 2, 3, ... start
@@ -64,6 +65,9 @@ type source struct {
 func (s *source) pos(off int) Pos {
 	if s == nil {
 		return Pos{}
+	}
+	if s.whole {
+		return Pos{File: s.name}
 	}
 	s.once.Do(func() {
 		s.lines = make([]int32, 0, strings.Count(s.text, "\n"))

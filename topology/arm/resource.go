@@ -18,7 +18,9 @@ import (
 // Body is the resource's JSON object; read its ARM properties with
 // [Value.Prop], which works for the REST shape and the az CLI's flattened
 // shape alike. For template resources the ID is synthesized (see the package
-// documentation) and Body is the template's resource declaration.
+// documentation) and Body is the evaluated declaration, without copy,
+// condition, dependsOn and nested resources; values the template cannot
+// give offline are unresolved ([Resource.Unresolved]).
 //
 // ID is the resource ID as written. Tools other than Azure's write IDs in
 // short forms ("resourceGroups/rg/providers/...", even "resourceGroup/...");
@@ -43,6 +45,8 @@ type Resource struct {
 	Pos            Pos
 	File           string
 	Duplicates     []DuplicateKey
+
+	unresolved bool // Body has KindUnresolved values
 }
 
 // TypeIs reports whether r is of resource type typ, such as
@@ -72,17 +76,19 @@ const (
 // on any input. It reads about 180 MB/s; the returned resources take about 4
 // times the input size in memory, including the input text they share.
 func Parse(file string, r io.Reader) ([]Resource, error) {
-	return parse(file, r, true)
+	return ParseWith(file, r, Options{})
 }
 
 // ParseKeepDuplicates is like [Parse] but keeps resources whose IDs repeat
 // (the same resource exported twice, or inline in its parent and again on its
-// own), for a caller that merges them, as topology.LoadFiles does.
+// own), for a caller that merges them, as topology.LoadFiles does. It is
+// [ParseWith] with only [Options.KeepDuplicates] set.
 func ParseKeepDuplicates(file string, r io.Reader) ([]Resource, error) {
-	return parse(file, r, false)
+	return ParseWith(file, r, Options{KeepDuplicates: true})
 }
 
-func parse(file string, r io.Reader, strict bool) ([]Resource, error) {
+// ParseWith is [Parse] evaluating templates with opts.
+func ParseWith(file string, r io.Reader, opts Options) ([]Resource, error) {
 	if r == nil {
 		return nil, &Error{Pos: Pos{File: file}, Msg: "nil reader", Err: ErrFormat}
 	}
@@ -91,8 +97,8 @@ func parse(file string, r io.Reader, strict bool) ([]Resource, error) {
 		return nil, err
 	}
 	var errs errList
-	res := parseSource(src, &errs)
-	if strict {
+	res := parseSource(src, &opts, &errs)
+	if !opts.KeepDuplicates {
 		checkDuplicates(res, &errs)
 	}
 	if err := errs.err(); err != nil {
@@ -107,16 +113,19 @@ func parse(file string, r io.Reader, strict bool) ([]Resource, error) {
 // error no resources are returned. A file that cannot be read is an *[Error]
 // with no line that wraps the I/O error.
 func ParseFiles(paths ...string) ([]Resource, error) {
-	return parseFiles(paths, true)
+	return ParseFilesWith(Options{}, paths...)
 }
 
 // ParseFilesKeepDuplicates is like [ParseFiles] but keeps resources whose IDs
 // repeat, within or across files, as [ParseKeepDuplicates] does.
 func ParseFilesKeepDuplicates(paths ...string) ([]Resource, error) {
-	return parseFiles(paths, false)
+	return ParseFilesWith(Options{KeepDuplicates: true}, paths...)
 }
 
-func parseFiles(paths []string, strict bool) ([]Resource, error) {
+// ParseFilesWith is [ParseFiles] evaluating templates with opts. Parameters
+// files and overrides of opts.Parameters that apply to none of the templates
+// are errors too (see [Parameters.Unused]).
+func ParseFilesWith(opts Options, paths ...string) ([]Resource, error) {
 	var errs errList
 	var all []Resource
 	for _, path := range paths {
@@ -131,9 +140,10 @@ func parseFiles(paths []string, strict bool) ([]Resource, error) {
 			errs.merge(err)
 			continue
 		}
-		all = append(all, parseSource(src, &errs)...)
+		all = append(all, parseSource(src, &opts, &errs)...)
 	}
-	if strict {
+	errs.merge(opts.Parameters.Unused())
+	if !opts.KeepDuplicates {
 		checkDuplicates(all, &errs)
 	}
 	if err := errs.err(); err != nil {
@@ -142,15 +152,15 @@ func parseFiles(paths []string, strict bool) ([]Resource, error) {
 	return all, nil
 }
 
-// parseSource builds the tree of one file and normalizes it, adding problems
-// to errs.
-func parseSource(src *source, errs *errList) []Resource {
+// parseSource builds the tree of one file and normalizes it, evaluating
+// templates with opts (nil: the zero Options), adding problems to errs.
+func parseSource(src *source, opts *Options, errs *errList) []Resource {
 	root, perr := parseTree(src)
 	if perr != nil {
 		errs.add(perr)
 		return nil
 	}
-	n := normalizer{src: src, errs: errs}
+	n := normalizer{src: src, errs: errs, opts: opts}
 	n.collect(root, true)
 	if src.dups > 0 {
 		for i := range n.out {
@@ -177,6 +187,7 @@ func checkDuplicates(res []Resource, errs *errList) {
 type normalizer struct {
 	src  *source
 	errs *errList
+	opts *Options
 	out  []Resource
 }
 

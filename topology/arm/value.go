@@ -23,9 +23,14 @@ const (
 	KindString             // a JSON string
 	KindArray              // a JSON array
 	KindObject             // a JSON object
+	// KindUnresolved is a value of an evaluated ARM template that cannot be
+	// known offline, such as reference() of a resource outside the
+	// template or a parameter without a value; [Value.Unresolved] says
+	// why. Only template resources contain such values.
+	KindUnresolved
 )
 
-var kindNames = [...]string{"absent", "null", "bool", "number", "string", "array", "object"}
+var kindNames = [...]string{"absent", "null", "bool", "number", "string", "array", "object", "unresolved"}
 
 // String returns the kind's lower-case name, such as "object" or "absent".
 func (k Kind) String() string {
@@ -45,6 +50,11 @@ func (k Kind) MarshalText() ([]byte, error) { return []byte(k.String()), nil }
 // A nil *Value is valid and means "absent": every method is safe on nil and
 // returns the zero answer (KindAbsent, false, 0, nil). Lookups therefore chain
 // without checks: v.Prop("addressSpace").Prop("addressPrefixes").Index(0).Str().
+//
+// A value of an evaluated template that cannot be known offline is of
+// [KindUnresolved]; lookups in it ([Value.Get], [Value.Prop], [Value.Index])
+// return it again, so whatever is read through it is unresolved for the
+// same reason, and a reader that checks the values it reads finds out.
 //
 // # Null
 //
@@ -74,7 +84,12 @@ type Value struct {
 	off  uint32   // byte offset of the first byte of the value
 	kind Kind
 	dup  bool // an object with duplicate keys (compared case-insensitively)
+	// flags: flagUnresolved marks an array or object that holds an
+	// unresolved value at some depth (set by the template evaluator).
+	flags uint8
 }
+
+const flagUnresolved = 1
 
 // Kind returns the value's JSON type, [KindAbsent] for nil.
 func (v *Value) Kind() Kind {
@@ -99,6 +114,19 @@ func (v *Value) Pos() Pos {
 
 // IsNull reports whether v is absent or JSON null.
 func (v *Value) IsNull() bool { return v == nil || v.kind == KindNull }
+
+// Unresolved returns why v, a value of an evaluated template, cannot be
+// known offline, and true, if v is of [KindUnresolved]; it returns "", false
+// otherwise. The reason names the function or parameter at fault and its
+// position, such as
+//
+//	parameter "hubPrefix" has no value: give one with a parameters file or name=value (declared at main.json:12:5)
+func (v *Value) Unresolved() (string, bool) {
+	if v == nil || v.kind != KindUnresolved {
+		return "", false
+	}
+	return v.s, true
+}
 
 // Str returns the string and true if v is a JSON string, and "", false
 // otherwise (numbers are not converted).
@@ -169,6 +197,9 @@ func (v *Value) Len() int {
 // Index returns the i-th element of an array, or nil if v is not an array or
 // i is out of range. A null element is returned as a [KindNull] Value.
 func (v *Value) Index(i int) *Value {
+	if v != nil && v.kind == KindUnresolved {
+		return v
+	}
 	if v == nil || v.kind != KindArray || i < 0 || i >= len(v.kids) {
 		return nil
 	}
@@ -191,10 +222,14 @@ func (v *Value) Elems() iter.Seq2[int, *Value] {
 }
 
 // Get returns the member of an object named key, or nil if v is not an object,
-// has no such member, or the member is null. An exact match wins; otherwise
-// the first member whose key matches case-insensitively (Unicode case folding,
-// as strings.EqualFold) is returned. Cost: O(members).
+// has no such member, or the member is null; an unresolved v is returned
+// itself. An exact match wins; otherwise the first member whose key matches
+// case-insensitively (Unicode case folding, as strings.EqualFold) is
+// returned. Cost: O(members).
 func (v *Value) Get(key string) *Value {
+	if v != nil && v.kind == KindUnresolved {
+		return v
+	}
 	if v == nil || v.kind != KindObject {
 		return nil
 	}
