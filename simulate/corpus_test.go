@@ -93,6 +93,7 @@ func TestCorpusFirewallWithoutPrivateIP(t *testing.T) {
 	assert.Equal(t, simulate.Allowed, r.Verdict, "%s", r)
 	assert.Equal(t, simulate.MethodAzureFirewall, r.EgressMethod, "%s", r)
 	assert.True(t, hasHop(r, simulate.HopFirewall, "azfw-hub"), "%s", r)
+	assert.Contains(t, r.Assumptions, m.Firewalls[0].PrivateIPAssumed, "the trace states what it relied on")
 }
 
 // A peer verifier's snapshot, one resource per file with short IDs: the
@@ -116,4 +117,27 @@ func hasHop(r *simulate.Result, kind simulate.HopKind, name string) bool {
 		}
 	}
 	return false
+}
+
+// The peer verifier's NSG snapshot holds a rule Azure would reject (priority
+// 5): Validate refuses the model, but Check sorts the NSG as rejected, and
+// the engine built from the model answers Unknown for the flows the NSG
+// decides, naming it, rather than guessing what Azure would do with it.
+func TestCorpusSnapshotRejectedNSG(t *testing.T) {
+	paths, err := filepath.Glob("../topology/testdata/corpus/snapshot-nsg/*.json")
+	require.NoError(t, err)
+	m, err := topology.ParseFiles(topology.LoadOptions{Tags: tags(t)}, paths...)
+	require.NoError(t, err)
+	v := m.Check(tags(t))
+	require.Empty(t, v.Errors)
+	require.Len(t, v.Rejected, 1)
+	assert.ErrorContains(t, v.Rejected[0], `priority "5": invalid priority: want 100..4096`)
+	require.Error(t, m.Validate(tags(t)))
+
+	e, err := simulate.Compile(m, simulate.Options{Tags: tags(t)})
+	require.NoError(t, err)
+	r := trace(t, e, "vm2-nic", "93.184.216.34", 443)
+	assert.Equal(t, simulate.Unknown, r.Verdict, "%s", r)
+	assert.Contains(t, strings.Join(r.Assumptions, "\n"), "NSG-SUBNET2", "%s", r)
+	assert.Equal(t, "no known rule on the path shown decides it (see assumptions)", r.DecidedBy, "not allowed by default: the subnet has an NSG")
 }

@@ -62,6 +62,10 @@ func (t *tracer) hop(k HopKind, st *nicState, a netip.Addr) {
 //go:noinline // keeps the Hop temporaries out of walker.run's frame (the hot path)
 func (t *tracer) firewall(fs *fwState, evaluated bool, v firewall.Verdict) {
 	h := Hop{Kind: HopFirewall, Name: fs.fw.Name, ID: string(fs.fw.ID), Address: fs.fw.PrivateIP}
+	if fs.fw.PrivateIPAssumed != "" {
+		// The route reached the firewall by an address the loader inferred.
+		t.assume = appendOnce(t.assume, fs.fw.PrivateIPAssumed)
+	}
 	switch {
 	case evaluated:
 		step := SecurityStep{Direction: "Forward", Stage: "AzureFirewall", Policy: fs.eng.Name(), Access: v.Action.String()}
@@ -110,6 +114,12 @@ func (t *tracer) gateway(ss *subnetState, m route.Match, src netip.Addr) {
 	name, note := "", "to on-premises; source stays "+src.String()
 	if r := m.Route(0); r.Source() == route.SourceGateway {
 		name = r.Origin()
+		for _, g := range t.e.model.Gateways {
+			if g.Name == name && g.PrivateIPsAssumed != "" && r.NumNextHops() > 0 {
+				// The next hops shown are instance addresses the loader inferred.
+				t.assume = appendOnce(t.assume, g.PrivateIPsAssumed)
+			}
+		}
 		if r.GatewayOrigin() == route.OriginDefaultSite {
 			// https://learn.microsoft.com/azure/vpn-gateway/site-to-site-tunneling
 			note = "forced tunnelling: the gateway's default site " + ss.site + " receives all internet-bound traffic; how it leaves is decided on-premises; source stays " + src.String()
@@ -488,7 +498,7 @@ func (e *Engine) trace(f Flow, slow bool) (*Result, error) {
 	r.DecidedBy = e.decidedBy(d)
 	switch {
 	case d.Verdict == Allowed || d.Verdict == Unknown:
-		r.DecidedBy = allowedBy(r.Hops, d.Reason)
+		r.DecidedBy = allowedBy(r.Hops, d.Reason, d.Verdict == Unknown && d.Assumed)
 	case d.Reason == ReasonRouteNone:
 		r.DecidedBy = droppedBy(r.Hops)
 	}
@@ -499,8 +509,10 @@ func (e *Engine) trace(f Flow, slow bool) (*Result, error) {
 }
 
 // allowedBy names what let an allowed flow through: the rule that allowed it
-// at each security stage on its path, in order.
-func allowedBy(hops []Hop, reason Reason) string {
+// at each security stage on its path, in order. assumed: the verdict is
+// Unknown because of an assumption, such as an NSG whose rules are unknown,
+// so that a path with no rule on it is not "allowed by default".
+func allowedBy(hops []Hop, reason Reason, assumed bool) string {
 	var parts []string
 	for _, h := range hops {
 		for _, s := range h.Security {
@@ -518,6 +530,8 @@ func allowedBy(hops []Hop, reason Reason) string {
 		return strings.Join(parts, "; ")
 	case reason == ReasonPlatform:
 		return "Azure platform address: not subject to NSG rules"
+	case assumed:
+		return "no known rule on the path shown decides it (see assumptions)"
 	}
 	return "no NSG, admin rule or firewall on the path: allowed by default"
 }

@@ -108,3 +108,27 @@ func TestProblemCount(t *testing.T) {
 	assert.True(t, res.Valid)
 	assert.Equal(t, 0, res.ProblemCount)
 }
+
+// TestRejectedResource: a resource Azure would reject (an NSG rule of
+// priority 5) is a problem for validate (1), a warning for the other
+// commands, which answer Unknown for the flows it decides, and refused by
+// them with --strict (2).
+func TestRejectedResource(t *testing.T) {
+	nsgDir := "../../topology/testdata/corpus/snapshot-nsg/"
+	files := []string{"--topology", nsgDir + "vnet.json", "--topology", nsgDir + "nsg-subnet2.json", "--topology", nsgDir + "vm2-nic.json"}
+	code, out, _ := egress(append([]string{"validate"}, files...)...)
+	assert.Equal(t, 1, code)
+	assert.Contains(t, out, `priority "5": invalid priority: want 100..4096`)
+
+	trace := append([]string{"trace", "--from", "vm2-nic", "--to", "93.184.216.34:443"}, files...)
+	code, out, stderr := egress(trace...)
+	require.Equal(t, 0, code, stderr)
+	assert.Contains(t, stderr, `warning: `+nsgDir+`nsg-subnet2.json:11:7:`)
+	assert.Contains(t, stderr, "short resource ID", "the snapshot's short IDs are warnings too")
+	assert.Contains(t, out, "Unknown")
+	assert.Contains(t, out, "NSG-SUBNET2")
+
+	code, _, stderr = egress(append(trace, "--strict")...)
+	assert.Equal(t, 2, code)
+	assert.Contains(t, stderr, `priority "5"`)
+}

@@ -124,7 +124,7 @@ func usage(w io.Writer) {
 		fmt.Fprintf(w, "  %-10s %s\n", c.name, c.summary)
 	}
 	fmt.Fprintln(w)
-	fmt.Fprintln(w, "shared flags: --topology FILE (repeatable), --overlay FILE (repeatable), --service-tags FILE, -o table|json")
+	fmt.Fprintln(w, "shared flags: --topology FILE (repeatable), --overlay FILE (repeatable), --service-tags FILE, --strict, -o table|json")
 	fmt.Fprintln(w, "ARM templates: --parameters FILE, --parameter name=value (repeatable), --subscription ID, --resource-group NAME, --location REGION")
 	fmt.Fprintln(w, "run 'egress <command> -h' for a command's flags")
 }
