@@ -66,3 +66,34 @@ changes:
 	// Output:
 	// <nil> Internet
 }
+
+// A spoke exported without its hub: the peering names a VNet the input does
+// not hold. Validate accepts the model (Azure would), Check says what it
+// does not know, and ValidateStrict refuses it.
+func ExampleModel_Check() {
+	m, err := topology.ParseNative("spoke.yaml", []byte(`egress: v1
+location: eastus
+vnets:
+  - name: spoke
+    addressSpace: [10.1.0.0/16]
+    subnets: [{name: app, prefix: 10.1.1.0/24}]
+    peerings:
+      - {name: to-hub, remote: /subscriptions/1111/resourceGroups/hub/providers/Microsoft.Network/virtualNetworks/vnet-hub, remoteAddressSpace: [10.0.0.0/16]}
+`))
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	v := m.Check(nil)
+	fmt.Println(len(v.Errors), "errors,", len(v.Rejected), "rejected")
+	for _, e := range v.External {
+		fmt.Println("external:", e)
+	}
+	fmt.Println("Validate:", m.Validate(nil))
+	fmt.Println("ValidateStrict refuses it:", m.ValidateStrict(nil) != nil)
+	// Output:
+	// 0 errors, 0 rejected
+	// external: spoke.yaml:8:9: /subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/design/providers/Microsoft.Network/virtualNetworks/spoke/virtualNetworkPeerings/to-hub: remoteVirtualNetwork "/subscriptions/1111/resourceGroups/hub/providers/Microsoft.Network/virtualNetworks/vnet-hub": not in the input: no virtual network with this ID in the input
+	// Validate: <nil>
+	// ValidateStrict refuses it: true
+}
