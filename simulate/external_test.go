@@ -163,3 +163,42 @@ func TestEgressThroughPublicIPsOutsideTheInput(t *testing.T) {
 	assert.Equal(t, "20.0.1.1", ips(r), "the known address, and the assumption that others exist")
 	assert.Contains(t, strings.Join(r.Assumptions, "\n"), "firewall fw: public IP pip-fw-far not in the input")
 }
+
+// A NIC read with $expand=ipConfigurations/publicIPAddress carries its
+// public IP whole (Network Interfaces - Get,
+// https://learn.microsoft.com/rest/api/virtualnetwork/network-interfaces/get):
+// exported without the public IP's own resource, the flow still leaves from
+// its address; exported with it, the resource is the one used.
+func TestExpandedPublicIPOfNIC(t *testing.T) {
+	const rg = "/subscriptions/s/resourceGroups/rg/providers/Microsoft.Network/"
+	const vnet = `{"id": "` + rg + `virtualNetworks/vnet", "type": "Microsoft.Network/virtualNetworks", "location": "eastus", "properties": {"addressSpace": {"addressPrefixes": ["10.0.0.0/16"]},
+  "subnets": [{"name": "app", "properties": {"addressPrefix": "10.0.1.0/24"}}]}}`
+	const nic = `{"id": "` + rg + `networkInterfaces/nic-app", "type": "Microsoft.Network/networkInterfaces", "location": "eastus", "properties": {"ipConfigurations": [{"name": "ipconfig1",
+  "properties": {"privateIPAddress": "10.0.1.4", "subnet": {"id": "` + rg + `virtualNetworks/vnet/subnets/app"},
+   "publicIPAddress": {"id": "` + rg + `publicIPAddresses/pip-app", "name": "pip-app", "location": "eastus", "sku": {"name": "Standard"},
+    "properties": {"publicIPAllocationMethod": "Static", "ipAddress": "20.1.2.3"}}}}]}}`
+	build := func(in string) *simulate.Engine {
+		m, err := topology.ParseARM("nic.json", []byte(in))
+		require.NoError(t, err)
+		v := m.Check(tags(t))
+		require.Empty(t, v.Errors)
+		require.Empty(t, v.External, "the expansion is the public IP")
+		e, err := simulate.Compile(m, simulate.Options{Tags: tags(t)})
+		require.NoError(t, err)
+		return e
+	}
+	r := trace(t, build("["+vnet+","+nic+"]"), "nic-app", "52.1.2.3", 443)
+	assert.Equal(t, simulate.Allowed, r.Verdict, "%s", r)
+	assert.Equal(t, simulate.MethodInstancePublicIP, r.EgressMethod, "%s", r)
+	assert.Equal(t, "20.1.2.3", ips(r))
+
+	pip := `{"id": "` + rg + `publicIPAddresses/pip-app", "type": "Microsoft.Network/publicIPAddresses", "location": "eastus", "sku": {"name": "Standard"},
+  "properties": {"ipAddress": "20.1.2.99"}}`
+	r = trace(t, build("["+vnet+","+nic+","+pip+"]"), "nic-app", "52.1.2.3", 443)
+	assert.Equal(t, "20.1.2.99", ips(r), "the resource itself wins over the expansion")
+
+	// Without the expansion the address is unknown.
+	m, err := topology.ParseARM("nic.json", []byte("["+vnet+","+strings.Replace(nic, `"ipAddress": "20.1.2.3"`, `"x": 1`, 1)+"]"))
+	require.NoError(t, err)
+	assert.NotEmpty(t, m.Check(tags(t)).External)
+}

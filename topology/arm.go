@@ -96,6 +96,7 @@ func fromARM(rs []arm.Resource) (*Model, problems, warnList) {
 		b.associations(r)
 	}
 	b.resolveAdminGroups()
+	b.embeddedPIPs()
 	b.unresolvedRest(sorted)
 	b.duplicateKeys(tracked)
 	return b.m, b.p, b.w
@@ -115,6 +116,10 @@ type armBuilder struct {
 	collections  map[string]*AdminConfig
 	appliesTo    map[*AdminConfig][]string
 	skipped      map[string]bool // IDs counted in Model.Skipped
+	// embedded: the public IPs expanded inside a reference (pipRef), by
+	// key, and the first expansion of each, in order.
+	embedded      map[string]bool
+	embeddedOrder []*arm.Value
 	// unres holds the unresolved template values, reported where read.
 	unres unresolvedIndex
 }
@@ -208,7 +213,7 @@ func (b *armBuilder) resource(r arm.Resource) {
 			if sub := b.ref(c.Prop("subnet")); !sub.IsZero() {
 				gw.VNet = Ref(vnetOfSubnet(string(sub)))
 			}
-			if pip := b.ref(c.Prop("publicIPAddress")); !pip.IsZero() {
+			if pip := b.pipRef(c.Prop("publicIPAddress")); !pip.IsZero() {
 				gw.PublicIPs = append(gw.PublicIPs, pip)
 			}
 		}
@@ -285,12 +290,12 @@ func (b *armBuilder) resource(r arm.Resource) {
 			if sub := b.ref(c.Prop("subnet")); !sub.IsZero() {
 				fw.VNet = Ref(vnetOfSubnet(string(sub)))
 			}
-			if pip := b.ref(c.Prop("publicIPAddress")); !pip.IsZero() {
+			if pip := b.pipRef(c.Prop("publicIPAddress")); !pip.IsZero() {
 				fw.PublicIPs = append(fw.PublicIPs, pip)
 			}
 		}
 		if mc := v.Prop("managementIpConfiguration"); mc != nil {
-			fw.ManagementIP = b.ref(mc.Prop("publicIPAddress"))
+			fw.ManagementIP = b.pipRef(mc.Prop("publicIPAddress"))
 		}
 		b.classic(fw, v)
 		b.m.Firewalls = append(b.m.Firewalls, fw)
@@ -476,6 +481,58 @@ func (b *armBuilder) ref(v *arm.Value) Ref {
 	}
 	s, _ := v.Get("id").Str()
 	return Ref(s)
+}
+
+// pipRef is ref for a reference to a public IP, which the REST API expands
+// into the whole resource when asked to (Network Interfaces - Get,
+// $expand=ipConfigurations/publicIPAddress;
+// https://learn.microsoft.com/rest/api/virtualnetwork/network-interfaces/get):
+// an expanded public IP the input does not also hold on its own is added to
+// the model from the expansion (see embeddedPIPs), so that its address is
+// known.
+func (b *armBuilder) pipRef(v *arm.Value) Ref {
+	r := b.ref(v)
+	if r.IsZero() || v.Kind() != arm.KindObject || v.Prop("ipAddress") == nil {
+		return r
+	}
+	if b.embedded == nil {
+		b.embedded = map[string]bool{}
+	}
+	if !b.embedded[r.Key()] {
+		b.embedded[r.Key()] = true
+		b.embeddedOrder = append(b.embeddedOrder, v)
+	}
+	return r
+}
+
+// embeddedPIPs adds the expanded public IPs (pipRef) whose resources the
+// input does not hold, in the order first referenced.
+func (b *armBuilder) embeddedPIPs() {
+	if len(b.embeddedOrder) == 0 {
+		return
+	}
+	have := map[string]bool{}
+	for _, p := range b.m.PublicIPs {
+		have[p.ID.Key()] = true
+	}
+	for _, v := range b.embeddedOrder {
+		id, _ := v.Get("id").Str()
+		if have[Ref(id).Key()] {
+			continue
+		}
+		have[Ref(id).Key()] = true
+		name, _ := v.Get("name").Str()
+		if name == "" {
+			name = Ref(id).Name()
+		}
+		loc, _ := v.Get("location").Str()
+		pip := &PublicIP{Meta: Meta{ID: Ref(id), Name: name, Location: strings.ToLower(loc), Pos: v.Pos()},
+			Prefix: b.ref(v.Prop("publicIPPrefix")), SKU: b.str(v.Get("sku").Get("name"))}
+		if s := b.str(v.Prop("ipAddress")); s != "" {
+			pip.Address = b.addr(v.Prop("ipAddress"), id, "ipAddress")
+		}
+		b.m.PublicIPs = append(b.m.PublicIPs, pip)
+	}
 }
 
 func (b *armBuilder) refs(v *arm.Value) []Ref {
@@ -700,7 +757,7 @@ func (b *armBuilder) nic(meta Meta, v *arm.Value) *NIC {
 	for _, c := range elems(v.Prop("ipConfigurations")) {
 		id, name := b.id(c, n.ID, "ipConfigurations")
 		ic := &IPConfig{Meta: Meta{ID: id, Name: name, Location: n.Location, Pos: c.Pos()}, NIC: n,
-			Primary: b.boolean(c.Prop("primary")), Subnet: b.ref(c.Prop("subnet")), PublicIP: b.ref(c.Prop("publicIPAddress")),
+			Primary: b.boolean(c.Prop("primary")), Subnet: b.ref(c.Prop("subnet")), PublicIP: b.pipRef(c.Prop("publicIPAddress")),
 			ASGs: b.refs(c.Prop("applicationSecurityGroups")), BackendPools: b.refs(c.Prop("loadBalancerBackendAddressPools"))}
 		if a := c.Prop("privateIPAddress"); a != nil {
 			ic.PrivateIP = b.addr(a, string(id), "privateIPAddress")
@@ -714,7 +771,7 @@ func (b *armBuilder) loadBalancer(meta Meta, v *arm.Value) *LoadBalancer {
 	lb := &LoadBalancer{Meta: meta, SKU: b.str(v.Get("sku").Get("name"))}
 	for _, f := range elems(v.Prop("frontendIPConfigurations")) {
 		id, name := b.id(f, lb.ID, "frontendIPConfigurations")
-		fe := &Frontend{Meta: Meta{ID: id, Name: name, Pos: f.Pos()}, PublicIP: b.ref(f.Prop("publicIPAddress")),
+		fe := &Frontend{Meta: Meta{ID: id, Name: name, Pos: f.Pos()}, PublicIP: b.pipRef(f.Prop("publicIPAddress")),
 			PublicIPPrefix: b.ref(f.Prop("publicIPPrefix")), Subnet: b.ref(f.Prop("subnet"))}
 		if a := f.Prop("privateIPAddress"); a != nil {
 			fe.PrivateIP = b.addr(a, string(id), "privateIPAddress")
