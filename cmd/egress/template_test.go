@@ -74,3 +74,21 @@ func TestPortalExportScope(t *testing.T) {
 	assert.Equal(t, 2, code)
 	assert.Contains(t, stderr, peering)
 }
+
+// TestPortalHubAndSpoke: the hub and the spoke, exported from the portal
+// separately, evaluated in their deployment's scope, are one network: the
+// spoke's 0/0 route reaches the NVA in the hub over the peering, and no
+// reference is outside the input.
+func TestPortalHubAndSpoke(t *testing.T) {
+	args := []string{"--topology", templates + "portal-hub.json", "--topology", templates + "portal-spoke.json",
+		"--subscription", "11111111-2222-3333-4444-555555555555", "--resource-group", "rg-net"}
+	code, out, stderr := egress(append([]string{"validate"}, args...)...)
+	require.Equal(t, 0, code, stderr)
+	assert.NotContains(t, out, "warning")
+	code, out, stderr = egress(append([]string{"trace", "--from", "nic-app", "--to", "8.8.8.8:443"}, args...)...)
+	require.Equal(t, 0, code, stderr)
+	assert.Empty(t, stderr)
+	assert.Contains(t, out, `route 0.0.0.0/0 -> VirtualAppliance 10.0.1.4 (User route "default-via-nva")`)
+	assert.Contains(t, out, "2. Appliance nic-nva (10.0.1.4)")
+	assert.Contains(t, out, "Allowed: leaves to the internet (SubnetNSG nsg-app: securityRules/allow-https-out)")
+}
