@@ -230,7 +230,7 @@ func (g *Group) finish(c *compiler) {
 	}
 	slices.Sort(g.asgNet)
 	for d := range g.rules {
-		g.tables[d] = buildDirTable(g.rules[d])
+		g.tables[d] = buildDirTable(g.rules[d], c.res.Cache)
 	}
 }
 
@@ -490,6 +490,11 @@ func (c *compiler) tagSide(name string, i int, field, tag string) side {
 	if ps, ok := c.cache[tag]; ok {
 		return side{kind: sideTag, items: []string{tag}, prefixes: ps}
 	}
+	if ps, ok := c.res.Cache.tag(tag); ok {
+		c.cache[tag] = ps
+		c.tags[tag] = true
+		return side{kind: sideTag, items: []string{tag}, prefixes: ps}
+	}
 	if c.res.Tags == nil {
 		c.el.add(name, i, field, tag, ErrTag, "no service-tag resolver was given")
 		return side{}
@@ -521,6 +526,7 @@ func (c *compiler) tagSide(name string, i int, field, tag string) side {
 	}
 	c.cache[tag] = ps
 	c.tags[tag] = true
+	c.res.Cache.putTag(tag, ps)
 	return side{kind: sideTag, items: []string{tag}, prefixes: ps}
 }
 

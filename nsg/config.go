@@ -113,6 +113,10 @@ type ASGResolver interface {
 type Resolvers struct {
 	Tags TagResolver
 	ASGs ASGResolver
+	// Cache, when not nil, shares tag expansions and address partitions
+	// between the groups compiled with these resolvers (see [Cache]); nil
+	// shares nothing. Either way the groups classify the same.
+	Cache *Cache
 }
 
 // TagMap is a [TagResolver] backed by a map from tag name to prefixes, for

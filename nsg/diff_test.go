@@ -34,6 +34,23 @@ func TestDifferentialRealTags(t *testing.T) {
 	differential(t, g, worlds, flows, maxRules)
 }
 
+// TestDifferentialCache is TestDifferentialRealTags with each world's NIC
+// NSG, subnet NSG and admin rules compiled with one shared nsg.Cache: groups
+// that share tag expansions and address partitions classify as the
+// reference does.
+func TestDifferentialCache(t *testing.T) {
+	worlds, flows, maxRules := 60, 4000, 1000
+	names := benchTagNames
+	if testing.Short() {
+		worlds, flows, maxRules = 8, 1000, 200
+		names = []string{"Storage.EastUS", "AzureActiveDirectory", "AzureCloud.eastus", "Storage", "Sql"}
+	}
+	g := newGen(3, 10)
+	g.tags = realTags(names)
+	g.cache, g.pair = true, true
+	differential(t, g, worlds, flows, maxRules)
+}
+
 func differential(t *testing.T, g *gen, worlds, flows, maxRules int) {
 	total, fasts := 0, 0
 	for wi := range worlds {

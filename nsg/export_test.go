@@ -35,3 +35,10 @@ func BuildPair(nic, sub *Group) any {
 	out := dirIndex(Outbound)
 	return newPairTable(&nic.tables[out], &sub.tables[out])
 }
+
+// SharePartition reports whether g1 and g2 share the destination partition
+// of their outbound tables (compiled with one Cache, naming the same sets).
+func SharePartition(g1, g2 *Group) bool {
+	out := dirIndex(Outbound)
+	return g1.tables[out].dst.tbl == g2.tables[out].dst.tbl
+}

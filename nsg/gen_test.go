@@ -26,6 +26,9 @@ type gen struct {
 	// pair makes every world have both a NIC and a subnet NSG (the fused
 	// path of the classifier).
 	pair bool
+	// cache compiles each world's groups with one shared nsg.Cache (the
+	// world's resolvers change from world to world, so the cache does too).
+	cache bool
 }
 
 var (
@@ -438,6 +441,9 @@ func (g *gen) world(maxRules int) (*world, error) {
 	g.used = g.used[:0]
 	g.newContext()
 	res := nsg.Resolvers{Tags: g.tags, ASGs: g.asgs}
+	if g.cache {
+		res.Cache = &nsg.Cache{}
+	}
 	w := &world{}
 	w.refN = nsgref.NIC{Addrs: g.nic, Context: g.ctx, Tags: g.tags, ASGs: g.asgs}
 	w.nic = nsg.NIC{ID: "nic", SubnetID: "subnet", VNet: vnetID, Addrs: g.nic}

@@ -87,7 +87,7 @@ func (g *Group) pairWith(sub *Group) *pairTable {
 
 func newPairTable(a, b *dirTable) *pairTable {
 	p := &pairTable{a: *a, b: *b, tbl: new(bart.Table[uint32]), cls: []pairClass{{}}}
-	ids := map[[2]uint32]uint32{{0, 0}: 0}
+	ids := map[pairClass]uint32{{}: 0} // classes with the same rows share an index
 	add := func(q netip.Prefix) {
 		if _, ok := p.tbl.Get(q); ok {
 			return
@@ -97,11 +97,12 @@ func newPairTable(a, b *dirTable) *pairTable {
 		// containing q.
 		ca, _ := a.dst.tbl.LookupPrefix(q)
 		cb, _ := b.dst.tbl.LookupPrefix(q)
-		id, ok := ids[[2]uint32{ca, cb}]
+		pc := pairClass{a.dst.cls[ca], b.dst.cls[cb]}
+		id, ok := ids[pc]
 		if !ok {
 			id = uint32(len(p.cls))
-			ids[[2]uint32{ca, cb}] = id
-			p.cls = append(p.cls, pairClass{a.dst.cls[ca], b.dst.cls[cb]})
+			ids[pc] = id
+			p.cls = append(p.cls, pc)
 		}
 		p.tbl.Insert(q, id)
 	}

@@ -159,7 +159,7 @@ func rowMasks(rows []uint64, w int) []uint32 {
 	return out
 }
 
-func buildDirTable(rules []rule) dirTable {
+func buildDirTable(rules []rule, cache *Cache) dirTable {
 	w := (len(rules) + 63) / 64
 	if w == 0 {
 		w = 1 // keeps slicing simple; an all-zero row matches nothing
@@ -168,8 +168,8 @@ func buildDirTable(rules []rule) dirTable {
 	for i := range rules {
 		t.access[i] = rules[i].access
 	}
-	t.src = buildAddrDim(rules, w, func(r *rule) *side { return &r.src })
-	t.dst = buildAddrDim(rules, w, func(r *rule) *side { return &r.dst })
+	t.src = buildAddrDim(rules, w, func(r *rule) *side { return &r.src }, cache)
+	t.dst = buildAddrDim(rules, w, func(r *rule) *side { return &r.dst }, cache)
 	t.sport = buildPortDim(rules, w, func(r *rule) []portRange { return r.sports })
 	t.dport = buildPortDim(rules, w, func(r *rule) []portRange { return r.dports })
 	t.proto = make([]uint64, numProtoClasses*w)
@@ -217,15 +217,15 @@ func rowKey(buf []byte, row []uint64) []byte {
 	return buf
 }
 
-func buildAddrDim(rules []rule, w int, pick func(*rule) *side) addrDim {
-	d := addrDim{tbl: new(bart.Table[uint32]), base: make([]uint64, ctxMasks*w)}
+func buildAddrDim(rules []rule, w int, pick func(*rule) *side, cache *Cache) addrDim {
+	d := addrDim{base: make([]uint64, ctxMasks*w)}
 	// Sides with the same prefixes (one service tag, one ASG list, one list
 	// of CIDRs) share a set: its prefixes are expanded once, whatever the
 	// number of rules naming it.
-	var sets []uint64         // per set: the rules naming it
-	setID := map[string]int{} // identity of a set -> id
-	var setsOf [][]int32      // per distinct prefix (tmp value): the sets containing it
-	tmp := d.tbl              // first prefix -> index into setsOf, then prefix -> class
+	var sets []uint64             // per set: the rules naming it
+	var keys []string             // per set: its identity
+	var prefixes [][]netip.Prefix // per set
+	setID := map[string]int{}     // identity of a set -> id
 	for i := range rules {
 		s := pick(&rules[i])
 		switch s.kind {
@@ -245,66 +245,61 @@ func buildAddrDim(rules []rule, w int, pick func(*rule) *side) addrDim {
 		key := strconv.Itoa(int(s.kind)) + "\x00" + strings.Join(s.items, "\x00")
 		id, ok := setID[key]
 		if !ok {
-			id = len(sets) / w
+			id = len(keys)
 			setID[key] = id
+			keys = append(keys, key)
+			prefixes = append(prefixes, s.prefixes)
 			sets = append(sets, make([]uint64, w)...)
-			for _, p := range s.prefixes {
-				k, ok := tmp.Get(p)
-				if !ok {
-					k = uint32(len(setsOf))
-					tmp.Insert(p, k)
-					setsOf = append(setsOf, nil)
-				}
-				setsOf[k] = append(setsOf[k], int32(id))
-			}
 		}
 		setBit(sets[id*w:], i)
 	}
-	// Flatten: the class of a prefix holds the rules of the prefix and of all
-	// its supernets, so one longest-prefix match answers for every prefix
-	// containing the address. Identical rows share one class.
-	type entry struct {
-		p netip.Prefix
-		k uint32
+	// The partition the sets cut depends only on the sets, not on the rules
+	// naming them: it is built in the sets' canonical order (sorted by
+	// identity), and shared through the cache between the groups naming the
+	// same sets. The classes of this group are its combinations, each with
+	// the rules of its sets; identical rows share their words.
+	order := make([]int, len(keys)) // order[k]: the set whose identity sorts k-th
+	for k := range order {
+		order[k] = k
 	}
-	entries := make([]entry, 0, len(setsOf))
-	for p, k := range tmp.All() {
-		entries = append(entries, entry{p, k})
+	slices.SortFunc(order, func(a, b int) int { return strings.Compare(keys[a], keys[b]) })
+	sortedKeys := make([]string, len(keys))
+	sortedPrefixes := make([][]netip.Prefix, len(keys))
+	for k, id := range order {
+		sortedKeys[k], sortedPrefixes[k] = keys[id], prefixes[id]
 	}
-	classOf := make([]uint32, len(setsOf))
-	d.cls = []sparseRow{{}}
-	dedup := map[string]uint32{}
+	part := cache.partitionOf(sortedKeys, sortedPrefixes)
+	d.tbl = part.tbl
+	d.cls = make([]sparseRow, len(part.combos))
+	dedup := map[string]sparseRow{}
 	row := make([]uint64, w)
 	var key []byte
-	for _, e := range entries {
+	for c, combo := range part.combos {
+		if len(combo) == 0 {
+			continue // the miss: no extras
+		}
 		clear(row)
-		for _, k := range tmp.Supernets(e.p) {
-			for _, id := range setsOf[k] {
-				for j, x := range sets[int(id)*w : int(id)*w+w] {
-					row[j] |= x
-				}
+		for _, k := range combo {
+			id := order[k]
+			for j, x := range sets[id*w : id*w+w] {
+				row[j] |= x
 			}
 		}
 		key = rowKey(key, row)
-		cls, ok := dedup[string(key)]
+		sr, ok := dedup[string(key)]
 		if !ok {
-			cls = uint32(len(d.cls))
-			dedup[string(key)] = cls
-			sr := sparseRow{off: uint32(len(d.ext))}
+			sr = sparseRow{off: uint32(len(d.ext))}
 			for j, x := range row {
 				if x != 0 {
 					sr.pres |= 1 << j
 					d.ext = append(d.ext, x)
 				}
 			}
-			d.cls = append(d.cls, sr)
+			dedup[string(key)] = sr
 		}
-		classOf[e.k] = cls
+		d.cls[c] = sr
 	}
-	for _, e := range entries {
-		tmp.Insert(e.p, classOf[e.k])
-	}
-	d.cls, d.ext = slices.Clip(d.cls), slices.Clip(d.ext)
+	d.ext = slices.Clip(d.ext)
 	for m := range ctxMasks {
 		d.baseMask[m] = wordMask(d.base[m*w : m*w+w])
 	}
