@@ -153,7 +153,7 @@ func classicProtocols(r *FirewallRule, res, field string, p *problems) []firewal
 // validateClassic checks the firewalls' classic rules: not together with a
 // policy, not on a virtual hub firewall, and compiling (firewall.CompileClassic)
 // with every problem positioned at its collection or rule.
-func (m *Model) validateClassic(p *problems, tags route.TagResolver) {
+func (m *Model) validateClassic(p *problems, tags route.TagResolver, keep *compiled) {
 	for _, f := range m.Firewalls {
 		if !f.HasClassicRules() {
 			continue
@@ -179,7 +179,10 @@ func (m *Model) validateClassic(p *problems, tags route.TagResolver) {
 		if len(own.errs) > 0 {
 			continue
 		}
-		_, err := firewall.CompileClassic(cl, m.FirewallResolvers(tags, nil))
+		eng, err := firewall.CompileClassic(cl, m.FirewallResolvers(tags, nil))
+		if keep != nil {
+			keep.classic[f] = engineOrErr{eng, err}
+		}
 		for _, e := range unjoin(err) {
 			pos := f.Pos
 			var fe *firewall.Error

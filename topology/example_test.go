@@ -2,6 +2,7 @@ package topology_test
 
 import (
 	"fmt"
+	"net/netip"
 
 	"github.com/egresslab/egress/topology"
 )
@@ -96,4 +97,26 @@ vnets:
 	// external: spoke.yaml:8:9: /subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/design/providers/Microsoft.Network/virtualNetworks/spoke/virtualNetworkPeerings/to-hub: remoteVirtualNetwork "/subscriptions/1111/resourceGroups/hub/providers/Microsoft.Network/virtualNetworks/vnet-hub": not in the input: no virtual network with this ID in the input
 	// Validate: <nil>
 	// ValidateStrict refuses it: true
+}
+
+// Load reads the inputs as one resource set, validates them and returns the
+// compiled network the engines run on: each subnet's effective routes, each
+// NSG's classifier group, the links between resources as indices.
+func ExampleLoad() {
+	n, err := topology.Load(topology.LoadOptions{Inputs: []topology.Input{{Name: "design.yaml", Data: []byte(exampleDesign)}}})
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	nic, _ := n.FindNIC("web-01")
+	c, _, _ := nic.Primary()
+	s, _ := nic.Subnet()
+	fmt.Println(nic.Name(), c.PrivateIP, "in", s.VNet().Name()+"/"+s.Name())
+	m, _ := s.Routes().Lookup(netip.MustParseAddr("52.1.2.3"))
+	fmt.Println("52.1.2.3 ->", m.NextHopType(), m.NextHop(0), "by", m.Route(0).Name())
+	fmt.Println(len(n.Warnings()), "warnings")
+	// Output:
+	// web-01 10.1.1.4 in vnet-app/snet-web
+	// 52.1.2.3 -> VirtualAppliance 10.0.1.4 by to-fw
+	// 0 warnings
 }

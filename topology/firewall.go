@@ -258,8 +258,9 @@ func (m *Model) FirewallResolvers(tags route.TagResolver, dns firewall.DNSResolv
 }
 
 // validateFirewalls compiles every firewall policy, positioning the rule
-// engine's errors at the rule.
-func (m *Model) validateFirewalls(p *problems, tags route.TagResolver) {
+// engine's errors at the rule; with keep, it keeps each engine (or what
+// stopped it).
+func (m *Model) validateFirewalls(p *problems, tags route.TagResolver, keep *compiled) {
 	// Each policy's own conversion problems, once (FirewallPolicy converts
 	// the parent with every child); then the rule engine's checks for the
 	// policies whose whole chain converted.
@@ -289,7 +290,10 @@ func (m *Model) validateFirewalls(p *problems, tags route.TagResolver) {
 			p.errs = append(p.errs, unjoin(err)...)
 			continue
 		}
-		_, err = firewall.Compile(pol, m.FirewallResolvers(tags, nil))
+		eng, err := firewall.Compile(pol, m.FirewallResolvers(tags, nil))
+		if keep != nil {
+			keep.policies[fp] = engineOrErr{eng, err}
+		}
 		for _, e := range unjoin(err) {
 			pos := fp.Pos
 			var fe *firewall.Error

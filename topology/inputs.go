@@ -257,6 +257,52 @@ func (a asgResolver) ApplicationSecurityGroup(id string) ([]netip.Addr, string, 
 	return members, vnet, true
 }
 
+// asgIndex is asgResolver computed once for every ASG of the model: what
+// validation and a Network compile NSGs with, so that resolving an ASG does
+// not scan every NIC.
+type asgIndex map[string]asgMembers
+
+type asgMembers struct {
+	members []netip.Addr
+	vnet    string
+}
+
+func newASGIndex(m *Model) asgIndex {
+	x := asgIndex{}
+	for _, a := range m.ASGs {
+		x[a.ID.Key()] = asgMembers{}
+	}
+	for _, n := range m.NICs {
+		for _, c := range n.IPConfigs {
+			if !c.PrivateIP.IsValid() {
+				continue
+			}
+			for _, g := range c.ASGs {
+				am, ok := x[g.Key()]
+				if !ok {
+					continue
+				}
+				am.members = append(am.members, c.PrivateIP)
+				if s, ok := m.Subnet(c.Subnet); ok && am.vnet == "" {
+					am.vnet = string(s.VNet.ID)
+				}
+				x[g.Key()] = am
+			}
+		}
+	}
+	for k, am := range x {
+		slices.SortFunc(am.members, netip.Addr.Compare)
+		x[k] = am
+	}
+	return x
+}
+
+// ApplicationSecurityGroup implements nsg.ASGResolver.
+func (x asgIndex) ApplicationSecurityGroup(id string) ([]netip.Addr, string, bool) {
+	am, ok := x[strings.ToLower(id)]
+	return am.members, am.vnet, ok
+}
+
 // Resolvers returns the service-tag and ASG resolvers package nsg needs for
 // this model.
 func (m *Model) Resolvers(tags route.TagResolver) nsg.Resolvers {

@@ -112,27 +112,43 @@ func LoadFilesWith(opts LoadOptions, paths ...string) (*Model, error) {
 // reject or references outside the input (as the CLI does) calls
 // [Model.Check] on the model and decides.
 func ParseFiles(opts LoadOptions, paths ...string) (*Model, error) {
+	return parseInputs(opts, paths, nil)
+}
+
+// parseInputs is ParseFiles for the files at paths, then the inputs.
+func parseInputs(opts LoadOptions, paths []string, inputs []Input) (*Model, error) {
 	topts := templateOptions(opts.Template)
 	var errs []error
 	var rs []arm.Resource
 	var natives []*Model
-	for _, path := range paths {
-		data, err := readFile(path, MaxFileSize)
-		if err != nil {
-			errs = append(errs, err)
-			continue
-		}
+	parse := func(path string, data []byte) error {
 		switch arm.Detect(data) {
 		case arm.FormatJSON:
-			var r []arm.Resource
-			r, err = arm.ParseWith(path, bytes.NewReader(data), topts)
+			r, err := arm.ParseWith(path, bytes.NewReader(data), topts)
 			rs = append(rs, r...)
+			return err
 		case arm.FormatYAML:
-			var m *Model
-			m, err = ParseNative(path, data)
+			m, err := ParseNative(path, data)
 			natives = append(natives, m)
-		default:
-			err = &Error{Pos: Pos{File: path}, Err: ErrSyntax, Detail: "neither JSON nor YAML text (empty, binary or UTF-16): want an ARM export or a native design"}
+			return err
+		}
+		return &Error{Pos: Pos{File: path}, Err: ErrSyntax, Detail: "neither JSON nor YAML text (empty, binary or UTF-16): want an ARM export or a native design"}
+	}
+	for _, path := range paths {
+		data, err := readFile(path, MaxFileSize)
+		if err == nil {
+			err = parse(path, data)
+		}
+		if err != nil {
+			errs = append(errs, err)
+		}
+	}
+	for _, in := range inputs {
+		var err error
+		if len(in.Data) > MaxFileSize {
+			err = tooLarge(in.Name, MaxFileSize, int64(len(in.Data)))
+		} else {
+			err = parse(in.Name, in.Data)
 		}
 		if err != nil {
 			errs = append(errs, err)

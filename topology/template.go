@@ -9,14 +9,40 @@ import (
 	"github.com/egresslab/egress/topology/arm"
 )
 
-// LoadOptions are the options of [LoadFilesWith].
+// LoadOptions are the options of [Load]: what to read, what to apply on
+// top, and what to accept. [LoadFilesWith] and [ParseFiles] read only Tags
+// and Template (their files are arguments).
 //
-// The zero LoadOptions resolves no service tags and evaluates ARM templates
-// with the defaults of [arm.Options]. LoadOptions is a plain value; copy it
-// freely (Template.Parameters is shared).
+// The zero LoadOptions reads nothing, resolves no service tags, evaluates
+// ARM templates with the defaults of [arm.Options] and refuses only
+// Errors. LoadOptions is a plain value; copy it freely (its slices and
+// Template.Parameters are shared).
 type LoadOptions struct {
-	// Tags resolves service tags; nil resolves none.
+	// Files are read in order, each a native YAML design or an Azure export
+	// in any ARM JSON wrapper (detected from the content), as one resource
+	// set (see [LoadFiles]).
+	Files []string
+	// Inputs are read after Files as further files: a design embedded in a
+	// program, or written by a test.
+	Inputs []Input
+	// LearnedRoutes are gateways' learned routes, added in order after the
+	// files are read ([Model.AddLearnedRoutes]).
+	LearnedRoutes []LearnedRoutes
+	// Overlays are applied in order after the learned routes
+	// ([Model.ApplyOverlayFile]): the network of a proposed change.
+	Overlays []string
+	// Tags resolves service tags; nil resolves none. It stays with the
+	// network ([Network.Tags]).
 	Tags route.TagResolver
+	// Strict refuses everything [Model.Check] finds: the resources Azure
+	// would reject, the references outside the input and the loaders'
+	// warnings too (the CLI's --strict). Without it, they are kept on the
+	// network ([Network.Validation]) and only Errors refuse it.
+	Strict bool
+	// RefuseRejected refuses the resources Azure would reject as well as
+	// Errors, as [Model.Validate] does; references outside the input and
+	// the loaders' warnings are kept (egress validate's rule).
+	RefuseRejected bool
 	// Template controls how ARM templates are evaluated: parameters, the
 	// deployment's subscription, resource group and location, limits.
 	// When Template.Needed is nil, the loader needs the resource types it

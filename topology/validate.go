@@ -53,15 +53,19 @@ func (m *Model) ValidateStrict(tags route.TagResolver) error { return m.Check(ta
 
 // Check validates the model as [Model.Validate] does and sorts what it
 // finds by consequence (see [Validation]).
-func (m *Model) Check(tags route.TagResolver) *Validation {
+func (m *Model) Check(tags route.TagResolver) *Validation { return m.check(tags, nil) }
+
+// check is Check; with keep it also keeps what it compiles (a Network's
+// route tables, NSG groups and firewall engines) instead of dropping it.
+func (m *Model) check(tags route.TagResolver, keep *compiled) *Validation {
 	var p, rej problems
 	m.index(&p)
 	m.validateVNets(&p)
 	m.validateRefs(&p)
 	m.validateNICs(&p)
-	m.validateCompile(&p, &rej, tags)
-	m.validateFirewalls(&rej, tags)
-	m.validateClassic(&rej, tags)
+	m.validateCompile(&p, &rej, tags, keep)
+	m.validateFirewalls(&rej, tags, keep)
+	m.validateClassic(&rej, tags, keep)
 	return newValidation(m, &p, &rej)
 }
 
@@ -587,12 +591,13 @@ func (m *Model) validateNICs(p *problems) {
 }
 
 // validateCompile compiles each route table against each subnet using it,
-// and checks each NSG (nsg.Check: every problem Compile would report, without
-// building the tables simulate builds again), so that rule-level problems
-// surface at load time with the rule's position. A route table's or an NSG's
-// own problems make it a resource Azure would reject (rej); a subnet's, an
-// error (p).
-func (m *Model) validateCompile(p, rej *problems, tags route.TagResolver) {
+// and checks each NSG (nsg.Check: every problem Compile would report,
+// without building the tables), so that rule-level problems surface at load
+// time with the rule's position. A route table's or an NSG's own problems
+// make it a resource Azure would reject (rej); a subnet's, an error (p).
+// With keep, the NSGs are compiled (on every core, sharing tag expansions)
+// and the subnets' tables, the groups and the problems kept.
+func (m *Model) validateCompile(p, rej *problems, tags route.TagResolver, keep *compiled) {
 	if len(p.errs) > 0 {
 		return // broken references would only repeat themselves here
 	}
@@ -611,6 +616,9 @@ func (m *Model) validateCompile(p, rej *problems, tags route.TagResolver) {
 			rej.addErr(pos, string(rt.ID), e)
 			rejected[rt] = true
 		}
+		if keep != nil && err != nil {
+			keep.routeTableErr[rt] = err
+		}
 	}
 	// Then each subnet: what its peerings, gateways and endpoints add (a
 	// rejected table left out: its problems are reported once).
@@ -621,15 +629,37 @@ func (m *Model) validateCompile(p, rej *problems, tags route.TagResolver) {
 			if rt, ok := m.RouteTable(s.RouteTable); ok && rejected[rt] {
 				cfg.RouteTable = nil
 			}
-			_, err := route.Compile(cfg)
+			tb, err := route.Compile(cfg)
 			for _, e := range unjoin(err) {
 				p.addErr(s.Pos, string(s.ID), e)
 			}
+			if keep != nil {
+				keep.routes[s] = tb
+			}
 		}
 	}
-	res := m.Resolvers(tags)
-	for _, g := range m.NSGs {
-		err := nsg.Check(nsg.SecurityGroup{ID: string(g.ID), Rules: g.Rules}, res)
+	res := nsg.Resolvers{Tags: tags, ASGs: newASGIndex(m)}
+	errs := make([]error, len(m.NSGs))
+	if keep == nil {
+		for i, g := range m.NSGs {
+			errs[i] = nsg.Check(nsg.SecurityGroup{ID: string(g.ID), Rules: g.Rules}, res)
+		}
+	} else {
+		// Compiled on every core: nsg.Compile is pure, and with the shared
+		// cache each service tag is expanded, and each partition of the
+		// address space built, once for the whole network. Results are
+		// stored by position, so nothing depends on the schedule.
+		res.Cache = &nsg.Cache{}
+		keep.res = res
+		keep.groups = make([]*nsg.Group, len(m.NSGs))
+		parallel(len(m.NSGs), func(i int) {
+			g := m.NSGs[i]
+			keep.groups[i], errs[i] = nsg.Compile(nsg.SecurityGroup{ID: string(g.ID), Rules: g.Rules}, res)
+		})
+		keep.nsgErr = errs
+	}
+	for i, g := range m.NSGs {
+		err := errs[i]
 		for _, e := range unjoin(err) {
 			pos := g.Pos
 			var ne *nsg.Error
