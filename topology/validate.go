@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"net/netip"
+	"slices"
 	"strings"
 
 	"github.com/egresslab/egress/nsg"
@@ -63,6 +64,7 @@ func (m *Model) check(tags route.TagResolver, keep *compiled) *Validation {
 	m.validateVNets(&p)
 	m.validateRefs(&p)
 	m.validateNICs(&p)
+	m.validateNSGBindings(&p)
 	m.validateCompile(&p, &rej, tags, keep)
 	m.validateFirewalls(&rej, tags, keep)
 	m.validateClassic(&rej, tags, keep)
@@ -587,6 +589,59 @@ func (m *Model) validateNICs(p *problems) {
 					"the VM's NIC %q is in VNet %q, this one in %q: a VM's NICs must share one VNet", o.nic.Name, o.vn.Name, nicVNet.Name)
 			}
 		}
+	}
+}
+
+// validateNSGBindings checks that the NSGs that apply to a NIC (its own and
+// its subnet's; a private endpoint's only with NSG network policies) name
+// only ASGs of the NIC's VNet, which Azure requires of the NICs an NSG
+// applies to (https://learn.microsoft.com/azure/virtual-network/application-security-groups#allow-database-businesslogic;
+// package nsg refuses to bind such an NSG to the NIC).
+func (m *Model) validateNSGBindings(p *problems) {
+	if len(m.ASGs) == 0 {
+		return
+	}
+	asgs := newASGIndex(m)
+	vnetsOf := map[*NSG][]string{} // an NSG's ASGs' VNets
+	vnets := func(g *NSG) []string {
+		vs, ok := vnetsOf[g]
+		if ok {
+			return vs
+		}
+		for _, r := range g.Rules {
+			for _, id := range slices.Concat(r.SourceApplicationSecurityGroups, r.DestinationApplicationSecurityGroups) {
+				if v := asgs[strings.ToLower(id)].vnet; v != "" && !slices.ContainsFunc(vs, func(w string) bool { return strings.EqualFold(v, w) }) {
+					vs = append(vs, v)
+				}
+			}
+		}
+		vnetsOf[g] = vs
+		return vs
+	}
+	for _, n := range m.NICs {
+		ipc := n.Primary()
+		if ipc == nil {
+			continue
+		}
+		s, ok := m.Subnet(ipc.Subnet)
+		if !ok || !n.PrivateEndpoint.IsZero() && !s.PrivateEndpointPolicies.NSGs() {
+			continue
+		}
+		check := func(ref Ref, field, value, whose string) {
+			g, ok := m.NSG(ref)
+			if !ok {
+				return
+			}
+			for _, v := range vnets(g) {
+				if !strings.EqualFold(v, string(s.VNet.ID)) {
+					p.add(n.Pos, string(n.ID), field, value, ErrNotAllowed, "%s NSG %q names an ASG of virtual network %q, the NIC is in %q: the ASGs of an NSG's rules must be in the VNet of the NICs it applies to",
+						whose, g.Name, Ref(v).Name(), s.VNet.Name)
+					return
+				}
+			}
+		}
+		check(n.NSG, "networkSecurityGroup", string(n.NSG), "its")
+		check(s.NSG, "subnet", string(ipc.Subnet), "its subnet's")
 	}
 }
 

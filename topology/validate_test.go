@@ -105,6 +105,18 @@ nics:
   - {name: nic1, subnet: vnet-a/snet-1, ip: 10.1.1.4, asgs: [asg-web]}
   - {name: nic2, subnet: vnet-b/s, ip: 10.2.1.4, asgs: [asg-web]}
 `, []string{`an ASG's members must share one VNet`}},
+		// application-security-groups: an NSG's ASGs are in the VNet of the NICs it applies to.
+		{"an NSG naming an ASG of another VNet", base + `  - name: vnet-b
+    addressSpace: [10.2.0.0/16]
+    subnets: [{name: s, prefix: 10.2.1.0/24}]
+asgs: [asg-b]
+nsgs:
+  - name: nsg-a
+    rules: [{name: r, priority: 100, direction: Inbound, access: Allow, protocol: Tcp, source: "*", destinationAsgs: [asg-b], destinationPorts: "443"}]
+nics:
+  - {name: nic1, subnet: vnet-a/snet-1, ip: 10.1.1.4, nsg: nsg-a}
+  - {name: nic2, subnet: vnet-b/s, ip: 10.2.1.4, asgs: [asg-b]}
+`, []string{`networkSecurityGroup "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/design/providers/Microsoft.Network/networkSecurityGroups/nsg-a": not allowed: its NSG "nsg-a" names an ASG of virtual network "vnet-b", the NIC is in "vnet-a"`}},
 		{"a VM's NICs in two VNets", base + `  - name: vnet-b
     addressSpace: [10.2.0.0/16]
     subnets: [{name: s, prefix: 10.2.1.0/24}]
