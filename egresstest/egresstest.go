@@ -28,13 +28,14 @@ import (
 	"github.com/egresslab/egress/topology"
 )
 
-// Load loads designs as [topology.LoadFiles] does (native YAML designs and
-// ARM exports, merged and validated) and compiles them with opts. Service
-// tags default to the embedded copy (servicetag.Default). Any problem fails
-// t at once, with every message of the loader.
+// Load loads designs as [topology.Load] does (native YAML designs and ARM
+// exports, one resource set, validated, refusing the resources Azure would
+// reject) and compiles the network with opts. Service tags are the embedded
+// copy (servicetag.Default; [Compile] takes others). Any problem fails t at
+// once, with every message of the loader.
 func Load(t testing.TB, opts simulate.Options, files ...string) *simulate.Engine {
 	t.Helper()
-	return LoadWith(t, opts, files)
+	return Compile(t, topology.LoadOptions{Files: files}, opts)
 }
 
 // LoadWith is [Load] with overlays (egress: overlay/v1 files) applied in
@@ -42,55 +43,36 @@ func Load(t testing.TB, opts simulate.Options, files ...string) *simulate.Engine
 // proposed change.
 func LoadWith(t testing.TB, opts simulate.Options, files []string, overlays ...string) *simulate.Engine {
 	t.Helper()
-	opts = withTags(t, opts)
-	m, err := topology.LoadFiles(opts.Tags, files...)
-	if err != nil {
-		t.Fatalf("egresstest: loading %s:\n%v", strings.Join(files, ", "), err)
-	}
-	for _, o := range overlays {
-		if err := m.ApplyOverlayFile(o); err != nil {
-			t.Fatalf("egresstest: applying %s:\n%v", o, err)
-		}
-	}
-	if len(overlays) > 0 {
-		if err := m.Validate(opts.Tags); err != nil {
-			t.Fatalf("egresstest: the design after %s:\n%v", strings.Join(overlays, ", "), err)
-		}
-	}
-	return compile(t, m, opts)
+	return Compile(t, topology.LoadOptions{Files: files, Overlays: overlays}, opts)
 }
 
 // Parse is [Load] for one native design given as text (for designs written
-// inside the test).
+// inside the test), named after the test.
 func Parse(t testing.TB, opts simulate.Options, design string) *simulate.Engine {
 	t.Helper()
-	opts = withTags(t, opts)
-	m, err := topology.LoadNative(t.Name()+".yaml", []byte(design), opts.Tags)
-	if err != nil {
-		t.Fatalf("egresstest: the design:\n%v", err)
-	}
-	return compile(t, m, opts)
+	return Compile(t, topology.LoadOptions{Inputs: []topology.Input{{Name: t.Name() + ".yaml", Data: []byte(design)}}}, opts)
 }
 
-func withTags(t testing.TB, opts simulate.Options) simulate.Options {
+// Compile is the pipeline under [Load]: it loads the network of lo
+// ([topology.Load]) and compiles it with opts. lo.Tags defaults to the
+// embedded service tags, and lo.RefuseRejected is set: a design under test
+// must be one Azure accepts. Any problem fails t at once, with every
+// message of the loader, naming the step that failed.
+func Compile(t testing.TB, lo topology.LoadOptions, opts simulate.Options) *simulate.Engine {
 	t.Helper()
-	if opts.Tags == nil {
+	if lo.Tags == nil {
 		tags, err := servicetag.Default()
 		if err != nil {
 			t.Fatalf("egresstest: the embedded service tags: %v", err)
 		}
-		opts.Tags = tags
+		lo.Tags = tags
 	}
-	return opts
-}
-
-func compile(t testing.TB, m *topology.Model, opts simulate.Options) *simulate.Engine {
-	t.Helper()
-	e, err := simulate.Compile(m, opts)
+	lo.RefuseRejected = true
+	n, err := topology.Load(lo)
 	if err != nil {
-		t.Fatalf("egresstest: compiling:\n%v", err)
+		t.Fatalf("egresstest: %v", err)
 	}
-	return e
+	return simulate.Compile(n, opts)
 }
 
 // TCP is a TCP flow from a NIC (name or resource ID) to an IP address or a
@@ -240,10 +222,10 @@ func Expect(t testing.TB, e *simulate.Engine, f simulate.Flow, wants ...Want) *s
 func NoDirectInternet(t testing.TB, e *simulate.Engine, subnet string) {
 	t.Helper()
 	in := map[string]bool{}
-	for h := range e.NumNICs() {
-		s := e.NICSubnet(simulate.NIC(h))
-		if strings.EqualFold(string(s.ID), subnet) || strings.EqualFold(s.VNet.Name+"/"+s.Name, subnet) {
-			in[strings.ToLower(e.NICID(simulate.NIC(h)))] = true
+	for _, h := range e.NICs() {
+		s := h.Subnet()
+		if strings.EqualFold(string(s.ID()), subnet) || strings.EqualFold(s.VNet().Name()+"/"+s.Name(), subnet) {
+			in[strings.ToLower(h.ID())] = true
 		}
 	}
 	if len(in) == 0 {

@@ -29,7 +29,7 @@ func TestTraceStatesAssumedGatewayAddresses(t *testing.T) {
 	m, err := topology.ParseARM("gw.json", []byte(in))
 	require.NoError(t, err)
 	require.NoError(t, m.Validate(tags(t)))
-	e, err := simulate.Compile(m, simulate.Options{Tags: tags(t)})
+	e, err := compile(m, tags(t), simulate.Options{})
 	require.NoError(t, err)
 
 	r := trace(t, e, "nic-app", "192.168.1.1", 443)

@@ -93,7 +93,7 @@ func (e *Engine) Audit() *AuditReport {
 			continue
 		}
 		h := int32(h)
-		d := e.Classify(NIC(h), ps.Internet, https.Protocol, https.Port)
+		d := e.Classify(NIC{e, h}, ps.Internet, https.Protocol, https.Port)
 		evidence := func() nicDetail { return nicDetail{evidence: e.probeEvidence(h, ps.Internet, https, d)} }
 		agg.evaluate(CheckDefaultOutbound, h)
 		if d.Method == MethodDefaultOutbound {
@@ -106,7 +106,8 @@ func (e *Engine) Audit() *AuditReport {
 		agg.evaluate(CheckDirectInternet, h)
 		e.directInternet(agg, h, ps)
 	}
-	for _, g := range e.model.NSGs {
+	for i := range e.net.NumNSGs() {
+		g := e.net.NSG(i).Resource()
 		for _, r := range g.Rules {
 			if r.Direction != nsg.Outbound || r.Access != nsg.Allow {
 				continue
@@ -162,7 +163,7 @@ func (e *Engine) Audit() *AuditReport {
 		}
 	}
 	e.vnetTagWidened(agg, ps)
-	for _, fp := range e.model.FirewallPolicies {
+	for _, fp := range e.net.FirewallPolicies() {
 		for _, g := range fp.RuleCollectionGroups {
 			for _, c := range g.Collections {
 				if !strings.EqualFold(c.Action, "Allow") {
@@ -189,10 +190,10 @@ func (e *Engine) Audit() *AuditReport {
 			}
 		}
 	}
-	for _, f := range classicAllowsAny(e.model) {
+	for _, f := range classicAllowsAny(e.net) {
 		add(f)
 	}
-	for _, a := range e.model.AIAccounts {
+	for _, a := range e.net.AIAccounts() {
 		if !a.RestrictOutboundNetworkAccess {
 			add(Finding{Check: CheckAIOutboundOpen, Severity: SeverityMedium, Scope: Scope{Kind: ScopeAIAccount, ID: string(a.ID), Name: a.Name},
 				Message: "restrictOutboundNetworkAccess is off: the service itself may call any URL it is given (https://learn.microsoft.com/azure/ai-services/cognitive-services-data-loss-prevention)"})
@@ -210,7 +211,7 @@ func (e *Engine) directInternet(a *aggregator, h int32, ps ProbeSet) {
 	open := make([]int8, len(ps.Outbound)) // 0 no, 1 yes, 2 if the subscription lets TCP 25 out
 	var yes, no []string
 	for i, p := range ps.Outbound {
-		d := e.Classify(NIC(h), ps.Internet, p.Protocol, p.Port)
+		d := e.Classify(NIC{e, h}, ps.Internet, p.Protocol, p.Port)
 		ds[i] = d
 		direct := d.Hops == 0 && d.Method.LeavesAzure()
 		switch {
@@ -258,7 +259,7 @@ func (e *Engine) directInternet(a *aggregator, h int32, ps ProbeSet) {
 // probeEvidence renders one outbound probe of NIC h: "vm -> 52.0.0.1:443/Tcp
 // Allowed: ...".
 func (e *Engine) probeEvidence(h int32, dst netip.Addr, p Probe, d Decision) string {
-	return fmt.Sprintf("%s -> %s:%d/%v %s", e.nics[h].nic.Name, dst, p.Port, p.Protocol, e.Explain(d))
+	return fmt.Sprintf("%s -> %s:%d/%v %s", e.nics[h].v.Name(), dst, p.Port, p.Protocol, e.Explain(d))
 }
 
 // workloadNICs lists, per subnet, the NICs that are neither private

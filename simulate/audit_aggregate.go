@@ -119,7 +119,7 @@ func (a *aggregator) findings() []Finding {
 	emitted := map[vnetKey]bool{}
 	for _, g := range a.order {
 		ss := &e.subnets[g.subnet]
-		scope := Scope{Kind: ScopeSubnet, ID: string(ss.s.ID), Name: ss.s.VNet.Name + "/" + ss.s.Name}
+		scope := Scope{Kind: ScopeSubnet, ID: string(ss.s.ID()), Name: ss.s.VNet().Name() + "/" + ss.s.Name()}
 		nics := g.nics
 		if wholeVNet(g) {
 			k := vnetKey{g.check, ss.vnet, g.severity, g.message}
@@ -128,7 +128,7 @@ func (a *aggregator) findings() []Finding {
 			}
 			emitted[k] = true
 			v := e.vnets[ss.vnet].v
-			scope = Scope{Kind: ScopeVirtualNetwork, ID: string(v.ID), Name: v.Name}
+			scope = Scope{Kind: ScopeVirtualNetwork, ID: string(v.ID()), Name: v.Name()}
 			nics = nil
 			for _, o := range a.order { // the VNet's groups in model order: the representative stays g's first NIC
 				if o.groupKey.check == g.check && o.severity == g.severity && o.message == g.message && e.subnets[o.subnet].vnet == ss.vnet {
@@ -148,8 +148,8 @@ func (a *aggregator) findings() []Finding {
 func (a *aggregator) refs(hs []int32) []NICRef {
 	out := make([]NICRef, len(hs))
 	for i, h := range hs {
-		n := a.e.nics[h].nic
-		out[i] = NICRef{Name: n.Name, ID: string(n.ID)}
+		n := a.e.nics[h].v
+		out[i] = NICRef{Name: n.Name(), ID: string(n.ID())}
 	}
 	slices.SortFunc(out, func(x, y NICRef) int {
 		return cmp.Or(strings.Compare(x.Name, y.Name), strings.Compare(strings.ToLower(x.ID), strings.ToLower(y.ID)))

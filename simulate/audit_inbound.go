@@ -113,7 +113,8 @@ func (e *Engine) internetInbound(ps ProbeSet, add func(Finding)) {
 			}
 		}
 	}
-	for _, g := range e.model.NSGs {
+	for i := range e.net.NumNSGs() {
+		g := e.net.NSG(i).Resource()
 		for j := range g.Rules {
 			r := &g.Rules[j]
 			if r.Direction != nsg.Inbound || r.Access != nsg.Allow {
@@ -147,10 +148,10 @@ func (e *Engine) inboundFinding(g *topology.NSG, j int, src string, probes []Pro
 		if b.stage == nsg.StageSubnet && !seenSubnet[st.subnet] {
 			seenSubnet[st.subnet] = true
 			s := e.subnets[st.subnet].s
-			subnets = append(subnets, s.VNet.Name+"/"+s.Name)
+			subnets = append(subnets, s.VNet().Name()+"/"+s.Name())
 		}
 		if b.stage == nsg.StageNIC {
-			nicNames = append(nicNames, st.nic.Name)
+			nicNames = append(nicNames, st.v.Name())
 		}
 		if !st.addr.Is4() || seenNIC[b.h] {
 			continue
@@ -164,10 +165,10 @@ func (e *Engine) inboundFinding(g *topology.NSG, j int, src string, probes []Pro
 		}
 		seenNIC[b.h] = true
 		inEffect = append(inEffect, b.h)
-		if why, ok := e.publicIngress(st); ok {
+		if why, ok := e.publicIngress(b.h); ok {
 			exposed = append(exposed, b.h)
 			if len(exposure) < 3 {
-				exposure = append(exposure, st.nic.Name+" ("+why+")")
+				exposure = append(exposure, st.v.Name()+" ("+why+")")
 			}
 		}
 	}
@@ -257,7 +258,7 @@ func (e *Engine) inboundProbes(h int32, stage nsg.Stage, j int, probes []Probe, 
 		rs[i] = ProbeResult{Probe: p, Direction: nsg.Inbound, Address: ps.Internet, Verdict: nsgVerdict(v), Open: open[i], Note: nsgDecider(st.cls, v, nsg.Inbound)}
 		ev = append(ev, fmt.Sprintf("%v/%d %s", p.Protocol, p.Port, nsgOutcome(st.cls, v, nsg.Inbound)))
 	}
-	return rs, fmt.Sprintf("%s -> %s (%s): %s", ps.Internet, st.nic.Name, st.addr, strings.Join(ev, "; "))
+	return rs, fmt.Sprintf("%s -> %s (%s): %s", ps.Internet, st.v.Name(), st.addr, strings.Join(ev, "; "))
 }
 
 // compiledIndex returns the index, in g's evaluation order of direction d,
@@ -311,18 +312,19 @@ func nsgOutcome(cls *nsg.Classifier, v nsg.Verdict, d nsg.Direction) string {
 	return v.Access.String()
 }
 
-// publicIngress says how the internet reaches NIC st as the model stands: a
+// publicIngress says how the internet reaches NIC h as the network stands: a
 // public IP on one of its IP configurations, or a backend pool of a public
 // load balancer with a load-balancing rule
 // (https://learn.microsoft.com/azure/load-balancer/components#load-balancing-rules).
 // Firewall DNAT rules are not considered.
-func (e *Engine) publicIngress(st *nicState) (string, bool) {
-	for _, c := range st.nic.IPConfigs {
-		if p, ok := e.model.PublicIP(c.PublicIP); ok {
+func (e *Engine) publicIngress(h int32) (string, bool) {
+	ipcs := e.cold[h].ipcs
+	for _, c := range ipcs {
+		if p, ok := e.net.PublicIP(c.PublicIP); ok {
 			return fmt.Sprintf("public IP %s %s", p.Name, p.Address), true
 		}
 	}
-	for _, lb := range e.model.LoadBalancers {
+	for _, lb := range e.lbs {
 		public := map[string]bool{}
 		for _, fe := range lb.Frontends {
 			if !fe.PublicIP.IsZero() || !fe.PublicIPPrefix.IsZero() {
@@ -333,7 +335,7 @@ func (e *Engine) publicIngress(st *nicState) (string, bool) {
 			if !public[rule.Frontend.Key()] {
 				continue
 			}
-			for _, c := range st.nic.IPConfigs {
+			for _, c := range ipcs {
 				if refIn(rule.BackendPool, c.BackendPools) {
 					return fmt.Sprintf("public load balancer %s, rule %s", lb.Name, rule.Name), true
 				}

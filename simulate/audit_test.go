@@ -174,7 +174,7 @@ func TestDiffWhatIf(t *testing.T) {
 		}
 	}
 	require.NoError(t, m.Validate(tags(t)))
-	after, err := simulate.Compile(m, simulate.Options{Tags: tags(t)})
+	after, err := compile(m, tags(t), simulate.Options{})
 	require.NoError(t, err)
 	flows := []simulate.Flow{
 		{From: "vm-batch-01-nic", To: netip.MustParseAddr("52.1.2.3"), Port: 443},
@@ -551,7 +551,7 @@ func TestAuditAggregationScalesWithSubnets(t *testing.T) {
 	audit := func(nics int) *simulate.AuditReport {
 		m := auditNetwork(vnets, nics)
 		require.NoError(t, m.Validate(tags(t)))
-		e, err := simulate.Compile(m, simulate.Options{Tags: tags(t)})
+		e, err := compile(m, tags(t), simulate.Options{})
 		require.NoError(t, err)
 		return e.Audit()
 	}
@@ -655,7 +655,7 @@ func TestAuditRandomNetworks(t *testing.T) {
 		r := rand.New(rand.NewPCG(seed, seed^0x9e3779b9))
 		m := genNetwork(r, 1+int(seed%5), 1+int(seed%4))
 		require.NoError(t, m.Validate(tags(t)))
-		e, err := simulate.Compile(m, simulate.Options{Tags: tags(t)})
+		e, err := compile(m, tags(t), simulate.Options{})
 		require.NoError(t, err)
 		rep := e.Audit()
 		require.NotNil(t, rep.Findings)
@@ -679,7 +679,7 @@ func TestAuditRandomNetworks(t *testing.T) {
 		require.Equal(t, string(b1), string(b2), "seed %d", seed)
 	}
 	// An empty network: no findings, and the JSON says so with [].
-	e, err := simulate.Compile(&topology.Model{}, simulate.Options{})
+	e, err := compile(&topology.Model{}, nil, simulate.Options{})
 	require.NoError(t, err)
 	b, err := json.Marshal(e.Audit())
 	require.NoError(t, err)

@@ -7,7 +7,6 @@ import (
 	"strings"
 
 	"github.com/egresslab/egress/nsg"
-	"github.com/egresslab/egress/topology"
 	"go4.org/netipx"
 )
 
@@ -65,7 +64,6 @@ func (e *Engine) vnetTagWidened(a *aggregator, ps ProbeSet) {
 			audited[st.subnet] = append(audited[st.subnet], int32(h))
 		}
 	}
-	var gr *topology.Graph // built on first need
 	for i, nics := range audited {
 		if len(nics) == 0 {
 			continue
@@ -73,7 +71,7 @@ func (e *Engine) vnetTagWidened(a *aggregator, ps ProbeSet) {
 		for _, h := range nics {
 			a.evaluate(CheckVNetTagWidened, h)
 		}
-		w, ok := e.widening(int32(i), e.nics[nics[0]].cls.Scope(), ps, &gr)
+		w, ok := e.widening(int32(i), e.nics[nics[0]].cls.Scope(), ps)
 		if !ok {
 			continue
 		}
@@ -84,7 +82,7 @@ func (e *Engine) vnetTagWidened(a *aggregator, ps ProbeSet) {
 }
 
 // widening computes the widened part of subnet i's tag from its Scope.
-func (e *Engine) widening(i int32, sc *nsg.Scope, ps ProbeSet, gr **topology.Graph) (tagWidening, bool) {
+func (e *Engine) widening(i int32, sc *nsg.Scope, ps ProbeSet) (tagWidening, bool) {
 	ctx := sc.Context()
 	var ob netipx.IPSetBuilder
 	for _, p := range slices.Concat(ctx.AddressSpace, ctx.Peered) {
@@ -141,15 +139,15 @@ func (e *Engine) widening(i int32, sc *nsg.Scope, ps ProbeSet, gr **topology.Gra
 	default: // every widened prefix is inside the VNet and peers: not reachable
 		return w, false
 	}
-	e.tagSources(i, w.prefixes, gr)
+	e.tagSources(i, w.prefixes)
 	w.summary = summarizePrefixes(w.prefixes, 6)
 	return w, true
 }
 
 // tagSources fills each prefix's From: the route of the subnet's route
 // table, or the gateway (and Route Server) routes of its VNet, as
-// topology.Model.RouteConfig lists them.
-func (e *Engine) tagSources(i int32, ts []TagPrefix, gr **topology.Graph) {
+// [topology.VNetView.GatewayRoutes] lists them.
+func (e *Engine) tagSources(i int32, ts []TagPrefix) {
 	s := e.subnets[i].s
 	var gw []string // per prefix index, for gateway origins
 	for k := range ts {
@@ -157,12 +155,10 @@ func (e *Engine) tagSources(i int32, ts []TagPrefix, gr **topology.Graph) {
 		switch t.Origin {
 		case OriginUserRoute:
 			var from []string
-			if rt, ok := e.model.RouteTable(s.RouteTable); ok {
-				name := rt.Name
-				if name == "" {
-					name = rt.ID.Name()
-				}
-				for _, r := range rt.Routes {
+			ref, _ := s.RouteTable()
+			if rt, ok := e.net.LookupRouteTable(ref); ok {
+				name := rt.Name()
+				for _, r := range rt.Routes() {
 					if p, err := netip.ParsePrefix(r.AddressPrefix); err == nil && p == t.Prefix {
 						from = append(from, fmt.Sprintf("route %q of route table %s", r.Name, name))
 					}
@@ -171,14 +167,11 @@ func (e *Engine) tagSources(i int32, ts []TagPrefix, gr **topology.Graph) {
 			t.From = strings.Join(from, "; ")
 		case OriginGateway:
 			if gw == nil {
-				if *gr == nil {
-					*gr = e.model.Graph()
-				}
 				gw = make([]string, len(ts))
-				cfg := e.model.RouteConfig(s, *gr, e.opts.Tags)
+				routes := s.VNet().GatewayRoutes()
 				for j := range ts {
 					var from []string
-					for _, r := range cfg.GatewayRoutes {
+					for _, r := range routes {
 						if r.Prefix == ts[j].Prefix {
 							if f := fmt.Sprintf("gateway %s (%v)", r.Gateway, r.Origin); !slices.Contains(from, f) {
 								from = append(from, f)
@@ -285,7 +278,7 @@ func (e *Engine) tagWidenedNIC(a *aggregator, h int32, w tagWidening, ps ProbeSe
 		}
 		k := max(firstOpen, 0)
 		r := rs[k]
-		src, dst := w.rep.String(), fmt.Sprintf("%s (%s)", st.nic.Name, local)
+		src, dst := w.rep.String(), fmt.Sprintf("%s (%s)", st.v.Name(), local)
 		if r.Direction == nsg.Outbound {
 			src, dst = dst, src
 		}

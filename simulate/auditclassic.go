@@ -13,9 +13,10 @@ import (
 // uses the policy, not its classic rules, so only firewalls without one are
 // audited. Name is the rule's path "firewall/collection/rule", as the
 // firewall engine names it.
-func classicAllowsAny(m *topology.Model) []Finding {
+func classicAllowsAny(n *topology.Network) []Finding {
 	var out []Finding
-	for _, f := range m.Firewalls {
+	for i := range n.NumFirewalls() {
+		f := n.Firewall(i).Resource()
 		if !f.Policy.IsZero() {
 			continue
 		}

@@ -61,7 +61,7 @@ var benchWorld = sync.OnceValues(func() (*simulate.Engine, error) {
 	if err := m.Validate(defaultTagsMust()); err != nil {
 		return nil, err
 	}
-	return simulate.Compile(m, simulate.Options{Tags: defaultTagsMust(), Firewall: simulate.FirewallAllow})
+	return compile(m, defaultTagsMust(), simulate.Options{Firewall: simulate.FirewallAllow})
 })
 
 func defaultTagsMust() *servicetag.Set {
@@ -122,7 +122,7 @@ func BenchmarkClassify(b *testing.B) {
 		r := rand.New(rand.NewPCG(1, 2))
 		nics := make([]simulate.NIC, 4096)
 		for i := range nics {
-			nics[i] = simulate.NIC(r.IntN(e.NumNICs()))
+			nics[i] = e.NICAt(r.IntN(e.NumNICs()))
 		}
 		op := func(i int) { sinkDecision = e.Classify(nics[i&4095], dsts[(i*7)&4095], ipproto.TCP, 443) }
 		i := 0
@@ -155,7 +155,7 @@ func BenchmarkCompile(b *testing.B) {
 		runtime.GC()
 		runtime.ReadMemStats(&before)
 		var err error
-		if e, err = simulate.Compile(m, simulate.Options{Tags: defaultTagsMust()}); err != nil {
+		if e, err = compile(m, defaultTagsMust(), simulate.Options{}); err != nil {
 			b.Fatal(err)
 		}
 		runtime.GC()

@@ -26,7 +26,7 @@ func load(t *testing.T, paths ...string) (*topology.Model, *simulate.Engine) {
 	t.Helper()
 	m, err := topology.LoadFiles(tags(t), paths...)
 	require.NoError(t, err)
-	e, err := simulate.Compile(m, simulate.Options{Tags: tags(t)})
+	e, err := compile(m, tags(t), simulate.Options{})
 	require.NoError(t, err)
 	return m, e
 }
@@ -134,7 +134,7 @@ func TestCorpusSnapshotRejectedNSG(t *testing.T) {
 	assert.ErrorContains(t, v.Rejected[0], `priority "5": invalid priority: want 100..4096`)
 	require.Error(t, m.Validate(tags(t)))
 
-	e, err := simulate.Compile(m, simulate.Options{Tags: tags(t)})
+	e, err := compile(m, tags(t), simulate.Options{})
 	require.NoError(t, err)
 	r := trace(t, e, "vm2-nic", "93.184.216.34", 443)
 	assert.Equal(t, simulate.Unknown, r.Verdict, "%s", r)

@@ -9,8 +9,10 @@ import (
 	"testing"
 
 	"github.com/egresslab/egress/ipproto"
+	"github.com/egresslab/egress/route"
 	"github.com/egresslab/egress/servicetag"
 	"github.com/egresslab/egress/simulate"
+	"github.com/egresslab/egress/topology"
 	"github.com/stretchr/testify/require"
 )
 
@@ -24,7 +26,7 @@ func randomDst(r *rand.Rand, e *simulate.Engine) netip.Addr {
 	case 0:
 		return netip.MustParseAddr(dstPool[r.IntN(len(dstPool))])
 	case 1:
-		return e.NICAddr(simulate.NIC(r.IntN(e.NumNICs())))
+		return e.NICAt(r.IntN(e.NumNICs())).Addr()
 	}
 	v := r.Uint32()
 	return netip.AddrFrom4([4]byte{byte(v >> 24), byte(v >> 16), byte(v >> 8), byte(v)})
@@ -36,17 +38,17 @@ var protos = []ipproto.Proto{ipproto.TCP, ipproto.UDP, ipproto.ICMP, ipproto.ESP
 func agree(t *testing.T, e *simulate.Engine, h simulate.NIC, dst netip.Addr, proto ipproto.Proto, port uint16) simulate.Decision {
 	t.Helper()
 	d := e.Classify(h, dst, proto, port)
-	f := simulate.Flow{From: e.NICID(h), To: dst, Protocol: proto, Port: port}
+	f := simulate.Flow{From: h.ID(), To: dst, Protocol: proto, Port: port}
 	res, err := simulate.ReferenceTrace(e, f)
 	require.NoError(t, err)
 	fast, err := e.Trace(f)
 	require.NoError(t, err)
 	require.Equal(t, res, fast, "Trace and the reference twin disagree")
-	require.Equal(t, res.Verdict, d.Verdict, "%s -> %v %v/%d\n%s", e.NICName(h), dst, proto, port, res)
-	require.Equal(t, res.EgressMethod, d.Method, "%s -> %v %v/%d\n%s", e.NICName(h), dst, proto, port, res)
-	require.Equal(t, res.ReasonCode, d.Reason, "%s -> %v %v/%d\n%s", e.NICName(h), dst, proto, port, res)
+	require.Equal(t, res.Verdict, d.Verdict, "%s -> %v %v/%d\n%s", h.Name(), dst, proto, port, res)
+	require.Equal(t, res.EgressMethod, d.Method, "%s -> %v %v/%d\n%s", h.Name(), dst, proto, port, res)
+	require.Equal(t, res.ReasonCode, d.Reason, "%s -> %v %v/%d\n%s", h.Name(), dst, proto, port, res)
 	if res.Verdict == simulate.Denied {
-		require.Equal(t, res.DecidedBy, simulate.DecidedBy(e, d), "deciding rule, %s -> %v %v/%d\n%s", e.NICName(h), dst, proto, port, res)
+		require.Equal(t, res.DecidedBy, simulate.DecidedBy(e, d), "deciding rule, %s -> %v %v/%d\n%s", h.Name(), dst, proto, port, res)
 	}
 	if res.Verdict == simulate.Allowed || res.ReasonCode == simulate.ReasonRouteNone {
 		require.NotEmpty(t, res.DecidedBy, "what decided it is named for allowed flows too\n%s", res)
@@ -84,10 +86,10 @@ func TestDifferentialTraceClassify(t *testing.T) {
 		require.NoError(t, m.Validate(tags(t)))
 		for _, nva := range []simulate.NVAMode{simulate.NVAForward, simulate.NVAUnknown} {
 			smtp := simulate.SMTPMode(n % 3)
-			e, err := simulate.Compile(m, simulate.Options{Tags: tags(t), NVA: nva, Firewall: []simulate.FirewallMode{simulate.FirewallEvaluate, simulate.FirewallEvaluate, simulate.FirewallUnknown, simulate.FirewallAllow}[n%4], SMTP: smtp})
+			e, err := compile(m, tags(t), simulate.Options{NVA: nva, Firewall: []simulate.FirewallMode{simulate.FirewallEvaluate, simulate.FirewallEvaluate, simulate.FirewallUnknown, simulate.FirewallAllow}[n%4], SMTP: smtp})
 			require.NoError(t, err)
 			for range flows {
-				h := simulate.NIC(r.IntN(e.NumNICs()))
+				h := e.NICAt(r.IntN(e.NumNICs()))
 				port, proto := []uint16{22, 80, 443, 1433, 1500, 53, 25}[r.IntN(7)], protos[r.IntN(len(protos))]
 				dst := randomDst(r, e)
 				d := agree(t, e, h, dst, proto, port)
@@ -138,7 +140,7 @@ func FuzzClassify(f *testing.F) {
 		if err := m.Validate(tags(t)); err != nil {
 			t.Fatal(err)
 		}
-		e, err := simulate.Compile(m, simulate.Options{Tags: tags(t)})
+		e, err := compile(m, tags(t), simulate.Options{})
 		require.NoError(t, err)
 		a := netip.AddrFrom4([4]byte{byte(dst >> 24), byte(dst >> 16), byte(dst >> 8), byte(dst)})
 		p := protos[int(proto)%len(protos)]
@@ -146,12 +148,23 @@ func FuzzClassify(f *testing.F) {
 			port = 1 // Trace refuses TCP/UDP port 0
 		}
 		for h := range e.NumNICs() {
-			agree(t, e, simulate.NIC(h), a, p, port)
+			agree(t, e, e.NICAt(h), a, p, port)
 		}
 	})
 }
 
 var defaultTags = sync.OnceValues(servicetag.Default)
+
+// compile builds the network of m with tags (nil: none) and compiles it:
+// the seam every test goes through (topology.Model.Network, then
+// simulate.Compile). Only a model with Errors fails.
+func compile(m *topology.Model, tags route.TagResolver, opts simulate.Options) (*simulate.Engine, error) {
+	n, err := m.Network(tags)
+	if err != nil {
+		return nil, err
+	}
+	return simulate.Compile(n, opts), nil
+}
 
 func tags(t testing.TB) *servicetag.Set {
 	t.Helper()

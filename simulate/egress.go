@@ -69,15 +69,13 @@ func (e *Engine) publicIPs(refs, prefixes []topology.Ref, v6 bool) ([]netip.Addr
 	var ips []netip.Addr
 	var ps []netip.Prefix
 	for _, r := range refs {
-		if p, ok := e.model.PublicIP(r); ok && p.Address.IsValid() && p.Address.Is6() == v6 {
+		if p, ok := e.net.PublicIP(r); ok && p.Address.IsValid() && p.Address.Is6() == v6 {
 			ips = append(ips, p.Address)
 		}
 	}
 	for _, r := range prefixes {
-		for _, pp := range e.model.PublicIPPrefixes {
-			if pp.ID.Key() == r.Key() && pp.Prefix.IsValid() && pp.Prefix.Addr().Is6() == v6 {
-				ps = append(ps, pp.Prefix)
-			}
+		if pp, ok := e.net.PublicIPPrefix(r); ok && pp.Prefix.IsValid() && pp.Prefix.Addr().Is6() == v6 {
+			ps = append(ps, pp.Prefix)
 		}
 	}
 	return ips, ps
@@ -88,12 +86,12 @@ func (e *Engine) publicIPs(refs, prefixes []topology.Ref, v6 bool) ([]netip.Addr
 func (e *Engine) externalIPs(refs, prefixes []topology.Ref) []string {
 	var out []string
 	for _, r := range refs {
-		if _, ok := e.model.PublicIP(r); !ok {
+		if _, ok := e.net.PublicIP(r); !ok {
 			out = append(out, r.Name())
 		}
 	}
 	for _, r := range prefixes {
-		if !slices.ContainsFunc(e.model.PublicIPPrefixes, func(p *topology.PublicIPPrefix) bool { return p.ID.Key() == r.Key() }) {
+		if _, ok := e.net.PublicIPPrefix(r); !ok {
 			out = append(out, r.Name())
 		}
 	}
@@ -113,24 +111,6 @@ func withExternalIPs(es egressSet, owner string, ext []string, v4only bool) egre
 		es.unsure = carryAll | carryPorts
 	}
 	return es
-}
-
-// natGateway returns the NAT gateway that serves a subnet: its own, else a
-// StandardV2 gateway attached to its whole VNet (sourceVirtualNetwork; not
-// on GatewaySubnet, where a NAT gateway is not allowed). That a subnet's own
-// gateway takes precedence over its VNet's is egress's reading: the
-// documentation does not say.
-func (e *Engine) natGateway(ss *subnetState) (*topology.NATGateway, string) {
-	if ng, ok := e.model.NATGateway(ss.s.NATGateway); ok {
-		return ng, ""
-	}
-	if !ss.s.NATGateway.IsZero() {
-		return nil, "external" // associated, but not in the input: see internetEgress
-	}
-	if ng := e.vnets[ss.vnet].nat; ng != nil && !strings.EqualFold(ss.s.Name, "GatewaySubnet") {
-		return ng, " (attached to VNet " + ss.s.VNet.Name + ")"
-	}
-	return nil, ""
 }
 
 // natEgress is the way out through NAT gateway ng for one family, if it
@@ -154,7 +134,7 @@ func (e *Engine) natEgress(ng *topology.NATGateway, where string, v6 bool) (egre
 	return withExternalIPs(es, "NAT gateway "+ng.Name, ext, !sku.IPv6), true
 }
 
-// internetEgress decides how a NIC's internet-bound traffic of one family
+// internetEgress decides how NIC h's internet-bound traffic of one family
 // leaves, in Azure's precedence
 // (https://learn.microsoft.com/azure/nat-gateway/nat-overview#outbound-connectivity,
 // https://learn.microsoft.com/azure/load-balancer/load-balancer-outbound-connections):
@@ -164,36 +144,33 @@ func (e *Engine) natEgress(ng *topology.NATGateway, where string, v6 bool) (egre
 // the subnet is private and no NIC of the VM has a public IP (vmPIP finds
 // one). IPv6 has no default outbound access (derived: "secure by default",
 // spec §1.8).
-func (e *Engine) internetEgress(st *nicState, v6 bool, vmPIP func(*topology.NIC) (*topology.IPConfig, bool)) egressSet {
+func (e *Engine) internetEgress(h int32, v6 bool, vmPIPOf func(*nicState) (*vmPIP, bool)) egressSet {
+	st, cold := &e.nics[h], &e.cold[h]
 	ss := &e.subnets[st.subnet]
 	s := ss.s
-	ng, where := e.natGateway(ss)
+	ng, where := ss.nat, ss.natWhere
 	if ng != nil {
 		if es, ok := e.natEgress(ng, where, v6); ok {
 			return es
 		}
-	} else if where == "external" {
+	} else if ss.natExternal {
 		// The subnet's NAT gateway is not in the input: it takes the
 		// internet traffic (nat-overview), from addresses and with a SKU
 		// (which protocols, which families) that are unknown.
-		name := s.NATGateway.Name()
+		ref, _ := s.NATGateway()
+		name := ref.Name()
 		return egressSet{method: MethodNATGateway, why: "NAT gateway " + name + " (not in the input)", carry: carryAll, unsure: carryICMP | carryOther,
-			assume: "NAT gateway " + name + " of subnet " + s.Name + " is not in the input: its public IPs are unknown, and so is whether its SKU carries ICMP or IPv6"}
+			assume: "NAT gateway " + name + " of subnet " + s.Name() + " is not in the input: its public IPs are unknown, and so is whether its SKU carries ICMP or IPv6"}
 	}
-	ipc := st.ipc
+	ipc := &cold.ipcs[cold.primary]
 	if v6 {
-		ipc = nil
-		for _, c := range st.nic.IPConfigs {
-			if c.PrivateIP.Is6() {
-				ipc = c
-				break
-			}
-		}
-		if ipc == nil {
+		k := slices.IndexFunc(cold.ipcs, func(c topology.IPConfigInfo) bool { return c.PrivateIP.Is6() })
+		if k < 0 {
 			return egressSet{why: "the NIC has no IPv6 address"}
 		}
+		ipc = &cold.ipcs[k]
 	}
-	if p, ok := e.model.PublicIP(ipc.PublicIP); ok && p.Address.IsValid() && p.Address.Is6() == v6 {
+	if p, ok := e.net.PublicIP(ipc.PublicIP); ok && p.Address.IsValid() && p.Address.Is6() == v6 {
 		return egressSet{method: MethodInstancePublicIP, ips: []netip.Addr{p.Address}, why: "public IP " + p.Name, carry: carryAll}
 	} else if !ok && !ipc.PublicIP.IsZero() {
 		// A public IP of this configuration's family (an IP configuration's
@@ -223,31 +200,32 @@ func (e *Engine) internetEgress(st *nicState, v6 bool, vmPIP func(*topology.NIC)
 	// are private by default;
 	// https://learn.microsoft.com/azure/virtual-network/ip-services/default-outbound-access).
 	private, state, assume := false, "sets defaultOutboundAccess true", ""
+	doa, set6 := s.DefaultOutboundAccess()
 	switch {
-	case s.DefaultOutboundAccess != nil && !*s.DefaultOutboundAccess:
+	case set6 && !doa:
 		private, state = true, "sets defaultOutboundAccess false"
-	case s.DefaultOutboundAccess == nil && e.opts.PrivateByDefault:
+	case !set6 && e.opts.PrivateByDefault:
 		private, state = true, "does not set defaultOutboundAccess"
-		assume = "subnet " + s.Name + " does not set defaultOutboundAccess: taken as private, as in VNets created with API version 2025-07-01 or later (Options.PrivateByDefault)"
-	case s.DefaultOutboundAccess == nil:
+		assume = "subnet " + s.Name() + " does not set defaultOutboundAccess: taken as private, as in VNets created with API version 2025-07-01 or later (Options.PrivateByDefault)"
+	case !set6:
 		state = "does not set defaultOutboundAccess"
-		assume = "subnet " + s.Name + " does not set defaultOutboundAccess (inputs from API versions before 2025-07-01 omit it): taken as a subnet with default outbound access, created before private subnets became the default; Options.PrivateByDefault asks what if it is private"
+		assume = "subnet " + s.Name() + " does not set defaultOutboundAccess (inputs from API versions before 2025-07-01 omit it): taken as a subnet with default outbound access, created before private subnets became the default; Options.PrivateByDefault asks what if it is private"
 	}
 	if private {
-		return egressSet{why: fmt.Sprintf("subnet %s is private (it %s) and has no NAT gateway, public IP or load-balancer outbound%s", s.Name, state, byIP), assume: assume}
+		return egressSet{why: fmt.Sprintf("subnet %s is private (it %s) and has no NAT gateway, public IP or load-balancer outbound%s", s.Name(), state, byIP), assume: assume}
 	}
-	if c, ok := vmPIP(st.nic); ok {
+	if c, ok := vmPIPOf(st); ok {
 		// "If there are multiple network interfaces, having a single one with
 		// a public IP will prevent default outbound access for the virtual
 		// machine" (https://learn.microsoft.com/azure/virtual-network/ip-services/default-outbound-access).
-		where := "NIC " + c.NIC.Name + " of the same VM"
-		if c.NIC == st.nic {
-			where = "the NIC's IP configuration " + c.Name
+		where := "NIC " + c.nicName + " of the same VM"
+		if c.nic == st.v.Index() {
+			where = "the NIC's IP configuration " + c.ipc.Name
 		}
 		return egressSet{why: fmt.Sprintf("no default outbound access: %s has public IP %s, which turns it off for the whole VM, and this IP configuration has no NAT gateway, public IP or load-balancer outbound%s",
-			where, c.PublicIP.Name(), byIP)}
+			where, c.ipc.PublicIP.Name(), byIP)}
 	}
-	return egressSet{method: MethodDefaultOutbound, why: "default outbound access (implicit Microsoft-owned IP; subnet " + s.Name + " " + state + ")" + byIP,
+	return egressSet{method: MethodDefaultOutbound, why: "default outbound access (implicit Microsoft-owned IP; subnet " + s.Name() + " " + state + ")" + byIP,
 		unstable: true, assume: assume, carry: carryOther}
 }
 
@@ -259,11 +237,11 @@ func (e *Engine) internetEgress(st *nicState, v6 bool, vmPIP func(*topology.NIC)
 // the subnet that disrupts IPv6 through outbound rules (nat-sku, known
 // issues: "A StandardV2 NAT gateway disrupts outbound connections made with
 // load balancer outbound rules for IPv6 traffic only"), or is "".
-func (e *Engine) lbEgress(ipc *topology.IPConfig, v6 bool, breaks string) (set egressSet, ok bool, byIP string) {
+func (e *Engine) lbEgress(ipc *topology.IPConfigInfo, v6 bool, breaks string) (set egressSet, ok bool, byIP string) {
 	if !v6 && !ipc.Primary {
 		return egressSet{}, false, ""
 	}
-	for _, lb := range e.model.LoadBalancers {
+	for _, lb := range e.lbs {
 		for _, pool := range lb.BackendPools {
 			if !refIn(pool.ID, ipc.BackendPools) {
 				continue
@@ -331,10 +309,10 @@ func (e *Engine) lbEgress(ipc *topology.IPConfig, v6 bool, breaks string) (set e
 	return egressSet{}, false, byIP
 }
 
-// knownPool reports whether a backend pool is one of the model's load
+// knownPool reports whether a backend pool is one of the network's load
 // balancers'.
 func (e *Engine) knownPool(r topology.Ref) bool {
-	for _, lb := range e.model.LoadBalancers {
+	for _, lb := range e.lbs {
 		for _, p := range lb.BackendPools {
 			if p.ID.Key() == r.Key() {
 				return true
@@ -344,35 +322,23 @@ func (e *Engine) knownPool(r topology.Ref) bool {
 	return false
 }
 
-// vmPublicIPs maps each VM (by vmKey) to an IP configuration of one of its
-// NICs that has a public IP, in model order. A NIC whose VM is unknown is a
-// VM of its own.
-func vmPublicIPs(nics []*topology.NIC) map[string]*topology.IPConfig {
-	out := map[string]*topology.IPConfig{}
-	for _, n := range nics {
-		k := vmKey(n)
-		if _, seen := out[k]; seen {
-			continue
-		}
-		if i := slices.IndexFunc(n.IPConfigs, func(c *topology.IPConfig) bool { return !c.PublicIP.IsZero() }); i >= 0 {
-			out[k] = n.IPConfigs[i]
-		}
-	}
-	return out
+// vmPIP is the first IP configuration with a public IP of the first NIC of
+// a VM that has one (a NIC whose VM is unknown is a VM of its own).
+type vmPIP struct {
+	vm      topology.Ref
+	nic     int // network index
+	nicName string
+	ipc     topology.IPConfigInfo
 }
 
-// scanVMPublicIP is vmPublicIPs for one NIC by a scan of the model: the
-// reference twin's lookup.
-func (e *Engine) scanVMPublicIP(n *topology.NIC) (*topology.IPConfig, bool) {
-	for _, o := range e.model.NICs {
-		sameVM := o == n || (!n.VirtualMachine.IsZero() && strings.EqualFold(string(o.VirtualMachine), string(n.VirtualMachine)))
-		if !sameVM {
-			continue
-		}
-		for _, c := range o.IPConfigs {
-			if !c.PublicIP.IsZero() {
-				return c, true
-			}
+// scanVMPublicIP is the compiled VM lookup by a scan of the network's NICs
+// with a public IP, in network order: the reference twin's lookup.
+func (e *Engine) scanVMPublicIP(st *nicState) (*vmPIP, bool) {
+	vm := st.v.VirtualMachine()
+	for k := range e.vmPIPs {
+		o := &e.vmPIPs[k]
+		if o.nic == st.v.Index() || (!vm.IsZero() && strings.EqualFold(string(o.vm), string(vm))) {
+			return o, true
 		}
 	}
 	return nil, false
@@ -380,11 +346,11 @@ func (e *Engine) scanVMPublicIP(n *topology.NIC) (*topology.IPConfig, bool) {
 
 // vmKey names the VM a NIC belongs to: its VM's ID, or the NIC's own when the
 // VM is unknown.
-func vmKey(n *topology.NIC) string {
-	if n.VirtualMachine.IsZero() {
-		return "nic:" + n.ID.Key()
+func vmKey(n topology.NICView) string {
+	if vm := n.VirtualMachine(); !vm.IsZero() {
+		return "vm:" + vm.Key()
 	}
-	return "vm:" + n.VirtualMachine.Key()
+	return "nic:" + n.ID().Key()
 }
 
 func refIn(r topology.Ref, list []topology.Ref) bool {
@@ -409,23 +375,25 @@ func nonZero(r topology.Ref) []topology.Ref {
 // (https://learn.microsoft.com/azure/firewall/integrate-with-nat-gateway).
 func (e *Engine) firewallEgress(fs *fwState) egressSet {
 	ss := &e.subnets[fs.subnet]
-	if ng, where := e.natGateway(ss); ng != nil {
+	if ng, where := ss.nat, ss.natWhere; ng != nil {
 		if es, ok := e.natEgress(ng, where, false); ok {
 			es.why += " on AzureFirewallSubnet"
 			return es
 		}
-	} else if where == "external" {
-		name := ss.s.NATGateway.Name()
+	} else if ss.natExternal {
+		ref, _ := ss.s.NATGateway()
+		name := ref.Name()
 		return egressSet{method: MethodNATGateway, why: "NAT gateway " + name + " on AzureFirewallSubnet (not in the input)", carry: carryAll, unsure: carryICMP | carryOther,
 			assume: "NAT gateway " + name + " of AzureFirewallSubnet is not in the input: its public IPs are unknown, and so is whether its SKU carries ICMP"}
 	}
-	ips, _ := e.publicIPs(fs.fw.PublicIPs, nil, false)
-	ext := e.externalIPs(fs.fw.PublicIPs, nil)
+	pips := fs.fw.PublicIPs()
+	ips, _ := e.publicIPs(pips, nil, false)
+	ext := e.externalIPs(pips, nil)
 	if len(ips)+len(ext) == 0 {
-		return egressSet{why: "firewall " + fs.fw.Name + " has no public IP"}
+		return egressSet{why: "firewall " + fs.name + " has no public IP"}
 	}
-	es := egressSet{method: MethodAzureFirewall, ips: ips, why: "firewall " + fs.fw.Name + " public IPs", unstable: len(ips)+len(ext) > 1, carry: carryAll}
-	return withExternalIPs(es, "firewall "+fs.fw.Name, ext, true) // Azure Firewall is IPv4-only
+	es := egressSet{method: MethodAzureFirewall, ips: ips, why: "firewall " + fs.name + " public IPs", unstable: len(ips)+len(ext) > 1, carry: carryAll}
+	return withExternalIPs(es, "firewall "+fs.name, ext, true) // Azure Firewall is IPv4-only
 }
 
 // ianaPrivate is Azure Firewall's default SNAT exemption (IANAPrivateRanges:

@@ -3,13 +3,10 @@ package simulate
 import (
 	"errors"
 	"fmt"
-	"maps"
 	"net/netip"
-	"runtime"
 	"slices"
 	"strings"
 	"sync"
-	"sync/atomic"
 
 	"github.com/egresslab/egress/firewall"
 	"github.com/egresslab/egress/nsg"
@@ -143,8 +140,6 @@ func (s StaticResolver) LookupHost(name string) ([]netip.Addr, error) {
 
 // Options configure [Compile].
 type Options struct {
-	// Tags resolves service tags; nil resolves none.
-	Tags route.TagResolver
 	// NVA is the assumption about third-party appliances.
 	NVA NVAMode
 	// Firewall is the assumption about Azure Firewalls.
@@ -157,50 +152,64 @@ type Options struct {
 	PrivateByDefault bool
 	// SMTP is what Azure does with TCP port 25 to the internet.
 	SMTP SMTPMode
-	// Resolver resolves flows given by FQDN; nil means such flows fail.
+	// Resolver resolves flows given by FQDN, and answers the Azure
+	// Firewalls' DNS proxy for network rules' FQDNs (the firewalls are then
+	// compiled again with it); nil means such flows fail and such rules are
+	// undecidable offline.
 	Resolver Resolver
 	// MaxHops bounds the number of appliances a flow may cross; zero means
 	// 16, and more than 255 means 255.
 	MaxHops int
 }
 
-// Engine is a network compiled for simulation: per subnet an effective route
-// table, per NSG a compiled group, per NIC a classifier, and the indexes that
+// Engine is a network compiled for simulation: the [topology.Network]'s
+// route tables, NSG groups, scopes and firewall engines, a classifier per
+// NIC, the egress choices of every NIC and firewall, and the indexes that
 // turn next-hop addresses into places.
 //
 // An Engine is immutable after [Compile] and safe for concurrent use; it must
-// not be copied. It keeps a reference to the model for explanations: do not
-// modify the model after compiling it.
+// not be copied. It keeps the Network (immutable too) for explanations, and
+// nothing of the model the network was built from.
 type Engine struct {
 	_ [0]sync.Mutex
 
-	opts  Options
-	model *topology.Model
+	opts Options
+	net  *topology.Network
 
 	nics      []nicState
+	cold      []nicCold          // per NIC handle: what only explanations and the reference twin read
 	nicByKey  map[string]int32   // ID key → handle
 	nicByName map[string][]int32 // lower-case name → handles
-	subnets   []subnetState
-	vnets     []vnetState
+	subnets   []subnetState      // by network subnet index
+	vnets     []vnetState        // by network VNet index
 	firewalls []fwState
 	egress    []egressSet // interned egress choices
 	notes     []string    // why parts of the network are unknown (external or rejected resources), by index
 	noteIdx   map[string]int32
 	skipped   []skippedNIC
+
+	// The network's resources the engine reads after compiling, copied
+	// once: load balancers (egress, internal frontends, public ingress),
+	// gateways and Route Servers (explanations and the reference twin), and
+	// the NICs with a public IP by VM, in network order (default outbound
+	// access).
+	lbs          []*topology.LoadBalancer
+	gateways     []*topology.Gateway
+	routeServers []*topology.RouteServer
+	vmPIPs       []vmPIP
 }
 
 // skippedNIC is a NIC the engine cannot simulate, and why.
 type skippedNIC struct {
-	nic *topology.NIC
+	nic int // network index
 	why string
 }
 
 type nicState struct {
-	nic      *topology.NIC
-	ipc      *topology.IPConfig // primary IP configuration
-	addr     netip.Addr         // primary private address
-	addrIdx  int                // index of addr in the classifier's addresses
-	addr6    netip.Addr         // first IPv6 private address, if any
+	v        topology.NICView
+	addr     netip.Addr // primary private address
+	addrIdx  int        // index of addr in the classifier's addresses
+	addr6    netip.Addr // first IPv6 private address, if any
 	subnet   int32
 	cls      *nsg.Classifier
 	forward  bool
@@ -215,8 +224,15 @@ type nicState struct {
 	unsure bool
 }
 
+// nicCold is the part of a NIC's state off the hot path.
+type nicCold struct {
+	ipcs    []topology.IPConfigInfo
+	primary int          // index in ipcs
+	addrs   []netip.Addr // the valid private addresses, in ipcs order
+}
+
 type subnetState struct {
-	s       *topology.Subnet
+	s       topology.SubnetView
 	vnet    int32
 	table   *route.Table
 	actions []action // per route selection (route.Match.Index)
@@ -230,6 +246,12 @@ type subnetState struct {
 	// input, or -1: the flows whose route such a route could override
 	// depend on them.
 	transit int32
+	// The NAT gateway that serves the subnet (see Engine.natGateway): nat,
+	// with natWhere saying it is the VNet's; or natExternal, its own one
+	// not in the input.
+	nat         *topology.NATGateway
+	natWhere    string
+	natExternal bool
 }
 
 // unknownFor returns the note on unknown routes that could have decided a
@@ -249,7 +271,7 @@ func (ss *subnetState) unknownFor(t route.NextHopType) int32 {
 }
 
 type vnetState struct {
-	v *topology.VNet
+	v topology.VNetView
 	// targets maps an address reachable from this VNet (its own and its
 	// peers') to what owns it.
 	targets map[netip.Addr]target
@@ -298,7 +320,9 @@ type target struct {
 }
 
 type fwState struct {
-	fw      *topology.Firewall
+	fw      topology.FirewallView
+	name    string
+	addr    netip.Addr       // its private address
 	subnet  int32            // AzureFirewallSubnet
 	egress4 int32            // egress choice for internet-bound traffic
 	eng     *firewall.Engine // the compiled policy; nil when the model has none
@@ -315,440 +339,6 @@ type action struct {
 	noGateway bool
 }
 
-// Compile validates nothing the loader did not and builds the engine: route
-// tables per subnet, NSG groups per NSG (shared by every NIC and subnet using
-// them), scopes per subnet and a classifier per NIC. Give it a model that
-// [topology.Model.Check] finds no Errors in: the resources Azure would reject
-// (Check's Rejected) and the references outside the input (External) do not
-// stop it; the flows whose answers depend on them are Unknown, naming them
-// ([Engine.Unknowns]). Errors from the engines on a model with Errors are
-// returned joined.
-func Compile(m *topology.Model, opts Options) (*Engine, error) {
-	opts.MaxHops = min(opts.MaxHops, 255) // Decision.Hops is a byte
-	if opts.MaxHops <= 0 {
-		opts.MaxHops = 16
-	}
-	e := &Engine{opts: opts, model: m, nicByKey: map[string]int32{}, nicByName: map[string][]int32{}}
-	var errs []error
-	gr := m.Graph()
-	res := m.Resolvers(opts.Tags)
-
-	groups := map[string]*nsg.Group{}
-	unknownNSG := map[string]string{} // NSG key → why its rules are unknown: not in the input, or Azure would reject it
-	group := func(id topology.Ref) *nsg.Group {
-		if id.IsZero() {
-			return nil
-		}
-		if g, ok := groups[id.Key()]; ok {
-			return g
-		}
-		g0, ok := m.NSG(id)
-		if !ok {
-			unknownNSG[id.Key()] = "NSG " + id.Name() + " is not in the input"
-			groups[id.Key()] = nil
-			return nil
-		}
-		g, err := nsg.Compile(nsg.SecurityGroup{ID: string(g0.ID), Rules: g0.Rules}, res)
-		if err != nil {
-			unknownNSG[id.Key()] = rejected("NSG", g0.Name, err)
-		}
-		groups[id.Key()] = g
-		return g
-	}
-	admin := map[string]*nsg.Group{}
-	adminOf := func(v *topology.VNet) *nsg.Group {
-		if g, ok := admin[v.ID.Key()]; ok {
-			return g
-		}
-		// All the admin rule collections that target the VNet, in model
-		// order (ties between collections are undocumented, spec §7.8); named
-		// after the collection when there is one.
-		ac := nsg.AdminConfig{ID: string(v.ID) + "/adminRules"}
-		n := 0
-		for _, c := range m.AdminConfigs {
-			if slices.ContainsFunc(c.VNets, func(r topology.Ref) bool { return r.Key() == v.ID.Key() }) {
-				ac.Rules = append(ac.Rules, c.Rules...)
-				if n++; n == 1 {
-					ac.ID = string(c.ID)
-				} else {
-					ac.ID = string(v.ID) + "/adminRules"
-				}
-			}
-		}
-		var g *nsg.Group
-		if len(ac.Rules) > 0 {
-			var err error
-			if g, err = nsg.CompileAdmin(ac, res); err != nil {
-				unknownNSG["admin:"+v.ID.Key()] = rejected("security admin configuration", topology.Ref(ac.ID).Name(), err)
-			}
-		}
-		admin[v.ID.Key()] = g
-		return g
-	}
-
-	vnetIdx := map[*topology.VNet]int32{}
-	for _, v := range m.VNets {
-		vnetIdx[v] = int32(len(e.vnets))
-		e.vnets = append(e.vnets, vnetState{v: v, targets: map[netip.Addr]target{}})
-	}
-	vnetByKey := map[string]int32{}
-	for i, v := range m.VNets {
-		vnetByKey[v.ID.Key()] = int32(i)
-	}
-	for i, v := range m.VNets {
-		for _, p := range gr.Peers(v) {
-			e.vnets[i].peers = append(e.vnets[i].peers, vnetIdx[p])
-		}
-		seen := map[int32]bool{} // the first peering to a VNet decides, as a scan would
-		for _, p := range v.Peerings {
-			j, ok := vnetByKey[p.Remote.Key()]
-			if ok && !seen[j] && p.AllowForwardedTraffic {
-				e.vnets[i].fwdFrom = append(e.vnets[i].fwdFrom, j)
-			}
-			seen[j] = seen[j] || ok
-		}
-		slices.Sort(e.vnets[i].fwdFrom)
-	}
-	for i, v := range m.VNets {
-		for _, p := range m.ExternalPeerings(v) {
-			for _, q := range p.RemoteAddressSpace {
-				e.vnets[i].external = append(e.vnets[i].external, extSpace{q, p.Remote.Name()})
-			}
-		}
-	}
-	for _, ng := range m.NATGateways {
-		if i, ok := vnetByKey[ng.SourceVirtualNetwork.Key()]; ok && !ng.SourceVirtualNetwork.IsZero() && e.vnets[i].nat == nil {
-			e.vnets[i].nat = ng // validation keeps one VNet per NAT gateway; the first one attached wins
-		}
-	}
-	subnetIdx := map[string]int32{}
-	scopes := make([]*nsg.Scope, 0)
-	for _, v := range m.VNets {
-		for _, s := range v.Subnets {
-			ss := subnetState{s: s, vnet: vnetIdx[v], vpn: hasVPNGateway(m, gr, v), site: defaultSite(m, gr, v), unknown: -1, transit: -1}
-			cfg := m.RouteConfig(s, gr, opts.Tags)
-			tb, err := route.Compile(cfg)
-			if rt, ok := m.RouteTable(s.RouteTable); err != nil && ok {
-				// Azure would reject the route table: the subnet's other
-				// routes stand, its flows are Unknown.
-				cfg.RouteTable = nil
-				if tb, err = route.Compile(cfg); err == nil {
-					ss.unknown = e.note(rejected("route table", rt.Name, nil) + " (see validate): its routes are unknown; the path shown ignores them")
-				}
-			} else if !ok && !s.RouteTable.IsZero() {
-				ss.unknown = e.note("route table " + s.RouteTable.Name() + " of subnet " + s.Name + " is not in the input: its routes are unknown; the path shown ignores them")
-			}
-			if err != nil {
-				errs = append(errs, err)
-				continue
-			}
-			ss.table = tb
-			for _, p := range m.ExternalPeerings(v) {
-				if len(p.RemoteAddressSpace) == 0 && ss.unknown < 0 {
-					ss.unknown = e.note("VNet " + p.Remote.Name() + ", peered by " + p.Name + ", is not in the input and the peering does not record its address space: which destinations it holds is unknown")
-				}
-			}
-			if p, ok := m.ExternalTransit(v); ok && !(cfg.RouteTable != nil && cfg.RouteTable.DisableBGPRoutePropagation) {
-				ss.transit = e.note("VNet " + v.Name + " uses the gateway of VNet " + p.Remote.Name() + ", which is not in the input: the routes that gateway propagates are unknown; the path shown assumes none of them covers the destination")
-			}
-			sc, err := nsg.CompileContext(m.NSGContext(s, gr))
-			if err != nil {
-				errs = append(errs, err)
-				continue
-			}
-			subnetIdx[s.ID.Key()] = int32(len(e.subnets))
-			e.subnets = append(e.subnets, ss)
-			scopes = append(scopes, sc)
-		}
-	}
-	if len(errs) > 0 {
-		return nil, errors.Join(errs...)
-	}
-	// Compile the NSGs the NICs use on every core: nsg.Compile is pure, and
-	// it is most of a big network's compile time (service-tag expansion).
-	// Results are stored by position, so the engine does not depend on the
-	// schedule.
-	var order []*topology.NSG
-	seen := map[string]bool{}
-	want := func(id topology.Ref) {
-		if g0, ok := m.NSG(id); ok && !seen[id.Key()] { // m.NSG also builds the model's index before the goroutines read it
-			seen[id.Key()] = true
-			order = append(order, g0)
-		}
-	}
-	for _, n := range m.NICs {
-		if ipc := n.Primary(); ipc != nil {
-			if si, ok := subnetIdx[ipc.Subnet.Key()]; ok {
-				want(n.NSG)
-				want(e.subnets[si].s.NSG)
-			}
-		}
-	}
-	compiled, cerrs := make([]*nsg.Group, len(order)), make([]error, len(order))
-	parallel(len(order), func(i int) {
-		compiled[i], cerrs[i] = nsg.Compile(nsg.SecurityGroup{ID: string(order[i].ID), Rules: order[i].Rules}, res)
-	})
-	for i, g0 := range order {
-		groups[g0.ID.Key()] = compiled[i]
-		if cerrs[i] != nil {
-			unknownNSG[g0.ID.Key()] = rejected("NSG", g0.Name, cerrs[i])
-		}
-	}
-	for _, n := range m.NICs {
-		ipc := n.Primary()
-		if ipc == nil {
-			continue
-		}
-		si, ok := subnetIdx[ipc.Subnet.Key()]
-		if !ok {
-			// The NIC's subnet is not in the input: where it sits, and so
-			// every answer about it, is unknown.
-			e.skipped = append(e.skipped, skippedNIC{n, fmt.Sprintf("NIC %s: its subnet %s is not in the input, so it cannot be simulated", n.Name, ipc.Subnet)})
-			continue
-		}
-		ss := &e.subnets[si]
-		st := nicState{nic: n, ipc: ipc, addr: ipc.PrivateIP, subnet: si, forward: n.EnableIPForwarding, unknown: -1}
-		var addrs []netip.Addr
-		for _, c := range n.IPConfigs {
-			if c.PrivateIP.IsValid() {
-				if c == ipc {
-					st.addrIdx = len(addrs)
-				}
-				addrs = append(addrs, c.PrivateIP)
-				if c.PrivateIP.Is6() && !st.addr6.IsValid() {
-					st.addr6 = c.PrivateIP
-				}
-			}
-		}
-		nicNSG, subnetNSG := group(n.NSG), group(ss.s.NSG)
-		if !n.PrivateEndpoint.IsZero() {
-			// Private endpoints: NSGs apply only with NSG network policies
-			// (https://learn.microsoft.com/azure/private-link/disable-private-endpoint-network-policy).
-			st.isPE = true
-			st.peSubnet = ss.s.PrivateEndpointPolicies.NSGs()
-			if !st.peSubnet {
-				nicNSG, subnetNSG = nil, nil
-			}
-		}
-		adminNSG := adminOf(ss.s.VNet)
-		var unk []string // the security stages whose rules are unknown: taken as allowing
-		for _, k := range []string{"admin:" + ss.s.VNet.ID.Key(), n.NSG.Key(), ss.s.NSG.Key()} {
-			if why, ok := unknownNSG[k]; ok && (!st.isPE || st.peSubnet) {
-				unk = append(unk, why)
-			}
-		}
-		if len(unk) > 0 {
-			st.unknown = e.note(strings.Join(unk, "; ") + ": its rules are unknown for " + n.Name + "; the path shown is what happens if they allow")
-		}
-		cls, err := nsg.NewClassifier(nsg.NIC{ID: string(n.ID), SubnetID: string(ss.s.ID), VNet: string(ss.s.VNet.ID), Addrs: addrs,
-			NSG: nicNSG, SubnetNSG: subnetNSG, Admin: adminNSG, Scope: scopes[si]})
-		if err != nil {
-			errs = append(errs, err)
-			continue
-		}
-		st.cls = cls
-		h := int32(len(e.nics))
-		e.nicByKey[n.ID.Key()] = h
-		e.nicByName[strings.ToLower(n.Name)] = append(e.nicByName[strings.ToLower(n.Name)], h)
-		e.nics = append(e.nics, st)
-		for _, a := range addrs {
-			e.vnets[ss.vnet].targets[a] = target{targetNIC, h}
-		}
-	}
-	for _, f := range m.Firewalls {
-		v, ok := m.VNet(f.VNet)
-		if !ok {
-			continue
-		}
-		fs := fwState{fw: f, subnet: -1}
-		for _, s := range v.Subnets {
-			if strings.EqualFold(s.Name, "AzureFirewallSubnet") {
-				fs.subnet = subnetIdx[s.ID.Key()]
-			}
-		}
-		if fs.subnet < 0 || !f.PrivateIP.IsValid() {
-			continue
-		}
-		var err error
-		if fs.eng, err = firewallEngine(m, f, opts); err != nil {
-			// Its policy is not in the input, or Azure would reject what
-			// decides it: the firewall's verdicts are Unknown.
-			fs.eng, fs.why = nil, firewallUnknown(m, f, err)
-		}
-		fi := int32(len(e.firewalls))
-		e.firewalls = append(e.firewalls, fs)
-		e.vnets[vnetIdx[v]].targets[f.PrivateIP] = target{targetFirewall, fi}
-	}
-	for _, lb := range m.LoadBalancers {
-		for _, fe := range lb.Frontends {
-			if !fe.PrivateIP.IsValid() {
-				continue
-			}
-			if s, ok := m.Subnet(fe.Subnet); ok {
-				e.vnets[vnetIdx[s.VNet]].targets[fe.PrivateIP] = target{kind: targetLBFrontend}
-			}
-		}
-	}
-	if len(errs) > 0 {
-		return nil, errors.Join(errs...)
-	}
-	// Peers' addresses are reachable too (validation keeps them disjoint).
-	own := make([]map[netip.Addr]target, len(e.vnets))
-	for i := range e.vnets {
-		own[i] = maps.Clone(e.vnets[i].targets)
-	}
-	for i := range e.vnets {
-		for _, p := range e.vnets[i].peers {
-			for a, t := range own[p] {
-				e.vnets[i].targets[a] = t
-			}
-		}
-	}
-	// Egress choices and route actions.
-	pips := vmPublicIPs(m.NICs)
-	vmPIP := func(n *topology.NIC) (*topology.IPConfig, bool) { c, ok := pips[vmKey(n)]; return c, ok }
-	for h := range e.nics {
-		st := &e.nics[h]
-		st.egress4 = e.intern(e.internetEgress(st, false, vmPIP))
-		st.egress6 = e.intern(e.internetEgress(st, true, vmPIP))
-		ss := &e.subnets[st.subnet]
-		st.unsure = st.unknown >= 0 || ss.unknown >= 0 || ss.transit >= 0 || e.egress[st.egress4].unsure != 0
-	}
-	for i := range e.firewalls {
-		e.firewalls[i].egress4 = e.intern(e.firewallEgress(&e.firewalls[i]))
-	}
-	for i := range e.subnets {
-		ss := &e.subnets[i]
-		ss.actions = make([]action, ss.table.NumSelections())
-		for i := range ss.actions {
-			m := ss.table.Selection(i)
-			a := action{typ: actionType(m)}
-			if m.NumNextHops() > 0 && (a.typ == route.VirtualAppliance || a.typ == route.VirtualApplianceEcmp) {
-				a.target, a.ok = e.vnets[ss.vnet].targets[m.NextHop(0)]
-			}
-			a.noGateway = userRouteWithoutGateway(m, ss.vpn)
-			ss.actions[i] = a
-		}
-	}
-	return e, nil
-}
-
-// actionType is what a route selection does: its next-hop type, except that a
-// route an NVA advertised to Route Server (listed as VirtualNetworkGateway,
-// next hop the NVA's address) sends the traffic to that NVA
-// (https://learn.microsoft.com/azure/route-server/route-server-faq: "the
-// next hop is the NVA's IP address").
-func actionType(m route.Match) route.NextHopType {
-	if r := m.Route(0); r.Source() == route.SourceGateway && r.GatewayOrigin() == route.OriginRouteServer && m.NumNextHops() > 0 {
-		return route.VirtualAppliance
-	}
-	return m.NextHopType()
-}
-
-// note records a text saying what is unknown and why, once, and returns its
-// index.
-func (e *Engine) note(s string) int32 {
-	if i, ok := e.noteIdx[s]; ok {
-		return i
-	}
-	if e.noteIdx == nil {
-		e.noteIdx = map[string]int32{}
-	}
-	e.notes = append(e.notes, s)
-	e.noteIdx[s] = int32(len(e.notes) - 1)
-	return int32(len(e.notes) - 1)
-}
-
-// rejected says that Azure would reject a resource, quoting the first of its
-// problems (validate lists them all).
-func rejected(kind, name string, err error) string {
-	s := "Azure would reject " + kind + " " + name
-	if errs := unjoin(err); len(errs) > 0 {
-		s += " (" + errs[0].Error() + ")"
-	}
-	return s
-}
-
-func unjoin(err error) []error {
-	if err == nil {
-		return nil
-	}
-	if j, ok := err.(interface{ Unwrap() []error }); ok {
-		return j.Unwrap()
-	}
-	return []error{err}
-}
-
-// firewallUnknown says why a firewall's rules are unknown: its policy is not
-// in the input, or what decides it does not compile.
-func firewallUnknown(m *topology.Model, f *topology.Firewall, err error) string {
-	if !f.Policy.IsZero() {
-		switch {
-		case !slices.ContainsFunc(m.FirewallPolicies, func(p *topology.FirewallPolicy) bool { return p.ID.Key() == f.Policy.Key() }):
-			return "its firewall policy " + f.Policy.Name() + " is not in the input"
-		case errors.Is(err, topology.ErrDangling):
-			return "the base policy of its firewall policy " + f.Policy.Name() + " is not in the input"
-		}
-		return rejected("firewall policy", f.Policy.Name(), err)
-	}
-	return rejected("the classic rules of firewall", f.Name, err)
-}
-
-// hasVPNGateway reports whether v can use a VPN gateway: its own, or its
-// transit hub's over a peering with gateway transit.
-func hasVPNGateway(m *topology.Model, gr *topology.Graph, v *topology.VNet) bool {
-	src := v
-	if hub, ok := gr.TransitGateway(v); ok {
-		src = hub
-	}
-	for _, g := range m.Gateways {
-		if g.Type == topology.GatewayVpn && g.VNet.Key() == src.ID.Key() {
-			return true
-		}
-	}
-	return false
-}
-
-// defaultSite names the default site of the VPN gateway v uses (its own, or
-// its transit hub's), or "".
-func defaultSite(m *topology.Model, gr *topology.Graph, v *topology.VNet) string {
-	src := v
-	if hub, ok := gr.TransitGateway(v); ok {
-		src = hub
-	}
-	for _, g := range m.Gateways {
-		if g.Type == topology.GatewayVpn && g.VNet.Key() == src.ID.Key() && !g.DefaultSite.IsZero() {
-			for _, l := range m.LocalNetworkGateways {
-				if l.ID.Key() == g.DefaultSite.Key() {
-					return l.Name
-				}
-			}
-		}
-	}
-	return ""
-}
-
-// userRouteWithoutGateway reports a selection that sends traffic to the
-// VirtualNetworkGateway by a user route when no VPN gateway serves the VNet:
-// a UDR to VirtualNetworkGateway needs a VPN gateway (not ExpressRoute,
-// https://learn.microsoft.com/azure/virtual-network/virtual-networks-udr-overview#user-defined).
-// What Azure does then is not documented (spec §7.2); the simulator drops
-// the traffic and says why. Gateway-learned routes always have a gateway.
-func userRouteWithoutGateway(m route.Match, vpn bool) bool {
-	return m.NextHopType() == route.VirtualNetworkGateway && m.Route(0).Source() == route.SourceUser && !vpn
-}
-
-// dnsAdapter lets Options.Resolver answer the firewall's DNS proxy.
-type dnsAdapter struct{ r Resolver }
-
-func (d dnsAdapter) LookupFQDN(name string) ([]netip.Addr, bool) {
-	if d.r == nil {
-		return nil, false
-	}
-	addrs, err := d.r.LookupHost(name)
-	return addrs, err == nil && len(addrs) > 0
-}
-
 // TagVersion is implemented by service-tag resolvers that know which
 // published file they hold (*servicetag.Set does): results then name it.
 type TagVersion interface {
@@ -756,41 +346,52 @@ type TagVersion interface {
 	ChangeNumber() int
 }
 
-// ServiceTags names the service-tag data the engine was compiled with, e.g.
+// ServiceTags names the service-tag data the network was built with, e.g.
 // "Public changeNumber 376", or "" when the resolver does not say.
 func (e *Engine) ServiceTags() string {
-	if v, ok := e.opts.Tags.(TagVersion); ok {
+	if v, ok := e.net.Tags().(TagVersion); ok {
 		return fmt.Sprintf("%s changeNumber %d", v.Cloud(), v.ChangeNumber())
 	}
 	return ""
 }
 
-// NIC is a handle to a NIC of an [Engine]: a small integer resolved once by
-// [Engine.NIC], then used on the hot path.
-type NIC int32
+// Network returns the network the engine was compiled from.
+func (e *Engine) Network() *topology.Network { return e.net }
 
-// NIC resolves a NIC by name or resource ID. Names must be unambiguous.
+// NIC is a handle to a NIC of an [Engine], resolved once by [Engine.NIC]
+// (or taken from [Engine.NICs]), then used on the hot path ([Engine.Classify])
+// and to describe the NIC (its methods). It is a small comparable value: the
+// engine and an index. The zero NIC is not a handle: its methods panic, and
+// so does an engine given another engine's handle.
+type NIC struct {
+	e *Engine
+	h int32
+}
+
+// NIC resolves a NIC by name or resource ID. Names must be unambiguous. An
+// unknown or ambiguous name is an error listing the candidates; so is a NIC
+// the engine cannot simulate (without an IP configuration, or in a subnet
+// the input does not contain), saying why.
 func (e *Engine) NIC(nameOrID string) (NIC, error) {
 	if h, ok := e.nicByKey[strings.ToLower(nameOrID)]; ok {
-		return NIC(h), nil
+		return NIC{e, h}, nil
 	}
 	if hs := e.nicByName[strings.ToLower(nameOrID)]; len(hs) == 1 {
-		return NIC(hs[0]), nil
+		return NIC{e, hs[0]}, nil
 	}
-	n, err := e.model.FindNIC(nameOrID) // for its error: unknown or ambiguous, with candidates
+	n, err := e.net.FindNIC(nameOrID) // for its error: unknown or ambiguous, with candidates
 	if err != nil {
-		return -1, err
+		return NIC{}, err
 	}
-	h, ok := e.nicByKey[n.ID.Key()]
-	if !ok {
-		for _, s := range e.skipped {
-			if s.nic == n {
-				return -1, errors.New(s.why)
-			}
+	if h, ok := e.nicByKey[n.ID().Key()]; ok {
+		return NIC{e, h}, nil
+	}
+	for _, s := range e.skipped {
+		if s.nic == n.Index() {
+			return NIC{}, errors.New(s.why)
 		}
-		return -1, fmt.Errorf("NIC %q has no IP configuration", nameOrID)
 	}
-	return NIC(h), nil
+	return NIC{}, fmt.Errorf("NIC %q has no IP configuration", nameOrID)
 }
 
 // Unknowns lists what the engine does not know about the network, one
@@ -805,28 +406,79 @@ func (e *Engine) Unknowns() []string {
 	return out
 }
 
-// NICSubnet returns the subnet of a NIC's primary IP configuration.
-func (e *Engine) NICSubnet(h NIC) *topology.Subnet { return e.subnets[e.nics[h].subnet].s }
-
-// NumNICs returns the number of NIC handles, 0..NumNICs()-1.
+// NumNICs returns the number of NIC handles, indexed 0..NumNICs()-1 in
+// network order (NICs the engine cannot simulate have none).
 func (e *Engine) NumNICs() int { return len(e.nics) }
 
-// NICName returns the name of a NIC handle.
-func (e *Engine) NICName(h NIC) string { return e.nics[h].nic.Name }
+// NICAt returns the handle of index i ([NIC.Index]); it panics if i is out
+// of range, like a slice index.
+func (e *Engine) NICAt(i int) NIC {
+	_ = e.nics[i]
+	return NIC{e, int32(i)}
+}
 
-// NICAddr returns the primary private address of a NIC handle.
-func (e *Engine) NICAddr(h NIC) netip.Addr { return e.nics[h].addr }
+// NICs returns every NIC handle of the engine, in index order.
+func (e *Engine) NICs() []NIC {
+	out := make([]NIC, len(e.nics))
+	for h := range out {
+		out[h] = NIC{e, int32(h)}
+	}
+	return out
+}
 
-// NICID returns the resource ID of a NIC handle.
-func (e *Engine) NICID(h NIC) string { return string(e.nics[h].nic.ID) }
+// handle returns the index of h, a handle of e.
+func (e *Engine) handle(h NIC) int32 {
+	if h.e != e {
+		panic("simulate: a NIC handle of another engine, or the zero NIC")
+	}
+	return h.h
+}
 
-// Classifier returns the compiled security classifier of a NIC handle: its
-// admin rules, NIC NSG and subnet NSG, for IP-flow-verify style questions and
+// IsValid reports whether h is a handle of an engine (not the zero NIC).
+func (h NIC) IsValid() bool { return h.e != nil }
+
+// Index returns the handle's index, 0..[Engine.NumNICs]()-1.
+func (h NIC) Index() int { return int(h.h) }
+
+// Name returns the NIC's name.
+func (h NIC) Name() string { return h.e.nics[h.h].v.Name() }
+
+// ID returns the NIC's resource ID.
+func (h NIC) ID() string { return string(h.e.nics[h.h].v.ID()) }
+
+// Addr returns the NIC's primary private address.
+func (h NIC) Addr() netip.Addr { return h.e.nics[h.h].addr }
+
+// Addrs returns a copy of the NIC's private addresses, the primary IP
+// configuration's among them, in the order of its IP configurations.
+func (h NIC) Addrs() []netip.Addr { return slices.Clone(h.e.cold[h.h].addrs) }
+
+// HasAddr reports whether a is one of the NIC's private addresses.
+func (h NIC) HasAddr(a netip.Addr) bool { return slices.Contains(h.e.cold[h.h].addrs, a.Unmap()) }
+
+// Subnet returns the subnet of the NIC's primary IP configuration, in the
+// engine's network.
+func (h NIC) Subnet() topology.SubnetView { return h.e.subnets[h.e.nics[h.h].subnet].s }
+
+// View returns the NIC in the engine's network: its IP configurations,
+// NSG, VM.
+func (h NIC) View() topology.NICView { return h.e.nics[h.h].v }
+
+// Classifier returns the NIC's compiled security classifier: its admin
+// rules, NIC NSG and subnet NSG, for IP-flow-verify style questions and
 // the effective security rules listing.
-func (e *Engine) Classifier(h NIC) *nsg.Classifier { return e.nics[h].cls }
+func (h NIC) Classifier() *nsg.Classifier { return h.e.nics[h.h].cls }
 
-// Routes returns the effective route table of a NIC handle's subnet.
-func (e *Engine) Routes(h NIC) *route.Table { return e.subnets[e.nics[h].subnet].table }
+// Routes returns the effective route table of the NIC's subnet.
+func (h NIC) Routes() *route.Table { return h.e.subnets[h.e.nics[h.h].subnet].table }
+
+// String returns the NIC's name, or "NIC(invalid)" for the zero NIC.
+func (h NIC) String() string {
+	if h.e == nil {
+		return "NIC(invalid)"
+	}
+	return h.Name()
+}
 
 // NextHopResult is the answer of [Engine.NextHop], shaped like Network
 // Watcher's next hop (`az network watcher show-next-hop`).
@@ -867,7 +519,9 @@ func networkWatcherType(t route.NextHopType) string {
 // (https://learn.microsoft.com/azure/network-watcher/next-hop-overview). A
 // destination without a route gives "None".
 func (e *Engine) NextHop(h NIC, dst netip.Addr) NextHopResult {
-	m, ok := e.Routes(h).Lookup(dst)
+	e.handle(h)
+	tb := h.Routes()
+	m, ok := tb.Lookup(dst)
 	if !ok {
 		return NextHopResult{NextHopType: "None", RouteTableID: "System Route"}
 	}
@@ -876,32 +530,7 @@ func (e *Engine) NextHop(h NIC, dst netip.Addr) NextHopResult {
 		r.NextHopIPAddress = m.NextHop(0).String()
 	}
 	if m.Route(0).Source() == route.SourceUser {
-		r.RouteTableID = e.Routes(h).RouteTable()
+		r.RouteTableID = tb.RouteTable()
 	}
 	return r
-}
-
-// HasAddr reports whether a is one of the NIC's private addresses.
-func (e *Engine) HasAddr(h NIC, a netip.Addr) bool {
-	for _, c := range e.nics[h].nic.IPConfigs {
-		if c.PrivateIP == a.Unmap() {
-			return true
-		}
-	}
-	return false
-}
-
-// parallel runs f(0), ..., f(n-1) on up to GOMAXPROCS goroutines and waits
-// for all of them.
-func parallel(n int, f func(i int)) {
-	var next atomic.Int64
-	var wg sync.WaitGroup
-	for range min(n, runtime.GOMAXPROCS(0)) {
-		wg.Go(func() {
-			for i := int(next.Add(1) - 1); i < n; i = int(next.Add(1) - 1) {
-				f(i)
-			}
-		})
-	}
-	wg.Wait()
 }

@@ -30,15 +30,28 @@ nics:
 `
 
 func exampleEngine() *simulate.Engine {
-	m, err := topology.LoadNative("design.yaml", []byte(exampleDesign), nil)
+	n, err := topology.Load(topology.LoadOptions{Inputs: []topology.Input{{Name: "design.yaml", Data: []byte(exampleDesign)}}})
 	if err != nil {
 		panic(err)
 	}
-	e, err := simulate.Compile(m, simulate.Options{})
+	return simulate.Compile(n, simulate.Options{})
+}
+
+// Compile builds the engine of a loaded network: once, then every question
+// is a lookup. A NIC handle names its NIC and what decides its traffic.
+func ExampleCompile() {
+	n, err := topology.Load(topology.LoadOptions{Inputs: []topology.Input{{Name: "design.yaml", Data: []byte(exampleDesign)}}})
 	if err != nil {
 		panic(err)
 	}
-	return e
+	e := simulate.Compile(n, simulate.Options{PrivateByDefault: true})
+	for _, h := range e.NICs() {
+		s := h.Subnet()
+		m, _ := h.Routes().Lookup(netip.MustParseAddr("198.51.100.7"))
+		fmt.Println(h.Name(), h.Addr(), s.VNet().Name()+"/"+s.Name(), m.NextHopType())
+	}
+	// Output:
+	// web-01 10.1.1.4 vnet-app/snet-web Internet
 }
 
 // Trace explains a flow hop by hop: the rules that decided, the route, and
@@ -76,12 +89,15 @@ func ExampleEngine_Classify() {
 // Diff answers a what-if: which flows change when the design changes.
 func ExampleDiff() {
 	before := exampleEngine()
-	m, _ := topology.LoadNative("design.yaml", []byte(exampleDesign), nil)
+	// What-if: apply the change to a copy of the network's model, build a
+	// new network.
+	m := before.Network().Model()
 	_ = m.ApplyOverlay("patch.yaml", []byte(`egress: overlay/v1
 changes:
   - setSubnet: {subnet: vnet-app/snet-web, natGateway: "", defaultOutboundAccess: false}
 `))
-	after, _ := simulate.Compile(m, simulate.Options{})
+	n, _ := m.Network(before.Network().Tags())
+	after := simulate.Compile(n, simulate.Options{})
 	for _, c := range simulate.Diff(before, after, []simulate.Flow{{From: "web-01", To: netip.MustParseAddr("198.51.100.7"), Port: 443}}) {
 		fmt.Println(c.Before.Verdict, "->", c.After.Verdict, c.What)
 	}

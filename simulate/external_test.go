@@ -134,7 +134,7 @@ nics:
 	require.Empty(t, c.Errors)
 	require.Len(t, c.Rejected, 1, "validate reports the rule")
 	assert.Contains(t, c.Rejected[0].Error(), "priority")
-	e, err := simulate.Compile(m, simulate.Options{Tags: tags(t)})
+	e, err := compile(m, tags(t), simulate.Options{})
 	require.NoError(t, err, "the rest of the model compiles")
 	r := trace(t, e, "vm-good", "52.1.2.3", 443)
 	assert.Equal(t, simulate.Allowed, r.Verdict, "%s", r)
@@ -183,7 +183,7 @@ func TestExpandedPublicIPOfNIC(t *testing.T) {
 		v := m.Check(tags(t))
 		require.Empty(t, v.Errors)
 		require.Empty(t, v.External, "the expansion is the public IP")
-		e, err := simulate.Compile(m, simulate.Options{Tags: tags(t)})
+		e, err := compile(m, tags(t), simulate.Options{})
 		require.NoError(t, err)
 		return e
 	}

@@ -79,7 +79,7 @@ func TestSiteToSiteTunnelingDefaultSite(t *testing.T) {
 		assert.Contains(t, last.Note, "default site DefaultSiteHQ", vm)
 		nh := e.NextHop(mustNIC(t, e, vm), r.Flow.Destination)
 		assert.Equal(t, simulate.NextHopResult{NextHopType: "VirtualNetworkGateway", NextHopIPAddress: "20.55.0.10", RouteTableID: "System Route"}, nh, vm)
-		egresstest.NoDirectInternet(t, e, e.NICSubnet(mustNIC(t, e, vm)).VNet.Name+"/"+e.NICSubnet(mustNIC(t, e, vm)).Name)
+		egresstest.NoDirectInternet(t, e, mustNIC(t, e, vm).Subnet().VNet().Name()+"/"+mustNIC(t, e, vm).Subnet().Name())
 	}
 	// The audit sees the forced tunnel: no direct internet and no missing
 	// forced tunnel for Mid-tier, Backend and the spoke; Frontend is split.

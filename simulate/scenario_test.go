@@ -15,12 +15,9 @@ import (
 // engine loads a native design and compiles it.
 func engine(t *testing.T, design string, opts simulate.Options) *simulate.Engine {
 	t.Helper()
-	m, err := topology.LoadNative("design.yaml", []byte(design), tags(t))
+	n, err := topology.Load(topology.LoadOptions{Inputs: []topology.Input{{Name: "design.yaml", Data: []byte(design)}}, Tags: tags(t), RefuseRejected: true})
 	require.NoError(t, err)
-	opts.Tags = tags(t)
-	e, err := simulate.Compile(m, opts)
-	require.NoError(t, err)
-	return e
+	return simulate.Compile(n, opts)
 }
 
 func trace(t *testing.T, e *simulate.Engine, from, to string, port uint16) *simulate.Result {
@@ -447,7 +444,7 @@ func TestFQDNDestination(t *testing.T) {
 	assert.ErrorContains(t, err, "no resolver")
 	m, err := topology.LoadNative("d.yaml", []byte(one("", "", "")), tags(t))
 	require.NoError(t, err)
-	e, err := simulate.Compile(m, simulate.Options{Resolver: simulate.StaticResolver{"example.com": {netip.MustParseAddr("93.184.215.14")}}})
+	e, err := compile(m, nil, simulate.Options{Resolver: simulate.StaticResolver{"example.com": {netip.MustParseAddr("93.184.215.14")}}})
 	require.NoError(t, err)
 	r, err := e.Trace(simulate.Flow{From: "vm", ToFQDN: "Example.com.", Port: 443})
 	require.NoError(t, err)
@@ -519,7 +516,7 @@ func TestHubFirewallPolicy(t *testing.T) {
 func TestAdminRulesFromExport(t *testing.T) {
 	m, err := topology.LoadFiles(tags(t), "../topology/testdata/avnm.json")
 	require.NoError(t, err)
-	e, err := simulate.Compile(m, simulate.Options{Tags: tags(t)})
+	e, err := compile(m, tags(t), simulate.Options{})
 	require.NoError(t, err)
 	r, err := e.Trace(simulate.Flow{From: "n1", To: netip.MustParseAddr("10.1.1.5"), Port: 445})
 	require.NoError(t, err)

@@ -30,46 +30,49 @@ func (t *tracer) last() *Hop { return &t.hops[len(t.hops)-1] }
 
 //go:noinline // keeps the Hop temporaries out of walker.run's frame (the hot path)
 func (t *tracer) source(st *nicState, src netip.Addr) {
-	t.hops = append(t.hops, Hop{Kind: HopSource, Name: st.nic.Name, ID: string(st.nic.ID), Address: src})
+	t.hops = append(t.hops, Hop{Kind: HopSource, Name: st.v.Name(), ID: string(st.v.ID()), Address: src})
 }
 
 //go:noinline // keeps the Hop temporaries out of walker.run's frame (the hot path)
 func (t *tracer) hop(k HopKind, st *nicState, a netip.Addr) {
-	t.hops = append(t.hops, Hop{Kind: k, Name: st.nic.Name, ID: string(st.nic.ID), Address: a})
+	t.hops = append(t.hops, Hop{Kind: k, Name: st.v.Name(), ID: string(st.v.ID()), Address: a})
 	if k == HopAppliance {
 		switch {
 		case !st.forward:
 		case t.e.opts.NVA == NVAUnknown:
-			t.assume = appendOnce(t.assume, "what NVA "+st.nic.Name+" does with the traffic is unknown (Options.NVA); the path shown is what happens if it forwards")
+			t.assume = appendOnce(t.assume, "what NVA "+st.v.Name()+" does with the traffic is unknown (Options.NVA); the path shown is what happens if it forwards")
 		default:
-			t.assume = appendOnce(t.assume, "NVA "+st.nic.Name+" forwards all traffic and SNATs internet-bound traffic to its own address (Options.NVA)")
+			t.assume = appendOnce(t.assume, "NVA "+st.v.Name()+" forwards all traffic and SNATs internet-bound traffic to its own address (Options.NVA)")
 		}
 	}
 	if k == HopDestination && st.isPE {
 		// Named by the endpoint, not by the interface Azure creates for it
 		// ("<endpoint>.nic.<guid>").
 		h := t.last()
-		h.Kind, h.Name, h.ID = HopPrivateEndpoint, st.nic.PrivateEndpoint.Name(), string(st.nic.PrivateEndpoint)
-		h.Note = "network interface " + st.nic.Name
-		if s := t.e.subnets[st.subnet].s; !st.peSubnet && (!s.NSG.IsZero() || !st.nic.NSG.IsZero()) {
+		h.Kind, h.Name, h.ID = HopPrivateEndpoint, st.v.PrivateEndpoint().Name(), string(st.v.PrivateEndpoint())
+		h.Note = "network interface " + st.v.Name()
+		s := t.e.subnets[st.subnet].s
+		subnetNSG, _ := s.NSG()
+		nicNSG, _ := st.v.NSG()
+		if !st.peSubnet && (!subnetNSG.IsZero() || !nicNSG.IsZero()) {
 			// https://learn.microsoft.com/azure/private-link/disable-private-endpoint-network-policy
 			h.Note += fmt.Sprintf("; NSGs not applied: subnet %s has privateEndpointNetworkPolicies %s, and NSGs apply to private endpoints only with Enabled or NetworkSecurityGroupEnabled",
-				s.Name, s.PrivateEndpointPolicies)
+				s.Name(), s.PrivateEndpointPolicies())
 		}
 	}
 }
 
 //go:noinline // keeps the Hop temporaries out of walker.run's frame (the hot path)
 func (t *tracer) firewall(fs *fwState, evaluated bool, v firewall.Verdict) {
-	h := Hop{Kind: HopFirewall, Name: fs.fw.Name, ID: string(fs.fw.ID), Address: fs.fw.PrivateIP}
-	if fs.fw.PrivateIPAssumed != "" {
+	h := Hop{Kind: HopFirewall, Name: fs.name, ID: string(fs.fw.ID()), Address: fs.addr}
+	if fs.fw.PrivateIPAssumed() != "" {
 		// The route reached the firewall by an address the loader inferred.
-		t.assume = appendOnce(t.assume, fs.fw.PrivateIPAssumed)
+		t.assume = appendOnce(t.assume, fs.fw.PrivateIPAssumed())
 	}
 	switch {
 	case evaluated:
 		step := SecurityStep{Direction: "Forward", Stage: "AzureFirewall", Policy: fs.eng.Name(), Access: v.Action.String()}
-		if fs.fw.Policy.IsZero() {
+		if pol, _ := fs.fw.Policy(); pol.IsZero() {
 			step.Policy = "classic rules" // no policy: the firewall's own rule collections
 		}
 		if ri, ok := fs.eng.RuleOf(v); ok {
@@ -80,19 +83,19 @@ func (t *tracer) firewall(fs *fwState, evaluated bool, v firewall.Verdict) {
 		h.Security = append(h.Security, step)
 		h.Note = fs.eng.Explain(v)
 		if v.Flags&firewall.FlagUnknown != 0 {
-			t.assume = appendOnce(t.assume, "Azure Firewall "+fs.fw.Name+": a rule before the deciding one cannot be evaluated offline (web categories, FQDN tags, unresolved names): the verdict is Unknown; the path shown is what happens if the flow is allowed")
+			t.assume = appendOnce(t.assume, "Azure Firewall "+fs.name+": a rule before the deciding one cannot be evaluated offline (web categories, FQDN tags, unresolved names): the verdict is Unknown; the path shown is what happens if the flow is allowed")
 		}
 		if v.Flags&firewall.FlagDNS != 0 {
-			t.assume = appendOnce(t.assume, "Azure Firewall "+fs.fw.Name+": the deciding network rule matched through a DNS answer (DNS proxy): the verdict depends on DNS")
+			t.assume = appendOnce(t.assume, "Azure Firewall "+fs.name+": the deciding network rule matched through a DNS answer (DNS proxy): the verdict depends on DNS")
 		}
 	case fs.eng == nil && t.e.opts.Firewall == FirewallEvaluate && fs.why != "":
-		t.assume = appendOnce(t.assume, "Azure Firewall "+fs.fw.Name+": "+fs.why+": the verdict is Unknown; the path shown is what happens if it allows")
+		t.assume = appendOnce(t.assume, "Azure Firewall "+fs.name+": "+fs.why+": the verdict is Unknown; the path shown is what happens if it allows")
 	case fs.eng == nil && t.e.opts.Firewall == FirewallEvaluate:
-		t.assume = appendOnce(t.assume, "Azure Firewall "+fs.fw.Name+" has neither a firewall policy nor classic rule collections in the model: the verdict is Unknown; the path shown is what happens if it allows")
+		t.assume = appendOnce(t.assume, "Azure Firewall "+fs.name+" has neither a firewall policy nor classic rule collections in the model: the verdict is Unknown; the path shown is what happens if it allows")
 	case t.e.opts.Firewall == FirewallUnknown:
-		t.assume = appendOnce(t.assume, "Azure Firewall "+fs.fw.Name+"'s rules are not evaluated (Options.Firewall): the verdict is Unknown; the path shown is what happens if it allows")
+		t.assume = appendOnce(t.assume, "Azure Firewall "+fs.name+"'s rules are not evaluated (Options.Firewall): the verdict is Unknown; the path shown is what happens if it allows")
 	default:
-		t.assume = appendOnce(t.assume, "Azure Firewall "+fs.fw.Name+" allows the flow (Options.Firewall)")
+		t.assume = appendOnce(t.assume, "Azure Firewall "+fs.name+" allows the flow (Options.Firewall)")
 	}
 	t.hops = append(t.hops, h)
 }
@@ -114,7 +117,7 @@ func (t *tracer) gateway(ss *subnetState, m route.Match, src netip.Addr) {
 	name, note := "", "to on-premises; source stays "+src.String()
 	if r := m.Route(0); r.Source() == route.SourceGateway {
 		name = r.Origin()
-		for _, g := range t.e.model.Gateways {
+		for _, g := range t.e.gateways {
 			if g.Name == name && g.PrivateIPsAssumed != "" && r.NumNextHops() > 0 {
 				// The next hops shown are instance addresses the loader inferred.
 				t.assume = appendOnce(t.assume, g.PrivateIPsAssumed)
@@ -236,7 +239,7 @@ func (t *tracer) slowTarget(vnet int32, a netip.Addr) (target, bool) {
 		if !slices.Contains(reach, st.subnetVNet(e)) {
 			continue
 		}
-		for _, c := range st.nic.IPConfigs {
+		for _, c := range e.cold[h].ipcs {
 			if c.PrivateIP == a {
 				return target{targetNIC, int32(h)}, true
 			}
@@ -244,16 +247,16 @@ func (t *tracer) slowTarget(vnet int32, a netip.Addr) (target, bool) {
 	}
 	for i := range e.firewalls {
 		fs := &e.firewalls[i]
-		if fs.fw.PrivateIP == a && slices.Contains(reach, e.subnets[fs.subnet].vnet) {
+		if fs.addr == a && slices.Contains(reach, e.subnets[fs.subnet].vnet) {
 			return target{targetFirewall, int32(i)}, true
 		}
 	}
-	for _, lb := range e.model.LoadBalancers {
+	for _, lb := range e.lbs {
 		for _, f := range lb.Frontends {
 			if f.PrivateIP != a {
 				continue
 			}
-			if s, ok := e.model.Subnet(f.Subnet); ok && slices.ContainsFunc(reach, func(v int32) bool { return e.vnets[v].v == s.VNet }) {
+			if s, ok := e.net.LookupSubnet(f.Subnet); ok && slices.ContainsFunc(reach, func(v int32) bool { return e.vnets[v].v.ID().Key() == s.VNet().ID().Key() }) {
 				return target{kind: targetLBFrontend}, true
 			}
 		}
@@ -268,40 +271,42 @@ func (t *tracer) unknownNote(i int32) {
 	t.assume = appendOnce(t.assume, t.e.notes[i])
 }
 
-// slowAllowsForwarded is allowsForwarded by a scan of the model's peerings.
+// slowAllowsForwarded is allowsForwarded by a scan of the network's
+// peerings.
 func (t *tracer) slowAllowsForwarded(to, from int32) bool {
-	for _, p := range t.e.vnets[to].v.Peerings {
-		if p.Remote.Key() == t.e.vnets[from].v.ID.Key() {
+	for _, p := range t.e.vnets[to].v.Peerings() {
+		if p.RemoteID.Key() == t.e.vnets[from].v.ID().Key() {
 			return p.AllowForwardedTraffic
 		}
 	}
 	return false
 }
 
-// slowVPN is hasVPNGateway by a plain scan of the model's peerings and
+// slowVPN is hasVPNGateway by a plain scan of the network's peerings and
 // gateways, for the reference twin.
-func (t *tracer) slowVPN(v *topology.VNet) bool {
+func (t *tracer) slowVPN(v topology.VNetView) bool {
 	vpnIn := func(id topology.Ref) bool {
-		for _, g := range t.e.model.Gateways {
+		for _, g := range t.e.gateways {
 			if g.Type == topology.GatewayVpn && g.VNet.Key() == id.Key() {
 				return true
 			}
 		}
 		return false
 	}
-	if vpnIn(v.ID) {
+	if vpnIn(v.ID()) {
 		return true
 	}
-	for _, p := range v.Peerings {
+	for _, p := range v.Peerings() {
 		if !p.Connected || !p.UseRemoteGateways {
 			continue
 		}
-		for _, hub := range t.e.model.VNets {
-			if hub.ID.Key() != p.Remote.Key() {
+		for i := range t.e.net.NumVNets() {
+			hub := t.e.net.VNet(i)
+			if hub.ID().Key() != p.RemoteID.Key() {
 				continue
 			}
-			for _, back := range hub.Peerings {
-				if back.Connected && back.AllowGatewayTransit && back.Remote.Key() == v.ID.Key() && vpnIn(hub.ID) {
+			for _, back := range hub.Peerings() {
+				if back.Connected && back.AllowGatewayTransit && back.RemoteID.Key() == v.ID().Key() && vpnIn(hub.ID()) {
 					return true
 				}
 			}
@@ -325,12 +330,12 @@ func (t *tracer) advertisedByNVA(prefix netip.Prefix, hops []netip.Addr) bool {
 		}
 		return false
 	}
-	for _, s := range t.e.model.RouteServers {
+	for _, s := range t.e.routeServers {
 		if match(s.Advertised, true) {
 			return true
 		}
 	}
-	for _, g := range t.e.model.Gateways {
+	for _, g := range t.e.gateways {
 		if match(g.LearnedRoutes, false) {
 			return true
 		}
@@ -346,7 +351,7 @@ func (t *tracer) slowAction(ss *subnetState, m route.Match) action {
 	if a.typ == route.VirtualNetworkGateway && m.Route(0).Source() == route.SourceGateway && t.advertisedByNVA(m.Prefix(), m.Route(0).AppendNextHops(nil)) {
 		a.typ = route.VirtualAppliance // an NVA advertised it to Route Server: to the NVA
 	}
-	a.noGateway = userRouteWithoutGateway(m, t.slowVPN(ss.s.VNet))
+	a.noGateway = userRouteWithoutGateway(m, t.slowVPN(ss.s.VNet()))
 	if m.NumNextHops() > 0 && (a.typ == route.VirtualAppliance || a.typ == route.VirtualApplianceEcmp) {
 		a.target, a.ok = t.slowTarget(ss.vnet, m.NextHop(0))
 	}
@@ -366,7 +371,7 @@ func (t *tracer) egressOf(set, cur int32, atFW, v6 bool) *egressSet {
 	if atFW {
 		s = t.e.firewallEgress(&t.e.firewalls[cur])
 	} else {
-		s = t.e.internetEgress(&t.e.nics[cur], v6, t.e.scanVMPublicIP)
+		s = t.e.internetEgress(cur, v6, t.e.scanVMPublicIP)
 	}
 	t.egress = &s
 	return &s
@@ -389,10 +394,11 @@ func (e *Engine) ClassifyHost(h NIC, dst netip.Addr, proto ipproto.Proto, port u
 		proto = ipproto.TCP
 	}
 	dst = dst.Unmap()
-	if d, ok := e.firstHop(int32(h), dst, proto, port); ok {
+	i := e.handle(h)
+	if d, ok := e.firstHop(i, dst, proto, port); ok {
 		return d
 	}
-	return e.walk(int32(h), dst, proto, port, host)
+	return e.walk(i, dst, proto, port, host)
 }
 
 // walk runs the full walker; kept out of ClassifyHost so that the first-hop
@@ -456,11 +462,11 @@ func (e *Engine) trace(f Flow, slow bool) (*Result, error) {
 	}
 	tr := &tracer{e: e, slow: slow, assume: assume, fwHop: -1}
 	w := walker{e: e, tr: tr, dst: dst, proto: proto, sport: sport, dport: f.Port, host: host}
-	d := w.run(int32(h))
-	st := &e.nics[h]
+	d := w.run(h.h)
+	st := &e.nics[h.h]
 	r := &Result{
 		SchemaVersion: SchemaVersion,
-		Flow: FlowInfo{From: st.nic.Name, FromID: string(st.nic.ID), Source: tr.hops[0].Address, Destination: dst, FQDN: f.ToFQDN,
+		Flow: FlowInfo{From: st.v.Name(), FromID: string(st.v.ID()), Source: tr.hops[0].Address, Destination: dst, FQDN: f.ToFQDN,
 			Protocol: proto.String(), Port: f.Port, SrcPort: sport},
 		Verdict:      d.Verdict,
 		Reason:       d.Reason.String(),
@@ -559,9 +565,9 @@ func (e *Engine) decidedBy(d Decision) string {
 	if d.by.firewall() {
 		fs := &e.firewalls[d.by.at()]
 		if ri, ok := fs.eng.RuleOf(firewall.Verdict{Action: firewall.Deny, Rule: d.by.rule()}); ok {
-			return fmt.Sprintf("AzureFirewall %s: %s", fs.fw.Name, ri.Path())
+			return fmt.Sprintf("AzureFirewall %s: %s", fs.name, ri.Path())
 		}
-		return fmt.Sprintf("AzureFirewall %s: no rule matched (default deny)", fs.fw.Name)
+		return fmt.Sprintf("AzureFirewall %s: no rule matched (default deny)", fs.name)
 	}
 	if d.by.rule() < 0 {
 		return ""

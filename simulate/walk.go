@@ -398,7 +398,7 @@ func (w *walker) walk(h int32) Decision {
 				// Internet"; a route elsewhere (forced tunnelling) still works.
 				d.Verdict, d.Reason = NoEgress, ReasonFirewallNoSNAT
 				if w.tr != nil {
-					w.tr.end(HopNowhere, "", netip.Addr{}, "Azure Firewall "+e.firewalls[cur].fw.Name+" does not SNAT the flow, and its subnet routes it to the internet")
+					w.tr.end(HopNowhere, "", netip.Addr{}, "Azure Firewall "+e.firewalls[cur].name+" does not SNAT the flow, and its subnet routes it to the internet")
 				}
 				return w.finish(d)
 			}
@@ -458,7 +458,7 @@ func (w *walker) walk(h int32) Decision {
 				if ok && t.kind == targetFirewall {
 					d.Verdict, d.Method, d.Reason = Allowed, MethodPrivate, ReasonDelivered
 					if w.tr != nil {
-						w.tr.end(HopDestination, e.firewalls[t.idx].fw.Name, w.dst, "the Azure Firewall's own address")
+						w.tr.end(HopDestination, e.firewalls[t.idx].name, w.dst, "the Azure Firewall's own address")
 					}
 					return w.finish(d)
 				}
@@ -544,10 +544,10 @@ func (w *walker) walk(h int32) Decision {
 					return d
 				}
 				if snat {
-					src = fs.fw.PrivateIP
+					src = fs.addr
 				}
 				if w.tr != nil {
-					w.tr.snat(snat, fs.fw.PrivateIP)
+					w.tr.snat(snat, fs.addr)
 				}
 				cur, atFW, forwarded, fwSNAT = t.idx, true, true, snat
 			case targetNIC:

@@ -941,6 +941,9 @@ func (g NSGView) Rules() []nsg.Rule { return clone(g.rec().g.Rules) }
 // not from a file).
 func (g NSGView) RulePos() []Pos { return slices.Clone(g.rec().g.RulePos) }
 
+// Resource returns a copy of the NSG resource.
+func (g NSGView) Resource() *NSG { return clone(g.rec().g) }
+
 // Group returns the compiled NSG; nil when Azure would reject it (Err).
 func (g NSGView) Group() *nsg.Group { return g.rec().group }
 

@@ -16,7 +16,7 @@ import (
 )
 
 // env holds what every command shares: the output streams, the parsed
-// shared flags, and the loaded model.
+// shared flags, and the loaded network.
 type env struct {
 	stdout, stderr io.Writer
 
@@ -28,10 +28,10 @@ type env struct {
 	strict      bool
 	template    templateFlags
 
-	tags   *servicetag.Set
-	model  *topology.Model
-	engine *simulate.Engine
-	opts   simulate.Options
+	tags    *servicetag.Set
+	network *topology.Network
+	engine  *simulate.Engine
+	opts    simulate.Options
 
 	// validating: the command is validate, which reports what load finds
 	// itself rather than having load print warnings.
@@ -111,7 +111,7 @@ func (e *env) parse(fs *flag.FlagSet, args []string) error {
 	return nil
 }
 
-// load reads the service tags and the topology (validated).
+// load reads the service tags and loads the network.
 func (e *env) load() error {
 	var err error
 	if e.serviceTags != "" {
@@ -122,90 +122,54 @@ func (e *env) load() error {
 	if err != nil {
 		return &exitError{2, err}
 	}
-	e.model, err = e.loadModel(e.overlays)
+	e.network, err = e.loadNetwork(e.overlays)
 	return err
 }
 
-// loadModel loads the topology with the given overlays applied and checks
-// it (see [topology.Model.Check]). Errors of the model are refused: exit 2,
-// a *topology.Problems for validate to report. What does not stop the
-// command is kept in e.warnings and, but for validate, printed to stderr:
-// references outside the input and the loaders' warnings, and, but for
-// validate, resources Azure would reject. --strict refuses them all.
-func (e *env) loadModel(overlays []string) (*topology.Model, error) {
-	var m *topology.Model
-	var err error
+// loadNetwork loads the network of the topology with the given overlays
+// applied ([topology.Load]). Errors are refused: exit 2, with a
+// *topology.Problems for validate to report. What does not stop the command
+// is kept in e.warnings and, but for validate, printed to stderr: references
+// outside the input and the loaders' warnings, and, but for validate,
+// resources Azure would reject. --strict refuses them all.
+func (e *env) loadNetwork(overlays []string) (*topology.Network, error) {
+	lo := topology.LoadOptions{Tags: e.tags, Overlays: overlays, Strict: e.strict, RefuseRejected: e.validating}
 	if len(e.topologies) == 0 {
-		m, err = topology.ParseNative(designs.HubSpokeFile, designs.HubSpoke)
+		lo.Inputs = []topology.Input{{Name: designs.HubSpokeFile, Data: designs.HubSpoke}}
 	} else {
-		opts, oerr := e.template.options()
-		if oerr != nil {
-			return nil, oerr
+		opts, err := e.template.options()
+		if err != nil {
+			return nil, err
 		}
-		m, err = topology.ParseFiles(topology.LoadOptions{Tags: e.tags, Template: opts}, e.topologies...)
-	}
-	if err != nil {
-		return nil, &exitError{2, fmt.Errorf("loading the topology:\n%w", err)}
-	}
-	if len(overlays) == 0 && len(e.learned) == 0 {
-		return m, e.check(m, "loading the topology")
-	}
-	// Overlays and learned routes name resources of the model: they apply
-	// to one whose structure is sound.
-	if v := m.Check(e.tags); len(v.Errors) > 0 {
-		return nil, &exitError{2, fmt.Errorf("loading the topology:\n%w", &topology.Problems{List: v.Errors, Total: len(v.Errors) + v.Extra})}
+		lo.Files, lo.Template = e.topologies, opts
 	}
 	for _, l := range e.learned {
 		gw, file, ok := strings.Cut(l, "=")
 		if !ok {
 			return nil, usageErr("--learned-routes %q: want GATEWAY=FILE", l)
 		}
-		data, err := topology.ReadFile(file)
-		if err != nil {
-			return nil, &exitError{2, err}
-		}
-		if err := m.AddLearnedRoutes(gw, file, data); err != nil {
-			return nil, &exitError{2, err}
-		}
+		lo.LearnedRoutes = append(lo.LearnedRoutes, topology.LearnedRoutes{Gateway: gw, File: file})
 	}
-	for _, o := range overlays {
-		if err := m.ApplyOverlayFile(o); err != nil {
-			return nil, &exitError{2, fmt.Errorf("applying overlay %s:\n%w", o, err)}
-		}
+	n, err := topology.Load(lo)
+	if err != nil {
+		return nil, &exitError{2, err}
 	}
-	return m, e.check(m, "the topology after the overlays")
-}
-
-// check sorts what m.Check finds into what refuses the model and what is
-// a warning (see loadModel).
-func (e *env) check(m *topology.Model, what string) error {
-	v := m.Check(e.tags)
-	fatal, fatalExtra := v.Errors, v.Extra
-	var warn []error
-	warnExtra := v.ExternalExtra
+	// What the network was accepted with: past the cap, errors and rejected
+	// resources are counted together (Extra), and with no error listed the
+	// count is of rejected ones.
+	v := n.Validation()
 	switch {
 	case e.strict:
-		fatal = slices.Concat(v.Errors, v.Rejected, v.External, v.Warnings)
-		fatalExtra, warnExtra = v.Extra+v.ExternalExtra, 0
+		e.warnings, e.warningsExtra = nil, 0
 	case e.validating:
-		fatal = slices.Concat(v.Errors, v.Rejected)
-		warn = slices.Concat(v.External, v.Warnings)
+		e.warnings, e.warningsExtra = slices.Concat(v.External, v.Warnings), v.ExternalExtra
 	default:
-		// Past the cap, errors and rejected resources are counted together;
-		// with no errors listed, the count is of rejected ones.
-		warn = slices.Concat(v.Rejected, v.External, v.Warnings)
-		if len(v.Errors) == 0 {
-			fatalExtra, warnExtra = 0, warnExtra+v.Extra
-		}
+		e.warnings, e.warningsExtra = n.Warnings(), v.ExternalExtra+v.Extra
 	}
-	if len(fatal) > 0 {
-		return &exitError{2, fmt.Errorf("%s:\n%w", what, &topology.Problems{List: fatal, Total: len(fatal) + fatalExtra})}
-	}
-	e.warnings, e.warningsExtra = warn, warnExtra
 	if !e.validating {
 		e.printWarnings()
 	}
-	return nil
+	return n, nil
 }
 
 // maxStderrWarnings is how many warnings a command other than validate
@@ -231,12 +195,7 @@ func (e *env) compile() error {
 	if err := e.load(); err != nil {
 		return err
 	}
-	e.opts.Tags = e.tags
-	eng, err := simulate.Compile(e.model, e.opts)
-	if err != nil {
-		return &exitError{2, err}
-	}
-	e.engine = eng
+	e.engine = simulate.Compile(e.network, e.opts)
 	return nil
 }
 
@@ -244,7 +203,7 @@ func (e *env) compile() error {
 func (e *env) nic(name string) (simulate.NIC, error) {
 	h, err := e.engine.NIC(name)
 	if err != nil {
-		return 0, &exitError{2, err}
+		return simulate.NIC{}, &exitError{2, err}
 	}
 	return h, nil
 }
@@ -262,13 +221,13 @@ func (e *env) nicCommand(name string, args []string) (simulate.NIC, error) {
 	fs := e.flags(name)
 	nicName := fs.String("nic", "", "the NIC, by name or resource ID (required)")
 	if err := e.parse(fs, args); err != nil {
-		return 0, err
+		return simulate.NIC{}, err
 	}
 	if *nicName == "" {
-		return 0, usageErr("--nic is required")
+		return simulate.NIC{}, usageErr("--nic is required")
 	}
 	if err := e.compile(); err != nil {
-		return 0, err
+		return simulate.NIC{}, err
 	}
 	return e.nic(*nicName)
 }

@@ -15,7 +15,7 @@ func cmdRoutes(e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	tb := e.engine.Routes(h)
+	tb := h.Routes()
 	if e.output == "json" {
 		return e.json(tb)
 	}

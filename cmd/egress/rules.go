@@ -13,7 +13,7 @@ func cmdRules(e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	list := e.engine.Classifier(h).EffectiveNSGs()
+	list := h.Classifier().EffectiveNSGs()
 	if e.output == "json" {
 		return e.json(list)
 	}

@@ -167,8 +167,8 @@ func cmdNextHop(e *env, args []string) error {
 	}
 	if *src != "" {
 		a, err := netip.ParseAddr(*src)
-		if err != nil || !e.engine.HasAddr(h, a) {
-			return usageErr("--source-ip %q: not an address of NIC %s", *src, e.engine.NICName(h))
+		if err != nil || !h.HasAddr(a) {
+			return usageErr("--source-ip %q: not an address of NIC %s", *src, h.Name())
 		}
 	}
 	r := e.engine.NextHop(h, dst)

@@ -57,11 +57,8 @@ func cmdValidate(e *env, args []string) error {
 		}
 		res.ProblemCount = probs.Total
 	} else {
-		m := e.model
-		res.Counts = counts{VNets: len(m.VNets), NICs: len(m.NICs), RouteTables: len(m.RouteTables), NSGs: len(m.NSGs)}
-		for _, v := range m.VNets {
-			res.Counts.Subnets += len(v.Subnets)
-		}
+		n := e.network
+		res.Counts = counts{VNets: n.NumVNets(), Subnets: n.NumSubnets(), NICs: n.NumNICs(), RouteTables: n.NumRouteTables(), NSGs: n.NumNSGs()}
 		for _, w := range e.warnings {
 			res.Warnings = append(res.Warnings, w.Error())
 		}

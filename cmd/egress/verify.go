@@ -47,10 +47,10 @@ func cmdVerify(e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	if !e.engine.HasAddr(h, q.LocalIPAddress) {
-		return usageErr("--local %s: not an address of NIC %s", q.LocalIPAddress, e.engine.NICName(h))
+	if !h.HasAddr(q.LocalIPAddress) {
+		return usageErr("--local %s: not an address of NIC %s", q.LocalIPAddress, h.Name())
 	}
-	res, err := e.engine.Classifier(h).VerifyIPFlow(q)
+	res, err := h.Classifier().VerifyIPFlow(q)
 	if err != nil {
 		return &exitError{2, err}
 	}

@@ -27,14 +27,11 @@ func cmdWhatIf(e *env, args []string) error {
 		return err
 	}
 	before := e.engine
-	after, err := e.loadModel(overlays)
+	after, err := e.loadNetwork(overlays)
 	if err != nil {
 		return err
 	}
-	afterEngine, err := simulate.Compile(after, e.opts)
-	if err != nil {
-		return &exitError{2, err}
-	}
+	afterEngine := simulate.Compile(after, e.opts)
 	var dest *simulate.Flow
 	if *to != "" {
 		f, err := parseDest(*to)
@@ -44,8 +41,7 @@ func cmdWhatIf(e *env, args []string) error {
 		dest = &f
 	}
 	var flows []simulate.Flow
-	for h := range before.NumNICs() {
-		n := simulate.NIC(h)
+	for _, n := range before.NICs() {
 		if *from != "" {
 			if want, err := e.nic(*from); err != nil {
 				return err
@@ -53,7 +49,7 @@ func cmdWhatIf(e *env, args []string) error {
 				continue
 			}
 		}
-		src := before.NICID(n)
+		src := n.ID()
 		if dest != nil {
 			f := *dest
 			f.From = src
@@ -63,9 +59,9 @@ func cmdWhatIf(e *env, args []string) error {
 		internet := netip.MustParseAddr("52.0.0.1")
 		flows = append(flows, simulate.Flow{From: src, To: internet, Port: 443}, simulate.Flow{From: src, To: internet, Protocol: ipproto.UDP, Port: 53})
 		if before.NumNICs() <= 200 {
-			for o := range before.NumNICs() {
-				if o != h {
-					flows = append(flows, simulate.Flow{From: src, To: before.NICAddr(simulate.NIC(o)), Port: 443})
+			for _, o := range before.NICs() {
+				if o != n {
+					flows = append(flows, simulate.Flow{From: src, To: o.Addr(), Port: 443})
 				}
 			}
 		}
