@@ -18,6 +18,7 @@ import (
 type Graph struct {
 	g     *simple.DirectedGraph
 	vnets []*VNet          // node ID → VNet
+	peers [][]*VNet        // node ID → its bidirectional peers, sorted by ID
 	ids   map[string]int64 // VNet ID key → node ID
 	edges map[[2]int64]*Peering
 }
@@ -33,13 +34,26 @@ func (m *Model) Graph() *Graph {
 	}
 	for i, v := range m.VNets {
 		for _, p := range v.Peerings {
-			j, ok := gr.ids[p.Remote.Key()]
+			j, ok := get(gr.ids, p.Remote)
 			if !ok || !p.Connected || int64(i) == j {
 				continue
 			}
 			gr.g.SetEdge(simple.Edge{F: simple.Node(i), T: simple.Node(j)})
 			gr.edges[[2]int64{int64(i), j}] = p
 		}
+	}
+	// Every VNet's peers, sorted once: Peers is asked for each VNet many
+	// times (routes, scopes, gateway transit), a hub's with hundreds.
+	gr.peers = make([][]*VNet, len(gr.vnets))
+	for i := range gr.vnets {
+		var out []*VNet
+		for _, n := range graph.NodesOf(gr.g.From(int64(i))) {
+			if gr.g.HasEdgeFromTo(n.ID(), int64(i)) {
+				out = append(out, gr.vnets[n.ID()])
+			}
+		}
+		slices.SortFunc(out, func(a, b *VNet) int { return compareFold(string(a.ID), string(b.ID)) })
+		gr.peers[i] = out
 	}
 	return gr
 }
@@ -51,7 +65,7 @@ func (gr *Graph) Directed() graph.Directed { return gr.g }
 func (gr *Graph) VNetOf(id int64) *VNet { return gr.vnets[id] }
 
 func (gr *Graph) node(v *VNet) (int64, bool) {
-	id, ok := gr.ids[v.ID.Key()]
+	id, ok := get(gr.ids, v.ID)
 	return id, ok
 }
 
@@ -76,14 +90,7 @@ func (gr *Graph) Peers(v *VNet) []*VNet {
 	if !ok {
 		return nil
 	}
-	var out []*VNet
-	for _, n := range graph.NodesOf(gr.g.From(i)) {
-		if gr.g.HasEdgeFromTo(n.ID(), i) {
-			out = append(out, gr.vnets[n.ID()])
-		}
-	}
-	slices.SortFunc(out, func(a, b *VNet) int { return compareFold(string(a.ID), string(b.ID)) })
-	return out
+	return slices.Clone(gr.peers[i])
 }
 
 // Reachable returns every VNet reachable from v over chains of bidirectional
@@ -121,7 +128,7 @@ func (gr *Graph) TransitGateway(v *VNet) (*VNet, bool) {
 		return nil, false
 	}
 	for _, p := range gr.Peers(v) { // sorted by ID
-		j := gr.ids[p.ID.Key()]
+		j, _ := get(gr.ids, p.ID)
 		if gr.edges[[2]int64{i, j}].UseRemoteGateways && gr.edges[[2]int64{j, i}].AllowGatewayTransit {
 			return p, true
 		}

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"unicode/utf8"
 )
 
 // index (re)builds the ID → resource map and reports duplicate IDs. IDs are
@@ -14,11 +15,12 @@ func (m *Model) index(p *problems) {
 		if id.IsZero() {
 			return
 		}
-		if prev, dup := m.idx[id.Key()]; dup {
+		k := id.Key()
+		if prev, dup := m.idx[k]; dup {
 			p.add(pos, string(id), "id", "", ErrDuplicate, "also defined at %s", posString(posOf(prev)))
 			return
 		}
-		m.idx[id.Key()] = r
+		m.idx[k] = r
 	}
 	for _, v := range m.VNets {
 		put(v.ID, v.Pos, v)
@@ -113,7 +115,7 @@ func lookup[T any](m *Model, id Ref) (T, bool) {
 	if m.idx == nil {
 		m.index(&problems{})
 	}
-	r, ok := m.idx[id.Key()]
+	r, ok := get(m.idx, id)
 	if !ok {
 		return zero, false
 	}
@@ -178,8 +180,43 @@ func (m *Model) FindNIC(nameOrID string) (*NIC, error) {
 
 // compareFold orders strings case-insensitively, then exactly.
 func compareFold(a, b string) int {
+	for i := 0; i < len(a) && i < len(b); i++ {
+		x, y := a[i], b[i]
+		if x >= utf8.RuneSelf || y >= utf8.RuneSelf {
+			return compareFoldSlow(a, b)
+		}
+		if 'A' <= x && x <= 'Z' {
+			x += 'a' - 'A'
+		}
+		if 'A' <= y && y <= 'Z' {
+			y += 'a' - 'A'
+		}
+		if x != y {
+			return int(x) - int(y)
+		}
+	}
+	if len(a) != len(b) {
+		if len(a) > len(b) && hasNonASCII(a[len(b):]) || len(b) > len(a) && hasNonASCII(b[len(a):]) {
+			return compareFoldSlow(a, b)
+		}
+		return len(a) - len(b)
+	}
+	return strings.Compare(a, b)
+}
+
+// compareFoldSlow is compareFold for IDs with non-ASCII letters.
+func compareFoldSlow(a, b string) int {
 	if c := strings.Compare(strings.ToLower(a), strings.ToLower(b)); c != 0 {
 		return c
 	}
 	return strings.Compare(a, b)
+}
+
+func hasNonASCII(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] >= utf8.RuneSelf {
+			return true
+		}
+	}
+	return false
 }

@@ -44,8 +44,22 @@ func readFile(path string, limit int) ([]byte, error) {
 		return nil, err
 	}
 	defer f.Close()
-	if fi, err := f.Stat(); err == nil && fi.Mode().IsRegular() && fi.Size() > int64(limit) {
-		return nil, tooLarge(path, limit, fi.Size())
+	fi, err := f.Stat()
+	if err == nil && fi.Mode().IsRegular() {
+		if fi.Size() > int64(limit) {
+			return nil, tooLarge(path, limit, fi.Size())
+		}
+		// Read into a buffer of the file's size (and what ReadFrom asks to
+		// have free), not one grown from nothing: a 25 MB export is read
+		// in one allocation.
+		b := bytes.NewBuffer(make([]byte, 0, int(fi.Size())+bytes.MinRead+1))
+		if _, err := b.ReadFrom(io.LimitReader(f, int64(limit)+1)); err != nil {
+			return nil, fmt.Errorf("%s: %w", path, err)
+		}
+		if b.Len() > limit {
+			return nil, tooLarge(path, limit, -1)
+		}
+		return b.Bytes(), nil
 	}
 	return readLimited(path, f, limit)
 }

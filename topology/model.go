@@ -19,9 +19,6 @@ type Pos = arm.Pos
 // use as a map key. The zero Ref refers to nothing.
 type Ref string
 
-// Key returns the case-folded ID.
-func (r Ref) Key() string { return strings.ToLower(string(r)) }
-
 // IsZero reports whether r refers to nothing.
 func (r Ref) IsZero() bool { return r == "" }
 

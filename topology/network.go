@@ -171,9 +171,16 @@ func (m *Model) Network(tags route.TagResolver) (*Network, error) {
 // what newNetwork builds a network from when the copy has no Errors.
 func (m *Model) checkCopy(tags route.TagResolver) (*Model, *Validation, *compiled) {
 	s := m.Clone()
+	v, keep := s.checkKeep(tags)
+	return s, v, keep
+}
+
+// checkKeep validates m, keeping what validation compiles: what newNetwork
+// builds a network from when m has no Errors. The network then owns m.
+func (m *Model) checkKeep(tags route.TagResolver) (*Validation, *compiled) {
 	keep := &compiled{routes: map[*Subnet]*route.Table{}, routeTableErr: map[*RouteTable]error{},
 		policies: map[*FirewallPolicy]engineOrErr{}, classic: map[*Firewall]engineOrErr{}}
-	return s, s.check(tags, keep), keep
+	return m.check(tags, keep), keep
 }
 
 // newNetwork builds the network of the validated model s, which it owns.
@@ -198,13 +205,14 @@ func newNetwork(s *Model, tags route.TagResolver, v *Validation, keep *compiled)
 	for i, vn := range s.VNets {
 		r := &n.vnets[i]
 		for _, p := range gr.Peers(vn) {
-			r.peers = append(r.peers, n.vnetByKey[p.ID.Key()])
+			pi, _ := get(n.vnetByKey, p.ID)
+			r.peers = append(r.peers, pi)
 		}
 		if hub, ok := gr.TransitGateway(vn); ok {
-			r.transit = n.vnetByKey[hub.ID.Key()]
+			r.transit, _ = get(n.vnetByKey, hub.ID)
 		}
 		for _, p := range vn.Peerings {
-			remote, ok := n.vnetByKey[p.Remote.Key()]
+			remote, ok := get(n.vnetByKey, p.Remote)
 			if !ok || p.Remote.IsZero() {
 				remote = -1
 			}
@@ -223,7 +231,7 @@ func newNetwork(s *Model, tags route.TagResolver, v *Validation, keep *compiled)
 		}
 	}
 	for _, ng := range s.NATGateways {
-		if i, ok := n.vnetByKey[ng.SourceVirtualNetwork.Key()]; ok && !ng.SourceVirtualNetwork.IsZero() && n.vnets[i].nat.IsZero() {
+		if i, ok := get(n.vnetByKey, ng.SourceVirtualNetwork); ok && !ng.SourceVirtualNetwork.IsZero() && n.vnets[i].nat.IsZero() {
 			n.vnets[i].nat = ng.ID // validation keeps one VNet per NAT gateway; the first one attached wins
 		}
 	}
@@ -236,7 +244,7 @@ func newNetwork(s *Model, tags route.TagResolver, v *Validation, keep *compiled)
 	for i, nic := range s.NICs {
 		rec := nicRec{n: nic, subnet: -1}
 		if ipc := nic.Primary(); ipc != nil {
-			if si, ok := n.subnetByKey[ipc.Subnet.Key()]; ok {
+			if si, ok := get(n.subnetByKey, ipc.Subnet); ok {
 				rec.subnet = si
 			}
 		}
@@ -247,7 +255,7 @@ func newNetwork(s *Model, tags route.TagResolver, v *Validation, keep *compiled)
 	}
 	for i, f := range s.Firewalls {
 		rec := fwRec{f: f, vnet: -1, subnet: -1}
-		if vi, ok := n.vnetByKey[f.VNet.Key()]; ok && !f.VNet.IsZero() {
+		if vi, ok := get(n.vnetByKey, f.VNet); ok && !f.VNet.IsZero() {
 			rec.vnet = vi
 			for _, si := range n.vnets[vi].subnets {
 				if strings.EqualFold(n.subnets[si].s.Name, firewallSubnetName) {
@@ -264,8 +272,11 @@ func newNetwork(s *Model, tags route.TagResolver, v *Validation, keep *compiled)
 
 // putFirst records the index of the first resource with an ID.
 func putFirst(m map[string]int32, id Ref, i int) {
-	if _, dup := m[id.Key()]; !dup && !id.IsZero() {
-		m[id.Key()] = int32(i)
+	if id.IsZero() {
+		return
+	}
+	if k := id.Key(); !hasKey(m, k) {
+		m[k] = int32(i)
 	}
 }
 
@@ -439,8 +450,7 @@ func find(m map[string]int32, id Ref) (int32, bool) {
 	if id.IsZero() {
 		return -1, false
 	}
-	i, ok := m[id.Key()]
-	return i, ok
+	return get(m, id)
 }
 
 // LookupVNet returns the VNet with an ID (compared case-insensitively).
@@ -516,15 +526,20 @@ func refState[T any](n *Network, r Ref) RefState {
 	if r.IsZero() {
 		return RefNone
 	}
-	if _, ok := n.m.idx[r.Key()].(T); ok {
+	if x, _ := get(n.m.idx, r); isA[T](x) {
 		return RefInput
 	}
 	return RefExternal
 }
 
+func hasKey(m map[string]int32, k string) bool { _, ok := m[k]; return ok }
+
+func isA[T any](x any) bool { _, ok := x.(T); return ok }
+
 // PublicIP returns a copy of the public IP with an ID.
 func (n *Network) PublicIP(id Ref) (*PublicIP, bool) {
-	p, ok := n.m.idx[id.Key()].(*PublicIP)
+	x, _ := get(n.m.idx, id)
+	p, ok := x.(*PublicIP)
 	if !ok {
 		return nil, false
 	}
@@ -533,7 +548,8 @@ func (n *Network) PublicIP(id Ref) (*PublicIP, bool) {
 
 // PublicIPPrefix returns a copy of the public IP prefix with an ID.
 func (n *Network) PublicIPPrefix(id Ref) (*PublicIPPrefix, bool) {
-	p, ok := n.m.idx[id.Key()].(*PublicIPPrefix)
+	x, _ := get(n.m.idx, id)
+	p, ok := x.(*PublicIPPrefix)
 	if !ok {
 		return nil, false
 	}
@@ -542,7 +558,8 @@ func (n *Network) PublicIPPrefix(id Ref) (*PublicIPPrefix, bool) {
 
 // NATGateway returns a copy of the NAT gateway with an ID.
 func (n *Network) NATGateway(id Ref) (*NATGateway, bool) {
-	p, ok := n.m.idx[id.Key()].(*NATGateway)
+	x, _ := get(n.m.idx, id)
+	p, ok := x.(*NATGateway)
 	if !ok {
 		return nil, false
 	}
@@ -552,7 +569,8 @@ func (n *Network) NATGateway(id Ref) (*NATGateway, bool) {
 // LocalNetworkGateway returns a copy of the local network gateway with an
 // ID.
 func (n *Network) LocalNetworkGateway(id Ref) (*LocalNetworkGateway, bool) {
-	p, ok := n.m.idx[id.Key()].(*LocalNetworkGateway)
+	x, _ := get(n.m.idx, id)
+	p, ok := x.(*LocalNetworkGateway)
 	if !ok {
 		return nil, false
 	}

@@ -90,7 +90,9 @@ func Load(opts LoadOptions) (*Network, error) {
 			return nil, &LoadError{Step: "applying overlay " + o, Err: err}
 		}
 	}
-	s, v, keep := m.checkCopy(opts.Tags)
+	// m is Load's own (parsed here, seen by no caller): the network takes
+	// it without the copy Model.Network makes.
+	v, keep := m.checkKeep(opts.Tags)
 	var fatal []error
 	extra := v.Extra
 	switch {
@@ -105,5 +107,5 @@ func Load(opts LoadOptions) (*Network, error) {
 	if len(fatal) > 0 {
 		return nil, &LoadError{Step: step, Err: &Problems{List: fatal, Total: len(fatal) + extra}}
 	}
-	return newNetwork(s, opts.Tags, v, keep), nil
+	return newNetwork(m, opts.Tags, v, keep), nil
 }
