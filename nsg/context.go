@@ -61,6 +61,20 @@ var (
 	public6 = netip.MustParsePrefix("2000::/3")
 )
 
+// publicSpace is the public address space less Azure's host address: what
+// Internet holds before a VNet's own space is taken out. Built once.
+var publicSpace = sync.OnceValue(func() *netipx.IPSet {
+	var b netipx.IPSetBuilder
+	b.AddPrefix(netip.MustParsePrefix("0.0.0.0/0"))
+	for _, p := range nonPublic4 {
+		b.RemovePrefix(p)
+	}
+	b.AddPrefix(public6)
+	b.RemovePrefix(hostPrefix)
+	s, _ := b.IPSet()
+	return s
+})
+
 // Scope is a compiled [Context]: the expansions of VirtualNetwork, Internet and
 // AzureLoadBalancer for the NICs of one subnet, and a table that gives the
 // set of these tags containing an address in one longest-prefix match.
@@ -110,12 +124,7 @@ func CompileContext(c Context) (*Scope, error) {
 	vb.AddPrefix(hostPrefix)
 	lb.AddPrefix(hostPrefix)
 
-	ib.AddPrefix(netip.MustParsePrefix("0.0.0.0/0"))
-	for _, p := range nonPublic4 {
-		ib.RemovePrefix(p)
-	}
-	ib.AddPrefix(public6)
-	ib.RemovePrefix(hostPrefix)
+	ib.AddSet(publicSpace())
 	ownSet, err1 := own.IPSet()
 	ib.RemoveSet(ownSet)
 
