@@ -345,7 +345,7 @@ func (c *compiler) peerTargets() {
 // traffic leaves.
 func (c *compiler) egressChoices() {
 	e := c.e
-	first := map[string]bool{} // VMs whose NIC with a public IP is listed
+	first := map[vmID]bool{} // VMs whose NIC with a public IP is listed
 	for i := range c.n.NumNICs() {
 		nv := c.n.NIC(i)
 		k := vmKey(nv)
@@ -360,7 +360,7 @@ func (c *compiler) egressChoices() {
 			}
 		}
 	}
-	byVM := map[string]*vmPIP{}
+	byVM := map[vmID]*vmPIP{}
 	for k := range e.vmPIPs {
 		byVM[vmKey(c.n.NIC(e.vmPIPs[k].nic))] = &e.vmPIPs[k]
 	}

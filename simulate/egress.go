@@ -344,13 +344,18 @@ func (e *Engine) scanVMPublicIP(st *nicState) (*vmPIP, bool) {
 	return nil, false
 }
 
-// vmKey names the VM a NIC belongs to: its VM's ID, or the NIC's own when the
-// VM is unknown.
-func vmKey(n topology.NICView) string {
+// vmID names the VM a NIC belongs to: its VM's ID key, or the NIC itself
+// (by network index) when the VM is unknown.
+type vmID struct {
+	vm  string
+	nic int
+}
+
+func vmKey(n topology.NICView) vmID {
 	if vm := n.VirtualMachine(); !vm.IsZero() {
-		return "vm:" + vm.Key()
+		return vmID{vm: vm.Key(), nic: -1}
 	}
-	return "nic:" + n.ID().Key()
+	return vmID{nic: n.Index()}
 }
 
 func refIn(r topology.Ref, list []topology.Ref) bool {
