@@ -28,12 +28,12 @@
 package jsonpos
 
 import (
-	"encoding/json"
 	"fmt"
 	"slices"
 	"strconv"
 	"strings"
 	"sync"
+	"unicode/utf16"
 	"unicode/utf8"
 )
 
@@ -487,6 +487,27 @@ func (r *Reader) str() (string, bool) {
 	simple, ascii := true, true
 	i := start
 	for ; i < len(s); i++ {
+		// Skip eight plain bytes a step: a word none of whose bytes is a
+		// quote, a backslash, a control character or part of a multi-byte
+		// UTF-8 sequence. A byte's high bit is set in (x-ones)&^x if the
+		// byte of x is zero, in (w-0x20*ones)&^w if the byte of w is below
+		// 0x20, and in w if the byte is 0x80 or above; a borrow sets it in
+		// a higher byte only when a lower one is special, so the test is
+		// exact for the word ("Determine if a word has a zero byte", Bit
+		// Twiddling Hacks).
+		for ; i+8 <= len(s); i += 8 {
+			const ones, high = 0x0101010101010101, 0x8080808080808080
+			_ = s[i+7]
+			w := uint64(s[i]) | uint64(s[i+1])<<8 | uint64(s[i+2])<<16 | uint64(s[i+3])<<24 |
+				uint64(s[i+4])<<32 | uint64(s[i+5])<<40 | uint64(s[i+6])<<48 | uint64(s[i+7])<<56
+			q, b := w^(ones*'"'), w^(ones*'\\')
+			if ((q-ones)&^q|(b-ones)&^b|(w-0x20*ones)&^w|w)&high != 0 {
+				break
+			}
+		}
+		if i >= len(s) {
+			break
+		}
 		c := s[i]
 		if !special[c] {
 			continue
@@ -554,14 +575,63 @@ func (r *Reader) str() (string, bool) {
 		r.fail(off, "invalid string escape %s: a UTF-16 surrogate without its pair", s[off:off+6])
 		return "", false
 	}
-	// Escapes: let encoding/json apply its exact rules (surrogate pairs).
-	// The syntax is already checked.
-	var out string
-	if err := json.Unmarshal([]byte(s[start-1:i+1]), &out); err != nil {
-		r.fail(start-1, "invalid string: %v", err) // not reached
-		return "", false
+	return unescape(raw), true
+}
+
+// unescape returns the contents of a string with escapes, raw, whose syntax
+// and surrogate pairs are checked.
+func unescape(raw string) string {
+	var b strings.Builder
+	b.Grow(len(raw))
+	for {
+		j := strings.IndexByte(raw, '\\')
+		if j < 0 {
+			b.WriteString(raw)
+			return b.String()
+		}
+		b.WriteString(raw[:j])
+		c := raw[j+1]
+		raw = raw[j+2:]
+		switch c {
+		case 'b':
+			b.WriteByte('\b')
+		case 'f':
+			b.WriteByte('\f')
+		case 'n':
+			b.WriteByte('\n')
+		case 'r':
+			b.WriteByte('\r')
+		case 't':
+			b.WriteByte('\t')
+		case 'u':
+			c := hex4(raw)
+			raw = raw[4:]
+			if utf16.IsSurrogate(c) { // a high one, and a low one follows
+				c = utf16.DecodeRune(c, hex4(raw[2:]))
+				raw = raw[6:]
+			}
+			b.WriteRune(c)
+		default: // '"', '\\', '/'
+			b.WriteByte(c)
+		}
 	}
-	return out, true
+}
+
+// hex4 returns the value of the four hexadecimal digits at the start of s.
+func hex4(s string) rune {
+	var v rune
+	for _, c := range []byte(s[:4]) {
+		switch {
+		case c <= '9':
+			c -= '0'
+		case c >= 'a':
+			c -= 'a' - 10
+		default:
+			c -= 'A' - 10
+		}
+		v = v<<4 | rune(c)
+	}
+	return v
 }
 
 // loneSurrogate checks the \u escapes of s[start:end], a string's contents
@@ -569,10 +639,6 @@ func (r *Reader) str() (string, bool) {
 // low one (encoding/json would replace a lone one with U+FFFD). It returns
 // the offset of the first bad escape and false.
 func loneSurrogate(s string, start, end int) (int, bool) {
-	hex4 := func(j int) rune {
-		v, _ := strconv.ParseUint(s[j+2:j+6], 16, 16)
-		return rune(v)
-	}
 	for j := start; j < end; j++ {
 		if s[j] != '\\' {
 			continue
@@ -581,12 +647,12 @@ func loneSurrogate(s string, start, end int) (int, bool) {
 			j++ // a one-character escape, maybe \\
 			continue
 		}
-		switch c := hex4(j); {
+		switch c := hex4(s[j+2:]); {
 		case 0xd800 <= c && c < 0xdc00:
 			if j+12 > end || s[j+6] != '\\' || s[j+7] != 'u' {
 				return j, false
 			}
-			if c2 := hex4(j + 6); c2 < 0xdc00 || c2 >= 0xe000 {
+			if c2 := hex4(s[j+8:]); c2 < 0xdc00 || c2 >= 0xe000 {
 				return j, false
 			}
 			j += 11
