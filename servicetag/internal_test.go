@@ -26,7 +26,7 @@ func FuzzParsePrefix4(f *testing.F) {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, s string) {
-		got, ok := parsePrefix4([]byte(s))
+		got, ok := parsePrefix4(s)
 		want, err := netip.ParsePrefix(s)
 		if ok {
 			require.NoError(t, err, "parsePrefix4(%q) accepted what netip.ParsePrefix rejects", s)
@@ -49,7 +49,7 @@ func TestParsePrefix4Taken(t *testing.T) {
 	for tag := range set.All() {
 		for i, p := range tag.t.prefixes {
 			if p.Addr().Is4() && i%stride == 0 {
-				q, ok := parsePrefix4([]byte(p.String()))
+				q, ok := parsePrefix4(p.String())
 				require.True(t, ok, "parsePrefix4(%q)", p)
 				require.Equal(t, p, q)
 				n++
@@ -58,34 +58,6 @@ func TestParsePrefix4Taken(t *testing.T) {
 	}
 	if stride == 1 {
 		assert.Equal(t, 71348, n)
-	}
-}
-
-func TestLocate(t *testing.T) {
-	doc := []byte(`{"a": 1, "B": {"c": [10, "x", {"d": null}]}, "e": []}`)
-	tests := []struct {
-		path []any
-		at   string
-		ok   bool
-	}{
-		{nil, `{"a"`, true},
-		{[]any{"a"}, "1,", true},
-		{[]any{"b"}, `{"c"`, true},
-		{[]any{"B", "c", 1}, `"x"`, true},
-		{[]any{"B", "C", 2, "d"}, "null", true},
-		{[]any{"e"}, "[]", true},
-		{[]any{"e", 0}, "", false},
-		{[]any{"B", "c", 3}, "", false},
-		{[]any{"a", "x"}, "", false},
-		{[]any{"z"}, "", false},
-		{[]any{0}, "", false},
-	}
-	for _, tt := range tests {
-		off, ok := locate(doc, tt.path...)
-		require.Equal(t, tt.ok, ok, "locate(%v)", tt.path)
-		if ok {
-			assert.Equal(t, tt.at, string(doc[off:off+len(tt.at)]), "locate(%v)", tt.path)
-		}
 	}
 }
 

@@ -1,21 +1,19 @@
 package jsonpos_test
 
 import (
-	"bytes"
 	"encoding/json"
 	"reflect"
 	"strings"
 	"testing"
-	"unicode/utf8"
 
 	"github.com/egresslab/egress/internal/jsonpos"
+	"github.com/egresslab/egress/internal/jsontwin"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
 
-// tree reads the next value whole into what encoding/json decodes with
-// UseNumber, checking each token's offset.
-func tree(t testing.TB, text string, r *jsonpos.Reader) (any, bool) {
+// tree reads the next value whole into the Node that jsontwin builds.
+func tree(t testing.TB, r *jsonpos.Reader) (*jsontwin.Node, bool) {
 	kind, at := r.Peek()
 	tok, ok := r.Value()
 	if !ok {
@@ -24,54 +22,40 @@ func tree(t testing.TB, text string, r *jsonpos.Reader) (any, bool) {
 	if tok.Kind != kind || tok.Off != at {
 		t.Fatalf("Peek = %v at %d, Value = %v at %d", kind, at, tok.Kind, tok.Off)
 	}
-	if c := text[tok.Off]; !strings.Contains(map[jsonpos.Kind]string{
-		jsonpos.Null: "n", jsonpos.Bool: "tf", jsonpos.Number: "-0123456789", jsonpos.String: `"`, jsonpos.Array: "[", jsonpos.Object: "{",
-	}[tok.Kind], string(c)) {
-		t.Fatalf("%v at offset %d starts with %q", tok.Kind, tok.Off, c)
-	}
+	n := &jsontwin.Node{Kind: tok.Kind.String(), Off: tok.Off, Text: tok.Text}
 	switch tok.Kind {
-	case jsonpos.Null:
-		return nil, true
-	case jsonpos.Bool:
-		return tok.Text == "true", true
-	case jsonpos.Number:
-		return json.Number(tok.Text), true
-	case jsonpos.String:
-		return tok.Text, true
 	case jsonpos.Array:
-		out := []any{}
 		for i := 0; r.Elem(i); i++ {
-			v, ok := tree(t, text, r)
+			kid, ok := tree(t, r)
 			if !ok {
 				return nil, false
 			}
-			out = append(out, v)
+			n.Kids = append(n.Kids, kid)
 		}
-		return out, r.Err() == nil
 	case jsonpos.Object:
-		out := map[string]any{}
 		for i := 0; ; i++ {
 			k, ok := r.Member(i)
 			if !ok {
 				break
 			}
-			v, ok := tree(t, text, r)
+			kid, ok := tree(t, r)
 			if !ok {
 				return nil, false
 			}
-			out[k] = v
+			n.Keys = append(n.Keys, k)
+			n.Kids = append(n.Kids, kid)
 		}
-		return out, r.Err() == nil
 	}
-	t.Fatalf("Value returned kind %v", tok.Kind)
-	return nil, false
+	return n, r.Err() == nil
 }
 
 // read reads text whole, as a tree and with Skip, and returns the tree and
-// the error; both ways must agree.
-func read(t testing.TB, text string, lim jsonpos.Limits) (any, *jsonpos.Error) {
+// the error; both ways must agree, and agree with jsontwin, the reader's
+// slow twin on encoding/json, unless lim has MaxValues, which the twin does
+// not know.
+func read(t testing.TB, text string, lim jsonpos.Limits) (*jsontwin.Node, *jsonpos.Error) {
 	r := jsonpos.NewReader(text, lim)
-	v, ok := tree(t, text, r)
+	v, ok := tree(t, r)
 	ok = ok && r.End()
 	s := jsonpos.NewReader(text, lim)
 	sok := s.Skip() && s.End()
@@ -82,9 +66,48 @@ func read(t testing.TB, text string, lim jsonpos.Limits) (any, *jsonpos.Error) {
 		t.Fatalf("%q: read %v, but error %v", text, ok, r.Err())
 	}
 	if !ok {
-		return nil, r.Err()
+		v = nil
 	}
-	return v, nil
+	if lim.MaxValues == 0 {
+		twin(t, text, lim.MaxDepth, v, r.Err())
+	}
+	return v, r.Err()
+}
+
+// twin checks the tree or the error that a Reader with that MaxDepth (0
+// for encoding/json's) read from text against jsontwin's.
+func twin(t testing.TB, text string, maxDepth int, got *jsontwin.Node, err *jsonpos.Error) {
+	if maxDepth == 0 {
+		maxDepth = 10000
+	}
+	want, werr := jsontwin.Read(text, maxDepth)
+	if err == nil && werr == nil {
+		if !reflect.DeepEqual(got, want) {
+			t.Fatalf("%q:\n got %s\nwant %s", text, dump(got), dump(want))
+		}
+		return
+	}
+	if err == nil || werr == nil {
+		t.Fatalf("%q: error %v, twin %v", text, err, werr)
+	}
+	kind := "syntax"
+	switch {
+	case err.Limit:
+		kind = "limit"
+	case strings.HasPrefix(err.Msg, "invalid UTF-8 in string"):
+		kind = "utf8"
+	case strings.HasSuffix(err.Msg, "a UTF-16 surrogate without its pair"):
+		kind = "surrogate"
+	}
+	if kind != werr.Kind || err.Off != werr.Off {
+		t.Fatalf("%q: %s error at %d (%s), twin %s at %d", text, kind, err.Off, err.Msg, werr.Kind, werr.Off)
+	}
+}
+
+// dump formats a tree for a failure message.
+func dump(n *jsontwin.Node) string {
+	b, _ := json.Marshal(n)
+	return string(b)
 }
 
 func TestErrors(t *testing.T) {
@@ -179,7 +202,7 @@ func TestValues(t *testing.T) {
 		"a":   []any{json.Number("1"), json.Number("-2.5e+3"), true, false, nil, "x\né😀", map[string]any{}},
 		"":    "hé",
 		"k\"": []any{},
-	}, v)
+	}, v.Any())
 }
 
 // A string without escapes shares the text's memory.
@@ -238,46 +261,20 @@ func TestLines(t *testing.T) {
 	assert.Equal(t, [2]int{1, 1}, [2]int{line, col})
 }
 
-// FuzzReader: the Reader accepts what encoding/json accepts and reads the
-// same values, except that it refuses strings that are not UTF-8 or hold
-// half a surrogate pair, which encoding/json replaces with U+FFFD. Its
-// errors are inside the text.
+// FuzzReader: the Reader reads what jsontwin, its slow twin on
+// encoding/json, reads: the same values at the same offsets, or the same
+// error at the same offset. It accepts what encoding/json accepts but
+// strings that are not UTF-8 or hold half a surrogate pair (which
+// encoding/json replaces with U+FFFD) and nesting deeper than its limit.
 func FuzzReader(f *testing.F) {
 	for _, s := range []string{
 		`[]`, `{}`, `{"a": [1, -0.5e3, "x", true, false, null, {"b": {}}]}`, "\ufeff[1]", `["\u00e9\ud83d\ude00"]`,
 		`["\ud800"]`, "[\"\xff\"]", `[1.]`, `{"a":1,"a":2}`, `[01]`, `{"a" 1}`, `"\u12"`, " \t\n\r 5 ",
+		`[[[[[[[[[1]]]]]]]]]`, `{"a":[{"b":[{"c":[{"d":[{}]}]}]}]}`, "[\"\xff\", \"\\udc00\"", `["\ud83d\u0041"]`,
 	} {
-		f.Add([]byte(s))
+		f.Add([]byte(s), uint8(0))
 	}
-	f.Fuzz(func(t *testing.T, data []byte) {
-		text := string(data)
-		got, err := read(t, text, jsonpos.Limits{MaxDepth: 10000})
-		plain := bytes.TrimPrefix(data, []byte("\xef\xbb\xbf"))
-		valid := json.Valid(plain)
-		if err != nil {
-			if err.Off < 0 || err.Off > len(text) {
-				t.Fatalf("error %v at offset %d, outside the text", err, err.Off)
-			}
-			switch {
-			case err.Limit:
-			case valid && strings.HasPrefix(err.Msg, "invalid UTF-8 in string") && !utf8.Valid(plain):
-			case valid && strings.Contains(err.Msg, "surrogate without its pair") && bytes.Contains(bytes.ToLower(plain), []byte(`\ud`)):
-			case valid:
-				t.Fatalf("%q: error %v, but json.Valid", text, err)
-			}
-			return
-		}
-		if !valid {
-			t.Fatalf("%q: read, but not json.Valid", text)
-		}
-		var want any
-		dec := json.NewDecoder(bytes.NewReader(plain))
-		dec.UseNumber()
-		if err := dec.Decode(&want); err != nil {
-			t.Fatal(err)
-		}
-		if !reflect.DeepEqual(got, want) {
-			t.Fatalf("%q:\n got %#v\nwant %#v", text, got, want)
-		}
+	f.Fuzz(func(t *testing.T, data []byte, depth uint8) {
+		read(t, string(data), jsonpos.Limits{MaxDepth: int(depth%8) * 2})
 	})
 }
