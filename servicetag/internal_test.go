@@ -62,7 +62,7 @@ func TestParsePrefix4Taken(t *testing.T) {
 }
 
 // The embedded copy is byte for byte the file that the doc comment of
-// defaultGzip names.
+// defaultIndex names.
 func TestDefaultChecksum(t *testing.T) {
 	zr, err := gzip.NewReader(bytes.NewReader(defaultGzip))
 	require.NoError(t, err)
@@ -71,15 +71,4 @@ func TestDefaultChecksum(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, int64(4182743), n)
 	assert.Equal(t, "130224f9b44e2b99642719357c97cc4bfccde788a6bf7a19bb675d17e520d805", hex.EncodeToString(h.Sum(nil)))
-}
-
-// BenchmarkParseDefault measures what the first call of Default costs:
-// decompressing and parsing the embedded public file.
-func BenchmarkParseDefault(b *testing.B) {
-	b.ReportAllocs()
-	for b.Loop() {
-		if _, err := parseDefault(); err != nil {
-			b.Fatal(err)
-		}
-	}
 }
