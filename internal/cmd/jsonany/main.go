@@ -3,8 +3,11 @@
 // encoding/json into generic values (any) and prints how many top-level
 // keys it has. It is not shipped; it exists to be timed next to egress.
 //
+//	go build -o /tmp/egress ./cmd/egress
 //	go build -o /tmp/jsonany ./internal/cmd/jsonany
-//	/tmp/jsonany servicetag/testdata/ServiceTags_Public_20251109.json
+//	gunzip -c servicetag/data/ServiceTags_Public_20251109.json.gz >/tmp/tags.json
+//	/usr/bin/time -v /tmp/egress trace --from vm-batch-01-nic --to 52.1.2.3:443
+//	/usr/bin/time -v /tmp/jsonany /tmp/tags.json
 package main
 
 import (
