@@ -1,8 +1,8 @@
 // Command bigexport writes the benchmarks' big network (package bignet) to
 // a file, for timing the egress command on it as a whole process:
 //
-//	go run ./internal/bignet/bigexport -o big.json           # the ARM export, ~25 MB
-//	go run ./internal/bignet/bigexport -native -o big.yaml   # the native design
+//	go run ./internal/cmd/bigexport -o big.json           # the ARM export, ~25 MB
+//	go run ./internal/cmd/bigexport -native -o big.yaml   # the native design
 package main
 
 import (
