@@ -49,21 +49,10 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"runtime/debug"
 	"strings"
 )
 
-// gcPercent is the garbage collector's target for the command (GOGC, unless
-// the environment sets it): egress is a short-lived process whose heap is
-// almost all the loaded network, live to the end, so collecting at every
-// doubling from a few megabytes costs a quarter of a big export's load for
-// nothing; at 300 the peak heap grows by about a sixth.
-const gcPercent = 300
-
 func main() {
-	if os.Getenv("GOGC") == "" {
-		debug.SetGCPercent(gcPercent)
-	}
 	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
 }
 
