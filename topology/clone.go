@@ -3,6 +3,7 @@ package topology
 import (
 	"reflect"
 	"slices"
+	"sync"
 )
 
 // Clone returns a deep copy of the model: every resource, list and map is
@@ -15,7 +16,7 @@ import (
 // Clone costs about as much as building the model again from its parsed
 // input, without the parsing: a few milliseconds per 10,000 NICs.
 func (m *Model) Clone() *Model {
-	c := cloner{seen: map[ptrKey]reflect.Value{}, flat: map[reflect.Type]bool{}}
+	c := cloner{seen: map[ptrKey]reflect.Value{}}
 	out := &Model{}
 	dst, src := reflect.ValueOf(out).Elem(), reflect.ValueOf(m).Elem()
 	t := src.Type()
@@ -35,7 +36,7 @@ func (m *Model) Clone() *Model {
 
 // clone returns a deep copy of a value of a model (see [Model.Clone]).
 func clone[T any](v T) T {
-	c := cloner{seen: map[ptrKey]reflect.Value{}, flat: map[reflect.Type]bool{}}
+	c := cloner{seen: map[ptrKey]reflect.Value{}}
 	var out T
 	c.copy(reflect.ValueOf(&out).Elem(), reflect.ValueOf(&v).Elem())
 	return out
@@ -48,8 +49,11 @@ func clone[T any](v T) T {
 // of the original.
 type cloner struct {
 	seen map[ptrKey]reflect.Value // original pointer -> its copy
-	flat map[reflect.Type]bool    // types copied by assignment (see isFlat)
 }
+
+// flatTypes caches isFlat by type (reflect.Type → bool), for every clone:
+// a Network's accessors clone small resources on every call.
+var flatTypes sync.Map
 
 type ptrKey struct {
 	t reflect.Type
@@ -119,8 +123,8 @@ func (c *cloner) copy(dst, src reflect.Value) {
 // (netip.Addr, netip.Prefix) are values their packages never change in
 // place.
 func (c *cloner) isFlat(t reflect.Type) bool {
-	if f, ok := c.flat[t]; ok {
-		return f
+	if f, ok := flatTypes.Load(t); ok {
+		return f.(bool)
 	}
 	flat := false
 	switch t.Kind() {
@@ -145,6 +149,6 @@ func (c *cloner) isFlat(t reflect.Type) bool {
 			}
 		}
 	}
-	c.flat[t] = flat
+	flatTypes.Store(t, flat)
 	return flat
 }
