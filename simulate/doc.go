@@ -1,5 +1,5 @@
-// Package simulate compiles a [topology.Model] into an immutable [Engine]
-// that answers, for a flow from a NIC to a destination, how Azure handles it:
+// Package simulate compiles a [topology.Network] (what [topology.Load]
+// returns) into an immutable [Engine] that answers, for a flow from a NIC to a destination, how Azure handles it:
 // hop by hop ([Engine.Trace]), or as a compact decision on a hot path
 // ([Engine.Classify], no allocation). It also compares two engines on a set
 // of flows ([Diff], the unit of a what-if test) and audits a network for
@@ -94,7 +94,7 @@
 //
 // Classify uses compiled indexes (next-hop owners per VNet, egress choices per
 // NIC, actions per route selection); the reference twin (Trace with the
-// reference lookups, in the package's tests) scans the model instead. The
+// reference lookups, in the package's tests) scans the network instead. The
 // differential test holds Classify, Trace and the twin equal on generated
 // hub-and-spoke networks with thousands of NICs, and requires every outcome
 // (loop, no forwarding, forwarded traffic refused, no egress, ...) to occur.

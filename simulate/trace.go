@@ -315,7 +315,7 @@ func (t *tracer) slowVPN(v topology.VNetView) bool {
 	return false
 }
 
-// advertisedByNVA reports, by a scan of the model, whether an NVA advertised
+// advertisedByNVA reports, by a scan of the network, whether an NVA advertised
 // prefix to a Route Server (or a gateway learned it from Route Server) with
 // the first of hops as next hop.
 func (t *tracer) advertisedByNVA(prefix netip.Prefix, hops []netip.Addr) bool {
@@ -359,7 +359,7 @@ func (t *tracer) slowAction(ss *subnetState, m route.Match) action {
 }
 
 // egressOf returns the egress choice for the flow's current place: the
-// compiled one, or in the reference twin one derived again from the model.
+// compiled one, or in the reference twin one derived again from the network.
 //
 //go:noinline // keeps the Hop temporaries out of walker.run's frame (the hot path)
 func (t *tracer) egressOf(set, cur int32, atFW, v6 bool) *egressSet {

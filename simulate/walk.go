@@ -176,7 +176,7 @@ const maxTrack = 8
 
 // walker walks one flow. With tr nil it is the hot path: no allocation.
 // With tr set it records every hop; with tr.slow it also replaces every
-// compiled index (next-hop owners, egress choices) by a scan of the model: the
+// compiled index (next-hop owners, egress choices) by a scan of the network: the
 // reference twin that the differential tests hold equal to the hot path.
 type walker struct {
 	e       *Engine
@@ -355,7 +355,7 @@ func (w *walker) walk(h int32) Decision {
 		if w.tr != nil {
 			w.tr.route(ss, m)
 			if w.tr.slow {
-				act = w.tr.slowAction(ss, m) // the reference twin resolves next hops by scanning the model
+				act = w.tr.slowAction(ss, m) // the reference twin resolves next hops by scanning the network
 			}
 		}
 		if note := ss.unknownFor(act.typ); note >= 0 {
@@ -651,7 +651,7 @@ func (st *nicState) subnetVNet(e *Engine) int32 { return e.subnets[st.subnet].vn
 // Observed enforcement is looser than documented in some setups
 // (blog.cloudtrooper.net, "VNet peering settings: those familiar strangers",
 // 2021); egress follows the documentation. The compiled answer is a search
-// of a short sorted list; the reference twin scans the model's peerings.
+// of a short sorted list; the reference twin scans the network's peerings.
 func (w *walker) allowsForwarded(to, from int32) bool {
 	if w.tr != nil && w.tr.slow {
 		return w.tr.slowAllowsForwarded(to, from)
