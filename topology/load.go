@@ -69,7 +69,7 @@ func tooLarge(name string, limit int, size int64) error {
 	if size >= 0 {
 		detail += fmt.Sprintf(" (%d bytes)", size)
 	}
-	return &Error{Pos: Pos{File: name}, Err: ErrTooLarge, Detail: detail}
+	return &Error{Pos: Pos{File: name}, Kind: ErrTooLarge, Detail: detail}
 }
 
 // LoadFiles reads one or more files, each either a native YAML design or an
@@ -132,7 +132,7 @@ func ParseFiles(opts LoadOptions, paths ...string) (*Model, error) {
 			m, err = ParseNative(path, data)
 			natives = append(natives, m)
 		default:
-			err = &Error{Pos: Pos{File: path}, Err: ErrSyntax, Detail: "neither JSON nor YAML text (empty, binary or UTF-16): want an ARM export or a native design"}
+			err = &Error{Pos: Pos{File: path}, Kind: ErrSyntax, Detail: "neither JSON nor YAML text (empty, binary or UTF-16): want an ARM export or a native design"}
 		}
 		if err != nil {
 			errs = append(errs, err)

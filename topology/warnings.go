@@ -51,7 +51,7 @@ func (w *warnList) warn(pos Pos, resource, field, value string, err error, detai
 	if len(args) > 0 {
 		detail = fmt.Sprintf(detail, args...)
 	}
-	w.list = append(w.list, &Error{Pos: pos, Resource: resource, Field: field, Value: value, Err: err, Detail: detail})
+	w.list = append(w.list, &Error{Pos: pos, Resource: resource, Field: field, Value: value, Kind: err, Detail: detail})
 }
 
 // addWarnings keeps the warnings of a load with the model.
@@ -83,7 +83,7 @@ func (m *Model) Warnings() []*Error {
 	})
 	all = slices.CompactFunc(all, func(a, b *Error) bool { return a.Error() == b.Error() })
 	if m.warnings.extra > 0 {
-		all = append(all, &Error{Err: ErrMoreWarnings, Detail: fmt.Sprintf("%d more not listed", m.warnings.extra)})
+		all = append(all, &Error{Kind: ErrMoreWarnings, Detail: fmt.Sprintf("%d more not listed", m.warnings.extra)})
 	}
 	return all
 }

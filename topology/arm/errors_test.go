@@ -220,7 +220,7 @@ func TestLimits(t *testing.T) {
 }
 
 func TestErrorFormat(t *testing.T) {
-	e := &Error{Pos: Pos{"f.json", 3, 7}, Resource: vnetID, Field: "properties.subnets[0].addressPrefix", Msg: "not a prefix", Err: ErrFormat}
+	e := &Error{Pos: Pos{File: "f.json", Line: 3, Col: 7}, Resource: vnetID, Field: "properties.subnets[0].addressPrefix", Msg: "not a prefix", Err: ErrFormat}
 	assert.Equal(t, "f.json:3:7: resource "+vnetID+": field properties.subnets[0].addressPrefix: not a prefix", e.Error())
 	assert.ErrorIs(t, e, ErrFormat)
 	assert.Equal(t, "-", Pos{}.String())
