@@ -39,7 +39,7 @@ type problems struct {
 	external []error // references to resources outside the input (checkRef)
 }
 
-const maxProblems = 200
+const maxProblems = problem.Max
 
 func (p *problems) add(pos Pos, resource, field, value string, err error, detail string, args ...any) {
 	if p.full() {

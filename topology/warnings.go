@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+
+	"github.com/egresslab/egress/problem"
 )
 
 // Categories of warnings: problems that do not stop a model from being used,
@@ -32,7 +34,7 @@ var (
 )
 
 // maxWarnings caps the warnings kept per load, as maxProblems caps errors.
-const maxWarnings = 200
+const maxWarnings = problem.Max
 
 // warnList collects the warnings of one load, capped like problems.
 type warnList struct {
