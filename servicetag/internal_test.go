@@ -26,7 +26,7 @@ func FuzzParsePrefix4(f *testing.F) {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, s string) {
-		got, ok := parsePrefix4([]byte(s))
+		got, ok := parsePrefix4(s)
 		want, err := netip.ParsePrefix(s)
 		if ok {
 			require.NoError(t, err, "parsePrefix4(%q) accepted what netip.ParsePrefix rejects", s)
@@ -49,7 +49,7 @@ func TestParsePrefix4Taken(t *testing.T) {
 	for tag := range set.All() {
 		for i, p := range tag.t.prefixes {
 			if p.Addr().Is4() && i%stride == 0 {
-				q, ok := parsePrefix4([]byte(p.String()))
+				q, ok := parsePrefix4(p.String())
 				require.True(t, ok, "parsePrefix4(%q)", p)
 				require.Equal(t, p, q)
 				n++
@@ -61,36 +61,8 @@ func TestParsePrefix4Taken(t *testing.T) {
 	}
 }
 
-func TestLocate(t *testing.T) {
-	doc := []byte(`{"a": 1, "B": {"c": [10, "x", {"d": null}]}, "e": []}`)
-	tests := []struct {
-		path []any
-		at   string
-		ok   bool
-	}{
-		{nil, `{"a"`, true},
-		{[]any{"a"}, "1,", true},
-		{[]any{"b"}, `{"c"`, true},
-		{[]any{"B", "c", 1}, `"x"`, true},
-		{[]any{"B", "C", 2, "d"}, "null", true},
-		{[]any{"e"}, "[]", true},
-		{[]any{"e", 0}, "", false},
-		{[]any{"B", "c", 3}, "", false},
-		{[]any{"a", "x"}, "", false},
-		{[]any{"z"}, "", false},
-		{[]any{0}, "", false},
-	}
-	for _, tt := range tests {
-		off, ok := locate(doc, tt.path...)
-		require.Equal(t, tt.ok, ok, "locate(%v)", tt.path)
-		if ok {
-			assert.Equal(t, tt.at, string(doc[off:off+len(tt.at)]), "locate(%v)", tt.path)
-		}
-	}
-}
-
 // The embedded copy is byte for byte the file that the doc comment of
-// defaultGzip names.
+// defaultIndex names.
 func TestDefaultChecksum(t *testing.T) {
 	zr, err := gzip.NewReader(bytes.NewReader(defaultGzip))
 	require.NoError(t, err)
@@ -99,15 +71,4 @@ func TestDefaultChecksum(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, int64(4182743), n)
 	assert.Equal(t, "130224f9b44e2b99642719357c97cc4bfccde788a6bf7a19bb675d17e520d805", hex.EncodeToString(h.Sum(nil)))
-}
-
-// BenchmarkParseDefault measures what the first call of Default costs:
-// decompressing and parsing the embedded public file.
-func BenchmarkParseDefault(b *testing.B) {
-	b.ReportAllocs()
-	for b.Loop() {
-		if _, err := parseDefault(); err != nil {
-			b.Fatal(err)
-		}
-	}
 }

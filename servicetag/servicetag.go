@@ -2,7 +2,6 @@ package servicetag
 
 import (
 	_ "embed" // for the default copy of the file
-	"encoding/binary"
 	"iter"
 	"net/netip"
 	"strings"
@@ -257,36 +256,30 @@ func IsVirtual(name string) bool {
 	return false
 }
 
-// defaultGzip is the embedded default copy: ServiceTags_Public_20251109.json,
-// Microsoft's "Azure IP Ranges and Service Tags – Public Cloud" file
-// (Download Center id 56519) as current on 2025-11-09, changeNumber 376,
-// sha256 130224f9b44e2b99642719357c97cc4bfccde788a6bf7a19bb675d17e520d805.
-// It was copied from the project's shared/data folder and compressed with
-// gzip -9; the build and the tests never read shared/.
+// defaultIndex is the Set of the embedded default copy,
+// ServiceTags_Public_20251109.json, Microsoft's "Azure IP Ranges and
+// Service Tags – Public Cloud" file (Download Center id 56519) as current on
+// 2025-11-09, changeNumber 376, sha256
+// 130224f9b44e2b99642719357c97cc4bfccde788a6bf7a19bb675d17e520d805. The
+// file was copied from the project's shared/data folder into
+// data/ServiceTags_Public_20251109.json.gz (gzip -9); the build and the
+// tests never read shared/. go generate encodes its Set as an index (see
+// index.go), which the tests check against the file, tag for tag.
 //
-//go:embed data/ServiceTags_Public_20251109.json.gz
-var defaultGzip []byte
+//go:generate go test -run ^TestDefaultIndex$ -update-index .
+//go:embed data/ServiceTags_Public_20251109.index
+var defaultIndex string
 
-// defaultName is the file name that errors from the embedded copy carry.
-const defaultName = "servicetag/data/ServiceTags_Public_20251109.json.gz"
-
-var loadDefault = sync.OnceValues(parseDefault)
-
-// parseDefault decompresses and parses the embedded copy.
-func parseDefault() (*Set, error) {
-	// The last four bytes of a gzip stream hold the uncompressed size (mod
-	// 2^32): read into a buffer of the right size at once.
-	hint := int(binary.LittleEndian.Uint32(defaultGzip[len(defaultGzip)-4:]))
-	return parseData(defaultName, defaultGzip, hint)
-}
+var loadDefault = sync.OnceValues(func() (*Set, error) { return decodeIndex(defaultIndex) })
 
 // Default returns the Set of the copy of the public cloud's file embedded in
 // this package, ServiceTags_Public_20251109.json (changeNumber 376).
 //
-// The first call decompresses and parses it (tens of milliseconds); later
-// calls return the same *Set at once. Default is safe for concurrent use.
-// It fails only if the embedded copy is broken, which this package's tests
-// rule out.
+// The copy is embedded as an index generated from the file, which the first
+// call decodes (about a millisecond: it parses no JSON); later calls return
+// the same *Set at once. The Set is the one [Parse] makes of the file.
+// Default is safe for concurrent use. It fails only if the embedded index is
+// broken, which this package's tests rule out.
 //
 // The embedded copy ages: Microsoft publishes a new file every week. Use
 // [ParseFile] with a current download for up-to-date addresses.

@@ -54,6 +54,19 @@ func BenchmarkParse(b *testing.B) {
 	}
 }
 
+// BenchmarkParseValue is the JSON reader alone: the same file as a tree of
+// positioned Values, without finding its resources.
+func BenchmarkParseValue(b *testing.B) {
+	data := bigExport(b)
+	b.SetBytes(int64(len(data)))
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := ParseValue("big.json", bytes.NewReader(data)); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
 // BenchmarkParseBaseline is encoding/json decoding the same file into any
 // (no positions, no checks), for comparison.
 func BenchmarkParseBaseline(b *testing.B) {

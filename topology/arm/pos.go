@@ -1,10 +1,8 @@
 package arm
 
 import (
+	"github.com/egresslab/egress/internal/jsonpos"
 	"github.com/egresslab/egress/problem"
-	"slices"
-	"strings"
-	"sync"
 )
 
 // Pos is a position in an input file: the file name as given to [Parse] or
@@ -20,8 +18,7 @@ type source struct {
 	text  string
 	whole bool // a value given on a command line: positions name it, with no line
 
-	once  sync.Once
-	lines []int32 // byte offsets at which lines 2, 3, ... start
+	lines jsonpos.Lines // built on first use
 
 	dups int // objects with duplicate keys
 	// In a copy made by TrackReads: the log of duplicate-key lookups, and
@@ -40,23 +37,6 @@ func (s *source) pos(off int) Pos {
 	if s.whole {
 		return Pos{File: s.name}
 	}
-	s.once.Do(func() {
-		s.lines = make([]int32, 0, strings.Count(s.text, "\n"))
-		for i := 0; i < len(s.text); {
-			j := strings.IndexByte(s.text[i:], '\n')
-			if j < 0 {
-				break
-			}
-			i += j + 1
-			s.lines = append(s.lines, int32(i))
-		}
-	})
-	off = max(0, min(off, len(s.text)))
-	// The number of line starts <= off is the 0-based line index.
-	i, _ := slices.BinarySearch(s.lines, int32(off+1))
-	start := 0
-	if i > 0 {
-		start = int(s.lines[i-1])
-	}
-	return Pos{File: s.name, Line: i + 1, Col: off - start + 1}
+	line, col := s.lines.Position(s.text, off)
+	return Pos{File: s.name, Line: line, Col: col}
 }
