@@ -23,7 +23,7 @@ func parsed(t *testing.T, in string) *Value {
 func TestParseValueDuplicateKeys(t *testing.T) {
 	_, err := ParseValue("v.json", strings.NewReader(`{"value": [{"nextHop": "a",`+"\n"+` "NextHop": "b"}]}`))
 	require.ErrorIs(t, err, ErrFormat)
-	assert.EqualError(t, err, `v.json:2:13: field value[0].NextHop: duplicate object key "NextHop": also at v.json:1:24`)
+	assert.EqualError(t, err, `v.json:2:13: value[0].NextHop: unrecognized ARM JSON: duplicate object key "NextHop": also at v.json:1:24`)
 }
 
 func TestValueAccessors(t *testing.T) {
