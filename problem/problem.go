@@ -35,7 +35,8 @@ type Pos struct {
 func (p Pos) IsValid() bool { return p.Line > 0 }
 
 // String returns "file:line:col", "file:line" when p has no column, "file"
-// when it has no line, and "-" for the zero Pos.
+// when it has no line, "line:col" when it has no file (input read from a
+// reader without a name), and "-" for the zero Pos.
 func (p Pos) String() string {
 	if p.Line <= 0 {
 		if p.File == "" {
@@ -43,13 +44,15 @@ func (p Pos) String() string {
 		}
 		return p.File
 	}
-	if p.Col <= 0 {
-		return p.File + ":" + strconv.Itoa(p.Line)
-	}
 	b := make([]byte, 0, len(p.File)+16)
-	b = append(b, p.File...)
-	b = append(b, ':')
+	if p.File != "" {
+		b = append(b, p.File...)
+		b = append(b, ':')
+	}
 	b = strconv.AppendInt(b, int64(p.Line), 10)
+	if p.Col <= 0 {
+		return string(b)
+	}
 	b = append(b, ':')
 	b = strconv.AppendInt(b, int64(p.Col), 10)
 	return string(b)

@@ -39,6 +39,7 @@ func TestPos(t *testing.T) {
 	assert.Equal(t, "f", problem.Pos{File: "f"}.String())
 	assert.Equal(t, "f:2", problem.Pos{File: "f", Line: 2}.String())
 	assert.Equal(t, "f:2:5", problem.Pos{File: "f", Line: 2, Col: 5}.String())
+	assert.Equal(t, "2:5", problem.Pos{Line: 2, Col: 5}.String())
 	assert.False(t, problem.Pos{File: "f"}.IsValid())
 	assert.True(t, problem.Pos{File: "f", Line: 1}.IsValid())
 }
