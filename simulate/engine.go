@@ -294,7 +294,7 @@ const (
 
 type target struct {
 	kind targetKind
-	idx  int32
+	idx  int32 // the NIC handle, firewall index or load balancer index (in the model)
 }
 
 type fwState struct {
@@ -579,13 +579,13 @@ func Compile(m *topology.Model, opts Options) (*Engine, error) {
 		e.firewalls = append(e.firewalls, fs)
 		e.vnets[vnetIdx[v]].targets[f.PrivateIP] = target{targetFirewall, fi}
 	}
-	for _, lb := range m.LoadBalancers {
+	for li, lb := range m.LoadBalancers {
 		for _, fe := range lb.Frontends {
 			if !fe.PrivateIP.IsValid() {
 				continue
 			}
 			if s, ok := m.Subnet(fe.Subnet); ok {
-				e.vnets[vnetIdx[s.VNet]].targets[fe.PrivateIP] = target{kind: targetLBFrontend}
+				e.vnets[vnetIdx[s.VNet]].targets[fe.PrivateIP] = target{targetLBFrontend, int32(li)}
 			}
 		}
 	}

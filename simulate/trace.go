@@ -248,13 +248,13 @@ func (t *tracer) slowTarget(vnet int32, a netip.Addr) (target, bool) {
 			return target{targetFirewall, int32(i)}, true
 		}
 	}
-	for _, lb := range e.model.LoadBalancers {
+	for li, lb := range e.model.LoadBalancers {
 		for _, f := range lb.Frontends {
 			if f.PrivateIP != a {
 				continue
 			}
 			if s, ok := e.model.Subnet(f.Subnet); ok && slices.ContainsFunc(reach, func(v int32) bool { return e.vnets[v].v == s.VNet }) {
-				return target{kind: targetLBFrontend}, true
+				return target{targetLBFrontend, int32(li)}, true
 			}
 		}
 	}

@@ -37,7 +37,7 @@ const (
 	ReasonICMPNotSupported            // the egress method does not carry ICMP
 	ReasonNoRoute                     // no route for the destination (IPv6 in an IPv4-only network)
 	ReasonNoSourceAddress             // the NIC has no address of the destination's family
-	ReasonInternalLB                  // next hop is an internal load balancer: the backend is not modelled
+	ReasonInternalLB                  // an internal load balancer frontend receives it (next hop or destination): the backend is not modelled
 	ReasonFirewallDenied              // the Azure Firewall's policy denies it
 	ReasonNoGateway                   // a user route to VirtualNetworkGateway, and no VPN gateway serves the VNet
 	ReasonSMTPBlocked                 // Azure blocks TCP port 25 to the internet for the subscription type
@@ -67,7 +67,7 @@ var reasonText = [numReasons]string{
 	ReasonICMPNotSupported:     "the egress method does not carry ICMP",
 	ReasonNoRoute:              "no route for the destination",
 	ReasonNoSourceAddress:      "the NIC has no address of the destination's IP family",
-	ReasonInternalLB:           "next hop is an internal load balancer frontend; which backend it picks is not modelled",
+	ReasonInternalLB:           "an internal load balancer frontend receives it (as next hop or as destination); which backend it picks is not modelled",
 	ReasonFirewallDenied:       "denied by the Azure Firewall",
 	ReasonNoGateway:            "a user route sends it to the virtual network gateway, but no VPN gateway serves the VNet (own or over gateway transit); Azure's behaviour is undocumented: treated as dropped",
 	ReasonSMTPBlocked:          "Azure blocks outbound TCP port 25 to the internet for this subscription type (Options.SMTP)",
@@ -471,6 +471,17 @@ func (w *walker) walk(h int32) Decision {
 						w.tr.end(HopDestination, e.firewalls[t.idx].fw.Name, w.dst, "the Azure Firewall's own address")
 					}
 					return w.finish(d)
+				}
+				if ok && t.kind == targetLBFrontend {
+					// An internal load balancer's frontend receives the flow and
+					// hands it to a backend of its pool
+					// (https://learn.microsoft.com/azure/load-balancer/components#frontend-ip-configuration):
+					// which one, and what its NSGs say, is not modelled.
+					d.Verdict, d.Method, d.Reason = Unknown, MethodPrivate, ReasonInternalLB
+					if w.tr != nil {
+						w.tr.end(HopDestination, e.model.LoadBalancers[t.idx].Name, w.dst, "an internal load balancer's frontend; which backend receives the flow is not modelled")
+					}
+					return d
 				}
 				if name, ok := e.vnets[vnet].externalOf(w.dst); ok {
 					d.Verdict, d.Method, d.Reason = Unknown, MethodPrivate, ReasonExternal
