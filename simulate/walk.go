@@ -42,7 +42,7 @@ const (
 	ReasonNoGateway                   // a user route to VirtualNetworkGateway, and no VPN gateway serves the VNet
 	ReasonSMTPBlocked                 // Azure blocks TCP port 25 to the internet for the subscription type
 	ReasonFirewallNoSNAT              // the Azure Firewall does not SNAT it, so it cannot send it to the internet
-	ReasonProtocolNotSupported        // the egress method carries only TCP and UDP (a NAT gateway)
+	ReasonProtocolNotSupported        // the egress method does not carry the protocol (a NAT gateway: TCP and UDP; a load-balancer rule: its own)
 	ReasonExternal                    // the destination or next hop is in a VNet the input does not contain
 	numReasons
 )
@@ -72,7 +72,7 @@ var reasonText = [numReasons]string{
 	ReasonNoGateway:            "a user route sends it to the virtual network gateway, but no VPN gateway serves the VNet (own or over gateway transit); Azure's behaviour is undocumented: treated as dropped",
 	ReasonSMTPBlocked:          "Azure blocks outbound TCP port 25 to the internet for this subscription type (Options.SMTP)",
 	ReasonFirewallNoSNAT:       "the Azure Firewall does not SNAT it (its SNAT private ranges include the destination) and cannot route traffic with the original source directly to the internet",
-	ReasonProtocolNotSupported: "the egress method carries only TCP and UDP (and ICMP for a StandardV2 NAT gateway)",
+	ReasonProtocolNotSupported: "the egress method does not carry the flow's protocol (a NAT gateway carries TCP and UDP, and ICMP on StandardV2; a load-balancer rule carries its own protocol)",
 	ReasonExternal:             "the address is in a peered virtual network that is not in the input: what holds it, and what it does with the flow, is unknown",
 }
 
