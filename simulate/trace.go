@@ -97,6 +97,13 @@ func (t *tracer) firewall(fs *fwState, evaluated bool, v firewall.Verdict) {
 	t.hops = append(t.hops, h)
 }
 
+// again records a firewall the flow reaches a second time: a routing loop.
+//
+//go:noinline // keeps the Hop temporaries out of walker.run's frame (the hot path)
+func (t *tracer) again(fs *fwState) {
+	t.hops = append(t.hops, Hop{Kind: HopFirewall, Name: fs.fw.Name, ID: string(fs.fw.ID), Address: fs.fw.PrivateIP, Note: "reached again: a routing loop"})
+}
+
 func appendOnce(list []string, s string) []string {
 	if slices.Contains(list, s) {
 		return list

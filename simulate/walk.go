@@ -538,11 +538,14 @@ func (w *walker) walk(h int32) Decision {
 				d.Verdict, d.Reason = Unknown, ReasonInternalLB
 				return d
 			case targetFirewall:
+				fs := &e.firewalls[t.idx]
 				if w.seen(^t.idx) {
 					d.Verdict, d.Reason = Dropped, ReasonLoop
+					if w.tr != nil {
+						w.tr.again(fs) // as an NVA met again, the hop is listed: Trace's appliances match Decision.Hops
+					}
 					return d
 				}
-				fs := &e.firewalls[t.idx]
 				snat := !isPrivate(w.dst)         // IANAPrivateRanges, the default (snat-private-range)
 				if fs.eng != nil && w.dst.Is4() { // Azure Firewall is IPv4-only; its policy denies IPv6 when evaluated
 					snat = fs.eng.SNATs(w.dst) // the configured ranges, as a network rule's allow
