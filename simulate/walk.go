@@ -216,7 +216,10 @@ func (w *walker) seen(key int32) bool {
 
 // security evaluates a NIC's rules for one direction and records it. When
 // some of its rules are unknown (an NSG not in the input, or one Azure would
-// reject) and the known ones allow, the flow is assumed allowed there.
+// reject) and the known ones allow, the flow is assumed allowed there —
+// unless an admin rule decided it (AlwaysAllow): the NSGs are then not
+// evaluated, so what they hold does not matter
+// (https://learn.microsoft.com/azure/virtual-network-manager/concept-security-admins#always-allow).
 func (w *walker) security(h int32, dir nsg.Direction, src, dst netip.Addr) (nsg.Verdict, bool) {
 	st := &w.e.nics[h]
 	f := nsg.Flow{Direction: dir, Proto: w.proto, Src: src, Dst: dst, SrcPort: w.sport, DstPort: w.dport}
@@ -224,7 +227,7 @@ func (w *walker) security(h int32, dir nsg.Direction, src, dst netip.Addr) (nsg.
 	if w.tr != nil {
 		w.tr.security(st, dir, v)
 	}
-	if st.unknown >= 0 && v.Allowed() {
+	if st.unknown >= 0 && v.Allowed() && v.Reason != nsg.ReasonAdmin {
 		w.assumed = true
 		if w.tr != nil {
 			w.tr.unknownNote(st.unknown)
