@@ -557,7 +557,9 @@ func (w *walker) walk(h int32) Decision {
 				evaluated := e.opts.Firewall == FirewallEvaluate && fs.eng != nil
 				if evaluated {
 					fv = w.evalFirewall(fs.eng, src)
-					snat = fv.SNAT
+					if fv.Allowed() || fv.Flags&firewall.FlagUnknown == 0 {
+						snat = fv.SNAT
+					} // else undecidable: the path is shown as if a network rule allowed it (the configured ranges)
 				} else if e.opts.Firewall != FirewallAllow {
 					d.Assumed = true
 				}
@@ -565,7 +567,10 @@ func (w *walker) walk(h int32) Decision {
 					w.tr.firewall(fs, evaluated, fv)
 				}
 				if evaluated && fv.Flags&firewall.FlagUnknown != 0 {
-					d.Assumed = true // the policy cannot decide offline; the path shown is if it allows
+					// The policy cannot decide offline: had it denied, the flow
+					// would end here, so whatever the path shown (as if it
+					// allowed) gives, the verdict is Unknown.
+					w.assumed = true
 				} else if evaluated && !fv.Allowed() {
 					d.Verdict, d.Reason, d.by = Denied, ReasonFirewallDenied, firewallDecider(t.idx, fv.Rule)
 					return d
