@@ -188,7 +188,10 @@ func (t *Twin) lbEgress(ipc *topology.IPConfig, v6 bool, p ipproto.Proto, breaks
 	if !v6 && !ipc.Primary {
 		return egress{}, false
 	}
-	otherProtocol := false
+	// otherProtocol: a rule gives outbound to other protocols only;
+	// otherUnsure: one of those has only addresses outside the input, so
+	// whether it serves the flow's family at all is unknown.
+	otherProtocol, otherUnsure := false, false
 	for _, lb := range t.m.LoadBalancers {
 		for _, pool := range lb.BackendPools {
 			if !refIn(pool.ID, ipc.BackendPools) || pool.ByIPAddress {
@@ -213,7 +216,7 @@ func (t *Twin) lbEgress(ipc *topology.IPConfig, v6 bool, p ipproto.Proto, breaks
 					return egress{}, true
 				}
 				if !lbProtocol(or.Protocol, p) {
-					otherProtocol = true
+					otherProtocol, otherUnsure = true, otherUnsure || (len(ips) == 0 && !anyPrefix)
 					continue
 				}
 				return egress{method: MethodLoadBalancer, ips: ips, carries: true, unsure: len(ips) == 0 && !anyPrefix}, true
@@ -231,7 +234,7 @@ func (t *Twin) lbEgress(ipc *topology.IPConfig, v6 bool, p ipproto.Proto, breaks
 						continue
 					}
 					if !lbProtocol(r.Protocol, p) {
-						otherProtocol = true
+						otherProtocol, otherUnsure = true, otherUnsure || (len(ips) == 0 && !anyPrefix)
 						continue
 					}
 					return egress{method: MethodLoadBalancer, ips: ips, carries: true, unsure: len(ips) == 0 && !anyPrefix}, true
@@ -247,7 +250,7 @@ func (t *Twin) lbEgress(ipc *topology.IPConfig, v6 bool, p ipproto.Proto, breaks
 		}
 	}
 	if otherProtocol {
-		return egress{method: MethodLoadBalancer, carries: false}, true
+		return egress{method: MethodLoadBalancer, carries: false, unsure: otherUnsure}, true
 	}
 	return egress{}, false
 }
