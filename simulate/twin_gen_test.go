@@ -165,6 +165,8 @@ func genTwinNetwork(r *rand.Rand, spokes, nicsPerSubnet int, storage netip.Addr)
 			ext := &topology.Peering{Meta: topology.Meta{ID: v.ID + "/virtualNetworkPeerings/to-ext", Name: "to-ext"}, Local: v,
 				Remote: "/subscriptions/1/resourceGroups/other/providers/Microsoft.Network/virtualNetworks/ext", AllowVirtualNetworkAccess: true,
 				AllowForwardedTraffic: true, Connected: true, RemoteAddressSpace: []netip.Prefix{netip.MustParsePrefix("10.250.0.0/16")}}
+			// ... and may use its gateway (whose routes are then unknown).
+			ext.UseRemoteGateways = !v.Peerings[0].UseRemoteGateways && chance(0.7)
 			v.Peerings = append(v.Peerings, ext)
 		}
 		if si == 1 && chance(0.5) {

@@ -391,12 +391,23 @@ func (w *walker) walk(h int32) Decision {
 			}
 			return w.finish(d)
 		case route.VirtualNetworkGateway:
-			if act.noGateway && ss.transit < 0 { // with a remote gateway outside the input: Unknown (unknownFor), as if it were a VPN gateway
-				d.Verdict, d.Reason = Dropped, ReasonNoGateway
-				if w.tr != nil {
-					w.tr.end(HopNowhere, "", netip.Addr{}, "no VPN gateway")
+			if act.noGateway {
+				if ss.remoteGateway < 0 {
+					d.Verdict, d.Reason = Dropped, ReasonNoGateway
+					if w.tr != nil {
+						w.tr.end(HopNowhere, "", netip.Addr{}, "no VPN gateway")
+					}
+					return d
 				}
-				return d
+				// The VNet uses a gateway outside the input
+				// (useRemoteGateways), which may be a VPN gateway, whether
+				// or not the route table propagates its routes
+				// (virtual-networks-udr-overview#border-gateway-protocol):
+				// Unknown, as if it were one.
+				w.assumed = true
+				if w.tr != nil {
+					w.tr.unknownNote(ss.remoteGateway)
+				}
 			}
 			d.Verdict, d.Method, d.Reason = Allowed, MethodGateway, ReasonGateway
 			if w.tr != nil {
