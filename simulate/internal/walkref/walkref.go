@@ -241,11 +241,10 @@ type Twin struct {
 	gr       *topology.Graph
 	rejected map[string]bool // keys of the resources Azure would reject (Model.Check)
 
-	mu      sync.Mutex
-	routes  map[*topology.Subnet]*placeRoutes
-	nsgs    map[secKey]*security
-	fws     map[*topology.Firewall]*fwRules
-	pending map[string]bool
+	mu     sync.Mutex
+	routes map[*topology.Subnet]*placeRoutes
+	nsgs   map[secKey]*security
+	fws    map[*topology.Firewall]*fwRules
 }
 
 // New returns a twin of the model, which must have no validation Errors
