@@ -17,7 +17,10 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
-var twinFlows = flag.Int("twin.flows", 0, "flows for TestWalkTwin (0: 1,000,000, or 24,000 under -short)")
+var (
+	twinFlows = flag.Int("twin.flows", 0, "flows for TestWalkTwin (0: 1,000,000, or 24,000 under -short)")
+	twinSeed  = flag.Uint64("twin.seed", 0, "first network seed for TestWalkTwin (another value explores other networks)")
+)
 
 // twinOptions maps simulate's options onto the twin's plain values.
 func twinOptions(o simulate.Options) walkref.Options {
@@ -204,7 +207,8 @@ func (w *twinWorld) compare(t testing.TB, f twinFlow, dis *disagreements) walkre
 // the independent walk twin, walkref, on generated networks: every verdict,
 // every reason the generated networks can produce and every egress method
 // must occur, and no flow may differ. The full run decides a million flows
-// (-twin.flows sets another number); -short decides 24,000.
+// (-twin.flows sets another number, -twin.seed other networks); -short
+// decides 24,000.
 func TestWalkTwin(t *testing.T) {
 	flows := 1_000_000
 	if testing.Short() {
@@ -230,8 +234,9 @@ func TestWalkTwin(t *testing.T) {
 	done := 0
 	for wi := range worlds {
 		c := configs[wi%len(configs)]
-		w := newTwinWorld(t, uint64(wi), c.spokes, c.nics, c.opts)
-		r := rand.New(rand.NewPCG(uint64(wi), 23))
+		seed := *twinSeed + uint64(wi)
+		w := newTwinWorld(t, seed, c.spokes, c.nics, c.opts)
+		r := rand.New(rand.NewPCG(seed, 23))
 		n := (flows - done) / (worlds - wi)
 		for range n {
 			got := w.compare(t, w.randomFlow(r), &dis)
