@@ -230,6 +230,11 @@ type subnetState struct {
 	// input, or -1: the flows whose route such a route could override
 	// depend on them.
 	transit int32
+	// remoteGateway is a note on the gateway of a VNet outside the input
+	// that the subnet's VNet uses (useRemoteGateways), or -1: whether it is
+	// a VPN gateway is unknown, so a user route to VirtualNetworkGateway may
+	// well reach one.
+	remoteGateway int32
 }
 
 // unknownFor returns the note on unknown routes that could have decided a
@@ -294,7 +299,7 @@ const (
 
 type target struct {
 	kind targetKind
-	idx  int32
+	idx  int32 // the NIC handle, firewall index or load balancer index (in the model)
 }
 
 type fwState struct {
@@ -425,7 +430,7 @@ func Compile(m *topology.Model, opts Options) (*Engine, error) {
 	scopes := make([]*nsg.Scope, 0)
 	for _, v := range m.VNets {
 		for _, s := range v.Subnets {
-			ss := subnetState{s: s, vnet: vnetIdx[v], vpn: hasVPNGateway(m, gr, v), site: defaultSite(m, gr, v), unknown: -1, transit: -1}
+			ss := subnetState{s: s, vnet: vnetIdx[v], vpn: hasVPNGateway(m, gr, v), site: defaultSite(m, gr, v), unknown: -1, transit: -1, remoteGateway: -1}
 			cfg := m.RouteConfig(s, gr, opts.Tags)
 			tb, err := route.Compile(cfg)
 			if rt, ok := m.RouteTable(s.RouteTable); err != nil && ok {
@@ -448,8 +453,14 @@ func Compile(m *topology.Model, opts Options) (*Engine, error) {
 					ss.unknown = e.note("VNet " + p.Remote.Name() + ", peered by " + p.Name + ", is not in the input and the peering does not record its address space: which destinations it holds is unknown")
 				}
 			}
-			if p, ok := m.ExternalTransit(v); ok && !(cfg.RouteTable != nil && cfg.RouteTable.DisableBGPRoutePropagation) {
-				ss.transit = e.note("VNet " + v.Name + " uses the gateway of VNet " + p.Remote.Name() + ", which is not in the input: the routes that gateway propagates are unknown; the path shown assumes none of them covers the destination")
+			if p, ok := m.ExternalTransit(v); ok {
+				if !(cfg.RouteTable != nil && cfg.RouteTable.DisableBGPRoutePropagation) {
+					ss.transit = e.note("VNet " + v.Name + " uses the gateway of VNet " + p.Remote.Name() + ", which is not in the input: the routes that gateway propagates are unknown; the path shown assumes none of them covers the destination")
+				}
+				// disableBgpRoutePropagation drops the gateway's routes, not
+				// the gateway: a user route to VirtualNetworkGateway still
+				// goes to it (https://learn.microsoft.com/azure/virtual-network/virtual-networks-udr-overview#border-gateway-protocol).
+				ss.remoteGateway = e.note("VNet " + v.Name + " uses the gateway of VNet " + p.Remote.Name() + ", which is not in the input: whether it is a VPN gateway, which a user route to VirtualNetworkGateway needs, is unknown; the path shown assumes it is")
 			}
 			sc, err := nsg.CompileContext(m.NSGContext(s, gr))
 			if err != nil {
@@ -579,13 +590,13 @@ func Compile(m *topology.Model, opts Options) (*Engine, error) {
 		e.firewalls = append(e.firewalls, fs)
 		e.vnets[vnetIdx[v]].targets[f.PrivateIP] = target{targetFirewall, fi}
 	}
-	for _, lb := range m.LoadBalancers {
+	for li, lb := range m.LoadBalancers {
 		for _, fe := range lb.Frontends {
 			if !fe.PrivateIP.IsValid() {
 				continue
 			}
 			if s, ok := m.Subnet(fe.Subnet); ok {
-				e.vnets[vnetIdx[s.VNet]].targets[fe.PrivateIP] = target{kind: targetLBFrontend}
+				e.vnets[vnetIdx[s.VNet]].targets[fe.PrivateIP] = target{targetLBFrontend, int32(li)}
 			}
 		}
 	}
