@@ -7,8 +7,8 @@ import (
 	"testing"
 
 	"github.com/egresslab/egress/firewall"
-	"github.com/egresslab/egress/firewall/internal/fwref"
 	"github.com/egresslab/egress/internal/benchl"
+	"github.com/egresslab/egress/internal/fwref"
 	"github.com/egresslab/egress/ipproto"
 )
 

@@ -2,8 +2,6 @@ package firewall
 
 import (
 	"fmt"
-	"strconv"
-	"strings"
 )
 
 // Classic is the input form of an Azure Firewall's classic rules: the rule
@@ -133,27 +131,8 @@ func (a *NatAction) UnmarshalText(b []byte) error {
 // classicLists names the ARM list of each collection type.
 var classicLists = [...]string{RuleTypeNat: "natRuleCollections", RuleTypeNetwork: "networkRuleCollections", RuleTypeApplication: "applicationRuleCollections"}
 
-// classicField turns a field of a classic collection or rule, as the shared
-// rule compilation names it, into its path from the firewall's properties:
-// "ipProtocols[0]" of rule 1 of network collection 2 becomes
-// "networkRuleCollections[2].rules[1].protocols[0]" (classic network and
-// NAT rules call the list "protocols").
-func classicField(w where, field string) string {
-	if w.ci < 0 {
-		return field
-	}
-	path := classicLists[w.ctype] + "[" + strconv.Itoa(w.ci) + "]"
-	if w.ri >= 0 {
-		path += ".rules[" + strconv.Itoa(w.ri) + "]"
-		if rest, ok := strings.CutPrefix(field, "ipProtocols"); ok {
-			field = "protocols" + rest
-		}
-	}
-	if field == "" {
-		return path
-	}
-	return path + "." + field
-}
+// classicKinds names each collection type in messages.
+var classicKinds = [...]string{RuleTypeNat: "NAT rule collection", RuleTypeNetwork: "network rule collection", RuleTypeApplication: "application rule collection"}
 
 // CompileClassic validates a firewall's classic rules and compiles them into
 // the same immutable [*Engine] that [Compile] returns for a policy, so that

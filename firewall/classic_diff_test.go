@@ -8,7 +8,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/egresslab/egress/firewall"
-	"github.com/egresslab/egress/firewall/internal/fwref"
+	"github.com/egresslab/egress/internal/fwref"
 	"github.com/egresslab/egress/ipproto"
 )
 

@@ -147,7 +147,7 @@ func TestClassicRESTExample(t *testing.T) {
 	}
 	_, err := firewall.CompileClassic(fw, firewall.Resolvers{})
 	require.ErrorIs(t, err, firewall.ErrDNSProxy)
-	assert.EqualError(t, err, `firewall "azurefirewall": collection "netrulecoll": rule "L4-traffic-with-FQDN": networkRuleCollections[0].rules[1].destinationFqdns: DNS proxy required: `+
+	assert.EqualError(t, err, `firewall "azurefirewall": network rule collection "netrulecoll" (#0): rule "L4-traffic-with-FQDN" (#1): destinationFqdns: DNS proxy required: `+
 		`FQDNs in network rules need DNS proxy (additionalProperties "Network.DNS.EnableProxy": "true") enabled (https://learn.microsoft.com/azure/firewall/fqdn-filtering-network-rules)`)
 
 	fw.DNSProxy = true
@@ -229,31 +229,30 @@ func TestClassicErrors(t *testing.T) {
 	require.Error(t, err)
 	msg := err.Error()
 	for _, want := range []string{
-		`firewall "fw": collection "snat": natRuleCollections[0].action.type "Snat": invalid rule collection: the REST API lists Snat, but Azure documents NAT rule collections only as DNAT`,
-		`firewall "fw": collection "none": natRuleCollections[1].action.type "NatAction(0)": invalid rule collection: a NAT collection's action is Dnat`,
-		`collection "none": natRuleCollections[1].action.type`,
-		`rule "icmp": natRuleCollections[2].rules[0].protocols[0] "ICMP": invalid protocol: DNAT rules translate TCP and UDP only`,
-		`collection "net": networkRuleCollections[0].priority "99": invalid priority: outside 100..65000`,
-		`collection "NET": networkRuleCollections[1].name "NET": duplicate: same name as network collection #0`,
-		`collection "NET": networkRuleCollections[1].action.type "Dnat": invalid rule collection: a network or application collection's action is Allow or Deny`,
-		`collection "net3": networkRuleCollections[2].priority "200": duplicate: same priority as network collection #1`,
-		`rule "bad": networkRuleCollections[2].rules[1].protocols[0] "Protocol(0)": invalid protocol`,
-		`rule "bad": networkRuleCollections[2].rules[1].destinationPorts[1] "0": invalid port: 0 is outside 1..65535`,
-		`rule "a": applicationRuleCollections[0].rules[0].protocols[0].port "0": invalid port: outside 1..64000`,
-		`rule "a": applicationRuleCollections[0].rules[0].targetFqdns[0] "www.contoso.*": invalid FQDN`,
-		`applicationRuleCollections[1].name "xxxxxxxx`,
-		`applicationRuleCollections[1].priority "65001": invalid priority`,
+		`firewall "fw": NAT rule collection "snat" (#0): action.type "Snat": invalid rule collection: the REST API lists Snat, but Azure documents NAT rule collections only as DNAT`,
+		`firewall "fw": NAT rule collection "none" (#1): action.type "NatAction(0)": invalid rule collection: a NAT collection's action is Dnat`,
+		`NAT rule collection "none" (#1): action.type`,
+		`rule "icmp" (#0): protocols[0] "ICMP": invalid protocol: DNAT rules translate TCP and UDP only`,
+		`network rule collection "net" (#0): priority "99": invalid priority: outside 100..65000`,
+		`network rule collection "NET" (#1): name "NET": duplicate: same name as network collection #0`,
+		`network rule collection "NET" (#1): action.type "Dnat": invalid rule collection: a network or application collection's action is Allow or Deny`,
+		`network rule collection "net3" (#2): priority "200": duplicate: same priority as network collection #1`,
+		`rule "bad" (#1): protocols[0] "Protocol(0)": invalid protocol`,
+		`rule "bad" (#1): destinationPorts[1] "0": invalid port: 0 is outside 1..65535`,
+		`rule "a" (#0): protocols[0].port "0": invalid port: outside 1..64000`,
+		`rule "a" (#0): targetFqdns[0] "www.contoso.*": invalid FQDN`,
+		`application rule collection "xxxxxxxx`,
+		`(#1): priority "65001": invalid priority`,
 	} {
 		assert.Contains(t, msg, want)
 	}
-	assert.NotContains(t, msg, `applicationRuleCollections[0].name`, "names are unique per type: an application collection may share a network collection's name")
-	assert.NotContains(t, msg, `applicationRuleCollections[0].priority`, "priorities are unique per type")
+	assert.NotContains(t, msg, `application rule collection "net" (#0): name`, "names are unique per type: an application collection may share a network collection's name")
+	assert.NotContains(t, msg, `application rule collection "net" (#0): priority`, "priorities are unique per type")
 	var fe *firewall.Error
 	require.True(t, errors.As(err, &fe))
-	assert.True(t, fe.Classic)
-	assert.Equal(t, "fw", fe.Firewall)
-	assert.Equal(t, firewall.RuleTypeNat, fe.CollectionType)
-	assert.Equal(t, -1, fe.GroupIndex)
+	assert.Equal(t, `firewall "fw"`, fe.Resource)
+	assert.Equal(t, "natRuleCollections", fe.Items[0].List)
+	assert.Equal(t, -1, fe.Index("ruleCollectionGroups"))
 	for _, kind := range []error{firewall.ErrKind, firewall.ErrPriority, firewall.ErrDuplicate, firewall.ErrProtocol, firewall.ErrPort, firewall.ErrFQDN, firewall.ErrName} {
 		assert.ErrorIs(t, err, kind)
 	}

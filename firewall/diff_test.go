@@ -7,12 +7,12 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/egresslab/egress/firewall"
-	"github.com/egresslab/egress/firewall/internal/fwref"
+	"github.com/egresslab/egress/internal/fwref"
 	"github.com/egresslab/egress/ipproto"
 )
 
 // TestDifferential holds the compiled engine equal to the reference
-// evaluator (firewall/internal/fwref) on seeded random policies — parent
+// evaluator (internal/fwref) on seeded random policies — parent
 // and child, DNAT, network and application rules, service tags, IP groups,
 // DNS-resolved FQDNs, FQDN tags, URLs and web categories, application
 // rules of up to 30 names drawn from shared exact, "*.x", "*x" and "*"

@@ -164,7 +164,7 @@
 // took 14,000-27,000 L at 10,000 rules. Compiling 10,000 application rules with 50,000 names
 // takes about 100 ms and keeps 6.7 MB; 10,000 network rules with 30,000
 // FQDNs (60,000 addresses) about 115 ms and 2.8 MB. Evaluate allocates
-// nothing. The reference evaluator in firewall/internal/fwref, which sorts
+// nothing. The reference evaluator in internal/fwref, which sorts
 // the rules by the documented order and matches them one by one, is held
 // equal to the engine by differential and fuzz tests.
 //

@@ -78,7 +78,7 @@ func TestCompileErrors(t *testing.T) {
 	}
 	var fe *firewall.Error
 	require.True(t, errors.As(err, &fe))
-	assert.Equal(t, "pol", fe.Policy)
+	assert.Equal(t, `policy "pol"`, fe.Resource)
 	if t.Failed() {
 		t.Log(msg)
 	}

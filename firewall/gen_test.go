@@ -7,7 +7,7 @@ import (
 	"strings"
 
 	"github.com/egresslab/egress/firewall"
-	"github.com/egresslab/egress/firewall/internal/fwref"
+	"github.com/egresslab/egress/internal/fwref"
 	"github.com/egresslab/egress/ipproto"
 )
 

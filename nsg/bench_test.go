@@ -10,9 +10,9 @@ import (
 	"testing"
 
 	"github.com/egresslab/egress/internal/benchl"
+	"github.com/egresslab/egress/internal/nsgref"
 	"github.com/egresslab/egress/ipproto"
 	"github.com/egresslab/egress/nsg"
-	"github.com/egresslab/egress/nsg/internal/nsgref"
 	"github.com/egresslab/egress/servicetag"
 )
 

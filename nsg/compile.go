@@ -117,7 +117,7 @@ func Check(sg SecurityGroup, res Resolvers) error {
 // and in evaluation order.
 func parseGroup(sg SecurityGroup, res Resolvers) (*Group, *compiler, error) {
 	g := &Group{id: sg.ID, name: lastSegment(sg.ID), pairs: &pairCache{}}
-	el := &errList{object: "nsg", name: g.name}
+	el := &errList{object: "nsg", name: g.name, list: "securityRules"}
 	if g.name == "" {
 		el.add("", -1, "id", "", ErrName, "missing")
 	}
@@ -173,7 +173,7 @@ func parseGroup(sg SecurityGroup, res Resolvers) (*Group, *compiler, error) {
 // order. Errors are reported as for [Compile].
 func CompileAdmin(ac AdminConfig, res Resolvers) (*Group, error) {
 	g := &Group{admin: true, id: ac.ID, name: lastSegment(ac.ID)}
-	el := &errList{object: "admin", name: g.name}
+	el := &errList{object: "admin", name: g.name, list: "rules"}
 	if len(ac.Rules) > MaxAdminRulesPerGroup {
 		el.add("", -1, "rules", strconv.Itoa(len(ac.Rules)), ErrLimit,
 			"more than "+strconv.Itoa(MaxAdminRulesPerGroup)+" rules")
@@ -245,7 +245,7 @@ type compiler struct {
 }
 
 func (c *compiler) rule(in *Rule, i int) (rule, bool) {
-	n := len(c.el.errs)
+	n := c.el.errs.Len()
 	name := in.Name
 	if !validName(name) {
 		c.el.add(name, i, "name", name, ErrName,
@@ -264,11 +264,11 @@ func (c *compiler) rule(in *Rule, i int) (rule, bool) {
 	r.sports, r.sportsIn = c.ports(name, i, "sourcePortRange", in.SourcePortRange, in.SourcePortRanges, false)
 	r.dports, r.dportsIn = c.ports(name, i, "destinationPortRange", in.DestinationPortRange, in.DestinationPortRanges, false)
 	c.checkRule(&r, i)
-	return r, len(c.el.errs) == n
+	return r, c.el.errs.Len() == n
 }
 
 func (c *compiler) adminRule(in *AdminRule, i int) (rule, bool) {
-	n := len(c.el.errs)
+	n := c.el.errs.Len()
 	name := in.Name
 	if !validName(name) {
 		c.el.add(name, i, "name", name, ErrName,
@@ -284,7 +284,7 @@ func (c *compiler) adminRule(in *AdminRule, i int) (rule, bool) {
 	r.sports, r.sportsIn = c.ports(name, i, "sourcePortRanges", "", in.SourcePortRanges, true)
 	r.dports, r.dportsIn = c.ports(name, i, "destinationPortRanges", "", in.DestinationPortRanges, true)
 	c.checkRule(&r, i)
-	return r, len(c.el.errs) == n
+	return r, c.el.errs.Len() == n
 }
 
 func (c *compiler) common(r *rule, i int) {

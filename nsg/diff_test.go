@@ -8,7 +8,7 @@ import (
 )
 
 // TestDifferential holds the compiled classifier equal to the reference
-// evaluator (nsg/internal/nsgref) on seeded random NIC worlds — NIC NSG,
+// evaluator (internal/nsgref) on seeded random NIC worlds — NIC NSG,
 // subnet NSG and admin rules each present or not, up to 1,000 rules per NSG —
 // and random flows.
 func TestDifferential(t *testing.T) {

@@ -73,7 +73,7 @@
 // NSG) and cached on the NIC's NSG, with one bart table over the
 // destination prefixes of both (a refined partition: one lookup gives both
 // classes) and merged port intervals (one search gives both rows); the rows
-// stay shared. The pair then costs about 3 bart lookups instead of about 5. The reference evaluator in nsg/internal/nsgref, which matches the
+// stay shared. The pair then costs about 3 bart lookups instead of about 5. The reference evaluator in internal/nsgref, which matches the
 // rules one by one, is held equal to the classifier by differential and
 // fuzz tests.
 //

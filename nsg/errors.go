@@ -3,9 +3,8 @@ package nsg
 import (
 	"errors"
 	"strconv"
-	"strings"
 
-	"github.com/egresslab/egress/internal/errtext"
+	"github.com/egresslab/egress/problem"
 )
 
 // Sentinel categories of input errors. Every error returned by [Compile],
@@ -27,56 +26,32 @@ var (
 	ErrBinding   = errors.New("invalid binding")
 )
 
-// Error is one input problem: which object (NSG, admin configuration, context
-// or NIC), which rule, which field, the offending value, and what is wrong.
-// It wraps one of the sentinel categories (Kind).
+// Error is one input problem: the object (`nsg "nsg-app"`, `admin "cfg"`,
+// `context "Context"` or `nic "vm1-nic"`), the rule (an item of List
+// "securityRules" for an NSG, "rules" for admin rules, with its index in the
+// input), the ARM field, the offending value and what is wrong. It is the one
+// error shape of egress ([problem.Error]); its Kind is one of the Err…
+// sentinels.
 //
 // Its message reads like
 //
 //	nsg "nsg-app": rule "deny-smb" (#3): destinationPortRange "0": invalid port: 0 is outside 1..65535
-type Error struct {
-	Object string // "nsg", "admin", "context" or "nic"
-	Name   string // the NSG's (or configuration's, NIC's) name or ID
-	Rule   string // the rule's name; "" for problems of the whole object
-	Index  int    // the rule's position in the input (0-based); -1 if Rule is ""
-	Field  string // the ARM field name, for example "sourceAddressPrefixes[2]"
-	Value  string // the offending input, if any
-	Kind   error  // one of the Err… sentinels
-	Msg    string // what is wrong, in words
-}
-
-// Error implements the error interface.
-func (e *Error) Error() string {
-	var b strings.Builder
-	b.WriteString(e.Object)
-	b.WriteString(" ")
-	b.WriteString(strconv.Quote(e.Name))
-	if e.Index >= 0 {
-		b.WriteString(": rule ")
-		b.WriteString(strconv.Quote(e.Rule))
-		b.WriteString(" (#")
-		b.WriteString(strconv.Itoa(e.Index))
-		b.WriteString(")")
-	}
-	errtext.Tail(&b, e.Field, e.Value, e.Kind, e.Msg)
-	return b.String()
-}
-
-// Unwrap returns the sentinel category.
-func (e *Error) Unwrap() error { return e.Kind }
+type Error = problem.Error
 
 // errList collects the problems of one object.
 type errList struct {
 	object, name string
-	errs         []error
+	list         string // the ARM list of the object's rules
+	errs         problem.List
 }
 
 func (l *errList) add(rule string, index int, field, value string, kind error, msg string) {
-	if rule == "" && index >= 0 {
-		rule = "#" + strconv.Itoa(index)
+	var items []problem.Item
+	if index >= 0 {
+		items = []problem.Item{{List: l.list, Kind: "rule", Name: rule, Index: index}}
 	}
-	l.errs = append(l.errs, &Error{Object: l.object, Name: l.name, Rule: rule, Index: index,
-		Field: field, Value: value, Kind: kind, Msg: msg})
+	l.errs.Add(&Error{Resource: l.object + " " + strconv.Quote(l.name), Items: items,
+		Field: field, Value: value, Kind: kind, Detail: msg})
 }
 
-func (l *errList) err() error { return errors.Join(l.errs...) }
+func (l *errList) err() error { return l.errs.Err() }

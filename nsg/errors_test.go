@@ -11,6 +11,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/egresslab/egress/nsg"
+	"github.com/egresslab/egress/problem"
 )
 
 // Bad input: every problem is reported as an *nsg.Error naming the NSG, the
@@ -81,8 +82,8 @@ func TestCompileErrors(t *testing.T) {
 			assert.ErrorIs(t, err, tt.kind)
 			var e *nsg.Error
 			require.ErrorAs(t, err, &e)
-			assert.Equal(t, "nsg-app", e.Name)
-			assert.Equal(t, 0, e.Index)
+			assert.Equal(t, `nsg "nsg-app"`, e.Resource)
+			assert.Equal(t, 0, e.Index("securityRules"))
 			assert.Equal(t, tt.field, e.Field)
 			assert.Contains(t, err.Error(), `nsg "nsg-app": rule `)
 			assert.Contains(t, err.Error(), tt.msg)
@@ -101,10 +102,8 @@ func TestCompileErrorsCollected(t *testing.T) {
 	require.Error(t, err)
 	assert.Equal(t, err, nsg.Check(nsg.SecurityGroup{ID: nsgPrefix + "nsg-app", Rules: rules}, testRes))
 	var kinds []string
-	for _, e := range err.(interface{ Unwrap() []error }).Unwrap() {
-		var ne *nsg.Error
-		require.ErrorAs(t, e, &ne)
-		kinds = append(kinds, ne.Rule+":"+ne.Field+":"+ne.Kind.Error())
+	for _, ne := range problem.All(err) {
+		kinds = append(kinds, ne.Items[0].Name+":"+ne.Field+":"+ne.Kind.Error())
 	}
 	assert.ElementsMatch(t, []string{
 		"a:destinationPortRange:invalid port",

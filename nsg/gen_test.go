@@ -6,9 +6,9 @@ import (
 	"net/netip"
 	"strconv"
 
+	"github.com/egresslab/egress/internal/nsgref"
 	"github.com/egresslab/egress/ipproto"
 	"github.com/egresslab/egress/nsg"
-	"github.com/egresslab/egress/nsg/internal/nsgref"
 )
 
 // gen makes random but valid NSGs, admin rules, contexts and flows from a

@@ -2,7 +2,6 @@ package route
 
 import (
 	"cmp"
-	"errors"
 	"fmt"
 	"net/netip"
 	"slices"
@@ -10,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/egresslab/egress/internal/errtext"
+	"github.com/egresslab/egress/problem"
 	"github.com/gaissmai/bart"
 )
 
@@ -87,8 +87,8 @@ type group struct {
 
 // Compile validates cfg and computes its effective routes.
 //
-// Every problem in cfg is reported, joined with [errors.Join]; each is an
-// [*Error]. On error Compile returns a nil table: a partial table is never
+// Every problem in cfg is reported in a *[problem.Errors] (at most
+// [problem.Max] listed); each is an [*Error]. On error Compile returns a nil table: a partial table is never
 // returned.
 //
 // Compile costs a few hundred nanoseconds per route plus the sort of all
@@ -100,8 +100,8 @@ func Compile(cfg Config) (*Table, error) {
 	c.systemRoutes()
 	c.gatewayRoutes()
 	c.userRoutes()
-	if len(c.errs) > 0 {
-		return nil, errors.Join(c.errs...)
+	if err := c.errs.Err(); err != nil {
+		return nil, err
 	}
 	t := &Table{
 		name:       cfg.Name,
@@ -124,27 +124,28 @@ func quoteName(s string) string { return strconv.Quote(s) }
 type ref struct {
 	kind   string       // "route", "peering", ...; or a bare field group like "addressSpace"
 	name   string       // quoted after kind, when named
-	named  bool         // whether name is printed (a name may be empty)
 	prefix netip.Prefix // a gateway route's prefix, printed after the name
 	route  int          // 1 + the user route's index in RouteTable.Routes; 0 for other items
 }
 
-func named(kind, name string) ref { return ref{kind: kind, name: name, named: true} }
+func named(kind, name string) ref { return ref{kind: kind, name: name} }
 
 // userRoute names the user route at index i of the route table.
 func userRoute(name string, i int) ref {
-	return ref{kind: "route", name: name, named: true, route: i + 1}
+	return ref{kind: "route", name: name, route: i + 1}
 }
 
-func (r ref) String() string {
-	s := r.kind
-	if r.named {
-		s += " " + quoteName(r.name)
+// items returns the problem's path inside its resource.
+func (r ref) items() []problem.Item {
+	switch {
+	case r.kind == "":
+		return nil
+	case r.route > 0:
+		return []problem.Item{{List: "routes", Kind: r.kind, Name: r.name, Index: r.route - 1}}
+	case r.kind == "gateway":
+		return []problem.Item{{Kind: r.kind, Name: r.name, Index: -1}, {Kind: "route", Name: r.prefix.String(), Index: -1}}
 	}
-	if r.kind == "gateway" {
-		s += " route " + r.prefix.String()
-	}
-	return s
+	return []problem.Item{{Kind: r.kind, Name: r.name, Index: -1}}
 }
 
 type compiler struct {
@@ -152,11 +153,11 @@ type compiler struct {
 	subnet  string
 	defs    []def
 	entries []entry
-	errs    []error
+	errs    problem.List
 }
 
 func (c *compiler) fail(resource string, item ref, field, value string, err error, detail string) {
-	c.errs = append(c.errs, &Error{Resource: resource, Item: item.String(), Index: item.route - 1, Field: field, Value: value, Err: err, Detail: detail})
+	c.errs.Add(&Error{Resource: resource, Items: item.items(), Field: field, Value: value, Kind: err, Detail: detail})
 }
 
 // add appends a def and one entry per prefix.
@@ -324,7 +325,7 @@ func (c *compiler) gatewayRoutes() {
 		return
 	}
 	for _, g := range c.cfg.GatewayRoutes {
-		item := ref{kind: "gateway", name: g.Gateway, named: true, prefix: g.Prefix}
+		item := ref{kind: "gateway", name: g.Gateway, prefix: g.Prefix}
 		if !c.checkPrefix(item, "network", g.Prefix) {
 			continue
 		}

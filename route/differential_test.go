@@ -6,8 +6,8 @@ import (
 	"slices"
 	"testing"
 
+	"github.com/egresslab/egress/internal/routeref"
 	"github.com/egresslab/egress/route"
-	"github.com/egresslab/egress/route/internal/routeref"
 	"github.com/stretchr/testify/require"
 )
 

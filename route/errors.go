@@ -2,9 +2,8 @@ package route
 
 import (
 	"errors"
-	"strings"
 
-	"github.com/egresslab/egress/internal/errtext"
+	"github.com/egresslab/egress/problem"
 )
 
 // Categories of input problems. Every error returned by [Compile] wraps one of
@@ -21,31 +20,9 @@ var (
 	ErrUnknownNextHop = errors.New("unknown next hop type")
 )
 
-// Error is one problem in a [Config]. It names the resource (route table or
-// subnet), the item inside it (route, peering, gateway route, endpoint), the
-// ARM field and the offending value.
-type Error struct {
-	Resource string // route table or subnet: "route table rt-spoke", "subnet app"
-	Item     string // "route to-fw", "peering hub", ...; empty for the resource itself
-	Index    int    // the user route's position in RouteTable.Routes (0-based); -1 if the problem is not about one route
-	Field    string // ARM field name, e.g. "addressPrefix"
-	Value    string // the offending value, quoted in the message; may be empty
-	Err      error  // one of the Err* categories
-	Detail   string // what exactly is wrong, or what to do; may be empty
-}
-
-// Error formats the problem as
-// `route table "rt": route "to-fw": nextHopIpAddress "10.0.0.300": invalid value: ...`.
-func (e *Error) Error() string {
-	var b strings.Builder
-	b.WriteString(e.Resource)
-	if e.Item != "" {
-		b.WriteString(": ")
-		b.WriteString(e.Item)
-	}
-	errtext.Tail(&b, e.Field, e.Value, e.Err, e.Detail)
-	return b.String()
-}
-
-// Unwrap returns the problem's category.
-func (e *Error) Unwrap() error { return e.Err }
+// Error is one problem in a [Config]: the resource (`route table "rt"` or
+// `subnet "app"`), the item inside it (a route, with its index in
+// RouteTable.Routes and List "routes"; a peering, a gateway route, an
+// endpoint), the ARM field and the offending value. It is the one error
+// shape of egress ([problem.Error]); its Kind is one of the Err* categories.
+type Error = problem.Error

@@ -60,8 +60,8 @@ func ExampleCompile_errors() {
 	})
 	fmt.Println(err)
 	// Output:
-	// route table "rt-app": route "to-fw": nextHopIpAddress: missing: a VirtualAppliance route needs the appliance's IP address
-	// route table "rt-app": route "onprem": addressPrefix "192.168.1.0/16": host bits set: did you mean 192.168.0.0/16?
+	// route table "rt-app": route "to-fw" (#0): nextHopIpAddress: missing: a VirtualAppliance route needs the appliance's IP address
+	// route table "rt-app": route "onprem" (#1): addressPrefix "192.168.1.0/16": host bits set: did you mean 192.168.0.0/16?
 }
 
 // A Table is immutable: any number of goroutines may look up routes at once.

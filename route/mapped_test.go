@@ -23,9 +23,9 @@ func TestIPv4Mapped(t *testing.T) {
 	))
 	require.ErrorIs(t, err, route.ErrInvalidValue)
 	for _, want := range []string{
-		`route "mapped-prefix": addressPrefix "::ffff:10.2.0.0/112": invalid value: an IPv4-mapped IPv6 prefix; write it as IPv4: 10.2.0.0/16`,
-		`route "mapped-hop": nextHopIpAddress "::ffff:10.1.0.4": invalid value: an IPv4-mapped IPv6 address; write it as IPv4: 10.1.0.4`,
-		`route "mapped-ecmp": nextHopIpAddresses "::ffff:10.1.0.5": invalid value: an IPv4-mapped IPv6 address; write it as IPv4: 10.1.0.5`,
+		`route "mapped-prefix" (#0): addressPrefix "::ffff:10.2.0.0/112": invalid value: an IPv4-mapped IPv6 prefix; write it as IPv4: 10.2.0.0/16`,
+		`route "mapped-hop" (#1): nextHopIpAddress "::ffff:10.1.0.4": invalid value: an IPv4-mapped IPv6 address; write it as IPv4: 10.1.0.4`,
+		`route "mapped-ecmp" (#2): nextHopIpAddresses "::ffff:10.1.0.5": invalid value: an IPv4-mapped IPv6 address; write it as IPv4: 10.1.0.5`,
 	} {
 		assert.Contains(t, err.Error(), want)
 	}

@@ -5,9 +5,11 @@ import (
 	"errors"
 	"fmt"
 	"net/netip"
+	"strconv"
 	"strings"
 	"testing"
 
+	"github.com/egresslab/egress/problem"
 	"github.com/egresslab/egress/route"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -483,20 +485,20 @@ func TestCompileErrors(t *testing.T) {
 	msg := err.Error()
 	for _, want := range []string{
 		`subnet "vnet/app": peering "bad-peer": addressSpace "10.1.128.0/17": invalid value: overlaps the local address space 10.1.0.0/16`,
-		`route table "rt-app": route "bad-prefix": addressPrefix "10.0.0.0/33": invalid value: not a CIDR prefix`,
-		`route table "rt-app": route "host-bits": addressPrefix "10.1.2.3/16": host bits set: did you mean 10.1.0.0/16?`,
-		`route table "rt-app": route "no-ip": nextHopIpAddress: missing: a VirtualAppliance route needs the appliance's IP address`,
-		`route table "rt-app": route "ip-not-allowed": nextHopIpAddress "10.0.0.4": not allowed`,
-		`route table "rt-app": route "bad-type": nextHopType "Appliance": unknown next hop type`,
-		`route table "rt-app": route "system-type": nextHopType "VNetPeering": not allowed`,
-		`route table "rt-app": route "bad-ip": nextHopIpAddress "10.0.0.300": invalid value: not an IP address`,
-		`route table "rt-app": route "family": nextHopIpAddress "fd00::4": IPv4/IPv6 mismatch`,
-		`route table "rt-app": route "unknown-tag": addressPrefix "NoSuchTag": unknown service tag: no service-tag resolver configured`,
-		`route table "rt-app": route "DUP": name "DUP": duplicate`,
-		`route table "rt-app": route "same-prefix": addressPrefix "6.0.0.0/8": duplicate: also the prefix of route "dup"`,
-		`route table "rt-app": route "ecmp-one": nextHopIpAddresses: over Azure's limit: 1 addresses, want 2..64`,
-		`route table "rt-app": route "` + long + `": name`,
-		`route table "rt-app": route "-dash": name "-dash": invalid value: must start with a letter or digit`,
+		`route table "rt-app": route "bad-prefix" (#0): addressPrefix "10.0.0.0/33": invalid value: not a CIDR prefix`,
+		`route table "rt-app": route "host-bits" (#1): addressPrefix "10.1.2.3/16": host bits set: did you mean 10.1.0.0/16?`,
+		`route table "rt-app": route "no-ip" (#2): nextHopIpAddress: missing: a VirtualAppliance route needs the appliance's IP address`,
+		`route table "rt-app": route "ip-not-allowed" (#3): nextHopIpAddress "10.0.0.4": not allowed`,
+		`route table "rt-app": route "bad-type" (#4): nextHopType "Appliance": unknown next hop type`,
+		`route table "rt-app": route "system-type" (#5): nextHopType "VNetPeering": not allowed`,
+		`route table "rt-app": route "bad-ip" (#6): nextHopIpAddress "10.0.0.300": invalid value: not an IP address`,
+		`route table "rt-app": route "family" (#7): nextHopIpAddress "fd00::4": IPv4/IPv6 mismatch`,
+		`route table "rt-app": route "unknown-tag" (#8): addressPrefix "NoSuchTag": unknown service tag: no service-tag resolver configured`,
+		`route table "rt-app": route "DUP" (#10): name "DUP": duplicate`,
+		`route table "rt-app": route "same-prefix" (#11): addressPrefix "6.0.0.0/8": duplicate: also the prefix of route "dup"`,
+		`route table "rt-app": route "ecmp-one" (#12): nextHopIpAddresses: over Azure's limit: 1 addresses, want 2..64`,
+		`route table "rt-app": route "` + long + `" (#13): name`,
+		`route table "rt-app": route "-dash" (#14): name "-dash": invalid value: must start with a letter or digit`,
 	} {
 		assert.Contains(t, msg, want)
 	}
@@ -519,10 +521,9 @@ func TestErrorIndex(t *testing.T) {
 	_, err := route.Compile(cfg)
 	require.Error(t, err)
 	got := map[string]int{}
-	for _, e := range err.(interface{ Unwrap() []error }).Unwrap() {
-		var re *route.Error
-		require.ErrorAs(t, e, &re)
-		got[re.Item+" "+re.Field] = re.Index
+	for _, re := range problem.All(err) {
+		it := re.Items[len(re.Items)-1]
+		got[it.Kind+" "+strconv.Quote(it.Name)+" "+re.Field] = re.Index("routes")
 	}
 	assert.Equal(t, map[string]int{`route "a" addressPrefix`: 1, `route "dup" name`: 3, `route "DUP" name`: 4, `peering "bad-peer" addressSpace`: -1}, got)
 }
@@ -585,7 +586,7 @@ func TestSystemInputErrors(t *testing.T) {
 	for _, want := range []string{
 		`subnet "spoke/app": addressSpace: addressPrefixes "10.1.0.0/16": duplicate`,
 		`subnet "spoke/app": addressSpace: addressPrefixes "10.2.0.1/16": host bits set`,
-		`gateway "gw" route 172.16.0.1/12: network "172.16.0.1/12": host bits set`,
+		`gateway "gw": route "172.16.0.1/12": network "172.16.0.1/12": host bits set`,
 		`private endpoint "pe2": privateIPAddress "10.1.0.5": duplicate: also the address of private endpoint "pe1"`,
 		`private endpoint "pe3": addressSpace "10.9.0.0/16": invalid value: does not contain the endpoint's address 10.1.0.6`,
 		`service endpoint "Microsoft.Sql": service "Sql.EastUS": unknown service tag`,
@@ -670,7 +671,7 @@ func TestErrorIsCategory(t *testing.T) {
 	var e *route.Error
 	require.True(t, errors.As(err, &e))
 	assert.Equal(t, `route table "rt-app"`, e.Resource)
-	assert.Equal(t, `route "x"`, e.Item)
+	assert.Equal(t, []problem.Item{{List: "routes", Kind: "route", Name: "x", Index: 0}}, e.Items)
 	assert.Equal(t, "addressPrefix", e.Field)
 	assert.Equal(t, "10.0.0.1/8", e.Value)
 	assert.ErrorIs(t, e, route.ErrHostBits)

@@ -83,9 +83,9 @@ func ExampleParse_errors() {
 	_, err := servicetag.Parse(strings.NewReader(file))
 	fmt.Println(err)
 	// Output:
-	// servicetag: 2:67: tag "Sql": values[0].properties.addressPrefixes[0]: prefix "192.0.2.1/24" has host bits set; want "192.0.2.0/24"
-	// servicetag: 3:12: tag "SQL": values[1].name: duplicate tag: "Sql" is at 2:3
-	// servicetag: 3:97: tag "SQL": values[1].properties.networkFeatures[1]: unknown network feature "VPN" (want API, NSG, UDR, FW or VSE)
+	// 2:67: tag "Sql": values[0].properties.addressPrefixes[0]: invalid service-tags file: prefix "192.0.2.1/24" has host bits set; want "192.0.2.0/24"
+	// 3:12: tag "SQL": values[1].name: invalid service-tags file: duplicate tag: "Sql" is at 2:3
+	// 3:97: tag "SQL": values[1].properties.networkFeatures[1]: invalid service-tags file: unknown network feature "VPN" (want API, NSG, UDR, FW or VSE)
 }
 
 func ExampleFeatures() {

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"cmp"
 	"compress/gzip"
-	"errors"
 	"fmt"
 	"io"
 	"net/netip"
@@ -14,6 +13,7 @@ import (
 	"strings"
 
 	"github.com/egresslab/egress/internal/jsonpos"
+	"github.com/egresslab/egress/problem"
 )
 
 // MaxSize is the largest input, in bytes before and after decompression,
@@ -24,7 +24,7 @@ const MaxSize = 64 << 20
 
 // maxProblems is the number of problems reported for one file; the rest are
 // counted.
-const maxProblems = 100
+const maxProblems = problem.Max
 
 // maxDepth is the deepest nesting of arrays and objects accepted, as in
 // encoding/json; a real file nests four levels deep.
@@ -83,7 +83,7 @@ func ParseFile(path string) (*Set, error) {
 	hint := 0
 	if fi, err := f.Stat(); err == nil && fi.Mode().IsRegular() {
 		if fi.Size() > MaxSize { // refused before reading it
-			return nil, &Error{File: path, Err: &problem{kind: ErrTooLarge, msg: fmt.Sprintf("input is larger than %d MiB (MaxSize): %d bytes", MaxSize>>20, fi.Size())}}
+			return nil, &Error{Pos: problem.Pos{File: path}, Kind: ErrTooLarge, Detail: fmt.Sprintf("larger than %d MiB (MaxSize): %d bytes", MaxSize>>20, fi.Size())}
 		}
 		hint = int(fi.Size())
 	}
@@ -95,8 +95,9 @@ func ParseFile(path string) (*Set, error) {
 func parse(name string, r io.Reader, hint int) (*Set, error) {
 	data, err := readAll(r, hint)
 	if err != nil {
-		if _, ok := err.(*problem); ok {
-			return nil, &Error{File: name, Err: err}
+		if e, ok := err.(*Error); ok {
+			e.Pos.File = name
+			return nil, e
 		}
 		return nil, fmt.Errorf("servicetag: reading %s: %w", cmp.Or(name, "input"), err)
 	}
@@ -112,10 +113,12 @@ func parseData(name string, data []byte, hint int) (*Set, error) {
 			data, err = readAll(zr, cmp.Or(hint, 8*len(data)))
 		}
 		if err != nil {
-			if _, ok := err.(*problem); !ok {
-				err = &problem{kind: ErrSyntax, msg: "reading gzip-compressed input: " + err.Error(), cause: err}
+			e, ok := err.(*Error)
+			if !ok {
+				e = &Error{Kind: ErrSyntax, Detail: "reading gzip-compressed input: " + err.Error(), Cause: err}
 			}
-			return nil, &Error{File: name, Err: err}
+			e.Pos.File = name
+			return nil, e
 		}
 	}
 	p := parser{name: name, text: string(data)}
@@ -130,7 +133,7 @@ func readAll(r io.Reader, hint int) ([]byte, error) {
 		n, err := r.Read(b[len(b):cap(b)])
 		b = b[:len(b)+n]
 		if len(b) > MaxSize {
-			return nil, &problem{kind: ErrTooLarge, msg: fmt.Sprintf("input is larger than %d MiB (MaxSize)", MaxSize>>20)}
+			return nil, &Error{Kind: ErrTooLarge, Detail: fmt.Sprintf("larger than %d MiB (MaxSize)", MaxSize>>20)}
 		}
 		if err == io.EOF {
 			return b, nil
@@ -613,7 +616,7 @@ func (p *parser) room() bool {
 // problemAt returns a problem at offset off of the text.
 func (p *parser) problemAt(off int, tag, field string, kind, cause error, msg string) *Error {
 	line, col := p.position(off)
-	return &Error{File: p.name, Line: line, Column: col, Tag: tag, Field: field, Err: &problem{kind: kind, msg: msg, cause: cause}}
+	return &Error{Pos: problem.Pos{File: p.name, Line: line, Col: col}, Resource: tagResource(tag), Field: field, Kind: kind, Detail: msg, Cause: cause}
 }
 
 // add records a problem at offset off of the text.
@@ -635,7 +638,7 @@ func (p *parser) tagProblem(off int, field string, cause error, msg string) {
 // tag, as spelled in the file ("" if it has none).
 func (p *parser) flush(tag string) {
 	for _, e := range p.pending {
-		e.Tag = tag
+		e.Resource = tagResource(tag)
 		p.problems = append(p.problems, e)
 	}
 	clear(p.pending)
@@ -653,12 +656,20 @@ func (p *parser) err() error {
 	errs := p.problems
 	slices.SortStableFunc(errs, func(a, b error) int {
 		ea, eb := a.(*Error), b.(*Error)
-		return cmp.Or(cmp.Compare(ea.Line, eb.Line), cmp.Compare(ea.Column, eb.Column))
+		return cmp.Or(cmp.Compare(ea.Pos.Line, eb.Pos.Line), cmp.Compare(ea.Pos.Col, eb.Pos.Col))
 	})
-	if p.more > 0 {
-		errs = append(errs, &Error{File: p.name, Err: &problem{msg: fmt.Sprintf("%d more problems not shown", p.more)}})
+	if len(errs) == 0 {
+		return nil
 	}
-	return errors.Join(errs...)
+	return &problem.Errors{List: errs, Total: len(errs) + p.more}
+}
+
+// tagResource names a tag as the resource of a problem; "" for none.
+func tagResource(tag string) string {
+	if tag == "" {
+		return ""
+	}
+	return "tag " + strconv.Quote(tag)
 }
 
 // position returns the 1-based line and byte column of offset off.

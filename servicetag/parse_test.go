@@ -5,6 +5,7 @@ import (
 	"compress/gzip"
 	"errors"
 	"fmt"
+	"github.com/egresslab/egress/problem"
 	"io"
 	"io/fs"
 	"os"
@@ -54,7 +55,7 @@ func file(elems ...string) string {
 	return `{"changeNumber": 1, "cloud": "Public", "values": [` + "\n" + strings.Join(elems, ",\n") + "\n]}"
 }
 
-// want is one expected problem: the message after "servicetag: L:C: ",
+// want is one expected problem: the message after "L:C: ",
 // and the text that starts at L:C in the input.
 type want struct {
 	msg, at string
@@ -188,11 +189,12 @@ func TestParseErrors(t *testing.T) {
 			require.Len(t, got, len(tt.want), "Parse(%q) = %v", tt.in, err)
 			for i, e := range got {
 				w := tt.want[i]
-				assert.Equal(t, fmt.Sprintf("servicetag: %d:%d: %s", e.Line, e.Column, w.msg), e.Error())
-				off := offsetOf(tt.in, e.Line, e.Column)
-				require.True(t, off >= 0 && off <= len(tt.in), "position %d:%d outside the input", e.Line, e.Column)
-				assert.True(t, strings.HasPrefix(tt.in[off:], w.at), "%d:%d is at %.20q, want %q", e.Line, e.Column, tt.in[off:], w.at)
-				assert.Equal(t, "", e.File)
+				// The message is position, tag, field, category, detail.
+				assert.Equal(t, fmt.Sprintf("%d:%d: %s", e.Pos.Line, e.Pos.Col, w.msg), strings.Replace(e.Error(), e.Kind.Error()+": ", "", 1))
+				off := offsetOf(tt.in, e.Pos.Line, e.Pos.Col)
+				require.True(t, off >= 0 && off <= len(tt.in), "position %d:%d outside the input", e.Pos.Line, e.Pos.Col)
+				assert.True(t, strings.HasPrefix(tt.in[off:], w.at), "%d:%d is at %.20q, want %q", e.Pos.Line, e.Pos.Col, tt.in[off:], w.at)
+				assert.Equal(t, "", e.Pos.File)
 			}
 		})
 	}
@@ -205,13 +207,13 @@ func TestParseFileErrors(t *testing.T) {
 	require.NoError(t, os.WriteFile(path, []byte(in), 0o644))
 	_, err := servicetag.ParseFile(path)
 	require.ErrorIs(t, err, servicetag.ErrInvalid)
-	assert.EqualError(t, err, "servicetag: "+path+`:2:90: tag "Storage": values[0].properties.addressPrefixes[1]: prefix "20.38.98.1/24" has host bits set; want "20.38.98.0/24"`)
+	assert.EqualError(t, err, ""+path+`:2:90: tag "Storage": values[0].properties.addressPrefixes[1]: invalid service-tags file: prefix "20.38.98.1/24" has host bits set; want "20.38.98.0/24"`)
 	e := problems(t, err)[0]
-	assert.Equal(t, path, e.File)
-	assert.Equal(t, "Storage", e.Tag)
+	assert.Equal(t, path, e.Pos.File)
+	assert.Equal(t, `tag "Storage"`, e.Resource)
 	assert.Equal(t, "values[0].properties.addressPrefixes[1]", e.Field)
-	assert.Equal(t, 2, e.Line)
-	assert.Equal(t, 90, e.Column)
+	assert.Equal(t, 2, e.Pos.Line)
+	assert.Equal(t, 90, e.Pos.Col)
 
 	missing := filepath.Join(dir, "nope.json")
 	_, err = servicetag.ParseFile(missing)
@@ -223,7 +225,7 @@ func TestParseFileErrors(t *testing.T) {
 	require.NoError(t, os.WriteFile(gz, []byte("\x1f\x8b\x08junk"), 0o644))
 	_, err = servicetag.ParseFile(gz)
 	require.ErrorIs(t, err, servicetag.ErrSyntax)
-	assert.EqualError(t, err, "servicetag: "+gz+": reading gzip-compressed input: unexpected EOF")
+	assert.EqualError(t, err, gz+": malformed service-tags file: reading gzip-compressed input: unexpected EOF")
 }
 
 // publicJSON returns the uncompressed embedded copy of the public file.
@@ -252,7 +254,7 @@ func TestParseTruncatedRealFile(t *testing.T) {
 		e := problems(t, err)
 		require.Len(t, e, 1)
 		assert.Contains(t, e[0].Error(), "unexpected end of input")
-		assert.Equal(t, bytes.Count(in, []byte("\n"))+1, e[0].Line, "the error is on the last line")
+		assert.Equal(t, bytes.Count(in, []byte("\n"))+1, e[0].Pos.Line, "the error is on the last line")
 	}
 }
 
@@ -271,21 +273,24 @@ func TestParseRealFileBadPrefix(t *testing.T) {
 	require.ErrorIs(t, err, servicetag.ErrInvalid)
 	e := problems(t, err)
 	require.Len(t, e, 1)
-	assert.Equal(t, "Storage.EastUS", e[0].Tag)
-	assert.Equal(t, bytes.Count(full[:i], []byte("\n"))+1, e[0].Line)
-	assert.Equal(t, i-bytes.LastIndexByte(full[:i], '\n'), e[0].Column)
-	assert.Regexp(t, `^servicetag: \d+:11: tag "Storage.EastUS": values\[\d+\]\.properties\.addressPrefixes\[0\]: prefix "13.68.163.33/28" has host bits set; want "13.68.163.32/28"$`, e[0].Error())
+	assert.Equal(t, `tag "Storage.EastUS"`, e[0].Resource)
+	assert.Equal(t, bytes.Count(full[:i], []byte("\n"))+1, e[0].Pos.Line)
+	assert.Equal(t, i-bytes.LastIndexByte(full[:i], '\n'), e[0].Pos.Col)
+	assert.Regexp(t, `^\d+:11: tag "Storage.EastUS": values\[\d+\]\.properties\.addressPrefixes\[0\]: invalid service-tags file: prefix "13.68.163.33/28" has host bits set; want "13.68.163.32/28"$`, e[0].Error())
 }
 
 func TestParseTooManyProblems(t *testing.T) {
-	bad := strings.Repeat(`"10.0.0.1/8", `, 150)
+	bad := strings.Repeat(`"10.0.0.1/8", `, problem.Max+50)
 	in := file(`{"name": "a", "id": "a", "properties": {"addressPrefixes": [` + bad + `"10.0.0.0/8"]}}`)
 	_, err := servicetag.Parse(strings.NewReader(in))
 	require.ErrorIs(t, err, servicetag.ErrInvalid)
 	e := problems(t, err)
-	require.Len(t, e, 101)
-	assert.Equal(t, "values[0].properties.addressPrefixes[99]", e[99].Field)
-	assert.Equal(t, "servicetag: 50 more problems not shown", e[100].Error())
+	require.Len(t, e, problem.Max)
+	assert.Equal(t, "values[0].properties.addressPrefixes[199]", e[199].Field)
+	var es *problem.Errors
+	require.ErrorAs(t, err, &es)
+	assert.Equal(t, problem.Max+50, es.Total)
+	assert.True(t, strings.HasSuffix(err.Error(), "\n... and 50 more problems"))
 }
 
 // spaces is an endless reader of JSON white space.
@@ -301,7 +306,7 @@ func TestParseTooLarge(t *testing.T) {
 	// Parse stops reading after MaxSize+1 bytes of an endless input.
 	_, err := servicetag.Parse(spaces{})
 	require.ErrorIs(t, err, servicetag.ErrTooLarge)
-	assert.EqualError(t, err, "servicetag: input is larger than 64 MiB (MaxSize)")
+	assert.EqualError(t, err, "service-tags file too large: larger than 64 MiB (MaxSize)")
 
 	// The limit applies after decompression: 65 gzip members of 1 MiB of
 	// spaces each, about 70 KiB compressed.
@@ -347,14 +352,16 @@ func TestErrorFormat(t *testing.T) {
 		e    servicetag.Error
 		want string
 	}{
-		{servicetag.Error{Err: inner}, "servicetag: what is wrong"},
-		{servicetag.Error{File: "f.json", Err: inner}, "servicetag: f.json: what is wrong"},
-		{servicetag.Error{File: "f.json", Line: 3, Column: 7, Err: inner}, "servicetag: f.json:3:7: what is wrong"},
-		{servicetag.Error{Line: 3, Column: 7, Tag: "Storage", Field: "values[0].id", Err: inner}, `servicetag: 3:7: tag "Storage": values[0].id: what is wrong`},
+		{servicetag.Error{Kind: servicetag.ErrInvalid, Cause: inner, Detail: inner.Error()}, "invalid service-tags file: what is wrong"},
+		{servicetag.Error{Pos: problem.Pos{File: "f.json"}, Kind: servicetag.ErrInvalid, Cause: inner, Detail: inner.Error()}, "f.json: invalid service-tags file: what is wrong"},
+		{servicetag.Error{Pos: problem.Pos{File: "f.json", Line: 3, Col: 7}, Kind: servicetag.ErrSyntax, Cause: inner, Detail: inner.Error()}, "f.json:3:7: malformed service-tags file: what is wrong"},
+		{servicetag.Error{Pos: problem.Pos{Line: 3, Col: 7}, Resource: `tag "Storage"`, Field: "values[0].id", Kind: servicetag.ErrInvalid, Cause: inner, Detail: inner.Error()},
+			`3:7: tag "Storage": values[0].id: invalid service-tags file: what is wrong`},
 	}
 	for _, tt := range tests {
 		assert.Equal(t, tt.want, tt.e.Error())
 		assert.ErrorIs(t, &tt.e, inner)
+		assert.ErrorIs(t, &tt.e, tt.e.Kind)
 	}
 }
 
@@ -365,17 +372,17 @@ func TestParseManyProblemsLateInLongArray(t *testing.T) {
 	for i := range 200_000 {
 		fmt.Fprintf(&b, `"10.%d.%d.0/24", `, i>>8&0xff, i&0xff)
 	}
-	b.WriteString(strings.Repeat(`"10.0.0.1/8", `, 150))
+	b.WriteString(strings.Repeat(`"10.0.0.1/8", `, problem.Max+50))
 	b.WriteString(`"10.0.0.0/8"`)
 	in := file(`{"name": "a", "id": "a", "properties": {"addressPrefixes": [` + b.String() + `]}}`)
 	start := time.Now()
 	_, err := servicetag.Parse(strings.NewReader(in))
 	elapsed := time.Since(start)
 	e := problems(t, err)
-	require.Len(t, e, 101)
+	require.Len(t, e, problem.Max)
 	assert.Equal(t, "values[0].properties.addressPrefixes[200000]", e[0].Field)
-	assert.Equal(t, "values[0].properties.addressPrefixes[200099]", e[99].Field)
-	off := offsetOf(in, e[99].Line, e[99].Column)
+	assert.Equal(t, "values[0].properties.addressPrefixes[200199]", e[199].Field)
+	off := offsetOf(in, e[199].Pos.Line, e[199].Pos.Col)
 	assert.True(t, strings.HasPrefix(in[off:], `"10.0.0.1/8"`))
 	t.Logf("%v", elapsed)
 }
@@ -390,5 +397,5 @@ func TestParseFileTooLarge(t *testing.T) {
 	require.NoError(t, f.Close())
 	_, err = servicetag.ParseFile(path)
 	require.ErrorIs(t, err, servicetag.ErrTooLarge)
-	assert.EqualError(t, err, "servicetag: "+path+": input is larger than 64 MiB (MaxSize): 67108865 bytes")
+	assert.EqualError(t, err, path+": service-tags file too large: larger than 64 MiB (MaxSize): 67108865 bytes")
 }

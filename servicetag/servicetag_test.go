@@ -373,7 +373,7 @@ func TestParseByteOrderMark(t *testing.T) {
 	set := mustParse(t, "\ufeff"+docExample)
 	assert.Equal(t, 4, set.Len())
 	_, err := servicetag.Parse(strings.NewReader("\ufeff{\n  \"changeNumber\": -1, \"cloud\": \"x\", \"values\": []}"))
-	assert.EqualError(t, err, "servicetag: 2:19: changeNumber: -1 is negative")
+	assert.EqualError(t, err, "2:19: changeNumber: invalid service-tags file: -1 is negative")
 }
 
 func TestParseFileGovernment(t *testing.T) {

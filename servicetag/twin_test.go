@@ -2,7 +2,6 @@ package servicetag
 
 import (
 	"cmp"
-	"errors"
 	"fmt"
 	"net/netip"
 	"slices"
@@ -10,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/egresslab/egress/internal/jsontwin"
+	"github.com/egresslab/egress/problem"
 )
 
 // This file is the slow twin of the parser, for the differential tests
@@ -222,7 +222,7 @@ func (p *twinParser) element(i int, el *jsontwin.Node) {
 		problem(el.Off, field(), nil, "missing properties")
 	}
 	for _, e := range p.problems[first:] {
-		e.Tag = name
+		e.Resource = tagResource(name)
 	}
 	if !add {
 		return
@@ -323,20 +323,20 @@ func (p *twinParser) add(off int, tag, field string, kind, cause error, msg stri
 		return
 	}
 	pos := p.pos(off)
-	p.problems = append(p.problems, &Error{Line: pos[0], Column: pos[1], Tag: tag, Field: field, Err: &problem{kind: kind, msg: msg, cause: cause}})
+	p.problems = append(p.problems, &Error{Pos: problem.Pos{Line: pos[0], Col: pos[1]}, Resource: tagResource(tag), Field: field, Kind: kind, Detail: msg, Cause: cause})
 }
 
 // err returns the problems, in the order of their positions.
 func (p *twinParser) err() error {
-	errs := make([]error, 0, len(p.problems)+1)
+	errs := make([]error, 0, len(p.problems))
 	slices.SortStableFunc(p.problems, func(a, b *Error) int {
-		return cmp.Or(cmp.Compare(a.Line, b.Line), cmp.Compare(a.Column, b.Column))
+		return cmp.Or(cmp.Compare(a.Pos.Line, b.Pos.Line), cmp.Compare(a.Pos.Col, b.Pos.Col))
 	})
 	for _, e := range p.problems {
 		errs = append(errs, e)
 	}
-	if p.more > 0 {
-		errs = append(errs, &Error{Err: &problem{msg: fmt.Sprintf("%d more problems not shown", p.more)}})
+	if len(errs) == 0 {
+		return nil
 	}
-	return errors.Join(errs...)
+	return &problem.Errors{List: errs, Total: len(errs) + p.more}
 }

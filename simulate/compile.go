@@ -100,7 +100,7 @@ func (c *compiler) subnets() {
 	for i := range c.n.NumSubnets() {
 		s := c.n.Subnet(i)
 		v := s.VNet()
-		ss := subnetState{s: s, vnet: int32(v.Index()), table: s.Routes(), vpn: c.hasVPNGateway(v), site: c.defaultSite(v), unknown: -1, transit: -1}
+		ss := subnetState{s: s, vnet: int32(v.Index()), table: s.Routes(), vpn: c.hasVPNGateway(v), site: c.defaultSite(v), unknown: -1, transit: -1, remoteGateway: -1}
 		disableBGP := false
 		switch rt, st := s.RouteTable(); st {
 		case topology.RefInput:
@@ -121,8 +121,15 @@ func (c *compiler) subnets() {
 				ss.unknown = e.note("VNet " + p.RemoteID.Name() + ", peered by " + p.Name + ", is not in the input and the peering does not record its address space: which destinations it holds is unknown")
 			}
 		}
-		if i := slices.IndexFunc(ext, func(p topology.PeeringInfo) bool { return p.UseRemoteGateways }); i >= 0 && !disableBGP {
-			ss.transit = e.note("VNet " + v.Name() + " uses the gateway of VNet " + ext[i].RemoteID.Name() + ", which is not in the input: the routes that gateway propagates are unknown; the path shown assumes none of them covers the destination")
+		if i := slices.IndexFunc(ext, func(p topology.PeeringInfo) bool { return p.UseRemoteGateways }); i >= 0 {
+			remote := ext[i].RemoteID.Name()
+			if !disableBGP {
+				ss.transit = e.note("VNet " + v.Name() + " uses the gateway of VNet " + remote + ", which is not in the input: the routes that gateway propagates are unknown; the path shown assumes none of them covers the destination")
+			}
+			// disableBgpRoutePropagation drops the gateway's routes, not
+			// the gateway: a user route to VirtualNetworkGateway still
+			// goes to it (https://learn.microsoft.com/azure/virtual-network/virtual-networks-udr-overview#border-gateway-protocol).
+			ss.remoteGateway = e.note("VNet " + v.Name() + " uses the gateway of VNet " + remote + ", which is not in the input: whether it is a VPN gateway, which a user route to VirtualNetworkGateway needs, is unknown; the path shown assumes it is")
 		}
 		ss.nat, ss.natWhere, ss.natExternal = c.natGateway(&ss)
 		e.subnets = append(e.subnets, ss)
@@ -312,13 +319,13 @@ func (c *compiler) firewallEngine(f topology.FirewallView) (*firewall.Engine, er
 // loadBalancers indexes the internal load balancers' frontend addresses in
 // their VNets.
 func (c *compiler) loadBalancers() {
-	for _, lb := range c.e.lbs {
+	for li, lb := range c.e.lbs {
 		for _, fe := range lb.Frontends {
 			if !fe.PrivateIP.IsValid() {
 				continue
 			}
 			if s, ok := c.n.LookupSubnet(fe.Subnet); ok {
-				c.e.vnets[s.VNet().Index()].targets[fe.PrivateIP] = target{kind: targetLBFrontend}
+				c.e.vnets[s.VNet().Index()].targets[fe.PrivateIP] = target{targetLBFrontend, int32(li)}
 			}
 		}
 	}

@@ -72,7 +72,9 @@
 //   - A user route to VirtualNetworkGateway in a VNet without a VPN gateway
 //     (own, or over gateway transit) drops the traffic (spec §7.2: Azure's
 //     behaviour is undocumented); so does a next-hop address that no NIC,
-//     firewall or load balancer in the VNet or its peers has.
+//     firewall or load balancer in the VNet or its peers has. A remote
+//     gateway outside the input (useRemoteGateways) may be a VPN gateway:
+//     the flow is then Unknown.
 //   - Default outbound access carries no ICMP; IPv6 has no default outbound
 //     access.
 //   - TCP port 25 leaving Azure (any public egress, the firewall's included)

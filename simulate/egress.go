@@ -34,6 +34,8 @@ const (
 	carryICMP  carry = 1 << iota // ICMP echo (IPv4 and IPv6)
 	carryOther                   // every other IP protocol (ESP, AH, GRE, ...)
 	carryPorts                   // TCP and UDP: used only in unsure
+	carryNoTCP                   // TCP is not carried: a load-balancer rule for UDP only
+	carryNoUDP                   // UDP is not carried: a load-balancer rule for TCP only
 	carryAll   = carryICMP | carryOther
 )
 
@@ -51,11 +53,35 @@ func protoBit(p ipproto.Proto) carry {
 // carries reports whether the method carries protocol p: a NAT gateway
 // carries TCP and UDP, and ICMP echo if it is StandardV2 (nat-sku: "Other IP
 // protocols aren't supported"); default outbound access carries no ICMP
-// (default-outbound-access); the other methods carry everything. An ICMP flow
-// is taken as an echo request, the ICMP a StandardV2 NAT gateway carries.
+// (default-outbound-access); a load-balancer rule carries its own protocol
+// (see lbCarry); the other methods carry everything. An ICMP flow is taken
+// as an echo request, the ICMP a StandardV2 NAT gateway carries.
 func (es *egressSet) carries(p ipproto.Proto) bool {
-	b := protoBit(p)
-	return b == carryPorts || es.carry&b != 0
+	switch p {
+	case ipproto.TCP:
+		return es.carry&carryNoTCP == 0
+	case ipproto.UDP:
+		return es.carry&carryNoUDP == 0
+	}
+	return es.carry&protoBit(p) != 0
+}
+
+// lbCarry is what a load-balancer outbound rule or load-balancing rule of
+// the given protocol ("Tcp", "Udp", "All") gives outbound SNAT to. Outbound
+// rules choose "which protocols to provide outbound translation for"
+// (https://learn.microsoft.com/azure/load-balancer/outbound-rules), and a
+// load-balancing rule's "outbound SNAT programming depends on the transport
+// protocol of the inbound load-balancing rule"
+// (https://learn.microsoft.com/azure/load-balancer/skus). What "All" carries
+// beyond TCP and UDP is undocumented: taken as everything.
+func lbCarry(protocol string) carry {
+	switch strings.ToLower(protocol) {
+	case "tcp":
+		return carryNoUDP
+	case "udp":
+		return carryNoTCP
+	}
+	return carryAll
 }
 
 func (e *Engine) intern(s egressSet) int32 {
@@ -275,7 +301,7 @@ func (e *Engine) lbEgress(ipc *topology.IPConfigInfo, v6 bool, breaks string) (s
 				}
 				if len(ips)+len(ps)+len(ext) > 0 {
 					es := egressSet{method: MethodLoadBalancer, ips: ips, prefixes: ps, why: "load balancer " + lb.Name + " outbound rule " + or.Name,
-						unstable: len(ips)+len(ps)+len(ext) > 1, carry: carryAll}
+						unstable: len(ips)+len(ps)+len(ext) > 1, carry: lbCarry(or.Protocol)}
 					return withExternalIPs(es, "load balancer "+lb.Name, ext, false), true, ""
 				}
 			}
@@ -290,7 +316,7 @@ func (e *Engine) lbEgress(ipc *topology.IPConfigInfo, v6 bool, breaks string) (s
 					ips, ps := e.publicIPs(nonZero(f.PublicIP), nonZero(f.PublicIPPrefix), v6)
 					ext := e.externalIPs(nonZero(f.PublicIP), nonZero(f.PublicIPPrefix))
 					if len(ips)+len(ps)+len(ext) > 0 {
-						es := egressSet{method: MethodLoadBalancer, ips: ips, prefixes: ps, why: "load balancer " + lb.Name + " rule " + r.Name + " (implicit SNAT)", carry: carryAll}
+						es := egressSet{method: MethodLoadBalancer, ips: ips, prefixes: ps, why: "load balancer " + lb.Name + " rule " + r.Name + " (implicit SNAT)", carry: lbCarry(r.Protocol)}
 						return withExternalIPs(es, "load balancer "+lb.Name, ext, false), true, ""
 					}
 				}

@@ -246,6 +246,11 @@ type subnetState struct {
 	// input, or -1: the flows whose route such a route could override
 	// depend on them.
 	transit int32
+	// remoteGateway is a note on the gateway of a VNet outside the input
+	// that the subnet's VNet uses (useRemoteGateways), or -1: whether it is
+	// a VPN gateway is unknown, so a user route to VirtualNetworkGateway may
+	// well reach one.
+	remoteGateway int32
 	// The NAT gateway that serves the subnet (see Engine.natGateway): nat,
 	// with natWhere saying it is the VNet's; or natExternal, its own one
 	// not in the input.
@@ -316,7 +321,7 @@ const (
 
 type target struct {
 	kind targetKind
-	idx  int32
+	idx  int32 // the NIC handle, firewall index or load balancer index (Engine.lbs)
 }
 
 type fwState struct {

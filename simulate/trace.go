@@ -100,6 +100,13 @@ func (t *tracer) firewall(fs *fwState, evaluated bool, v firewall.Verdict) {
 	t.hops = append(t.hops, h)
 }
 
+// again records a firewall the flow reaches a second time: a routing loop.
+//
+//go:noinline // keeps the Hop temporaries out of walker.run's frame (the hot path)
+func (t *tracer) again(fs *fwState) {
+	t.hops = append(t.hops, Hop{Kind: HopFirewall, Name: fs.name, ID: string(fs.fw.ID()), Address: fs.addr, Note: "reached again: a routing loop"})
+}
+
 func appendOnce(list []string, s string) []string {
 	if slices.Contains(list, s) {
 		return list
@@ -251,13 +258,13 @@ func (t *tracer) slowTarget(vnet int32, a netip.Addr) (target, bool) {
 			return target{targetFirewall, int32(i)}, true
 		}
 	}
-	for _, lb := range e.lbs {
+	for li, lb := range e.lbs {
 		for _, f := range lb.Frontends {
 			if f.PrivateIP != a {
 				continue
 			}
 			if s, ok := e.net.LookupSubnet(f.Subnet); ok && slices.ContainsFunc(reach, func(v int32) bool { return e.vnets[v].v.ID().Key() == s.VNet().ID().Key() }) {
-				return target{kind: targetLBFrontend}, true
+				return target{targetLBFrontend, int32(li)}, true
 			}
 		}
 	}

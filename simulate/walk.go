@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net/netip"
 	"slices"
+	"sync/atomic"
 
 	"github.com/egresslab/egress/firewall"
 	"github.com/egresslab/egress/ipproto"
@@ -36,12 +37,12 @@ const (
 	ReasonICMPNotSupported            // the egress method does not carry ICMP
 	ReasonNoRoute                     // no route for the destination (IPv6 in an IPv4-only network)
 	ReasonNoSourceAddress             // the NIC has no address of the destination's family
-	ReasonInternalLB                  // next hop is an internal load balancer: the backend is not modelled
+	ReasonInternalLB                  // an internal load balancer frontend receives it (next hop or destination): the backend is not modelled
 	ReasonFirewallDenied              // the Azure Firewall's policy denies it
 	ReasonNoGateway                   // a user route to VirtualNetworkGateway, and no VPN gateway serves the VNet
 	ReasonSMTPBlocked                 // Azure blocks TCP port 25 to the internet for the subscription type
 	ReasonFirewallNoSNAT              // the Azure Firewall does not SNAT it, so it cannot send it to the internet
-	ReasonProtocolNotSupported        // the egress method carries only TCP and UDP (a NAT gateway)
+	ReasonProtocolNotSupported        // the egress method does not carry the protocol (a NAT gateway: TCP and UDP; a load-balancer rule: its own)
 	ReasonExternal                    // the destination or next hop is in a VNet the input does not contain
 	numReasons
 )
@@ -66,12 +67,12 @@ var reasonText = [numReasons]string{
 	ReasonICMPNotSupported:     "the egress method does not carry ICMP",
 	ReasonNoRoute:              "no route for the destination",
 	ReasonNoSourceAddress:      "the NIC has no address of the destination's IP family",
-	ReasonInternalLB:           "next hop is an internal load balancer frontend; which backend it picks is not modelled",
+	ReasonInternalLB:           "an internal load balancer frontend receives it (as next hop or as destination); which backend it picks is not modelled",
 	ReasonFirewallDenied:       "denied by the Azure Firewall",
 	ReasonNoGateway:            "a user route sends it to the virtual network gateway, but no VPN gateway serves the VNet (own or over gateway transit); Azure's behaviour is undocumented: treated as dropped",
 	ReasonSMTPBlocked:          "Azure blocks outbound TCP port 25 to the internet for this subscription type (Options.SMTP)",
 	ReasonFirewallNoSNAT:       "the Azure Firewall does not SNAT it (its SNAT private ranges include the destination) and cannot route traffic with the original source directly to the internet",
-	ReasonProtocolNotSupported: "the egress method carries only TCP and UDP (and ICMP for a StandardV2 NAT gateway)",
+	ReasonProtocolNotSupported: "the egress method does not carry the flow's protocol (a NAT gateway carries TCP and UDP, and ICMP on StandardV2; a load-balancer rule carries its own protocol)",
 	ReasonExternal:             "the address is in a peered virtual network that is not in the input: what holds it, and what it does with the flow, is unknown",
 }
 
@@ -191,7 +192,16 @@ type walker struct {
 	assumed bool // an answer on the way relied on what is unknown (see security)
 }
 
+// pathForTest, when set (by the tests, export_path_test.go), is told the
+// key of every appliance the walker reaches, in order: the path the hot path
+// took, for the differential against the walk twin. It costs one load per
+// appliance when unset.
+var pathForTest atomic.Pointer[func(key int32)]
+
 func (w *walker) seen(key int32) bool {
+	if f := pathForTest.Load(); f != nil {
+		(*f)(key)
+	}
 	for _, k := range w.visited[:w.nv] {
 		if k == key {
 			return true
@@ -206,7 +216,10 @@ func (w *walker) seen(key int32) bool {
 
 // security evaluates a NIC's rules for one direction and records it. When
 // some of its rules are unknown (an NSG not in the input, or one Azure would
-// reject) and the known ones allow, the flow is assumed allowed there.
+// reject) and the known ones allow, the flow is assumed allowed there —
+// unless an admin rule decided it (AlwaysAllow): the NSGs are then not
+// evaluated, so what they hold does not matter
+// (https://learn.microsoft.com/azure/virtual-network-manager/concept-security-admins#always-allow).
 func (w *walker) security(h int32, dir nsg.Direction, src, dst netip.Addr) (nsg.Verdict, bool) {
 	st := &w.e.nics[h]
 	f := nsg.Flow{Direction: dir, Proto: w.proto, Src: src, Dst: dst, SrcPort: w.sport, DstPort: w.dport}
@@ -214,7 +227,7 @@ func (w *walker) security(h int32, dir nsg.Direction, src, dst netip.Addr) (nsg.
 	if w.tr != nil {
 		w.tr.security(st, dir, v)
 	}
-	if st.unknown >= 0 && v.Allowed() {
+	if st.unknown >= 0 && v.Allowed() && v.Reason != nsg.ReasonAdmin {
 		w.assumed = true
 		if w.tr != nil {
 			w.tr.unknownNote(st.unknown)
@@ -378,12 +391,23 @@ func (w *walker) walk(h int32) Decision {
 			}
 			return w.finish(d)
 		case route.VirtualNetworkGateway:
-			if act.noGateway && ss.transit < 0 { // with a remote gateway outside the input: Unknown (unknownFor), as if it were a VPN gateway
-				d.Verdict, d.Reason = Dropped, ReasonNoGateway
-				if w.tr != nil {
-					w.tr.end(HopNowhere, "", netip.Addr{}, "no VPN gateway")
+			if act.noGateway {
+				if ss.remoteGateway < 0 {
+					d.Verdict, d.Reason = Dropped, ReasonNoGateway
+					if w.tr != nil {
+						w.tr.end(HopNowhere, "", netip.Addr{}, "no VPN gateway")
+					}
+					return d
 				}
-				return d
+				// The VNet uses a gateway outside the input
+				// (useRemoteGateways), which may be a VPN gateway, whether
+				// or not the route table propagates its routes
+				// (virtual-networks-udr-overview#border-gateway-protocol):
+				// Unknown, as if it were one.
+				w.assumed = true
+				if w.tr != nil {
+					w.tr.unknownNote(ss.remoteGateway)
+				}
 			}
 			d.Verdict, d.Method, d.Reason = Allowed, MethodGateway, ReasonGateway
 			if w.tr != nil {
@@ -462,6 +486,17 @@ func (w *walker) walk(h int32) Decision {
 					}
 					return w.finish(d)
 				}
+				if ok && t.kind == targetLBFrontend {
+					// An internal load balancer's frontend receives the flow and
+					// hands it to a backend of its pool
+					// (https://learn.microsoft.com/azure/load-balancer/components#frontend-ip-configuration):
+					// which one, and what its NSGs say, is not modelled.
+					d.Verdict, d.Method, d.Reason = Unknown, MethodPrivate, ReasonInternalLB
+					if w.tr != nil {
+						w.tr.end(HopDestination, e.lbs[t.idx].Name, w.dst, "an internal load balancer's frontend; which backend receives the flow is not modelled")
+					}
+					return d
+				}
 				if name, ok := e.vnets[vnet].externalOf(w.dst); ok {
 					d.Verdict, d.Method, d.Reason = Unknown, MethodPrivate, ReasonExternal
 					if w.tr != nil {
@@ -517,11 +552,14 @@ func (w *walker) walk(h int32) Decision {
 				d.Verdict, d.Reason = Unknown, ReasonInternalLB
 				return d
 			case targetFirewall:
+				fs := &e.firewalls[t.idx]
 				if w.seen(^t.idx) {
 					d.Verdict, d.Reason = Dropped, ReasonLoop
+					if w.tr != nil {
+						w.tr.again(fs) // as an NVA met again, the hop is listed: Trace's appliances match Decision.Hops
+					}
 					return d
 				}
-				fs := &e.firewalls[t.idx]
 				snat := !isPrivate(w.dst)         // IANAPrivateRanges, the default (snat-private-range)
 				if fs.eng != nil && w.dst.Is4() { // Azure Firewall is IPv4-only; its policy denies IPv6 when evaluated
 					snat = fs.eng.SNATs(w.dst) // the configured ranges, as a network rule's allow
@@ -530,7 +568,9 @@ func (w *walker) walk(h int32) Decision {
 				evaluated := e.opts.Firewall == FirewallEvaluate && fs.eng != nil
 				if evaluated {
 					fv = w.evalFirewall(fs.eng, src)
-					snat = fv.SNAT
+					if fv.Allowed() || fv.Flags&firewall.FlagUnknown == 0 {
+						snat = fv.SNAT
+					} // else undecidable: the path is shown as if a network rule allowed it (the configured ranges)
 				} else if e.opts.Firewall != FirewallAllow {
 					d.Assumed = true
 				}
@@ -538,7 +578,10 @@ func (w *walker) walk(h int32) Decision {
 					w.tr.firewall(fs, evaluated, fv)
 				}
 				if evaluated && fv.Flags&firewall.FlagUnknown != 0 {
-					d.Assumed = true // the policy cannot decide offline; the path shown is if it allows
+					// The policy cannot decide offline: had it denied, the flow
+					// would end here, so whatever the path shown (as if it
+					// allowed) gives, the verdict is Unknown.
+					w.assumed = true
 				} else if evaluated && !fv.Allowed() {
 					d.Verdict, d.Reason, d.by = Denied, ReasonFirewallDenied, firewallDecider(t.idx, fv.Rule)
 					return d

@@ -23,18 +23,21 @@ const (
 var classicLists = [...]string{firewall.RuleTypeNat: "natRuleCollections", firewall.RuleTypeNetwork: "networkRuleCollections",
 	firewall.RuleTypeApplication: "applicationRuleCollections"}
 
-// classicList returns the firewall's collection list of a rule type.
-func (f *Firewall) classicList(t firewall.RuleType) []*RuleCollection {
-	switch t {
-	case firewall.RuleTypeNat:
+// classicList returns the firewall's collection list of an ARM name.
+func (f *Firewall) classicList(list string) []*RuleCollection {
+	switch list {
+	case "natRuleCollections":
 		return f.NatRuleCollections
-	case firewall.RuleTypeNetwork:
+	case "networkRuleCollections":
 		return f.NetworkRuleCollections
-	case firewall.RuleTypeApplication:
+	case "applicationRuleCollections":
 		return f.ApplicationRuleCollections
 	}
 	return nil
 }
+
+// inRange reports whether i indexes a list of length n.
+func inRange(i, n int) bool { return i >= 0 && i < n }
 
 // FirewallClassic returns the input of firewall.CompileClassic for a
 // firewall's classic rules and settings. Problems of the conversion (an
@@ -186,13 +189,13 @@ func (m *Model) validateClassic(p *problems, tags route.TagResolver, keep *compi
 		for _, e := range unjoin(err) {
 			pos := f.Pos
 			var fe *firewall.Error
-			if errors.As(e, &fe) && fe.Classic {
-				list := f.classicList(fe.CollectionType)
-				if fe.CollectionIndex >= 0 && fe.CollectionIndex < len(list) {
-					c := list[fe.CollectionIndex]
+			if errors.As(e, &fe) && len(fe.Items) > 0 {
+				list := f.classicList(fe.Items[0].List)
+				if ci := fe.Items[0].Index; ci >= 0 && ci < len(list) {
+					c := list[ci]
 					pos = c.Pos
-					if fe.RuleIndex >= 0 && fe.RuleIndex < len(c.Rules) {
-						pos = c.Rules[fe.RuleIndex].Pos
+					if ri := fe.Index("rules"); ri >= 0 && ri < len(c.Rules) {
+						pos = c.Rules[ri].Pos
 					}
 				}
 			}

@@ -90,13 +90,13 @@ func TestClassicNative(t *testing.T) {
 }
 
 // The engine's problems carry the collection's or rule's file:line:col and
-// the ARM path of the field; conversion problems too.
+// items with their indices; conversion problems too.
 func TestClassicErrorsArePositioned(t *testing.T) {
 	bad := strings.Replace(classicDesign, `destinationPorts: ["445"]}`, `destinationPorts: ["445", "0"]}`, 1)
 	_, err := load(t, bad)
 	require.Error(t, err)
 	assert.Contains(t, err.Error(), `design.yaml:30:13: /subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/design/providers/Microsoft.Network/azureFirewalls/fw: `+
-		`firewall "fw": collection "deny-net": rule "smb": networkRuleCollections[1].rules[0].destinationPorts[1] "0": invalid port: 0 is outside 1..65535`)
+		`network rule collection "deny-net" (#1): rule "smb" (#0): destinationPorts[1] "0": invalid port: 0 is outside 1..65535`)
 
 	bad = strings.Replace(classicDesign, "protocols: [UDP]", "protocols: [SCTP]", 1)
 	bad = strings.Replace(bad, "action: Deny", "action: Block", 1)

@@ -165,7 +165,7 @@ func TestCorpusSnapshotRejectedRule(t *testing.T) {
 	assert.Equal(t, "NSG-SUBNET2", m.VNets[0].Subnets[0].NSG.Name())
 	err = m.Validate(defaultTags(t))
 	require.Error(t, err)
-	assert.ErrorContains(t, err, `snapshot-nsg/nsg-subnet2.json:11:7: resourceGroups/test/providers/Microsoft.Network/networkSecurityGroups/NSG-SUBNET2: nsg "NSG-SUBNET2": rule "DenySSHFromVm3ToVm2" (#0): priority "5": invalid priority: want 100..4096`)
+	assert.ErrorContains(t, err, `snapshot-nsg/nsg-subnet2.json:11:7: resourceGroups/test/providers/Microsoft.Network/networkSecurityGroups/NSG-SUBNET2: rule "DenySSHFromVm3ToVm2" (#0): priority "5": invalid priority: want 100..4096`)
 	_, err = topology.LoadFiles(defaultTags(t), paths...)
 	assert.ErrorContains(t, err, `priority "5"`)
 }

@@ -3,8 +3,8 @@ package topology
 import (
 	"errors"
 	"fmt"
-	"strconv"
-	"strings"
+
+	"github.com/egresslab/egress/problem"
 )
 
 // Categories of problems found while loading or validating a model. Every
@@ -24,45 +24,12 @@ var (
 )
 
 // Error is one problem in a model: where it is (file:line:col when loaded
-// from a file), which resource (its ID, or kind and name), which field, the
-// offending value, and what is wrong.
-type Error struct {
-	Pos      Pos
-	Resource string // resource ID, or `kind "name"` for the native format
-	Field    string
-	Value    string
-	Err      error // a category above, or a route/nsg error
-	Detail   string
-}
-
-// Error formats the problem as
-// `file:line:col: resource: field "value": category: detail`.
-func (e *Error) Error() string {
-	var b strings.Builder
-	if p := posString(e.Pos); p != "" {
-		b.WriteString(p)
-		b.WriteString(": ")
-	}
-	if e.Resource != "" {
-		b.WriteString(e.Resource)
-		b.WriteString(": ")
-	}
-	if e.Field != "" {
-		b.WriteString(e.Field)
-		if e.Value != "" {
-			b.WriteString(" " + strconv.Quote(e.Value))
-		}
-		b.WriteString(": ")
-	}
-	b.WriteString(e.Err.Error())
-	if e.Detail != "" {
-		b.WriteString(": " + e.Detail)
-	}
-	return b.String()
-}
-
-// Unwrap returns the category.
-func (e *Error) Unwrap() error { return e.Err }
+// from a file), which resource (its ID, or kind and name), the items inside
+// it (a route, an NSG rule, a rule collection, with their indices), which
+// field, the offending value, and what is wrong. It is egress's one error
+// shape ([problem.Error]); its Kind is a category above or a sentinel of the
+// engine (route, nsg, firewall) that refused the resource.
+type Error = problem.Error
 
 // problems collects the errors of one load, capped so hostile input cannot
 // make the error list itself unbounded.
@@ -72,7 +39,7 @@ type problems struct {
 	external []error // references to resources outside the input (checkRef)
 }
 
-const maxProblems = 200
+const maxProblems = problem.Max
 
 func (p *problems) add(pos Pos, resource, field, value string, err error, detail string, args ...any) {
 	if p.full() {
@@ -82,7 +49,16 @@ func (p *problems) add(pos Pos, resource, field, value string, err error, detail
 	if len(args) > 0 {
 		detail = fmt.Sprintf(detail, args...)
 	}
-	p.errs = append(p.errs, &Error{Pos: pos, Resource: resource, Field: field, Value: value, Err: err, Detail: detail})
+	p.errs = append(p.errs, &Error{Pos: pos, Resource: resource, Field: field, Value: value, Kind: err, Detail: detail})
+}
+
+// addError records e as it is.
+func (p *problems) addError(e *Error) {
+	if p.full() {
+		p.extra++
+		return
+	}
+	p.errs = append(p.errs, e)
 }
 
 // full reports whether the cap is reached: further problems are only

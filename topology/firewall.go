@@ -297,14 +297,14 @@ func (m *Model) validateFirewalls(p *problems, tags route.TagResolver, keep *com
 		for _, e := range unjoin(err) {
 			pos := fp.Pos
 			var fe *firewall.Error
-			if errors.As(e, &fe) && fe.Policy == fp.Name && fe.GroupIndex >= 0 && fe.GroupIndex < len(fp.RuleCollectionGroups) {
-				g := fp.RuleCollectionGroups[fe.GroupIndex]
+			if errors.As(e, &fe) && fe.Resource == "policy "+strconv.Quote(fp.Name) && inRange(fe.Index("ruleCollectionGroups"), len(fp.RuleCollectionGroups)) {
+				g := fp.RuleCollectionGroups[fe.Index("ruleCollectionGroups")]
 				pos = g.Pos
-				if fe.CollectionIndex >= 0 && fe.CollectionIndex < len(g.Collections) {
-					c := g.Collections[fe.CollectionIndex]
+				if ci := fe.Index("ruleCollections"); ci >= 0 && ci < len(g.Collections) {
+					c := g.Collections[ci]
 					pos = c.Pos
-					if fe.RuleIndex >= 0 && fe.RuleIndex < len(c.Rules) {
-						pos = c.Rules[fe.RuleIndex].Pos
+					if ri := fe.Index("rules"); ri >= 0 && ri < len(c.Rules) {
+						pos = c.Rules[ri].Pos
 					}
 				}
 			}

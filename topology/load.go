@@ -83,7 +83,7 @@ func tooLarge(name string, limit int, size int64) error {
 	if size >= 0 {
 		detail += fmt.Sprintf(" (%d bytes)", size)
 	}
-	return &Error{Pos: Pos{File: name}, Err: ErrTooLarge, Detail: detail}
+	return &Error{Pos: Pos{File: name}, Kind: ErrTooLarge, Detail: detail}
 }
 
 // LoadFiles reads one or more files, each either a native YAML design or an
@@ -146,7 +146,7 @@ func parseInputs(opts LoadOptions, paths []string, inputs []Input) (*Model, erro
 			natives = append(natives, m)
 			return err
 		}
-		return &Error{Pos: Pos{File: path}, Err: ErrSyntax, Detail: "neither JSON nor YAML text (empty, binary or UTF-16): want an ARM export or a native design"}
+		return &Error{Pos: Pos{File: path}, Kind: ErrSyntax, Detail: "neither JSON nor YAML text (empty, binary or UTF-16): want an ARM export or a native design"}
 	}
 	for _, path := range paths {
 		data, err := readFile(path, MaxFileSize)

@@ -90,7 +90,7 @@ firewallPolicies:
 	_, err = topology.LoadNative("d.yaml", []byte(design), nil)
 	require.Error(t, err)
 	for _, want := range []string{
-		`d.yaml:9:9: `, `route "r": addressPrefix "::ffff:10.9.0.0/112": invalid value: an IPv4-mapped IPv6 prefix; write it as IPv4: 10.9.0.0/16`,
+		`d.yaml:9:9: `, `route "r" (#0): addressPrefix "::ffff:10.9.0.0/112": invalid value: an IPv4-mapped IPv6 prefix; write it as IPv4: 10.9.0.0/16`,
 		`d.yaml:25:21: `, `destinationAddresses[0] "::ffff:10.9.0.0/112": invalid address: an IPv4-mapped IPv6 prefix; write it as IPv4: 10.9.0.0/16`,
 	} {
 		assert.Contains(t, err.Error(), want)

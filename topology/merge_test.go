@@ -359,7 +359,7 @@ func TestWarningsAcrossFilesAreSorted(t *testing.T) {
 	require.NoError(t, err)
 	var got []string
 	for _, w := range m.Warnings() {
-		got = append(got, filepath.Base(w.Pos.File)+" "+w.Err.Error())
+		got = append(got, filepath.Base(w.Pos.File)+" "+w.Kind.Error())
 	}
 	assert.Equal(t, []string{"a.json short resource ID", "a.json duplicate JSON key", "b.json short resource ID"}, got)
 	err = m.StrictError()

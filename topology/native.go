@@ -9,7 +9,7 @@ import (
 	"strings"
 	"sync"
 
-	"github.com/egresslab/egress/internal/errtext"
+	"github.com/egresslab/egress/problem"
 	"go.yaml.in/yaml/v3"
 )
 
@@ -48,7 +48,7 @@ func strict(n *yaml.Node, v any, what string) (at, error) {
 			errs.add(fmt.Sprintf("line %d: unknown field %q in %s (known: %s)", k.Line, k.Value, what, strings.Join(sortedKeys(fields), ", ")))
 		case f.isInt:
 			if msg := intProblem(val); msg != "" {
-				errs.add(fmt.Sprintf("line %d:%d: field %s %s: invalid value: %s", val.Line, val.Column, k.Value, strconv.Quote(errtext.Shorten(scalarText(val))), msg))
+				errs.add(fmt.Sprintf("line %d:%d: field %s %s: invalid value: %s", val.Line, val.Column, k.Value, strconv.Quote(problem.Shorten(scalarText(val), 100)), msg))
 			}
 		}
 	}

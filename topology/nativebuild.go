@@ -31,7 +31,7 @@ func ParseNative(file string, data []byte) (*Model, error) {
 		return nil, err
 	}
 	if v := topValue(doc, "egress"); v == "overlay/v1" {
-		return nil, &Error{Pos: Pos{File: file, Line: 1}, Field: "egress", Value: v, Err: ErrInvalid,
+		return nil, &Error{Pos: Pos{File: file, Line: 1}, Field: "egress", Value: v, Kind: ErrInvalid,
 			Detail: "this is an overlay: apply it to a loaded design (egress --overlay FILE, Model.ApplyOverlay)"}
 	}
 	var d nDesign

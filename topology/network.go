@@ -289,7 +289,7 @@ func (n *Network) firewallEngine(f *Firewall, keep *compiled) (*firewall.Engine,
 	case !f.Policy.IsZero():
 		fp, ok := lookup[*FirewallPolicy](n.m, f.Policy)
 		if !ok {
-			return nil, &Error{Pos: f.Pos, Resource: string(f.ID), Field: "firewallPolicy", Value: string(f.Policy), Err: ErrExternal}
+			return nil, &Error{Pos: f.Pos, Resource: string(f.ID), Field: "firewallPolicy", Value: string(f.Policy), Kind: ErrExternal}
 		}
 		if r, ok := keep.policies[fp]; ok {
 			return r.eng, r.err

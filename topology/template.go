@@ -119,18 +119,18 @@ func (b *armBuilder) known(v *arm.Value) bool {
 	e := ix.errs[v]
 	if e == nil { // not from the input's resources: report what we know
 		why, _ := v.Unresolved()
-		e = &arm.Error{Pos: v.Pos(), Msg: why, Err: arm.ErrExpression}
+		e = &arm.Error{Pos: v.Pos(), Detail: why, Kind: arm.ErrExpression}
 	}
 	if ix.reported == nil {
 		ix.reported, ix.count = map[*arm.Value]bool{}, map[string]int{}
 	}
 	ix.reported[v] = true
-	if ix.count[e.Msg] == 0 {
-		ix.order = append(ix.order, e.Msg)
+	if ix.count[e.Detail] == 0 {
+		ix.order = append(ix.order, e.Detail)
 	}
-	ix.count[e.Msg]++
-	if ix.count[e.Msg] <= maxSameReason {
-		b.p.add(e.Pos, e.Resource, e.Field, "", arm.ErrExpression, "%s", e.Msg)
+	ix.count[e.Detail]++
+	if ix.count[e.Detail] <= maxSameReason {
+		b.p.add(e.Pos, e.Resource, e.Field, "", arm.ErrExpression, "%s", e.Detail)
 	}
 	return false
 }

@@ -160,7 +160,7 @@ func TestLoadBicep(t *testing.T) {
 	require.NoError(t, err)
 	_, err = LoadFilesWith(LoadOptions{Template: arm.Options{Parameters: ps, Location: "westeurope"}}, templates+"bicep-symbolic.json")
 	require.ErrorIs(t, err, arm.ErrParameter)
-	assert.Contains(t, err.Error(), "stray.parameters.json:1:1: parameters file applies to no template")
+	assert.Contains(t, err.Error(), "stray.parameters.json:1:1: invalid template parameter: parameters file applies to no template")
 }
 
 // TestUnresolvedWhereRead: an unresolved template value fails the load only

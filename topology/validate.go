@@ -308,7 +308,7 @@ func checkRef[T any](m *Model, p *problems, pos Pos, res, field string, r Ref, k
 	}
 	t, ok := lookup[T](m, r)
 	if !ok {
-		p.external = append(p.external, &Error{Pos: pos, Resource: res, Field: field, Value: string(r), Err: ErrExternal,
+		p.external = append(p.external, &Error{Pos: pos, Resource: res, Field: field, Value: string(r), Kind: ErrExternal,
 			Detail: fmt.Sprintf("no %s with this ID in the input", kind)})
 	}
 	return t, ok
@@ -665,8 +665,8 @@ func (m *Model) validateCompile(p, rej *problems, tags route.TagResolver, keep *
 		for _, e := range unjoin(err) {
 			pos := rt.Pos
 			var re *route.Error
-			if errors.As(e, &re) && re.Index >= 0 && re.Index < len(rt.RoutePos) {
-				pos = rt.RoutePos[re.Index]
+			if errors.As(e, &re) && inRange(re.Index("routes"), len(rt.RoutePos)) {
+				pos = rt.RoutePos[re.Index("routes")]
 			}
 			rej.addErr(pos, string(rt.ID), e)
 			rejected[rt] = true
@@ -718,8 +718,8 @@ func (m *Model) validateCompile(p, rej *problems, tags route.TagResolver, keep *
 		for _, e := range unjoin(err) {
 			pos := g.Pos
 			var ne *nsg.Error
-			if errors.As(e, &ne) && ne.Index >= 0 && ne.Index < len(g.RulePos) {
-				pos = g.RulePos[ne.Index]
+			if errors.As(e, &ne) && inRange(ne.Index("securityRules"), len(g.RulePos)) {
+				pos = g.RulePos[ne.Index("securityRules")]
 			}
 			rej.addErr(pos, string(g.ID), e)
 		}
@@ -736,7 +736,16 @@ func unjoin(err error) []error {
 	return []error{err}
 }
 
-// addErr records an engine's error (route, nsg) with the model position.
+// addErr records an engine's error (route, nsg, firewall) at the model's
+// position: the engine's own [Error] with the position and the resource's ID
+// filled in (the items, field, value, kind and detail are the engine's).
 func (p *problems) addErr(pos Pos, resource string, err error) {
-	p.add(pos, resource, "", "", err, "")
+	e, ok := err.(*Error)
+	if !ok {
+		p.add(pos, resource, "", "", err, "")
+		return
+	}
+	c := *e
+	c.Pos, c.Resource = pos, resource
+	p.addError(&c)
 }

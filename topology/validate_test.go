@@ -72,7 +72,7 @@ func TestValidateProblems(t *testing.T) {
     routes:
       - {name: ok, prefix: 0.0.0.0/0, nextHop: Internet}
       - {name: bad, prefix: 10.0.0.0/8, nextHop: VirtualAppliance}
-`, []string{`design.yaml:12:9: /subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/design/providers/Microsoft.Network/routeTables/rt: route table`, `route "bad": nextHopIpAddress: missing`}},
+`, []string{`design.yaml:12:9: /subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/design/providers/Microsoft.Network/routeTables/rt: route "bad" (#1): nextHopIpAddress: missing`}},
 		{"bad NSG rule (from package nsg, positioned)", strings.Replace(base, "prefix: 10.1.1.0/24}", "prefix: 10.1.1.0/24, nsg: nsg-a}", 1) + `nsgs:
   - name: nsg-a
     rules:

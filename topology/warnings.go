@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+
+	"github.com/egresslab/egress/problem"
 )
 
 // Categories of warnings: problems that do not stop a model from being used,
@@ -32,7 +34,7 @@ var (
 )
 
 // maxWarnings caps the warnings kept per load, as maxProblems caps errors.
-const maxWarnings = 200
+const maxWarnings = problem.Max
 
 // warnList collects the warnings of one load, capped like problems.
 type warnList struct {
@@ -51,7 +53,7 @@ func (w *warnList) warn(pos Pos, resource, field, value string, err error, detai
 	if len(args) > 0 {
 		detail = fmt.Sprintf(detail, args...)
 	}
-	w.list = append(w.list, &Error{Pos: pos, Resource: resource, Field: field, Value: value, Err: err, Detail: detail})
+	w.list = append(w.list, &Error{Pos: pos, Resource: resource, Field: field, Value: value, Kind: err, Detail: detail})
 }
 
 // addWarnings keeps the warnings of a load with the model.
@@ -83,7 +85,7 @@ func (m *Model) Warnings() []*Error {
 	})
 	all = slices.CompactFunc(all, func(a, b *Error) bool { return a.Error() == b.Error() })
 	if m.warnings.extra > 0 {
-		all = append(all, &Error{Err: ErrMoreWarnings, Detail: fmt.Sprintf("%d more not listed", m.warnings.extra)})
+		all = append(all, &Error{Kind: ErrMoreWarnings, Detail: fmt.Sprintf("%d more not listed", m.warnings.extra)})
 	}
 	return all
 }

@@ -47,7 +47,7 @@ var (
 // overlay") in errors.
 func parseYAML(file string, data []byte, what string) (*yaml.Node, error) {
 	if len(data) > maxNativeSize {
-		return nil, &Error{Pos: Pos{File: file}, Err: ErrTooLarge, Detail: fmt.Sprintf("more than %d MiB of YAML (MaxNativeSize); larger networks load as ARM JSON", maxNativeSize>>20)}
+		return nil, &Error{Pos: Pos{File: file}, Kind: ErrTooLarge, Detail: fmt.Sprintf("more than %d MiB of YAML (MaxNativeSize); larger networks load as ARM JSON", maxNativeSize>>20)}
 	}
 	if err := checkUTF8(file, data); err != nil {
 		return nil, err
@@ -60,7 +60,7 @@ func parseYAML(file string, data []byte, what string) (*yaml.Node, error) {
 	var more yaml.Node
 	switch err := dec.Decode(&more); {
 	case err == nil:
-		return nil, &Error{Pos: Pos{File: file, Line: more.Line, Col: more.Column}, Err: ErrSyntax, Detail: "more than one YAML document; " + what + " is one document"}
+		return nil, &Error{Pos: Pos{File: file, Line: more.Line, Col: more.Column}, Kind: ErrSyntax, Detail: "more than one YAML document; " + what + " is one document"}
 	case !errors.Is(err, io.EOF):
 		return nil, yamlErrors(file, err)
 	}
@@ -77,7 +77,7 @@ func parseYAML(file string, data []byte, what string) (*yaml.Node, error) {
 // spec allows while the loaders do not.
 func checkUTF8(file string, data []byte) error {
 	if bytes.HasPrefix(data, []byte{0xff, 0xfe}) || bytes.HasPrefix(data, []byte{0xfe, 0xff}) {
-		return &Error{Pos: Pos{File: file, Line: 1, Col: 1}, Err: ErrSyntax, Detail: "input is UTF-16 encoded (as PowerShell 5 writes with '>'); re-encode it as UTF-8"}
+		return &Error{Pos: Pos{File: file, Line: 1, Col: 1}, Kind: ErrSyntax, Detail: "input is UTF-16 encoded (as PowerShell 5 writes with '>'); re-encode it as UTF-8"}
 	}
 	if utf8.Valid(data) {
 		return nil
@@ -86,7 +86,7 @@ func checkUTF8(file string, data []byte) error {
 	for i := 0; i < len(data); {
 		r, n := utf8.DecodeRune(data[i:])
 		if r == utf8.RuneError && n == 1 {
-			return &Error{Pos: Pos{File: file, Line: line, Col: col}, Err: ErrSyntax, Detail: fmt.Sprintf("invalid UTF-8 (byte 0x%02x)", data[i])}
+			return &Error{Pos: Pos{File: file, Line: line, Col: col}, Kind: ErrSyntax, Detail: fmt.Sprintf("invalid UTF-8 (byte 0x%02x)", data[i])}
 		}
 		if r == '\n' {
 			line, col = line+1, 1
@@ -116,7 +116,7 @@ type yamlWalker struct {
 
 func (w *yamlWalker) fail(n *yaml.Node, cat error, format string, args ...any) {
 	if w.err == nil {
-		w.err = &Error{Pos: Pos{File: w.file, Line: n.Line, Col: n.Column}, Err: cat, Detail: fmt.Sprintf(format, args...)}
+		w.err = &Error{Pos: Pos{File: w.file, Line: n.Line, Col: n.Column}, Kind: cat, Detail: fmt.Sprintf(format, args...)}
 	}
 }
 

@@ -35,7 +35,7 @@ func TestBicepTemplate(t *testing.T) {
 	assert.Contains(t, out, "valid: 2 VNets")
 	code, _, stderr = egress(append([]string{"validate", "--location", "westeurope", "--parameter", "nope=1"}, bicep...)...)
 	assert.Equal(t, 2, code)
-	assert.Contains(t, stderr, `nope=1: no template declares parameter "nope"`)
+	assert.Contains(t, stderr, `nope=1: invalid template parameter: no template declares parameter "nope"`)
 	code, _, stderr = egress(append([]string{"validate", "--parameter", "novalue"}, bicep...)...)
 	assert.Equal(t, 2, code)
 	assert.Contains(t, stderr, "want a parameter override of the form name=value")

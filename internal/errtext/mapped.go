@@ -1,3 +1,5 @@
+// Package errtext holds the rules every engine of egress shares for
+// addresses in their input errors: how an IPv4-mapped IPv6 value is refused.
 package errtext
 
 import "net/netip"

@@ -3,7 +3,8 @@ package arm
 import (
 	"errors"
 	"fmt"
-	"strings"
+
+	"github.com/egresslab/egress/problem"
 )
 
 // Sentinel categories of [Error]. Test for them with errors.Is on the error
@@ -32,111 +33,40 @@ var (
 	ErrDuplicate = errors.New("duplicate resource")
 )
 
-// Error is one problem in an input file. Its message has the form
+// Error is one problem in an input file, egress's one error shape
+// ([problem.Error]). Its message has the form
 //
-//	file:line:col: resource <id>: field <name>: problem
+//	file:line:col: <resource id>: <field path>: category: detail
 //
 // where the resource and field parts are left out when unknown. Messages are
-// bounded: long IDs, field paths and quoted input are shortened with "...". Unwrap
-// returns Err, one of the sentinels above (ErrSyntax, ErrLimit, ...) or, for
-// a file that could not be read, the I/O error.
+// bounded: long IDs, field paths and quoted input are shortened with "...".
+// Kind is one of the sentinels above (ErrSyntax, ErrLimit, ...) or, for a
+// file that could not be read, the I/O error.
 //
-// Errors returned by this package are *Error values, or an errors.Join of
-// them (see [Parse]); use errors.As on the joined error's Unwrap() []error to
-// get at each one.
-type Error struct {
-	Pos      Pos    // where the problem is; Line 0 when only the file is known
-	Resource string // the resource ID, as written or synthesized; may be empty
-	Field    string // the field path, such as "properties.subnets[0].id"; may be empty
-	Msg      string // what is wrong
-	Err      error  // the category
-}
+// Errors returned by this package are *Error values or a *[problem.Errors]
+// of them (see [Parse]); errors.As finds each one.
+type Error = problem.Error
 
-// Error formats the error as "file:line:col: resource <id>: field <name>: msg".
-func (e *Error) Error() string {
-	var b strings.Builder
-	b.WriteString(e.Pos.String())
-	b.WriteString(": ")
-	if e.Resource != "" {
-		b.WriteString("resource ")
-		b.WriteString(truncate(e.Resource, 1000))
-		b.WriteString(": ")
-	}
-	if e.Field != "" {
-		b.WriteString("field ")
-		b.WriteString(truncate(e.Field, 500))
-		b.WriteString(": ")
-	}
-	b.WriteString(e.Msg)
-	return b.String()
-}
+// errList collects problems, keeping the first [problem.Max] and counting
+// the rest.
+type errList struct{ l problem.List }
 
-// Unwrap returns the error's category.
-func (e *Error) Unwrap() error { return e.Err }
-
-// maxErrors caps the number of problems reported for one call; the rest are
-// counted in a final "and N more problems" error.
-const maxErrors = 100
-
-// errList collects problems, keeping the first maxErrors.
-type errList struct {
-	errs []error
-	more int
-}
-
-func (l *errList) add(e *Error) {
-	if len(l.errs) >= maxErrors {
-		l.more++
-		return
-	}
-	l.errs = append(l.errs, e)
-}
+func (l *errList) add(e *Error) { l.l.Add(e) }
 
 func (l *errList) addf(pos Pos, res, field string, cat error, format string, args ...any) {
-	l.add(&Error{Pos: pos, Resource: res, Field: field, Msg: fmt.Sprintf(format, args...), Err: cat})
+	l.add(&Error{Pos: pos, Resource: res, Field: field, Detail: fmt.Sprintf(format, args...), Kind: cat})
 }
 
-func (l *errList) len() int { return len(l.errs) + l.more }
+func (l *errList) len() int { return l.l.Len() }
 
-// err returns nil, the single error, or an errors.Join of all of them.
+// err returns nil, the single error, or a *problem.Errors of all of them.
 func (l *errList) err() error {
-	switch {
-	case len(l.errs) == 0:
-		return nil
-	case len(l.errs) == 1 && l.more == 0:
-		return l.errs[0]
+	err := l.l.Err()
+	if es, ok := err.(*problem.Errors); ok && es.Total == 1 {
+		return es.List[0]
 	}
-	errs := l.errs
-	if l.more > 0 {
-		errs = append(errs[:len(errs):len(errs)], moreErrors(l.more))
-	}
-	return errors.Join(errs...)
+	return err
 }
 
 // merge adds the errors of err (as returned by errList.err) to l.
-func (l *errList) merge(err error) {
-	if err == nil {
-		return
-	}
-	var list []error
-	if j, ok := err.(interface{ Unwrap() []error }); ok {
-		list = j.Unwrap()
-	} else {
-		list = []error{err}
-	}
-	for _, e := range list {
-		var ae *Error
-		if errors.As(e, &ae) {
-			l.add(ae)
-			continue
-		}
-		if m, ok := e.(moreErrors); ok {
-			l.more += int(m)
-		}
-	}
-}
-
-// moreErrors is the trailer of a capped error list.
-type moreErrors int
-
-func (m moreErrors) Error() string { return fmt.Sprintf("and %d more problems", int(m)) }
+func (l *errList) merge(err error) { l.l.Merge(err) }

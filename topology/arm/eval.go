@@ -295,7 +295,7 @@ func (ev *evaluator) limit(o origin, format string, args ...any) {
 		return
 	}
 	ev.stop = true
-	ev.errs.add(&Error{Pos: o.Pos(), Msg: fmt.Sprintf(format, args...), Err: ErrLimit})
+	ev.errs.add(&Error{Pos: o.Pos(), Detail: fmt.Sprintf(format, args...), Kind: ErrLimit})
 }
 
 // step counts one unit of work and reports whether evaluation goes on.

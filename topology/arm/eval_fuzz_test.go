@@ -1,6 +1,8 @@
 package arm
 
 import (
+	"github.com/egresslab/egress/problem"
+
 	"bytes"
 	"encoding/json"
 	"errors"
@@ -24,18 +26,15 @@ func checkParse(t *testing.T, text string, res []Resource, err error) {
 			t.Fatal("resources returned with an error")
 		}
 		list := []error{err}
-		if j, ok := err.(interface{ Unwrap() []error }); ok {
-			list = j.Unwrap()
+		if es, ok := err.(*problem.Errors); ok {
+			list = es.List
 		}
 		for _, e := range list {
 			var ae *Error
 			if !errors.As(e, &ae) {
-				if _, ok := e.(moreErrors); ok {
-					continue
-				}
 				t.Fatalf("error %v (%T) is not an *Error", e, e)
 			}
-			if ae.Pos.File != "f.json" || !ae.Pos.IsValid() && ae.Err != ErrLimit || ae.Pos.IsValid() && !within(text, ae.Pos) {
+			if ae.Pos.File != "f.json" || !ae.Pos.IsValid() && ae.Kind != ErrLimit || ae.Pos.IsValid() && !within(text, ae.Pos) {
 				t.Fatalf("error position %v outside the input: %v", ae.Pos, ae)
 			}
 			if len(ae.Error()) > 5000 {
@@ -52,7 +51,7 @@ func checkParse(t *testing.T, text string, res []Resource, err error) {
 			t.Fatalf("resource position %v outside the input", r.Pos)
 		}
 		for v, e := range r.Unresolved() {
-			if why, ok := v.Unresolved(); !ok || why == "" || e.Msg != why || e.Resource != r.ID {
+			if why, ok := v.Unresolved(); !ok || why == "" || e.Detail != why || e.Resource != r.ID {
 				t.Fatalf("unresolved value %v: %v", v.Kind(), e)
 			}
 			if p := v.Pos(); p.File == "f.json" && !within(text, p) {

@@ -96,7 +96,7 @@ func TestCopyLoops(t *testing.T) {
   {"type": "Microsoft.Network/routeTables", "name": "rt"}]}`
 	_, err = parseT(t, Options{}, in)
 	require.ErrorIs(t, err, ErrExpression)
-	assert.Equal(t, `t.json:2:35: field copy.count: template resource resources[0] (Microsoft.Compute/virtualMachines): its copy.count cannot be evaluated offline: parameter "n" has no value: give one in a parameters file or as n=VALUE (declared at t.json:1:145)`, err.Error())
+	assert.Equal(t, `t.json:2:35: copy.count: unresolved template expression: template resource resources[0] (Microsoft.Compute/virtualMachines): its copy.count cannot be evaluated offline: parameter "n" has no value: give one in a parameters file or as n=VALUE (declared at t.json:1:145)`, err.Error())
 	res, err = parseT(t, Options{Needed: func(typ string) bool { return strings.HasPrefix(typ, "Microsoft.Network/") }}, in)
 	require.NoError(t, err)
 	assert.Equal(t, []string{"Microsoft.Network/routeTables/rt"}, ids(res))
@@ -194,7 +194,7 @@ func TestNestedDeployments(t *testing.T) {
 	assert.Contains(t, err.Error(), "uses the parent's parameters; set expressionEvaluationOptions.scope to inner")
 	_, err = parseT(t, Options{}, strings.Replace(nested("inner"), `"n": {"value": 2}`, `"m": {"value": 2}`, 1))
 	require.ErrorIs(t, err, ErrParameter)
-	assert.Contains(t, err.Error(), `field properties.parameters.m: the nested template declares no parameter "m" (it declares "prefix", "n")`)
+	assert.Contains(t, err.Error(), `properties.parameters.m: invalid template parameter: the nested template declares no parameter "m" (it declares "prefix", "n")`)
 	_, err = parseT(t, Options{}, `{`+schema+`, "resources": [{"type": "Microsoft.Resources/deployments", "name": "l", "properties": {"mode": "Incremental", "templateLink": {"uri": "https://example.com/t.json"}}}]}`)
 	require.ErrorIs(t, err, ErrFormat)
 	assert.Contains(t, err.Error(), "a linked template cannot be read offline")
@@ -328,12 +328,12 @@ func TestParameters(t *testing.T) {
 	for _, tc := range []struct {
 		override, want string
 	}{
-		{"count=two", `name=rt-a: field parameters.count: parameter "count" is of type int: "two" is not an integer`},
-		{"count=9", `count=9: field parameters.count: parameter "count": 9 is above its maxValue 3`},
-		{"flag=yes", `flag=yes: field parameters.flag: parameter "flag" is of type bool: want true or false, not "yes"`},
-		{"tags=[1]", `tags=[1]: field parameters.tags: parameter "tags" is of type object, but its value is array`},
-		{"list={", `list={: field parameters.list: parameter "list" is of type array: "{" is not JSON: unexpected end of input looking for an object key`},
-		{"name=rt-z", `name=rt-z: field parameters.name: parameter "name": "rt-z" is not one of its allowedValues`},
+		{"count=two", `name=rt-a: parameters.count: invalid template parameter: parameter "count" is of type int: "two" is not an integer`},
+		{"count=9", `count=9: parameters.count: invalid template parameter: parameter "count": 9 is above its maxValue 3`},
+		{"flag=yes", `flag=yes: parameters.flag: invalid template parameter: parameter "flag" is of type bool: want true or false, not "yes"`},
+		{"tags=[1]", `tags=[1]: parameters.tags: invalid template parameter: parameter "tags" is of type object, but its value is array`},
+		{"list={", `list={: parameters.list: invalid template parameter: parameter "list" is of type array: "{" is not JSON: unexpected end of input looking for an object key`},
+		{"name=rt-z", `name=rt-z: parameters.name: invalid template parameter: parameter "name": "rt-z" is not one of its allowedValues`},
 	} {
 		ps, err := NewParameters(nil, tc.override)
 		require.NoError(t, err)
@@ -353,27 +353,27 @@ func TestParameters(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, []string{"Microsoft.Network/routeTables/rt-default0"}, ids(res))
 	assert.Equal(t, []string{
-		`p.json:1:1: parameters file applies to no template: none declares all of its parameters (name, other); ARM rejects a parameter its template does not declare`,
-		`nope=1: no template declares parameter "nope"`,
+		`p.json:1:1: invalid template parameter: parameters file applies to no template: none declares all of its parameters (name, other); ARM rejects a parameter its template does not declare`,
+		`nope=1: invalid template parameter: no template declares parameter "nope"`,
 	}, errorList(ps.Unused()))
 
 	// Parameters files with errors.
 	for _, tc := range []struct{ text, want string }{
-		{`[1]`, `p.json:1:1: a parameters file is a JSON object, found array`},
-		{`{"$schema": "x", "contentVersion": "1"}`, `p.json:1:1: field parameters: parameters file has no "parameters" object`},
-		{`{"parameters": {"a": 1}}`, `p.json:1:22: field parameters.a: expected {"value": ...} or {"reference": ...}, found number`},
-		{`{"parameters": {"a": {"x": 1}}}`, `p.json:1:22: field parameters.a: parameter has neither "value" nor "reference"`},
-		{`{"parameters": {"a": {"value": 1}, "A": {"value": 2}}}`, `p.json:1:41: field parameters.A: duplicate object key "A": also at p.json:1:22`},
-		{`{"parameters": {"a": {"reference": {"secretName": "x"}}}}`, `p.json:1:36: field parameters.a.reference: expected a Key Vault reference {"keyVault": {"id": ...}, "secretName": ...}`},
-		{`{` + schema + `, "resources": []}`, `p.json:1:1: this is a template, not a parameters file: give it as a topology`},
-		{`{"parameters": `, `p.json:1:16: unexpected end of input looking for a value`},
+		{`[1]`, `p.json:1:1: invalid template parameter: a parameters file is a JSON object, found array`},
+		{`{"$schema": "x", "contentVersion": "1"}`, `p.json:1:1: parameters: invalid template parameter: parameters file has no "parameters" object`},
+		{`{"parameters": {"a": 1}}`, `p.json:1:22: parameters.a: invalid template parameter: expected {"value": ...} or {"reference": ...}, found number`},
+		{`{"parameters": {"a": {"x": 1}}}`, `p.json:1:22: parameters.a: invalid template parameter: parameter has neither "value" nor "reference"`},
+		{`{"parameters": {"a": {"value": 1}, "A": {"value": 2}}}`, `p.json:1:41: parameters.A: unrecognized ARM JSON: duplicate object key "A": also at p.json:1:22`},
+		{`{"parameters": {"a": {"reference": {"secretName": "x"}}}}`, `p.json:1:36: parameters.a.reference: invalid template parameter: expected a Key Vault reference {"keyVault": {"id": ...}, "secretName": ...}`},
+		{`{` + schema + `, "resources": []}`, `p.json:1:1: invalid template parameter: this is a template, not a parameters file: give it as a topology`},
+		{`{"parameters": `, `p.json:1:16: invalid JSON: unexpected end of input looking for a value`},
 	} {
 		_, err := ParseParameterFile("p.json", strings.NewReader(tc.text))
 		require.Error(t, err, tc.text)
 		assert.Equal(t, tc.want, errorList(err)[0])
 	}
 	_, err = NewParameters(nil, "novalue")
-	assert.EqualError(t, err, "novalue: want a parameter override of the form name=value")
+	assert.EqualError(t, err, "novalue: invalid template parameter: want a parameter override of the form name=value")
 }
 
 // TestEvalLimits: every limit of the evaluation is a clear error, and a template
@@ -496,9 +496,9 @@ func TestErrorsAreErrors(t *testing.T) {
 		assert.True(t, ae.Pos.IsValid(), "%v", e)
 	}
 	assert.Equal(t, []string{
-		"t.json:1:139: field parameters: expected an object of parameter declarations, found number",
-		"t.json:1:155: field variables: expected an object of variables, found array",
-		`t.json:1:225: resource resources[0]: field name: variable "x" is not declared (the template declares none)`,
+		"t.json:1:139: parameters: unrecognized ARM JSON: expected an object of parameter declarations, found number",
+		"t.json:1:155: variables: unrecognized ARM JSON: expected an object of variables, found array",
+		`t.json:1:225: resources[0]: name: unresolved template expression: variable "x" is not declared (the template declares none)`,
 	}, errorList(err))
 }
 

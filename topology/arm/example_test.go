@@ -51,8 +51,8 @@ func ExampleParse_errors() {
 	fmt.Println(err)
 	fmt.Println(errors.Is(err, arm.ErrFormat))
 	// Output:
-	// page.json:2:101: resource /subscriptions/s1/resourceGroups/rg1/providers/Microsoft.Network/routeTables/rt: field type: expected a string, found number
-	// page.json:3:3: resource (name "orphan") has no "id"
+	// page.json:2:101: /subscriptions/s1/resourceGroups/rg1/providers/Microsoft.Network/routeTables/rt: type: unrecognized ARM JSON: expected a string, found number
+	// page.json:3:3: unrecognized ARM JSON: resource (name "orphan") has no "id"
 	// true
 }
 
@@ -113,7 +113,7 @@ func ExampleParseWith() {
 		p, _ := r.Body.Prop("addressSpace").Prop("addressPrefixes").Index(0).Str()
 		fmt.Println(r.ID, p)
 		for _, e := range r.Unresolved() {
-			fmt.Println(" ", e.Field, "unresolved:", e.Msg)
+			fmt.Println(" ", e.Field, "unresolved:", e.Detail)
 		}
 	}
 	// Output:

@@ -953,7 +953,7 @@ func (ev *evaluator) parseJSON(o origin, text string) (*Value, error) {
 	src := &source{name: "json", text: text}
 	v, perr := parseTree(src)
 	if perr != nil {
-		return nil, fmt.Errorf("%s", perr.Msg)
+		return nil, fmt.Errorf("%s", perr.Detail)
 	}
 	var rehome func(v *Value)
 	rehome = func(v *Value) {

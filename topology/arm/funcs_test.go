@@ -357,7 +357,7 @@ func TestResourceFunctions(t *testing.T) {
 		{"[newGuid()]", "unresolved: newGuid() changes with every deployment"},
 		{"[environment().suffixes.storage]", "unresolved: environment() depends on the Azure cloud"},
 		{"[dateTimeAdd('2020-04-07 14:53:14Z', 'P3Y')]", "unresolved: dateTimeAdd() is not evaluated offline by egress"},
-		{"[reference('/subscriptions/s/resourceGroups/r/providers/Microsoft.Network/publicIPAddresses/p').ipAddress]", "unresolved: resource /subscriptions/s/resourceGroups/r/providers/Microsoft.Network/publicIPAddresses/p is not in the template: its runtime state cannot be known offline"},
+		{"[reference('/subscriptions/s/resourceGroups/r/providers/Microsoft.Network/publicIPAddresses/p').ipAddress]", "unresolved: /subscriptions/s/resourceGroups/r/providers/Microsoft.Network/publicIPAddresses/p is not in the template: its runtime state cannot be known offline"},
 		{"[reference('nope')]", `unresolved: resource "nope" is not in the template`},
 	})
 	opts := Options{SubscriptionID: "sub1", ResourceGroup: "rg-net", Location: "westeurope", DeploymentName: "main"}
@@ -373,7 +373,7 @@ func TestResourceFunctions(t *testing.T) {
 // TestTemplateFunctionErrors: invalid expressions are errors of the parse,
 // with the position of the problem inside the expression.
 func TestTemplateFunctionErrors(t *testing.T) {
-	const vnet = "resource /subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/template/providers/Microsoft.Network/virtualNetworks/v: field properties.x: "
+	const vnet = "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/template/providers/Microsoft.Network/virtualNetworks/v: properties.x: unresolved template expression: "
 	for _, tc := range []struct{ expr, want string }{
 		{"[concat('a',]", "t.json:2:108: " + vnet + `invalid template expression "[concat('a',]": expected a value, found end of expression`},
 		{"[concat('a' 'b')]", "t.json:2:108: " + vnet + `invalid template expression "[concat('a' 'b')]": expected ')' or ',' in the arguments of concat, found "'"`},

@@ -1,6 +1,8 @@
 package arm
 
 import (
+	"github.com/egresslab/egress/problem"
+
 	"bytes"
 	"encoding/json"
 	"errors"
@@ -105,15 +107,12 @@ func FuzzParse(f *testing.F) {
 				t.Fatal("resources returned with an error")
 			}
 			list := []error{err}
-			if j, ok := err.(interface{ Unwrap() []error }); ok {
-				list = j.Unwrap()
+			if es, ok := err.(*problem.Errors); ok {
+				list = es.List
 			}
 			for _, e := range list {
 				var ae *Error
 				if !errors.As(e, &ae) {
-					if _, ok := e.(moreErrors); ok {
-						continue
-					}
 					t.Fatalf("error %v (%T) is not an *Error", e, e)
 				}
 				if !within(text, ae.Pos) || ae.Pos.File != "f.json" {

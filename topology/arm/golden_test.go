@@ -147,7 +147,7 @@ func TestGoldenPositions(t *testing.T) {
 	// The same resources in two files are duplicates.
 	require.ErrorIs(t, err, ErrDuplicate)
 	assert.Nil(t, res)
-	assert.Contains(t, err.Error(), "testdata/graph.json:4:5: resource /subscriptions/11111111-2222-3333-4444-555555555555/resourceGroups/rg-net/providers/Microsoft.Network/virtualNetworks/vnet1: duplicate resource: the same ID (compared case-insensitively) is first defined at testdata/arm-array.json:2:3")
+	assert.Contains(t, err.Error(), "testdata/graph.json:4:5: /subscriptions/11111111-2222-3333-4444-555555555555/resourceGroups/rg-net/providers/Microsoft.Network/virtualNetworks/vnet1: duplicate resource: the same ID (compared case-insensitively) is first defined at testdata/arm-array.json:2:3")
 
 	res, err = ParseFiles("testdata/arm-array.json")
 	require.NoError(t, err)

@@ -59,8 +59,8 @@ func ParseValue(file string, r io.Reader) (*Value, error) {
 	if src.dups > 0 {
 		if ds := duplicates(v, nil, nil); len(ds) > 0 {
 			d := ds[0]
-			return nil, &Error{Pos: d.Pos, Field: d.Path, Err: ErrFormat,
-				Msg: fmt.Sprintf("duplicate object key %q: also at %s", truncate(d.Key, 100), d.First)}
+			return nil, &Error{Pos: d.Pos, Field: d.Path, Kind: ErrFormat,
+				Detail: fmt.Sprintf("duplicate object key %q: also at %s", truncate(d.Key, 100), d.First)}
 		}
 	}
 	return v, nil
@@ -83,8 +83,8 @@ func readSource(file string, r io.Reader) (*source, error) {
 		size = int64(r.Len())
 	}
 	if size > maxInputSize { // a file known to be too large is not read
-		return nil, &Error{Pos: Pos{File: file}, Err: ErrLimit,
-			Msg: fmt.Sprintf("input is larger than the limit of %d bytes (%d MiB): %d bytes", maxInputSize, maxInputSize>>20, size)}
+		return nil, &Error{Pos: Pos{File: file}, Kind: ErrLimit,
+			Detail: fmt.Sprintf("larger than the limit of %d bytes (%d MiB): %d bytes", maxInputSize, maxInputSize>>20, size)}
 	}
 	if size > 0 {
 		b.Grow(int(size) + 1)
@@ -92,11 +92,11 @@ func readSource(file string, r io.Reader) (*source, error) {
 	n, err := io.Copy(&b, io.LimitReader(r, maxInputSize+1))
 	src := &source{name: file, text: b.String()}
 	if err != nil {
-		return nil, &Error{Pos: src.pos(int(n)), Msg: "reading input: " + err.Error(), Err: err}
+		return nil, &Error{Pos: src.pos(int(n)), Kind: err, Detail: "while reading the input"}
 	}
 	if n > maxInputSize {
-		return nil, &Error{Pos: src.pos(int(maxInputSize)), Err: ErrLimit,
-			Msg: fmt.Sprintf("input is larger than the limit of %d bytes (%d MiB)", maxInputSize, maxInputSize>>20)}
+		return nil, &Error{Pos: src.pos(int(maxInputSize)), Kind: ErrLimit,
+			Detail: fmt.Sprintf("larger than the limit of %d bytes (%d MiB)", maxInputSize, maxInputSize>>20)}
 	}
 	return src, nil
 }
@@ -115,7 +115,7 @@ type parser struct {
 func parseTree(src *source) (*Value, *Error) {
 	p := &parser{src: src, r: jsonpos.NewReader(src.text, jsonpos.Limits{MaxDepth: MaxDepth, MaxValues: maxValues})}
 	if p.r.AtEnd() {
-		return nil, &Error{Pos: src.pos(p.r.Off()), Msg: "empty input: expected a JSON object or array", Err: ErrSyntax}
+		return nil, &Error{Pos: src.pos(p.r.Off()), Detail: "empty input: expected a JSON object or array", Kind: ErrSyntax}
 	}
 	if !p.value() || !p.r.End() {
 		return nil, p.err()
@@ -131,7 +131,7 @@ func (p *parser) err() *Error {
 	if e.Limit {
 		cat = ErrLimit
 	}
-	return &Error{Pos: p.src.pos(e.Off), Msg: e.Msg, Err: cat}
+	return &Error{Pos: p.src.pos(e.Off), Detail: e.Msg, Kind: cat}
 }
 
 // value parses one value and pushes it on p.stack. Containers push

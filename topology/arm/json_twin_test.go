@@ -89,9 +89,9 @@ func twinDiff(text string) string {
 	switch {
 	case errors.Is(err, ErrLimit):
 		kind = "limit"
-	case strings.HasPrefix(err.Msg, "invalid UTF-8 in string"):
+	case strings.HasPrefix(err.Detail, "invalid UTF-8 in string"):
 		kind = "utf8"
-	case strings.HasSuffix(err.Msg, "a UTF-16 surrogate without its pair"):
+	case strings.HasSuffix(err.Detail, "a UTF-16 surrogate without its pair"):
 		kind = "surrogate"
 	}
 	if !errors.Is(err, ErrSyntax) && !errors.Is(err, ErrLimit) {

@@ -152,7 +152,7 @@ func (f *ParameterFile) Names() []string {
 // [ErrLimit] or [ErrParameter]; all of them are reported.
 func ParseParameterFile(file string, r io.Reader) (*ParameterFile, error) {
 	if r == nil {
-		return nil, &Error{Pos: Pos{File: file}, Msg: "nil reader", Err: ErrParameter}
+		return nil, &Error{Pos: Pos{File: file}, Detail: "nil reader", Kind: ErrParameter}
 	}
 	root, err := ParseValue(file, r)
 	if err != nil {
@@ -241,7 +241,7 @@ func ReadParameterFiles(paths ...string) ([]*ParameterFile, error) {
 	for _, path := range paths {
 		f, err := os.Open(path)
 		if err != nil {
-			errs.add(&Error{Pos: Pos{File: path}, Msg: err.Error(), Err: err})
+			errs.add(&Error{Pos: Pos{File: path}, Kind: err})
 			continue
 		}
 		pf, err := ParseParameterFile(path, f)

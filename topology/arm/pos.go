@@ -1,44 +1,14 @@
 package arm
 
 import (
-	"strconv"
-
 	"github.com/egresslab/egress/internal/jsonpos"
+	"github.com/egresslab/egress/problem"
 )
 
 // Pos is a position in an input file: the file name as given to [Parse] or
-// [ParseFiles], a 1-based line and a 1-based column. Columns count bytes, not
-// characters, like the go/token package and the Go toolchain.
-//
-// The zero value is the unknown position. A Pos with a file but Line 0 names a
-// whole file (for example one that could not be opened). Pos is a small
-// comparable value type; copy it freely.
-type Pos struct {
-	File string
-	Line int
-	Col  int
-}
-
-// IsValid reports whether p names a line in a file.
-func (p Pos) IsValid() bool { return p.Line > 0 }
-
-// String returns "file:line:col", "file" when p has no line, and "-" for the
-// zero Pos.
-func (p Pos) String() string {
-	if p.Line <= 0 {
-		if p.File == "" {
-			return "-"
-		}
-		return p.File
-	}
-	b := make([]byte, 0, len(p.File)+16)
-	b = append(b, p.File...)
-	b = append(b, ':')
-	b = strconv.AppendInt(b, int64(p.Line), 10)
-	b = append(b, ':')
-	b = strconv.AppendInt(b, int64(p.Col), 10)
-	return string(b)
-}
+// [ParseFiles], a 1-based line and a 1-based column counting bytes. It is
+// egress's one position type ([problem.Pos]).
+type Pos = problem.Pos
 
 // source is one input file: its name and its whole text. Values keep a
 // pointer to it and a byte offset, and turn the offset into a line and column

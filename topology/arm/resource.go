@@ -90,7 +90,7 @@ func ParseKeepDuplicates(file string, r io.Reader) ([]Resource, error) {
 // ParseWith is [Parse] evaluating templates with opts.
 func ParseWith(file string, r io.Reader, opts Options) ([]Resource, error) {
 	if r == nil {
-		return nil, &Error{Pos: Pos{File: file}, Msg: "nil reader", Err: ErrFormat}
+		return nil, &Error{Pos: Pos{File: file}, Detail: "nil reader", Kind: ErrFormat}
 	}
 	src, err := readSource(file, r)
 	if err != nil {
@@ -131,7 +131,7 @@ func ParseFilesWith(opts Options, paths ...string) ([]Resource, error) {
 	for _, path := range paths {
 		f, err := os.Open(path)
 		if err != nil {
-			errs.add(&Error{Pos: Pos{File: path}, Msg: err.Error(), Err: err})
+			errs.add(&Error{Pos: Pos{File: path}, Kind: err})
 			continue
 		}
 		src, err := readSource(path, f)
@@ -176,7 +176,7 @@ func checkDuplicates(res []Resource, errs *errList) {
 	for i, r := range res {
 		k := Key(r.ID)
 		if j, ok := seen[k]; ok {
-			errs.addf(r.Pos, r.ID, "", ErrDuplicate, "duplicate resource: the same ID (compared case-insensitively) is first defined at %s", res[j].Pos)
+			errs.addf(r.Pos, r.ID, "", ErrDuplicate, "the same ID (compared case-insensitively) is first defined at %s", res[j].Pos)
 			continue
 		}
 		seen[k] = i

@@ -19,5 +19,5 @@ func TestFileTooLarge(t *testing.T) {
 	require.NoError(t, f.Close())
 	_, err = ParseFiles(path)
 	require.ErrorIs(t, err, ErrLimit)
-	assert.EqualError(t, err, path+": input is larger than the limit of 268435456 bytes (256 MiB): 268435457 bytes")
+	assert.EqualError(t, err, path+": input too large: larger than the limit of 268435456 bytes (256 MiB): 268435457 bytes")
 }

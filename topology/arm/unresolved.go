@@ -27,7 +27,7 @@ func (r Resource) Unresolved() iter.Seq2[*Value, *Error] {
 		walk = func(v *Value) bool {
 			switch v.kind {
 			case KindUnresolved:
-				return yield(v, &Error{Pos: v.Pos(), Resource: r.ID, Field: string(path), Msg: v.s, Err: ErrExpression})
+				return yield(v, &Error{Pos: v.Pos(), Resource: r.ID, Field: string(path), Detail: v.s, Kind: ErrExpression})
 			case KindArray:
 				if v.flags&flagUnresolved == 0 {
 					return true

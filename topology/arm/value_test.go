@@ -23,7 +23,7 @@ func parsed(t *testing.T, in string) *Value {
 func TestParseValueDuplicateKeys(t *testing.T) {
 	_, err := ParseValue("v.json", strings.NewReader(`{"value": [{"nextHop": "a",`+"\n"+` "NextHop": "b"}]}`))
 	require.ErrorIs(t, err, ErrFormat)
-	assert.EqualError(t, err, `v.json:2:13: field value[0].NextHop: duplicate object key "NextHop": also at v.json:1:24`)
+	assert.EqualError(t, err, `v.json:2:13: value[0].NextHop: unrecognized ARM JSON: duplicate object key "NextHop": also at v.json:1:24`)
 }
 
 func TestValueAccessors(t *testing.T) {
@@ -31,7 +31,7 @@ func TestValueAccessors(t *testing.T) {
 		"on": true, "off": false, "nil": null, "list": [1, null, "x"], "esc": "a\"b\u00e9\ud83d\ude00", "utf8": "héllo",
 		"properties": {"addressPrefix": "10.0.0.0/24", "nat": null}, "nat": {"id": "x"}}`)
 	assert.Equal(t, KindObject, v.Kind())
-	assert.Equal(t, Pos{"v.json", 1, 1}, v.Pos())
+	assert.Equal(t, Pos{File: "v.json", Line: 1, Col: 1}, v.Pos())
 
 	s, ok := v.Get("name").Str()
 	assert.True(t, ok)
@@ -71,7 +71,7 @@ func TestValueAccessors(t *testing.T) {
 	assert.True(t, v.Get("list").Index(1).IsNull())
 	assert.Nil(t, v.Get("list").Index(3))
 	assert.Nil(t, v.Get("list").Index(-1))
-	assert.Equal(t, Pos{"v.json", 2, 60}, v.Get("list").Index(2).Pos())
+	assert.Equal(t, Pos{File: "v.json", Line: 2, Col: 60}, v.Get("list").Index(2).Pos())
 
 	esc, _ := v.Get("esc").Str()
 	assert.Equal(t, "a\"bé😀", esc)
@@ -125,9 +125,9 @@ func TestValueDuplicateKeys(t *testing.T) {
 	assert.Equal(t, int64(2), n)
 	assert.Equal(t, []string{"Name", "name", "x", "X", "a"}, v.Keys(), "every member is kept")
 	assert.Equal(t, []DuplicateKey{
-		{Key: "name", Path: "name", First: Pos{"v.json", 1, 10}, Pos: Pos{"v.json", 1, 27}, obj: 0, fold: foldHash("name")},
-		{Key: "X", Path: "X", First: Pos{"v.json", 1, 41}, Pos: Pos{"v.json", 1, 49}, obj: 0, fold: foldHash("x")},
-		{Key: "p", Path: "a[0].p", First: Pos{"v.json", 1, 67}, Pos: Pos{"v.json", 1, 75}, obj: 60, fold: foldHash("p")},
+		{Key: "name", Path: "name", First: Pos{File: "v.json", Line: 1, Col: 10}, Pos: Pos{File: "v.json", Line: 1, Col: 27}, obj: 0, fold: foldHash("name")},
+		{Key: "X", Path: "X", First: Pos{File: "v.json", Line: 1, Col: 41}, Pos: Pos{File: "v.json", Line: 1, Col: 49}, obj: 0, fold: foldHash("x")},
+		{Key: "p", Path: "a[0].p", First: Pos{File: "v.json", Line: 1, Col: 67}, Pos: Pos{File: "v.json", Line: 1, Col: 75}, obj: 60, fold: foldHash("p")},
 	}, duplicates(v, nil, nil))
 }
 
