@@ -8,6 +8,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/egresslab/egress/internal/errtext"
 	"github.com/egresslab/egress/nsg"
@@ -407,22 +408,72 @@ func (b *nativeBuilder) build() {
 }
 
 // emptyItems reports null items in the lists of a decoded design: YAML
-// decodes "- " alone as a nil pointer.
+// decodes "- " alone as a nil pointer. path names v; it is formatted only
+// for a problem.
 func emptyItems(v reflect.Value, path string, p *problems, pos Pos) {
+	emptyItemsAt(v, &itemPath{name: path, index: -1}, p, pos)
+}
+
+// itemPath is a path in a decoded design, built as the walk descends and
+// formatted only when a problem names it: "nics[3].ipConfigs".
+type itemPath struct {
+	parent *itemPath
+	name   string // a field's YAML name, or the root's path
+	index  int    // a list index, or -1
+}
+
+func (ip *itemPath) String() string {
+	if ip == nil {
+		return ""
+	}
+	s := ip.parent.String()
+	if ip.index >= 0 {
+		return s + "[" + strconv.Itoa(ip.index) + "]"
+	}
+	if s == "" {
+		return ip.name
+	}
+	if ip.name == "" {
+		return s
+	}
+	return s + "." + ip.name
+}
+
+// itemFields lists, by struct type, the exported fields with a YAML name:
+// (field index, name).
+var itemFields sync.Map
+
+type itemField struct {
+	index int
+	name  string
+}
+
+func fieldsOf(t reflect.Type) []itemField {
+	if fs, ok := itemFields.Load(t); ok {
+		return fs.([]itemField)
+	}
+	var fs []itemField
+	for i := range t.NumField() {
+		f := t.Field(i)
+		name, _, _ := strings.Cut(f.Tag.Get("yaml"), ",")
+		if name == "" || name == "-" || !f.IsExported() {
+			continue
+		}
+		fs = append(fs, itemField{i, name})
+	}
+	itemFields.Store(t, fs)
+	return fs
+}
+
+func emptyItemsAt(v reflect.Value, path *itemPath, p *problems, pos Pos) {
 	switch v.Kind() {
 	case reflect.Pointer:
 		if !v.IsNil() {
-			emptyItems(v.Elem(), path, p, pos)
+			emptyItemsAt(v.Elem(), path, p, pos)
 		}
 	case reflect.Struct:
-		t := v.Type()
-		for i := range t.NumField() {
-			f := t.Field(i)
-			name := strings.Split(f.Tag.Get("yaml"), ",")[0]
-			if name == "" || name == "-" || !f.IsExported() {
-				continue
-			}
-			emptyItems(v.Field(i), strings.TrimPrefix(path+"."+name, "."), p, pos)
+		for _, f := range fieldsOf(v.Type()) {
+			emptyItemsAt(v.Field(f.index), &itemPath{parent: path, name: f.name, index: -1}, p, pos)
 		}
 	case reflect.Slice:
 		if v.Type().Elem().Kind() != reflect.Pointer {
@@ -430,11 +481,12 @@ func emptyItems(v reflect.Value, path string, p *problems, pos Pos) {
 		}
 		for i := range v.Len() {
 			e := v.Index(i)
+			at := &itemPath{parent: path, index: i}
 			if e.IsNil() {
-				p.add(pos, "", fmt.Sprintf("%s[%d]", path, i), "", ErrMissing, "an empty list item")
+				p.add(pos, "", at.String(), "", ErrMissing, "an empty list item")
 				continue
 			}
-			emptyItems(e, fmt.Sprintf("%s[%d]", path, i), p, pos)
+			emptyItemsAt(e, at, p, pos)
 		}
 	}
 }

@@ -259,3 +259,17 @@ func TestYAMLHostileShapes(t *testing.T) {
 	_, err := ParseNative("d.yaml", []byte("egress: v1\nvnets:\n  - name: a\n    location: x\n    name: b\n"))
 	assert.EqualError(t, err, `d.yaml:5: syntax error: mapping key "name" already defined at line 3`, "yaml.v3's words")
 }
+
+// TestEmptyListItems: a bare "- " in a list of a design is a problem named
+// by its path.
+func TestEmptyListItems(t *testing.T) {
+	_, err := ParseNative("d.yaml", []byte("egress: v1\nvnets:\n  - name: v\n    addressSpace: [10.0.0.0/16]\n    subnets:\n      - {name: s, prefix: 10.0.1.0/24}\n      -\nnics:\n  -\n"))
+	if err == nil {
+		t.Fatal("no error")
+	}
+	for _, want := range []string{"vnets[0].subnets[1]", "nics[0]", "an empty list item"} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("%v: want %q", err, want)
+		}
+	}
+}
