@@ -143,29 +143,35 @@ func CompileContext(c Context) (*Scope, error) {
 	}
 	// Partition the address space by membership: for each non-empty
 	// combination m of the three tags, the addresses in exactly those tags.
-	sets := [3]*netipx.IPSet{s.vnet, s.internet, s.lb}
-	for m := 1; m < ctxMasks; m++ {
+	// By construction AzureLoadBalancer (the host address) is inside
+	// VirtualNetwork and outside Internet, so four combinations are empty
+	// and the host address alone is VirtualNetwork and AzureLoadBalancer:
+	// three sets to build, not seven.
+	const vnet, inet, lbm = 1 << 0, 1 << 1, 1 << 2
+	parts := [...]struct {
+		mask     uint8
+		add, cut []*netipx.IPSet
+		and      *netipx.IPSet
+	}{
+		{vnet, []*netipx.IPSet{s.vnet}, []*netipx.IPSet{s.internet, s.lb}, nil},
+		{inet, []*netipx.IPSet{s.internet}, []*netipx.IPSet{s.vnet}, nil},
+		{vnet | inet, []*netipx.IPSet{s.vnet}, nil, s.internet},
+		{vnet | lbm, []*netipx.IPSet{s.lb}, nil, nil},
+	}
+	for _, pt := range parts {
 		var b netipx.IPSetBuilder
-		first := true
-		for k, set := range sets {
-			if m&(1<<k) == 0 {
-				continue
-			}
-			if first {
-				b.AddSet(set)
-				first = false
-			} else {
-				b.Intersect(set)
-			}
+		for _, set := range pt.add {
+			b.AddSet(set)
 		}
-		for k, set := range sets {
-			if m&(1<<k) == 0 {
-				b.RemoveSet(set)
-			}
+		if pt.and != nil {
+			b.Intersect(pt.and)
+		}
+		for _, set := range pt.cut {
+			b.RemoveSet(set)
 		}
 		part, _ := b.IPSet()
 		for _, p := range part.Prefixes() {
-			s.tbl.Insert(p, uint8(m))
+			s.tbl.Insert(p, pt.mask)
 		}
 	}
 	s.v4 = newScope4(&s.tbl)

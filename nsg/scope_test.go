@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/stretchr/testify/require"
+	"go4.org/netipx"
 )
 
 // TestScope4 holds the IPv4 interval index of a Scope equal to its bart
@@ -56,6 +57,16 @@ func TestScope4(t *testing.T) {
 			want, _ := s.tbl.Lookup(a)
 			if got := s.mask(a); got != want {
 				t.Fatalf("round %d: mask(%v) = %d, bart says %d", round, a, got, want)
+			}
+			// The partition is membership in the three tags' sets.
+			var member uint8
+			for k, set := range []*netipx.IPSet{s.vnet, s.internet, s.lb} {
+				if set.Contains(a) {
+					member |= 1 << k
+				}
+			}
+			if want != member {
+				t.Fatalf("round %d: %v is in the tags %03b, the partition says %03b", round, a, member, want)
 			}
 		}
 		for _, st := range s.v4.starts {
