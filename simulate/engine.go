@@ -366,8 +366,9 @@ func (e *Engine) Network() *topology.Network { return e.net }
 // NIC is a handle to a NIC of an [Engine], resolved once by [Engine.NIC]
 // (or taken from [Engine.NICs]), then used on the hot path ([Engine.Classify])
 // and to describe the NIC (its methods). It is a small comparable value: the
-// engine and an index. The zero NIC is not a handle: its methods panic, and
-// so does an engine given another engine's handle.
+// engine and an index. The zero NIC is not a handle: its methods panic;
+// [Engine.Classify] answers Invalid for it and for another engine's handle,
+// which [Engine.NextHop] refuses with a panic.
 type NIC struct {
 	e *Engine
 	h int32

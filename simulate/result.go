@@ -5,6 +5,7 @@ import (
 	"net/netip"
 	"strings"
 
+	"github.com/egresslab/egress/ipproto"
 	"github.com/egresslab/egress/route"
 )
 
@@ -37,14 +38,14 @@ type Result struct {
 
 // FlowInfo is the flow as simulated, with names resolved.
 type FlowInfo struct {
-	From        string     `json:"from"`
-	FromID      string     `json:"fromId"`
-	Source      netip.Addr `json:"sourceIpAddress"`
-	Destination netip.Addr `json:"destinationIpAddress"`
-	FQDN        string     `json:"fqdn,omitempty"`
-	Protocol    string     `json:"protocol"`
-	Port        uint16     `json:"port"`
-	SrcPort     uint16     `json:"sourcePort"`
+	From        string        `json:"from"`
+	FromID      string        `json:"fromId"`
+	Source      netip.Addr    `json:"sourceIpAddress"`
+	Destination netip.Addr    `json:"destinationIpAddress"`
+	FQDN        string        `json:"fqdn,omitempty"`
+	Protocol    ipproto.Proto `json:"protocol"`
+	Port        uint16        `json:"port"`
+	SrcPort     uint16        `json:"sourcePort"`
 }
 
 // HopKind says what a hop is.
@@ -109,7 +110,7 @@ type RouteStep struct {
 // decided.
 type SecurityStep struct {
 	Direction string `json:"direction"` // "Outbound", "Inbound", or "Forward" at a firewall
-	Stage     string `json:"stage"`     // "AdminRules", "NicNSG", "SubnetNSG", "AzureFirewall"
+	Stage     Stage  `json:"stage"`     // the admin rules, an NSG, or an Azure Firewall
 	// Group names the NSG or the admin configuration (the NSG stages).
 	Group string `json:"nsg,omitempty"`
 	// Policy names the firewall policy (the AzureFirewall stage), or is

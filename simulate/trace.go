@@ -71,7 +71,7 @@ func (t *tracer) firewall(fs *fwState, evaluated bool, v firewall.Verdict) {
 	}
 	switch {
 	case evaluated:
-		step := SecurityStep{Direction: "Forward", Stage: "AzureFirewall", Policy: fs.eng.Name(), Access: v.Action.String()}
+		step := SecurityStep{Direction: "Forward", Stage: StageFirewall, Policy: fs.eng.Name(), Access: v.Action.String()}
 		if pol, _ := fs.fw.Policy(); pol.IsZero() {
 			step.Policy = "classic rules" // no policy: the firewall's own rule collections
 		}
@@ -193,8 +193,6 @@ func (t *tracer) end(k HopKind, name string, a netip.Addr, note string) {
 	t.hops = append(t.hops, Hop{Kind: k, Name: name, Address: a, Note: note})
 }
 
-var stageNames = [...]string{"AdminRules", "NicNSG", "SubnetNSG"}
-
 //go:noinline // keeps the Hop temporaries out of walker.run's frame (the hot path)
 func (t *tracer) security(st *nicState, dir nsg.Direction, v nsg.Verdict) {
 	h := t.last()
@@ -203,7 +201,7 @@ func (t *tracer) security(st *nicState, dir nsg.Direction, v nsg.Verdict) {
 		if g == nil {
 			continue
 		}
-		step := SecurityStep{Direction: dir.String(), Stage: stageNames[stage], Group: g.Name(), Access: "Allow"}
+		step := SecurityStep{Direction: dir.String(), Stage: nsgStage(stage), Group: g.Name(), Access: "Allow"}
 		ri, ok := st.cls.RuleOf(v, dir, stage)
 		if !ok {
 			if v.Rules.At(stage) < 0 {
@@ -385,9 +383,12 @@ func (t *tracer) egressOf(set, cur int32, atFW, v6 bool) *egressSet {
 }
 
 // Classify decides a flow on the hot path: from NIC h to dst, protocol and
-// destination port (source port: [EphemeralPort]; protocol 0 means TCP, as in
-// [Flow]). It follows multi-hop paths
-// through appliances and allocates nothing. It agrees with [Engine.Trace] on
+// destination port (source port: [EphemeralPort]). A flow it cannot decide
+// as given — protocol [ipproto.Unknown], TCP or UDP to port 0, an invalid
+// dst, a handle that is not one of the engine's (the zero NIC, another
+// engine's) — is [Invalid] with [ReasonInvalidFlow]: nothing is assumed in
+// its place. It follows multi-hop paths through appliances and allocates
+// nothing. It agrees with [Engine.Trace] on
 // the verdict, egress method and addresses, and hop count.
 func (e *Engine) Classify(h NIC, dst netip.Addr, proto ipproto.Proto, port uint16) Decision {
 	return e.ClassifyHost(h, dst, proto, port, "")
@@ -397,16 +398,18 @@ func (e *Engine) Classify(h NIC, dst netip.Addr, proto ipproto.Proto, port uint1
 // its server (TLS SNI, HTTP Host), which Azure Firewall application rules
 // match on: host is that name, or "".
 func (e *Engine) ClassifyHost(h NIC, dst netip.Addr, proto ipproto.Proto, port uint16, host string) Decision {
-	if proto == ipproto.Unknown {
-		proto = ipproto.TCP
+	if proto == ipproto.Unknown || proto.HasPorts() && port == 0 || !dst.IsValid() || h.e != e {
+		return invalidFlow
 	}
 	dst = dst.Unmap()
-	i := e.handle(h)
-	if d, ok := e.firstHop(i, dst, proto, port); ok {
+	if d, ok := e.firstHop(h.h, dst, proto, port); ok {
 		return d
 	}
-	return e.walk(i, dst, proto, port, host)
+	return e.walk(h.h, dst, proto, port, host)
 }
+
+// invalidFlow is Classify's answer for a flow it cannot decide as given.
+var invalidFlow = Decision{Outcome: Outcome{Verdict: Invalid, Reason: ReasonInvalidFlow}, egress: -1}
 
 // walk runs the full walker; kept out of ClassifyHost so that the first-hop
 // path carries none of its frame.
@@ -474,7 +477,7 @@ func (e *Engine) trace(f Flow, slow bool) (*Result, error) {
 	r := &Result{
 		SchemaVersion: SchemaVersion,
 		Flow: FlowInfo{From: st.v.Name(), FromID: string(st.v.ID()), Source: tr.hops[0].Address, Destination: dst, FQDN: f.ToFQDN,
-			Protocol: proto.String(), Port: f.Port, SrcPort: sport},
+			Protocol: proto, Port: f.Port, SrcPort: sport},
 		Verdict:      d.Verdict,
 		Reason:       d.Reason.String(),
 		ReasonCode:   d.Reason,
@@ -534,7 +537,7 @@ func allowedBy(hops []Hop, reason Reason, assumed bool) string {
 				if s.Policy != "" {
 					what = h.Name // the firewall, as a denial names it; its rule path names the policy
 				}
-				parts = append(parts, s.Stage+" "+what+": "+s.Rule)
+				parts = append(parts, s.Stage.String()+" "+what+": "+s.Rule)
 			}
 		}
 	}
@@ -585,7 +588,7 @@ func (e *Engine) decidedBy(d Decision) string {
 		return ""
 	}
 	ri := g.Rule(d.by.dir(), int(d.by.rule()))
-	return fmt.Sprintf("%s %s: %s", stageNames[d.by.stage()], g.Name(), ri.DisplayName(nsg.ViewIPFlowVerify))
+	return fmt.Sprintf("%s %s: %s", nsgStage(d.by.stage()), g.Name(), ri.DisplayName(nsg.ViewIPFlowVerify))
 }
 
 // Explain turns a Decision into a sentence.

@@ -137,7 +137,7 @@ func hopsOf(res *simulate.Result) []walkref.Hop {
 	for _, h := range res.Hops {
 		wh := walkref.Hop{Kind: walkref.HopKind(h.Kind.String()), Name: h.Name}
 		for _, s := range h.Security {
-			wh.Security = append(wh.Security, walkref.Step{Direction: s.Direction, Stage: s.Stage, Source: s.Source(), Access: s.Access, Rule: s.Rule})
+			wh.Security = append(wh.Security, walkref.Step{Direction: s.Direction, Stage: s.Stage.String(), Source: s.Source(), Access: s.Access, Rule: s.Rule})
 		}
 		out = append(out, wh)
 	}

@@ -31,10 +31,15 @@ const (
 	// NoEgress: it is routed to the internet but has no way out (a private
 	// subnet without NAT gateway, public IP or load-balancer outbound).
 	NoEgress
+	// Invalid: the flow given to [Engine.Classify] cannot be decided as
+	// given (no protocol, a TCP or UDP flow without a destination port, an
+	// invalid destination address or NIC handle); nothing is assumed in its
+	// place. [Engine.Trace] reports such a flow as an error instead.
+	Invalid
 	numVerdicts
 )
 
-var verdictNames = [numVerdicts]string{"Unknown", "Allowed", "Denied", "Dropped", "NoEgress"}
+var verdictNames = [numVerdicts]string{"Unknown", "Allowed", "Denied", "Dropped", "NoEgress", "Invalid"}
 
 // String returns the verdict's name.
 func (v Verdict) String() string {
@@ -119,7 +124,8 @@ type Flow struct {
 	// Host overrides the name application rules see, for a flow given by
 	// address (To) whose client still sends a name.
 	Host string
-	// Protocol is the IP protocol; zero means TCP.
+	// Protocol is the IP protocol; zero means TCP (a Flow is a request,
+	// and TCP its common case; Engine.Classify, the hot path, assumes nothing).
 	Protocol ipproto.Proto
 	// Port is the destination port (TCP, UDP).
 	Port uint16

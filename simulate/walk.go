@@ -44,6 +44,7 @@ const (
 	ReasonFirewallNoSNAT              // the Azure Firewall does not SNAT it, so it cannot send it to the internet
 	ReasonProtocolNotSupported        // the egress method does not carry the protocol (a NAT gateway: TCP and UDP; a load-balancer rule: its own)
 	ReasonExternal                    // the destination or next hop is in a VNet the input does not contain
+	ReasonInvalidFlow                 // Classify was given no protocol, no destination port for TCP or UDP, or an invalid address or NIC
 	numReasons
 )
 
@@ -74,12 +75,13 @@ var reasonText = [numReasons]string{
 	ReasonFirewallNoSNAT:       "the Azure Firewall does not SNAT it (its SNAT private ranges include the destination) and cannot route traffic with the original source directly to the internet",
 	ReasonProtocolNotSupported: "the egress method does not carry the flow's protocol (a NAT gateway carries TCP and UDP, and ICMP on StandardV2; a load-balancer rule carries its own protocol)",
 	ReasonExternal:             "the address is in a peered virtual network that is not in the input: what holds it, and what it does with the flow, is unknown",
+	ReasonInvalidFlow:          "the flow is invalid: it needs a protocol, a destination port for TCP and UDP, a valid destination address and a NIC of the network",
 }
 
 var reasonNames = [numReasons]string{"None", "Delivered", "PrivateEndpoint", "ServiceEndpoint", "Gateway", "Internet",
 	"Platform", "DeniedOutbound", "DeniedInbound", "RouteNone", "NoSuchAddress", "NoIPForwarding", "ForwardedTrafficNotAllowed",
 	"Loop", "HopLimit", "NoEgress", "ICMPNotSupported", "NoRoute", "NoSourceAddress", "InternalLoadBalancer", "FirewallDenied", "NoGateway",
-	"SMTPBlocked", "FirewallNoSNAT", "ProtocolNotSupported", "External"}
+	"SMTPBlocked", "FirewallNoSNAT", "ProtocolNotSupported", "External", "InvalidFlow"}
 
 // MarshalText implements [encoding.TextMarshaler] with a stable code name,
 // e.g. "NoIPForwarding".

@@ -96,18 +96,13 @@ func cmdTrace(e *env, args []string) error {
 			fmt.Fprintln(e.stdout)
 		}
 		fmt.Fprintf(e.stdout, "%s -> %s %s", r.Flow.From, r.Flow.Destination, r.Flow.Protocol)
-		if ipproto.Proto(protoOf(r.Flow.Protocol)).HasPorts() {
+		if r.Flow.Protocol.HasPorts() {
 			fmt.Fprintf(e.stdout, "/%d", r.Flow.Port)
 		}
 		fmt.Fprintln(e.stdout)
 		fmt.Fprint(e.stdout, r.String())
 	}
 	return nil
-}
-
-func protoOf(s string) ipproto.Proto {
-	p, _ := ipproto.Parse(s)
-	return p
 }
 
 // parseDest parses IP, IP:PORT, [IPv6]:PORT, NAME or NAME:PORT.
