@@ -1,7 +1,6 @@
 package simulate
 
 import (
-	"errors"
 	"fmt"
 	"net/netip"
 	"slices"
@@ -375,9 +374,11 @@ type NIC struct {
 }
 
 // NIC resolves a NIC by name or resource ID. Names must be unambiguous. An
-// unknown or ambiguous name is an error listing the candidates; so is a NIC
-// the engine cannot simulate (without an IP configuration, or in a subnet
-// the input does not contain), saying why.
+// unknown or ambiguous name is a *[topology.LookupError] wrapping
+// [ErrUnknownNIC] or [ErrAmbiguousNIC], with the candidates; a NIC the
+// engine cannot simulate (without an IP configuration, or in a subnet the
+// input does not contain) is a *[NotSimulatedError] wrapping
+// [ErrNotSimulated], saying why.
 func (e *Engine) NIC(nameOrID string) (NIC, error) {
 	if h, ok := e.nicByKey[strings.ToLower(nameOrID)]; ok {
 		return NIC{e, h}, nil
@@ -394,10 +395,10 @@ func (e *Engine) NIC(nameOrID string) (NIC, error) {
 	}
 	for _, s := range e.skipped {
 		if s.nic == n.Index() {
-			return NIC{}, errors.New(s.why)
+			return NIC{}, &NotSimulatedError{Name: n.Name(), Detail: s.why}
 		}
 	}
-	return NIC{}, fmt.Errorf("NIC %q has no IP configuration", nameOrID)
+	return NIC{}, &NotSimulatedError{Name: n.Name(), Detail: fmt.Sprintf("NIC %q has no IP configuration", nameOrID)}
 }
 
 // Unknowns lists what the engine does not know about the network, one

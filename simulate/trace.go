@@ -444,7 +444,7 @@ func (e *Engine) trace(f Flow, slow bool) (*Result, error) {
 		proto = ipproto.TCP
 	}
 	if proto.HasPorts() && f.Port == 0 {
-		return nil, fmt.Errorf("flow %v: %v needs a destination port (1..65535)", f, proto)
+		return nil, fmt.Errorf("%w: flow %v: %v needs a destination port (1..65535)", ErrInvalidFlow, f, proto)
 	}
 	sport := f.SrcPort
 	if sport == 0 {
@@ -454,10 +454,10 @@ func (e *Engine) trace(f Flow, slow bool) (*Result, error) {
 	var assume []string
 	if !dst.IsValid() {
 		if f.ToFQDN == "" {
-			return nil, fmt.Errorf("flow has no destination")
+			return nil, fmt.Errorf("%w: flow %v has no destination", ErrInvalidFlow, f)
 		}
 		if e.opts.Resolver == nil {
-			return nil, fmt.Errorf("cannot resolve %q: no resolver configured", f.ToFQDN)
+			return nil, fmt.Errorf("%w: cannot resolve %q: no resolver configured", ErrInvalidFlow, f.ToFQDN)
 		}
 		addrs, err := e.opts.Resolver.LookupHost(f.ToFQDN)
 		if err != nil {

@@ -1,7 +1,6 @@
 package topology
 
 import (
-	"fmt"
 	"slices"
 	"strings"
 	"unicode/utf8"
@@ -145,13 +144,14 @@ func (m *Model) NATGateway(id Ref) (*NATGateway, bool) { return lookup[*NATGatew
 func (m *Model) NIC(id Ref) (*NIC, bool) { return lookup[*NIC](m, id) }
 
 // FindNIC finds a NIC by full resource ID or by name (case-insensitively).
-// An ambiguous or unknown name gives an error listing the candidates.
+// An ambiguous or unknown name gives a *[LookupError] ([ErrAmbiguousNIC],
+// [ErrUnknownNIC]) with the candidates.
 func (m *Model) FindNIC(nameOrID string) (*NIC, error) {
 	if strings.HasPrefix(nameOrID, "/") {
 		if n, ok := m.NIC(Ref(nameOrID)); ok {
 			return n, nil
 		}
-		return nil, fmt.Errorf("no NIC with ID %q", nameOrID)
+		return nil, &LookupError{Kind: ErrUnknownNIC, Name: nameOrID, ByID: true}
 	}
 	var found []*NIC
 	for _, n := range m.NICs {
@@ -168,14 +168,14 @@ func (m *Model) FindNIC(nameOrID string) (*NIC, error) {
 			names = append(names, n.Name)
 		}
 		slices.Sort(names)
-		return nil, fmt.Errorf("no NIC named %q; the model has: %s", nameOrID, strings.Join(names, ", "))
+		return nil, &LookupError{Kind: ErrUnknownNIC, Name: nameOrID, Candidates: names}
 	}
 	ids := make([]string, len(found))
 	for i, n := range found {
 		ids[i] = string(n.ID)
 	}
 	slices.Sort(ids)
-	return nil, fmt.Errorf("NIC name %q is ambiguous; use one of the IDs: %s", nameOrID, strings.Join(ids, ", "))
+	return nil, &LookupError{Kind: ErrAmbiguousNIC, Name: nameOrID, Candidates: ids}
 }
 
 // compareFold orders strings case-insensitively, then exactly.

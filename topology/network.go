@@ -490,14 +490,14 @@ func (n *Network) LookupRouteTable(id Ref) (RouteTableView, bool) {
 }
 
 // FindNIC finds a NIC by full resource ID or by name (case-insensitively),
-// as [Model.FindNIC] does: an ambiguous or unknown name gives an error
-// listing the candidates.
+// as [Model.FindNIC] does: an ambiguous or unknown name gives a
+// *[LookupError] ([ErrAmbiguousNIC], [ErrUnknownNIC]) with the candidates.
 func (n *Network) FindNIC(nameOrID string) (NICView, error) {
 	if strings.HasPrefix(nameOrID, "/") {
 		if v, ok := n.LookupNIC(Ref(nameOrID)); ok {
 			return v, nil
 		}
-		return NICView{}, fmt.Errorf("no NIC with ID %q", nameOrID)
+		return NICView{}, &LookupError{Kind: ErrUnknownNIC, Name: nameOrID, ByID: true}
 	}
 	found := n.nicByName[strings.ToLower(nameOrID)]
 	switch len(found) {
@@ -509,14 +509,14 @@ func (n *Network) FindNIC(nameOrID string) (NICView, error) {
 			names = append(names, r.n.Name)
 		}
 		slices.Sort(names)
-		return NICView{}, fmt.Errorf("no NIC named %q; the model has: %s", nameOrID, strings.Join(names, ", "))
+		return NICView{}, &LookupError{Kind: ErrUnknownNIC, Name: nameOrID, Candidates: names}
 	}
 	ids := make([]string, len(found))
 	for i, k := range found {
 		ids[i] = string(n.nics[k].n.ID)
 	}
 	slices.Sort(ids)
-	return NICView{}, fmt.Errorf("NIC name %q is ambiguous; use one of the IDs: %s", nameOrID, strings.Join(ids, ", "))
+	return NICView{}, &LookupError{Kind: ErrAmbiguousNIC, Name: nameOrID, Candidates: ids}
 }
 
 // refState says where a reference of the network's model to a resource of
