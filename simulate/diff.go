@@ -2,8 +2,11 @@ package simulate
 
 import (
 	"fmt"
+	"net/netip"
 	"slices"
 	"strings"
+
+	"github.com/egresslab/egress/ipproto"
 )
 
 // Change is one flow whose outcome differs between two engines.
@@ -120,4 +123,56 @@ func describeHop(hops []Hop, i int) string {
 		s += ", " + h.Note
 	}
 	return s
+}
+
+// WhatIf chooses the flows a what-if comparison ([Diff]) traces when the
+// user names no flows of their own.
+type WhatIf struct {
+	// From limits the flows to those from this NIC; the zero NIC means
+	// every NIC of the engine, in handle order.
+	From NIC
+	// To, when valid, is the one destination to probe from each source
+	// (with Port and Protocol; zero Protocol is TCP, as in [Flow]); its
+	// From is ignored.
+	To Flow
+}
+
+// whatIfInternet is the internet address the default probes use: a public
+// address outside the private ranges, which routes to the Internet next hop
+// unless a route of the design covers it.
+var whatIfInternet = netip.MustParseAddr("52.0.0.1")
+
+// maxWhatIfMesh is the number of NICs up to which the default probes
+// include every NIC-to-NIC flow (n×(n−1) flows).
+const maxWhatIfMesh = 200
+
+// Flows returns the probe flows: for each source NIC, w.To if it is set;
+// otherwise an internet address on TCP 443 and UDP 53 and, in an engine of
+// at most 200 NICs, every other NIC on TCP 443. The flows name their
+// source by resource ID, so that they mean the same NIC in another
+// network's engine.
+func (w WhatIf) Flows(e *Engine) []Flow {
+	var flows []Flow
+	for _, n := range e.NICs() {
+		if w.From.IsValid() && w.From != n {
+			continue
+		}
+		src := n.ID()
+		if w.To.To.IsValid() || w.To.ToFQDN != "" {
+			f := w.To
+			f.From = src
+			flows = append(flows, f)
+			continue
+		}
+		flows = append(flows, Flow{From: src, To: whatIfInternet, Protocol: ipproto.TCP, Port: 443},
+			Flow{From: src, To: whatIfInternet, Protocol: ipproto.UDP, Port: 53})
+		if e.NumNICs() <= maxWhatIfMesh {
+			for _, o := range e.NICs() {
+				if o != n {
+					flows = append(flows, Flow{From: src, To: o.Addr(), Protocol: ipproto.TCP, Port: 443})
+				}
+			}
+		}
+	}
+	return flows
 }

@@ -2,7 +2,6 @@ package main
 
 import (
 	"fmt"
-	"net/netip"
 
 	"github.com/egresslab/egress/ipproto"
 	"github.com/egresslab/egress/simulate"
@@ -32,40 +31,22 @@ func cmdWhatIf(e *env, args []string) error {
 		return err
 	}
 	afterEngine := simulate.Compile(after, e.opts)
-	var dest *simulate.Flow
+	var probe simulate.WhatIf
 	if *to != "" {
 		f, err := parseDest(*to)
 		if err != nil || !f.To.IsValid() {
 			return usageErr("--to %q: want IP or IP:PORT", *to)
 		}
-		dest = &f
+		probe.To = f
 	}
-	var flows []simulate.Flow
-	for _, n := range before.NICs() {
-		if *from != "" {
-			if want, err := e.nic(*from); err != nil {
-				return err
-			} else if want != n {
-				continue
-			}
+	if *from != "" {
+		n, err := e.nic(*from)
+		if err != nil {
+			return err
 		}
-		src := n.ID()
-		if dest != nil {
-			f := *dest
-			f.From = src
-			flows = append(flows, f)
-			continue
-		}
-		internet := netip.MustParseAddr("52.0.0.1")
-		flows = append(flows, simulate.Flow{From: src, To: internet, Port: 443}, simulate.Flow{From: src, To: internet, Protocol: ipproto.UDP, Port: 53})
-		if before.NumNICs() <= 200 {
-			for _, o := range before.NICs() {
-				if o != n {
-					flows = append(flows, simulate.Flow{From: src, To: o.Addr(), Port: 443})
-				}
-			}
-		}
+		probe.From = n
 	}
+	flows := probe.Flows(before)
 	changes := simulate.Diff(before, afterEngine, flows)
 	if e.output == "json" {
 		type change struct {
