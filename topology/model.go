@@ -41,9 +41,11 @@ type Meta struct {
 // by ID. Build one with a loader ([LoadFiles], [LoadNative], [FromARM]) or by
 // hand, then call [Model.Validate] (loaders do).
 //
-// A Model is plain mutable data; it is not safe for concurrent mutation.
-// Compiled engines (route tables, NSG classifiers, the simulator) copy what
-// they need and never refer back to it.
+// A Model is plain mutable data, the builder of a [Network]: it is not safe
+// for concurrent use, reads included (its lookups build an ID index on first
+// use, and a change drops it). Share the immutable *Network that [Load] or
+// [Model.Network] returns instead; it keeps its own copy of the model, and
+// the engines compiled from it never refer back to a Model.
 type Model struct {
 	VNets                []*VNet
 	NICs                 []*NIC
