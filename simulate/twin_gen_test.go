@@ -169,6 +169,23 @@ func genTwinNetwork(r *rand.Rand, spokes, nicsPerSubnet int, storage netip.Addr)
 			ext.UseRemoteGateways = !v.Peerings[0].UseRemoteGateways && chance(0.7)
 			v.Peerings = append(v.Peerings, ext)
 		}
+		if si >= 2 && chance(0.2) {
+			// A peering that does not allow access to the remote VNet: the
+			// peer leaves the VirtualNetwork service tag, so the default
+			// rules no longer allow its traffic
+			// (https://learn.microsoft.com/azure/virtual-network/virtual-network-manage-peering#create-a-peering).
+			v.Peerings[0].AllowVirtualNetworkAccess = false
+		}
+		if si >= 2 && chance(0.1) {
+			// A peering that is not connected (Initiated, or Disconnected
+			// once the other side was deleted): no routes between the two.
+			v.Peerings[0].Connected = false
+			for _, p := range hub.Peerings {
+				if p.Remote.Key() == v.ID.Key() {
+					p.Connected = false
+				}
+			}
+		}
 		if si == 1 && chance(0.5) {
 			// A dual-stack spoke.
 			v6 := netip.PrefixFrom(netip.AddrFrom16([16]byte{0xfd, 0, 0, byte(si)}), 48)

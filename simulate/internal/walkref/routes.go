@@ -25,17 +25,17 @@ type placeRoutes struct {
 	transitUnknown bool
 }
 
-// placeRoutes returns the routes of subnet s, from the model's route
-// configuration (topology.Model.RouteConfig: system routes, peerings,
-// gateway and Route Server routes, service and private endpoints, the route
-// table).
+// placeRoutes returns the routes of subnet s, from the twin's own route
+// configuration (config.go: system routes, peerings, service and private
+// endpoints, the route table; gateway and Route Server routes from
+// topology).
 func (t *Twin) placeRoutes(s *topology.Subnet) *placeRoutes {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	if pr, ok := t.routes[s]; ok {
 		return pr
 	}
-	pr := &placeRoutes{cfg: t.m.RouteConfig(s, t.gr, t.opts.Tags)}
+	pr := &placeRoutes{cfg: t.routeConfig(s)}
 	if !s.RouteTable.IsZero() && (pr.cfg.RouteTable == nil || t.rejected[s.RouteTable.Key()]) {
 		pr.cfg.RouteTable = nil // not in the input, or Azure would reject it: its routes are unknown
 		pr.unknown = true
@@ -183,7 +183,7 @@ type owner struct {
 // reach returns v and the VNets peered with it in both directions
 // (peering is not transitive).
 func (t *Twin) reach(v *topology.VNet) []*topology.VNet {
-	return append([]*topology.VNet{v}, t.gr.Peers(v)...)
+	return append([]*topology.VNet{v}, t.peers(v)...)
 }
 
 // owner finds what holds address a among the NICs, Azure Firewalls and

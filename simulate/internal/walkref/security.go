@@ -81,7 +81,7 @@ func (t *Twin) securityOf(n *topology.NIC) *security {
 		}
 	}
 	ev, err := nsgref.New(nsgref.NIC{Addrs: addrs, NSG: sec.nicSG, SubnetNSG: sec.subnetSG, Admin: sec.admin,
-		Context: t.m.NSGContext(s, t.gr), Tags: t.opts.Tags, ASGs: t.m.Resolvers(t.opts.Tags).ASGs})
+		Context: t.nsgContext(s), Tags: t.opts.Tags, ASGs: t.m.Resolvers(t.opts.Tags).ASGs})
 	if err != nil {
 		panic("walkref: nsgref cannot parse rules that validated: " + err.Error())
 	}
