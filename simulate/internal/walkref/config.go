@@ -14,10 +14,7 @@ import (
 // configured with for a subnet: its system routes' inputs (address space,
 // peerings, endpoints, route table) and the context of its NSGs' tags. It
 // does not use topology's own derivation (Model.Graph, RouteConfig,
-// NSGContext), so that a mistake there shows as a disagreement. Only the
-// gateway routes (gateway transit, BGP, local network gateways, default
-// sites) are taken from topology: their derivation is its own subject, with
-// its own tests.
+// NSGContext), so that a mistake there shows as a disagreement.
 
 // peers returns the VNets of the model peered with v in both directions,
 // each side's peering connected
@@ -74,7 +71,7 @@ func (t *Twin) routeConfig(s *topology.Subnet) route.Config {
 	for _, p := range t.external(v) {
 		cfg.Peerings = append(cfg.Peerings, route.Peering{Name: p.Remote.Name(), AddressSpace: slices.Clone(p.RemoteAddressSpace)})
 	}
-	cfg.GatewayRoutes = t.m.RouteConfig(s, t.gr, t.opts.Tags).GatewayRoutes // t.gr: for the gateway transit it derives
+	cfg.GatewayRoutes = t.gatewayRoutes(v)
 	for _, se := range s.ServiceEndpoints {
 		regions := se.Locations
 		if len(regions) == 0 {
@@ -168,6 +165,89 @@ func (t *Twin) routeTable(id topology.Ref) *topology.RouteTable {
 	for _, rt := range t.m.RouteTables {
 		if strings.EqualFold(string(rt.ID), string(id)) {
 			return rt
+		}
+	}
+	return nil
+}
+
+// gatewayRoutes returns the routes that a virtual network gateway or Route
+// Server propagates to VNet v: those of its own VNet or, over gateway
+// transit, of the peer whose gateway it uses (v's peering sets
+// useRemoteGateways and the peer's allowGatewayTransit,
+// https://learn.microsoft.com/azure/vpn-gateway/vpn-gateway-peering-gateway-transit).
+// A gateway propagates what it learned over BGP, the address prefixes of
+// the local network gateways its connections reach (static), and, for a
+// VPN gateway with a default site, 0.0.0.0/0 to that site
+// (https://learn.microsoft.com/azure/vpn-gateway/site-to-site-tunneling);
+// a Route Server what its NVAs advertise.
+func (t *Twin) gatewayRoutes(v *topology.VNet) []route.GatewayRoute {
+	source := v
+	for _, w := range t.peers(v) {
+		if t.peering(v, w).UseRemoteGateways && t.peering(w, v).AllowGatewayTransit {
+			source = w
+			break
+		}
+	}
+	same := func(a, b topology.Ref) bool { return strings.EqualFold(string(a), string(b)) }
+	var out []route.GatewayRoute
+	for _, g := range t.m.Gateways {
+		if !same(g.VNet, source.ID) {
+			continue
+		}
+		hops := t.gatewayHops(g)
+		for _, r := range g.LearnedRoutes {
+			// An active-active VPN gateway's route keeps the instance that
+			// learned it, when the input names it.
+			if !(g.Type == topology.GatewayVpn && g.ActiveActive && len(r.NextHops) > 0) {
+				r.NextHops = hops
+			}
+			out = append(out, r)
+		}
+		for _, c := range t.m.Connections {
+			if !same(c.Gateway, g.ID) {
+				continue
+			}
+			for _, l := range t.m.LocalNetworkGateways {
+				if same(l.ID, c.LocalGateway) {
+					for _, p := range l.AddressPrefixes {
+						out = append(out, route.GatewayRoute{Gateway: g.Name, Prefix: p, NextHops: hops, Origin: route.OriginStatic})
+					}
+				}
+			}
+		}
+		if g.Type == topology.GatewayVpn && !g.DefaultSite.IsZero() &&
+			slices.ContainsFunc(t.m.LocalNetworkGateways, func(l *topology.LocalNetworkGateway) bool { return same(l.ID, g.DefaultSite) }) {
+			out = append(out, route.GatewayRoute{Gateway: g.Name, Prefix: netip.PrefixFrom(netip.IPv4Unspecified(), 0), NextHops: hops, Origin: route.OriginDefaultSite})
+		}
+	}
+	for _, rs := range t.m.RouteServers {
+		if same(rs.VNet, source.ID) {
+			for _, r := range rs.Advertised {
+				r.Origin = route.OriginRouteServer
+				out = append(out, r)
+			}
+		}
+	}
+	return out
+}
+
+// gatewayHops returns the next hops that effective routes show for a
+// gateway's routes (VPN Gateway FAQ, "Why do some environments show the
+// next hop IP as the VPN gateway public IP and some as the private IP?"):
+// none for ExpressRoute, the instances' private IPs for an active-active
+// gateway, else its (first known) public IP.
+func (t *Twin) gatewayHops(g *topology.Gateway) []netip.Addr {
+	switch {
+	case g.Type == topology.GatewayExpressRoute:
+		return nil
+	case g.ActiveActive:
+		return slices.Clone(g.PrivateIPs)
+	}
+	for _, r := range g.PublicIPs {
+		for _, p := range t.m.PublicIPs {
+			if strings.EqualFold(string(p.ID), string(r)) && p.Address.IsValid() {
+				return []netip.Addr{p.Address}
+			}
 		}
 	}
 	return nil

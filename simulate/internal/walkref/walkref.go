@@ -238,7 +238,6 @@ type Flow struct {
 type Twin struct {
 	m        *topology.Model
 	opts     Options
-	gr       *topology.Graph
 	rejected map[string]bool // keys of the resources Azure would reject (Model.Check)
 
 	mu     sync.Mutex
@@ -255,7 +254,7 @@ func New(m *topology.Model, opts Options) *Twin {
 	if opts.MaxHops <= 0 {
 		opts.MaxHops = 16
 	}
-	t := &Twin{m: m, opts: opts, gr: m.Graph(), rejected: map[string]bool{},
+	t := &Twin{m: m, opts: opts, rejected: map[string]bool{},
 		routes: map[*topology.Subnet]*placeRoutes{}, nsgs: map[secKey]*security{}, fws: map[*topology.Firewall]*fwRules{}}
 	for _, err := range m.Check(opts.Tags).Rejected {
 		if e, ok := err.(*topology.Error); ok {
