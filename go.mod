@@ -4,8 +4,12 @@ go 1.26
 
 require (
 	github.com/gaissmai/bart v0.30.0
+	github.com/spf13/cobra v1.10.2
+	github.com/spf13/pflag v1.1.0
 	github.com/stretchr/testify v1.12.1
 	go.yaml.in/yaml/v3 v3.0.5
 	go4.org/netipx v0.0.0-20260823151212-3075585bcbeb
 	gonum.org/v1/gonum v0.17.0
 )
+
+require github.com/inconshreveable/mousetrap v1.1.0 // indirect

@@ -7,6 +7,7 @@ import (
 	"text/tabwriter"
 
 	"github.com/egresslab/egress/simulate"
+	"github.com/spf13/cobra"
 )
 
 // tableNICs is how many NIC names a table row shows; -o json lists them all.
@@ -16,14 +17,32 @@ const tableNICs = 3
 // at a subnet, a VNet or a resource), or the whole report with -o json.
 // --fail-on makes findings at or above a severity fail the command (exit
 // 1), for CI; the severities and their order are simulate.Severity's.
-func cmdAudit(e *env, args []string) error {
-	fs := e.flags("audit")
-	var failOn simulate.Severity
-	fs.TextVar(&failOn, "fail-on", simulate.SeverityNone, "exit 1 when a finding is at least this severe: high, medium, low or none")
-	e.simFlags(fs)
-	if err := e.parse(fs, args); err != nil {
-		return err
+func cmdAudit(e *env) *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "audit [--fail-on SEVERITY]",
+		Short: "Egress audits: default outbound, direct internet, open NSG rules, ...",
+		Long: `Audit the network for data-egress risks: default outbound access, direct internet paths
+(naming the flows probed), NSG rules open to the internet, VirtualNetwork tags widened by
+UDRs or gateway prefixes, firewall rules allowing anything, missing or bypassed forced
+tunnelling, unstable egress IPs, AI services without outbound restriction, shadowed rules.
+
+The table has one line per finding (a subnet, a VNet or a resource); -o json lists every
+NIC. --fail-on makes findings at or above a severity fail the command (exit 1), for CI.`,
+		Example: `  egress audit
+  egress audit --fail-on high            # exit 1 on a high finding
+  egress audit -o json | jq '.findings[] | select(.severity == "high") | .check'`,
+		Args: cobra.NoArgs,
 	}
+	var failOn simulate.Severity
+	cmd.Flags().Var(textFlag{&failOn, "severity"}, "fail-on", "exit 1 when a finding is at least this severe: high, medium, low or none")
+	_ = cmd.RegisterFlagCompletionFunc("fail-on", cobra.FixedCompletions([]string{"high", "medium", "low", "none"}, cobra.ShellCompDirectiveNoFileComp))
+	e.simFlags(cmd)
+	e.dataFlags(cmd)
+	cmd.RunE = e.runE(func() error { return e.audit(failOn) })
+	return cmd
+}
+
+func (e *env) audit(failOn simulate.Severity) error {
 	if err := e.compile(); err != nil {
 		return err
 	}
@@ -36,7 +55,7 @@ func cmdAudit(e *env, args []string) error {
 		return err
 	}
 	if rep.FailsAt(failOn) {
-		return &exitError{1, fmt.Errorf("findings at or above %s", failOn)}
+		return &exitError{code: 1, err: fmt.Errorf("findings at or above %s", failOn)}
 	}
 	return nil
 }

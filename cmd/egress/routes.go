@@ -6,15 +6,26 @@ import (
 	"text/tabwriter"
 
 	"github.com/egresslab/egress/route"
+	"github.com/egresslab/egress/simulate"
+	"github.com/spf13/cobra"
 )
 
 // cmdRoutes prints a NIC's effective routes; -o json gives the exact shape of
 // `az network nic show-effective-route-table -o json`.
-func cmdRoutes(e *env, args []string) error {
-	h, err := e.nicCommand("routes", args)
-	if err != nil {
-		return err
-	}
+func cmdRoutes(e *env) *cobra.Command {
+	return e.nicCommand(&cobra.Command{
+		Use:   "routes --nic NIC",
+		Short: "Effective routes of a NIC, as az network nic show-effective-route-table",
+		Long: `Print a NIC's effective routes as az network nic show-effective-route-table does: system
+routes, optional system routes, user routes and gateway prefixes, with their Active or
+Invalid state. -o json gives az's exact JSON shape (plus schemaVersion).`,
+		Example: `  egress routes --nic vm-app-01-nic
+  egress routes --nic vm-app-01-nic -o json | jq '.value[] | select(.state == "Active")'`,
+		Args: cobra.NoArgs,
+	}, e.routes)
+}
+
+func (e *env) routes(h simulate.NIC) error {
 	tb := h.Routes()
 	if e.output == "json" {
 		return e.json(tb)

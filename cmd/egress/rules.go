@@ -4,15 +4,27 @@ import (
 	"fmt"
 	"strings"
 	"text/tabwriter"
+
+	"github.com/egresslab/egress/simulate"
+	"github.com/spf13/cobra"
 )
 
 // cmdRules prints a NIC's effective security rules; -o json gives the exact
 // shape of `az network nic list-effective-nsg -o json`.
-func cmdRules(e *env, args []string) error {
-	h, err := e.nicCommand("rules", args)
-	if err != nil {
-		return err
-	}
+func cmdRules(e *env) *cobra.Command {
+	return e.nicCommand(&cobra.Command{
+		Use:   "rules --nic NIC",
+		Short: "Effective security rules of a NIC, as az network nic list-effective-nsg",
+		Long: `Print the effective security rules of a NIC as az network nic list-effective-nsg does:
+each NSG that applies (the subnet's, the NIC's), its rules in priority order with the
+service tags expanded for the NIC. -o json gives az's JSON shape (plus schemaVersion).`,
+		Example: `  egress rules --nic vm-data-01-nic
+  egress rules --nic vm-app-01-nic -o json`,
+		Args: cobra.NoArgs,
+	}, e.rules)
+}
+
+func (e *env) rules(h simulate.NIC) error {
 	list := h.Classifier().EffectiveNSGs()
 	if e.output == "json" {
 		return e.json(list)

@@ -5,6 +5,7 @@ import (
 	"fmt"
 
 	"github.com/egresslab/egress/topology"
+	"github.com/spf13/cobra"
 )
 
 // validateResult is the JSON output of `egress validate`.
@@ -35,11 +36,27 @@ type counts struct {
 // error. Resources Azure would reject are problems; references to resources
 // outside the input and the loaders' warnings are printed as warnings and
 // do not fail it, unless --strict.
-func cmdValidate(e *env, args []string) error {
-	fs := e.flags("validate")
-	if err := e.parse(fs, args); err != nil {
-		return err
+func cmdValidate(e *env) *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "validate [--strict]",
+		Short: "Load and validate the topology, print every problem",
+		Long: `Load and validate the topology: every problem with its file:line:col (the first 200
+listed, all counted), then the warnings (references to resources outside the input, values
+the loaders assumed); --strict makes the warnings problems.
+
+Exit status: 0 when the network is valid, 1 when it has problems, 2 when an input cannot
+be read or parsed.`,
+		Example: `  egress validate
+  egress validate --topology export.json --topology design.yaml
+  egress validate --topology ./network/ --strict -o json`,
+		Args: cobra.NoArgs,
 	}
+	e.dataFlags(cmd)
+	cmd.RunE = e.runE(e.validate)
+	return cmd
+}
+
+func (e *env) validate() error {
 	e.validating = true
 	err := e.load()
 	res := validateResult{Valid: err == nil, Problems: []string{}, Warnings: []string{}}
@@ -91,7 +108,7 @@ func cmdValidate(e *env, args []string) error {
 		fmt.Fprintf(e.stdout, "%d problems\n", res.ProblemCount)
 	}
 	if !res.Valid {
-		return &exitError{1, fmt.Errorf("%d problems", res.ProblemCount)}
+		return &exitError{code: 1, err: fmt.Errorf("%d problems", res.ProblemCount)}
 	}
 	return nil
 }
