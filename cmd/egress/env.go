@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 
@@ -20,7 +22,14 @@ import (
 // env holds what every command shares: the output streams, the parsed
 // shared flags, and the loaded network.
 type env struct {
+	stdin          io.Reader
 	stdout, stderr io.Writer
+	getenv         func(string) string
+
+	// resolved: the topology inputs, resolved once (stdin is read once).
+	resolved    bool
+	files       []string
+	stdinInputs []topology.Input
 
 	topologies  []string
 	overlays    []string
@@ -172,6 +181,9 @@ func orList(s []string) string {
 // load reads the service tags and loads the network.
 func (e *env) load() error {
 	var err error
+	if e.serviceTags == "" {
+		e.serviceTags = e.getenv(envServiceTags)
+	}
 	if e.serviceTags != "" {
 		e.tags, err = servicetag.ParseFile(e.serviceTags)
 	} else {
@@ -184,6 +196,70 @@ func (e *env) load() error {
 	return err
 }
 
+// stdinName is the name of standard input in positions and messages.
+const stdinName = "<stdin>"
+
+// inputs resolves the topology inputs, once: the --topology arguments, or
+// else the EGRESS_TOPOLOGY path list; a directory stands for every .json,
+// .yaml and .yml file in it (sorted, not recursive), and - for standard
+// input, read whole (up to topology.MaxFileSize) and given to the loader
+// after the files. No input at all means the embedded design.
+func (e *env) inputs() ([]string, []topology.Input, error) {
+	if e.resolved {
+		return e.files, e.stdinInputs, nil
+	}
+	paths, from := e.topologies, "--topology"
+	if len(paths) == 0 {
+		for _, p := range filepath.SplitList(e.getenv(envTopology)) {
+			if p != "" {
+				paths = append(paths, p)
+			}
+		}
+		from = "$" + envTopology
+	}
+	var files []string
+	var inputs []topology.Input
+	for _, p := range paths {
+		if p == "-" {
+			if len(inputs) > 0 {
+				return nil, nil, usageErr("%s: - (stdin) given more than once", from)
+			}
+			data, err := io.ReadAll(io.LimitReader(e.stdin, topology.MaxFileSize+1))
+			if err != nil {
+				return nil, nil, &exitError{code: 2, err: fmt.Errorf("%s: %w", stdinName, err)}
+			}
+			if len(data) > topology.MaxFileSize {
+				return nil, nil, &exitError{code: 2, err: fmt.Errorf("%s: %w: more than %d MiB", stdinName, topology.ErrTooLarge, topology.MaxFileSize>>20)}
+			}
+			inputs = append(inputs, topology.Input{Name: stdinName, Data: data})
+			continue
+		}
+		fi, err := os.Stat(p)
+		if err != nil || !fi.IsDir() {
+			files = append(files, p) // the loader says what is wrong with it
+			continue
+		}
+		entries, err := os.ReadDir(p)
+		if err != nil {
+			return nil, nil, &exitError{code: 2, err: err}
+		}
+		n := len(files)
+		for _, de := range entries { // sorted by name
+			switch strings.ToLower(filepath.Ext(de.Name())) {
+			case ".json", ".yaml", ".yml":
+				if !de.IsDir() {
+					files = append(files, filepath.Join(p, de.Name()))
+				}
+			}
+		}
+		if len(files) == n {
+			return nil, nil, &exitError{code: 2, err: fmt.Errorf("%s %s: a directory with no .json, .yaml or .yml file", from, p)}
+		}
+	}
+	e.resolved, e.files, e.stdinInputs = true, files, inputs
+	return files, inputs, nil
+}
+
 // loadNetwork loads the network of the topology with the given overlays
 // applied ([topology.Load]). Errors are refused: exit 2, with a
 // *topology.Problems for validate to report. What does not stop the command
@@ -192,14 +268,18 @@ func (e *env) load() error {
 // resources Azure would reject. --strict refuses them all.
 func (e *env) loadNetwork(overlays []string) (*topology.Network, error) {
 	lo := topology.LoadOptions{Tags: e.tags, Overlays: overlays, Strict: e.strict, RefuseRejected: e.validating}
-	if len(e.topologies) == 0 {
+	files, inputs, err := e.inputs()
+	if err != nil {
+		return nil, err
+	}
+	if len(files)+len(inputs) == 0 {
 		lo.Inputs = []topology.Input{{Name: designs.HubSpokeFile, Data: designs.HubSpoke}}
 	} else {
 		opts, err := e.template.options()
 		if err != nil {
 			return nil, err
 		}
-		lo.Files, lo.Template = e.topologies, opts
+		lo.Files, lo.Inputs, lo.Template = files, inputs, opts
 	}
 	for _, l := range e.learned {
 		gw, file, ok := strings.Cut(l, "=")

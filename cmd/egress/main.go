@@ -48,7 +48,7 @@ import (
 )
 
 func main() {
-	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
+	os.Exit(run(os.Args[1:], os.Stdin, os.Stdout, os.Stderr))
 }
 
 // exitError carries an exit status through the command functions. usage
@@ -72,8 +72,8 @@ var errPrinted = errors.New("already printed")
 
 // run runs the CLI with args and returns its exit status. Help and data go
 // to stdout; errors, warnings and progress to stderr, each error once.
-func run(args []string, stdout, stderr io.Writer) int {
-	root := newRoot(stdout, stderr)
+func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	root := newRoot(stdin, stdout, stderr, os.Getenv)
 	if slices.Contains(args, "--version") {
 		root.Version = buildVersion().String() // read only when asked for
 	}
@@ -99,7 +99,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 }
 
 // newRoot builds the command tree, fresh for each run.
-func newRoot(stdout, stderr io.Writer) *cobra.Command {
+func newRoot(stdin io.Reader, stdout, stderr io.Writer, getenv func(string) string) *cobra.Command {
 	root := &cobra.Command{
 		Use:   "egress",
 		Short: "Simulate, offline, how traffic leaves an Azure network",
@@ -141,7 +141,7 @@ EGRESS_TOPOLOGY) names files.`,
 		cmdTrace, cmdRoutes, cmdRules, cmdNextHop, cmdVerify, cmdWhatIf, cmdAudit, cmdValidate,
 		cmdVersion,
 	} {
-		root.AddCommand(newCmd(&env{stdout: stdout, stderr: stderr}))
+		root.AddCommand(newCmd(&env{stdin: stdin, stdout: stdout, stderr: stderr, getenv: getenv}))
 	}
 	for _, c := range root.Commands() {
 		c.Flags().SortFlags = false // the help lists flags in the order they matter

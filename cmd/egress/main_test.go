@@ -15,8 +15,13 @@ import (
 
 // egress runs the CLI in-process and returns its exit code and outputs.
 func egress(args ...string) (int, string, string) {
+	return egressIn("", args...)
+}
+
+// egressIn runs the CLI with stdin as its standard input.
+func egressIn(stdin string, args ...string) (int, string, string) {
 	var out, errOut bytes.Buffer
-	code := run(args, &out, &errOut)
+	code := run(args, strings.NewReader(stdin), &out, &errOut)
 	return code, out.String(), errOut.String()
 }
 
