@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"io"
 	"strconv"
 	"strings"
 	"text/tabwriter"
@@ -47,11 +48,19 @@ func (e *env) audit(failOn simulate.Severity) error {
 		return err
 	}
 	rep := e.engine.Audit()
-	if e.output == "json" {
-		if err := e.json(rep); err != nil {
-			return err
+	rows := func() *table {
+		t := &table{header: []string{"Severity", "Check", "Scope", "NICs", "Finding"}}
+		for _, f := range rep.Findings {
+			names := make([]string, len(f.NICs))
+			for i, n := range f.NICs {
+				names[i] = n.Name
+			}
+			t.add(f.Severity.String(), string(f.Check), f.Scope.Name, strconv.Itoa(f.NICCount), strings.Join(names, ","), f.Message)
 		}
-	} else if err := auditTable(e, rep); err != nil {
+		t.header = []string{"Severity", "Check", "Scope", "NIC Count", "NICs", "Finding"}
+		return t
+	}
+	if err := e.print(rep, rows, func(io.Writer) error { return auditTable(e, rep) }); err != nil {
 		return err
 	}
 	if rep.FailsAt(failOn) {
@@ -64,7 +73,9 @@ func (e *env) audit(failOn simulate.Severity) error {
 // of NICs with a few names, and the message; then the probes and a count.
 func auditTable(e *env, rep *simulate.AuditReport) error {
 	tw := tabwriter.NewWriter(e.stdout, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(tw, "Severity\tCheck\tScope\tNICs\tFinding")
+	if !e.noHeaders {
+		fmt.Fprintln(tw, "Severity\tCheck\tScope\tNICs\tFinding")
+	}
 	count := map[simulate.Severity]int{}
 	for _, f := range rep.Findings {
 		count[f.Severity]++

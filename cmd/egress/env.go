@@ -1,7 +1,6 @@
 package main
 
 import (
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -53,6 +52,8 @@ type env struct {
 	validating bool
 	// quiet: print no warnings (shell completion).
 	quiet bool
+	// colour: colour the table format (a terminal, no NO_COLOR).
+	colour bool
 	// warnings are what load found that does not stop the command: the
 	// references outside the input and the loaders' warnings, and, for
 	// the commands other than validate, the resources Azure would reject
@@ -68,7 +69,7 @@ const (
 )
 
 // formatsData are the -o formats of a command that prints data.
-var formatsData = []string{"table", "json"}
+var formatsData = []string{"table", "json", "yaml", "tsv"}
 
 // inputFlags registers the flags that say what to load, in the input group.
 func (e *env) inputFlags(cmd *cobra.Command) {
@@ -385,13 +386,7 @@ func (e *env) runE(body func() error) func(*cobra.Command, []string) error {
 		if err := e.check(); err != nil {
 			return err
 		}
+		e.colour = e.output == "table" && useColour(e.stdout, e.getenv)
 		return body()
 	}
-}
-
-func (e *env) json(v any) error {
-	enc := json.NewEncoder(e.stdout)
-	enc.SetIndent("", "  ")
-	enc.SetEscapeHTML(false) // "->" and "<" print as they are
-	return enc.Encode(v)
 }

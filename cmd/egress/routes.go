@@ -2,8 +2,8 @@ package main
 
 import (
 	"fmt"
+	"io"
 	"strings"
-	"text/tabwriter"
 
 	"github.com/egresslab/egress/route"
 	"github.com/egresslab/egress/simulate"
@@ -27,22 +27,32 @@ Invalid state. -o json gives az's exact JSON shape (plus schemaVersion).`,
 
 func (e *env) routes(h simulate.NIC) error {
 	tb := h.Routes()
-	if e.output == "json" {
-		return e.json(tb)
+	recs := tb.Records()
+	rows := func(full bool) *table {
+		t := &table{header: []string{"Source", "State", "Address Prefix", "Next Hop Type", "Next Hop IP", "Name"}}
+		for _, rec := range recs {
+			prefixes := joinPrefixes(rec)
+			if full {
+				prefixes = strings.Join(prefixStrings(rec), " ")
+			}
+			t.add(fmt.Sprint(rec.Source), fmt.Sprint(rec.State), prefixes, fmt.Sprint(rec.NextHopType), joinAddrs(rec), deref(rec.Name))
+		}
+		return t
 	}
-	tw := tabwriter.NewWriter(e.stdout, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(tw, "Source\tState\tAddress Prefix\tNext Hop Type\tNext Hop IP\tName")
-	for _, rec := range tb.Records() {
-		fmt.Fprintf(tw, "%v\t%v\t%s\t%v\t%s\t%s\n", rec.Source, rec.State, joinPrefixes(rec), rec.NextHopType, joinAddrs(rec), deref(rec.Name))
-	}
-	return tw.Flush()
+	// The table shortens long prefix lists; tsv keeps them whole.
+	return e.print(tb, func() *table { return rows(true) }, func(w io.Writer) error { return rows(false).write(w, e.noHeaders) })
 }
 
-func joinPrefixes(rec route.EffectiveRoute) string {
+func prefixStrings(rec route.EffectiveRoute) []string {
 	s := make([]string, 0, len(rec.AddressPrefix))
 	for _, p := range rec.AddressPrefix {
 		s = append(s, p.String())
 	}
+	return s
+}
+
+func joinPrefixes(rec route.EffectiveRoute) string {
+	s := prefixStrings(rec)
 	if len(s) > 4 {
 		return strings.Join(s[:3], " ") + fmt.Sprintf(" ... (%d prefixes)", len(s))
 	}

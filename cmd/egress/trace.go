@@ -3,6 +3,7 @@ package main
 import (
 	"encoding"
 	"fmt"
+	"io"
 	"net/netip"
 	"strconv"
 	"strings"
@@ -142,24 +143,65 @@ func (e *env) trace(from, to, protocol string, resolve []string) error {
 		}
 		results = append(results, r)
 	}
-	if e.output == "json" {
-		if len(results) == 1 {
-			return e.json(results[0])
-		}
-		return e.json(results)
+	var doc any = results
+	if len(results) == 1 {
+		doc = results[0]
 	}
-	for i, r := range results {
-		if i > 0 {
-			fmt.Fprintln(e.stdout)
+	return e.print(doc, func() *table { return traceRows(results) }, func(w io.Writer) error {
+		for i, r := range results {
+			if i > 0 {
+				fmt.Fprintln(w)
+			}
+			fmt.Fprintf(w, "%s -> %s %s", r.Flow.From, r.Flow.Destination, r.Flow.Protocol)
+			if r.Flow.Protocol.HasPorts() {
+				fmt.Fprintf(w, "/%d", r.Flow.Port)
+			}
+			fmt.Fprintln(w)
+			fmt.Fprint(w, e.paintVerdict(r.String()))
 		}
-		fmt.Fprintf(e.stdout, "%s -> %s %s", r.Flow.From, r.Flow.Destination, r.Flow.Protocol)
+		return nil
+	})
+}
+
+// traceHeader names the columns of trace's rows (-o tsv).
+var traceHeader = []string{"From", "Destination", "Protocol", "Port", "Verdict", "Egress Method", "Egress IPs", "Decided By", "Reason"}
+
+// traceRows are trace's results as rows, one per protocol.
+func traceRows(results []*simulate.Result) *table {
+	t := &table{header: traceHeader}
+	for _, r := range results {
+		port := ""
 		if r.Flow.Protocol.HasPorts() {
-			fmt.Fprintf(e.stdout, "/%d", r.Flow.Port)
+			port = strconv.Itoa(int(r.Flow.Port))
 		}
-		fmt.Fprintln(e.stdout)
-		fmt.Fprint(e.stdout, r.String())
+		t.add(r.Flow.From, r.Flow.Destination.String(), r.Flow.Protocol.String(), port, r.Verdict.String(),
+			r.EgressMethod.String(), joinAddrList(r.EgressIPs), r.DecidedBy, r.Reason)
 	}
-	return nil
+	return t
+}
+
+func joinAddrList(as []netip.Addr) string {
+	s := make([]string, len(as))
+	for i, a := range as {
+		s[i] = a.String()
+	}
+	return strings.Join(s, ",")
+}
+
+// paintVerdict colours the verdict that starts a result's text.
+func (e *env) paintVerdict(text string) string {
+	verdict, rest, ok := strings.Cut(text, ":")
+	if !ok || !e.colour {
+		return text
+	}
+	colour := ansiYellow
+	switch verdict {
+	case "Allowed":
+		colour = ansiGreen
+	case "Denied", "NoEgress", "Dropped", "Loop":
+		colour = ansiRed
+	}
+	return e.paint(colour, verdict) + ":" + rest
 }
 
 // parseDest parses IP, IP:PORT, [IPv6]:PORT, NAME or NAME:PORT.
@@ -238,9 +280,13 @@ func (e *env) nextHop(nicName, dest, src string) error {
 		}
 	}
 	r := e.engine.NextHop(h, dst)
-	if e.output == "json" {
-		return e.json(r)
+	rows := func() *table {
+		t := &table{header: []string{"Next Hop Type", "Next Hop IP", "Route Table"}}
+		t.add(fmt.Sprint(r.NextHopType), r.NextHopIPAddress, r.RouteTableID)
+		return t
 	}
-	fmt.Fprintf(e.stdout, "Next hop type: %s\nNext hop IP:   %s\nRoute table:   %s\n", r.NextHopType, r.NextHopIPAddress, r.RouteTableID)
-	return nil
+	return e.print(r, rows, func(w io.Writer) error {
+		_, err := fmt.Fprintf(w, "Next hop type: %s\nNext hop IP:   %s\nRoute table:   %s\n", r.NextHopType, r.NextHopIPAddress, r.RouteTableID)
+		return err
+	})
 }

@@ -10,9 +10,10 @@ import (
 
 // validateResult is the JSON output of `egress validate`.
 type validateResult struct {
-	Valid        bool     `json:"valid"`
-	Problems     []string `json:"problems"`     // the first 200
-	ProblemCount int      `json:"problemCount"` // all of them
+	SchemaVersion int      `json:"schemaVersion"`
+	Valid         bool     `json:"valid"`
+	Problems      []string `json:"problems"`     // the first 200
+	ProblemCount  int      `json:"problemCount"` // all of them
 	// Warnings are what does not make the network invalid: references to
 	// resources outside the input, values the loaders assumed, keys they
 	// could not read (with --strict they are problems).
@@ -59,7 +60,7 @@ be read or parsed.`,
 func (e *env) validate() error {
 	e.validating = true
 	err := e.load()
-	res := validateResult{Valid: err == nil, Problems: []string{}, Warnings: []string{}}
+	res := validateResult{SchemaVersion: schemaVersion, Valid: err == nil, Problems: []string{}, Warnings: []string{}}
 	if e.tags != nil {
 		res.ServiceTags = fmt.Sprintf("%s changeNumber %d", e.tags.Cloud(), e.tags.ChangeNumber())
 	}
@@ -81,8 +82,18 @@ func (e *env) validate() error {
 		}
 		res.WarningCount = len(e.warnings) + e.warningsExtra
 	}
-	if e.output == "json" {
-		if err := e.json(res); err != nil {
+	rows := func() *table {
+		t := &table{header: []string{"Kind", "Message"}}
+		for _, p := range res.Problems {
+			t.add("problem", p)
+		}
+		for _, w := range res.Warnings {
+			t.add("warning", w)
+		}
+		return t
+	}
+	if e.output != "table" {
+		if err := e.print(res, rows, nil); err != nil {
 			return err
 		}
 	} else if res.Valid {

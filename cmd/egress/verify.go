@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"io"
 	"net/netip"
 
 	"github.com/egresslab/egress/ipproto"
@@ -72,9 +73,13 @@ func (e *env) verify(nicName, direction, protocol, local, remote string) error {
 	if err != nil {
 		return &exitError{code: 2, err: err}
 	}
-	if e.output == "json" {
-		return e.json(res)
+	rows := func() *table {
+		t := &table{header: []string{"Access", "Rule"}}
+		t.add(fmt.Sprint(res.Access), res.RuleName)
+		return t
 	}
-	fmt.Fprintf(e.stdout, "Access: %s\nRule:   %s\n", res.Access, res.RuleName)
-	return nil
+	return e.print(res, rows, func(w io.Writer) error {
+		_, err := fmt.Fprintf(w, "Access: %s\nRule:   %s\n", res.Access, res.RuleName)
+		return err
+	})
 }

@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"io"
 	"runtime"
 	"runtime/debug"
 
@@ -82,14 +83,13 @@ file weekly).`,
   egress version -o json`,
 		Args: cobra.NoArgs,
 	}
-	e.outputFlags(cmd, "table", "json")
+	e.outputFlags(cmd, "table", "json", "yaml")
 	cmd.RunE = e.runE(func() error {
 		v := buildVersion()
-		if e.output == "json" {
-			return e.json(v)
-		}
-		_, err := fmt.Fprint(e.stdout, v)
-		return err
+		return e.print(v, nil, func(w io.Writer) error {
+			_, err := fmt.Fprint(w, v)
+			return err
+		})
 	})
 	return cmd
 }

@@ -2,6 +2,9 @@ package main
 
 import (
 	"fmt"
+	"io"
+	"strconv"
+	"strings"
 
 	"github.com/egresslab/egress/ipproto"
 	"github.com/egresslab/egress/simulate"
@@ -65,31 +68,40 @@ func (e *env) whatIf(from, to string) error {
 	}
 	flows := probe.Flows(before)
 	changes := simulate.Diff(before, afterEngine, flows)
-	if e.output == "json" {
-		type change struct {
-			From        string           `json:"from"`
-			Destination string           `json:"destination"`
-			What        []string         `json:"what"`
-			Cause       string           `json:"cause"`
-			Before      *simulate.Result `json:"before"`
-			After       *simulate.Result `json:"after"`
-		}
-		out := []change{}
-		for _, c := range changes {
-			out = append(out, change{From: c.Flow.From, Destination: c.Flow.To.String(), What: c.What, Cause: c.Cause, Before: c.Before, After: c.After})
-		}
-		return e.json(out)
+	type change struct {
+		SchemaVersion int              `json:"schemaVersion"`
+		From          string           `json:"from"`
+		Destination   string           `json:"destination"`
+		What          []string         `json:"what"`
+		Cause         string           `json:"cause"`
+		Before        *simulate.Result `json:"before"`
+		After         *simulate.Result `json:"after"`
 	}
+	out := []change{}
 	for _, c := range changes {
-		name := c.Flow.From
-		if c.Before != nil {
-			name = c.Before.Flow.From
-		}
-		fmt.Fprintf(e.stdout, "%s -> %v/%d %v\n  before: %s\n  after:  %s\n  cause:  %s\n", name, c.Flow.To, c.Flow.Port, protoName(c.Flow.Protocol),
-			summary(c.Before), summary(c.After), c.Cause)
+		out = append(out, change{SchemaVersion: schemaVersion, From: c.Flow.From, Destination: c.Flow.To.String(), What: c.What, Cause: c.Cause, Before: c.Before, After: c.After})
 	}
-	fmt.Fprintf(e.stdout, "%d of %d flows change\n", len(changes), len(flows))
-	return nil
+	name := func(c simulate.Change) string {
+		if c.Before != nil {
+			return c.Before.Flow.From
+		}
+		return c.Flow.From
+	}
+	rows := func() *table {
+		t := &table{header: []string{"From", "Destination", "Protocol", "Port", "What", "Before", "After", "Cause"}}
+		for _, c := range changes {
+			t.add(name(c), c.Flow.To.String(), protoName(c.Flow.Protocol), strconv.Itoa(int(c.Flow.Port)), strings.Join(c.What, ","), summary(c.Before), summary(c.After), c.Cause)
+		}
+		return t
+	}
+	return e.print(out, rows, func(w io.Writer) error {
+		for _, c := range changes {
+			fmt.Fprintf(w, "%s -> %v/%d %v\n  before: %s\n  after:  %s\n  cause:  %s\n", name(c), c.Flow.To, c.Flow.Port, protoName(c.Flow.Protocol),
+				summary(c.Before), summary(c.After), c.Cause)
+		}
+		_, err := fmt.Fprintf(w, "%d of %d flows change\n", len(changes), len(flows))
+		return err
+	})
 }
 
 func protoName(p ipproto.Proto) string {
