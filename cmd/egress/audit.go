@@ -36,7 +36,7 @@ NIC. --fail-on makes findings at or above a severity fail the command (exit 1), 
 	}
 	var failOn simulate.Severity
 	cmd.Flags().Var(textFlag{&failOn, "severity"}, "fail-on", "exit 1 when a finding is at least this severe: high, medium, low or none")
-	_ = cmd.RegisterFlagCompletionFunc("fail-on", cobra.FixedCompletions([]string{"high", "medium", "low", "none"}, cobra.ShellCompDirectiveNoFileComp))
+	_ = cmd.RegisterFlagCompletionFunc("fail-on", fixedCompletions([]string{"high", "medium", "low", "none"}))
 	e.simFlags(cmd)
 	e.dataFlags(cmd)
 	cmd.RunE = e.runE(func() error { return e.audit(failOn) })

@@ -106,7 +106,7 @@ func (e *env) outputFlags(cmd *cobra.Command, formats ...string) {
 			fs.BoolVar(&e.noHeaders, "no-headers", false, "print tables without their header lines")
 		}
 	})
-	_ = cmd.RegisterFlagCompletionFunc("output", cobra.FixedCompletions(formats, cobra.ShellCompDirectiveNoFileComp))
+	_ = cmd.RegisterFlagCompletionFunc("output", fixedCompletions(formats))
 }
 
 // dataFlags registers the input and output flags of a command that loads a

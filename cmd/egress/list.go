@@ -18,7 +18,8 @@ type listKind struct {
 	name    string   // the argument: nics
 	aliases []string // nic
 	short   string
-	filters []string // the filter flags it takes: vnet, subnet
+	filters []string              // the filter flags it takes: vnet, subnet
+	names   func(e *env) []string // what NAME arguments can be
 	build   func(e *env, f listFilter) (any, *table, error)
 }
 
@@ -30,16 +31,24 @@ type listDoc struct {
 	Items         any    `json:"items"`
 }
 
-// listFilter narrows a listing to a VNet or a subnet.
-type listFilter struct{ vnet, subnet string }
+// listFilter narrows a listing to a VNet or a subnet, and to names.
+type listFilter struct {
+	vnet, subnet string
+	names        []string
+}
+
+// named says whether a resource of this name passes the NAME arguments.
+func (f listFilter) named(name string) bool {
+	return len(f.names) == 0 || slices.ContainsFunc(f.names, func(n string) bool { return strings.EqualFold(n, name) })
+}
 
 var listKinds = []listKind{
-	{"nics", []string{"nic"}, "NICs: resource group, VNet and subnet, private IPs, NSGs, route table, egress method", []string{"vnet", "subnet"}, listNICs},
-	{"subnets", []string{"subnet"}, "Subnets: VNet, prefixes, NSG, route table, NAT gateway, default outbound access, NICs", []string{"vnet"}, listSubnets},
-	{"vnets", []string{"vnet"}, "VNets: resource group, location, address space, subnets, peerings", nil, listVNets},
-	{"firewalls", []string{"firewall", "fw"}, "Azure Firewalls: VNet, private IP, policy, public IPs", []string{"vnet"}, listFirewalls},
-	{"route-tables", []string{"route-table", "rt"}, "Route tables: routes, BGP propagation, the subnets that use them", nil, listRouteTables},
-	{"nsgs", []string{"nsg"}, "NSGs: rules, the subnets and NICs they apply to", nil, listNSGs},
+	{"nics", []string{"nic"}, "NICs: resource group, VNet and subnet, private IPs, NSGs, route table, egress method", []string{"vnet", "subnet"}, nicNames, listNICs},
+	{"subnets", []string{"subnet"}, "Subnets: VNet, prefixes, NSG, route table, NAT gateway, default outbound access, NICs", []string{"vnet"}, subnetFilterNames, listSubnets},
+	{"vnets", []string{"vnet"}, "VNets: resource group, location, address space, subnets, peerings", nil, vnetNames, listVNets},
+	{"firewalls", []string{"firewall", "fw"}, "Azure Firewalls: VNet, private IP, policy, public IPs", []string{"vnet"}, firewallNames, listFirewalls},
+	{"route-tables", []string{"route-table", "rt"}, "Route tables: routes, BGP propagation, the subnets that use them", nil, routeTableNames, listRouteTables},
+	{"nsgs", []string{"nsg"}, "NSGs: rules, the subnets and NICs they apply to", nil, nsgNames, listNSGs},
 }
 
 // internetProbe is the flow whose egress method list nics shows: the
@@ -61,7 +70,6 @@ the internet (the egress method and verdict of TCP 443 to 52.0.0.1, as audit pro
   egress list nics --vnet vnet-spoke-app -o json
   egress list subnets --no-headers
   egress list route-tables -o yaml`,
-		ValidArgs: kinds,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if len(args) == 0 {
 				return usageErr("what to list: %s", orList(kinds))
@@ -79,38 +87,51 @@ the internet (the egress method and verdict of TCP 443 to 52.0.0.1, as audit pro
 // listCommand is egress list KIND.
 func listCommand(e *env, k listKind) *cobra.Command {
 	cmd := &cobra.Command{
-		Use:     k.name,
+		Use:     k.name + " [NAME...]",
 		Aliases: k.aliases,
 		Short:   k.short,
+		Long:    k.short + ".\n\nNAME arguments list only the resources of those names.",
 		Example: "  egress list " + k.name + "\n  egress list " + k.name + " -o json",
-		Args:    cobra.NoArgs,
 	}
 	var f listFilter
+	cmd.ValidArgsFunction = e.completeNames(k.names)
 	if slices.Contains(k.filters, "vnet") {
 		cmd.Flags().StringVar(&f.vnet, "vnet", "", "only those of this `VNet`")
 		_ = cmd.RegisterFlagCompletionFunc("vnet", e.completeNames(vnetNames))
 	}
 	if slices.Contains(k.filters, "subnet") {
 		cmd.Flags().StringVar(&f.subnet, "subnet", "", "only those of this subnet: `VNET/SUBNET`, or SUBNET alone")
-		_ = cmd.RegisterFlagCompletionFunc("subnet", e.completeNames(subnetNames))
+		_ = cmd.RegisterFlagCompletionFunc("subnet", e.completeNames(subnetFilterNames))
 	}
 	e.dataFlags(cmd)
 	cmd.Flags().SortFlags = false
-	cmd.RunE = e.runE(func() error {
-		if err := e.compile(); err != nil {
-			return err
-		}
-		if err := e.checkFilter(f); err != nil {
-			return err
-		}
-		items, rows, err := k.build(e, f)
-		if err != nil {
-			return err
-		}
-		doc := listDoc{SchemaVersion: schemaVersion, Kind: k.name, Items: items}
-		return e.print(doc, func() *table { return rows }, nil)
-	})
+	cmd.RunE = func(c *cobra.Command, args []string) error {
+		f.names = args
+		return e.runE(func() error { return e.list(k, f) })(c, args)
+	}
 	return cmd
+}
+
+// list runs egress list KIND.
+func (e *env) list(k listKind, f listFilter) error {
+	if err := e.compile(); err != nil {
+		return err
+	}
+	if err := e.checkFilter(f); err != nil {
+		return err
+	}
+	known := k.names(e)
+	for _, name := range f.names {
+		if !slices.ContainsFunc(known, func(n string) bool { return strings.EqualFold(n, name) }) {
+			return &exitError{code: 2, err: didYouMean(fmt.Errorf("no %s named %q", strings.TrimSuffix(k.name, "s"), name), name, known)}
+		}
+	}
+	items, rows, err := k.build(e, f)
+	if err != nil {
+		return err
+	}
+	doc := listDoc{SchemaVersion: schemaVersion, Kind: k.name, Items: items}
+	return e.print(doc, func() *table { return rows }, nil)
 }
 
 // checkFilter refuses a --vnet or --subnet that names nothing, with the
@@ -238,7 +259,7 @@ func listNICs(e *env, f listFilter) (any, *table, error) {
 			it.SubnetNSG = refName(s.NSG())
 			it.RouteTable = refName(s.RouteTable())
 		}
-		if !f.keep(it.VNet, it.Subnet) {
+		if !f.keep(it.VNet, it.Subnet) || !f.named(it.Name) {
 			continue
 		}
 		d := e.engine.Classify(e.engine.NICAt(i), internetProbe, ipproto.TCP, 443)
@@ -286,7 +307,7 @@ func listSubnets(e *env, f listFilter) (any, *table, error) {
 	t := &table{header: []string{"Name", "VNet", "Resource Group", "Address Prefixes", "NSG", "Route Table", "NAT Gateway", "Default Outbound", "NICs"}}
 	for i := range n.NumSubnets() {
 		s := n.Subnet(i)
-		if !f.keep(s.VNet().Name(), s.Name()) {
+		if !f.keep(s.VNet().Name(), s.Name()) || len(f.names) > 0 && !slices.ContainsFunc(f.names, func(n string) bool { return subnetMatches(s.VNet().Name()+"/"+s.Name(), n) }) {
 			continue
 		}
 		it := subnetItem{Name: s.Name(), ID: string(s.ID()), VNet: s.VNet().Name(), ResourceGroup: resourceGroup(s.ID()), Prefixes: prefixList(s.Prefixes()),
@@ -315,12 +336,15 @@ type vnetItem struct {
 	Peers         []string `json:"peers"`
 }
 
-func listVNets(e *env, _ listFilter) (any, *table, error) {
+func listVNets(e *env, f listFilter) (any, *table, error) {
 	n := e.network
 	items := []vnetItem{}
 	t := &table{header: []string{"Name", "Resource Group", "Location", "Address Space", "Subnets", "Peers"}}
 	for i := range n.NumVNets() {
 		v := n.VNet(i)
+		if !f.named(v.Name()) {
+			continue
+		}
 		it := vnetItem{Name: v.Name(), ID: string(v.ID()), ResourceGroup: resourceGroup(v.ID()), Location: v.Location(),
 			AddressSpace: prefixList(v.AddressSpace()), Subnets: len(v.Subnets()), Peers: []string{}}
 		for _, p := range v.Peerings() {
@@ -356,7 +380,7 @@ func listFirewalls(e *env, f listFilter) (any, *table, error) {
 		if v, ok := fw.VNet(); ok {
 			it.VNet = v.Name()
 		}
-		if !f.keep(it.VNet, "") {
+		if !f.keep(it.VNet, "") || !f.named(it.Name) {
 			continue
 		}
 		if a := fw.PrivateIP(); a.IsValid() {
@@ -380,7 +404,7 @@ type routeTableItem struct {
 	Subnets           []string `json:"subnets"`
 }
 
-func listRouteTables(e *env, _ listFilter) (any, *table, error) {
+func listRouteTables(e *env, f listFilter) (any, *table, error) {
 	n := e.network
 	users := map[string][]string{}
 	for i := range n.NumSubnets() {
@@ -393,6 +417,9 @@ func listRouteTables(e *env, _ listFilter) (any, *table, error) {
 	t := &table{header: []string{"Name", "Resource Group", "Routes", "BGP Propagation", "Subnets"}}
 	for i := range n.NumRouteTables() {
 		r := n.RouteTable(i)
+		if !f.named(r.Name()) {
+			continue
+		}
 		subnets := append([]string{}, users[r.ID().Key()]...)
 		slices.Sort(subnets)
 		it := routeTableItem{Name: r.Name(), ID: string(r.ID()), ResourceGroup: resourceGroup(r.ID()), Routes: len(r.Routes()), BGPRoutesDisabled: r.DisableBGPRoutePropagation(), Subnets: subnets}
@@ -416,7 +443,7 @@ type nsgItem struct {
 	Error         string   `json:"error,omitempty"`
 }
 
-func listNSGs(e *env, _ listFilter) (any, *table, error) {
+func listNSGs(e *env, f listFilter) (any, *table, error) {
 	n := e.network
 	subnets, nics := map[string][]string{}, map[string][]string{}
 	for i := range n.NumSubnets() {
@@ -435,6 +462,9 @@ func listNSGs(e *env, _ listFilter) (any, *table, error) {
 	t := &table{header: []string{"Name", "Resource Group", "Rules", "Subnets", "NICs"}}
 	for i := range n.NumNSGs() {
 		g := n.NSG(i)
+		if !f.named(g.Name()) {
+			continue
+		}
 		it := nsgItem{Name: g.Name(), ID: string(g.ID()), ResourceGroup: resourceGroup(g.ID()), Rules: len(g.Rules()),
 			Subnets: append([]string{}, subnets[g.ID().Key()]...), NICs: append([]string{}, nics[g.ID().Key()]...)}
 		slices.Sort(it.Subnets)

@@ -146,6 +146,7 @@ EGRESS_TOPOLOGY) names files.`,
 	for _, c := range root.Commands() {
 		c.Flags().SortFlags = false // the help lists flags in the order they matter
 	}
+	completionCommand(root)
 	return root
 }
 
@@ -160,4 +161,25 @@ func noArgsRoot(cmd *cobra.Command, args []string) error {
 		msg += "\n\nDid you mean this?\n\t" + strings.Join(s, "\n\t")
 	}
 	return &exitError{code: 2, err: errors.New(msg), usage: true}
+}
+
+// shells are the shells egress completion writes scripts for.
+var shells = []string{"bash", "zsh", "fish", "powershell"}
+
+// completionCommand adds cobra's completion command, and makes a missing or
+// unknown shell a usage error rather than its help.
+func completionCommand(root *cobra.Command) {
+	root.InitDefaultCompletionCmd()
+	c, _, err := root.Find([]string{"completion"})
+	if err != nil || c == root {
+		return
+	}
+	c.Example = "  source <(egress completion bash)\n  egress completion zsh > \"${fpath[1]}/_egress\"\n  egress completion fish > ~/.config/fish/completions/egress.fish"
+	c.Args = cobra.ArbitraryArgs
+	c.RunE = func(_ *cobra.Command, args []string) error {
+		if len(args) == 0 {
+			return usageErr("which shell: %s", orList(shells))
+		}
+		return &exitError{code: 2, err: didYouMean(fmt.Errorf("unknown shell %q: want %s", args[0], orList(shells)), args[0], shells), usage: true}
+	}
 }

@@ -86,7 +86,13 @@ func didYouMean(err error, name string, candidates []string) error {
 func (e *env) completeNames(names func(e *env) []string) cobra.CompletionFunc {
 	return func(_ *cobra.Command, _ []string, toComplete string) ([]cobra.Completion, cobra.ShellCompDirective) {
 		e.quiet = true
+		// cobra's __complete parses the flags twice (once to count the
+		// arguments), so each repeatable flag holds its values twice.
+		for _, p := range []*[]string{&e.topologies, &e.overlays, &e.learned, &e.template.paramFiles, &e.template.params} {
+			*p = halve(*p)
+		}
 		if err := e.compile(); err != nil {
+			cobra.CompErrorln(err.Error())
 			return nil, cobra.ShellCompDirectiveError | cobra.ShellCompDirectiveNoFileComp
 		}
 		var out []cobra.Completion
@@ -144,6 +150,63 @@ func firewallNames(e *env) []string {
 	var names []string
 	for i := range n.NumFirewalls() {
 		names = append(names, n.Firewall(i).Name())
+	}
+	slices.Sort(names)
+	return slices.Compact(names)
+}
+
+// subnetFilterNames are what --subnet accepts: every VNET/SUBNET, and each
+// subnet's name alone, sorted.
+func subnetFilterNames(e *env) []string {
+	names := subnetNames(e)
+	for _, n := range subnetNames(e) {
+		_, s, _ := strings.Cut(n, "/")
+		names = append(names, s)
+	}
+	slices.Sort(names)
+	return slices.Compact(names)
+}
+
+// fixedCompletions completes a flag from values, those that start with
+// what is typed (case-insensitive).
+func fixedCompletions(values []string) cobra.CompletionFunc {
+	return func(_ *cobra.Command, _ []string, toComplete string) ([]cobra.Completion, cobra.ShellCompDirective) {
+		var out []cobra.Completion
+		for _, v := range values {
+			if strings.HasPrefix(strings.ToLower(v), strings.ToLower(toComplete)) {
+				out = append(out, v)
+			}
+		}
+		return out, cobra.ShellCompDirectiveNoFileComp
+	}
+}
+
+// halve undoes a second parse of a repeatable flag: s is its values twice.
+func halve(s []string) []string {
+	h := len(s) / 2
+	if len(s)%2 == 0 && slices.Equal(s[:h], s[h:]) {
+		return s[:h]
+	}
+	return s
+}
+
+// routeTableNames are the route table names of the network, sorted.
+func routeTableNames(e *env) []string {
+	n := e.network
+	var names []string
+	for i := range n.NumRouteTables() {
+		names = append(names, n.RouteTable(i).Name())
+	}
+	slices.Sort(names)
+	return slices.Compact(names)
+}
+
+// nsgNames are the NSG names of the network, sorted.
+func nsgNames(e *env) []string {
+	n := e.network
+	var names []string
+	for i := range n.NumNSGs() {
+		names = append(names, n.NSG(i).Name())
 	}
 	slices.Sort(names)
 	return slices.Compact(names)

@@ -136,6 +136,13 @@ func TestList(t *testing.T) {
 	require.Equal(t, 0, code)
 	assert.Equal(t, 2, strings.Count(out, "\n"), "an alias")
 
+	code, out, _ = egress("list", "nics", "vm-app-01-nic", "VM-BATCH-01-NIC", "--no-headers")
+	require.Equal(t, 0, code)
+	assert.Equal(t, 2, strings.Count(out, "\n"), "NAME arguments")
+	code, out, _ = egress("list", "subnets", "snet-app", "vnet-hub/GatewaySubnet", "-o", "tsv")
+	require.Equal(t, 0, code)
+	assert.Equal(t, 2, strings.Count(out, "\n"), "a subnet by its name or VNET/SUBNET")
+
 	code, out, _ = egress("list", "route-tables")
 	require.Equal(t, 0, code)
 	assert.Regexp(t, `(?m)^rt-spoke-to-fw +design +2 +disabled +vnet-spoke-app/snet-app,vnet-spoke-app/snet-data$`, out)
@@ -152,6 +159,9 @@ func TestList(t *testing.T) {
 		{[]string{"list", "nics", "--vnet", "vnet-spoke-ap"}, "--vnet: no VNet named \"vnet-spoke-ap\"\n\nDid you mean this?\n\tvnet-spoke-app\n"},
 		{[]string{"list", "nics", "--subnet", "snet-bach"}, "Did you mean this?\n\tsnet-batch\n"},
 		{[]string{"list", "vnets", "--subnet", "x"}, "unknown flag: --subnet"},
+		{[]string{"list", "fw", "fw-hb"}, "no firewall named \"fw-hb\"\n\nDid you mean this?\n\tfw-hub\n"},
+		{[]string{"list", "vnets", "vnet-hbu"}, "Did you mean this?\n\tvnet-hub\n"},
+		{[]string{"list", "subnets", "snet-shraed"}, "Did you mean this?\n\tsnet-shared\n"},
 	} {
 		code, _, stderr := egress(tc.args...)
 		assert.Equal(t, 2, code, "%v", tc.args)

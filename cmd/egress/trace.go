@@ -39,9 +39,9 @@ func (e *env) simFlags(cmd *cobra.Command) {
 		fs.Var(textFlag{&e.opts.SMTP, "mode"}, "smtp", "TCP port 25 to the internet, which Azure blocks by subscription type: unknown, allowed (Enterprise Agreement, MCA-E, exempted) or blocked")
 		fs.BoolVar(&e.opts.PrivateByDefault, "private-by-default", false, "treat subnets that do not set defaultOutboundAccess as private (VNets created since 2026-03-31)")
 	})
-	_ = cmd.RegisterFlagCompletionFunc("nva", cobra.FixedCompletions([]string{"forward", "unknown"}, cobra.ShellCompDirectiveNoFileComp))
-	_ = cmd.RegisterFlagCompletionFunc("firewall", cobra.FixedCompletions([]string{"evaluate", "unknown", "allow"}, cobra.ShellCompDirectiveNoFileComp))
-	_ = cmd.RegisterFlagCompletionFunc("smtp", cobra.FixedCompletions([]string{"unknown", "allowed", "blocked"}, cobra.ShellCompDirectiveNoFileComp))
+	_ = cmd.RegisterFlagCompletionFunc("nva", fixedCompletions([]string{"forward", "unknown"}))
+	_ = cmd.RegisterFlagCompletionFunc("firewall", fixedCompletions([]string{"evaluate", "unknown", "allow"}))
+	_ = cmd.RegisterFlagCompletionFunc("smtp", fixedCompletions([]string{"unknown", "allowed", "blocked"}))
 }
 
 // cmdTrace traces a flow hop by hop.
@@ -77,7 +77,7 @@ port. A name needs --resolve (the simulator does no DNS).`,
 	fs.Var(&listFlag{&resolve, "NAME=IP"}, "resolve", "resolve a destination name statically; repeatable")
 	_ = cmd.RegisterFlagCompletionFunc("to", cobra.NoFileCompletions)
 	_ = cmd.RegisterFlagCompletionFunc("resolve", cobra.NoFileCompletions)
-	_ = cmd.RegisterFlagCompletionFunc("protocol", cobra.FixedCompletions([]string{"tcp", "udp", "icmp", "any"}, cobra.ShellCompDirectiveNoFileComp))
+	_ = cmd.RegisterFlagCompletionFunc("protocol", fixedCompletions([]string{"tcp", "udp", "icmp", "any"}))
 	e.simFlags(cmd)
 	e.dataFlags(cmd)
 	cmd.RunE = e.runE(func() error { return e.trace(from, to, protocol, resolve) })
