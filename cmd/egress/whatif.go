@@ -68,18 +68,9 @@ func (e *env) whatIf(from, to string) error {
 	}
 	flows := probe.Flows(before)
 	changes := simulate.Diff(before, afterEngine, flows)
-	type change struct {
-		SchemaVersion int              `json:"schemaVersion"`
-		From          string           `json:"from"`
-		Destination   string           `json:"destination"`
-		What          []string         `json:"what"`
-		Cause         string           `json:"cause"`
-		Before        *simulate.Result `json:"before"`
-		After         *simulate.Result `json:"after"`
-	}
-	out := []change{}
+	out := []whatifChange{}
 	for _, c := range changes {
-		out = append(out, change{SchemaVersion: schemaVersion, From: c.Flow.From, Destination: c.Flow.To.String(), What: c.What, Cause: c.Cause, Before: c.Before, After: c.After})
+		out = append(out, whatifChange{SchemaVersion: schemaVersion, From: c.Flow.From, Destination: c.Flow.To.String(), What: c.What, Cause: c.Cause, Before: c.Before, After: c.After})
 	}
 	name := func(c simulate.Change) string {
 		if c.Before != nil {
