@@ -47,7 +47,7 @@ func (e *env) audit(failOn simulate.Severity) error {
 	if err := e.compile(); err != nil {
 		return err
 	}
-	rep := e.engine.Audit()
+	rep := e.engine.AuditProgress(e.progress("auditing NICs"))
 	rows := func() *table {
 		t := &table{header: []string{"Severity", "Check", "Scope", "NICs", "Finding"}}
 		for _, f := range rep.Findings {

@@ -92,7 +92,7 @@ func (e *env) completeNames(names func(e *env) []string) cobra.CompletionFunc {
 			*p = halve(*p)
 		}
 		if err := e.compile(); err != nil {
-			cobra.CompErrorln(err.Error())
+			fmt.Fprintf(e.stderr, "egress: completion: %v\n", err) // the shells hide it; debugging shows it
 			return nil, cobra.ShellCompDirectiveError | cobra.ShellCompDirectiveNoFileComp
 		}
 		var out []cobra.Completion
