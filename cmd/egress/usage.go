@@ -43,7 +43,7 @@ func usageFunc(c *cobra.Command) error {
 	w := c.OutOrStderr()
 	var b strings.Builder
 	b.WriteString("Usage:")
-	if c.Runnable() && c.HasParent() {
+	if c.Runnable() && c.HasParent() && !c.HasAvailableSubCommands() {
 		fmt.Fprintf(&b, "\n  %s", c.UseLine())
 	}
 	if c.HasAvailableSubCommands() {
@@ -80,16 +80,29 @@ func usageFunc(c *cobra.Command) error {
 	})
 	for _, g := range groupOrder {
 		if fs := groups[g]; fs != nil {
-			fmt.Fprintf(&b, "\n\n%s:\n%s", g, strings.TrimRight(fs.FlagUsagesWrapped(helpWidth), " \n"))
+			fmt.Fprintf(&b, "\n\n%s:\n%s", g, flagUsages(fs))
 		}
 	}
 	if c.HasAvailableInheritedFlags() {
-		fmt.Fprintf(&b, "\n\nGlobal Flags:\n%s", strings.TrimRight(c.InheritedFlags().FlagUsages(), " \n"))
+		fmt.Fprintf(&b, "\n\nGlobal Flags:\n%s", flagUsages(c.InheritedFlags()))
 	}
 	if c.HasAvailableSubCommands() {
-		fmt.Fprintf(&b, "\n\nUse \"%s [command] --help\" for more information about a command.", c.CommandPath())
+		fmt.Fprintf(&b, "\n\nUse \"%s <command> --help\" for more information about a command.", c.CommandPath())
 	}
 	b.WriteString("\n")
 	_, err := fmt.Fprint(w, b.String())
 	return err
+}
+
+// flagUsages renders flags as pflag does, wrapped, without the
+// "[=true|false]" pflag v1.1 puts after boolean flags (blanked, so that the
+// columns stay aligned): a boolean flag is given alone.
+func flagUsages(fs *pflag.FlagSet) string {
+	s := fs.FlagUsagesWrapped(helpWidth)
+	s = strings.ReplaceAll(s, "[=true|false]", strings.Repeat(" ", len("[=true|false]")))
+	lines := strings.Split(strings.TrimRight(s, " \n"), "\n")
+	for i, l := range lines {
+		lines[i] = strings.TrimRight(l, " ")
+	}
+	return strings.Join(lines, "\n")
 }
