@@ -54,6 +54,13 @@ func TestErrorsOnceOnStderr(t *testing.T) {
 		{[]string{"routes", "--nic", "x", "extra"}, `egress routes: unknown command "extra" for "egress routes"`, true},
 		{[]string{"trce"}, `egress: unknown command "trce" for "egress"`, true},
 		{[]string{"validate", "--topology", "missing.yaml"}, "egress validate: ", false},
+		{[]string{"help", "trce"}, "egress help: unknown help topic \"trce\"\n\nDid you mean this?\n\ttrace\n", true},
+		{[]string{"help", "list", "nix"}, "egress help: unknown help topic \"list nix\"\n\nDid you mean this?\n\tnics\n", true},
+		{[]string{"list", "nics", "nope"}, "egress list nics: no NIC named \"nope\"", false},
+		{[]string{"list", "route-tables", "nope"}, "egress list route-tables: no route table named \"nope\"", false},
+		{[]string{"schema", "nope"}, "egress schema: no schema for \"nope\"", true},
+		{[]string{"completion", "tcsh"}, "egress completion: unknown shell \"tcsh\"", true},
+		{[]string{"-v"}, "egress: unknown shorthand flag: 'v' in -v", true}, // -v stays free for verbosity
 	} {
 		code, out, stderr := egress(tc.args...)
 		assert.Equal(t, 2, code, "%v", tc.args)
@@ -109,4 +116,14 @@ func TestExitCodesPerVerb(t *testing.T) {
 	}
 	code, _, _ := egress("validate", "--overlay", "../../examples/overlays/batch-behind-firewall.yaml")
 	assert.Equal(t, 0, code)
+	for _, v := range [][]string{{"list", "nics"}, {"list", "subnets", "--vnet", "vnet-hub"}, {"schema", "trace"}, {"version"}, {"completion", "bash"}, {"help", "trace"}} {
+		code, _, stderr := egress(v...)
+		assert.Equal(t, 0, code, "%v: %s", v, stderr)
+		code, _, _ = egress(append(v, "--bogus")...)
+		assert.Equal(t, 2, code, "%v --bogus", v)
+	}
+	for _, v := range [][]string{{"list"}, {"list", "nix"}, {"list", "nics", "nope"}, {"list", "nics", "--vnet", "nope"}, {"list", "nics", "--topology", "missing.yaml"}, {"schema"}, {"schema", "nope"}, {"completion"}, {"version", "-o", "tsv"}} {
+		code, _, _ = egress(v...)
+		assert.Equal(t, 2, code, "%v", v)
+	}
 }

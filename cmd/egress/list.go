@@ -18,6 +18,7 @@ type listKind struct {
 	name    string   // the argument: nics
 	aliases []string // nic
 	short   string
+	noun    string                // in messages: NIC
 	filters []string              // the filter flags it takes: vnet, subnet
 	names   func(e *env) []string // what NAME arguments can be
 	build   func(e *env, f listFilter) (any, *table, error)
@@ -43,12 +44,12 @@ func (f listFilter) named(name string) bool {
 }
 
 var listKinds = []listKind{
-	{"nics", []string{"nic"}, "NICs: resource group, VNet and subnet, private IPs, NSGs, route table, egress method", []string{"vnet", "subnet"}, nicNames, listNICs},
-	{"subnets", []string{"subnet"}, "Subnets: VNet, prefixes, NSG, route table, NAT gateway, default outbound access, NICs", []string{"vnet"}, subnetFilterNames, listSubnets},
-	{"vnets", []string{"vnet"}, "VNets: resource group, location, address space, subnets, peerings", nil, vnetNames, listVNets},
-	{"firewalls", []string{"firewall", "fw"}, "Azure Firewalls: VNet, private IP, policy, public IPs", []string{"vnet"}, firewallNames, listFirewalls},
-	{"route-tables", []string{"route-table", "rt"}, "Route tables: routes, BGP propagation, the subnets that use them", nil, routeTableNames, listRouteTables},
-	{"nsgs", []string{"nsg"}, "NSGs: rules, the subnets and NICs they apply to", nil, nsgNames, listNSGs},
+	{"nics", []string{"nic"}, "NICs: resource group, VNet and subnet, private IPs, NSGs, route table, egress method", "NIC", []string{"vnet", "subnet"}, nicNames, listNICs},
+	{"subnets", []string{"subnet"}, "Subnets: VNet, prefixes, NSG, route table, NAT gateway, default outbound access, NICs", "subnet", []string{"vnet"}, subnetFilterNames, listSubnets},
+	{"vnets", []string{"vnet"}, "VNets: resource group, location, address space, subnets, peerings", "VNet", nil, vnetNames, listVNets},
+	{"firewalls", []string{"firewall", "fw"}, "Azure Firewalls: VNet, private IP, policy, public IPs", "firewall", []string{"vnet"}, firewallNames, listFirewalls},
+	{"route-tables", []string{"route-table", "rt"}, "Route tables: routes, BGP propagation, the subnets that use them", "route table", nil, routeTableNames, listRouteTables},
+	{"nsgs", []string{"nsg"}, "NSGs: rules, the subnets and NICs they apply to", "NSG", nil, nsgNames, listNSGs},
 }
 
 // internetProbe is the flow whose egress method list nics shows: the
@@ -123,7 +124,7 @@ func (e *env) list(k listKind, f listFilter) error {
 	known := k.names(e)
 	for _, name := range f.names {
 		if !slices.ContainsFunc(known, func(n string) bool { return strings.EqualFold(n, name) }) {
-			return &exitError{code: 2, err: didYouMean(fmt.Errorf("no %s named %q", strings.TrimSuffix(k.name, "s"), name), name, known)}
+			return &exitError{code: 2, err: didYouMean(fmt.Errorf("no %s named %q", k.noun, name), name, known)}
 		}
 	}
 	items, rows, err := k.build(e, f)

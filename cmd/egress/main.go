@@ -130,6 +130,9 @@ EGRESS_TOPOLOGY) names files.`,
 	}
 	root.SetOut(stdout)
 	root.SetErr(stderr)
+	// --version without cobra's -v, which stays free for verbosity.
+	root.Flags().Bool("version", false, "print the version (as egress version)")
+	root.SetHelpCommand(helpCommand(root))
 	root.SetVersionTemplate("{{.Version}}")
 	root.SetUsageFunc(usageFunc)
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error {
@@ -143,9 +146,15 @@ EGRESS_TOPOLOGY) names files.`,
 	} {
 		root.AddCommand(newCmd(&env{stdin: stdin, stdout: stdout, stderr: stderr, getenv: getenv}))
 	}
-	for _, c := range root.Commands() {
+	var walk func(c *cobra.Command)
+	walk = func(c *cobra.Command) {
 		c.Flags().SortFlags = false // the help lists flags in the order they matter
+		c.SuggestionsMinimumDistance = 2
+		for _, sub := range c.Commands() {
+			walk(sub)
+		}
 	}
+	walk(root)
 	completionCommand(root)
 	return root
 }
@@ -181,5 +190,47 @@ func completionCommand(root *cobra.Command) {
 			return usageErr("which shell: %s", orList(shells))
 		}
 		return &exitError{code: 2, err: didYouMean(fmt.Errorf("unknown shell %q: want %s", args[0], orList(shells)), args[0], shells), usage: true}
+	}
+}
+
+// helpCommand is egress help [command]: cobra's, but an unknown topic is a
+// usage error with suggestions.
+func helpCommand(root *cobra.Command) *cobra.Command {
+	return &cobra.Command{
+		Use:   "help [command]",
+		Short: "Help about any command",
+		Long:  "Help prints the synopsis, examples and flags of any command, on stdout.",
+		ValidArgsFunction: func(_ *cobra.Command, args []string, toComplete string) ([]cobra.Completion, cobra.ShellCompDirective) {
+			c, _, err := root.Find(args)
+			if err != nil {
+				return nil, cobra.ShellCompDirectiveNoFileComp
+			}
+			var out []cobra.Completion
+			for _, sub := range c.Commands() {
+				if sub.IsAvailableCommand() && strings.HasPrefix(sub.Name(), toComplete) {
+					out = append(out, cobra.CompletionWithDesc(sub.Name(), sub.Short))
+				}
+			}
+			return out, cobra.ShellCompDirectiveNoFileComp
+		},
+		RunE: func(_ *cobra.Command, args []string) error {
+			c, rest, err := root.Find(args)
+			if err != nil || len(rest) > 0 {
+				parent := root
+				if c != nil {
+					parent = c
+				}
+				topic := strings.Join(args, " ")
+				if len(rest) > 0 {
+					topic = rest[0]
+				}
+				msg := fmt.Sprintf("unknown help topic %q", strings.Join(args, " "))
+				if s := parent.SuggestionsFor(topic); len(s) > 0 {
+					msg += "\n\nDid you mean this?\n\t" + strings.Join(s, "\n\t")
+				}
+				return &exitError{code: 2, err: errors.New(msg), usage: true}
+			}
+			return c.Help()
+		},
 	}
 }
