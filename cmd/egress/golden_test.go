@@ -105,3 +105,13 @@ func TestGoldenCompletion(t *testing.T) {
 		golden(t, filepath.Join("completion", goldenName(append([]string{"complete"}, args...), ".txt")), out)
 	}
 }
+
+// TestGoldenSchemas: the JSON Schemas, committed (editors and other tools
+// can point at them), kept equal to egress schema VERB.
+func TestGoldenSchemas(t *testing.T) {
+	for _, v := range schemaVerbs {
+		code, out, stderr := egress("schema", v.verb)
+		require.Equal(t, 0, code, stderr)
+		golden(t, filepath.Join("schema", v.verb+".json"), out)
+	}
+}
