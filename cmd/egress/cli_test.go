@@ -127,3 +127,17 @@ func TestExitCodesPerVerb(t *testing.T) {
 		assert.Equal(t, 2, code, "%v", v)
 	}
 }
+
+// TestGoFlagStyle: the single-dash long flags of Go's flag package, which
+// egress accepted before cobra, still work.
+func TestGoFlagStyle(t *testing.T) {
+	_, want, _ := egress("routes", "--nic", "vm-app-01-nic", "-o", "json")
+	code, out, stderr := egress("routes", "-nic", "vm-app-01-nic", "-o", "json")
+	require.Equal(t, 0, code, stderr)
+	assert.Equal(t, want, out)
+	code, out, stderr = egress("routes", "-nic=vm-app-01-nic", "-ojson")
+	require.Equal(t, 0, code, stderr)
+	assert.Equal(t, want, out)
+	code, _, stderr = egress("trace", "-from", "vm-batch-01-nic", "-to", "52.1.2.3:443", "-firewall", "allow")
+	assert.Equal(t, 0, code, stderr)
+}

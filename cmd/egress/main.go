@@ -45,6 +45,7 @@ import (
 	"strings"
 
 	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 )
 
 func main() {
@@ -77,7 +78,7 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	if slices.Contains(args, "--version") {
 		root.Version = buildVersion().String() // read only when asked for
 	}
-	root.SetArgs(args)
+	root.SetArgs(goFlagStyle(root, args))
 	cmd, err := root.ExecuteC()
 	if err == nil {
 		return 0
@@ -233,4 +234,34 @@ func helpCommand(root *cobra.Command) *cobra.Command {
 			return c.Help()
 		},
 	}
+}
+
+// goFlagStyle rewrites the single-dash long flags that Go's flag package
+// accepted, and egress before cobra (-nic x, -topology=f), as --nic x: an
+// argument -NAME or -NAME=VALUE where NAME is a long flag of some command
+// and longer than one letter. Arguments after -- are left alone.
+func goFlagStyle(root *cobra.Command, args []string) []string {
+	long := map[string]bool{}
+	var walk func(c *cobra.Command)
+	walk = func(c *cobra.Command) {
+		c.Flags().VisitAll(func(f *pflag.Flag) { long[f.Name] = true })
+		for _, sub := range c.Commands() {
+			walk(sub)
+		}
+	}
+	walk(root)
+	out := slices.Clone(args)
+	for i, a := range out {
+		if a == "--" {
+			break
+		}
+		if len(a) < 3 || a[0] != '-' || a[1] == '-' {
+			continue
+		}
+		name, _, _ := strings.Cut(a[1:], "=")
+		if len(name) > 1 && long[name] {
+			out[i] = "-" + a
+		}
+	}
+	return out
 }
