@@ -15,6 +15,10 @@ import (
 	"github.com/spf13/cobra"
 )
 
+// schemaBase is where the committed schemas are published: the golden files
+// of the schema tests, on the main branch.
+const schemaBase = "https://raw.githubusercontent.com/egresslab/egress/main/cmd/egress/testdata/golden/schema/"
+
 // schemaDraft is the JSON Schema dialect egress schema writes.
 const schemaDraft = "https://json-schema.org/draft/2020-12/schema"
 
@@ -116,7 +120,7 @@ func verbSchema(verb string) ([]byte, error) {
 		g := &schemaGen{defs: map[string]any{}}
 		s := v.schema(g)
 		s["$schema"] = schemaDraft
-		s["$id"] = "https://github.com/egresslab/egress/cmd/egress/schema/" + verb + ".json"
+		s["$id"] = schemaBase + verb + ".json"
 		s["title"] = "egress " + verb + " -o json"
 		if len(g.defs) > 0 {
 			s["$defs"] = g.defs
