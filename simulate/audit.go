@@ -82,12 +82,24 @@ const (
 // firewall rule, an AI account) name it. The probes used are in the
 // report. The report is the same for the same engine: same input, same
 // bytes.
-func (e *Engine) Audit() *AuditReport {
+func (e *Engine) Audit() *AuditReport { return e.AuditProgress(nil) }
+
+// auditProgressEvery is how many NICs AuditProgress checks between calls.
+const auditProgressEvery = 256
+
+// AuditProgress is Audit, calling progress(done, total) on the calling
+// goroutine as it goes through the NICs (the longest part of an audit of a
+// big network): every few hundred NICs, and once with done == total when
+// they are all checked. A nil progress is never called.
+func (e *Engine) AuditProgress(progress func(done, total int)) *AuditReport {
 	ps := AuditProbes()
 	agg := newAggregator(e)
 	add := agg.resource
 	https := ps.Outbound[0]
 	for h := range e.nics {
+		if progress != nil && h > 0 && h%auditProgressEvery == 0 {
+			progress(h, len(e.nics))
+		}
 		st := &e.nics[h]
 		if st.isPE {
 			continue
@@ -105,6 +117,9 @@ func (e *Engine) Audit() *AuditReport {
 		}
 		agg.evaluate(CheckDirectInternet, h)
 		e.directInternet(agg, h, ps)
+	}
+	if progress != nil {
+		progress(len(e.nics), len(e.nics))
 	}
 	for i := range e.net.NumNSGs() {
 		g := e.net.NSG(i).Resource()

@@ -685,3 +685,22 @@ func TestAuditRandomNetworks(t *testing.T) {
 	require.NoError(t, err)
 	assert.Contains(t, string(b), `"findings":[]`)
 }
+
+// TestAuditProgress: AuditProgress reports its way through the NICs, ends
+// with done == total, and reports what Audit does.
+func TestAuditProgress(t *testing.T) {
+	const nics = 600
+	var b strings.Builder
+	b.WriteString("egress: v1\nlocation: eastus\nvnets:\n  - {name: v, addressSpace: [10.1.0.0/16], subnets: [{name: a, prefix: 10.1.0.0/20}]}\nnics:\n")
+	for i := range nics {
+		b.WriteString("  - {name: nic-" + strconv.Itoa(i) + ", subnet: v/a, ip: 10.1." + strconv.Itoa(i/250) + "." + strconv.Itoa(4+i%250) + "}\n")
+	}
+	n, err := topology.Load(topology.LoadOptions{Inputs: []topology.Input{{Name: "many.yaml", Data: []byte(b.String())}}})
+	require.NoError(t, err)
+	e := simulate.Compile(n, simulate.Options{})
+	var calls [][2]int
+	rep := e.AuditProgress(func(done, total int) { calls = append(calls, [2]int{done, total}) })
+	assert.Equal(t, [][2]int{{256, nics}, {512, nics}, {nics, nics}}, calls)
+	assert.Equal(t, e.Audit(), rep)
+	assert.Equal(t, e.Audit(), e.AuditProgress(nil))
+}

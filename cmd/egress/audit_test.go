@@ -141,3 +141,29 @@ func TestAuditManyNICs(t *testing.T) {
 		}
 	}
 }
+
+// TestAuditProgressBar: the bar draws on a writer it is given; in a pipe
+// (the tests' stderr) audit prints nothing on stderr.
+func TestAuditProgressBar(t *testing.T) {
+	var b strings.Builder
+	p := progressBar(&b, "auditing NICs")
+	p(256, 600)
+	p(600, 600)
+	assert.Contains(t, b.String(), "auditing NICs")
+	assert.Contains(t, b.String(), "(256/600)")
+	assert.True(t, strings.HasSuffix(b.String(), "\r"), "cleared when done")
+
+	e := &env{stderr: os.Stderr, getenv: func(k string) string {
+		if k == "CI" {
+			return "true"
+		}
+		return ""
+	}}
+	assert.Nil(t, e.progress("x"), "never in CI")
+	e = &env{stderr: &b, getenv: func(string) string { return "" }}
+	assert.Nil(t, e.progress("x"), "not a terminal")
+
+	code, _, stderr := egress("audit")
+	assert.Equal(t, 0, code)
+	assert.Empty(t, stderr)
+}

@@ -15,20 +15,26 @@ import (
 
 // egress runs the CLI in-process and returns its exit code and outputs.
 func egress(args ...string) (int, string, string) {
+	return egressIn("", args...)
+}
+
+// egressIn runs the CLI with stdin as its standard input.
+func egressIn(stdin string, args ...string) (int, string, string) {
 	var out, errOut bytes.Buffer
-	code := run(args, &out, &errOut)
+	code := run(args, strings.NewReader(stdin), &out, &errOut)
 	return code, out.String(), errOut.String()
 }
 
 func TestUsage(t *testing.T) {
 	code, _, stderr := egress()
 	assert.Equal(t, 2, code)
-	assert.Contains(t, stderr, "usage: egress <command>")
+	assert.Contains(t, stderr, "Usage:\n  egress <command> [flags]")
 	code, _, stderr = egress("frobnicate")
 	assert.Equal(t, 2, code)
 	assert.Contains(t, stderr, `unknown command "frobnicate"`)
-	code, _, _ = egress("routes", "--nic", "vm-app-01-nic", "-o", "yaml")
+	code, _, stderr = egress("routes", "--nic", "vm-app-01-nic", "-o", "xml")
 	assert.Equal(t, 2, code)
+	assert.Contains(t, stderr, `-o "xml": want table`)
 	code, _, stderr = egress("routes")
 	assert.Equal(t, 2, code)
 	assert.Contains(t, stderr, "--nic is required")
@@ -161,7 +167,7 @@ func TestNextHopAndVerify(t *testing.T) {
 	code, out, _ := egress("next-hop", "--nic", "vm-batch-01-nic", "--dest-ip", "10.0.2.4", "-o", "json")
 	require.Equal(t, 0, code)
 	// Network Watcher's NextHopType enum has no peering value: VnetLocal.
-	assert.JSONEq(t, `{"nextHopType":"VnetLocal","nextHopIpAddress":"","routeTableId":"System Route"}`, out)
+	assert.JSONEq(t, `{"nextHopType":"VnetLocal","nextHopIpAddress":"","routeTableId":"System Route","schemaVersion":1}`, out)
 	// routes keeps the effective-routes vocabulary.
 	code, out, _ = egress("routes", "--nic", "vm-batch-01-nic", "-o", "json")
 	require.Equal(t, 0, code)
@@ -181,10 +187,10 @@ func TestNextHopAndVerify(t *testing.T) {
 
 	code, out, _ = egress("verify", "--nic", "vm-app-01-nic", "--direction", "Outbound", "--local", "10.1.1.4:50000", "--remote", "8.8.8.8:445", "-o", "json")
 	require.Equal(t, 0, code)
-	assert.JSONEq(t, `{"access":"Deny","ruleName":"securityRules/deny-smb-out"}`, out)
+	assert.JSONEq(t, `{"access":"Deny","ruleName":"securityRules/deny-smb-out","schemaVersion":1}`, out)
 	code, out, _ = egress("verify", "--nic", "vm-app-01-nic", "--direction", "Outbound", "--local", "10.1.1.4:50000", "--remote", "8.8.8.8:443", "-o", "json")
 	require.Equal(t, 0, code)
-	assert.JSONEq(t, `{"access":"Allow","ruleName":"defaultSecurityRules/AllowVnetOutBound"}`, out, "the 0/0 UDR puts everything in VirtualNetwork (issue #22178)")
+	assert.JSONEq(t, `{"access":"Allow","ruleName":"defaultSecurityRules/AllowVnetOutBound","schemaVersion":1}`, out, "the 0/0 UDR puts everything in VirtualNetwork (issue #22178)")
 }
 
 func TestRulesAndAudit(t *testing.T) {

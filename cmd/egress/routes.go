@@ -2,36 +2,57 @@ package main
 
 import (
 	"fmt"
+	"io"
 	"strings"
-	"text/tabwriter"
 
 	"github.com/egresslab/egress/route"
+	"github.com/egresslab/egress/simulate"
+	"github.com/spf13/cobra"
 )
 
 // cmdRoutes prints a NIC's effective routes; -o json gives the exact shape of
 // `az network nic show-effective-route-table -o json`.
-func cmdRoutes(e *env, args []string) error {
-	h, err := e.nicCommand("routes", args)
-	if err != nil {
-		return err
-	}
-	tb := h.Routes()
-	if e.output == "json" {
-		return e.json(tb)
-	}
-	tw := tabwriter.NewWriter(e.stdout, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(tw, "Source\tState\tAddress Prefix\tNext Hop Type\tNext Hop IP\tName")
-	for _, rec := range tb.Records() {
-		fmt.Fprintf(tw, "%v\t%v\t%s\t%v\t%s\t%s\n", rec.Source, rec.State, joinPrefixes(rec), rec.NextHopType, joinAddrs(rec), deref(rec.Name))
-	}
-	return tw.Flush()
+func cmdRoutes(e *env) *cobra.Command {
+	return e.nicCommand(&cobra.Command{
+		Use:   "routes --nic NIC",
+		Short: "Effective routes of a NIC, as az network nic show-effective-route-table",
+		Long: `Print a NIC's effective routes as az network nic show-effective-route-table does: system
+routes, optional system routes, user routes and gateway prefixes, with their Active or
+Invalid state. -o json gives az's exact JSON shape (plus schemaVersion).`,
+		Example: `  egress routes --nic vm-app-01-nic
+  egress routes --nic vm-app-01-nic -o json | jq '.value[] | select(.state == "Active")'`,
+		Args: cobra.NoArgs,
+	}, e.routes)
 }
 
-func joinPrefixes(rec route.EffectiveRoute) string {
+func (e *env) routes(h simulate.NIC) error {
+	tb := h.Routes()
+	recs := tb.Records()
+	rows := func(full bool) *table {
+		t := &table{header: []string{"Source", "State", "Address Prefix", "Next Hop Type", "Next Hop IP", "Name"}}
+		for _, rec := range recs {
+			prefixes := joinPrefixes(rec)
+			if full {
+				prefixes = strings.Join(prefixStrings(rec), " ")
+			}
+			t.add(fmt.Sprint(rec.Source), fmt.Sprint(rec.State), prefixes, fmt.Sprint(rec.NextHopType), joinAddrs(rec), deref(rec.Name))
+		}
+		return t
+	}
+	// The table shortens long prefix lists; tsv keeps them whole.
+	return e.print(tb, func() *table { return rows(true) }, func(w io.Writer) error { return rows(false).write(w, e.noHeaders) })
+}
+
+func prefixStrings(rec route.EffectiveRoute) []string {
 	s := make([]string, 0, len(rec.AddressPrefix))
 	for _, p := range rec.AddressPrefix {
 		s = append(s, p.String())
 	}
+	return s
+}
+
+func joinPrefixes(rec route.EffectiveRoute) string {
+	s := prefixStrings(rec)
 	if len(s) > 4 {
 		return strings.Join(s[:3], " ") + fmt.Sprintf(" ... (%d prefixes)", len(s))
 	}

@@ -1,44 +1,98 @@
 package main
 
 import (
-	"flag"
+	"encoding"
 	"fmt"
+	"io"
 	"net/netip"
 	"strconv"
 	"strings"
 
 	"github.com/egresslab/egress/ipproto"
 	"github.com/egresslab/egress/simulate"
+	"github.com/spf13/cobra"
 )
 
+// textFlag is a pflag.Value over an encoding.TextUnmarshaler, shown in
+// help with a type name of its own ("mode", "severity").
+type textFlag struct {
+	p interface {
+		encoding.TextMarshaler
+		encoding.TextUnmarshaler
+	}
+	typ string
+}
+
+func (f textFlag) String() string {
+	b, _ := f.p.MarshalText()
+	return string(b)
+}
+func (f textFlag) Set(s string) error { return f.p.UnmarshalText([]byte(s)) }
+func (f textFlag) Type() string       { return f.typ }
+
 // simFlags registers the simulator's assumption flags.
-func (e *env) simFlags(fs *flag.FlagSet) {
-	fs.TextVar(&e.opts.NVA, "nva", simulate.NVAForward, "what third-party NVAs do: forward or unknown")
-	fs.TextVar(&e.opts.Firewall, "firewall", simulate.FirewallEvaluate, "how Azure Firewalls decide: evaluate (their policy), unknown, or allow")
-	fs.TextVar(&e.opts.SMTP, "smtp", simulate.SMTPUnknown, "TCP port 25 to the internet, which Azure blocks by subscription type: unknown, allowed (Enterprise Agreement, MCA-E, exempted) or blocked")
-	fs.BoolVar(&e.opts.PrivateByDefault, "private-by-default", false, "treat subnets that do not set defaultOutboundAccess as private (VNets created since 2026-03-31)")
+func (e *env) simFlags(cmd *cobra.Command) {
+	fs := cmd.Flags()
+	inGroup(fs, groupSim, func() {
+		fs.Var(textFlag{&e.opts.NVA, "mode"}, "nva", "what third-party NVAs do: forward or unknown")
+		fs.Var(textFlag{&e.opts.Firewall, "mode"}, "firewall", "how Azure Firewalls decide: evaluate (their policy), unknown, or allow")
+		fs.Var(textFlag{&e.opts.SMTP, "mode"}, "smtp", "TCP port 25 to the internet, which Azure blocks by subscription type: unknown, allowed (Enterprise Agreement, MCA-E, exempted) or blocked")
+		fs.BoolVar(&e.opts.PrivateByDefault, "private-by-default", false, "treat subnets that do not set defaultOutboundAccess as private (VNets created since 2026-03-31)")
+	})
+	_ = cmd.RegisterFlagCompletionFunc("nva", fixedCompletions([]string{"forward", "unknown"}))
+	_ = cmd.RegisterFlagCompletionFunc("firewall", fixedCompletions([]string{"evaluate", "unknown", "allow"}))
+	_ = cmd.RegisterFlagCompletionFunc("smtp", fixedCompletions([]string{"unknown", "allowed", "blocked"}))
 }
 
 // cmdTrace traces a flow hop by hop.
-func cmdTrace(e *env, args []string) error {
-	fs := e.flags("trace")
-	from := fs.String("from", "", "source NIC, by name or resource ID (required)")
-	to := fs.String("to", "", "destination: IP, IP:PORT, [IPv6]:PORT, FQDN or FQDN:PORT (required)")
-	protocol := fs.String("protocol", "tcp", "tcp, udp, icmp, or any (traces all three)")
-	resolve := multiFlag{}
-	fs.Var(&resolve, "resolve", "NAME=IP: resolve a destination name statically (repeatable)")
-	e.simFlags(fs)
-	if err := e.parse(fs, args); err != nil {
-		return err
+func cmdTrace(e *env) *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "trace --from NIC --to DEST[:PORT]",
+		Short: "Trace a flow hop by hop: verdict, deciding rule, egress IP",
+		Long: `Trace a flow from a NIC to a destination, hop by hop: the route Azure chooses at each
+hop and why, the NSG, admin or firewall rule that allows or denies it, the egress method
+and the public IPs it leaves from, and the assumptions the answer relies on.
+
+The destination is an IP, IP:PORT, [IPv6]:PORT, FQDN or FQDN:PORT; TCP and UDP need the
+port. A name needs --resolve (the simulator does no DNS).`,
+		Example: `  # An internet flow from the batch subnet: it leaves through the NAT gateway
+  egress trace --from vm-batch-01-nic --to 52.1.2.3:443
+
+  # Through the hub firewall, whose application rules see the name
+  egress trace --from vm-app-01-nic --to api.contoso.com:443 --resolve api.contoso.com=52.1.2.3
+
+  # TCP, UDP and ICMP at once, as JSON
+  egress trace --from vm-batch-01-nic --to 52.1.2.3:53 --protocol any -o json
+
+  # What if the firewall allowed everything?
+  egress trace --from vm-app-01-nic --to 52.1.2.3:443 --firewall allow`,
+		Args: cobra.NoArgs,
 	}
-	if *from == "" || *to == "" {
+	var from, to, protocol string
+	var resolve []string
+	fs := cmd.Flags()
+	e.nicFlag(cmd, &from, "from", "source `NIC`, by name or resource ID (required)")
+	fs.StringVar(&to, "to", "", "`destination`: IP, IP:PORT, [IPv6]:PORT, FQDN or FQDN:PORT (required)")
+	fs.StringVar(&protocol, "protocol", "tcp", "`protocol`: tcp, udp, icmp, or any (traces all three)")
+	fs.Var(&listFlag{&resolve, "NAME=IP"}, "resolve", "resolve a destination name statically; repeatable")
+	_ = cmd.RegisterFlagCompletionFunc("to", cobra.NoFileCompletions)
+	_ = cmd.RegisterFlagCompletionFunc("resolve", cobra.NoFileCompletions)
+	_ = cmd.RegisterFlagCompletionFunc("protocol", fixedCompletions([]string{"tcp", "udp", "icmp", "any"}))
+	e.simFlags(cmd)
+	e.dataFlags(cmd)
+	cmd.RunE = e.runE(func() error { return e.trace(from, to, protocol, resolve) })
+	return cmd
+}
+
+// trace runs egress trace.
+func (e *env) trace(from, to, protocol string, resolve []string) error {
+	if from == "" || to == "" {
 		return usageErr("--from and --to are required")
 	}
-	flow, err := parseDest(*to)
+	flow, err := parseDest(to)
 	if err != nil {
-		return usageErr("--to %q: %v", *to, err)
+		return usageErr("--to %q: %v", to, err)
 	}
-	flow.From = *from
 	if len(resolve) > 0 {
 		r := simulate.StaticResolver{}
 		for _, kv := range resolve {
@@ -52,7 +106,7 @@ func cmdTrace(e *env, args []string) error {
 		e.opts.Resolver = r
 	}
 	var protos []ipproto.Proto
-	switch strings.ToLower(*protocol) {
+	switch strings.ToLower(protocol) {
 	case "any", "*":
 		// Every protocol: TCP and UDP need the destination port, so without
 		// one only ICMP is traced (and stderr says so).
@@ -60,49 +114,94 @@ func cmdTrace(e *env, args []string) error {
 		if flow.Port != 0 {
 			protos = []ipproto.Proto{ipproto.TCP, ipproto.UDP, ipproto.ICMP}
 		} else {
-			fmt.Fprintf(e.stderr, "egress trace: --to %s has no port: tracing ICMP only (give IP:PORT to trace TCP and UDP too)\n", *to)
+			fmt.Fprintf(e.stderr, "egress trace: --to %s has no port: tracing ICMP only (give IP:PORT to trace TCP and UDP too)\n", to)
 		}
 	default:
-		p, err := ipproto.Parse(*protocol)
+		p, err := ipproto.Parse(protocol)
 		if err != nil {
-			return usageErr("--protocol %q: want tcp, udp, icmp or any", *protocol)
+			return usageErr("--protocol %q: want tcp, udp, icmp or any", protocol)
 		}
 		if p.HasPorts() && flow.Port == 0 {
-			return usageErr("--to %q: %v needs a destination port: IP:PORT, [IPv6]:PORT or NAME:PORT", *to, p)
+			return usageErr("--to %q: %v needs a destination port: IP:PORT, [IPv6]:PORT or NAME:PORT", to, p)
 		}
 		protos = []ipproto.Proto{p}
 	}
 	if err := e.compile(); err != nil {
 		return err
 	}
+	if _, err := e.nic(from); err != nil { // "did you mean"
+		return err
+	}
+	flow.From = from
 	var results []*simulate.Result
 	for _, p := range protos {
 		f := flow
 		f.Protocol = p
 		r, err := e.engine.Trace(f)
 		if err != nil {
-			return &exitError{2, err}
+			return &exitError{code: 2, err: err}
 		}
 		results = append(results, r)
 	}
-	if e.output == "json" {
-		if len(results) == 1 {
-			return e.json(results[0])
-		}
-		return e.json(results)
+	var doc any = results
+	if len(results) == 1 {
+		doc = results[0]
 	}
-	for i, r := range results {
-		if i > 0 {
-			fmt.Fprintln(e.stdout)
+	return e.print(doc, func() *table { return traceRows(results) }, func(w io.Writer) error {
+		for i, r := range results {
+			if i > 0 {
+				fmt.Fprintln(w)
+			}
+			fmt.Fprintf(w, "%s -> %s %s", r.Flow.From, r.Flow.Destination, r.Flow.Protocol)
+			if r.Flow.Protocol.HasPorts() {
+				fmt.Fprintf(w, "/%d", r.Flow.Port)
+			}
+			fmt.Fprintln(w)
+			fmt.Fprint(w, e.paintVerdict(r.String()))
 		}
-		fmt.Fprintf(e.stdout, "%s -> %s %s", r.Flow.From, r.Flow.Destination, r.Flow.Protocol)
+		return nil
+	})
+}
+
+// traceHeader names the columns of trace's rows (-o tsv).
+var traceHeader = []string{"From", "Destination", "Protocol", "Port", "Verdict", "Egress Method", "Egress IPs", "Decided By", "Reason"}
+
+// traceRows are trace's results as rows, one per protocol.
+func traceRows(results []*simulate.Result) *table {
+	t := &table{header: traceHeader}
+	for _, r := range results {
+		port := ""
 		if r.Flow.Protocol.HasPorts() {
-			fmt.Fprintf(e.stdout, "/%d", r.Flow.Port)
+			port = strconv.Itoa(int(r.Flow.Port))
 		}
-		fmt.Fprintln(e.stdout)
-		fmt.Fprint(e.stdout, r.String())
+		t.add(r.Flow.From, r.Flow.Destination.String(), r.Flow.Protocol.String(), port, r.Verdict.String(),
+			r.EgressMethod.String(), joinAddrList(r.EgressIPs), r.DecidedBy, r.Reason)
 	}
-	return nil
+	return t
+}
+
+func joinAddrList(as []netip.Addr) string {
+	s := make([]string, len(as))
+	for i, a := range as {
+		s[i] = a.String()
+	}
+	return strings.Join(s, ",")
+}
+
+// paintVerdict colours the verdict that starts a result's text.
+func (e *env) paintVerdict(text string) string {
+	verdict, rest, ok := strings.Cut(text, ":")
+	if !ok || !e.colour {
+		return text
+	}
+	colour := ansiYellow
+	switch verdict {
+	case "Allowed":
+		colour = ansiGreen
+	case "Denied", "NoEgress", "Dropped", "Loop":
+		colour = ansiRed
+	}
+	return e.paint(colour, verdict) + ":" + rest
 }
 
 // parseDest parses IP, IP:PORT, [IPv6]:PORT, NAME or NAME:PORT.
@@ -138,38 +237,56 @@ func parseDest(s string) (simulate.Flow, error) {
 }
 
 // cmdNextHop answers like `az network watcher show-next-hop`.
-func cmdNextHop(e *env, args []string) error {
-	fs := e.flags("next-hop")
-	nicName := fs.String("nic", "", "the NIC, by name or resource ID (required)")
-	dest := fs.String("dest-ip", "", "destination IP address (required)")
-	src := fs.String("source-ip", "", "source IP address: one of the NIC's (default: its primary)")
-	if err := e.parse(fs, args); err != nil {
-		return err
+func cmdNextHop(e *env) *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "next-hop --nic NIC --dest-ip IP",
+		Short: "Next hop from a NIC, as az network watcher show-next-hop",
+		Long: `Answer as az network watcher show-next-hop does: the next hop type (Network Watcher's
+nextHopType values), its IP address and the route table that chose it.`,
+		Example: `  egress next-hop --nic vm-app-01-nic --dest-ip 52.1.2.3
+  egress next-hop --nic vm-batch-01-nic --dest-ip 10.0.2.4 -o json`,
+		Args: cobra.NoArgs,
 	}
-	if *nicName == "" || *dest == "" {
+	var nicName, dest, src string
+	e.nicFlag(cmd, &nicName, "nic", "the `NIC`, by name or resource ID (required)")
+	cmd.Flags().StringVar(&dest, "dest-ip", "", "destination `IP` address (required)")
+	cmd.Flags().StringVar(&src, "source-ip", "", "source `IP` address: one of the NIC's (default: its primary)")
+	_ = cmd.RegisterFlagCompletionFunc("dest-ip", cobra.NoFileCompletions)
+	_ = cmd.RegisterFlagCompletionFunc("source-ip", cobra.NoFileCompletions)
+	e.dataFlags(cmd)
+	cmd.RunE = e.runE(func() error { return e.nextHop(nicName, dest, src) })
+	return cmd
+}
+
+func (e *env) nextHop(nicName, dest, src string) error {
+	if nicName == "" || dest == "" {
 		return usageErr("--nic and --dest-ip are required")
 	}
-	dst, err := netip.ParseAddr(*dest)
+	dst, err := netip.ParseAddr(dest)
 	if err != nil {
-		return usageErr("--dest-ip %q: not an IP address", *dest)
+		return usageErr("--dest-ip %q: not an IP address", dest)
 	}
 	if err := e.compile(); err != nil {
 		return err
 	}
-	h, err := e.nic(*nicName)
+	h, err := e.nic(nicName)
 	if err != nil {
 		return err
 	}
-	if *src != "" {
-		a, err := netip.ParseAddr(*src)
+	if src != "" {
+		a, err := netip.ParseAddr(src)
 		if err != nil || !h.HasAddr(a) {
-			return usageErr("--source-ip %q: not an address of NIC %s", *src, h.Name())
+			return usageErr("--source-ip %q: not an address of NIC %s", src, h.Name())
 		}
 	}
 	r := e.engine.NextHop(h, dst)
-	if e.output == "json" {
-		return e.json(r)
+	rows := func() *table {
+		t := &table{header: []string{"Next Hop Type", "Next Hop IP", "Route Table"}}
+		t.add(fmt.Sprint(r.NextHopType), r.NextHopIPAddress, r.RouteTableID)
+		return t
 	}
-	fmt.Fprintf(e.stdout, "Next hop type: %s\nNext hop IP:   %s\nRoute table:   %s\n", r.NextHopType, r.NextHopIPAddress, r.RouteTableID)
-	return nil
+	return e.print(r, rows, func(w io.Writer) error {
+		_, err := fmt.Fprintf(w, "Next hop type: %s\nNext hop IP:   %s\nRoute table:   %s\n", r.NextHopType, r.NextHopIPAddress, r.RouteTableID)
+		return err
+	})
 }

@@ -5,13 +5,15 @@ import (
 	"fmt"
 
 	"github.com/egresslab/egress/topology"
+	"github.com/spf13/cobra"
 )
 
 // validateResult is the JSON output of `egress validate`.
 type validateResult struct {
-	Valid        bool     `json:"valid"`
-	Problems     []string `json:"problems"`     // the first 200
-	ProblemCount int      `json:"problemCount"` // all of them
+	SchemaVersion int      `json:"schemaVersion"`
+	Valid         bool     `json:"valid"`
+	Problems      []string `json:"problems"`     // the first 200
+	ProblemCount  int      `json:"problemCount"` // all of them
 	// Warnings are what does not make the network invalid: references to
 	// resources outside the input, values the loaders assumed, keys they
 	// could not read (with --strict they are problems).
@@ -35,14 +37,30 @@ type counts struct {
 // error. Resources Azure would reject are problems; references to resources
 // outside the input and the loaders' warnings are printed as warnings and
 // do not fail it, unless --strict.
-func cmdValidate(e *env, args []string) error {
-	fs := e.flags("validate")
-	if err := e.parse(fs, args); err != nil {
-		return err
+func cmdValidate(e *env) *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "validate [--strict]",
+		Short: "Load and validate the topology, print every problem",
+		Long: `Load and validate the topology: every problem with its file:line:col (the first 200
+listed, all counted), then the warnings (references to resources outside the input, values
+the loaders assumed); --strict makes the warnings problems.
+
+Exit status: 0 when the network is valid, 1 when it has problems, 2 when an input cannot
+be read or parsed.`,
+		Example: `  egress validate
+  egress validate --topology export.json --topology design.yaml
+  egress validate --topology ./network/ --strict -o json`,
+		Args: cobra.NoArgs,
 	}
+	e.dataFlags(cmd)
+	cmd.RunE = e.runE(e.validate)
+	return cmd
+}
+
+func (e *env) validate() error {
 	e.validating = true
 	err := e.load()
-	res := validateResult{Valid: err == nil, Problems: []string{}, Warnings: []string{}}
+	res := validateResult{SchemaVersion: schemaVersion, Valid: err == nil, Problems: []string{}, Warnings: []string{}}
 	if e.tags != nil {
 		res.ServiceTags = fmt.Sprintf("%s changeNumber %d", e.tags.Cloud(), e.tags.ChangeNumber())
 	}
@@ -64,8 +82,18 @@ func cmdValidate(e *env, args []string) error {
 		}
 		res.WarningCount = len(e.warnings) + e.warningsExtra
 	}
-	if e.output == "json" {
-		if err := e.json(res); err != nil {
+	rows := func() *table {
+		t := &table{header: []string{"Kind", "Message"}}
+		for _, p := range res.Problems {
+			t.add("problem", p)
+		}
+		for _, w := range res.Warnings {
+			t.add("warning", w)
+		}
+		return t
+	}
+	if e.output != "table" {
+		if err := e.print(res, rows, nil); err != nil {
 			return err
 		}
 	} else if res.Valid {
@@ -91,7 +119,7 @@ func cmdValidate(e *env, args []string) error {
 		fmt.Fprintf(e.stdout, "%d problems\n", res.ProblemCount)
 	}
 	if !res.Valid {
-		return &exitError{1, fmt.Errorf("%d problems", res.ProblemCount)}
+		return &exitError{code: 1, err: fmt.Errorf("%d problems", res.ProblemCount)}
 	}
 	return nil
 }

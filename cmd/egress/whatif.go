@@ -2,21 +2,41 @@ package main
 
 import (
 	"fmt"
+	"io"
+	"strconv"
+	"strings"
 
 	"github.com/egresslab/egress/ipproto"
 	"github.com/egresslab/egress/simulate"
+	"github.com/spf13/cobra"
 )
 
 // cmdWhatIf compares the topology before and after overlays: which flows
 // change verdict, path or egress IP, and which route or rule causes it.
-func cmdWhatIf(e *env, args []string) error {
-	fs := e.flags("whatif")
-	from := fs.String("from", "", "only flows from this NIC (default: every NIC)")
-	to := fs.String("to", "", "only flows to this destination IP[:PORT] (default: an internet address on tcp/443 and udp/53, and every other NIC on tcp/443)")
-	e.simFlags(fs)
-	if err := e.parse(fs, args); err != nil {
-		return err
+func cmdWhatIf(e *env) *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "whatif --overlay FILE [--from NIC] [--to IP[:PORT]]",
+		Short: "What an overlay changes: flows whose verdict, path or egress IP change, and why",
+		Long: `Compare the network before and after one or more overlays (egress: overlay/v1): the flows
+whose verdict, path or egress IP change, and the route or rule that causes it.
+
+The flows probed: from every NIC to an internet address on TCP 443 and UDP 53, and to every
+other NIC on TCP 443 (up to 200 NICs); --from and --to narrow them.`,
+		Example: `  egress whatif --overlay examples/overlays/batch-behind-firewall.yaml
+  egress whatif --overlay change.yaml --from vm-batch-01-nic --to 52.1.2.3:443 -o json`,
+		Args: cobra.NoArgs,
 	}
+	var from, to string
+	e.nicFlag(cmd, &from, "from", "only flows from this `NIC` (default: every NIC)")
+	cmd.Flags().StringVar(&to, "to", "", "only flows to this destination `IP[:PORT]` (default: an internet address on tcp/443 and udp/53, and every other NIC on tcp/443)")
+	_ = cmd.RegisterFlagCompletionFunc("to", cobra.NoFileCompletions)
+	e.simFlags(cmd)
+	e.dataFlags(cmd)
+	cmd.RunE = e.runE(func() error { return e.whatIf(from, to) })
+	return cmd
+}
+
+func (e *env) whatIf(from, to string) error {
 	if len(e.overlays) == 0 {
 		return usageErr("--overlay is required: the change to evaluate")
 	}
@@ -32,15 +52,15 @@ func cmdWhatIf(e *env, args []string) error {
 	}
 	afterEngine := simulate.Compile(after, e.opts)
 	var probe simulate.WhatIf
-	if *to != "" {
-		f, err := parseDest(*to)
+	if to != "" {
+		f, err := parseDest(to)
 		if err != nil || !f.To.IsValid() {
-			return usageErr("--to %q: want IP or IP:PORT", *to)
+			return usageErr("--to %q: want IP or IP:PORT", to)
 		}
 		probe.To = f
 	}
-	if *from != "" {
-		n, err := e.nic(*from)
+	if from != "" {
+		n, err := e.nic(from)
 		if err != nil {
 			return err
 		}
@@ -48,31 +68,31 @@ func cmdWhatIf(e *env, args []string) error {
 	}
 	flows := probe.Flows(before)
 	changes := simulate.Diff(before, afterEngine, flows)
-	if e.output == "json" {
-		type change struct {
-			From        string           `json:"from"`
-			Destination string           `json:"destination"`
-			What        []string         `json:"what"`
-			Cause       string           `json:"cause"`
-			Before      *simulate.Result `json:"before"`
-			After       *simulate.Result `json:"after"`
-		}
-		out := []change{}
-		for _, c := range changes {
-			out = append(out, change{From: c.Flow.From, Destination: c.Flow.To.String(), What: c.What, Cause: c.Cause, Before: c.Before, After: c.After})
-		}
-		return e.json(out)
-	}
+	out := []whatifChange{}
 	for _, c := range changes {
-		name := c.Flow.From
-		if c.Before != nil {
-			name = c.Before.Flow.From
-		}
-		fmt.Fprintf(e.stdout, "%s -> %v/%d %v\n  before: %s\n  after:  %s\n  cause:  %s\n", name, c.Flow.To, c.Flow.Port, protoName(c.Flow.Protocol),
-			summary(c.Before), summary(c.After), c.Cause)
+		out = append(out, whatifChange{SchemaVersion: schemaVersion, From: c.Flow.From, Destination: c.Flow.To.String(), What: c.What, Cause: c.Cause, Before: c.Before, After: c.After})
 	}
-	fmt.Fprintf(e.stdout, "%d of %d flows change\n", len(changes), len(flows))
-	return nil
+	name := func(c simulate.Change) string {
+		if c.Before != nil {
+			return c.Before.Flow.From
+		}
+		return c.Flow.From
+	}
+	rows := func() *table {
+		t := &table{header: []string{"From", "Destination", "Protocol", "Port", "What", "Before", "After", "Cause"}}
+		for _, c := range changes {
+			t.add(name(c), c.Flow.To.String(), protoName(c.Flow.Protocol), strconv.Itoa(int(c.Flow.Port)), strings.Join(c.What, ","), summary(c.Before), summary(c.After), c.Cause)
+		}
+		return t
+	}
+	return e.print(out, rows, func(w io.Writer) error {
+		for _, c := range changes {
+			fmt.Fprintf(w, "%s -> %v/%d %v\n  before: %s\n  after:  %s\n  cause:  %s\n", name(c), c.Flow.To, c.Flow.Port, protoName(c.Flow.Protocol),
+				summary(c.Before), summary(c.After), c.Cause)
+		}
+		_, err := fmt.Fprintf(w, "%d of %d flows change\n", len(changes), len(flows))
+		return err
+	})
 }
 
 func protoName(p ipproto.Proto) string {
