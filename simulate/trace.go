@@ -398,12 +398,15 @@ func (e *Engine) Classify(h NIC, dst netip.Addr, proto ipproto.Proto, port uint1
 // its server (TLS SNI, HTTP Host), which Azure Firewall application rules
 // match on: host is that name, or "".
 func (e *Engine) ClassifyHost(h NIC, dst netip.Addr, proto ipproto.Proto, port uint16, host string) Decision {
-	if proto == ipproto.Unknown || proto.HasPorts() && port == 0 || !dst.IsValid() || h.e != e {
+	if h.e != e {
 		return invalidFlow
 	}
 	dst = dst.Unmap()
-	if d, ok := e.firstHop(h.h, dst, proto, port); ok {
+	if d, ok := e.firstHop(h.h, dst, proto, port); ok { // never for an invalid flow
 		return d
+	}
+	if proto == ipproto.Unknown || proto.HasPorts() && port == 0 || !dst.IsValid() {
+		return invalidFlow
 	}
 	return e.walk(h.h, dst, proto, port, host)
 }
