@@ -145,6 +145,44 @@ var (
 	jsonMarshaler = reflect.TypeFor[json.Marshaler]()
 )
 
+// enumNames returns the text forms of an enum type (an unsigned integer
+// kind of at most 8 bits with MarshalText), in value order: each value
+// whose text its UnmarshalText reads back as the same value, or, without
+// UnmarshalText, each value MarshalText accepts; nil for other types.
+// Decimal numbers (values without a name that read back) are left out and
+// reported by numbers.
+func enumNames(t reflect.Type) (names []string, numbers bool) {
+	if t.Kind() != reflect.Uint8 {
+		return nil, false
+	}
+	for i := range 256 {
+		v := reflect.New(t)
+		v.Elem().SetUint(uint64(i))
+		m, ok := v.Elem().Interface().(encoding.TextMarshaler)
+		if !ok {
+			return nil, false
+		}
+		b, err := m.MarshalText()
+		if err != nil {
+			continue
+		}
+		if _, ok := v.Interface().(encoding.TextUnmarshaler); ok {
+			back := reflect.New(t)
+			if back.Interface().(encoding.TextUnmarshaler).UnmarshalText(b) != nil || back.Elem().Uint() != uint64(i) {
+				continue
+			}
+		} else if strings.HasSuffix(string(b), ")") && strings.Contains(string(b), "(") {
+			continue // the "Type(n)" form of a value without a name
+		}
+		if strings.Trim(string(b), "0123456789") == "" {
+			numbers = true
+		} else if !slices.Contains(names, string(b)) {
+			names = append(names, string(b))
+		}
+	}
+	return names, numbers
+}
+
 // doc is the schema of a top-level document written from t: an object
 // with schemaVersion, which the CLI adds when t has none.
 func (g *schemaGen) doc(t reflect.Type) map[string]any {
@@ -175,6 +213,13 @@ func (g *schemaGen) of(t reflect.Type) map[string]any {
 		return map[string]any{} // written by its own MarshalJSON: any value
 	}
 	if t.Implements(textMarshaler) || reflect.PointerTo(t).Implements(textMarshaler) {
+		if names, numbers := enumNames(t); len(names) > 0 && numbers {
+			// A protocol number without a name (ipproto.Proto) is written
+			// as its decimal number.
+			return map[string]any{"type": "string", "anyOf": []any{map[string]any{"enum": names}, map[string]any{"pattern": "^[0-9]+$"}}}
+		} else if len(names) > 0 {
+			return map[string]any{"type": "string", "enum": names}
+		}
 		return map[string]any{"type": "string"}
 	}
 	switch t.Kind() {

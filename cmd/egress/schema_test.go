@@ -3,7 +3,11 @@ package main
 import (
 	"bytes"
 	"encoding/json"
+	"reflect"
 	"testing"
+
+	"github.com/egresslab/egress/ipproto"
+	"github.com/egresslab/egress/simulate"
 
 	"github.com/santhosh-tekuri/jsonschema/v6"
 	"github.com/stretchr/testify/assert"
@@ -77,4 +81,23 @@ func TestSchemaRefuses(t *testing.T) {
 	assert.Contains(t, stderr, "Did you mean this?\n\ttrace\n")
 	code, _, _ = egress("schema")
 	assert.Equal(t, 2, code)
+}
+
+// Enum fields list their names, in value order, read from the types'
+// text forms: a value the library adds appears without a schema edit, and
+// a protocol without a name is its number.
+func TestSchemaEnums(t *testing.T) {
+	names, numbers := enumNames(reflect.TypeFor[simulate.Verdict]())
+	assert.Equal(t, []string{"Unknown", "Allowed", "Denied", "Dropped", "NoEgress", "Invalid"}, names)
+	assert.False(t, numbers)
+	names, _ = enumNames(reflect.TypeFor[simulate.Stage]())
+	assert.Equal(t, []string{"AdminRules", "NicNSG", "SubnetNSG", "AzureFirewall"}, names)
+	names, numbers = enumNames(reflect.TypeFor[ipproto.Proto]())
+	assert.Contains(t, names, "Tcp")
+	assert.True(t, numbers)
+	names, _ = enumNames(reflect.TypeFor[simulate.Reason]())
+	assert.Contains(t, names, "InvalidFlow")
+	assert.NotContains(t, names, "Reason(200)")
+	names, _ = enumNames(reflect.TypeFor[string]())
+	assert.Nil(t, names)
 }
