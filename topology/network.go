@@ -59,6 +59,8 @@ type Network struct {
 	firewalls []fwRec
 	nsgs      []nsgRec
 	rts       []rtRec
+	ais       []aiRec
+	webs      []webRec
 
 	vnetByKey, subnetByKey, nicByKey, fwByKey, nsgByKey, rtByKey map[string]int32
 	nicByName                                                    map[string][]int32
@@ -241,6 +243,7 @@ func newNetwork(s *Model, tags route.TagResolver, v *Validation, keep *compiled)
 		sr := &n.subnets[i]
 		sr.scope, _ = nsg.CompileContext(s.NSGContext(sr.s, gr))
 	})
+	n.paasViews(s)
 	for i, nic := range s.NICs {
 		rec := nicRec{n: nic, subnet: -1}
 		if ipc := nic.Primary(); ipc != nil {
