@@ -12,10 +12,7 @@ import (
 // spot, and applies the assumptions one by one. It returns the outcome and
 // the deciding entry's index (-1 for none).
 func slowMatch(entries []string, dst string) (allowlist.Outcome, int) {
-	d := dst
-	if strings.HasSuffix(d, ".") {
-		d = d[:len(d)-1]
-	}
+	d := strings.TrimSuffix(dst, ".")
 	if a, err := netip.ParseAddr(d); err == nil { // addresses match IPv4 entries only
 		a = a.Unmap()
 		if !a.Is4() {
