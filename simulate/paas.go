@@ -316,6 +316,20 @@ func (e *Engine) TraceFrom(s Source, f Flow) (*Result, error) {
 	return e.Trace(f)
 }
 
+// traceAny is Trace for a flow whose From names a NIC, and TraceFrom for
+// one whose From names an AI services account or a web app; a name that is
+// neither gets Trace's error.
+func (e *Engine) traceAny(f Flow) (*Result, error) {
+	r, err := e.Trace(f)
+	if !errors.Is(err, ErrUnknownNIC) {
+		return r, err
+	}
+	if s, serr := e.Source(f.From); serr == nil && s.kind != SourceNIC {
+		return e.TraceFrom(s, f)
+	}
+	return r, err
+}
+
 // paasAssumptions are the assumptions of the PaaS semantics notes
 // (/work/notes/paas-semantics.md §5) that results state, by id.
 var paasAssumptions = map[string]string{

@@ -337,3 +337,66 @@ func TestNICPathUnchanged(t *testing.T) {
 		t.Errorf("Classify allocates %v times", n)
 	}
 }
+
+// TestWebAppTwin holds a web app's trace equal to the reference twin's
+// (every compiled index replaced by a scan) on every destination class,
+// port and traffic class of the PaaS design.
+func TestWebAppTwin(t *testing.T) {
+	e := paasEngine(t)
+	dsts := []string{"52.1.2.3", "8.8.8.8", "10.20.3.4", "10.20.1.9", "10.0.1.4", "100.64.1.1", "192.168.1.1", "2001:db8::1", "20.1.2.3"}
+	for i := range e.Network().NumWebApps() {
+		s := mustSource(t, e, string(e.Network().WebApp(i).ID()))
+		for _, d := range dsts {
+			for _, port := range []uint16{443, 445, 5432, 25} {
+				for c := range topology.TrafficManagedIdentity + 1 {
+					f := simulate.Flow{To: netip.MustParseAddr(d), Port: port, Traffic: c}
+					got, err := e.TraceFrom(s, f)
+					require.NoError(t, err)
+					want, err := simulate.ReferenceTraceFrom(e, s, f)
+					require.NoError(t, err)
+					require.Equal(t, want, got, "%v %v", s, f)
+				}
+			}
+		}
+	}
+}
+
+// TestDiffFromPaaS: a what-if diff names the flows of web apps and AI
+// accounts that a change affects.
+func TestDiffFromPaaS(t *testing.T) {
+	before := paasEngine(t)
+	after := engine(t, strings.Replace(paasDesign, "allowedFqdns: [mysearch.search.windows.net,", "allowedFqdns: [evil.example, mysearch.search.windows.net,", 1), simulate.Options{})
+	flows := []simulate.Flow{{From: "my-openai", ToFQDN: "evil.example", Port: 443}, {From: "app-routed", To: netip.MustParseAddr("52.1.2.3"), Port: 443}}
+	changes := simulate.Diff(before, after, flows)
+	require.Len(t, changes, 1)
+	assert.Equal(t, "my-openai", changes[0].Flow.From)
+	assert.Contains(t, changes[0].What, "verdict")
+}
+
+// TestFixturesFromAzure: the REST and az CLI fixtures of the topology
+// tests, traced: an app whose application traffic is routed leaves through
+// its integration subnet's NAT gateway; one that routes only its content
+// share leaves from its outbound addresses, except the content share.
+func TestFixturesFromAzure(t *testing.T) {
+	var files []string
+	for _, f := range []string{"vnet-rest.json", "network-rest.json", "webapp-rest.json", "webapp-az.json", "ai-rest.json", "ai-az.json"} {
+		files = append(files, "../topology/testdata/paas/"+f)
+	}
+	n, err := topology.Load(topology.LoadOptions{Files: files, Tags: tags(t)})
+	require.NoError(t, err)
+	e := simulate.Compile(n, simulate.Options{})
+	r := traceFrom(t, e, "app-orders", toAddr("52.1.2.3"))
+	assert.Equal(t, simulate.MethodNATGateway, r.EgressMethod, "%s", r)
+	assert.Equal(t, []netip.Addr{netip.MustParseAddr("20.30.40.50")}, r.EgressIPs)
+	r = traceFrom(t, e, "func-batch", toAddr("52.1.2.3"))
+	assert.Equal(t, simulate.MethodAppService, r.EgressMethod, "%s", r)
+	f := simulate.Flow{To: netip.MustParseAddr("52.1.2.3"), Port: 445, Traffic: topology.TrafficContentShare}
+	r = traceFrom(t, e, "func-batch", f)
+	assert.Equal(t, simulate.Denied, r.Verdict, "content share over the VNet meets the subnet's NSG: %s", r)
+	r = traceFrom(t, e, "my-openai", toHost("mystorage.blob.core.windows.net"))
+	assert.Equal(t, simulate.Allowed, r.Verdict)
+	r = traceFrom(t, e, "speech-locked", toHost("mystorage.blob.core.windows.net"))
+	assert.Equal(t, simulate.Denied, r.Verdict)
+	_, err = e.Source("hub-ml")
+	assert.True(t, errors.Is(err, simulate.ErrNotSimulated), "%v", err)
+}
