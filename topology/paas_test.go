@@ -233,3 +233,28 @@ func TestWebAppBadOutboundIP(t *testing.T) {
 	require.Error(t, err)
 	assert.Contains(t, err.Error(), `site.json:2:71: /subscriptions/s/resourceGroups/r/providers/Microsoft.Web/sites/app: outboundIpAddresses "not-an-ip": invalid value: want comma-separated IP addresses`)
 }
+
+// TestWebAppConfigChild: `az webapp config show` (the config/web
+// resource, flattened) adds siteConfig.vnetRouteAllEnabled to its site.
+func TestWebAppConfigChild(t *testing.T) {
+	n := loadPaaS(t, "vnet-rest.json", "webapp-2024-04.json", "webapp-config-az.json")
+	routed, by := webApp(t, n, "app-legacy").Routing().RoutesAll(topology.TrafficApplication)
+	assert.True(t, routed)
+	assert.Equal(t, "siteConfig.vnetRouteAllEnabled", by)
+
+	_, err := topology.Load(topology.LoadOptions{Files: paasFiles("webapp-config-az.json")})
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "configuration of a web app that is not in the input")
+}
+
+// TestWebAppDelegatedElsewhere: an integration subnet delegated to
+// another service is a warning naming that service.
+func TestWebAppDelegatedElsewhere(t *testing.T) {
+	n, err := nativeLoad(strings.Replace(nativePaaS, "delegations: [Microsoft.Web/serverFarms]", "delegations: [Microsoft.ContainerInstance/containerGroups]", 1))
+	require.NoError(t, err)
+	var msgs []string
+	for _, w := range n.Warnings() {
+		msgs = append(msgs, w.Error())
+	}
+	assert.Contains(t, strings.Join(msgs, "\n"), `design.yaml:17:5: /subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/design/providers/Microsoft.Web/sites/app-a: virtualNetworkSubnetId "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/design/providers/Microsoft.Network/virtualNetworks/vnet-a/subnets/snet-int": invalid value: the integration subnet is delegated to Microsoft.ContainerInstance/containerGroups, not Microsoft.Web/serverFarms`)
+}
