@@ -46,6 +46,8 @@ nsgs:
       - {name: deny-db, priority: 110, direction: Outbound, access: Deny, protocol: Tcp, destination: 10.20.3.0/24, destinationPorts: "5432"}
 nics:
   - {name: nic-db, subnet: vnet-app/snet-vm, ip: 10.20.3.4}
+privateEndpoints:
+  - {name: pe-kv, subnet: vnet-app/snet-vm, ip: 10.20.3.10, service: "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/data/providers/Microsoft.KeyVault/vaults/kv", groupId: vault}
 publicIps:
   - {name: pip-nat, ip: 20.30.40.50}
   - {name: pip-fw, ip: 20.81.10.1}
@@ -205,6 +207,12 @@ func TestOverviewVnetIntegrationRoutes(t *testing.T) {
 		assert.Equal(t, simulate.Allowed, r.Verdict, "%s", r)
 		assert.Equal(t, simulate.MethodPrivate, r.EgressMethod)
 		assert.Equal(t, "nic-db", r.Hops[len(r.Hops)-1].Name)
+	})
+	t.Run("a private endpoint is reached through the VNet (overview-vnet-integration#private-endpoints)", func(t *testing.T) {
+		r := traceFrom(t, e, "app-private-only", toAddr("10.20.3.10"))
+		assert.Equal(t, simulate.Allowed, r.Verdict, "%s", r)
+		assert.Equal(t, simulate.MethodPrivateEndpoint, r.EgressMethod)
+		assert.Equal(t, "pe-kv", r.Hops[len(r.Hops)-1].Name)
 	})
 	t.Run("A-16: 100.64/10 is not RFC 1918", func(t *testing.T) {
 		r := traceFrom(t, e, "app-private-only", toAddr("100.64.1.1"))

@@ -357,7 +357,7 @@ func (b *armBuilder) resource(r arm.Resource) {
 		b.webConfig(r, v)
 	default:
 		if c, ok := OtherPaaSControl(r.Type); ok {
-			b.m.OtherPaaS = append(b.m.OtherPaaS, &OtherPaaS{Meta: meta, Type: r.Type, Control: c})
+			b.m.OtherPaaS = append(b.m.OtherPaaS, &OtherPaaS{Meta: meta, Type: r.Type, Control: c, Setting: b.otherSetting(v)})
 			return
 		}
 		if b.skipped == nil {

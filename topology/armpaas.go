@@ -2,6 +2,7 @@ package topology
 
 import (
 	"net/netip"
+	"strconv"
 	"strings"
 
 	"github.com/egresslab/egress/topology/arm"
@@ -155,4 +156,22 @@ func (b *armBuilder) ipList(v *arm.Value, res, field string) []netip.Addr {
 		out = append(out, a.Unmap())
 	}
 	return out
+}
+
+// otherSetting reads the outbound setting of a resource OtherPaaS holds,
+// as written (paas-semantics §1.6: the flag is a boolean on IoT Hub, a
+// string on SQL and Data Explorer).
+func (b *armBuilder) otherSetting(v *arm.Value) string {
+	var parts []string
+	if m := b.str(v.Prop("managedNetwork").Get("isolationMode")); m != "" {
+		parts = append(parts, "managedNetwork.isolationMode="+m)
+	}
+	if r := v.Prop("restrictOutboundNetworkAccess"); r != nil && b.known(r) {
+		if x, ok := r.Bool(); ok {
+			parts = append(parts, "restrictOutboundNetworkAccess="+strconv.FormatBool(x))
+		} else if s, ok := r.Str(); ok {
+			parts = append(parts, "restrictOutboundNetworkAccess="+s)
+		}
+	}
+	return strings.Join(parts, ", ")
 }

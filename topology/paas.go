@@ -180,6 +180,11 @@ type OtherPaaS struct {
 	Meta
 	Type    string // the ARM resource type
 	Control string // what governs its egress, in a sentence, with its source
+	// Setting is the outbound setting as written, for audits:
+	// "managedNetwork.isolationMode=AllowOnlyApprovedOutbound",
+	// "restrictOutboundNetworkAccess=Enabled" (a string on SQL and Data
+	// Explorer, a boolean on IoT Hub: each kept as its type spells it), or "".
+	Setting string
 }
 
 // otherPaaS describes, per resource type, the outbound control of the

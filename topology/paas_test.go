@@ -85,6 +85,7 @@ func TestAIAccountShapes(t *testing.T) {
 	require.Len(t, others, 1)
 	assert.Equal(t, "hub-ml", others[0].Name)
 	assert.Contains(t, others[0].Control, "managed network")
+	assert.Equal(t, "managedNetwork.isolationMode=AllowOnlyApprovedOutbound", others[0].Setting)
 
 	// The wildcard entry is kept, with a warning naming A-6 and the entry's line.
 	var found bool
