@@ -209,3 +209,29 @@ func TestMatchNoAllocs(t *testing.T) {
 		}
 	}
 }
+
+// BenchmarkMatch matches against a full list (1000 entries, one in ten a
+// wildcard): an exact hit, a miss, and a miss that only a wildcard could
+// match.
+func BenchmarkMatch(b *testing.B) {
+	entries := make([]string, allowlist.MaxEntries)
+	for i := range entries {
+		entries[i] = fmt.Sprintf("host%d.svc%d.example.com", i, i%37)
+		if i%10 == 0 {
+			entries[i] = fmt.Sprintf("*.svc%d.example.net", i)
+		}
+	}
+	l, _ := allowlist.Compile(entries)
+	for _, bc := range []struct{ name, dst string }{
+		{"hit", "host501.svc20.example.com"},
+		{"miss", "evil.example"},
+		{"wildcard", "a.b.svc500.example.net"},
+	} {
+		b.Run(bc.name, func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				l.Match(bc.dst)
+			}
+		})
+	}
+}

@@ -39,8 +39,10 @@ var (
 )
 
 // Source is a handle to where a flow starts: a NIC, an AI services account
-// or a web app of an [Engine], resolved once by [Engine.Source]. It is a
-// small comparable value; the zero Source is not a handle.
+// or a web app of an [Engine], resolved once by [Engine.Source] (or
+// [NIC.Source]). It is a small comparable value. The zero Source is not a
+// handle: its methods but IsValid and String panic, and
+// [Engine.TraceFrom] refuses it.
 type Source struct {
 	e    *Engine
 	kind SourceKind
@@ -150,6 +152,10 @@ type aiState struct {
 // integration subnet, bound to the subnet's security rules like a NIC.
 type appState struct {
 	v topology.WebAppView
+	// routing, possible: the app's settings and possibleOutboundIpAddresses,
+	// copied once.
+	routing  topology.WebAppRouting
+	possible []netip.Addr
 	// subnet is the engine's index of the integration subnet, or -1 (not
 	// integrated, or the subnet is not in the input).
 	subnet int32
@@ -177,7 +183,7 @@ func (c *compiler) paas() {
 	}
 	for i := range c.n.NumWebApps() {
 		v := c.n.WebApp(i)
-		st := appState{v: v, subnet: -1, unknown: -1}
+		st := appState{v: v, routing: v.Routing(), possible: v.PossibleOutboundIPs(), subnet: -1, unknown: -1}
 		if sv, ok := v.Subnet(); ok {
 			st.subnet = int32(sv.Index())
 			for _, p := range sv.Prefixes() {
@@ -468,7 +474,7 @@ var rfc1918 = []netip.Prefix{netip.MustParsePrefix("10.0.0.0/8"), netip.MustPars
 // intoVNet decides whether a web app's flow enters its integration subnet,
 // and why (overview-vnet-integration#routes, configure-vnet-integration-routing).
 func (e *Engine) intoVNet(st *appState, class topology.WebAppTraffic, dst netip.Addr, tr *tracer) (bool, string) {
-	routed, by := st.v.Routing().RoutesAll(class)
+	routed, by := st.routing.RoutesAll(class)
 	tr.paas("A-15")
 	if routed {
 		return true, "routed into the virtual network by " + by
@@ -497,7 +503,7 @@ func (e *Engine) traceApp(i int32, f Flow, slow bool) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
-	if f.Traffic >= 5 {
+	if f.Traffic > topology.TrafficManagedIdentity {
 		return nil, fmt.Errorf("%w: flow %v: unknown traffic class %v", ErrInvalidFlow, f, f.Traffic)
 	}
 	dst := f.To.Unmap()
@@ -587,7 +593,7 @@ func (e *Engine) appPublic(st *appState, d *Decision, tr *tracer, dst netip.Addr
 	default:
 		d.Verdict, d.Method, d.Reason = Allowed, MethodAppService, ReasonInternet
 		tr.internet(dst, es)
-		if p := st.v.PossibleOutboundIPs(); len(p) > 0 {
+		if p := st.possible; len(p) > 0 {
 			tr.assume = appendOnce(tr.assume, fmt.Sprintf("the platform may move the app to any of possibleOutboundIpAddresses (%d addresses: %s) on a scale or tier change; a destination that allows the app by address should allow them all", len(p), joinAddrs(p, ", ")))
 		}
 	}
