@@ -219,6 +219,9 @@ func (c *compiler) paas() {
 			}
 			st.cls = cls
 		}
+		if ref, rs := v.SubnetRef(); rs == topology.RefExternal {
+			e.note("web app " + v.Name() + ": its integration subnet " + ref.Name() + " is not in the input: the flows its settings route there are Unknown")
+		}
 		h := int32(len(e.apps))
 		e.apps = append(e.apps, st)
 		sp := &e.apps[h]

@@ -407,4 +407,13 @@ func TestFixturesFromAzure(t *testing.T) {
 	assert.Equal(t, simulate.Denied, r.Verdict)
 	_, err = e.Source("hub-ml")
 	assert.True(t, errors.Is(err, simulate.ErrNotSimulated), "%v", err)
+
+	// Without the VNet, the integration subnet is outside the input.
+	n, err = topology.Load(topology.LoadOptions{Files: files[2:3], Tags: tags(t)})
+	require.NoError(t, err)
+	e = simulate.Compile(n, simulate.Options{})
+	r = traceFrom(t, e, "app-orders", toAddr("52.1.2.3"))
+	assert.Equal(t, simulate.Unknown, r.Verdict, "%s", r)
+	assert.Equal(t, simulate.ReasonExternal, r.ReasonCode)
+	assert.Contains(t, strings.Join(e.Unknowns(), "\n"), "web app app-orders: its integration subnet snet-integration is not in the input")
 }
