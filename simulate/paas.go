@@ -456,7 +456,7 @@ func (e *Engine) traceAI(i int32, f Flow) (*Result, error) {
 		tr.hops[0].Security = append(tr.hops[0].Security, step)
 	}
 	if d.Verdict != Denied {
-		tr.end(HopService, dst, f.To.Unmap(), "the account's own outbound call")
+		tr.end(HopInternet, dst, f.To.Unmap(), "the account's own outbound call, from Microsoft-managed addresses")
 	}
 	r.Verdict, r.ReasonCode, r.EgressMethod, r.Hops, r.Assumptions = d.Verdict, d.Reason, d.Method, tr.hops, tr.assume
 	r.Reason = d.Reason.String()
@@ -583,8 +583,8 @@ func (e *Engine) appPublic(st *appState, d *Decision, tr *tracer, dst netip.Addr
 	d.egress = st.public
 	switch {
 	case !dst.Is4() && len(es.ips) > 0 && !slices.ContainsFunc(es.ips, netip.Addr.Is6):
-		d.Verdict, d.Reason = NoEgress, ReasonNoSourceAddress
-		tr.end(HopNowhere, "", netip.Addr{}, "the app's outbound addresses in the input are IPv4 only")
+		d.Verdict, d.Reason = NoEgress, ReasonNoEgress
+		tr.end(HopNowhere, "", netip.Addr{}, "the app's outbound addresses in the input are IPv4 only (outboundIpv6Addresses is not modelled)")
 	case !es.carries(proto):
 		d.Verdict, d.Reason = NoEgress, notCarried(proto)
 		tr.notCarried(es, proto)

@@ -259,6 +259,10 @@ func TestOverviewVnetIntegrationRoutes(t *testing.T) {
 		assert.Empty(t, r.EgressIPs)
 		assert.Contains(t, strings.Join(r.Assumptions, "\n"), "outboundIpAddresses of web app app-no-ips is not in the input")
 	})
+	t.Run("IPv6 with IPv4 outbound addresses only: no way out", func(t *testing.T) {
+		r := traceFrom(t, e, "app-public", toAddr("2001:db8::1"))
+		assert.Equal(t, simulate.NoEgress, r.Verdict, "%s", r)
+	})
 	t.Run("App Service has no outbound ICMP", func(t *testing.T) {
 		r := traceFrom(t, e, "app-public", simulate.Flow{To: netip.MustParseAddr("52.1.2.3"), Protocol: ipproto.ICMP})
 		assert.Equal(t, simulate.NoEgress, r.Verdict)
