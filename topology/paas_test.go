@@ -259,3 +259,26 @@ func TestWebAppDelegatedElsewhere(t *testing.T) {
 	}
 	assert.Contains(t, strings.Join(msgs, "\n"), `design.yaml:17:5: /subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/design/providers/Microsoft.Web/sites/app-a: virtualNetworkSubnetId "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/design/providers/Microsoft.Network/virtualNetworks/vnet-a/subnets/snet-int": invalid value: the integration subnet is delegated to Microsoft.ContainerInstance/containerGroups, not Microsoft.Web/serverFarms`)
 }
+
+// TestOverlaySetWebApp: the what-if of turning on route-all, and of moving
+// an app to another integration subnet.
+func TestOverlaySetWebApp(t *testing.T) {
+	m, err := topology.ParseNative("design.yaml", []byte(nativePaaS))
+	require.NoError(t, err)
+	err = m.ApplyOverlay("change.yaml", []byte(`egress: overlay/v1
+changes:
+  - setWebApp: {webApp: app-a, outboundVnetRouting: {allTraffic: false, applicationTraffic: true}, siteConfigVnetRouteAllEnabled: true}
+  - setWebApp: {webApp: app-a, subnet: vnet-a/snet-int}
+`))
+	require.NoError(t, err)
+	w := m.WebApps[0]
+	require.NotNil(t, w.Routing.AllTraffic)
+	assert.False(t, *w.Routing.AllTraffic)
+	routed, by := w.Routing.RoutesAll(topology.TrafficApplication)
+	assert.True(t, routed)
+	assert.Equal(t, "outboundVnetRouting.applicationTraffic", by)
+	assert.Equal(t, "snet-int", w.Subnet.Name())
+	err = m.ApplyOverlay("change.yaml", []byte("egress: overlay/v1\nchanges:\n  - setWebApp: {webApp: nope, subnet: \"\"}\n"))
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), `change.yaml:3:5: web app "nope": dangling reference: no web app of that name in the model`)
+}
