@@ -1,7 +1,11 @@
 package egresstest_test
 
 import (
+	"os"
+	"path/filepath"
 	"testing"
+
+	"strings"
 
 	"github.com/egresslab/egress/egresstest"
 	"github.com/egresslab/egress/simulate"
@@ -60,4 +64,23 @@ func TestPaaSSources(t *testing.T) {
 	})
 	assert.True(t, rec.fatal)
 	assert.Contains(t, rec.errs[0], "unknown flow source")
+}
+
+// TestRouteAllWhatIf: turning on route-all moves the app's internet traffic
+// from its shared outbound addresses to its subnet's NAT gateway; Unchanged
+// names the flow.
+func TestRouteAllWhatIf(t *testing.T) {
+	dir := t.TempDir()
+	design := filepath.Join(dir, "design.yaml")
+	change := filepath.Join(dir, "route-all.yaml")
+	require.NoError(t, os.WriteFile(design, []byte(strings.Replace(paasDesign, "outboundVnetRouting: {applicationTraffic: true}", "outboundVnetRouting: {applicationTraffic: false}", 1)), 0o644))
+	require.NoError(t, os.WriteFile(change, []byte("egress: overlay/v1\nchanges:\n  - setWebApp: {webApp: app-orders, outboundVnetRouting: {allTraffic: true}}\n"), 0o644))
+	before := egresstest.Load(t, simulate.Options{}, design)
+	after := egresstest.LoadWith(t, simulate.Options{}, []string{design}, change)
+	flow := egresstest.TCP("app-orders", "52.1.2.3", 443)
+	egresstest.Expect(t, before, flow, egresstest.Method(simulate.MethodAppService), egresstest.EgressIPs("70.37.102.201", "20.225.43.144"))
+	egresstest.Expect(t, after, flow, egresstest.Method(simulate.MethodNATGateway), egresstest.EgressIPs("20.30.40.50"))
+	rec := record(t, func(tb testing.TB) { egresstest.Unchanged(tb, before, after, flow) })
+	require.Len(t, rec.errs, 1)
+	assert.Contains(t, rec.errs[0], "app-orders")
 }
