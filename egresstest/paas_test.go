@@ -3,9 +3,8 @@ package egresstest_test
 import (
 	"os"
 	"path/filepath"
-	"testing"
-
 	"strings"
+	"testing"
 
 	"github.com/egresslab/egress/egresstest"
 	"github.com/egresslab/egress/simulate"
