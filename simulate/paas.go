@@ -411,7 +411,7 @@ func (e *Engine) traceAI(i int32, f Flow) (*Result, error) {
 	d := Decision{egress: -1}
 	r := &Result{SchemaVersion: SchemaVersion, Flow: FlowInfo{From: st.v.Name(), FromID: string(st.v.ID()), Destination: f.To.Unmap(), FQDN: f.ToFQDN,
 		Protocol: proto, Port: f.Port, SrcPort: sport}, EgressIPs: []netip.Addr{}}
-	step := SecurityStep{Direction: "Outbound", Stage: StageAllowList, Policy: st.v.Name()}
+	step := SecurityStep{Direction: "Outbound", Stage: StageAllowList, Account: st.v.Name()}
 	if !st.v.Restricted() {
 		d.Verdict, d.Method, d.Reason = Allowed, MethodServiceManaged, ReasonUnrestricted
 		r.DecidedBy = "restrictOutboundNetworkAccess is off"
