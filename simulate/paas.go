@@ -355,6 +355,7 @@ var paasAssumptions = map[string]string{
 	"A-14": "a restricted account with an empty allowedFqdnList reaches nothing",
 	"A-15": "the routing settings' generations (outboundVnetRouting, vnetRouteAllEnabled, siteConfig.vnetRouteAllEnabled, app settings) may disagree; any site property routing the traffic routes it, and an app setting counts only when no site property is present",
 	"A-16": "with application routing off, only RFC 1918 destinations (10/8, 172.16/12, 192.168/16) and the subnet's service endpoints enter the virtual network; 100.64/10, other private ranges and IPv6 go the public way",
+	"A-17": "the host name is resolved through Options.Resolver, standing in for the DNS servers of the app's integration VNet (which a private endpoint's name needs to resolve to its address)",
 	"A-18": "a gateway-required virtual network integration (siteConfig.vnetName without virtualNetworkSubnetId) is not modelled",
 }
 
@@ -524,6 +525,9 @@ func (e *Engine) traceApp(i int32, f Flow, slow bool) (*Result, error) {
 		}
 		dst = addrs[0].Unmap()
 		tr.assume = append(tr.assume, fmt.Sprintf("%s resolves to %s (of %d addresses): the verdict depends on DNS", f.ToFQDN, dst, len(addrs)))
+		if ref, _ := st.v.SubnetRef(); !ref.IsZero() {
+			tr.paas("A-17")
+		}
 	}
 	host := f.Host
 	if host == "" {

@@ -214,6 +214,12 @@ func TestOverviewVnetIntegrationRoutes(t *testing.T) {
 		assert.Equal(t, simulate.MethodPrivateEndpoint, r.EgressMethod)
 		assert.Equal(t, "pe-kv", r.Hops[len(r.Hops)-1].Name)
 	})
+	t.Run("A-17: a host name resolves through the resolver", func(t *testing.T) {
+		e := engine(t, paasDesign, simulate.Options{Resolver: simulate.StaticResolver{"kv.vault.azure.net": {netip.MustParseAddr("10.20.3.10")}}})
+		r := traceFrom(t, e, "app-private-only", toHost("kv.vault.azure.net"))
+		assert.Equal(t, simulate.MethodPrivateEndpoint, r.EgressMethod, "%s", r)
+		assumes(t, r, "A-17")
+	})
 	t.Run("A-16: 100.64/10 is not RFC 1918", func(t *testing.T) {
 		r := traceFrom(t, e, "app-private-only", toAddr("100.64.1.1"))
 		assert.Equal(t, simulate.MethodAppService, r.EgressMethod, "%s", r)

@@ -110,7 +110,7 @@ type RouteStep struct {
 // decided.
 type SecurityStep struct {
 	Direction string `json:"direction"` // "Outbound", "Inbound", or "Forward" at a firewall
-	Stage     Stage  `json:"stage"`     // the admin rules, an NSG, or an Azure Firewall
+	Stage     Stage  `json:"stage"`     // the admin rules, an NSG, an Azure Firewall, or an AI account's allow-list
 	// Group names the NSG or the admin configuration (the NSG stages).
 	Group string `json:"nsg,omitempty"`
 	// Policy names the firewall policy (the AzureFirewall stage), or is
