@@ -355,6 +355,8 @@ func (b *armBuilder) resource(r arm.Resource) {
 		b.m.WebApps = append(b.m.WebApps, app)
 	case typeIs(r, tWeb+"/config"):
 		b.webConfig(r, v)
+	case typeIs(r, tWeb+"/networkConfig"):
+		b.webNetworkConfig(r, v)
 	default:
 		if c, ok := OtherPaaSControl(r.Type); ok {
 			b.m.OtherPaaS = append(b.m.OtherPaaS, &OtherPaaS{Meta: meta, Type: r.Type, Control: c, Setting: b.otherSetting(v)})

@@ -175,3 +175,19 @@ func (b *armBuilder) otherSetting(v *arm.Value) string {
 	}
 	return strings.Join(parts, ", ")
 }
+
+// webNetworkConfig reads a site's networkConfig child ("virtualNetwork"),
+// the template form of regional VNet integration
+// (https://learn.microsoft.com/azure/templates/microsoft.web/sites/networkconfig:
+// properties.subnetResourceId). The site's own virtualNetworkSubnetId,
+// when it has one, wins.
+func (b *armBuilder) webNetworkConfig(r arm.Resource, v *arm.Value) {
+	app := b.webs[parentKey(r.ID)]
+	if app == nil {
+		b.p.add(r.Pos, r.ID, "", "", ErrDangling, "network configuration of a web app that is not in the input")
+		return
+	}
+	if id := b.str(v.Prop("subnetResourceId")); id != "" && app.Subnet.IsZero() {
+		app.Subnet = Ref(id)
+	}
+}

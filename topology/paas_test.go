@@ -121,6 +121,7 @@ func TestWebAppShapes(t *testing.T) {
 		{"app-legacy", topology.TrafficApplication, false, "vnetRouteAllEnabled false, siteConfig.vnetRouteAllEnabled false", addrs("40.1.1.1")},
 		{"app-legacy", topology.TrafficImagePull, true, "vnetImagePullEnabled", nil},
 		{"app-tmpl", topology.TrafficApplication, true, "app setting WEBSITE_VNET_ROUTE_ALL", addrs("51.1.1.1")},
+		{"app-netcfg", topology.TrafficApplication, true, "siteConfig.vnetRouteAllEnabled", addrs("51.3.3.3")},
 	}
 	for _, tt := range tests {
 		w := webApp(t, n, tt.app)
