@@ -75,9 +75,12 @@ func Compile(t testing.TB, lo topology.LoadOptions, opts simulate.Options) *simu
 	return simulate.Compile(n, opts)
 }
 
-// TCP is a TCP flow from a NIC (name or resource ID) to an IP address or a
-// host name (resolved through Options.Resolver, and the name application
-// rules see) on a port.
+// TCP is a TCP flow from a source — a NIC, an AI services account or a web
+// app, by name or resource ID ([simulate.Engine.Source]) — to an IP address
+// or a host name on a port. A host name is resolved through
+// Options.Resolver for NICs and web apps (and is the name firewall
+// application rules see); an AI services account matches the name itself
+// against its allowedFqdnList.
 func TCP(from, to string, port uint16) simulate.Flow { return flow(from, to, ipproto.TCP, port) }
 
 // UDP is [TCP] for UDP.
@@ -90,6 +93,17 @@ func flow(from, to string, p ipproto.Proto, port uint16) simulate.Flow {
 	} else {
 		f.ToFQDN = to
 	}
+	return f
+}
+
+// As sets the traffic class of a flow from a web app: its application's
+// own traffic (the default) or a class of configuration traffic, which the
+// app's settings route separately.
+//
+//	egresstest.Expect(t, e, egresstest.As(egresstest.TCP("app-orders", "52.1.2.3", 445), topology.TrafficContentShare),
+//		egresstest.Method(simulate.MethodAppService))
+func As(f simulate.Flow, class topology.WebAppTraffic) simulate.Flow {
+	f.Traffic = class
 	return f
 }
 
@@ -192,13 +206,35 @@ func DecidedBy(text string) Want {
 	}
 }
 
+// Assumes expects the result to state an assumption containing text: a
+// PaaS assumption's id ("A-6"), or words of any other.
+func Assumes(text string) Want {
+	if _, ok := simulate.PaaSAssumption(text); ok {
+		text += ": " // the id, not a prefix of a longer one (A-1 of A-14)
+	}
+	return func(r *simulate.Result) string {
+		for _, a := range r.Assumptions {
+			if strings.Contains(a, text) {
+				return ""
+			}
+		}
+		return fmt.Sprintf("an assumption %q", strings.TrimSuffix(text, ": "))
+	}
+}
+
 // Expect traces f and checks every want. On failure it reports the flow,
 // every unmet expectation and the whole trace. It returns the trace for
-// further checks; a flow that cannot be traced (unknown NIC, unresolvable
-// name) stops the test.
+// further checks; a flow that cannot be traced (an unknown source,
+// an unresolvable name) stops the test. f.From names a NIC, an AI services
+// account or a web app ([simulate.Engine.Source]): flows from PaaS
+// resources are checked like a NIC's.
 func Expect(t testing.TB, e *simulate.Engine, f simulate.Flow, wants ...Want) *simulate.Result {
 	t.Helper()
-	r, err := e.Trace(f)
+	src, err := e.Source(f.From)
+	if err != nil {
+		t.Fatalf("egresstest: %v: %v", f, err)
+	}
+	r, err := e.TraceFrom(src, f)
 	if err != nil {
 		t.Fatalf("egresstest: %v: %v", f, err)
 	}

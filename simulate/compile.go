@@ -46,6 +46,7 @@ func Compile(n *topology.Network, opts Options) *Engine {
 	c.peerTargets()
 	c.egressChoices()
 	c.routeActions()
+	c.paas()
 	return c.e
 }
 

@@ -40,12 +40,14 @@ func outcome(r *Result) string {
 // Diff traces each flow in both engines (typically a model before and after
 // a change) and returns the flows whose verdict, egress method, egress
 // addresses or path differ, in the order given. A flow that cannot be traced
-// in one engine (its source NIC is gone) is reported as a change too.
+// in one engine (its source NIC is gone) is reported as a change too. A
+// flow's From may name an AI services account or a web app too
+// ([Engine.Source]).
 func Diff(before, after *Engine, flows []Flow) []Change {
 	var out []Change
 	for _, f := range flows {
-		b, errB := before.Trace(f)
-		a, errA := after.Trace(f)
+		b, errB := before.traceAny(f)
+		a, errA := after.traceAny(f)
 		c := Change{Flow: f, Before: b, After: a}
 		switch {
 		case errB != nil && errA != nil:

@@ -92,6 +92,36 @@
 //     outbound access; the model does not know scale sets), SNAT port
 //     exhaustion, threat intelligence.
 //
+// # PaaS sources
+//
+// [Engine.Source] resolves a flow's source among the NICs, the Azure AI
+// services accounts and the App Service / Functions apps of the network;
+// [Engine.TraceFrom] answers for any of them (a NIC as Trace does):
+//
+//   - An AI services account's own outbound call is decided by
+//     restrictOutboundNetworkAccess and allowedFqdnList only
+//     (https://learn.microsoft.com/azure/ai-services/cognitive-services-data-loss-prevention):
+//     its egress is Microsoft's, so no route or NSG applies. The list is
+//     matched by package allowlist: exact names, case-insensitive, one
+//     trailing dot ignored, no subdomains, IPv4 literals; a destination only
+//     a wildcard entry could match is Unknown, since Learn does not say what
+//     a wildcard means. Each answer lists the assumptions it relies on by id
+//     (A-1 ... A-18, [PaaSAssumption]).
+//   - A web app's traffic that its settings send into its integration subnet
+//     (overview-vnet-integration: all of it with application routing, else
+//     RFC 1918 destinations and the subnet's service endpoints;
+//     configuration traffic by its own flags, [Flow.Traffic]) is walked from
+//     the subnet like a NIC's — admin rules and the subnet's NSG, then its
+//     routes, firewalls and appliances, and out through its NAT gateway —
+//     with the first address of the subnet as source (its instances use any,
+//     which the result says). Traffic to the internet with no NAT gateway on
+//     the way, and traffic the settings do not route, leaves from the app's
+//     outboundIpAddresses: a set, one address chosen per connection
+//     ([MethodAppService]). Gateway-required integration is Unknown.
+//   - Resources with outbound controls of other semantics (machine learning
+//     workspaces' managed networks, IoT Hub, Data Explorer, SQL, AI Search:
+//     [topology.OtherPaaS]) are refused as sources, saying why.
+//
 // # Twins
 //
 // Classify uses compiled indexes (next-hop owners per VNet, egress choices per

@@ -196,6 +196,12 @@ type Engine struct {
 	gateways     []*topology.Gateway
 	routeServers []*topology.RouteServer
 	vmPIPs       []vmPIP
+
+	// The PaaS sources (Engine.Source, Engine.TraceFrom).
+	ais                 []aiState
+	apps                []appState
+	aiByKey, appByKey   map[string]int32
+	aiByName, appByName map[string][]int32
 }
 
 // skippedNIC is a NIC the engine cannot simulate, and why.

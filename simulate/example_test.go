@@ -123,3 +123,71 @@ func ExampleEngine_concurrent() {
 	wg.Wait()
 	// Output:
 }
+
+const examplePaaS = `egress: v1
+location: eastus
+vnets:
+  - name: vnet-app
+    addressSpace: [10.1.0.0/16]
+    subnets:
+      - {name: snet-int, prefix: 10.1.2.0/26, natGateway: natgw, delegations: [Microsoft.Web/serverFarms]}
+publicIps:
+  - {name: pip-nat, ip: 203.0.113.10}
+natGateways:
+  - {name: natgw, publicIps: [pip-nat]}
+aiAccounts:
+  - {name: my-openai, restrictOutboundNetworkAccess: true, allowedFqdns: [mysearch.search.windows.net]}
+webApps:
+  - name: app-orders
+    subnet: vnet-app/snet-int
+    outboundIpAddresses: [198.51.100.1, 198.51.100.2]
+  - name: app-routed
+    subnet: vnet-app/snet-int
+    outboundVnetRouting: {allTraffic: true}
+    outboundIpAddresses: [198.51.100.1, 198.51.100.2]
+`
+
+// TraceFrom starts a flow at a PaaS resource: an AI services account's own
+// calls are decided by its allowedFqdnList; a web app's traffic enters its
+// integration subnet when its settings route it there (here only private
+// destinations: no route-all setting), and otherwise leaves from the app's
+// outbound addresses, a set; routed, it follows the subnet like a NIC's
+// traffic, out through the NAT gateway.
+func ExampleEngine_TraceFrom() {
+	n, err := topology.Load(topology.LoadOptions{Inputs: []topology.Input{{Name: "design.yaml", Data: []byte(examplePaaS)}}})
+	if err != nil {
+		panic(err)
+	}
+	e := simulate.Compile(n, simulate.Options{})
+	for _, q := range []struct {
+		from string
+		f    simulate.Flow
+	}{
+		{"my-openai", simulate.Flow{ToFQDN: "MySearch.search.windows.net", Port: 443}},
+		{"my-openai", simulate.Flow{ToFQDN: "evil.example", Port: 443}},
+		{"app-orders", simulate.Flow{To: netip.MustParseAddr("52.1.2.3"), Port: 443}},
+		{"app-routed", simulate.Flow{To: netip.MustParseAddr("52.1.2.3"), Port: 443}},
+	} {
+		src, err := e.Source(q.from)
+		if err != nil {
+			panic(err)
+		}
+		r, err := e.TraceFrom(src, q.f)
+		if err != nil {
+			panic(err)
+		}
+		fmt.Printf("%s -> %s%s: %s %s %v\n", src, q.f.ToFQDN, addrOrEmpty(q.f.To), r.Verdict, r.EgressMethod, r.EgressIPs)
+	}
+	// Output:
+	// AIAccount my-openai -> MySearch.search.windows.net: Allowed ServiceManaged []
+	// AIAccount my-openai -> evil.example: Denied None []
+	// WebApp app-orders -> 52.1.2.3: Allowed AppServiceOutbound [198.51.100.1 198.51.100.2]
+	// WebApp app-routed -> 52.1.2.3: Allowed NATGateway [203.0.113.10]
+}
+
+func addrOrEmpty(a netip.Addr) string {
+	if !a.IsValid() {
+		return ""
+	}
+	return a.String()
+}

@@ -4,5 +4,13 @@ package simulate
 // index (next-hop owners, egress choices) replaced by a scan of the model.
 func ReferenceTrace(e *Engine, f Flow) (*Result, error) { return e.trace(f, true) }
 
+// ReferenceTraceFrom is TraceFrom with the reference lookups, for web apps.
+func ReferenceTraceFrom(e *Engine, s Source, f Flow) (*Result, error) {
+	if s.kind == SourceWebApp {
+		return e.traceApp(s.i, f, true)
+	}
+	return e.TraceFrom(s, f)
+}
+
 // DecidedBy names the rule that denied d, as Trace's DecidedBy does.
 func DecidedBy(e *Engine, d Decision) string { return e.decidedBy(d) }

@@ -110,21 +110,27 @@ type RouteStep struct {
 // decided.
 type SecurityStep struct {
 	Direction string `json:"direction"` // "Outbound", "Inbound", or "Forward" at a firewall
-	Stage     Stage  `json:"stage"`     // the admin rules, an NSG, or an Azure Firewall
+	Stage     Stage  `json:"stage"`     // the admin rules, an NSG, an Azure Firewall, or an AI account's allow-list
 	// Group names the NSG or the admin configuration (the NSG stages).
 	Group string `json:"nsg,omitempty"`
 	// Policy names the firewall policy (the AzureFirewall stage), or is
 	// "classic rules" for a firewall decided by its own rule collections.
 	Policy string `json:"firewallPolicy,omitempty"`
-	Access string `json:"access"`
-	Rule   string `json:"ruleName"`
+	// Account names the AI services account whose allowedFqdnList
+	// decided (the AllowedFqdnList stage).
+	Account string `json:"account,omitempty"`
+	Access  string `json:"access"`
+	Rule    string `json:"ruleName"`
 }
 
-// Source names what the step evaluated: the NSG, admin configuration or
-// firewall policy.
+// Source names what the step evaluated: the NSG, admin configuration,
+// firewall policy or AI services account.
 func (s SecurityStep) Source() string {
 	if s.Policy != "" {
 		return s.Policy
+	}
+	if s.Account != "" {
+		return s.Account
 	}
 	return s.Group
 }

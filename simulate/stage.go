@@ -22,10 +22,11 @@ const (
 	StageNicNSG     Stage = Stage(nsg.StageNIC)    // the network security group on the NIC
 	StageSubnetNSG  Stage = Stage(nsg.StageSubnet) // the network security group on the subnet
 	StageFirewall   Stage = 3                      // an Azure Firewall's policy or classic rule collections
-	numStages             = 4
+	StageAllowList  Stage = 4                      // an AI services account's allowedFqdnList
+	numStages             = 5
 )
 
-var stageNames = [numStages]string{"AdminRules", "NicNSG", "SubnetNSG", "AzureFirewall"}
+var stageNames = [numStages]string{"AdminRules", "NicNSG", "SubnetNSG", "AzureFirewall", "AllowedFqdnList"}
 
 // nsgStage returns the Stage of one of package nsg's stages.
 func nsgStage(s nsg.Stage) Stage { return Stage(s) }

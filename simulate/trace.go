@@ -194,15 +194,15 @@ func (t *tracer) end(k HopKind, name string, a netip.Addr, note string) {
 }
 
 //go:noinline // keeps the Hop temporaries out of walker.run's frame (the hot path)
-func (t *tracer) security(st *nicState, dir nsg.Direction, v nsg.Verdict) {
+func (t *tracer) security(cls *nsg.Classifier, dir nsg.Direction, v nsg.Verdict) {
 	h := t.last()
 	for _, stage := range []nsg.Stage{nsg.StageAdmin, nsg.StageNIC, nsg.StageSubnet} {
-		g := st.cls.Group(stage)
+		g := cls.Group(stage)
 		if g == nil {
 			continue
 		}
 		step := SecurityStep{Direction: dir.String(), Stage: nsgStage(stage), Group: g.Name(), Access: "Allow"}
-		ri, ok := st.cls.RuleOf(v, dir, stage)
+		ri, ok := cls.RuleOf(v, dir, stage)
 		if !ok {
 			if v.Rules.At(stage) < 0 {
 				continue // not evaluated: an earlier stage decided
@@ -375,6 +375,8 @@ func (t *tracer) egressOf(set, cur int32, atFW, v6 bool) *egressSet {
 	var s egressSet
 	if atFW {
 		s = t.e.firewallEgress(&t.e.firewalls[cur])
+	} else if cur < 0 {
+		s = t.e.appVNetEgress(&t.e.apps[^cur], v6)
 	} else {
 		s = t.e.internetEgress(cur, v6, t.e.scanVMPublicIP)
 	}
@@ -490,6 +492,13 @@ func (e *Engine) trace(f Flow, slow bool) (*Result, error) {
 		Assumptions:  tr.assume,
 		ServiceTags:  e.ServiceTags(),
 	}
+	e.complete(r, d, tr)
+	return r, nil
+}
+
+// complete fills in a result from its decision and the tracer's record:
+// the egress addresses and the assumptions they rely on, and what decided.
+func (e *Engine) complete(r *Result, d Decision, tr *tracer) {
 	if r.Assumptions == nil {
 		r.Assumptions = []string{}
 	}
@@ -524,7 +533,6 @@ func (e *Engine) trace(f Flow, slow bool) (*Result, error) {
 	if d.Verdict == Unknown && d.Assumed {
 		r.Reason = "depends on what cannot be decided offline (see assumptions); on the path shown: " + d.Reason.String()
 	}
-	return r, nil
 }
 
 // allowedBy names what let an allowed flow through: the rule that allowed it
@@ -585,8 +593,13 @@ func (e *Engine) decidedBy(d Decision) string {
 	if d.by.rule() < 0 {
 		return ""
 	}
-	st := &e.nics[d.by.at()]
-	g := st.cls.Group(d.by.stage())
+	var cls *nsg.Classifier
+	if at := d.by.at(); at < 0 {
+		cls = e.apps[^at].cls // a web app's integration subnet
+	} else {
+		cls = e.nics[at].cls
+	}
+	g := cls.Group(d.by.stage())
 	if g == nil {
 		return ""
 	}

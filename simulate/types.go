@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/egresslab/egress/ipproto"
+	"github.com/egresslab/egress/topology"
 )
 
 // Verdict is the outcome of a flow.
@@ -82,11 +83,13 @@ const (
 	MethodPrivateEndpoint                // reaches a private endpoint: never leaves the network
 	MethodPrivate                        // delivered inside the VNet or a peered VNet
 	MethodPlatform                       // Azure platform address (168.63.129.16, 169.254.169.254), host-local
+	MethodAppService                     // an App Service app's shared outbound addresses (outboundIpAddresses, one per connection)
+	MethodServiceManaged                 // a PaaS service's own call (an AI services account): Microsoft-managed addresses, not shown
 	numMethods
 )
 
 var methodNames = [numMethods]string{"None", "NATGateway", "InstancePublicIP", "LoadBalancer", "DefaultOutbound",
-	"AzureFirewall", "VirtualNetworkGateway", "ServiceEndpoint", "PrivateEndpoint", "Private", "Platform"}
+	"AzureFirewall", "VirtualNetworkGateway", "ServiceEndpoint", "PrivateEndpoint", "Private", "Platform", "AppServiceOutbound", "ServiceManaged"}
 
 // String returns the method's name.
 func (m Method) String() string {
@@ -110,7 +113,9 @@ func (m *Method) UnmarshalText(b []byte) error {
 
 // LeavesAzure reports whether the method takes traffic to the internet with
 // an Azure public source address.
-func (m Method) LeavesAzure() bool { return m >= MethodNATGateway && m <= MethodAzureFirewall }
+func (m Method) LeavesAzure() bool {
+	return m >= MethodNATGateway && m <= MethodAzureFirewall || m == MethodAppService || m == MethodServiceManaged
+}
 
 // Flow is one flow to simulate: from a NIC to a destination.
 type Flow struct {
@@ -131,6 +136,11 @@ type Flow struct {
 	Port uint16
 	// SrcPort is the source port; zero means an ephemeral port (49152).
 	SrcPort uint16
+	// Traffic is, for a flow from a web app ([Engine.TraceFrom]), which of
+	// its traffic it is: its application's own (the zero value) or
+	// configuration traffic (content share, image pull, ...), which the
+	// app's settings route separately. Other sources ignore it.
+	Traffic topology.WebAppTraffic
 }
 
 // EphemeralPort is the source port used when a Flow gives none: the first

@@ -45,6 +45,11 @@ const (
 	ReasonProtocolNotSupported        // the egress method does not carry the protocol (a NAT gateway: TCP and UDP; a load-balancer rule: its own)
 	ReasonExternal                    // the destination or next hop is in a VNet the input does not contain
 	ReasonInvalidFlow                 // Classify was given no protocol, no destination port for TCP or UDP, or an invalid address or NIC
+	ReasonUnrestricted                // an AI services account without restrictOutboundNetworkAccess: it may call anything
+	ReasonAllowList                   // an entry of the account's allowedFqdnList allows the destination
+	ReasonNotInAllowList              // the account's outbound access is restricted and no entry allows the destination
+	ReasonAllowListUndecided          // only an entry whose meaning is undocumented (a wildcard) could allow it
+	ReasonNotModelled                 // the source's network path is one egress does not model (gateway-required VNet integration)
 	numReasons
 )
 
@@ -76,12 +81,18 @@ var reasonText = [numReasons]string{
 	ReasonProtocolNotSupported: "the egress method does not carry the flow's protocol (a NAT gateway carries TCP and UDP, and ICMP on StandardV2; a load-balancer rule carries its own protocol)",
 	ReasonExternal:             "the address is in a peered virtual network that is not in the input: what holds it, and what it does with the flow, is unknown",
 	ReasonInvalidFlow:          "the flow is invalid: it needs a protocol, a destination port for TCP and UDP, a valid destination address and a NIC of the network",
+	ReasonUnrestricted:         "restrictOutboundNetworkAccess is off: the account may call any destination",
+	ReasonAllowList:            "the account's allowedFqdnList allows the destination",
+	ReasonNotInAllowList:       "outbound network access is restricted: the destination is not in the allowed FQDN list for this resource",
+	ReasonAllowListUndecided:   "only an allowedFqdnList entry whose meaning Azure does not document could allow the destination",
+	ReasonNotModelled:          "the source's network path is not modelled",
 }
 
 var reasonNames = [numReasons]string{"None", "Delivered", "PrivateEndpoint", "ServiceEndpoint", "Gateway", "Internet",
 	"Platform", "DeniedOutbound", "DeniedInbound", "RouteNone", "NoSuchAddress", "NoIPForwarding", "ForwardedTrafficNotAllowed",
 	"Loop", "HopLimit", "NoEgress", "ICMPNotSupported", "NoRoute", "NoSourceAddress", "InternalLoadBalancer", "FirewallDenied", "NoGateway",
-	"SMTPBlocked", "FirewallNoSNAT", "ProtocolNotSupported", "External", "InvalidFlow"}
+	"SMTPBlocked", "FirewallNoSNAT", "ProtocolNotSupported", "External", "InvalidFlow", "Unrestricted", "AllowList", "NotInAllowList",
+	"AllowListUndecided", "NotModelled"}
 
 // MarshalText implements [encoding.TextMarshaler] with a stable code name,
 // e.g. "NoIPForwarding".
@@ -227,7 +238,7 @@ func (w *walker) security(h int32, dir nsg.Direction, src, dst netip.Addr) (nsg.
 	f := nsg.Flow{Direction: dir, Proto: w.proto, Src: src, Dst: dst, SrcPort: w.sport, DstPort: w.dport}
 	v := st.cls.Verdict(f)
 	if w.tr != nil {
-		w.tr.security(st, dir, v)
+		w.tr.security(st.cls, dir, v)
 	}
 	if st.unknown >= 0 && v.Allowed() && v.Reason != nsg.ReasonAdmin {
 		w.assumed = true
@@ -349,15 +360,28 @@ func (w *walker) walk(h int32) Decision {
 		}
 		return d
 	}
-	cur, atFW := h, false // where the flow is: a NIC handle, or a firewall index
+	return w.path(d, h, src)
+}
+
+// path routes the flow on from its source, after the source's outbound
+// security rules allowed it: NIC handle h, or, for h < 0, web app ^h in its
+// integration subnet (Engine.TraceFrom). From there on, a flow from a web
+// app is a flow from its subnet, as a NIC's is
+// (https://learn.microsoft.com/azure/app-service/overview-vnet-integration#routes).
+func (w *walker) path(d Decision, h int32, src netip.Addr) Decision {
+	e := w.e
+	cur, atFW := h, false // where the flow is: a NIC handle (or ^web app), or a firewall index
 	forwarded := false
 	fwSNAT := false // the last firewall crossed SNATed the flow
 	for {
 		var ss *subnetState
 		var vnet int32
-		if atFW {
+		switch {
+		case atFW:
 			ss = &e.subnets[e.firewalls[cur].subnet]
-		} else {
+		case cur < 0:
+			ss = &e.subnets[e.apps[^cur].subnet]
+		default:
 			ss = &e.subnets[e.nics[cur].subnet]
 		}
 		vnet = ss.vnet
@@ -431,6 +455,11 @@ func (w *walker) walk(h int32) Decision {
 			var set int32
 			if atFW {
 				set = e.firewalls[cur].egress4
+			} else if cur < 0 {
+				set = e.apps[^cur].egress4
+				if w.dst.Is6() {
+					set = e.apps[^cur].egress6
+				}
 			} else if w.dst.Is6() {
 				set = e.nics[cur].egress6
 			} else {

@@ -122,6 +122,7 @@ type armBuilder struct {
 	embeddedOrder []*arm.Value
 	// unres holds the unresolved template values, reported where read.
 	unres unresolvedIndex
+	webs  map[string]*WebApp // by ID key, for their config children
 }
 
 func typeIs(r arm.Resource, t string) bool { return arm.TypeIs(r, t) }
@@ -344,10 +345,23 @@ func (b *armBuilder) resource(r arm.Resource) {
 		}
 		ac.Rules = append(ac.Rules, b.adminRule(r, ac.Name, v))
 	case typeIs(r, tAI):
-		b.m.AIAccounts = append(b.m.AIAccounts, &AIAccount{Meta: meta, Kind: b.str(v.Get("kind")),
-			RestrictOutboundNetworkAccess: b.boolean(v.Prop("restrictOutboundNetworkAccess")),
-			AllowedFqdnList:               b.strs(v.Prop("allowedFqdnList"))})
+		b.m.AIAccounts = append(b.m.AIAccounts, b.aiAccount(meta, v))
+	case typeIs(r, tWeb):
+		app := b.webApp(meta, v)
+		if b.webs == nil {
+			b.webs = map[string]*WebApp{}
+		}
+		b.webs[arm.Key(r.ID)] = app
+		b.m.WebApps = append(b.m.WebApps, app)
+	case typeIs(r, tWeb+"/config"):
+		b.webConfig(r, v)
+	case typeIs(r, tWeb+"/networkConfig"):
+		b.webNetworkConfig(r, v)
 	default:
+		if c, ok := OtherPaaSControl(r.Type); ok {
+			b.m.OtherPaaS = append(b.m.OtherPaaS, &OtherPaaS{Meta: meta, Type: r.Type, Control: c, Setting: b.otherSetting(v)})
+			return
+		}
 		if b.skipped == nil {
 			b.m.Skipped, b.skipped = map[string]int{}, map[string]bool{}
 		}
@@ -641,6 +655,11 @@ func (b *armBuilder) subnet(vn *VNet, v *arm.Value, id string) *Subnet {
 	for _, p := range b.prefixes(v.Prop("addressPrefixes"), string(sid), "addressPrefixes") {
 		if !slices.Contains(s.Prefixes, p) {
 			s.Prefixes = append(s.Prefixes, p)
+		}
+	}
+	for _, d := range elems(v.Prop("delegations")) {
+		if name := b.str(d.Prop("serviceName")); name != "" {
+			s.Delegations = append(s.Delegations, name)
 		}
 	}
 	for _, se := range elems(v.Prop("serviceEndpoints")) {

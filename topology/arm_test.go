@@ -132,7 +132,8 @@ nics:
 func FuzzParseARM(f *testing.F) {
 	files, _ := filepath.Glob("arm/testdata/*.json")
 	classic, _ := filepath.Glob("testdata/classic/*.json")
-	for _, file := range append(files, classic...) {
+	paas, _ := filepath.Glob("testdata/paas/*.json")
+	for _, file := range append(append(files, classic...), paas...) {
 		if data, err := os.ReadFile(file); err == nil {
 			f.Add(data)
 		}

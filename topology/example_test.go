@@ -50,7 +50,7 @@ vnets:
 `), nil)
 	fmt.Println(err)
 	// Output:
-	// design.yaml:5: unknown field: "colour" in a subnet (known: defaultOutboundAccess, name, natGateway, nsg, prefix, prefixes, privateEndpointNetworkPolicies, routeTable, serviceEndpoints)
+	// design.yaml:5: unknown field: "colour" in a subnet (known: defaultOutboundAccess, delegations, name, natGateway, nsg, prefix, prefixes, privateEndpointNetworkPolicies, routeTable, serviceEndpoints)
 }
 
 // An overlay is a what-if: a patch applied to a loaded model.

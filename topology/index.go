@@ -90,6 +90,12 @@ func (m *Model) index(p *problems) {
 	for _, r := range m.AIAccounts {
 		put(r.ID, r.Pos, r)
 	}
+	for _, r := range m.WebApps {
+		put(r.ID, r.Pos, r)
+	}
+	for _, r := range m.OtherPaaS {
+		put(r.ID, r.Pos, r)
+	}
 	for _, r := range m.IPGroups {
 		put(r.ID, r.Pos, r)
 	}

@@ -215,6 +215,8 @@ func (m *Model) merge(o *Model) {
 	m.Firewalls = append(m.Firewalls, o.Firewalls...)
 	m.FirewallPolicies = append(m.FirewallPolicies, o.FirewallPolicies...)
 	m.AIAccounts = append(m.AIAccounts, o.AIAccounts...)
+	m.WebApps = append(m.WebApps, o.WebApps...)
+	m.OtherPaaS = append(m.OtherPaaS, o.OtherPaaS...)
 	m.IPGroups = append(m.IPGroups, o.IPGroups...)
 	m.AdminConfigs = append(m.AdminConfigs, o.AdminConfigs...)
 	m.idx = nil

@@ -106,6 +106,8 @@ func (m *Model) mergeDuplicates(p *problems) {
 	}
 	m.IPGroups = dedupe(p, m.IPGroups, nil)
 	m.AIAccounts = dedupe(p, m.AIAccounts, nil)
+	m.WebApps = dedupe(p, m.WebApps, nil)
+	m.OtherPaaS = dedupe(p, m.OtherPaaS, nil)
 	m.AdminConfigs = dedupe(p, m.AdminConfigs, func(keep, drop *AdminConfig) {
 		keep.Rules = append(keep.Rules, drop.Rules...)
 	})

@@ -65,7 +65,12 @@ type Model struct {
 	FirewallPolicies     []*FirewallPolicy
 	IPGroups             []*IPGroup
 	AIAccounts           []*AIAccount
-	AdminConfigs         []*AdminConfig
+	WebApps              []*WebApp
+	// OtherPaaS are resources with outbound controls of their own that
+	// egress does not simulate (see [OtherPaaS]); flows from them are
+	// refused, saying why.
+	OtherPaaS    []*OtherPaaS
+	AdminConfigs []*AdminConfig
 	// Skipped counts, by lower-case resource type, the input resources that
 	// egress does not model.
 	Skipped map[string]int
@@ -141,6 +146,9 @@ type Subnet struct {
 	// DefaultOutboundAccess is the subnet's defaultOutboundAccess; nil when
 	// the input does not say (see [Options.DefaultOutboundAccess]).
 	DefaultOutboundAccess *bool
+	// Delegations are the services the subnet is delegated to
+	// (delegations[].properties.serviceName, e.g. "Microsoft.Web/serverFarms").
+	Delegations []string
 }
 
 // ServiceEndpoint is a service endpoint enabled on a subnet.
@@ -488,11 +496,18 @@ type IPGroup struct {
 
 // AIAccount is an Azure AI services (Cognitive Services) account and its
 // outbound restriction.
+//
+// Its allowedFqdnList is checked when the model is validated (package
+// allowlist: at most 1000 entries, each a DNS name or an IPv4 address);
+// the network compiles it ([AIAccountView.AllowList]).
 type AIAccount struct {
 	Meta
 	Kind                          string
 	RestrictOutboundNetworkAccess bool
 	AllowedFqdnList               []string
+	// AllowedFqdnPos are the positions of AllowedFqdnList's entries, when
+	// the loader knows them (else empty, and problems name the account).
+	AllowedFqdnPos []Pos
 }
 
 // AdminConfig is an AVNM security admin configuration, already resolved to

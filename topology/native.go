@@ -282,6 +282,7 @@ type nDesign struct {
 	FirewallPolicies     []*nFirewallPolicy     `yaml:"firewallPolicies"`
 	IPGroups             []*nIPGroup            `yaml:"ipGroups"`
 	AIAccounts           []*nAIAccount          `yaml:"aiAccounts"`
+	WebApps              []*nWebApp             `yaml:"webApps"`
 	AdminRules           []*nAdminConfiguration `yaml:"adminRules"`
 	at                   at
 }
@@ -318,6 +319,7 @@ type nSubnet struct {
 	ServiceEndpoints               []string `yaml:"serviceEndpoints"`
 	PrivateEndpointNetworkPolicies string   `yaml:"privateEndpointNetworkPolicies"`
 	DefaultOutboundAccess          *bool    `yaml:"defaultOutboundAccess"`
+	Delegations                    []string `yaml:"delegations"`
 	at                             at
 }
 
@@ -785,11 +787,11 @@ func (v *nFwRule) UnmarshalYAML(n *yaml.Node) (err error) {
 }
 
 type nAIAccount struct {
-	Name                          string   `yaml:"name"`
-	Location                      string   `yaml:"location"`
-	Kind                          string   `yaml:"kind"`
-	RestrictOutboundNetworkAccess bool     `yaml:"restrictOutboundNetworkAccess"`
-	AllowedFqdns                  []string `yaml:"allowedFqdns"`
+	Name                          string     `yaml:"name"`
+	Location                      string     `yaml:"location"`
+	Kind                          string     `yaml:"kind"`
+	RestrictOutboundNetworkAccess bool       `yaml:"restrictOutboundNetworkAccess"`
+	AllowedFqdns                  posStrings `yaml:"allowedFqdns"`
 	at                            at
 }
 
@@ -843,5 +845,87 @@ type nIPGroup struct {
 func (v *nIPGroup) UnmarshalYAML(n *yaml.Node) (err error) {
 	type plain nIPGroup
 	v.at, err = strict(n, (*plain)(v), "an IP group")
+	return err
+}
+
+// posStrings is a list of strings that keeps each item's position, for
+// problems that name the item (an AI account's allowedFqdns entries).
+type posStrings struct {
+	vals []string
+	pos  []at
+}
+
+func (s *posStrings) UnmarshalYAML(n *yaml.Node) error {
+	if n.Kind != yaml.SequenceNode {
+		return &yaml.TypeError{Errors: []string{fmt.Sprintf("line %d: want a list of strings, not %s", n.Line, kindName(n))}}
+	}
+	var errs []string
+	for _, c := range n.Content {
+		if c.Kind != yaml.ScalarNode {
+			errs = append(errs, fmt.Sprintf("line %d: want a string, not %s", c.Line, kindName(c)))
+			continue
+		}
+		s.vals = append(s.vals, c.Value)
+		s.pos = append(s.pos, at{c.Line, c.Column})
+	}
+	if len(errs) > 0 {
+		return &yaml.TypeError{Errors: errs}
+	}
+	return nil
+}
+
+// nWebApp is an App Service or Functions app (Microsoft.Web/sites); its
+// fields are the ARM properties' names.
+type nWebApp struct {
+	Name     string `yaml:"name"`
+	Location string `yaml:"location"`
+	Kind     string `yaml:"kind"`
+	// Subnet is virtualNetworkSubnetId: "vnet/subnet" or a subnet ID.
+	Subnet                        string                `yaml:"subnet"`
+	OutboundVnetRouting           *nOutboundVnetRouting `yaml:"outboundVnetRouting"`
+	VnetRouteAllEnabled           *bool                 `yaml:"vnetRouteAllEnabled"`
+	VnetContentShareEnabled       *bool                 `yaml:"vnetContentShareEnabled"`
+	VnetImagePullEnabled          *bool                 `yaml:"vnetImagePullEnabled"`
+	VnetBackupRestoreEnabled      *bool                 `yaml:"vnetBackupRestoreEnabled"`
+	SiteConfigVnetRouteAllEnabled *bool                 `yaml:"siteConfigVnetRouteAllEnabled"`
+	VNetName                      string                `yaml:"vnetName"`
+	AppSettings                   []*nAppSetting        `yaml:"appSettings"`
+	OutboundIPs                   []string              `yaml:"outboundIpAddresses"`
+	PossibleOutboundIPs           []string              `yaml:"possibleOutboundIpAddresses"`
+	PublicNetworkAccess           string                `yaml:"publicNetworkAccess"`
+	at                            at
+}
+
+func (v *nWebApp) UnmarshalYAML(n *yaml.Node) (err error) {
+	type plain nWebApp
+	v.at, err = strict(n, (*plain)(v), "a web app")
+	return err
+}
+
+type nOutboundVnetRouting struct {
+	AllTraffic             *bool `yaml:"allTraffic"`
+	ApplicationTraffic     *bool `yaml:"applicationTraffic"`
+	ContentShareTraffic    *bool `yaml:"contentShareTraffic"`
+	ImagePullTraffic       *bool `yaml:"imagePullTraffic"`
+	BackupRestoreTraffic   *bool `yaml:"backupRestoreTraffic"`
+	ManagedIdentityTraffic *bool `yaml:"managedIdentityTraffic"`
+	at                     at
+}
+
+func (v *nOutboundVnetRouting) UnmarshalYAML(n *yaml.Node) (err error) {
+	type plain nOutboundVnetRouting
+	v.at, err = strict(n, (*plain)(v), "outboundVnetRouting")
+	return err
+}
+
+type nAppSetting struct {
+	Name  string `yaml:"name"`
+	Value string `yaml:"value"`
+	at    at
+}
+
+func (v *nAppSetting) UnmarshalYAML(n *yaml.Node) (err error) {
+	type plain nAppSetting
+	v.at, err = strict(n, (*plain)(v), "an app setting")
 	return err
 }

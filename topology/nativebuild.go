@@ -254,6 +254,7 @@ func (b *nativeBuilder) build() {
 				sn.PrivateEndpointPolicies = pol
 			}
 			sn.DefaultOutboundAccess = s.DefaultOutboundAccess
+			sn.Delegations = s.Delegations
 			vn.Subnets = append(vn.Subnets, sn)
 		}
 		for _, p := range v.Peerings {
@@ -394,8 +395,15 @@ func (b *nativeBuilder) build() {
 		m.IPGroups = append(m.IPGroups, &IPGroup{Meta: b.meta(tIPGroups, g.Name, g.Location, g.at), Addresses: g.Addresses})
 	}
 	for _, a := range d.AIAccounts {
-		m.AIAccounts = append(m.AIAccounts, &AIAccount{Meta: b.meta(tAI, a.Name, a.Location, a.at), Kind: defaultStr(a.Kind, "OpenAI"),
-			RestrictOutboundNetworkAccess: a.RestrictOutboundNetworkAccess, AllowedFqdnList: a.AllowedFqdns})
+		ai := &AIAccount{Meta: b.meta(tAI, a.Name, a.Location, a.at), Kind: defaultStr(a.Kind, "OpenAI"),
+			RestrictOutboundNetworkAccess: a.RestrictOutboundNetworkAccess, AllowedFqdnList: a.AllowedFqdns.vals}
+		for _, p := range a.AllowedFqdns.pos {
+			ai.AllowedFqdnPos = append(ai.AllowedFqdnPos, b.pos(p))
+		}
+		m.AIAccounts = append(m.AIAccounts, ai)
+	}
+	for _, w := range d.WebApps {
+		m.WebApps = append(m.WebApps, b.webApp(w))
 	}
 	for _, c := range d.AdminRules {
 		ac := &AdminConfig{Meta: b.meta(tAdmin, c.Name, "", c.at)}
@@ -727,4 +735,39 @@ func (b *nativeBuilder) firewallPolicy(p *nFirewallPolicy) *FirewallPolicy {
 		fp.RuleCollectionGroups = append(fp.RuleCollectionGroups, rcg)
 	}
 	return fp
+}
+
+// webApp builds a web app of a design.
+func (b *nativeBuilder) webApp(w *nWebApp) *WebApp {
+	res := what("web app", w.Name)
+	app := &WebApp{Meta: b.meta(tWeb, w.Name, w.Location, w.at), Kind: defaultStr(w.Kind, "app"), VNetName: w.VNetName,
+		PublicNetworkAccess: w.PublicNetworkAccess}
+	if w.Subnet != "" {
+		app.Subnet = b.childID(tVNet, "subnets", w.Subnet)
+	}
+	r := &app.Routing
+	if o := w.OutboundVnetRouting; o != nil {
+		r.AllTraffic, r.ApplicationTraffic, r.ContentShareTraffic = o.AllTraffic, o.ApplicationTraffic, o.ContentShareTraffic
+		r.ImagePullTraffic, r.BackupRestoreTraffic, r.ManagedIdentityTraffic = o.ImagePullTraffic, o.BackupRestoreTraffic, o.ManagedIdentityTraffic
+	}
+	r.VnetRouteAllEnabled, r.VnetContentShareEnabled, r.VnetImagePullEnabled, r.VnetBackupRestoreEnabled =
+		w.VnetRouteAllEnabled, w.VnetContentShareEnabled, w.VnetImagePullEnabled, w.VnetBackupRestoreEnabled
+	r.SiteConfigVnetRouteAllEnabled = w.SiteConfigVnetRouteAllEnabled
+	for _, s := range w.AppSettings {
+		switch strings.ToUpper(s.Name) {
+		case "WEBSITE_VNET_ROUTE_ALL":
+			r.AppRouteAll = s.Value
+		case "WEBSITE_CONTENTOVERVNET":
+			r.AppContentOverVNet = s.Value
+		case "WEBSITE_PULL_IMAGE_OVER_VNET":
+			r.AppPullImageOverVNet = s.Value
+		}
+	}
+	if w.OutboundIPs != nil {
+		app.OutboundIPs = append([]netip.Addr{}, b.addrs(w.at, res, "outboundIpAddresses", w.OutboundIPs)...)
+	}
+	if w.PossibleOutboundIPs != nil {
+		app.PossibleOutboundIPs = append([]netip.Addr{}, b.addrs(w.at, res, "possibleOutboundIpAddresses", w.PossibleOutboundIPs)...)
+	}
+	return app
 }

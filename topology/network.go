@@ -30,8 +30,10 @@ import (
 // every method that returns a resource, a list or a view's data returns a
 // copy or an immutable compiled value. It is safe for concurrent use and
 // must not be copied by value (use the pointer). Its views ([VNetView],
-// [SubnetView], [NICView], [FirewallView], [NSGView], [RouteTableView]) are
-// small values: an index into the Network.
+// [SubnetView], [NICView], [FirewallView], [NSGView], [RouteTableView], and
+// for the PaaS sources [AIAccountView] with its compiled allow-list and
+// [WebAppView] with its integration subnet) are small values: an index into
+// the Network.
 //
 // A Network may hold what validation accepted with a warning: resources
 // Azure would reject (their compiled value is nil and their view's Err
@@ -59,6 +61,8 @@ type Network struct {
 	firewalls []fwRec
 	nsgs      []nsgRec
 	rts       []rtRec
+	ais       []aiRec
+	webs      []webRec
 
 	vnetByKey, subnetByKey, nicByKey, fwByKey, nsgByKey, rtByKey map[string]int32
 	nicByName                                                    map[string][]int32
@@ -241,6 +245,7 @@ func newNetwork(s *Model, tags route.TagResolver, v *Validation, keep *compiled)
 		sr := &n.subnets[i]
 		sr.scope, _ = nsg.CompileContext(s.NSGContext(sr.s, gr))
 	})
+	n.paasViews(s)
 	for i, nic := range s.NICs {
 		rec := nicRec{n: nic, subnet: -1}
 		if ipc := nic.Primary(); ipc != nil {

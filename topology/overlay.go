@@ -21,13 +21,14 @@ import (
 //	  - removeRule: {nsg: nsg-app, name: allow-all-out}
 //	  - setSubnet: {subnet: vnet-spoke/snet-app, natGateway: natgw-new, routeTable: "", defaultOutboundAccess: false}
 //	  - setNic: {nic: vm1-nic, publicIp: "", nsg: nsg-app, ipForwarding: true}
+//	  - setWebApp: {webApp: app-orders, subnet: vnet-spoke/snet-int, outboundVnetRouting: {allTraffic: true}}
 //	  - add:                         # new resources, in the native design format
 //	      publicIps: [{name: pip-new, ip: 20.1.2.3}]
 //	      natGateways: [{name: natgw-new, publicIps: [pip-new]}]
 //
 // Resources are named as in the native format (a subnet as "vnet/subnet") or
 // by full resource ID; a name must match exactly one resource of its kind in
-// the model (case-insensitively). In setSubnet and setNic, an omitted key
+// the model (case-insensitively). In setSubnet, setNic and setWebApp, an omitted key
 // leaves the field unchanged and "" detaches it. setRoute and setRule replace
 // the route or rule of the same name, or add it. Resources added by "add" get
 // IDs from the overlay's subscription and resourceGroup keys (default: the
@@ -56,6 +57,7 @@ type nChange struct {
 	RemoveRule  *nRemove    `yaml:"removeRule"`
 	SetSubnet   *nSetSubnet `yaml:"setSubnet"`
 	SetNIC      *nSetNIC    `yaml:"setNic"`
+	SetWebApp   *nSetWebApp `yaml:"setWebApp"`
 	Add         yaml.Node   `yaml:"add"` // Kind 0 when absent
 	at          at
 }
@@ -142,6 +144,22 @@ type nSetSubnet struct {
 	ServiceEndpoints      []string `yaml:"serviceEndpoints"`
 }
 
+// nSetWebApp changes a web app's integration and routing settings: the
+// what-if of "route all traffic through the VNet".
+type nSetWebApp struct {
+	WebApp                        string                `yaml:"webApp"`
+	Subnet                        *string               `yaml:"subnet"`
+	OutboundVnetRouting           *nOutboundVnetRouting `yaml:"outboundVnetRouting"`
+	VnetRouteAllEnabled           *bool                 `yaml:"vnetRouteAllEnabled"`
+	SiteConfigVnetRouteAllEnabled *bool                 `yaml:"siteConfigVnetRouteAllEnabled"`
+}
+
+func (v *nSetWebApp) UnmarshalYAML(n *yaml.Node) (err error) {
+	type plain nSetWebApp
+	_, err = strict(n, (*plain)(v), "setWebApp")
+	return err
+}
+
 type nSetNIC struct {
 	NIC          string  `yaml:"nic"`
 	NSG          *string `yaml:"nsg"`
@@ -176,13 +194,13 @@ func (m *Model) ApplyOverlay(file string, data []byte) error {
 	for _, c := range o.Changes {
 		pos := b.pos(c.at)
 		n := 0
-		for _, set := range []bool{c.SetRoute != nil, c.RemoveRoute != nil, c.SetRule != nil, c.RemoveRule != nil, c.SetSubnet != nil, c.SetNIC != nil, c.Add.Kind != 0} {
+		for _, set := range []bool{c.SetRoute != nil, c.RemoveRoute != nil, c.SetRule != nil, c.RemoveRule != nil, c.SetSubnet != nil, c.SetNIC != nil, c.SetWebApp != nil, c.Add.Kind != 0} {
 			if set {
 				n++
 			}
 		}
 		if n != 1 {
-			b.p.add(pos, "", "changes", "", ErrInvalid, "each change has exactly one of setRoute, removeRoute, setRule, removeRule, setSubnet, setNic, add")
+			b.p.add(pos, "", "changes", "", ErrInvalid, "each change has exactly one of setRoute, removeRoute, setRule, removeRule, setSubnet, setNic, setWebApp, add")
 			continue
 		}
 		switch {
@@ -233,6 +251,8 @@ func (m *Model) ApplyOverlay(file string, data []byte) error {
 			b.setSubnet(pos, c.SetSubnet)
 		case c.SetNIC != nil:
 			b.setNIC(pos, c.SetNIC)
+		case c.SetWebApp != nil:
+			b.setWebApp(pos, c.SetWebApp)
 		case c.Add.Kind != 0:
 			b.add(&c.Add)
 		}
@@ -421,4 +441,54 @@ func (m *Model) ApplyOverlayFile(path string) error {
 		return err
 	}
 	return m.ApplyOverlay(path, data)
+}
+
+// setWebApp changes a web app's integration subnet (a "vnet/subnet" name
+// of the model, a resource ID, or "" to detach) and routing flags (each
+// given flag replaces the app's; the others stay).
+func (b *nativeBuilder) setWebApp(pos Pos, c *nSetWebApp) {
+	w := findNamed(b.m, &b.p, pos, "web app", c.WebApp, b.m.WebApps)
+	if w == nil {
+		return
+	}
+	if c.Subnet != nil {
+		w.Subnet = b.subnetRef(*c.Subnet)
+	}
+	r := &w.Routing
+	if o := c.OutboundVnetRouting; o != nil {
+		for _, f := range []struct{ dst, v **bool }{{&r.AllTraffic, &o.AllTraffic}, {&r.ApplicationTraffic, &o.ApplicationTraffic},
+			{&r.ContentShareTraffic, &o.ContentShareTraffic}, {&r.ImagePullTraffic, &o.ImagePullTraffic},
+			{&r.BackupRestoreTraffic, &o.BackupRestoreTraffic}, {&r.ManagedIdentityTraffic, &o.ManagedIdentityTraffic}} {
+			if *f.v != nil {
+				*f.dst = *f.v
+			}
+		}
+	}
+	if c.VnetRouteAllEnabled != nil {
+		r.VnetRouteAllEnabled = c.VnetRouteAllEnabled
+	}
+	if c.SiteConfigVnetRouteAllEnabled != nil {
+		r.SiteConfigVnetRouteAllEnabled = c.SiteConfigVnetRouteAllEnabled
+	}
+}
+
+// subnetRef resolves a "vnet/subnet" name against the model's subnets,
+// else builds the overlay's own ID for it; an ID and "" stay as they are.
+func (b *nativeBuilder) subnetRef(name string) Ref {
+	if name == "" || strings.HasPrefix(name, "/") {
+		return Ref(name)
+	}
+	if vnet, sub, ok := strings.Cut(name, "/"); ok {
+		for _, v := range b.m.VNets {
+			if !strings.EqualFold(v.Name, vnet) {
+				continue
+			}
+			for _, s := range v.Subnets {
+				if strings.EqualFold(s.Name, sub) {
+					return s.ID
+				}
+			}
+		}
+	}
+	return b.childID(tVNet, "subnets", name)
 }

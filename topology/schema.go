@@ -25,12 +25,17 @@ func NativeSchema() []byte {
 
 var strListType = reflect.TypeOf(strList{})
 
+var posStringsType = reflect.TypeOf(posStrings{})
+
 func schemaOf(t reflect.Type) map[string]any {
 	if t == strListType {
 		return map[string]any{"oneOf": []any{
 			map[string]any{"type": "string"},
 			map[string]any{"type": "array", "items": map[string]any{"type": "string"}},
 		}}
+	}
+	if t == posStringsType {
+		return map[string]any{"type": "array", "items": map[string]any{"type": "string"}}
 	}
 	switch t.Kind() {
 	case reflect.Pointer:

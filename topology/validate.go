@@ -68,7 +68,13 @@ func (m *Model) check(tags route.TagResolver, keep *compiled) *Validation {
 	m.validateCompile(&p, &rej, tags, keep)
 	m.validateFirewalls(&rej, tags, keep)
 	m.validateClassic(&rej, tags, keep)
-	return newValidation(m, &p, &rej)
+	var w warnList
+	m.validatePaaS(&p, &w)
+	v := newValidation(m, &p, &rej)
+	for _, e := range w.list {
+		v.Warnings = append(v.Warnings, e)
+	}
+	return v
 }
 
 func (m *Model) validateVNets(p *problems) {

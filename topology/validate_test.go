@@ -1,6 +1,7 @@
 package topology_test
 
 import (
+	"os"
 	"strings"
 	"testing"
 
@@ -218,6 +219,9 @@ func TestHostileYAML(t *testing.T) {
 func FuzzParseNative(f *testing.F) {
 	f.Add([]byte(base))
 	f.Add([]byte("egress: v1\nnics: [{name: a, subnet: v/s, ip: 10.0.0.4}]\n"))
+	if data, err := os.ReadFile("testdata/annotated.yaml"); err == nil {
+		f.Add(data) // every field, the web apps' and AI accounts' among them
+	}
 	f.Fuzz(func(t *testing.T, data []byte) {
 		m, err := topology.ParseNative("fuzz.yaml", data)
 		if err != nil {

@@ -1,0 +1,644 @@
+package simulate
+
+import (
+	"errors"
+	"fmt"
+	"net/netip"
+	"slices"
+	"strings"
+
+	"github.com/egresslab/egress/allowlist"
+	"github.com/egresslab/egress/ipproto"
+	"github.com/egresslab/egress/nsg"
+	"github.com/egresslab/egress/route"
+	"github.com/egresslab/egress/topology"
+)
+
+// SourceKind is what a flow starts from.
+type SourceKind uint8
+
+// Source kinds.
+const (
+	SourceNIC       SourceKind = iota // a network interface (Engine.Trace)
+	SourceAIAccount                   // an Azure AI services / Azure OpenAI account (Microsoft.CognitiveServices/accounts)
+	SourceWebApp                      // an App Service or Functions app (Microsoft.Web/sites)
+	numSourceKinds
+)
+
+var sourceKindNames = [numSourceKinds]string{"NIC", "AIAccount", "WebApp"}
+
+// String returns the kind's name.
+func (k SourceKind) String() string { return nameOf(sourceKindNames[:], int(k), "SourceKind") }
+
+// ErrUnknownSource: no NIC, AI services account or web app of the network
+// has the name or ID. ErrAmbiguousSource: resources of more than one kind
+// (or several of one kind) have the name; an ID picks one.
+var (
+	ErrUnknownSource   = errors.New("unknown flow source")
+	ErrAmbiguousSource = errors.New("ambiguous flow source")
+)
+
+// Source is a handle to where a flow starts: a NIC, an AI services account
+// or a web app of an [Engine], resolved once by [Engine.Source] (or
+// [NIC.Source]). It is a small comparable value. The zero Source is not a
+// handle: its methods but IsValid and String panic, and
+// [Engine.TraceFrom] refuses it.
+type Source struct {
+	e    *Engine
+	kind SourceKind
+	i    int32
+}
+
+// IsValid reports whether s is a handle of an engine.
+func (s Source) IsValid() bool { return s.e != nil }
+
+// Kind returns what the source is.
+func (s Source) Kind() SourceKind { return s.kind }
+
+// Name returns the source's name.
+func (s Source) Name() string {
+	switch s.kind {
+	case SourceAIAccount:
+		return s.e.ais[s.i].v.Name()
+	case SourceWebApp:
+		return s.e.apps[s.i].v.Name()
+	}
+	return s.e.nics[s.i].v.Name()
+}
+
+// ID returns the source's resource ID.
+func (s Source) ID() string {
+	switch s.kind {
+	case SourceAIAccount:
+		return string(s.e.ais[s.i].v.ID())
+	case SourceWebApp:
+		return string(s.e.apps[s.i].v.ID())
+	}
+	return string(s.e.nics[s.i].v.ID())
+}
+
+// NIC returns the NIC handle of a NIC source.
+func (s Source) NIC() (NIC, bool) { return NIC{s.e, s.i}, s.e != nil && s.kind == SourceNIC }
+
+// String returns "kind name", or "Source(invalid)" for the zero Source.
+func (s Source) String() string {
+	if s.e == nil {
+		return "Source(invalid)"
+	}
+	return s.kind.String() + " " + s.Name()
+}
+
+// Source returns the handle of a NIC as a flow source.
+func (h NIC) Source() Source { return Source{h.e, SourceNIC, h.h} }
+
+// Source resolves a flow source by name or resource ID: a NIC (as
+// [Engine.NIC] resolves it, first), an AI services account or a web app. A
+// name no source has is an error wrapping [ErrUnknownSource] (or the NIC
+// lookup's error, for a NIC that exists but cannot be simulated); a name
+// of several is [ErrAmbiguousSource]. A resource whose outbound control
+// egress recognises but does not simulate ([topology.OtherPaaS]: machine
+// learning workspaces' managed networks, IoT Hub, SQL, ...) is a
+// *[NotSimulatedError] saying why.
+func (e *Engine) Source(nameOrID string) (Source, error) {
+	k := strings.ToLower(nameOrID)
+	if h, ok := e.nicByKey[k]; ok {
+		return Source{e, SourceNIC, h}, nil
+	}
+	if i, ok := e.aiByKey[k]; ok {
+		return Source{e, SourceAIAccount, i}, nil
+	}
+	if i, ok := e.appByKey[k]; ok {
+		return Source{e, SourceWebApp, i}, nil
+	}
+	var found []Source
+	for _, h := range e.nicByName[k] {
+		found = append(found, Source{e, SourceNIC, h})
+	}
+	for _, i := range e.aiByName[k] {
+		found = append(found, Source{e, SourceAIAccount, i})
+	}
+	for _, i := range e.appByName[k] {
+		found = append(found, Source{e, SourceWebApp, i})
+	}
+	switch len(found) {
+	case 1:
+		return found[0], nil
+	case 0:
+	default:
+		names := make([]string, len(found))
+		for i, s := range found {
+			names[i] = s.kind.String() + " " + s.ID()
+		}
+		return Source{}, fmt.Errorf("%w %q: %s; give a resource ID", ErrAmbiguousSource, nameOrID, strings.Join(names, ", "))
+	}
+	for _, o := range e.net.OtherPaaS() {
+		if strings.EqualFold(o.Name, nameOrID) || o.ID.Key() == k {
+			return Source{}, &NotSimulatedError{Name: o.Name, Detail: fmt.Sprintf("%s %s: its outbound control is %s; egress does not simulate flows from it", o.Type, o.Name, o.Control)}
+		}
+	}
+	if _, err := e.NIC(nameOrID); !errors.Is(err, ErrUnknownNIC) {
+		return Source{}, err // a NIC that cannot be simulated, or an ambiguous NIC name
+	}
+	return Source{}, fmt.Errorf("%w %q: no NIC, AI services account or web app has this name or ID", ErrUnknownSource, nameOrID)
+}
+
+// aiState is an AI services account of the engine.
+type aiState struct {
+	v    topology.AIAccountView
+	list *allowlist.List
+}
+
+// appState is a web app of the engine: where its traffic enters its
+// integration subnet, bound to the subnet's security rules like a NIC.
+type appState struct {
+	v topology.WebAppView
+	// routing, possible: the app's settings and possibleOutboundIpAddresses,
+	// copied once.
+	routing  topology.WebAppRouting
+	possible []netip.Addr
+	// subnet is the engine's index of the integration subnet, or -1 (not
+	// integrated, or the subnet is not in the input).
+	subnet int32
+	// addr is the source address the subnet's rules see: the first address
+	// Azure hands out in the subnet (an app's instances take addresses of the
+	// whole subnet; egress evaluates one and says so).
+	addr, addr6 netip.Addr
+	cls         *nsg.Classifier
+	unknown     int32 // a note on unknown security rules, or -1
+	// egress4 and egress6: how internet-bound traffic routed through the
+	// subnet leaves; public: how the rest leaves (the app's own addresses).
+	egress4, egress6, public int32
+}
+
+// paas compiles the AI services accounts and web apps.
+func (c *compiler) paas() {
+	e := c.e
+	e.aiByKey, e.aiByName, e.appByKey, e.appByName = map[string]int32{}, map[string][]int32{}, map[string]int32{}, map[string][]int32{}
+	for i := range c.n.NumAIAccounts() {
+		v := c.n.AIAccount(i)
+		e.aiByKey[v.ID().Key()] = int32(i)
+		name := strings.ToLower(v.Name())
+		e.aiByName[name] = append(e.aiByName[name], int32(i))
+		e.ais = append(e.ais, aiState{v: v, list: v.AllowList()})
+	}
+	for i := range c.n.NumWebApps() {
+		v := c.n.WebApp(i)
+		st := appState{v: v, routing: v.Routing(), possible: v.PossibleOutboundIPs(), subnet: -1, unknown: -1}
+		if sv, ok := v.Subnet(); ok {
+			st.subnet = int32(sv.Index())
+			for _, p := range sv.Prefixes() {
+				a := firstHost(p)
+				if p.Addr().Is4() && !st.addr.IsValid() {
+					st.addr = a
+				} else if p.Addr().Is6() && !st.addr6.IsValid() {
+					st.addr6 = a
+				}
+			}
+			subnetRef, _ := sv.NSG()
+			vnet := sv.VNet()
+			adminNSG, subnetNSG := c.admin(vnet), c.group(subnetRef)
+			var unk []string
+			for _, k := range []string{"admin:" + vnet.ID().Key(), subnetRef.Key()} {
+				if why, ok := c.unknownNSG[k]; ok {
+					unk = append(unk, why)
+				}
+			}
+			if len(unk) > 0 {
+				st.unknown = e.note(strings.Join(unk, "; ") + ": its rules are unknown for web app " + v.Name() + "; the path shown is what happens if they allow")
+			}
+			var addrs []netip.Addr
+			for _, a := range []netip.Addr{st.addr, st.addr6} {
+				if a.IsValid() {
+					addrs = append(addrs, a)
+				}
+			}
+			cls, err := nsg.NewClassifier(nsg.NIC{ID: string(v.ID()), SubnetID: string(sv.ID()), VNet: string(vnet.ID()), Addrs: addrs,
+				SubnetNSG: subnetNSG, Admin: adminNSG, Scope: sv.Scope()})
+			if err != nil {
+				st.subnet = -1 // not reachable on a validated network; the app's flows are then Unknown
+			}
+			st.cls = cls
+		}
+		if ref, rs := v.SubnetRef(); rs == topology.RefExternal {
+			e.note("web app " + v.Name() + ": its integration subnet " + ref.Name() + " is not in the input: the flows its settings route there are Unknown")
+		}
+		h := int32(len(e.apps))
+		e.apps = append(e.apps, st)
+		sp := &e.apps[h]
+		if sp.subnet >= 0 {
+			sp.egress4 = e.intern(e.appVNetEgress(sp, false))
+			sp.egress6 = e.intern(e.appVNetEgress(sp, true))
+		}
+		sp.public = e.intern(e.appPublicEgress(sp))
+		e.appByKey[v.ID().Key()] = h
+		name := strings.ToLower(v.Name())
+		e.appByName[name] = append(e.appByName[name], h)
+	}
+}
+
+// firstHost is the first address Azure assigns in a subnet: the first
+// four are reserved (virtual-networks-faq).
+func firstHost(p netip.Prefix) netip.Addr {
+	a := p.Masked().Addr()
+	for range 4 {
+		a = a.Next()
+	}
+	return a
+}
+
+// appPublicEgress is how an app's traffic that its settings do not send
+// into a virtual network leaves: from one of its outbound addresses,
+// which the platform picks per connection
+// (https://learn.microsoft.com/azure/app-service/overview-inbound-outbound-ips).
+// It carries TCP and UDP only: the App Service sandbox has no outbound
+// ICMP (its consoles offer tcpping instead of ping).
+func (e *Engine) appPublicEgress(st *appState) egressSet {
+	ips := st.v.OutboundIPs()
+	es := egressSet{method: MethodAppService, ips: ips, unstable: len(ips) > 1,
+		why: "the app's outbound addresses (outboundIpAddresses: one of them per connection, chosen by the platform)"}
+	if ips == nil {
+		es.ips = nil
+		es.why = "the app's outbound addresses (outboundIpAddresses is not in the input)"
+		es.assume = "outboundIpAddresses of web app " + st.v.Name() + " is not in the input: the address the flow leaves from is unknown"
+	}
+	return es
+}
+
+// appVNetEgress is how an app's internet-bound traffic routed through its
+// integration subnet leaves: the subnet's NAT gateway, else the app's own
+// outbound addresses ("If you route your traffic through a firewall or a
+// NAT gateway, the source IP address originates from this service";
+// otherwise "the source address ... is still one of the IP addresses that
+// are listed in your app properties", overview-vnet-integration). There is
+// no default outbound access, instance public IP or load balancer for an
+// integration subnet (derived).
+func (e *Engine) appVNetEgress(st *appState, v6 bool) egressSet {
+	ss := &e.subnets[st.subnet]
+	if ss.nat != nil {
+		if es, ok := e.natEgress(ss.nat, ss.natWhere, v6); ok {
+			return es
+		}
+	} else if ss.natExternal {
+		ref, _ := ss.s.NATGateway()
+		return egressSet{method: MethodNATGateway, why: "NAT gateway " + ref.Name() + " (not in the input)", carry: carryAll, unsure: carryICMP | carryOther,
+			assume: "NAT gateway " + ref.Name() + " of subnet " + ss.s.Name() + " is not in the input: its public IPs are unknown, and so is whether its SKU carries ICMP or IPv6"}
+	}
+	if v6 {
+		return egressSet{why: "no NAT gateway with an IPv6 address on the integration subnet; the app's IPv6 outbound addresses are not modelled"}
+	}
+	es := e.appPublicEgress(st)
+	es.why = "no NAT gateway on integration subnet " + ss.s.Name() + ": " + es.why
+	return es
+}
+
+// TraceFrom simulates a flow from a source of any kind and explains it
+// ([Result.Assumptions] names the PaaS assumptions by id, A-n, as the PaaS
+// semantics notes number them):
+//
+//   - a NIC: exactly [Engine.Trace] (f.From is ignored);
+//   - an AI services account: its outbound call to f's destination, as the
+//     hostname it is given (f.ToFQDN, else f.Host, else f.To), decided by
+//     restrictOutboundNetworkAccess and allowedFqdnList (package
+//     allowlist); the service's network path is Microsoft's, so no route,
+//     NSG or NAT gateway applies;
+//   - a web app: the traffic its settings send into its integration subnet
+//     (all of f.Traffic's class when routed, else for application traffic
+//     RFC 1918 destinations and the subnet's service endpoints) is walked
+//     from the subnet as a NIC's would be — the subnet's NSG, routes,
+//     firewalls, NAT gateway — with an address of the subnet as source; the
+//     rest leaves from the app's outbound addresses (a set).
+//
+// A flow given by host name is resolved through Options.Resolver for NICs
+// and web apps; AI accounts match the name itself (A-10: no resolution).
+// It returns an error for a flow it cannot start, as Trace does.
+func (e *Engine) TraceFrom(s Source, f Flow) (*Result, error) {
+	if s.e != e {
+		return nil, fmt.Errorf("%w: %v is not a source of this engine", ErrInvalidFlow, s)
+	}
+	switch s.kind {
+	case SourceAIAccount:
+		return e.traceAI(s.i, f)
+	case SourceWebApp:
+		return e.traceApp(s.i, f, false)
+	}
+	f.From = s.ID()
+	return e.Trace(f)
+}
+
+// traceAny is Trace for a flow whose From names a NIC, and TraceFrom for
+// one whose From names an AI services account or a web app; a name that is
+// neither gets Trace's error.
+func (e *Engine) traceAny(f Flow) (*Result, error) {
+	r, err := e.Trace(f)
+	if !errors.Is(err, ErrUnknownNIC) {
+		return r, err
+	}
+	if s, serr := e.Source(f.From); serr == nil && s.kind != SourceNIC {
+		return e.TraceFrom(s, f)
+	}
+	return r, err
+}
+
+// paasAssumptions are the assumptions of the PaaS semantics notes
+// (/work/notes/paas-semantics.md §5) that results state, by id.
+var paasAssumptions = map[string]string{
+	"A-1":  "the data-loss-prevention page lists services, not account kinds; restrictOutboundNetworkAccess is applied to this kind as to the listed ones",
+	"A-2":  "an allowedFqdnList entry matches the destination host name as a whole",
+	"A-3":  "host names compare case-insensitively (ASCII, as DNS names do)",
+	"A-4":  "one trailing dot is ignored on entries and destinations",
+	"A-5":  "an entry does not allow its subdomains (contoso.com does not allow www.contoso.com)",
+	"A-6":  "what a wildcard entry (*.contoso.com) allows is undocumented: a destination only a wildcard could match is Unknown",
+	"A-7":  "allowedFqdnList has no ports: a matching entry allows every port",
+	"A-9":  "IPv4 address entries (documented in the 2023 and 2025-01 revisions, no longer mentioned since 2025-05) match an identical IPv4 destination; ranges and IPv6 match nothing",
+	"A-10": "no DNS resolution: a host name never matches an address entry, nor an address a name entry",
+	"A-11": "a non-ASCII host name is compared in its A-label (punycode) form, which egress does not compute: Unknown",
+	"A-14": "a restricted account with an empty allowedFqdnList reaches nothing",
+	"A-15": "the routing settings' generations (outboundVnetRouting, vnetRouteAllEnabled, siteConfig.vnetRouteAllEnabled, app settings) may disagree; any site property routing the traffic routes it, and an app setting counts only when no site property is present",
+	"A-16": "with application routing off, only RFC 1918 destinations (10/8, 172.16/12, 192.168/16) and the subnet's service endpoints enter the virtual network; 100.64/10, other private ranges and IPv6 go the public way",
+	"A-17": "the host name is resolved through Options.Resolver, standing in for the DNS servers of the app's integration VNet (which a private endpoint's name needs to resolve to its address)",
+	"A-18": "a gateway-required virtual network integration (siteConfig.vnetName without virtualNetworkSubnetId) is not modelled",
+}
+
+// assume adds assumption id, with its text, to the result's list.
+func (t *tracer) paas(id string) {
+	t.assume = appendOnce(t.assume, id+": "+paasAssumptions[id])
+}
+
+// PaaSAssumption returns the text of a PaaS assumption by id ("A-6"), as
+// results state it, and whether egress states it.
+func PaaSAssumption(id string) (string, bool) {
+	s, ok := paasAssumptions[id]
+	return s, ok
+}
+
+// flowBasics checks a flow's protocol and ports as Trace does.
+func flowBasics(f Flow) (ipproto.Proto, uint16, error) {
+	proto := f.Protocol
+	if proto == ipproto.Unknown {
+		proto = ipproto.TCP
+	}
+	if proto.HasPorts() && f.Port == 0 {
+		return 0, 0, fmt.Errorf("%w: flow %v: %v needs a destination port (1..65535)", ErrInvalidFlow, f, proto)
+	}
+	sport := f.SrcPort
+	if sport == 0 {
+		sport = EphemeralPort
+	}
+	return proto, sport, nil
+}
+
+// traceAI decides an AI services account's outbound call
+// (https://learn.microsoft.com/azure/ai-services/cognitive-services-data-loss-prevention;
+// paas-semantics §1.5).
+func (e *Engine) traceAI(i int32, f Flow) (*Result, error) {
+	st := &e.ais[i]
+	proto, sport, err := flowBasics(f)
+	if err != nil {
+		return nil, err
+	}
+	dst := f.ToFQDN
+	if dst == "" {
+		dst = f.Host
+	}
+	if dst == "" && f.To.IsValid() {
+		dst = f.To.Unmap().String()
+	}
+	if dst == "" {
+		return nil, fmt.Errorf("%w: flow %v has no destination", ErrInvalidFlow, f)
+	}
+	tr := &tracer{e: e, fwHop: -1}
+	tr.hops = append(tr.hops, Hop{Kind: HopSource, Name: st.v.Name(), ID: string(st.v.ID()), Note: "AI services account (kind " + st.v.Kind() + ")"})
+	tr.assume = append(tr.assume, "the account's outbound calls leave from Microsoft-managed addresses: no customer route, NSG or NAT gateway applies (paas-semantics §1.5)")
+	d := Decision{egress: -1}
+	r := &Result{SchemaVersion: SchemaVersion, Flow: FlowInfo{From: st.v.Name(), FromID: string(st.v.ID()), Destination: f.To.Unmap(), FQDN: f.ToFQDN,
+		Protocol: proto, Port: f.Port, SrcPort: sport}, EgressIPs: []netip.Addr{}}
+	step := SecurityStep{Direction: "Outbound", Stage: StageAllowList, Account: st.v.Name()}
+	if !st.v.Restricted() {
+		d.Verdict, d.Method, d.Reason = Allowed, MethodServiceManaged, ReasonUnrestricted
+		r.DecidedBy = "restrictOutboundNetworkAccess is off"
+	} else {
+		if !topology.AIKindDocumented(st.v.Kind()) {
+			tr.paas("A-1")
+		}
+		m := st.list.Match(dst)
+		if _, err := netip.ParseAddr(strings.TrimSuffix(dst, ".")); err == nil {
+			tr.paas("A-9")
+			tr.paas("A-10")
+		} else {
+			for _, id := range []string{"A-2", "A-3", "A-4", "A-5", "A-10"} {
+				tr.paas(id)
+			}
+		}
+		if m.Assumption != "" {
+			tr.paas(m.Assumption)
+		}
+		if proto.HasPorts() {
+			tr.paas("A-7")
+		}
+		switch m.Outcome {
+		case allowlist.Allowed:
+			d.Verdict, d.Method, d.Reason = Allowed, MethodServiceManaged, ReasonAllowList
+			step.Access, step.Rule = "Allow", fmt.Sprintf("allowedFqdnList[%d] %s", m.Entry, st.list.Entry(m.Entry).Text)
+			r.DecidedBy = "AllowedFqdnList " + st.v.Name() + ": " + step.Rule
+		case allowlist.Unknown:
+			d.Verdict, d.Method, d.Reason = Unknown, MethodServiceManaged, ReasonAllowListUndecided
+			step.Access = "Unknown"
+			if m.Entry >= 0 {
+				step.Rule = fmt.Sprintf("allowedFqdnList[%d] %s", m.Entry, st.list.Entry(m.Entry).Text)
+			}
+		default:
+			if st.list.Len() == 0 {
+				tr.paas("A-14")
+			}
+			d.Verdict, d.Reason = Denied, ReasonNotInAllowList
+			step.Access, step.Rule = "Deny", "not in the allowed FQDN list"
+			r.DecidedBy = "AllowedFqdnList " + st.v.Name() + ": " + step.Rule
+		}
+		tr.hops[0].Security = append(tr.hops[0].Security, step)
+	}
+	if d.Verdict != Denied {
+		tr.end(HopInternet, dst, f.To.Unmap(), "the account's own outbound call, from Microsoft-managed addresses")
+	}
+	r.Verdict, r.ReasonCode, r.EgressMethod, r.Hops, r.Assumptions = d.Verdict, d.Reason, d.Method, tr.hops, tr.assume
+	r.Reason = d.Reason.String()
+	if d.Verdict == Denied {
+		// The service's own words (sample-app-aoai-chatGPT issue 1050).
+		r.Reason = "outbound network access is restricted: the hostname '" + dst + "' is not in the allowed FQDN list for this resource"
+	}
+	if d.Verdict == Allowed || d.Verdict == Unknown {
+		r.Assumptions = append(r.Assumptions, "the source address is Microsoft-managed and not shown")
+	}
+	r.ServiceTags = e.ServiceTags()
+	return r, nil
+}
+
+// rfc1918 are the ranges "private traffic (RFC1918)" names (A-16).
+var rfc1918 = []netip.Prefix{netip.MustParsePrefix("10.0.0.0/8"), netip.MustParsePrefix("172.16.0.0/12"), netip.MustParsePrefix("192.168.0.0/16")}
+
+// intoVNet decides whether a web app's flow enters its integration subnet,
+// and why (overview-vnet-integration#routes, configure-vnet-integration-routing).
+func (e *Engine) intoVNet(st *appState, class topology.WebAppTraffic, dst netip.Addr, tr *tracer) (bool, string) {
+	routed, by := st.routing.RoutesAll(class)
+	tr.paas("A-15")
+	if routed {
+		return true, "routed into the virtual network by " + by
+	}
+	if class != topology.TrafficApplication {
+		return false, class.String() + " traffic takes the public route (" + by + ")"
+	}
+	tr.paas("A-16")
+	for _, p := range rfc1918 {
+		if p.Contains(dst) {
+			return true, "private (RFC 1918) destination: enters the virtual network even without application routing (" + by + ")"
+		}
+	}
+	if st.subnet >= 0 {
+		if m, ok := e.subnets[st.subnet].table.Lookup(dst); ok && m.NextHopType() == route.VirtualNetworkServiceEndpoint {
+			return true, "a service endpoint of the integration subnet: enters the virtual network even without application routing (" + by + ")"
+		}
+	}
+	return false, "application routing is off (" + by + "): only RFC 1918 destinations and the subnet's service endpoints enter the virtual network"
+}
+
+// traceApp simulates a web app's flow (slow: with the reference lookups).
+func (e *Engine) traceApp(i int32, f Flow, slow bool) (*Result, error) {
+	st := &e.apps[i]
+	proto, sport, err := flowBasics(f)
+	if err != nil {
+		return nil, err
+	}
+	if f.Traffic > topology.TrafficManagedIdentity {
+		return nil, fmt.Errorf("%w: flow %v: unknown traffic class %v", ErrInvalidFlow, f, f.Traffic)
+	}
+	dst := f.To.Unmap()
+	tr := &tracer{e: e, slow: slow, fwHop: -1}
+	if !dst.IsValid() {
+		if f.ToFQDN == "" {
+			return nil, fmt.Errorf("%w: flow %v has no destination", ErrInvalidFlow, f)
+		}
+		if e.opts.Resolver == nil {
+			return nil, fmt.Errorf("%w: cannot resolve %q: no resolver configured", ErrInvalidFlow, f.ToFQDN)
+		}
+		addrs, err := e.opts.Resolver.LookupHost(f.ToFQDN)
+		if err != nil {
+			return nil, err
+		}
+		dst = addrs[0].Unmap()
+		tr.assume = append(tr.assume, fmt.Sprintf("%s resolves to %s (of %d addresses): the verdict depends on DNS", f.ToFQDN, dst, len(addrs)))
+		if ref, _ := st.v.SubnetRef(); !ref.IsZero() {
+			tr.paas("A-17")
+		}
+	}
+	host := f.Host
+	if host == "" {
+		host = f.ToFQDN
+	}
+	r := &Result{SchemaVersion: SchemaVersion, Flow: FlowInfo{From: st.v.Name(), FromID: string(st.v.ID()), Destination: dst, FQDN: f.ToFQDN,
+		Protocol: proto, Port: f.Port, SrcPort: sport}, ServiceTags: e.ServiceTags()}
+	d := Decision{egress: -1}
+	public := false
+	subnetRef, subnetState := st.v.SubnetRef()
+	switch {
+	case subnetRef.IsZero() && st.v.VNetName() != "":
+		tr.hops = append(tr.hops, Hop{Kind: HopSource, Name: st.v.Name(), ID: string(st.v.ID()), Note: "gateway-required integration with VNet " + st.v.VNetName()})
+		tr.paas("A-18")
+		d.Verdict, d.Reason, d.Assumed = Unknown, ReasonNotModelled, true
+	case subnetRef.IsZero():
+		public = true
+		e.appPublic(st, &d, tr, dst, proto, f.Port, "not integrated with a virtual network (no virtualNetworkSubnetId)")
+	default:
+		into, why := e.intoVNet(st, f.Traffic, dst, tr)
+		switch {
+		case !into:
+			public = true
+			e.appPublic(st, &d, tr, dst, proto, f.Port, why)
+		case st.subnet < 0:
+			tr.hops = append(tr.hops, Hop{Kind: HopSource, Name: st.v.Name(), ID: string(st.v.ID()), Note: why})
+			what := "is not in the input"
+			if subnetState == topology.RefInput {
+				what = "cannot be simulated"
+			}
+			tr.end(HopNowhere, subnetRef.Name(), netip.Addr{}, "integration subnet "+subnetRef.Name()+" "+what+": its routes, NSG and NAT gateway are unknown")
+			d.Verdict, d.Reason, d.Assumed = Unknown, ReasonExternal, true
+		default:
+			w := walker{e: e, tr: tr, dst: dst, proto: proto, sport: sport, dport: f.Port, host: host}
+			d = w.runApp(i, why)
+		}
+	}
+	r.Verdict, r.ReasonCode, r.Reason, r.EgressMethod = d.Verdict, d.Reason, d.Reason.String(), d.Method
+	r.EgressIPs, r.Hops, r.Assumptions = []netip.Addr{}, tr.hops, tr.assume
+	if len(tr.hops) > 0 {
+		r.Flow.Source = tr.hops[0].Address
+	}
+	e.complete(r, d, tr)
+	if public && d.Verdict == Allowed {
+		r.DecidedBy = "not sent into a virtual network: no customer route, NSG or firewall applies"
+	}
+	return r, nil
+}
+
+// appPublic decides a web app's flow that its settings keep out of the
+// virtual network: it leaves from the app's outbound addresses, past no
+// customer route or NSG.
+func (e *Engine) appPublic(st *appState, d *Decision, tr *tracer, dst netip.Addr, proto ipproto.Proto, port uint16, why string) {
+	tr.hops = append(tr.hops, Hop{Kind: HopSource, Name: st.v.Name(), ID: string(st.v.ID()), Note: why})
+	es := &e.egress[st.public]
+	tr.egress = es
+	d.egress = st.public
+	switch {
+	case !dst.Is4() && len(es.ips) > 0 && !slices.ContainsFunc(es.ips, netip.Addr.Is6):
+		d.Verdict, d.Reason = NoEgress, ReasonNoEgress
+		tr.end(HopNowhere, "", netip.Addr{}, "the app's outbound addresses in the input are IPv4 only (outboundIpv6Addresses is not modelled)")
+	case !es.carries(proto):
+		d.Verdict, d.Reason = NoEgress, notCarried(proto)
+		tr.notCarried(es, proto)
+	case proto == ipproto.TCP && port == 25:
+		// Port 25 is supported only through the integration
+		// (overview-vnet-integration, note on SMTP).
+		d.Verdict, d.Reason = NoEgress, ReasonSMTPBlocked
+		tr.end(HopNowhere, "", netip.Addr{}, "TCP port 25 from App Service leaves only through the virtual network integration")
+	default:
+		d.Verdict, d.Method, d.Reason = Allowed, MethodAppService, ReasonInternet
+		tr.internet(dst, es)
+		if p := st.possible; len(p) > 0 {
+			tr.assume = appendOnce(tr.assume, fmt.Sprintf("the platform may move the app to any of possibleOutboundIpAddresses (%d addresses: %s) on a scale or tier change; a destination that allows the app by address should allow them all", len(p), joinAddrs(p, ", ")))
+		}
+	}
+}
+
+// runApp walks a web app's flow from its integration subnet: the subnet's
+// outbound security rules (admin rules, the subnet's NSG: there is no NIC
+// NSG), then its routes, as path does for a NIC.
+func (w *walker) runApp(a int32, why string) Decision {
+	e := w.e
+	st := &e.apps[a]
+	d := Decision{egress: -1}
+	src := st.addr
+	if w.dst.Is6() {
+		src = st.addr6
+	}
+	w.tr.hops = append(w.tr.hops, Hop{Kind: HopSource, Name: st.v.Name(), ID: string(st.v.ID()), Address: src,
+		Note: why + "; source: an address of integration subnet " + e.subnets[st.subnet].s.Name() + " (" + src.String() + " is the one evaluated)"})
+	w.tr.assume = appendOnce(w.tr.assume, "web app "+st.v.Name()+"'s instances use any address of integration subnet "+e.subnets[st.subnet].s.Name()+
+		" (WEBSITE_PRIVATE_IP changes); rules are evaluated for "+src.String()+", the first Azure assigns")
+	if !src.IsValid() {
+		d.Verdict, d.Reason = Dropped, ReasonNoSourceAddress
+		return d
+	}
+	f := nsg.Flow{Direction: nsg.Outbound, Proto: w.proto, Src: src, Dst: w.dst, SrcPort: w.sport, DstPort: w.dport}
+	v := st.cls.Verdict(f)
+	w.tr.security(st.cls, nsg.Outbound, v)
+	if st.unknown >= 0 && v.Allowed() && v.Reason != nsg.ReasonAdmin {
+		w.assumed = true
+		w.tr.unknownNote(st.unknown)
+	}
+	if !v.Allowed() {
+		return denied(&d, ^a, nsg.Outbound, v, ReasonDeniedOut)
+	}
+	d = w.path(d, ^a, src)
+	if w.assumed {
+		d.Assumed = true
+		d.Verdict = Unknown
+	}
+	return d
+}
