@@ -352,6 +352,20 @@ func (e *env) nic(name string) (simulate.NIC, error) {
 	return h, nil
 }
 
+// source resolves a flow source (a NIC, an AI services account or a web
+// app); an unknown name is an input error with suggestions from every
+// source's name.
+func (e *env) source(name string) (simulate.Source, error) {
+	s, err := e.engine.Source(name)
+	if err != nil {
+		if errors.Is(err, simulate.ErrUnknownSource) && !strings.HasPrefix(name, "/") {
+			err = didYouMean(err, name, sourceNames(e))
+		}
+		return simulate.Source{}, &exitError{code: 2, err: err}
+	}
+	return s, nil
+}
+
 // nicFlag registers a required NIC flag, completed from the loaded design.
 func (e *env) nicFlag(cmd *cobra.Command, p *string, name, usage string) {
 	cmd.Flags().StringVar(p, name, "", usage)

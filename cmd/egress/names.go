@@ -121,6 +121,21 @@ func nicNames(e *env) []string {
 	return slices.Compact(names)
 }
 
+// sourceNames are the names of the network's flow sources (NICs, AI
+// services accounts, web apps), sorted, each once.
+func sourceNames(e *env) []string {
+	n := e.network
+	names := nicNames(e)
+	for i := range n.NumAIAccounts() {
+		names = append(names, n.AIAccount(i).Name())
+	}
+	for i := range n.NumWebApps() {
+		names = append(names, n.WebApp(i).Name())
+	}
+	slices.Sort(names)
+	return slices.Compact(names)
+}
+
 // vnetNames are the VNet names of the network, sorted, each once.
 func vnetNames(e *env) []string {
 	n := e.network

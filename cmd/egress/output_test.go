@@ -145,7 +145,7 @@ func TestList(t *testing.T) {
 
 	code, out, _ = egress("list", "route-tables")
 	require.Equal(t, 0, code)
-	assert.Regexp(t, `(?m)^rt-spoke-to-fw +design +2 +disabled +vnet-spoke-app/snet-app,vnet-spoke-app/snet-data$`, out)
+	assert.Regexp(t, `(?m)^rt-spoke-to-fw +design +2 +disabled +vnet-spoke-app/snet-app,vnet-spoke-app/snet-appsvc,vnet-spoke-app/snet-data$`, out)
 	code, out, _ = egress("list", "firewalls")
 	require.Equal(t, 0, code)
 	assert.Regexp(t, `(?m)^fw-hub +design +vnet-hub +10\.0\.1\.4 +fwpol-hub +pip-fw-01,pip-fw-02$`, out)
@@ -176,4 +176,37 @@ func squeeze(s string) string {
 		lines[i] = strings.Join(strings.Fields(l), " ")
 	}
 	return strings.Join(lines, "\n")
+}
+
+// trace --from takes any flow source of the design: an AI services
+// account's call is decided by its allowedFqdnList and printed by the name
+// given, a web app's routed traffic walks its integration subnet, and an
+// unknown source suggests the names of every kind (issue 13).
+func TestTraceFromPaaS(t *testing.T) {
+	code, out, stderr := egress("trace", "--from", "oai-contoso", "--to", "evil.example:443")
+	require.Equal(t, 0, code, stderr)
+	assert.True(t, strings.HasPrefix(out, "oai-contoso -> evil.example Tcp/443\nDenied: "), out)
+	assert.Contains(t, out, "AllowedFqdnList oai-contoso")
+
+	code, out, stderr = egress("trace", "--from", "oai-contoso", "--to", "search-contoso.search.windows.net:443", "-o", "json")
+	require.Equal(t, 0, code, stderr)
+	var r struct {
+		Verdict string `json:"verdict"`
+		Flow    struct {
+			FQDN string `json:"fqdn"`
+		} `json:"flow"`
+	}
+	require.NoError(t, json.Unmarshal([]byte(out), &r))
+	assert.Equal(t, "Allowed", r.Verdict)
+	assert.Equal(t, "search-contoso.search.windows.net", r.Flow.FQDN)
+
+	code, out, stderr = egress("trace", "--from", "app-orders", "--to", "52.1.2.3:443")
+	require.Equal(t, 0, code, stderr)
+	assert.Contains(t, out, "Denied: denied by the Azure Firewall")
+	assert.Contains(t, out, "outboundVnetRouting.allTraffic")
+
+	code, _, stderr = egress("trace", "--from", "app-ordrs", "--to", "52.1.2.3:443")
+	assert.Equal(t, 2, code)
+	assert.Contains(t, stderr, "Did you mean this?\n\tapp-orders")
+	assert.Equal(t, 1, strings.Count(stderr, "unknown flow source"), "the error once")
 }

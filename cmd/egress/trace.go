@@ -47,14 +47,20 @@ func (e *env) simFlags(cmd *cobra.Command) {
 // cmdTrace traces a flow hop by hop.
 func cmdTrace(e *env) *cobra.Command {
 	cmd := &cobra.Command{
-		Use:   "trace --from NIC --to DEST[:PORT]",
+		Use:   "trace --from SOURCE --to DEST[:PORT]",
 		Short: "Trace a flow hop by hop: verdict, deciding rule, egress IP",
-		Long: `Trace a flow from a NIC to a destination, hop by hop: the route Azure chooses at each
-hop and why, the NSG, admin or firewall rule that allows or denies it, the egress method
-and the public IPs it leaves from, and the assumptions the answer relies on.
+		Long: `Trace a flow from a source to a destination, hop by hop: the route Azure chooses at
+each hop and why, the NSG, admin or firewall rule that allows or denies it, the egress
+method and the public IPs it leaves from, and the assumptions the answer relies on.
+
+The source is a NIC, an Azure AI services account (its own outbound calls, decided by
+restrictOutboundNetworkAccess and allowedFqdnList) or an App Service or Functions app
+(what its VNet integration routes into the subnet follows the subnet's NSG, routes,
+firewall and NAT gateway; the rest leaves from the app's outbound addresses).
 
 The destination is an IP, IP:PORT, [IPv6]:PORT, FQDN or FQDN:PORT; TCP and UDP need the
-port. A name needs --resolve (the simulator does no DNS).`,
+port. A name needs --resolve for a NIC or an app (the simulator does no DNS); an AI
+services account matches the name itself.`,
 		Example: `  # An internet flow from the batch subnet: it leaves through the NAT gateway
   egress trace --from vm-batch-01-nic --to 52.1.2.3:443
 
@@ -65,13 +71,20 @@ port. A name needs --resolve (the simulator does no DNS).`,
   egress trace --from vm-batch-01-nic --to 52.1.2.3:53 --protocol any -o json
 
   # What if the firewall allowed everything?
-  egress trace --from vm-app-01-nic --to 52.1.2.3:443 --firewall allow`,
+  egress trace --from vm-app-01-nic --to 52.1.2.3:443 --firewall allow
+
+  # An Azure OpenAI account's outbound call, against its allowedFqdnList
+  egress trace --from oai-contoso --to evil.example:443
+
+  # A web app whose VNet integration routes all traffic through the hub firewall
+  egress trace --from app-orders --to 52.1.2.3:443`,
 		Args: cobra.NoArgs,
 	}
 	var from, to, protocol string
 	var resolve []string
 	fs := cmd.Flags()
-	e.nicFlag(cmd, &from, "from", "source `NIC`, by name or resource ID (required)")
+	cmd.Flags().StringVar(&from, "from", "", "the flow's `source`, by name or resource ID: a NIC, an AI services account or a web app (required)")
+	_ = cmd.RegisterFlagCompletionFunc("from", e.completeNames(sourceNames))
 	fs.StringVar(&to, "to", "", "`destination`: IP, IP:PORT, [IPv6]:PORT, FQDN or FQDN:PORT (required)")
 	fs.StringVar(&protocol, "protocol", "tcp", "`protocol`: tcp, udp, icmp, or any (traces all three)")
 	fs.Var(&listFlag{&resolve, "NAME=IP"}, "resolve", "resolve a destination name statically; repeatable")
@@ -129,7 +142,8 @@ func (e *env) trace(from, to, protocol string, resolve []string) error {
 	if err := e.compile(); err != nil {
 		return err
 	}
-	if _, err := e.nic(from); err != nil { // "did you mean"
+	src, err := e.source(from)
+	if err != nil {
 		return err
 	}
 	flow.From = from
@@ -137,7 +151,7 @@ func (e *env) trace(from, to, protocol string, resolve []string) error {
 	for _, p := range protos {
 		f := flow
 		f.Protocol = p
-		r, err := e.engine.Trace(f)
+		r, err := e.engine.TraceFrom(src, f)
 		if err != nil {
 			return &exitError{code: 2, err: err}
 		}
@@ -152,7 +166,7 @@ func (e *env) trace(from, to, protocol string, resolve []string) error {
 			if i > 0 {
 				fmt.Fprintln(w)
 			}
-			fmt.Fprintf(w, "%s -> %s %s", r.Flow.From, r.Flow.Destination, r.Flow.Protocol)
+			fmt.Fprintf(w, "%s -> %s %s", r.Flow.From, flowDest(r.Flow), r.Flow.Protocol)
 			if r.Flow.Protocol.HasPorts() {
 				fmt.Fprintf(w, "/%d", r.Flow.Port)
 			}
@@ -161,6 +175,15 @@ func (e *env) trace(from, to, protocol string, resolve []string) error {
 		}
 		return nil
 	})
+}
+
+// flowDest is a flow's destination as the user gave it: the address, or the
+// host name when no address was resolved (an AI services account's call).
+func flowDest(f simulate.FlowInfo) string {
+	if !f.Destination.IsValid() && f.FQDN != "" {
+		return f.FQDN
+	}
+	return f.Destination.String()
 }
 
 // traceHeader names the columns of trace's rows (-o tsv).
@@ -174,7 +197,7 @@ func traceRows(results []*simulate.Result) *table {
 		if r.Flow.Protocol.HasPorts() {
 			port = strconv.Itoa(int(r.Flow.Port))
 		}
-		t.add(r.Flow.From, r.Flow.Destination.String(), r.Flow.Protocol.String(), port, r.Verdict.String(),
+		t.add(r.Flow.From, flowDest(r.Flow), r.Flow.Protocol.String(), port, r.Verdict.String(),
 			r.EgressMethod.String(), joinAddrList(r.EgressIPs), r.DecidedBy, r.Reason)
 	}
 	return t
