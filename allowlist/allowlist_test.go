@@ -18,7 +18,7 @@ func match(t *testing.T, entries []string, dst string) allowlist.Match {
 // TestDataLossPrevention holds the matcher to what
 // https://learn.microsoft.com/azure/ai-services/cognitive-services-data-loss-prevention
 // documents (exact FQDNs, IPv4 in its 2025-01 revision) and to the
-// assumptions for what it does not (A-2..A-14, /work/notes/paas-semantics.md §1.4).
+// assumptions for what it does not (A-2..A-14, docs/paas-semantics.md §1.4).
 func TestDataLossPrevention(t *testing.T) {
 	tests := []struct {
 		name    string

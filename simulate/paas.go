@@ -340,7 +340,7 @@ func (e *Engine) traceAny(f Flow) (*Result, error) {
 }
 
 // paasAssumptions are the assumptions of the PaaS semantics notes
-// (/work/notes/paas-semantics.md §5) that results state, by id.
+// (docs/paas-semantics.md §5) that results state, by id.
 var paasAssumptions = map[string]string{
 	"A-1":  "the data-loss-prevention page lists services, not account kinds; restrictOutboundNetworkAccess is applied to this kind as to the listed ones",
 	"A-2":  "an allowedFqdnList entry matches the destination host name as a whole",
@@ -408,7 +408,7 @@ func (e *Engine) traceAI(i int32, f Flow) (*Result, error) {
 	}
 	tr := &tracer{e: e, fwHop: -1}
 	tr.hops = append(tr.hops, Hop{Kind: HopSource, Name: st.v.Name(), ID: string(st.v.ID()), Note: "AI services account (kind " + st.v.Kind() + ")"})
-	tr.assume = append(tr.assume, "the account's outbound calls leave from Microsoft-managed addresses: no customer route, NSG or NAT gateway applies (paas-semantics §1.5)")
+	tr.assume = append(tr.assume, "the account's outbound calls leave from Microsoft-managed addresses: no customer route, NSG or NAT gateway applies (docs/paas-semantics.md §1.5)")
 	d := Decision{egress: -1}
 	r := &Result{SchemaVersion: SchemaVersion, Flow: FlowInfo{From: st.v.Name(), FromID: string(st.v.ID()), Destination: f.To.Unmap(), FQDN: f.ToFQDN,
 		Protocol: proto, Port: f.Port, SrcPort: sport}, EgressIPs: []netip.Addr{}}
