@@ -85,6 +85,15 @@ func (c *compiler) vnets() {
 				vs.external = append(vs.external, extSpace{q, p.RemoteID.Name()})
 			}
 		}
+		for _, w := range append([]topology.VNetView{v}, v.Peers()...) {
+			for _, s := range w.Subnets() {
+				if ds := s.Delegations(); len(ds) > 0 {
+					for _, q := range s.Prefixes() {
+						vs.delegated = append(vs.delegated, delegatedSpace{q, w.Name() + "/" + s.Name(), strings.Join(ds, ", ")})
+					}
+				}
+			}
+		}
 		if ref, ok := v.NATGateway(); ok {
 			vs.nat, _ = c.n.NATGateway(ref)
 		}

@@ -290,6 +290,9 @@ type vnetState struct {
 	// external are the address spaces of peered VNets the input does not
 	// contain (what their peerings record).
 	external []extSpace
+	// delegated are the prefixes of the subnets, in this VNet and its
+	// peers, that are delegated to a service.
+	delegated []delegatedSpace
 	// fwdFrom are the VNets whose forwarded traffic this VNet's peerings
 	// accept (allowForwardedTraffic), ascending.
 	fwdFrom []int32
@@ -299,6 +302,27 @@ type vnetState struct {
 }
 
 // extSpace is an address range of a peered VNet outside the input.
+// delegatedSpace is a subnet delegated to a service
+// (https://learn.microsoft.com/azure/virtual-network/subnet-delegation-overview):
+// the service's resources (container groups, flexible servers, ...) take
+// their addresses there.
+type delegatedSpace struct {
+	prefix  netip.Prefix
+	subnet  string // VNET/SUBNET
+	service string // the delegations' service names
+}
+
+// delegatedOf returns the delegated subnet, reachable from this VNet, that
+// holds address a.
+func (v *vnetState) delegatedOf(a netip.Addr) (delegatedSpace, bool) {
+	for _, x := range v.delegated {
+		if x.prefix.Contains(a) {
+			return x, true
+		}
+	}
+	return delegatedSpace{}, false
+}
+
 type extSpace struct {
 	prefix netip.Prefix
 	vnet   string // its name (from its resource ID)

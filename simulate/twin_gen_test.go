@@ -73,7 +73,14 @@ func genTwinNetwork(r *rand.Rand, spokes, nicsPerSubnet int, storage netip.Addr)
 	}
 	dsts := []netip.Addr{storage, netip.MustParseAddr("10.0.2.100"), netip.MustParseAddr("10.0.3.4"), netip.MustParseAddr("10.0.3.5"),
 		netip.MustParseAddr("10.250.0.9"), netip.MustParseAddr("9.7.1.1"), netip.MustParseAddr("9.6.1.1"), netip.MustParseAddr("9.5.1.1"),
-		netip.MustParseAddr("9.4.1.1"), netip.MustParseAddr("2001:db8::1"), netip.MustParseAddr("10.0.1.4")}
+		netip.MustParseAddr("9.4.1.1"), netip.MustParseAddr("2001:db8::1"), netip.MustParseAddr("10.0.1.4"), netip.MustParseAddr("10.0.4.4")}
+
+	// A hub subnet delegated to a service whose resources (container
+	// groups) are not in the input: 10.0.4.4 is theirs, so a flow to it is
+	// Unknown, not dropped as if nobody held it
+	// (https://learn.microsoft.com/azure/virtual-network/subnet-delegation-overview).
+	hub.Subnets = append(hub.Subnets, &topology.Subnet{Meta: topology.Meta{ID: hub.ID + "/subnets/aci", Name: "aci", Location: "eastus"}, VNet: hub,
+		Prefixes: []netip.Prefix{netip.MustParsePrefix("10.0.4.0/24")}, Delegations: []string{"Microsoft.ContainerInstance/containerGroups"}})
 
 	// An internal load balancer in the hub: next hop of 9.7.0.0/16 and a
 	// destination.

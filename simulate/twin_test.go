@@ -260,7 +260,8 @@ func TestWalkTwin(t *testing.T) {
 		walkref.ReasonRouteNone, walkref.ReasonNoSuchAddress, walkref.ReasonNoForwarding, walkref.ReasonForwardedPeering,
 		walkref.ReasonLoop, walkref.ReasonHopLimit, walkref.ReasonNoEgress, walkref.ReasonICMPNotSupported,
 		walkref.ReasonNoSourceAddress, walkref.ReasonInternalLB, walkref.ReasonFirewallDenied, walkref.ReasonNoGateway,
-		walkref.ReasonSMTPBlocked, walkref.ReasonFirewallNoSNAT, walkref.ReasonProtocolNotSupported, walkref.ReasonExternal} {
+		walkref.ReasonSMTPBlocked, walkref.ReasonFirewallNoSNAT, walkref.ReasonProtocolNotSupported, walkref.ReasonExternal,
+		walkref.ReasonDelegatedSubnet} {
 		if reasons[want] == 0 {
 			t.Errorf("no flow ended with reason %s: %v", want, reasons)
 		}

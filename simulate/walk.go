@@ -50,6 +50,7 @@ const (
 	ReasonNotInAllowList              // the account's outbound access is restricted and no entry allows the destination
 	ReasonAllowListUndecided          // only an entry whose meaning is undocumented (a wildcard) could allow it
 	ReasonNotModelled                 // the source's network path is one egress does not model (gateway-required VNet integration)
+	ReasonDelegatedSubnet             // the destination is in a subnet delegated to a service whose resources the input does not hold
 	numReasons
 )
 
@@ -86,13 +87,14 @@ var reasonText = [numReasons]string{
 	ReasonNotInAllowList:       "outbound network access is restricted: the destination is not in the allowed FQDN list for this resource",
 	ReasonAllowListUndecided:   "only an allowedFqdnList entry whose meaning Azure does not document could allow the destination",
 	ReasonNotModelled:          "the source's network path is not modelled",
+	ReasonDelegatedSubnet:      "the address is in a subnet delegated to a service whose resources the input does not hold: what has it is unknown",
 }
 
 var reasonNames = [numReasons]string{"None", "Delivered", "PrivateEndpoint", "ServiceEndpoint", "Gateway", "Internet",
 	"Platform", "DeniedOutbound", "DeniedInbound", "RouteNone", "NoSuchAddress", "NoIPForwarding", "ForwardedTrafficNotAllowed",
 	"Loop", "HopLimit", "NoEgress", "ICMPNotSupported", "NoRoute", "NoSourceAddress", "InternalLoadBalancer", "FirewallDenied", "NoGateway",
 	"SMTPBlocked", "FirewallNoSNAT", "ProtocolNotSupported", "External", "InvalidFlow", "Unrestricted", "AllowList", "NotInAllowList",
-	"AllowListUndecided", "NotModelled"}
+	"AllowListUndecided", "NotModelled", "DelegatedSubnet"}
 
 // MarshalText implements [encoding.TextMarshaler] with a stable code name,
 // e.g. "NoIPForwarding".
@@ -532,6 +534,16 @@ func (w *walker) path(d Decision, h int32, src netip.Addr) Decision {
 					d.Verdict, d.Method, d.Reason = Unknown, MethodPrivate, ReasonExternal
 					if w.tr != nil {
 						w.tr.end(HopDestination, name, w.dst, "in VNet "+name+", which is not in the input")
+					}
+					return d
+				}
+				if ds, ok := e.vnets[vnet].delegatedOf(w.dst); ok {
+					// A delegated subnet's addresses belong to the service's
+					// resources, which the input does not hold: what has the
+					// address, and what it does with the flow, is unknown.
+					d.Verdict, d.Method, d.Reason = Unknown, MethodPrivate, ReasonDelegatedSubnet
+					if w.tr != nil {
+						w.tr.end(HopDestination, ds.subnet, w.dst, "in subnet "+ds.subnet+", delegated to "+ds.service+": the service's resources hold its addresses, and none with this one is in the input")
 					}
 					return d
 				}

@@ -254,6 +254,24 @@ func (t *Twin) externalOf(v *topology.VNet, a netip.Addr) (string, bool) {
 	return "", false
 }
 
+// delegatedOf returns the subnet, of v or a VNet peered with it, that is
+// delegated to a service and holds address a, as VNET/SUBNET.
+func (t *Twin) delegatedOf(v *topology.VNet, a netip.Addr) (string, bool) {
+	for _, w := range t.reach(v) {
+		for _, s := range w.Subnets {
+			if len(s.Delegations) == 0 {
+				continue
+			}
+			for _, p := range s.Prefixes {
+				if p.Contains(a) {
+					return w.Name + "/" + s.Name, true
+				}
+			}
+		}
+	}
+	return "", false
+}
+
 // allowsForwarded reports whether VNet to accepts traffic that an appliance
 // in VNet from forwards: to's peering with from sets allowForwardedTraffic
 // (the first such peering decides).

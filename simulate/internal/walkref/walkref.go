@@ -85,6 +85,7 @@ const (
 	ReasonFirewallNoSNAT       Reason = "FirewallNoSNAT"
 	ReasonProtocolNotSupported Reason = "ProtocolNotSupported"
 	ReasonExternal             Reason = "External"
+	ReasonDelegatedSubnet      Reason = "DelegatedSubnet"
 )
 
 // Method is how a flow leaves, spelled as simulate.Method prints.
@@ -568,6 +569,13 @@ func (w *walk) deliver(at place) {
 		if name, ok := t.externalOf(vnet, dst); ok {
 			w.hop(HopDestination, name)
 			w.end(Unknown, ReasonExternal, MethodPrivate)
+			return
+		}
+		if name, ok := t.delegatedOf(vnet, dst); ok {
+			// The address is a delegated subnet's: a service's resource
+			// the input does not hold has it (subnet-delegation-overview).
+			w.hop(HopDestination, name)
+			w.end(Unknown, ReasonDelegatedSubnet, MethodPrivate)
 			return
 		}
 		w.hop(HopNowhere, "")
