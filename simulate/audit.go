@@ -52,6 +52,14 @@ const (
 	// CheckAIOutboundOpen: an AI services account without
 	// restrictOutboundNetworkAccess; per account; medium.
 	CheckAIOutboundOpen Check = "ai-outbound-unrestricted"
+	// CheckWebAppBypassesVNet: an App Service or Functions app whose
+	// internet-bound traffic does not enter a virtual network (no regional
+	// VNet integration, or one that routes only RFC 1918 and service-endpoint
+	// traffic), so it leaves from the app's shared outbound addresses
+	// outside every NSG, route table, NAT gateway and firewall of the
+	// network; high when integrated (the subnet's controls look in force but
+	// are bypassed), medium when not.
+	CheckWebAppBypassesVNet Check = "webapp-internet-bypasses-vnet"
 	// CheckShadowedRule: an NSG rule that a higher-priority rule always
 	// pre-empts; per security rule; low.
 	CheckShadowedRule Check = "shadowed-nsg-rule"
@@ -212,6 +220,11 @@ func (e *Engine) AuditProgress(progress func(done, total int)) *AuditReport {
 		if !a.RestrictOutboundNetworkAccess {
 			add(Finding{Check: CheckAIOutboundOpen, Severity: SeverityMedium, Scope: Scope{Kind: ScopeAIAccount, ID: string(a.ID), Name: a.Name},
 				Message: "restrictOutboundNetworkAccess is off: the service itself may call any URL it is given (https://learn.microsoft.com/azure/ai-services/cognitive-services-data-loss-prevention)"})
+		}
+	}
+	for i := range e.net.NumWebApps() {
+		if f, ok := webAppBypass(e.net.WebApp(i)); ok {
+			add(f)
 		}
 	}
 	return &AuditReport{SchemaVersion: AuditSchemaVersion, ServiceTags: e.ServiceTags(), Probes: ps, Findings: agg.findings()}

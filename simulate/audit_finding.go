@@ -108,10 +108,11 @@ const (
 	ScopeSecurityRule                    // an NSG security rule (ID: the NSG's ID + "/securityRules/" + name)
 	ScopeFirewallRule                    // an Azure Firewall rule (ID: the policy's rule collection group, or the firewall)
 	ScopeAIAccount                       // an Azure AI services account
+	ScopeWebApp                          // an App Service or Functions app
 	numScopeKinds
 )
 
-var scopeKindNames = [numScopeKinds]string{"Subnet", "VirtualNetwork", "SecurityRule", "FirewallRule", "AIAccount"}
+var scopeKindNames = [numScopeKinds]string{"Subnet", "VirtualNetwork", "SecurityRule", "FirewallRule", "AIAccount", "WebApp"}
 
 // String returns the kind's name, e.g. "Subnet".
 func (k ScopeKind) String() string { return nameOf(scopeKindNames[:], int(k), "ScopeKind") }
@@ -167,6 +168,16 @@ type Finding struct {
 	// Prefixes are, for vnet-tag-widened, the prefixes that widened the
 	// VirtualNetwork tag and where each came from.
 	Prefixes []TagPrefix `json:"prefixes,omitempty"`
+	// Policy is the built-in Azure Policy definition that audits or denies
+	// what the finding reports, where one exists: a team can go from the
+	// audit to enforcement.
+	Policy *PolicyDefinition `json:"policy,omitempty"`
+}
+
+// PolicyDefinition names a built-in Azure Policy definition.
+type PolicyDefinition struct {
+	ID          string `json:"id"`          // /providers/Microsoft.Authorization/policyDefinitions/<guid>
+	DisplayName string `json:"displayName"` // as Azure Policy shows it
 }
 
 // TagOrigin says where a prefix of the VirtualNetwork service tag comes from.

@@ -1,0 +1,51 @@
+package simulate_test
+
+import (
+	"testing"
+
+	"github.com/egresslab/egress/simulate"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// An app whose internet traffic does not enter the network is a finding,
+// naming the built-in policy that enforces the fix: high when VNet
+// integration exists but routes only RFC 1918 and service-endpoint traffic
+// (overview-vnet-integration#routes), medium without integration; an app
+// that routes all its traffic is not (issue 13 item 5).
+func TestAuditWebAppBypassesVNet(t *testing.T) {
+	const design = `egress: v1
+location: eastus
+vnets:
+  - name: v
+    addressSpace: [10.1.0.0/16]
+    subnets:
+      - {name: int, prefix: 10.1.1.0/26, delegations: [Microsoft.Web/serverFarms]}
+      - {name: int2, prefix: 10.1.2.0/26, delegations: [Microsoft.Web/serverFarms]}
+webApps:
+  - {name: app-routed, subnet: v/int, outboundVnetRouting: {allTraffic: true}, outboundIpAddresses: [20.1.1.1]}
+  - {name: app-split, subnet: v/int2, outboundIpAddresses: [20.1.1.2, 20.1.1.3]}
+  - {name: app-alone, outboundIpAddresses: [20.1.1.4]}
+`
+	e := engine(t, design, simulate.Options{})
+	rep := e.Audit()
+	got := map[string]simulate.Finding{}
+	for _, f := range rep.Findings {
+		if f.Check == simulate.CheckWebAppBypassesVNet {
+			got[f.Scope.Name] = f
+		}
+	}
+	require.Len(t, got, 2, "%v", got)
+	split := got["app-split"]
+	assert.Equal(t, simulate.SeverityHigh, split.Severity)
+	assert.Equal(t, simulate.ScopeWebApp, split.Scope.Kind)
+	assert.Contains(t, split.Message, "integration subnet int2")
+	assert.Contains(t, split.Message, "20.1.1.2, 20.1.1.3")
+	require.NotNil(t, split.Policy)
+	assert.Contains(t, split.Policy.ID, "f5c0bfb3-acea-47b1-b477-b0edcdf6edc1")
+	alone := got["app-alone"]
+	assert.Equal(t, simulate.SeverityMedium, alone.Severity)
+	require.NotNil(t, alone.Policy)
+	assert.Equal(t, "App Service apps should be injected into a virtual network", alone.Policy.DisplayName)
+	assert.NotContains(t, got, "app-routed")
+}
