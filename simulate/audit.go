@@ -52,6 +52,12 @@ const (
 	// CheckAIOutboundOpen: an AI services account without
 	// restrictOutboundNetworkAccess; per account; medium.
 	CheckAIOutboundOpen Check = "ai-outbound-unrestricted"
+	// CheckAIAllowListBroad: an AI services account's allowedFqdnList holds
+	// a wildcard entry (*.blob.core.windows.net): Learn documents only
+	// host names, so whether it matches is unknown, and if it does it
+	// allows every host under the domain — in a multi-tenant service's
+	// domain, every other tenant's resources; medium.
+	CheckAIAllowListBroad Check = "ai-allowlist-broad"
 	// CheckWebAppBypassesVNet: an App Service or Functions app whose
 	// internet-bound traffic does not enter a virtual network (no regional
 	// VNet integration, or one that routes only RFC 1918 and service-endpoint
@@ -222,12 +228,28 @@ func (e *Engine) AuditProgress(progress func(done, total int)) *AuditReport {
 				Message: "restrictOutboundNetworkAccess is off: the service itself may call any URL it is given (https://learn.microsoft.com/azure/ai-services/cognitive-services-data-loss-prevention)"})
 		}
 	}
-	for i := range e.net.NumWebApps() {
-		if f, ok := webAppBypass(e.net.WebApp(i)); ok {
+	ais, restricted := e.net.AIAccounts(), 0
+	for _, a := range ais {
+		if !a.RestrictOutboundNetworkAccess {
+			continue
+		}
+		restricted++
+		if f, ok := allowListBroad(a); ok {
 			add(f)
 		}
 	}
-	return &AuditReport{SchemaVersion: AuditSchemaVersion, ServiceTags: e.ServiceTags(), Probes: ps, Findings: agg.findings()}
+	routed := 0
+	for i := range e.net.NumWebApps() {
+		switch f, bypass, known := webAppBypass(e.net.WebApp(i)); {
+		case bypass:
+			add(f)
+		case known:
+			routed++
+		}
+	}
+	rep := &AuditReport{SchemaVersion: AuditSchemaVersion, ServiceTags: e.ServiceTags(), Probes: ps, Findings: agg.findings()}
+	rep.summarize(len(ais), restricted, e.net.NumWebApps(), routed)
+	return rep
 }
 
 // directInternet probes NIC h with every outbound probe and records a

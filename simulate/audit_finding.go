@@ -45,6 +45,39 @@ type AuditReport struct {
 	// Findings are sorted by check, then severity (most severe first), then
 	// scope ID (case-insensitively), then message. Never nil.
 	Findings []Finding `json:"findings"`
+	// Summary gives the report's key figures.
+	Summary AuditSummary `json:"summary"`
+}
+
+// AuditSummary is an audit's key figures, the indicators data-egress
+// guardrails are tracked by: findings by severity and by check, and the
+// share of PaaS sources whose egress is controlled.
+type AuditSummary struct {
+	Findings   int              `json:"findings"`
+	BySeverity map[Severity]int `json:"bySeverity"` // never nil
+	ByCheck    map[Check]int    `json:"byCheck"`    // never nil
+	// AIAccounts counts the AI services accounts, AIAccountsRestricted
+	// those with restrictOutboundNetworkAccess on.
+	AIAccounts           int `json:"aiAccounts"`
+	AIAccountsRestricted int `json:"aiAccountsRestricted"`
+	// WebApps counts the App Service and Functions apps, WebAppsRouted
+	// those whose internet traffic enters their integration subnet (an app
+	// on gateway-required integration, which egress does not model, is in
+	// neither count's second part).
+	WebApps       int `json:"webApps"`
+	WebAppsRouted int `json:"webAppsRouted"`
+}
+
+// summarize fills r.Summary from its findings and the network's PaaS
+// sources.
+func (r *AuditReport) summarize(ai, aiRestricted, apps, appsRouted int) {
+	s := AuditSummary{Findings: len(r.Findings), BySeverity: map[Severity]int{}, ByCheck: map[Check]int{},
+		AIAccounts: ai, AIAccountsRestricted: aiRestricted, WebApps: apps, WebAppsRouted: appsRouted}
+	for _, f := range r.Findings {
+		s.BySeverity[f.Severity]++
+		s.ByCheck[f.Check]++
+	}
+	r.Summary = s
 }
 
 // Worst returns the highest severity among the findings, or [SeverityNone]

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/egresslab/egress/allowlist"
 	"github.com/egresslab/egress/topology"
 )
 
@@ -30,7 +31,10 @@ var (
 // without route-all, only RFC 1918 destinations and service endpoints go
 // through the integration; the rest leaves from the app's outbound
 // addresses).
-func webAppBypass(w topology.WebAppView) (Finding, bool) {
+//
+// known is false for an app whose routing egress does not model
+// (gateway-required integration, A-18).
+func webAppBypass(w topology.WebAppView) (f Finding, bypass, known bool) {
 	scope := Scope{Kind: ScopeWebApp, ID: string(w.ID()), Name: w.Name()}
 	ips := w.OutboundIPs()
 	from := "its shared outbound addresses"
@@ -43,15 +47,15 @@ func webAppBypass(w topology.WebAppView) (Finding, bool) {
 	}
 	if _, state := w.SubnetRef(); state == topology.RefNone {
 		if w.VNetName() != "" {
-			return Finding{}, false // gateway-required integration: not modelled
+			return Finding{}, false, false // gateway-required integration: not modelled
 		}
 		return Finding{Check: CheckWebAppBypassesVNet, Severity: SeverityMedium, Scope: scope, NICs: []NICRef{},
 			Message: "no regional VNet integration: all its outbound traffic leaves from " + from + ", outside every NSG, route, NAT gateway and firewall of the network",
-			Policy:  policyAppInVNet}, true
+			Policy:  policyAppInVNet}, true, true
 	}
 	routed, why := w.Routing().RoutesAll(topology.TrafficApplication)
 	if routed {
-		return Finding{}, false
+		return Finding{}, false, true
 	}
 	subnet := "its integration subnet"
 	if s, ok := w.Subnet(); ok {
@@ -59,5 +63,23 @@ func webAppBypass(w topology.WebAppView) (Finding, bool) {
 	}
 	return Finding{Check: CheckWebAppBypassesVNet, Severity: SeverityHigh, Scope: scope, NICs: []NICRef{},
 		Message:  fmt.Sprintf("VNet integration routes only RFC 1918 and service-endpoint traffic into %s: its internet traffic leaves from %s, bypassing the subnet's NSG, routes, NAT gateway and firewall", subnet, from),
-		Evidence: why, Policy: policyAppRouteAll}, true
+		Evidence: why, Policy: policyAppRouteAll}, true, true
+}
+
+// allowListBroad reports the wildcard entries of an account's allow-list
+// (https://learn.microsoft.com/azure/ai-services/cognitive-services-data-loss-prevention
+// documents fully qualified domain names only).
+func allowListBroad(a *topology.AIAccount) (Finding, bool) {
+	var wild []string
+	for _, s := range a.AllowedFqdnList {
+		if en, err := allowlist.Parse(s); err == nil && en.Kind == allowlist.Wildcard {
+			wild = append(wild, s)
+		}
+	}
+	if len(wild) == 0 {
+		return Finding{}, false
+	}
+	return Finding{Check: CheckAIAllowListBroad, Severity: SeverityMedium, Scope: Scope{Kind: ScopeAIAccount, ID: string(a.ID), Name: a.Name}, NICs: []NICRef{},
+		Message:  "allowedFqdnList has wildcard entries, which Learn does not document (A-6): if Azure honours them, the service may call every host under their domains, in a shared service domain other tenants' resources too; list the host names instead",
+		Evidence: strings.Join(wild, ", ")}, true
 }

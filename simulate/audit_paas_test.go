@@ -48,4 +48,31 @@ webApps:
 	require.NotNil(t, alone.Policy)
 	assert.Equal(t, "App Service apps should be injected into a virtual network", alone.Policy.DisplayName)
 	assert.NotContains(t, got, "app-routed")
+	assert.Equal(t, 3, rep.Summary.WebApps)
+	assert.Equal(t, 1, rep.Summary.WebAppsRouted)
+	assert.Equal(t, 2, rep.Summary.ByCheck[simulate.CheckWebAppBypassesVNet])
+}
+
+// A restricted account whose allow-list holds a wildcard is a finding
+// naming the entries (A-6: Learn documents host names only); an
+// unrestricted account is reported as unrestricted, once.
+func TestAuditAIAllowListBroad(t *testing.T) {
+	const design = `egress: v1
+location: eastus
+aiAccounts:
+  - {name: oai-wild, kind: OpenAI, restrictOutboundNetworkAccess: true, allowedFqdns: ["*.blob.core.windows.net", api.contoso.com]}
+  - {name: oai-exact, kind: OpenAI, restrictOutboundNetworkAccess: true, allowedFqdns: [api.contoso.com]}
+  - {name: oai-open, kind: OpenAI, allowedFqdns: ["*.contoso.com"]}
+`
+	e := engine(t, design, simulate.Options{})
+	rep := e.Audit()
+	assert.Equal(t, []string{"oai-wild"}, findings(rep, simulate.CheckAIAllowListBroad))
+	assert.Equal(t, []string{"oai-open"}, findings(rep, simulate.CheckAIOutboundOpen))
+	f := only(t, rep, simulate.CheckAIAllowListBroad)
+	assert.Equal(t, "*.blob.core.windows.net", f.Evidence)
+	assert.Equal(t, simulate.SeverityMedium, f.Severity)
+	assert.Equal(t, 3, rep.Summary.AIAccounts)
+	assert.Equal(t, 2, rep.Summary.AIAccountsRestricted)
+	assert.Equal(t, len(rep.Findings), rep.Summary.Findings)
+	assert.Equal(t, 1, rep.Summary.BySeverity[simulate.SeverityMedium]-rep.Summary.ByCheck[simulate.CheckAIOutboundOpen])
 }

@@ -86,8 +86,13 @@ func auditTable(e *env, rep *simulate.AuditReport) error {
 	}
 	p := rep.Probes
 	fmt.Fprintf(e.stdout, "probed %s: outbound %s; inbound %s\n", p.Internet, probeList(p.Outbound), probeList(p.Inbound))
-	_, err := fmt.Fprintf(e.stdout, "%d findings: %d high, %d medium, %d low\n", len(rep.Findings),
-		count[simulate.SeverityHigh], count[simulate.SeverityMedium], count[simulate.SeverityLow])
+	if _, err := fmt.Fprintf(e.stdout, "%d findings: %d high, %d medium, %d low\n", len(rep.Findings),
+		count[simulate.SeverityHigh], count[simulate.SeverityMedium], count[simulate.SeverityLow]); err != nil {
+		return err
+	}
+	s := rep.Summary
+	_, err := fmt.Fprintf(e.stdout, "AI services accounts restricted: %d of %d; web apps whose internet traffic enters their VNet: %d of %d\n",
+		s.AIAccountsRestricted, s.AIAccounts, s.WebAppsRouted, s.WebApps)
 	return err
 }
 
