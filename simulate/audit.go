@@ -58,6 +58,10 @@ const (
 	// allows every host under the domain — in a multi-tenant service's
 	// domain, every other tenant's resources; medium.
 	CheckAIAllowListBroad Check = "ai-allowlist-broad"
+	// CheckAINoOwner: an AI services account without an owner tag (a tag
+	// named "owner", in any letter case, with a value): no one is named to
+	// answer for what it may call; low.
+	CheckAINoOwner Check = "ai-no-owner-tag"
 	// CheckWebAppBypassesVNet: an App Service or Functions app whose
 	// internet-bound traffic does not enter a virtual network (no regional
 	// VNet integration, or one that routes only RFC 1918 and service-endpoint
@@ -229,6 +233,12 @@ func (e *Engine) AuditProgress(progress func(done, total int)) *AuditReport {
 		}
 	}
 	ais, restricted := e.net.AIAccounts(), 0
+	for _, a := range ais {
+		if !hasOwner(a.Tags) {
+			add(Finding{Check: CheckAINoOwner, Severity: SeverityLow, Scope: Scope{Kind: ScopeAIAccount, ID: string(a.ID), Name: a.Name}, NICs: []NICRef{},
+				Message: "no owner tag: tag the account with its owner, so that someone answers for its allowedFqdnList"})
+		}
+	}
 	for _, a := range ais {
 		if !a.RestrictOutboundNetworkAccess {
 			continue

@@ -83,3 +83,14 @@ func allowListBroad(a *topology.AIAccount) (Finding, bool) {
 		Message:  "allowedFqdnList has wildcard entries, which Learn does not document (A-6): if Azure honours them, the service may call every host under their domains, in a shared service domain other tenants' resources too; list the host names instead",
 		Evidence: strings.Join(wild, ", ")}, true
 }
+
+// hasOwner reports whether tags name an owner: a tag "owner", in any
+// letter case, with a non-blank value.
+func hasOwner(tags map[string]string) bool {
+	for k, v := range tags {
+		if strings.EqualFold(k, "owner") && strings.TrimSpace(v) != "" {
+			return true
+		}
+	}
+	return false
+}

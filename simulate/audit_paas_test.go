@@ -60,9 +60,9 @@ func TestAuditAIAllowListBroad(t *testing.T) {
 	const design = `egress: v1
 location: eastus
 aiAccounts:
-  - {name: oai-wild, kind: OpenAI, restrictOutboundNetworkAccess: true, allowedFqdns: ["*.blob.core.windows.net", api.contoso.com]}
+  - {name: oai-wild, kind: OpenAI, restrictOutboundNetworkAccess: true, allowedFqdns: ["*.blob.core.windows.net", api.contoso.com], tags: {Owner: data-team}}
   - {name: oai-exact, kind: OpenAI, restrictOutboundNetworkAccess: true, allowedFqdns: [api.contoso.com]}
-  - {name: oai-open, kind: OpenAI, allowedFqdns: ["*.contoso.com"]}
+  - {name: oai-open, kind: OpenAI, allowedFqdns: ["*.contoso.com"], tags: {owner: " "}}
 `
 	e := engine(t, design, simulate.Options{})
 	rep := e.Audit()
@@ -75,4 +75,6 @@ aiAccounts:
 	assert.Equal(t, 2, rep.Summary.AIAccountsRestricted)
 	assert.Equal(t, len(rep.Findings), rep.Summary.Findings)
 	assert.Equal(t, 1, rep.Summary.BySeverity[simulate.SeverityMedium]-rep.Summary.ByCheck[simulate.CheckAIOutboundOpen])
+	// An owner tag in any letter case counts; a blank one does not.
+	assert.Equal(t, []string{"oai-exact", "oai-open"}, findings(rep, simulate.CheckAINoOwner))
 }

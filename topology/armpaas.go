@@ -29,6 +29,16 @@ func (b *armBuilder) aiAccount(meta Meta, v *arm.Value) *AIAccount {
 		a.AllowedFqdnList = append(a.AllowedFqdnList, s)
 		a.AllowedFqdnPos = append(a.AllowedFqdnPos, e.Pos())
 	}
+	if tags := v.Get("tags"); tags != nil && tags.Kind() == arm.KindObject {
+		for k, t := range tags.Members() {
+			if s, ok := t.Str(); ok {
+				if a.Tags == nil {
+					a.Tags = map[string]string{}
+				}
+				a.Tags[k] = s
+			}
+		}
+	}
 	return a
 }
 

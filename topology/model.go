@@ -508,6 +508,9 @@ type AIAccount struct {
 	// AllowedFqdnPos are the positions of AllowedFqdnList's entries, when
 	// the loader knows them (else empty, and problems name the account).
 	AllowedFqdnPos []Pos
+	// Tags are the resource's tags (ARM's top-level "tags"), nil when it
+	// has none; the audit looks for an owner among them.
+	Tags map[string]string
 }
 
 // AdminConfig is an AVNM security admin configuration, already resolved to

@@ -787,11 +787,12 @@ func (v *nFwRule) UnmarshalYAML(n *yaml.Node) (err error) {
 }
 
 type nAIAccount struct {
-	Name                          string     `yaml:"name"`
-	Location                      string     `yaml:"location"`
-	Kind                          string     `yaml:"kind"`
-	RestrictOutboundNetworkAccess bool       `yaml:"restrictOutboundNetworkAccess"`
-	AllowedFqdns                  posStrings `yaml:"allowedFqdns"`
+	Name                          string            `yaml:"name"`
+	Location                      string            `yaml:"location"`
+	Kind                          string            `yaml:"kind"`
+	RestrictOutboundNetworkAccess bool              `yaml:"restrictOutboundNetworkAccess"`
+	AllowedFqdns                  posStrings        `yaml:"allowedFqdns"`
+	Tags                          map[string]string `yaml:"tags"`
 	at                            at
 }
 

@@ -396,7 +396,7 @@ func (b *nativeBuilder) build() {
 	}
 	for _, a := range d.AIAccounts {
 		ai := &AIAccount{Meta: b.meta(tAI, a.Name, a.Location, a.at), Kind: defaultStr(a.Kind, "OpenAI"),
-			RestrictOutboundNetworkAccess: a.RestrictOutboundNetworkAccess, AllowedFqdnList: a.AllowedFqdns.vals}
+			RestrictOutboundNetworkAccess: a.RestrictOutboundNetworkAccess, AllowedFqdnList: a.AllowedFqdns.vals, Tags: a.Tags}
 		for _, p := range a.AllowedFqdns.pos {
 			ai.AllowedFqdnPos = append(ai.AllowedFqdnPos, b.pos(p))
 		}

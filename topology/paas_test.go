@@ -72,8 +72,11 @@ func TestAIAccountShapes(t *testing.T) {
 	assert.Equal(t, 3, a.AllowList().Len())
 	assert.Equal(t, "mysearch.search.windows.net", a.AllowList().Entry(0).Key)
 
+	assert.Equal(t, map[string]string{"owner": "team-a"}, a.Resource().Tags, "the resource's tags")
+
 	v := aiAccount(t, n, "vision-open")
 	assert.False(t, v.Restricted(), "restrictOutboundNetworkAccess null is off")
+	assert.Nil(t, v.Resource().Tags, "az's \"tags\": null is none")
 	assert.Equal(t, 0, v.AllowList().Len())
 	assert.True(t, aiAccount(t, n, "speech-locked").Restricted())
 
