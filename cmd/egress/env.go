@@ -76,7 +76,7 @@ func (e *env) inputFlags(cmd *cobra.Command) {
 	fs := cmd.Flags()
 	inGroup(fs, groupInput, func() {
 		fs.Var(&listFlag{&e.topologies, "file"}, "topology", "a design (native YAML) or an Azure export (ARM JSON), a directory of them (every .json, .yaml, .yml, sorted) or - for stdin; repeatable (default: $"+envTopology+", else the embedded hub-and-spoke design)")
-		fs.Var(&listFlag{&e.overlays, "file"}, "overlay", "an overlay (egress: overlay/v1) to apply on top of the topology; repeatable, applied in order")
+		fs.Var(&listFlag{&e.overlays, "file"}, "overlay", "an overlay (egress: overlay/v1) to apply on top of the topology; repeatable, applied in order; a directory applies its .yaml, .yml and .json files in name order")
 		fs.Var(&listFlag{&e.learned, "GATEWAY=FILE"}, "learned-routes", "a gateway's learned routes: the gateway's name and a file with the output of az network vnet-gateway list-learned-routes -o json; repeatable")
 		fs.StringVar(&e.serviceTags, "service-tags", "", "Microsoft's ServiceTags_*.json `file` (default: $"+envServiceTags+", else the embedded copy)")
 		fs.BoolVar(&e.strict, "strict", false, "refuse what is otherwise a warning: references to resources outside the input, resources Azure would reject, values the loaders assumed")
@@ -235,30 +235,41 @@ func (e *env) inputs() ([]string, []topology.Input, error) {
 			inputs = append(inputs, topology.Input{Name: stdinName, Data: data})
 			continue
 		}
-		fi, err := os.Stat(p)
-		if err != nil || !fi.IsDir() {
-			files = append(files, p) // the loader says what is wrong with it
-			continue
-		}
-		entries, err := os.ReadDir(p)
+		more, err := expandDir(from, p)
 		if err != nil {
-			return nil, nil, &exitError{code: 2, err: err}
+			return nil, nil, err
 		}
-		n := len(files)
-		for _, de := range entries { // sorted by name
-			switch strings.ToLower(filepath.Ext(de.Name())) {
-			case ".json", ".yaml", ".yml":
-				if !de.IsDir() {
-					files = append(files, filepath.Join(p, de.Name()))
-				}
-			}
-		}
-		if len(files) == n {
-			return nil, nil, &exitError{code: 2, err: fmt.Errorf("%s %s: a directory with no .json, .yaml or .yml file", from, p)}
-		}
+		files = append(files, more...)
 	}
 	e.resolved, e.files, e.stdinInputs = true, files, inputs
 	return files, inputs, nil
+}
+
+// expandDir returns path p, or, for a directory, every .json, .yaml and
+// .yml file in it, sorted by name (not recursive); a directory without one
+// is an input error naming the flag (from).
+func expandDir(from, p string) ([]string, error) {
+	fi, err := os.Stat(p)
+	if err != nil || !fi.IsDir() {
+		return []string{p}, nil // the loader says what is wrong with it
+	}
+	entries, err := os.ReadDir(p)
+	if err != nil {
+		return nil, &exitError{code: 2, err: err}
+	}
+	var files []string
+	for _, de := range entries { // sorted by name
+		switch strings.ToLower(filepath.Ext(de.Name())) {
+		case ".json", ".yaml", ".yml":
+			if !de.IsDir() {
+				files = append(files, filepath.Join(p, de.Name()))
+			}
+		}
+	}
+	if len(files) == 0 {
+		return nil, &exitError{code: 2, err: fmt.Errorf("%s %s: a directory with no .json, .yaml or .yml file", from, p)}
+	}
+	return files, nil
 }
 
 // loadNetwork loads the network of the topology with the given overlays
@@ -268,7 +279,15 @@ func (e *env) inputs() ([]string, []topology.Input, error) {
 // outside the input and the loaders' warnings, and, but for validate,
 // resources Azure would reject. --strict refuses them all.
 func (e *env) loadNetwork(overlays []string) (*topology.Network, error) {
-	lo := topology.LoadOptions{Tags: e.tags, Overlays: overlays, Strict: e.strict, RefuseRejected: e.validating}
+	var expanded []string
+	for _, o := range overlays {
+		more, err := expandDir("--overlay", o) // a directory: its overlays in name order
+		if err != nil {
+			return nil, err
+		}
+		expanded = append(expanded, more...)
+	}
+	lo := topology.LoadOptions{Tags: e.tags, Overlays: expanded, Strict: e.strict, RefuseRejected: e.validating}
 	files, inputs, err := e.inputs()
 	if err != nil {
 		return nil, err

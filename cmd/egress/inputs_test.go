@@ -82,3 +82,22 @@ func TestEnvironment(t *testing.T) {
 	assert.Equal(t, 2, code)
 	assert.Contains(t, stderr, "nope.json", "--service-tags wins")
 }
+
+// --overlay takes a directory: its overlays, applied in name order, as if
+// each were given; an empty directory is an input error (exit 2).
+func TestOverlayDirectory(t *testing.T) {
+	dir := t.TempDir()
+	data, err := os.ReadFile("../../examples/overlays/batch-behind-firewall.yaml")
+	require.NoError(t, err)
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "10-batch.yaml"), data, 0o644))
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "README.txt"), []byte("not an overlay"), 0o644))
+	_, want, _ := egress("whatif", "--overlay", "../../examples/overlays/batch-behind-firewall.yaml", "--from", "vm-batch-01-nic")
+	code, got, stderr := egress("whatif", "--overlay", dir, "--from", "vm-batch-01-nic")
+	require.Equal(t, 0, code, stderr)
+	assert.Equal(t, want, got)
+	assert.Contains(t, got, "vm-batch-01-nic")
+
+	code, _, stderr = egress("whatif", "--overlay", t.TempDir())
+	assert.Equal(t, 2, code)
+	assert.Contains(t, stderr, "a directory with no .json, .yaml or .yml file")
+}
