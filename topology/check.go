@@ -28,14 +28,15 @@ var ErrExternal = errors.New("not in the input")
 // duplicate keys egress does not read, values it assumed.
 type Validation struct {
 	Errors, Rejected, External, Warnings []error
-	// Extra counts the errors and rejected resources past the cap of 200,
-	// not listed; ExternalExtra the references outside the input past it.
-	// (Past 200 warnings, the last one counts the rest.)
-	Extra, ExternalExtra int
+	// ErrorsExtra counts the errors past the cap of 200, not listed;
+	// RejectedExtra the resources Azure would reject past it, and
+	// ExternalExtra the references outside the input. (Past 200 warnings,
+	// the last one counts the rest.)
+	ErrorsExtra, RejectedExtra, ExternalExtra int
 }
 
 func newValidation(m *Model, p, rej *problems) *Validation {
-	v := &Validation{Errors: p.errs, Rejected: rej.errs, External: p.external, Extra: p.extra + rej.extra}
+	v := &Validation{Errors: p.errs, Rejected: rej.errs, External: p.external, ErrorsExtra: p.extra, RejectedExtra: rej.extra}
 	for _, w := range m.Warnings() {
 		v.Warnings = append(v.Warnings, w)
 	}
@@ -56,7 +57,7 @@ func (v *Validation) Err(strict bool) error {
 	if len(errs) == 0 {
 		return nil
 	}
-	extra := v.Extra
+	extra := v.ErrorsExtra + v.RejectedExtra
 	if strict {
 		extra += v.ExternalExtra
 	}

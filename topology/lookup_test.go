@@ -35,3 +35,28 @@ func TestFindNICSentinels(t *testing.T) {
 	_, err = n.FindNIC("NIC-03")
 	assert.NoError(t, err, "names match in any letter case")
 }
+
+// Past the cap, errors and rejected resources are counted apart: a network
+// with 250 NSGs that Azure would reject loads (they are kept, counted in
+// RejectedExtra), and refusing them reports all 250.
+func TestValidationCountsRejectedApart(t *testing.T) {
+	var b strings.Builder
+	b.WriteString("egress: v1\nlocation: eastus\nnsgs:\n")
+	for i := range 250 {
+		fmt.Fprintf(&b, "  - {name: nsg-%03d, rules: [{name: r, priority: 5, direction: Outbound, access: Deny, protocol: Tcp, destinationPorts: \"22\"}]}\n", i)
+	}
+	in := []topology.Input{{Name: "d.yaml", Data: []byte(b.String())}}
+	n, err := topology.Load(topology.LoadOptions{Inputs: in})
+	require.NoError(t, err)
+	v := n.Validation()
+	assert.Len(t, v.Rejected, 200)
+	assert.Equal(t, 50, v.RejectedExtra)
+	assert.Zero(t, v.ErrorsExtra)
+	assert.Empty(t, v.Errors)
+
+	_, err = topology.Load(topology.LoadOptions{Inputs: in, RefuseRejected: true})
+	var probs *topology.Problems
+	require.ErrorAs(t, err, &probs)
+	assert.Equal(t, 250, probs.Total)
+	assert.Len(t, probs.List, 200)
+}

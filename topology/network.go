@@ -166,7 +166,7 @@ func (s RefState) String() string {
 func (m *Model) Network(tags route.TagResolver) (*Network, error) {
 	s, v, keep := m.checkCopy(tags)
 	if len(v.Errors) > 0 {
-		return nil, &Problems{List: v.Errors, Total: len(v.Errors) + v.Extra}
+		return nil, &Problems{List: v.Errors, Total: len(v.Errors) + v.ErrorsExtra}
 	}
 	return newNetwork(s, tags, v, keep), nil
 }

@@ -73,7 +73,7 @@ func Load(opts LoadOptions) (*Network, error) {
 	if len(opts.LearnedRoutes) > 0 || len(opts.Overlays) > 0 {
 		step = "the topology after the overlays"
 		if v := m.Check(opts.Tags); len(v.Errors) > 0 {
-			return nil, &LoadError{Step: loading, Err: &Problems{List: v.Errors, Total: len(v.Errors) + v.Extra}}
+			return nil, &LoadError{Step: loading, Err: &Problems{List: v.Errors, Total: len(v.Errors) + v.ErrorsExtra}}
 		}
 	}
 	for _, l := range opts.LearnedRoutes {
@@ -94,13 +94,14 @@ func Load(opts LoadOptions) (*Network, error) {
 	// it without the copy Model.Network makes.
 	v, keep := m.checkKeep(opts.Tags)
 	var fatal []error
-	extra := v.Extra
+	extra := v.ErrorsExtra
 	switch {
 	case opts.Strict:
 		fatal = slices.Concat(v.Errors, v.Rejected, v.External, v.Warnings)
-		extra += v.ExternalExtra
+		extra += v.RejectedExtra + v.ExternalExtra
 	case opts.RefuseRejected:
 		fatal = slices.Concat(v.Errors, v.Rejected)
+		extra += v.RejectedExtra
 	default:
 		fatal = v.Errors
 	}

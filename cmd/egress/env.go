@@ -312,9 +312,7 @@ func (e *env) loadNetwork(overlays []string) (*topology.Network, error) {
 	if err != nil {
 		return nil, &exitError{code: 2, err: err}
 	}
-	// What the network was accepted with: past the cap, errors and rejected
-	// resources are counted together (Extra), and with no error listed the
-	// count is of rejected ones.
+	// What the network was accepted with (no errors: they refuse it).
 	v := n.Validation()
 	switch {
 	case e.strict:
@@ -322,7 +320,7 @@ func (e *env) loadNetwork(overlays []string) (*topology.Network, error) {
 	case e.validating:
 		e.warnings, e.warningsExtra = slices.Concat(v.External, v.Warnings), v.ExternalExtra
 	default:
-		e.warnings, e.warningsExtra = n.Warnings(), v.ExternalExtra+v.Extra
+		e.warnings, e.warningsExtra = n.Warnings(), v.ExternalExtra+v.RejectedExtra
 	}
 	if !e.validating && !e.quiet {
 		e.printWarnings()
