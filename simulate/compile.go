@@ -247,9 +247,15 @@ func (c *compiler) nics() {
 		vnet := sv.VNet()
 		adminNSG := c.admin(vnet)
 		var unk []string // the security stages whose rules are unknown: taken as allowing
-		for _, k := range []string{"admin:" + vnet.ID().Key(), nicRef.Key(), subnetRef.Key()} {
+		for i, k := range []string{"admin:" + vnet.ID().Key(), nicRef.Key(), subnetRef.Key()} {
 			if why, ok := c.unknownNSG[k]; ok && (!st.isPE || st.peSubnet) {
 				unk = append(unk, why)
+				switch nsg.Stage(i) {
+				case nsg.StageNIC:
+					st.unknownNSG[nsg.StageNIC] = nicRef.Name()
+				case nsg.StageSubnet:
+					st.unknownNSG[nsg.StageSubnet] = subnetRef.Name()
+				}
 			}
 		}
 		if len(unk) > 0 {

@@ -1,10 +1,13 @@
 package simulate_test
 
 import (
+	"net/netip"
 	"testing"
 
 	"github.com/egresslab/egress/simulate"
+	"github.com/egresslab/egress/topology"
 	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 )
 
 // An address in a subnet delegated to a service (a container group's, a
@@ -48,4 +51,31 @@ nics:
 	r = trace(t, e, "vm1", "10.1.3.4", 443)
 	assert.Equal(t, simulate.Dropped, r.Verdict, "%s", r)
 	assert.Equal(t, simulate.ReasonNoSuchAddress, r.ReasonCode)
+}
+
+// An NSG whose rules are unknown (here one Azure would reject: priority 5)
+// is a security step of its own, with access Unknown, on the hop where it
+// applies, so the path shows which control the answer assumed (issue 10).
+func TestUnknownNSGIsAStep(t *testing.T) {
+	const design = `egress: v1
+location: eastus
+vnets:
+  - name: v
+    addressSpace: [10.1.0.0/16]
+    subnets: [{name: app, prefix: 10.1.1.0/24, nsg: nsg-bad}]
+nsgs:
+  - name: nsg-bad
+    rules: [{name: low, priority: 5, direction: Outbound, access: Deny, protocol: Tcp, destination: "*", destinationPorts: "22"}]
+nics:
+  - {name: vm1, subnet: v/app, ip: 10.1.1.4}
+`
+	n, err := topology.Load(topology.LoadOptions{Inputs: []topology.Input{{Name: "design.yaml", Data: []byte(design)}}, Tags: tags(t)})
+	require.NoError(t, err)
+	e := simulate.Compile(n, simulate.Options{})
+	r, err := e.Trace(simulate.Flow{From: "vm1", To: netip.MustParseAddr("52.1.2.3"), Port: 443})
+	require.NoError(t, err)
+	assert.Equal(t, simulate.Unknown, r.Verdict, "%s", r)
+	require.NotEmpty(t, r.Hops)
+	assert.Contains(t, r.Hops[0].Security, simulate.SecurityStep{Direction: "Outbound", Stage: simulate.StageSubnetNSG, Group: "nsg-bad", Access: "Unknown"}, "%s", r)
+	assert.Contains(t, r.String(), "Outbound SubnetNSG nsg-bad: Unknown (its rules are not known)\n")
 }

@@ -223,6 +223,9 @@ type nicState struct {
 	isPE     bool
 	peSubnet bool  // NSGs apply (private endpoint with NSG network policies)
 	unknown  int32 // a note (Engine.notes) on security rules that are unknown for this NIC, or -1
+	// unknownNSG names, by nsg.Stage, the NIC's or subnet's NSG whose rules
+	// are unknown (not in the input, or one Azure would reject), or "".
+	unknownNSG [3]string
 	// unsure: some answer from this NIC depends on what the input does not
 	// contain (unknown rules, routes or egress): the first-hop fast path
 	// leaves such NICs to the walker.

@@ -154,6 +154,10 @@ func (r *Result) String() string {
 		}
 		b.WriteByte('\n')
 		for _, s := range h.Security {
+			if s.Rule == "" { // an NSG whose rules are unknown
+				fmt.Fprintf(&b, "      %s %s %s: %s (its rules are not known)\n", s.Direction, s.Stage, s.Source(), s.Access)
+				continue
+			}
 			fmt.Fprintf(&b, "      %s %s %s: %s by %s\n", s.Direction, s.Stage, s.Source(), s.Access, s.Rule)
 		}
 		if rt := h.Route; rt != nil {

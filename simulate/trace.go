@@ -269,6 +269,21 @@ func (t *tracer) slowTarget(vnet int32, a netip.Addr) (target, bool) {
 	return target{}, false
 }
 
+// unknownSteps lists, on the last hop, the NIC's NSGs whose rules are
+// unknown (not in the input, or Azure would reject them) as steps with
+// access "Unknown", where the known rules let the flow on: the path shown
+// assumes they allow.
+//
+//go:noinline // as service
+func (t *tracer) unknownSteps(st *nicState, dir nsg.Direction) {
+	h := t.last()
+	for _, stage := range []nsg.Stage{nsg.StageNIC, nsg.StageSubnet} {
+		if name := st.unknownNSG[stage]; name != "" {
+			h.Security = append(h.Security, SecurityStep{Direction: dir.String(), Stage: nsgStage(stage), Group: name, Access: "Unknown"})
+		}
+	}
+}
+
 // unknownNote states, once, a note on what the input does not contain.
 //
 //go:noinline // as service

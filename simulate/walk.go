@@ -246,6 +246,7 @@ func (w *walker) security(h int32, dir nsg.Direction, src, dst netip.Addr) (nsg.
 		w.assumed = true
 		if w.tr != nil {
 			w.tr.unknownNote(st.unknown)
+			w.tr.unknownSteps(st, dir)
 		}
 	}
 	return v, v.Allowed()

@@ -21,7 +21,10 @@ type security struct {
 	nicSG     *nsg.SecurityGroup
 	subnetSG  *nsg.SecurityGroup
 	unknownSG bool // an NSG that applies is not in the input, or Azure would reject it
-	unknownAd bool // an admin configuration that applies is one Azure would reject
+	// unknownNames names, by nsg.Stage, the NIC's and subnet's NSGs whose
+	// rules are unknown, or "".
+	unknownNames [3]string
+	unknownAd    bool // an admin configuration that applies is one Azure would reject
 }
 
 // securityOf builds the rules of NIC n. NSGs apply to a private endpoint's
@@ -37,19 +40,20 @@ func (t *Twin) securityOf(n *topology.NIC) *security {
 	}
 	s := t.nicSubnet(n)
 	sec := &security{}
-	group := func(id topology.Ref) *nsg.SecurityGroup {
+	group := func(id topology.Ref, st nsg.Stage) *nsg.SecurityGroup {
 		if id.IsZero() {
 			return nil
 		}
 		g, ok := t.m.NSG(id)
 		if !ok || t.rejected[id.Key()] {
 			sec.unknownSG = true
+			sec.unknownNames[st] = lastSegment(string(id))
 			return nil
 		}
 		return &nsg.SecurityGroup{ID: string(g.ID), Rules: g.Rules}
 	}
 	if n.PrivateEndpoint.IsZero() || s.PrivateEndpointPolicies.NSGs() {
-		sec.nicSG, sec.subnetSG = group(n.NSG), group(s.NSG)
+		sec.nicSG, sec.subnetSG = group(n.NSG, nsg.StageNIC), group(s.NSG, nsg.StageSubnet)
 	}
 	// Every admin configuration that targets the VNet, in model order (the
 	// order between configurations is undocumented, spec §7.8).
@@ -122,9 +126,17 @@ func (w *walk) security(n *topology.NIC, dir nsg.Direction, deny Reason) bool {
 		return false
 	}
 	// Rules that are unknown could have denied it, unless an admin rule
-	// decided before them (AlwaysAllow skips the NSGs).
+	// decided before them (AlwaysAllow skips the NSGs); an NSG whose rules
+	// are unknown is then a step of its own, with access "Unknown".
 	if sec.unknownAd || (sec.unknownSG && r.Reason != nsg.ReasonAdmin) {
 		w.unknown = true
+	}
+	if sec.unknownSG && r.Reason != nsg.ReasonAdmin { // AlwaysAllow skipped the NSGs
+		for _, st := range []nsg.Stage{nsg.StageNIC, nsg.StageSubnet} {
+			if name := sec.unknownNames[st]; name != "" {
+				h.Security = append(h.Security, Step{Direction: dir.String(), Stage: stageNames[st], Source: name, Access: "Unknown"})
+			}
+		}
 	}
 	return true
 }
