@@ -211,13 +211,11 @@ func (l *List) Merge(err error) {
 		l.total += es.Total - len(es.List)
 		return
 	}
-	if j, ok := err.(interface{ Unwrap() []error }); ok {
-		if _, own := err.(*Error); !own {
-			for _, e := range j.Unwrap() {
-				l.Merge(e)
-			}
-			return
+	if j, ok := err.(interface{ Unwrap() []error }); ok { // an errors.Join
+		for _, e := range j.Unwrap() {
+			l.Merge(e)
 		}
+		return
 	}
 	l.add(err)
 }
