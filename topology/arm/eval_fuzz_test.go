@@ -1,11 +1,8 @@
 package arm
 
 import (
-	"github.com/egresslab/egress/problem"
-
 	"bytes"
 	"encoding/json"
-	"errors"
 	"os"
 	"path/filepath"
 	"strings"
@@ -25,15 +22,7 @@ func checkParse(t *testing.T, text string, res []Resource, err error) {
 		if res != nil {
 			t.Fatal("resources returned with an error")
 		}
-		list := []error{err}
-		if es, ok := err.(*problem.Errors); ok {
-			list = es.List
-		}
-		for _, e := range list {
-			var ae *Error
-			if !errors.As(e, &ae) {
-				t.Fatalf("error %v (%T) is not an *Error", e, e)
-			}
+		for _, ae := range parseErrors(t, err) {
 			if ae.Pos.File != "f.json" || !ae.Pos.IsValid() && ae.Kind != ErrLimit || ae.Pos.IsValid() && !within(text, ae.Pos) {
 				t.Fatalf("error position %v outside the input: %v", ae.Pos, ae)
 			}

@@ -106,15 +106,7 @@ func FuzzParse(f *testing.F) {
 			if res != nil {
 				t.Fatal("resources returned with an error")
 			}
-			list := []error{err}
-			if es, ok := err.(*problem.Errors); ok {
-				list = es.List
-			}
-			for _, e := range list {
-				var ae *Error
-				if !errors.As(e, &ae) {
-					t.Fatalf("error %v (%T) is not an *Error", e, e)
-				}
+			for _, ae := range parseErrors(t, err) {
 				if !within(text, ae.Pos) || ae.Pos.File != "f.json" {
 					t.Fatalf("error position %v outside the input: %v", ae.Pos, ae)
 				}
@@ -166,4 +158,23 @@ func FuzzParse(f *testing.F) {
 			}
 		}
 	})
+}
+
+// parseErrors returns the problems of a Parse error (one *Error, or a
+// *problem.Errors of them), failing t if any is not an *Error.
+func parseErrors(t *testing.T, err error) []*Error {
+	t.Helper()
+	list := []error{err}
+	if es, ok := err.(*problem.Errors); ok {
+		list = es.List
+	}
+	out := make([]*Error, 0, len(list))
+	for _, e := range list {
+		var ae *Error
+		if !errors.As(e, &ae) {
+			t.Fatalf("error %v (%T) is not an *Error", e, e)
+		}
+		out = append(out, ae)
+	}
+	return out
 }
