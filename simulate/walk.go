@@ -268,8 +268,8 @@ func denied(d *Decision, h int32, dir nsg.Direction, v nsg.Verdict, r Reason) De
 // every other flow, which the walker then handles from the start.
 func (e *Engine) firstHop(h int32, dst netip.Addr, proto ipproto.Proto, port uint16) (Decision, bool) {
 	st := &e.nics[h]
-	if !dst.Is4() || !st.addr.IsValid() || isPlatform(dst) || st.unsure || port == 0 || proto == ipproto.Unknown {
-		return Decision{}, false // port 0: an ICMP flow, or an invalid one (Classify decides which)
+	if !dst.Is4() || !st.addr.IsValid() || isPlatform(dst) || st.unsure || port == 0 && proto.HasPorts() || proto == ipproto.Unknown {
+		return Decision{}, false // an invalid flow: Classify answers it after the fast path
 	}
 	ss := &e.subnets[st.subnet]
 	m, ok := ss.table.Lookup(dst)
