@@ -358,6 +358,9 @@ func (b *armBuilder) resource(r arm.Resource) {
 	case typeIs(r, tWeb+"/networkConfig"):
 		b.webNetworkConfig(r, v)
 	default:
+		if b.perimeterResource(r, meta, v) {
+			return
+		}
 		if c, ok := OtherPaaSControl(r.Type); ok {
 			b.m.OtherPaaS = append(b.m.OtherPaaS, &OtherPaaS{Meta: meta, Type: r.Type, Control: c, Setting: b.otherSetting(v)})
 			return

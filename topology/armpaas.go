@@ -12,7 +12,8 @@ import (
 // template and az shapes: arm.Value.Prop reads properties nested or
 // flattened), keeping each allow-list entry's position.
 func (b *armBuilder) aiAccount(meta Meta, v *arm.Value) *AIAccount {
-	a := &AIAccount{Meta: meta, Kind: b.str(v.Get("kind")), RestrictOutboundNetworkAccess: b.boolean(v.Prop("restrictOutboundNetworkAccess"))}
+	a := &AIAccount{Meta: meta, Kind: b.str(v.Get("kind")), RestrictOutboundNetworkAccess: b.boolean(v.Prop("restrictOutboundNetworkAccess")),
+		PublicNetworkAccess: b.str(v.Prop("publicNetworkAccess")), CustomSubDomain: b.str(v.Prop("customSubDomainName"))}
 	list := v.Prop("allowedFqdnList")
 	if list != nil && list.Kind() != arm.KindArray && list.Kind() != arm.KindUnresolved {
 		b.p.add(list.Pos(), string(meta.ID), "allowedFqdnList", "", ErrInvalid, "want an array of strings")

@@ -96,6 +96,18 @@ func (m *Model) index(p *problems) {
 	for _, r := range m.OtherPaaS {
 		put(r.ID, r.Pos, r)
 	}
+	for _, r := range m.Perimeters {
+		put(r.ID, r.Pos, r)
+	}
+	for _, r := range m.PerimeterProfiles {
+		put(r.ID, r.Pos, r)
+	}
+	for _, r := range m.PerimeterAccessRules {
+		put(r.ID, r.Pos, r)
+	}
+	for _, r := range m.PerimeterAssociations {
+		put(r.ID, r.Pos, r)
+	}
 	for _, r := range m.IPGroups {
 		put(r.ID, r.Pos, r)
 	}

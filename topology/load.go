@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"reflect"
 
 	"github.com/egresslab/egress/route"
 	"github.com/egresslab/egress/topology/arm"
@@ -198,26 +199,13 @@ func (m *Model) merge(o *Model) {
 		}
 		m.Skipped[t] += n
 	}
-	m.VNets = append(m.VNets, o.VNets...)
-	m.NICs = append(m.NICs, o.NICs...)
-	m.RouteTables = append(m.RouteTables, o.RouteTables...)
-	m.NSGs = append(m.NSGs, o.NSGs...)
-	m.ASGs = append(m.ASGs, o.ASGs...)
-	m.PublicIPs = append(m.PublicIPs, o.PublicIPs...)
-	m.PublicIPPrefixes = append(m.PublicIPPrefixes, o.PublicIPPrefixes...)
-	m.NATGateways = append(m.NATGateways, o.NATGateways...)
-	m.LoadBalancers = append(m.LoadBalancers, o.LoadBalancers...)
-	m.Gateways = append(m.Gateways, o.Gateways...)
-	m.LocalNetworkGateways = append(m.LocalNetworkGateways, o.LocalNetworkGateways...)
-	m.Connections = append(m.Connections, o.Connections...)
-	m.RouteServers = append(m.RouteServers, o.RouteServers...)
-	m.PrivateEndpoints = append(m.PrivateEndpoints, o.PrivateEndpoints...)
-	m.Firewalls = append(m.Firewalls, o.Firewalls...)
-	m.FirewallPolicies = append(m.FirewallPolicies, o.FirewallPolicies...)
-	m.AIAccounts = append(m.AIAccounts, o.AIAccounts...)
-	m.WebApps = append(m.WebApps, o.WebApps...)
-	m.OtherPaaS = append(m.OtherPaaS, o.OtherPaaS...)
-	m.IPGroups = append(m.IPGroups, o.IPGroups...)
-	m.AdminConfigs = append(m.AdminConfigs, o.AdminConfigs...)
+	// Every resource list, by reflection: a list added to the model cannot
+	// be forgotten here.
+	dst, src := reflect.ValueOf(m).Elem(), reflect.ValueOf(o).Elem()
+	for i := range dst.NumField() {
+		if f := dst.Field(i); f.Kind() == reflect.Slice && dst.Type().Field(i).IsExported() {
+			f.Set(reflect.AppendSlice(f, src.Field(i)))
+		}
+	}
 	m.idx = nil
 }

@@ -108,6 +108,10 @@ func (m *Model) mergeDuplicates(p *problems) {
 	m.AIAccounts = dedupe(p, m.AIAccounts, nil)
 	m.WebApps = dedupe(p, m.WebApps, nil)
 	m.OtherPaaS = dedupe(p, m.OtherPaaS, nil)
+	m.Perimeters = dedupe(p, m.Perimeters, nil)
+	m.PerimeterProfiles = dedupe(p, m.PerimeterProfiles, nil)
+	m.PerimeterAccessRules = dedupe(p, m.PerimeterAccessRules, nil)
+	m.PerimeterAssociations = dedupe(p, m.PerimeterAssociations, nil)
 	m.AdminConfigs = dedupe(p, m.AdminConfigs, func(keep, drop *AdminConfig) {
 		keep.Rules = append(keep.Rules, drop.Rules...)
 	})

@@ -70,6 +70,13 @@ type Model struct {
 	// egress does not simulate (see [OtherPaaS]); flows from them are
 	// refused, saying why.
 	OtherPaaS    []*OtherPaaS
+	// Network security perimeters: the perimeters, their profiles, the
+	// profiles' access rules and the resource associations, each a flat
+	// list linked by ID (an export may hold any of them without the rest).
+	Perimeters            []*Perimeter
+	PerimeterProfiles     []*PerimeterProfile
+	PerimeterAccessRules  []*PerimeterAccessRule
+	PerimeterAssociations []*PerimeterAssociation
 	AdminConfigs []*AdminConfig
 	// Skipped counts, by lower-case resource type, the input resources that
 	// egress does not model.
@@ -505,6 +512,12 @@ type AIAccount struct {
 	Kind                          string
 	RestrictOutboundNetworkAccess bool
 	AllowedFqdnList               []string
+	// PublicNetworkAccess is publicNetworkAccess as written: Enabled,
+	// Disabled, SecuredByPerimeter, or "" (absent).
+	PublicNetworkAccess string
+	// CustomSubDomain is customSubDomainName: the account's endpoints
+	// answer at <it>.openai.azure.com and the like.
+	CustomSubDomain string
 	// AllowedFqdnPos are the positions of AllowedFqdnList's entries, when
 	// the loader knows them (else empty, and problems name the account).
 	AllowedFqdnPos []Pos

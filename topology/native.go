@@ -283,6 +283,7 @@ type nDesign struct {
 	IPGroups             []*nIPGroup            `yaml:"ipGroups"`
 	AIAccounts           []*nAIAccount          `yaml:"aiAccounts"`
 	WebApps              []*nWebApp             `yaml:"webApps"`
+	Perimeters           []*nPerimeter          `yaml:"perimeters"`
 	AdminRules           []*nAdminConfiguration `yaml:"adminRules"`
 	at                   at
 }
@@ -792,6 +793,8 @@ type nAIAccount struct {
 	Kind                          string            `yaml:"kind"`
 	RestrictOutboundNetworkAccess bool              `yaml:"restrictOutboundNetworkAccess"`
 	AllowedFqdns                  posStrings        `yaml:"allowedFqdns"`
+	PublicNetworkAccess           string            `yaml:"publicNetworkAccess"`
+	CustomSubDomainName           string            `yaml:"customSubDomainName"`
 	Tags                          map[string]string `yaml:"tags"`
 	at                            at
 }
@@ -928,5 +931,67 @@ type nAppSetting struct {
 func (v *nAppSetting) UnmarshalYAML(n *yaml.Node) (err error) {
 	type plain nAppSetting
 	v.at, err = strict(n, (*plain)(v), "an app setting")
+	return err
+}
+
+// nPerimeter is a network security perimeter with its profiles and
+// resource associations nested.
+type nPerimeter struct {
+	Name         string                   `yaml:"name"`
+	Location     string                   `yaml:"location"`
+	Profiles     []*nPerimeterProfile     `yaml:"profiles"`
+	Associations []*nPerimeterAssociation `yaml:"associations"`
+	at           at
+}
+
+func (v *nPerimeter) UnmarshalYAML(n *yaml.Node) (err error) {
+	type plain nPerimeter
+	v.at, err = strict(n, (*plain)(v), "a network security perimeter")
+	return err
+}
+
+type nPerimeterProfile struct {
+	Name        string            `yaml:"name"`
+	AccessRules []*nPerimeterRule `yaml:"accessRules"`
+	at          at
+}
+
+func (v *nPerimeterProfile) UnmarshalYAML(n *yaml.Node) (err error) {
+	type plain nPerimeterProfile
+	v.at, err = strict(n, (*plain)(v), "a perimeter profile")
+	return err
+}
+
+// nPerimeterRule is an access rule; its fields are the ARM properties'
+// names (subscriptions as plain IDs).
+type nPerimeterRule struct {
+	Name                      string     `yaml:"name"`
+	Direction                 string     `yaml:"direction"`
+	FullyQualifiedDomainNames posStrings `yaml:"fullyQualifiedDomainNames"`
+	AddressPrefixes           []string   `yaml:"addressPrefixes"`
+	Subscriptions             []string   `yaml:"subscriptions"`
+	at                        at
+}
+
+func (v *nPerimeterRule) UnmarshalYAML(n *yaml.Node) (err error) {
+	type plain nPerimeterRule
+	v.at, err = strict(n, (*plain)(v), "a perimeter access rule")
+	return err
+}
+
+// nPerimeterAssociation associates a resource (an AI account or web app of
+// the design by name, or any resource by ID) with a profile of the
+// perimeter (by name).
+type nPerimeterAssociation struct {
+	Name       string `yaml:"name"`
+	Resource   string `yaml:"resource"`
+	Profile    string `yaml:"profile"`
+	AccessMode string `yaml:"accessMode"`
+	at         at
+}
+
+func (v *nPerimeterAssociation) UnmarshalYAML(n *yaml.Node) (err error) {
+	type plain nPerimeterAssociation
+	v.at, err = strict(n, (*plain)(v), "a perimeter association")
 	return err
 }

@@ -396,7 +396,8 @@ func (b *nativeBuilder) build() {
 	}
 	for _, a := range d.AIAccounts {
 		ai := &AIAccount{Meta: b.meta(tAI, a.Name, a.Location, a.at), Kind: defaultStr(a.Kind, "OpenAI"),
-			RestrictOutboundNetworkAccess: a.RestrictOutboundNetworkAccess, AllowedFqdnList: a.AllowedFqdns.vals, Tags: a.Tags}
+			RestrictOutboundNetworkAccess: a.RestrictOutboundNetworkAccess, AllowedFqdnList: a.AllowedFqdns.vals, Tags: a.Tags,
+			PublicNetworkAccess: a.PublicNetworkAccess, CustomSubDomain: a.CustomSubDomainName}
 		for _, p := range a.AllowedFqdns.pos {
 			ai.AllowedFqdnPos = append(ai.AllowedFqdnPos, b.pos(p))
 		}
@@ -404,6 +405,9 @@ func (b *nativeBuilder) build() {
 	}
 	for _, w := range d.WebApps {
 		m.WebApps = append(m.WebApps, b.webApp(w))
+	}
+	for _, x := range d.Perimeters {
+		b.perimeter(x)
 	}
 	for _, c := range d.AdminRules {
 		ac := &AdminConfig{Meta: b.meta(tAdmin, c.Name, "", c.at)}
@@ -770,4 +774,63 @@ func (b *nativeBuilder) webApp(w *nWebApp) *WebApp {
 		app.PossibleOutboundIPs = append([]netip.Addr{}, b.addrs(w.at, res, "possibleOutboundIpAddresses", w.PossibleOutboundIPs)...)
 	}
 	return app
+}
+
+// perimeter converts a perimeter with its nested profiles, rules and
+// associations to the model's flat lists, linked by ID.
+func (b *nativeBuilder) perimeter(x *nPerimeter) {
+	m := b.m
+	meta := b.meta(tNSP, x.Name, x.Location, x.at)
+	m.Perimeters = append(m.Perimeters, &Perimeter{Meta: meta})
+	child := func(seg, name string, a at) Meta {
+		return Meta{ID: meta.ID + Ref("/"+seg+"/"+name), Name: name, Location: meta.Location, Pos: b.pos(a)}
+	}
+	for _, pr := range x.Profiles {
+		pm := child("profiles", pr.Name, pr.at)
+		m.PerimeterProfiles = append(m.PerimeterProfiles, &PerimeterProfile{Meta: pm, Perimeter: meta.ID})
+		for _, r := range pr.AccessRules {
+			rule := &PerimeterAccessRule{Meta: Meta{ID: pm.ID + Ref("/accessRules/"+r.Name), Name: r.Name, Location: meta.Location, Pos: b.pos(r.at)},
+				Profile: pm.ID, Direction: r.Direction, FullyQualifiedDomainNames: r.FullyQualifiedDomainNames.vals,
+				AddressPrefixes: r.AddressPrefixes, Subscriptions: r.Subscriptions}
+			for _, p := range r.FullyQualifiedDomainNames.pos {
+				rule.FQDNPos = append(rule.FQDNPos, b.pos(p))
+			}
+			m.PerimeterAccessRules = append(m.PerimeterAccessRules, rule)
+		}
+	}
+	for _, a := range x.Associations {
+		name := a.Name
+		if name == "" {
+			name = Ref(a.Resource).Name()
+		}
+		as := &PerimeterAssociation{Meta: child("resourceAssociations", name, a.at), Perimeter: meta.ID, AccessMode: a.AccessMode}
+		if a.Profile != "" {
+			as.Profile = meta.ID + Ref("/profiles/"+a.Profile)
+		}
+		as.Resource = b.paasRef(a.Resource)
+		if as.Resource.IsZero() && a.Resource != "" {
+			b.p.add(b.pos(a.at), what("perimeter association", name), "resource", a.Resource, ErrDangling,
+				"names no AI services account or web app of the design; give another resource by its ID")
+		}
+		m.PerimeterAssociations = append(m.PerimeterAssociations, as)
+	}
+}
+
+// paasRef resolves a name of an AI services account or web app of the
+// design, or keeps a resource ID; "" for neither.
+func (b *nativeBuilder) paasRef(s string) Ref {
+	if strings.HasPrefix(s, "/") {
+		return Ref(s)
+	}
+	for _, a := range b.d.AIAccounts {
+		if strings.EqualFold(a.Name, s) {
+			return b.id(tAI, a.Name)
+		}
+	}
+	for _, w := range b.d.WebApps {
+		if strings.EqualFold(w.Name, s) {
+			return b.id(tWeb, w.Name)
+		}
+	}
+	return ""
 }

@@ -55,14 +55,15 @@ type Network struct {
 	tags route.TagResolver
 	val  *Validation
 
-	vnets     []vnetRec
-	subnets   []subnetRec
-	nics      []nicRec
-	firewalls []fwRec
-	nsgs      []nsgRec
-	rts       []rtRec
-	ais       []aiRec
-	webs      []webRec
+	vnets      []vnetRec
+	subnets    []subnetRec
+	nics       []nicRec
+	firewalls  []fwRec
+	nsgs       []nsgRec
+	rts        []rtRec
+	ais        []aiRec
+	webs       []webRec
+	perimeters perimeterRec
 
 	vnetByKey, subnetByKey, nicByKey, fwByKey, nsgByKey, rtByKey map[string]int32
 	nicByName                                                    map[string][]int32
@@ -246,6 +247,7 @@ func newNetwork(s *Model, tags route.TagResolver, v *Validation, keep *compiled)
 		sr.scope, _ = nsg.CompileContext(s.NSGContext(sr.s, gr))
 	})
 	n.paasViews(s)
+	n.perimeterViews(s)
 	for i, nic := range s.NICs {
 		rec := nicRec{n: nic, subnet: -1}
 		if ipc := nic.Primary(); ipc != nil {
