@@ -69,7 +69,7 @@ type Model struct {
 	// OtherPaaS are resources with outbound controls of their own that
 	// egress does not simulate (see [OtherPaaS]); flows from them are
 	// refused, saying why.
-	OtherPaaS    []*OtherPaaS
+	OtherPaaS []*OtherPaaS
 	// Network security perimeters: the perimeters, their profiles, the
 	// profiles' access rules and the resource associations, each a flat
 	// list linked by ID (an export may hold any of them without the rest).
@@ -77,7 +77,7 @@ type Model struct {
 	PerimeterProfiles     []*PerimeterProfile
 	PerimeterAccessRules  []*PerimeterAccessRule
 	PerimeterAssociations []*PerimeterAssociation
-	AdminConfigs []*AdminConfig
+	AdminConfigs          []*AdminConfig
 	// Skipped counts, by lower-case resource type, the input resources that
 	// egress does not model.
 	Skipped map[string]int
