@@ -7,7 +7,7 @@ func ReferenceTrace(e *Engine, f Flow) (*Result, error) { return e.trace(f, true
 // ReferenceTraceFrom is TraceFrom with the reference lookups, for web apps.
 func ReferenceTraceFrom(e *Engine, s Source, f Flow) (*Result, error) {
 	if s.kind == SourceWebApp {
-		return e.traceApp(s.i, f, true)
+		return e.traceApp(s.i, f, true, false)
 	}
 	return e.TraceFrom(s, f)
 }

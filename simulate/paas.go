@@ -10,6 +10,7 @@ import (
 	"github.com/egresslab/egress/allowlist"
 	"github.com/egresslab/egress/ipproto"
 	"github.com/egresslab/egress/nsg"
+	"github.com/egresslab/egress/perimeter"
 	"github.com/egresslab/egress/route"
 	"github.com/egresslab/egress/topology"
 )
@@ -144,8 +145,9 @@ func (e *Engine) Source(nameOrID string) (Source, error) {
 
 // aiState is an AI services account of the engine.
 type aiState struct {
-	v    topology.AIAccountView
-	list *allowlist.List
+	v     topology.AIAccountView
+	list  *allowlist.List
+	perim perimeterState
 }
 
 // appState is a web app of the engine: where its traffic enters its
@@ -168,6 +170,7 @@ type appState struct {
 	// egress4 and egress6: how internet-bound traffic routed through the
 	// subnet leaves; public: how the rest leaves (the app's own addresses).
 	egress4, egress6, public int32
+	perim                    perimeterState
 }
 
 // paas compiles the AI services accounts and web apps.
@@ -179,11 +182,12 @@ func (c *compiler) paas() {
 		e.aiByKey[v.ID().Key()] = int32(i)
 		name := strings.ToLower(v.Name())
 		e.aiByName[name] = append(e.aiByName[name], int32(i))
-		e.ais = append(e.ais, aiState{v: v, list: v.AllowList()})
+		e.ais = append(e.ais, aiState{v: v, list: v.AllowList(), perim: perimeterState{bind: c.n.PerimeterOf(v.ID()), access: v.PublicAccess()}})
 	}
 	for i := range c.n.NumWebApps() {
 		v := c.n.WebApp(i)
-		st := appState{v: v, routing: v.Routing(), possible: v.PossibleOutboundIPs(), subnet: -1, unknown: -1}
+		st := appState{v: v, routing: v.Routing(), possible: v.PossibleOutboundIPs(), subnet: -1, unknown: -1,
+			perim: perimeterState{bind: c.n.PerimeterOf(v.ID()), access: v.PublicAccess()}}
 		if sv, ok := v.Subnet(); ok {
 			st.subnet = int32(sv.Index())
 			for _, p := range sv.Prefixes() {
@@ -319,7 +323,7 @@ func (e *Engine) TraceFrom(s Source, f Flow) (*Result, error) {
 	case SourceAIAccount:
 		return e.traceAI(s.i, f)
 	case SourceWebApp:
-		return e.traceApp(s.i, f, false)
+		return e.traceApp(s.i, f, false, false)
 	}
 	f.From = s.ID()
 	return e.Trace(f)
@@ -357,6 +361,14 @@ var paasAssumptions = map[string]string{
 	"A-16": "with application routing off, only RFC 1918 destinations (10/8, 172.16/12, 192.168/16) and the subnet's service endpoints enter the virtual network; 100.64/10, other private ranges and IPv6 go the public way",
 	"A-17": "the host name is resolved through Options.Resolver, standing in for the DNS servers of the app's integration VNet (which a private endpoint's name needs to resolve to its address)",
 	"A-18": "a gateway-required virtual network integration (siteConfig.vnetName without virtualNetworkSubnetId) is not modelled",
+	"A-19": "an App Service app secured by a network security perimeter (Enforced, or publicNetworkAccess SecuredByPerimeter) sends all its outbound traffic through its virtual network integration, and the perimeter's outbound rules do not apply to it (App Service blog, not Learn)",
+	"A-20": "publicNetworkAccess values compare case-insensitively (resource providers differ in the case they return)",
+	"A-21": "accessMode Audit (documented only in SDK enum text: evaluated and logged, not enforced) decides as Learning",
+	"A-23": "traffic to a resource associated with the same perimeter is allowed at network level when authenticated with a managed identity, which egress does not model",
+	"A-24": "perimeter outbound rules (fullyQualifiedDomainNames) match the destination host name exactly, in ASCII lower case, one trailing dot ignored; a wildcard entry leaves a destination it could match Unknown; an IP destination matches no rule",
+	"A-25": "an Enforced perimeter does not lift the account's allowedFqdnList: the call must pass both",
+	"A-26": "how several perimeter associations of one resource combine is undocumented: Unknown",
+	"A-29": "a resource associated with a perimeter answers at its name (an AI account's customSubDomainName) under its type's public DNS zones (private-endpoint-dns); other host names are outside the perimeter",
 }
 
 // assume adds assumption id, with its text, to the result's list.
@@ -456,12 +468,31 @@ func (e *Engine) traceAI(i int32, f Flow) (*Result, error) {
 		}
 		tr.hops[0].Security = append(tr.hops[0].Security, step)
 	}
+	// The perimeter is a second gate: both must let the call out.
+	out, by, would := e.perimeterStep(&st.perim, dst, tr)
+	if out != gateNone && st.v.Restricted() {
+		tr.paas("A-25")
+	}
+	switch {
+	case out == gateDeny && d.Verdict == Denied:
+		r.DecidedBy += "; " + by
+	case out == gateDeny:
+		d.Verdict, d.Reason, d.Method = Denied, ReasonPerimeterDenied, MethodNone
+		r.DecidedBy = by
+	case out == gateUnknown && d.Verdict == Allowed:
+		d.Verdict, d.Reason = Unknown, ReasonPerimeterUndecided
+	case out == gateAllow && by != "" && d.Verdict == Allowed && d.Reason == ReasonUnrestricted:
+		d.Reason, r.DecidedBy = ReasonPerimeterAllowed, by
+	case out == gateAllow && by != "" && d.Verdict == Allowed:
+		r.DecidedBy += "; " + by
+	}
+	r.WouldBeDenied = would && d.Verdict != Denied
 	if d.Verdict != Denied {
 		tr.end(HopInternet, dst, f.To.Unmap(), "the account's own outbound call, from Microsoft-managed addresses")
 	}
 	r.Verdict, r.ReasonCode, r.EgressMethod, r.Hops, r.Assumptions = d.Verdict, d.Reason, d.Method, tr.hops, tr.assume
 	r.Reason = d.Reason.String()
-	if d.Verdict == Denied {
+	if d.Reason == ReasonNotInAllowList {
 		// The service's own words (sample-app-aoai-chatGPT issue 1050).
 		r.Reason = "outbound network access is restricted: the hostname '" + dst + "' is not in the allowed FQDN list for this resource"
 	}
@@ -500,8 +531,18 @@ func (e *Engine) intoVNet(st *appState, class topology.WebAppTraffic, dst netip.
 	return false, "application routing is off (" + by + "): only RFC 1918 destinations and the subnet's service endpoints enter the virtual network"
 }
 
-// traceApp simulates a web app's flow (slow: with the reference lookups).
-func (e *Engine) traceApp(i int32, f Flow, slow bool) (*Result, error) {
+// traceApp simulates a web app's flow (slow: with the reference lookups;
+// enforce: as if its perimeter association were Enforced).
+//
+// An app secured by a network security perimeter (its association
+// Enforced, or publicNetworkAccess SecuredByPerimeter) sends all its
+// outbound traffic through its virtual network integration, and one
+// without an integration sends none; the perimeter's own outbound rules do
+// not apply (A-19, after the App Service team's blog: Learn does not list
+// Microsoft.Web/sites as onboarded). In Learning or Audit mode the app's
+// settings decide as without a perimeter, and the result says whether
+// enforcing would deny the flow.
+func (e *Engine) traceApp(i int32, f Flow, slow, enforce bool) (*Result, error) {
 	st := &e.apps[i]
 	proto, sport, err := flowBasics(f)
 	if err != nil {
@@ -538,7 +579,33 @@ func (e *Engine) traceApp(i int32, f Flow, slow bool) (*Result, error) {
 	d := Decision{egress: -1}
 	public := false
 	subnetRef, subnetState := st.v.SubnetRef()
+	ps := &st.perim
+	pb := ps.bind
+	forced := ps.enforced() || enforce && pb.Associations == 1
+	var pstep *SecurityStep
+	if pb.Associations > 0 || ps.access == perimeter.SecuredByPerimeter {
+		tr.paas("A-19")
+		pstep = &SecurityStep{Direction: "Outbound", Stage: StagePerimeter, Perimeter: pb.Perimeter.Name(), AccessMode: pb.ModeText}
+		if pb.Associations > 0 && pstep.AccessMode == "" {
+			pstep.AccessMode = perimeter.Learning.String()
+		}
+	}
 	switch {
+	case pb.Associations > 1 || pb.Associations == 1 && !pb.ModeKnown:
+		why := "accessMode " + pb.ModeText + " is not a documented mode"
+		if pb.Associations > 1 {
+			tr.paas("A-26")
+			why = fmt.Sprintf("%d perimeter associations", pb.Associations)
+		}
+		tr.hops = append(tr.hops, Hop{Kind: HopSource, Name: st.v.Name(), ID: string(st.v.ID()), Note: "network security perimeter: " + why})
+		pstep.Access, pstep.Rule = "Unknown", why
+		d.Verdict, d.Reason, d.Assumed = Unknown, ReasonPerimeterUndecided, true
+	case forced && subnetRef.IsZero():
+		tr.hops = append(tr.hops, Hop{Kind: HopSource, Name: st.v.Name(), ID: string(st.v.ID()),
+			Note: "secured by a network security perimeter: outbound only through a virtual network integration, and the app has none"})
+		pstep.Access, pstep.Rule = "Deny", "no virtual network integration: a perimeter-secured app has no other way out (A-19)"
+		d.Verdict, d.Reason = Denied, ReasonPerimeterDenied
+		r.DecidedBy = "NetworkSecurityPerimeter " + pb.Perimeter.Name() + ": the app has no virtual network integration"
 	case subnetRef.IsZero() && st.v.VNetName() != "":
 		tr.hops = append(tr.hops, Hop{Kind: HopSource, Name: st.v.Name(), ID: string(st.v.ID()), Note: "gateway-required integration with VNet " + st.v.VNetName()})
 		tr.paas("A-18")
@@ -548,6 +615,9 @@ func (e *Engine) traceApp(i int32, f Flow, slow bool) (*Result, error) {
 		e.appPublic(st, &d, tr, dst, proto, f.Port, "not integrated with a virtual network (no virtualNetworkSubnetId)")
 	default:
 		into, why := e.intoVNet(st, f.Traffic, dst, tr)
+		if forced {
+			into, why = true, "secured by network security perimeter "+pb.Perimeter.Name()+": all outbound traffic goes through the virtual network integration (A-19)"
+		}
 		switch {
 		case !into:
 			public = true
@@ -570,9 +640,26 @@ func (e *Engine) traceApp(i int32, f Flow, slow bool) (*Result, error) {
 	if len(tr.hops) > 0 {
 		r.Flow.Source = tr.hops[0].Address
 	}
+	if pstep != nil && len(r.Hops) > 0 {
+		if pstep.Access == "" {
+			pstep.Access, pstep.Rule = "Allow", "not enforced ("+pstep.AccessMode+" mode): the app's own routing settings decide"
+			if forced {
+				pstep.Rule = "all outbound traffic through the virtual network integration; the perimeter's outbound rules do not apply to App Service (A-19)"
+			}
+		}
+		r.Hops[0].Security = append([]SecurityStep{*pstep}, r.Hops[0].Security...)
+	}
 	e.complete(r, d, tr)
 	if public && d.Verdict == Allowed {
 		r.DecidedBy = "not sent into a virtual network: no customer route, NSG or firewall applies"
+	}
+	if !forced && pb.Associations == 1 && pb.ModeKnown && d.Verdict != Denied {
+		// Learning or Audit: what enforcing the association would do.
+		if er, err := e.traceApp(i, f, slow, true); err == nil && er.Verdict == Denied {
+			r.WouldBeDenied = true
+			r.Hops[0].Security[0].WouldBeDenied = true
+			r.Assumptions = append(r.Assumptions, "enforcing perimeter "+pb.Perimeter.Name()+" sends all the app's traffic through its virtual network integration, where this flow is Denied: "+er.Reason)
+		}
 	}
 	return r, nil
 }

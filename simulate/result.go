@@ -31,6 +31,11 @@ type Result struct {
 	EgressPrefixes []netip.Prefix `json:"egressIpPrefixes,omitempty"`
 	Hops           []Hop          `json:"hops"`
 	Assumptions    []string       `json:"assumptions"`
+	// WouldBeDenied: the flow is allowed only because a security control
+	// on its path is not enforced (a network security perimeter in
+	// Learning or Audit mode whose rules do not allow it); enforcing it
+	// denies the flow.
+	WouldBeDenied bool `json:"wouldBeDeniedWhenEnforced,omitempty"`
 	// ServiceTags names the service-tag data the engine used (for example
 	// "Public changeNumber 376"), or "" when the resolver does not say.
 	ServiceTags string `json:"serviceTags,omitempty"`
@@ -119,8 +124,15 @@ type SecurityStep struct {
 	// Account names the AI services account whose allowedFqdnList
 	// decided (the AllowedFqdnList stage).
 	Account string `json:"account,omitempty"`
-	Access  string `json:"access"`
-	Rule    string `json:"ruleName"`
+	// Perimeter and AccessMode name the network security perimeter and the
+	// association's access mode (the NetworkSecurityPerimeter stage).
+	Perimeter  string `json:"perimeter,omitempty"`
+	AccessMode string `json:"accessMode,omitempty"`
+	Access     string `json:"access"`
+	Rule       string `json:"ruleName"`
+	// WouldBeDenied: the step allows the flow only because it is not
+	// enforced (a perimeter association in Learning or Audit mode).
+	WouldBeDenied bool `json:"wouldBeDeniedWhenEnforced,omitempty"`
 }
 
 // Source names what the step evaluated: the NSG, admin configuration,
@@ -131,6 +143,9 @@ func (s SecurityStep) Source() string {
 	}
 	if s.Account != "" {
 		return s.Account
+	}
+	if s.Perimeter != "" {
+		return s.Perimeter
 	}
 	return s.Group
 }
@@ -159,6 +174,9 @@ func (r *Result) String() string {
 				continue
 			}
 			fmt.Fprintf(&b, "      %s %s %s: %s by %s\n", s.Direction, s.Stage, s.Source(), s.Access, s.Rule)
+			if s.WouldBeDenied {
+				fmt.Fprintf(&b, "      (%s mode: denied once Enforced)\n", s.AccessMode)
+			}
 		}
 		if rt := h.Route; rt != nil {
 			fmt.Fprintf(&b, "      route %s -> %s", rt.Prefix, rt.NextHopType)
@@ -189,6 +207,9 @@ func (r *Result) String() string {
 		fmt.Fprintf(&b, " %s", p)
 	}
 	b.WriteByte('\n')
+	if r.WouldBeDenied {
+		b.WriteString("when enforced: Denied (a control on the path is in Learning or Audit mode and no rule of it allows the flow)\n")
+	}
 	for _, a := range r.Assumptions {
 		fmt.Fprintf(&b, "assumes: %s\n", a)
 	}

@@ -23,10 +23,11 @@ const (
 	StageSubnetNSG  Stage = Stage(nsg.StageSubnet) // the network security group on the subnet
 	StageFirewall   Stage = 3                      // an Azure Firewall's policy or classic rule collections
 	StageAllowList  Stage = 4                      // an AI services account's allowedFqdnList
-	numStages             = 5
+	StagePerimeter  Stage = 5                      // a network security perimeter's outbound access rules
+	numStages             = 6
 )
 
-var stageNames = [numStages]string{"AdminRules", "NicNSG", "SubnetNSG", "AzureFirewall", "AllowedFqdnList"}
+var stageNames = [numStages]string{"AdminRules", "NicNSG", "SubnetNSG", "AzureFirewall", "AllowedFqdnList", "NetworkSecurityPerimeter"}
 
 // nsgStage returns the Stage of one of package nsg's stages.
 func nsgStage(s nsg.Stage) Stage { return Stage(s) }

@@ -51,6 +51,9 @@ const (
 	ReasonAllowListUndecided          // only an entry whose meaning is undocumented (a wildcard) could allow it
 	ReasonNotModelled                 // the source's network path is one egress does not model (gateway-required VNet integration)
 	ReasonDelegatedSubnet             // the destination is in a subnet delegated to a service whose resources the input does not hold
+	ReasonPerimeterAllowed            // an unrestricted PaaS source's enforced network security perimeter allows the flow (a rule, or intra-perimeter)
+	ReasonPerimeterDenied             // a network security perimeter denies the PaaS source's outbound flow
+	ReasonPerimeterUndecided          // what the source's network security perimeter does is unknown
 	numReasons
 )
 
@@ -88,13 +91,16 @@ var reasonText = [numReasons]string{
 	ReasonAllowListUndecided:   "only an allowedFqdnList entry whose meaning Azure does not document could allow the destination",
 	ReasonNotModelled:          "the source's network path is not modelled",
 	ReasonDelegatedSubnet:      "the address is in a subnet delegated to a service whose resources the input does not hold: what has it is unknown",
+	ReasonPerimeterAllowed:     "allowed by the network security perimeter (an outbound access rule, or a destination inside the perimeter)",
+	ReasonPerimeterDenied:      "denied by the network security perimeter: no outbound access rule allows the destination",
+	ReasonPerimeterUndecided:   "what the network security perimeter does with the flow is unknown",
 }
 
 var reasonNames = [numReasons]string{"None", "Delivered", "PrivateEndpoint", "ServiceEndpoint", "Gateway", "Internet",
 	"Platform", "DeniedOutbound", "DeniedInbound", "RouteNone", "NoSuchAddress", "NoIPForwarding", "ForwardedTrafficNotAllowed",
 	"Loop", "HopLimit", "NoEgress", "ICMPNotSupported", "NoRoute", "NoSourceAddress", "InternalLoadBalancer", "FirewallDenied", "NoGateway",
 	"SMTPBlocked", "FirewallNoSNAT", "ProtocolNotSupported", "External", "InvalidFlow", "Unrestricted", "AllowList", "NotInAllowList",
-	"AllowListUndecided", "NotModelled", "DelegatedSubnet"}
+	"AllowListUndecided", "NotModelled", "DelegatedSubnet", "PerimeterAllowed", "PerimeterDenied", "PerimeterUndecided"}
 
 // MarshalText implements [encoding.TextMarshaler] with a stable code name,
 // e.g. "NoIPForwarding".

@@ -91,7 +91,7 @@ func TestSchemaEnums(t *testing.T) {
 	assert.Equal(t, []string{"Unknown", "Allowed", "Denied", "Dropped", "NoEgress", "Invalid"}, names)
 	assert.False(t, numbers)
 	names, _ = enumNames(reflect.TypeFor[simulate.Stage]())
-	assert.Equal(t, []string{"AdminRules", "NicNSG", "SubnetNSG", "AzureFirewall", "AllowedFqdnList"}, names)
+	assert.Equal(t, []string{"AdminRules", "NicNSG", "SubnetNSG", "AzureFirewall", "AllowedFqdnList", "NetworkSecurityPerimeter"}, names)
 	names, numbers = enumNames(reflect.TypeFor[ipproto.Proto]())
 	assert.Contains(t, names, "Tcp")
 	assert.True(t, numbers)
