@@ -22,6 +22,7 @@ import (
 //	  - setSubnet: {subnet: vnet-spoke/snet-app, natGateway: natgw-new, routeTable: "", defaultOutboundAccess: false}
 //	  - setNic: {nic: vm1-nic, publicIp: "", nsg: nsg-app, ipForwarding: true}
 //	  - setWebApp: {webApp: app-orders, subnet: vnet-spoke/snet-int, outboundVnetRouting: {allTraffic: true}}
+//	  - setPerimeterAssociation: {association: nsp-ai/oai-contoso, accessMode: Enforced}
 //	  - add:                         # new resources, in the native design format
 //	      publicIps: [{name: pip-new, ip: 20.1.2.3}]
 //	      natGateways: [{name: natgw-new, publicIps: [pip-new]}]
@@ -58,6 +59,7 @@ type nChange struct {
 	SetSubnet   *nSetSubnet `yaml:"setSubnet"`
 	SetNIC      *nSetNIC    `yaml:"setNic"`
 	SetWebApp   *nSetWebApp `yaml:"setWebApp"`
+	SetAssoc    *nSetAssoc  `yaml:"setPerimeterAssociation"`
 	Add         yaml.Node   `yaml:"add"` // Kind 0 when absent
 	at          at
 }
@@ -160,6 +162,21 @@ func (v *nSetWebApp) UnmarshalYAML(n *yaml.Node) (err error) {
 	return err
 }
 
+// nSetAssoc changes a perimeter association's access mode or profile: the
+// what-if of "enforce the perimeter" (audit before deny). The association
+// is named "perimeter/association" or by ID.
+type nSetAssoc struct {
+	Association string  `yaml:"association"`
+	AccessMode  *string `yaml:"accessMode"`
+	Profile     *string `yaml:"profile"` // a profile of the same perimeter, by name
+}
+
+func (v *nSetAssoc) UnmarshalYAML(n *yaml.Node) (err error) {
+	type plain nSetAssoc
+	_, err = strict(n, (*plain)(v), "setPerimeterAssociation")
+	return err
+}
+
 type nSetNIC struct {
 	NIC          string  `yaml:"nic"`
 	NSG          *string `yaml:"nsg"`
@@ -194,13 +211,13 @@ func (m *Model) ApplyOverlay(file string, data []byte) error {
 	for _, c := range o.Changes {
 		pos := b.pos(c.at)
 		n := 0
-		for _, set := range []bool{c.SetRoute != nil, c.RemoveRoute != nil, c.SetRule != nil, c.RemoveRule != nil, c.SetSubnet != nil, c.SetNIC != nil, c.SetWebApp != nil, c.Add.Kind != 0} {
+		for _, set := range []bool{c.SetRoute != nil, c.RemoveRoute != nil, c.SetRule != nil, c.RemoveRule != nil, c.SetSubnet != nil, c.SetNIC != nil, c.SetWebApp != nil, c.SetAssoc != nil, c.Add.Kind != 0} {
 			if set {
 				n++
 			}
 		}
 		if n != 1 {
-			b.p.add(pos, "", "changes", "", ErrInvalid, "each change has exactly one of setRoute, removeRoute, setRule, removeRule, setSubnet, setNic, setWebApp, add")
+			b.p.add(pos, "", "changes", "", ErrInvalid, "each change has exactly one of setRoute, removeRoute, setRule, removeRule, setSubnet, setNic, setWebApp, setPerimeterAssociation, add")
 			continue
 		}
 		switch {
@@ -253,6 +270,8 @@ func (m *Model) ApplyOverlay(file string, data []byte) error {
 			b.setNIC(pos, c.SetNIC)
 		case c.SetWebApp != nil:
 			b.setWebApp(pos, c.SetWebApp)
+		case c.SetAssoc != nil:
+			b.setAssoc(pos, c.SetAssoc)
 		case c.Add.Kind != 0:
 			b.add(&c.Add)
 		}
@@ -469,6 +488,38 @@ func (b *nativeBuilder) setWebApp(pos Pos, c *nSetWebApp) {
 	}
 	if c.SiteConfigVnetRouteAllEnabled != nil {
 		r.SiteConfigVnetRouteAllEnabled = c.SiteConfigVnetRouteAllEnabled
+	}
+}
+
+// setAssoc changes a perimeter association's access mode or profile.
+func (b *nativeBuilder) setAssoc(pos Pos, c *nSetAssoc) {
+	var a *PerimeterAssociation
+	perim, name, ok := strings.Cut(c.Association, "/")
+	switch {
+	case strings.HasPrefix(c.Association, "/"):
+		a = findNamed(b.m, &b.p, pos, "perimeter association", c.Association, b.m.PerimeterAssociations)
+	case !ok:
+		b.p.add(pos, "", "association", c.Association, ErrInvalid, `name an association as "perimeter/association", or by its resource ID`)
+		return
+	default:
+		for _, x := range b.m.PerimeterAssociations {
+			if strings.EqualFold(x.Name, name) && strings.EqualFold(x.Perimeter.Name(), perim) {
+				a = x
+				break
+			}
+		}
+		if a == nil {
+			b.p.add(pos, "", "association", c.Association, ErrDangling, "no perimeter association of that name in the model")
+		}
+	}
+	if a == nil {
+		return
+	}
+	if c.AccessMode != nil {
+		a.AccessMode = *c.AccessMode
+	}
+	if c.Profile != nil {
+		a.Profile = a.Perimeter + Ref("/profiles/"+*c.Profile)
 	}
 }
 

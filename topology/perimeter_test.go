@@ -2,6 +2,7 @@ package topology_test
 
 import (
 	"errors"
+	"os"
 	"strings"
 	"testing"
 
@@ -196,3 +197,42 @@ perimeters:
 	b := n.PerimeterOf(aiAccount(t, n, "oai").ID())
 	assert.Equal(t, 2, b.Associations)
 }
+
+// TestOverlaySetPerimeterAssociation: the what-if of enforcing a perimeter.
+func TestOverlaySetPerimeterAssociation(t *testing.T) {
+	dir := t.TempDir()
+	design := dir + "/design.yaml"
+	overlay := dir + "/enforce.yaml"
+	require.NoError(t, writeFile(design, `egress: v1
+location: eastus
+aiAccounts:
+  - name: oai
+perimeters:
+  - name: nsp-ai
+    profiles: [{name: learn}, {name: strict}]
+    associations:
+      - {name: oai-assoc, resource: oai, profile: learn, accessMode: Learning}
+`))
+	require.NoError(t, writeFile(overlay, `egress: overlay/v1
+changes:
+  - setPerimeterAssociation: {association: nsp-ai/oai-assoc, accessMode: Enforced, profile: strict}
+`))
+	n, err := topology.Load(topology.LoadOptions{Files: []string{design}, Overlays: []string{overlay}})
+	require.NoError(t, err)
+	b := n.PerimeterOf(aiAccount(t, n, "oai").ID())
+	assert.Equal(t, perimeter.Enforced, b.Mode)
+	assert.Equal(t, "strict", b.Profile.Name())
+
+	require.NoError(t, writeFile(overlay, `egress: overlay/v1
+changes:
+  - setPerimeterAssociation: {association: nsp-ai/nobody, accessMode: Enforced}
+  - setPerimeterAssociation: {association: oai-assoc}
+`))
+	_, err = topology.Load(topology.LoadOptions{Files: []string{design}, Overlays: []string{overlay}})
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), `association "nsp-ai/nobody"`)
+	assert.Contains(t, err.Error(), `"perimeter/association"`)
+	assert.Contains(t, err.Error(), "enforce.yaml:3:")
+}
+
+func writeFile(path, data string) error { return os.WriteFile(path, []byte(data), 0o600) }
