@@ -222,6 +222,24 @@ func Assumes(text string) Want {
 	}
 }
 
+// WouldBeDenied expects the flow to be (true) or not to be (false) one
+// that is allowed only because a control on its path is not enforced: a
+// network security perimeter association in Learning or Audit mode whose
+// rules do not allow it ([simulate.Result.WouldBeDenied]). It is the
+// audit-before-deny check: which flows break once the perimeter is
+// enforced.
+func WouldBeDenied(want bool) Want {
+	return func(r *simulate.Result) string {
+		if r.WouldBeDenied != want {
+			if want {
+				return "a flow that enforcing denies (wouldBeDeniedWhenEnforced)"
+			}
+			return "a flow that enforcing does not deny"
+		}
+		return ""
+	}
+}
+
 // Expect traces f and checks every want. On failure it reports the flow,
 // every unmet expectation and the whole trace. It returns the trace for
 // further checks; a flow that cannot be traced (an unknown source,

@@ -30,6 +30,15 @@ natGateways:
   - {name: nat-app, publicIps: [pip-nat]}
 aiAccounts:
   - {name: my-openai, restrictOutboundNetworkAccess: true, allowedFqdns: [mysearch.search.windows.net, "*.contoso.com"]}
+  - {name: oai-learning}
+perimeters:
+  - name: nsp-ai
+    profiles:
+      - name: ai
+        accessRules:
+          - {name: allow-search, direction: Outbound, fullyQualifiedDomainNames: [mysearch.search.windows.net]}
+    associations:
+      - {resource: oai-learning, profile: ai, accessMode: Learning}
 webApps:
   - name: app-orders
     subnet: vnet-app/snet-int
@@ -50,6 +59,15 @@ func TestPaaSSources(t *testing.T) {
 	egresstest.Expect(t, e, egresstest.TCP("app-orders", "52.1.2.3", 445), egresstest.Verdict(simulate.Denied), egresstest.DecidedBy("deny-smb-out"))
 	egresstest.Expect(t, e, egresstest.As(egresstest.TCP("app-orders", "52.1.2.3", 445), topology.TrafficContentShare),
 		egresstest.Verdict(simulate.Allowed), egresstest.Method(simulate.MethodAppService), egresstest.EgressIPs("70.37.102.201", "20.225.43.144"))
+
+	// Audit before deny: what enforcing the perimeter would break.
+	egresstest.Expect(t, e, egresstest.TCP("oai-learning", "evil.example", 443), egresstest.Verdict(simulate.Allowed), egresstest.WouldBeDenied(true))
+	egresstest.Expect(t, e, egresstest.TCP("oai-learning", "mysearch.search.windows.net", 443), egresstest.WouldBeDenied(false))
+	rec0 := record(t, func(tb testing.TB) {
+		egresstest.Expect(tb, e, egresstest.TCP("oai-learning", "evil.example", 443), egresstest.WouldBeDenied(false))
+	})
+	require.Len(t, rec0.errs, 1)
+	assert.Contains(t, rec0.errs[0], "a flow that enforcing does not deny")
 
 	// Unmet: the assumption is named in the report.
 	rec := record(t, func(tb testing.TB) {
