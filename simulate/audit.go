@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/egresslab/egress/nsg"
+	"github.com/egresslab/egress/perimeter"
 	"github.com/egresslab/egress/route"
 	"github.com/egresslab/egress/topology"
 )
@@ -53,10 +54,13 @@ const (
 	// restrictOutboundNetworkAccess; per account; medium.
 	CheckAIOutboundOpen Check = "ai-outbound-unrestricted"
 	// CheckAIAllowListBroad: an AI services account's allowedFqdnList holds
-	// a wildcard entry (*.blob.core.windows.net): Learn documents only
-	// host names, so whether it matches is unknown, and if it does it
-	// allows every host under the domain — in a multi-tenant service's
-	// domain, every other tenant's resources; medium.
+	// entries broader than a host name: a wildcard (*.contoso.com; Learn
+	// documents only host names, so whether it matches is unknown, A-6, and
+	// if it does it allows every host under the domain), an IP address
+	// (whatever is hosted there, A-9) or an IP range (matches nothing, A-9,
+	// but reads as allowing a network); high when a wildcard covers a
+	// multi-tenant service domain (*.blob.core.windows.net, *.windows.net:
+	// every other tenant's resources), else medium.
 	CheckAIAllowListBroad Check = "ai-allowlist-broad"
 	// CheckAINoOwner: an AI services account without an owner tag (a tag
 	// named "owner", in any letter case, with a value): no one is named to
@@ -70,6 +74,13 @@ const (
 	// network; high when integrated (the subnet's controls look in force but
 	// are bypassed), medium when not.
 	CheckWebAppBypassesVNet Check = "webapp-internet-bypasses-vnet"
+	// CheckPerimeterNotEnforced: a network security perimeter association
+	// in Learning (transition) or Audit mode: its resource's traffic that no
+	// access rule allows still flows, falling back to the resource's own
+	// settings; per association; medium for an AI account or web app (its
+	// own outbound calls are not restricted by the perimeter), low for
+	// other resources.
+	CheckPerimeterNotEnforced Check = "perimeter-not-enforced"
 	// CheckShadowedRule: an NSG rule that a higher-priority rule always
 	// pre-empts; per security rule; low.
 	CheckShadowedRule Check = "shadowed-nsg-rule"
@@ -248,6 +259,9 @@ func (e *Engine) AuditProgress(progress func(done, total int)) *AuditReport {
 			add(f)
 		}
 	}
+	for _, f := range perimetersNotEnforced(e.net) {
+		add(f)
+	}
 	routed := 0
 	for i := range e.net.NumWebApps() {
 		switch f, bypass, known := webAppBypass(e.net.WebApp(i)); {
@@ -258,7 +272,14 @@ func (e *Engine) AuditProgress(progress func(done, total int)) *AuditReport {
 		}
 	}
 	rep := &AuditReport{SchemaVersion: AuditSchemaVersion, ServiceTags: e.ServiceTags(), Probes: ps, Findings: agg.findings()}
-	rep.summarize(len(ais), restricted, e.net.NumWebApps(), routed)
+	_, _, _, assocs := e.net.Perimeters()
+	enforced := 0
+	for _, a := range assocs {
+		if m, err := perimeter.ParseAccessMode(a.AccessMode); err == nil && m == perimeter.Enforced {
+			enforced++
+		}
+	}
+	rep.summarize(len(ais), restricted, e.net.NumWebApps(), routed, len(assocs), enforced)
 	return rep
 }
 

@@ -66,13 +66,18 @@ type AuditSummary struct {
 	// neither count's second part).
 	WebApps       int `json:"webApps"`
 	WebAppsRouted int `json:"webAppsRouted"`
+	// PerimeterAssociations counts the network security perimeter
+	// associations, PerimeterAssociationsEnforced those in Enforced mode.
+	PerimeterAssociations         int `json:"perimeterAssociations"`
+	PerimeterAssociationsEnforced int `json:"perimeterAssociationsEnforced"`
 }
 
 // summarize fills r.Summary from its findings and the network's PaaS
 // sources.
-func (r *AuditReport) summarize(ai, aiRestricted, apps, appsRouted int) {
+func (r *AuditReport) summarize(ai, aiRestricted, apps, appsRouted, assocs, enforced int) {
 	s := AuditSummary{Findings: len(r.Findings), BySeverity: map[Severity]int{}, ByCheck: map[Check]int{},
-		AIAccounts: ai, AIAccountsRestricted: aiRestricted, WebApps: apps, WebAppsRouted: appsRouted}
+		AIAccounts: ai, AIAccountsRestricted: aiRestricted, WebApps: apps, WebAppsRouted: appsRouted,
+		PerimeterAssociations: assocs, PerimeterAssociationsEnforced: enforced}
 	for _, f := range r.Findings {
 		s.BySeverity[f.Severity]++
 		s.ByCheck[f.Check]++
@@ -136,16 +141,17 @@ type ScopeKind uint8
 // Scope kinds. Findings about NICs are aggregated to a subnet, or to a whole
 // virtual network; findings about one resource name it.
 const (
-	ScopeSubnet         ScopeKind = iota // a subnet: every NIC named in the finding is in it
-	ScopeVirtualNetwork                  // a VNet: the finding holds for every NIC the check evaluated in each of its subnets (two or more)
-	ScopeSecurityRule                    // an NSG security rule (ID: the NSG's ID + "/securityRules/" + name)
-	ScopeFirewallRule                    // an Azure Firewall rule (ID: the policy's rule collection group, or the firewall)
-	ScopeAIAccount                       // an Azure AI services account
-	ScopeWebApp                          // an App Service or Functions app
+	ScopeSubnet               ScopeKind = iota // a subnet: every NIC named in the finding is in it
+	ScopeVirtualNetwork                        // a VNet: the finding holds for every NIC the check evaluated in each of its subnets (two or more)
+	ScopeSecurityRule                          // an NSG security rule (ID: the NSG's ID + "/securityRules/" + name)
+	ScopeFirewallRule                          // an Azure Firewall rule (ID: the policy's rule collection group, or the firewall)
+	ScopeAIAccount                             // an Azure AI services account
+	ScopeWebApp                                // an App Service or Functions app
+	ScopePerimeterAssociation                  // a network security perimeter's resource association
 	numScopeKinds
 )
 
-var scopeKindNames = [numScopeKinds]string{"Subnet", "VirtualNetwork", "SecurityRule", "FirewallRule", "AIAccount", "WebApp"}
+var scopeKindNames = [numScopeKinds]string{"Subnet", "VirtualNetwork", "SecurityRule", "FirewallRule", "AIAccount", "WebApp", "PerimeterAssociation"}
 
 // String returns the kind's name, e.g. "Subnet".
 func (k ScopeKind) String() string { return nameOf(scopeKindNames[:], int(k), "ScopeKind") }

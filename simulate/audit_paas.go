@@ -2,9 +2,12 @@ package simulate
 
 import (
 	"fmt"
+	"net/netip"
+	"slices"
 	"strings"
 
 	"github.com/egresslab/egress/allowlist"
+	"github.com/egresslab/egress/perimeter"
 	"github.com/egresslab/egress/topology"
 )
 
@@ -66,22 +69,132 @@ func webAppBypass(w topology.WebAppView) (f Finding, bypass, known bool) {
 		Evidence: why, Policy: policyAppRouteAll}, true, true
 }
 
-// allowListBroad reports the wildcard entries of an account's allow-list
-// (https://learn.microsoft.com/azure/ai-services/cognitive-services-data-loss-prevention
-// documents fully qualified domain names only).
-func allowListBroad(a *topology.AIAccount) (Finding, bool) {
-	var wild []string
-	for _, s := range a.AllowedFqdnList {
-		if en, err := allowlist.Parse(s); err == nil && en.Kind == allowlist.Wildcard {
-			wild = append(wild, s)
+// sharedDomains are multi-tenant service domains: a wildcard at or above
+// one allows every tenant's resources under it. They are the public DNS
+// zones of the services that perimeters onboard (topology.PerimeterTypes)
+// and of other multi-tenant endpoints of
+// https://learn.microsoft.com/azure/private-link/private-endpoint-dns.
+var sharedDomains = func() []string {
+	d := []string{"azurewebsites.net", "azurecr.io", "azconfig.io", "azure-devices.net", "cloudapp.azure.com", "cloudapp.net",
+		"web.core.windows.net", "azuredatabricks.net", "azuresynapse.net", "postgres.database.azure.com", "mysql.database.azure.com"}
+	for _, t := range topology.PerimeterTypes {
+		d = append(d, t.Zones...)
+	}
+	slices.Sort(d)
+	return slices.Compact(d)
+}()
+
+// coversShared reports whether a wildcard's suffix ("blob.core.windows.net",
+// "windows.net", "" for a bare "*") is a shared domain or above one, and
+// which.
+func coversShared(suffix string) (string, bool) {
+	for _, d := range sharedDomains {
+		if suffix == "" || d == suffix || strings.HasSuffix(d, "."+suffix) {
+			return d, true
 		}
 	}
-	if len(wild) == 0 {
+	return "", false
+}
+
+// allowListBroad reports the entries of an account's allow-list that are
+// broader than a host name
+// (https://learn.microsoft.com/azure/ai-services/cognitive-services-data-loss-prevention
+// documents fully qualified domain names, and IPv4 addresses in its 2023
+// and 2025-01 revisions only): wildcards (A-6), addresses (A-9) and ranges.
+func allowListBroad(a *topology.AIAccount) (Finding, bool) {
+	var wild, shared, ips, ranges []string
+	for _, s := range a.AllowedFqdnList {
+		en, err := allowlist.Parse(s)
+		switch {
+		case err != nil:
+		case en.Kind == allowlist.Wildcard:
+			if d, ok := coversShared(en.Key); ok {
+				shared = append(shared, s+" (covers "+d+")")
+			} else {
+				wild = append(wild, s)
+			}
+		case en.Kind == allowlist.IPv4:
+			ips = append(ips, s)
+		case en.Assumption == "A-9":
+			if _, err := netip.ParsePrefix(s); err == nil {
+				ranges = append(ranges, s)
+			}
+		}
+	}
+	if len(wild)+len(shared)+len(ips)+len(ranges) == 0 {
 		return Finding{}, false
 	}
-	return Finding{Check: CheckAIAllowListBroad, Severity: SeverityMedium, Scope: Scope{Kind: ScopeAIAccount, ID: string(a.ID), Name: a.Name}, NICs: []NICRef{},
-		Message:  "allowedFqdnList has wildcard entries, which Learn does not document (A-6): if Azure honours them, the service may call every host under their domains, in a shared service domain other tenants' resources too; list the host names instead",
-		Evidence: strings.Join(wild, ", ")}, true
+	var msg, ev []string
+	sev := SeverityMedium
+	if len(shared) > 0 {
+		sev = SeverityHigh
+		msg = append(msg, "wildcards over multi-tenant service domains: if Azure honours them (undocumented, A-6), the service may call every tenant's resources there, an attacker's storage account included")
+		ev = append(ev, "shared: "+strings.Join(shared, ", "))
+	}
+	if len(wild) > 0 {
+		msg = append(msg, "wildcard entries, which Learn does not document (A-6): if honoured, every host under their domains")
+		ev = append(ev, "wildcards: "+strings.Join(wild, ", "))
+	}
+	if len(ips) > 0 {
+		msg = append(msg, "IP addresses, documented only in older revisions (A-9): whatever is hosted at them, under any name")
+		ev = append(ev, "addresses: "+strings.Join(ips, ", "))
+	}
+	if len(ranges) > 0 {
+		msg = append(msg, "IP ranges, which match nothing (A-9) but read as allowing a network")
+		ev = append(ev, "ranges: "+strings.Join(ranges, ", "))
+	}
+	return Finding{Check: CheckAIAllowListBroad, Severity: sev, Scope: Scope{Kind: ScopeAIAccount, ID: string(a.ID), Name: a.Name}, NICs: []NICRef{},
+		Message:  "allowedFqdnList has entries broader than a host name: " + strings.Join(msg, "; ") + "; list the host names instead",
+		Evidence: strings.Join(ev, "; ")}, true
+}
+
+// perimetersNotEnforced reports the perimeter associations in Learning or
+// Audit mode (network-security-perimeter-concepts: "Transition mode
+// (formerly Learning mode)" logs what the rules would deny; "Enforced mode
+// — Must be set by the administrator").
+func perimetersNotEnforced(n *topology.Network) []Finding {
+	_, _, _, assocs := n.Perimeters()
+	var out []Finding
+	for _, a := range assocs {
+		mode, err := perimeter.ParseAccessMode(a.AccessMode)
+		if a.AccessMode == "" {
+			mode, err = perimeter.Learning, nil // the documented default
+		}
+		if err != nil || mode == perimeter.Enforced {
+			continue
+		}
+		typ := resourceTypeName(a.Resource)
+		sev, what := SeverityLow, "the perimeter's inbound and outbound rules are logged, not enforced"
+		switch {
+		case strings.EqualFold(typ, "Microsoft.CognitiveServices/accounts"):
+			sev, what = SeverityMedium, "the account's own outbound calls that no outbound access rule allows still leave"
+		case strings.EqualFold(typ, "Microsoft.Web/sites"):
+			sev, what = SeverityMedium, "the app's outbound traffic is not forced through its virtual network integration (A-19)"
+		}
+		ev := mode.String() + " mode"
+		if a.AccessMode == "" {
+			ev += " (accessMode absent: the default)"
+		}
+		out = append(out, Finding{Check: CheckPerimeterNotEnforced, Severity: sev,
+			Scope: Scope{Kind: ScopePerimeterAssociation, ID: string(a.ID), Name: a.Perimeter.Name() + "/" + a.Name}, NICs: []NICRef{},
+			Message: "perimeter association of " + a.Resource.Name() + " is not enforced: " + what +
+				"; review the perimeter's access logs, then set accessMode Enforced (egress: the overlay change setPerimeterAssociation shows what would break)",
+			Evidence: ev + ", profile " + a.Profile.Name()})
+	}
+	return out
+}
+
+// resourceTypeName returns the resource type of an ID, or "".
+func resourceTypeName(id topology.Ref) string {
+	i := strings.Index(strings.ToLower(string(id)), "/providers/")
+	if i < 0 {
+		return ""
+	}
+	parts := strings.Split(string(id)[i+len("/providers/"):], "/")
+	if len(parts) < 2 {
+		return ""
+	}
+	return parts[0] + "/" + parts[1]
 }
 
 // hasOwner reports whether tags name an owner: a tag "owner", in any

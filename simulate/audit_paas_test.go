@@ -53,9 +53,11 @@ webApps:
 	assert.Equal(t, 2, rep.Summary.ByCheck[simulate.CheckWebAppBypassesVNet])
 }
 
-// A restricted account whose allow-list holds a wildcard is a finding
-// naming the entries (A-6: Learn documents host names only); an
-// unrestricted account is reported as unrestricted, once.
+// A restricted account whose allow-list holds entries broader than a host
+// name is a finding naming them (A-6: Learn documents host names only;
+// A-9: addresses only in older revisions), high when a wildcard covers a
+// multi-tenant service domain; an unrestricted account is reported as
+// unrestricted, once.
 func TestAuditAIAllowListBroad(t *testing.T) {
 	const design = `egress: v1
 location: eastus
@@ -63,18 +65,52 @@ aiAccounts:
   - {name: oai-wild, kind: OpenAI, restrictOutboundNetworkAccess: true, allowedFqdns: ["*.blob.core.windows.net", api.contoso.com], tags: {Owner: data-team}}
   - {name: oai-exact, kind: OpenAI, restrictOutboundNetworkAccess: true, allowedFqdns: [api.contoso.com]}
   - {name: oai-open, kind: OpenAI, allowedFqdns: ["*.contoso.com"], tags: {owner: " "}}
+  - {name: oai-ips, kind: OpenAI, restrictOutboundNetworkAccess: true, allowedFqdns: [20.1.2.3, 10.0.0.0/8, "*.contoso.com", "*.windows.net"], tags: {owner: x}}
 `
 	e := engine(t, design, simulate.Options{})
 	rep := e.Audit()
-	assert.Equal(t, []string{"oai-wild"}, findings(rep, simulate.CheckAIAllowListBroad))
+	assert.Equal(t, []string{"oai-ips", "oai-wild"}, findings(rep, simulate.CheckAIAllowListBroad))
 	assert.Equal(t, []string{"oai-open"}, findings(rep, simulate.CheckAIOutboundOpen))
-	f := only(t, rep, simulate.CheckAIAllowListBroad)
-	assert.Equal(t, "*.blob.core.windows.net", f.Evidence)
-	assert.Equal(t, simulate.SeverityMedium, f.Severity)
-	assert.Equal(t, 3, rep.Summary.AIAccounts)
-	assert.Equal(t, 2, rep.Summary.AIAccountsRestricted)
+	byName := map[string]simulate.Finding{}
+	for _, f := range rep.Findings {
+		if f.Check == simulate.CheckAIAllowListBroad {
+			byName[f.Scope.Name] = f
+		}
+	}
+	f := byName["oai-wild"]
+	assert.Equal(t, "shared: *.blob.core.windows.net (covers blob.core.windows.net)", f.Evidence)
+	assert.Equal(t, simulate.SeverityHigh, f.Severity, "a wildcard over a multi-tenant domain")
+	g := byName["oai-ips"]
+	assert.Equal(t, "shared: *.windows.net (covers blob.core.windows.net); wildcards: *.contoso.com; addresses: 20.1.2.3; ranges: 10.0.0.0/8", g.Evidence)
+	assert.Contains(t, g.Message, "IP ranges, which match nothing")
+	assert.Equal(t, 4, rep.Summary.AIAccounts)
+	assert.Equal(t, 3, rep.Summary.AIAccountsRestricted)
 	assert.Equal(t, len(rep.Findings), rep.Summary.Findings)
-	assert.Equal(t, 1, rep.Summary.BySeverity[simulate.SeverityMedium]-rep.Summary.ByCheck[simulate.CheckAIOutboundOpen])
+	assert.Equal(t, 2, rep.Summary.BySeverity[simulate.SeverityHigh])
 	// An owner tag in any letter case counts; a blank one does not.
 	assert.Equal(t, []string{"oai-exact", "oai-open"}, findings(rep, simulate.CheckAINoOwner))
+}
+
+// TestAuditPerimeterNotEnforced: every association in Learning or Audit
+// mode is a finding (network-security-perimeter-concepts: Enforced "must
+// be set by the administrator"), medium for PaaS sources.
+func TestAuditPerimeterNotEnforced(t *testing.T) {
+	rep := engine(t, perimeterDesign, simulate.Options{}).Audit()
+	got := map[string]simulate.Finding{}
+	for _, f := range rep.Findings {
+		if f.Check == simulate.CheckPerimeterNotEnforced {
+			got[f.Scope.Name] = f
+		}
+	}
+	assert.Len(t, got, 5, "oai-learning, oai-audit, oai-secured (no accessMode), app-learning, storage")
+	assert.Equal(t, simulate.SeverityMedium, got["nsp-ai/oai-learning"].Severity)
+	assert.Equal(t, "Learning mode, profile ai", got["nsp-ai/oai-learning"].Evidence)
+	assert.Equal(t, "Audit mode, profile ai", got["nsp-ai/oai-audit"].Evidence)
+	assert.Contains(t, got["nsp-ai/oai-secured"].Evidence, "accessMode absent")
+	assert.Contains(t, got["nsp-ai/app-learning"].Message, "A-19")
+	assert.Equal(t, simulate.SeverityLow, got["nsp-ai/storage"].Severity)
+	assert.Equal(t, simulate.ScopePerimeterAssociation, got["nsp-ai/storage"].Scope.Kind)
+	assert.NotContains(t, got, "nsp-ai/oai-enforced")
+	assert.Equal(t, 12, rep.Summary.PerimeterAssociations)
+	assert.Equal(t, 7, rep.Summary.PerimeterAssociationsEnforced)
 }

@@ -66,7 +66,10 @@ func TestAuditDefaultDesign(t *testing.T) {
 	// Both subnets of vnet-spoke-batch leave directly, with the same probes: one finding for the VNet.
 	assert.Equal(t, []string{"vnet-partner/snet-partner", "vnet-spoke-batch"}, findings(rep, simulate.CheckDirectInternet))
 	assert.Equal(t, []string{"vnet-partner/snet-partner", "vnet-spoke-batch"}, findings(rep, simulate.CheckNoForcedTunnel))
-	assert.Equal(t, []string{"vision-legacy"}, findings(rep, simulate.CheckAIOutboundOpen))
+	assert.Equal(t, []string{"foundry-research", "vision-legacy"}, findings(rep, simulate.CheckAIOutboundOpen))
+	assert.Equal(t, []string{"nsp-data/foundry-research", "nsp-data/stcontosodata"}, findings(rep, simulate.CheckPerimeterNotEnforced))
+	assert.Equal(t, 3, rep.Summary.PerimeterAssociations)
+	assert.Equal(t, 1, rep.Summary.PerimeterAssociationsEnforced)
 	assert.Equal(t, []string{"vnet-partner/snet-partner", "vnet-spoke-batch/snet-legacy"}, findings(rep, simulate.CheckUnstableEgressIP))
 	assert.Empty(t, findings(rep, simulate.CheckNSGAllowsInternetInbound), "the design opens no port to the internet by a rule")
 	// The UDR 0/0 to the hub firewall widens VirtualNetwork on the three subnets that have it (issue #22178).

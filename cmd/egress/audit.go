@@ -91,8 +91,8 @@ func auditTable(e *env, rep *simulate.AuditReport) error {
 		return err
 	}
 	s := rep.Summary
-	_, err := fmt.Fprintf(e.stdout, "AI services accounts restricted: %d of %d; web apps whose internet traffic enters their VNet: %d of %d\n",
-		s.AIAccountsRestricted, s.AIAccounts, s.WebAppsRouted, s.WebApps)
+	_, err := fmt.Fprintf(e.stdout, "AI services accounts restricted: %d of %d; web apps whose internet traffic enters their VNet: %d of %d; perimeter associations enforced: %d of %d\n",
+		s.AIAccountsRestricted, s.AIAccounts, s.WebAppsRouted, s.WebApps, s.PerimeterAssociationsEnforced, s.PerimeterAssociations)
 	return err
 }
 

@@ -19,11 +19,12 @@ func TestAuditTable(t *testing.T) {
 	lines := strings.Split(strings.TrimSuffix(out, "\n"), "\n")
 	assert.Regexp(t, `^Severity +Check +Scope +NICs +Finding$`, lines[0])
 	assert.Equal(t, "probed 52.0.0.1: outbound Tcp/443 Tcp/80 Tcp/22 Tcp/25 Tcp/445 Tcp/3389 Udp/53 Udp/123; inbound Tcp/22 Tcp/3389 Udp/3389", lines[len(lines)-3])
-	assert.Equal(t, "13 findings: 7 high, 3 medium, 3 low", lines[len(lines)-2])
-	assert.Equal(t, "AI services accounts restricted: 1 of 2; web apps whose internet traffic enters their VNet: 1 of 1", lines[len(lines)-1])
-	require.Len(t, lines, 13+4, "one line per finding, plus the header, the probes, the count and the PaaS figures")
+	assert.Equal(t, "16 findings: 7 high, 5 medium, 4 low", lines[len(lines)-2])
+	assert.Equal(t, "AI services accounts restricted: 1 of 3; web apps whose internet traffic enters their VNet: 1 of 1; perimeter associations enforced: 1 of 3", lines[len(lines)-1])
+	require.Len(t, lines, 16+4, "one line per finding, plus the header, the probes, the count and the PaaS figures")
 	assert.Regexp(t, `^high +direct-internet +vnet-spoke-batch +2: vm-batch-01-nic, vm-legacy-01-nic +reaches the internet without passing a firewall or appliance on 8 of the 8 probed flows to 52\.0\.0\.1: `, findLine(lines, "direct-internet", "vnet-spoke-batch "))
-	assert.Regexp(t, `^medium +ai-outbound-unrestricted +vision-legacy +- +restrictOutboundNetworkAccess is off`, findLine(lines, "ai-outbound-unrestricted", ""))
+	assert.Regexp(t, `^medium +ai-outbound-unrestricted +vision-legacy +- +restrictOutboundNetworkAccess is off`, findLine(lines, "ai-outbound-unrestricted", "vision-legacy"))
+	assert.Regexp(t, `^medium +perimeter-not-enforced +nsp-data/foundry-research +- +perimeter association of foundry-research is not enforced`, findLine(lines, "perimeter-not-enforced", "foundry"))
 	assert.Regexp(t, `^high +vnet-tag-widened +vnet-spoke-app/snet-app +2: vm-app-01-nic, vm-app-02-nic +the VirtualNetwork service tag reaches beyond the VNet and its peers: 0\.0\.0\.0/0 `, findLine(lines, "vnet-tag-widened", "snet-app"))
 	assert.NotContains(t, out, "any port")
 
@@ -48,8 +49,8 @@ func TestAuditJSON(t *testing.T) {
 	require.NoError(t, json.Unmarshal([]byte(out), &rep))
 	assert.Equal(t, simulate.AuditSchemaVersion, rep.SchemaVersion)
 	assert.Equal(t, simulate.AuditProbes(), rep.Probes)
-	require.Len(t, rep.Findings, 13)
-	assert.Equal(t, 13, rep.Summary.Findings)
+	require.Len(t, rep.Findings, 16)
+	assert.Equal(t, 16, rep.Summary.Findings)
 	assert.Equal(t, 1, rep.Summary.ByCheck[simulate.CheckAINoOwner], "vision-legacy has no owner tag")
 	var raw struct {
 		SchemaVersion int              `json:"schemaVersion"`

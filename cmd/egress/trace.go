@@ -76,6 +76,9 @@ services account matches the name itself.`,
   # An Azure OpenAI account's outbound call, against its allowedFqdnList
   egress trace --from oai-contoso --to evil.example:443
 
+  # An AI account in a network security perimeter's Learning mode: allowed, denied once enforced
+  egress trace --from foundry-research --to huggingface.co:443
+
   # A web app whose VNet integration routes all traffic through the hub firewall
   egress trace --from app-orders --to 52.1.2.3:443`,
 		Args: cobra.NoArgs,
