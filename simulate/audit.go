@@ -240,7 +240,8 @@ func (e *Engine) AuditProgress(progress func(done, total int)) *AuditReport {
 	for _, a := range e.net.AIAccounts() {
 		if !a.RestrictOutboundNetworkAccess {
 			add(Finding{Check: CheckAIOutboundOpen, Severity: SeverityMedium, Scope: Scope{Kind: ScopeAIAccount, ID: string(a.ID), Name: a.Name},
-				Message: "restrictOutboundNetworkAccess is off: the service itself may call any URL it is given (https://learn.microsoft.com/azure/ai-services/cognitive-services-data-loss-prevention)"})
+				Message: "restrictOutboundNetworkAccess is off: the service itself may call any URL it is given (https://learn.microsoft.com/azure/ai-services/cognitive-services-data-loss-prevention)",
+				Policy:  policyAIRestrictOutbound})
 		}
 	}
 	ais, restricted := e.net.AIAccounts(), 0

@@ -207,16 +207,25 @@ type Finding struct {
 	// Prefixes are, for vnet-tag-widened, the prefixes that widened the
 	// VirtualNetwork tag and where each came from.
 	Prefixes []TagPrefix `json:"prefixes,omitempty"`
-	// Policy is the built-in Azure Policy definition that audits or denies
-	// what the finding reports, where one exists: a team can go from the
-	// audit to enforcement.
+	// Policy is the Azure Policy definition that audits or denies what the
+	// finding reports, where one exists: built-in when there is one, else
+	// Azure Landing Zones' (BuiltIn false): a team can go from the audit to
+	// enforcement.
 	Policy *PolicyDefinition `json:"policy,omitempty"`
 }
 
-// PolicyDefinition names a built-in Azure Policy definition.
+// PolicyDefinition names an Azure Policy definition: a built-in one, or
+// one that Azure Landing Zones (Azure/Enterprise-Scale) deploys as a
+// custom definition at its management groups.
 type PolicyDefinition struct {
-	ID          string `json:"id"`          // /providers/Microsoft.Authorization/policyDefinitions/<guid>
+	// ID is the built-in definition's ID
+	// (/providers/Microsoft.Authorization/policyDefinitions/<guid>), or a
+	// custom definition's name (its ID depends on the management group).
+	ID          string `json:"id"`
 	DisplayName string `json:"displayName"` // as Azure Policy shows it
+	BuiltIn     bool   `json:"builtIn"`
+	// Source is where the definition is published, for a custom one.
+	Source string `json:"source,omitempty"`
 }
 
 // TagOrigin says where a prefix of the VirtualNetwork service tag comes from.

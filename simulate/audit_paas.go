@@ -18,14 +18,21 @@ var (
 	// (Azure/azure-policy, built-in-policies/policyDefinitions/App
 	// Service/App_VNetIntegrationEnabled_Audit.json).
 	policyAppInVNet = &PolicyDefinition{ID: "/providers/Microsoft.Authorization/policyDefinitions/72d04c29-f87d-4575-9731-419ff16a2757",
-		DisplayName: "App Service apps should be injected into a virtual network"}
+		DisplayName: "App Service apps should be injected into a virtual network", BuiltIn: true}
 	// "App Service apps should enable outbound non-RFC 1918 traffic to Azure
 	// Virtual Network", the definition on the site property that supports
 	// Deny (it replaced the app-setting one in November 2022, App Service
 	// built-in policy changelog); the one configure-vnet-integration-routing
 	// links and Azure Landing Zones' guardrails assign as Deny-AppService-Rfc.
 	policyAppRouteAll = &PolicyDefinition{ID: "/providers/Microsoft.Authorization/policyDefinitions/f5c0bfb3-acea-47b1-b477-b0edcdf6edc1",
-		DisplayName: "App Service apps should enable outbound non-RFC 1918 traffic to Azure Virtual Network"}
+		DisplayName: "App Service apps should enable outbound non-RFC 1918 traffic to Azure Virtual Network", BuiltIn: true}
+	// There is no built-in definition for restrictOutboundNetworkAccess
+	// (Azure/azure-policy's Cognitive Services and Azure Ai Services
+	// folders, read 2026-12-02); Azure Landing Zones' FSI variant deploys
+	// this custom one (Deny by default; Audit, Deny, Disabled).
+	policyAIRestrictOutbound = &PolicyDefinition{ID: "Deny-CognitiveServices-RestrictOutboundNetworkAccess",
+		DisplayName: "Outbound network access should be restricted for Cognitive Services",
+		Source:      "https://github.com/Azure/Enterprise-Scale/blob/main/src/resources/Microsoft.Authorization/policyDefinitions/Deny-CognitiveServices-RestrictOutboundNetworkAccess.json"}
 )
 
 // webAppBypass reports an app whose application traffic to the internet

@@ -46,6 +46,7 @@ webApps:
 	alone := got["app-alone"]
 	assert.Equal(t, simulate.SeverityMedium, alone.Severity)
 	require.NotNil(t, alone.Policy)
+	assert.True(t, alone.Policy.BuiltIn)
 	assert.Equal(t, "App Service apps should be injected into a virtual network", alone.Policy.DisplayName)
 	assert.NotContains(t, got, "app-routed")
 	assert.Equal(t, 3, rep.Summary.WebApps)
@@ -71,6 +72,11 @@ aiAccounts:
 	rep := e.Audit()
 	assert.Equal(t, []string{"oai-ips", "oai-wild"}, findings(rep, simulate.CheckAIAllowListBroad))
 	assert.Equal(t, []string{"oai-open"}, findings(rep, simulate.CheckAIOutboundOpen))
+	open := only(t, rep, simulate.CheckAIOutboundOpen)
+	require.NotNil(t, open.Policy, "no built-in exists: Azure Landing Zones' custom definition")
+	assert.False(t, open.Policy.BuiltIn)
+	assert.Equal(t, "Deny-CognitiveServices-RestrictOutboundNetworkAccess", open.Policy.ID)
+	assert.Contains(t, open.Policy.Source, "Azure/Enterprise-Scale")
 	byName := map[string]simulate.Finding{}
 	for _, f := range rep.Findings {
 		if f.Check == simulate.CheckAIAllowListBroad {
