@@ -129,7 +129,7 @@ func TestNATGatewayFlowLogs(t *testing.T) {
 func TestReaderErrors(t *testing.T) {
 	for _, tt := range []struct {
 		name, in string
-		want []string
+		want     []string
 	}{
 		{"empty", ``, []string{"x.json", "empty input"}},
 		{"not JSON", `hello`, []string{"x.json:1:1", "syntax error"}},
