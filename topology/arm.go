@@ -776,6 +776,13 @@ func (b *armBuilder) addRule(g *NSG, v *arm.Value, name string) {
 func (b *armBuilder) nic(meta Meta, v *arm.Value) *NIC {
 	n := &NIC{Meta: meta, NSG: b.ref(v.Prop("networkSecurityGroup")), EnableIPForwarding: b.boolean(v.Prop("enableIPForwarding")),
 		PrivateEndpoint: b.ref(v.Prop("privateEndpoint")), VirtualMachine: b.ref(v.Prop("virtualMachine"))}
+	if mv := v.Prop("macAddress"); mv != nil && b.str(mv) != "" {
+		mac, err := NormalizeMAC(b.str(mv))
+		if err != nil {
+			b.p.add(mv.Pos(), string(meta.ID), "macAddress", b.str(mv), ErrInvalid, "want 12 hex digits, as ARM writes them (00-0D-3A-F8-78-56)")
+		}
+		n.MAC = mac
+	}
 	for _, c := range elems(v.Prop("ipConfigurations")) {
 		id, name := b.id(c, n.ID, "ipConfigurations")
 		ic := &IPConfig{Meta: Meta{ID: id, Name: name, Location: n.Location, Pos: c.Pos()}, NIC: n,

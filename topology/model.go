@@ -197,6 +197,34 @@ type NIC struct {
 	// outbound access: a public IP on any of them turns it off for all
 	// (https://learn.microsoft.com/azure/virtual-network/ip-services/default-outbound-access).
 	VirtualMachine Ref
+	// MAC is the NIC's MAC address (ARM properties.macAddress, assigned
+	// when the VM starts), as 12 upper-case hex digits, the form flow logs
+	// write; "" when the input does not say.
+	MAC string
+}
+
+// NormalizeMAC returns a MAC address as flow logs write it: 12 upper-case
+// hex digits, the "-" or ":" separators ARM and operating systems write
+// removed ("00-0D-3A-F8-78-56" and "00:0d:3a:f8:78:56" are "000D3AF87856").
+func NormalizeMAC(s string) (string, error) {
+	b := make([]byte, 0, 12)
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		switch {
+		case c == '-' || c == ':':
+			continue
+		case c >= '0' && c <= '9', c >= 'A' && c <= 'F':
+		case c >= 'a' && c <= 'f':
+			c -= 'a' - 'A'
+		default:
+			return "", fmt.Errorf("%q is not a MAC address: want 12 hex digits (00-0D-3A-F8-78-56)", s)
+		}
+		b = append(b, c)
+	}
+	if len(b) != 12 {
+		return "", fmt.Errorf("%q is not a MAC address: want 12 hex digits (00-0D-3A-F8-78-56)", s)
+	}
+	return string(b), nil
 }
 
 // Primary returns the primary IP configuration (the first one when none is

@@ -445,6 +445,7 @@ type nNIC struct {
 	BackendPools []string     `yaml:"backendPools"`
 	IPForwarding bool         `yaml:"ipForwarding"`
 	VM           string       `yaml:"vm"`
+	MAC          string       `yaml:"macAddress"`
 	IPConfigs    []*nIPConfig `yaml:"ipConfigs"`
 	at           at
 }

@@ -523,6 +523,13 @@ func (b *nativeBuilder) nic(n *nNIC) *NIC {
 	nic := &NIC{Meta: b.meta(tNIC, n.Name, n.Location, n.at), NSG: b.id(tNSG, n.NSG), EnableIPForwarding: n.IPForwarding,
 		VirtualMachine: b.id(tVM, n.VM)}
 	res := what("nic", n.Name)
+	if n.MAC != "" {
+		mac, err := NormalizeMAC(n.MAC)
+		if err != nil {
+			b.p.add(b.pos(n.at), res, "macAddress", n.MAC, ErrInvalid, "want 12 hex digits (00-0D-3A-F8-78-56)")
+		}
+		nic.MAC = mac
+	}
 	configs := n.IPConfigs
 	if n.Subnet != "" || n.IP != "" || n.PublicIP != "" || len(n.ASGs) > 0 || len(n.BackendPools) > 0 {
 		if len(configs) > 0 {

@@ -64,6 +64,7 @@ type Network struct {
 	ais        []aiRec
 	webs       []webRec
 	perimeters perimeterRec
+	nicByMAC   map[string]int32 // NormalizeMAC form → NIC, -1 when several claim it
 
 	vnetByKey, subnetByKey, nicByKey, fwByKey, nsgByKey, rtByKey map[string]int32
 	nicByName                                                    map[string][]int32
@@ -259,6 +260,16 @@ func newNetwork(s *Model, tags route.TagResolver, v *Validation, keep *compiled)
 		putFirst(n.nicByKey, nic.ID, i)
 		name := strings.ToLower(nic.Name)
 		n.nicByName[name] = append(n.nicByName[name], int32(i))
+		if nic.MAC != "" {
+			if n.nicByMAC == nil {
+				n.nicByMAC = map[string]int32{}
+			}
+			if _, dup := n.nicByMAC[nic.MAC]; dup {
+				n.nicByMAC[nic.MAC] = -1 // two NICs claim it: no answer
+			} else {
+				n.nicByMAC[nic.MAC] = int32(i)
+			}
+		}
 	}
 	for i, f := range s.Firewalls {
 		rec := fwRec{f: f, vnet: -1, subnet: -1}
@@ -442,6 +453,23 @@ func (n *Network) Subnet(i int) SubnetView { _ = n.subnets[i]; return SubnetView
 
 // NIC returns the view of NIC i; it panics if i is out of range.
 func (n *Network) NIC(i int) NICView { _ = n.nics[i]; return NICView{n, int32(i)} }
+
+// NICByMAC returns the NIC with a MAC address (in any form
+// [NormalizeMAC] reads); ok is false when no NIC, or more than one, has it.
+func (n *Network) NICByMAC(mac string) (v NICView, ok bool) {
+	i, ok := n.nicByMAC[mac] // flow logs write the normal form: no allocation
+	if !ok {
+		k, err := NormalizeMAC(mac)
+		if err != nil {
+			return NICView{}, false
+		}
+		i, ok = n.nicByMAC[k]
+	}
+	if !ok || i < 0 {
+		return NICView{}, false
+	}
+	return NICView{n, i}, true
+}
 
 // Firewall returns the view of firewall i; it panics if i is out of range.
 func (n *Network) Firewall(i int) FirewallView { _ = n.firewalls[i]; return FirewallView{n, int32(i)} }
@@ -825,6 +853,10 @@ func (v NICView) PrivateEndpoint() Ref { return v.rec().n.PrivateEndpoint }
 
 // VirtualMachine returns the VM the NIC is attached to, when known.
 func (v NICView) VirtualMachine() Ref { return v.rec().n.VirtualMachine }
+
+// MAC returns the NIC's MAC address as flow logs write it (12 upper-case
+// hex digits), or "" when the input does not say.
+func (v NICView) MAC() string { return v.rec().n.MAC }
 
 // IPConfigs returns the NIC's IP configurations, in model order.
 func (v NICView) IPConfigs() []IPConfigInfo {
