@@ -1,6 +1,7 @@
 package simulate_test
 
 import (
+	"encoding/json"
 	"errors"
 	"net/netip"
 	"testing"
@@ -93,4 +94,20 @@ func TestTraceInvalidFlowSentinel(t *testing.T) {
 		_, err := e.Trace(f)
 		assert.ErrorIs(t, err, simulate.ErrInvalidFlow, name)
 	}
+}
+
+// TestResultReadsBack: a result's JSON decodes into a Result equal to it.
+func TestResultReadsBack(t *testing.T) {
+	e := defaultEngine(t)
+	r, err := e.Trace(simulate.Flow{From: "vm-app-01-nic", To: netip.MustParseAddr("52.1.2.3"), Port: 443})
+	require.NoError(t, err)
+	b, err := json.Marshal(r)
+	require.NoError(t, err)
+	var back simulate.Result
+	require.NoError(t, json.Unmarshal(b, &back))
+	assert.Equal(t, r.ReasonCode, back.ReasonCode)
+	assert.Equal(t, r.Hops[len(r.Hops)-1].Kind, back.Hops[len(back.Hops)-1].Kind)
+	b2, err := json.Marshal(&back)
+	require.NoError(t, err)
+	assert.JSONEq(t, string(b), string(b2))
 }

@@ -85,6 +85,15 @@ func (k HopKind) String() string {
 // MarshalText implements [encoding.TextMarshaler].
 func (k HopKind) MarshalText() ([]byte, error) { return []byte(k.String()), nil }
 
+// UnmarshalText implements [encoding.TextUnmarshaler], in any letter case.
+func (k *HopKind) UnmarshalText(b []byte) error {
+	i, err := parseName(hopKindNames[:], b, "hop kind")
+	if err == nil {
+		*k = HopKind(i)
+	}
+	return err
+}
+
 // Hop is one place the flow passes: what it is, the route chosen there (for
 // hops that route onwards), the security verdicts applied there, and any
 // address translation.

@@ -111,6 +111,16 @@ func (r Reason) MarshalText() ([]byte, error) {
 	return nil, fmt.Errorf("unknown reason %d", uint8(r))
 }
 
+// UnmarshalText implements [encoding.TextUnmarshaler]: it reads the code
+// names MarshalText writes, in any letter case, so that results read back.
+func (r *Reason) UnmarshalText(b []byte) error {
+	i, err := parseName(reasonNames[:], b, "reason")
+	if err == nil {
+		*r = Reason(i)
+	}
+	return err
+}
+
 // String explains the reason.
 func (r Reason) String() string {
 	if r < numReasons {
