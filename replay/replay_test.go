@@ -176,16 +176,26 @@ func TestReplayErrors(t *testing.T) {
 	assert.Error(t, err)
 }
 
+// BenchmarkReplay reports flows per second end to end (read, parse, map,
+// classify, aggregate) with one worker and with one per core.
 func BenchmarkReplay(b *testing.B) {
 	e := egresstest.Parse(b, simulate.Options{}, design)
 	files, _ := genLogs(b, b.TempDir(), 8, 20000, rand.New(rand.NewPCG(1, 2)))
-	var flows int
-	for b.Loop() {
-		rep, err := replay.Run(e, files, replay.Options{Workers: 1})
-		if err != nil {
-			b.Fatal(err)
+	for _, w := range []int{1, 0} {
+		name := "workers=1"
+		if w == 0 {
+			name = "workers=GOMAXPROCS"
 		}
-		flows = rep.Flows
+		b.Run(name, func(b *testing.B) {
+			var flows int
+			for b.Loop() {
+				rep, err := replay.Run(e, files, replay.Options{Workers: w})
+				if err != nil {
+					b.Fatal(err)
+				}
+				flows = rep.Flows
+			}
+			b.ReportMetric(float64(flows)*float64(b.N)/b.Elapsed().Seconds(), "flows/s")
+		})
 	}
-	b.ReportMetric(float64(flows)*float64(b.N)/b.Elapsed().Seconds(), "flows/s")
 }
