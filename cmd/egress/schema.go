@@ -9,7 +9,9 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/egresslab/egress/check"
 	"github.com/egresslab/egress/nsg"
+	"github.com/egresslab/egress/replay"
 	"github.com/egresslab/egress/route"
 	"github.com/egresslab/egress/simulate"
 	"github.com/spf13/cobra"
@@ -53,6 +55,8 @@ var schemaVerbs = []struct {
 	}},
 	{"audit", func(g *schemaGen) map[string]any { return g.doc(reflect.TypeFor[simulate.AuditReport]()) }},
 	{"validate", func(g *schemaGen) map[string]any { return g.doc(reflect.TypeFor[validateResult]()) }},
+	{"check", func(g *schemaGen) map[string]any { return g.doc(reflect.TypeFor[check.Report]()) }},
+	{"flows-replay", func(g *schemaGen) map[string]any { return g.doc(reflect.TypeFor[replay.Report]()) }},
 	{"list", func(g *schemaGen) map[string]any {
 		var kinds []any
 		for _, k := range listKinds {
@@ -83,12 +87,14 @@ func cmdSchema(e *env) *cobra.Command {
 	for _, v := range schemaVerbs {
 		verbs = append(verbs, v.verb)
 	}
+	verbs = append(verbs, "check-file")
 	cmd := &cobra.Command{
 		Use:   "schema " + strings.Join(verbs, "|"),
 		Short: "The JSON Schema of a command's -o json output",
 		Long: `Print the JSON Schema (draft 2020-12) of a command's -o json output, generated from the
 Go types the output is written from. Every document carries schemaVersion; a change that
-breaks readers of a schema raises it. -o yaml has the same fields.`,
+breaks readers of a schema raises it. -o yaml has the same fields. check-file is the schema
+of egress check's input file.`,
 		Example: `  egress schema trace
   egress schema list > list.schema.json`,
 		Args:      cobra.MaximumNArgs(1),
@@ -112,6 +118,10 @@ breaks readers of a schema raises it. -o yaml has the same fields.`,
 // verbSchema returns the JSON Schema of verb's JSON output, indented.
 func verbSchema(verb string) ([]byte, error) {
 	var names []string
+	if verb == "check-file" {
+		return check.Schema(), nil // the input of egress check, not an output
+	}
+	names = append(names, "check-file")
 	for _, v := range schemaVerbs {
 		names = append(names, v.verb)
 		if v.verb != verb {

@@ -1,0 +1,185 @@
+package check_test
+
+import (
+	"bytes"
+	"encoding/json"
+	"encoding/xml"
+	"strings"
+	"testing"
+
+	"github.com/egresslab/egress/check"
+	"github.com/egresslab/egress/examples/designs"
+	"github.com/egresslab/egress/servicetag"
+	"github.com/egresslab/egress/simulate"
+	"github.com/egresslab/egress/topology"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+func hubSpoke(t *testing.T, overlays ...string) *simulate.Engine {
+	t.Helper()
+	tags, err := servicetag.Default()
+	require.NoError(t, err)
+	n, err := topology.Load(topology.LoadOptions{Inputs: []topology.Input{{Name: designs.HubSpokeFile, Data: designs.HubSpoke}}, Tags: tags, Overlays: overlays})
+	require.NoError(t, err)
+	return simulate.Compile(n, simulate.Options{})
+}
+
+const file = `egress: check/v1
+name: contoso egress policy
+checks:
+  - name: batch leaves through its NAT gateway
+    flow: {from: vm-batch-01-nic, to: 52.1.2.3, port: 443}
+    expect: {verdict: Allowed, method: NATGateway, egressIps: [20.81.20.1], notThrough: [fw-hub]}
+  - name: the app tier goes through the firewall
+    flow: {from: vm-app-01-nic, to: api.partner.example, port: 443, resolve: {api.partner.example: 52.1.2.3}}
+    expect: {verdict: Allowed, through: [fw-hub]}
+  - name: the batch subnet has no direct internet path
+    noDirectInternet: vnet-spoke-batch/snet-batch
+  - name: the AI account cannot call anywhere
+    flow: {from: oai-contoso, to: evil.example, port: 443}
+    expect: {verdict: Denied, assumes: [A-2]}
+  - name: wrong on purpose
+    flow: {from: vm-app-01-nic, to: 52.1.2.3, port: 443}
+    expect: {verdict: Allowed, method: NATGateway}
+`
+
+func TestRun(t *testing.T) {
+	f, err := check.Parse("policy.yaml", []byte(file))
+	require.NoError(t, err)
+	require.Len(t, f.Checks, 5)
+	assert.Equal(t, 12, f.Checks[3].Line)
+	rep, err := check.Run(hubSpoke(t), f, check.Env{})
+	require.NoError(t, err)
+	assert.Equal(t, 3, rep.Passed)
+	assert.Equal(t, 2, rep.Failed)
+	byName := map[string]check.Result{}
+	for _, r := range rep.Results {
+		byName[r.Name] = r
+	}
+	assert.True(t, byName["batch leaves through its NAT gateway"].Passed)
+	assert.True(t, byName["the app tier goes through the firewall"].Passed, "%v", byName["the app tier goes through the firewall"].Failures)
+	nd := byName["the batch subnet has no direct internet path"]
+	assert.False(t, nd.Passed, "the batch subnet leaves directly through its NAT gateway")
+	require.NotEmpty(t, nd.Failures)
+	assert.Contains(t, nd.Failures[0], "vm-batch-01-nic: reaches the internet without passing a firewall")
+	w := byName["wrong on purpose"]
+	assert.Equal(t, []string{"want verdict Allowed", "want egress method NATGateway"}, w.Failures)
+	text := rep.String()
+	assert.Contains(t, text, "FAIL  wrong on purpose (policy.yaml:15)")
+	assert.Contains(t, text, "      | Denied: ", "the trace of the failure")
+	assert.Contains(t, text, "5 checks: 3 passed, 2 failed")
+
+	var junit bytes.Buffer
+	require.NoError(t, rep.WriteJUnit(&junit))
+	var doc struct {
+		Tests    int `xml:"tests,attr"`
+		Failures int `xml:"failures,attr"`
+		Suites   []struct {
+			Name  string `xml:"name,attr"`
+			Cases []struct {
+				Name    string `xml:"name,attr"`
+				Line    int    `xml:"line,attr"`
+				Failure *struct {
+					Message string `xml:"message,attr"`
+					Text    string `xml:",chardata"`
+				} `xml:"failure"`
+			} `xml:"testcase"`
+		} `xml:"testsuite"`
+	}
+	require.NoError(t, xml.Unmarshal(junit.Bytes(), &doc))
+	assert.Equal(t, 5, doc.Tests)
+	assert.Equal(t, 2, doc.Failures)
+	require.Len(t, doc.Suites, 1)
+	assert.Equal(t, "contoso egress policy", doc.Suites[0].Name)
+	c := doc.Suites[0].Cases[4]
+	require.NotNil(t, c.Failure)
+	assert.Equal(t, "want verdict Allowed", c.Failure.Message)
+	assert.Contains(t, c.Failure.Text, "egress: ")
+	assert.Nil(t, doc.Suites[0].Cases[0].Failure)
+
+	// Same input, same bytes.
+	var again bytes.Buffer
+	rep2, err := check.Run(hubSpoke(t), f, check.Env{})
+	require.NoError(t, err)
+	require.NoError(t, rep2.WriteJUnit(&again))
+	assert.Equal(t, junit.String(), again.String())
+}
+
+func TestUnchangedBy(t *testing.T) {
+	f, err := check.Parse("policy.yaml", []byte(`egress: check/v1
+checks:
+  - name: putting batch behind the firewall changes its egress
+    unchangedBy:
+      overlay: ../examples/overlays/batch-behind-firewall.yaml
+      flows: [{from: vm-batch-01-nic, to: 52.1.2.3, port: 443}, {from: vm-app-01-nic, to: 52.1.2.3, port: 443}]
+`))
+	require.NoError(t, err)
+	rep, err := check.Run(hubSpoke(t), f, check.Env{WithOverlay: func(p string) (*simulate.Engine, error) { return hubSpoke(t, p), nil }})
+	require.NoError(t, err)
+	require.Len(t, rep.Results, 1)
+	r := rep.Results[0]
+	assert.False(t, r.Passed)
+	require.Len(t, r.Failures, 1, "only the batch flow changes")
+	assert.Contains(t, r.Failures[0], "vm-batch-01-nic")
+}
+
+func TestParseErrors(t *testing.T) {
+	_, err := check.Parse("bad.yaml", []byte(`egress: check/v1
+checks:
+  - name: two things
+    flow: {from: a, to: 1.2.3.4, port: 1}
+    noDirectInternet: v/s
+  - flow: {from: a, to: 1.2.3.4}
+    expect: {verdict: Maybe, egressIps: [nope]}
+  - name: nothing expected
+    flow: {from: a, to: x.example, port: 443, resolve: {y.example: 1.2.3.4}}
+    expect: {}
+  - name: unknown field
+    flow: {from: a, to: b, port: 1, colour: red}
+`))
+	require.Error(t, err)
+	msg := err.Error()
+	for _, want := range []string{"colour", "not found"} {
+		assert.Contains(t, msg, want)
+	}
+	_, err = check.Parse("bad.yaml", []byte(`egress: check/v1
+checks:
+  - name: two things
+    flow: {from: a, to: 1.2.3.4, port: 1}
+    noDirectInternet: v/s
+  - flow: {from: a, to: 1.2.3.4}
+    expect: {verdict: Maybe, egressIps: [nope]}
+  - name: nothing expected
+    flow: {from: a, to: x.example, port: 443, resolve: {y.example: 1.2.3.4}}
+    expect: {}
+`))
+	require.Error(t, err)
+	msg = err.Error()
+	for _, want := range []string{
+		"bad.yaml:3:", "exactly one of flow",
+		"bad.yaml:6:", "every check has a name", "Tcp needs a destination port", `"Maybe"`, `"nope" is not an address`,
+		"bad.yaml:8:", `maps the destination name "x.example"`, "expects nothing",
+	} {
+		assert.Contains(t, msg, want)
+	}
+	_, err = check.Parse("v.yaml", []byte("egress: overlay/v1\nchecks: []\n"))
+	assert.ErrorContains(t, err, `starts with "egress: check/v1"`)
+}
+
+// TestSchema: the schema is JSON and names every field the parser reads.
+func TestSchema(t *testing.T) {
+	var s map[string]any
+	require.NoError(t, json.Unmarshal(check.Schema(), &s))
+	text := string(check.Schema())
+	for _, field := range fieldsOf(t) {
+		assert.Contains(t, text, `"`+field+`"`, "the schema names %s", field)
+	}
+}
+
+// fieldsOf lists the YAML keys of the check file format from its doc
+// comment's example and the parser's errors (the types are unexported).
+func fieldsOf(*testing.T) []string {
+	return strings.Fields("egress name checks flow expect noDirectInternet unchangedBy overlay flows from to port protocol traffic resolve " +
+		"verdict reason method egressIps through notThrough decidedBy assumes wouldBeDenied")
+}

@@ -1,0 +1,46 @@
+package main
+
+import (
+	"encoding/xml"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+func TestCheckCommand(t *testing.T) {
+	// The overlay path is relative to the check file.
+	code, out, stderr := egress("check", "testdata/check/policy.yaml")
+	require.Equal(t, 0, code, stderr)
+	assert.Contains(t, out, "3 checks: 3 passed, 0 failed")
+
+	fail := write(t, "fail.yaml", `egress: check/v1
+checks:
+  - name: the app tier leaves directly
+    flow: {from: vm-app-01-nic, to: 52.1.2.3, port: 443}
+    expect: {verdict: Allowed, notThrough: [fw-hub]}
+`)
+	code, out, stderr = egress("check", fail)
+	assert.Equal(t, 1, code)
+	assert.Contains(t, out, "FAIL  the app tier leaves directly")
+	assert.Contains(t, out, "want verdict Allowed")
+	assert.Contains(t, stderr, "1 of 1 checks failed")
+
+	code, out, _ = egress("check", fail, "-o", "junit")
+	assert.Equal(t, 1, code)
+	var doc struct {
+		Failures int `xml:"failures,attr"`
+	}
+	require.NoError(t, xml.Unmarshal([]byte(out), &doc))
+	assert.Equal(t, 1, doc.Failures)
+
+	bad := write(t, "bad.yaml", "egress: check/v1\nchecks:\n  - name: x\n")
+	code, _, stderr = egress("check", bad)
+	assert.Equal(t, 2, code)
+	assert.Contains(t, stderr, "bad.yaml:3:")
+	assert.Contains(t, stderr, "exactly one of flow")
+
+	code, out, _ = egress("schema", "check-file")
+	assert.Equal(t, 0, code)
+	assert.Contains(t, out, `"check/v1"`)
+}
