@@ -94,4 +94,3 @@ func (e *env) check1(path string) error {
 	}
 	return nil
 }
-
