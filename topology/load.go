@@ -216,6 +216,7 @@ func (m *Model) merge(o *Model) {
 	m.FirewallPolicies = append(m.FirewallPolicies, o.FirewallPolicies...)
 	m.AIAccounts = append(m.AIAccounts, o.AIAccounts...)
 	m.WebApps = append(m.WebApps, o.WebApps...)
+	m.Injected = append(m.Injected, o.Injected...)
 	m.OtherPaaS = append(m.OtherPaaS, o.OtherPaaS...)
 	m.IPGroups = append(m.IPGroups, o.IPGroups...)
 	m.AdminConfigs = append(m.AdminConfigs, o.AdminConfigs...)

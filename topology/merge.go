@@ -107,6 +107,7 @@ func (m *Model) mergeDuplicates(p *problems) {
 	m.IPGroups = dedupe(p, m.IPGroups, nil)
 	m.AIAccounts = dedupe(p, m.AIAccounts, nil)
 	m.WebApps = dedupe(p, m.WebApps, nil)
+	m.Injected = dedupe(p, m.Injected, nil)
 	m.OtherPaaS = dedupe(p, m.OtherPaaS, nil)
 	m.AdminConfigs = dedupe(p, m.AdminConfigs, func(keep, drop *AdminConfig) {
 		keep.Rules = append(keep.Rules, drop.Rules...)

@@ -63,6 +63,7 @@ type Network struct {
 	rts       []rtRec
 	ais       []aiRec
 	webs      []webRec
+	injs      []injRec
 
 	vnetByKey, subnetByKey, nicByKey, fwByKey, nsgByKey, rtByKey map[string]int32
 	nicByName                                                    map[string][]int32
@@ -246,6 +247,7 @@ func newNetwork(s *Model, tags route.TagResolver, v *Validation, keep *compiled)
 		sr.scope, _ = nsg.CompileContext(s.NSGContext(sr.s, gr))
 	})
 	n.paasViews(s)
+	n.injectedViews(s)
 	for i, nic := range s.NICs {
 		rec := nicRec{n: nic, subnet: -1}
 		if ipc := nic.Primary(); ipc != nil {

@@ -70,6 +70,7 @@ func (m *Model) check(tags route.TagResolver, keep *compiled) *Validation {
 	m.validateClassic(&rej, tags, keep)
 	var w warnList
 	m.validatePaaS(&p, &w)
+	m.validateInjected(&p, &w)
 	v := newValidation(m, &p, &rej)
 	for _, e := range w.list {
 		v.Warnings = append(v.Warnings, e)
