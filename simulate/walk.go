@@ -246,7 +246,7 @@ func (w *walker) security(h int32, dir nsg.Direction, src, dst netip.Addr) (nsg.
 		w.assumed = true
 		if w.tr != nil {
 			w.tr.unknownNote(st.unknown)
-			w.tr.unknownSteps(st, dir)
+			w.tr.unknownSteps(&st.unknownNSG, dir)
 		}
 	}
 	return v, v.Allowed()
@@ -383,7 +383,7 @@ func (w *walker) path(d Decision, h int32, src netip.Addr) Decision {
 		case atFW:
 			ss = &e.subnets[e.firewalls[cur].subnet]
 		case cur < 0:
-			ss = &e.subnets[e.apps[^cur].subnet]
+			ss = &e.subnets[e.inSubnet(^cur).subnet]
 		default:
 			ss = &e.subnets[e.nics[cur].subnet]
 		}
@@ -459,9 +459,9 @@ func (w *walker) path(d Decision, h int32, src netip.Addr) Decision {
 			if atFW {
 				set = e.firewalls[cur].egress4
 			} else if cur < 0 {
-				set = e.apps[^cur].egress4
+				set = e.inSubnet(^cur).egress4
 				if w.dst.Is6() {
-					set = e.apps[^cur].egress6
+					set = e.inSubnet(^cur).egress6
 				}
 			} else if w.dst.Is6() {
 				set = e.nics[cur].egress6
@@ -513,6 +513,9 @@ func (w *walker) path(d Decision, h int32, src netip.Addr) Decision {
 				t, ok = w.tr.slowTarget(vnet, w.dst)
 			}
 			if !ok || t.kind != targetNIC {
+				if ok && t.kind == targetInjected {
+					return w.deliverInjected(d, t.idx, vnet, forwarded, src)
+				}
 				if ok && t.kind == targetFirewall {
 					d.Verdict, d.Method, d.Reason = Allowed, MethodPrivate, ReasonDelivered
 					if w.tr != nil {
@@ -544,7 +547,7 @@ func (w *walker) path(d Decision, h int32, src netip.Addr) Decision {
 					// address, and what it does with the flow, is unknown.
 					d.Verdict, d.Method, d.Reason = Unknown, MethodPrivate, ReasonDelegatedSubnet
 					if w.tr != nil {
-						w.tr.end(HopDestination, ds.subnet, w.dst, "in subnet "+ds.subnet+", delegated to "+ds.service+": the service's resources hold its addresses, and none with this one is in the input")
+						w.tr.delegated(ds, w.dst)
 					}
 					return d
 				}
@@ -592,6 +595,8 @@ func (w *walker) path(d Decision, h int32, src netip.Addr) Decision {
 				return d
 			}
 			switch t.kind {
+			case targetInjected:
+				return w.applianceInjected(d, t.idx, src)
 			case targetLBFrontend:
 				d.Verdict, d.Reason = Unknown, ReasonInternalLB
 				return d
