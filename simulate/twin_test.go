@@ -231,6 +231,7 @@ func TestWalkTwin(t *testing.T) {
 	worlds := max(len(configs)*2, flows/4000)
 	var dis disagreements
 	verdicts, reasons, methods := map[walkref.Verdict]int{}, map[walkref.Reason]int{}, map[walkref.Method]int{}
+	atACI := map[walkref.Reason]int{} // flows whose last hop is the generated container group aci1
 	done := 0
 	for wi := range worlds {
 		c := configs[wi%len(configs)]
@@ -243,6 +244,9 @@ func TestWalkTwin(t *testing.T) {
 			verdicts[got.Verdict]++
 			reasons[got.Reason]++
 			methods[got.Method]++
+			if len(got.Hops) > 0 && got.Hops[len(got.Hops)-1].Name == "aci1" {
+				atACI[got.Reason]++
+			}
 		}
 		done += n
 	}
@@ -264,6 +268,13 @@ func TestWalkTwin(t *testing.T) {
 		walkref.ReasonDelegatedSubnet} {
 		if reasons[want] == 0 {
 			t.Errorf("no flow ended with reason %s: %v", want, reasons)
+		}
+	}
+	// A container group is a destination (delivered or denied by its
+	// subnet's NSG) and, as a next hop, forwards nothing.
+	for _, want := range []walkref.Reason{walkref.ReasonDelivered, walkref.ReasonDeniedIn, walkref.ReasonNoForwarding} {
+		if atACI[want] == 0 {
+			t.Errorf("no flow ended at container group aci1 with reason %s: %v", want, atACI)
 		}
 	}
 	for _, want := range []walkref.Method{walkref.MethodNone, walkref.MethodNATGateway, walkref.MethodInstancePublicIP,

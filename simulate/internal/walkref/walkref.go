@@ -484,6 +484,14 @@ func (w *walk) appliance(at place, next netip.Addr, fwSNAT *bool) (place, bool) 
 		return place{}, false
 	}
 	switch o.kind {
+	case ownerInjected:
+		// A container group forwards nothing: it is no NVA, and has no IP
+		// forwarding to enable.
+		w.hop(HopAppliance, o.inj.Name)
+		if w.injSecurity(o.inj, o.subnet, nsg.Inbound, ReasonDeniedIn) {
+			w.end(Dropped, ReasonNoForwarding, MethodNone)
+		}
+		return place{}, false
 	case ownerLB:
 		// Which backend an internal load balancer picks is not modelled.
 		w.end(Unknown, ReasonInternalLB, MethodNone)
@@ -564,6 +572,19 @@ func (w *walk) deliver(at place) {
 		// (https://learn.microsoft.com/azure/load-balancer/components#frontend-ip-configuration).
 		w.hop(HopDestination, o.lb.Name)
 		w.end(Unknown, ReasonInternalLB, MethodPrivate)
+		return
+	case ownerInjected:
+		// A container group's address: delivered past its subnet's
+		// inbound rules, as a NIC's is (container-instances-virtual-network-concepts:
+		// "Use NSG rules to control container access").
+		if dvnet := o.subnet.VNet; len(w.seen) > 0 && dvnet != vnet && !t.allowsForwarded(dvnet, vnet) {
+			w.end(Dropped, ReasonForwardedPeering, MethodNone)
+			return
+		}
+		w.hop(HopDestination, o.inj.Name)
+		if w.injSecurity(o.inj, o.subnet, nsg.Inbound, ReasonDeniedIn) {
+			w.end(Allowed, ReasonDelivered, MethodPrivate)
+		}
 		return
 	case ownerNone:
 		if name, ok := t.externalOf(vnet, dst); ok {
