@@ -19,7 +19,7 @@ type Reason uint8
 // Reasons.
 const (
 	ReasonNone                 Reason = iota
-	ReasonDelivered                   // delivered to the destination NIC
+	ReasonDelivered                   // delivered to the destination (a NIC, a container group)
 	ReasonPrivateEndpoint             // delivered to a private endpoint
 	ReasonServiceEndpoint             // reaches the service over its service endpoint
 	ReasonGateway                     // leaves to on-premises through the gateway
@@ -56,7 +56,7 @@ const (
 
 var reasonText = [numReasons]string{
 	ReasonNone:                 "",
-	ReasonDelivered:            "delivered to the destination NIC",
+	ReasonDelivered:            "delivered to the destination",
 	ReasonPrivateEndpoint:      "delivered to a private endpoint",
 	ReasonServiceEndpoint:      "reaches the service over its service endpoint, with the private source IP",
 	ReasonGateway:              "leaves through the virtual network gateway to on-premises; the public egress IP is decided there",

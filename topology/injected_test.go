@@ -2,7 +2,9 @@ package topology_test
 
 import (
 	"errors"
+	"fmt"
 	"net/netip"
+	"os"
 	"strings"
 	"testing"
 
@@ -229,4 +231,47 @@ func TestInjectedValidation(t *testing.T) {
 	require.True(t, ok, "%v", probs)
 	assert.True(t, strings.HasSuffix(e.Resource, "/containerGroups/aci-pub"), e.Resource)
 	assert.ErrorIs(t, e, topology.ErrNotAllowed)
+}
+
+// TestInjectedARMProblems: in ARM shapes, a container group in a subnet
+// not delegated to Azure Container Instances is a warning naming resource
+// and field; a retired networkProfile is a warning; a bad ipAddress.type
+// or port is an error at the value's position.
+func TestInjectedARMProblems(t *testing.T) {
+	const sub = "/subscriptions/11111111-2222-3333-4444-555555555555/resourceGroups/rg-inj/providers/"
+	group := func(name, props string) string {
+		return `{"id": "` + sub + `Microsoft.ContainerInstance/containerGroups/` + name + `", "name": "` + name + `", "type": "Microsoft.ContainerInstance/containerGroups", "location": "eastus", "properties": ` + props + `}`
+	}
+	vnet, err := os.ReadFile("testdata/injected/vnet-rest.json")
+	require.NoError(t, err)
+	in := func(name, data string) topology.Input { return topology.Input{Name: name, Data: []byte(data)} }
+	n, err := topology.Load(topology.LoadOptions{Inputs: []topology.Input{in("vnet.json", string(vnet)),
+		in("cg.json", "["+group("aci-vm", `{"subnetIds": [{"id": "`+sub+`Microsoft.Network/virtualNetworks/vnet-inj/subnets/snet-vm"}], "ipAddress": {"type": "Private", "ip": "10.20.0.9", "ports": []}}`)+","+
+			group("aci-old", `{"networkProfile": {"id": "`+sub+`Microsoft.Network/networkProfiles/aci-profile"}, "ipAddress": {"type": "Private", "ports": []}}`)+"]")}})
+	require.NoError(t, err)
+	var msgs []string
+	for _, w := range n.Warnings() {
+		msgs = append(msgs, w.Error())
+	}
+	all := strings.Join(msgs, "\n")
+	assert.Contains(t, all, sub+`Microsoft.ContainerInstance/containerGroups/aci-vm: subnetIds[0].id "`+sub+`Microsoft.Network/virtualNetworks/vnet-inj/subnets/snet-vm": invalid value: the subnet is not delegated to Microsoft.ContainerInstance/containerGroups`)
+	assert.Contains(t, all, `containerGroups/aci-old: networkProfile "`+sub+`Microsoft.Network/networkProfiles/aci-profile": unknown field: a network profile`)
+	v, ok := n.Injected(0), n.NumInjected() == 2
+	require.True(t, ok)
+	assert.Equal(t, netip.MustParseAddr("10.20.0.9"), v.IP())
+
+	bad := group("aci-bad", `{"subnetIds": [{"id": "`+sub+`Microsoft.Network/virtualNetworks/vnet-inj/subnets/snet-aci"}], "ipAddress": {"type": "Elastic", "ports": [{"port": 0}]}}`)
+	_, err = topology.Load(topology.LoadOptions{Inputs: []topology.Input{in("vnet.json", string(vnet)), in("cg.json", bad)}})
+	require.Error(t, err)
+	probs := map[string]*topology.Error{}
+	for _, e := range unjoin(err) {
+		var te *topology.Error
+		if errors.As(e, &te) {
+			probs[te.Field] = te
+		}
+	}
+	require.Contains(t, probs, "ipAddress.type")
+	assert.Equal(t, fmt.Sprintf("cg.json:1:%d", strings.Index(bad, `"Elastic"`)+1), probs["ipAddress.type"].Pos.String(), "the value's position")
+	assert.True(t, strings.HasSuffix(probs["ipAddress.type"].Resource, "/containerGroups/aci-bad"))
+	require.Contains(t, probs, "ipAddress.ports[0].port")
 }
