@@ -31,9 +31,10 @@ import (
 // copy or an immutable compiled value. It is safe for concurrent use and
 // must not be copied by value (use the pointer). Its views ([VNetView],
 // [SubnetView], [NICView], [FirewallView], [NSGView], [RouteTableView], and
-// for the PaaS sources [AIAccountView] with its compiled allow-list and
-// [WebAppView] with its integration subnet) are small values: an index into
-// the Network.
+// for the PaaS sources [AIAccountView] with its compiled allow-list,
+// [WebAppView] with its integration subnet and [InjectedView] with the
+// delegated subnet a container group or flexible server is in) are small
+// values: an index into the Network.
 //
 // A Network may hold what validation accepted with a warning: resources
 // Azure would reject (their compiled value is nil and their view's Err
