@@ -210,10 +210,17 @@ type InjectedResource struct {
 
 // validateInjected checks the injected resources: a valid kind, an address
 // type that fits the subnet (a container group in a virtual network has no
-// public address: container-instances-virtual-network-concepts), an
-// address inside its subnet's prefixes (errors); subnets outside the input
-// (external) and subnets not delegated to the kind's service (warnings).
+// public address, nor an IPv6 one: container-instances-virtual-network-concepts),
+// an address inside its subnet's prefixes, not one Azure reserves and not
+// another NIC's or container group's in the VNet (errors); subnets outside
+// the input (external) and subnets not delegated to the kind's service
+// (warnings).
 func (m *Model) validateInjected(p *problems, w *warnList) {
+	type holder struct {
+		vnet *VNet
+		what string
+	}
+	var held map[netip.Addr][]holder // the NICs' and container groups' addresses, built when one has an address
 	for _, r := range m.Injected {
 		res := string(r.ID)
 		if r.Kind >= numInjectedKinds {
@@ -255,9 +262,31 @@ func (m *Model) validateInjected(p *problems, w *warnList) {
 				}
 				w.warn(r.Pos, res, f, string(ref), ErrInvalid, "%s", detail)
 			}
-			if slices.ContainsFunc(s.Prefixes, func(q netip.Prefix) bool { return q.Contains(r.IP) }) {
-				inside = true
+			i := slices.IndexFunc(s.Prefixes, func(q netip.Prefix) bool { return q.Contains(r.IP) })
+			if i < 0 {
+				continue
 			}
+			inside = true
+			if reservedInSubnet(s.Prefixes[i], r.IP) {
+				p.add(ipPos, res, "ipAddress.ip", r.IP.String(), ErrInvalid, "Azure reserves the first four and the last address of subnet %v", s.Prefixes[i])
+			}
+			if held == nil {
+				held = map[netip.Addr][]holder{}
+				for _, n := range m.NICs {
+					for _, c := range n.IPConfigs {
+						if sn, ok := lookup[*Subnet](m, c.Subnet); ok && c.PrivateIP.IsValid() {
+							held[c.PrivateIP] = append(held[c.PrivateIP], holder{sn.VNet, fmt.Sprintf("NIC %q", n.Name)})
+						}
+					}
+				}
+			}
+			for _, o := range held[r.IP] {
+				if o.vnet == s.VNet {
+					p.add(ipPos, res, "ipAddress.ip", r.IP.String(), ErrDuplicate, "also the address of %s", o.what)
+					break
+				}
+			}
+			held[r.IP] = append(held[r.IP], holder{s.VNet, fmt.Sprintf("container group %q", r.Name)})
 		}
 		if r.IP.IsValid() && len(r.Subnets) > 0 && !inside {
 			p.add(ipPos, res, "ipAddress.ip", r.IP.String(), ErrInvalid, "the address is not inside the prefixes of the container group's subnet")

@@ -275,3 +275,56 @@ func TestInjectedARMProblems(t *testing.T) {
 	assert.True(t, strings.HasSuffix(probs["ipAddress.type"].Resource, "/containerGroups/aci-bad"))
 	require.Contains(t, probs, "ipAddress.ports[0].port")
 }
+
+// TestInjectedMerge: a container group exported twice (REST GET and `az
+// container show`) is one resource when both say the same, and an error
+// naming both positions and the field when they do not.
+func TestInjectedMerge(t *testing.T) {
+	rest, err := os.ReadFile("testdata/injected/aci-rest.json")
+	require.NoError(t, err)
+	vnet, err := os.ReadFile("testdata/injected/vnet-rest.json")
+	require.NoError(t, err)
+	const sub = "/subscriptions/11111111-2222-3333-4444-555555555555/resourceGroups/rg-inj/providers/"
+	az := func(ip string) string {
+		return `{"id": "` + sub + `Microsoft.ContainerInstance/containerGroups/aci-worker", "name": "aci-worker", "location": "eastus", "resourceGroup": "rg-inj",
+  "type": "Microsoft.ContainerInstance/containerGroups", "osType": "Linux", "provisioningState": "Succeeded",
+  "ipAddress": {"ip": "` + ip + `", "ports": [{"port": 80, "protocol": "TCP"}], "type": "Private"},
+  "subnetIds": [{"id": "` + sub + `Microsoft.Network/virtualNetworks/vnet-inj/subnets/snet-aci", "name": "snet-aci", "resourceGroup": "rg-inj"}]}`
+	}
+	in := func(name, data string) topology.Input { return topology.Input{Name: name, Data: []byte(data)} }
+	n, err := topology.Load(topology.LoadOptions{Inputs: []topology.Input{in("vnet.json", string(vnet)), in("rest.json", string(rest)), in("az.json", az("10.20.1.4"))}})
+	require.NoError(t, err)
+	assert.Equal(t, 1, n.NumInjected())
+
+	_, err = topology.Load(topology.LoadOptions{Inputs: []topology.Input{in("vnet.json", string(vnet)), in("rest.json", string(rest)), in("az.json", az("10.20.1.8"))}})
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), `az.json:1:1: `+sub+`Microsoft.ContainerInstance/containerGroups/aci-worker: ipAddress.ip "10.20.1.8": duplicate: declared twice with different values: "10.20.1.4" at rest.json:1:1`)
+}
+
+// TestInjectedAddressClash: a container group's address that a NIC of the
+// VNet, or another container group, already has, or one Azure reserves, is
+// an error naming the field.
+func TestInjectedAddressClash(t *testing.T) {
+	design := strings.Replace(nativeInjected, "flexibleServers:", `  - {name: aci-b, subnet: vnet-a/snet-aci, ip: 10.1.2.4}
+  - {name: aci-c, subnet: vnet-a/snet-aci, ip: 10.1.2.1}
+  - {name: aci-d, subnet: vnet-a/snet-aci, ip: 10.1.2.20}
+nics:
+  - {name: vm1, subnet: vnet-a/snet-aci, ip: 10.1.2.20}
+flexibleServers:`, 1)
+	_, err := nativeLoad(design)
+	require.Error(t, err)
+	byRes := map[string]*topology.Error{}
+	for _, e := range unjoin(err) {
+		var te *topology.Error
+		if errors.As(e, &te) && te.Field == "ipAddress.ip" {
+			byRes[topology.Ref(te.Resource).Name()] = te
+		}
+	}
+	require.Contains(t, byRes, "aci-b")
+	assert.ErrorIs(t, byRes["aci-b"], topology.ErrDuplicate)
+	assert.Contains(t, byRes["aci-b"].Error(), `also the address of container group "aci-a"`)
+	require.Contains(t, byRes, "aci-c")
+	assert.Contains(t, byRes["aci-c"].Error(), "Azure reserves the first four")
+	require.Contains(t, byRes, "aci-d")
+	assert.Contains(t, byRes["aci-d"].Error(), `also the address of NIC "vm1"`)
+}

@@ -239,6 +239,9 @@ var (
 		"Firewall.PublicIPs": "ipConfigurations.publicIPAddress", "Firewall.PrivateIP": "ipConfigurations.privateIPAddress",
 		"Firewall.Policy": "firewallPolicy", "Firewall.VNet": "ipConfigurations.subnet", "Gateway.VNet": "ipConfigurations.subnet",
 		"FirewallPolicy.Parent": "basePolicy", "Meta.Name": "name", "Meta.Location": "location",
+		"InjectedResource.Subnets": "subnetIds", "InjectedResource.IP": "ipAddress.ip", "InjectedResource.AddressType": "ipAddress.type",
+		"InjectedResource.Ports": "ipAddress.ports", "InjectedResource.PublicNetworkAccess": "network.publicNetworkAccess",
+		"InjectedResource.PrivateDNSZone": "network.privateDnsZoneArmResourceId", "InjectedResource.FQDN": "fullyQualifiedDomainName",
 	}
 )
 
