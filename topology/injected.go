@@ -179,6 +179,12 @@ type InjectedPort struct {
 // A flexible server's private address is not in its ARM resource: egress
 // knows the server is in the subnet, but not which address it has, and a
 // flow to the subnet is Unknown, naming it.
+//
+// The zero value is a container group in no subnet, with no address. Like
+// every resource of a [Model] it is plain mutable data, not safe for
+// concurrent use; copy it with [Model.Clone]. Invalid values (an address
+// outside its subnet, a public address in a virtual network, an unknown
+// kind) are reported by [Model.Check], never acted on.
 type InjectedResource struct {
 	Meta
 	Kind InjectedKind
@@ -295,7 +301,8 @@ func (m *Model) validateInjected(p *problems, w *warnList) {
 }
 
 // InjectedView is an injected resource of a [Network] (a container group,
-// a flexible server), with the subnet it is in.
+// a flexible server), with the subnet it is in. It is a small value, safe
+// to copy and for concurrent use; its methods are O(1) and return copies.
 type InjectedView struct {
 	n *Network
 	i int32
