@@ -95,8 +95,27 @@ func genTwinNetwork(r *rand.Rand, spokes, nicsPerSubnet int, storage netip.Addr)
 	case chance(0.1):
 		aciSub.NSG = id("networkSecurityGroups", "missing-aci") // not in the input
 	}
-	m.Injected = append(m.Injected, &topology.InjectedResource{Meta: topology.Meta{ID: topology.Ref("/subscriptions/0/resourceGroups/gen/providers/Microsoft.ContainerInstance/containerGroups/aci1"), Name: "aci1"},
-		Kind: topology.InjectedContainerGroup, Subnets: []topology.Ref{aciSub.ID}, AddressType: topology.IPAddressPrivate, IP: netip.MustParseAddr("10.0.4.5")})
+	// As sources (walked from the subnet): a NAT gateway of its own, a
+	// private subnet, or neither; sometimes a spoke's route table.
+	switch {
+	case chance(0.4):
+		aciSub.NATGateway = id("natGateways", "nat-aci")
+		m.NATGateways = append(m.NATGateways, &topology.NATGateway{Meta: topology.Meta{ID: aciSub.NATGateway, Name: "nat-aci"}, PublicIPs: []topology.Ref{v4pip()}})
+	case chance(0.4):
+		aciSub.DefaultOutboundAccess = new(bool)
+	}
+	if chance(0.5) && len(m.RouteTables) > 0 {
+		aciSub.RouteTable = m.RouteTables[r.IntN(len(m.RouteTables))].ID
+	}
+	cg := func(name, ip string) *topology.InjectedResource {
+		c := &topology.InjectedResource{Meta: topology.Meta{ID: topology.Ref("/subscriptions/0/resourceGroups/gen/providers/Microsoft.ContainerInstance/containerGroups/" + name), Name: name},
+			Kind: topology.InjectedContainerGroup, Subnets: []topology.Ref{aciSub.ID}, AddressType: topology.IPAddressPrivate}
+		if ip != "" {
+			c.IP = netip.MustParseAddr(ip)
+		}
+		return c
+	}
+	m.Injected = append(m.Injected, cg("aci1", "10.0.4.5"), cg("aci2", "")) // aci2: its address not in the input
 	pgSub := &topology.Subnet{Meta: topology.Meta{ID: hub.ID + "/subnets/pg", Name: "pg", Location: "eastus"}, VNet: hub,
 		Prefixes: []netip.Prefix{netip.MustParsePrefix("10.0.5.0/24")}}
 	if chance(0.7) {
