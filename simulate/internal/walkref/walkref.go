@@ -230,11 +230,11 @@ type Flow struct {
 	// FromInjected, when set, is the source instead of From: a container
 	// group of the model, walked from its subnet.
 	FromInjected *topology.InjectedResource
-	Dst     netip.Addr
-	Proto   ipproto.Proto // 0 means TCP
-	SrcPort uint16
-	DstPort uint16
-	Host    string // the name application rules see (SNI, Host), or ""
+	Dst          netip.Addr
+	Proto        ipproto.Proto // 0 means TCP
+	SrcPort      uint16
+	DstPort      uint16
+	Host         string // the name application rules see (SNI, Host), or ""
 }
 
 // Twin interprets flows on one model. It caches what it derives from the
