@@ -70,6 +70,14 @@ const (
 	// network; high when integrated (the subnet's controls look in force but
 	// are bypassed), medium when not.
 	CheckWebAppBypassesVNet Check = "webapp-internet-bypasses-vnet"
+	// CheckContainerGroupNoNAT: a container group in a virtual network
+	// whose internet-bound traffic meets no NAT gateway (nor a firewall or
+	// appliance first): "you must use a NAT gateway for outbound
+	// connectivity. This is the only supported configuration"
+	// (https://learn.microsoft.com/azure/container-instances/container-instances-virtual-network-concepts);
+	// whether it gets out at all is undocumented (A-29); per container
+	// group; medium.
+	CheckContainerGroupNoNAT Check = "container-group-no-nat-gateway"
 	// CheckShadowedRule: an NSG rule that a higher-priority rule always
 	// pre-empts; per security rule; low.
 	CheckShadowedRule Check = "shadowed-nsg-rule"
@@ -255,6 +263,11 @@ func (e *Engine) AuditProgress(progress func(done, total int)) *AuditReport {
 			add(f)
 		case known:
 			routed++
+		}
+	}
+	for k := range e.injs {
+		if f, ok := e.containerGroupNoNAT(int32(k), ps.Internet); ok {
+			add(f)
 		}
 	}
 	rep := &AuditReport{SchemaVersion: AuditSchemaVersion, ServiceTags: e.ServiceTags(), Probes: ps, Findings: agg.findings()}

@@ -142,10 +142,11 @@ const (
 	ScopeFirewallRule                    // an Azure Firewall rule (ID: the policy's rule collection group, or the firewall)
 	ScopeAIAccount                       // an Azure AI services account
 	ScopeWebApp                          // an App Service or Functions app
+	ScopeContainerGroup                  // an Azure Container Instances container group
 	numScopeKinds
 )
 
-var scopeKindNames = [numScopeKinds]string{"Subnet", "VirtualNetwork", "SecurityRule", "FirewallRule", "AIAccount", "WebApp"}
+var scopeKindNames = [numScopeKinds]string{"Subnet", "VirtualNetwork", "SecurityRule", "FirewallRule", "AIAccount", "WebApp", "ContainerGroup"}
 
 // String returns the kind's name, e.g. "Subnet".
 func (k ScopeKind) String() string { return nameOf(scopeKindNames[:], int(k), "ScopeKind") }

@@ -331,3 +331,23 @@ func (w *walker) applianceInjected(d Decision, k int32, src netip.Addr) Decision
 	d.Verdict, d.Reason = Dropped, ReasonNoForwarding
 	return d
 }
+
+// containerGroupNoNAT reports container group k when its HTTPS probe to the
+// internet leaves by the subnet's default outbound access, which Learn does
+// not document for container groups, rather than through a NAT
+// gateway, a firewall or an appliance.
+func (e *Engine) containerGroupNoNAT(k int32, probe netip.Addr) (Finding, bool) {
+	st := &e.injs[k]
+	if st.subnet < 0 {
+		return Finding{}, false
+	}
+	r, err := e.traceInjected(k, Flow{To: probe, Protocol: ipproto.TCP, Port: 443}, false)
+	if err != nil || r.EgressMethod != MethodDefaultOutbound {
+		return Finding{}, false
+	}
+	sub := e.subnets[st.subnet].s
+	return Finding{Check: CheckContainerGroupNoNAT, Severity: SeverityMedium,
+		Scope: Scope{Kind: ScopeContainerGroup, ID: string(st.v.ID()), Name: st.v.Name()}, NICs: []NICRef{},
+		Message: "subnet " + sub.VNet().Name() + "/" + sub.Name() + " has no NAT gateway, which Learn calls the only supported outbound configuration of a container group in a virtual network: whether its internet traffic leaves at all is undocumented (A-29); attach a NAT gateway, or route 0.0.0.0/0 to a firewall",
+		Evidence: "Tcp/443 to " + probe.String() + ": " + r.Verdict.String() + " by default outbound access"}, true
+}

@@ -177,3 +177,24 @@ func TestPublicContainerGroupNotSimulated(t *testing.T) {
 	assert.ErrorIs(t, err, simulate.ErrNotSimulated)
 	assert.Contains(t, err.Error(), "container group aci-public is in no virtual network")
 }
+
+// Audit names a container group whose internet traffic meets no NAT
+// gateway, Learn's only supported outbound configuration
+// (container-instances-virtual-network-concepts), and none with one, nor
+// one in a private subnet (it has no way out, as meant).
+func TestAuditContainerGroupNoNATGateway(t *testing.T) {
+	e := engine(t, injectedDesign, simulate.Options{})
+	var got []simulate.Finding
+	for _, f := range e.Audit().Findings {
+		if f.Check == simulate.CheckContainerGroupNoNAT {
+			got = append(got, f)
+		}
+	}
+	require.Len(t, got, 1)
+	f := got[0]
+	assert.Equal(t, simulate.ScopeContainerGroup, f.Scope.Kind)
+	assert.Equal(t, "aci-noaddr", f.Scope.Name)
+	assert.Equal(t, simulate.SeverityMedium, f.Severity)
+	assert.Contains(t, f.Message, "subnet v/aci-bare has no NAT gateway")
+	assert.Contains(t, f.Message, "A-29")
+}
