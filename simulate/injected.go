@@ -348,6 +348,6 @@ func (e *Engine) containerGroupNoNAT(k int32, probe netip.Addr) (Finding, bool) 
 	sub := e.subnets[st.subnet].s
 	return Finding{Check: CheckContainerGroupNoNAT, Severity: SeverityMedium,
 		Scope: Scope{Kind: ScopeContainerGroup, ID: string(st.v.ID()), Name: st.v.Name()}, NICs: []NICRef{},
-		Message: "subnet " + sub.VNet().Name() + "/" + sub.Name() + " has no NAT gateway, which Learn calls the only supported outbound configuration of a container group in a virtual network: whether its internet traffic leaves at all is undocumented (A-29); attach a NAT gateway, or route 0.0.0.0/0 to a firewall",
+		Message:  "subnet " + sub.VNet().Name() + "/" + sub.Name() + " has no NAT gateway, which Learn calls the only supported outbound configuration of a container group in a virtual network: whether its internet traffic leaves at all is undocumented (A-29); attach a NAT gateway, or route 0.0.0.0/0 to a firewall",
 		Evidence: "Tcp/443 to " + probe.String() + ": " + r.Verdict.String() + " by default outbound access"}, true
 }
