@@ -62,6 +62,9 @@ type compiler struct {
 	// Azure would reject them.
 	groups     map[string]*nsg.Group
 	unknownNSG map[string]string
+	// injServices are, by subnet index, the delegations the injected
+	// resources in the subnet need (see injectedServices).
+	injServices map[int][]string
 }
 
 // vnets indexes the VNets: peers, the VNets whose forwarded traffic they
@@ -91,7 +94,7 @@ func (c *compiler) vnets() {
 			for _, s := range w.Subnets() {
 				ds := s.Delegations()
 				if len(ds) == 0 {
-					ds = injectedServices(c.n, s) // a subnet holding an injected resource, though not delegated (a warning)
+					ds = c.injectedServices(s) // a subnet holding an injected resource, though not delegated (a warning)
 				}
 				if len(ds) > 0 {
 					for _, q := range s.Prefixes() {

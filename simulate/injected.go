@@ -26,16 +26,19 @@ type injState struct {
 
 // injectedServices returns the delegations of the kinds of the injected
 // resources in subnet s, for a subnet that holds some without being
-// delegated (a warning: the input is probably stale).
-func injectedServices(n *topology.Network, s topology.SubnetView) []string {
-	var out []string
-	for i := range n.NumInjected() {
-		v := n.Injected(i)
-		if sv, ok := v.Subnet(); ok && sv.Index() == s.Index() && !containsFold(out, v.Kind().Delegation()) {
-			out = append(out, v.Kind().Delegation())
+// delegated (a warning: the input is probably stale). The first call
+// indexes the injected resources by subnet.
+func (c *compiler) injectedServices(s topology.SubnetView) []string {
+	if c.injServices == nil {
+		c.injServices = map[int][]string{}
+		for i := range c.n.NumInjected() {
+			v := c.n.Injected(i)
+			if sv, ok := v.Subnet(); ok && !containsFold(c.injServices[sv.Index()], v.Kind().Delegation()) {
+				c.injServices[sv.Index()] = append(c.injServices[sv.Index()], v.Kind().Delegation())
+			}
 		}
 	}
-	return out
+	return c.injServices[s.Index()]
 }
 
 func containsFold(list []string, s string) bool {
