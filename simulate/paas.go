@@ -35,16 +35,17 @@ var sourceKindNames = [numSourceKinds]string{"NIC", "AIAccount", "WebApp", "Cont
 func (k SourceKind) String() string { return nameOf(sourceKindNames[:], int(k), "SourceKind") }
 
 // ErrUnknownSource: no NIC, AI services account, web app or container
-// group of the network has the name or ID. ErrAmbiguousSource: resources of more than one kind
-// (or several of one kind) have the name; an ID picks one.
+// group of the network has the name or ID. ErrAmbiguousSource: resources
+// of more than one kind (or several of one kind) have the name; an ID
+// picks one.
 var (
 	ErrUnknownSource   = errors.New("unknown flow source")
 	ErrAmbiguousSource = errors.New("ambiguous flow source")
 )
 
 // Source is a handle to where a flow starts: a NIC, an AI services
-// account, a web app or a container group of an [Engine], resolved once by [Engine.Source] (or
-// [NIC.Source]). It is a small comparable value. The zero Source is not a
+// account, a web app or a container group of an [Engine], resolved once
+// by [Engine.Source] (or [NIC.Source]). It is a small comparable value. The zero Source is not a
 // handle: its methods but IsValid and String panic, and
 // [Engine.TraceFrom] refuses it.
 type Source struct {
