@@ -107,7 +107,7 @@
 //     trailing dot ignored, no subdomains, IPv4 literals; a destination only
 //     a wildcard entry could match is Unknown, since Learn does not say what
 //     a wildcard means. Each answer lists the assumptions it relies on by id
-//     (A-1 ...: [PaaSAssumption]).
+//     (A-1 ...: [PaaSAssumption]).
 //   - A web app's traffic that its settings send into its integration subnet
 //     (overview-vnet-integration: all of it with application routing, else
 //     RFC 1918 destinations and the subnet's service endpoints;

@@ -233,7 +233,8 @@ func (e *Engine) traceInjected(k int32, f Flow, slow bool) (*Result, error) {
 
 // runInjected walks a container group's flow from its subnet: the subnet's
 // outbound security rules (admin rules, the subnet's NSG: there is no NIC
-// NSG), then its routes, as path does for a NIC.
+// NSG), then, as for a NIC, the platform addresses (168.63.129.16,
+// 169.254.169.254: host-local, A-30) or its routes.
 func (w *walker) runInjected(k int32) Decision {
 	e := w.e
 	st := &e.injs[k]
@@ -264,6 +265,14 @@ func (w *walker) runInjected(k int32) Decision {
 	}
 	if !v.Allowed() {
 		return denied(&d, at, nsg.Outbound, v, ReasonDeniedOut)
+	}
+	if isPlatform(w.dst) {
+		// Host-local for a VM (what-is-ip-address-168-63-129-16); for a
+		// container group the page does not say.
+		w.tr.paas("A-30")
+		d.Verdict, d.Method, d.Reason = Allowed, MethodPlatform, ReasonPlatform
+		w.tr.end(HopPlatform, "", w.dst, "")
+		return w.finish(d)
 	}
 	d = w.path(d, at, src)
 	if w.assumed {

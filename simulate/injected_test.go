@@ -198,3 +198,14 @@ func TestAuditContainerGroupNoNATGateway(t *testing.T) {
 	assert.Contains(t, f.Message, "subnet v/aci-bare has no NAT gateway")
 	assert.Contains(t, f.Message, "A-29")
 }
+
+// From a container group the platform addresses are host-local, as from a
+// VM (A-30: https://learn.microsoft.com/azure/virtual-network/what-is-ip-address-168-63-129-16
+// speaks of VMs).
+func TestWhatIsIPAddress168ContainerGroup(t *testing.T) {
+	e := engine(t, injectedDesign, simulate.Options{})
+	r := traceInj(t, e, "aci-web", "168.63.129.16", ipproto.UDP, 53)
+	assert.Equal(t, simulate.Allowed, r.Verdict, "%s", r)
+	assert.Equal(t, simulate.MethodPlatform, r.EgressMethod)
+	assert.Contains(t, strings.Join(r.Assumptions, "\n"), "A-30: ")
+}

@@ -420,6 +420,7 @@ var paasAssumptions = map[string]string{
 	"A-16": "with application routing off, only RFC 1918 destinations (10/8, 172.16/12, 192.168/16) and the subnet's service endpoints enter the virtual network; 100.64/10, other private ranges and IPv6 go the public way",
 	"A-17": "the host name is resolved through Options.Resolver, standing in for the DNS servers of the app's integration VNet (which a private endpoint's name needs to resolve to its address)",
 	"A-18": "a gateway-required virtual network integration (siteConfig.vnetName without virtualNetworkSubnetId) is not modelled",
+	"A-30": "168.63.129.16 and 169.254.169.254 are host-local for a container group as for a VM (Learn's page on 168.63.129.16 speaks of virtual machines): not routed",
 	"A-29": "Learn calls a NAT gateway the only supported outbound configuration of a container group in a virtual network; whether the subnet's default outbound access serves one without it is undocumented: the flow is Unknown, shown as if it did",
 }
 

@@ -327,7 +327,7 @@ func TestWalkTwin(t *testing.T) {
 	// From a container group: the NAT gateway, a private subnet, A-29, the
 	// subnet's NSG, a firewall on the spoke route table's way.
 	for _, want := range []walkref.Reason{walkref.ReasonInternet, walkref.ReasonNoEgress, walkref.ReasonDeniedOut, walkref.ReasonDelivered,
-		walkref.ReasonNoSourceAddress, walkref.ReasonFirewallDenied} {
+		walkref.ReasonNoSourceAddress, walkref.ReasonFirewallDenied, walkref.ReasonPlatform} {
 		if fromACI[want] == 0 {
 			t.Errorf("no flow from a container group ended with reason %s: %v", want, fromACI)
 		}

@@ -392,8 +392,8 @@ func (w *walk) run() {
 // address (ipAddress.ip, else the subnet's first host: the first four are
 // reserved), no IPv6 ("IPv6 addresses aren't supported at this time",
 // container-instances-virtual-network-concepts), the subnet's outbound
-// rules, then the subnet's routes. As for a web app's integration, no
-// platform-address shortcut. A TCP flow to port 25 or 19390 that the
+// rules, then, as from a NIC, the platform addresses (host-local: A-30) or
+// the subnet's routes. A TCP flow to port 25 or 19390 that the
 // network lets through is Unknown: "Outbound connections to port 25 and
 // 19390 aren't supported at this time" (same page).
 func (w *walk) runInjected(r *topology.InjectedResource, s *topology.Subnet) {
@@ -418,7 +418,13 @@ func (w *walk) runInjected(r *topology.InjectedResource, s *topology.Subnet) {
 	if !w.injSecurity(r, s, nsg.Outbound, ReasonDeniedOut) {
 		return
 	}
-	w.route(place{inj: r, subnet: s})
+	if isPlatform(w.f.Dst) {
+		// Host-local, as from a NIC (A-30: Learn's page names VMs).
+		w.hop(HopPlatform, "")
+		w.end(Allowed, ReasonPlatform, MethodPlatform)
+	} else {
+		w.route(place{inj: r, subnet: s})
+	}
 	if p := w.f.DstPort; w.f.Proto == ipproto.TCP && (p == 25 || p == 19390) && (w.res.Verdict == Allowed || w.res.Verdict == Unknown) {
 		w.unknown = true
 	}
