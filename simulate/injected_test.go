@@ -209,3 +209,13 @@ func TestWhatIsIPAddress168ContainerGroup(t *testing.T) {
 	assert.Equal(t, simulate.MethodPlatform, r.EgressMethod)
 	assert.Contains(t, strings.Join(r.Assumptions, "\n"), "A-30: ")
 }
+
+// A container group whose subnet is not in the input is a source whose
+// flows are Unknown, naming the subnet.
+func TestContainerGroupSubnetOutsideInput(t *testing.T) {
+	e := engine(t, strings.Replace(injectedDesign, "flexibleServers:", "  - {name: aci-far, subnet: /subscriptions/0/resourceGroups/x/providers/Microsoft.Network/virtualNetworks/far/subnets/aci, ip: 10.9.0.4}\nflexibleServers:", 1), simulate.Options{})
+	r := traceInj(t, e, "aci-far", "52.1.2.3", ipproto.TCP, 443)
+	assert.Equal(t, simulate.Unknown, r.Verdict, "%s", r)
+	assert.Equal(t, simulate.ReasonExternal, r.ReasonCode)
+	assert.Contains(t, r.String(), "its subnet aci is not in the input")
+}
