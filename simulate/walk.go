@@ -50,7 +50,7 @@ const (
 	ReasonNotInAllowList              // the account's outbound access is restricted and no entry allows the destination
 	ReasonAllowListUndecided          // only an entry whose meaning is undocumented (a wildcard) could allow it
 	ReasonNotModelled                 // the source's network path is one egress does not model (gateway-required VNet integration)
-	ReasonDelegatedSubnet             // the destination is in a subnet delegated to a service whose resources the input does not hold
+	ReasonDelegatedSubnet             // the destination is in a delegated subnet, and no resource of the input is known to have it
 	numReasons
 )
 
@@ -87,7 +87,7 @@ var reasonText = [numReasons]string{
 	ReasonNotInAllowList:       "outbound network access is restricted: the destination is not in the allowed FQDN list for this resource",
 	ReasonAllowListUndecided:   "only an allowedFqdnList entry whose meaning Azure does not document could allow the destination",
 	ReasonNotModelled:          "the source's network path is not modelled",
-	ReasonDelegatedSubnet:      "the address is in a subnet delegated to a service whose resources the input does not hold: what has it is unknown",
+	ReasonDelegatedSubnet:      "the address is in a delegated subnet, and no resource of the input is known to have it (the service's resources, or a flexible server whose address the input lacks): what has it is unknown",
 }
 
 var reasonNames = [numReasons]string{"None", "Delivered", "PrivateEndpoint", "ServiceEndpoint", "Gateway", "Internet",
