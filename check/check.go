@@ -357,7 +357,7 @@ func wantsOf(x *nExpect) ([]Want, []error) {
 		ws = append(ws, WouldBeDenied(*x.WouldBeDenied))
 	}
 	if len(ws) == 0 && len(errs) == 0 {
-		errs = append(errs, errors.New("expects nothing: give a verdict, a method, egress IPs, ..."))
+		errs = append(errs, errors.New("expects nothing: give a verdict, a method, egress IPs or another expectation"))
 	}
 	return ws, errs
 }

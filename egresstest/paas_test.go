@@ -101,3 +101,17 @@ func TestRouteAllWhatIf(t *testing.T) {
 	require.Len(t, rec.errs, 1)
 	assert.Contains(t, rec.errs[0], "app-orders")
 }
+
+// TestContainerGroupSource: expectations work from a container group in
+// its delegated subnet, and to its address
+// (https://learn.microsoft.com/azure/container-instances/container-instances-nat-gateway).
+func TestContainerGroupSource(t *testing.T) {
+	design := strings.Replace(paasDesign, "aiAccounts:", `containerGroups:
+  - {name: aci-jobs, subnet: vnet-app/snet-aci, ip: 10.20.2.4}
+aiAccounts:`, 1)
+	design = strings.Replace(design, "      - {name: snet-int,", "      - {name: snet-aci, prefix: 10.20.2.0/27, nsg: nsg-int, natGateway: nat-app, delegations: [Microsoft.ContainerInstance/containerGroups]}\n      - {name: snet-int,", 1)
+	e := egresstest.Parse(t, simulate.Options{}, design)
+	egresstest.Expect(t, e, egresstest.TCP("aci-jobs", "52.1.2.3", 443), egresstest.Verdict(simulate.Allowed),
+		egresstest.Method(simulate.MethodNATGateway), egresstest.EgressIPs("20.30.40.50"))
+	egresstest.Expect(t, e, egresstest.TCP("aci-jobs", "52.1.2.3", 445), egresstest.Verdict(simulate.Denied), egresstest.DecidedBy("deny-smb-out"))
+}

@@ -81,6 +81,14 @@ const (
 	// own outbound calls are not restricted by the perimeter), low for
 	// other resources.
 	CheckPerimeterNotEnforced Check = "perimeter-not-enforced"
+	// CheckContainerGroupNoNAT: a container group in a virtual network
+	// whose internet-bound traffic meets no NAT gateway (nor a firewall or
+	// appliance first): "you must use a NAT gateway for outbound
+	// connectivity. This is the only supported configuration"
+	// (https://learn.microsoft.com/azure/container-instances/container-instances-virtual-network-concepts);
+	// whether it gets out at all is undocumented (A-30); per container
+	// group; medium.
+	CheckContainerGroupNoNAT Check = "container-group-no-nat-gateway"
 	// CheckShadowedRule: an NSG rule that a higher-priority rule always
 	// pre-empts; per security rule; low.
 	CheckShadowedRule Check = "shadowed-nsg-rule"
@@ -270,6 +278,11 @@ func (e *Engine) AuditProgress(progress func(done, total int)) *AuditReport {
 			add(f)
 		case known:
 			routed++
+		}
+	}
+	for k := range e.injs {
+		if f, ok := e.containerGroupNoNAT(int32(k), ps.Internet); ok {
+			add(f)
 		}
 	}
 	rep := &AuditReport{SchemaVersion: AuditSchemaVersion, ServiceTags: e.ServiceTags(), Probes: ps, Findings: agg.findings()}

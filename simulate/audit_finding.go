@@ -147,11 +147,12 @@ const (
 	ScopeFirewallRule                          // an Azure Firewall rule (ID: the policy's rule collection group, or the firewall)
 	ScopeAIAccount                             // an Azure AI services account
 	ScopeWebApp                                // an App Service or Functions app
+	ScopeContainerGroup                        // an Azure Container Instances container group
 	ScopePerimeterAssociation                  // a network security perimeter's resource association
 	numScopeKinds
 )
 
-var scopeKindNames = [numScopeKinds]string{"Subnet", "VirtualNetwork", "SecurityRule", "FirewallRule", "AIAccount", "WebApp", "PerimeterAssociation"}
+var scopeKindNames = [numScopeKinds]string{"Subnet", "VirtualNetwork", "SecurityRule", "FirewallRule", "AIAccount", "WebApp", "ContainerGroup", "PerimeterAssociation"}
 
 // String returns the kind's name, e.g. "Subnet".
 func (k ScopeKind) String() string { return nameOf(scopeKindNames[:], int(k), "ScopeKind") }

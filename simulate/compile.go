@@ -43,10 +43,12 @@ func Compile(n *topology.Network, opts Options) *Engine {
 	c.nics()
 	c.firewalls()
 	c.loadBalancers()
+	c.injected()
 	c.peerTargets()
 	c.egressChoices()
 	c.routeActions()
 	c.paas()
+	c.injectedEgress()
 	return c.e
 }
 
@@ -60,6 +62,9 @@ type compiler struct {
 	// Azure would reject them.
 	groups     map[string]*nsg.Group
 	unknownNSG map[string]string
+	// injServices are, by subnet index, the delegations the injected
+	// resources in the subnet need (see injectedServices).
+	injServices map[int][]string
 }
 
 // vnets indexes the VNets: peers, the VNets whose forwarded traffic they
@@ -87,9 +92,13 @@ func (c *compiler) vnets() {
 		}
 		for _, w := range append([]topology.VNetView{v}, v.Peers()...) {
 			for _, s := range w.Subnets() {
-				if ds := s.Delegations(); len(ds) > 0 {
+				ds := s.Delegations()
+				if len(ds) == 0 {
+					ds = c.injectedServices(s) // a subnet holding an injected resource, though not delegated (a warning)
+				}
+				if len(ds) > 0 {
 					for _, q := range s.Prefixes() {
-						vs.delegated = append(vs.delegated, delegatedSpace{q, w.Name() + "/" + s.Name(), strings.Join(ds, ", ")})
+						vs.delegated = append(vs.delegated, delegatedSpace{q, int32(s.Index()), w.Name() + "/" + s.Name(), strings.Join(ds, ", ")})
 					}
 				}
 			}

@@ -95,7 +95,8 @@
 // # PaaS sources
 //
 // [Engine.Source] resolves a flow's source among the NICs, the Azure AI
-// services accounts and the App Service / Functions apps of the network;
+// services accounts, the App Service / Functions apps and the container
+// groups of the network;
 // [Engine.TraceFrom] answers for any of them (a NIC as Trace does):
 //
 //   - An AI services account's own outbound call is decided by
@@ -106,7 +107,7 @@
 //     trailing dot ignored, no subdomains, IPv4 literals; a destination only
 //     a wildcard entry could match is Unknown, since Learn does not say what
 //     a wildcard means. Each answer lists the assumptions it relies on by id
-//     (A-1 ... A-18, [PaaSAssumption]).
+//     (A-1 ... A-18, A-30, A-31: [PaaSAssumption]).
 //   - A web app's traffic that its settings send into its integration subnet
 //     (overview-vnet-integration: all of it with application routing, else
 //     RFC 1918 destinations and the subnet's service endpoints;
@@ -118,6 +119,17 @@
 //     the way, and traffic the settings do not route, leaves from the app's
 //     outboundIpAddresses: a set, one address chosen per connection
 //     ([MethodAppService]). Gateway-required integration is Unknown.
+//   - A container group in its delegated subnet
+//     (https://learn.microsoft.com/azure/container-instances/container-instances-virtual-network-concepts)
+//     is walked from the subnet in the same way, with its own address
+//     (ipAddress.ip; else the subnet's first, as an assumption). Its internet
+//     traffic leaves through the subnet's NAT gateway, "the only supported
+//     configuration"; without one the flow is Unknown (A-30), and from a
+//     private subnet it does not leave. Its address is a destination like a
+//     NIC's, behind its subnet's inbound rules. PostgreSQL and MySQL
+//     flexible servers are destinations whose addresses the input does not
+//     give: a flow to their subnet is Unknown, naming them
+//     ([ReasonDelegatedSubnet]); they are refused as sources.
 //   - Resources with outbound controls of other semantics (machine learning
 //     workspaces' managed networks, IoT Hub, Data Explorer, SQL, AI Search:
 //     [topology.OtherPaaS]) are refused as sources, saying why.

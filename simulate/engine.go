@@ -202,6 +202,13 @@ type Engine struct {
 	apps                []appState
 	aiByKey, appByKey   map[string]int32
 	aiByName, appByName map[string][]int32
+	// The container groups in subnets (Engine.Source, and destinations),
+	// and, by subnet index, the injected resources a subnet holds whose
+	// addresses are not in the input.
+	injs      []injState
+	injByKey  map[string]int32
+	injByName map[string][]int32
+	holders   map[int32]string
 }
 
 // skippedNIC is a NIC the engine cannot simulate, and why.
@@ -311,6 +318,7 @@ type vnetState struct {
 // their addresses there.
 type delegatedSpace struct {
 	prefix  netip.Prefix
+	index   int32  // the subnet's index
 	subnet  string // VNET/SUBNET
 	service string // the delegations' service names
 }
@@ -349,11 +357,12 @@ const (
 	targetNIC
 	targetFirewall
 	targetLBFrontend // an internal load balancer frontend
+	targetInjected   // a container group's address in its delegated subnet
 )
 
 type target struct {
 	kind targetKind
-	idx  int32 // the NIC handle, firewall index or load balancer index (Engine.lbs)
+	idx  int32 // the NIC handle, firewall index, load balancer index (Engine.lbs) or container group index (Engine.injs)
 }
 
 type fwState struct {

@@ -1,6 +1,7 @@
 package simulate_test
 
 import (
+	"errors"
 	"fmt"
 	"net/netip"
 	"sync"
@@ -190,4 +191,61 @@ func addrOrEmpty(a netip.Addr) string {
 		return ""
 	}
 	return a.String()
+}
+
+// A container group in its delegated subnet is a flow source and a
+// destination; a flexible server's address is not in the input, so a flow
+// to its subnet is Unknown, naming it.
+func ExampleEngine_TraceFrom_containerGroup() {
+	const design = `egress: v1
+location: eastus
+vnets:
+  - name: v
+    addressSpace: [10.1.0.0/16]
+    subnets:
+      - {name: vm, prefix: 10.1.1.0/24}
+      - {name: aci, prefix: 10.1.2.0/24, natGateway: nat, delegations: [Microsoft.ContainerInstance/containerGroups]}
+      - {name: pg, prefix: 10.1.3.0/24, delegations: [Microsoft.DBforPostgreSQL/flexibleServers]}
+publicIps:
+  - {name: pip-nat, ip: 203.0.113.20}
+natGateways:
+  - {name: nat, publicIps: [pip-nat]}
+nics:
+  - {name: vm1, subnet: v/vm, ip: 10.1.1.4}
+containerGroups:
+  - {name: aci-jobs, subnet: v/aci, ip: 10.1.2.4}
+flexibleServers:
+  - {name: pg-orders, engine: PostgreSQL, subnet: v/pg}
+`
+	n, err := topology.Load(topology.LoadOptions{Inputs: []topology.Input{{Name: "design.yaml", Data: []byte(design)}}})
+	if err != nil {
+		panic(err)
+	}
+	e := simulate.Compile(n, simulate.Options{})
+	src, err := e.Source("aci-jobs")
+	if err != nil {
+		panic(err)
+	}
+	r, err := e.TraceFrom(src, simulate.Flow{To: netip.MustParseAddr("52.1.2.3"), Port: 443})
+	if err != nil {
+		panic(err)
+	}
+	fmt.Println(src, "->", r.Flow.Destination, r.Verdict, r.EgressMethod, r.EgressIPs)
+	r, err = e.Trace(simulate.Flow{From: "vm1", To: netip.MustParseAddr("10.1.2.4"), Port: 443})
+	if err != nil {
+		panic(err)
+	}
+	fmt.Println("vm1 ->", r.Hops[len(r.Hops)-1].Name, r.Verdict, r.ReasonCode)
+	r, err = e.Trace(simulate.Flow{From: "vm1", To: netip.MustParseAddr("10.1.3.4"), Port: 5432})
+	if err != nil {
+		panic(err)
+	}
+	fmt.Println("vm1 ->", r.Hops[len(r.Hops)-1].Note)
+	_, err = e.Source("pg-orders")
+	fmt.Println(errors.Is(err, simulate.ErrNotSimulated))
+	// Output:
+	// ContainerGroup aci-jobs -> 52.1.2.3 Allowed NATGateway [203.0.113.20]
+	// vm1 -> aci-jobs Allowed delivered to the destination
+	// vm1 -> PostgreSQL flexible server pg-orders is in subnet v/pg (delegated to Microsoft.DBforPostgreSQL/flexibleServers); its address is not in the input: whether it is 10.1.3.4 is unknown
+	// true
 }

@@ -4,10 +4,14 @@ package simulate
 // index (next-hop owners, egress choices) replaced by a scan of the model.
 func ReferenceTrace(e *Engine, f Flow) (*Result, error) { return e.trace(f, true) }
 
-// ReferenceTraceFrom is TraceFrom with the reference lookups, for web apps.
+// ReferenceTraceFrom is TraceFrom with the reference lookups, for web apps
+// and container groups.
 func ReferenceTraceFrom(e *Engine, s Source, f Flow) (*Result, error) {
-	if s.kind == SourceWebApp {
+	switch s.kind {
+	case SourceWebApp:
 		return e.traceApp(s.i, f, true, false)
+	case SourceContainerGroup:
+		return e.traceInjected(s.i, f, true)
 	}
 	return e.TraceFrom(s, f)
 }

@@ -23,25 +23,30 @@ const (
 	SourceNIC       SourceKind = iota // a network interface (Engine.Trace)
 	SourceAIAccount                   // an Azure AI services / Azure OpenAI account (Microsoft.CognitiveServices/accounts)
 	SourceWebApp                      // an App Service or Functions app (Microsoft.Web/sites)
+	// SourceContainerGroup is an Azure Container Instances container group
+	// in a subnet (Microsoft.ContainerInstance/containerGroups with
+	// subnetIds).
+	SourceContainerGroup
 	numSourceKinds
 )
 
-var sourceKindNames = [numSourceKinds]string{"NIC", "AIAccount", "WebApp"}
+var sourceKindNames = [numSourceKinds]string{"NIC", "AIAccount", "WebApp", "ContainerGroup"}
 
 // String returns the kind's name.
 func (k SourceKind) String() string { return nameOf(sourceKindNames[:], int(k), "SourceKind") }
 
-// ErrUnknownSource: no NIC, AI services account or web app of the network
-// has the name or ID. ErrAmbiguousSource: resources of more than one kind
-// (or several of one kind) have the name; an ID picks one.
+// ErrUnknownSource: no NIC, AI services account, web app or container
+// group of the network has the name or ID. ErrAmbiguousSource: resources
+// of more than one kind (or several of one kind) have the name; an ID
+// picks one.
 var (
 	ErrUnknownSource   = errors.New("unknown flow source")
 	ErrAmbiguousSource = errors.New("ambiguous flow source")
 )
 
-// Source is a handle to where a flow starts: a NIC, an AI services account
-// or a web app of an [Engine], resolved once by [Engine.Source] (or
-// [NIC.Source]). It is a small comparable value. The zero Source is not a
+// Source is a handle to where a flow starts: a NIC, an AI services
+// account, a web app or a container group of an [Engine], resolved once
+// by [Engine.Source] (or [NIC.Source]). It is a small comparable value. The zero Source is not a
 // handle: its methods but IsValid and String panic, and
 // [Engine.TraceFrom] refuses it.
 type Source struct {
@@ -63,6 +68,8 @@ func (s Source) Name() string {
 		return s.e.ais[s.i].v.Name()
 	case SourceWebApp:
 		return s.e.apps[s.i].v.Name()
+	case SourceContainerGroup:
+		return s.e.injs[s.i].v.Name()
 	}
 	return s.e.nics[s.i].v.Name()
 }
@@ -74,6 +81,8 @@ func (s Source) ID() string {
 		return string(s.e.ais[s.i].v.ID())
 	case SourceWebApp:
 		return string(s.e.apps[s.i].v.ID())
+	case SourceContainerGroup:
+		return string(s.e.injs[s.i].v.ID())
 	}
 	return string(s.e.nics[s.i].v.ID())
 }
@@ -93,7 +102,9 @@ func (s Source) String() string {
 func (h NIC) Source() Source { return Source{h.e, SourceNIC, h.h} }
 
 // Source resolves a flow source by name or resource ID: a NIC (as
-// [Engine.NIC] resolves it, first), an AI services account or a web app. A
+// [Engine.NIC] resolves it, first), an AI services account, a web app or a
+// container group (in a subnet; one outside any virtual network is a
+// *[NotSimulatedError], and so is a PostgreSQL or MySQL flexible server). A
 // name no source has is an error wrapping [ErrUnknownSource] (or the NIC
 // lookup's error, for a NIC that exists but cannot be simulated); a name
 // of several is [ErrAmbiguousSource]. A resource whose outbound control
@@ -111,6 +122,9 @@ func (e *Engine) Source(nameOrID string) (Source, error) {
 	if i, ok := e.appByKey[k]; ok {
 		return Source{e, SourceWebApp, i}, nil
 	}
+	if i, ok := e.injByKey[k]; ok {
+		return Source{e, SourceContainerGroup, i}, nil
+	}
 	var found []Source
 	for _, h := range e.nicByName[k] {
 		found = append(found, Source{e, SourceNIC, h})
@@ -120,6 +134,9 @@ func (e *Engine) Source(nameOrID string) (Source, error) {
 	}
 	for _, i := range e.appByName[k] {
 		found = append(found, Source{e, SourceWebApp, i})
+	}
+	for _, i := range e.injByName[k] {
+		found = append(found, Source{e, SourceContainerGroup, i})
 	}
 	switch len(found) {
 	case 1:
@@ -132,6 +149,9 @@ func (e *Engine) Source(nameOrID string) (Source, error) {
 		}
 		return Source{}, fmt.Errorf("%w %q: %s; give a resource ID", ErrAmbiguousSource, nameOrID, strings.Join(names, ", "))
 	}
+	if err := e.injectedNotSimulated(k, nameOrID); err != nil {
+		return Source{}, err
+	}
 	for _, o := range e.net.OtherPaaS() {
 		if strings.EqualFold(o.Name, nameOrID) || o.ID.Key() == k {
 			return Source{}, &NotSimulatedError{Name: o.Name, Detail: fmt.Sprintf("%s %s: its outbound control is %s; egress does not simulate flows from it", o.Type, o.Name, o.Control)}
@@ -140,7 +160,7 @@ func (e *Engine) Source(nameOrID string) (Source, error) {
 	if _, err := e.NIC(nameOrID); !errors.Is(err, ErrUnknownNIC) {
 		return Source{}, err // a NIC that cannot be simulated, or an ambiguous NIC name
 	}
-	return Source{}, fmt.Errorf("%w %q: no NIC, AI services account or web app has this name or ID", ErrUnknownSource, nameOrID)
+	return Source{}, fmt.Errorf("%w %q: no NIC, AI services account, web app or container group has this name or ID", ErrUnknownSource, nameOrID)
 }
 
 // aiState is an AI services account of the engine.
@@ -158,19 +178,73 @@ type appState struct {
 	// copied once.
 	routing  topology.WebAppRouting
 	possible []netip.Addr
-	// subnet is the engine's index of the integration subnet, or -1 (not
-	// integrated, or the subnet is not in the input).
-	subnet int32
-	// addr is the source address the subnet's rules see: the first address
-	// Azure hands out in the subnet (an app's instances take addresses of the
-	// whole subnet; egress evaluates one and says so).
-	addr, addr6 netip.Addr
+	// subnetSrc is where its traffic enters the integration subnet: its
+	// subnet is -1 when not integrated, or the subnet is not in the input;
+	// its addr is the first address Azure hands out in the subnet (an app's
+	// instances take addresses of the whole subnet; egress evaluates one
+	// and says so).
+	subnetSrc
+	// public: how the traffic that does not enter the subnet leaves (the
+	// app's own addresses).
+	public int32
+	// perim is the app's network security perimeter.
+	perim perimeterState
+}
+
+// subnetSrc is a flow source that is not a NIC but sits in a subnet, bound
+// to the subnet's security rules like a NIC: a web app's integration, a
+// container group.
+type subnetSrc struct {
+	subnet      int32      // the engine's index of the subnet, or -1
+	addr, addr6 netip.Addr // the source addresses the subnet's rules see
 	cls         *nsg.Classifier
 	unknown     int32 // a note on unknown security rules, or -1
-	// egress4 and egress6: how internet-bound traffic routed through the
-	// subnet leaves; public: how the rest leaves (the app's own addresses).
-	egress4, egress6, public int32
-	perim                    perimeterState
+	// unknownNSG names, by nsg.Stage, the subnet's NSG when its rules are
+	// unknown, or "".
+	unknownNSG [3]string
+	// egress4 and egress6: how internet-bound traffic routed from the
+	// subnet leaves.
+	egress4, egress6 int32
+}
+
+// inSubnet returns the subnet source of index i, as the walk encodes it
+// (^i): web app i, or container group i-len(apps).
+func (e *Engine) inSubnet(i int32) *subnetSrc {
+	if int(i) < len(e.apps) {
+		return &e.apps[i].subnetSrc
+	}
+	return &e.injs[int(i)-len(e.apps)].subnetSrc
+}
+
+// bindSubnet binds a subnet source to subnet sv's rules (admin rules, the
+// subnet's NSG; there is no NIC NSG) for addresses addrs, noting the rules
+// that are unknown for what (a sentence's subject: "web app X"). It leaves
+// src.subnet -1 when the rules cannot be bound (not reachable on a
+// validated network).
+func (c *compiler) bindSubnet(src *subnetSrc, sv topology.SubnetView, id topology.Ref, what string, addrs []netip.Addr) {
+	e := c.e
+	src.subnet = int32(sv.Index())
+	subnetRef, _ := sv.NSG()
+	vnet := sv.VNet()
+	adminNSG, subnetNSG := c.admin(vnet), c.group(subnetRef)
+	var unk []string
+	for i, k := range []string{"admin:" + vnet.ID().Key(), subnetRef.Key()} {
+		if why, ok := c.unknownNSG[k]; ok {
+			unk = append(unk, why)
+			if i == 1 {
+				src.unknownNSG[nsg.StageSubnet] = subnetRef.Name()
+			}
+		}
+	}
+	if len(unk) > 0 {
+		src.unknown = e.note(strings.Join(unk, "; ") + ": its rules are unknown for " + what + "; the path shown is what happens if they allow")
+	}
+	cls, err := nsg.NewClassifier(nsg.NIC{ID: string(id), SubnetID: string(sv.ID()), VNet: string(vnet.ID()), Addrs: addrs,
+		SubnetNSG: subnetNSG, Admin: adminNSG, Scope: sv.Scope()})
+	if err != nil {
+		src.subnet = -1
+	}
+	src.cls = cls
 }
 
 // paas compiles the AI services accounts and web apps.
@@ -186,10 +260,9 @@ func (c *compiler) paas() {
 	}
 	for i := range c.n.NumWebApps() {
 		v := c.n.WebApp(i)
-		st := appState{v: v, routing: v.Routing(), possible: v.PossibleOutboundIPs(), subnet: -1, unknown: -1,
+		st := appState{v: v, routing: v.Routing(), possible: v.PossibleOutboundIPs(), subnetSrc: subnetSrc{subnet: -1, unknown: -1},
 			perim: perimeterState{bind: c.n.PerimeterOf(v.ID()), access: v.PublicAccess()}}
 		if sv, ok := v.Subnet(); ok {
-			st.subnet = int32(sv.Index())
 			for _, p := range sv.Prefixes() {
 				a := firstHost(p)
 				if p.Addr().Is4() && !st.addr.IsValid() {
@@ -198,30 +271,13 @@ func (c *compiler) paas() {
 					st.addr6 = a
 				}
 			}
-			subnetRef, _ := sv.NSG()
-			vnet := sv.VNet()
-			adminNSG, subnetNSG := c.admin(vnet), c.group(subnetRef)
-			var unk []string
-			for _, k := range []string{"admin:" + vnet.ID().Key(), subnetRef.Key()} {
-				if why, ok := c.unknownNSG[k]; ok {
-					unk = append(unk, why)
-				}
-			}
-			if len(unk) > 0 {
-				st.unknown = e.note(strings.Join(unk, "; ") + ": its rules are unknown for web app " + v.Name() + "; the path shown is what happens if they allow")
-			}
 			var addrs []netip.Addr
 			for _, a := range []netip.Addr{st.addr, st.addr6} {
 				if a.IsValid() {
 					addrs = append(addrs, a)
 				}
 			}
-			cls, err := nsg.NewClassifier(nsg.NIC{ID: string(v.ID()), SubnetID: string(sv.ID()), VNet: string(vnet.ID()), Addrs: addrs,
-				SubnetNSG: subnetNSG, Admin: adminNSG, Scope: sv.Scope()})
-			if err != nil {
-				st.subnet = -1 // not reachable on a validated network; the app's flows are then Unknown
-			}
-			st.cls = cls
+			c.bindSubnet(&st.subnetSrc, sv, v.ID(), "web app "+v.Name(), addrs)
 		}
 		if ref, rs := v.SubnetRef(); rs == topology.RefExternal {
 			e.note("web app " + v.Name() + ": its integration subnet " + ref.Name() + " is not in the input: the flows its settings route there are Unknown")
@@ -310,7 +366,13 @@ func (e *Engine) appVNetEgress(st *appState, v6 bool) egressSet {
 //     RFC 1918 destinations and the subnet's service endpoints) is walked
 //     from the subnet as a NIC's would be — the subnet's NSG, routes,
 //     firewalls, NAT gateway — with an address of the subnet as source; the
-//     rest leaves from the app's outbound addresses (a set).
+//     rest leaves from the app's outbound addresses (a set);
+//   - a container group: walked from its subnet exactly as a web app's
+//     routed traffic is, with its own address (ipAddress.ip; else the
+//     subnet's first host, stated as an assumption) as source; its
+//     internet traffic leaves through the subnet's NAT gateway, Learn's
+//     only supported way (container-instances-virtual-network-concepts),
+//     and is Unknown without one.
 //
 // A flow given by host name is resolved through Options.Resolver for NICs
 // and web apps; AI accounts match the name itself (A-10: no resolution).
@@ -324,6 +386,8 @@ func (e *Engine) TraceFrom(s Source, f Flow) (*Result, error) {
 		return e.traceAI(s.i, f)
 	case SourceWebApp:
 		return e.traceApp(s.i, f, false, false)
+	case SourceContainerGroup:
+		return e.traceInjected(s.i, f, false)
 	}
 	f.From = s.ID()
 	return e.Trace(f)
@@ -369,6 +433,8 @@ var paasAssumptions = map[string]string{
 	"A-25": "an Enforced perimeter does not lift the account's allowedFqdnList: the call must pass both",
 	"A-26": "how several perimeter associations of one resource combine is undocumented: Unknown",
 	"A-29": "a resource associated with a perimeter answers at its name (an AI account's customSubDomainName) under its type's public DNS zones (private-endpoint-dns); other host names are outside the perimeter",
+	"A-31": "168.63.129.16 and 169.254.169.254 are host-local for a container group as for a VM (Learn's page on 168.63.129.16 speaks of virtual machines): not routed",
+	"A-30": "Learn calls a NAT gateway the only supported outbound configuration of a container group in a virtual network; whether the subnet's default outbound access serves one without it is undocumented: the flow is Unknown, shown as if it did",
 }
 
 // assume adds assumption id, with its text, to the result's list.

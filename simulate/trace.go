@@ -266,6 +266,12 @@ func (t *tracer) slowTarget(vnet int32, a netip.Addr) (target, bool) {
 			}
 		}
 	}
+	for k := range e.injs {
+		st := &e.injs[k]
+		if st.subnet >= 0 && st.v.IP() == a && a.IsValid() && slices.Contains(reach, e.subnets[st.subnet].vnet) {
+			return target{targetInjected, int32(k)}, true
+		}
+	}
 	return target{}, false
 }
 
@@ -275,10 +281,10 @@ func (t *tracer) slowTarget(vnet int32, a netip.Addr) (target, bool) {
 // assumes they allow.
 //
 //go:noinline // as service
-func (t *tracer) unknownSteps(st *nicState, dir nsg.Direction) {
+func (t *tracer) unknownSteps(names *[3]string, dir nsg.Direction) {
 	h := t.last()
 	for _, stage := range []nsg.Stage{nsg.StageNIC, nsg.StageSubnet} {
-		if name := st.unknownNSG[stage]; name != "" {
+		if name := names[stage]; name != "" {
 			h.Security = append(h.Security, SecurityStep{Direction: dir.String(), Stage: nsgStage(stage), Group: name, Access: "Unknown"})
 		}
 	}
@@ -390,8 +396,13 @@ func (t *tracer) egressOf(set, cur int32, atFW, v6 bool) *egressSet {
 	var s egressSet
 	if atFW {
 		s = t.e.firewallEgress(&t.e.firewalls[cur])
-	} else if cur < 0 {
+	} else if cur < 0 && int(^cur) < len(t.e.apps) {
 		s = t.e.appVNetEgress(&t.e.apps[^cur], v6)
+	} else if cur < 0 {
+		s = t.e.egress[t.e.injs[int(^cur)-len(t.e.apps)].egress6] // no IPv6
+		if !v6 {
+			s = t.e.injVNetEgress(&t.e.injs[int(^cur)-len(t.e.apps)])
+		}
 	} else {
 		s = t.e.internetEgress(cur, v6, t.e.scanVMPublicIP)
 	}
@@ -610,7 +621,7 @@ func (e *Engine) decidedBy(d Decision) string {
 	}
 	var cls *nsg.Classifier
 	if at := d.by.at(); at < 0 {
-		cls = e.apps[^at].cls // a web app's integration subnet
+		cls = e.inSubnet(^at).cls // a web app's integration subnet, a container group's subnet
 	} else {
 		cls = e.nics[at].cls
 	}
@@ -632,4 +643,19 @@ func (e *Engine) Explain(d Decision) string {
 		s += fmt.Sprintf("; egress %s via %s", d.Method, e.egress[d.egress].why)
 	}
 	return s
+}
+
+// delegated ends a flow at an address of a delegated subnet that no
+// resource of the input is known to hold: naming the injected resources the
+// subnet holds whose addresses the input does not give ("PostgreSQL
+// flexible server X is in this subnet; its address is not in the input"),
+// else the service the subnet is delegated to.
+//
+//go:noinline // off the hot path
+func (t *tracer) delegated(ds delegatedSpace, a netip.Addr) {
+	if h := t.e.holders[ds.index]; h != "" {
+		t.end(HopDestination, ds.subnet, a, h+" is in subnet "+ds.subnet+" (delegated to "+ds.service+"); its address is not in the input: whether it is "+a.String()+" is unknown")
+		return
+	}
+	t.end(HopDestination, ds.subnet, a, "in subnet "+ds.subnet+", delegated to "+ds.service+": the service's resources hold its addresses, and none with this one is in the input")
 }

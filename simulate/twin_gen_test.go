@@ -79,8 +79,52 @@ func genTwinNetwork(r *rand.Rand, spokes, nicsPerSubnet int, storage netip.Addr)
 	// groups) are not in the input: 10.0.4.4 is theirs, so a flow to it is
 	// Unknown, not dropped as if nobody held it
 	// (https://learn.microsoft.com/azure/virtual-network/subnet-delegation-overview).
-	hub.Subnets = append(hub.Subnets, &topology.Subnet{Meta: topology.Meta{ID: hub.ID + "/subnets/aci", Name: "aci", Location: "eastus"}, VNet: hub,
-		Prefixes: []netip.Prefix{netip.MustParsePrefix("10.0.4.0/24")}, Delegations: []string{"Microsoft.ContainerInstance/containerGroups"}})
+	aciSub := &topology.Subnet{Meta: topology.Meta{ID: hub.ID + "/subnets/aci", Name: "aci", Location: "eastus"}, VNet: hub,
+		Prefixes: []netip.Prefix{netip.MustParsePrefix("10.0.4.0/24")}, Delegations: []string{"Microsoft.ContainerInstance/containerGroups"}}
+	hub.Subnets = append(hub.Subnets, aciSub)
+
+	// Injected resources (issue 13 item 4): a container group at 10.0.4.5
+	// in that subnet, a destination behind the subnet's NSG (sometimes one
+	// of the generated NSGs, sometimes one not in the input) and, by a
+	// spoke's route to 9.3.0.0/16, a next hop that forwards nothing; a
+	// PostgreSQL flexible server, whose address is never in the input, in
+	// a subnet of its own, which is sometimes not delegated (a warning).
+	switch {
+	case chance(0.5):
+		aciSub.NSG = m.NSGs[r.IntN(len(m.NSGs))].ID
+	case chance(0.1):
+		aciSub.NSG = id("networkSecurityGroups", "missing-aci") // not in the input
+	}
+	// As sources (walked from the subnet): a NAT gateway of its own, a
+	// private subnet, or neither; sometimes a spoke's route table.
+	switch {
+	case chance(0.4):
+		aciSub.NATGateway = id("natGateways", "nat-aci")
+		m.NATGateways = append(m.NATGateways, &topology.NATGateway{Meta: topology.Meta{ID: aciSub.NATGateway, Name: "nat-aci"}, PublicIPs: []topology.Ref{v4pip()}})
+	case chance(0.4):
+		aciSub.DefaultOutboundAccess = new(bool)
+	}
+	if chance(0.5) && len(m.RouteTables) > 0 {
+		aciSub.RouteTable = m.RouteTables[r.IntN(len(m.RouteTables))].ID
+	}
+	cg := func(name, ip string) *topology.InjectedResource {
+		c := &topology.InjectedResource{Meta: topology.Meta{ID: topology.Ref("/subscriptions/0/resourceGroups/gen/providers/Microsoft.ContainerInstance/containerGroups/" + name), Name: name},
+			Kind: topology.InjectedContainerGroup, Subnets: []topology.Ref{aciSub.ID}, AddressType: topology.IPAddressPrivate}
+		if ip != "" {
+			c.IP = netip.MustParseAddr(ip)
+		}
+		return c
+	}
+	m.Injected = append(m.Injected, cg("aci1", "10.0.4.5"), cg("aci2", "")) // aci2: its address not in the input
+	pgSub := &topology.Subnet{Meta: topology.Meta{ID: hub.ID + "/subnets/pg", Name: "pg", Location: "eastus"}, VNet: hub,
+		Prefixes: []netip.Prefix{netip.MustParsePrefix("10.0.5.0/24")}}
+	if chance(0.7) {
+		pgSub.Delegations = []string{"Microsoft.DBforPostgreSQL/flexibleServers"}
+	}
+	hub.Subnets = append(hub.Subnets, pgSub)
+	m.Injected = append(m.Injected, &topology.InjectedResource{Meta: topology.Meta{ID: topology.Ref("/subscriptions/0/resourceGroups/gen/providers/Microsoft.DBforPostgreSQL/flexibleServers/pg1"), Name: "pg1"},
+		Kind: topology.InjectedPostgreSQL, Subnets: []topology.Ref{pgSub.ID}})
+	dsts = append(dsts, netip.MustParseAddr("10.0.4.5"), netip.MustParseAddr("10.0.5.4"), netip.MustParseAddr("9.3.1.1"))
 
 	// An internal load balancer in the hub: next hop of 9.7.0.0/16 and a
 	// destination.
@@ -244,6 +288,9 @@ func genTwinNetwork(r *rand.Rand, spokes, nicsPerSubnet int, storage netip.Addr)
 					route.UserRoute{Name: "fw-self", AddressPrefix: "9.4.0.0/16", NextHopType: "VirtualAppliance", NextHopIPAddress: "10.0.1.4"})
 				if chance(0.3) {
 					rt.Routes = append(rt.Routes, route.UserRoute{Name: "pe-net", AddressPrefix: "10.0.3.0/24", NextHopType: "VirtualAppliance", NextHopIPAddress: "10.0.2.4"})
+				}
+				if chance(0.3) {
+					rt.Routes = append(rt.Routes, route.UserRoute{Name: "via-aci", AddressPrefix: "9.3.0.0/16", NextHopType: "VirtualAppliance", NextHopIPAddress: "10.0.4.5"})
 				}
 				if chance(0.3) {
 					rt.Routes = append(rt.Routes, route.UserRoute{Name: "ext-via-nva", AddressPrefix: "10.250.0.0/16", NextHopType: "VirtualAppliance", NextHopIPAddress: "10.250.0.4"})

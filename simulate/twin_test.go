@@ -203,6 +203,38 @@ func (w *twinWorld) compare(t testing.TB, f twinFlow, dis *disagreements) walkre
 	return want
 }
 
+// compareInjected decides f from container group r (source src) with
+// TraceFrom, its reference lookups and the twin, and records what differs.
+func (w *twinWorld) compareInjected(t testing.TB, src simulate.Source, r *topology.InjectedResource, f twinFlow, dis *disagreements) walkref.Result {
+	t.Helper()
+	fl := simulate.Flow{To: f.dst, Protocol: f.proto, Port: f.port, Host: f.host}
+	res, err := w.e.TraceFrom(src, fl)
+	require.NoError(t, err)
+	ref, err := simulate.ReferenceTraceFrom(w.e, src, fl)
+	require.NoError(t, err)
+	want, err := w.tw.Walk(walkref.Flow{FromInjected: r, Dst: f.dst, Proto: f.proto, DstPort: f.port, Host: f.host})
+	require.NoError(t, err)
+	ex := fmt.Sprintf("%s -> %v %v/%d host %q\ntwin: %+v\ntrace:\n%s", r.Name, f.dst, f.proto, f.port, f.host, want, res)
+	check := func(what string, twin, trace, reference any) {
+		if fmt.Sprint(twin) != fmt.Sprint(trace) || fmt.Sprint(twin) != fmt.Sprint(reference) {
+			dis.add(fmt.Sprintf("container group %s: twin %v, TraceFrom %v, reference %v", what, twin, trace, reference), ex)
+		}
+	}
+	reason, _ := res.ReasonCode.MarshalText()
+	refReason, _ := ref.ReasonCode.MarshalText()
+	check("verdict", want.Verdict, res.Verdict, ref.Verdict)
+	check("reason", want.Reason, string(reason), string(refReason))
+	check("method", want.Method, res.EgressMethod, ref.EgressMethod)
+	check("egress IPs", sortedAddrs(want.EgressIPs), sortedAddrs(res.EgressIPs), sortedAddrs(ref.EgressIPs))
+	if got := hopsOf(res); fmt.Sprint(got) != fmt.Sprint(want.Hops) || fmt.Sprint(hopsOf(ref)) != fmt.Sprint(want.Hops) {
+		dis.add(fmt.Sprintf("container group hops (%v %v)", want.Verdict, want.Reason), ex)
+	}
+	if want.Verdict == walkref.Denied {
+		check("denied by", deniedBy(want.DeniedBy), res.DecidedBy, ref.DecidedBy)
+	}
+	return want
+}
+
 // TestWalkTwin holds Classify (with the path its walker took) and Trace to
 // the independent walk twin, walkref, on generated networks: every verdict,
 // every reason the generated networks can produce and every egress method
@@ -231,6 +263,8 @@ func TestWalkTwin(t *testing.T) {
 	worlds := max(len(configs)*2, flows/4000)
 	var dis disagreements
 	verdicts, reasons, methods := map[walkref.Verdict]int{}, map[walkref.Reason]int{}, map[walkref.Method]int{}
+	atACI := map[walkref.Reason]int{}   // flows whose last hop is the generated container group aci1
+	fromACI := map[walkref.Reason]int{} // flows from a container group
 	done := 0
 	for wi := range worlds {
 		c := configs[wi%len(configs)]
@@ -238,11 +272,28 @@ func TestWalkTwin(t *testing.T) {
 		w := newTwinWorld(t, seed, c.spokes, c.nics, c.opts)
 		r := rand.New(rand.NewPCG(seed, 23))
 		n := (flows - done) / (worlds - wi)
+		var cgs []*topology.InjectedResource // the container groups, flow sources too
+		for _, x := range w.m.Injected {
+			if x.Kind == topology.InjectedContainerGroup {
+				cgs = append(cgs, x)
+			}
+		}
 		for range n {
+			if len(cgs) > 0 && r.IntN(8) == 0 {
+				cg := cgs[r.IntN(len(cgs))]
+				src, err := w.e.Source(string(cg.ID))
+				require.NoError(t, err)
+				got := w.compareInjected(t, src, cg, w.randomFlow(r), &dis)
+				fromACI[got.Reason]++
+				continue
+			}
 			got := w.compare(t, w.randomFlow(r), &dis)
 			verdicts[got.Verdict]++
 			reasons[got.Reason]++
 			methods[got.Method]++
+			if len(got.Hops) > 0 && got.Hops[len(got.Hops)-1].Name == "aci1" {
+				atACI[got.Reason]++
+			}
 		}
 		done += n
 	}
@@ -264,6 +315,21 @@ func TestWalkTwin(t *testing.T) {
 		walkref.ReasonDelegatedSubnet} {
 		if reasons[want] == 0 {
 			t.Errorf("no flow ended with reason %s: %v", want, reasons)
+		}
+	}
+	// A container group is a destination (delivered or denied by its
+	// subnet's NSG) and, as a next hop, forwards nothing.
+	for _, want := range []walkref.Reason{walkref.ReasonDelivered, walkref.ReasonDeniedIn, walkref.ReasonNoForwarding} {
+		if atACI[want] == 0 {
+			t.Errorf("no flow ended at container group aci1 with reason %s: %v", want, atACI)
+		}
+	}
+	// From a container group: the NAT gateway, a private subnet, A-30, the
+	// subnet's NSG, a firewall on the spoke route table's way.
+	for _, want := range []walkref.Reason{walkref.ReasonInternet, walkref.ReasonNoEgress, walkref.ReasonDeniedOut, walkref.ReasonDelivered,
+		walkref.ReasonNoSourceAddress, walkref.ReasonFirewallDenied, walkref.ReasonPlatform} {
+		if fromACI[want] == 0 {
+			t.Errorf("no flow from a container group ended with reason %s: %v", want, fromACI)
 		}
 	}
 	for _, want := range []walkref.Method{walkref.MethodNone, walkref.MethodNATGateway, walkref.MethodInstancePublicIP,

@@ -19,7 +19,7 @@ type Reason uint8
 // Reasons.
 const (
 	ReasonNone                 Reason = iota
-	ReasonDelivered                   // delivered to the destination NIC
+	ReasonDelivered                   // delivered to the destination (a NIC, a container group)
 	ReasonPrivateEndpoint             // delivered to a private endpoint
 	ReasonServiceEndpoint             // reaches the service over its service endpoint
 	ReasonGateway                     // leaves to on-premises through the gateway
@@ -50,7 +50,7 @@ const (
 	ReasonNotInAllowList              // the account's outbound access is restricted and no entry allows the destination
 	ReasonAllowListUndecided          // only an entry whose meaning is undocumented (a wildcard) could allow it
 	ReasonNotModelled                 // the source's network path is one egress does not model (gateway-required VNet integration)
-	ReasonDelegatedSubnet             // the destination is in a subnet delegated to a service whose resources the input does not hold
+	ReasonDelegatedSubnet             // the destination is in a delegated subnet, and no resource of the input is known to have it
 	ReasonPerimeterAllowed            // an unrestricted PaaS source's enforced network security perimeter allows the flow (a rule, or intra-perimeter)
 	ReasonPerimeterDenied             // a network security perimeter denies the PaaS source's outbound flow
 	ReasonPerimeterUndecided          // what the source's network security perimeter does is unknown
@@ -59,7 +59,7 @@ const (
 
 var reasonText = [numReasons]string{
 	ReasonNone:                 "",
-	ReasonDelivered:            "delivered to the destination NIC",
+	ReasonDelivered:            "delivered to the destination",
 	ReasonPrivateEndpoint:      "delivered to a private endpoint",
 	ReasonServiceEndpoint:      "reaches the service over its service endpoint, with the private source IP",
 	ReasonGateway:              "leaves through the virtual network gateway to on-premises; the public egress IP is decided there",
@@ -90,7 +90,7 @@ var reasonText = [numReasons]string{
 	ReasonNotInAllowList:       "outbound network access is restricted: the destination is not in the allowed FQDN list for this resource",
 	ReasonAllowListUndecided:   "only an allowedFqdnList entry whose meaning Azure does not document could allow the destination",
 	ReasonNotModelled:          "the source's network path is not modelled",
-	ReasonDelegatedSubnet:      "the address is in a subnet delegated to a service whose resources the input does not hold: what has it is unknown",
+	ReasonDelegatedSubnet:      "the address is in a delegated subnet, and no resource of the input is known to have it (the service's resources, or a flexible server whose address the input lacks): what has it is unknown",
 	ReasonPerimeterAllowed:     "allowed by the network security perimeter (an outbound access rule, or a destination inside the perimeter)",
 	ReasonPerimeterDenied:      "denied by the network security perimeter: no outbound access rule allows the destination",
 	ReasonPerimeterUndecided:   "what the network security perimeter does with the flow is unknown",
@@ -262,7 +262,7 @@ func (w *walker) security(h int32, dir nsg.Direction, src, dst netip.Addr) (nsg.
 		w.assumed = true
 		if w.tr != nil {
 			w.tr.unknownNote(st.unknown)
-			w.tr.unknownSteps(st, dir)
+			w.tr.unknownSteps(&st.unknownNSG, dir)
 		}
 	}
 	return v, v.Allowed()
@@ -399,7 +399,7 @@ func (w *walker) path(d Decision, h int32, src netip.Addr) Decision {
 		case atFW:
 			ss = &e.subnets[e.firewalls[cur].subnet]
 		case cur < 0:
-			ss = &e.subnets[e.apps[^cur].subnet]
+			ss = &e.subnets[e.inSubnet(^cur).subnet]
 		default:
 			ss = &e.subnets[e.nics[cur].subnet]
 		}
@@ -475,9 +475,9 @@ func (w *walker) path(d Decision, h int32, src netip.Addr) Decision {
 			if atFW {
 				set = e.firewalls[cur].egress4
 			} else if cur < 0 {
-				set = e.apps[^cur].egress4
+				set = e.inSubnet(^cur).egress4
 				if w.dst.Is6() {
-					set = e.apps[^cur].egress6
+					set = e.inSubnet(^cur).egress6
 				}
 			} else if w.dst.Is6() {
 				set = e.nics[cur].egress6
@@ -529,6 +529,9 @@ func (w *walker) path(d Decision, h int32, src netip.Addr) Decision {
 				t, ok = w.tr.slowTarget(vnet, w.dst)
 			}
 			if !ok || t.kind != targetNIC {
+				if ok && t.kind == targetInjected {
+					return w.deliverInjected(d, t.idx, vnet, forwarded, src)
+				}
 				if ok && t.kind == targetFirewall {
 					d.Verdict, d.Method, d.Reason = Allowed, MethodPrivate, ReasonDelivered
 					if w.tr != nil {
@@ -560,7 +563,7 @@ func (w *walker) path(d Decision, h int32, src netip.Addr) Decision {
 					// address, and what it does with the flow, is unknown.
 					d.Verdict, d.Method, d.Reason = Unknown, MethodPrivate, ReasonDelegatedSubnet
 					if w.tr != nil {
-						w.tr.end(HopDestination, ds.subnet, w.dst, "in subnet "+ds.subnet+", delegated to "+ds.service+": the service's resources hold its addresses, and none with this one is in the input")
+						w.tr.delegated(ds, w.dst)
 					}
 					return d
 				}
@@ -608,6 +611,8 @@ func (w *walker) path(d Decision, h int32, src netip.Addr) Decision {
 				return d
 			}
 			switch t.kind {
+			case targetInjected:
+				return w.applianceInjected(d, t.idx, src)
 			case targetLBFrontend:
 				d.Verdict, d.Reason = Unknown, ReasonInternalLB
 				return d

@@ -361,6 +361,10 @@ func (b *armBuilder) resource(r arm.Resource) {
 		if b.perimeterResource(r, meta, v) {
 			return
 		}
+		if k, ok := InjectedKindOf(r.Type); ok {
+			b.m.Injected = append(b.m.Injected, b.injected(meta, k, v))
+			return
+		}
 		if c, ok := OtherPaaSControl(r.Type); ok {
 			b.m.OtherPaaS = append(b.m.OtherPaaS, &OtherPaaS{Meta: meta, Type: r.Type, Control: c, Setting: b.otherSetting(v)})
 			return

@@ -1,6 +1,9 @@
 package topology
 
 import (
+	"fmt"
+
+	"github.com/egresslab/egress/ipproto"
 	"net/netip"
 	"strconv"
 	"strings"
@@ -201,4 +204,100 @@ func (b *armBuilder) webNetworkConfig(r arm.Resource, v *arm.Value) {
 	if id := b.str(v.Prop("subnetResourceId")); id != "" && app.Subnet.IsZero() {
 		app.Subnet = Ref(id)
 	}
+}
+
+// injected reads a container group or a flexible server, in the shapes of
+// the REST GET, a template and az's flattened output (arm.Value.Prop reads
+// properties nested or at the top level):
+//
+//   - container group (https://learn.microsoft.com/rest/api/container-instances/container-groups/get,
+//     API 2023-05-01): properties.subnetIds[] {id, name},
+//     properties.ipAddress {type "Private"|"Public", ip, ports[] {protocol, port}},
+//     properties.osType; `az container show` prints the same at the top level.
+//     API versions before 2021-07-01 named a networkProfile instead of
+//     subnetIds (retired): a warning, and the group is not in a subnet.
+//   - PostgreSQL flexible server (https://learn.microsoft.com/rest/api/postgresql/flexibleserver/servers/get):
+//     properties.network {delegatedSubnetResourceId, privateDnsZoneArmResourceId,
+//     publicNetworkAccess}, properties.fullyQualifiedDomainName;
+//     `az postgres flexible-server show` prints network at the top level.
+//   - MySQL flexible server (https://learn.microsoft.com/rest/api/mysql/flexibleserver/servers/get):
+//     the same, with the zone as network.privateDnsZoneResourceId.
+//
+// A flexible server's private address is in none of them.
+func (b *armBuilder) injected(meta Meta, k InjectedKind, v *arm.Value) *InjectedResource {
+	res := string(meta.ID)
+	r := &InjectedResource{Meta: meta, Kind: k}
+	if k != InjectedContainerGroup {
+		nw := v.Prop("network")
+		if s := b.str(nw.Get("delegatedSubnetResourceId")); s != "" {
+			r.Subnets = []Ref{Ref(s)}
+		}
+		r.PublicNetworkAccess = b.str(nw.Get("publicNetworkAccess"))
+		zone := b.str(nw.Get("privateDnsZoneArmResourceId"))
+		if zone == "" {
+			zone = b.str(nw.Get("privateDnsZoneResourceId"))
+		}
+		r.PrivateDNSZone = Ref(zone)
+		r.FQDN = b.str(v.Prop("fullyQualifiedDomainName"))
+		return r
+	}
+	ids := v.Prop("subnetIds")
+	if ids != nil && ids.Kind() != arm.KindArray && ids.Kind() != arm.KindUnresolved {
+		b.p.add(ids.Pos(), res, "subnetIds", "", ErrInvalid, "want an array of {id, name} objects")
+	}
+	for i, e := range elems(ids) {
+		ref := b.ref(e)
+		if ref.IsZero() {
+			if b.known(e) && b.known(e.Get("id")) {
+				b.p.add(e.Pos(), res, fmt.Sprintf("subnetIds[%d].id", i), "", ErrMissing, "want the subnet's resource ID")
+			}
+			continue
+		}
+		r.Subnets = append(r.Subnets, ref)
+	}
+	if np := v.Prop("networkProfile"); np != nil && len(r.Subnets) == 0 {
+		b.w.warn(np.Pos(), res, "networkProfile", string(b.ref(np)), ErrUnknownField,
+			"a network profile (API versions before 2021-07-01, retired) is not modelled: give subnetIds (https://learn.microsoft.com/azure/container-instances/container-instances-virtual-network-concepts); the container group is taken as in no subnet")
+	}
+	ip := v.Prop("ipAddress")
+	if ip == nil {
+		r.OSType = b.str(v.Prop("osType"))
+		return r
+	}
+	if t := ip.Get("type"); t != nil && b.known(t) {
+		s, _ := t.Str()
+		at, err := ParseIPAddressType(s)
+		if err != nil || s == "" {
+			b.p.add(t.Pos(), res, "ipAddress.type", s, ErrInvalid, "want Private or Public")
+		}
+		r.AddressType = at
+	}
+	if a := ip.Get("ip"); a != nil {
+		r.IP, r.IPPos = b.addr(a, res, "ipAddress.ip"), a.Pos()
+	}
+	for i, pv := range elems(ip.Get("ports")) {
+		field := fmt.Sprintf("ipAddress.ports[%d]", i)
+		port := InjectedPort{Protocol: ipproto.TCP} // the API's default protocol
+		if s := b.str(pv.Get("protocol")); s != "" {
+			switch strings.ToUpper(s) {
+			case "TCP":
+			case "UDP":
+				port.Protocol = ipproto.UDP
+			default:
+				b.p.add(pv.Pos(), res, field+".protocol", s, ErrInvalid, "want TCP or UDP")
+			}
+		}
+		n, ok := pv.Get("port").Int()
+		if !b.known(pv.Get("port")) {
+			continue
+		}
+		if !ok || n < 1 || n > 65535 {
+			b.p.add(pv.Pos(), res, field+".port", fmt.Sprint(n), ErrInvalid, "want a port number 1..65535")
+			continue
+		}
+		port.Port = uint16(n)
+		r.Ports = append(r.Ports, port)
+	}
+	r.OSType = b.str(v.Prop("osType"))
+	return r
 }

@@ -51,7 +51,8 @@
 // kind (vnets with their subnets and peerings, routeTables, nsgs, asgs, nics,
 // publicIps, publicIpPrefixes, natGateways, loadBalancers, gateways,
 // localNetworkGateways, connections, routeServers, privateEndpoints,
-// firewalls, firewallPolicies, aiAccounts, webApps, adminRules) and refer to each other
+// firewalls, firewallPolicies, aiAccounts, webApps, containerGroups,
+// flexibleServers, adminRules) and refer to each other
 // by name: a subnet as "vnet/subnet", a load balancer's pool as "lb/pool"; a
 // value starting with "/" is a full resource ID. Resource IDs are built from
 // the optional subscription and resourceGroup keys ([DefaultSubscription],

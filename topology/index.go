@@ -93,6 +93,9 @@ func (m *Model) index(p *problems) {
 	for _, r := range m.WebApps {
 		put(r.ID, r.Pos, r)
 	}
+	for _, r := range m.Injected {
+		put(r.ID, r.Pos, r)
+	}
 	for _, r := range m.OtherPaaS {
 		put(r.ID, r.Pos, r)
 	}

@@ -107,6 +107,7 @@ func (m *Model) mergeDuplicates(p *problems) {
 	m.IPGroups = dedupe(p, m.IPGroups, nil)
 	m.AIAccounts = dedupe(p, m.AIAccounts, nil)
 	m.WebApps = dedupe(p, m.WebApps, nil)
+	m.Injected = dedupe(p, m.Injected, nil)
 	m.OtherPaaS = dedupe(p, m.OtherPaaS, nil)
 	m.Perimeters = dedupe(p, m.Perimeters, nil)
 	m.PerimeterProfiles = dedupe(p, m.PerimeterProfiles, nil)
@@ -242,6 +243,9 @@ var (
 		"Firewall.PublicIPs": "ipConfigurations.publicIPAddress", "Firewall.PrivateIP": "ipConfigurations.privateIPAddress",
 		"Firewall.Policy": "firewallPolicy", "Firewall.VNet": "ipConfigurations.subnet", "Gateway.VNet": "ipConfigurations.subnet",
 		"FirewallPolicy.Parent": "basePolicy", "Meta.Name": "name", "Meta.Location": "location",
+		"InjectedResource.Subnets": "subnetIds", "InjectedResource.IP": "ipAddress.ip", "InjectedResource.AddressType": "ipAddress.type",
+		"InjectedResource.Ports": "ipAddress.ports", "InjectedResource.PublicNetworkAccess": "network.publicNetworkAccess",
+		"InjectedResource.PrivateDNSZone": "network.privateDnsZoneArmResourceId", "InjectedResource.FQDN": "fullyQualifiedDomainName",
 	}
 )
 

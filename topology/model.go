@@ -66,6 +66,9 @@ type Model struct {
 	IPGroups             []*IPGroup
 	AIAccounts           []*AIAccount
 	WebApps              []*WebApp
+	// Injected are the resources of services injected into delegated
+	// subnets: container groups and flexible servers ([InjectedResource]).
+	Injected []*InjectedResource
 	// OtherPaaS are resources with outbound controls of their own that
 	// egress does not simulate (see [OtherPaaS]); flows from them are
 	// refused, saying why.

@@ -284,6 +284,8 @@ type nDesign struct {
 	AIAccounts           []*nAIAccount          `yaml:"aiAccounts"`
 	WebApps              []*nWebApp             `yaml:"webApps"`
 	Perimeters           []*nPerimeter          `yaml:"perimeters"`
+	ContainerGroups      []*nContainerGroup     `yaml:"containerGroups"`
+	FlexibleServers      []*nFlexibleServer     `yaml:"flexibleServers"`
 	AdminRules           []*nAdminConfiguration `yaml:"adminRules"`
 	at                   at
 }
@@ -994,5 +996,65 @@ type nPerimeterAssociation struct {
 func (v *nPerimeterAssociation) UnmarshalYAML(n *yaml.Node) (err error) {
 	type plain nPerimeterAssociation
 	v.at, err = strict(n, (*plain)(v), "a perimeter association")
+	return err
+}
+
+// nContainerGroup is an Azure Container Instances container group
+// (Microsoft.ContainerInstance/containerGroups) in a subnet.
+type nContainerGroup struct {
+	Name     string `yaml:"name"`
+	Location string `yaml:"location"`
+	// Subnet is subnetIds[0].id: "vnet/subnet" or a subnet ID; empty for a
+	// container group outside any virtual network.
+	Subnet string `yaml:"subnet"`
+	// IPAddressType is ipAddress.type: Private (the default with a subnet)
+	// or Public.
+	IPAddressType string `yaml:"ipAddressType"`
+	// IP is ipAddress.ip, its address in the subnet, when known.
+	IP     string   `yaml:"ip"`
+	Ports  []*nPort `yaml:"ports"`
+	OSType string   `yaml:"osType"`
+	at     at
+}
+
+func (v *nContainerGroup) UnmarshalYAML(n *yaml.Node) (err error) {
+	type plain nContainerGroup
+	v.at, err = strict(n, (*plain)(v), "a container group")
+	return err
+}
+
+// nPort is a port a container group exposes.
+type nPort struct {
+	Port     int    `yaml:"port"`
+	Protocol string `yaml:"protocol"` // TCP (the default) or UDP
+	at       at
+}
+
+func (v *nPort) UnmarshalYAML(n *yaml.Node) (err error) {
+	type plain nPort
+	v.at, err = strict(n, (*plain)(v), "a port")
+	return err
+}
+
+// nFlexibleServer is an Azure Database for PostgreSQL or MySQL flexible
+// server with private access (Microsoft.DBforPostgreSQL/flexibleServers,
+// Microsoft.DBforMySQL/flexibleServers); its address is not in the input.
+type nFlexibleServer struct {
+	Name     string `yaml:"name"`
+	Location string `yaml:"location"`
+	// Engine is PostgreSQL or MySQL.
+	Engine string `yaml:"engine"`
+	// Subnet is network.delegatedSubnetResourceId: "vnet/subnet" or an ID.
+	Subnet              string `yaml:"subnet"`
+	PublicNetworkAccess string `yaml:"publicNetworkAccess"`
+	// PrivateDNSZone is the private DNS zone's resource ID.
+	PrivateDNSZone string `yaml:"privateDnsZone"`
+	FQDN           string `yaml:"fullyQualifiedDomainName"`
+	at             at
+}
+
+func (v *nFlexibleServer) UnmarshalYAML(n *yaml.Node) (err error) {
+	type plain nFlexibleServer
+	v.at, err = strict(n, (*plain)(v), "a flexible server")
 	return err
 }

@@ -55,6 +55,13 @@ func TestAnnotatedExample(t *testing.T) {
 	assert.Len(t, cfg.Peerings, 1)
 	assert.True(t, cfg.Peerings[0].Global, "eastus2 to eastus is a global peering")
 	assert.NotEmpty(t, cfg.GatewayRoutes, "gateway transit brings the hub's routes")
+	require.Len(t, m.Injected, 2)
+	aci, pg := m.Injected[0], m.Injected[1]
+	assert.Equal(t, topology.InjectedContainerGroup, aci.Kind)
+	assert.Equal(t, "10.1.10.4", aci.IP.String())
+	assert.Equal(t, "snet-aci", aci.Subnets[0].Name())
+	assert.Equal(t, topology.InjectedPostgreSQL, pg.Kind)
+	assert.Equal(t, "pg-orders.postgres.database.azure.com", pg.FQDN)
 }
 
 // Ref finds a resource ID by name (test helper).

@@ -11,6 +11,7 @@ import (
 	"sync"
 
 	"github.com/egresslab/egress/internal/errtext"
+	"github.com/egresslab/egress/ipproto"
 	"github.com/egresslab/egress/nsg"
 	"github.com/egresslab/egress/route"
 	"go.yaml.in/yaml/v3"
@@ -408,6 +409,14 @@ func (b *nativeBuilder) build() {
 	}
 	for _, x := range d.Perimeters {
 		b.perimeter(x)
+	}
+	for _, c := range d.ContainerGroups {
+		m.Injected = append(m.Injected, b.containerGroup(c))
+	}
+	for _, f := range d.FlexibleServers {
+		if r := b.flexibleServer(f); r != nil {
+			m.Injected = append(m.Injected, r)
+		}
 	}
 	for _, c := range d.AdminRules {
 		ac := &AdminConfig{Meta: b.meta(tAdmin, c.Name, "", c.at)}
@@ -840,4 +849,63 @@ func (b *nativeBuilder) paasRef(s string) Ref {
 		}
 	}
 	return ""
+}
+
+// containerGroup builds a container group of a design.
+func (b *nativeBuilder) containerGroup(c *nContainerGroup) *InjectedResource {
+	k := InjectedContainerGroup
+	res := what("container group", c.Name)
+	r := &InjectedResource{Meta: b.meta(k.Type(), c.Name, c.Location, c.at), Kind: k, OSType: defaultStr(c.OSType, "Linux")}
+	if c.Subnet != "" {
+		r.Subnets = []Ref{b.childID(tVNet, "subnets", c.Subnet)}
+	}
+	typ := c.IPAddressType
+	if typ == "" && c.Subnet != "" {
+		typ = "Private"
+	}
+	t, err := ParseIPAddressType(typ)
+	if err != nil {
+		b.p.add(b.pos(c.at), res, "ipAddressType", c.IPAddressType, ErrInvalid, "want Private or Public")
+	}
+	r.AddressType = t
+	r.IP = b.addr(c.at, res, "ip", c.IP)
+	for i, p := range c.Ports {
+		field := fmt.Sprintf("ports[%d]", i)
+		port := InjectedPort{Protocol: ipproto.TCP}
+		switch strings.ToUpper(p.Protocol) {
+		case "", "TCP":
+		case "UDP":
+			port.Protocol = ipproto.UDP
+		default:
+			b.p.add(b.pos(p.at), res, field+".protocol", p.Protocol, ErrInvalid, "want TCP or UDP")
+		}
+		if p.Port < 1 || p.Port > 65535 {
+			b.p.add(b.pos(p.at), res, field+".port", strconv.Itoa(p.Port), ErrInvalid, "want a port number 1..65535")
+			continue
+		}
+		port.Port = uint16(p.Port)
+		r.Ports = append(r.Ports, port)
+	}
+	return r
+}
+
+// flexibleServer builds a flexible server of a design, or nil for an
+// unknown engine (reported).
+func (b *nativeBuilder) flexibleServer(f *nFlexibleServer) *InjectedResource {
+	var k InjectedKind
+	switch strings.ToLower(f.Engine) {
+	case "postgresql", "postgres":
+		k = InjectedPostgreSQL
+	case "mysql":
+		k = InjectedMySQL
+	default:
+		b.p.add(b.pos(f.at), what("flexible server", f.Name), "engine", f.Engine, ErrInvalid, "want PostgreSQL or MySQL")
+		return nil
+	}
+	r := &InjectedResource{Meta: b.meta(k.Type(), f.Name, f.Location, f.at), Kind: k, PublicNetworkAccess: f.PublicNetworkAccess,
+		PrivateDNSZone: Ref(f.PrivateDNSZone), FQDN: f.FQDN}
+	if f.Subnet != "" {
+		r.Subnets = []Ref{b.childID(tVNet, "subnets", f.Subnet)}
+	}
+	return r
 }

@@ -31,9 +31,10 @@ import (
 // copy or an immutable compiled value. It is safe for concurrent use and
 // must not be copied by value (use the pointer). Its views ([VNetView],
 // [SubnetView], [NICView], [FirewallView], [NSGView], [RouteTableView], and
-// for the PaaS sources [AIAccountView] with its compiled allow-list and
-// [WebAppView] with its integration subnet) are small values: an index into
-// the Network.
+// for the PaaS sources [AIAccountView] with its compiled allow-list,
+// [WebAppView] with its integration subnet and [InjectedView] with the
+// delegated subnet a container group or flexible server is in) are small
+// values: an index into the Network.
 //
 // A Network may hold what validation accepted with a warning: resources
 // Azure would reject (their compiled value is nil and their view's Err
@@ -65,6 +66,7 @@ type Network struct {
 	webs       []webRec
 	perimeters perimeterRec
 	nicByMAC   map[string]int32 // NormalizeMAC form → NIC, -1 when several claim it
+	injs       []injRec
 
 	vnetByKey, subnetByKey, nicByKey, fwByKey, nsgByKey, rtByKey map[string]int32
 	nicByName                                                    map[string][]int32
@@ -249,6 +251,7 @@ func newNetwork(s *Model, tags route.TagResolver, v *Validation, keep *compiled)
 	})
 	n.paasViews(s)
 	n.perimeterViews(s)
+	n.injectedViews(s)
 	for i, nic := range s.NICs {
 		rec := nicRec{n: nic, subnet: -1}
 		if ipc := nic.Primary(); ipc != nil {

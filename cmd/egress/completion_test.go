@@ -25,6 +25,7 @@ func TestCompleteNames(t *testing.T) {
 		want []string
 	}{
 		{[]string{"trace", "--from", "vm-b"}, []string{"vm-batch-01-nic"}},
+		{[]string{"trace", "--from", "aci"}, []string{"aci-batch-jobs"}}, // a container group
 		{[]string{"trace", "--from", "VM-APP"}, []string{"vm-app-01-nic", "vm-app-02-nic"}},
 		{[]string{"routes", "--nic", "pe"}, []string{"pe-sql.nic"}},
 		{[]string{"rules", "--nic="}, nil}, // every NIC: checked below

@@ -369,8 +369,8 @@ func (e *env) nic(name string) (simulate.NIC, error) {
 	return h, nil
 }
 
-// source resolves a flow source (a NIC, an AI services account or a web
-// app); an unknown name is an input error with suggestions from every
+// source resolves a flow source (a NIC, an AI services account, a web app
+// or a container group); an unknown name is an input error with suggestions from every
 // source's name.
 func (e *env) source(name string) (simulate.Source, error) {
 	s, err := e.engine.Source(name)

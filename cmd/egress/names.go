@@ -5,6 +5,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/egresslab/egress/topology"
 	"github.com/spf13/cobra"
 )
 
@@ -122,7 +123,8 @@ func nicNames(e *env) []string {
 }
 
 // sourceNames are the names of the network's flow sources (NICs, AI
-// services accounts, web apps), sorted, each once.
+// services accounts, web apps, container groups in a subnet), sorted, each
+// once.
 func sourceNames(e *env) []string {
 	n := e.network
 	names := nicNames(e)
@@ -131,6 +133,11 @@ func sourceNames(e *env) []string {
 	}
 	for i := range n.NumWebApps() {
 		names = append(names, n.WebApp(i).Name())
+	}
+	for i := range n.NumInjected() {
+		if v := n.Injected(i); v.Kind() == topology.InjectedContainerGroup && len(v.SubnetRefs()) > 0 {
+			names = append(names, v.Name())
+		}
 	}
 	slices.Sort(names)
 	return slices.Compact(names)

@@ -208,5 +208,20 @@ func TestTraceFromPaaS(t *testing.T) {
 	code, _, stderr = egress("trace", "--from", "app-ordrs", "--to", "52.1.2.3:443")
 	assert.Equal(t, 2, code)
 	assert.Contains(t, stderr, "Did you mean this?\n\tapp-orders")
+
+	// A container group's flow walks its delegated subnet and leaves through
+	// its NAT gateway (container-instances-nat-gateway); its address is a
+	// destination (issue 13 item 4).
+	code, out, stderr = egress("trace", "--from", "aci-batch-jobs", "--to", "52.1.2.3:443")
+	require.Equal(t, 0, code, stderr)
+	assert.True(t, strings.HasPrefix(out, "aci-batch-jobs -> 52.1.2.3 Tcp/443\nAllowed: "), out)
+	assert.Contains(t, out, " 1. Source aci-batch-jobs (10.2.2.4)\n")
+	assert.Contains(t, out, "egress: NATGateway 20.81.20.1\n")
+	code, out, stderr = egress("trace", "--from", "vm-batch-01-nic", "--to", "10.2.2.4:8080")
+	require.Equal(t, 0, code, stderr)
+	assert.Contains(t, out, " 2. Destination aci-batch-jobs (10.2.2.4)\n")
+	code, _, stderr = egress("trace", "--from", "aci-batch-job", "--to", "52.1.2.3:443")
+	assert.Equal(t, 2, code)
+	assert.Contains(t, stderr, "Did you mean this?\n\taci-batch-jobs")
 	assert.Equal(t, 1, strings.Count(stderr, "unknown flow source"), "the error once")
 }

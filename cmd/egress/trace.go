@@ -86,7 +86,7 @@ services account matches the name itself.`,
 	var from, to, protocol string
 	var resolve []string
 	fs := cmd.Flags()
-	cmd.Flags().StringVar(&from, "from", "", "the flow's `source`, by name or resource ID: a NIC, an AI services account or a web app (required)")
+	cmd.Flags().StringVar(&from, "from", "", "the flow's `source`, by name or resource ID: a NIC, an AI services account, a web app or a container group (required)")
 	_ = cmd.RegisterFlagCompletionFunc("from", e.completeNames(sourceNames))
 	fs.StringVar(&to, "to", "", "`destination`: IP, IP:PORT, [IPv6]:PORT, FQDN or FQDN:PORT (required)")
 	fs.StringVar(&protocol, "protocol", "tcp", "`protocol`: tcp, udp, icmp, or any (traces all three)")

@@ -87,6 +87,29 @@ func (t *Twin) nicEgress(n *topology.NIC, v6 bool, p ipproto.Proto) egress {
 	return egress{method: MethodDefaultOutbound, carries: !icmp(p)} // no ICMP (default-outbound-access)
 }
 
+// injEgress is how a container group's internet-bound IPv4 traffic leaves
+// subnet s: "you must use a NAT gateway for outbound connectivity. This is
+// the only supported configuration"
+// (https://learn.microsoft.com/azure/container-instances/container-instances-virtual-network-concepts).
+// Without one, a private subnet has no way out, and any other's default
+// outbound access is the way if there is one at all, which is undocumented
+// (A-30: unsure).
+func (t *Twin) injEgress(s *topology.Subnet, p ipproto.Proto) egress {
+	ng, external := t.natGatewayOf(s)
+	if external {
+		return egress{method: MethodNATGateway, carries: true, unsure: !tcpUDP(p)}
+	}
+	if ng != nil {
+		if way, ok := t.natEgress(ng, false, p); ok {
+			return way
+		}
+	}
+	if doa := s.DefaultOutboundAccess; (doa != nil && !*doa) || (doa == nil && t.opts.PrivateByDefault) {
+		return egress{}
+	}
+	return egress{method: MethodDefaultOutbound, carries: !icmp(p), unsure: true}
+}
+
 // natGatewayOf returns the NAT gateway that serves subnet s: its own, else
 // a StandardV2 gateway attached to its whole VNet (not on GatewaySubnet);
 // external when the subnet's own gateway is not in the input.

@@ -170,6 +170,7 @@ const (
 	ownerNIC
 	ownerFirewall
 	ownerLB
+	ownerInjected // a container group's address in its subnet
 )
 
 // owner is what holds an address.
@@ -178,6 +179,9 @@ type owner struct {
 	nic  *topology.NIC
 	fw   *topology.Firewall
 	lb   *topology.LoadBalancer
+	inj  *topology.InjectedResource
+	// subnet is the injected resource's subnet.
+	subnet *topology.Subnet
 }
 
 // reach returns v and the VNets peered with it in both directions
@@ -223,7 +227,51 @@ func (t *Twin) owner(v *topology.VNet, a netip.Addr) owner {
 			}
 		}
 	}
+	// A container group's ipAddress.ip, in the subnet of its subnetIds
+	// that holds it
+	// (https://learn.microsoft.com/azure/container-instances/container-instances-virtual-network-concepts).
+	for _, r := range t.m.Injected {
+		if r.Kind != topology.InjectedContainerGroup || !r.IP.IsValid() || r.IP != a {
+			continue
+		}
+		if s := t.injectedSubnet(r); s != nil && slices.Contains(reach, s.VNet) {
+			return owner{kind: ownerInjected, inj: r, subnet: s}
+		}
+	}
 	return owner{}
+}
+
+// injectedSubnet returns the subnet of the model an injected resource is
+// in: of its subnets, the one whose prefixes hold its address, else the
+// first the model has; nil for none.
+func (t *Twin) injectedSubnet(r *topology.InjectedResource) *topology.Subnet {
+	var first *topology.Subnet
+	for _, ref := range r.Subnets {
+		s, ok := t.m.Subnet(ref)
+		if !ok || ref.IsZero() {
+			continue
+		}
+		if first == nil {
+			first = s
+		}
+		for _, p := range s.Prefixes {
+			if r.IP.IsValid() && p.Contains(r.IP) {
+				return s
+			}
+		}
+	}
+	return first
+}
+
+// holdsInjected reports whether an injected resource of the model is in
+// subnet s.
+func (t *Twin) holdsInjected(s *topology.Subnet) bool {
+	for _, r := range t.m.Injected {
+		if t.injectedSubnet(r) == s {
+			return true
+		}
+	}
+	return false
 }
 
 // firewallSubnet returns the AzureFirewallSubnet of the firewall's VNet, or
@@ -259,7 +307,9 @@ func (t *Twin) externalOf(v *topology.VNet, a netip.Addr) (string, bool) {
 func (t *Twin) delegatedOf(v *topology.VNet, a netip.Addr) (string, bool) {
 	for _, w := range t.reach(v) {
 		for _, s := range w.Subnets {
-			if len(s.Delegations) == 0 {
+			// Delegated, or holding an injected resource though not
+			// delegated (a warning: the input is probably stale).
+			if len(s.Delegations) == 0 && !t.holdsInjected(s) {
 				continue
 			}
 			for _, p := range s.Prefixes {

@@ -9,8 +9,11 @@ import (
 	"github.com/egresslab/egress/topology"
 )
 
-// secKey names the rules of one NIC.
-type secKey struct{ nic *topology.NIC }
+// secKey names the rules of one NIC or one injected resource.
+type secKey struct {
+	nic *topology.NIC
+	inj *topology.InjectedResource
+}
 
 // security is everything that decides a NIC's traffic: the reference
 // evaluator of its admin rules, NIC NSG and subnet NSG, the inputs it was
@@ -35,10 +38,37 @@ type security struct {
 func (t *Twin) securityOf(n *topology.NIC) *security {
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	if sec, ok := t.nsgs[secKey{n}]; ok {
+	if sec, ok := t.nsgs[secKey{nic: n}]; ok {
 		return sec
 	}
 	s := t.nicSubnet(n)
+	var addrs []netip.Addr
+	for _, c := range n.IPConfigs {
+		if c.PrivateIP.IsValid() {
+			addrs = append(addrs, c.PrivateIP)
+		}
+	}
+	sec := t.securityIn(s, n.NSG, n.PrivateEndpoint.IsZero() || s.PrivateEndpointPolicies.NSGs(), addrs)
+	t.nsgs[secKey{nic: n}] = sec
+	return sec
+}
+
+// injSecurityOf builds the rules of a container group in subnet s: its
+// subnet's NSG and the VNet's admin rules (there is no NIC NSG).
+func (t *Twin) injSecurityOf(r *topology.InjectedResource, s *topology.Subnet) *security {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if sec, ok := t.nsgs[secKey{inj: r}]; ok {
+		return sec
+	}
+	sec := t.securityIn(s, "", true, []netip.Addr{r.IP})
+	t.nsgs[secKey{inj: r}] = sec
+	return sec
+}
+
+// securityIn builds the rules of addresses addrs in subnet s, behind NIC
+// NSG nicNSG (zero for none); nsgs is false where NSGs do not apply.
+func (t *Twin) securityIn(s *topology.Subnet, nicNSG topology.Ref, nsgs bool, addrs []netip.Addr) *security {
 	sec := &security{}
 	group := func(id topology.Ref, st nsg.Stage) *nsg.SecurityGroup {
 		if id.IsZero() {
@@ -52,8 +82,8 @@ func (t *Twin) securityOf(n *topology.NIC) *security {
 		}
 		return &nsg.SecurityGroup{ID: string(g.ID), Rules: g.Rules}
 	}
-	if n.PrivateEndpoint.IsZero() || s.PrivateEndpointPolicies.NSGs() {
-		sec.nicSG, sec.subnetSG = group(n.NSG, nsg.StageNIC), group(s.NSG, nsg.StageSubnet)
+	if nsgs {
+		sec.nicSG, sec.subnetSG = group(nicNSG, nsg.StageNIC), group(s.NSG, nsg.StageSubnet)
 	}
 	// Every admin configuration that targets the VNet, in model order (the
 	// order between configurations is undocumented, spec §7.8).
@@ -78,19 +108,12 @@ func (t *Twin) securityOf(n *topology.NIC) *security {
 			sec.admin = nil
 		}
 	}
-	var addrs []netip.Addr
-	for _, c := range n.IPConfigs {
-		if c.PrivateIP.IsValid() {
-			addrs = append(addrs, c.PrivateIP)
-		}
-	}
 	ev, err := nsgref.New(nsgref.NIC{Addrs: addrs, NSG: sec.nicSG, SubnetNSG: sec.subnetSG, Admin: sec.admin,
 		Context: t.nsgContext(s), Tags: t.opts.Tags, ASGs: t.m.Resolvers(t.opts.Tags).ASGs})
 	if err != nil {
 		panic("walkref: nsgref cannot parse rules that validated: " + err.Error())
 	}
 	sec.ev = ev
-	t.nsgs[secKey{n}] = sec
 	return sec
 }
 
@@ -102,7 +125,16 @@ var stageNames = [...]string{nsg.StageAdmin: "AdminRules", nsg.StageNIC: "NicNSG
 // hop, and ends the flow with reason deny if they deny it. It reports
 // whether the flow goes on.
 func (w *walk) security(n *topology.NIC, dir nsg.Direction, deny Reason) bool {
-	sec := w.t.securityOf(n)
+	return w.evaluate(w.t.securityOf(n), dir, deny)
+}
+
+// injSecurity is security for a container group in subnet s.
+func (w *walk) injSecurity(r *topology.InjectedResource, s *topology.Subnet, dir nsg.Direction, deny Reason) bool {
+	return w.evaluate(w.t.injSecurityOf(r, s), dir, deny)
+}
+
+// evaluate is security with the rules built.
+func (w *walk) evaluate(sec *security, dir nsg.Direction, deny Reason) bool {
 	r := sec.ev.Evaluate(nsg.Flow{Direction: dir, Proto: w.f.Proto, Src: w.src, Dst: w.f.Dst, SrcPort: w.srcPort(), DstPort: w.f.DstPort})
 	h := &w.res.Hops[len(w.res.Hops)-1]
 	var deciding Rule

@@ -223,14 +223,18 @@ type Options struct {
 	MaxHops int
 }
 
-// Flow is one flow: from a NIC of the model to a destination address.
+// Flow is one flow: from a NIC of the model (or, with FromInjected, a
+// container group in its subnet) to a destination address.
 type Flow struct {
-	From    *topology.NIC
-	Dst     netip.Addr
-	Proto   ipproto.Proto // 0 means TCP
-	SrcPort uint16
-	DstPort uint16
-	Host    string // the name application rules see (SNI, Host), or ""
+	From *topology.NIC
+	// FromInjected, when set, is the source instead of From: a container
+	// group of the model, walked from its subnet.
+	FromInjected *topology.InjectedResource
+	Dst          netip.Addr
+	Proto        ipproto.Proto // 0 means TCP
+	SrcPort      uint16
+	DstPort      uint16
+	Host         string // the name application rules see (SNI, Host), or ""
 }
 
 // Twin interprets flows on one model. It caches what it derives from the
@@ -272,6 +276,19 @@ func (t *Twin) Walk(f Flow) (Result, error) {
 		f.Proto = ipproto.TCP
 	}
 	f.Dst = f.Dst.Unmap()
+	if f.FromInjected != nil {
+		r := f.FromInjected
+		if r.Kind != topology.InjectedContainerGroup {
+			return Result{}, fmt.Errorf("%s %s is not a flow source", r.Kind.Noun(), r.Name)
+		}
+		s := t.injectedSubnet(r)
+		if s == nil {
+			return Result{}, fmt.Errorf("container group %s: no subnet of the model", r.Name)
+		}
+		w := &walk{t: t, f: f}
+		w.runInjected(r, s)
+		return w.result(), nil
+	}
 	ipc := f.From.Primary()
 	if ipc == nil {
 		return Result{}, fmt.Errorf("NIC %s has no IP configuration", f.From.Name)
@@ -322,10 +339,11 @@ func (w *walk) result() Result {
 	return r
 }
 
-// place is where the flow is: a NIC (the source or an NVA) or an Azure
-// Firewall, and the subnet it routes from.
+// place is where the flow is: a NIC (the source or an NVA), a container
+// group (the source) or an Azure Firewall, and the subnet it routes from.
 type place struct {
 	nic    *topology.NIC
+	inj    *topology.InjectedResource
 	fw     *topology.Firewall
 	subnet *topology.Subnet
 }
@@ -367,7 +385,55 @@ func (w *walk) run() {
 		w.end(Allowed, ReasonPlatform, MethodPlatform)
 		return
 	}
-	at := place{nic: n, subnet: t.nicSubnet(n)}
+	w.route(place{nic: n, subnet: t.nicSubnet(n)})
+}
+
+// runInjected walks the flow from container group r in subnet s: its
+// address (ipAddress.ip, else the subnet's first host: the first four are
+// reserved), no IPv6 ("IPv6 addresses aren't supported at this time",
+// container-instances-virtual-network-concepts), the subnet's outbound
+// rules, then, as from a NIC, the platform addresses (host-local: A-31) or
+// the subnet's routes. A TCP flow to port 25 or 19390 that the
+// network lets through is Unknown: "Outbound connections to port 25 and
+// 19390 aren't supported at this time" (same page).
+func (w *walk) runInjected(r *topology.InjectedResource, s *topology.Subnet) {
+	w.src = r.IP
+	if !w.src.IsValid() {
+		for _, p := range s.Prefixes {
+			if p.Addr().Is4() {
+				a := p.Masked().Addr()
+				w.src = a.Next().Next().Next().Next()
+				break
+			}
+		}
+	}
+	if w.f.Dst.Is6() {
+		w.src = netip.Addr{}
+	}
+	w.hop(HopSource, r.Name)
+	if !w.src.IsValid() {
+		w.end(Dropped, ReasonNoSourceAddress, MethodNone)
+		return
+	}
+	if !w.injSecurity(r, s, nsg.Outbound, ReasonDeniedOut) {
+		return
+	}
+	if isPlatform(w.f.Dst) {
+		// Host-local, as from a NIC (A-31: Learn's page names VMs).
+		w.hop(HopPlatform, "")
+		w.end(Allowed, ReasonPlatform, MethodPlatform)
+	} else {
+		w.route(place{inj: r, subnet: s})
+	}
+	if p := w.f.DstPort; w.f.Proto == ipproto.TCP && (p == 25 || p == 19390) && (w.res.Verdict == Allowed || w.res.Verdict == Unknown) {
+		w.unknown = true
+	}
+}
+
+// route routes the flow on from at, its source's place, after the source's
+// outbound rules let it go.
+func (w *walk) route(at place) {
+	t, dst := w.t, w.f.Dst
 	fwSNAT := false // the firewall the flow is at translated its source
 	for {
 		pr := t.placeRoutes(at.subnet)
@@ -484,6 +550,14 @@ func (w *walk) appliance(at place, next netip.Addr, fwSNAT *bool) (place, bool) 
 		return place{}, false
 	}
 	switch o.kind {
+	case ownerInjected:
+		// A container group forwards nothing: it is no NVA, and has no IP
+		// forwarding to enable.
+		w.hop(HopAppliance, o.inj.Name)
+		if w.injSecurity(o.inj, o.subnet, nsg.Inbound, ReasonDeniedIn) {
+			w.end(Dropped, ReasonNoForwarding, MethodNone)
+		}
+		return place{}, false
 	case ownerLB:
 		// Which backend an internal load balancer picks is not modelled.
 		w.end(Unknown, ReasonInternalLB, MethodNone)
@@ -565,6 +639,19 @@ func (w *walk) deliver(at place) {
 		w.hop(HopDestination, o.lb.Name)
 		w.end(Unknown, ReasonInternalLB, MethodPrivate)
 		return
+	case ownerInjected:
+		// A container group's address: delivered past its subnet's
+		// inbound rules, as a NIC's is (container-instances-virtual-network-concepts:
+		// "Use NSG rules to control container access").
+		if dvnet := o.subnet.VNet; len(w.seen) > 0 && dvnet != vnet && !t.allowsForwarded(dvnet, vnet) {
+			w.end(Dropped, ReasonForwardedPeering, MethodNone)
+			return
+		}
+		w.hop(HopDestination, o.inj.Name)
+		if w.injSecurity(o.inj, o.subnet, nsg.Inbound, ReasonDeniedIn) {
+			w.end(Allowed, ReasonDelivered, MethodPrivate)
+		}
+		return
 	case ownerNone:
 		if name, ok := t.externalOf(vnet, dst); ok {
 			w.hop(HopDestination, name)
@@ -622,6 +709,8 @@ func (w *walk) internet(at place, fwSNAT bool) {
 			return
 		}
 		way = w.t.firewallEgress(at.fw, p)
+	} else if at.inj != nil {
+		way = w.t.injEgress(at.subnet, p)
 	} else {
 		way = w.t.nicEgress(at.nic, w.f.Dst.Is6(), p)
 	}
