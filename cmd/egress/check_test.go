@@ -44,3 +44,18 @@ checks:
 	assert.Equal(t, 0, code)
 	assert.Contains(t, out, `"check/v1"`)
 }
+
+func TestGraphCommand(t *testing.T) {
+	code, out, stderr := egress("graph")
+	require.Equal(t, 0, code, stderr)
+	assert.Contains(t, out, "digraph egress {")
+	code, out, _ = egress("graph", "-o", "mermaid", "--from", "vm-batch-01-nic", "--to", "52.1.2.3:443")
+	require.Equal(t, 0, code)
+	assert.Contains(t, out, "flowchart LR")
+	assert.Contains(t, out, "NATGateway 20.81.20.1")
+	code, _, stderr = egress("graph", "--from", "vm-batch-01-nic")
+	assert.Equal(t, 2, code)
+	assert.Contains(t, stderr, "--from and --to go together")
+	code, _, _ = egress("graph", "-o", "svg")
+	assert.Equal(t, 2, code)
+}
