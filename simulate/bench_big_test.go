@@ -2,11 +2,15 @@ package simulate_test
 
 import (
 	"encoding/json"
+	"math/rand/v2"
+	"net/netip"
 	"runtime"
 	"testing"
 	"time"
 
+	"github.com/egresslab/egress/internal/benchl"
 	"github.com/egresslab/egress/internal/bignet"
+	"github.com/egresslab/egress/ipproto"
 	"github.com/egresslab/egress/simulate"
 	"github.com/egresslab/egress/topology"
 )
@@ -64,4 +68,46 @@ func BenchmarkLoadCompileBig(b *testing.B) {
 	b.ReportMetric(float64(load+compile)/float64(decode), "x-json-decode")
 	b.ReportMetric(float64(after.HeapAlloc-before.HeapAlloc)/float64(e.NumNICs()), "heap-B/NIC")
 	runtime.KeepAlive(e)
+}
+
+// BenchmarkClassifyBig is Classify on random flows over the big network's
+// 10,000 NICs (random NIC, destination and port per flow): memory-bound
+// work, reported in M (one dependent load in a 16 MiB pointer chase,
+// internal/benchl) measured in the same run.
+func BenchmarkClassifyBig(b *testing.B) {
+	vnets := 1001
+	if testing.Short() {
+		vnets = 101
+	}
+	n, err := topology.Load(topology.LoadOptions{Inputs: []topology.Input{{Name: "big.yaml", Data: []byte(bignet.Design(vnets, 10))}}, Tags: defaultTagsMust()})
+	if err != nil {
+		b.Fatal(err)
+	}
+	e := simulate.Compile(n, simulate.Options{})
+	nics := e.NICs()
+	r := rand.New(rand.NewPCG(7, 7))
+	const flows = 1 << 16
+	type flow struct {
+		h    simulate.NIC
+		dst  netip.Addr
+		port uint16
+	}
+	fs := make([]flow, flows)
+	for i := range fs {
+		fs[i] = flow{nics[r.IntN(len(nics))], netip.AddrFrom4([4]byte{byte(r.IntN(224)), byte(r.IntN(256)), byte(r.IntN(256)), byte(r.IntN(256))}), uint16(1 + r.IntN(65535))}
+	}
+	var sink simulate.Verdict
+	op := func(i int) {
+		f := &fs[i&(flows-1)]
+		sink += e.Classify(f.h, f.dst, ipproto.TCP, f.port).Verdict
+	}
+	benchl.Chase(0)
+	b.ReportAllocs()
+	i := 0
+	for b.Loop() {
+		op(i)
+		i++
+	}
+	b.ReportMetric(benchl.Ratio(20000, op, benchl.Chase), "x-M")
+	_ = sink
 }

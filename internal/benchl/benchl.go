@@ -116,3 +116,39 @@ func Ratio(n int, target, base func(i int)) float64 {
 	slices.Sort(ratios)
 	return ratios[len(ratios)/2]
 }
+
+// chaseLen is the number of slots of the pointer chase of [Chase]: 16 MiB
+// of uint32 indices (../shared/spec/perf.md: M, one dependent load in a
+// 16 MiB random pointer chase).
+const chaseLen = 16 << 20 / 4
+
+// chase is a single random cycle through chaseLen slots (Sattolo's
+// algorithm), built on first use: each load's address is the previous
+// load's value, so loads cannot overlap and each misses the caches.
+var chase = struct {
+	next []uint32
+	at   uint32
+}{}
+
+func buildChase() {
+	r := rand.New(rand.NewPCG(16, 16))
+	next := make([]uint32, chaseLen)
+	for i := range next {
+		next[i] = uint32(i)
+	}
+	for i := chaseLen - 1; i > 0; i-- {
+		j := r.IntN(i)
+		next[i], next[j] = next[j], next[i]
+	}
+	chase.next = next
+}
+
+// Chase is one M: a dependent load in a 16 MiB random pointer chase. Its
+// argument is ignored; it has the shape of a [Ratio] operation. The first
+// call builds the chase (64 ms or so); call it once before measuring.
+func Chase(int) {
+	if chase.next == nil {
+		buildChase()
+	}
+	chase.at = chase.next[chase.at]
+}

@@ -25,3 +25,29 @@ func TestTable(t *testing.T) {
 		t.Fatalf("Ratio ran the target %d times (ratio %v), want %d", calls, r, 3*41)
 	}
 }
+
+// TestChaseIsOneCycle: the chase visits every slot before it returns, so
+// that a run of loads walks 16 MiB, not a short loop that fits a cache.
+func TestChaseIsOneCycle(t *testing.T) {
+	if testing.Short() {
+		t.Skip("walks 4 million slots")
+	}
+	Chase(0)
+	start := chase.at
+	n := 1
+	for Chase(0); chase.at != start; Chase(0) {
+		n++
+	}
+	if n != chaseLen {
+		t.Fatalf("cycle of %d slots, want %d", n, chaseLen)
+	}
+}
+
+// BenchmarkM is M, and L_rand in M.
+func BenchmarkM(b *testing.B) {
+	Chase(0)
+	for b.Loop() {
+		Chase(0)
+	}
+	b.ReportMetric(Ratio(20000, Rand, Chase), "L_rand-in-M")
+}
