@@ -59,3 +59,11 @@ func TestGraphCommand(t *testing.T) {
 	code, _, _ = egress("graph", "-o", "svg")
 	assert.Equal(t, 2, code)
 }
+
+func TestWhatIfMarkdown(t *testing.T) {
+	code, out, stderr := egress("whatif", "--overlay", "../../examples/overlays/batch-behind-firewall.yaml", "-o", "markdown")
+	require.Equal(t, 0, code, stderr)
+	assert.Contains(t, out, "### egress what-if: ../../examples/overlays/batch-behind-firewall.yaml")
+	assert.Contains(t, out, "| From | To | What | Before | After | Cause |")
+	assert.Contains(t, out, "| vm-batch-01-nic | 52.0.0.1 Tcp/443 | verdict, egressMethod")
+}

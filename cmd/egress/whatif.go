@@ -31,7 +31,8 @@ other NIC on TCP 443 (up to 200 NICs); --from and --to narrow them.`,
 	cmd.Flags().StringVar(&to, "to", "", "only flows to this destination `IP[:PORT]` (default: an internet address on tcp/443 and udp/53, and every other NIC on tcp/443)")
 	_ = cmd.RegisterFlagCompletionFunc("to", cobra.NoFileCompletions)
 	e.simFlags(cmd)
-	e.dataFlags(cmd)
+	e.inputFlags(cmd)
+	e.outputFlags(cmd, "table", "json", "yaml", "tsv", "markdown")
 	cmd.RunE = e.runE(func() error { return e.whatIf(from, to) })
 	return cmd
 }
@@ -85,6 +86,9 @@ func (e *env) whatIf(from, to string) error {
 		}
 		return t
 	}
+	if e.output == "markdown" {
+		return whatIfMarkdown(e.stdout, changes, len(flows), overlays)
+	}
 	return e.print(out, rows, func(w io.Writer) error {
 		for _, c := range changes {
 			fmt.Fprintf(w, "%s -> %v/%d %v\n  before: %s\n  after:  %s\n  cause:  %s\n", name(c), c.Flow.To, c.Flow.Port, protoName(c.Flow.Protocol),
@@ -111,4 +115,27 @@ func summary(r *simulate.Result) string {
 		s += " " + a.String()
 	}
 	return s
+}
+
+// whatIfMarkdown writes the changes as a pull-request comment: a summary
+// line and a table, with cells escaped for GitHub-flavoured Markdown.
+func whatIfMarkdown(w io.Writer, changes []simulate.Change, flows int, overlays []string) error {
+	cell := func(s string) string { return strings.NewReplacer("|", `\|`, "\n", " ").Replace(s) }
+	fmt.Fprintf(w, "### egress what-if: %s\n\n", cell(strings.Join(overlays, ", ")))
+	if len(changes) == 0 {
+		_, err := fmt.Fprintf(w, "No change: none of the %d flows probed changes verdict, path or egress IP.\n", flows)
+		return err
+	}
+	fmt.Fprintf(w, "**%d of %d flows change.**\n\n", len(changes), flows)
+	fmt.Fprintln(w, "| From | To | What | Before | After | Cause |")
+	fmt.Fprintln(w, "|---|---|---|---|---|---|")
+	for _, c := range changes {
+		from := c.Flow.From
+		if c.Before != nil {
+			from = c.Before.Flow.From
+		}
+		fmt.Fprintf(w, "| %s | %s %s/%d | %s | %s | %s | %s |\n", cell(from), c.Flow.To, protoName(c.Flow.Protocol), c.Flow.Port,
+			cell(strings.Join(c.What, ", ")), cell(summary(c.Before)), cell(summary(c.After)), cell(c.Cause))
+	}
+	return nil
 }
