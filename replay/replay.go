@@ -38,12 +38,14 @@ import (
 	"runtime"
 	"slices"
 	"strings"
+	"strconv"
 	"sync"
 
 	"github.com/egresslab/egress/flowlog"
 	"github.com/egresslab/egress/ipproto"
 	"github.com/egresslab/egress/nsg"
 	"github.com/egresslab/egress/simulate"
+	"github.com/egresslab/egress/topology"
 )
 
 // SchemaVersion is the version of the report's JSON form.
@@ -159,6 +161,9 @@ type index struct {
 	byMAC  map[string]int32
 	byAddr map[netip.Addr]int32 // -1: several NICs hold it
 	gaps   []string
+	// filtered marks the NICs a filtering flow log covers (record types or
+	// a filtering expression): what their logs lack proves nothing.
+	filtered map[int32]bool
 }
 
 func newIndex(e *simulate.Engine) *index {
@@ -190,8 +195,57 @@ func newIndex(e *simulate.Engine) *index {
 	if shared > 0 {
 		x.gaps = append(x.gaps, fmt.Sprintf("%d private addresses are held by NICs of several VNets: a flow logged without a known MAC from one of them is unknown", shared))
 	}
+	x.flowLogFilters(e)
 	return x
 }
+
+// flowLogFilters marks the NICs covered by a flow log of the design that
+// leaves traffic out (recordTypes without one of B, C, E, D, or an
+// enabledFilteringCriteria expression,
+// https://learn.microsoft.com/azure/network-watcher/vnet-flow-logs-filtering):
+// a rule that decided none of their logged flows may have decided flows
+// the log did not record, so their rules are left out of the dead rules.
+func (x *index) flowLogFilters(e *simulate.Engine) {
+	x.filtered = map[int32]bool{}
+	byTarget := map[string][]*topology.FlowLog{}
+	for _, f := range e.Network().FlowLogs() {
+		if f.Enabled && f.Filtered() {
+			byTarget[f.Target.Key()] = append(byTarget[f.Target.Key()], f)
+		}
+	}
+	if len(byTarget) == 0 {
+		return
+	}
+	used := map[string]int{}
+	for i, h := range x.nics {
+		s := h.Subnet()
+		targets := []topology.Ref{topology.Ref(h.ID()), s.ID(), s.VNet().ID()}
+		if ref, _ := h.View().NSG(); !ref.IsZero() {
+			targets = append(targets, ref)
+		}
+		if ref, _ := s.NSG(); !ref.IsZero() {
+			targets = append(targets, ref)
+		}
+		for _, t := range targets {
+			for _, f := range byTarget[t.Key()] {
+				x.filtered[int32(i)] = true
+				used[string(f.ID)]++
+			}
+		}
+	}
+	for _, fs := range byTarget {
+		for _, f := range fs {
+			what := "a filtering expression " + strconvQuote(f.FilteringCriteria)
+			if f.FilteringCriteria == "" {
+				what = "only the flow states " + f.RecordTypes
+			}
+			x.gaps = append(x.gaps, fmt.Sprintf("flow log %s records %s: the flows it leaves out are not disagreements, and the rules of its %d NICs are left out of the dead rules", f.Name, what, used[string(f.ID)]))
+		}
+	}
+	slices.Sort(x.gaps)
+}
+
+func strconvQuote(s string) string { return strconv.Quote(s) }
 
 // nic returns the index of f's NIC, or -1.
 func (x *index) nic(f *flowlog.Flow) int32 {
@@ -528,6 +582,9 @@ func (x *index) report(t *partial, opts Options, files []string) *Report {
 	seenNSG := map[string]bool{}
 	nics := slices.Sorted(maps.Keys(seenNIC))
 	for _, ni := range nics {
+		if x.filtered[ni] {
+			continue
+		}
 		cls := x.nics[ni].Classifier()
 		for _, st := range []nsg.Stage{nsg.StageNIC, nsg.StageSubnet} {
 			g := cls.Group(st)

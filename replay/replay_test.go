@@ -13,6 +13,7 @@ import (
 	"github.com/egresslab/egress/flowlog"
 	"github.com/egresslab/egress/replay"
 	"github.com/egresslab/egress/simulate"
+	"github.com/egresslab/egress/topology"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -198,4 +199,33 @@ func BenchmarkReplay(b *testing.B) {
 			b.ReportMetric(float64(flows)*float64(b.N)/b.Elapsed().Seconds(), "flows/s")
 		})
 	}
+}
+
+// TestReplayFilteredFlowLog: a flow log that records only denied flows
+// (recordTypes "D", https://learn.microsoft.com/azure/network-watcher/vnet-flow-logs-overview)
+// leaves the rules its NICs' allowed flows would show out of the dead
+// rules, and says so.
+func TestReplayFilteredFlowLog(t *testing.T) {
+	flowLog := `[{"id": "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/NetworkWatcherRG/providers/Microsoft.Network/networkWatchers/NetworkWatcher_eastus/flowLogs/fl-app",
+  "name": "fl-app", "type": "Microsoft.Network/networkWatchers/flowLogs", "location": "eastus",
+  "properties": {"targetResourceId": "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/design/providers/Microsoft.Network/virtualNetworks/vnet-app",
+    "enabled": true, "recordTypes": "D", "format": {"type": "JSON", "version": 2},
+    "storageId": "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg/providers/Microsoft.Storage/storageAccounts/stlogs"}}]`
+	e := egresstest.Compile(t, topologyInputs(design, flowLog), simulate.Options{})
+	dir := t.TempDir()
+	files := []string{write(t, dir, "PT1H.json", vnetLog("0022480A0001", group("UserRule_deny-smb-out", "1746352855000,10.1.1.4,52.1.2.5,50002,445,6,O,D,NX,0,0,0,0")))}
+	rep, err := replay.Run(e, files, replay.Options{})
+	require.NoError(t, err)
+	assert.Empty(t, rep.DeadRules, "allow-unused may have decided flows the log did not record")
+	assert.Contains(t, strings.Join(rep.Gaps, "\n"), `flow log fl-app records only the flow states D`)
+
+	// The same log unfiltered: allow-unused is dead in this window.
+	e = egresstest.Compile(t, topologyInputs(design, strings.Replace(flowLog, `"recordTypes": "D", `, "", 1)), simulate.Options{})
+	rep, err = replay.Run(e, files, replay.Options{})
+	require.NoError(t, err)
+	assert.Equal(t, []replay.Rule{{NSG: "nsg-app", Name: "allow-unused"}}, rep.DeadRules)
+}
+
+func topologyInputs(design, arm string) topology.LoadOptions {
+	return topology.LoadOptions{Inputs: []topology.Input{{Name: "design.yaml", Data: []byte(design)}, {Name: "flowlogs.json", Data: []byte(arm)}}}
 }

@@ -358,6 +358,10 @@ func (b *armBuilder) resource(r arm.Resource) {
 	case typeIs(r, tWeb+"/networkConfig"):
 		b.webNetworkConfig(r, v)
 	default:
+		if typeIs(r, tFlowLog) {
+			b.m.FlowLogs = append(b.m.FlowLogs, b.flowLog(meta, v))
+			return
+		}
 		if b.perimeterResource(r, meta, v) {
 			return
 		}

@@ -99,6 +99,9 @@ func (m *Model) index(p *problems) {
 	for _, r := range m.OtherPaaS {
 		put(r.ID, r.Pos, r)
 	}
+	for _, r := range m.FlowLogs {
+		put(r.ID, r.Pos, r)
+	}
 	for _, r := range m.Perimeters {
 		put(r.ID, r.Pos, r)
 	}

@@ -109,6 +109,7 @@ func (m *Model) mergeDuplicates(p *problems) {
 	m.WebApps = dedupe(p, m.WebApps, nil)
 	m.Injected = dedupe(p, m.Injected, nil)
 	m.OtherPaaS = dedupe(p, m.OtherPaaS, nil)
+	m.FlowLogs = dedupe(p, m.FlowLogs, nil)
 	m.Perimeters = dedupe(p, m.Perimeters, nil)
 	m.PerimeterProfiles = dedupe(p, m.PerimeterProfiles, nil)
 	m.PerimeterAccessRules = dedupe(p, m.PerimeterAccessRules, nil)

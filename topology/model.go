@@ -80,7 +80,9 @@ type Model struct {
 	PerimeterProfiles     []*PerimeterProfile
 	PerimeterAccessRules  []*PerimeterAccessRule
 	PerimeterAssociations []*PerimeterAssociation
-	AdminConfigs          []*AdminConfig
+	// FlowLogs are Network Watcher flow logs: what they record, for replays.
+	FlowLogs     []*FlowLog
+	AdminConfigs []*AdminConfig
 	// Skipped counts, by lower-case resource type, the input resources that
 	// egress does not model.
 	Skipped map[string]int

@@ -71,6 +71,7 @@ func (m *Model) check(tags route.TagResolver, keep *compiled) *Validation {
 	var w warnList
 	m.validatePaaS(&p, &w)
 	m.validatePerimeters(&p, &w)
+	m.validateFlowLogs(&p)
 	m.validateInjected(&p, &w)
 	v := newValidation(m, &p, &rej)
 	for _, e := range w.list {
