@@ -37,8 +37,8 @@ import (
 	"os"
 	"runtime"
 	"slices"
-	"strings"
 	"strconv"
+	"strings"
 	"sync"
 
 	"github.com/egresslab/egress/flowlog"
