@@ -88,6 +88,7 @@ type Engine struct {
 	apps          []appRule
 	appx          *appIndex // the application rules' protocols and names, as sets of app
 	private       *bart.Lite
+	spaces        []DestinationSpace // the DNAT and network rules' destination conditions, in evaluation order
 }
 
 func newEngine(p *Policy, rs []parsed, priv *bart.Lite) *Engine {
@@ -98,6 +99,9 @@ func newEngine(p *Policy, rs []parsed, priv *bart.Lite) *Engine {
 		r := &rs[i]
 		e.rules = append(e.rules, r.info)
 		r.m.allow = r.info.Action == Allow
+		if r.info.Type != RuleTypeApplication {
+			e.spaces = append(e.spaces, spaceOf(&r.m))
+		}
 		switch r.info.Type {
 		case RuleTypeNat:
 			nat = append(nat, r.m)

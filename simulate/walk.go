@@ -205,7 +205,24 @@ type walker struct {
 	visited [maxTrack]int32 // appliance keys: NIC handle, or ^firewall index
 	nv      int
 	assumed bool // an answer on the way relied on what is unknown (see security)
+	// rec, when set (by Engine.Reach), records every decision the walk
+	// makes (routes chosen, appliances met, security verdicts, firewall
+	// verdicts), so that two flows with equal records and equal Decisions
+	// have one Trace but for their destination. Nil on the hot path.
+	rec *walkRecord
 }
+
+// walkRecord is what walker.rec collects: events packed in words, in walk
+// order.
+type walkRecord struct{ ev []uint64 }
+
+// Event kinds, in the top byte of a record word.
+const (
+	recRoute    = 1 << 56 // the subnet index (bits 24–55) and the route selection (bits 0–23)
+	recSeen     = 2 << 56 // an appliance key (bits 0–31)
+	recSecurity = 3 << 56 // a NIC handle (bits 8–39) and direction (bits 0–7), then the nsg.Verdict packed in the next word
+	recFirewall = 4 << 56 // a firewall index (bits 0–31), then the firewall.Verdict packed in the next word
+)
 
 // pathForTest, when set (by the tests, export_path_test.go), is told the
 // key of every appliance the walker reaches, in order: the path the hot path
@@ -216,6 +233,9 @@ var pathForTest atomic.Pointer[func(key int32)]
 func (w *walker) seen(key int32) bool {
 	if f := pathForTest.Load(); f != nil {
 		(*f)(key)
+	}
+	if w.rec != nil {
+		w.rec.ev = append(w.rec.ev, recSeen|uint64(uint32(key)))
 	}
 	for _, k := range w.visited[:w.nv] {
 		if k == key {
@@ -241,6 +261,9 @@ func (w *walker) security(h int32, dir nsg.Direction, src, dst netip.Addr) (nsg.
 	v := st.cls.Verdict(f)
 	if w.tr != nil {
 		w.tr.security(st.cls, dir, v)
+	}
+	if w.rec != nil {
+		w.rec.security(h, dir, v)
 	}
 	if st.unknown >= 0 && v.Allowed() && v.Reason != nsg.ReasonAdmin {
 		w.assumed = true
@@ -392,6 +415,9 @@ func (w *walker) path(d Decision, h int32, src netip.Addr) Decision {
 		if !ok {
 			d.Verdict, d.Reason = Dropped, ReasonNoRoute
 			return d
+		}
+		if w.rec != nil {
+			w.rec.route(e, ss, m.Index())
 		}
 		act := ss.actions[m.Index()]
 		if w.tr != nil {
@@ -612,6 +638,9 @@ func (w *walker) path(d Decision, h int32, src netip.Addr) Decision {
 				evaluated := e.opts.Firewall == FirewallEvaluate && fs.eng != nil
 				if evaluated {
 					fv = w.evalFirewall(fs.eng, src)
+					if w.rec != nil {
+						w.rec.firewall(t.idx, fv)
+					}
 					if fv.Allowed() || fv.Flags&firewall.FlagUnknown == 0 {
 						snat = fv.SNAT
 					} // else undecidable: the path is shown as if a network rule allowed it (the configured ranges)

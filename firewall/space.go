@@ -1,0 +1,59 @@
+package firewall
+
+import (
+	"net/netip"
+	"slices"
+)
+
+// DestinationSpace is the part of one DNAT or network rule's condition that a
+// flow's destination address, protocol and destination port meet: what
+// [Engine.DestinationSpaces] lists for callers that partition destination
+// space into classes of flows no rule tells apart (simulate's egress map).
+// The source addresses are not part of it.
+//
+// DestinationSpace is plain data; its slices are fresh copies.
+type DestinationSpace struct {
+	// Prefixes are the destination addresses, IP groups and service tags
+	// (IPv4 only: Azure Firewall is IPv4-only), and the addresses DNS gave
+	// for the rule's FQDNs. "*" is 0.0.0.0/0.
+	Prefixes []netip.Prefix
+	// TCP, UDP, ICMP and Other are the protocol classes the rule matches
+	// (Other: every IP protocol but TCP, UDP and ICMP).
+	TCP, UDP, ICMP, Other bool
+	// Ports are the destination port ranges, inclusive; nil for every
+	// port.
+	Ports [][2]uint16
+}
+
+func spaceOf(m *mrule) DestinationSpace {
+	s := DestinationSpace{
+		Prefixes: append(slices.Clone(m.dst), m.dns...),
+		TCP:      m.protos&1 != 0, UDP: m.protos&2 != 0, ICMP: m.protos&4 != 0, Other: m.protos&8 != 0,
+		Ports: slices.Clone(m.ports),
+	}
+	return s
+}
+
+// DestinationSpaces returns the destination conditions of the DNAT and
+// network rules, in evaluation order. Application rules are left out:
+// they match only flows that name their server (TLS SNI, HTTP Host), which
+// the caller partitions by name. The result is a fresh copy; it costs
+// O(total prefixes).
+func (e *Engine) DestinationSpaces() []DestinationSpace {
+	out := make([]DestinationSpace, len(e.spaces))
+	for i, s := range e.spaces {
+		out[i] = DestinationSpace{Prefixes: slices.Clone(s.Prefixes), TCP: s.TCP, UDP: s.UDP, ICMP: s.ICMP, Other: s.Other,
+			Ports: slices.Clone(s.Ports)}
+	}
+	return out
+}
+
+// SNATPrivateRanges returns the SNAT private ranges (the destinations a
+// network-rule allow does not translate; [Engine.SNATs]), sorted.
+func (e *Engine) SNATPrivateRanges() []netip.Prefix {
+	var out []netip.Prefix
+	for p := range e.private.AllSorted() {
+		out = append(out, p)
+	}
+	return out
+}

@@ -1,0 +1,251 @@
+package simulate_test
+
+import (
+	"encoding/json"
+	"flag"
+	"fmt"
+	"math/rand/v2"
+	"net/netip"
+	"strings"
+	"testing"
+
+	"github.com/egresslab/egress/ipproto"
+	"github.com/egresslab/egress/simulate"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+	"go4.org/netipx"
+)
+
+var reachFlows = flag.Int("reach.flows", 0, "flows for TestReachDifferential (0: 1,000,000, or 40,000 under -short)")
+
+// reachWorld is an engine, the egress maps of some of its NICs, and the
+// addresses worth probing: every prefix edge of every class (and ±1).
+type reachWorld struct {
+	e     *simulate.Engine
+	maps  []*simulate.EgressMap
+	edges [][]netip.Addr // per map
+	dsts  []netip.Addr
+}
+
+func newReachWorld(t testing.TB, seed uint64, spokes, nics, sources int, opts simulate.Options) *reachWorld {
+	t.Helper()
+	w := newTwinWorld(t, seed, spokes, nics, opts)
+	rw := &reachWorld{e: w.e, dsts: w.dsts}
+	r := rand.New(rand.NewPCG(seed, 5))
+	for range sources {
+		h := w.e.NICAt(r.IntN(w.e.NumNICs()))
+		m := w.e.Reach(h)
+		requireCovers(t, m)
+		rw.maps = append(rw.maps, m)
+		var edges []netip.Addr
+		for _, c := range m.Classes {
+			for _, p := range c.Prefixes {
+				last := netipx.PrefixLastIP(p)
+				edges = append(edges, p.Addr(), p.Addr().Prev(), last, last.Next())
+			}
+		}
+		rw.edges = append(rw.edges, edges)
+	}
+	return rw
+}
+
+// requireCovers checks that the classes partition destination space: no
+// two classes overlap, and each protocol/port combination is covered
+// everywhere (IPv4 and IPv6 but the IPv4-mapped space).
+func requireCovers(t testing.TB, m *simulate.EgressMap) {
+	t.Helper()
+	for _, p := range []ipproto.Proto{ipproto.TCP, ipproto.UDP, ipproto.ICMP, ipproto.ESP, 47} {
+		for _, port := range []uint16{1, 25, 443, 65535} {
+			if !p.HasPorts() && port != 1 {
+				continue
+			}
+			var b netipx.IPSetBuilder
+			total := 0
+			for i := range m.Classes {
+				c := &m.Classes[i]
+				if !c.HasProtocol(p) || p.HasPorts() && !c.Contains(c.Prefixes[0].Addr(), p, port) {
+					continue
+				}
+				for _, q := range c.Prefixes {
+					b.AddPrefix(q)
+					total++
+				}
+			}
+			set, err := b.IPSet()
+			require.NoError(t, err)
+			var want netipx.IPSetBuilder
+			want.AddPrefix(netip.MustParsePrefix("0.0.0.0/0"))
+			want.AddPrefix(netip.MustParsePrefix("::/0"))
+			want.RemovePrefix(netip.MustParsePrefix("::ffff:0:0/96"))
+			ws, err := want.IPSet()
+			require.NoError(t, err)
+			require.True(t, set.Equal(ws), "%s: the classes of %v/%d do not cover destination space", m.Source, p, port)
+			// Disjoint: the minimal prefixes of the union are no more than
+			// the sum, and no address is in two classes (checked by the
+			// differential's Lookup, which must find exactly one).
+			require.Positive(t, total)
+		}
+	}
+}
+
+// randomReachFlow picks a flow: an address at a class edge (or ±1), a NIC
+// or interesting address of the network, or a random IPv4 or IPv6 address;
+// any protocol number; a port near a rule's edges or random.
+func (rw *reachWorld) randomReachFlow(r *rand.Rand, mi int) (netip.Addr, ipproto.Proto, uint16) {
+	var dst netip.Addr
+	switch r.IntN(6) {
+	case 0, 1, 2:
+		es := rw.edges[mi]
+		dst = es[r.IntN(len(es))]
+	case 3:
+		dst = rw.dsts[r.IntN(len(rw.dsts))]
+	case 4:
+		v := r.Uint32()
+		dst = netip.AddrFrom4([4]byte{byte(v >> 24), byte(v >> 16), byte(v >> 8), byte(v)})
+	default:
+		var b [16]byte
+		for i := range b {
+			b[i] = byte(r.Uint32())
+		}
+		if r.IntN(2) == 0 {
+			b[0], b[1] = 0x20, 0x01 // 2001::/16
+		}
+		dst = netip.AddrFrom16(b)
+	}
+	if !dst.IsValid() {
+		dst = netip.IPv4Unspecified()
+	}
+	var p ipproto.Proto
+	switch r.IntN(8) {
+	case 0, 1, 2:
+		p = ipproto.TCP
+	case 3, 4:
+		p = ipproto.UDP
+	case 5:
+		p = []ipproto.Proto{ipproto.ICMP, ipproto.ICMPv6, ipproto.ESP, ipproto.AH}[r.IntN(4)]
+	default:
+		p = ipproto.Proto(1 + r.IntN(255))
+	}
+	var port uint16
+	switch r.IntN(3) {
+	case 0:
+		port = []uint16{1, 22, 24, 25, 26, 53, 80, 123, 442, 443, 444, 445, 1433, 3389, 8443, 65535}[r.IntN(16)]
+	case 1:
+		port = uint16(1 + r.IntN(65535))
+	default:
+		port = uint16(999 + r.IntN(1003)) // the generated NSGs' port rules
+	}
+	return dst, p, port
+}
+
+// TestReachDifferential holds every egress map to Classify: for random flows
+// (biased to class edges and ±1 around them, every protocol number, ports
+// near rule edges), the one class that holds the flow has the Decision
+// Classify gives it; and for one flow in 50, Trace of the flow equals Trace
+// of the class's witness but for the destination. The full run decides a
+// million flows (-reach.flows sets another number); -short 40,000.
+func TestReachDifferential(t *testing.T) {
+	flows := 1_000_000
+	if testing.Short() {
+		flows = 40_000
+	}
+	if *reachFlows > 0 {
+		flows = *reachFlows
+	}
+	configs := []struct {
+		spokes, nics int
+		opts         simulate.Options
+	}{
+		{6, 2, simulate.Options{}},
+		{6, 2, simulate.Options{NVA: simulate.NVAUnknown, SMTP: simulate.SMTPBlocked}},
+		{5, 2, simulate.Options{Firewall: simulate.FirewallUnknown, SMTP: simulate.SMTPAllowed, PrivateByDefault: true}},
+		{5, 2, simulate.Options{Firewall: simulate.FirewallAllow, MaxHops: 1}},
+		{6, 2, simulate.Options{MaxHops: 2, SMTP: simulate.SMTPAllowed}},
+	}
+	worlds := max(len(configs), flows/50_000)
+	const sources = 4
+	var dis disagreements
+	done, classes, atomic, traces := 0, 0, 0, 0
+	verdicts := map[simulate.Verdict]int{}
+	for wi := range worlds {
+		c := configs[wi%len(configs)]
+		seed := 1000 + uint64(wi)
+		rw := newReachWorld(t, seed, c.spokes, c.nics, sources, c.opts)
+		for _, m := range rw.maps {
+			classes += len(m.Classes)
+			atomic += m.Atomic
+		}
+		r := rand.New(rand.NewPCG(seed, 29))
+		n := (flows - done) / (worlds - wi)
+		for i := range n {
+			mi := r.IntN(len(rw.maps))
+			m := rw.maps[mi]
+			h, err := rw.e.NIC(m.SourceID)
+			require.NoError(t, err)
+			dst, p, port := rw.randomReachFlow(r, mi)
+			ex := fmt.Sprintf("%s -> %v %v/%d", m.Source, dst, p, port)
+			cls, ok := m.Lookup(dst, p, port)
+			if !ok {
+				dis.add("no class holds the flow", ex)
+				continue
+			}
+			if n := countHolding(m, dst, p, port); n != 1 {
+				dis.add(fmt.Sprintf("%d classes hold the flow", n), ex)
+			}
+			d := rw.e.Classify(h, dst, p, port)
+			verdicts[d.Verdict]++
+			if d != cls.Decision {
+				dis.add(fmt.Sprintf("decision: class %s, Classify %s", rw.e.Explain(cls.Decision), rw.e.Explain(d)), ex+fmt.Sprintf(" (witness %v %v/%d)", cls.Witness.To, cls.Witness.Protocol, cls.Witness.Port))
+				continue
+			}
+			if i%50 == 0 && dst.Unmap().IsValid() {
+				traces++
+				if a, b := traceShape(t, rw.e, simulate.Flow{From: m.SourceID, To: dst, Protocol: p, Port: port}),
+					traceShape(t, rw.e, cls.Witness); a != b {
+					dis.add("Trace differs from the witness's", ex+"\n"+a+"\n"+b)
+				}
+			}
+		}
+		done += n
+	}
+	t.Logf("%d flows (%d traced) on %d networks, %d sources each: %d classes from %d atomic classes; %d disagreements; verdicts %v",
+		done, traces, worlds, sources, classes, atomic, dis.total(), verdicts)
+	if dis.total() > 0 {
+		t.Errorf("egress maps and Classify disagree:\n%s", &dis)
+	}
+	for _, v := range []simulate.Verdict{simulate.Unknown, simulate.Allowed, simulate.Denied, simulate.Dropped, simulate.NoEgress} {
+		assert.Positive(t, verdicts[v], "no flow ended %s", v)
+	}
+}
+
+func countHolding(m *simulate.EgressMap, dst netip.Addr, p ipproto.Proto, port uint16) int {
+	n := 0
+	for i := range m.Classes {
+		if m.Classes[i].Contains(dst, p, port) {
+			n++
+		}
+	}
+	return n
+}
+
+// traceShape is Trace's JSON with the flow's destination, protocol and port
+// blanked (in the flow and in the hops that name them).
+func traceShape(t testing.TB, e *simulate.Engine, f simulate.Flow) string {
+	t.Helper()
+	if !f.Protocol.HasPorts() {
+		f.Port = 0
+	}
+	res, err := e.Trace(f)
+	require.NoError(t, err)
+	dst, proto := res.Flow.Destination, res.Flow.Protocol
+	res.Flow.Destination, res.Flow.Port, res.Flow.Protocol = netip.Addr{}, 0, 0
+	for i := range res.Hops {
+		if res.Hops[i].Address == dst {
+			res.Hops[i].Address = netip.Addr{}
+		}
+	}
+	b, err := json.Marshal(res)
+	require.NoError(t, err)
+	// A method that does not carry the protocol names it.
+	return strings.ReplaceAll(string(b), "does not carry "+proto.String()+`"`, `does not carry PROTOCOL"`)
+}
