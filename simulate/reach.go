@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"net/netip"
 	"slices"
-	"strings"
 
 	"github.com/egresslab/egress/firewall"
 	"github.com/egresslab/egress/ipproto"
@@ -90,12 +89,14 @@ import (
 //
 // Two atomic classes merge only if their whole [Decision] is equal
 // (verdict, reason, method, appliances crossed, assumed, egress set: its
-// method and IPs, and the denying rule) and the walk made the same steps:
-// the same route chosen in every subnet, the same appliances, the same
-// security verdicts (with the rule that matched at each stage, allowing
-// rules included) and the same firewall verdicts, from a source address of
-// the same family. Members of one class
-// thus have one Trace but for the destination address and port.
+// method and IPs, and the denying rule) and the walk made the same steps
+// from a source address of the same family: the same route chosen in every
+// subnet (the same configured item: the prefixes of one service-tag route
+// are one route), the same appliances, the same security verdicts (with the
+// rule that matched at each stage, allowing rules included) and the same
+// firewall verdicts. Members of one class thus have one Trace but for the
+// destination address, protocol and port, and the matched prefix of a
+// route with several (a service-tag route, a service endpoint).
 
 // EgressMap is the egress map of one source: every destination (IPv4 and
 // IPv6 address, IP protocol, destination port) a flow from it can have, cut
@@ -334,27 +335,44 @@ func (e *Engine) Reach(h NIC) *EgressMap {
 	st := &e.nics[hi]
 	b := e.reachBounds(hi)
 	m := &EgressMap{Source: st.v.Name(), SourceID: string(st.v.ID()), SourceAddr: st.addr, e: e, Boundaries: len(b.addrs)}
-	r := reachRun{e: e, h: hi, outcomes: map[string]int32{}, groups: map[reachGroup]int32{}}
-	r.sweep(b)
+	r := reachRun{e: e, h: hi, b: &b, outcomes: map[string]int32{}, nicComps: map[int32][]int32{}, rowOf: map[string]int32{}}
+	r.sweep()
 	m.Atomic = r.atomic
 	m.Classes = r.classes(m)
 	return m
 }
 
 // bounds are the boundaries of one source's partition: addrs, every
-// address where a class starts, sorted, IPv4 then IPv6; the port cuts of
-// rules to "*" (global); and the events of rules with ports and
-// destination prefixes (an address where such a rule starts or stops
-// applying).
+// address where an atomic address class starts, sorted, IPv4 then IPv6; and
+// the port cuts, by component. A component is what the walk consults about
+// ports: an NSG or admin group (by pointer, shared by the NICs bound to
+// it), a firewall, or Azure's SMTP restriction (component 0). Its cuts are
+// global (rules to "*" or to a context tag, SMTP's 25) or hold where a
+// rule's destination prefixes do (events).
 type bounds struct {
-	addrs  []netip.Addr
-	global [2][]uint16 // TCP, UDP
-	events []cutEvent
-	items  []cutItem
+	addrs   []netip.Addr
+	comps   []component
+	events  []cutEvent
+	items   []cutItem
+	groupOf map[*nsg.Group]int32
+	fwOf    map[int32]int32
 }
 
-// cutItem is the port cuts of one rule, per protocol (TCP, UDP).
-type cutItem struct{ cuts [2][]uint16 }
+// component is the port cuts of one component, per protocol (TCP, UDP):
+// global ones, and, during the sweep, those of the rules that hold at the
+// current address class (active, counted), merged into cuts when dirty.
+type component struct {
+	global [2][]uint16
+	active [2]map[uint16]int32
+	cuts   [2][]uint16
+	dirty  [2]bool
+}
+
+// cutItem is the port cuts of one rule, per protocol, and its component.
+type cutItem struct {
+	comp int32
+	cuts [2][]uint16
+}
 
 // cutEvent: at addr, item starts (add) or stops applying.
 type cutEvent struct {
@@ -369,7 +387,6 @@ var ipv4MappedSpace = netip.MustParsePrefix("::ffff:0:0/96")
 // boundsBuilder gathers boundaries.
 type boundsBuilder struct {
 	b     bounds
-	seenG map[*nsg.Group]bool
 	seenS map[*nsg.Scope]bool
 }
 
@@ -400,15 +417,22 @@ func normPrefix(p netip.Prefix) (netip.Prefix, bool) {
 	return p, p.IsValid()
 }
 
-// item adds the port cuts of a rule with destination prefixes ps (all: "*")
-// for the protocols tcp and udp.
-func (bb *boundsBuilder) item(all bool, ps []netip.Prefix, tcp, udp bool, ports [][2]uint16) {
+// newComponent adds a component and returns its index.
+func (bb *boundsBuilder) newComponent() int32 {
+	bb.b.comps = append(bb.b.comps, component{active: [2]map[uint16]int32{{}, {}}, dirty: [2]bool{true, true}})
+	return int32(len(bb.b.comps) - 1)
+}
+
+// item adds a rule of component comp with destination prefixes ps (all:
+// "*" or a context tag, wherever it holds) and destination ports, for the
+// protocols tcp and udp.
+func (bb *boundsBuilder) item(comp int32, all bool, ps []netip.Prefix, tcp, udp bool, ports [][2]uint16) {
 	for _, p := range ps {
 		bb.prefix(p)
 	}
 	var cuts []uint16
 	for _, r := range ports {
-		if r[0] == 0 && r[1] == 65535 {
+		if r[0] <= 1 && r[1] == 65535 {
 			continue
 		}
 		cuts = append(cuts, r[0])
@@ -419,7 +443,7 @@ func (bb *boundsBuilder) item(all bool, ps []netip.Prefix, tcp, udp bool, ports 
 	if len(cuts) == 0 || !tcp && !udp {
 		return
 	}
-	var c cutItem
+	c := cutItem{comp: comp}
 	if tcp {
 		c.cuts[reachTCP] = cuts
 	}
@@ -428,7 +452,7 @@ func (bb *boundsBuilder) item(all bool, ps []netip.Prefix, tcp, udp bool, ports 
 	}
 	if all {
 		for k := range c.cuts {
-			bb.b.global[k] = append(bb.b.global[k], c.cuts[k]...)
+			bb.b.comps[comp].global[k] = append(bb.b.comps[comp].global[k], c.cuts[k]...)
 		}
 		return
 	}
@@ -458,23 +482,22 @@ func (bb *boundsBuilder) classifier(cls *nsg.Classifier) {
 	}
 	for _, stage := range []nsg.Stage{nsg.StageAdmin, nsg.StageNIC, nsg.StageSubnet} {
 		g := cls.Group(stage)
-		if g == nil || bb.seenG[g] {
+		if g == nil {
 			continue
 		}
-		bb.seenG[g] = true
+		if _, ok := bb.b.groupOf[g]; ok {
+			continue
+		}
+		comp := bb.newComponent()
+		bb.b.groupOf[g] = comp
 		for _, dir := range []nsg.Direction{nsg.Outbound, nsg.Inbound} {
 			for _, s := range g.DestinationSpaces(dir) {
 				tcp := s.Protocol == nsg.ProtocolAny || s.Protocol == nsg.ProtocolTCP
 				udp := s.Protocol == nsg.ProtocolAny || s.Protocol == nsg.ProtocolUDP
-				ps := s.Prefixes
-				if s.Context != "" {
-					// Expanded by each NIC's scope: the rule's cuts apply
-					// wherever any scope's expansion does, so take them as
-					// global (an over-approximation).
-					bb.item(true, nil, tcp, udp, s.Ports)
-					continue
-				}
-				bb.item(s.Any, ps, tcp, udp, s.Ports)
+				// A context tag is expanded by each NIC's scope (whose
+				// prefixes are boundaries above): its rule's cuts are taken
+				// as global, an over-approximation.
+				bb.item(comp, s.Any || s.Context != "", s.Prefixes, tcp, udp, s.Ports)
 			}
 		}
 	}
@@ -545,7 +568,10 @@ func (e *Engine) reachScope(h int32) (subnets, nics, fws, vnets []int32) {
 
 // reachBounds collects the boundary set of NIC h (see the comment above).
 func (e *Engine) reachBounds(h int32) bounds {
-	bb := boundsBuilder{seenG: map[*nsg.Group]bool{}, seenS: map[*nsg.Scope]bool{}}
+	bb := boundsBuilder{b: bounds{groupOf: map[*nsg.Group]int32{}, fwOf: map[int32]int32{}}, seenS: map[*nsg.Scope]bool{}}
+	// Azure's SMTP restriction, component 0: TCP port 25.
+	smtp := bb.newComponent()
+	bb.b.comps[smtp].global[reachTCP] = []uint16{25, 26}
 	// 1. The families, and the IPv4-mapped space cut out.
 	bb.prefix(netip.MustParsePrefix("0.0.0.0/0"))
 	bb.prefix(netip.MustParsePrefix("::/0"))
@@ -559,8 +585,6 @@ func (e *Engine) reachBounds(h int32) bounds {
 	}
 	bb.prefix(netip.MustParsePrefix("fc00::/7"))
 	bb.prefix(netip.MustParsePrefix("fe80::/10"))
-	// Azure's SMTP restriction: TCP port 25.
-	bb.b.global[reachTCP] = append(bb.b.global[reachTCP], 25, 26)
 
 	subnets, nics, fws, vnets := e.reachScope(h)
 	// 4. Routes.
@@ -597,21 +621,19 @@ func (e *Engine) reachBounds(h int32) bounds {
 		if fs.eng == nil {
 			continue
 		}
+		comp := bb.newComponent()
+		bb.b.fwOf[f] = comp
 		for _, p := range fs.eng.SNATPrivateRanges() {
 			bb.prefix(p)
 		}
 		for _, s := range fs.eng.DestinationSpaces() {
-			bb.item(false, s.Prefixes, s.TCP, s.UDP, s.Ports)
+			bb.item(comp, false, s.Prefixes, s.TCP, s.UDP, s.Ports)
 		}
 	}
 	b := bb.b
 	slices.SortFunc(b.addrs, netip.Addr.Compare)
 	b.addrs = slices.Compact(b.addrs)
 	slices.SortFunc(b.events, func(x, y cutEvent) int { return x.addr.Compare(y.addr) })
-	for k := range b.global {
-		slices.Sort(b.global[k])
-		b.global[k] = slices.Compact(b.global[k])
-	}
 	return b
 }
 
@@ -619,29 +641,43 @@ func (e *Engine) reachBounds(h int32) bounds {
 type reachRun struct {
 	e        *Engine
 	h        int32
+	b        *bounds
 	rec      walkRecord
 	key      []byte
 	outcomes map[string]int32 // outcome key -> id
 	decs     []Decision       // by outcome id
 	atomic   int
+	nicComps map[int32][]int32 // NIC handle -> the components of its groups
+	consult  []int32
 
-	// The atomic classes merged along ports, grouped by (protocol, ports,
-	// outcome): their address ranges, in address order.
-	groups map[reachGroup]int32
-	gkeys  []reachGroup
-	ranges [][]netipx.IPRange
+	// Rows: the outcomes of one address class, by protocol and port run;
+	// consecutive classes with equal rows are one range of a row group.
+	row, prevRow []rowEntry
+	rowKey       []byte
+	rowOf        map[string]int32
+	rows         []rowGroup
+	cur          netipx.IPRange // the range of prevRow being extended
 }
 
-type reachGroup struct {
+// rowEntry is one protocol's port run [lo, hi] (0, 0 for protocols without
+// ports) with outcome id.
+type rowEntry struct {
 	proto  uint8
 	lo, hi uint16
 	id     int32
 }
 
-// eval walks one representative and returns its outcome id.
+// rowGroup is one distinct row and the address ranges that have it.
+type rowGroup struct {
+	entries []rowEntry
+	ranges  []netipx.IPRange
+}
+
+// eval walks one representative and returns its outcome id; r.rec holds
+// its walk record.
 func (r *reachRun) eval(dst netip.Addr, proto ipproto.Proto, port uint16) int32 {
 	r.atomic++
-	r.rec.ev = r.rec.ev[:0]
+	r.rec.ev, r.rec.smtp = r.rec.ev[:0], false
 	w := walker{e: r.e, dst: dst, proto: proto, sport: EphemeralPort, dport: port, rec: &r.rec}
 	d := w.run(r.h)
 	k := r.key[:0]
@@ -671,49 +707,93 @@ func (r *reachRun) eval(dst netip.Addr, proto ipproto.Proto, port uint16) int32 
 	return id
 }
 
-// add records that addresses [lo, hi] have outcome id for proto index p and
-// ports [plo, phi].
-func (r *reachRun) add(lo, hi netip.Addr, p int, plo, phi uint16, id int32) {
-	gk := reachGroup{uint8(p), plo, phi, id}
-	g, ok := r.groups[gk]
-	if !ok {
-		g = int32(len(r.gkeys))
-		r.groups[gk] = g
-		r.gkeys = append(r.gkeys, gk)
-		r.ranges = append(r.ranges, nil)
+// consulted returns the components the last walk asked about ports.
+func (r *reachRun) consulted() []int32 {
+	out := r.consult[:0]
+	if r.rec.smtp {
+		out = append(out, 0)
 	}
-	rs := r.ranges[g]
-	if n := len(rs); n > 0 && rs[n-1].To().Next() == lo {
-		rs[n-1] = netipx.IPRangeFrom(rs[n-1].From(), hi)
-		return
+	for i := 0; i < len(r.rec.ev); i++ {
+		ev := r.rec.ev[i]
+		switch ev &^ (1<<56 - 1) {
+		case recSecurity:
+			h := int32(uint32(ev >> 8))
+			cs, ok := r.nicComps[h]
+			if !ok {
+				cls := r.e.nics[h].cls
+				for _, st := range []nsg.Stage{nsg.StageAdmin, nsg.StageNIC, nsg.StageSubnet} {
+					if c, ok := r.b.groupOf[cls.Group(st)]; ok {
+						cs = append(cs, c)
+					}
+				}
+				r.nicComps[h] = cs
+			}
+			out = append(out, cs...)
+			i++ // the verdict word
+		case recFirewall:
+			if c, ok := r.b.fwOf[int32(uint32(ev))]; ok {
+				out = append(out, c)
+			}
+			i++
+		}
 	}
-	r.ranges[g] = append(rs, netipx.IPRangeFrom(lo, hi))
+	r.consult = out
+	return out
 }
 
-// sweep decides every atomic class, in address order.
-func (r *reachRun) sweep(b bounds) {
-	active := [2]map[uint16]int32{{}, {}}
-	var cuts [2][]uint16
-	dirty := [2]bool{true, true}
+// nextCut returns the first cut above port p of component c for protocol
+// k at the current address class, or 65536.
+func (r *reachRun) nextCut(c int32, k int, p uint32) uint32 {
+	cp := &r.b.comps[c]
+	if cp.dirty[k] {
+		cs := append(cp.cuts[k][:0], cp.global[k]...)
+		for x := range cp.active[k] {
+			cs = append(cs, x)
+		}
+		slices.Sort(cs)
+		cp.cuts[k], cp.dirty[k] = slices.Compact(cs), false
+	}
+	cs := cp.cuts[k]
+	i, found := slices.BinarySearch(cs, uint16(min(p, 65535)))
+	if found {
+		i++
+	}
+	if i < len(cs) {
+		return uint32(cs[i])
+	}
+	return 65536
+}
+
+// sweep decides every atomic class, in address order. For TCP and UDP it
+// walks port 1 first, then jumps to the next cut of the components that
+// walk consulted: the walk's tests all answer alike up to there, so the
+// walk and its outcome are the same.
+func (r *reachRun) sweep() {
+	b := r.b
 	ev := 0
+	last4 := netip.AddrFrom4([4]byte{255, 255, 255, 255})
+	last6 := netip.AddrFrom16([16]byte{0: 0xff, 1: 0xff, 2: 0xff, 3: 0xff, 4: 0xff, 5: 0xff, 6: 0xff, 7: 0xff, 8: 0xff, 9: 0xff, 10: 0xff, 11: 0xff, 12: 0xff, 13: 0xff, 14: 0xff, 15: 0xff})
 	for i, lo := range b.addrs {
 		var hi netip.Addr
-		if i+1 < len(b.addrs) && b.addrs[i+1].Is4() == lo.Is4() {
+		switch {
+		case i+1 < len(b.addrs) && b.addrs[i+1].Is4() == lo.Is4():
 			hi = b.addrs[i+1].Prev()
-		} else if lo.Is4() {
-			hi = netip.AddrFrom4([4]byte{255, 255, 255, 255})
-		} else {
-			hi = netip.AddrFrom16([16]byte{0: 0xff, 1: 0xff, 2: 0xff, 3: 0xff, 4: 0xff, 5: 0xff, 6: 0xff, 7: 0xff, 8: 0xff, 9: 0xff, 10: 0xff, 11: 0xff, 12: 0xff, 13: 0xff, 14: 0xff, 15: 0xff})
+		case lo.Is4():
+			hi = last4
+		default:
+			hi = last6
 		}
 		for ; ev < len(b.events) && b.events[ev].addr.Compare(lo) <= 0; ev++ {
 			x := b.events[ev]
+			it := &b.items[x.item]
+			cp := &b.comps[it.comp]
 			for k := range 2 {
-				for _, c := range b.items[x.item].cuts[k] {
-					dirty[k] = true
+				for _, c := range it.cuts[k] {
+					cp.dirty[k] = true
 					if x.add {
-						active[k][c]++
-					} else if active[k][c]--; active[k][c] == 0 {
-						delete(active[k], c)
+						cp.active[k][c]++
+					} else if cp.active[k][c]--; cp.active[k][c] <= 0 {
+						delete(cp.active[k], c)
 					}
 				}
 			}
@@ -721,88 +801,122 @@ func (r *reachRun) sweep(b bounds) {
 		if ipv4MappedSpace.Contains(lo) {
 			continue
 		}
-		for k := range 2 {
-			if dirty[k] {
-				cuts[k] = append(cuts[k][:0], b.global[k]...)
-				for c := range active[k] {
-					cuts[k] = append(cuts[k], c)
-				}
-				slices.Sort(cuts[k])
-				cuts[k] = slices.Compact(cuts[k])
-				dirty[k] = false
-			}
-		}
-		for p, proto := range reachProtos {
+		r.row = r.row[:0]
+		for pi, proto := range reachProtos {
 			if !proto.HasPorts() {
-				r.add(lo, hi, p, 0, 0, r.eval(lo, proto, 0))
+				r.row = append(r.row, rowEntry{uint8(pi), 0, 0, r.eval(lo, proto, 0)})
 				continue
 			}
-			// Port intervals [1, c1-1], [c1, c2-1], ... over 1..65535, merged
-			// where neighbours share an outcome.
-			start, runLo, runID := uint32(1), uint16(1), int32(-1)
-			step := func(plo uint16) {
-				id := r.eval(lo, proto, plo)
-				if runID >= 0 && id != runID {
-					r.add(lo, hi, p, runLo, plo-1, runID)
-					runLo = plo
+			for p := uint32(1); p <= 65535; {
+				id := r.eval(lo, proto, uint16(p))
+				next := uint32(65536)
+				for _, c := range r.consulted() {
+					next = min(next, r.nextCut(c, pi, p))
 				}
-				runID = id
-			}
-			for _, c := range cuts[p] {
-				if uint32(c) <= start {
-					continue
+				if n := len(r.row); n > 0 && r.row[n-1].proto == uint8(pi) && r.row[n-1].id == id {
+					r.row[n-1].hi = uint16(next - 1)
+				} else {
+					r.row = append(r.row, rowEntry{uint8(pi), uint16(p), uint16(next - 1), id})
 				}
-				step(uint16(start))
-				start = uint32(c)
+				p = next
 			}
-			step(uint16(start))
-			r.add(lo, hi, p, runLo, 65535, runID)
 		}
+		r.addRow(lo, hi)
 	}
+	r.flush()
 }
 
-// classes merges the groups into classes: groups with the same outcome and
-// address set join along ports, then along protocols.
-func (r *reachRun) classes(m *EgressMap) []ReachClass {
-	rangeKey := func(rs []netipx.IPRange) string {
-		var sb strings.Builder
-		for _, x := range rs {
-			b, _ := x.From().MarshalBinary()
-			sb.Write(b)
-			b, _ = x.To().MarshalBinary()
-			sb.Write(b)
-			sb.WriteByte(0)
-		}
-		return sb.String()
+// addRow records that addresses [lo, hi] have row r.row.
+func (r *reachRun) addRow(lo, hi netip.Addr) {
+	if r.cur.IsValid() && r.cur.To().Next() == lo && slices.Equal(r.row, r.prevRow) {
+		r.cur = netipx.IPRangeFrom(r.cur.From(), hi)
+		return
 	}
-	// Along ports: (proto, outcome, addresses) -> port ranges.
+	r.flush()
+	r.prevRow = append(r.prevRow[:0], r.row...)
+	r.cur = netipx.IPRangeFrom(lo, hi)
+}
+
+// flush files the current range under its row.
+func (r *reachRun) flush() {
+	if !r.cur.IsValid() {
+		return
+	}
+	k := r.rowKey[:0]
+	for _, x := range r.prevRow {
+		k = append(k, x.proto)
+		k = binary.LittleEndian.AppendUint16(k, x.lo)
+		k = binary.LittleEndian.AppendUint16(k, x.hi)
+		k = binary.LittleEndian.AppendUint32(k, uint32(x.id))
+	}
+	r.rowKey = k
+	g, ok := r.rowOf[string(k)]
+	if !ok {
+		g = int32(len(r.rows))
+		r.rowOf[string(k)] = g
+		r.rows = append(r.rows, rowGroup{entries: slices.Clone(r.prevRow)})
+	}
+	r.rows[g].ranges = append(r.rows[g].ranges, r.cur)
+	r.cur = netipx.IPRange{}
+}
+
+// classes merges the rows into classes: an outcome's (protocol, port run)
+// entries join the address sets of the rows that hold them; entries with
+// the same outcome and address set join along ports, then along protocols.
+func (r *reachRun) classes(m *EgressMap) []ReachClass {
+	// (proto, port run, outcome) -> the rows that hold it, ascending.
+	type entryKey struct {
+		proto  uint8
+		lo, hi uint16
+		id     int32
+	}
+	rowsOf := map[entryKey][]int32{}
+	var ekeys []entryKey
+	for g, rg := range r.rows {
+		for _, x := range rg.entries {
+			k := entryKey{x.proto, x.lo, x.hi, x.id}
+			if _, ok := rowsOf[k]; !ok {
+				ekeys = append(ekeys, k)
+			}
+			rowsOf[k] = append(rowsOf[k], int32(g))
+		}
+	}
+	setKey := func(gs []int32) string {
+		b := make([]byte, 0, 4*len(gs))
+		for _, g := range gs {
+			b = binary.LittleEndian.AppendUint32(b, uint32(g))
+		}
+		return string(b)
+	}
+	// Along ports: (proto, outcome, rows) -> port runs.
 	type portKey struct {
 		proto uint8
 		id    int32
-		addrs string
+		rows  string
 	}
 	type portGroup struct {
-		ports  []PortRange
-		ranges []netipx.IPRange
+		ports []PortRange
+		rows  []int32
 	}
 	byPorts := map[portKey]*portGroup{}
 	var pkeys []portKey
-	for g, gk := range r.gkeys {
-		k := portKey{gk.proto, gk.id, rangeKey(r.ranges[g])}
-		pg, ok := byPorts[k]
+	for _, k := range ekeys {
+		gs := rowsOf[k]
+		pk := portKey{k.proto, k.id, setKey(gs)}
+		pg, ok := byPorts[pk]
 		if !ok {
-			pg = &portGroup{ranges: r.ranges[g]}
-			byPorts[k] = pg
-			pkeys = append(pkeys, k)
+			pg = &portGroup{rows: gs}
+			byPorts[pk] = pg
+			pkeys = append(pkeys, pk)
 		}
-		if reachProtos[gk.proto].HasPorts() {
-			pg.ports = append(pg.ports, PortRange{gk.lo, gk.hi})
+		if reachProtos[k.proto].HasPorts() {
+			pg.ports = append(pg.ports, PortRange{k.lo, k.hi})
 		}
 	}
-	// Along protocols: (outcome, addresses, ports) -> protocols.
+	// Along protocols: (outcome, rows, ports) -> protocols.
 	type protoKey struct {
 		id    int32
-		addrs string
+		rows  string
 		ports string
 	}
 	type protoGroup struct {
@@ -815,9 +929,14 @@ func (r *reachRun) classes(m *EgressMap) []ReachClass {
 		pg := byPorts[k]
 		slices.SortFunc(pg.ports, func(a, b PortRange) int { return cmp.Compare(a.Lo, b.Lo) })
 		pg.ports = mergePorts(pg.ports)
-		qk := protoKey{k.id, k.addrs, fmt.Sprint(pg.ports)}
-		if !reachProtos[k.proto].HasPorts() {
-			qk.ports = "-"
+		qk := protoKey{id: k.id, rows: k.rows, ports: "-"}
+		if reachProtos[k.proto].HasPorts() {
+			pb := make([]byte, 0, 4*len(pg.ports))
+			for _, x := range pg.ports {
+				pb = binary.LittleEndian.AppendUint16(pb, x.Lo)
+				pb = binary.LittleEndian.AppendUint16(pb, x.Hi)
+			}
+			qk.ports = string(pb)
 		}
 		q, ok := byProtos[qk]
 		if !ok {
@@ -828,10 +947,16 @@ func (r *reachRun) classes(m *EgressMap) []ReachClass {
 		q.protos = append(q.protos, int(k.proto))
 	}
 	out := make([]ReachClass, 0, len(qkeys))
+	var ranges []netipx.IPRange
 	for _, qk := range qkeys {
 		q := byProtos[qk]
+		ranges = ranges[:0]
+		for _, g := range q.pg.rows {
+			ranges = append(ranges, r.rows[g].ranges...)
+		}
+		slices.SortFunc(ranges, func(a, b netipx.IPRange) int { return a.From().Compare(b.From()) })
 		var sb netipx.IPSetBuilder
-		for _, x := range q.pg.ranges {
+		for _, x := range ranges {
 			sb.AddRange(x)
 		}
 		set, err := sb.IPSet()
@@ -851,8 +976,10 @@ func (r *reachRun) classes(m *EgressMap) []ReachClass {
 		if len(q.pg.ports) > 0 {
 			c.Ports = q.pg.ports
 		}
-		first := q.protos[0]
-		c.Witness = Flow{From: m.SourceID, To: q.pg.ranges[0].From(), Protocol: reachProtos[first]}
+		// The witness: the first address of the class, which starts an
+		// atomic class, with the first protocol and port run's first port,
+		// walked there.
+		c.Witness = Flow{From: m.SourceID, To: ranges[0].From(), Protocol: reachProtos[q.protos[0]]}
 		if c.Ports != nil {
 			c.Witness.Port = c.Ports[0].Lo
 		}
@@ -884,9 +1011,17 @@ func (rec *walkRecord) security(h int32, dir nsg.Direction, v nsg.Verdict) {
 		uint64(v.Access)<<56|uint64(v.Reason)<<48|uint64(uint16(v.Rules.Admin))<<32|uint64(uint16(v.Rules.NIC))<<16|uint64(uint16(v.Rules.Subnet)))
 }
 
-// route records a route selection.
-func (rec *walkRecord) route(_ *Engine, ss *subnetState, sel int) {
-	rec.ev = append(rec.ev, recRoute|uint64(uint32(ss.s.Index()))<<24|uint64(uint32(sel)&(1<<24-1)))
+// route records a route selection: by the configured item of its one route
+// (bit 55 set; the prefixes of a service-tag route are one item, and one
+// action), or, for equal-cost routes, by the selection.
+func (rec *walkRecord) route(ss *subnetState, m route.Match) {
+	ev := uint64(recRoute) | uint64(uint32(ss.s.Index())&(1<<31-1))<<24
+	if m.NumRoutes() == 1 {
+		ev |= 1<<55 | uint64(uint32(m.Route(0).Item())&(1<<24-1))
+	} else {
+		ev |= uint64(uint32(m.Index()) & (1<<24 - 1))
+	}
+	rec.ev = append(rec.ev, ev)
 }
 
 // firewall records a firewall verdict.

@@ -243,6 +243,11 @@ func traceShape(t testing.TB, e *simulate.Engine, f simulate.Flow) string {
 		if res.Hops[i].Address == dst {
 			res.Hops[i].Address = netip.Addr{}
 		}
+		if rt := res.Hops[i].Route; rt != nil && rt.ServiceTag != "" {
+			// One class holds the prefixes of one service-tag route.
+			res.DecidedBy = strings.ReplaceAll(res.DecidedBy, rt.Prefix.String(), "PREFIX")
+			rt.Prefix = netip.Prefix{}
+		}
 	}
 	b, err := json.Marshal(res)
 	require.NoError(t, err)

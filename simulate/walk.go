@@ -208,17 +208,21 @@ type walker struct {
 	// rec, when set (by Engine.Reach), records every decision the walk
 	// makes (routes chosen, appliances met, security verdicts, firewall
 	// verdicts), so that two flows with equal records and equal Decisions
-	// have one Trace but for their destination. Nil on the hot path.
+	// have one Trace but for their destination and the prefix of the routes
+	// chosen. Nil on the hot path.
 	rec *walkRecord
 }
 
 // walkRecord is what walker.rec collects: events packed in words, in walk
 // order.
-type walkRecord struct{ ev []uint64 }
+type walkRecord struct {
+	ev   []uint64
+	smtp bool // Engine.smtp was consulted
+}
 
 // Event kinds, in the top byte of a record word.
 const (
-	recRoute    = 1 << 56 // the subnet index (bits 24–55) and the route selection (bits 0–23)
+	recRoute    = 1 << 56 // the subnet index (bits 24–54) and the route's item (bit 55 set) or selection (bits 0–23)
 	recSeen     = 2 << 56 // an appliance key (bits 0–31)
 	recSecurity = 3 << 56 // a NIC handle (bits 8–39) and direction (bits 0–7), then the nsg.Verdict packed in the next word
 	recFirewall = 4 << 56 // a firewall index (bits 0–31), then the firewall.Verdict packed in the next word
@@ -417,7 +421,7 @@ func (w *walker) path(d Decision, h int32, src netip.Addr) Decision {
 			return d
 		}
 		if w.rec != nil {
-			w.rec.route(e, ss, m.Index())
+			w.rec.route(ss, m)
 		}
 		act := ss.actions[m.Index()]
 		if w.tr != nil {
@@ -514,6 +518,9 @@ func (w *walker) path(d Decision, h int32, src netip.Addr) Decision {
 					w.tr.notCarried(es, w.proto)
 				}
 				return w.finish(d)
+			}
+			if w.rec != nil {
+				w.rec.smtp = true // the outcome depends on the port here
 			}
 			switch e.smtp(w.proto, w.dport, es.method) {
 			case SMTPBlocked:
