@@ -11,7 +11,8 @@ import (
 // space into classes of flows no rule tells apart (simulate's egress map).
 // The source addresses are not part of it.
 //
-// DestinationSpace is plain data; its slices are fresh copies.
+// DestinationSpace is plain data; Ports is a fresh copy, Prefixes is
+// shared with the Engine and read-only.
 type DestinationSpace struct {
 	// Prefixes are the destination addresses, IP groups and service tags
 	// (IPv4 only: Azure Firewall is IPv4-only), and the addresses DNS gave
@@ -37,12 +38,11 @@ func spaceOf(m *mrule) DestinationSpace {
 // DestinationSpaces returns the destination conditions of the DNAT and
 // network rules, in evaluation order. Application rules are left out:
 // they match only flows that name their server (TLS SNI, HTTP Host), which
-// the caller partitions by name. The result is a fresh copy; it costs
-// O(total prefixes).
+// the caller partitions by name. It costs one allocation per rule.
 func (e *Engine) DestinationSpaces() []DestinationSpace {
 	out := make([]DestinationSpace, len(e.spaces))
 	for i, s := range e.spaces {
-		out[i] = DestinationSpace{Prefixes: slices.Clone(s.Prefixes), TCP: s.TCP, UDP: s.UDP, ICMP: s.ICMP, Other: s.Other,
+		out[i] = DestinationSpace{Prefixes: s.Prefixes[:len(s.Prefixes):len(s.Prefixes)], TCP: s.TCP, UDP: s.UDP, ICMP: s.ICMP, Other: s.Other,
 			Ports: slices.Clone(s.Ports)}
 	}
 	return out

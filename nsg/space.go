@@ -11,7 +11,8 @@ import "net/netip"
 // both directions (for an inbound rule the destination is the NIC's own
 // side). The source side and the source ports are not part of it.
 //
-// DestinationSpace is plain data; its slices are fresh copies.
+// DestinationSpace is plain data; Ports is a fresh copy, Prefixes is
+// shared and read-only.
 type DestinationSpace struct {
 	// Any reports a destination of "*": every address of both families.
 	Any bool
@@ -21,7 +22,9 @@ type DestinationSpace struct {
 	Context string
 	// Prefixes are the destination's static prefixes: addresses and
 	// CIDRs, an expanded service tag (AzurePlatform* tags included), or the
-	// members of the ASGs, unmapped. Nil with Any or Context.
+	// members of the ASGs, unmapped. Nil with Any or Context. The
+	// slice is shared with the Group (rules naming one service tag share
+	// one slice): it must not be modified.
 	Prefixes []netip.Prefix
 	// Protocol is the rule's protocol condition.
 	Protocol Protocol
@@ -32,8 +35,7 @@ type DestinationSpace struct {
 
 // DestinationSpaces returns the destination side of every rule of direction
 // d, default rules included, in evaluation order. An invalid direction gives
-// nil. It costs one allocation per rule plus the copies of its prefixes
-// (O(total prefixes)).
+// nil. It costs one allocation per rule: the prefixes are not copied.
 func (g *Group) DestinationSpaces(d Direction) []DestinationSpace {
 	if !d.IsValid() {
 		return nil
@@ -49,7 +51,7 @@ func (g *Group) DestinationSpaces(d Direction) []DestinationSpace {
 		case sideCtx:
 			s.Context = ctxTagNames[r.dst.ctx]
 		default:
-			s.Prefixes = append([]netip.Prefix(nil), r.dst.prefixes...)
+			s.Prefixes = r.dst.prefixes[:len(r.dst.prefixes):len(r.dst.prefixes)]
 		}
 		s.Ports = make([][2]uint16, len(r.dports))
 		for k, p := range r.dports {

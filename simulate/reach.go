@@ -302,18 +302,22 @@ func (m *EgressMap) Restrict(set *netipx.IPSet, p ipproto.Proto, port uint16) []
 
 // The protocols the map evaluates one by one; reachOther stands for every
 // other protocol number, evaluated as GRE.
-var reachProtos = [...]ipproto.Proto{ipproto.TCP, ipproto.UDP, ipproto.ICMP, ipproto.ICMPv6, ipproto.ESP, ipproto.AH, 47}
+var reachProtos = [...]ipproto.Proto{ipproto.TCP, ipproto.UDP, ipproto.ICMP, 47, ipproto.ICMPv6, ipproto.ESP, ipproto.AH}
 
 const (
-	reachTCP   = 0
-	reachUDP   = 1
-	reachOther = len(reachProtos) - 1
+	reachTCP    = 0
+	reachUDP    = 1
+	reachICMP   = 2
+	reachOther  = 3
+	reachICMPv6 = 4
+	reachESP    = 5
+	reachAH     = 6
 )
 
 // reachProtoIndex returns the index in reachProtos of the class of p.
 func reachProtoIndex(p ipproto.Proto) int {
-	for i, q := range reachProtos[:reachOther] {
-		if q == p {
+	for i, q := range reachProtos {
+		if i != reachOther && q == p {
 			return i
 		}
 	}
@@ -350,6 +354,12 @@ func (e *Engine) Reach(h NIC) *EgressMap {
 // global (rules to "*" or to a context tag, SMTP's 25) or hold where a
 // rule's destination prefixes do (events).
 type bounds struct {
+	// sameAs[i] is the protocol (index in reachProtos, before i) whose
+	// outcomes protocol i shares everywhere, or i: ESP and AH are "other"
+	// protocols to every engine but an NSG rule naming them, and ICMPv6 is
+	// ICMP to every engine but a firewall rule that matches one of ICMP and
+	// "other" protocols and not the other.
+	sameAs  [len(reachProtos)]int
 	addrs   []netip.Addr
 	comps   []component
 	events  []cutEvent
@@ -388,6 +398,29 @@ var ipv4MappedSpace = netip.MustParsePrefix("::ffff:0:0/96")
 type boundsBuilder struct {
 	b     bounds
 	seenS map[*nsg.Scope]bool
+	// Rules naming one prefix set (a service tag) share its slice: its
+	// boundaries are added once, and one item per component carries the
+	// cuts of all its rules.
+	sets   map[setID]bool
+	itemOf map[compSet]int32
+}
+
+// setID identifies a shared prefix slice.
+type setID struct {
+	first *netip.Prefix
+	n     int
+}
+
+type compSet struct {
+	comp int32
+	set  setID
+}
+
+func idOf(ps []netip.Prefix) setID {
+	if len(ps) == 0 {
+		return setID{}
+	}
+	return setID{&ps[0], len(ps)}
 }
 
 func (bb *boundsBuilder) prefix(p netip.Prefix) {
@@ -427,8 +460,12 @@ func (bb *boundsBuilder) newComponent() int32 {
 // "*" or a context tag, wherever it holds) and destination ports, for the
 // protocols tcp and udp.
 func (bb *boundsBuilder) item(comp int32, all bool, ps []netip.Prefix, tcp, udp bool, ports [][2]uint16) {
-	for _, p := range ps {
-		bb.prefix(p)
+	set := idOf(ps)
+	if !bb.sets[set] {
+		bb.sets[set] = true
+		for _, p := range ps {
+			bb.prefix(p)
+		}
 	}
 	var cuts []uint16
 	for _, r := range ports {
@@ -443,29 +480,34 @@ func (bb *boundsBuilder) item(comp int32, all bool, ps []netip.Prefix, tcp, udp 
 	if len(cuts) == 0 || !tcp && !udp {
 		return
 	}
-	c := cutItem{comp: comp}
-	if tcp {
-		c.cuts[reachTCP] = cuts
-	}
-	if udp {
-		c.cuts[reachUDP] = cuts
-	}
 	if all {
-		for k := range c.cuts {
-			bb.b.comps[comp].global[k] = append(bb.b.comps[comp].global[k], c.cuts[k]...)
+		for k, on := range [2]bool{tcp, udp} {
+			if on {
+				bb.b.comps[comp].global[k] = append(bb.b.comps[comp].global[k], cuts...)
+			}
 		}
 		return
 	}
-	id := int32(len(bb.b.items))
-	bb.b.items = append(bb.b.items, c)
-	for _, p := range ps {
-		p, ok := normPrefix(p)
-		if !ok {
-			continue
+	id, ok := bb.itemOf[compSet{comp, set}]
+	if !ok {
+		id = int32(len(bb.b.items))
+		bb.itemOf[compSet{comp, set}] = id
+		bb.b.items = append(bb.b.items, cutItem{comp: comp})
+		for _, p := range ps {
+			p, ok := normPrefix(p)
+			if !ok {
+				continue
+			}
+			bb.b.events = append(bb.b.events, cutEvent{p.Addr(), id, true})
+			if next := netipx.PrefixLastIP(p).Next(); next.IsValid() {
+				bb.b.events = append(bb.b.events, cutEvent{next, id, false})
+			}
 		}
-		bb.b.events = append(bb.b.events, cutEvent{p.Addr(), id, true})
-		if next := netipx.PrefixLastIP(p).Next(); next.IsValid() {
-			bb.b.events = append(bb.b.events, cutEvent{next, id, false})
+	}
+	it := &bb.b.items[id]
+	for k, on := range [2]bool{tcp, udp} {
+		if on {
+			it.cuts[k] = append(it.cuts[k], cuts...)
 		}
 	}
 }
@@ -492,6 +534,12 @@ func (bb *boundsBuilder) classifier(cls *nsg.Classifier) {
 		bb.b.groupOf[g] = comp
 		for _, dir := range []nsg.Direction{nsg.Outbound, nsg.Inbound} {
 			for _, s := range g.DestinationSpaces(dir) {
+				switch s.Protocol {
+				case nsg.ProtocolESP:
+					bb.b.sameAs[reachESP] = reachESP
+				case nsg.ProtocolAH:
+					bb.b.sameAs[reachAH] = reachAH
+				}
 				tcp := s.Protocol == nsg.ProtocolAny || s.Protocol == nsg.ProtocolTCP
 				udp := s.Protocol == nsg.ProtocolAny || s.Protocol == nsg.ProtocolUDP
 				// A context tag is expanded by each NIC's scope (whose
@@ -568,7 +616,12 @@ func (e *Engine) reachScope(h int32) (subnets, nics, fws, vnets []int32) {
 
 // reachBounds collects the boundary set of NIC h (see the comment above).
 func (e *Engine) reachBounds(h int32) bounds {
-	bb := boundsBuilder{b: bounds{groupOf: map[*nsg.Group]int32{}, fwOf: map[int32]int32{}}, seenS: map[*nsg.Scope]bool{}}
+	bb := boundsBuilder{b: bounds{groupOf: map[*nsg.Group]int32{}, fwOf: map[int32]int32{}}, seenS: map[*nsg.Scope]bool{},
+		sets: map[setID]bool{}, itemOf: map[compSet]int32{}}
+	for i := range bb.b.sameAs {
+		bb.b.sameAs[i] = i
+	}
+	bb.b.sameAs[reachICMPv6], bb.b.sameAs[reachESP], bb.b.sameAs[reachAH] = reachICMP, reachOther, reachOther
 	// Azure's SMTP restriction, component 0: TCP port 25.
 	smtp := bb.newComponent()
 	bb.b.comps[smtp].global[reachTCP] = []uint16{25, 26}
@@ -627,10 +680,19 @@ func (e *Engine) reachBounds(h int32) bounds {
 			bb.prefix(p)
 		}
 		for _, s := range fs.eng.DestinationSpaces() {
+			if s.ICMP != s.Other {
+				bb.b.sameAs[reachICMPv6] = reachICMPv6
+			}
 			bb.item(comp, false, s.Prefixes, s.TCP, s.UDP, s.Ports)
 		}
 	}
 	b := bb.b
+	for i := range b.items {
+		for k := range b.items[i].cuts {
+			slices.Sort(b.items[i].cuts[k])
+			b.items[i].cuts[k] = slices.Compact(b.items[i].cuts[k])
+		}
+	}
 	slices.SortFunc(b.addrs, netip.Addr.Compare)
 	b.addrs = slices.Compact(b.addrs)
 	slices.SortFunc(b.events, func(x, y cutEvent) int { return x.addr.Compare(y.addr) })
@@ -657,6 +719,7 @@ type reachRun struct {
 	rowOf        map[string]int32
 	rows         []rowGroup
 	cur          netipx.IPRange // the range of prevRow being extended
+	order        []int32        // the row group of each filed range, in address order
 }
 
 // rowEntry is one protocol's port run [lo, hi] (0, 0 for protocols without
@@ -804,7 +867,13 @@ func (r *reachRun) sweep() {
 		r.row = r.row[:0]
 		for pi, proto := range reachProtos {
 			if !proto.HasPorts() {
-				r.row = append(r.row, rowEntry{uint8(pi), 0, 0, r.eval(lo, proto, 0)})
+				var id int32
+				if same := b.sameAs[pi]; same != pi {
+					id = r.row[len(r.row)-(pi-same)].id // the row's portless entries follow TCP's and UDP's, in protocol order
+				} else {
+					id = r.eval(lo, proto, 0)
+				}
+				r.row = append(r.row, rowEntry{uint8(pi), 0, 0, id})
 				continue
 			}
 			for p := uint32(1); p <= 65535; {
@@ -857,6 +926,7 @@ func (r *reachRun) flush() {
 		r.rows = append(r.rows, rowGroup{entries: slices.Clone(r.prevRow)})
 	}
 	r.rows[g].ranges = append(r.rows[g].ranges, r.cur)
+	r.order = append(r.order, g)
 	r.cur = netipx.IPRange{}
 }
 
@@ -946,24 +1016,37 @@ func (r *reachRun) classes(m *EgressMap) []ReachClass {
 		}
 		q.protos = append(q.protos, int(k.proto))
 	}
+	// The classes' ranges, in address order: one pass over the filed
+	// ranges, each given to the classes of its row; the rows are disjoint,
+	// so joining neighbours gives each class's minimal ranges.
+	classesOf := make([][]int32, len(r.rows))
+	for ci, qk := range qkeys {
+		for _, g := range byProtos[qk].pg.rows {
+			classesOf[g] = append(classesOf[g], int32(ci))
+		}
+	}
+	ranges := make([][]netipx.IPRange, len(qkeys))
+	next := make([]int, len(r.rows)) // per row, its next range
+	for _, g := range r.order {
+		x := r.rows[g].ranges[next[g]]
+		next[g]++
+		for _, ci := range classesOf[g] {
+			rs := ranges[ci]
+			if n := len(rs); n > 0 && rs[n-1].To().Next() == x.From() {
+				rs[n-1] = netipx.IPRangeFrom(rs[n-1].From(), x.To())
+			} else {
+				rs = append(rs, x)
+			}
+			ranges[ci] = rs
+		}
+	}
 	out := make([]ReachClass, 0, len(qkeys))
-	var ranges []netipx.IPRange
-	for _, qk := range qkeys {
+	for ci, qk := range qkeys {
 		q := byProtos[qk]
-		ranges = ranges[:0]
-		for _, g := range q.pg.rows {
-			ranges = append(ranges, r.rows[g].ranges...)
+		c := ReachClass{Decision: r.decs[qk.id]}
+		for _, x := range ranges[ci] {
+			c.Prefixes = x.AppendPrefixes(c.Prefixes)
 		}
-		slices.SortFunc(ranges, func(a, b netipx.IPRange) int { return a.From().Compare(b.From()) })
-		var sb netipx.IPSetBuilder
-		for _, x := range ranges {
-			sb.AddRange(x)
-		}
-		set, err := sb.IPSet()
-		if err != nil {
-			continue // unreachable: the ranges are valid
-		}
-		c := ReachClass{Prefixes: set.Prefixes(), Decision: r.decs[qk.id]}
 		slices.Sort(q.protos)
 		for _, p := range q.protos {
 			if p == reachOther {
@@ -978,8 +1061,9 @@ func (r *reachRun) classes(m *EgressMap) []ReachClass {
 		}
 		// The witness: the first address of the class, which starts an
 		// atomic class, with the first protocol and port run's first port,
-		// walked there.
-		c.Witness = Flow{From: m.SourceID, To: ranges[0].From(), Protocol: reachProtos[q.protos[0]]}
+		// walked there (or by the protocol it shares outcomes with).
+		wp := q.protos[0]
+		c.Witness = Flow{From: m.SourceID, To: ranges[ci][0].From(), Protocol: reachProtos[wp]}
 		if c.Ports != nil {
 			c.Witness.Port = c.Ports[0].Lo
 		}
