@@ -391,13 +391,22 @@ type cutEvent struct {
 	add  bool
 }
 
+// event4 is a cutEvent at an IPv4 address, as a number.
+type event4 struct {
+	addr uint32
+	item int32
+	add  bool
+}
+
 // ipv4MappedSpace is ::ffff:0:0/96, left out of the map.
 var ipv4MappedSpace = netip.MustParsePrefix("::ffff:0:0/96")
 
 // boundsBuilder gathers boundaries.
 type boundsBuilder struct {
-	b     bounds
-	seenS map[*nsg.Scope]bool
+	b       bounds
+	addrs4  []uint32 // the IPv4 boundaries (b.addrs holds the IPv6 ones until they are sorted)
+	events4 []event4 // the IPv4 events (b.events: the IPv6 ones)
+	seenS   map[*nsg.Scope]bool
 	// Rules naming one prefix set (a service tag) share its slice: its
 	// boundaries are added once, and one item per component carries the
 	// cuts of all its rules.
@@ -428,10 +437,28 @@ func (bb *boundsBuilder) prefix(p netip.Prefix) {
 	if !ok {
 		return
 	}
-	bb.b.addrs = append(bb.b.addrs, p.Addr())
+	bb.addr(p.Addr())
 	if next := netipx.PrefixLastIP(p).Next(); next.IsValid() {
-		bb.b.addrs = append(bb.b.addrs, next)
+		bb.addr(next)
 	}
+}
+
+// addr adds a boundary: IPv4 ones as numbers, which sort fast.
+func (bb *boundsBuilder) addr(a netip.Addr) {
+	if a.Is4() {
+		bb.addrs4 = append(bb.addrs4, v4num(a))
+	} else {
+		bb.b.addrs = append(bb.b.addrs, a)
+	}
+}
+
+func v4num(a netip.Addr) uint32 {
+	b := a.As4()
+	return uint32(b[0])<<24 | uint32(b[1])<<16 | uint32(b[2])<<8 | uint32(b[3])
+}
+
+func v4addr(v uint32) netip.Addr {
+	return netip.AddrFrom4([4]byte{byte(v >> 24), byte(v >> 16), byte(v >> 8), byte(v)})
 }
 
 // normPrefix masks p, drops its zone and unmaps an IPv4-mapped prefix (of
@@ -498,8 +525,16 @@ func (bb *boundsBuilder) item(comp int32, all bool, ps []netip.Prefix, tcp, udp 
 			if !ok {
 				continue
 			}
+			next := netipx.PrefixLastIP(p).Next()
+			if p.Addr().Is4() {
+				bb.events4 = append(bb.events4, event4{v4num(p.Addr()), id, true})
+				if next.IsValid() {
+					bb.events4 = append(bb.events4, event4{v4num(next), id, false})
+				}
+				continue
+			}
 			bb.b.events = append(bb.b.events, cutEvent{p.Addr(), id, true})
-			if next := netipx.PrefixLastIP(p).Next(); next.IsValid() {
+			if next.IsValid() {
 				bb.b.events = append(bb.b.events, cutEvent{next, id, false})
 			}
 		}
@@ -628,7 +663,8 @@ func (e *Engine) reachBounds(h int32) bounds {
 	// 1. The families, and the IPv4-mapped space cut out.
 	bb.prefix(netip.MustParsePrefix("0.0.0.0/0"))
 	bb.prefix(netip.MustParsePrefix("::/0"))
-	bb.b.addrs = append(bb.b.addrs, ipv4MappedSpace.Addr(), netipx.PrefixLastIP(ipv4MappedSpace).Next())
+	bb.addr(ipv4MappedSpace.Addr())
+	bb.addr(netipx.PrefixLastIP(ipv4MappedSpace).Next())
 	// 2. The platform addresses.
 	bb.prefix(netip.PrefixFrom(nsg.HostIP, 32))
 	bb.prefix(netip.PrefixFrom(nsg.IMDSIP, 32))
@@ -693,9 +729,21 @@ func (e *Engine) reachBounds(h int32) bounds {
 			b.items[i].cuts[k] = slices.Compact(b.items[i].cuts[k])
 		}
 	}
+	slices.Sort(bb.addrs4)
+	bb.addrs4 = slices.Compact(bb.addrs4)
 	slices.SortFunc(b.addrs, netip.Addr.Compare)
-	b.addrs = slices.Compact(b.addrs)
+	addrs := make([]netip.Addr, 0, len(bb.addrs4)+len(b.addrs))
+	for _, v := range bb.addrs4 {
+		addrs = append(addrs, v4addr(v))
+	}
+	b.addrs = append(addrs, slices.Compact(b.addrs)...)
+	slices.SortFunc(bb.events4, func(x, y event4) int { return cmp.Compare(x.addr, y.addr) })
 	slices.SortFunc(b.events, func(x, y cutEvent) int { return x.addr.Compare(y.addr) })
+	events := make([]cutEvent, 0, len(bb.events4)+len(b.events))
+	for _, x := range bb.events4 {
+		events = append(events, cutEvent{v4addr(x.addr), x.item, x.add})
+	}
+	b.events = append(events, b.events...)
 	return b
 }
 
