@@ -7,6 +7,7 @@ import (
 	"math/rand/v2"
 	"net/netip"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/egresslab/egress/ipproto"
@@ -255,4 +256,66 @@ func traceShape(t testing.TB, e *simulate.Engine, f simulate.Flow, other netip.A
 	require.NoError(t, err)
 	// A method that does not carry the protocol names it.
 	return strings.ReplaceAll(string(b), "does not carry "+proto.String()+`"`, `does not carry PROTOCOL"`)
+}
+
+// fuzzMaps caches the egress maps the fuzz target checks flows against: a
+// few generated networks, one map per NIC, built on first use.
+var fuzzMaps sync.Map // key fuzzKey -> *simulate.EgressMap
+
+type fuzzKey struct {
+	world uint64
+	nic   int
+}
+
+var fuzzWorlds sync.Map // world seed -> *reachWorld
+
+// FuzzReach holds the egress maps of generated networks to Classify on
+// arbitrary flows: exactly one class holds the flow, with the Decision
+// Classify gives it, and every class's witness is in its class with the
+// class's Decision.
+func FuzzReach(f *testing.F) {
+	f.Add(uint64(0), uint8(3), []byte{52, 1, 2, 3}, uint8(6), uint16(443))
+	f.Add(uint64(1), uint8(0), []byte{10, 0, 1, 4}, uint8(17), uint16(123))
+	f.Add(uint64(2), uint8(7), []byte{0x20, 0x01, 0xd, 0xb8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1}, uint8(58), uint16(0))
+	f.Add(uint64(3), uint8(1), []byte{168, 63, 129, 16}, uint8(47), uint16(25))
+	f.Fuzz(func(t *testing.T, seed uint64, nic uint8, addr []byte, proto uint8, port uint16) {
+		seed %= 3
+		var dst netip.Addr
+		switch len(addr) {
+		case 4:
+			dst = netip.AddrFrom4([4]byte(addr))
+		case 16:
+			dst = netip.AddrFrom16([16]byte(addr))
+		default:
+			return
+		}
+		p := ipproto.Proto(proto)
+		if p == ipproto.Unknown || p.HasPorts() && port == 0 {
+			return
+		}
+		wv, ok := fuzzWorlds.Load(seed)
+		if !ok {
+			w := newTwinWorld(t, 500+seed, 3, 2, simulate.Options{})
+			wv, _ = fuzzWorlds.LoadOrStore(seed, &reachWorld{e: w.e})
+		}
+		rw := wv.(*reachWorld)
+		k := fuzzKey{seed, int(nic) % rw.e.NumNICs()}
+		h := rw.e.NICAt(k.nic)
+		mv, ok := fuzzMaps.Load(k)
+		if !ok {
+			m := rw.e.Reach(h)
+			for i := range m.Classes {
+				c := &m.Classes[i]
+				require.True(t, c.Contains(c.Witness.To, c.Witness.Protocol, c.Witness.Port), "witness outside its class")
+				require.Equal(t, c.Decision, rw.e.Classify(h, c.Witness.To, c.Witness.Protocol, c.Witness.Port), "the witness's decision")
+			}
+			mv, _ = fuzzMaps.LoadOrStore(k, m)
+		}
+		m := mv.(*simulate.EgressMap)
+		cls, ok := m.Lookup(dst, p, port)
+		require.True(t, ok, "no class holds %v %v/%d", dst, p, port)
+		require.Equal(t, 1, countHolding(m, dst, p, port), "%v %v/%d", dst, p, port)
+		require.Equal(t, rw.e.Explain(rw.e.Classify(h, dst, p, port)), rw.e.Explain(cls.Decision), "%s -> %v %v/%d", h.Name(), dst, p, port)
+		require.Equal(t, rw.e.Classify(h, dst, p, port), cls.Decision)
+	})
 }
