@@ -191,3 +191,21 @@ func addrOrEmpty(a netip.Addr) string {
 	}
 	return a.String()
 }
+
+// Reach maps every destination of a NIC at once: its classes partition
+// destination space, each with one outcome and a witness flow that Trace
+// explains. The queries pick the classes that answer a question exactly.
+func ExampleEngine_Reach() {
+	e := exampleEngine()
+	web, _ := e.NIC("web-01")
+	m := e.Reach(web)
+	for _, c := range m.DirectInternet() {
+		fmt.Println(c.Decision.Method, c.ProtocolString(), c.PortString(), "witness", c.Witness.To, c.Witness.Protocol, c.Witness.Port)
+	}
+	smtp, _ := m.Lookup(netip.MustParseAddr("198.51.100.7"), ipproto.TCP, 25)
+	fmt.Println(m.Explain(smtp))
+	// Output:
+	// NATGateway Tcp 1-24,26-65535 witness 1.0.0.0 Tcp 1
+	// NATGateway Udp 1-65535 witness 1.0.0.0 Udp 1
+	// Denied: denied by an outbound security rule (SubnetNSG nsg-web: securityRules/deny-smtp-out)
+}

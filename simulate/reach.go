@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/netip"
 	"slices"
+	"strings"
 
 	"github.com/egresslab/egress/firewall"
 	"github.com/egresslab/egress/ipproto"
@@ -170,6 +171,57 @@ func (c *ReachClass) Contains(dst netip.Addr, p ipproto.Proto, port uint16) bool
 	}
 	dst = dst.Unmap()
 	return slices.ContainsFunc(c.Prefixes, func(q netip.Prefix) bool { return q.Contains(dst) })
+}
+
+// ProtocolString returns the class's protocols, e.g. "Tcp", "Icmp,Esp" or
+// "Icmp,other" (other: every protocol number without a name).
+func (c *ReachClass) ProtocolString() string {
+	var parts []string
+	for _, p := range c.Protocols {
+		parts = append(parts, p.String())
+	}
+	if c.OtherProtocols {
+		parts = append(parts, "other")
+	}
+	return strings.Join(parts, ",")
+}
+
+// PortString returns the class's ports, e.g. "1-24,26-65535", or "-" for a
+// class of protocols without ports.
+func (c *ReachClass) PortString() string {
+	if c.Ports == nil {
+		return "-"
+	}
+	parts := make([]string, len(c.Ports))
+	for i, r := range c.Ports {
+		parts[i] = r.String()
+	}
+	return strings.Join(parts, ",")
+}
+
+// PrefixString returns the class's prefixes, space-separated, the first
+// max of them and a count of the rest when there are more (max <= 0: all).
+func (c *ReachClass) PrefixString(max int) string {
+	n := len(c.Prefixes)
+	if max <= 0 || n <= max {
+		max = n
+	}
+	parts := make([]string, 0, max+1)
+	for _, p := range c.Prefixes[:max] {
+		parts = append(parts, p.String())
+	}
+	if n > max {
+		parts = append(parts, fmt.Sprintf("... (%d prefixes)", n))
+	}
+	return strings.Join(parts, " ")
+}
+
+// String describes the class in one line: verdict and reason, protocols,
+// ports and (the first three) prefixes, e.g. "Allowed Internet Tcp
+// 1-24,26-65535 0.0.0.0/5 8.0.0.0/7 11.0.0.0/8 ... (31 prefixes)".
+func (c *ReachClass) String() string {
+	r, _ := c.Decision.Reason.MarshalText()
+	return fmt.Sprintf("%v %s %s %s %s", c.Decision.Verdict, r, c.ProtocolString(), c.PortString(), c.PrefixString(3))
 }
 
 // HasProtocol reports whether the class holds flows of protocol p.
