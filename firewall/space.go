@@ -12,12 +12,14 @@ import (
 // The source addresses are not part of it.
 //
 // DestinationSpace is plain data; Ports is a fresh copy, Prefixes is
-// shared with the Engine and read-only.
+// and DNS are shared with the Engine and read-only.
 type DestinationSpace struct {
 	// Prefixes are the destination addresses, IP groups and service tags
-	// (IPv4 only: Azure Firewall is IPv4-only), and the addresses DNS gave
-	// for the rule's FQDNs. "*" is 0.0.0.0/0.
+	// (IPv4 only: Azure Firewall is IPv4-only). "*" is 0.0.0.0/0.
 	Prefixes []netip.Prefix
+	// DNS are the addresses DNS gave for the rule's FQDNs (a match through
+	// them is flagged [FlagDNS]), as /32s.
+	DNS []netip.Prefix
 	// TCP, UDP, ICMP and Other are the protocol classes the rule matches
 	// (Other: every IP protocol but TCP, UDP and ICMP).
 	TCP, UDP, ICMP, Other bool
@@ -28,7 +30,8 @@ type DestinationSpace struct {
 
 func spaceOf(m *mrule) DestinationSpace {
 	s := DestinationSpace{
-		Prefixes: append(slices.Clone(m.dst), m.dns...),
+		Prefixes: slices.Clone(m.dst),
+		DNS:      slices.Clone(m.dns),
 		TCP:      m.protos&1 != 0, UDP: m.protos&2 != 0, ICMP: m.protos&4 != 0, Other: m.protos&8 != 0,
 		Ports: slices.Clone(m.ports),
 	}
@@ -42,8 +45,8 @@ func spaceOf(m *mrule) DestinationSpace {
 func (e *Engine) DestinationSpaces() []DestinationSpace {
 	out := make([]DestinationSpace, len(e.spaces))
 	for i, s := range e.spaces {
-		out[i] = DestinationSpace{Prefixes: s.Prefixes[:len(s.Prefixes):len(s.Prefixes)], TCP: s.TCP, UDP: s.UDP, ICMP: s.ICMP, Other: s.Other,
-			Ports: slices.Clone(s.Ports)}
+		out[i] = DestinationSpace{Prefixes: s.Prefixes[:len(s.Prefixes):len(s.Prefixes)], DNS: s.DNS[:len(s.DNS):len(s.DNS)],
+			TCP: s.TCP, UDP: s.UDP, ICMP: s.ICMP, Other: s.Other, Ports: slices.Clone(s.Ports)}
 	}
 	return out
 }

@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"encoding/binary"
 	"fmt"
+	"math/bits"
 	"net/netip"
 	"slices"
 	"strings"
@@ -61,7 +62,7 @@ import (
 //     SNAT and the firewall's default SNAT.
 //  7. Azure Firewall (firewall.Engine.Evaluate, SNATs): the SNAT private
 //     ranges and the destination prefixes (addresses, IP groups, service
-//     tags, DNS answers for FQDNs) of every DNAT and network rule of every
+//     tags, and apart, DNS answers for FQDNs) of every DNAT and network rule of every
 //     reached firewall (firewall.Engine.DestinationSpaces). Application
 //     rules match only flows that name a server (SNI, Host): the map is
 //     for flows that name none (see below).
@@ -421,13 +422,60 @@ type bounds struct {
 }
 
 // component is the port cuts of one component, per protocol (TCP, UDP):
-// global ones, and, during the sweep, those of the rules that hold at the
-// current address class (active, counted), merged into cuts when dirty.
+// global ones, sorted, and, during the sweep, those of the rules that hold
+// at the current address class (active).
 type component struct {
 	global [2][]uint16
-	active [2]map[uint16]int32
-	cuts   [2][]uint16
-	dirty  [2]bool
+	active [2]*portSet
+}
+
+// portSet is a multiset of ports with a fast "next member above p": counts
+// per port, a bitmap of the ports counted, and a summary bit per non-zero
+// bitmap word. Allocated only for components with rules on prefixes.
+type portSet struct {
+	count [65536]int32
+	bits  [1024]uint64
+	sum   [16]uint64
+}
+
+func (s *portSet) add(p uint16) {
+	if s.count[p]++; s.count[p] == 1 {
+		s.bits[p>>6] |= 1 << (p & 63)
+		s.sum[p>>12] |= 1 << (p >> 6 & 63)
+	}
+}
+
+func (s *portSet) remove(p uint16) {
+	if s.count[p]--; s.count[p] == 0 {
+		if s.bits[p>>6] &^= 1 << (p & 63); s.bits[p>>6] == 0 {
+			s.sum[p>>12] &^= 1 << (p >> 6 & 63)
+		}
+	}
+}
+
+// next returns the smallest member above p, or 65536.
+func (s *portSet) next(p uint32) uint32 {
+	q := p + 1
+	if q > 65535 {
+		return 65536
+	}
+	w := q >> 6
+	if m := s.bits[w] >> (q & 63); m != 0 {
+		return q + uint32(bits.TrailingZeros64(m))
+	}
+	// The next non-empty word after w, through the summary.
+	w++
+	for sw := w >> 6; sw < 16; sw++ {
+		m := s.sum[sw]
+		if sw == w>>6 {
+			m &= ^uint64(0) << (w & 63)
+		}
+		if m != 0 {
+			word := sw<<6 + uint32(bits.TrailingZeros64(m))
+			return word<<6 + uint32(bits.TrailingZeros64(s.bits[word]))
+		}
+	}
+	return 65536
 }
 
 // cutItem is the port cuts of one rule, per protocol, and its component.
@@ -462,7 +510,7 @@ type boundsBuilder struct {
 	// Rules naming one prefix set (a service tag) share its slice: its
 	// boundaries are added once, and one item per component carries the
 	// cuts of all its rules.
-	sets   map[setID]bool
+	sets   map[setID][]netipx.IPRange // its minimal ranges
 	itemOf map[compSet]int32
 }
 
@@ -475,6 +523,29 @@ type setID struct {
 type compSet struct {
 	comp int32
 	set  setID
+}
+
+// setRanges returns the minimal ranges of a prefix set, sorted (each
+// family apart: a range never spans IPv4 and IPv6).
+func setRanges(ps []netip.Prefix) []netipx.IPRange {
+	rs := make([]netipx.IPRange, 0, len(ps))
+	for _, p := range ps {
+		if p, ok := normPrefix(p); ok {
+			rs = append(rs, netipx.RangeOfPrefix(p))
+		}
+	}
+	slices.SortFunc(rs, func(a, b netipx.IPRange) int { return a.From().Compare(b.From()) })
+	out := rs[:0]
+	for _, x := range rs {
+		if n := len(out); n > 0 && out[n-1].From().Is4() == x.From().Is4() && (x.From().Compare(out[n-1].To()) <= 0 || out[n-1].To().Next() == x.From()) {
+			if x.To().Compare(out[n-1].To()) > 0 {
+				out[n-1] = netipx.IPRangeFrom(out[n-1].From(), x.To())
+			}
+			continue
+		}
+		out = append(out, x)
+	}
+	return out
 }
 
 func idOf(ps []netip.Prefix) setID {
@@ -531,7 +602,7 @@ func normPrefix(p netip.Prefix) (netip.Prefix, bool) {
 
 // newComponent adds a component and returns its index.
 func (bb *boundsBuilder) newComponent() int32 {
-	bb.b.comps = append(bb.b.comps, component{active: [2]map[uint16]int32{{}, {}}, dirty: [2]bool{true, true}})
+	bb.b.comps = append(bb.b.comps, component{})
 	return int32(len(bb.b.comps) - 1)
 }
 
@@ -540,10 +611,17 @@ func (bb *boundsBuilder) newComponent() int32 {
 // protocols tcp and udp.
 func (bb *boundsBuilder) item(comp int32, all bool, ps []netip.Prefix, tcp, udp bool, ports [][2]uint16) {
 	set := idOf(ps)
-	if !bb.sets[set] {
-		bb.sets[set] = true
-		for _, p := range ps {
-			bb.prefix(p)
+	rs, ok := bb.sets[set]
+	if !ok {
+		// A rule's destination is one unit: only where the set starts and
+		// stops matters, not the edges between its adjacent prefixes.
+		rs = setRanges(ps)
+		bb.sets[set] = rs
+		for _, x := range rs {
+			bb.addr(x.From())
+			if next := x.To().Next(); next.IsValid() {
+				bb.addr(next)
+			}
 		}
 	}
 	var cuts []uint16
@@ -572,20 +650,16 @@ func (bb *boundsBuilder) item(comp int32, all bool, ps []netip.Prefix, tcp, udp 
 		id = int32(len(bb.b.items))
 		bb.itemOf[compSet{comp, set}] = id
 		bb.b.items = append(bb.b.items, cutItem{comp: comp})
-		for _, p := range ps {
-			p, ok := normPrefix(p)
-			if !ok {
-				continue
-			}
-			next := netipx.PrefixLastIP(p).Next()
-			if p.Addr().Is4() {
-				bb.events4 = append(bb.events4, event4{v4num(p.Addr()), id, true})
+		for _, x := range rs {
+			next := x.To().Next()
+			if x.From().Is4() {
+				bb.events4 = append(bb.events4, event4{v4num(x.From()), id, true})
 				if next.IsValid() {
 					bb.events4 = append(bb.events4, event4{v4num(next), id, false})
 				}
 				continue
 			}
-			bb.b.events = append(bb.b.events, cutEvent{p.Addr(), id, true})
+			bb.b.events = append(bb.b.events, cutEvent{x.From(), id, true})
 			if next.IsValid() {
 				bb.b.events = append(bb.b.events, cutEvent{next, id, false})
 			}
@@ -704,7 +778,7 @@ func (e *Engine) reachScope(h int32) (subnets, nics, fws, vnets []int32) {
 // reachBounds collects the boundary set of NIC h (see the comment above).
 func (e *Engine) reachBounds(h int32) bounds {
 	bb := boundsBuilder{b: bounds{groupOf: map[*nsg.Group]int32{}, fwOf: map[int32]int32{}}, seenS: map[*nsg.Scope]bool{},
-		sets: map[setID]bool{}, itemOf: map[compSet]int32{}}
+		sets: map[setID][]netipx.IPRange{}, itemOf: map[compSet]int32{}}
 	for i := range bb.b.sameAs {
 		bb.b.sameAs[i] = i
 	}
@@ -771,10 +845,19 @@ func (e *Engine) reachBounds(h int32) bounds {
 			if s.ICMP != s.Other {
 				bb.b.sameAs[reachICMPv6] = reachICMPv6
 			}
+			// The addresses DNS gave are a set apart: a match through them
+			// is flagged (firewall.FlagDNS).
 			bb.item(comp, false, s.Prefixes, s.TCP, s.UDP, s.Ports)
+			bb.item(comp, false, s.DNS, s.TCP, s.UDP, s.Ports)
 		}
 	}
 	b := bb.b
+	for i := range b.comps {
+		for k := range b.comps[i].global {
+			slices.Sort(b.comps[i].global[k])
+			b.comps[i].global[k] = slices.Compact(b.comps[i].global[k])
+		}
+	}
 	for i := range b.items {
 		for k := range b.items[i].cuts {
 			slices.Sort(b.items[i].cuts[k])
@@ -908,23 +991,19 @@ func (r *reachRun) consulted() []int32 {
 // k at the current address class, or 65536.
 func (r *reachRun) nextCut(c int32, k int, p uint32) uint32 {
 	cp := &r.b.comps[c]
-	if cp.dirty[k] {
-		cs := append(cp.cuts[k][:0], cp.global[k]...)
-		for x := range cp.active[k] {
-			cs = append(cs, x)
-		}
-		slices.Sort(cs)
-		cp.cuts[k], cp.dirty[k] = slices.Compact(cs), false
+	next := uint32(65536)
+	if a := cp.active[k]; a != nil {
+		next = a.next(p)
 	}
-	cs := cp.cuts[k]
+	cs := cp.global[k]
 	i, found := slices.BinarySearch(cs, uint16(min(p, 65535)))
 	if found {
 		i++
 	}
 	if i < len(cs) {
-		return uint32(cs[i])
+		next = min(next, uint32(cs[i]))
 	}
-	return 65536
+	return next
 }
 
 // sweep decides every atomic class, in address order. For TCP and UDP it
@@ -951,12 +1030,19 @@ func (r *reachRun) sweep() {
 			it := &b.items[x.item]
 			cp := &b.comps[it.comp]
 			for k := range 2 {
+				if len(it.cuts[k]) == 0 {
+					continue
+				}
+				a := cp.active[k]
+				if a == nil {
+					a = new(portSet)
+					cp.active[k] = a
+				}
 				for _, c := range it.cuts[k] {
-					cp.dirty[k] = true
 					if x.add {
-						cp.active[k][c]++
-					} else if cp.active[k][c]--; cp.active[k][c] <= 0 {
-						delete(cp.active[k], c)
+						a.add(c)
+					} else {
+						a.remove(c)
 					}
 				}
 			}
@@ -1035,16 +1121,10 @@ func (r *reachRun) flush() {
 // the same outcome and address set join along ports, then along protocols.
 func (r *reachRun) classes(m *EgressMap) []ReachClass {
 	// (proto, port run, outcome) -> the rows that hold it, ascending.
-	type entryKey struct {
-		proto  uint8
-		lo, hi uint16
-		id     int32
-	}
-	rowsOf := map[entryKey][]int32{}
-	var ekeys []entryKey
+	rowsOf := map[rowEntry][]int32{}
+	var ekeys []rowEntry
 	for g, rg := range r.rows {
-		for _, x := range rg.entries {
-			k := entryKey{x.proto, x.lo, x.hi, x.id}
+		for _, k := range rg.entries {
 			if _, ok := rowsOf[k]; !ok {
 				ekeys = append(ekeys, k)
 			}
@@ -1145,7 +1225,7 @@ func (r *reachRun) classes(m *EgressMap) []ReachClass {
 		q := byProtos[qk]
 		c := ReachClass{Decision: r.decs[qk.id]}
 		for _, x := range ranges[ci] {
-			c.Prefixes = x.AppendPrefixes(c.Prefixes)
+			c.Prefixes = appendRangePrefixes(c.Prefixes, x)
 		}
 		slices.Sort(q.protos)
 		for _, p := range q.protos {
@@ -1174,6 +1254,28 @@ func (r *reachRun) classes(m *EgressMap) []ReachClass {
 			cmp.Compare(a.Witness.Port, b.Witness.Port))
 	})
 	return out
+}
+
+// appendRangePrefixes appends the minimal prefixes of x to dst, as
+// netipx.IPRange.AppendPrefixes does, with a fast path for IPv4.
+func appendRangePrefixes(dst []netip.Prefix, x netipx.IPRange) []netip.Prefix {
+	if !x.From().Is4() {
+		return x.AppendPrefixes(dst)
+	}
+	lo, hi := uint64(v4num(x.From())), uint64(v4num(x.To()))
+	for lo <= hi {
+		// The largest block aligned at lo that ends within hi.
+		size := uint64(1) << 32
+		if lo != 0 {
+			size = lo & -lo
+		}
+		for size > hi-lo+1 {
+			size >>= 1
+		}
+		dst = append(dst, netip.PrefixFrom(v4addr(uint32(lo)), 32-bits.TrailingZeros64(size)))
+		lo += size
+	}
+	return dst
 }
 
 // mergePorts joins sorted adjacent ranges.
