@@ -392,7 +392,7 @@ func (e *Engine) Reach(h NIC) *EgressMap {
 	st := &e.nics[hi]
 	b := e.reachBounds(hi)
 	m := &EgressMap{Source: st.v.Name(), SourceID: string(st.v.ID()), SourceAddr: st.addr, e: e, Boundaries: len(b.addrs)}
-	r := reachRun{e: e, h: hi, b: &b, outcomes: map[string]int32{}, nicComps: map[int32][]int32{}, rowOf: map[string]int32{}}
+	r := reachRun{e: e, h: hi, b: &b, outcomes: map[string]int32{}, lastID: -1, nicComps: map[int32][]int32{}, rowOf: map[string]int32{}}
 	r.sweep()
 	m.Atomic = r.atomic
 	m.Classes = r.classes(m)
@@ -890,6 +890,8 @@ type reachRun struct {
 	rec      walkRecord
 	key      []byte
 	outcomes map[string]int32 // outcome key -> id
+	lastKey  []byte           // the last walk's key, and its id (-1: none yet)
+	lastID   int32
 	decs     []Decision       // by outcome id
 	atomic   int
 	nicComps map[int32][]int32 // NIC handle -> the components of its groups
@@ -944,12 +946,16 @@ func (r *reachRun) eval(dst netip.Addr, proto ipproto.Proto, port uint16) int32 
 		k = binary.LittleEndian.AppendUint64(k, ev)
 	}
 	r.key = k
-	if id, ok := r.outcomes[string(k)]; ok {
-		return id
+	if r.lastID >= 0 && string(k) == string(r.lastKey) { // neighbours mostly share an outcome
+		return r.lastID
 	}
-	id := int32(len(r.decs))
-	r.outcomes[string(k)] = id
-	r.decs = append(r.decs, d)
+	id, ok := r.outcomes[string(k)]
+	if !ok {
+		id = int32(len(r.decs))
+		r.outcomes[string(k)] = id
+		r.decs = append(r.decs, d)
+	}
+	r.lastKey, r.lastID = append(r.lastKey[:0], k...), id
 	return id
 }
 
