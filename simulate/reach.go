@@ -43,43 +43,61 @@ import (
 //  2. isPlatform (168.63.129.16, 169.254.169.254): both /32s.
 //  3. Security rules (nsg.Classifier.Verdict) at the source NIC (outbound),
 //     at every NVA (inbound and outbound) and at every destination NIC
-//     (inbound): every rule's destination prefixes in both directions, the
-//     expanded service tags, ASG members and AzurePlatform* tags
-//     (nsg.Group.DestinationSpaces), and the Scope's expansions of
-//     VirtualNetwork, Internet and AzureLoadBalancer, of every NIC the walk
-//     can reach (reachScope, below). The source address a rule sees is the
-//     NIC's, or a translation (firewall or NVA SNAT) that is itself a
-//     function of the class (items 6 and 7).
+//     (inbound): the destination side of every rule of both directions of
+//     every group (admin, NIC, subnet) of those NICs
+//     (nsg.Group.DestinationSpaces): addresses and CIDRs, expanded service
+//     tags, ASG members, AzurePlatform* tags; and each NIC's Scope
+//     expansions of VirtualNetwork, Internet and AzureLoadBalancer. A
+//     rule's destination is one set the flow is in or not: its minimal
+//     ranges' edges are the boundaries, not those between adjacent
+//     prefixes of it. The source address a rule sees is the NIC's, or a
+//     translation (firewall or NVA SNAT) that is itself a function of the
+//     class (items 6 and 7). Reached NICs are those of reachScope: the
+//     source, every NVA a route of a reached subnet names (to a fixed
+//     point), and every NIC a reached VNet delivers to.
 //  4. Route lookups (route.Table.Lookup): every prefix in use in the table
-//     of every subnet the walk can be in: the source's, and those of every
-//     firewall and NVA a route of a reached subnet names, to a fixed point.
+//     of every reached subnet: the source's, and those of every firewall
+//     and NVA a route of a reached subnet names, to a fixed point (a route
+//     that no destination selects still counts: an over-approximation).
 //  5. Next-hop owners (vnetState.targets: NICs, firewalls, internal
 //     load-balancer frontends, by exact address), the address spaces of
 //     peered VNets outside the input (externalOf) and delegated subnets
 //     (delegatedOf), of every VNet of a reached subnet (targets include the
-//     peers'): each as a prefix.
+//     peers'): each as a prefix; and every reached NIC's own addresses.
 //  6. isPrivate (the IANA private ranges, fc00::/7, fe80::/10): the NVA's
 //     SNAT and the firewall's default SNAT.
 //  7. Azure Firewall (firewall.Engine.Evaluate, SNATs): the SNAT private
-//     ranges and the destination prefixes (addresses, IP groups, service
-//     tags, and apart, DNS answers for FQDNs) of every DNAT and network rule of every
-//     reached firewall (firewall.Engine.DestinationSpaces). Application
-//     rules match only flows that name a server (SNI, Host): the map is
-//     for flows that name none (see below).
+//     ranges and the destination sets of every DNAT and network rule of
+//     every reached firewall (firewall.Engine.DestinationSpaces): its
+//     addresses, IP groups and service tags, and apart (a match through
+//     them is flagged), the DNS answers for its FQDNs. Application rules
+//     match only flows that name a server (SNI, Host): the map is for flows
+//     that name none (see below).
 //
 // Protocol: the classes that any engine tells apart are evaluated one by
-// one: TCP, UDP, ICMP, ICMPv6, ESP, AH, and one representative (GRE, 47)
-// for every other protocol number: nsg's protocol classes (Any matches the
-// rest), firewall's (TCP, UDP, ICMP, other), and the egress methods' carry
-// bits (TCP, UDP, ICMP and ICMPv6, other) never tell two of those apart.
+// one: TCP, UDP, ICMP, other protocols (one representative, GRE, 47, for
+// every protocol number without a constant in ipproto), ICMPv6, ESP, AH:
+// nsg's protocol classes (Any matches the rest), firewall's (TCP, UDP,
+// ICMP, other) and the egress methods' carry bits (TCP, UDP, ICMP and
+// ICMPv6, other) never tell two numbers of "other" apart. ICMPv6 shares
+// ICMP's outcomes, and ESP and AH share other protocols', unless a reached
+// firewall rule matches one of ICMP and "other" but not both (ICMPv6 is
+// "other" to a firewall), or a reached NSG rule names ESP or AH
+// (bounds.sameAs).
 //
 // Destination port (TCP and UDP only; the engines ignore it for other
-// protocols): every rule's destination port ranges, as cuts lo and hi+1,
-// and port 25 (Azure's SMTP restriction, Engine.smtp). Port 0 is not a
-// flow (Classify answers Invalid). A rule's cuts matter only where the rule
-// can match, so the cuts of a class are those of the rules whose
-// destination prefixes contain it (a sweep over the address boundaries),
-// plus those of rules to "*".
+// protocols and Classify gives port 0 no answer): the walk consults ports
+// only in security rules, firewall rules and Azure's SMTP restriction
+// (Engine.smtp, TCP 25). Each of those is a component with port cuts (lo
+// and hi+1 of every rule's destination ranges): global ones (rules to "*"
+// or to a context tag, and 25/26 for SMTP), and those of rules whose
+// destination set holds the address class (kept by a sweep over the
+// address boundaries). The sweep walks port 1, records the components the
+// walk consulted (walkRecord: the NICs whose rules it met, the firewalls
+// that evaluated, whether Engine.smtp was asked), and jumps to the lowest
+// next cut among them: up to there every test the walk made answers alike,
+// so the walk, and what it consults, is the same; the tests it did not make
+// cannot change it.
 //
 // What the map does not cover: flows that name their server (TLS SNI, HTTP
 // Host), which Azure Firewall application rules match on; those are decided
@@ -892,7 +910,7 @@ type reachRun struct {
 	outcomes map[string]int32 // outcome key -> id
 	lastKey  []byte           // the last walk's key, and its id (-1: none yet)
 	lastID   int32
-	decs     []Decision       // by outcome id
+	decs     []Decision // by outcome id
 	atomic   int
 	nicComps map[int32][]int32 // NIC handle -> the components of its groups
 	consult  []int32
