@@ -20,6 +20,11 @@ type DestinationSpace struct {
 	// DNS are the addresses DNS gave for the rule's FQDNs (a match through
 	// them is flagged [FlagDNS]), as /32s.
 	DNS []netip.Prefix
+	// Unresolved reports a destination FQDN that did not resolve: the rule
+	// may match any destination, which makes a verdict before it
+	// undecidable ([FlagUnknown]) wherever its source, protocol and port
+	// match.
+	Unresolved bool
 	// TCP, UDP, ICMP and Other are the protocol classes the rule matches
 	// (Other: every IP protocol but TCP, UDP and ICMP).
 	TCP, UDP, ICMP, Other bool
@@ -30,9 +35,10 @@ type DestinationSpace struct {
 
 func spaceOf(m *mrule) DestinationSpace {
 	s := DestinationSpace{
-		Prefixes: slices.Clone(m.dst),
-		DNS:      slices.Clone(m.dns),
-		TCP:      m.protos&1 != 0, UDP: m.protos&2 != 0, ICMP: m.protos&4 != 0, Other: m.protos&8 != 0,
+		Prefixes:   slices.Clone(m.dst),
+		DNS:        slices.Clone(m.dns),
+		Unresolved: m.unresolved,
+		TCP:        m.protos&1 != 0, UDP: m.protos&2 != 0, ICMP: m.protos&4 != 0, Other: m.protos&8 != 0,
 		Ports: slices.Clone(m.ports),
 	}
 	return s
@@ -46,7 +52,7 @@ func (e *Engine) DestinationSpaces() []DestinationSpace {
 	out := make([]DestinationSpace, len(e.spaces))
 	for i, s := range e.spaces {
 		out[i] = DestinationSpace{Prefixes: s.Prefixes[:len(s.Prefixes):len(s.Prefixes)], DNS: s.DNS[:len(s.DNS):len(s.DNS)],
-			TCP: s.TCP, UDP: s.UDP, ICMP: s.ICMP, Other: s.Other, Ports: slices.Clone(s.Ports)}
+			Unresolved: s.Unresolved, TCP: s.TCP, UDP: s.UDP, ICMP: s.ICMP, Other: s.Other, Ports: slices.Clone(s.Ports)}
 	}
 	return out
 }

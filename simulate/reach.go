@@ -70,7 +70,9 @@ import (
 //     ranges and the destination sets of every DNAT and network rule of
 //     every reached firewall (firewall.Engine.DestinationSpaces): its
 //     addresses, IP groups and service tags, and apart (a match through
-//     them is flagged), the DNS answers for its FQDNs. Application rules
+//     them is flagged), the DNS answers for its FQDNs; the port cuts of a
+//     rule with an FQDN that did not resolve hold everywhere (it may match
+//     any destination, making the verdict Unknown). Application rules
 //     match only flows that name a server (SNI, Host): the map is for flows
 //     that name none (see below).
 //
@@ -867,6 +869,11 @@ func (e *Engine) reachBounds(h int32) bounds {
 			// is flagged (firewall.FlagDNS).
 			bb.item(comp, false, s.Prefixes, s.TCP, s.UDP, s.Ports)
 			bb.item(comp, false, s.DNS, s.TCP, s.UDP, s.Ports)
+			if s.Unresolved {
+				// An FQDN that did not resolve may be any destination: its
+				// rule's ports count everywhere.
+				bb.item(comp, true, nil, s.TCP, s.UDP, s.Ports)
+			}
 		}
 	}
 	b := bb.b

@@ -200,3 +200,33 @@ func TestReachDroppedAfterAllowed(t *testing.T) {
 	}
 	assert.True(t, found, "10.1.1.4 (a spoke the partner is not peered with) is dropped")
 }
+
+// A firewall network rule whose FQDN does not resolve may match any
+// destination: on its port the verdict is Unknown everywhere, and the map
+// cuts there although no destination prefix names the rule.
+func TestReachUnresolvedFQDNRulePort(t *testing.T) {
+	e := engine(t, edit(t, "          - name: net-allow-dns-ntp\n", `          - name: deny-unresolved
+            priority: 110
+            action: Deny
+            rules:
+              - {name: nope, type: NetworkRule, protocols: [TCP], sourceAddresses: ["*"], destinationFqdns: [nope.example], destinationPorts: ["8080"]}
+          - name: allow-web
+            priority: 120
+            action: Allow
+            rules:
+              - {name: web, type: NetworkRule, protocols: [TCP], sourceAddresses: ["*"], destinationAddresses: ["*"], destinationPorts: ["1-65535"]}
+          - name: net-allow-dns-ntp
+`), simulate.Options{})
+	h := mustNIC(t, e, "vm-app-01-nic")
+	m := e.Reach(h)
+	dst := netip.MustParseAddr("52.1.2.3")
+	for _, port := range []uint16{8079, 8080, 8081} {
+		c, ok := m.Lookup(dst, ipproto.TCP, port)
+		require.True(t, ok)
+		assert.Equal(t, e.Classify(h, dst, ipproto.TCP, port), c.Decision, "port %d: %s", port, m.Explain(c))
+	}
+	at, _ := m.Lookup(dst, ipproto.TCP, 8080)
+	next, _ := m.Lookup(dst, ipproto.TCP, 8081)
+	assert.Equal(t, simulate.Unknown, at.Decision.Verdict, m.Explain(at))
+	assert.Equal(t, simulate.Allowed, next.Decision.Verdict, m.Explain(next))
+}
