@@ -10,6 +10,7 @@ import (
 	"github.com/egresslab/egress/simulate"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+	"go4.org/netipx"
 )
 
 // The leaks that sampling misses (issue 14): each scenario changes the
@@ -229,4 +230,54 @@ func TestReachUnresolvedFQDNRulePort(t *testing.T) {
 	next, _ := m.Lookup(dst, ipproto.TCP, 8081)
 	assert.Equal(t, simulate.Unknown, at.Decision.Verdict, m.Explain(at))
 	assert.Equal(t, simulate.Allowed, next.Decision.Verdict, m.Explain(next))
+}
+
+// Restrict cuts classes down to the flows asked about, keeping each
+// class's outcome and a witness inside it; Lookup refuses flows no class
+// can hold.
+func TestReachRestrictAndLookup(t *testing.T) {
+	e := engine(t, string(designs.HubSpoke), simulate.Options{})
+	h := mustNIC(t, e, "vm-app-01-nic")
+	m := e.Reach(h)
+	var b netipx.IPSetBuilder
+	b.AddPrefix(netip.MustParsePrefix("52.1.2.0/24"))
+	b.AddPrefix(netip.MustParsePrefix("10.1.2.0/24"))
+	set, err := b.IPSet()
+	require.NoError(t, err)
+	got := m.Restrict(set, ipproto.UDP, 123)
+	require.NotEmpty(t, got)
+	seen := map[netip.Prefix]bool{}
+	for _, c := range got {
+		assert.Equal(t, []ipproto.Proto{ipproto.UDP}, c.Protocols)
+		assert.Equal(t, []simulate.PortRange{{Lo: 123, Hi: 123}}, c.Ports)
+		for _, p := range c.Prefixes {
+			assert.True(t, set.ContainsPrefix(p), "%v outside the set", p)
+			seen[p] = true
+		}
+		assert.True(t, c.Contains(c.Witness.To, c.Witness.Protocol, c.Witness.Port), "witness %v in its class", c.Witness)
+		assert.Equal(t, e.Classify(h, c.Witness.To, c.Witness.Protocol, c.Witness.Port), c.Decision)
+	}
+	// The restricted classes cover the set, once.
+	var all netipx.IPSetBuilder
+	for p := range seen {
+		all.AddPrefix(p)
+	}
+	cover, err := all.IPSet()
+	require.NoError(t, err)
+	assert.True(t, cover.Equal(set))
+	// NTP to the internet is allowed by the firewall's network rule.
+	c, ok := m.Lookup(netip.MustParseAddr("52.1.2.3"), ipproto.UDP, 123)
+	require.True(t, ok)
+	assert.Equal(t, simulate.Allowed, c.Decision.Verdict, m.Explain(c))
+	assert.Equal(t, []netip.Addr{netip.MustParseAddr("20.81.10.1"), netip.MustParseAddr("20.81.10.2")}, m.EgressIPs(c))
+	for _, bad := range []struct {
+		dst  string
+		p    ipproto.Proto
+		port uint16
+	}{{"52.1.2.3", ipproto.TCP, 0}, {"52.1.2.3", ipproto.Unknown, 443}} {
+		_, ok := m.Lookup(netip.MustParseAddr(bad.dst), bad.p, bad.port)
+		assert.False(t, ok, "%v", bad)
+	}
+	_, ok = m.Lookup(netip.Addr{}, ipproto.TCP, 443)
+	assert.False(t, ok)
 }
