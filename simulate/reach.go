@@ -447,6 +447,7 @@ type bounds struct {
 type component struct {
 	global [2][]uint16
 	active [2]*portSet
+	n      [2]int32 // the rules active, per protocol: at 0, active goes back to the pool
 }
 
 // portSet is a multiset of ports with a fast "next member above p": counts
@@ -530,8 +531,10 @@ type boundsBuilder struct {
 	// Rules naming one prefix set (a service tag) share its slice: its
 	// boundaries are added once, and one item per component carries the
 	// cuts of all its rules.
-	sets   map[setID][]netipx.IPRange // its minimal ranges
-	itemOf map[compSet]int32
+	sets map[setID][]netipx.IPRange // its minimal ranges
+	// fullDone: the groups whose rules of both directions are in.
+	fullDone map[*nsg.Group]bool
+	itemOf   map[compSet]int32
 }
 
 // setID identifies a shared prefix slice.
@@ -693,9 +696,13 @@ func (bb *boundsBuilder) item(comp int32, all bool, ps []netip.Prefix, tcp, udp 
 	}
 }
 
-// classifier adds the boundaries of a NIC's security rules (item 3).
-func (bb *boundsBuilder) classifier(cls *nsg.Classifier) {
-	if sc := cls.Scope(); !bb.seenS[sc] {
+// classifier adds the boundaries of a NIC's security rules (item 3) for a
+// NIC the walk can cross or start from (full: the rules of both directions
+// meet any destination), or only deliver to (the inbound rules meet the
+// NIC's own addresses: their port cuts hold there, and their destination
+// sets add no boundary).
+func (bb *boundsBuilder) classifier(cls *nsg.Classifier, full bool, own []netip.Addr) {
+	if sc := cls.Scope(); full && !bb.seenS[sc] {
 		bb.seenS[sc] = true
 		for _, tag := range []string{"VirtualNetwork", "Internet", "AzureLoadBalancer"} {
 			for _, p := range sc.Prefixes(tag) {
@@ -703,17 +710,29 @@ func (bb *boundsBuilder) classifier(cls *nsg.Classifier) {
 			}
 		}
 	}
+	var ownPrefixes []netip.Prefix
+	for _, a := range own {
+		ownPrefixes = append(ownPrefixes, netip.PrefixFrom(a, a.BitLen()))
+	}
 	for _, stage := range []nsg.Stage{nsg.StageAdmin, nsg.StageNIC, nsg.StageSubnet} {
 		g := cls.Group(stage)
 		if g == nil {
 			continue
 		}
-		if _, ok := bb.b.groupOf[g]; ok {
+		comp, ok := bb.b.groupOf[g]
+		if !ok {
+			comp = bb.newComponent()
+			bb.b.groupOf[g] = comp
+		}
+		if full && bb.fullDone[g] {
 			continue
 		}
-		comp := bb.newComponent()
-		bb.b.groupOf[g] = comp
-		for _, dir := range []nsg.Direction{nsg.Outbound, nsg.Inbound} {
+		dirs := []nsg.Direction{nsg.Inbound}
+		if full {
+			bb.fullDone[g] = true
+			dirs = append(dirs, nsg.Outbound)
+		}
+		for _, dir := range dirs {
 			for _, s := range g.DestinationSpaces(dir) {
 				switch s.Protocol {
 				case nsg.ProtocolESP:
@@ -723,10 +742,15 @@ func (bb *boundsBuilder) classifier(cls *nsg.Classifier) {
 				}
 				tcp := s.Protocol == nsg.ProtocolAny || s.Protocol == nsg.ProtocolTCP
 				udp := s.Protocol == nsg.ProtocolAny || s.Protocol == nsg.ProtocolUDP
-				// A context tag is expanded by each NIC's scope (whose
-				// prefixes are boundaries above): its rule's cuts are taken
-				// as global, an over-approximation.
-				bb.item(comp, s.Any || s.Context != "", s.Prefixes, tcp, udp, s.Ports)
+				switch {
+				case !full:
+					bb.item(comp, false, ownPrefixes, tcp, udp, s.Ports)
+				default:
+					// A context tag is expanded by each NIC's scope (whose
+					// prefixes are boundaries above): its rule's cuts are
+					// taken as global, an over-approximation.
+					bb.item(comp, s.Any || s.Context != "", s.Prefixes, tcp, udp, s.Ports)
+				}
 			}
 		}
 	}
@@ -734,10 +758,11 @@ func (bb *boundsBuilder) classifier(cls *nsg.Classifier) {
 
 // reachScope returns what a flow from NIC h can meet (items 3–5 and 7): the
 // subnets it can be routed from, the NICs whose rules it can meet (the
-// source, NVAs, destination NICs), the firewalls, and the VNets. It is a
-// fixed point over the route actions, which over-approximates the walks
-// (a route that no destination selects still counts).
-func (e *Engine) reachScope(h int32) (subnets, nics, fws, vnets []int32) {
+// source and the NVAs first, nics[:crossed], then the NICs it can be
+// delivered to), the firewalls, and the VNets. It is a fixed point over the
+// route actions, which over-approximates the walks (a route that no
+// destination selects still counts).
+func (e *Engine) reachScope(h int32) (subnets, nics []int32, crossed int, fws, vnets []int32) {
 	seenSub := map[int32]bool{}
 	seenNIC := map[int32]bool{h: true}
 	seenFW := map[int32]bool{}
@@ -781,6 +806,7 @@ func (e *Engine) reachScope(h int32) (subnets, nics, fws, vnets []int32) {
 			}
 		}
 	}
+	crossed = len(nics)
 	// Destination NICs: every NIC a reached VNet can deliver to.
 	for _, v := range vnets {
 		for _, t := range e.vnets[v].targets {
@@ -790,15 +816,16 @@ func (e *Engine) reachScope(h int32) (subnets, nics, fws, vnets []int32) {
 			}
 		}
 	}
-	slices.Sort(nics[1:])
+	slices.Sort(nics[1:crossed])
+	slices.Sort(nics[crossed:])
 	slices.Sort(fws)
-	return subnets, nics, fws, vnets
+	return subnets, nics, crossed, fws, vnets
 }
 
 // reachBounds collects the boundary set of NIC h (see the comment above).
 func (e *Engine) reachBounds(h int32) bounds {
 	bb := boundsBuilder{b: bounds{groupOf: map[*nsg.Group]int32{}, fwOf: map[int32]int32{}}, seenS: map[*nsg.Scope]bool{},
-		sets: map[setID][]netipx.IPRange{}, itemOf: map[compSet]int32{}}
+		sets: map[setID][]netipx.IPRange{}, itemOf: map[compSet]int32{}, fullDone: map[*nsg.Group]bool{}}
 	for i := range bb.b.sameAs {
 		bb.b.sameAs[i] = i
 	}
@@ -821,7 +848,7 @@ func (e *Engine) reachBounds(h int32) bounds {
 	bb.prefix(netip.MustParsePrefix("fc00::/7"))
 	bb.prefix(netip.MustParsePrefix("fe80::/10"))
 
-	subnets, nics, fws, vnets := e.reachScope(h)
+	subnets, nics, crossed, fws, vnets := e.reachScope(h)
 	// 4. Routes.
 	for _, s := range subnets {
 		tb := e.subnets[s].table
@@ -842,9 +869,13 @@ func (e *Engine) reachBounds(h int32) bounds {
 			bb.prefix(x.prefix)
 		}
 	}
-	// 3. Security rules.
+	// 3. Security rules: the source and the NVAs (full), then the NICs
+	// the walk can only deliver to.
+	for _, n := range nics[:crossed] {
+		bb.classifier(e.nics[n].cls, true, nil)
+	}
 	for _, n := range nics {
-		bb.classifier(e.nics[n].cls)
+		bb.classifier(e.nics[n].cls, false, e.cold[n].addrs)
 		for _, a := range e.cold[n].addrs {
 			bb.prefix(netip.PrefixFrom(a, a.BitLen()))
 		}
@@ -920,6 +951,7 @@ type reachRun struct {
 	decs     []Decision // by outcome id
 	atomic   int
 	nicComps map[int32][]int32 // NIC handle -> the components of its groups
+	pool     []*portSet        // empty port sets
 	consult  []int32
 
 	// Rows: the outcomes of one address class, by protocol and port run;
@@ -1066,7 +1098,11 @@ func (r *reachRun) sweep() {
 				}
 				a := cp.active[k]
 				if a == nil {
-					a = new(portSet)
+					if n := len(r.pool); n > 0 {
+						a, r.pool = r.pool[n-1], r.pool[:n-1]
+					} else {
+						a = new(portSet)
+					}
 					cp.active[k] = a
 				}
 				for _, c := range it.cuts[k] {
@@ -1075,6 +1111,15 @@ func (r *reachRun) sweep() {
 					} else {
 						a.remove(c)
 					}
+				}
+				if x.add {
+					cp.n[k]++
+				} else if cp.n[k]--; cp.n[k] == 0 {
+					// Empty again: the set's memory serves the next
+					// component (a destination NIC's rules hold at one
+					// address; thousands of them must not hold a set each).
+					r.pool = append(r.pool, a)
+					cp.active[k] = nil
 				}
 			}
 		}
