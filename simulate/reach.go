@@ -531,7 +531,8 @@ type boundsBuilder struct {
 	// Rules naming one prefix set (a service tag) share its slice: its
 	// boundaries are added once, and one item per component carries the
 	// cuts of all its rules.
-	sets map[setID][]netipx.IPRange // its minimal ranges
+	sets    map[setID][]netipx.IPRange // its minimal ranges
+	bounded map[setID]bool             // its boundaries are in
 	// fullDone: the groups whose rules of both directions are in.
 	fullDone map[*nsg.Group]bool
 	itemOf   map[compSet]int32
@@ -546,6 +547,36 @@ type setID struct {
 type compSet struct {
 	comp int32
 	set  setID
+}
+
+// rangesOf returns the minimal ranges of a shared prefix set, computed once.
+func (bb *boundsBuilder) rangesOf(ps []netip.Prefix) []netipx.IPRange {
+	id := idOf(ps)
+	rs, ok := bb.sets[id]
+	if !ok {
+		rs = setRanges(ps)
+		bb.sets[id] = rs
+	}
+	return rs
+}
+
+// holdsAny reports whether the sorted disjoint ranges hold one of as.
+func holdsAny(rs []netipx.IPRange, as []netip.Addr) bool {
+	for _, a := range as {
+		i, _ := slices.BinarySearchFunc(rs, a, func(x netipx.IPRange, a netip.Addr) int {
+			switch {
+			case x.To().Compare(a) < 0:
+				return -1
+			case x.From().Compare(a) > 0:
+				return 1
+			}
+			return 0
+		})
+		if i < len(rs) && rs[i].Contains(a) {
+			return true
+		}
+	}
+	return false
 }
 
 // setRanges returns the minimal ranges of a prefix set, sorted (each
@@ -634,12 +665,11 @@ func (bb *boundsBuilder) newComponent() int32 {
 // protocols tcp and udp.
 func (bb *boundsBuilder) item(comp int32, all bool, ps []netip.Prefix, tcp, udp bool, ports [][2]uint16) {
 	set := idOf(ps)
-	rs, ok := bb.sets[set]
-	if !ok {
+	rs := bb.rangesOf(ps)
+	if !bb.bounded[set] {
 		// A rule's destination is one unit: only where the set starts and
 		// stops matters, not the edges between its adjacent prefixes.
-		rs = setRanges(ps)
-		bb.sets[set] = rs
+		bb.bounded[set] = true
 		for _, x := range rs {
 			bb.addr(x.From())
 			if next := x.To().Next(); next.IsValid() {
@@ -744,7 +774,10 @@ func (bb *boundsBuilder) classifier(cls *nsg.Classifier, full bool, own []netip.
 				udp := s.Protocol == nsg.ProtocolAny || s.Protocol == nsg.ProtocolUDP
 				switch {
 				case !full:
-					bb.item(comp, false, ownPrefixes, tcp, udp, s.Ports)
+					// Only the rules that can match the NIC's own addresses.
+					if s.Any || s.Context != "" || holdsAny(bb.rangesOf(s.Prefixes), own) {
+						bb.item(comp, false, ownPrefixes, tcp, udp, s.Ports)
+					}
 				default:
 					// A context tag is expanded by each NIC's scope (whose
 					// prefixes are boundaries above): its rule's cuts are
@@ -825,7 +858,7 @@ func (e *Engine) reachScope(h int32) (subnets, nics []int32, crossed int, fws, v
 // reachBounds collects the boundary set of NIC h (see the comment above).
 func (e *Engine) reachBounds(h int32) bounds {
 	bb := boundsBuilder{b: bounds{groupOf: map[*nsg.Group]int32{}, fwOf: map[int32]int32{}}, seenS: map[*nsg.Scope]bool{},
-		sets: map[setID][]netipx.IPRange{}, itemOf: map[compSet]int32{}, fullDone: map[*nsg.Group]bool{}}
+		sets: map[setID][]netipx.IPRange{}, bounded: map[setID]bool{}, itemOf: map[compSet]int32{}, fullDone: map[*nsg.Group]bool{}}
 	for i := range bb.b.sameAs {
 		bb.b.sameAs[i] = i
 	}
