@@ -1329,13 +1329,23 @@ func (r *reachRun) classes(m *EgressMap) []ReachClass {
 			ranges[ci] = rs
 		}
 	}
+	// Every class's prefixes in one backing array, counted first.
+	total := 0
+	for ci := range qkeys {
+		for _, x := range ranges[ci] {
+			total += countRangePrefixes(x)
+		}
+	}
+	backing := make([]netip.Prefix, 0, total)
 	out := make([]ReachClass, 0, len(qkeys))
 	for ci, qk := range qkeys {
 		q := byProtos[qk]
 		c := ReachClass{Decision: r.decs[qk.id]}
+		start := len(backing)
 		for _, x := range ranges[ci] {
-			c.Prefixes = appendRangePrefixes(c.Prefixes, x)
+			backing = appendRangePrefixes(backing, x)
 		}
+		c.Prefixes = backing[start:len(backing):len(backing)]
 		slices.Sort(q.protos)
 		for _, p := range q.protos {
 			if p == reachOther {
@@ -1363,6 +1373,28 @@ func (r *reachRun) classes(m *EgressMap) []ReachClass {
 			cmp.Compare(a.Witness.Port, b.Witness.Port))
 	})
 	return out
+}
+
+// countRangePrefixes returns how many prefixes appendRangePrefixes appends
+// for x.
+func countRangePrefixes(x netipx.IPRange) int {
+	if !x.From().Is4() {
+		return len(x.Prefixes())
+	}
+	n := 0
+	lo, hi := uint64(v4num(x.From())), uint64(v4num(x.To()))
+	for lo <= hi {
+		size := uint64(1) << 32
+		if lo != 0 {
+			size = lo & -lo
+		}
+		for size > hi-lo+1 {
+			size >>= 1
+		}
+		n++
+		lo += size
+	}
+	return n
 }
 
 // appendRangePrefixes appends the minimal prefixes of x to dst, as

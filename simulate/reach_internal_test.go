@@ -29,6 +29,7 @@ func TestAppendRangePrefixes(t *testing.T) {
 		}
 		x := netipx.IPRangeFrom(v4addr(a), v4addr(b))
 		require.Equal(t, x.Prefixes(), appendRangePrefixes(nil, x), "%v", x)
+		require.Equal(t, len(x.Prefixes()), countRangePrefixes(x), "%v", x)
 	}
 	x := netipx.IPRangeFrom(netip.MustParseAddr("2001:db8::1"), netip.MustParseAddr("2001:db8::ff"))
 	require.Equal(t, x.Prefixes(), appendRangePrefixes(nil, x))
