@@ -125,8 +125,10 @@ import (
 // into [ReachClass]es whose members share one outcome, for flows that name
 // no server (no TLS SNI or HTTP Host). Build one with [Engine.Reach].
 //
-// An EgressMap is plain data, sorted (see Classes); it may be copied and
-// read concurrently. Its classes cover destination space exactly once,
+// An EgressMap is plain data, sorted (see Classes), that refers to its
+// Engine for explanations (Explain, EgressIPs, DecidedBy: a zero or
+// hand-built map answers those with nothing); it may be copied and read
+// concurrently. Its classes cover destination space exactly once,
 // IPv4-mapped IPv6 addresses aside (they are the IPv4 classes).
 type EgressMap struct {
 	// Source is the source NIC's name, SourceID its resource ID, and
@@ -279,18 +281,36 @@ func (m *EgressMap) Lookup(dst netip.Addr, p ipproto.Proto, port uint16) (*Reach
 	return nil, false
 }
 
-// Explain describes a class's decision in one sentence ([Engine.Explain]).
-func (m *EgressMap) Explain(c *ReachClass) string { return m.e.Explain(c.Decision) }
+// Explain describes a class's decision in one sentence ([Engine.Explain]),
+// or "" for a map not built by [Engine.Reach].
+func (m *EgressMap) Explain(c *ReachClass) string {
+	if m.e == nil {
+		return ""
+	}
+	return m.e.Explain(c.Decision)
+}
 
 // EgressIPs returns the public addresses the class's flows may leave from
-// ([Engine.EgressIPs]).
-func (m *EgressMap) EgressIPs(c *ReachClass) []netip.Addr { return m.e.EgressIPs(c.Decision, nil) }
+// ([Engine.EgressIPs]), or nil for a map not built by [Engine.Reach].
+func (m *EgressMap) EgressIPs(c *ReachClass) []netip.Addr {
+	if m.e == nil {
+		return nil
+	}
+	return m.e.EgressIPs(c.Decision, nil)
+}
 
 // DecidedBy names the rule that denied the class's flows, or "" (as
-// [Result.DecidedBy] does for a denied flow).
-func (m *EgressMap) DecidedBy(c *ReachClass) string { return m.e.decidedBy(c.Decision) }
+// [Result.DecidedBy] does for a denied flow; "" too for a map not built by
+// [Engine.Reach]).
+func (m *EgressMap) DecidedBy(c *ReachClass) string {
+	if m.e == nil {
+		return ""
+	}
+	return m.e.decidedBy(c.Decision)
+}
 
-// Where returns the classes that satisfy keep, in map order.
+// Where returns the classes that satisfy keep, in map order, as pointers
+// into m.Classes.
 func (m *EgressMap) Where(keep func(*ReachClass) bool) []*ReachClass {
 	var out []*ReachClass
 	for i := range m.Classes {
