@@ -205,7 +205,7 @@ func ExampleEngine_Reach() {
 	smtp, _ := m.Lookup(netip.MustParseAddr("198.51.100.7"), ipproto.TCP, 25)
 	fmt.Println(m.Explain(smtp))
 	// Output:
-	// NATGateway Tcp 1-24,26-65535 witness 1.0.0.0 Tcp 1
-	// NATGateway Udp 1-65535 witness 1.0.0.0 Udp 1
+	// NATGateway Tcp 1-24,26-65535 witness 1.0.0.1 Tcp 443
+	// NATGateway Udp 1-65535 witness 1.0.0.1 Udp 443
 	// Denied: denied by an outbound security rule (SubnetNSG nsg-web: securityRules/deny-smtp-out)
 }

@@ -137,7 +137,7 @@ type EgressMap struct {
 	SourceID   string
 	SourceAddr netip.Addr
 	// Classes are the classes, sorted by their first address (IPv4
-	// first), then protocol, then first port.
+	// first), then first protocol, then first port.
 	Classes []ReachClass
 	// Atomic is the number of atomic classes evaluated (one walk each);
 	// Boundaries the number of address boundaries of the partition.
@@ -165,7 +165,10 @@ type ReachClass struct {
 	Ports []PortRange
 	// Decision is the outcome of every flow of the class.
 	Decision Decision
-	// Witness is a flow of the class (From is the source's resource ID).
+	// Witness is a flow of the class (From is the source's resource ID): a
+	// typical one where the class has it (an address outside 0.0.0.0/8,
+	// not the first of its prefix; port 443, 80, 53, 123, 22, 3389, 445 or
+	// 25), else its first address, protocol and port.
 	Witness Flow
 }
 
@@ -1386,13 +1389,69 @@ func (r *reachRun) classes(m *EgressMap) []ReachClass {
 		if c.Ports != nil {
 			c.Witness.Port = c.Ports[0].Lo
 		}
+		r.typicalWitness(&c)
 		out = append(out, c)
 	}
 	slices.SortFunc(out, func(a, b ReachClass) int {
-		return cmp.Or(a.Witness.To.Compare(b.Witness.To), cmp.Compare(a.Witness.Protocol, b.Witness.Protocol),
-			cmp.Compare(a.Witness.Port, b.Witness.Port))
+		return cmp.Or(a.Prefixes[0].Addr().Compare(b.Prefixes[0].Addr()), cmp.Compare(firstProto(&a), firstProto(&b)),
+			cmp.Compare(firstPort(&a), firstPort(&b)))
 	})
 	return out
+}
+
+// witnessPorts are the ports a witness prefers, in order: the services
+// people ask about first.
+var witnessPorts = []uint16{443, 80, 53, 123, 22, 3389, 445, 25}
+
+// typicalWitness replaces the class's witness (its first address, port and
+// protocol, walked when the map was built) by a flow people recognise when
+// the class has one: an address outside 0.0.0.0/8 that is not the first of
+// its prefix, a common port. Every member of a class has its outcome; the
+// replacement is walked again to hold it to that, and dropped if it
+// differs (never, by the boundary argument above).
+func (r *reachRun) typicalWitness(c *ReachClass) {
+	w := c.Witness
+	zero := netip.MustParsePrefix("0.0.0.0/8")
+	p := c.Prefixes[0]
+	for _, q := range c.Prefixes {
+		if !zero.Overlaps(q) {
+			p = q
+			break
+		}
+	}
+	w.To = p.Addr()
+	if p.Bits() < p.Addr().BitLen()-1 {
+		w.To = w.To.Next()
+	}
+	if c.Ports != nil {
+		for _, port := range witnessPorts {
+			if slices.ContainsFunc(c.Ports, func(x PortRange) bool { return x.Lo <= port && port <= x.Hi }) {
+				w.Port = port
+				break
+			}
+		}
+	}
+	if w == c.Witness {
+		return
+	}
+	ww := walker{e: r.e, dst: w.To, proto: w.Protocol, sport: EphemeralPort, dport: w.Port}
+	if ww.run(r.h) == c.Decision {
+		c.Witness = w
+	}
+}
+
+func firstProto(c *ReachClass) ipproto.Proto {
+	if len(c.Protocols) > 0 {
+		return c.Protocols[0]
+	}
+	return reachProtos[reachOther]
+}
+
+func firstPort(c *ReachClass) uint16 {
+	if len(c.Ports) > 0 {
+		return c.Ports[0].Lo
+	}
+	return 0
 }
 
 // countRangePrefixes returns how many prefixes appendRangePrefixes appends
