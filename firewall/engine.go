@@ -89,6 +89,7 @@ type Engine struct {
 	appx          *appIndex // the application rules' protocols and names, as sets of app
 	private       *bart.Lite
 	spaces        []DestinationSpace // the DNAT and network rules' destination conditions, in evaluation order
+	appSpaces     []DestinationSpace // the application rules' ones
 }
 
 func newEngine(p *Policy, rs []parsed, priv *bart.Lite) *Engine {
@@ -101,6 +102,13 @@ func newEngine(p *Policy, rs []parsed, priv *bart.Lite) *Engine {
 		r.m.allow = r.info.Action == Allow
 		if r.info.Type != RuleTypeApplication {
 			e.spaces = append(e.spaces, spaceOf(&r.m))
+		} else {
+			sp := spaceOf(&r.m)
+			sp.Ports = nil
+			for _, ap := range r.app.protos {
+				sp.Ports = append(sp.Ports, [2]uint16{uint16(ap.Port), uint16(ap.Port)})
+			}
+			e.appSpaces = append(e.appSpaces, sp)
 		}
 		switch r.info.Type {
 		case RuleTypeNat:

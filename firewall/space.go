@@ -57,6 +57,20 @@ func (e *Engine) DestinationSpaces() []DestinationSpace {
 	return out
 }
 
+// AppDestinationSpaces returns the destination conditions of the
+// application rules, in evaluation order: their destination addresses
+// (0.0.0.0/0 when they have none) and, as one-port ranges, the ports of
+// their protocols (Http:80, Https:443, Mssql:1433, ...); TCP only. They
+// match only flows that name their server; the name conditions are not
+// listed. It costs one allocation per rule.
+func (e *Engine) AppDestinationSpaces() []DestinationSpace {
+	out := make([]DestinationSpace, len(e.appSpaces))
+	for i, s := range e.appSpaces {
+		out[i] = DestinationSpace{Prefixes: s.Prefixes[:len(s.Prefixes):len(s.Prefixes)], TCP: true, Ports: slices.Clone(s.Ports)}
+	}
+	return out
+}
+
 // SNATPrivateRanges returns the SNAT private ranges (the destinations a
 // network-rule allow does not translate; [Engine.SNATs]), sorted.
 func (e *Engine) SNATPrivateRanges() []netip.Prefix {

@@ -39,6 +39,11 @@ func TestDestinationSpaces(t *testing.T) {
 	assert.Equal(t, []netip.Prefix{netip.MustParsePrefix("52.9.9.9/32")}, s[1].DNS)
 	assert.True(t, s[1].Unresolved, "nope.example does not resolve")
 	assert.True(t, s[1].TCP && s[1].UDP && s[1].ICMP && s[1].Other, "Any with every port is every protocol")
+	app := e.AppDestinationSpaces()
+	require.Len(t, app, 1)
+	assert.Equal(t, []netip.Prefix{netip.MustParsePrefix("0.0.0.0/0")}, app[0].Prefixes, "no destination addresses: any")
+	assert.Equal(t, [][2]uint16{{443, 443}}, app[0].Ports)
+	assert.True(t, app[0].TCP)
 	assert.Equal(t, []netip.Prefix{netip.MustParsePrefix("10.0.0.0/8"), netip.MustParsePrefix("52.1.0.0/16")}, e.SNATPrivateRanges())
 	assert.False(t, e.SNATs(netip.MustParseAddr("52.1.9.9")))
 }

@@ -101,11 +101,15 @@ import (
 // so the walk, and what it consults, is the same; the tests it did not make
 // cannot change it.
 //
-// What the map does not cover: flows that name their server (TLS SNI, HTTP
-// Host), which Azure Firewall application rules match on; those are decided
-// by [Engine.ClassifyHost], and the map's classes are conditioned on no
-// host name. Sources other than NICs (AI services accounts, web apps) are
-// not mapped yet.
+// Server names: [Engine.Reach] maps the flows that name no server (TLS
+// SNI, HTTP Host), which Azure Firewall application rules never match;
+// [Engine.ReachHost] maps the flows that name one given server, with the
+// application rules' destination addresses and protocol ports as
+// boundaries too, and the ports 80 and 1433 (walker.firewallFlow: the port
+// says HTTP, MSSQL or HTTPS). What is not built yet is the partition of
+// name space itself (which names the rules' patterns tell apart): a caller
+// maps the names it cares about. Sources other than NICs (AI services
+// accounts, web apps) are not mapped yet.
 //
 // # Outcome equality
 //
@@ -136,6 +140,9 @@ type EgressMap struct {
 	Source     string
 	SourceID   string
 	SourceAddr netip.Addr
+	// Host is the server name the map's flows give ([Engine.ReachHost]), or
+	// "" for flows that name none ([Engine.Reach]).
+	Host string
 	// Classes are the classes, sorted by their first address (IPv4
 	// first), then first protocol, then first port.
 	Classes []ReachClass
@@ -430,12 +437,20 @@ func reachProtoIndex(p ipproto.Proto) int {
 //
 // Reach panics for a handle of another engine or the zero NIC, like
 // [Engine.NextHop].
-func (e *Engine) Reach(h NIC) *EgressMap {
+func (e *Engine) Reach(h NIC) *EgressMap { return e.ReachHost(h, "") }
+
+// ReachHost is [Engine.Reach] for the flows that name their server host
+// (TLS SNI, HTTP Host), the classes conditioned on that name: Azure
+// Firewall application rules match on it ([Engine.ClassifyHost] decides
+// each such flow; a TCP flow is HTTP on port 80, MSSQL on 1433 and HTTPS
+// otherwise). The application rules' destination addresses and protocol
+// ports are then boundaries too. Host "" is Reach.
+func (e *Engine) ReachHost(h NIC, host string) *EgressMap {
 	hi := e.handle(h)
 	st := &e.nics[hi]
-	b := e.reachBounds(hi)
-	m := &EgressMap{Source: st.v.Name(), SourceID: string(st.v.ID()), SourceAddr: st.addr, e: e, Boundaries: len(b.addrs)}
-	r := reachRun{e: e, h: hi, b: &b, outcomes: map[string]int32{}, lastID: -1, nicComps: map[int32][]int32{}, rowOf: map[string]int32{}}
+	b := e.reachBounds(hi, host != "")
+	m := &EgressMap{Source: st.v.Name(), SourceID: string(st.v.ID()), SourceAddr: st.addr, Host: host, e: e, Boundaries: len(b.addrs)}
+	r := reachRun{e: e, h: hi, host: host, b: &b, outcomes: map[string]int32{}, lastID: -1, nicComps: map[int32][]int32{}, rowOf: map[string]int32{}}
 	r.sweep()
 	m.Atomic = r.atomic
 	m.Classes = r.classes(m)
@@ -879,7 +894,7 @@ func (e *Engine) reachScope(h int32) (subnets, nics []int32, crossed int, fws, v
 }
 
 // reachBounds collects the boundary set of NIC h (see the comment above).
-func (e *Engine) reachBounds(h int32) bounds {
+func (e *Engine) reachBounds(h int32, named bool) bounds {
 	bb := boundsBuilder{b: bounds{groupOf: map[*nsg.Group]int32{}, fwOf: map[int32]int32{}}, seenS: map[*nsg.Scope]bool{},
 		sets: map[setID][]netipx.IPRange{}, bounded: map[setID]bool{}, itemOf: map[compSet]int32{}, fullDone: map[*nsg.Group]bool{}}
 	for i := range bb.b.sameAs {
@@ -962,6 +977,16 @@ func (e *Engine) reachBounds(h int32) bounds {
 				bb.item(comp, true, nil, s.TCP, s.UDP, s.Ports)
 			}
 		}
+		if named {
+			// A flow that names its server: the port says which
+			// application protocol (walker.firewallFlow: HTTP on 80, MSSQL
+			// on 1433, HTTPS otherwise), and application rules match on
+			// their destination addresses and protocol ports.
+			bb.item(comp, true, nil, true, false, [][2]uint16{{80, 80}, {1433, 1433}})
+			for _, s := range fs.eng.AppDestinationSpaces() {
+				bb.item(comp, false, s.Prefixes, true, false, s.Ports)
+			}
+		}
 	}
 	b := bb.b
 	for i := range b.comps {
@@ -998,6 +1023,7 @@ func (e *Engine) reachBounds(h int32) bounds {
 type reachRun struct {
 	e        *Engine
 	h        int32
+	host     string // the server name the flows give, or ""
 	b        *bounds
 	rec      walkRecord
 	key      []byte
@@ -1039,7 +1065,7 @@ type rowGroup struct {
 func (r *reachRun) eval(dst netip.Addr, proto ipproto.Proto, port uint16) int32 {
 	r.atomic++
 	r.rec.ev, r.rec.smtp = r.rec.ev[:0], false
-	w := walker{e: r.e, dst: dst, proto: proto, sport: EphemeralPort, dport: port, rec: &r.rec}
+	w := walker{e: r.e, dst: dst, proto: proto, sport: EphemeralPort, dport: port, host: r.host, rec: &r.rec}
 	d := w.run(r.h)
 	k := r.key[:0]
 	k = append(k, byte(d.Verdict), byte(d.Method), byte(d.Reason), d.Hops)
@@ -1385,7 +1411,7 @@ func (r *reachRun) classes(m *EgressMap) []ReachClass {
 		// atomic class, with the first protocol and port run's first port,
 		// walked there (or by the protocol it shares outcomes with).
 		wp := q.protos[0]
-		c.Witness = Flow{From: m.SourceID, To: ranges[ci][0].From(), Protocol: reachProtos[wp]}
+		c.Witness = Flow{From: m.SourceID, To: ranges[ci][0].From(), Protocol: reachProtos[wp], Host: r.host}
 		if c.Ports != nil {
 			c.Witness.Port = c.Ports[0].Lo
 		}
@@ -1434,7 +1460,7 @@ func (r *reachRun) typicalWitness(c *ReachClass) {
 	if w == c.Witness {
 		return
 	}
-	ww := walker{e: r.e, dst: w.To, proto: w.Protocol, sport: EphemeralPort, dport: w.Port}
+	ww := walker{e: r.e, dst: w.To, proto: w.Protocol, sport: EphemeralPort, dport: w.Port, host: r.host}
 	if ww.run(r.h) == c.Decision {
 		c.Witness = w
 	}

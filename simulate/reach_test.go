@@ -33,9 +33,22 @@ func newReachWorld(t testing.TB, seed uint64, spokes, nics, sources int, opts si
 	w := newTwinWorld(t, seed, spokes, nics, opts)
 	rw := &reachWorld{e: w.e, dsts: w.dsts}
 	r := rand.New(rand.NewPCG(seed, 5))
-	for range sources {
+	// Half the maps are of flows that name a server, as application rules
+	// of the generated firewalls match.
+	hosts := []string{"", "api.partner.example", "", "www.news.example", "", "partner.example"}
+	probe := netip.MustParseAddr("52.1.2.3")
+	for i := range sources {
+		host := hosts[(int(seed)+i)%len(hosts)]
 		h := w.e.NICAt(r.IntN(w.e.NumNICs()))
-		m := w.e.Reach(h)
+		// A named map's source: preferably one whose server name matters
+		// (an application rule decides its HTTPS).
+		for try := 0; host != "" && try < 50; try++ {
+			if w.e.ClassifyHost(h, probe, ipproto.TCP, 443, host) != w.e.Classify(h, probe, ipproto.TCP, 443) {
+				break
+			}
+			h = w.e.NICAt(r.IntN(w.e.NumNICs()))
+		}
+		m := w.e.ReachHost(h, host)
 		requireCovers(t, m)
 		rw.maps = append(rw.maps, m)
 		var edges []netip.Addr
@@ -139,7 +152,8 @@ func (rw *reachWorld) randomReachFlow(r *rand.Rand, mi int) (netip.Addr, ipproto
 	return dst, p, port
 }
 
-// TestReachDifferential holds every egress map to Classify: for random flows
+// TestReachDifferential holds every egress map to Classify (ClassifyHost for
+// the maps of flows that name a server): for random flows
 // (biased to class edges and ±1 around them, every protocol number, ports
 // near rule edges), the one class that holds the flow has the Decision
 // Classify gives it; and for one flow in 50, Trace of the flow equals Trace
@@ -166,7 +180,7 @@ func TestReachDifferential(t *testing.T) {
 	worlds := max(len(configs), flows/50_000)
 	const sources = 4
 	var dis disagreements
-	done, classes, atomic, traces := 0, 0, 0, 0
+	done, classes, atomic, traces, named := 0, 0, 0, 0, 0
 	verdicts := map[simulate.Verdict]int{}
 	for wi := range worlds {
 		c := configs[wi%len(configs)]
@@ -184,7 +198,7 @@ func TestReachDifferential(t *testing.T) {
 			h, err := rw.e.NIC(m.SourceID)
 			require.NoError(t, err)
 			dst, p, port := rw.randomReachFlow(r, mi)
-			ex := fmt.Sprintf("%s -> %v %v/%d", m.Source, dst, p, port)
+			ex := fmt.Sprintf("%s -> %v %v/%d host %q", m.Source, dst, p, port, m.Host)
 			cls, ok := m.Lookup(dst, p, port)
 			if !ok {
 				dis.add("no class holds the flow", ex)
@@ -193,15 +207,18 @@ func TestReachDifferential(t *testing.T) {
 			if n := countHolding(m, dst, p, port); n != 1 {
 				dis.add(fmt.Sprintf("%d classes hold the flow", n), ex)
 			}
-			d := rw.e.Classify(h, dst, p, port)
+			d := rw.e.ClassifyHost(h, dst, p, port, m.Host)
 			verdicts[d.Verdict]++
+			if m.Host != "" && d != rw.e.Classify(h, dst, p, port) {
+				named++ // the name decided: an application rule matched
+			}
 			if d != cls.Decision {
 				dis.add(fmt.Sprintf("decision: class %s, Classify %s", rw.e.Explain(cls.Decision), rw.e.Explain(d)), ex+fmt.Sprintf(" (witness %v %v/%d)", cls.Witness.To, cls.Witness.Protocol, cls.Witness.Port))
 				continue
 			}
 			if i%50 == 0 && dst.Unmap().IsValid() {
 				traces++
-				if a, b := traceShape(t, rw.e, simulate.Flow{From: m.SourceID, To: dst, Protocol: p, Port: port}, cls.Witness.To),
+				if a, b := traceShape(t, rw.e, simulate.Flow{From: m.SourceID, To: dst, Protocol: p, Port: port, Host: m.Host}, cls.Witness.To),
 					traceShape(t, rw.e, cls.Witness, dst.Unmap()); a != b {
 					dis.add("Trace differs from the witness's", ex+"\n"+a+"\n"+b)
 				}
@@ -209,8 +226,9 @@ func TestReachDifferential(t *testing.T) {
 		}
 		done += n
 	}
-	t.Logf("%d flows (%d traced) on %d networks, %d sources each: %d classes from %d atomic classes; %d disagreements; verdicts %v",
-		done, traces, worlds, sources, classes, atomic, dis.total(), verdicts)
+	t.Logf("%d flows (%d traced, %d decided by their server name) on %d networks, %d sources each: %d classes from %d atomic classes; %d disagreements; verdicts %v",
+		done, traces, named, worlds, sources, classes, atomic, dis.total(), verdicts)
+	assert.Positive(t, named, "no flow's server name changed its outcome: the maps of named flows are not exercised")
 	if dis.total() > 0 {
 		t.Errorf("egress maps and Classify disagree:\n%s", &dis)
 	}

@@ -226,6 +226,7 @@ const (
 	recSeen     = 2 << 56 // an appliance key (bits 0–31)
 	recSecurity = 3 << 56 // a NIC handle (bits 8–39) and direction (bits 0–7), then the nsg.Verdict packed in the next word
 	recFirewall = 4 << 56 // a firewall index (bits 0–31), then the firewall.Verdict packed in the next word
+	recSMTP     = 5 << 56 // what Engine.smtp answered (bits 0–7): an assumption Trace states
 )
 
 // pathForTest, when set (by the tests, export_path_test.go), is told the
@@ -519,10 +520,12 @@ func (w *walker) path(d Decision, h int32, src netip.Addr) Decision {
 				}
 				return w.finish(d)
 			}
+			smtp := e.smtp(w.proto, w.dport, es.method)
 			if w.rec != nil {
 				w.rec.smtp = true // the outcome depends on the port here
+				w.rec.ev = append(w.rec.ev, recSMTP|uint64(smtp))
 			}
-			switch e.smtp(w.proto, w.dport, es.method) {
+			switch smtp {
 			case SMTPBlocked:
 				d.Verdict, d.Reason, d.egress = NoEgress, ReasonSMTPBlocked, set
 				if w.tr != nil {
