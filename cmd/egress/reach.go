@@ -30,8 +30,8 @@ says what happens to every flow in it and names a witness flow (egress trace exp
 
 The map is exact, not sampled: a /32 route to the internet, one port opened by a rule or a
 BGP prefix around the firewall shows up as its own class. It covers flows that name no
-server: Azure Firewall application rules, which match the TLS SNI or HTTP Host, are not in
-it (egress trace --to NAME:PORT decides those).
+server; --host maps the flows that name one (TLS SNI, HTTP Host), which Azure Firewall
+application rules match.
 
 --to, --protocol and --port restrict the map to those flows; --query keeps the classes that
 answer a question: direct-internet (allowed to the internet without a firewall or NVA),
@@ -47,10 +47,13 @@ security rule allows, a route with next hop None drops).`,
   egress reach --from vm-batch-01-nic --to Storage --protocol tcp
 
   # One destination's classes
-  egress reach --from vm-app-01-nic --to 52.1.2.0/24 --port 443`,
+  egress reach --from vm-app-01-nic --to 52.1.2.0/24 --port 443
+
+  # HTTPS that names api.partner.example: the firewall's application rules decide
+  egress reach --from vm-app-01-nic --host api.partner.example --to 52.1.2.0/24 --port 443`,
 		Args: cobra.NoArgs,
 	}
-	var from, to, protocol, query string
+	var from, to, protocol, query, host string
 	var port uint16
 	fs := cmd.Flags()
 	fs.StringVar(&from, "from", "", "the source `NIC`, by name or resource ID (required)")
@@ -58,14 +61,16 @@ security rule allows, a route with next hop None drops).`,
 	fs.StringVar(&to, "to", "", "keep destinations in a `prefix`, an address or a service tag")
 	fs.StringVar(&protocol, "protocol", "any", "keep one `protocol`: tcp, udp, icmp, a protocol number, or any")
 	fs.Uint16Var(&port, "port", 0, "keep one destination `port` (TCP and UDP)")
+	fs.StringVar(&host, "host", "", "map the flows that name this server `name` (TLS SNI, HTTP Host), which firewall application rules match")
 	fs.StringVar(&query, "query", "", "keep the classes that answer a `question`: "+strings.Join(reachQueries, ", "))
 	_ = cmd.RegisterFlagCompletionFunc("to", cobra.NoFileCompletions)
 	_ = cmd.RegisterFlagCompletionFunc("protocol", fixedCompletions([]string{"tcp", "udp", "icmp", "any"}))
 	_ = cmd.RegisterFlagCompletionFunc("port", cobra.NoFileCompletions)
 	_ = cmd.RegisterFlagCompletionFunc("query", fixedCompletions(reachQueries))
+	_ = cmd.RegisterFlagCompletionFunc("host", cobra.NoFileCompletions)
 	e.simFlags(cmd)
 	e.dataFlags(cmd)
-	cmd.RunE = e.runE(func() error { return e.reach(from, to, protocol, query, port) })
+	cmd.RunE = e.runE(func() error { return e.reach(from, to, protocol, query, host, port) })
 	return cmd
 }
 
@@ -75,6 +80,8 @@ type reachDoc struct {
 	Source        string     `json:"source"`
 	SourceID      string     `json:"sourceId"`
 	SourceIP      netip.Addr `json:"sourceIpAddress"`
+	// Host is the server name the flows give (--host), or "".
+	Host string `json:"host,omitempty"`
 	// Classes are the classes kept, grouped by outcome.
 	Classes []reachClassDoc `json:"classes"`
 	// AtomicClasses is the number of flows simulated to build the map,
@@ -103,7 +110,7 @@ type reachClassDoc struct {
 }
 
 // reach runs egress reach.
-func (e *env) reach(from, to, protocol, query string, port uint16) error {
+func (e *env) reach(from, to, protocol, query, host string, port uint16) error {
 	if from == "" {
 		return usageErr("--from is required")
 	}
@@ -130,7 +137,7 @@ func (e *env) reach(from, to, protocol, query string, port uint16) error {
 			return err
 		}
 	}
-	m := e.engine.Reach(h)
+	m := e.engine.ReachHost(h, host)
 	var picked []*simulate.ReachClass
 	switch query {
 	case "direct-internet":
@@ -150,7 +157,7 @@ func (e *env) reach(from, to, protocol, query string, port uint16) error {
 	if set != nil || proto != ipproto.Unknown || port != 0 {
 		classes = kept.Restrict(set, proto, port)
 	}
-	doc := reachDoc{SchemaVersion: schemaVersion, Source: m.Source, SourceID: m.SourceID, SourceIP: m.SourceAddr,
+	doc := reachDoc{SchemaVersion: schemaVersion, Source: m.Source, SourceID: m.SourceID, SourceIP: m.SourceAddr, Host: m.Host,
 		Classes: []reachClassDoc{}, AtomicClasses: m.Atomic, Boundaries: m.Boundaries, ServiceTags: e.engine.ServiceTags()}
 	for i := range classes {
 		c := &classes[i]
