@@ -209,3 +209,26 @@ func ExampleEngine_Reach() {
 	// NATGateway Udp 1-65535 witness 1.0.0.1 Udp 443
 	// Denied: denied by an outbound security rule (SubnetNSG nsg-web: securityRules/deny-smtp-out)
 }
+
+// An Engine builds egress maps concurrently: Reach reads the engine and
+// keeps its work to itself, and the maps are deterministic.
+func ExampleEngine_Reach_concurrent() {
+	e := exampleEngine()
+	web, _ := e.NIC("web-01")
+	maps := make([]*simulate.EgressMap, 4)
+	var wg sync.WaitGroup
+	for i := range maps {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			maps[i] = e.Reach(web)
+		}()
+	}
+	wg.Wait()
+	for _, m := range maps[1:] {
+		if fmt.Sprint(m.Classes) != fmt.Sprint(maps[0].Classes) {
+			fmt.Println("maps differ")
+		}
+	}
+	// Output:
+}

@@ -281,3 +281,15 @@ func TestReachRestrictAndLookup(t *testing.T) {
 	_, ok = m.Lookup(netip.Addr{}, ipproto.TCP, 443)
 	assert.False(t, ok)
 }
+
+// Reach is deterministic: the same network, compiled twice, maps alike.
+func TestReachDeterministic(t *testing.T) {
+	a := engine(t, string(designs.HubSpoke), simulate.Options{})
+	b := engine(t, string(designs.HubSpoke), simulate.Options{})
+	for _, h := range a.NICs() {
+		ma, mb := a.Reach(h), b.Reach(mustNIC(t, b, h.Name()))
+		require.NotEmpty(t, ma.Classes)
+		assert.Equal(t, ma.Classes, mb.Classes, h.Name())
+		assert.Equal(t, ma.Atomic, mb.Atomic)
+	}
+}
