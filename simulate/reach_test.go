@@ -12,6 +12,7 @@ import (
 
 	"github.com/egresslab/egress/ipproto"
 	"github.com/egresslab/egress/simulate"
+	"github.com/egresslab/egress/topology"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"go4.org/netipx"
@@ -30,7 +31,7 @@ type reachWorld struct {
 
 func newReachWorld(t testing.TB, seed uint64, spokes, nics, sources int, opts simulate.Options) *reachWorld {
 	t.Helper()
-	w := newTwinWorld(t, seed, spokes, nics, opts)
+	w := newReachTwinWorld(t, seed, spokes, nics, opts)
 	rw := &reachWorld{e: w.e, dsts: w.dsts}
 	r := rand.New(rand.NewPCG(seed, 5))
 	// Half the maps are of flows that name a server, as application rules
@@ -61,6 +62,29 @@ func newReachWorld(t testing.TB, seed uint64, spokes, nics, sources int, opts si
 		rw.edges = append(rw.edges, edges)
 	}
 	return rw
+}
+
+// newReachTwinWorld is newTwinWorld with what only the egress map must be
+// held to besides: the hub firewall's policy (when it has one) gets a deny
+// network rule on an FQDN that does not resolve, on a port no other rule
+// names (it may match any destination, so its port cuts everywhere), and a
+// DNS proxy.
+func newReachTwinWorld(t testing.TB, seed uint64, spokes, nics int, opts simulate.Options) *twinWorld {
+	t.Helper()
+	r := rand.New(rand.NewPCG(seed, 11))
+	n := genTwinNetwork(r, spokes, nics, storageAddr(t))
+	for _, p := range n.m.FirewallPolicies {
+		p.DNSProxy = true
+		p.RuleCollectionGroups = append(p.RuleCollectionGroups, &topology.RuleCollectionGroup{Meta: topology.Meta{Name: "unresolved"}, Priority: 150,
+			Collections: []*topology.RuleCollection{{Name: "deny-unresolved", Priority: 100, Kind: "FirewallPolicyFilterRuleCollection", Action: "Deny",
+				Rules: []*topology.FirewallRule{{Name: "nope", Type: "NetworkRule", Protocols: []string{"TCP"}, SourceAddresses: []string{"*"},
+					DestinationFqdns: []string{"nope.example"}, DestinationPorts: []string{"8080"}}}}}})
+	}
+	v := n.m.Check(tags(t))
+	require.Empty(t, v.Errors, "the generated network must validate")
+	e, err := compile(n.m, tags(t), opts)
+	require.NoError(t, err)
+	return &twinWorld{m: n.m, e: e, dsts: n.dsts}
 }
 
 // requireCovers checks that the classes partition destination space: no
@@ -143,7 +167,7 @@ func (rw *reachWorld) randomReachFlow(r *rand.Rand, mi int) (netip.Addr, ipproto
 	var port uint16
 	switch r.IntN(3) {
 	case 0:
-		port = []uint16{1, 22, 24, 25, 26, 53, 80, 123, 442, 443, 444, 445, 1433, 3389, 8443, 65535}[r.IntN(16)]
+		port = []uint16{1, 22, 24, 25, 26, 53, 80, 123, 442, 443, 444, 445, 1433, 3389, 8079, 8080, 8081, 8443, 65535}[r.IntN(19)]
 	case 1:
 		port = uint16(1 + r.IntN(65535))
 	default:
@@ -313,7 +337,7 @@ func FuzzReach(f *testing.F) {
 		}
 		wv, ok := fuzzWorlds.Load(seed)
 		if !ok {
-			w := newTwinWorld(t, 500+seed, 3, 2, simulate.Options{})
+			w := newReachTwinWorld(t, 500+seed, 3, 2, simulate.Options{})
 			wv, _ = fuzzWorlds.LoadOrStore(seed, &reachWorld{e: w.e})
 		}
 		rw := wv.(*reachWorld)
