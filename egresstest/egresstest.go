@@ -16,6 +16,7 @@
 package egresstest
 
 import (
+	"fmt"
 	"net/netip"
 	"strings"
 	"testing"
@@ -202,6 +203,39 @@ func NoDirectInternet(t testing.TB, e *simulate.Engine, subnet string) {
 				t.Errorf("%s: %s (%s)", n.Name, f.Message, f.Evidence)
 			}
 		}
+	}
+}
+
+// NoDirectInternetExact is [NoDirectInternet] decided on the NICs' egress
+// maps ([simulate.Engine.Reach]) rather than on probes: it fails t for each
+// class of flows, to any address, protocol and port, that a NIC of the
+// subnet sends to the internet without crossing an Azure Firewall or an NVA
+// ([simulate.EgressMap.DirectInternet]), naming the class and a witness
+// flow. Flows that name a server (firewall application rules) are not in
+// the maps, and cannot leave directly anyway: those rules are on a
+// firewall. It stops the test when no NIC is in that subnet.
+func NoDirectInternetExact(t testing.TB, e *simulate.Engine, subnet string) {
+	t.Helper()
+	found := false
+	for _, h := range e.NICs() {
+		s := h.Subnet()
+		if !strings.EqualFold(string(s.ID()), subnet) && !strings.EqualFold(s.VNet().Name()+"/"+s.Name(), subnet) {
+			continue
+		}
+		found = true
+		m := e.Reach(h)
+		for _, c := range m.DirectInternet() {
+			w := c.Witness
+			port := ""
+			if w.Protocol.HasPorts() {
+				port = fmt.Sprintf(":%d", w.Port)
+			}
+			t.Errorf("%s: reaches the internet without passing a firewall or appliance: %s %s to %s (%s), e.g. %v%s/%v",
+				h.Name(), c.ProtocolString(), c.PortString(), c.PrefixString(3), m.Explain(c), w.To, port, w.Protocol)
+		}
+	}
+	if !found {
+		t.Fatalf("egresstest: no NIC in subnet %q", subnet)
 	}
 }
 

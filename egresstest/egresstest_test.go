@@ -103,6 +103,28 @@ func TestNoDirectInternet(t *testing.T) {
 	assert.True(t, rec.fatal, "a subnet with no NIC must not pass")
 }
 
+// NoDirectInternetExact finds what the probes miss: a /32 user route to the
+// internet in the forced-tunnelled app subnet.
+func TestNoDirectInternetExact(t *testing.T) {
+	e := egresstest.Load(t, simulate.Options{}, design)
+	rec := record(t, func(tb testing.TB) { egresstest.NoDirectInternetExact(tb, e, "vnet-spoke-app/snet-app") })
+	assert.Empty(t, rec.errs, "the app subnet is forced through the hub firewall")
+	rec = record(t, func(tb testing.TB) { egresstest.NoDirectInternetExact(tb, e, "vnet-spoke-batch/snet-batch") })
+	assert.NotEmpty(t, rec.errs, "the batch subnet leaves through its NAT gateway")
+
+	leaky := egresstest.LoadWith(t, simulate.Options{}, []string{design}, "testdata/slash32-to-internet.yaml")
+	rec = record(t, func(tb testing.TB) { egresstest.NoDirectInternet(tb, leaky, "vnet-spoke-app/snet-app") })
+	assert.Empty(t, rec.errs, "the probes do not see the /32")
+	rec = record(t, func(tb testing.TB) { egresstest.NoDirectInternetExact(tb, leaky, "vnet-spoke-app/snet-app") })
+	require.NotEmpty(t, rec.errs)
+	for _, msg := range rec.errs {
+		assert.Contains(t, msg, "to 198.51.100.7/32 ")
+		assert.Contains(t, msg, "e.g. 198.51.100.7")
+	}
+	rec = record(t, func(tb testing.TB) { egresstest.NoDirectInternetExact(tb, e, "vnet-spoke-app/snet-typo") })
+	assert.True(t, rec.fatal, "a subnet with no NIC must not pass")
+}
+
 func TestWhatIf(t *testing.T) {
 	before := egresstest.Load(t, simulate.Options{}, design)
 	after := egresstest.LoadWith(t, simulate.Options{}, []string{design}, overlay)

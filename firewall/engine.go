@@ -88,6 +88,8 @@ type Engine struct {
 	apps          []appRule
 	appx          *appIndex // the application rules' protocols and names, as sets of app
 	private       *bart.Lite
+	spaces        []DestinationSpace // the DNAT and network rules' destination conditions, in evaluation order
+	appSpaces     []DestinationSpace // the application rules' ones
 }
 
 func newEngine(p *Policy, rs []parsed, priv *bart.Lite) *Engine {
@@ -98,6 +100,16 @@ func newEngine(p *Policy, rs []parsed, priv *bart.Lite) *Engine {
 		r := &rs[i]
 		e.rules = append(e.rules, r.info)
 		r.m.allow = r.info.Action == Allow
+		if r.info.Type != RuleTypeApplication {
+			e.spaces = append(e.spaces, spaceOf(&r.m))
+		} else {
+			sp := spaceOf(&r.m)
+			sp.Ports = nil
+			for _, ap := range r.app.protos {
+				sp.Ports = append(sp.Ports, [2]uint16{uint16(ap.Port), uint16(ap.Port)})
+			}
+			e.appSpaces = append(e.appSpaces, sp)
+		}
 		switch r.info.Type {
 		case RuleTypeNat:
 			nat = append(nat, r.m)

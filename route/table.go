@@ -205,6 +205,13 @@ func (r Route) Index() int { return int(r.i) }
 // Prefix returns the destination prefix.
 func (r Route) Prefix() netip.Prefix { return r.e().prefix }
 
+// Item returns the index, in its table, of the configured item the route
+// comes from: a user route, a VNet range, a peering, a gateway route, a
+// service endpoint, a private endpoint. The routes of one item (the prefixes
+// of a service-tag user route or of a service endpoint) share it, and share
+// everything but their prefix and state.
+func (r Route) Item() int { return int(r.t.entries[r.i].def) }
+
 // Source returns Default, User or VirtualNetworkGateway.
 func (r Route) Source() Source { return r.d().source }
 

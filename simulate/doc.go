@@ -2,8 +2,10 @@
 // returns) into an immutable [Engine] that answers, for a flow from a NIC to a destination, how Azure handles it:
 // hop by hop ([Engine.Trace]), or as a compact decision on a hot path
 // ([Engine.Classify], no allocation). It also compares two engines on a set
-// of flows ([Diff], the unit of a what-if test) and audits a network for
-// data-egress risks ([Engine.Audit]).
+// of flows ([Diff], the unit of a what-if test), audits a network for
+// data-egress risks ([Engine.Audit]), and maps every destination of a NIC
+// at once ([Engine.Reach]: an [EgressMap] of classes of flows with one
+// outcome each, exact rather than sampled; reach.go states why).
 //
 // # The walk
 //

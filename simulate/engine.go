@@ -325,13 +325,13 @@ type delegatedSpace struct {
 
 // delegatedOf returns the delegated subnet, reachable from this VNet, that
 // holds address a.
-func (v *vnetState) delegatedOf(a netip.Addr) (delegatedSpace, bool) {
-	for _, x := range v.delegated {
+func (v *vnetState) delegatedOf(a netip.Addr) (delegatedSpace, int, bool) {
+	for i, x := range v.delegated {
 		if x.prefix.Contains(a) {
-			return x, true
+			return x, i, true
 		}
 	}
-	return delegatedSpace{}, false
+	return delegatedSpace{}, -1, false
 }
 
 type extSpace struct {
@@ -341,13 +341,13 @@ type extSpace struct {
 
 // externalOf returns the peered VNet outside the input whose recorded
 // address space holds a, if any.
-func (v *vnetState) externalOf(a netip.Addr) (string, bool) {
-	for _, x := range v.external {
+func (v *vnetState) externalOf(a netip.Addr) (string, int, bool) {
+	for i, x := range v.external {
 		if x.prefix.Contains(a) {
-			return x.vnet, true
+			return x.vnet, i, true
 		}
 	}
-	return "", false
+	return "", -1, false
 }
 
 type targetKind uint8

@@ -246,6 +246,47 @@ flexibleServers:
 	// Output:
 	// ContainerGroup aci-jobs -> 52.1.2.3 Allowed NATGateway [203.0.113.20]
 	// vm1 -> aci-jobs Allowed delivered to the destination
-	// vm1 -> PostgreSQL flexible server pg-orders is in subnet v/pg (delegated to Microsoft.DBforPostgreSQL/flexibleServers); its address is not in the input: whether it is 10.1.3.4 is unknown
+	// vm1 -> PostgreSQL flexible server pg-orders is in subnet v/pg (delegated to Microsoft.DBforPostgreSQL/flexibleServers); its address is not in the input: whether it is the destination is unknown
 	// true
+}
+
+// Reach maps every destination of a NIC at once: its classes partition
+// destination space, each with one outcome and a witness flow that Trace
+// explains. The queries pick the classes that answer a question exactly.
+func ExampleEngine_Reach() {
+	e := exampleEngine()
+	web, _ := e.NIC("web-01")
+	m := e.Reach(web)
+	for _, c := range m.DirectInternet() {
+		fmt.Println(c.Decision.Method, c.ProtocolString(), c.PortString(), "witness", c.Witness.To, c.Witness.Protocol, c.Witness.Port)
+	}
+	smtp, _ := m.Lookup(netip.MustParseAddr("198.51.100.7"), ipproto.TCP, 25)
+	fmt.Println(m.Explain(smtp))
+	// Output:
+	// NATGateway Tcp 1-24,26-65535 witness 1.0.0.1 Tcp 443
+	// NATGateway Udp 1-65535 witness 1.0.0.1 Udp 443
+	// Denied: denied by an outbound security rule (SubnetNSG nsg-web: securityRules/deny-smtp-out)
+}
+
+// An Engine builds egress maps concurrently: Reach reads the engine and
+// keeps its work to itself, and the maps are deterministic.
+func ExampleEngine_Reach_concurrent() {
+	e := exampleEngine()
+	web, _ := e.NIC("web-01")
+	maps := make([]*simulate.EgressMap, 4)
+	var wg sync.WaitGroup
+	for i := range maps {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			maps[i] = e.Reach(web)
+		}()
+	}
+	wg.Wait()
+	for _, m := range maps[1:] {
+		if fmt.Sprint(m.Classes) != fmt.Sprint(maps[0].Classes) {
+			fmt.Println("maps differ")
+		}
+	}
+	// Output:
 }

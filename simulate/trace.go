@@ -654,7 +654,7 @@ func (e *Engine) Explain(d Decision) string {
 //go:noinline // off the hot path
 func (t *tracer) delegated(ds delegatedSpace, a netip.Addr) {
 	if h := t.e.holders[ds.index]; h != "" {
-		t.end(HopDestination, ds.subnet, a, h+" is in subnet "+ds.subnet+" (delegated to "+ds.service+"); its address is not in the input: whether it is "+a.String()+" is unknown")
+		t.end(HopDestination, ds.subnet, a, h+" is in subnet "+ds.subnet+" (delegated to "+ds.service+"); its address is not in the input: whether it is the destination is unknown")
 		return
 	}
 	t.end(HopDestination, ds.subnet, a, "in subnet "+ds.subnet+", delegated to "+ds.service+": the service's resources hold its addresses, and none with this one is in the input")

@@ -221,6 +221,47 @@ type walker struct {
 	visited [maxTrack]int32 // appliance keys: NIC handle, or ^firewall index
 	nv      int
 	assumed bool // an answer on the way relied on what is unknown (see security)
+	// rec, when set (by Engine.Reach), records every decision the walk
+	// makes (routes chosen, appliances met, security verdicts, firewall
+	// verdicts), so that two flows with equal records and equal Decisions
+	// have one Trace but for their destination and the prefix of the routes
+	// chosen. Nil on the hot path.
+	rec *walkRecord
+}
+
+// walkRecord is what walker.rec collects: events packed in words, in walk
+// order.
+type walkRecord struct {
+	ev   []uint64
+	smtp bool // Engine.smtp was consulted
+}
+
+// Event kinds, in the top byte of a record word.
+const (
+	recRoute    = 1 << 56 // the subnet index (bits 24–54) and the route's item (bit 55 set) or selection (bits 0–23)
+	recSeen     = 2 << 56 // an appliance key (bits 0–31)
+	recSecurity = 3 << 56 // a NIC handle (bits 8–39) and direction (bits 0–7), then the nsg.Verdict packed in the next word
+	recFirewall = 4 << 56 // a firewall index (bits 0–31), then the firewall.Verdict packed in the next word
+	recSMTP     = 5 << 56 // what Engine.smtp answered (bits 0–7): an assumption Trace states
+	recSpace    = 6 << 56 // a VNet (bits 24–55) and the prefix (bits 0–23) of an address space the flow ended in: a peer's outside the input, a delegated subnet's
+	recTarget   = 7 << 56 // the kind (bits 32–39) and index (bits 0–31) of the target an address resolved to: a destination or a next hop
+)
+
+// target records, for the egress map, the target an address resolved to:
+// the Trace names it.
+func (w *walker) target(t target) {
+	if w.rec != nil {
+		w.rec.ev = append(w.rec.ev, recTarget|uint64(t.kind)<<32|uint64(uint32(t.idx)))
+	}
+}
+
+// space records, for the egress map, which external or delegated address
+// space of VNet vnet (its prefix at index i) the flow ended in: the Trace
+// names it, so two classes in different spaces must not merge.
+func (w *walker) space(vnet int32, i int) {
+	if w.rec != nil {
+		w.rec.ev = append(w.rec.ev, recSpace|uint64(uint32(vnet))<<24|uint64(i&0xffffff))
+	}
 }
 
 // pathForTest, when set (by the tests, export_path_test.go), is told the
@@ -232,6 +273,9 @@ var pathForTest atomic.Pointer[func(key int32)]
 func (w *walker) seen(key int32) bool {
 	if f := pathForTest.Load(); f != nil {
 		(*f)(key)
+	}
+	if w.rec != nil {
+		w.rec.ev = append(w.rec.ev, recSeen|uint64(uint32(key)))
 	}
 	for _, k := range w.visited[:w.nv] {
 		if k == key {
@@ -257,6 +301,9 @@ func (w *walker) security(h int32, dir nsg.Direction, src, dst netip.Addr) (nsg.
 	v := st.cls.Verdict(f)
 	if w.tr != nil {
 		w.tr.security(st.cls, dir, v)
+	}
+	if w.rec != nil {
+		w.rec.security(h, dir, v)
 	}
 	if st.unknown >= 0 && v.Allowed() && v.Reason != nsg.ReasonAdmin {
 		w.assumed = true
@@ -409,6 +456,9 @@ func (w *walker) path(d Decision, h int32, src netip.Addr) Decision {
 			d.Verdict, d.Reason = Dropped, ReasonNoRoute
 			return d
 		}
+		if w.rec != nil {
+			w.rec.route(ss, m)
+		}
 		act := ss.actions[m.Index()]
 		if w.tr != nil {
 			w.tr.route(ss, m)
@@ -505,7 +555,12 @@ func (w *walker) path(d Decision, h int32, src netip.Addr) Decision {
 				}
 				return w.finish(d)
 			}
-			switch e.smtp(w.proto, w.dport, es.method) {
+			smtp := e.smtp(w.proto, w.dport, es.method)
+			if w.rec != nil {
+				w.rec.smtp = true // the outcome depends on the port here
+				w.rec.ev = append(w.rec.ev, recSMTP|uint64(smtp))
+			}
+			switch smtp {
 			case SMTPBlocked:
 				d.Verdict, d.Reason, d.egress = NoEgress, ReasonSMTPBlocked, set
 				if w.tr != nil {
@@ -527,6 +582,9 @@ func (w *walker) path(d Decision, h int32, src netip.Addr) Decision {
 			t, ok := e.vnets[vnet].targets[w.dst]
 			if w.tr != nil && w.tr.slow {
 				t, ok = w.tr.slowTarget(vnet, w.dst)
+			}
+			if ok {
+				w.target(t)
 			}
 			if !ok || t.kind != targetNIC {
 				if ok && t.kind == targetInjected {
@@ -550,14 +608,16 @@ func (w *walker) path(d Decision, h int32, src netip.Addr) Decision {
 					}
 					return d
 				}
-				if name, ok := e.vnets[vnet].externalOf(w.dst); ok {
+				if name, i, ok := e.vnets[vnet].externalOf(w.dst); ok {
+					w.space(vnet, i)
 					d.Verdict, d.Method, d.Reason = Unknown, MethodPrivate, ReasonExternal
 					if w.tr != nil {
 						w.tr.end(HopDestination, name, w.dst, "in VNet "+name+", which is not in the input")
 					}
 					return d
 				}
-				if ds, ok := e.vnets[vnet].delegatedOf(w.dst); ok {
+				if ds, i, ok := e.vnets[vnet].delegatedOf(w.dst); ok {
+					w.space(vnet, 1<<23|i)
 					// A delegated subnet's addresses belong to the service's
 					// resources, which the input does not hold: what has the
 					// address, and what it does with the flow, is unknown.
@@ -591,7 +651,8 @@ func (w *walker) path(d Decision, h int32, src netip.Addr) Decision {
 			return w.finish(d)
 		case route.VirtualAppliance, route.VirtualApplianceEcmp:
 			t, ok := act.target, act.ok
-			if name, ext := e.vnets[vnet].externalOf(m.NextHop(0)); !ok && ext {
+			if name, i, ext := e.vnets[vnet].externalOf(m.NextHop(0)); !ok && ext {
+				w.space(vnet, i)
 				d.Verdict, d.Reason = Unknown, ReasonExternal
 				if w.tr != nil {
 					w.tr.end(HopNowhere, name, m.NextHop(0), "the next hop "+m.NextHop(0).String()+" is in VNet "+name+", which is not in the input: whether a firewall, an NVA or nothing holds it is unknown")
@@ -605,6 +666,7 @@ func (w *walker) path(d Decision, h int32, src netip.Addr) Decision {
 				}
 				return d
 			}
+			w.target(t)
 			d.Hops++
 			if int(d.Hops) > e.opts.MaxHops {
 				d.Verdict, d.Reason = Dropped, ReasonHopLimit
@@ -633,6 +695,9 @@ func (w *walker) path(d Decision, h int32, src netip.Addr) Decision {
 				evaluated := e.opts.Firewall == FirewallEvaluate && fs.eng != nil
 				if evaluated {
 					fv = w.evalFirewall(fs.eng, src)
+					if w.rec != nil {
+						w.rec.firewall(t.idx, fv)
+					}
 					if fv.Allowed() || fv.Flags&firewall.FlagUnknown == 0 {
 						snat = fv.SNAT
 					} // else undecidable: the path is shown as if a network rule allowed it (the configured ranges)

@@ -13,6 +13,7 @@ import (
 // each succeed on the embedded design.
 var verbs = [][]string{
 	{"trace", "--from", "vm-batch-01-nic", "--to", "52.1.2.3:443"},
+	{"reach", "--from", "vm-batch-01-nic", "--query", "direct-internet"},
 	{"routes", "--nic", "vm-app-01-nic"},
 	{"rules", "--nic", "vm-app-01-nic"},
 	{"next-hop", "--nic", "vm-app-01-nic", "--dest-ip", "52.1.2.3"},

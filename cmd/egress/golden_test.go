@@ -68,6 +68,9 @@ func TestGoldenOutputs(t *testing.T) {
 	runs := [][]string{
 		{"trace", "--from", "vm-batch-01-nic", "--to", "52.1.2.3:443"},
 		{"trace", "--from", "vm-app-01-nic", "--to", "api.contoso.com:443", "--resolve", "api.contoso.com=52.1.2.3"},
+		{"reach", "--from", "vm-batch-01-nic", "--query", "direct-internet"},
+		{"reach", "--from", "vm-app-01-nic", "--to", "52.1.2.0/24", "--port", "123"},
+		{"reach", "--from", "vm-app-01-nic", "--host", "api.partner.example", "--to", "52.1.2.0/24", "--port", "443"},
 		{"routes", "--nic", "vm-app-01-nic"},
 		{"rules", "--nic", "vm-data-01-nic"},
 		{"list", "nics"},

@@ -46,6 +46,7 @@ var schemaVerbs = []struct {
 		// --protocol any traces several protocols: an array of results.
 		return map[string]any{"oneOf": []any{one, map[string]any{"type": "array", "items": one}}}
 	}},
+	{"reach", func(g *schemaGen) map[string]any { return g.doc(reflect.TypeFor[reachDoc]()) }},
 	{"routes", func(g *schemaGen) map[string]any { return g.doc(reflect.TypeFor[route.EffectiveRouteList]()) }},
 	{"rules", func(g *schemaGen) map[string]any { return g.doc(reflect.TypeFor[nsg.EffectiveNSGList]()) }},
 	{"next-hop", func(g *schemaGen) map[string]any { return g.doc(reflect.TypeFor[simulate.NextHopResult]()) }},

@@ -42,6 +42,7 @@ func TestSchemaAgainstOutputs(t *testing.T) {
 		[]string{"trace", "--from", "vm-shared-01-nic", "--to", "192.168.1.1:443"},
 		append([]string{"trace", "--from", "vm2-nic", "--to", "93.184.216.34:443"}, nsgFiles...),
 		[]string{"rules", "--nic", "vm-data-01-nic"},
+		[]string{"reach", "--from", "vm-app-01-nic", "--to", "Storage.EastUS", "--protocol", "tcp"},
 		[]string{"rules", "--nic", "vm-batch-01-nic"},
 		[]string{"routes", "--nic", "vm-shared-01-nic"},
 		[]string{"validate", "--topology", bad},

@@ -1,0 +1,241 @@
+package main
+
+import (
+	"cmp"
+	"net/netip"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/egresslab/egress/ipproto"
+	"github.com/egresslab/egress/simulate"
+	"github.com/spf13/cobra"
+	"go4.org/netipx"
+)
+
+// reachQueries are egress reach's --query values, each an EgressMap query.
+var reachQueries = []string{"direct-internet", "default-outbound", "dropped-after-allowed"}
+
+// cmdReach prints a NIC's egress map.
+func cmdReach(e *env) *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "reach --from NIC [--to PREFIX|TAG] [--protocol P] [--port N]",
+		Short: "Every destination of a NIC at once: classes of flows with one outcome each",
+		Long: `Map where a NIC's traffic can go, for every destination at once: destination space (IPv4
+and IPv6 addresses, IP protocol, destination port) is cut at every boundary that can change
+an outcome along the NIC's paths (route prefixes, NSG, admin and firewall rule prefixes and
+ports, service tags, private and platform ranges), one flow per piece is simulated with the
+engine trace uses, and neighbouring pieces with the same outcome are merged. Each class
+says what happens to every flow in it and names a witness flow (egress trace explains it).
+
+The map is exact, not sampled: a /32 route to the internet, one port opened by a rule or a
+BGP prefix around the firewall shows up as its own class. It covers flows that name no
+server; --host maps the flows that name one (TLS SNI, HTTP Host), which Azure Firewall
+application rules match.
+
+--to, --protocol and --port restrict the map to those flows; --query keeps the classes that
+answer a question: direct-internet (allowed to the internet without a firewall or NVA),
+default-outbound (leaving through default outbound access), dropped-after-allowed (every
+security rule allows, a route with next hop None drops).`,
+		Example: `  # Everything vm-app-01-nic can reach, grouped by outcome
+  egress reach --from vm-app-01-nic
+
+  # Can it reach the internet without the firewall? Which flows, with a witness
+  egress reach --from vm-app-01-nic --query direct-internet -o json
+
+  # Which ports reach a service tag
+  egress reach --from vm-batch-01-nic --to Storage --protocol tcp
+
+  # One destination's classes
+  egress reach --from vm-app-01-nic --to 52.1.2.0/24 --port 443
+
+  # HTTPS that names api.partner.example: the firewall's application rules decide
+  egress reach --from vm-app-01-nic --host api.partner.example --to 52.1.2.0/24 --port 443`,
+		Args: cobra.NoArgs,
+	}
+	var from, to, protocol, query, host string
+	var port uint16
+	fs := cmd.Flags()
+	fs.StringVar(&from, "from", "", "the source `NIC`, by name or resource ID (required)")
+	_ = cmd.RegisterFlagCompletionFunc("from", e.completeNICs)
+	fs.StringVar(&to, "to", "", "keep destinations in a `prefix`, an address or a service tag")
+	fs.StringVar(&protocol, "protocol", "any", "keep one `protocol`: tcp, udp, icmp, a protocol number, or any")
+	fs.Uint16Var(&port, "port", 0, "keep one destination `port` (TCP and UDP)")
+	fs.StringVar(&host, "host", "", "map the flows that name this server `name` (TLS SNI, HTTP Host), which firewall application rules match")
+	fs.StringVar(&query, "query", "", "keep the classes that answer a `question`: "+strings.Join(reachQueries, ", "))
+	_ = cmd.RegisterFlagCompletionFunc("to", cobra.NoFileCompletions)
+	_ = cmd.RegisterFlagCompletionFunc("protocol", fixedCompletions([]string{"tcp", "udp", "icmp", "any"}))
+	_ = cmd.RegisterFlagCompletionFunc("port", cobra.NoFileCompletions)
+	_ = cmd.RegisterFlagCompletionFunc("query", fixedCompletions(reachQueries))
+	_ = cmd.RegisterFlagCompletionFunc("host", cobra.NoFileCompletions)
+	e.simFlags(cmd)
+	e.dataFlags(cmd)
+	cmd.RunE = e.runE(func() error { return e.reach(from, to, protocol, query, host, port) })
+	return cmd
+}
+
+// reachDoc is egress reach's JSON document.
+type reachDoc struct {
+	SchemaVersion int        `json:"schemaVersion"`
+	Source        string     `json:"source"`
+	SourceID      string     `json:"sourceId"`
+	SourceIP      netip.Addr `json:"sourceIpAddress"`
+	// Host is the server name the flows give (--host), or "".
+	Host string `json:"host,omitempty"`
+	// Classes are the classes kept, grouped by outcome.
+	Classes []reachClassDoc `json:"classes"`
+	// AtomicClasses is the number of flows simulated to build the map,
+	// Boundaries the number of address boundaries it was cut at.
+	AtomicClasses int    `json:"atomicClasses"`
+	Boundaries    int    `json:"boundaries"`
+	ServiceTags   string `json:"serviceTags,omitempty"`
+}
+
+// reachClassDoc is one class: its flows and their outcome, and a witness.
+type reachClassDoc struct {
+	Destinations []netip.Prefix `json:"destinations"`
+	Protocols    []string       `json:"protocols"`
+	// Ports are the destination port ranges ("443", "1-24"); empty for
+	// protocols without ports.
+	Ports        []string         `json:"ports"`
+	Verdict      simulate.Verdict `json:"verdict"`
+	Reason       string           `json:"reason"`
+	ReasonCode   simulate.Reason  `json:"reasonCode"`
+	EgressMethod simulate.Method  `json:"egressMethod"`
+	EgressIPs    []netip.Addr     `json:"egressIpAddresses"`
+	// Via names the firewalls and NVAs on the path.
+	Via       []string          `json:"via"`
+	DecidedBy string            `json:"decidedBy,omitempty"`
+	Witness   simulate.FlowInfo `json:"witness"`
+}
+
+// reach runs egress reach.
+func (e *env) reach(from, to, protocol, query, host string, port uint16) error {
+	if from == "" {
+		return usageErr("--from is required")
+	}
+	var proto ipproto.Proto
+	if p := strings.ToLower(protocol); p != "any" && p != "*" && p != "" {
+		var err error
+		if proto, err = ipproto.Parse(protocol); err != nil {
+			return usageErr("--protocol %q: want tcp, udp, icmp, a protocol number or any", protocol)
+		}
+	}
+	if query != "" && !slices.Contains(reachQueries, query) {
+		return &exitError{code: 2, err: didYouMean(usageErr("--query %q: want %s", query, orList(reachQueries)), query, reachQueries), usage: true}
+	}
+	if err := e.compile(); err != nil {
+		return err
+	}
+	h, err := e.nic(from)
+	if err != nil {
+		return err
+	}
+	var set *netipx.IPSet
+	if to != "" {
+		if set, err = e.reachSet(to); err != nil {
+			return err
+		}
+	}
+	m := e.engine.ReachHost(h, host)
+	var picked []*simulate.ReachClass
+	switch query {
+	case "direct-internet":
+		picked = m.DirectInternet()
+	case "default-outbound":
+		picked = m.DefaultOutbound()
+	case "dropped-after-allowed":
+		picked = m.DroppedAfterAllowed()
+	default:
+		picked = m.Where(func(*simulate.ReachClass) bool { return true })
+	}
+	kept := &simulate.EgressMap{Source: m.Source, SourceID: m.SourceID, SourceAddr: m.SourceAddr}
+	for _, c := range picked {
+		kept.Classes = append(kept.Classes, *c)
+	}
+	classes := kept.Classes
+	if set != nil || proto != ipproto.Unknown || port != 0 {
+		classes = kept.Restrict(set, proto, port)
+	}
+	doc := reachDoc{SchemaVersion: schemaVersion, Source: m.Source, SourceID: m.SourceID, SourceIP: m.SourceAddr, Host: m.Host,
+		Classes: []reachClassDoc{}, AtomicClasses: m.Atomic, Boundaries: m.Boundaries, ServiceTags: e.engine.ServiceTags()}
+	for i := range classes {
+		c := &classes[i]
+		r, err := e.engine.Trace(c.Witness)
+		if err != nil {
+			return &exitError{code: 2, err: err}
+		}
+		cd := reachClassDoc{Destinations: c.Prefixes, Protocols: strings.Split(c.ProtocolString(), ","), Ports: []string{},
+			Verdict: c.Decision.Verdict, Reason: r.Reason, ReasonCode: c.Decision.Reason, EgressMethod: c.Decision.Method,
+			EgressIPs: r.EgressIPs, Via: []string{}, DecidedBy: r.DecidedBy, Witness: r.Flow}
+		for _, p := range c.Ports {
+			cd.Ports = append(cd.Ports, p.String())
+		}
+		for _, hop := range r.Hops {
+			if hop.Kind == simulate.HopFirewall || hop.Kind == simulate.HopAppliance {
+				cd.Via = append(cd.Via, hop.Name)
+			}
+		}
+		doc.Classes = append(doc.Classes, cd)
+	}
+	// Grouped by outcome: verdict, method, reason, then the witness.
+	slices.SortStableFunc(doc.Classes, func(a, b reachClassDoc) int {
+		return cmp.Or(cmp.Compare(a.Verdict, b.Verdict), cmp.Compare(a.EgressMethod, b.EgressMethod), cmp.Compare(a.ReasonCode, b.ReasonCode),
+			strings.Compare(strings.Join(a.Via, ","), strings.Join(b.Via, ",")), a.Witness.Destination.Compare(b.Witness.Destination))
+	})
+	return e.print(doc, func() *table { return reachRows(doc) }, nil)
+}
+
+// reachSet parses --to: a prefix, an address, or a service tag of the
+// network's tag data.
+func (e *env) reachSet(to string) (*netipx.IPSet, error) {
+	var b netipx.IPSetBuilder
+	if p, err := netip.ParsePrefix(to); err == nil {
+		b.AddPrefix(p.Masked())
+	} else if a, err := netip.ParseAddr(to); err == nil {
+		b.Add(a.Unmap())
+	} else if tags := e.network.Tags(); tags != nil {
+		ps, _, ok := tags.ServiceTag(to)
+		if !ok {
+			return nil, usageErr("--to %q: not a prefix, an address or a service tag", to)
+		}
+		for _, p := range ps {
+			b.AddPrefix(p)
+		}
+	} else {
+		return nil, usageErr("--to %q: not a prefix or an address (no service-tag data to look up a tag)", to)
+	}
+	return b.IPSet()
+}
+
+// reachHeader names the columns of reach's table.
+var reachHeader = []string{"Verdict", "Egress Method", "Via", "Protocols", "Ports", "Destinations", "Witness", "Decided By"}
+
+// reachRows are reach's classes as rows, grouped by outcome.
+func reachRows(doc reachDoc) *table {
+	t := &table{header: reachHeader}
+	for _, c := range doc.Classes {
+		dests := make([]string, 0, 4)
+		for i, p := range c.Destinations {
+			if i == 3 {
+				dests = append(dests, "... ("+strconv.Itoa(len(c.Destinations))+" prefixes)")
+				break
+			}
+			dests = append(dests, p.String())
+		}
+		ports := strings.Join(c.Ports, ",")
+		if ports == "" {
+			ports = "-"
+		}
+		via := strings.Join(c.Via, ",")
+		if via == "" {
+			via = "-"
+		}
+		witness := c.Witness.Destination.String() + " " + c.Witness.Protocol.String()
+		if c.Witness.Protocol.HasPorts() {
+			witness += "/" + strconv.Itoa(int(c.Witness.Port))
+		}
+		t.add(c.Verdict.String(), c.EgressMethod.String(), via, strings.Join(c.Protocols, ","), ports, strings.Join(dests, " "), witness, c.DecidedBy)
+	}
+	return t
+}
