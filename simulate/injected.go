@@ -288,6 +288,9 @@ func (w *walker) injSecurity(k int32, dir nsg.Direction, src, dst netip.Addr) (n
 	st := &w.e.injs[k]
 	f := nsg.Flow{Direction: dir, Proto: w.proto, Src: src, Dst: dst, SrcPort: w.sport, DstPort: w.dport}
 	v := st.cls.Verdict(f)
+	if w.rec != nil {
+		w.rec.verdict(recInjSecurity, k, dir, v)
+	}
 	if w.tr != nil {
 		w.tr.security(st.cls, dir, v)
 	}

@@ -951,6 +951,15 @@ func (e *Engine) reachBounds(h int32, named bool) bounds {
 			bb.prefix(netip.PrefixFrom(a, a.BitLen()))
 		}
 	}
+	// 3'. Container groups of the reached VNets: the walk delivers to them,
+	// or meets them as a next hop, past their subnet's inbound rules (full:
+	// as a next hop they see any destination).
+	for k := range e.injs {
+		st := &e.injs[k]
+		if st.subnet >= 0 && st.cls != nil && slices.Contains(vnets, e.subnets[st.subnet].vnet) {
+			bb.classifier(st.cls, true, nil)
+		}
+	}
 	// 7. Firewalls.
 	for _, f := range fws {
 		fs := &e.firewalls[f]
@@ -1124,6 +1133,14 @@ func (r *reachRun) consulted() []int32 {
 		case recFirewall:
 			if c, ok := r.b.fwOf[int32(uint32(ev))]; ok {
 				out = append(out, c)
+			}
+			i++
+		case recInjSecurity:
+			cls := r.e.injs[int32(uint32(ev>>8))].cls
+			for _, st := range []nsg.Stage{nsg.StageAdmin, nsg.StageNIC, nsg.StageSubnet} {
+				if c, ok := r.b.groupOf[cls.Group(st)]; ok {
+					out = append(out, c)
+				}
 			}
 			i++
 		}
@@ -1537,9 +1554,15 @@ func mergePorts(rs []PortRange) []PortRange {
 	return out
 }
 
-// security records a security verdict.
+// security records a NIC's security verdict.
 func (rec *walkRecord) security(h int32, dir nsg.Direction, v nsg.Verdict) {
-	rec.ev = append(rec.ev, recSecurity|uint64(uint32(h))<<8|uint64(dir),
+	rec.verdict(recSecurity, h, dir, v)
+}
+
+// verdict records a security verdict of a NIC (kind recSecurity) or a
+// container group (recInjSecurity).
+func (rec *walkRecord) verdict(kind uint64, h int32, dir nsg.Direction, v nsg.Verdict) {
+	rec.ev = append(rec.ev, kind|uint64(uint32(h))<<8|uint64(dir),
 		uint64(v.Access)<<56|uint64(v.Reason)<<48|uint64(uint16(v.Rules.Admin))<<32|uint64(uint16(v.Rules.NIC))<<16|uint64(uint16(v.Rules.Subnet)))
 }
 

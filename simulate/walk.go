@@ -238,13 +238,14 @@ type walkRecord struct {
 
 // Event kinds, in the top byte of a record word.
 const (
-	recRoute    = 1 << 56 // the subnet index (bits 24–54) and the route's item (bit 55 set) or selection (bits 0–23)
-	recSeen     = 2 << 56 // an appliance key (bits 0–31)
-	recSecurity = 3 << 56 // a NIC handle (bits 8–39) and direction (bits 0–7), then the nsg.Verdict packed in the next word
-	recFirewall = 4 << 56 // a firewall index (bits 0–31), then the firewall.Verdict packed in the next word
-	recSMTP     = 5 << 56 // what Engine.smtp answered (bits 0–7): an assumption Trace states
-	recSpace    = 6 << 56 // a VNet (bits 24–55) and the prefix (bits 0–23) of an address space the flow ended in: a peer's outside the input, a delegated subnet's
-	recTarget   = 7 << 56 // the kind (bits 32–39) and index (bits 0–31) of the target an address resolved to: a destination or a next hop
+	recRoute       = 1 << 56 // the subnet index (bits 24–54) and the route's item (bit 55 set) or selection (bits 0–23)
+	recSeen        = 2 << 56 // an appliance key (bits 0–31)
+	recSecurity    = 3 << 56 // a NIC handle (bits 8–39) and direction (bits 0–7), then the nsg.Verdict packed in the next word
+	recFirewall    = 4 << 56 // a firewall index (bits 0–31), then the firewall.Verdict packed in the next word
+	recSMTP        = 5 << 56 // what Engine.smtp answered (bits 0–7): an assumption Trace states
+	recSpace       = 6 << 56 // a VNet (bits 24–55) and the prefix (bits 0–23) of an address space the flow ended in: a peer's outside the input, a delegated subnet's
+	recTarget      = 7 << 56 // the kind (bits 32–39) and index (bits 0–31) of the target an address resolved to: a destination or a next hop
+	recInjSecurity = 8 << 56 // a container group (bits 8–39) and direction (bits 0–7), then the nsg.Verdict packed in the next word
 )
 
 // target records, for the egress map, the target an address resolved to:
