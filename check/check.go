@@ -12,6 +12,8 @@
 //	    expect: {verdict: Allowed, method: NATGateway, egressIps: [20.81.20.1], notThrough: [fw-hub]}
 //	  - name: the app subnet has no direct internet path
 //	    noDirectInternet: vnet-spoke-app/snet-app
+//	  - name: the data subnet reaches no storage account directly
+//	    noReach: {subnet: vnet-spoke-app/snet-data, to: [Storage], protocol: tcp, port: 443}
 //	  - name: the change keeps the app's flows as they are
 //	    unchangedBy:
 //	      overlay: change.yaml
@@ -39,6 +41,7 @@ import (
 	"github.com/egresslab/egress/simulate"
 	"github.com/egresslab/egress/topology"
 	"go.yaml.in/yaml/v3"
+	"go4.org/netipx"
 )
 
 // Error is a problem of a check file.
@@ -60,11 +63,12 @@ type Kind uint8
 // Kinds of checks.
 const (
 	KindFlow             Kind = iota // a flow's trace meets expectations
-	KindNoDirectInternet             // no NIC of a subnet reaches the internet without a firewall or appliance
+	KindNoDirectInternet             // no NIC of a subnet reaches the internet without a firewall or appliance (on its egress map: any address, port, protocol)
 	KindUnchangedBy                  // an overlay changes none of the flows
+	KindNoReach                      // no NIC of a subnet reaches a destination set
 )
 
-var kindNames = [...]string{"flow", "noDirectInternet", "unchangedBy"}
+var kindNames = [...]string{"flow", "noDirectInternet", "unchangedBy", "noReach"}
 
 // String returns the kind's name, as the file spells its key.
 func (k Kind) String() string {
@@ -83,10 +87,16 @@ type Check struct {
 	Flow  simulate.Flow
 	Wants []Want
 	Flows []simulate.Flow
-	// Subnet, for KindNoDirectInternet ("vnet/subnet" or an ID); Overlay,
-	// for KindUnchangedBy (a path, relative to the check file's directory).
+	// Subnet, for KindNoDirectInternet and KindNoReach ("vnet/subnet" or
+	// an ID); Overlay, for KindUnchangedBy (a path, relative to the check
+	// file's directory).
 	Subnet  string
 	Overlay string
+	// To, Protocol and Port, for KindNoReach: the destinations (prefixes,
+	// addresses or service tags), and optionally one protocol and port.
+	To       []string
+	Protocol ipproto.Proto
+	Port     uint16
 }
 
 // The YAML shapes.
@@ -102,6 +112,14 @@ type nCheck struct {
 	Expect           *nExpect    `yaml:"expect"`
 	NoDirectInternet string      `yaml:"noDirectInternet"`
 	UnchangedBy      *nUnchanged `yaml:"unchangedBy"`
+	NoReach          *nNoReach   `yaml:"noReach"`
+}
+
+type nNoReach struct {
+	Subnet   string   `yaml:"subnet"`
+	To       []string `yaml:"to"`
+	Protocol string   `yaml:"protocol"`
+	Port     uint16   `yaml:"port"`
 }
 
 type nFlow struct {
@@ -175,13 +193,13 @@ func Parse(path string, data []byte) (*File, error) {
 			bad(line, fmt.Sprintf("checks[%d].name", i), "", "every check has a name (the test's name in JUnit)")
 		}
 		n := 0
-		for _, set := range []bool{nc.Flow != nil, nc.NoDirectInternet != "", nc.UnchangedBy != nil} {
+		for _, set := range []bool{nc.Flow != nil, nc.NoDirectInternet != "", nc.UnchangedBy != nil, nc.NoReach != nil} {
 			if set {
 				n++
 			}
 		}
 		if n != 1 {
-			bad(line, fmt.Sprintf("checks[%d]", i), nc.Name, "a check has exactly one of flow (with expect), noDirectInternet, unchangedBy")
+			bad(line, fmt.Sprintf("checks[%d]", i), nc.Name, "a check has exactly one of flow (with expect), noDirectInternet, noReach, unchangedBy")
 			continue
 		}
 		switch {
@@ -203,6 +221,22 @@ func Parse(path string, data []byte) (*File, error) {
 			c.Wants = ws
 		case nc.NoDirectInternet != "":
 			c.Kind, c.Subnet = KindNoDirectInternet, nc.NoDirectInternet
+		case nc.NoReach != nil:
+			c.Kind, c.Subnet, c.To, c.Port = KindNoReach, nc.NoReach.Subnet, nc.NoReach.To, nc.NoReach.Port
+			field := fmt.Sprintf("checks[%d].noReach", i)
+			if c.Subnet == "" {
+				bad(line, field+".subnet", nc.Name, "the subnet whose NICs must not reach the destinations")
+			}
+			if len(c.To) == 0 {
+				bad(line, field+".to", nc.Name, "the destinations: prefixes, addresses or service tags")
+			}
+			if nc.NoReach.Protocol != "" {
+				p, err := ipproto.Parse(nc.NoReach.Protocol)
+				if err != nil {
+					bad(line, field+".protocol", nc.NoReach.Protocol, "%v", err)
+				}
+				c.Protocol = p
+			}
 		default:
 			c.Kind, c.Overlay = KindUnchangedBy, nc.UnchangedBy.Overlay
 			if c.Overlay == "" {
@@ -399,7 +433,6 @@ type Env struct {
 // load); the failures of checks that can are in the report.
 func Run(e *simulate.Engine, f *File, env Env) (*Report, error) {
 	rep := &Report{SchemaVersion: SchemaVersion, File: f.Path, Name: f.Name, Results: []Result{}}
-	var audit *simulate.AuditReport
 	for _, c := range f.Checks {
 		res := Result{Name: c.Name, Line: c.Line, Kind: c.Kind.String(), Failures: []string{}}
 		where := fmt.Sprintf("%s:%d: check %q", f.Path, c.Line, c.Name)
@@ -415,21 +448,42 @@ func Run(e *simulate.Engine, f *File, env Env) (*Report, error) {
 					res.Failures = append(res.Failures, "want "+msg)
 				}
 			}
-		case KindNoDirectInternet:
+		case KindNoDirectInternet, KindNoReach:
 			nics, err := subnetNICs(e, c.Subnet)
 			if err != nil {
 				return nil, fmt.Errorf("%s: %w", where, err)
 			}
-			if audit == nil {
-				audit = e.Audit()
-			}
-			for _, fd := range audit.Findings {
-				if fd.Check != simulate.CheckDirectInternet {
-					continue
+			var set *netipx.IPSet
+			if c.Kind == KindNoReach {
+				if set, err = destinationSet(e, c.To); err != nil {
+					return nil, fmt.Errorf("%s: %w", where, err)
 				}
-				for _, n := range fd.NICs {
-					if nics[strings.ToLower(n.ID)] {
-						res.Failures = append(res.Failures, fmt.Sprintf("%s: %s (%s)", n.Name, fd.Message, fd.Evidence))
+			}
+			for _, h := range nics {
+				m := e.Reach(h)
+				var leaks []simulate.ReachClass
+				if c.Kind == KindNoDirectInternet {
+					for _, cl := range m.DirectInternet() {
+						leaks = append(leaks, *cl)
+					}
+				} else {
+					for _, cl := range m.Restrict(set, c.Protocol, c.Port) {
+						if v := cl.Decision.Verdict; v == simulate.Allowed || v == simulate.Unknown {
+							leaks = append(leaks, cl)
+						}
+					}
+				}
+				for _, cl := range leaks {
+					w := cl.Witness
+					msg := fmt.Sprintf("%s: %v %s %s to %s (%s), e.g. %v", h.Name(), cl.Decision.Verdict, cl.ProtocolString(), cl.PortString(), cl.PrefixString(3), m.Explain(&cl), w.To)
+					if w.Protocol.HasPorts() {
+						msg += fmt.Sprintf(":%d", w.Port)
+					}
+					res.Failures = append(res.Failures, msg+"/"+w.Protocol.String())
+					if res.Trace == nil {
+						if r, err := e.Trace(w); err == nil {
+							res.Trace = r
+						}
 					}
 				}
 			}
@@ -465,20 +519,48 @@ func trace(e *simulate.Engine, f simulate.Flow) (*simulate.Result, error) {
 	return e.TraceFrom(s, f)
 }
 
-// subnetNICs returns the IDs (lower case) of the NICs of a subnet, named
-// "vnet/subnet" or by ID; no NIC is an error: a typo must not pass.
-func subnetNICs(e *simulate.Engine, subnet string) (map[string]bool, error) {
-	in := map[string]bool{}
+// subnetNICs returns the NICs of a subnet, named "vnet/subnet" or by ID;
+// no NIC is an error: a typo must not pass.
+func subnetNICs(e *simulate.Engine, subnet string) ([]simulate.NIC, error) {
+	var in []simulate.NIC
 	for _, h := range e.NICs() {
 		s := h.Subnet()
 		if strings.EqualFold(string(s.ID()), subnet) || strings.EqualFold(s.VNet().Name()+"/"+s.Name(), subnet) {
-			in[strings.ToLower(h.ID())] = true
+			in = append(in, h)
 		}
 	}
 	if len(in) == 0 {
 		return nil, fmt.Errorf("no NIC in subnet %q", subnet)
 	}
 	return in, nil
+}
+
+// destinationSet builds the set of prefixes, addresses and service tags
+// (through the network's service-tag data).
+func destinationSet(e *simulate.Engine, to []string) (*netipx.IPSet, error) {
+	var b netipx.IPSetBuilder
+	for _, s := range to {
+		if p, err := netip.ParsePrefix(s); err == nil {
+			b.AddPrefix(p.Masked())
+			continue
+		}
+		if a, err := netip.ParseAddr(s); err == nil {
+			b.Add(a)
+			continue
+		}
+		tags := e.Network().Tags()
+		if tags == nil {
+			return nil, fmt.Errorf("to: %q is not a prefix or an address, and there is no service-tag data", s)
+		}
+		ps, _, ok := tags.ServiceTag(s)
+		if !ok {
+			return nil, fmt.Errorf("to: %q is not a prefix, an address or a service tag", s)
+		}
+		for _, p := range ps {
+			b.AddPrefix(p)
+		}
+	}
+	return b.IPSet()
 }
 
 // String renders the report as `egress check` prints it: one line per

@@ -62,7 +62,9 @@ func TestRun(t *testing.T) {
 	nd := byName["the batch subnet has no direct internet path"]
 	assert.False(t, nd.Passed, "the batch subnet leaves directly through its NAT gateway")
 	require.NotEmpty(t, nd.Failures)
-	assert.Contains(t, nd.Failures[0], "vm-batch-01-nic: reaches the internet without passing a firewall")
+	assert.Contains(t, nd.Failures[0], "vm-batch-01-nic: Allowed Tcp 1-24,26-65535 to 0.0.0.0/5", "exact, on the egress map: every port but SMTP's")
+	assert.Contains(t, nd.Failures[0], "e.g. 8.0.0.1:443/Tcp")
+	require.NotNil(t, nd.Trace, "the first witness's trace")
 	w := byName["wrong on purpose"]
 	assert.Equal(t, []string{"want verdict Allowed", "want egress method NATGateway"}, w.Failures)
 	text := rep.String()
@@ -182,4 +184,37 @@ func TestSchema(t *testing.T) {
 func fieldsOf(*testing.T) []string {
 	return strings.Fields("egress name checks flow expect noDirectInternet unchangedBy overlay flows from to port protocol traffic resolve " +
 		"verdict reason method egressIps through notThrough decidedBy assumes wouldBeDenied")
+}
+
+// TestNoReach: no NIC of a subnet reaches a destination set, decided on the
+// NICs' egress maps; a service tag is expanded through the network's tags.
+func TestNoReach(t *testing.T) {
+	f, err := check.Parse("policy.yaml", []byte(`egress: check/v1
+checks:
+  - name: the data subnet reaches no storage account over the internet directly
+    noReach: {subnet: vnet-spoke-app/snet-data, to: [Storage], protocol: tcp, port: 443}
+  - name: the batch subnet reaches nothing in 52.1.0.0/16 on 443
+    noReach: {subnet: vnet-spoke-batch/snet-batch, to: [52.1.0.0/16], protocol: tcp, port: 443}
+`))
+	require.NoError(t, err)
+	rep, err := check.Run(hubSpoke(t), f, check.Env{})
+	require.NoError(t, err)
+	require.Len(t, rep.Results, 2)
+	data, batch := rep.Results[0], rep.Results[1]
+	assert.False(t, batch.Passed, "the batch subnet leaves through its NAT gateway")
+	require.NotEmpty(t, batch.Failures)
+	assert.Contains(t, batch.Failures[0], "vm-batch-01-nic: Allowed Tcp 443 to 52.1.0.0/16")
+	assert.Contains(t, batch.Failures[0], "e.g. 52.1.")
+	require.NotNil(t, batch.Trace)
+	assert.Equal(t, simulate.MethodNATGateway, batch.Trace.EgressMethod)
+	// snet-data is forced through the hub firewall, whose application
+	// rules need a name the flows to an address do not carry: denied.
+	assert.True(t, data.Passed, "%v", data.Failures)
+
+	_, err = check.Parse("bad.yaml", []byte("egress: check/v1\nchecks:\n  - name: x\n    noReach: {subnet: v/s}\n"))
+	assert.ErrorContains(t, err, "the destinations: prefixes, addresses or service tags")
+	f, err = check.Parse("p.yaml", []byte("egress: check/v1\nchecks:\n  - name: x\n    noReach: {subnet: vnet-spoke-app/snet-data, to: [NoSuchTag]}\n"))
+	require.NoError(t, err)
+	_, err = check.Run(hubSpoke(t), f, check.Env{})
+	assert.ErrorContains(t, err, `"NoSuchTag" is not a prefix, an address or a service tag`)
 }

@@ -19,7 +19,8 @@ func cmdCheck(e *env) *cobra.Command {
 		Short: "Run a file of expectations about the design, for CI (exit 1 when one fails)",
 		Long: `Run a check file (egress: check/v1): expectations about flows (verdict, deciding rule,
 egress method and IPs, hops crossed or avoided, assumptions), subnets with no direct
-internet path, and flows an overlay must not change. Exit 0 when all hold, 1 when one
+internet path and subnets that reach no destination of a set (both decided exactly, on
+the NICs' egress maps), and flows an overlay must not change. Exit 0 when all hold, 1 when one
 fails (each failure with its trace), 2 for usage and input errors. -o junit writes JUnit
 XML, so that CI systems show each check as a test; egress schema check-file prints the
 file's JSON Schema.`,
