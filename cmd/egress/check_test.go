@@ -2,6 +2,8 @@ package main
 
 import (
 	"encoding/xml"
+	"os"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -66,4 +68,17 @@ func TestWhatIfMarkdown(t *testing.T) {
 	assert.Contains(t, out, "### egress what-if: ../../examples/overlays/batch-behind-firewall.yaml")
 	assert.Contains(t, out, "| From | To | What | Before | After | Cause |")
 	assert.Contains(t, out, "| vm-batch-01-nic | 52.0.0.1 Tcp/443 | verdict, egressMethod")
+}
+
+func TestDiffCommand(t *testing.T) {
+	data, err := os.ReadFile("../../examples/designs/hubspoke.yaml")
+	require.NoError(t, err)
+	after := write(t, "after.yaml", strings.Replace(string(data), "        natGateway: natgw-batch\n", "", 1))
+	code, out, stderr := egress("diff", "--topology", "../../examples/designs/hubspoke.yaml", "--with", after, "-o", "markdown")
+	require.Equal(t, 0, code, stderr)
+	assert.Contains(t, out, "**2 of 72 flows change.**")
+	assert.Contains(t, out, "| vm-batch-01-nic | 52.0.0.1 Tcp/443 | egressMethod, egressIpAddresses, path | Allowed via NATGateway 20.81.20.1 | Allowed via DefaultOutbound |")
+	code, _, stderr = egress("diff")
+	assert.Equal(t, 2, code)
+	assert.Contains(t, stderr, "--with is required")
 }

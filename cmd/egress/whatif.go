@@ -51,7 +51,12 @@ func (e *env) whatIf(from, to string) error {
 	if err != nil {
 		return err
 	}
-	afterEngine := simulate.Compile(after, e.opts)
+	return e.compare(before, simulate.Compile(after, e.opts), from, to, overlays)
+}
+
+// compare prints the flows whose verdict, path or egress IP differ between
+// two engines, and why; label names the change (overlays, or files).
+func (e *env) compare(before, afterEngine *simulate.Engine, from, to string, label []string) error {
 	var probe simulate.WhatIf
 	if to != "" {
 		f, err := parseDest(to)
@@ -87,7 +92,7 @@ func (e *env) whatIf(from, to string) error {
 		return t
 	}
 	if e.output == "markdown" {
-		return whatIfMarkdown(e.stdout, changes, len(flows), overlays)
+		return whatIfMarkdown(e.stdout, changes, len(flows), label)
 	}
 	return e.print(out, rows, func(w io.Writer) error {
 		for _, c := range changes {
@@ -138,4 +143,48 @@ func whatIfMarkdown(w io.Writer, changes []simulate.Change, flows int, overlays 
 			cell(strings.Join(c.What, ", ")), cell(summary(c.Before)), cell(summary(c.After)), cell(c.Cause))
 	}
 	return nil
+}
+
+// cmdDiff compares the design with another design or export, flow by flow.
+func cmdDiff(e *env) *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "diff --with FILE... [--from NIC] [--to IP[:PORT]]",
+		Short: "What another design or export changes: flows whose verdict, path or egress IP change, and why",
+		Long: `Compare the topology (--topology, the base) with another (--with: designs or exports,
+a directory of them, as --topology takes): the probed flows whose verdict, path or egress
+IP change, and the route or rule that causes it. The flows probed are whatif's: from every
+NIC of the base to an internet address on TCP 443 and UDP 53, and to every other NIC on
+TCP 443 (up to 200 NICs); --from and --to narrow them. -o markdown writes a pull-request
+comment.`,
+		Example: `  egress diff --topology before.json --with after.json
+  egress diff --topology network/ --with proposed/ -o markdown`,
+		Args: cobra.NoArgs,
+	}
+	var from, to string
+	var with []string
+	cmd.Flags().Var(&listFlag{&with, "file"}, "with", "the design or export to compare with (repeatable; a directory: its .json, .yaml and .yml files)")
+	e.nicFlag(cmd, &from, "from", "only flows from this `NIC` (default: every NIC)")
+	cmd.Flags().StringVar(&to, "to", "", "only flows to this destination `IP[:PORT]`")
+	_ = cmd.RegisterFlagCompletionFunc("to", cobra.NoFileCompletions)
+	e.simFlags(cmd)
+	e.inputFlags(cmd)
+	e.outputFlags(cmd, "table", "json", "yaml", "tsv", "markdown")
+	cmd.RunE = e.runE(func() error { return e.diff(with, from, to) })
+	return cmd
+}
+
+func (e *env) diff(with []string, from, to string) error {
+	if len(with) == 0 {
+		return usageErr("--with is required: the design or export to compare with")
+	}
+	if err := e.compile(); err != nil {
+		return err
+	}
+	other := *e // the same options, other inputs
+	other.topologies, other.resolved, other.files, other.stdinInputs = with, false, nil, nil
+	n, err := other.loadNetwork(e.overlays)
+	if err != nil {
+		return err
+	}
+	return e.compare(e.engine, simulate.Compile(n, e.opts), from, to, with)
 }
