@@ -82,3 +82,17 @@ func TestDiffCommand(t *testing.T) {
 	assert.Equal(t, 2, code)
 	assert.Contains(t, stderr, "--with is required")
 }
+
+// TestWhatIfExact: the egress maps find what the probes miss: behind its
+// NAT gateway, the legacy subnet's ESP and AH no longer leave.
+func TestWhatIfExact(t *testing.T) {
+	code, out, stderr := egress("whatif", "--overlay", "../../examples/overlays/batch-behind-firewall.yaml", "--exact")
+	require.Equal(t, 0, code, stderr)
+	assert.Contains(t, out, "vm-legacy-01-nic: Esp,Ah,other - to 0.0.0.0/5")
+	assert.Contains(t, out, "after:  NoEgress via None")
+	assert.Contains(t, out, "NAT gateway natgw-legacy does not carry Esp")
+	assert.Contains(t, out, "sets of flows change, over every destination of 8 NICs")
+	code, probed, _ := egress("whatif", "--overlay", "../../examples/overlays/batch-behind-firewall.yaml")
+	require.Equal(t, 0, code)
+	assert.NotContains(t, probed, "Esp", "the probes are TCP 443 and UDP 53")
+}

@@ -36,6 +36,7 @@ type env struct {
 	serviceTags string
 	output      string
 	noHeaders   bool
+	exact       bool // whatif and diff: compare egress maps, not probes
 	strict      bool
 	template    templateFlags
 

@@ -29,6 +29,7 @@ other NIC on TCP 443 (up to 200 NICs); --from and --to narrow them.`,
 	var from, to string
 	e.nicFlag(cmd, &from, "from", "only flows from this `NIC` (default: every NIC)")
 	cmd.Flags().StringVar(&to, "to", "", "only flows to this destination `IP[:PORT]` (default: an internet address on tcp/443 and udp/53, and every other NIC on tcp/443)")
+	cmd.Flags().BoolVar(&e.exact, "exact", false, "compare the NICs' egress maps: every destination, protocol and port, not the probes (--to is then ignored)")
 	_ = cmd.RegisterFlagCompletionFunc("to", cobra.NoFileCompletions)
 	e.simFlags(cmd)
 	e.inputFlags(cmd)
@@ -57,6 +58,9 @@ func (e *env) whatIf(from, to string) error {
 // compare prints the flows whose verdict, path or egress IP differ between
 // two engines, and why; label names the change (overlays, or files).
 func (e *env) compare(before, afterEngine *simulate.Engine, from, to string, label []string) error {
+	if e.exact {
+		return e.compareExact(before, afterEngine, from, label)
+	}
 	var probe simulate.WhatIf
 	if to != "" {
 		f, err := parseDest(to)
@@ -165,6 +169,7 @@ comment.`,
 	cmd.Flags().Var(&listFlag{&with, "file"}, "with", "the design or export to compare with (repeatable; a directory: its .json, .yaml and .yml files)")
 	e.nicFlag(cmd, &from, "from", "only flows from this `NIC` (default: every NIC)")
 	cmd.Flags().StringVar(&to, "to", "", "only flows to this destination `IP[:PORT]`")
+	cmd.Flags().BoolVar(&e.exact, "exact", false, "compare the NICs' egress maps: every destination, protocol and port, not the probes (--to is then ignored)")
 	_ = cmd.RegisterFlagCompletionFunc("to", cobra.NoFileCompletions)
 	e.simFlags(cmd)
 	e.inputFlags(cmd)
@@ -187,4 +192,93 @@ func (e *env) diff(with []string, from, to string) error {
 		return err
 	}
 	return e.compare(e.engine, simulate.Compile(n, e.opts), from, to, with)
+}
+
+// exactChange is one element of whatif/diff --exact -o json: a set of flows
+// of one NIC whose outcome differs, with a witness traced on both networks.
+type exactChange struct {
+	SchemaVersion int                `json:"schemaVersion"`
+	From          string             `json:"from"`
+	Change        simulate.MapChange `json:"change"`
+	Cause         string             `json:"cause"`
+	Before        *simulate.Result   `json:"before"`
+	After         *simulate.Result   `json:"after"`
+}
+
+// compareExact compares the NICs' egress maps on the two networks
+// (simulate.DiffMaps): every flow whose outcome changes, as sets with a
+// witness each.
+func (e *env) compareExact(before, after *simulate.Engine, from string, label []string) error {
+	var nics []simulate.NIC
+	if from != "" {
+		h, err := e.nic(from)
+		if err != nil {
+			return err
+		}
+		nics = []simulate.NIC{h}
+	} else {
+		nics = before.NICs()
+	}
+	out := []exactChange{}
+	missing := 0
+	for _, h := range nics {
+		ha, err := after.NIC(h.ID())
+		if err != nil {
+			missing++
+			continue
+		}
+		for _, c := range simulate.DiffMaps(before.Reach(h), after.Reach(ha)) {
+			x := exactChange{SchemaVersion: schemaVersion, From: h.Name(), Change: c}
+			if d := simulate.Diff(before, after, []simulate.Flow{c.Witness}); len(d) > 0 {
+				x.Cause, x.Before, x.After = d[0].Cause, d[0].Before, d[0].After
+			} else {
+				x.Cause = "the egress IPs differ"
+			}
+			out = append(out, x)
+		}
+	}
+	if missing > 0 {
+		fmt.Fprintf(e.stderr, "egress: %d NICs of the base are not in the other network: not compared\n", missing)
+	}
+	line := func(x exactChange) (string, string, string, string) {
+		c := x.Change
+		cl := simulate.ReachClass{Prefixes: c.Prefixes, Protocols: c.Protocols, OtherProtocols: c.OtherProtocols, Ports: c.Ports}
+		what := fmt.Sprintf("%s %s to %s", cl.ProtocolString(), cl.PortString(), cl.PrefixString(3))
+		w := c.Witness
+		wit := fmt.Sprintf("%v %v", w.To, protoName(w.Protocol))
+		if w.Protocol.HasPorts() {
+			wit += "/" + strconv.Itoa(int(w.Port))
+		}
+		return what, fmt.Sprintf("%v via %v", c.Before.Verdict, c.Before.Method), fmt.Sprintf("%v via %v", c.After.Verdict, c.After.Method), wit
+	}
+	if e.output == "markdown" {
+		cell := func(s string) string { return strings.NewReplacer("|", `\|`, "\n", " ").Replace(s) }
+		fmt.Fprintf(e.stdout, "### egress what-if (exact): %s\n\n", cell(strings.Join(label, ", ")))
+		if len(out) == 0 {
+			_, err := fmt.Fprintf(e.stdout, "No change: no flow of the %d NICs compared changes verdict, reason, egress method or egress IPs.\n", len(nics)-missing)
+			return err
+		}
+		fmt.Fprintf(e.stdout, "**%d sets of flows change.**\n\n| From | Flows | Before | After | Witness | Cause |\n|---|---|---|---|---|---|\n", len(out))
+		for _, x := range out {
+			what, b, a, w := line(x)
+			fmt.Fprintf(e.stdout, "| %s | %s | %s | %s | %s | %s |\n", cell(x.From), cell(what), b, a, w, cell(x.Cause))
+		}
+		return nil
+	}
+	rows := func() *table {
+		t := &table{header: []string{"From", "Flows", "Before", "After", "Witness", "Cause"}}
+		for _, x := range out {
+			what, b, a, w := line(x)
+			t.add(x.From, what, b, a, w, x.Cause)
+		}
+		return t
+	}
+	return e.print(out, rows, func(w io.Writer) error {
+		for _, x := range out {
+			what, b, a, wit := line(x)
+			fmt.Fprintf(w, "%s: %s\n  before: %s\n  after:  %s\n  e.g.    %s\n  cause:  %s\n", x.From, what, b, a, wit, x.Cause)
+		}
+		_, err := fmt.Fprintf(w, "%d sets of flows change, over every destination of %d NICs\n", len(out), len(nics)-missing)
+		return err
+	})
 }

@@ -1,0 +1,73 @@
+package simulate_test
+
+import (
+	"fmt"
+	"math/rand/v2"
+	"testing"
+
+	"github.com/egresslab/egress/simulate"
+	"github.com/stretchr/testify/require"
+)
+
+// TestDiffMapsDifferential holds DiffMaps exact: on generated networks
+// compiled twice with options that change outcomes (a firewall that allows
+// everything, private subnets), a random flow's Classify outcome differs
+// between the two exactly when a change of the two NICs' maps holds it,
+// with the change's Before and After.
+func TestDiffMapsDifferential(t *testing.T) {
+	flows := 200_000
+	if testing.Short() {
+		flows = 20_000
+	}
+	pairs := []struct{ a, b simulate.Options }{
+		{simulate.Options{}, simulate.Options{Firewall: simulate.FirewallAllow}},
+		{simulate.Options{}, simulate.Options{PrivateByDefault: true, NVA: simulate.NVAUnknown}},
+		{simulate.Options{SMTP: simulate.SMTPAllowed}, simulate.Options{SMTP: simulate.SMTPBlocked, MaxHops: 1}},
+	}
+	changed, checked := 0, 0
+	for pi, pr := range pairs {
+		seed := 2000 + uint64(pi)
+		wa := newReachWorld(t, seed, 5, 2, 3, pr.a)
+		wb := newReachTwinWorld(t, seed, 5, 2, pr.b)
+		r := rand.New(rand.NewPCG(seed, 31))
+		for mi, ma := range wa.maps {
+			ha, err := wa.e.NIC(ma.SourceID)
+			require.NoError(t, err)
+			hb, err := wb.e.NIC(ma.SourceID)
+			require.NoError(t, err)
+			mb := wb.e.ReachHost(hb, ma.Host)
+			chs := simulate.DiffMaps(ma, mb)
+			for _, c := range chs {
+				w := c.Witness
+				da, db := wa.e.ClassifyHost(ha, w.To, w.Protocol, w.Port, ma.Host), wb.e.ClassifyHost(hb, w.To, w.Protocol, w.Port, ma.Host)
+				require.Equal(t, c.Before, da.Outcome, "witness %v %v/%d", w.To, w.Protocol, w.Port)
+				require.Equal(t, c.After, db.Outcome, "witness %v %v/%d", w.To, w.Protocol, w.Port)
+			}
+			for range flows / len(pairs) / len(wa.maps) {
+				dst, p, port := wa.randomReachFlow(r, mi)
+				da, db := wa.e.ClassifyHost(ha, dst, p, port, ma.Host), wb.e.ClassifyHost(hb, dst, p, port, ma.Host)
+				var in *simulate.MapChange
+				for k := range chs {
+					c := &chs[k]
+					cls := simulate.ReachClass{Prefixes: c.Prefixes, Protocols: c.Protocols, OtherProtocols: c.OtherProtocols, Ports: c.Ports}
+					if cls.Contains(dst, p, port) {
+						in = c
+						break
+					}
+				}
+				checked++
+				ex := fmt.Sprintf("%s -> %v %v/%d host %q", ma.Source, dst, p, port, ma.Host)
+				if da.Outcome != db.Outcome || da.Assumed != db.Assumed {
+					changed++
+					require.NotNil(t, in, "a changed flow in no change: %s: %v -> %v", ex, da.Outcome, db.Outcome)
+				}
+				if in != nil {
+					require.Equal(t, in.Before, da.Outcome, ex)
+					require.Equal(t, in.After, db.Outcome, ex)
+				}
+			}
+		}
+	}
+	t.Logf("%d flows, %d changed, all in a change of their maps", checked, changed)
+	require.Positive(t, changed, "the option pairs change outcomes")
+}
