@@ -3,8 +3,10 @@ package simulate_test
 import (
 	"fmt"
 	"math/rand/v2"
+	"net/netip"
 	"testing"
 
+	"github.com/egresslab/egress/ipproto"
 	"github.com/egresslab/egress/simulate"
 	"github.com/stretchr/testify/require"
 )
@@ -70,4 +72,41 @@ func TestDiffMapsDifferential(t *testing.T) {
 	}
 	t.Logf("%d flows, %d changed, all in a change of their maps", checked, changed)
 	require.Positive(t, changed, "the option pairs change outcomes")
+}
+
+// FuzzDiffMaps: for any flow, it is in a change of the maps of a NIC
+// under two option sets exactly when its outcome differs between them.
+func FuzzDiffMaps(f *testing.F) {
+	f.Add(uint64(0), uint8(1), []byte{52, 1, 2, 3}, uint8(6), uint16(443))
+	f.Add(uint64(1), uint8(0), []byte{10, 0, 1, 4}, uint8(50), uint16(0))
+	f.Fuzz(func(t *testing.T, seed uint64, nic uint8, addr []byte, proto uint8, port uint16) {
+		seed %= 2
+		if len(addr) != 4 && len(addr) != 16 {
+			return
+		}
+		dst, _ := netip.AddrFromSlice(addr)
+		p := ipproto.Proto(proto)
+		if p == ipproto.Unknown || p.HasPorts() && port == 0 {
+			return
+		}
+		wa := newReachTwinWorld(t, 700+seed, 3, 2, simulate.Options{})
+		wb := newReachTwinWorld(t, 700+seed, 3, 2, simulate.Options{Firewall: simulate.FirewallAllow, PrivateByDefault: true})
+		ha := wa.e.NICAt(int(nic) % wa.e.NumNICs())
+		hb, err := wb.e.NIC(ha.ID())
+		require.NoError(t, err)
+		chs := simulate.DiffMaps(wa.e.Reach(ha), wb.e.Reach(hb))
+		da, db := wa.e.Classify(ha, dst, p, port), wb.e.Classify(hb, dst, p, port)
+		in := false
+		for _, c := range chs {
+			cls := simulate.ReachClass{Prefixes: c.Prefixes, Protocols: c.Protocols, OtherProtocols: c.OtherProtocols, Ports: c.Ports}
+			if cls.Contains(dst, p, port) {
+				in = true
+				require.Equal(t, c.Before, da.Outcome)
+				require.Equal(t, c.After, db.Outcome)
+			}
+		}
+		if da.Outcome != db.Outcome || da.Assumed != db.Assumed {
+			require.True(t, in, "%v %v/%d: %v -> %v in no change", dst, p, port, da.Outcome, db.Outcome)
+		}
+	})
 }
