@@ -4,6 +4,7 @@ import (
 	"testing"
 
 	"github.com/egresslab/egress/simulate"
+	"github.com/egresslab/egress/topology"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -119,4 +120,18 @@ func TestAuditPerimeterNotEnforced(t *testing.T) {
 	assert.NotContains(t, got, "nsp-ai/oai-enforced")
 	assert.Equal(t, 12, rep.Summary.PerimeterAssociations)
 	assert.Equal(t, 7, rep.Summary.PerimeterAssociationsEnforced)
+}
+
+// TestAuditWebAppSlot: a deployment slot is audited as the app it is: a
+// staging slot without VNet integration bypasses the network, even when
+// the production slot is integrated.
+func TestAuditWebAppSlot(t *testing.T) {
+	dir := "../topology/testdata/paas/"
+	n, err := topology.Load(topology.LoadOptions{Files: []string{dir + "vnet-rest.json", dir + "webapp-rest.json", dir + "webapp-slot-rest.json"}, Tags: defaultTagsMust()})
+	require.NoError(t, err)
+	e := simulate.Compile(n, simulate.Options{})
+	assert.Contains(t, findings(e.Audit(), simulate.CheckWebAppBypassesVNet), "app-orders/staging")
+	src, err := e.Source("app-orders/staging")
+	require.NoError(t, err)
+	assert.Equal(t, simulate.SourceWebApp, src.Kind())
 }

@@ -346,16 +346,23 @@ func (b *armBuilder) resource(r arm.Resource) {
 		ac.Rules = append(ac.Rules, b.adminRule(r, ac.Name, v))
 	case typeIs(r, tAI):
 		b.m.AIAccounts = append(b.m.AIAccounts, b.aiAccount(meta, v))
-	case typeIs(r, tWeb):
+	case typeIs(r, tWeb), typeIs(r, tWeb+"/slots"):
+		// A deployment slot is a site of its own, with its own regional VNet
+		// integration (PUT .../sites/{name}/slots/{slot}/networkConfig/virtualNetwork,
+		// https://learn.microsoft.com/rest/api/appservice/web-apps/create-or-update-swift-virtual-network-connection-with-check-slot)
+		// and routing settings: named "app/slot".
+		if typeIs(r, tWeb+"/slots") {
+			meta.Name = cutChild(meta.ID, "slots").Name() + "/" + meta.ID.Name()
+		}
 		app := b.webApp(meta, v)
 		if b.webs == nil {
 			b.webs = map[string]*WebApp{}
 		}
 		b.webs[arm.Key(r.ID)] = app
 		b.m.WebApps = append(b.m.WebApps, app)
-	case typeIs(r, tWeb+"/config"):
+	case typeIs(r, tWeb+"/config"), typeIs(r, tWeb+"/slots/config"):
 		b.webConfig(r, v)
-	case typeIs(r, tWeb+"/networkConfig"):
+	case typeIs(r, tWeb+"/networkConfig"), typeIs(r, tWeb+"/slots/networkConfig"):
 		b.webNetworkConfig(r, v)
 	default:
 		if typeIs(r, tFlowLog) {

@@ -286,3 +286,19 @@ changes:
 	require.Error(t, err)
 	assert.Contains(t, err.Error(), `change.yaml:3:5: web app "nope": dangling reference: no web app of that name in the model`)
 }
+
+// TestWebAppSlots: a deployment slot (Microsoft.Web/sites/slots) is a web
+// app of its own, with its own VNet integration and routing.
+func TestWebAppSlots(t *testing.T) {
+	n := loadPaaS(t, "vnet-rest.json", "webapp-rest.json", "webapp-slot-rest.json")
+	staging := webApp(t, n, "app-orders/staging")
+	ref, _ := staging.SubnetRef()
+	assert.True(t, ref.IsZero(), "the staging slot has no integration")
+	canary := webApp(t, n, "app-orders/canary")
+	_, st := canary.SubnetRef()
+	assert.NotEqual(t, topology.RefNone, st)
+	routed, by := canary.Routing().RoutesAll(topology.TrafficApplication)
+	assert.True(t, routed)
+	assert.Equal(t, "outboundVnetRouting.allTraffic", by)
+	assert.Equal(t, addrs("70.37.102.201"), canary.OutboundIPs())
+}
