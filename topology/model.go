@@ -255,6 +255,12 @@ type IPConfig struct {
 	ASGs           []Ref
 	BackendPools   []Ref // load balancer backend pools (IDs of the pool sub-resources)
 	GatewayLBFront Ref   // gateway load balancer frontend, if chained
+	// PrivateIPUnknown is empty when the input gives PrivateIP or leaves it
+	// out without saying why. When the input says the address exists but
+	// is not known yet (a Terraform plan's value known after apply), it
+	// says so in a sentence naming where: the simulator answers Unknown,
+	// not Dropped, for flows from the configuration.
+	PrivateIPUnknown string
 }
 
 // ASG is an application security group.

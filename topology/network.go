@@ -818,6 +818,8 @@ type IPConfigInfo struct {
 	ASGs           []Ref
 	BackendPools   []Ref
 	GatewayLBFront Ref
+	// PrivateIPUnknown is [IPConfig.PrivateIPUnknown].
+	PrivateIPUnknown string
 }
 
 // NICView is a NIC of a [Network]. The zero NICView is not valid.
@@ -894,7 +896,8 @@ func (n *Network) ipConfig(c *IPConfig) IPConfigInfo {
 		si = -1
 	}
 	return IPConfigInfo{Name: c.Name, ID: c.ID, Pos: c.Pos, Primary: c.Primary, PrivateIP: c.PrivateIP, Subnet: int(si), SubnetID: c.Subnet,
-		PublicIP: c.PublicIP, ASGs: slices.Clone(c.ASGs), BackendPools: slices.Clone(c.BackendPools), GatewayLBFront: c.GatewayLBFront}
+		PublicIP: c.PublicIP, ASGs: slices.Clone(c.ASGs), BackendPools: slices.Clone(c.BackendPools), GatewayLBFront: c.GatewayLBFront,
+		PrivateIPUnknown: c.PrivateIPUnknown}
 }
 
 // FirewallView is an Azure Firewall of a [Network]. The zero FirewallView

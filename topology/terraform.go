@@ -1200,6 +1200,7 @@ func (b *tfBuilder) nic(r *tfRes) {
 			PublicIP: b.refAt(r, "ip_configuration", i, "public_ip_address_id")}
 		if _, st := r.at("ip_configuration", i, "private_ip_address"); st == tfUnknown {
 			b.unknownWarn(r, []any{"ip_configuration", i, "private_ip_address"}, "private IP address known after apply (dynamic allocation)")
+			c.PrivateIPUnknown = "private IP address known after apply (" + r.addr + " " + pathString([]any{"ip_configuration", i, "private_ip_address"}) + ", Terraform plan): the answers that depend on it are unknown"
 		} else if s, _ := r.str("ip_configuration", i, "private_ip_address"); s != "" {
 			c.PrivateIP = b.addr(r, "ip_configuration", i, "private_ip_address")
 		}
