@@ -389,11 +389,16 @@ func TestTerraformDeterministic(t *testing.T) {
 }
 
 func FuzzParseTerraform(f *testing.F) {
-	for _, file := range []string{tfState, tfPlan} {
-		data, err := os.ReadFile(file)
-		require.NoError(f, err)
-		f.Add(data)
-	}
+	// Small seeds: the fixtures are too big for the fuzzer to minimize
+	// quickly (TestTerraform* cover them).
+	f.Add([]byte(`{"format_version":"1.0","terraform_version":"1.9.8","values":{"root_module":{"resources":[
+{"address":"azurerm_virtual_network.v","mode":"managed","type":"azurerm_virtual_network","name":"v","values":{"id":"/subscriptions/s/resourceGroups/rg/providers/Microsoft.Network/virtualNetworks/v","name":"v","resource_group_name":"rg","address_space":["10.0.0.0/16"],"subnet":[{"name":"a","address_prefixes":["10.0.1.0/24"],"security_group":""}]}},
+{"address":"azurerm_network_interface.n","mode":"managed","type":"azurerm_network_interface","name":"n","values":{"name":"n","resource_group_name":"rg","ip_configuration":[{"name":"i","subnet_id":"/subscriptions/s/resourceGroups/rg/providers/Microsoft.Network/virtualNetworks/v/subnets/a","private_ip_address":"10.0.1.4","primary":true}]}},
+{"address":"azurerm_network_security_group.g","mode":"managed","type":"azurerm_network_security_group","name":"g","values":{"name":"g","resource_group_name":"rg","security_rule":[{"name":"r","priority":100,"direction":"Outbound","access":"Deny","protocol":"Tcp","destination_port_range":"25"}]}},
+{"address":"azurerm_subnet_network_security_group_association.a","mode":"managed","type":"azurerm_subnet_network_security_group_association","name":"a","values":{"subnet_id":"/subscriptions/s/resourceGroups/rg/providers/Microsoft.Network/virtualNetworks/v/subnets/a","network_security_group_id":"x"}}]}}}`))
+	f.Add([]byte(`{"format_version":"1.2","terraform_version":"1.9.8","planned_values":{"root_module":{"resources":[{"address":"azurerm_route_table.t","mode":"managed","type":"azurerm_route_table","name":"t","values":{"name":"t","resource_group_name":"rg","route":[{"name":"d","address_prefix":"0.0.0.0/0","next_hop_type":"VirtualAppliance"}]}},{"address":"azurerm_network_interface.n","mode":"managed","type":"azurerm_network_interface","name":"n","values":{"name":"n","ip_configuration":[{"name":"i"}]}}]}},
+"resource_changes":[{"address":"azurerm_network_interface.n","change":{"actions":["create"],"after_unknown":{"id":true,"ip_configuration":[{"private_ip_address":true,"subnet_id":true}]}}},{"address":"azurerm_route_table.t","change":{"after_unknown":{"route":[{"next_hop_in_ip_address":true}]}}}],
+"configuration":{"root_module":{"resources":[{"address":"azurerm_network_interface.n","expressions":{"ip_configuration":[{"subnet_id":{"references":["azurerm_subnet.s.id","azurerm_subnet.s"]}}]}}]}}}`))
 	f.Add([]byte(`{"format_version":"1.0","terraform_version":"1.9.8","values":{"root_module":{"resources":[{"address":"azurerm_subnet.s","mode":"managed","type":"azurerm_subnet","name":"s","values":{"virtual_network_name":"v"}}]}}}`))
 	f.Add([]byte(`{"format_version":"1.2","terraform_version":"1.9.8","planned_values":{"root_module":{"child_modules":[{"address":"module.a[0]","resources":[{"address":"module.a[0].azurerm_route.r","type":"azurerm_route","mode":"managed","values":{"route_table_name":"t"}}]}]}},"configuration":{"root_module":{"module_calls":{"a":{"module":{"resources":[{"address":"azurerm_route.r","expressions":{"route_table_name":{"references":["var.t","module.x.y","azurerm_route_table.t[\"k\"]"]}}}]}}}}}}`))
 	f.Fuzz(func(t *testing.T, data []byte) {
