@@ -3,6 +3,7 @@ package topology
 import (
 	"errors"
 	"fmt"
+	"maps"
 	"net/netip"
 	"runtime"
 	"slices"
@@ -424,6 +425,11 @@ func (n *Network) Warnings() []error {
 // from, for a what-if: change it (an overlay) and build a new Network.
 // Cost: a [Model.Clone].
 func (n *Network) Model() *Model { return n.m.Clone() }
+
+// Skipped returns a copy of the model's [Model.Skipped]: the input
+// resources egress does not model, counted by lower-case type (Terraform
+// data sources as "data.TYPE"); nil when there are none. It is O(types).
+func (n *Network) Skipped() map[string]int { return maps.Clone(n.m.Skipped) }
 
 // NumVNets returns the number of VNets, indexed 0..NumVNets()-1 in model
 // order.

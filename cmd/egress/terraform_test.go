@@ -36,6 +36,11 @@ func TestTraceTerraformPlan(t *testing.T) {
 	assert.NotEqual(t, 0, code)
 	assert.Contains(t, stderr, "known after apply")
 
+	// validate lists the resource types egress does not map.
+	code, out, stderr = egress("validate", "--topology", tfTestdata+"state.json")
+	require.Equal(t, 0, code, stderr)
+	assert.Contains(t, out, "not modelled: azurerm_firewall_policy 1, azurerm_linux_virtual_machine 1, azurerm_resource_group 1\n")
+
 	code, out, stderr = egress("list", "nics", "--topology", tfTestdata+"plan.json")
 	require.Equal(t, 0, code, stderr)
 	assert.Contains(t, out, "vm-data-01-nic")
