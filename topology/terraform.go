@@ -239,7 +239,8 @@ type tfBuilder struct {
 	res    []*tfRes // in document order
 	byAddr map[string]*tfRes
 	byBase map[string][]*tfRes
-	sub    string // the subscription the input's known IDs name
+	sub    string            // the subscription the input's known IDs name
+	byName map[string]*tfRes // by lower-case type, resource group and name; built by parent
 
 	vnets   map[string]*VNet // by ID key
 	subnets map[string]*Subnet
@@ -578,18 +579,15 @@ func (b *tfBuilder) refAt(r *tfRes, path ...any) Ref {
 		}
 		return Ref(s)
 	case tfAbsent:
-		if !b.plan {
-			return ""
-		}
+		// Known to be null: a conditional's references do not count.
+		return ""
 	}
-	// Unknown, or absent in a plan (a computed value the after_unknown
-	// of an unchanged resource does not list): the configuration says.
-	if t := b.target(r, r.expr(path...)); t != nil {
+	// Known after apply: the configuration's references say which
+	// resource it will be.
+	if t := b.target(r, r.expr(path...)); t != nil && !t.id.IsZero() {
 		return t.id
 	}
-	if st == tfUnknown {
-		b.unknownWarn(r, path, "resource ID known after apply, and no reference of the configuration names a resource of the plan")
-	}
+	b.unknownWarn(r, path, "resource ID known after apply, and no reference of the configuration names a resource of the plan")
 	return ""
 }
 
@@ -745,14 +743,16 @@ func (b *tfBuilder) build() {
 			"azurerm_subnet_nat_gateway_association", "azurerm_nat_gateway_public_ip_association",
 			"azurerm_nat_gateway_public_ip_prefix_association", "azurerm_network_interface_security_group_association"},
 	} {
-		for _, r := range b.res {
-			if r.mode == tfjson.ManagedResourceMode && slices.Contains(pass, r.typ) {
-				b.resource(r)
+		for _, data := range []bool{false, true} { // managed resources first
+			for _, r := range b.res {
+				if b.builds(r) && (r.mode == tfjson.DataResourceMode) == data && slices.Contains(pass, r.typ) {
+					b.resource(r)
+				}
 			}
 		}
 	}
 	for _, r := range b.res {
-		if r.mode != tfjson.ManagedResourceMode || !terraformMapped[r.typ] {
+		if !b.builds(r) {
 			t := strings.ToLower(r.typ)
 			if r.mode == tfjson.DataResourceMode {
 				t = "data." + t
@@ -799,23 +799,36 @@ func (b *tfBuilder) resourceID(r *tfRes, parent string) Ref {
 // references, else the one of that name in r's resource group. A missing
 // parent is a problem, as for ARM children.
 func (b *tfBuilder) parent(r *tfRes, attr, typ string) *tfRes {
-	if t := b.target(r, r.expr(attr)); t != nil && t.typ == typ {
+	if t := b.target(r, r.expr(attr)); t != nil && t.typ == typ && b.builds(t) {
 		return t
 	}
 	name, _ := r.str(attr)
 	rg, _ := r.str("resource_group_name")
-	for _, c := range b.res {
-		if c.typ != typ {
-			continue
+	if b.byName == nil {
+		b.byName = map[string]*tfRes{}
+		for _, c := range b.res {
+			cn, _ := c.str("name")
+			crg, _ := c.str("resource_group_name")
+			k := strings.ToLower(c.typ + "\x00" + crg + "\x00" + cn)
+			if old := b.byName[k]; b.builds(c) && (old == nil || old.mode == tfjson.DataResourceMode) {
+				b.byName[k] = c // a managed resource before a data source
+			}
 		}
-		cn, _ := c.str("name")
-		crg, _ := c.str("resource_group_name")
-		if name != "" && strings.EqualFold(cn, name) && strings.EqualFold(crg, rg) {
-			return c
-		}
+	}
+	if c := b.byName[strings.ToLower(typ+"\x00"+rg+"\x00"+name)]; c != nil && name != "" {
+		return c
 	}
 	b.p.add(r.posAt(attr), r.addr, attr, name, ErrDangling, "names a %s the input does not hold", typ)
 	return nil
+}
+
+// builds reports whether r becomes a model resource: a mapped managed
+// resource, or a data source read as one (data.azurerm_virtual_network).
+func (b *tfBuilder) builds(r *tfRes) bool {
+	if r.mode == tfjson.DataResourceMode {
+		return r.typ == "azurerm_virtual_network"
+	}
+	return terraformMapped[r.typ]
 }
 
 func (b *tfBuilder) meta(r *tfRes) Meta {
@@ -833,8 +846,18 @@ func normalizeLocation(s string) string {
 func (b *tfBuilder) resource(r *tfRes) {
 	switch r.typ {
 	case "azurerm_virtual_network":
+		// A managed VNet, or one a data source reads (a hub managed
+		// elsewhere that this configuration adds subnets or peerings to):
+		// its subnets attribute then lists names only.
 		vn := &VNet{Meta: b.meta(r), AddressSpace: b.prefixes(r, "address_space"), DNSServers: b.addrs(r, "dns_servers")}
+		if old := b.vnets[vn.ID.Key()]; old != nil {
+			return // a data source reading a VNet the input manages
+		}
 		b.vnets[vn.ID.Key()] = vn
+		if r.mode == tfjson.DataResourceMode {
+			b.m.VNets = append(b.m.VNets, vn)
+			return
+		}
 		for i := range b.list(r, "subnet") {
 			b.inlineSubnet(r, vn, i)
 		}

@@ -322,6 +322,41 @@ func TestTerraformUnknownWithoutReference(t *testing.T) {
 	assert.Equal(t, []string{"subnet_id"}, fields)
 }
 
+// A subnet added to a VNet that a data source reads (a hub managed
+// elsewhere): the data source is the VNet.
+func TestTerraformDataSourceVNet(t *testing.T) {
+	hubID := tfSub + "virtualNetworks/vnet-hub"
+	hub := tfResource("azurerm_virtual_network", "hub", map[string]any{"id": hubID, "name": "vnet-hub", "resource_group_name": "rg-net",
+		"location": "westeurope", "address_space": []any{"10.0.0.0/16"}, "subnets": []any{"AzureFirewallSubnet"}})
+	hub["mode"], hub["address"] = "data", "data.azurerm_virtual_network.hub"
+	sub := tfResource("azurerm_subnet", "s", map[string]any{"name": "snet-shared", "resource_group_name": "rg-net", "virtual_network_name": "vnet-hub", "address_prefixes": []any{"10.0.2.0/24"}})
+	nic := tfResource("azurerm_network_interface", "n", map[string]any{"name": "nic", "resource_group_name": "rg-net",
+		"ip_configuration": []any{map[string]any{"name": "i", "primary": true}}})
+	// The NIC's public_ip_address_id is null (a conditional that chose
+	// null): its references do not count.
+	pip := tfResource("azurerm_public_ip", "p", map[string]any{"id": tfSub + "publicIPAddresses/p", "name": "p", "resource_group_name": "rg-net", "ip_address": "20.1.1.1"})
+	data := tfDoc(t, []map[string]any{hub, sub, nic, pip}, map[string]any{"azurerm_subnet.s": map[string]any{"id": true},
+		"azurerm_network_interface.n": map[string]any{"id": true, "ip_configuration": []any{map[string]any{"subnet_id": true}}}},
+		[]map[string]any{
+			{"address": "azurerm_subnet.s", "mode": "managed", "type": "azurerm_subnet", "name": "s",
+				"expressions": map[string]any{"virtual_network_name": map[string]any{"references": []any{"data.azurerm_virtual_network.hub.name", "data.azurerm_virtual_network.hub"}}}},
+			{"address": "azurerm_network_interface.n", "mode": "managed", "type": "azurerm_network_interface", "name": "n",
+				"expressions": map[string]any{"ip_configuration": []any{map[string]any{
+					"subnet_id":            map[string]any{"references": []any{"azurerm_subnet.s.id", "azurerm_subnet.s"}},
+					"public_ip_address_id": map[string]any{"references": []any{"var.with_pip", "azurerm_public_ip.p.id", "azurerm_public_ip.p"}}}}}},
+		})
+	m, err := topology.ParseTerraform("p.json", data)
+	require.NoError(t, err)
+	require.Len(t, m.VNets, 1)
+	assert.Equal(t, topology.Ref(hubID), m.VNets[0].ID)
+	require.Len(t, m.VNets[0].Subnets, 1)
+	assert.Equal(t, topology.Ref(hubID+"/subnets/snet-shared"), m.VNets[0].Subnets[0].ID)
+	require.Len(t, m.NICs, 1)
+	assert.Equal(t, topology.Ref(hubID+"/subnets/snet-shared"), m.NICs[0].IPConfigs[0].Subnet)
+	assert.True(t, m.NICs[0].IPConfigs[0].PublicIP.IsZero())
+	assert.Empty(t, m.Skipped)
+}
+
 func TestTerraformSyntheticIDFromAddress(t *testing.T) {
 	// The name is known after apply too: the ID is made from the address.
 	nat := tfResource("azurerm_nat_gateway", "n", map[string]any{"resource_group_name": "rg", "sku_name": "Standard"})
