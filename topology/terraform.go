@@ -171,7 +171,7 @@ func ParseTerraform(file string, data []byte) (*Model, error) {
 	if plan {
 		var p tfjson.Plan
 		if err := json.Unmarshal(data, &p); err != nil {
-			return nil, b.decodeErr(err)
+			return nil, b.decodeErr(data, err)
 		}
 		values, config = p.PlannedValues, p.Config
 		for _, rc := range p.ResourceChanges {
@@ -183,7 +183,7 @@ func ParseTerraform(file string, data []byte) (*Model, error) {
 	} else {
 		var s tfjson.State
 		if err := json.Unmarshal(data, &s); err != nil {
-			return nil, b.decodeErr(err)
+			return nil, b.decodeErr(data, err)
 		}
 		values = s.Values
 		posRoot = root.Get("values")
@@ -205,12 +205,25 @@ func ParseTerraform(file string, data []byte) (*Model, error) {
 
 // decodeErr wraps an error of the terraform-json decoder (an unsupported
 // format_version, a value of the wrong type).
-func (b *tfBuilder) decodeErr(err error) error {
+func (b *tfBuilder) decodeErr(data []byte, err error) error {
 	var te *json.UnmarshalTypeError
 	if errors.As(err, &te) {
-		return &Error{Pos: Pos{File: b.file}, Field: te.Field, Kind: ErrInvalid, Detail: fmt.Sprintf("want %v, not a JSON %s (at byte %d)", te.Type, te.Value, te.Offset)}
+		return &Error{Pos: offsetPos(b.file, data, te.Offset), Field: te.Field, Kind: ErrInvalid, Detail: fmt.Sprintf("want %v, not a JSON %s", te.Type, te.Value)}
 	}
 	return &Error{Pos: Pos{File: b.file}, Kind: ErrInvalid, Detail: "terraform show -json: " + err.Error()}
+}
+
+// offsetPos returns the position of byte offset off of data (the decoder's
+// offsets point just past the offending value), counting columns in bytes
+// as package arm does.
+func offsetPos(file string, data []byte, off int64) Pos {
+	if off < 0 || off > int64(len(data)) {
+		return Pos{File: file}
+	}
+	head := data[:off]
+	line := bytes.Count(head, []byte{'\n'}) + 1
+	col := int(off) - (bytes.LastIndexByte(head, '\n') + 1) + 1
+	return Pos{File: file, Line: line, Col: col}
 }
 
 // tfRes is one resource instance of a plan's planned values or a state.

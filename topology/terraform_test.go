@@ -380,6 +380,8 @@ func TestTerraformErrors(t *testing.T) {
 		{"host bits", string(vnet([]any{"10.0.0.1/16"})), topology.ErrInvalid, "azurerm_virtual_network.v", "address_space[0]", "line", "did you mean 10.0.0.0/16"},
 		{"not a list", string(vnet("10.0.0.0/16")), topology.ErrInvalid, "azurerm_virtual_network.v", "address_space", "line", "list"},
 		{"missing parent", string(orphan), topology.ErrDangling, "azurerm_subnet.s", "virtual_network_name", "line", "azurerm_virtual_network"},
+		{"wrong type", `{"format_version": "1.0", "terraform_version": "1.9.8",
+ "values": {"root_module": {"resources": [{"address": 7}]}}}`, topology.ErrInvalid, "", "values.root_module.resources.address", "line", "want string"},
 		{"format 2.0", `{"format_version": "2.0", "terraform_version": "9.0.0", "values": {}}`, topology.ErrInvalid, "", "", "", "unsupported state format version"},
 		{"syntax", `{"format_version": "1.0", "terraform_version": "1.9.8", "values": {`, nil, "", "", "", "end"},
 		{"not terraform", `{"value": []}`, topology.ErrSyntax, "", "", "", "terraform show -json"},
