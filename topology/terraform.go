@@ -63,6 +63,8 @@ var terraformMapped = map[string]bool{
 	"azurerm_virtual_network_peering":                      true,
 	"azurerm_firewall":                                     true,
 	"azurerm_cognitive_account":                            true,
+	"azurerm_firewall_policy":                              true,
+	"azurerm_firewall_policy_rule_collection_group":        true,
 }
 
 // terraformARMTypes are the ARM types of the mapped top-level resources,
@@ -78,6 +80,7 @@ var terraformARMTypes = map[string]string{
 	"azurerm_public_ip_prefix":       "Microsoft.Network/publicIPPrefixes",
 	"azurerm_firewall":               "Microsoft.Network/azureFirewalls",
 	"azurerm_cognitive_account":      "Microsoft.CognitiveServices/accounts",
+	"azurerm_firewall_policy":        "Microsoft.Network/firewallPolicies",
 }
 
 // terraformTopKeys are the top-level keys of `terraform show -json` output
@@ -163,7 +166,7 @@ func ParseTerraform(file string, data []byte) (*Model, error) {
 	}
 	b := &tfBuilder{file: file, m: &Model{}, byAddr: map[string]*tfRes{}, byBase: map[string][]*tfRes{},
 		vnets: map[string]*VNet{}, subnets: map[string]*Subnet{}, rts: map[string]*RouteTable{}, nsgs: map[string]*NSG{},
-		nics: map[string]*NIC{}, nats: map[string]*NATGateway{}}
+		nics: map[string]*NIC{}, nats: map[string]*NATGateway{}, fwps: map[string]*FirewallPolicy{}}
 	var values *tfjson.StateValues
 	var config *tfjson.Config
 	unknown := map[string]any{}
@@ -261,6 +264,7 @@ type tfBuilder struct {
 	nsgs    map[string]*NSG
 	nics    map[string]*NIC
 	nats    map[string]*NATGateway
+	fwps    map[string]*FirewallPolicy
 }
 
 const maxTFModuleDepth = 64
@@ -750,8 +754,9 @@ func (b *tfBuilder) build() {
 	// Resources, in document order within each type group: parents first.
 	for _, pass := range [][]string{
 		{"azurerm_virtual_network", "azurerm_route_table", "azurerm_network_security_group", "azurerm_public_ip",
-			"azurerm_public_ip_prefix", "azurerm_nat_gateway", "azurerm_firewall", "azurerm_cognitive_account"},
-		{"azurerm_subnet", "azurerm_virtual_network_peering", "azurerm_route", "azurerm_network_security_rule", "azurerm_network_interface"},
+			"azurerm_public_ip_prefix", "azurerm_nat_gateway", "azurerm_firewall", "azurerm_cognitive_account", "azurerm_firewall_policy"},
+		{"azurerm_subnet", "azurerm_virtual_network_peering", "azurerm_route", "azurerm_network_security_rule", "azurerm_network_interface",
+			"azurerm_firewall_policy_rule_collection_group"},
 		{"azurerm_subnet_route_table_association", "azurerm_subnet_network_security_group_association",
 			"azurerm_subnet_nat_gateway_association", "azurerm_nat_gateway_public_ip_association",
 			"azurerm_nat_gateway_public_ip_prefix_association", "azurerm_network_interface_security_group_association"},
@@ -964,6 +969,18 @@ func (b *tfBuilder) resource(r *tfRes) {
 		b.m.NATGateways = append(b.m.NATGateways, ng)
 	case "azurerm_firewall":
 		b.firewall(r)
+	case "azurerm_firewall_policy":
+		fp := &FirewallPolicy{Meta: b.meta(r), Parent: b.refAt(r, "base_policy_id"), DNSProxy: b.boolDefault(r, false, "dns", 0, "proxy_enabled")}
+		fp.ThreatIntel, _ = r.str("threat_intelligence_mode")
+		// private_ip_ranges is the policy's SNAT private ranges
+		// (ARM snat.privateRanges); unset means the default.
+		if pr := b.strs(r, "private_ip_ranges"); len(pr) > 0 {
+			fp.SNATPrivateRanges = pr
+		}
+		b.fwps[fp.ID.Key()] = fp
+		b.m.FirewallPolicies = append(b.m.FirewallPolicies, fp)
+	case "azurerm_firewall_policy_rule_collection_group":
+		b.ruleCollectionGroup(r)
 	case "azurerm_cognitive_account":
 		a := &AIAccount{Meta: b.meta(r), RestrictOutboundNetworkAccess: b.boolDefault(r, false, "outbound_network_access_restricted"),
 			AllowedFqdnList: b.strs(r, "fqdns")}
@@ -1377,4 +1394,89 @@ func (b *tfBuilder) prefixList(r *tfRes, paths [][]any) []netip.Prefix {
 		}
 	}
 	return out
+}
+
+// ruleCollectionGroup maps an azurerm_firewall_policy_rule_collection_group
+// to its policy's rule collection group: application_rule_collection and
+// network_rule_collection are filter collections, nat_rule_collection NAT
+// collections, with the ARM rule types and protocol spellings.
+func (b *tfBuilder) ruleCollectionGroup(r *tfRes) {
+	pid := b.refAt(r, "firewall_policy_id")
+	if pid.IsZero() {
+		return
+	}
+	fp := b.fwps[pid.Key()]
+	if fp == nil {
+		b.p.add(r.posAt("firewall_policy_id"), r.addr, "firewall_policy_id", string(pid), ErrDangling, "names a firewall policy the input does not hold")
+		return
+	}
+	name, _ := r.str("name")
+	g := &RuleCollectionGroup{Meta: Meta{ID: Ref(string(fp.ID) + "/ruleCollectionGroups/" + name), Name: name, Pos: r.pos}}
+	g.Priority = b.integer(r, "priority")
+	for _, kind := range []struct{ block, ruleType, collection string }{
+		{"application_rule_collection", "ApplicationRule", "FirewallPolicyFilterRuleCollection"},
+		{"network_rule_collection", "NetworkRule", "FirewallPolicyFilterRuleCollection"},
+		{"nat_rule_collection", "NatRule", "FirewallPolicyNatRuleCollection"},
+	} {
+		for i := range b.list(r, kind.block) {
+			c := []any{kind.block, i}
+			p := func(k ...any) []any { return append(slices.Clone(c), k...) }
+			rc := &RuleCollection{Name: strOr(r, p("name")...), Priority: b.integer(r, p("priority")...), Kind: kind.collection,
+				Action: strOr(r, p("action")...), Pos: r.posAt(c...)}
+			for j := range b.list(r, p("rule")...) {
+				q := func(k ...any) []any { return append(p("rule", j), k...) }
+				fr := &FirewallRule{Name: strOr(r, q("name")...), Type: kind.ruleType, SourceAddresses: b.strs(r, q("source_addresses")...),
+					SourceIPGroups: refList(b.strs(r, q("source_ip_groups")...)), DestinationAddresses: b.strs(r, q("destination_addresses")...),
+					DestinationIPGroups: refList(b.strs(r, q("destination_ip_groups")...)), DestinationFqdns: b.strs(r, q("destination_fqdns")...),
+					DestinationPorts: b.strs(r, q("destination_ports")...), TargetURLs: b.strs(r, q("destination_urls")...),
+					FqdnTags: b.strs(r, q("destination_fqdn_tags")...), WebCategories: b.strs(r, q("web_categories")...),
+					TerminateTLS: b.boolDefault(r, false, q("terminate_tls")...), Pos: r.posAt(q()...)}
+				switch kind.ruleType {
+				case "ApplicationRule":
+					// destination_fqdns of an application rule are its
+					// target FQDNs (ARM targetFqdns).
+					fr.TargetFqdns, fr.DestinationFqdns = fr.DestinationFqdns, nil
+					for k := range b.list(r, q("protocols")...) {
+						fr.Protocols = append(fr.Protocols, strOr(r, q("protocols", k, "type")...)+":"+strconv.Itoa(b.integer(r, q("protocols", k, "port")...)))
+					}
+				case "NatRule":
+					if a := strOr(r, q("destination_address")...); a != "" {
+						fr.DestinationAddresses = append(fr.DestinationAddresses, a)
+					}
+					fr.TranslatedAddress, fr.TranslatedFqdn = strOr(r, q("translated_address")...), strOr(r, q("translated_fqdn")...)
+					if _, st := r.at(q("translated_port")...); st == tfKnown {
+						fr.TranslatedPort = strconv.Itoa(b.integer(r, q("translated_port")...))
+					}
+					fr.Protocols = b.strs(r, q("protocols")...)
+				default:
+					fr.Protocols = b.strs(r, q("protocols")...)
+				}
+				rc.Rules = append(rc.Rules, fr)
+			}
+			g.Collections = append(g.Collections, rc)
+		}
+	}
+	fp.RuleCollectionGroups = append(fp.RuleCollectionGroups, g)
+}
+
+func refList(ss []string) []Ref {
+	var out []Ref
+	for _, s := range ss {
+		out = append(out, Ref(s))
+	}
+	return out
+}
+
+// integer reads a whole number.
+func (b *tfBuilder) integer(r *tfRes, path ...any) int {
+	v, st := r.at(path...)
+	if st != tfKnown {
+		return 0
+	}
+	f, ok := v.(float64)
+	if !ok || f != float64(int(f)) {
+		b.p.add(r.posAt(path...), r.addr, pathString(path), "", ErrInvalid, "want an integer")
+		return 0
+	}
+	return int(f)
 }

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/egresslab/egress/ipproto"
 	"github.com/egresslab/egress/simulate"
 	"github.com/egresslab/egress/topology"
 	"github.com/stretchr/testify/assert"
@@ -172,7 +173,36 @@ func TestTerraformStateResources(t *testing.T) {
 
 func TestTerraformUnmappedTypesAreSkipped(t *testing.T) {
 	m := parseTF(t, tfState)
-	assert.Equal(t, map[string]int{"azurerm_resource_group": 1, "azurerm_firewall_policy": 1, "azurerm_linux_virtual_machine": 1}, m.Skipped)
+	assert.Equal(t, map[string]int{"azurerm_resource_group": 1, "azurerm_linux_virtual_machine": 1}, m.Skipped)
+}
+
+func TestTerraformFirewallPolicy(t *testing.T) {
+	m := parseTF(t, tfState)
+	require.Len(t, m.FirewallPolicies, 1)
+	fp := m.FirewallPolicies[0]
+	assert.Equal(t, m.Firewalls[0].Policy, fp.ID)
+	assert.Equal(t, "Alert", fp.ThreatIntel)
+	assert.Nil(t, fp.SNATPrivateRanges, "private_ip_ranges unset: the default")
+	require.Len(t, fp.RuleCollectionGroups, 1)
+	g := fp.RuleCollectionGroups[0]
+	assert.Equal(t, "rcg-egress", g.Name)
+	assert.Equal(t, 200, g.Priority)
+	require.Len(t, g.Collections, 2)
+	app, netw := g.Collections[0], g.Collections[1]
+	assert.Equal(t, "allow-partner", app.Name)
+	assert.Equal(t, "FirewallPolicyFilterRuleCollection", app.Kind)
+	assert.Equal(t, "Allow", app.Action)
+	require.Len(t, app.Rules, 1)
+	assert.Equal(t, "ApplicationRule", app.Rules[0].Type)
+	assert.Equal(t, []string{"Https:443"}, app.Rules[0].Protocols)
+	assert.Equal(t, []string{"api.partner.example"}, app.Rules[0].TargetFqdns, "destination_fqdns of an application rule")
+	assert.Equal(t, "allow-ntp", netw.Name)
+	assert.Equal(t, 100, netw.Priority)
+	require.Len(t, netw.Rules, 1)
+	assert.Equal(t, "NetworkRule", netw.Rules[0].Type)
+	assert.Equal(t, []string{"UDP"}, netw.Rules[0].Protocols)
+	assert.Equal(t, []string{"123"}, netw.Rules[0].DestinationPorts)
+	assert.Equal(t, []string{"*"}, netw.Rules[0].DestinationAddresses)
 }
 
 // The plan adds a default route to the firewall (azurerm_route), a subnet
@@ -236,12 +266,19 @@ func TestTerraformPlanTrace(t *testing.T) {
 	assert.Equal(t, simulate.Allowed, r.Verdict, "%s", r)
 	assert.Equal(t, simulate.MethodDefaultOutbound, r.EgressMethod)
 	// After: the new 0.0.0.0/0 route sends it to the firewall, whose policy
-	// the plan does not map: Unknown, through fw-hub.
+	// denies it by default ...
 	r = run(tfPlan, "vm-app-01-nic")
-	assert.Equal(t, simulate.Unknown, r.Verdict, "%s", r)
+	assert.Equal(t, simulate.Denied, r.Verdict, "%s", r)
 	require.GreaterOrEqual(t, len(r.Hops), 2)
 	assert.Equal(t, simulate.HopFirewall, r.Hops[1].Kind)
 	assert.Equal(t, "fw-hub", r.Hops[1].Name)
+	// ... and allows NTP by its network rule, SNAT to its public IP.
+	n, err := topology.Load(topology.LoadOptions{Files: []string{tfPlan}, Tags: tags})
+	require.NoError(t, err)
+	r, err = simulate.Compile(n, simulate.Options{}).Trace(simulate.Flow{From: "vm-app-01-nic", To: netip.MustParseAddr("52.1.2.3"), Protocol: ipproto.UDP, Port: 123})
+	require.NoError(t, err)
+	assert.Equal(t, simulate.Allowed, r.Verdict, "%s", r)
+	assert.Equal(t, []netip.Addr{netip.MustParseAddr("20.50.1.10")}, r.EgressIPs)
 	// The NAT gateway subnet, unchanged.
 	r = run(tfPlan, "vm-batch-01-nic")
 	assert.Equal(t, simulate.Allowed, r.Verdict, "%s", r)
