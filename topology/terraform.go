@@ -151,8 +151,21 @@ func isTerraformJSON(data []byte) (ok, plan bool) {
 // private IP, a link no reference resolves) is left out with a warning
 // wrapping [ErrKnownAfterApply] naming the address and the attribute.
 //
-// The mapped resource types are those of terraformMapped; every other type
-// is counted in [Model.Skipped]. Errors are *[Error] values naming the file
+// The mapped types, with the azurerm provider's attribute names (v3 and v4
+// spellings where they differ), are azurerm_virtual_network (with inline
+// subnet blocks; data.azurerm_virtual_network too), azurerm_subnet,
+// azurerm_network_interface, azurerm_route_table and azurerm_route,
+// azurerm_network_security_group and azurerm_network_security_rule, the
+// subnet route table, NSG and NAT gateway associations, the NIC NSG
+// association, azurerm_nat_gateway and its public IP and prefix
+// associations, azurerm_public_ip, azurerm_public_ip_prefix,
+// azurerm_virtual_network_peering, azurerm_firewall, azurerm_firewall_policy
+// and azurerm_firewall_policy_rule_collection_group, and
+// azurerm_cognitive_account. Every other type is counted in [Model.Skipped]
+// (data sources as "data.TYPE"). A child declared inline and on its own
+// (a VNet's computed subnet attribute and an azurerm_subnet, a route table's
+// route and an azurerm_route) is kept once, the separate resource winning.
+// Errors are *[Error] values naming the file
 // (line and column where the reader knows them), the Terraform address and
 // the attribute; on error no model is returned. ParseTerraform never panics.
 func ParseTerraform(file string, data []byte) (*Model, error) {

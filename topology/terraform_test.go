@@ -3,8 +3,11 @@ package topology_test
 import (
 	"encoding/json"
 	"errors"
+	"fmt"
+	"maps"
 	"net/netip"
 	"os"
+	"slices"
 	"strings"
 	"testing"
 
@@ -502,4 +505,30 @@ func leafErrors(err error) []error {
 		return out
 	}
 	return []error{err}
+}
+
+// ExampleParseTerraform reads `terraform show -json` output of a state: the
+// NICs with their subnets and addresses, and what egress does not model.
+func ExampleParseTerraform() {
+	data, err := os.ReadFile("testdata/terraform/state.json")
+	if err != nil {
+		panic(err)
+	}
+	m, err := topology.ParseTerraform("state.json", data)
+	if err != nil {
+		panic(err)
+	}
+	for _, n := range m.NICs {
+		c := n.Primary()
+		fmt.Println(n.Name, c.Subnet.Name(), c.PrivateIP)
+	}
+	for _, t := range slices.Sorted(maps.Keys(m.Skipped)) {
+		fmt.Println("not modelled:", t, m.Skipped[t])
+	}
+	// Output:
+	// vm-app-01-nic snet-app 10.1.1.4
+	// vm-batch-01-nic snet-batch 10.1.3.4
+	// vm-private-01-nic snet-private 10.1.2.4
+	// not modelled: azurerm_linux_virtual_machine 1
+	// not modelled: azurerm_resource_group 1
 }
