@@ -1369,8 +1369,12 @@ func (b *tfBuilder) addr(r *tfRes, path ...any) netip.Addr {
 }
 
 func (b *tfBuilder) addrs(r *tfRes, path ...any) []netip.Addr {
+	b.strs(r, path...) // for its problems and warnings
 	var out []netip.Addr
-	for i := range b.strs(r, path...) {
+	for i := range b.list(r, path...) {
+		if _, ok := r.str(append(slices.Clone(path), i)...); !ok {
+			continue // reported by strs
+		}
 		if a := b.addr(r, append(slices.Clone(path), i)...); a.IsValid() {
 			out = append(out, a)
 		}
@@ -1379,9 +1383,10 @@ func (b *tfBuilder) addrs(r *tfRes, path ...any) []netip.Addr {
 }
 
 func (b *tfBuilder) prefixes(r *tfRes, path ...any) []netip.Prefix {
+	b.strs(r, path...) // for its problems and warnings
 	var paths [][]any
-	for i := range b.strs(r, path...) {
-		paths = append(paths, append(slices.Clone(path), i))
+	for i := range b.list(r, path...) {
+		paths = append(paths, append(slices.Clone(path), i)) // prefixList skips what is not a string
 	}
 	return b.prefixList(r, paths)
 }

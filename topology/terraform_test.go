@@ -532,3 +532,21 @@ func ExampleParseTerraform() {
 	// not modelled: azurerm_linux_virtual_machine 1
 	// not modelled: azurerm_resource_group 1
 }
+
+// An element of a list known after apply is left out, and warned about;
+// the known elements keep their indices in the messages.
+func TestTerraformUnknownListElement(t *testing.T) {
+	vnet := tfResource("azurerm_virtual_network", "v", map[string]any{"id": tfSub + "virtualNetworks/v", "name": "v", "address_space": []any{nil, "10.0.0.0/16", "10.1.0.1/16"}})
+	_, err := topology.ParseTerraform("p.json", tfDoc(t, []map[string]any{vnet}, map[string]any{"azurerm_virtual_network.v": map[string]any{"address_space": []any{true, false, false}}}, nil))
+	var e *topology.Error
+	require.ErrorAs(t, err, &e)
+	assert.Equal(t, "address_space[2]", e.Field, "%v", err)
+
+	vnet = tfResource("azurerm_virtual_network", "v", map[string]any{"id": tfSub + "virtualNetworks/v", "name": "v", "address_space": []any{nil, "10.0.0.0/16"}})
+	m, err := topology.ParseTerraform("p.json", tfDoc(t, []map[string]any{vnet}, map[string]any{"azurerm_virtual_network.v": map[string]any{"address_space": []any{true, false}}}, nil))
+	require.NoError(t, err)
+	assert.Equal(t, []netip.Prefix{netip.MustParsePrefix("10.0.0.0/16")}, m.VNets[0].AddressSpace)
+	require.Len(t, m.Warnings(), 1)
+	assert.Equal(t, "address_space[0]", m.Warnings()[0].Field)
+	assert.ErrorIs(t, m.Warnings()[0], topology.ErrKnownAfterApply)
+}
