@@ -200,6 +200,7 @@ func parseInputs(opts LoadOptions, paths []string, inputs []Input) (*Model, erro
 func (m *Model) merge(o *Model) {
 	m.addWarnings(&o.warnings)
 	m.backrefs = append(m.backrefs, o.backrefs...)
+	m.firewallHops = append(m.firewallHops, o.firewallHops...)
 	for t, n := range o.Skipped {
 		if m.Skipped == nil {
 			m.Skipped = map[string]int{}

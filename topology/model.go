@@ -90,6 +90,10 @@ type Model struct {
 	// Mirrored association lists of the ARM input (see assoc.go), applied
 	// by complete.
 	backrefs []backref
+	// Routes whose next hop is the address of an Azure Firewall that a
+	// Terraform plan knows only after apply, applied by complete once the
+	// firewall's address is inferred (see terraform.go).
+	firewallHops []firewallHop
 }
 
 // VNet is a virtual network.

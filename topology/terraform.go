@@ -1189,7 +1189,15 @@ func (b *tfBuilder) addTFRoute(rt *RouteTable, r *tfRes, prefix []any) {
 	ur.AddressPrefix, _ = r.str(p("address_prefix")...)
 	ur.NextHopType, _ = r.str(p("next_hop_type")...)
 	if _, st := r.at(p("next_hop_in_ip_address")...); st == tfUnknown {
-		b.unknownWarn(r, p("next_hop_in_ip_address"), "the route's next hop IP address is known after apply")
+		// The address of a firewall the plan creates: the firewall's,
+		// once complete has inferred it (Azure assigns the first free
+		// address of AzureFirewallSubnet).
+		if t := b.target(r, r.expr(p("next_hop_in_ip_address")...)); t != nil && t.typ == "azurerm_firewall" {
+			b.m.firewallHops = append(b.m.firewallHops, firewallHop{table: rt, route: ur.Name, firewall: t.id, fwAddr: t.addr,
+				pos: r.posAt(p("next_hop_in_ip_address")...), resource: r.addr, field: pathString(p("next_hop_in_ip_address"))})
+		} else {
+			b.unknownWarn(r, p("next_hop_in_ip_address"), "the route's next hop IP address is known after apply")
+		}
 	}
 	ur.NextHopIPAddress, _ = r.str(p("next_hop_in_ip_address")...)
 	pos := r.posAt(prefix...)
@@ -1497,4 +1505,42 @@ func (b *tfBuilder) integer(r *tfRes, path ...any) int {
 		return 0
 	}
 	return int(f)
+}
+
+// firewallHop is a route whose next hop IP a plan knows only after apply and
+// whose configuration names an Azure Firewall's private address
+// (azurerm_firewall.hub.ip_configuration[0].private_ip_address).
+type firewallHop struct {
+	table    *RouteTable
+	route    string
+	firewall Ref
+	fwAddr   string // the firewall's Terraform address
+	pos      Pos
+	resource string // the route's (or its table's) Terraform address
+	field    string
+}
+
+// applyFirewallHops gives the routes of firewallHops their firewall's
+// private address, known or inferred ([Firewall.PrivateIPAssumed]), with a
+// warning saying so; a route whose firewall has no address is left without
+// one, and validation reports it.
+func (m *Model) applyFirewallHops(w *warnList) {
+	for _, h := range m.firewallHops {
+		fw, ok := lookup[*Firewall](m, h.firewall)
+		if !ok || !fw.PrivateIP.IsValid() {
+			w.warn(h.pos, h.resource, h.field, "", ErrKnownAfterApply, "the route's next hop is the private address of %s, known after apply, and the input does not give it", h.fwAddr)
+			continue
+		}
+		for i := range h.table.Routes {
+			if strings.EqualFold(h.table.Routes[i].Name, h.route) && h.table.Routes[i].NextHopIPAddress == "" {
+				h.table.Routes[i].NextHopIPAddress = fw.PrivateIP.String()
+			}
+		}
+		why := "known"
+		if fw.PrivateIPAssumed != "" {
+			why = "inferred: " + fw.PrivateIPAssumed
+		}
+		w.warn(h.pos, h.resource, h.field, fw.PrivateIP.String(), ErrKnownAfterApply, "known after apply: taken as the private address of %s, %v (%s)", h.fwAddr, fw.PrivateIP, why)
+	}
+	m.firewallHops = nil
 }

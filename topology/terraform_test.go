@@ -550,3 +550,59 @@ func TestTerraformUnknownListElement(t *testing.T) {
 	assert.Equal(t, "address_space[0]", m.Warnings()[0].Field)
 	assert.ErrorIs(t, m.Warnings()[0], topology.ErrKnownAfterApply)
 }
+
+// A plan that creates a hub firewall and a route to it: the route's next hop
+// (ip_configuration[0].private_ip_address of the new firewall) is known
+// after apply, and becomes the address the model infers for the firewall,
+// stated as an assumption.
+func TestTerraformRouteToNewFirewall(t *testing.T) {
+	rg := map[string]any{"resource_group_name": "rg", "location": "westeurope"}
+	with := func(m map[string]any) map[string]any {
+		for k, v := range rg {
+			m[k] = v
+		}
+		return m
+	}
+	res := []map[string]any{
+		tfResource("azurerm_virtual_network", "hub", with(map[string]any{"name": "hub", "address_space": []any{"10.0.0.0/16"}})),
+		tfResource("azurerm_subnet", "fw", with(map[string]any{"name": "AzureFirewallSubnet", "virtual_network_name": "hub", "address_prefixes": []any{"10.0.1.0/26"}})),
+		tfResource("azurerm_subnet", "app", with(map[string]any{"name": "app", "virtual_network_name": "hub", "address_prefixes": []any{"10.0.2.0/24"}})),
+		tfResource("azurerm_firewall", "fw", with(map[string]any{"name": "fw", "sku_name": "AZFW_VNet", "sku_tier": "Standard", "ip_configuration": []any{map[string]any{"name": "c"}}})),
+		tfResource("azurerm_route_table", "rt", with(map[string]any{"name": "rt", "route": []any{map[string]any{"name": "default", "address_prefix": "0.0.0.0/0", "next_hop_type": "VirtualAppliance"}}})),
+		tfResource("azurerm_subnet_route_table_association", "app", map[string]any{}),
+		tfResource("azurerm_network_interface", "vm", with(map[string]any{"name": "vm-nic", "ip_configuration": []any{map[string]any{"name": "c", "private_ip_address": "10.0.2.4", "primary": true}}})),
+	}
+	ref := func(r ...any) map[string]any { return map[string]any{"references": r} }
+	config := []map[string]any{
+		{"address": "azurerm_firewall.fw", "expressions": map[string]any{"ip_configuration": []any{map[string]any{"subnet_id": ref("azurerm_subnet.fw.id", "azurerm_subnet.fw")}}}},
+		{"address": "azurerm_route_table.rt", "expressions": map[string]any{"route": []any{map[string]any{
+			"next_hop_in_ip_address": ref("azurerm_firewall.fw.ip_configuration[0].private_ip_address", "azurerm_firewall.fw.ip_configuration[0]", "azurerm_firewall.fw")}}}},
+		{"address": "azurerm_subnet_route_table_association.app", "expressions": map[string]any{"subnet_id": ref("azurerm_subnet.app.id", "azurerm_subnet.app"), "route_table_id": ref("azurerm_route_table.rt.id", "azurerm_route_table.rt")}},
+		{"address": "azurerm_network_interface.vm", "expressions": map[string]any{"ip_configuration": []any{map[string]any{"subnet_id": ref("azurerm_subnet.app.id", "azurerm_subnet.app")}}}},
+	}
+	unknown := map[string]any{
+		"azurerm_firewall.fw":                        map[string]any{"id": true, "ip_configuration": []any{map[string]any{"private_ip_address": true, "subnet_id": true}}},
+		"azurerm_route_table.rt":                     map[string]any{"id": true, "route": []any{map[string]any{"next_hop_in_ip_address": true}}},
+		"azurerm_subnet_route_table_association.app": map[string]any{"id": true, "subnet_id": true, "route_table_id": true},
+		"azurerm_network_interface.vm":               map[string]any{"id": true, "ip_configuration": []any{map[string]any{"subnet_id": true}}},
+	}
+	data := tfDoc(t, res, unknown, config)
+	n, err := topology.Load(topology.LoadOptions{Inputs: []topology.Input{{Name: "plan.json", Data: data}}, Tags: defaultTags(t)})
+	require.NoError(t, err)
+	assert.Empty(t, n.Validation().Rejected, "the route is not one Azure would reject")
+	m := n.Model()
+	require.Len(t, m.RouteTables, 1)
+	assert.Equal(t, "10.0.1.4", m.RouteTables[0].Routes[0].NextHopIPAddress)
+	var said bool
+	for _, w := range m.Warnings() {
+		if w.Resource == "azurerm_route_table.rt" && w.Field == "route[0].next_hop_in_ip_address" {
+			said = errors.Is(w, topology.ErrKnownAfterApply) && strings.Contains(w.Error(), "azurerm_firewall.fw")
+		}
+	}
+	assert.True(t, said, "a warning names the route and the firewall: %v", m.Warnings())
+	r, err := simulate.Compile(n, simulate.Options{}).Trace(simulate.Flow{From: "vm-nic", To: netip.MustParseAddr("52.1.2.3"), Port: 443})
+	require.NoError(t, err)
+	require.GreaterOrEqual(t, len(r.Hops), 2, "%s", r)
+	assert.Equal(t, simulate.HopFirewall, r.Hops[1].Kind, "%s", r)
+	assert.Contains(t, strings.Join(r.Assumptions, "\n"), "taken as 10.0.1.4", "%s", r)
+}
