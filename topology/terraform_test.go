@@ -606,3 +606,21 @@ func TestTerraformRouteToNewFirewall(t *testing.T) {
 	assert.Equal(t, simulate.HopFirewall, r.Hops[1].Kind, "%s", r)
 	assert.Contains(t, strings.Join(r.Assumptions, "\n"), "taken as 10.0.1.4", "%s", r)
 }
+
+// A VNet in a Terraform state and in an ARM export of it is one VNet; when
+// the two disagree, the error names both positions.
+func TestTerraformMergesWithARMExport(t *testing.T) {
+	m, err := topology.ParseFiles(topology.LoadOptions{}, tfState, "testdata/terraform/hub-arm.json")
+	require.NoError(t, err)
+	assert.Len(t, m.VNets, 3)
+
+	arm, err := os.ReadFile("testdata/terraform/hub-arm.json")
+	require.NoError(t, err)
+	other := strings.Replace(string(arm), `"addressPrefixes":["10.0.0.0/16"]`, `"addressPrefixes":["10.9.0.0/16"]`, 1)
+	require.NotEqual(t, string(arm), other)
+	_, err = topology.Load(topology.LoadOptions{Files: []string{tfState}, Inputs: []topology.Input{{Name: "hub-arm.json", Data: []byte(other)}}, Tags: defaultTags(t)})
+	require.Error(t, err)
+	assert.ErrorIs(t, err, topology.ErrDuplicate)
+	assert.Contains(t, err.Error(), "state.json:")
+	assert.Contains(t, err.Error(), "hub-arm.json:")
+}
