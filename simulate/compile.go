@@ -229,7 +229,10 @@ func (c *compiler) nics() {
 		}
 		ss := &e.subnets[sv.Index()]
 		cold := nicCold{ipcs: nv.IPConfigs(), primary: primary}
-		st := nicState{v: nv, addr: cold.ipcs[primary].PrivateIP, subnet: int32(sv.Index()), forward: nv.EnableIPForwarding(), unknown: -1}
+		st := nicState{v: nv, addr: cold.ipcs[primary].PrivateIP, subnet: int32(sv.Index()), forward: nv.EnableIPForwarding(), unknown: -1, addrUnknown: -1}
+		if why := cold.ipcs[primary].PrivateIPUnknown; why != "" && !cold.ipcs[primary].PrivateIP.IsValid() {
+			st.addrUnknown = e.note("NIC " + nv.Name() + ": " + why)
+		}
 		for k, ipc := range cold.ipcs {
 			if a := ipc.PrivateIP; a.IsValid() {
 				if k == primary {

@@ -233,6 +233,10 @@ type nicState struct {
 	// unknownNSG names, by nsg.Stage, the NIC's or subnet's NSG whose rules
 	// are unknown (not in the input, or one Azure would reject), or "".
 	unknownNSG [3]string
+	// addrUnknown is a note saying that the NIC's private address is
+	// unknown (a Terraform plan's value known after apply), or -1: flows
+	// it would source are Unknown rather than Dropped.
+	addrUnknown int32
 	// unsure: some answer from this NIC depends on what the input does not
 	// contain (unknown rules, routes or egress): the first-hop fast path
 	// leaves such NICs to the walker.

@@ -413,6 +413,14 @@ func (w *walker) walk(h int32) Decision {
 	}
 	if !src.IsValid() {
 		d.Verdict, d.Reason = Dropped, ReasonNoSourceAddress
+		if st.addrUnknown >= 0 && !w.dst.Is6() {
+			// The address exists but is not known yet: whatever the
+			// answer is, it is not known.
+			d.Verdict, d.Assumed = Unknown, true
+			if w.tr != nil {
+				w.tr.unknownNote(st.addrUnknown)
+			}
+		}
 		return d
 	}
 	if v, ok := w.security(h, nsg.Outbound, src, w.dst); !ok {

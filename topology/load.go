@@ -139,6 +139,13 @@ func parseInputs(opts LoadOptions, paths []string, inputs []Input) (*Model, erro
 	parse := func(path string, data []byte) error {
 		switch arm.Detect(data) {
 		case arm.FormatJSON:
+			if ok, _ := isTerraformJSON(data); ok {
+				m, err := ParseTerraform(path, data)
+				if m != nil {
+					natives = append(natives, m)
+				}
+				return err
+			}
 			r, err := arm.ParseWith(path, bytes.NewReader(data), topts)
 			rs = append(rs, r...)
 			return err
@@ -193,6 +200,7 @@ func parseInputs(opts LoadOptions, paths []string, inputs []Input) (*Model, erro
 func (m *Model) merge(o *Model) {
 	m.addWarnings(&o.warnings)
 	m.backrefs = append(m.backrefs, o.backrefs...)
+	m.firewallHops = append(m.firewallHops, o.firewallHops...)
 	for t, n := range o.Skipped {
 		if m.Skipped == nil {
 			m.Skipped = map[string]int{}

@@ -92,6 +92,10 @@ type Model struct {
 	// Mirrored association lists of the ARM input (see assoc.go), applied
 	// by complete.
 	backrefs []backref
+	// Routes whose next hop is the address of an Azure Firewall that a
+	// Terraform plan knows only after apply, applied by complete once the
+	// firewall's address is inferred (see terraform.go).
+	firewallHops []firewallHop
 }
 
 // VNet is a virtual network.
@@ -257,6 +261,12 @@ type IPConfig struct {
 	ASGs           []Ref
 	BackendPools   []Ref // load balancer backend pools (IDs of the pool sub-resources)
 	GatewayLBFront Ref   // gateway load balancer frontend, if chained
+	// PrivateIPUnknown is empty when the input gives PrivateIP or leaves it
+	// out without saying why. When the input says the address exists but
+	// is not known yet (a Terraform plan's value known after apply), it
+	// says so in a sentence naming where: the simulator answers Unknown,
+	// not Dropped, for flows from the configuration.
+	PrivateIPUnknown string
 }
 
 // ASG is an application security group.

@@ -3,6 +3,7 @@ package topology
 import (
 	"errors"
 	"fmt"
+	"maps"
 	"net/netip"
 	"runtime"
 	"slices"
@@ -425,6 +426,11 @@ func (n *Network) Warnings() []error {
 // Cost: a [Model.Clone].
 func (n *Network) Model() *Model { return n.m.Clone() }
 
+// Skipped returns a copy of the model's [Model.Skipped]: the input
+// resources egress does not model, counted by lower-case type (Terraform
+// data sources as "data.TYPE"); nil when there are none. It is O(types).
+func (n *Network) Skipped() map[string]int { return maps.Clone(n.m.Skipped) }
+
 // NumVNets returns the number of VNets, indexed 0..NumVNets()-1 in model
 // order.
 func (n *Network) NumVNets() int { return len(n.vnets) }
@@ -818,6 +824,8 @@ type IPConfigInfo struct {
 	ASGs           []Ref
 	BackendPools   []Ref
 	GatewayLBFront Ref
+	// PrivateIPUnknown is [IPConfig.PrivateIPUnknown].
+	PrivateIPUnknown string
 }
 
 // NICView is a NIC of a [Network]. The zero NICView is not valid.
@@ -894,7 +902,8 @@ func (n *Network) ipConfig(c *IPConfig) IPConfigInfo {
 		si = -1
 	}
 	return IPConfigInfo{Name: c.Name, ID: c.ID, Pos: c.Pos, Primary: c.Primary, PrivateIP: c.PrivateIP, Subnet: int(si), SubnetID: c.Subnet,
-		PublicIP: c.PublicIP, ASGs: slices.Clone(c.ASGs), BackendPools: slices.Clone(c.BackendPools), GatewayLBFront: c.GatewayLBFront}
+		PublicIP: c.PublicIP, ASGs: slices.Clone(c.ASGs), BackendPools: slices.Clone(c.BackendPools), GatewayLBFront: c.GatewayLBFront,
+		PrivateIPUnknown: c.PrivateIPUnknown}
 }
 
 // FirewallView is an Azure Firewall of a [Network]. The zero FirewallView

@@ -3,6 +3,9 @@ package main
 import (
 	"errors"
 	"fmt"
+	"maps"
+	"slices"
+	"strings"
 
 	"github.com/egresslab/egress/topology"
 	"github.com/spf13/cobra"
@@ -109,6 +112,15 @@ func (e *env) validate() error {
 			fmt.Fprintf(e.stdout, "; %d warnings (--strict refuses them)", res.WarningCount)
 		}
 		fmt.Fprintln(e.stdout)
+		if sk := e.network.Skipped(); len(sk) > 0 {
+			// Listed, never silently dropped: what the input holds that
+			// egress does not model.
+			var parts []string
+			for _, t := range slices.Sorted(maps.Keys(sk)) {
+				parts = append(parts, fmt.Sprintf("%s %d", t, sk[t]))
+			}
+			fmt.Fprintf(e.stdout, "not modelled: %s\n", strings.Join(parts, ", "))
+		}
 	} else {
 		for _, p := range res.Problems {
 			fmt.Fprintln(e.stdout, p)

@@ -369,6 +369,11 @@ func (w *walk) run() {
 	}
 	w.hop(HopSource, n.Name)
 	if !w.src.IsValid() {
+		if n.Primary().PrivateIPUnknown != "" && !dst.Is6() {
+			w.unknown = true
+			w.end(Unknown, ReasonNoSourceAddress, MethodNone)
+			return
+		}
 		w.end(Dropped, ReasonNoSourceAddress, MethodNone)
 		return
 	}

@@ -1,0 +1,39 @@
+package simulate_test
+
+import (
+	"math/rand/v2"
+	"net/netip"
+	"testing"
+
+	"github.com/egresslab/egress/ipproto"
+	"github.com/egresslab/egress/simulate"
+	"github.com/egresslab/egress/simulate/internal/walkref"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// TestUnknownSourceAddress: a NIC whose private address the input says is
+// not known yet (a Terraform plan's "known after apply") answers Unknown,
+// not Dropped, for IPv4 flows, in the engine and its twin alike.
+func TestUnknownSourceAddress(t *testing.T) {
+	r := rand.New(rand.NewPCG(16, 11))
+	n := genTwinNetwork(r, 2, 6, storageAddr(t))
+	nic := n.m.NICs[0]
+	c := nic.Primary()
+	c.PrivateIP, c.PrivateIPUnknown = netip.Addr{}, "private IP address known after apply (test)"
+	e, err := compile(n.m, tags(t), simulate.Options{})
+	require.NoError(t, err)
+	w := &twinWorld{m: n.m, e: e, tw: walkref.New(n.m, twinOptions(simulate.Options{}, tags(t))), dsts: n.dsts}
+	h, err := e.NIC(nic.Name)
+	require.NoError(t, err)
+	var dis disagreements
+	for _, dst := range []netip.Addr{netip.MustParseAddr("52.1.2.3"), n.dsts[0]} {
+		want := w.compare(t, twinFlow{h: h, dst: dst, proto: ipproto.TCP, port: 443}, &dis)
+		assert.Equal(t, walkref.Unknown, want.Verdict)
+		res, err := e.Trace(simulate.Flow{From: nic.Name, To: dst, Port: 443})
+		require.NoError(t, err)
+		assert.Equal(t, simulate.Unknown, res.Verdict, "%s", res)
+		assert.Contains(t, res.Assumptions, "NIC "+nic.Name+": private IP address known after apply (test)")
+	}
+	assert.Zero(t, dis.total(), "%s", &dis)
+}
