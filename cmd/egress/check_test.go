@@ -96,3 +96,17 @@ func TestWhatIfExact(t *testing.T) {
 	require.Equal(t, 0, code)
 	assert.NotContains(t, probed, "Esp", "the probes are TCP 443 and UDP 53")
 }
+
+// TestDiffTerraformPlan: what a Terraform plan changes for traffic, before
+// it is applied: the app NIC's direct internet access becomes forced
+// through the hub firewall, probed and exactly.
+func TestDiffTerraformPlan(t *testing.T) {
+	state, plan := "../../topology/testdata/terraform/state.json", "../../topology/testdata/terraform/plan.json"
+	code, out, stderr := egress("diff", "--topology", state, "--with", plan)
+	require.Equal(t, 0, code, stderr)
+	assert.Contains(t, out, "vm-app-01-nic -> 52.0.0.1/443 Tcp\n  before: Allowed via DefaultOutbound\n  after:  Denied via None")
+	code, out, stderr = egress("diff", "--topology", state, "--with", plan, "--exact", "--from", "vm-app-01-nic")
+	require.Equal(t, 0, code, stderr)
+	assert.Contains(t, out, "before: Allowed via DefaultOutbound")
+	assert.Contains(t, out, `route 0.0.0.0/0 -> VirtualAppliance ("default-via-fw")`)
+}
