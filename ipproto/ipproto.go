@@ -59,9 +59,14 @@ func (p Proto) HasPorts() bool { return p == TCP || p == UDP }
 func (p Proto) MarshalText() ([]byte, error) { return []byte(p.String()), nil }
 
 // UnmarshalText implements [encoding.TextUnmarshaler]. It accepts the names
-// printed by [Proto.String] in any letter case, the spellings used by Azure's
+// printed by [Proto.String] in any letter case ("Unknown", the zero value's,
+// included, so that every value reads back), the spellings used by Azure's
 // tools ("TCP", "T", "6"), and decimal protocol numbers 1..255.
 func (p *Proto) UnmarshalText(b []byte) error {
+	if strings.EqualFold(string(b), Unknown.String()) {
+		*p = Unknown
+		return nil
+	}
 	v, err := Parse(string(b))
 	if err != nil {
 		return err

@@ -229,3 +229,29 @@ func TestReplayFilteredFlowLog(t *testing.T) {
 func topologyInputs(design, arm string) topology.LoadOptions {
 	return topology.LoadOptions{Inputs: []topology.Input{{Name: "design.yaml", Data: []byte(design)}, {Name: "flowlogs.json", Data: []byte(arm)}}}
 }
+
+// TestReplayerCounts: files replayed one by one, their counts serialized,
+// merged in another order and reported, give Run's report, byte for byte:
+// what a distributed run does.
+func TestReplayerCounts(t *testing.T) {
+	e := egresstest.Parse(t, simulate.Options{}, design)
+	files, _ := genLogs(t, t.TempDir(), 6, 300, rand.New(rand.NewPCG(8, 9)))
+	files = append(files, write(t, t.TempDir(), "nat/PT1H.json", `{"records": [{"time": "2025-05-04T10:05:00Z", "category": "NatGatewayFlowlogsV1", "properties": {"SourceIP": "10.1.1.4", "DestinationIP": "52.1.2.9", "NatGatewayIP": "20.30.40.99", "PacketsSent": 1, "BytesSent": 10, "PacketsReceived": 1, "BytesReceived": 10, "PacketsSentDropped": 0, "PacketsReceivedDropped": 0}}]}`),
+		write(t, t.TempDir(), "odd/PT1H.json", vnetLog("0022480A0099", group("r", "1746352860000,10.9.9.9,52.1.2.3,0,0,230,O,D,NX,0,0,0,0", "1746352860000,fd00::9,2001:db8::1,1,2,17,I,B,X,0,0,0,0"))))
+	want, err := replay.Run(e, files, replay.Options{})
+	require.NoError(t, err)
+	rp := replay.NewReplayer(e)
+	var total replay.Counts
+	for i := len(files) - 1; i >= 0; i-- { // another order
+		c, err := rp.File(files[i], i)
+		require.NoError(t, err)
+		total, err = replay.Merge(c, total)
+		require.NoError(t, err)
+	}
+	got, err := rp.Report(total, files, replay.Options{})
+	require.NoError(t, err)
+	a, _ := json.Marshal(want)
+	b, _ := json.Marshal(got)
+	assert.JSONEq(t, string(a), string(b))
+	assert.Equal(t, string(a), string(b))
+}
