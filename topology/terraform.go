@@ -73,6 +73,11 @@ var terraformMapped = map[string]bool{
 	"azurerm_application_security_group":                               true,
 	"azurerm_network_interface_application_security_group_association": true,
 	"azurerm_private_endpoint":                                         true,
+	"azurerm_linux_web_app":                                            true,
+	"azurerm_windows_web_app":                                          true,
+	"azurerm_linux_function_app":                                       true,
+	"azurerm_windows_function_app":                                     true,
+	"azurerm_app_service_virtual_network_swift_connection":             true,
 }
 
 // terraformARMTypes are the ARM types of the mapped top-level resources,
@@ -92,6 +97,10 @@ var terraformARMTypes = map[string]string{
 	"azurerm_lb":                         "Microsoft.Network/loadBalancers",
 	"azurerm_application_security_group": "Microsoft.Network/applicationSecurityGroups",
 	"azurerm_private_endpoint":           "Microsoft.Network/privateEndpoints",
+	"azurerm_linux_web_app":              "Microsoft.Web/sites",
+	"azurerm_windows_web_app":            "Microsoft.Web/sites",
+	"azurerm_linux_function_app":         "Microsoft.Web/sites",
+	"azurerm_windows_function_app":       "Microsoft.Web/sites",
 }
 
 // terraformTopKeys are the top-level keys of `terraform show -json` output
@@ -190,7 +199,7 @@ func ParseTerraform(file string, data []byte) (*Model, error) {
 	}
 	b := &tfBuilder{file: file, m: &Model{}, byAddr: map[string]*tfRes{}, byBase: map[string][]*tfRes{},
 		vnets: map[string]*VNet{}, subnets: map[string]*Subnet{}, rts: map[string]*RouteTable{}, nsgs: map[string]*NSG{},
-		nics: map[string]*NIC{}, nats: map[string]*NATGateway{}, fwps: map[string]*FirewallPolicy{}, lbs: map[string]*LoadBalancer{}}
+		nics: map[string]*NIC{}, nats: map[string]*NATGateway{}, fwps: map[string]*FirewallPolicy{}, lbs: map[string]*LoadBalancer{}, webs: map[string]*WebApp{}}
 	var values *tfjson.StateValues
 	var config *tfjson.Config
 	unknown := map[string]any{}
@@ -291,6 +300,7 @@ type tfBuilder struct {
 	nats    map[string]*NATGateway
 	fwps    map[string]*FirewallPolicy
 	lbs     map[string]*LoadBalancer
+	webs    map[string]*WebApp
 }
 
 const maxTFModuleDepth = 64
@@ -785,14 +795,16 @@ func (b *tfBuilder) build() {
 	for _, pass := range [][]string{
 		{"azurerm_virtual_network", "azurerm_route_table", "azurerm_network_security_group", "azurerm_public_ip",
 			"azurerm_public_ip_prefix", "azurerm_nat_gateway", "azurerm_firewall", "azurerm_cognitive_account", "azurerm_firewall_policy",
-			"azurerm_lb", "azurerm_application_security_group"},
+			"azurerm_lb", "azurerm_application_security_group", "azurerm_linux_web_app", "azurerm_windows_web_app",
+			"azurerm_linux_function_app", "azurerm_windows_function_app"},
 		{"azurerm_subnet", "azurerm_virtual_network_peering", "azurerm_route", "azurerm_network_security_rule", "azurerm_network_interface",
 			"azurerm_firewall_policy_rule_collection_group", "azurerm_lb_backend_address_pool", "azurerm_lb_outbound_rule", "azurerm_lb_rule",
 			"azurerm_private_endpoint"},
 		{"azurerm_subnet_route_table_association", "azurerm_subnet_network_security_group_association",
 			"azurerm_subnet_nat_gateway_association", "azurerm_nat_gateway_public_ip_association",
 			"azurerm_nat_gateway_public_ip_prefix_association", "azurerm_network_interface_security_group_association",
-			"azurerm_network_interface_backend_address_pool_association", "azurerm_network_interface_application_security_group_association"},
+			"azurerm_network_interface_backend_address_pool_association", "azurerm_network_interface_application_security_group_association",
+			"azurerm_app_service_virtual_network_swift_connection"},
 	} {
 		for _, data := range []bool{false, true} { // managed resources first
 			for _, r := range b.res {
@@ -1023,6 +1035,10 @@ func (b *tfBuilder) resource(r *tfRes) {
 		b.nicASG(r)
 	case "azurerm_private_endpoint":
 		b.privateEndpoint(r)
+	case "azurerm_linux_web_app", "azurerm_windows_web_app", "azurerm_linux_function_app", "azurerm_windows_function_app":
+		b.webApp(r)
+	case "azurerm_app_service_virtual_network_swift_connection":
+		b.swiftConnection(r)
 	case "azurerm_cognitive_account":
 		a := &AIAccount{Meta: b.meta(r), RestrictOutboundNetworkAccess: b.boolDefault(r, false, "outbound_network_access_restricted"),
 			AllowedFqdnList: b.strs(r, "fqdns")}

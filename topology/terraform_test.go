@@ -785,3 +785,81 @@ func TestTerraformLoadBalancerErrors(t *testing.T) {
 	}
 	assert.ElementsMatch(t, []string{"azurerm_lb_rule.r frontend_ip_configuration_name", "azurerm_lb_backend_address_pool.p loadbalancer_id"}, msgs)
 }
+
+func TestTerraformWebApps(t *testing.T) {
+	const tfWebState = "testdata/terraform/web-state.json"
+	m := parseTF(t, tfWebState)
+	assert.Empty(t, m.Skipped)
+	assert.Empty(t, m.Warnings())
+	require.Len(t, m.WebApps, 2)
+	api, jobs := m.WebApps[0], m.WebApps[1]
+	net := "/subscriptions/3f2b9c1e-8a4d-4c7e-9b1a-5d6e7f8a9b0c/resourceGroups/rg-web/providers/Microsoft.Network/virtualNetworks/vnet-web/subnets/"
+	assert.Equal(t, "app-api-contoso", api.Name)
+	assert.Equal(t, "app,linux", api.Kind)
+	assert.Equal(t, topology.Ref(net+"snet-integration"), api.Subnet)
+	require.NotNil(t, api.Routing.SiteConfigVnetRouteAllEnabled)
+	assert.True(t, *api.Routing.SiteConfigVnetRouteAllEnabled)
+	assert.Equal(t, "1", api.Routing.AppContentOverVNet)
+	assert.Equal(t, []netip.Addr{netip.MustParseAddr("20.105.10.1"), netip.MustParseAddr("20.105.10.2")}, api.OutboundIPs)
+	assert.Len(t, api.PossibleOutboundIPs, 3)
+	assert.Equal(t, "Enabled", api.PublicNetworkAccess)
+
+	// The swift connection is the function app's integration.
+	assert.Equal(t, "functionapp", jobs.Kind)
+	assert.Equal(t, topology.Ref(net+"snet-func"), jobs.Subnet)
+	require.NotNil(t, jobs.Routing.SiteConfigVnetRouteAllEnabled)
+	assert.False(t, *jobs.Routing.SiteConfigVnetRouteAllEnabled)
+	assert.Equal(t, "Disabled", jobs.PublicNetworkAccess)
+
+	n, err := topology.Load(topology.LoadOptions{Files: []string{tfWebState}, Tags: defaultTags(t)})
+	require.NoError(t, err)
+	w := webApp(t, n, "app-api-contoso")
+	routed, by := w.Routing().RoutesAll(topology.TrafficApplication)
+	assert.True(t, routed)
+	assert.Equal(t, "siteConfig.vnetRouteAllEnabled", by)
+	_, ok := w.Subnet()
+	assert.True(t, ok)
+	routed, _ = webApp(t, n, "func-jobs-contoso").Routing().RoutesAll(topology.TrafficApplication)
+	assert.False(t, routed)
+}
+
+// A new app: its outbound addresses are known after apply, its
+// integration subnet comes through the configuration's reference, and the
+// swift connection names an app the input does not hold.
+func TestTerraformPlanWebApp(t *testing.T) {
+	vnet := tfResource("azurerm_virtual_network", "v", map[string]any{"name": "v", "resource_group_name": "rg", "location": "westeurope", "address_space": []any{"10.0.0.0/16"}})
+	sub := tfResource("azurerm_subnet", "s", map[string]any{"name": "s", "resource_group_name": "rg", "virtual_network_name": "v", "address_prefixes": []any{"10.0.1.0/24"}})
+	app := tfResource("azurerm_linux_function_app", "f", map[string]any{"name": "f", "resource_group_name": "rg", "location": "westeurope",
+		"site_config": []any{map[string]any{"vnet_route_all_enabled": true}}})
+	data := tfDoc(t, []map[string]any{vnet, sub, app}, map[string]any{
+		"azurerm_virtual_network.v":    map[string]any{"id": true},
+		"azurerm_subnet.s":             map[string]any{"id": true},
+		"azurerm_linux_function_app.f": map[string]any{"id": true, "kind": true, "virtual_network_subnet_id": true, "outbound_ip_address_list": true, "possible_outbound_ip_address_list": true},
+	}, []map[string]any{{"address": "azurerm_linux_function_app.f", "mode": "managed", "type": "azurerm_linux_function_app", "name": "f",
+		"expressions": map[string]any{"virtual_network_subnet_id": map[string]any{"references": []string{"azurerm_subnet.s.id", "azurerm_subnet.s"}}}}})
+	m, err := topology.ParseTerraform("p.json", data)
+	require.NoError(t, err)
+	require.Len(t, m.WebApps, 1)
+	f := m.WebApps[0]
+	assert.Equal(t, "functionapp,linux", f.Kind)
+	assert.Equal(t, topology.Ref("/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg/providers/Microsoft.Web/sites/f"), f.ID)
+	assert.Equal(t, "s", f.Subnet.Name())
+	assert.Nil(t, f.OutboundIPs)
+	var fields []string
+	for _, w := range m.Warnings() {
+		require.ErrorIs(t, w, topology.ErrKnownAfterApply)
+		assert.Equal(t, "azurerm_linux_function_app.f", w.Resource)
+		fields = append(fields, w.Field)
+	}
+	assert.Equal(t, []string{"outbound_ip_address_list", "possible_outbound_ip_address_list"}, fields)
+
+	swift := tfResource("azurerm_app_service_virtual_network_swift_connection", "x", map[string]any{
+		"app_service_id": "/subscriptions/s/resourceGroups/rg/providers/Microsoft.Web/sites/other", "subnet_id": "/subscriptions/s/x"})
+	_, err = topology.ParseTerraform("p.json", tfDoc(t, []map[string]any{swift}, nil, nil))
+	var te *topology.Error
+	require.ErrorAs(t, err, &te)
+	assert.Equal(t, "azurerm_app_service_virtual_network_swift_connection.x", te.Resource)
+	assert.Equal(t, "app_service_id", te.Field)
+	assert.ErrorIs(t, err, topology.ErrDangling)
+	assert.Positive(t, te.Pos.Line)
+}
