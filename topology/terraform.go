@@ -78,29 +78,35 @@ var terraformMapped = map[string]bool{
 	"azurerm_linux_function_app":                                       true,
 	"azurerm_windows_function_app":                                     true,
 	"azurerm_app_service_virtual_network_swift_connection":             true,
+	"azurerm_virtual_network_gateway":                                  true,
+	"azurerm_local_network_gateway":                                    true,
+	"azurerm_virtual_network_gateway_connection":                       true,
 }
 
 // terraformARMTypes are the ARM types of the mapped top-level resources,
 // for the IDs ParseTerraform gives resources whose id is known only after
 // apply.
 var terraformARMTypes = map[string]string{
-	"azurerm_virtual_network":            "Microsoft.Network/virtualNetworks",
-	"azurerm_network_interface":          "Microsoft.Network/networkInterfaces",
-	"azurerm_route_table":                "Microsoft.Network/routeTables",
-	"azurerm_network_security_group":     "Microsoft.Network/networkSecurityGroups",
-	"azurerm_nat_gateway":                "Microsoft.Network/natGateways",
-	"azurerm_public_ip":                  "Microsoft.Network/publicIPAddresses",
-	"azurerm_public_ip_prefix":           "Microsoft.Network/publicIPPrefixes",
-	"azurerm_firewall":                   "Microsoft.Network/azureFirewalls",
-	"azurerm_cognitive_account":          "Microsoft.CognitiveServices/accounts",
-	"azurerm_firewall_policy":            "Microsoft.Network/firewallPolicies",
-	"azurerm_lb":                         "Microsoft.Network/loadBalancers",
-	"azurerm_application_security_group": "Microsoft.Network/applicationSecurityGroups",
-	"azurerm_private_endpoint":           "Microsoft.Network/privateEndpoints",
-	"azurerm_linux_web_app":              "Microsoft.Web/sites",
-	"azurerm_windows_web_app":            "Microsoft.Web/sites",
-	"azurerm_linux_function_app":         "Microsoft.Web/sites",
-	"azurerm_windows_function_app":       "Microsoft.Web/sites",
+	"azurerm_virtual_network":                    "Microsoft.Network/virtualNetworks",
+	"azurerm_network_interface":                  "Microsoft.Network/networkInterfaces",
+	"azurerm_route_table":                        "Microsoft.Network/routeTables",
+	"azurerm_network_security_group":             "Microsoft.Network/networkSecurityGroups",
+	"azurerm_nat_gateway":                        "Microsoft.Network/natGateways",
+	"azurerm_public_ip":                          "Microsoft.Network/publicIPAddresses",
+	"azurerm_public_ip_prefix":                   "Microsoft.Network/publicIPPrefixes",
+	"azurerm_firewall":                           "Microsoft.Network/azureFirewalls",
+	"azurerm_cognitive_account":                  "Microsoft.CognitiveServices/accounts",
+	"azurerm_firewall_policy":                    "Microsoft.Network/firewallPolicies",
+	"azurerm_lb":                                 "Microsoft.Network/loadBalancers",
+	"azurerm_application_security_group":         "Microsoft.Network/applicationSecurityGroups",
+	"azurerm_private_endpoint":                   "Microsoft.Network/privateEndpoints",
+	"azurerm_linux_web_app":                      "Microsoft.Web/sites",
+	"azurerm_windows_web_app":                    "Microsoft.Web/sites",
+	"azurerm_linux_function_app":                 "Microsoft.Web/sites",
+	"azurerm_windows_function_app":               "Microsoft.Web/sites",
+	"azurerm_virtual_network_gateway":            "Microsoft.Network/virtualNetworkGateways",
+	"azurerm_local_network_gateway":              "Microsoft.Network/localNetworkGateways",
+	"azurerm_virtual_network_gateway_connection": "Microsoft.Network/connections",
 }
 
 // terraformTopKeys are the top-level keys of `terraform show -json` output
@@ -796,10 +802,10 @@ func (b *tfBuilder) build() {
 		{"azurerm_virtual_network", "azurerm_route_table", "azurerm_network_security_group", "azurerm_public_ip",
 			"azurerm_public_ip_prefix", "azurerm_nat_gateway", "azurerm_firewall", "azurerm_cognitive_account", "azurerm_firewall_policy",
 			"azurerm_lb", "azurerm_application_security_group", "azurerm_linux_web_app", "azurerm_windows_web_app",
-			"azurerm_linux_function_app", "azurerm_windows_function_app"},
+			"azurerm_linux_function_app", "azurerm_windows_function_app", "azurerm_virtual_network_gateway", "azurerm_local_network_gateway"},
 		{"azurerm_subnet", "azurerm_virtual_network_peering", "azurerm_route", "azurerm_network_security_rule", "azurerm_network_interface",
 			"azurerm_firewall_policy_rule_collection_group", "azurerm_lb_backend_address_pool", "azurerm_lb_outbound_rule", "azurerm_lb_rule",
-			"azurerm_private_endpoint"},
+			"azurerm_private_endpoint", "azurerm_virtual_network_gateway_connection"},
 		{"azurerm_subnet_route_table_association", "azurerm_subnet_network_security_group_association",
 			"azurerm_subnet_nat_gateway_association", "azurerm_nat_gateway_public_ip_association",
 			"azurerm_nat_gateway_public_ip_prefix_association", "azurerm_network_interface_security_group_association",
@@ -1039,6 +1045,18 @@ func (b *tfBuilder) resource(r *tfRes) {
 		b.webApp(r)
 	case "azurerm_app_service_virtual_network_swift_connection":
 		b.swiftConnection(r)
+	case "azurerm_virtual_network_gateway":
+		b.gateway(r)
+	case "azurerm_local_network_gateway":
+		l := &LocalNetworkGateway{Meta: b.meta(r), AddressPrefixes: b.prefixes(r, "address_space")}
+		if s, ok := r.str("gateway_address"); ok && s != "" {
+			l.GatewayIP = b.addr(r, "gateway_address")
+		}
+		b.m.LocalNetworkGateways = append(b.m.LocalNetworkGateways, l)
+	case "azurerm_virtual_network_gateway_connection":
+		b.m.Connections = append(b.m.Connections, &Connection{Meta: b.meta(r), Type: strOr(r, "type"),
+			Gateway: b.refAt(r, "virtual_network_gateway_id"), LocalGateway: b.refAt(r, "local_network_gateway_id"),
+			Peer: b.refAt(r, "peer_virtual_network_gateway_id")})
 	case "azurerm_cognitive_account":
 		a := &AIAccount{Meta: b.meta(r), RestrictOutboundNetworkAccess: b.boolDefault(r, false, "outbound_network_access_restricted"),
 			AllowedFqdnList: b.strs(r, "fqdns")}

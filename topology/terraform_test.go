@@ -863,3 +863,56 @@ func TestTerraformPlanWebApp(t *testing.T) {
 	assert.ErrorIs(t, err, topology.ErrDangling)
 	assert.Positive(t, te.Pos.Line)
 }
+
+func TestTerraformGateways(t *testing.T) {
+	const tfGWState = "testdata/terraform/gateway-state.json"
+	rg := "/subscriptions/3f2b9c1e-8a4d-4c7e-9b1a-5d6e7f8a9b0c/resourceGroups/rg-hybrid/providers/Microsoft.Network/"
+	m := parseTF(t, tfGWState)
+	assert.Empty(t, m.Skipped)
+	assert.Empty(t, m.Warnings())
+	require.Len(t, m.Gateways, 1)
+	gw := m.Gateways[0]
+	assert.Equal(t, topology.GatewayVpn, gw.Type)
+	assert.Equal(t, topology.Ref(rg+"virtualNetworks/vnet-hybrid"), gw.VNet)
+	assert.Equal(t, []topology.Ref{topology.Ref(rg + "publicIPAddresses/pip-vgw-hybrid")}, gw.PublicIPs)
+	assert.Equal(t, []netip.Addr{netip.MustParseAddr("10.40.255.30")}, gw.PrivateIPs)
+	assert.False(t, gw.ActiveActive)
+	require.Len(t, m.LocalNetworkGateways, 1)
+	l := m.LocalNetworkGateways[0]
+	assert.Equal(t, netip.MustParseAddr("203.0.113.10"), l.GatewayIP)
+	assert.Equal(t, []netip.Prefix{netip.MustParsePrefix("192.168.10.0/24"), netip.MustParsePrefix("192.168.20.0/24")}, l.AddressPrefixes)
+	require.Len(t, m.Connections, 1)
+	c := m.Connections[0]
+	assert.Equal(t, "IPsec", c.Type)
+	assert.Equal(t, gw.ID, c.Gateway)
+	assert.Equal(t, l.ID, c.LocalGateway)
+	assert.True(t, c.Peer.IsZero())
+
+	n, err := topology.Load(topology.LoadOptions{Files: []string{tfGWState}, Tags: defaultTags(t)})
+	require.NoError(t, err)
+	r, err := simulate.Compile(n, simulate.Options{}).Trace(simulate.Flow{From: "vm-work-01-nic", To: netip.MustParseAddr("192.168.10.5"), Port: 443})
+	require.NoError(t, err)
+	assert.Equal(t, simulate.Allowed, r.Verdict, "%s", r)
+	assert.Equal(t, simulate.MethodGateway, r.EgressMethod, "%s", r)
+}
+
+// A new gateway: its instance addresses are known after apply.
+func TestTerraformPlanGateway(t *testing.T) {
+	gw := tfResource("azurerm_virtual_network_gateway", "g", map[string]any{"name": "g", "resource_group_name": "rg", "location": "westeurope",
+		"type": "ExpressRoute", "active_active": false, "ip_configuration": []any{map[string]any{"name": "c", "subnet_id": tfSub + "virtualNetworks/hub/subnets/GatewaySubnet"}},
+		"bgp_settings": []any{map[string]any{"asn": 65515, "peering_addresses": []any{map[string]any{"ip_configuration_name": "c"}}}}})
+	data := tfDoc(t, []map[string]any{gw}, map[string]any{"azurerm_virtual_network_gateway.g": map[string]any{"id": true,
+		"bgp_settings": []any{map[string]any{"peering_address": true, "peering_addresses": []any{map[string]any{"default_addresses": true}}}}}}, nil)
+	m, err := topology.ParseTerraform("p.json", data)
+	require.NoError(t, err)
+	require.Len(t, m.Gateways, 1)
+	assert.Equal(t, topology.GatewayExpressRoute, m.Gateways[0].Type)
+	assert.Equal(t, topology.Ref(tfSub+"virtualNetworks/hub"), m.Gateways[0].VNet)
+	assert.Empty(t, m.Gateways[0].PrivateIPs)
+	require.Len(t, m.Warnings(), 1)
+	w := m.Warnings()[0]
+	assert.ErrorIs(t, w, topology.ErrKnownAfterApply)
+	assert.Equal(t, "azurerm_virtual_network_gateway.g", w.Resource)
+	assert.Equal(t, "bgp_settings[0].peering_addresses[0].default_addresses", w.Field)
+	assert.Positive(t, w.Pos.Line)
+}
