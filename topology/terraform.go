@@ -186,8 +186,19 @@ func isTerraformJSON(data []byte) (ok, plan bool) {
 // association, azurerm_nat_gateway and its public IP and prefix
 // associations, azurerm_public_ip, azurerm_public_ip_prefix,
 // azurerm_virtual_network_peering, azurerm_firewall, azurerm_firewall_policy
-// and azurerm_firewall_policy_rule_collection_group, and
-// azurerm_cognitive_account. Every other type is counted in [Model.Skipped]
+// and azurerm_firewall_policy_rule_collection_group,
+// azurerm_cognitive_account, azurerm_lb with azurerm_lb_backend_address_pool,
+// azurerm_lb_outbound_rule, azurerm_lb_rule and
+// azurerm_network_interface_backend_address_pool_association,
+// azurerm_application_security_group and
+// azurerm_network_interface_application_security_group_association (the
+// ASG joins every IP configuration of the NIC), azurerm_private_endpoint,
+// azurerm_linux_web_app, azurerm_windows_web_app, azurerm_linux_function_app
+// and azurerm_windows_function_app with
+// azurerm_app_service_virtual_network_swift_connection,
+// azurerm_virtual_network_gateway, azurerm_local_network_gateway and
+// azurerm_virtual_network_gateway_connection (terraformlb.go,
+// terraformweb.go and terraformgw.go name the attributes). Every other type is counted in [Model.Skipped]
 // (data sources as "data.TYPE"). A child declared inline and on its own
 // (a VNet's computed subnet attribute and an azurerm_subnet, a route table's
 // route and an azurerm_route) is kept once, the separate resource winning.

@@ -1,6 +1,7 @@
 package topology
 
 import (
+	"maps"
 	"net/netip"
 	"slices"
 	"strings"
@@ -62,8 +63,8 @@ func (b *tfBuilder) webApp(r *tfRes) {
 		b.unknownWarn(r, []any{"site_config", 0, "vnet_route_all_enabled"}, "the app's route-all setting is known after apply")
 	}
 	if settings, ok := r.vals["app_settings"].(map[string]any); ok {
-		for k, v := range settings {
-			s, ok := v.(string)
+		for _, k := range slices.Sorted(maps.Keys(settings)) { // deterministic when two keys differ in case only
+			s, ok := settings[k].(string)
 			if !ok {
 				continue
 			}
