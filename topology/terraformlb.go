@@ -174,7 +174,12 @@ func (b *tfBuilder) nicIPConfig(r *tfRes) *IPConfig {
 }
 
 // nicASG maps an azurerm_network_interface_application_security_group_association:
-// the provider adds the ASG to every IP configuration of the NIC.
+// the provider adds the ASG to every IP configuration of the NIC (its
+// create function appends it to the NIC's list and writes that list to
+// each ipConfigurations entry: hashicorp/terraform-provider-azurerm,
+// internal/services/network/network_interface_application_security_group_association_resource.go).
+// Provider v1 had an ip_configuration_name; when a state still holds one,
+// only that configuration.
 func (b *tfBuilder) nicASG(r *tfRes) {
 	n := b.nicOf(r)
 	if n == nil {
@@ -184,7 +189,15 @@ func (b *tfBuilder) nicASG(r *tfRes) {
 	if a.IsZero() {
 		return
 	}
-	for _, c := range n.IPConfigs {
+	configs := n.IPConfigs
+	if name, ok := r.str("ip_configuration_name"); ok && name != "" {
+		if c := b.nicIPConfig(r); c != nil {
+			configs = []*IPConfig{c}
+		} else {
+			return
+		}
+	}
+	for _, c := range configs {
 		if !containsRef(c.ASGs, a) {
 			c.ASGs = append(c.ASGs, a)
 		}
