@@ -916,3 +916,32 @@ func TestTerraformPlanGateway(t *testing.T) {
 	assert.Equal(t, "bgp_settings[0].peering_addresses[0].default_addresses", w.Field)
 	assert.Positive(t, w.Pos.Line)
 }
+
+// An ASG association joins every IP configuration of the NIC; a provider
+// v1 state's ip_configuration_name limits it to that one, and an unknown
+// configuration name is an error naming the attribute.
+func TestTerraformASGAssociationScope(t *testing.T) {
+	nicID := tfSub + "networkInterfaces/n"
+	nic := tfResource("azurerm_network_interface", "n", map[string]any{"id": nicID, "name": "n", "resource_group_name": "rg-net",
+		"ip_configuration": []any{map[string]any{"name": "a", "primary": true}, map[string]any{"name": "b"}}})
+	asg := tfResource("azurerm_application_security_group", "g", map[string]any{"id": tfSub + "applicationSecurityGroups/g", "name": "g", "resource_group_name": "rg-net"})
+	all := tfResource("azurerm_network_interface_application_security_group_association", "all", map[string]any{"network_interface_id": nicID, "application_security_group_id": tfSub + "applicationSecurityGroups/g"})
+	m, err := topology.ParseTerraform("p.json", tfDoc(t, []map[string]any{nic, asg, all}, nil, nil))
+	require.NoError(t, err)
+	for _, c := range m.NICs[0].IPConfigs {
+		assert.Equal(t, []topology.Ref{topology.Ref(tfSub + "applicationSecurityGroups/g")}, c.ASGs, c.Name)
+	}
+	one := tfResource("azurerm_network_interface_application_security_group_association", "one", map[string]any{"network_interface_id": nicID,
+		"ip_configuration_name": "b", "application_security_group_id": tfSub + "applicationSecurityGroups/g"})
+	m, err = topology.ParseTerraform("p.json", tfDoc(t, []map[string]any{nic, asg, one}, nil, nil))
+	require.NoError(t, err)
+	assert.Empty(t, m.NICs[0].IPConfigs[0].ASGs)
+	assert.Len(t, m.NICs[0].IPConfigs[1].ASGs, 1)
+	one["values"].(map[string]any)["ip_configuration_name"] = "zz"
+	_, err = topology.ParseTerraform("p.json", tfDoc(t, []map[string]any{nic, asg, one}, nil, nil))
+	var te *topology.Error
+	require.ErrorAs(t, err, &te)
+	assert.ErrorIs(t, err, topology.ErrDangling)
+	assert.Equal(t, "ip_configuration_name", te.Field)
+	assert.Contains(t, err.Error(), "p.json:")
+}
