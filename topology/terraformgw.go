@@ -7,7 +7,12 @@ import (
 
 // Virtual network gateways of a Terraform plan or state, with the field
 // semantics of Microsoft.Network/virtualNetworkGateways (arm.go).
-// Attribute names, from the azurerm provider's documentation
+// Attribute names are the azurerm provider's (active_active and
+// default_local_network_gateway_id checked against @cdktf/provider-azurerm
+// 12.27.0, lib/virtual-network-gateway; local_network_gateway's
+// gateway_address and address_space against the example of the docs page
+// website/docs/r/virtual_network_gateway_connection.html.markdown; the
+// bgp_settings names not re-checked)
 // (registry.terraform.io/providers/hashicorp/azurerm/latest/docs/resources/virtual_network_gateway,
 // local_network_gateway, virtual_network_gateway_connection):
 //

@@ -8,8 +8,13 @@ import (
 
 // Load balancers, application security groups and private endpoints of a
 // Terraform plan or state, with the field semantics of their ARM
-// counterparts (arm.go). Attribute names, from the azurerm provider's
-// documentation (registry.terraform.io/providers/hashicorp/azurerm/latest/docs/resources/...):
+// counterparts (arm.go). Attribute names are the azurerm provider's
+// (registry.terraform.io/providers/hashicorp/azurerm/latest/docs/resources/...).
+// Checked against mirrors of those pages: lb_outbound_rule against
+// @cdktf/provider-azurerm 12.27.0 (provider 3.116.0, lib/lb-outbound-rule),
+// the pool association against Pulumi's azure.network.NetworkInterfaceBackendAddressPoolAssociation,
+// the ASG association against the provider's source; the lb, lb_rule and
+// private_endpoint names below were not re-checked:
 //
 //   - lb: sku; frontend_ip_configuration blocks with name, id (computed),
 //     public_ip_address_id, public_ip_prefix_id, private_ip_address,

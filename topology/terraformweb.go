@@ -8,8 +8,10 @@ import (
 )
 
 // App Service web and function apps of a Terraform plan or state, with the
-// field semantics of Microsoft.Web/sites (armpaas.go). Attribute names,
-// from the azurerm provider's documentation
+// field semantics of Microsoft.Web/sites (armpaas.go). Attribute names are
+// the azurerm provider's (the swift connection checked against Pulumi's
+// azure.appservice.VirtualNetworkSwiftConnection mirror; the app
+// attributes not re-checked)
 // (registry.terraform.io/providers/hashicorp/azurerm/latest/docs/resources/linux_web_app,
 // windows_web_app, linux_function_app, windows_function_app,
 // app_service_virtual_network_swift_connection):
