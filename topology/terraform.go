@@ -44,43 +44,69 @@ var ErrKnownAfterApply = errors.New("known after apply")
 // terraformMapped lists the Terraform resource types ParseTerraform maps to
 // the model. Other types are counted in Model.Skipped.
 var terraformMapped = map[string]bool{
-	"azurerm_virtual_network":                              true,
-	"azurerm_subnet":                                       true,
-	"azurerm_network_interface":                            true,
-	"azurerm_route_table":                                  true,
-	"azurerm_route":                                        true,
-	"azurerm_network_security_group":                       true,
-	"azurerm_network_security_rule":                        true,
-	"azurerm_subnet_route_table_association":               true,
-	"azurerm_subnet_network_security_group_association":    true,
-	"azurerm_subnet_nat_gateway_association":               true,
-	"azurerm_nat_gateway":                                  true,
-	"azurerm_nat_gateway_public_ip_association":            true,
-	"azurerm_nat_gateway_public_ip_prefix_association":     true,
-	"azurerm_network_interface_security_group_association": true,
-	"azurerm_public_ip":                                    true,
-	"azurerm_public_ip_prefix":                             true,
-	"azurerm_virtual_network_peering":                      true,
-	"azurerm_firewall":                                     true,
-	"azurerm_cognitive_account":                            true,
-	"azurerm_firewall_policy":                              true,
-	"azurerm_firewall_policy_rule_collection_group":        true,
+	"azurerm_virtual_network":                                          true,
+	"azurerm_subnet":                                                   true,
+	"azurerm_network_interface":                                        true,
+	"azurerm_route_table":                                              true,
+	"azurerm_route":                                                    true,
+	"azurerm_network_security_group":                                   true,
+	"azurerm_network_security_rule":                                    true,
+	"azurerm_subnet_route_table_association":                           true,
+	"azurerm_subnet_network_security_group_association":                true,
+	"azurerm_subnet_nat_gateway_association":                           true,
+	"azurerm_nat_gateway":                                              true,
+	"azurerm_nat_gateway_public_ip_association":                        true,
+	"azurerm_nat_gateway_public_ip_prefix_association":                 true,
+	"azurerm_network_interface_security_group_association":             true,
+	"azurerm_public_ip":                                                true,
+	"azurerm_public_ip_prefix":                                         true,
+	"azurerm_virtual_network_peering":                                  true,
+	"azurerm_firewall":                                                 true,
+	"azurerm_cognitive_account":                                        true,
+	"azurerm_firewall_policy":                                          true,
+	"azurerm_firewall_policy_rule_collection_group":                    true,
+	"azurerm_lb":                                                       true,
+	"azurerm_lb_backend_address_pool":                                  true,
+	"azurerm_lb_outbound_rule":                                         true,
+	"azurerm_lb_rule":                                                  true,
+	"azurerm_network_interface_backend_address_pool_association":       true,
+	"azurerm_application_security_group":                               true,
+	"azurerm_network_interface_application_security_group_association": true,
+	"azurerm_private_endpoint":                                         true,
+	"azurerm_linux_web_app":                                            true,
+	"azurerm_windows_web_app":                                          true,
+	"azurerm_linux_function_app":                                       true,
+	"azurerm_windows_function_app":                                     true,
+	"azurerm_app_service_virtual_network_swift_connection":             true,
+	"azurerm_virtual_network_gateway":                                  true,
+	"azurerm_local_network_gateway":                                    true,
+	"azurerm_virtual_network_gateway_connection":                       true,
 }
 
 // terraformARMTypes are the ARM types of the mapped top-level resources,
 // for the IDs ParseTerraform gives resources whose id is known only after
 // apply.
 var terraformARMTypes = map[string]string{
-	"azurerm_virtual_network":        "Microsoft.Network/virtualNetworks",
-	"azurerm_network_interface":      "Microsoft.Network/networkInterfaces",
-	"azurerm_route_table":            "Microsoft.Network/routeTables",
-	"azurerm_network_security_group": "Microsoft.Network/networkSecurityGroups",
-	"azurerm_nat_gateway":            "Microsoft.Network/natGateways",
-	"azurerm_public_ip":              "Microsoft.Network/publicIPAddresses",
-	"azurerm_public_ip_prefix":       "Microsoft.Network/publicIPPrefixes",
-	"azurerm_firewall":               "Microsoft.Network/azureFirewalls",
-	"azurerm_cognitive_account":      "Microsoft.CognitiveServices/accounts",
-	"azurerm_firewall_policy":        "Microsoft.Network/firewallPolicies",
+	"azurerm_virtual_network":                    "Microsoft.Network/virtualNetworks",
+	"azurerm_network_interface":                  "Microsoft.Network/networkInterfaces",
+	"azurerm_route_table":                        "Microsoft.Network/routeTables",
+	"azurerm_network_security_group":             "Microsoft.Network/networkSecurityGroups",
+	"azurerm_nat_gateway":                        "Microsoft.Network/natGateways",
+	"azurerm_public_ip":                          "Microsoft.Network/publicIPAddresses",
+	"azurerm_public_ip_prefix":                   "Microsoft.Network/publicIPPrefixes",
+	"azurerm_firewall":                           "Microsoft.Network/azureFirewalls",
+	"azurerm_cognitive_account":                  "Microsoft.CognitiveServices/accounts",
+	"azurerm_firewall_policy":                    "Microsoft.Network/firewallPolicies",
+	"azurerm_lb":                                 "Microsoft.Network/loadBalancers",
+	"azurerm_application_security_group":         "Microsoft.Network/applicationSecurityGroups",
+	"azurerm_private_endpoint":                   "Microsoft.Network/privateEndpoints",
+	"azurerm_linux_web_app":                      "Microsoft.Web/sites",
+	"azurerm_windows_web_app":                    "Microsoft.Web/sites",
+	"azurerm_linux_function_app":                 "Microsoft.Web/sites",
+	"azurerm_windows_function_app":               "Microsoft.Web/sites",
+	"azurerm_virtual_network_gateway":            "Microsoft.Network/virtualNetworkGateways",
+	"azurerm_local_network_gateway":              "Microsoft.Network/localNetworkGateways",
+	"azurerm_virtual_network_gateway_connection": "Microsoft.Network/connections",
 }
 
 // terraformTopKeys are the top-level keys of `terraform show -json` output
@@ -160,8 +186,19 @@ func isTerraformJSON(data []byte) (ok, plan bool) {
 // association, azurerm_nat_gateway and its public IP and prefix
 // associations, azurerm_public_ip, azurerm_public_ip_prefix,
 // azurerm_virtual_network_peering, azurerm_firewall, azurerm_firewall_policy
-// and azurerm_firewall_policy_rule_collection_group, and
-// azurerm_cognitive_account. Every other type is counted in [Model.Skipped]
+// and azurerm_firewall_policy_rule_collection_group,
+// azurerm_cognitive_account, azurerm_lb with azurerm_lb_backend_address_pool,
+// azurerm_lb_outbound_rule, azurerm_lb_rule and
+// azurerm_network_interface_backend_address_pool_association,
+// azurerm_application_security_group and
+// azurerm_network_interface_application_security_group_association (the
+// ASG joins every IP configuration of the NIC), azurerm_private_endpoint,
+// azurerm_linux_web_app, azurerm_windows_web_app, azurerm_linux_function_app
+// and azurerm_windows_function_app with
+// azurerm_app_service_virtual_network_swift_connection,
+// azurerm_virtual_network_gateway, azurerm_local_network_gateway and
+// azurerm_virtual_network_gateway_connection (terraformlb.go,
+// terraformweb.go and terraformgw.go name the attributes). Every other type is counted in [Model.Skipped]
 // (data sources as "data.TYPE"). A child declared inline and on its own
 // (a VNet's computed subnet attribute and an azurerm_subnet, a route table's
 // route and an azurerm_route) is kept once, the separate resource winning.
@@ -179,7 +216,7 @@ func ParseTerraform(file string, data []byte) (*Model, error) {
 	}
 	b := &tfBuilder{file: file, m: &Model{}, byAddr: map[string]*tfRes{}, byBase: map[string][]*tfRes{},
 		vnets: map[string]*VNet{}, subnets: map[string]*Subnet{}, rts: map[string]*RouteTable{}, nsgs: map[string]*NSG{},
-		nics: map[string]*NIC{}, nats: map[string]*NATGateway{}, fwps: map[string]*FirewallPolicy{}}
+		nics: map[string]*NIC{}, nats: map[string]*NATGateway{}, fwps: map[string]*FirewallPolicy{}, lbs: map[string]*LoadBalancer{}, webs: map[string]*WebApp{}}
 	var values *tfjson.StateValues
 	var config *tfjson.Config
 	unknown := map[string]any{}
@@ -256,6 +293,7 @@ type tfRes struct {
 	id     Ref
 	pos    Pos
 	parent *tfRes // a subnet's or peering's VNet
+	lb     Ref    // a load balancer child's loadbalancer_id
 }
 
 type tfBuilder struct {
@@ -278,6 +316,8 @@ type tfBuilder struct {
 	nics    map[string]*NIC
 	nats    map[string]*NATGateway
 	fwps    map[string]*FirewallPolicy
+	lbs     map[string]*LoadBalancer
+	webs    map[string]*WebApp
 }
 
 const maxTFModuleDepth = 64
@@ -762,17 +802,26 @@ func (b *tfBuilder) build() {
 			if vn := b.parent(r, "virtual_network_name", "azurerm_virtual_network"); vn != nil {
 				r.id, r.parent = b.resourceID(r, string(vn.id)+"/virtualNetworkPeerings/"), vn
 			}
+		case "azurerm_lb_backend_address_pool", "azurerm_lb_outbound_rule", "azurerm_lb_rule":
+			if r.lb = b.refAt(r, "loadbalancer_id"); !r.lb.IsZero() {
+				r.id = b.resourceID(r, string(r.lb)+"/"+lbChildren[r.typ]+"/")
+			}
 		}
 	}
 	// Resources, in document order within each type group: parents first.
 	for _, pass := range [][]string{
 		{"azurerm_virtual_network", "azurerm_route_table", "azurerm_network_security_group", "azurerm_public_ip",
-			"azurerm_public_ip_prefix", "azurerm_nat_gateway", "azurerm_firewall", "azurerm_cognitive_account", "azurerm_firewall_policy"},
+			"azurerm_public_ip_prefix", "azurerm_nat_gateway", "azurerm_firewall", "azurerm_cognitive_account", "azurerm_firewall_policy",
+			"azurerm_lb", "azurerm_application_security_group", "azurerm_linux_web_app", "azurerm_windows_web_app",
+			"azurerm_linux_function_app", "azurerm_windows_function_app", "azurerm_virtual_network_gateway", "azurerm_local_network_gateway"},
 		{"azurerm_subnet", "azurerm_virtual_network_peering", "azurerm_route", "azurerm_network_security_rule", "azurerm_network_interface",
-			"azurerm_firewall_policy_rule_collection_group"},
+			"azurerm_firewall_policy_rule_collection_group", "azurerm_lb_backend_address_pool", "azurerm_lb_outbound_rule", "azurerm_lb_rule",
+			"azurerm_private_endpoint", "azurerm_virtual_network_gateway_connection"},
 		{"azurerm_subnet_route_table_association", "azurerm_subnet_network_security_group_association",
 			"azurerm_subnet_nat_gateway_association", "azurerm_nat_gateway_public_ip_association",
-			"azurerm_nat_gateway_public_ip_prefix_association", "azurerm_network_interface_security_group_association"},
+			"azurerm_nat_gateway_public_ip_prefix_association", "azurerm_network_interface_security_group_association",
+			"azurerm_network_interface_backend_address_pool_association", "azurerm_network_interface_application_security_group_association",
+			"azurerm_app_service_virtual_network_swift_connection"},
 	} {
 		for _, data := range []bool{false, true} { // managed resources first
 			for _, r := range b.res {
@@ -994,6 +1043,31 @@ func (b *tfBuilder) resource(r *tfRes) {
 		b.m.FirewallPolicies = append(b.m.FirewallPolicies, fp)
 	case "azurerm_firewall_policy_rule_collection_group":
 		b.ruleCollectionGroup(r)
+	case "azurerm_lb", "azurerm_lb_backend_address_pool", "azurerm_lb_outbound_rule", "azurerm_lb_rule",
+		"azurerm_network_interface_backend_address_pool_association":
+		b.loadBalancer(r)
+	case "azurerm_application_security_group":
+		b.m.ASGs = append(b.m.ASGs, &ASG{Meta: b.meta(r)})
+	case "azurerm_network_interface_application_security_group_association":
+		b.nicASG(r)
+	case "azurerm_private_endpoint":
+		b.privateEndpoint(r)
+	case "azurerm_linux_web_app", "azurerm_windows_web_app", "azurerm_linux_function_app", "azurerm_windows_function_app":
+		b.webApp(r)
+	case "azurerm_app_service_virtual_network_swift_connection":
+		b.swiftConnection(r)
+	case "azurerm_virtual_network_gateway":
+		b.gateway(r)
+	case "azurerm_local_network_gateway":
+		l := &LocalNetworkGateway{Meta: b.meta(r), AddressPrefixes: b.prefixes(r, "address_space")}
+		if s, ok := r.str("gateway_address"); ok && s != "" {
+			l.GatewayIP = b.addr(r, "gateway_address")
+		}
+		b.m.LocalNetworkGateways = append(b.m.LocalNetworkGateways, l)
+	case "azurerm_virtual_network_gateway_connection":
+		b.m.Connections = append(b.m.Connections, &Connection{Meta: b.meta(r), Type: strOr(r, "type"),
+			Gateway: b.refAt(r, "virtual_network_gateway_id"), LocalGateway: b.refAt(r, "local_network_gateway_id"),
+			Peer: b.refAt(r, "peer_virtual_network_gateway_id")})
 	case "azurerm_cognitive_account":
 		a := &AIAccount{Meta: b.meta(r), RestrictOutboundNetworkAccess: b.boolDefault(r, false, "outbound_network_access_restricted"),
 			AllowedFqdnList: b.strs(r, "fqdns")}

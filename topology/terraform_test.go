@@ -624,3 +624,324 @@ func TestTerraformMergesWithARMExport(t *testing.T) {
 	assert.Contains(t, err.Error(), "state.json:")
 	assert.Contains(t, err.Error(), "hub-arm.json:")
 }
+
+const (
+	tfLBState = "testdata/terraform/lb-state.json"
+	tfAppSub  = "/subscriptions/3f2b9c1e-8a4d-4c7e-9b1a-5d6e7f8a9b0c/resourceGroups/rg-app/providers/Microsoft.Network/"
+)
+
+func TestTerraformLoadBalancer(t *testing.T) {
+	m := parseTF(t, tfLBState)
+	assert.Empty(t, m.Skipped)
+	require.Len(t, m.LoadBalancers, 1)
+	lb := m.LoadBalancers[0]
+	lbID := tfAppSub + "loadBalancers/lb-web"
+	assert.Equal(t, topology.Ref(lbID), lb.ID)
+	assert.Equal(t, "Standard", lb.SKU)
+	assert.True(t, lb.IsPublic())
+	require.Len(t, lb.Frontends, 2)
+	assert.Equal(t, topology.Ref(tfAppSub+"publicIPAddresses/pip-lb-web"), lb.Frontends[0].PublicIP)
+	assert.False(t, lb.Frontends[0].PrivateIP.IsValid())
+	assert.Equal(t, netip.MustParseAddr("10.20.1.100"), lb.Frontends[1].PrivateIP)
+	assert.Equal(t, topology.Ref(tfAppSub+"virtualNetworks/vnet-lb/subnets/snet-web"), lb.Frontends[1].Subnet)
+	pool := topology.Ref(lbID + "/backendAddressPools/pool-web")
+	require.Len(t, lb.BackendPools, 1)
+	assert.Equal(t, pool, lb.BackendPools[0].ID)
+	assert.False(t, lb.BackendPools[0].ByIPAddress)
+	require.Len(t, lb.Rules, 1)
+	assert.Equal(t, lb.Frontends[0].ID, lb.Rules[0].Frontend)
+	assert.Equal(t, pool, lb.Rules[0].BackendPool)
+	assert.Equal(t, "Tcp", lb.Rules[0].Protocol)
+	assert.True(t, lb.Rules[0].DisableOutboundSnat)
+	require.Len(t, lb.OutboundRules, 1)
+	or := lb.OutboundRules[0]
+	assert.Equal(t, []topology.Ref{lb.Frontends[0].ID}, or.Frontends)
+	assert.Equal(t, pool, or.BackendPool)
+	assert.Equal(t, "All", or.Protocol)
+	// azurerm_network_interface_backend_address_pool_association.
+	nic := tfNIC(t, m, "vm-web-01-nic")
+	assert.Equal(t, []topology.Ref{pool}, nic.IPConfigs[0].BackendPools)
+}
+
+func TestTerraformLoadBalancerTrace(t *testing.T) {
+	n, err := topology.Load(topology.LoadOptions{Files: []string{tfLBState}, Tags: defaultTags(t)})
+	require.NoError(t, err)
+	r, err := simulate.Compile(n, simulate.Options{}).Trace(simulate.Flow{From: "vm-web-01-nic", To: netip.MustParseAddr("52.1.2.3"), Port: 443})
+	require.NoError(t, err)
+	assert.Equal(t, simulate.Allowed, r.Verdict, "%s", r)
+	assert.Equal(t, simulate.MethodLoadBalancer, r.EgressMethod, "%s", r)
+	assert.Equal(t, []netip.Addr{netip.MustParseAddr("20.61.7.40")}, r.EgressIPs)
+}
+
+func TestTerraformASGsAndPrivateEndpoint(t *testing.T) {
+	m := parseTF(t, tfLBState)
+	require.Len(t, m.ASGs, 2)
+	web, db := topology.Ref(tfAppSub+"applicationSecurityGroups/asg-web"), topology.Ref(tfAppSub+"applicationSecurityGroups/asg-db")
+	assert.Equal(t, web, m.ASGs[0].ID)
+	assert.Equal(t, []topology.Ref{web}, tfNIC(t, m, "vm-web-01-nic").IPConfigs[0].ASGs)
+	require.Len(t, m.NSGs, 1)
+	rule := m.NSGs[0].Rules[0]
+	assert.Equal(t, []string{string(web)}, rule.SourceApplicationSecurityGroups)
+	assert.Equal(t, []string{string(db)}, rule.DestinationApplicationSecurityGroups)
+
+	require.Len(t, m.PrivateEndpoints, 1)
+	pe := m.PrivateEndpoints[0]
+	assert.Equal(t, "pe-stwebdata-blob", pe.Name)
+	assert.Equal(t, topology.Ref(tfAppSub+"virtualNetworks/vnet-lb/subnets/snet-pe"), pe.Subnet)
+	assert.Equal(t, topology.Ref("/subscriptions/3f2b9c1e-8a4d-4c7e-9b1a-5d6e7f8a9b0c/resourceGroups/rg-app/providers/Microsoft.Storage/storageAccounts/stwebdata"), pe.Service)
+	assert.Equal(t, "blob", pe.GroupID)
+	assert.Equal(t, []netip.Addr{netip.MustParseAddr("10.20.2.5")}, pe.IPs)
+	assert.Equal(t, "pe-stwebdata-blob.nic.6f1c2d3e", pe.NIC.Name())
+	assert.Empty(t, m.Warnings())
+}
+
+// A plan that creates a load balancer, its pool and outbound rule, the
+// pool association and a private endpoint: IDs come through the
+// configuration's references, the endpoint's address is known after apply.
+func TestTerraformPlanLoadBalancerAndPrivateEndpoint(t *testing.T) {
+	vnet := tfResource("azurerm_virtual_network", "v", map[string]any{"name": "v", "resource_group_name": "rg", "location": "westeurope", "address_space": []any{"10.0.0.0/16"}})
+	sub := tfResource("azurerm_subnet", "s", map[string]any{"name": "s", "resource_group_name": "rg", "virtual_network_name": "v", "address_prefixes": []any{"10.0.1.0/24"}})
+	nic := tfResource("azurerm_network_interface", "n", map[string]any{"name": "n", "resource_group_name": "rg", "location": "westeurope",
+		"ip_configuration": []any{map[string]any{"name": "ipc", "private_ip_address_allocation": "Static", "private_ip_address": "10.0.1.4", "subnet_id": nil}}})
+	lb := tfResource("azurerm_lb", "l", map[string]any{"name": "lb", "resource_group_name": "rg", "location": "westeurope", "sku": "Standard",
+		"frontend_ip_configuration": []any{map[string]any{"name": "fe", "public_ip_address_id": nil, "subnet_id": nil}}})
+	pool := tfResource("azurerm_lb_backend_address_pool", "p", map[string]any{"name": "pool"})
+	out := tfResource("azurerm_lb_outbound_rule", "o", map[string]any{"name": "out", "protocol": "Tcp", "allocated_outbound_ports": 0,
+		"frontend_ip_configuration": []any{map[string]any{"name": "fe"}}})
+	assoc := tfResource("azurerm_network_interface_backend_address_pool_association", "a", map[string]any{"ip_configuration_name": "ipc"})
+	pe := tfResource("azurerm_private_endpoint", "e", map[string]any{"name": "pe", "resource_group_name": "rg", "location": "westeurope",
+		"private_service_connection": []any{map[string]any{"name": "c", "is_manual_connection": false,
+			"private_connection_resource_id": "/subscriptions/s/resourceGroups/rg/providers/Microsoft.KeyVault/vaults/kv", "subresource_names": []any{"vault"}}}})
+	cfg := func(typ, name string, exprs map[string]any) map[string]any {
+		return map[string]any{"address": typ + "." + name, "mode": "managed", "type": typ, "name": name, "expressions": exprs}
+	}
+	refs := func(rs ...string) map[string]any { return map[string]any{"references": rs} }
+	data := tfDoc(t, []map[string]any{vnet, sub, nic, lb, pool, out, assoc, pe}, map[string]any{
+		"azurerm_virtual_network.v":         map[string]any{"id": true},
+		"azurerm_subnet.s":                  map[string]any{"id": true},
+		"azurerm_network_interface.n":       map[string]any{"id": true, "ip_configuration": []any{map[string]any{"subnet_id": true}}},
+		"azurerm_lb.l":                      map[string]any{"id": true, "frontend_ip_configuration": []any{map[string]any{"id": true, "private_ip_address": true}}},
+		"azurerm_lb_backend_address_pool.p": map[string]any{"id": true, "loadbalancer_id": true},
+		"azurerm_lb_outbound_rule.o": map[string]any{"id": true, "loadbalancer_id": true, "backend_address_pool_id": true,
+			"frontend_ip_configuration": []any{map[string]any{"id": true}}},
+		"azurerm_network_interface_backend_address_pool_association.a": map[string]any{"id": true, "network_interface_id": true, "backend_address_pool_id": true},
+		"azurerm_private_endpoint.e": map[string]any{"id": true, "subnet_id": true, "network_interface": true, "custom_dns_configs": true,
+			"private_service_connection": []any{map[string]any{"private_ip_address": true}}},
+	}, []map[string]any{
+		cfg("azurerm_network_interface", "n", map[string]any{"ip_configuration": []any{map[string]any{"subnet_id": refs("azurerm_subnet.s.id", "azurerm_subnet.s")}}}),
+		cfg("azurerm_lb_backend_address_pool", "p", map[string]any{"loadbalancer_id": refs("azurerm_lb.l.id", "azurerm_lb.l")}),
+		cfg("azurerm_lb_outbound_rule", "o", map[string]any{"loadbalancer_id": refs("azurerm_lb.l.id", "azurerm_lb.l"),
+			"backend_address_pool_id": refs("azurerm_lb_backend_address_pool.p.id", "azurerm_lb_backend_address_pool.p")}),
+		cfg("azurerm_network_interface_backend_address_pool_association", "a", map[string]any{
+			"network_interface_id":    refs("azurerm_network_interface.n.id", "azurerm_network_interface.n"),
+			"backend_address_pool_id": refs("azurerm_lb_backend_address_pool.p.id", "azurerm_lb_backend_address_pool.p")}),
+		cfg("azurerm_private_endpoint", "e", map[string]any{"subnet_id": refs("azurerm_subnet.s.id", "azurerm_subnet.s")}),
+	})
+	m, err := topology.ParseTerraform("p.json", data)
+	require.NoError(t, err)
+	require.Len(t, m.LoadBalancers, 1)
+	l := m.LoadBalancers[0]
+	lbID := "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg/providers/Microsoft.Network/loadBalancers/lb"
+	assert.Equal(t, topology.Ref(lbID), l.ID)
+	require.Len(t, l.Frontends, 1)
+	assert.Equal(t, topology.Ref(lbID+"/frontendIPConfigurations/fe"), l.Frontends[0].ID)
+	require.Len(t, l.BackendPools, 1)
+	poolID := topology.Ref(lbID + "/backendAddressPools/pool")
+	assert.Equal(t, poolID, l.BackendPools[0].ID)
+	require.Len(t, l.OutboundRules, 1)
+	assert.Equal(t, poolID, l.OutboundRules[0].BackendPool)
+	assert.Equal(t, []topology.Ref{l.Frontends[0].ID}, l.OutboundRules[0].Frontends)
+	n := tfNIC(t, m, "n")
+	assert.Equal(t, []topology.Ref{poolID}, n.IPConfigs[0].BackendPools)
+
+	require.Len(t, m.PrivateEndpoints, 1)
+	e := m.PrivateEndpoints[0]
+	assert.Equal(t, "s", e.Subnet.Name())
+	assert.Equal(t, "vault", e.GroupID)
+	assert.Empty(t, e.IPs)
+	var got []string
+	for _, w := range m.Warnings() {
+		if errors.Is(w, topology.ErrKnownAfterApply) {
+			got = append(got, w.Resource+" "+w.Field)
+		}
+	}
+	assert.Equal(t, []string{"azurerm_private_endpoint.e private_service_connection[0].private_ip_address"}, got)
+}
+
+func TestTerraformLoadBalancerErrors(t *testing.T) {
+	lb := tfResource("azurerm_lb", "l", map[string]any{"id": tfSub + "loadBalancers/lb", "name": "lb", "resource_group_name": "rg-net",
+		"frontend_ip_configuration": []any{map[string]any{"name": "fe"}}})
+	rule := tfResource("azurerm_lb_rule", "r", map[string]any{"name": "r", "loadbalancer_id": tfSub + "loadBalancers/lb", "frontend_ip_configuration_name": "nope", "protocol": "Tcp"})
+	pool := tfResource("azurerm_lb_backend_address_pool", "p", map[string]any{"name": "p", "loadbalancer_id": tfSub + "loadBalancers/other"})
+	_, err := topology.ParseTerraform("p.json", tfDoc(t, []map[string]any{lb, rule, pool}, nil, nil))
+	require.Error(t, err)
+	var msgs []string
+	for _, e := range leafErrors(err) {
+		var te *topology.Error
+		require.ErrorAs(t, e, &te)
+		assert.Equal(t, "p.json", te.Pos.File)
+		assert.Positive(t, te.Pos.Line)
+		msgs = append(msgs, te.Resource+" "+te.Field)
+	}
+	assert.ElementsMatch(t, []string{"azurerm_lb_rule.r frontend_ip_configuration_name", "azurerm_lb_backend_address_pool.p loadbalancer_id"}, msgs)
+}
+
+func TestTerraformWebApps(t *testing.T) {
+	const tfWebState = "testdata/terraform/web-state.json"
+	m := parseTF(t, tfWebState)
+	assert.Empty(t, m.Skipped)
+	assert.Empty(t, m.Warnings())
+	require.Len(t, m.WebApps, 2)
+	api, jobs := m.WebApps[0], m.WebApps[1]
+	net := "/subscriptions/3f2b9c1e-8a4d-4c7e-9b1a-5d6e7f8a9b0c/resourceGroups/rg-web/providers/Microsoft.Network/virtualNetworks/vnet-web/subnets/"
+	assert.Equal(t, "app-api-contoso", api.Name)
+	assert.Equal(t, "app,linux", api.Kind)
+	assert.Equal(t, topology.Ref(net+"snet-integration"), api.Subnet)
+	require.NotNil(t, api.Routing.SiteConfigVnetRouteAllEnabled)
+	assert.True(t, *api.Routing.SiteConfigVnetRouteAllEnabled)
+	assert.Equal(t, "1", api.Routing.AppContentOverVNet)
+	assert.Equal(t, []netip.Addr{netip.MustParseAddr("20.105.10.1"), netip.MustParseAddr("20.105.10.2")}, api.OutboundIPs)
+	assert.Len(t, api.PossibleOutboundIPs, 3)
+	assert.Equal(t, "Enabled", api.PublicNetworkAccess)
+
+	// The swift connection is the function app's integration.
+	assert.Equal(t, "functionapp", jobs.Kind)
+	assert.Equal(t, topology.Ref(net+"snet-func"), jobs.Subnet)
+	require.NotNil(t, jobs.Routing.SiteConfigVnetRouteAllEnabled)
+	assert.False(t, *jobs.Routing.SiteConfigVnetRouteAllEnabled)
+	assert.Equal(t, "Disabled", jobs.PublicNetworkAccess)
+
+	n, err := topology.Load(topology.LoadOptions{Files: []string{tfWebState}, Tags: defaultTags(t)})
+	require.NoError(t, err)
+	w := webApp(t, n, "app-api-contoso")
+	routed, by := w.Routing().RoutesAll(topology.TrafficApplication)
+	assert.True(t, routed)
+	assert.Equal(t, "siteConfig.vnetRouteAllEnabled", by)
+	_, ok := w.Subnet()
+	assert.True(t, ok)
+	routed, _ = webApp(t, n, "func-jobs-contoso").Routing().RoutesAll(topology.TrafficApplication)
+	assert.False(t, routed)
+}
+
+// A new app: its outbound addresses are known after apply, its
+// integration subnet comes through the configuration's reference, and the
+// swift connection names an app the input does not hold.
+func TestTerraformPlanWebApp(t *testing.T) {
+	vnet := tfResource("azurerm_virtual_network", "v", map[string]any{"name": "v", "resource_group_name": "rg", "location": "westeurope", "address_space": []any{"10.0.0.0/16"}})
+	sub := tfResource("azurerm_subnet", "s", map[string]any{"name": "s", "resource_group_name": "rg", "virtual_network_name": "v", "address_prefixes": []any{"10.0.1.0/24"}})
+	app := tfResource("azurerm_linux_function_app", "f", map[string]any{"name": "f", "resource_group_name": "rg", "location": "westeurope",
+		"site_config": []any{map[string]any{"vnet_route_all_enabled": true}}})
+	data := tfDoc(t, []map[string]any{vnet, sub, app}, map[string]any{
+		"azurerm_virtual_network.v":    map[string]any{"id": true},
+		"azurerm_subnet.s":             map[string]any{"id": true},
+		"azurerm_linux_function_app.f": map[string]any{"id": true, "kind": true, "virtual_network_subnet_id": true, "outbound_ip_address_list": true, "possible_outbound_ip_address_list": true},
+	}, []map[string]any{{"address": "azurerm_linux_function_app.f", "mode": "managed", "type": "azurerm_linux_function_app", "name": "f",
+		"expressions": map[string]any{"virtual_network_subnet_id": map[string]any{"references": []string{"azurerm_subnet.s.id", "azurerm_subnet.s"}}}}})
+	m, err := topology.ParseTerraform("p.json", data)
+	require.NoError(t, err)
+	require.Len(t, m.WebApps, 1)
+	f := m.WebApps[0]
+	assert.Equal(t, "functionapp,linux", f.Kind)
+	assert.Equal(t, topology.Ref("/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg/providers/Microsoft.Web/sites/f"), f.ID)
+	assert.Equal(t, "s", f.Subnet.Name())
+	assert.Nil(t, f.OutboundIPs)
+	var fields []string
+	for _, w := range m.Warnings() {
+		require.ErrorIs(t, w, topology.ErrKnownAfterApply)
+		assert.Equal(t, "azurerm_linux_function_app.f", w.Resource)
+		fields = append(fields, w.Field)
+	}
+	assert.Equal(t, []string{"outbound_ip_address_list", "possible_outbound_ip_address_list"}, fields)
+
+	swift := tfResource("azurerm_app_service_virtual_network_swift_connection", "x", map[string]any{
+		"app_service_id": "/subscriptions/s/resourceGroups/rg/providers/Microsoft.Web/sites/other", "subnet_id": "/subscriptions/s/x"})
+	_, err = topology.ParseTerraform("p.json", tfDoc(t, []map[string]any{swift}, nil, nil))
+	var te *topology.Error
+	require.ErrorAs(t, err, &te)
+	assert.Equal(t, "azurerm_app_service_virtual_network_swift_connection.x", te.Resource)
+	assert.Equal(t, "app_service_id", te.Field)
+	assert.ErrorIs(t, err, topology.ErrDangling)
+	assert.Positive(t, te.Pos.Line)
+}
+
+func TestTerraformGateways(t *testing.T) {
+	const tfGWState = "testdata/terraform/gateway-state.json"
+	rg := "/subscriptions/3f2b9c1e-8a4d-4c7e-9b1a-5d6e7f8a9b0c/resourceGroups/rg-hybrid/providers/Microsoft.Network/"
+	m := parseTF(t, tfGWState)
+	assert.Empty(t, m.Skipped)
+	assert.Empty(t, m.Warnings())
+	require.Len(t, m.Gateways, 1)
+	gw := m.Gateways[0]
+	assert.Equal(t, topology.GatewayVpn, gw.Type)
+	assert.Equal(t, topology.Ref(rg+"virtualNetworks/vnet-hybrid"), gw.VNet)
+	assert.Equal(t, []topology.Ref{topology.Ref(rg + "publicIPAddresses/pip-vgw-hybrid")}, gw.PublicIPs)
+	assert.Equal(t, []netip.Addr{netip.MustParseAddr("10.40.255.30")}, gw.PrivateIPs)
+	assert.False(t, gw.ActiveActive)
+	require.Len(t, m.LocalNetworkGateways, 1)
+	l := m.LocalNetworkGateways[0]
+	assert.Equal(t, netip.MustParseAddr("203.0.113.10"), l.GatewayIP)
+	assert.Equal(t, []netip.Prefix{netip.MustParsePrefix("192.168.10.0/24"), netip.MustParsePrefix("192.168.20.0/24")}, l.AddressPrefixes)
+	require.Len(t, m.Connections, 1)
+	c := m.Connections[0]
+	assert.Equal(t, "IPsec", c.Type)
+	assert.Equal(t, gw.ID, c.Gateway)
+	assert.Equal(t, l.ID, c.LocalGateway)
+	assert.True(t, c.Peer.IsZero())
+
+	n, err := topology.Load(topology.LoadOptions{Files: []string{tfGWState}, Tags: defaultTags(t)})
+	require.NoError(t, err)
+	r, err := simulate.Compile(n, simulate.Options{}).Trace(simulate.Flow{From: "vm-work-01-nic", To: netip.MustParseAddr("192.168.10.5"), Port: 443})
+	require.NoError(t, err)
+	assert.Equal(t, simulate.Allowed, r.Verdict, "%s", r)
+	assert.Equal(t, simulate.MethodGateway, r.EgressMethod, "%s", r)
+}
+
+// A new gateway: its instance addresses are known after apply.
+func TestTerraformPlanGateway(t *testing.T) {
+	gw := tfResource("azurerm_virtual_network_gateway", "g", map[string]any{"name": "g", "resource_group_name": "rg", "location": "westeurope",
+		"type": "ExpressRoute", "active_active": false, "ip_configuration": []any{map[string]any{"name": "c", "subnet_id": tfSub + "virtualNetworks/hub/subnets/GatewaySubnet"}},
+		"bgp_settings": []any{map[string]any{"asn": 65515, "peering_addresses": []any{map[string]any{"ip_configuration_name": "c"}}}}})
+	data := tfDoc(t, []map[string]any{gw}, map[string]any{"azurerm_virtual_network_gateway.g": map[string]any{"id": true,
+		"bgp_settings": []any{map[string]any{"peering_address": true, "peering_addresses": []any{map[string]any{"default_addresses": true}}}}}}, nil)
+	m, err := topology.ParseTerraform("p.json", data)
+	require.NoError(t, err)
+	require.Len(t, m.Gateways, 1)
+	assert.Equal(t, topology.GatewayExpressRoute, m.Gateways[0].Type)
+	assert.Equal(t, topology.Ref(tfSub+"virtualNetworks/hub"), m.Gateways[0].VNet)
+	assert.Empty(t, m.Gateways[0].PrivateIPs)
+	require.Len(t, m.Warnings(), 1)
+	w := m.Warnings()[0]
+	assert.ErrorIs(t, w, topology.ErrKnownAfterApply)
+	assert.Equal(t, "azurerm_virtual_network_gateway.g", w.Resource)
+	assert.Equal(t, "bgp_settings[0].peering_addresses[0].default_addresses", w.Field)
+	assert.Positive(t, w.Pos.Line)
+}
+
+// An ASG association joins every IP configuration of the NIC; a provider
+// v1 state's ip_configuration_name limits it to that one, and an unknown
+// configuration name is an error naming the attribute.
+func TestTerraformASGAssociationScope(t *testing.T) {
+	nicID := tfSub + "networkInterfaces/n"
+	nic := tfResource("azurerm_network_interface", "n", map[string]any{"id": nicID, "name": "n", "resource_group_name": "rg-net",
+		"ip_configuration": []any{map[string]any{"name": "a", "primary": true}, map[string]any{"name": "b"}}})
+	asg := tfResource("azurerm_application_security_group", "g", map[string]any{"id": tfSub + "applicationSecurityGroups/g", "name": "g", "resource_group_name": "rg-net"})
+	all := tfResource("azurerm_network_interface_application_security_group_association", "all", map[string]any{"network_interface_id": nicID, "application_security_group_id": tfSub + "applicationSecurityGroups/g"})
+	m, err := topology.ParseTerraform("p.json", tfDoc(t, []map[string]any{nic, asg, all}, nil, nil))
+	require.NoError(t, err)
+	for _, c := range m.NICs[0].IPConfigs {
+		assert.Equal(t, []topology.Ref{topology.Ref(tfSub + "applicationSecurityGroups/g")}, c.ASGs, c.Name)
+	}
+	one := tfResource("azurerm_network_interface_application_security_group_association", "one", map[string]any{"network_interface_id": nicID,
+		"ip_configuration_name": "b", "application_security_group_id": tfSub + "applicationSecurityGroups/g"})
+	m, err = topology.ParseTerraform("p.json", tfDoc(t, []map[string]any{nic, asg, one}, nil, nil))
+	require.NoError(t, err)
+	assert.Empty(t, m.NICs[0].IPConfigs[0].ASGs)
+	assert.Len(t, m.NICs[0].IPConfigs[1].ASGs, 1)
+	one["values"].(map[string]any)["ip_configuration_name"] = "zz"
+	_, err = topology.ParseTerraform("p.json", tfDoc(t, []map[string]any{nic, asg, one}, nil, nil))
+	var te *topology.Error
+	require.ErrorAs(t, err, &te)
+	assert.ErrorIs(t, err, topology.ErrDangling)
+	assert.Equal(t, "ip_configuration_name", te.Field)
+	assert.Contains(t, err.Error(), "p.json:")
+}
