@@ -60,6 +60,7 @@ var terraformMapped = map[string]bool{
 	"azurerm_network_interface_security_group_association":             true,
 	"azurerm_public_ip":                                                true,
 	"azurerm_public_ip_prefix":                                         true,
+	"azurerm_ip_group":                                                 true,
 	"azurerm_virtual_network_peering":                                  true,
 	"azurerm_firewall":                                                 true,
 	"azurerm_cognitive_account":                                        true,
@@ -94,6 +95,7 @@ var terraformARMTypes = map[string]string{
 	"azurerm_nat_gateway":                        "Microsoft.Network/natGateways",
 	"azurerm_public_ip":                          "Microsoft.Network/publicIPAddresses",
 	"azurerm_public_ip_prefix":                   "Microsoft.Network/publicIPPrefixes",
+	"azurerm_ip_group":                           "Microsoft.Network/ipGroups",
 	"azurerm_firewall":                           "Microsoft.Network/azureFirewalls",
 	"azurerm_cognitive_account":                  "Microsoft.CognitiveServices/accounts",
 	"azurerm_firewall_policy":                    "Microsoft.Network/firewallPolicies",
@@ -811,7 +813,7 @@ func (b *tfBuilder) build() {
 	// Resources, in document order within each type group: parents first.
 	for _, pass := range [][]string{
 		{"azurerm_virtual_network", "azurerm_route_table", "azurerm_network_security_group", "azurerm_public_ip",
-			"azurerm_public_ip_prefix", "azurerm_nat_gateway", "azurerm_firewall", "azurerm_cognitive_account", "azurerm_firewall_policy",
+			"azurerm_public_ip_prefix", "azurerm_ip_group", "azurerm_nat_gateway", "azurerm_firewall", "azurerm_cognitive_account", "azurerm_firewall_policy",
 			"azurerm_lb", "azurerm_application_security_group", "azurerm_linux_web_app", "azurerm_windows_web_app",
 			"azurerm_linux_function_app", "azurerm_windows_function_app", "azurerm_virtual_network_gateway", "azurerm_local_network_gateway"},
 		{"azurerm_subnet", "azurerm_virtual_network_peering", "azurerm_route", "azurerm_network_security_rule", "azurerm_network_interface",
@@ -1013,6 +1015,16 @@ func (b *tfBuilder) resource(r *tfRes) {
 			pip.Address = b.addr(r, "ip_address")
 		}
 		b.m.PublicIPs = append(b.m.PublicIPs, pip)
+	case "azurerm_ip_group":
+		// cidrs: the group's addresses and ranges, as Azure Firewall rules
+		// name them (https://learn.microsoft.com/azure/firewall/ip-groups).
+		g := &IPGroup{Meta: b.meta(r), Addresses: b.strs(r, "cidrs")}
+		for _, a := range g.Addresses {
+			if msg := mappedIPGroupAddress(a); msg != "" {
+				b.p.add(r.posAt("cidrs"), r.addr, "cidrs", a, ErrInvalid, "%s", msg)
+			}
+		}
+		b.m.IPGroups = append(b.m.IPGroups, g)
 	case "azurerm_public_ip_prefix":
 		pp := &PublicIPPrefix{Meta: b.meta(r)}
 		pp.SKU, _ = r.str("sku")

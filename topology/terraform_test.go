@@ -945,3 +945,23 @@ func TestTerraformASGAssociationScope(t *testing.T) {
 	assert.Equal(t, "ip_configuration_name", te.Field)
 	assert.Contains(t, err.Error(), "p.json:")
 }
+
+// TestTerraformIPGroup: azurerm_ip_group's cidrs are the group's addresses,
+// as firewall rules name them; an IPv4-mapped address is refused, as in ARM.
+func TestTerraformIPGroup(t *testing.T) {
+	doc := `{"format_version": "1.0", "terraform_version": "1.9.8", "values": {"root_module": {"resources": [
+  {"address": "azurerm_ip_group.onprem", "mode": "managed", "type": "azurerm_ip_group", "name": "onprem", "provider_name": "registry.terraform.io/hashicorp/azurerm",
+   "schema_version": 0, "values": {"id": "/subscriptions/3f2b9c1e-8a4d-4c7e-9b1a-5d6e7f8a9b0c/resourceGroups/rg-net/providers/Microsoft.Network/ipGroups/ipg-onprem",
+     "name": "ipg-onprem", "resource_group_name": "rg-net", "location": "eastus", "cidrs": ["192.168.0.0/16", "172.20.1.5"], "tags": {}}}]}}}`
+	m, err := topology.ParseTerraform("ipg.json", []byte(doc))
+	require.NoError(t, err)
+	require.Len(t, m.IPGroups, 1)
+	assert.Equal(t, "ipg-onprem", m.IPGroups[0].Name)
+	assert.Equal(t, []string{"192.168.0.0/16", "172.20.1.5"}, m.IPGroups[0].Addresses)
+	assert.Empty(t, m.Skipped)
+
+	_, err = topology.ParseTerraform("ipg.json", []byte(strings.Replace(doc, `"172.20.1.5"`, `"::ffff:10.0.0.1"`, 1)))
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "azurerm_ip_group.onprem")
+	assert.Contains(t, err.Error(), "cidrs")
+}

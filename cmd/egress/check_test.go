@@ -105,7 +105,7 @@ func TestDiffTerraformPlan(t *testing.T) {
 	code, out, stderr := egress("diff", "--topology", state, "--with", plan)
 	require.Equal(t, 0, code, stderr)
 	assert.Contains(t, out, "vm-app-01-nic -> 52.0.0.1/443 Tcp\n  before: Allowed via DefaultOutbound\n  after:  Denied via None")
-	code, out, stderr = egress("diff", "--topology", state, "--with", plan, "--exact", "--from", "vm-app-01-nic")
+	code, out, stderr = egress("diff", "--base", state, "--with", plan, "--exact", "--from", "vm-app-01-nic")
 	require.Equal(t, 0, code, stderr)
 	assert.Contains(t, out, "before: Allowed via DefaultOutbound")
 	assert.Contains(t, out, `route 0.0.0.0/0 -> VirtualAppliance ("default-via-fw")`)

@@ -152,20 +152,23 @@ func whatIfMarkdown(w io.Writer, changes []simulate.Change, flows int, overlays 
 // cmdDiff compares the design with another design or export, flow by flow.
 func cmdDiff(e *env) *cobra.Command {
 	cmd := &cobra.Command{
-		Use:   "diff --with FILE... [--from NIC] [--to IP[:PORT]]",
+		Use:   "diff [--base FILE...] --with FILE... [--from NIC] [--to IP[:PORT]]",
 		Short: "What another design or export changes: flows whose verdict, path or egress IP change, and why",
-		Long: `Compare the topology (--topology, the base) with another (--with: designs or exports,
-a directory of them, as --topology takes): the probed flows whose verdict, path or egress
-IP change, and the route or rule that causes it. The flows probed are whatif's: from every
-NIC of the base to an internet address on TCP 443 and UDP 53, and to every other NIC on
-TCP 443 (up to 200 NICs); --from and --to narrow them. -o markdown writes a pull-request
-comment.`,
-		Example: `  egress diff --topology before.json --with after.json
+		Long: `Compare the topology (--base or --topology) with another (--with: designs, exports,
+Terraform plans or states, a directory of them, as --topology takes): the flows whose
+verdict, path or egress IP change, and the route or rule that causes it. The flows probed
+are whatif's: from every NIC of the base to an internet address on TCP 443 and UDP 53, and
+to every other NIC on TCP 443 (up to 200 NICs); --from and --to narrow them. --exact
+compares every NIC's egress maps instead: every destination, protocol and port. -o
+markdown writes a pull-request comment.`,
+		Example: `  egress diff --base before.json --with after.json
+  egress diff --base state.json --with plan.json --exact -o markdown   # what a Terraform plan changes
   egress diff --topology network/ --with proposed/ -o markdown`,
 		Args: cobra.NoArgs,
 	}
 	var from, to string
 	var with []string
+	cmd.Flags().Var(&listFlag{&e.topologies, "file"}, "base", "the base design or export (as --topology; repeatable)")
 	cmd.Flags().Var(&listFlag{&with, "file"}, "with", "the design or export to compare with (repeatable; a directory: its .json, .yaml and .yml files)")
 	e.nicFlag(cmd, &from, "from", "only flows from this `NIC` (default: every NIC)")
 	cmd.Flags().StringVar(&to, "to", "", "only flows to this destination `IP[:PORT]`")
