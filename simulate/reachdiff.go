@@ -14,16 +14,18 @@ import (
 // with one of Protocols (or any other protocol when OtherProtocols), and,
 // for TCP and UDP, a port in Ports, had Before and has After.
 type MapChange struct {
-	Prefixes       []netip.Prefix
-	Protocols      []ipproto.Proto
-	OtherProtocols bool
-	Ports          []PortRange
-	Before, After  Outcome
+	Prefixes       []netip.Prefix  `json:"prefixes"`
+	Protocols      []ipproto.Proto `json:"protocols"`
+	OtherProtocols bool            `json:"otherProtocols"`
+	Ports          []PortRange     `json:"ports"`
+	Before         Outcome         `json:"before"`
+	After          Outcome         `json:"after"`
 	// BeforeIPs and AfterIPs are the egress IPs of each side.
-	BeforeIPs, AfterIPs []netip.Addr
+	BeforeIPs []netip.Addr `json:"beforeEgressIpAddresses"`
+	AfterIPs  []netip.Addr `json:"afterEgressIpAddresses"`
 	// Witness is one flow of the set (From: the before map's source), to
 	// trace on both networks ([Diff] names the route or rule that differs).
-	Witness Flow
+	Witness Flow `json:"witness"`
 }
 
 // DiffMaps returns every set of flows whose outcome (verdict, reason,

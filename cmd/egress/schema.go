@@ -56,6 +56,9 @@ var schemaVerbs = []struct {
 	}},
 	{"audit", func(g *schemaGen) map[string]any { return g.doc(reflect.TypeFor[simulate.AuditReport]()) }},
 	{"validate", func(g *schemaGen) map[string]any { return g.doc(reflect.TypeFor[validateResult]()) }},
+	{"whatif-exact", func(g *schemaGen) map[string]any {
+		return map[string]any{"type": "array", "items": g.of(reflect.TypeFor[exactChange]())}
+	}},
 	{"check", func(g *schemaGen) map[string]any { return g.doc(reflect.TypeFor[check.Report]()) }},
 	{"flows-replay", func(g *schemaGen) map[string]any { return g.doc(reflect.TypeFor[replay.Report]()) }},
 	{"list", func(g *schemaGen) map[string]any {
