@@ -178,23 +178,15 @@ func (e *Engine) traceInjected(k int32, f Flow, slow bool) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
-	dst := f.To.Unmap()
+	dst, resolved, err := e.destination(f)
+	if err != nil {
+		return nil, err
+	}
 	tr := &tracer{e: e, slow: slow, fwHop: -1}
-	if !dst.IsValid() {
-		if f.ToFQDN == "" {
-			return nil, fmt.Errorf("%w: flow %v has no destination", ErrInvalidFlow, f)
-		}
-		if e.opts.Resolver == nil {
-			return nil, fmt.Errorf("%w: cannot resolve %q: no resolver configured", ErrInvalidFlow, f.ToFQDN)
-		}
-		addrs, err := e.opts.Resolver.LookupHost(f.ToFQDN)
-		if err != nil {
-			return nil, err
-		}
-		dst = addrs[0].Unmap()
+	if resolved != "" {
 		// "Container instances don't read or inherit DNS settings from an
 		// associated virtual network" (container-instances-virtual-network-concepts).
-		tr.assume = append(tr.assume, fmt.Sprintf("%s resolves to %s (of %d addresses): the verdict depends on DNS; a container group uses the DNS settings of its own dnsConfig, not its VNet's", f.ToFQDN, dst, len(addrs)))
+		tr.assume = append(tr.assume, resolved+"; a container group uses the DNS settings of its own dnsConfig, not its VNet's")
 	}
 	host := f.Host
 	if host == "" {

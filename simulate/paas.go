@@ -617,21 +617,13 @@ func (e *Engine) traceApp(i int32, f Flow, slow, enforce bool) (*Result, error) 
 	if f.Traffic > topology.TrafficManagedIdentity {
 		return nil, fmt.Errorf("%w: flow %v: unknown traffic class %v", ErrInvalidFlow, f, f.Traffic)
 	}
-	dst := f.To.Unmap()
+	dst, resolved, err := e.destination(f)
+	if err != nil {
+		return nil, err
+	}
 	tr := &tracer{e: e, slow: slow, fwHop: -1}
-	if !dst.IsValid() {
-		if f.ToFQDN == "" {
-			return nil, fmt.Errorf("%w: flow %v has no destination", ErrInvalidFlow, f)
-		}
-		if e.opts.Resolver == nil {
-			return nil, fmt.Errorf("%w: cannot resolve %q: no resolver configured", ErrInvalidFlow, f.ToFQDN)
-		}
-		addrs, err := e.opts.Resolver.LookupHost(f.ToFQDN)
-		if err != nil {
-			return nil, err
-		}
-		dst = addrs[0].Unmap()
-		tr.assume = append(tr.assume, fmt.Sprintf("%s resolves to %s (of %d addresses): the verdict depends on DNS", f.ToFQDN, dst, len(addrs)))
+	if resolved != "" {
+		tr.assume = append(tr.assume, resolved)
 		if ref, _ := st.v.SubnetRef(); !ref.IsZero() {
 			tr.paas("A-17")
 		}

@@ -481,21 +481,13 @@ func (e *Engine) trace(f Flow, slow bool) (*Result, error) {
 	if sport == 0 {
 		sport = EphemeralPort
 	}
-	dst := f.To.Unmap()
+	dst, resolved, err := e.destination(f)
+	if err != nil {
+		return nil, err
+	}
 	var assume []string
-	if !dst.IsValid() {
-		if f.ToFQDN == "" {
-			return nil, fmt.Errorf("%w: flow %v has no destination", ErrInvalidFlow, f)
-		}
-		if e.opts.Resolver == nil {
-			return nil, fmt.Errorf("%w: cannot resolve %q: no resolver configured", ErrInvalidFlow, f.ToFQDN)
-		}
-		addrs, err := e.opts.Resolver.LookupHost(f.ToFQDN)
-		if err != nil {
-			return nil, err
-		}
-		dst = addrs[0].Unmap()
-		assume = append(assume, fmt.Sprintf("%s resolves to %s (of %d addresses): the verdict depends on DNS", f.ToFQDN, dst, len(addrs)))
+	if resolved != "" {
+		assume = append(assume, resolved)
 	}
 	host := f.Host
 	if host == "" {
@@ -658,4 +650,28 @@ func (t *tracer) delegated(ds delegatedSpace, a netip.Addr) {
 		return
 	}
 	t.end(HopDestination, ds.subnet, a, "in subnet "+ds.subnet+", delegated to "+ds.service+": the service's resources hold its addresses, and none with this one is in the input")
+}
+
+// destination returns a flow's destination address: f.To, or the first
+// address Options.Resolver gives for f.ToFQDN, with the assumption that
+// states it ("" for a flow given by address).
+func (e *Engine) destination(f Flow) (netip.Addr, string, error) {
+	if dst := f.To.Unmap(); dst.IsValid() {
+		return dst, "", nil
+	}
+	if f.ToFQDN == "" {
+		return netip.Addr{}, "", fmt.Errorf("%w: flow %v has no destination", ErrInvalidFlow, f)
+	}
+	if e.opts.Resolver == nil {
+		return netip.Addr{}, "", fmt.Errorf("%w: cannot resolve %q: no resolver configured", ErrInvalidFlow, f.ToFQDN)
+	}
+	addrs, err := e.opts.Resolver.LookupHost(f.ToFQDN)
+	if err != nil {
+		return netip.Addr{}, "", err
+	}
+	if len(addrs) == 0 {
+		return netip.Addr{}, "", fmt.Errorf("%w: %q resolves to no address", ErrInvalidFlow, f.ToFQDN)
+	}
+	dst := addrs[0].Unmap()
+	return dst, fmt.Sprintf("%s resolves to %s (of %d addresses): the verdict depends on DNS", f.ToFQDN, dst, len(addrs)), nil
 }
