@@ -2,12 +2,9 @@ package main
 
 import (
 	"io"
-	"net/netip"
-	"strings"
 
 	"github.com/egresslab/egress/diagram"
 	"github.com/egresslab/egress/ipproto"
-	"github.com/egresslab/egress/simulate"
 	"github.com/spf13/cobra"
 )
 
@@ -65,17 +62,8 @@ func (e *env) graph(from, to, protocol string, resolve []string) error {
 		return usageErr("--to %q: %v needs a destination port", to, p)
 	}
 	flow.Protocol, flow.From = p, from
-	if len(resolve) > 0 {
-		r := simulate.StaticResolver{}
-		for _, kv := range resolve {
-			name, ip, ok := strings.Cut(kv, "=")
-			a, err := netip.ParseAddr(ip)
-			if !ok || err != nil {
-				return usageErr("--resolve %q: want NAME=IP", kv)
-			}
-			r[strings.ToLower(name)] = append(r[strings.ToLower(name)], a)
-		}
-		e.opts.Resolver = r
+	if err := e.resolveFlag(resolve); err != nil {
+		return err
 	}
 	if err := e.compile(); err != nil {
 		return err

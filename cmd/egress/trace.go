@@ -109,17 +109,8 @@ func (e *env) trace(from, to, protocol string, resolve []string) error {
 	if err != nil {
 		return usageErr("--to %q: %v", to, err)
 	}
-	if len(resolve) > 0 {
-		r := simulate.StaticResolver{}
-		for _, kv := range resolve {
-			name, ip, ok := strings.Cut(kv, "=")
-			a, err := netip.ParseAddr(ip)
-			if !ok || err != nil {
-				return usageErr("--resolve %q: want NAME=IP", kv)
-			}
-			r[strings.ToLower(name)] = append(r[strings.ToLower(name)], a)
-		}
-		e.opts.Resolver = r
+	if err := e.resolveFlag(resolve); err != nil {
+		return err
 	}
 	var protos []ipproto.Proto
 	switch strings.ToLower(protocol) {
@@ -315,4 +306,23 @@ func (e *env) nextHop(nicName, dest, src string) error {
 		_, err := fmt.Fprintf(w, "Next hop type: %s\nNext hop IP:   %s\nRoute table:   %s\n", r.NextHopType, r.NextHopIPAddress, r.RouteTableID)
 		return err
 	})
+}
+
+// resolveFlag sets the engine's resolver from --resolve NAME=IP values
+// (none leaves it unset).
+func (e *env) resolveFlag(resolve []string) error {
+	if len(resolve) == 0 {
+		return nil
+	}
+	r := simulate.StaticResolver{}
+	for _, kv := range resolve {
+		name, ip, ok := strings.Cut(kv, "=")
+		a, err := netip.ParseAddr(ip)
+		if !ok || err != nil {
+			return usageErr("--resolve %q: want NAME=IP", kv)
+		}
+		r[strings.ToLower(name)] = append(r[strings.ToLower(name)], a)
+	}
+	e.opts.Resolver = r
+	return nil
 }
