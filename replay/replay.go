@@ -235,7 +235,7 @@ func (x *index) flowLogFilters(e *simulate.Engine) {
 	}
 	for _, fs := range byTarget {
 		for _, f := range fs {
-			what := "a filtering expression " + strconvQuote(f.FilteringCriteria)
+			what := "a filtering expression " + strconv.Quote(f.FilteringCriteria)
 			if f.FilteringCriteria == "" {
 				what = "only the flow states " + f.RecordTypes
 			}
@@ -244,8 +244,6 @@ func (x *index) flowLogFilters(e *simulate.Engine) {
 	}
 	slices.Sort(x.gaps)
 }
-
-func strconvQuote(s string) string { return strconv.Quote(s) }
 
 // nic returns the index of f's NIC, or -1.
 func (x *index) nic(f *flowlog.Flow) int32 {

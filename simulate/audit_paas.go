@@ -170,7 +170,7 @@ func perimetersNotEnforced(n *topology.Network) []Finding {
 		if err != nil || mode == perimeter.Enforced {
 			continue
 		}
-		typ := resourceTypeName(a.Resource)
+		typ := a.Resource.Type()
 		sev, what := SeverityLow, "the perimeter's inbound and outbound rules are logged, not enforced"
 		switch {
 		case strings.EqualFold(typ, "Microsoft.CognitiveServices/accounts"):
@@ -189,19 +189,6 @@ func perimetersNotEnforced(n *topology.Network) []Finding {
 			Evidence: ev + ", profile " + a.Profile.Name()})
 	}
 	return out
-}
-
-// resourceTypeName returns the resource type of an ID, or "".
-func resourceTypeName(id topology.Ref) string {
-	i := strings.Index(strings.ToLower(string(id)), "/providers/")
-	if i < 0 {
-		return ""
-	}
-	parts := strings.Split(string(id)[i+len("/providers/"):], "/")
-	if len(parts) < 2 {
-		return ""
-	}
-	return parts[0] + "/" + parts[1]
 }
 
 // hasOwner reports whether tags name an owner: a tag "owner", in any

@@ -247,7 +247,7 @@ func (m *Model) validatePerimeters(p *problems, w *warnList) {
 			w.warn(a.Pos, res, "accessMode", a.AccessMode, ErrUndocumented, "%v (the API takes other strings): the resource's outbound flows are Unknown", err)
 		}
 		if !a.Resource.IsZero() {
-			typ, kind := resourceType(a.Resource), ""
+			typ, kind := a.Resource.Type(), ""
 			if ai, ok := lookup[*AIAccount](m, a.Resource); ok {
 				kind = ai.Kind
 			}
@@ -283,10 +283,11 @@ func (m *Model) validatePerimeters(p *problems, w *warnList) {
 	}
 }
 
-// resourceType returns the resource type of an ID
-// ("Microsoft.Storage/storageAccounts"), or "".
-func resourceType(id Ref) string {
-	rid, err := arm.ParseLooseID(string(id))
+// Type returns the resource type an ID names
+// ("Microsoft.Storage/storageAccounts"), or "" for a string that is not a
+// resource ID.
+func (r Ref) Type() string {
+	rid, err := arm.ParseLooseID(string(r))
 	if err != nil {
 		return ""
 	}
@@ -354,7 +355,7 @@ func (n *Network) perimeterViews(s *Model) {
 				name = ai.CustomSubDomain
 			}
 		}
-		if t, ok := PerimeterTypeOf(resourceType(a.Resource), kind); ok {
+		if t, ok := PerimeterTypeOf(a.Resource.Type(), kind); ok {
 			for _, z := range t.Zones {
 				h := strings.ToLower(name) + "." + z
 				if !slices.Contains(rec.hosts[h], a.Perimeter.Key()) {
