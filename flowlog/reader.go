@@ -409,25 +409,28 @@ func (r *Reader) parseRecord() *errSyntax {
 	})
 }
 
-// aclFlows reads one element of flowRecords.flows: {aclID, flowGroups}.
-func (r *Reader) aclFlows() *errSyntax {
-	var acl span
+// groupSet reads an object of the two layouts' shape: a field that holds
+// for all its groups (outer: a VNet flow log's aclID, an NSG flow log's
+// rule) and a list of groups (flowGroups, flows), each with a field of its
+// own (inner: rule, mac) and its flowTuples.
+func (r *Reader) groupSet(outer, list, inner string, setOuter, setInner func(g *group, s span)) *errSyntax {
+	var all span
 	first := len(r.groups)
 	err := r.object(func(k []byte) *errSyntax {
 		switch string(k) {
-		case "aclID":
+		case outer:
 			var err *errSyntax
-			acl, err = r.keep()
+			all, err = r.keep()
 			return err
-		case "flowGroups":
+		case list:
 			return r.array(func(int) *errSyntax {
 				g := int32(len(r.groups))
 				r.groups = append(r.groups, group{})
 				return r.object(func(k []byte) *errSyntax {
 					switch string(k) {
-					case "rule":
-						var err *errSyntax
-						r.groups[g].rule, err = r.keep()
+					case inner:
+						sp, err := r.keep()
+						setInner(&r.groups[g], sp)
 						return err
 					case "flowTuples":
 						return r.tupleList(g)
@@ -439,9 +442,18 @@ func (r *Reader) aclFlows() *errSyntax {
 		return r.s.skip()
 	})
 	for i := first; i < len(r.groups); i++ {
-		r.groups[i].acl = acl
+		setOuter(&r.groups[i], all)
 	}
 	return err
+}
+
+func setACL(g *group, s span)  { g.acl = s }
+func setRule(g *group, s span) { g.rule = s }
+func setMAC(g *group, s span)  { g.mac = s }
+
+// aclFlows reads one element of flowRecords.flows: {aclID, flowGroups}.
+func (r *Reader) aclFlows() *errSyntax {
+	return r.groupSet("aclID", "flowGroups", "rule", setACL, setRule)
 }
 
 // properties reads an NSG flow log's properties ({Version, flows}) or a
@@ -455,39 +467,7 @@ func (r *Reader) properties(k []byte) *errSyntax {
 		rec.nsgVersion, err = r.s.uint()
 	case "flows":
 		rec.hasNSGFlows = true
-		err = r.array(func(int) *errSyntax {
-			var rule span
-			first := len(r.groups)
-			err := r.object(func(k []byte) *errSyntax {
-				switch string(k) {
-				case "rule":
-					var err *errSyntax
-					rule, err = r.keep()
-					return err
-				case "flows":
-					return r.array(func(int) *errSyntax {
-						g := int32(len(r.groups))
-						r.groups = append(r.groups, group{})
-						return r.object(func(k []byte) *errSyntax {
-							switch string(k) {
-							case "mac":
-								var err *errSyntax
-								r.groups[g].mac, err = r.keep()
-								return err
-							case "flowTuples":
-								return r.tupleList(g)
-							}
-							return r.s.skip()
-						})
-					})
-				}
-				return r.s.skip()
-			})
-			for i := first; i < len(r.groups); i++ {
-				r.groups[i].rule = rule
-			}
-			return err
-		})
+		err = r.array(func(int) *errSyntax { return r.groupSet("rule", "flows", "mac", setRule, setMAC) })
 	default:
 		if r.natField(k, &err) {
 			return err
