@@ -837,7 +837,8 @@ func (b *armBuilder) loadBalancer(meta Meta, v *arm.Value) *LoadBalancer {
 	for _, r := range elems(v.Prop("outboundRules")) {
 		id, name := b.id(r, lb.ID, "outboundRules")
 		lb.OutboundRules = append(lb.OutboundRules, &OutboundRule{Meta: Meta{ID: id, Name: name, Pos: r.Pos()},
-			Frontends: b.refs(r.Prop("frontendIPConfigurations")), BackendPool: b.ref(r.Prop("backendAddressPool")), Protocol: b.str(r.Prop("protocol"))})
+			Frontends: b.refs(r.Prop("frontendIPConfigurations")), BackendPool: b.ref(r.Prop("backendAddressPool")), Protocol: b.str(r.Prop("protocol")),
+			AllocatedOutboundPorts: b.allocatedPorts(r.Prop("allocatedOutboundPorts"), string(id))})
 	}
 	return lb
 }
@@ -875,4 +876,18 @@ func (b *armBuilder) rcg(meta Meta, v *arm.Value) *RuleCollectionGroup {
 		g.Collections = append(g.Collections, rc)
 	}
 	return g
+}
+
+// allocatedPorts reads an outbound rule's allocatedOutboundPorts: absent or
+// not yet known is 0, the default allocation; anything but a whole number
+// is an error naming the rule.
+func (b *armBuilder) allocatedPorts(v *arm.Value, res string) int {
+	if v == nil || !b.known(v) {
+		return 0
+	}
+	n, ok := v.Int()
+	if !ok {
+		b.p.add(v.Pos(), res, "allocatedOutboundPorts", "", ErrInvalid, "want an integer")
+	}
+	return int(n)
 }

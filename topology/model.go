@@ -367,6 +367,10 @@ type OutboundRule struct {
 	Frontends   []Ref
 	BackendPool Ref
 	Protocol    string
+	// AllocatedOutboundPorts is the SNAT ports given each backend instance
+	// (properties.allocatedOutboundPorts); 0 is the default allocation by
+	// backend pool size (https://learn.microsoft.com/azure/load-balancer/outbound-rules).
+	AllocatedOutboundPorts int
 }
 
 // GatewayType is a virtual network gateway's type.

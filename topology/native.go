@@ -588,7 +588,10 @@ type nOutboundRule struct {
 	Frontends   []string `yaml:"frontends"`
 	BackendPool string   `yaml:"backendPool"`
 	Protocol    string   `yaml:"protocol"`
-	at          at
+	// AllocatedOutboundPorts: SNAT ports per backend instance; 0 or absent
+	// is the default allocation table.
+	AllocatedOutboundPorts int `yaml:"allocatedOutboundPorts"`
+	at                     at
 }
 
 func (v *nOutboundRule) UnmarshalYAML(n *yaml.Node) (err error) {

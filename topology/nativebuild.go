@@ -600,7 +600,8 @@ func (b *nativeBuilder) loadBalancer(l *nLoadBalancer) *LoadBalancer {
 	}
 	for _, r := range l.OutboundRules {
 		or := &OutboundRule{Meta: Meta{ID: sub("outboundRules", r.Name), Name: r.Name, Pos: b.pos(r.at)},
-			BackendPool: sub("backendAddressPools", r.BackendPool), Protocol: defaultStr(r.Protocol, "All")}
+			BackendPool: sub("backendAddressPools", r.BackendPool), Protocol: defaultStr(r.Protocol, "All"),
+			AllocatedOutboundPorts: r.AllocatedOutboundPorts}
 		for _, f := range r.Frontends {
 			or.Frontends = append(or.Frontends, sub("frontendIPConfigurations", f))
 		}

@@ -83,8 +83,9 @@ func (b *tfBuilder) loadBalancer(r *tfRes) {
 				or.Frontends = append(or.Frontends, f)
 			}
 		}
-		// allocated_outbound_ports has no place in the model (the SNAT
-		// port budget does not decide the egress path); it is not read.
+		// allocated_outbound_ports (azurerm_lb_outbound_rule; 1024 by the
+		// provider's default) is the SNAT port budget per instance.
+		or.AllocatedOutboundPorts = b.integer(r, "allocated_outbound_ports")
 		lb.OutboundRules = append(lb.OutboundRules, or)
 	case "azurerm_lb_rule":
 		lb := b.lbOf(r)

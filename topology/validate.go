@@ -9,6 +9,7 @@ import (
 
 	"github.com/egresslab/egress/nsg"
 	"github.com/egresslab/egress/route"
+	"github.com/egresslab/egress/snat"
 	"github.com/gaissmai/bart"
 )
 
@@ -363,6 +364,7 @@ func (m *Model) validateRefs(p *problems) {
 				checkRef[*Frontend](m, p, r.Pos, string(r.ID), "frontendIPConfigurations", f, "frontend")
 			}
 			checkRef[*BackendPool](m, p, r.Pos, string(r.ID), "backendAddressPool", r.BackendPool, "backend pool")
+			m.validateAllocatedPorts(p, lb, r)
 		}
 	}
 	for _, g := range m.Gateways {
@@ -757,4 +759,88 @@ func (p *problems) addErr(pos Pos, resource string, err error) {
 	c := *e
 	c.Pos, c.Resource = pos, resource
 	p.addError(&c)
+}
+
+// validateAllocatedPorts checks an outbound rule's allocatedOutboundPorts
+// as Azure does when it accepts the rule
+// (https://learn.microsoft.com/azure/load-balancer/outbound-rules, "Modify
+// SNAT port allocation"): a multiple of 8, at most 64,000, and no more
+// ports for the backend pool than its frontend IPs hold. The pool's size
+// is counted from the IP configurations of the input, and the frontends'
+// addresses from their public IPs and prefixes; when a frontend's public
+// IP is not in the input the last check is skipped.
+func (m *Model) validateAllocatedPorts(p *problems, lb *LoadBalancer, r *OutboundRule) {
+	if r.AllocatedOutboundPorts == 0 {
+		return
+	}
+	ips, known := m.FrontendAddresses(lb, r.Frontends)
+	if !known {
+		ips = 0
+	}
+	if msg := snat.CheckAllocation(r.AllocatedOutboundPorts, ips, m.BackendPoolSize(r.BackendPool)); msg != "" {
+		p.add(r.Pos, string(r.ID), "allocatedOutboundPorts", fmt.Sprint(r.AllocatedOutboundPorts), ErrInvalid, "%s", msg)
+	}
+}
+
+// BackendPoolSize is the number of IP configurations of the model in the
+// load balancer backend pool pool.
+func (m *Model) BackendPoolSize(pool Ref) int {
+	n := 0
+	for _, nic := range m.NICs {
+		for _, c := range nic.IPConfigs {
+			for _, bp := range c.BackendPools {
+				if bp.Key() == pool.Key() {
+					n++
+				}
+			}
+		}
+	}
+	return n
+}
+
+// FrontendAddresses counts the IPv4 addresses of the frontends refs of lb:
+// one per public IP, every address of a public IP prefix. known is false
+// when a frontend or its public IP or prefix is not in the model.
+func (m *Model) FrontendAddresses(lb *LoadBalancer, refs []Ref) (n int, known bool) {
+	known = true
+	for _, ref := range refs {
+		var fe *Frontend
+		for _, f := range lb.Frontends {
+			if f.ID.Key() == ref.Key() {
+				fe = f
+			}
+		}
+		if fe == nil {
+			known = false
+			continue
+		}
+		if !fe.PublicIP.IsZero() {
+			pip := lookupIn(m.PublicIPs, fe.PublicIP)
+			if pip == nil || !pip.Address.IsValid() {
+				known = false
+			} else if pip.Address.Is4() {
+				n++
+			}
+		}
+		if !fe.PublicIPPrefix.IsZero() {
+			pp := lookupIn(m.PublicIPPrefixes, fe.PublicIPPrefix)
+			if pp == nil || !pp.Prefix.IsValid() {
+				known = false
+			} else if pp.Prefix.Addr().Is4() {
+				n += 1 << (32 - pp.Prefix.Bits())
+			}
+		}
+	}
+	return n, known
+}
+
+// lookupIn finds the resource of list with ID ref.
+func lookupIn[T interface{ meta() *Meta }](list []T, ref Ref) T {
+	var zero T
+	for _, x := range list {
+		if x.meta().ID.Key() == ref.Key() {
+			return x
+		}
+	}
+	return zero
 }
