@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/egresslab/egress/ipproto"
+	"github.com/egresslab/egress/snat"
 	"github.com/egresslab/egress/topology"
 )
 
@@ -25,6 +26,10 @@ type egressSet struct {
 	// the input does not contain (carryAll and the TCP/UDP bit: every flow):
 	// flows of those protocols are Unknown, with the path shown.
 	unsure carry
+	// pool is the SNAT port inventory the method draws on
+	// ([Engine.Capacity]); its Kind is snat.KindUnknown for methods
+	// without Azure SNAT.
+	pool snat.Pool
 }
 
 // carry says which protocols beyond TCP and UDP an egress method carries.
@@ -153,7 +158,8 @@ func (e *Engine) natEgress(ng *topology.NATGateway, where string, v6 bool) (egre
 		return egressSet{}, false
 	}
 	es := egressSet{method: MethodNATGateway, ips: ips, prefixes: ps, why: "NAT gateway " + ng.Name + where,
-		unstable: len(ips)+len(ps)+len(ext) > 1 || len(ps) > 0}
+		unstable: len(ips)+len(ps)+len(ext) > 1 || len(ps) > 0,
+		pool:     snat.Pool{Kind: snat.NATGateway, ID: string(ng.ID), Name: ng.Name, IPs: addrCount(ips, ps), IPsUnknown: len(ext) > 0}}
 	if sku.ICMP {
 		es.carry = carryICMP
 	}
@@ -186,7 +192,8 @@ func (e *Engine) internetEgress(h int32, v6 bool, vmPIPOf func(*nicState) (*vmPI
 		ref, _ := s.NATGateway()
 		name := ref.Name()
 		return egressSet{method: MethodNATGateway, why: "NAT gateway " + name + " (not in the input)", carry: carryAll, unsure: carryICMP | carryOther,
-			assume: "NAT gateway " + name + " of subnet " + s.Name() + " is not in the input: its public IPs are unknown, and so is whether its SKU carries ICMP or IPv6"}
+			assume: "NAT gateway " + name + " of subnet " + s.Name() + " is not in the input: its public IPs are unknown, and so is whether its SKU carries ICMP or IPv6",
+			pool:   snat.Pool{Kind: snat.NATGateway, ID: string(ref), Name: name, IPsUnknown: true}}
 	}
 	ipc := &cold.ipcs[cold.primary]
 	if v6 {
@@ -197,12 +204,14 @@ func (e *Engine) internetEgress(h int32, v6 bool, vmPIPOf func(*nicState) (*vmPI
 		ipc = &cold.ipcs[k]
 	}
 	if p, ok := e.net.PublicIP(ipc.PublicIP); ok && p.Address.IsValid() && p.Address.Is6() == v6 {
-		return egressSet{method: MethodInstancePublicIP, ips: []netip.Addr{p.Address}, why: "public IP " + p.Name, carry: carryAll}
+		return egressSet{method: MethodInstancePublicIP, ips: []netip.Addr{p.Address}, why: "public IP " + p.Name, carry: carryAll,
+			pool: snat.Pool{Kind: snat.InstancePublicIP, ID: string(p.ID), Name: p.Name, IPs: 1}}
 	} else if !ok && !ipc.PublicIP.IsZero() {
 		// A public IP of this configuration's family (an IP configuration's
 		// public IP has its private address's version), not in the input.
 		return egressSet{method: MethodInstancePublicIP, why: "public IP " + ipc.PublicIP.Name() + " (not in the input)", carry: carryAll,
-			assume: "public IP " + ipc.PublicIP.Name() + " is not in the input: the address the flow leaves from is unknown"}
+			assume: "public IP " + ipc.PublicIP.Name() + " is not in the input: the address the flow leaves from is unknown",
+			pool:   snat.Pool{Kind: snat.InstancePublicIP, ID: string(ipc.PublicIP), Name: ipc.PublicIP.Name(), IPs: 1}}
 	}
 	breaks := "" // a NAT gateway on the subnet that disrupts IPv6 through outbound rules
 	if ng != nil {
@@ -252,7 +261,8 @@ func (e *Engine) internetEgress(h int32, v6 bool, vmPIPOf func(*nicState) (*vmPI
 			where, c.ipc.PublicIP.Name(), byIP)}
 	}
 	return egressSet{method: MethodDefaultOutbound, why: "default outbound access (implicit Microsoft-owned IP; subnet " + s.Name() + " " + state + ")" + byIP,
-		unstable: true, assume: assume, carry: carryOther}
+		unstable: true, assume: assume, carry: carryOther,
+		pool: snat.Pool{Kind: snat.DefaultOutbound, ID: string(s.ID()), Name: "default outbound access of subnet " + s.Name()}}
 }
 
 // lbEgress finds a public load balancer that gives the IP configuration
@@ -301,7 +311,9 @@ func (e *Engine) lbEgress(ipc *topology.IPConfigInfo, v6 bool, breaks string) (s
 				}
 				if len(ips)+len(ps)+len(ext) > 0 {
 					es := egressSet{method: MethodLoadBalancer, ips: ips, prefixes: ps, why: "load balancer " + lb.Name + " outbound rule " + or.Name,
-						unstable: len(ips)+len(ps)+len(ext) > 1, carry: lbCarry(or.Protocol)}
+						unstable: len(ips)+len(ps)+len(ext) > 1, carry: lbCarry(or.Protocol),
+						pool: snat.Pool{Kind: snat.LoadBalancerOutbound, ID: string(or.ID), Name: lb.Name + "/" + or.Name, IPs: addrCount(ips, ps),
+							IPsUnknown: len(ext) > 0, Allocated: or.AllocatedOutboundPorts, Backends: e.poolSize(pool.ID)}}
 					return withExternalIPs(es, "load balancer "+lb.Name, ext, false), true, ""
 				}
 			}
@@ -316,7 +328,9 @@ func (e *Engine) lbEgress(ipc *topology.IPConfigInfo, v6 bool, breaks string) (s
 					ips, ps := e.publicIPs(nonZero(f.PublicIP), nonZero(f.PublicIPPrefix), v6)
 					ext := e.externalIPs(nonZero(f.PublicIP), nonZero(f.PublicIPPrefix))
 					if len(ips)+len(ps)+len(ext) > 0 {
-						es := egressSet{method: MethodLoadBalancer, ips: ips, prefixes: ps, why: "load balancer " + lb.Name + " rule " + r.Name + " (implicit SNAT)", carry: lbCarry(r.Protocol)}
+						es := egressSet{method: MethodLoadBalancer, ips: ips, prefixes: ps, why: "load balancer " + lb.Name + " rule " + r.Name + " (implicit SNAT)", carry: lbCarry(r.Protocol),
+							pool: snat.Pool{Kind: snat.LoadBalancerRule, ID: string(r.ID), Name: lb.Name + "/" + r.Name, IPs: addrCount(ips, ps),
+								IPsUnknown: len(ext) > 0, Backends: e.poolSize(pool.ID)}}
 						return withExternalIPs(es, "load balancer "+lb.Name, ext, false), true, ""
 					}
 				}
@@ -329,7 +343,8 @@ func (e *Engine) lbEgress(ipc *topology.IPConfigInfo, v6 bool, breaks string) (s
 			// public and gives outbound connectivity, and from which IP, is
 			// unknown; every flow that would use it is Unknown.
 			return egressSet{method: MethodLoadBalancer, why: "load balancer backend pool " + r.Name() + " (not in the input)", carry: carryAll, unsure: carryAll | carryPorts,
-				assume: "the load balancer of backend pool " + r.Name() + " is not in the input: whether it gives outbound connectivity, and from which IP, is unknown"}, true, ""
+				assume: "the load balancer of backend pool " + r.Name() + " is not in the input: whether it gives outbound connectivity, and from which IP, is unknown",
+				pool:   snat.Pool{Kind: snat.LoadBalancerOutbound, ID: string(r), Name: "backend pool " + r.Name(), IPsUnknown: true}}, true, ""
 		}
 	}
 	return egressSet{}, false, byIP
@@ -415,7 +430,8 @@ func (e *Engine) firewallEgress(fs *fwState) egressSet {
 		ref, _ := ss.s.NATGateway()
 		name := ref.Name()
 		return egressSet{method: MethodNATGateway, why: "NAT gateway " + name + " on AzureFirewallSubnet (not in the input)", carry: carryAll, unsure: carryICMP | carryOther,
-			assume: "NAT gateway " + name + " of AzureFirewallSubnet is not in the input: its public IPs are unknown, and so is whether its SKU carries ICMP"}
+			assume: "NAT gateway " + name + " of AzureFirewallSubnet is not in the input: its public IPs are unknown, and so is whether its SKU carries ICMP",
+			pool:   snat.Pool{Kind: snat.NATGateway, ID: string(ref), Name: name, IPsUnknown: true}}
 	}
 	pips := fs.fw.PublicIPs()
 	ips, _ := e.publicIPs(pips, nil, false)
@@ -423,7 +439,8 @@ func (e *Engine) firewallEgress(fs *fwState) egressSet {
 	if len(ips)+len(ext) == 0 {
 		return egressSet{why: "firewall " + fs.name + " has no public IP"}
 	}
-	es := egressSet{method: MethodAzureFirewall, ips: ips, why: "firewall " + fs.name + " public IPs", unstable: len(ips)+len(ext) > 1, carry: carryAll}
+	es := egressSet{method: MethodAzureFirewall, ips: ips, why: "firewall " + fs.name + " public IPs", unstable: len(ips)+len(ext) > 1, carry: carryAll,
+		pool: snat.Pool{Kind: snat.AzureFirewall, ID: string(fs.fw.ID()), Name: fs.name, IPs: len(ips), IPsUnknown: len(ext) > 0}}
 	return withExternalIPs(es, "firewall "+fs.name, ext, true) // Azure Firewall is IPv4-only
 }
 
@@ -443,4 +460,31 @@ func isPrivate(a netip.Addr) bool {
 		}
 	}
 	return a.Is6() && (a.IsPrivate() || a.IsLinkLocalUnicast())
+}
+
+// addrCount is the number of addresses of ips and the prefixes ps (a
+// prefix's every address provides SNAT ports).
+func addrCount(ips []netip.Addr, ps []netip.Prefix) int {
+	n := len(ips)
+	for _, p := range ps {
+		if bits := p.Addr().BitLen() - p.Bits(); bits < 31 {
+			n += 1 << bits
+		}
+	}
+	return n
+}
+
+// poolSize is the number of IP configurations of the input in load
+// balancer backend pool pool: the size the default SNAT allocation table
+// is read with.
+func (e *Engine) poolSize(pool topology.Ref) int {
+	n := 0
+	for i := range e.cold {
+		for _, c := range e.cold[i].ipcs {
+			if refIn(pool, c.BackendPools) {
+				n++
+			}
+		}
+	}
+	return n
 }

@@ -12,6 +12,7 @@ import (
 	"github.com/egresslab/egress/nsg"
 	"github.com/egresslab/egress/perimeter"
 	"github.com/egresslab/egress/route"
+	"github.com/egresslab/egress/snat"
 	"github.com/egresslab/egress/topology"
 )
 
@@ -315,7 +316,8 @@ func firstHost(p netip.Prefix) netip.Addr {
 func (e *Engine) appPublicEgress(st *appState) egressSet {
 	ips := st.v.OutboundIPs()
 	es := egressSet{method: MethodAppService, ips: ips, unstable: len(ips) > 1,
-		why: "the app's outbound addresses (outboundIpAddresses: one of them per connection, chosen by the platform)"}
+		why:  "the app's outbound addresses (outboundIpAddresses: one of them per connection, chosen by the platform)",
+		pool: snat.Pool{Kind: snat.AppService, ID: string(st.v.ID()), Name: st.v.Name()}}
 	if ips == nil {
 		es.ips = nil
 		es.why = "the app's outbound addresses (outboundIpAddresses is not in the input)"

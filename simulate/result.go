@@ -39,6 +39,10 @@ type Result struct {
 	// ServiceTags names the service-tag data the engine used (for example
 	// "Public changeNumber 376"), or "" when the resolver does not say.
 	ServiceTags string `json:"serviceTags,omitempty"`
+
+	// egress is the way out the flow took, for [Engine.Capacity]; nil
+	// when it does not leave to the internet.
+	egress *egressSet
 }
 
 // FlowInfo is the flow as simulated, with names resolved.

@@ -524,6 +524,7 @@ func (e *Engine) complete(r *Result, d Decision, tr *tracer) {
 		r.Assumptions = append(r.Assumptions, es.assume)
 	}
 	if es := tr.egress; es != nil && d.Method != MethodNone {
+		r.egress = es
 		r.EgressIPs = append(r.EgressIPs, es.ips...)
 		r.EgressPrefixes = es.prefixes
 		if es.unstable {
