@@ -61,3 +61,10 @@ func DefaultPorts(n int) (int, bool) {
 	}
 	return 0, false
 }
+
+// Documented returns every documented number the rules use, in a fixed
+// order, for reports that cite their sources.
+func Documented() []Rule {
+	return []Rule{NATPortsPerIP, NATMaxIPs, NATConnsPerIPPerDest, NATTotalConnections, LBPortsPerFrontendIP, LBPortGranularity,
+		LBDefaultMaxPoolSize, FirewallPortsPerIP, FirewallMinInstances, FirewallMaxPublicIPs, InstancePublicIPNoSNAT, DefaultOutboundUnknown}
+}

@@ -143,7 +143,7 @@ EGRESS_TOPOLOGY) names files.`,
 	root.CompletionOptions.SetDefaultShellCompDirective(cobra.ShellCompDirectiveNoFileComp)
 	for _, newCmd := range []func(*env) *cobra.Command{
 		cmdTrace, cmdReach, cmdRoutes, cmdRules, cmdNextHop, cmdVerify, cmdWhatIf, cmdDiff, cmdAudit, cmdValidate,
-		cmdCheck, cmdFlows, cmdGraph, cmdList, cmdSchema, cmdVersion,
+		cmdCheck, cmdCapacity, cmdFlows, cmdGraph, cmdList, cmdSchema, cmdVersion,
 	} {
 		root.AddCommand(newCmd(&env{stdin: stdin, stdout: stdout, stderr: stderr, getenv: getenv}))
 	}

@@ -1,0 +1,74 @@
+package main
+
+import (
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// egress capacity on the embedded design: the batch subnet's NAT gateway
+// (one public IP: 50,000 connections per destination endpoint) keeps 10 %
+// headroom at a 45,000-connection peak, below the 20 % target: exit 1, with
+// the fix; default outbound access is Unknown, the app subnet's denied flow
+// unmetered.
+func TestCapacityCommand(t *testing.T) {
+	code, out, stderr := egress("capacity", "--demand", "testdata/capacity-peak.yaml")
+	assert.Equal(t, 1, code)
+	assert.Contains(t, stderr, "1 of 2 pools below 20% headroom")
+	golden(t, "capacity.txt", out)
+
+	code, out, _ = egress("capacity", "--demand", "testdata/capacity-peak.yaml", "--min-headroom", "5", "-o", "json")
+	assert.Equal(t, 0, code, "10 % headroom meets a 5 % target")
+	var doc struct {
+		Pools []struct {
+			Kind          string  `json:"kind"`
+			Headroom      float64 `json:"headroom"`
+			HeadroomKnown bool    `json:"headroomKnown"`
+			Fix           string  `json:"fix"`
+			Supply        struct {
+				PerKey int      `json:"PerKey"`
+				Rules  []string `json:"Rules"`
+			} `json:"supply"`
+		} `json:"pools"`
+		Unmetered []struct {
+			From    string `json:"from"`
+			Verdict string `json:"verdict"`
+		} `json:"unmetered"`
+		Rules []struct{ Source string } `json:"rules"`
+	}
+	require.NoError(t, json.Unmarshal([]byte(out), &doc), out)
+	require.Len(t, doc.Pools, 2)
+	assert.Equal(t, "NATGateway", doc.Pools[0].Kind)
+	assert.InDelta(t, 0.1, doc.Pools[0].Headroom, 1e-9)
+	assert.Equal(t, 50000, doc.Pools[0].Supply.PerKey)
+	assert.Empty(t, doc.Pools[0].Fix, "no fix needed at a 5 % target")
+	assert.False(t, doc.Pools[1].HeadroomKnown)
+	require.Len(t, doc.Unmetered, 1)
+	assert.Equal(t, "Denied", doc.Unmetered[0].Verdict)
+	for _, r := range doc.Rules {
+		assert.Contains(t, r.Source, "https://learn.microsoft.com/")
+	}
+}
+
+func TestCapacityCommandErrors(t *testing.T) {
+	code, _, stderr := egress("capacity")
+	assert.Equal(t, 2, code)
+	assert.Contains(t, stderr, "--demand is required")
+
+	bad := filepath.Join(t.TempDir(), "bad.yaml")
+	require.NoError(t, os.WriteFile(bad, []byte("demand:\n  - {from: nope, to: 52.1.2.3:443, concurrent: 1}\n  - {from: vm-batch-01-nic, to: 52.1.2.3, concurrent: 1}\n"), 0o600))
+	code, _, stderr = egress("capacity", "--demand", bad)
+	assert.Equal(t, 2, code)
+	assert.Contains(t, stderr, "bad.yaml:3:5: demand 2: to \"52.1.2.3\"")
+
+	unknown := filepath.Join(t.TempDir(), "unknown.yaml")
+	require.NoError(t, os.WriteFile(unknown, []byte("demand:\n  - {from: nope, to: 52.1.2.3:443, concurrent: 1}\n"), 0o600))
+	code, _, stderr = egress("capacity", "--demand", unknown)
+	assert.Equal(t, 2, code)
+	assert.Contains(t, stderr, `demand 1:`)
+	assert.Contains(t, stderr, `nope`)
+}
