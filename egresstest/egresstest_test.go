@@ -2,6 +2,7 @@ package egresstest_test
 
 import (
 	"fmt"
+	"net/netip"
 	"strings"
 	"testing"
 
@@ -164,4 +165,34 @@ nics:
 	})
 	assert.True(t, rec.fatal)
 	assert.Contains(t, rec.errs[0], `unknown field: "colour"`)
+}
+
+// Headroom's failure names the pool, the peak, the exhausting source and
+// the fix; an undocumented supply fails unless allowed; a bad demand stops.
+func TestHeadroom(t *testing.T) {
+	e := egresstest.Load(t, simulate.Options{}, design)
+	web := netip.MustParseAddrPort("52.1.2.3:443")
+	rec := record(t, func(tb testing.TB) {
+		egresstest.Headroom(tb, e, 0.2, false, simulate.Demand{From: "vm-batch-01-nic", To: web, Concurrent: 30000})
+	})
+	assert.Empty(t, rec.errs, "30,000 of 50,000 leaves 40 %")
+	rec = record(t, func(tb testing.TB) {
+		egresstest.Headroom(tb, e, 0.2, false, simulate.Demand{From: "vm-batch-01-nic", To: web, Concurrent: 45000})
+	})
+	require.Len(t, rec.errs, 1)
+	assert.Contains(t, rec.errs[0], "NATGateway natgw-batch (Tcp): 10.0% headroom, want 20.0%: peak 45000 of 50000 to 52.1.2.3:443")
+	assert.Contains(t, rec.errs[0], "fix: give NAT gateway natgw-batch 2 public IP addresses (it has 1): add 1")
+
+	legacy := simulate.Demand{From: "vm-legacy-01-nic", To: web, Concurrent: 10}
+	rec = record(t, func(tb testing.TB) { egresstest.Headroom(tb, e, 0.2, false, legacy) })
+	require.Len(t, rec.errs, 1)
+	assert.Contains(t, rec.errs[0], "DefaultOutbound")
+	assert.Contains(t, rec.errs[0], "supply unknown")
+	rec = record(t, func(tb testing.TB) { egresstest.Headroom(tb, e, 0.2, true, legacy) })
+	assert.Empty(t, rec.errs)
+
+	rec = record(t, func(tb testing.TB) {
+		egresstest.Headroom(tb, e, 0.2, false, simulate.Demand{From: "nope", To: web, Concurrent: 1})
+	})
+	assert.True(t, rec.fatal)
 }
