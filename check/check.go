@@ -14,6 +14,10 @@
 //	    noDirectInternet: vnet-spoke-app/snet-app
 //	  - name: the data subnet reaches no storage account directly
 //	    noReach: {subnet: vnet-spoke-app/snet-data, to: [Storage], protocol: tcp, port: 443}
+//	  - name: the batch NAT gateway keeps 20 % SNAT headroom at peak
+//	    capacity:
+//	      minHeadroom: 20
+//	      demand: [{from: vm-batch-01-nic, to: 52.1.2.3:443, concurrent: 30000}]
 //	  - name: the change keeps the app's flows as they are
 //	    unchangedBy:
 //	      overlay: change.yaml
@@ -66,9 +70,10 @@ const (
 	KindNoDirectInternet             // no NIC of a subnet reaches the internet without a firewall or appliance (on its egress map: any address, port, protocol)
 	KindUnchangedBy                  // an overlay changes none of the flows
 	KindNoReach                      // no NIC of a subnet reaches a destination set
+	KindCapacity                     // every SNAT pool keeps a headroom at a peak demand
 )
 
-var kindNames = [...]string{"flow", "noDirectInternet", "unchangedBy", "noReach"}
+var kindNames = [...]string{"flow", "noDirectInternet", "unchangedBy", "noReach", "capacity"}
 
 // String returns the kind's name, as the file spells its key.
 func (k Kind) String() string {
@@ -97,6 +102,10 @@ type Check struct {
 	To       []string
 	Protocol ipproto.Proto
 	Port     uint16
+	// Demand, MinHeadroom (0.2: 20 %) and AllowUnknown, for KindCapacity.
+	Demand       []simulate.Demand
+	MinHeadroom  float64
+	AllowUnknown bool
 }
 
 // The YAML shapes.
@@ -113,6 +122,20 @@ type nCheck struct {
 	NoDirectInternet string      `yaml:"noDirectInternet"`
 	UnchangedBy      *nUnchanged `yaml:"unchangedBy"`
 	NoReach          *nNoReach   `yaml:"noReach"`
+	Capacity         *nCapacity  `yaml:"capacity"`
+}
+
+type nCapacity struct {
+	MinHeadroom  *float64   `yaml:"minHeadroom"`
+	AllowUnknown bool       `yaml:"allowUnknown"`
+	Demand       []*nDemand `yaml:"demand"`
+}
+
+type nDemand struct {
+	From       string `yaml:"from"`
+	To         string `yaml:"to"`
+	Protocol   string `yaml:"protocol"`
+	Concurrent *int   `yaml:"concurrent"`
 }
 
 type nNoReach struct {
@@ -193,13 +216,13 @@ func Parse(path string, data []byte) (*File, error) {
 			bad(line, fmt.Sprintf("checks[%d].name", i), "", "every check has a name (the test's name in JUnit)")
 		}
 		n := 0
-		for _, set := range []bool{nc.Flow != nil, nc.NoDirectInternet != "", nc.UnchangedBy != nil, nc.NoReach != nil} {
+		for _, set := range []bool{nc.Flow != nil, nc.NoDirectInternet != "", nc.UnchangedBy != nil, nc.NoReach != nil, nc.Capacity != nil} {
 			if set {
 				n++
 			}
 		}
 		if n != 1 {
-			bad(line, fmt.Sprintf("checks[%d]", i), nc.Name, "a check has exactly one of flow (with expect), noDirectInternet, noReach, unchangedBy")
+			bad(line, fmt.Sprintf("checks[%d]", i), nc.Name, "a check has exactly one of flow (with expect), noDirectInternet, noReach, unchangedBy, capacity")
 			continue
 		}
 		switch {
@@ -236,6 +259,46 @@ func Parse(path string, data []byte) (*File, error) {
 					bad(line, field+".protocol", nc.NoReach.Protocol, "%v", err)
 				}
 				c.Protocol = p
+			}
+		case nc.Capacity != nil:
+			c.Kind, c.AllowUnknown, c.MinHeadroom = KindCapacity, nc.Capacity.AllowUnknown, 0.2
+			field := fmt.Sprintf("checks[%d].capacity", i)
+			if m := nc.Capacity.MinHeadroom; m != nil {
+				if *m < 0 || *m >= 100 {
+					bad(line, field+".minHeadroom", fmt.Sprint(*m), "a percentage in [0, 100)")
+				}
+				c.MinHeadroom = *m / 100
+			}
+			if len(nc.Capacity.Demand) == 0 {
+				bad(line, field+".demand", nc.Name, "the peak demand: from, to (address:port), protocol, concurrent")
+			}
+			for j, d := range nc.Capacity.Demand {
+				if d == nil {
+					continue
+				}
+				df := fmt.Sprintf("%s.demand[%d]", field, j)
+				sd := simulate.Demand{From: d.From, Protocol: ipproto.TCP}
+				if d.From == "" {
+					bad(line, df+".from", "", "the source")
+				}
+				to, err := netip.ParseAddrPort(d.To)
+				if err != nil || to.Port() == 0 {
+					bad(line, df+".to", d.To, "an address and port (52.1.2.3:443)")
+				}
+				sd.To = to
+				switch strings.ToLower(d.Protocol) {
+				case "", "tcp":
+				case "udp":
+					sd.Protocol = ipproto.UDP
+				default:
+					bad(line, df+".protocol", d.Protocol, "Tcp or Udp")
+				}
+				if d.Concurrent == nil || *d.Concurrent < 0 {
+					bad(line, df+".concurrent", "", "the peak number of connections open at once (0 or more)")
+				} else {
+					sd.Concurrent = *d.Concurrent
+				}
+				c.Demand = append(c.Demand, sd)
 			}
 		default:
 			c.Kind, c.Overlay = KindUnchangedBy, nc.UnchangedBy.Overlay
@@ -487,6 +550,12 @@ func Run(e *simulate.Engine, f *File, env Env) (*Report, error) {
 					}
 				}
 			}
+		case KindCapacity:
+			cr, err := e.Capacity(c.Demand, c.MinHeadroom)
+			if err != nil {
+				return nil, fmt.Errorf("%s: %w", where, err)
+			}
+			res.Failures = append(res.Failures, HeadroomFailures(cr, c.MinHeadroom, c.AllowUnknown)...)
 		case KindUnchangedBy:
 			if env.WithOverlay == nil {
 				return nil, fmt.Errorf("%s: no way to load the overlay %s", where, c.Overlay)
@@ -591,3 +660,27 @@ var schema []byte
 
 // Schema returns the JSON Schema (draft 2020-12) of check files.
 func Schema() []byte { return bytes.Clone(schema) }
+
+// HeadroomFailures lists the SNAT pools of rep that keep less than min
+// headroom, and, unless allowUnknown, those whose supply is not documented
+// (a capacity check must not pass on a number nobody knows): each names
+// the pool, its supply, the peak, the sources that exhaust it first and
+// the fix.
+func HeadroomFailures(rep *simulate.CapacityReport, min float64, allowUnknown bool) []string {
+	var out []string
+	for _, p := range rep.Pools {
+		switch {
+		case p.Supply.Unlimited:
+		case !p.HeadroomKnown && !allowUnknown:
+			out = append(out, fmt.Sprintf("%s %s (%s): supply unknown: %s; fix: %s", p.Kind, p.Name, p.Proto, p.Supply.Why, p.Fix))
+		case p.HeadroomKnown && p.Headroom < min:
+			at := p.PeakKey
+			if p.PeakInstance != "" {
+				at += " from " + p.PeakInstance
+			}
+			out = append(out, fmt.Sprintf("%s %s (%s): %.1f%% headroom, want %.1f%%: peak %d of %d to %s (%s); exhausting: %v; fix: %s",
+				p.Kind, p.Name, p.Proto, 100*p.Headroom, 100*min, p.Peak, p.Supply.PerKey, at, p.Supply.Why, p.Exhausting, p.Fix))
+		}
+	}
+	return out
+}

@@ -218,3 +218,41 @@ checks:
 	_, err = check.Run(hubSpoke(t), f, check.Env{})
 	assert.ErrorContains(t, err, `"NoSuchTag" is not a prefix, an address or a service tag`)
 }
+
+// A capacity check fails below its headroom with the pool, the peak and
+// the fix, passes above it, and reports a bad demand with its field.
+func TestCapacityCheck(t *testing.T) {
+	e := hubSpoke(t)
+	f, err := check.Parse("c.yaml", []byte(`egress: check/v1
+checks:
+  - name: batch keeps 20 % at peak
+    capacity:
+      demand: [{from: vm-batch-01-nic, to: 52.1.2.3:443, concurrent: 45000}]
+  - name: batch keeps 5 % at peak
+    capacity:
+      minHeadroom: 5
+      demand: [{from: vm-batch-01-nic, to: 52.1.2.3:443, concurrent: 45000}]
+`))
+	require.NoError(t, err)
+	rep, err := check.Run(e, f, check.Env{})
+	require.NoError(t, err)
+	require.Len(t, rep.Results, 2)
+	assert.False(t, rep.Results[0].Passed)
+	require.Len(t, rep.Results[0].Failures, 1)
+	assert.Contains(t, rep.Results[0].Failures[0], "NATGateway natgw-batch (Tcp): 10.0% headroom, want 20.0%: peak 45000 of 50000 to 52.1.2.3:443")
+	assert.Contains(t, rep.Results[0].Failures[0], "fix: give NAT gateway natgw-batch 2 public IP addresses")
+	assert.True(t, rep.Results[1].Passed)
+	assert.Equal(t, "capacity", rep.Results[1].Kind)
+
+	_, err = check.Parse("c.yaml", []byte(`egress: check/v1
+checks:
+  - name: bad
+    capacity:
+      minHeadroom: 120
+      demand: [{from: vm-batch-01-nic, to: 52.1.2.3, protocol: Icmp}]
+`))
+	require.Error(t, err)
+	for _, want := range []string{"checks[0].capacity.minHeadroom", "checks[0].capacity.demand[0].to", "checks[0].capacity.demand[0].protocol", "checks[0].capacity.demand[0].concurrent"} {
+		assert.Contains(t, err.Error(), want)
+	}
+}

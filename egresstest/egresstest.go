@@ -252,31 +252,18 @@ func Unchanged(t testing.TB, before, after *simulate.Engine, flows ...simulate.F
 // Headroom fails t for each SNAT pool that keeps less than min headroom
 // (0.2: 20 %) at the peak demands ([simulate.Engine.Capacity]), naming
 // the pool, its supply, the peak, the sources that exhaust it first and
-// the fix. A pool whose supply is not documented (default outbound access,
-// App Service) fails too unless allowUnknown: a capacity check must not
-// pass on a number nobody knows. Bad demands stop the test.
+// the fix ([check.HeadroomFailures]). A pool whose supply is not
+// documented (default outbound access, App Service) fails too unless
+// allowUnknown: a capacity check must not pass on a number nobody knows.
+// Bad demands stop the test.
 func Headroom(t testing.TB, e *simulate.Engine, min float64, allowUnknown bool, demands ...simulate.Demand) *simulate.CapacityReport {
 	t.Helper()
 	rep, err := e.Capacity(demands, min)
 	if err != nil {
 		t.Fatalf("egresstest: %v", err)
 	}
-	for _, p := range rep.Pools {
-		switch {
-		case p.Supply.Unlimited:
-		case !p.HeadroomKnown && !allowUnknown:
-			t.Errorf("%s %s (%s): supply unknown: %s; fix: %s", p.Kind, p.Name, p.Proto, p.Supply.Why, p.Fix)
-		case p.HeadroomKnown && p.Headroom < min:
-			t.Errorf("%s %s (%s): %.1f%% headroom, want %.1f%%: peak %d of %d to %s%s (%s); exhausting: %v; fix: %s",
-				p.Kind, p.Name, p.Proto, 100*p.Headroom, 100*min, p.Peak, p.Supply.PerKey, p.PeakKey, instance(p.PeakInstance), p.Supply.Why, p.Exhausting, p.Fix)
-		}
+	for _, msg := range check.HeadroomFailures(rep, min, allowUnknown) {
+		t.Errorf("%s", msg)
 	}
 	return rep
-}
-
-func instance(s string) string {
-	if s == "" {
-		return ""
-	}
-	return " from " + s
 }
