@@ -1,7 +1,7 @@
-// Package demand is the demand side of SNAT capacity checks: peaks of
-// concurrent connections from a source to a destination, written by hand
-// in a demand file or derived from flow logs.
 package demand
+
+// This file reads demand files: the peaks written by hand, where the
+// estimator derives them from flow logs.
 
 import (
 	"bytes"
