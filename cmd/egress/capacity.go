@@ -3,9 +3,12 @@ package main
 import (
 	"cmp"
 	"fmt"
+	"net/netip"
 	"os"
+	"slices"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/egresslab/egress/demand"
 	"github.com/egresslab/egress/simulate"
@@ -16,7 +19,7 @@ import (
 // cmdCapacity sets a demand file against the SNAT port supply of each way out.
 func cmdCapacity(e *env) *cobra.Command {
 	cmd := &cobra.Command{
-		Use:   "capacity --demand FILE [--min-headroom PCT]",
+		Use:   "capacity (--demand FILE | --flows PATH...) [--min-headroom PCT]",
 		Short: "SNAT port headroom of every egress path for a peak demand (exit 1 below --min-headroom)",
 		Long: `Set a peak demand — concurrent connections from sources to destinations, one line each in
 a demand file — against the SNAT port supply of the way each flow leaves, as Microsoft
@@ -35,19 +38,30 @@ pool with a known supply has less headroom than --min-headroom.
 A demand file:
 
   demand:
-    - {from: vm-batch-01-nic, to: 52.1.2.3:443, protocol: Tcp, concurrent: 45000}`,
+    - {from: vm-batch-01-nic, to: 52.1.2.3:443, protocol: Tcp, concurrent: 45000}
+
+--flows derives the demand from VNet or NSG flow logs instead: per source NIC (mapped by
+MAC address, else private address), destination and protocol, the peak number of
+connections open at once in each --window; each window's demand is set against the supply,
+and each pool's worst window is reported. Summing per-source peaks within a window
+over-counts when sources peak at different instants: the headroom is a lower bound.`,
 		Example: `  egress capacity --demand peak.yaml
-  egress capacity --demand peak.yaml --min-headroom 20 -o json`,
+  egress capacity --demand peak.yaml --min-headroom 20 -o json
+  egress capacity --flows logs/ --window 5m`,
 		Args: cobra.NoArgs,
 	}
 	var file string
+	var flows []string
+	var window time.Duration
 	var minHeadroom float64
 	fs := cmd.Flags()
-	fs.StringVar(&file, "demand", "", "the demand `file` (required)")
+	fs.StringVar(&file, "demand", "", "the demand `file`")
+	fs.StringSliceVar(&flows, "flows", nil, "derive the demand from flow-log `paths` (files or directories)")
+	fs.DurationVar(&window, "window", 5*time.Minute, "with --flows: the `window` each peak is taken in")
 	fs.Float64Var(&minHeadroom, "min-headroom", 20, "the headroom, in `percent`, every pool must keep; fixes aim for it")
 	e.simFlags(cmd)
 	e.dataFlags(cmd)
-	cmd.RunE = e.runE(func() error { return e.capacity(file, minHeadroom) })
+	cmd.RunE = e.runE(func() error { return e.capacity(file, flows, window, minHeadroom) })
 	return cmd
 }
 
@@ -59,35 +73,60 @@ type capacityDoc struct {
 	Rules []snat.Rule `json:"rules"`
 	// Failing counts the pools below the target headroom.
 	Failing int `json:"failing"`
+	// With --flows: the demand rows read, and those of sources the
+	// design has no NIC for.
+	Peaks          int      `json:"peaks,omitempty"`
+	UnknownSources []string `json:"unknownSources,omitempty"`
 }
 
-func (e *env) capacity(file string, minHeadroom float64) error {
-	if file == "" {
-		return usageErr("--demand is required")
+func (e *env) capacity(file string, flows []string, window time.Duration, minHeadroom float64) error {
+	if (file == "") == (len(flows) == 0) {
+		return usageErr("give one of --demand and --flows")
 	}
 	if minHeadroom < 0 || minHeadroom >= 100 {
 		return usageErr("--min-headroom %v: want a percentage in [0, 100)", minHeadroom)
 	}
-	data, err := os.ReadFile(file)
-	if err != nil {
-		return &exitError{code: 2, err: err}
-	}
-	entries, err := demand.ParseFile(file, data)
-	if err != nil {
-		return &exitError{code: 2, err: err}
+	doc := capacityDoc{SchemaVersion: schemaVersion, Rules: snat.Documented()}
+	var windows [][]simulate.Demand
+	if file != "" {
+		data, err := os.ReadFile(file)
+		if err != nil {
+			return &exitError{code: 2, err: err}
+		}
+		entries, err := demand.ParseFile(file, data)
+		if err != nil {
+			return &exitError{code: 2, err: err}
+		}
+		ds := make([]simulate.Demand, len(entries))
+		for i, en := range entries {
+			ds[i] = simulate.Demand{From: en.From, To: en.To, Protocol: en.Protocol, Concurrent: en.Concurrent}
+		}
+		windows = [][]simulate.Demand{ds}
 	}
 	if err := e.compile(); err != nil {
 		return err
 	}
-	ds := make([]simulate.Demand, len(entries))
-	for i, en := range entries {
-		ds[i] = simulate.Demand{From: en.From, To: en.To, Protocol: en.Protocol, Concurrent: en.Concurrent}
+	if len(flows) > 0 {
+		if window <= 0 {
+			return usageErr("--window %v: want a positive duration", window)
+		}
+		peaks, err := demand.FromFiles(flows, demand.Options{Window: window})
+		if err != nil {
+			return &exitError{code: 2, err: err}
+		}
+		doc.Peaks = len(peaks)
+		windows, doc.UnknownSources = peakDemands(e.engine, peaks)
 	}
-	rep, err := e.engine.Capacity(ds, minHeadroom/100)
-	if err != nil {
-		return &exitError{code: 2, err: err}
+	var reps []*simulate.CapacityReport
+	for _, ds := range windows {
+		rep, err := e.engine.Capacity(ds, minHeadroom/100)
+		if err != nil {
+			return &exitError{code: 2, err: err}
+		}
+		reps = append(reps, rep)
 	}
-	doc := capacityDoc{SchemaVersion: schemaVersion, CapacityReport: rep, Rules: snat.Documented()}
+	rep := worstWindows(reps, minHeadroom/100)
+	doc.CapacityReport = rep
 	for _, p := range rep.Pools {
 		if p.HeadroomKnown && p.Headroom < rep.Target {
 			doc.Failing++
@@ -141,4 +180,75 @@ func capacityRows(doc capacityDoc) *table {
 		t.add("-", "unmetered", "-", "-", strconv.Itoa(u.Demand.Concurrent), u.To+" from "+u.From, "-", "-", u.Verdict.String()+": "+u.Reason)
 	}
 	return t
+}
+
+// peakDemands turns flow-log peaks into one demand list per window, each
+// source mapped to its NIC by MAC address, else by private address (held
+// by one NIC only); the sources of no NIC are returned, sorted.
+func peakDemands(e *simulate.Engine, peaks []demand.Peak) (windows [][]simulate.Demand, unknown []string) {
+	byAddr := map[netip.Addr]string{}
+	for _, h := range e.NICs() {
+		for _, a := range h.Addrs() {
+			if _, dup := byAddr[a]; dup {
+				byAddr[a] = ""
+			} else {
+				byAddr[a] = h.ID()
+			}
+		}
+	}
+	index := map[time.Time]int{}
+	seen := map[string]bool{}
+	for _, p := range peaks {
+		from := ""
+		if v, ok := e.Network().NICByMAC(p.MAC); ok && p.MAC != "" {
+			from = string(v.ID())
+		} else if id := byAddr[p.Src]; id != "" {
+			from = id
+		}
+		if from == "" {
+			k := p.Src.String()
+			if p.MAC != "" {
+				k += " (MAC " + p.MAC + ")"
+			}
+			if !seen[k] {
+				seen[k] = true
+				unknown = append(unknown, k)
+			}
+			continue
+		}
+		w, ok := index[p.Window]
+		if !ok {
+			w = len(windows)
+			index[p.Window] = w
+			windows = append(windows, nil)
+		}
+		windows[w] = append(windows[w], simulate.Demand{From: from, To: p.Dst, Protocol: p.Proto, Concurrent: p.Peak})
+	}
+	slices.Sort(unknown)
+	return windows, unknown
+}
+
+// worstWindows keeps, of each pool and protocol, the window with the least
+// headroom (an unknown supply: the largest peak), in the order pools first
+// appear; the unmetered demands of every window are kept.
+func worstWindows(reps []*simulate.CapacityReport, target float64) *simulate.CapacityReport {
+	out := &simulate.CapacityReport{Report: snat.Report{Target: target, Pools: []snat.PoolReport{}}, Unmetered: []simulate.UnmeteredDemand{}}
+	at := map[[2]string]int{}
+	for _, r := range reps {
+		for _, p := range r.Pools {
+			k := [2]string{p.Kind.String() + " " + p.ID, p.Proto}
+			i, ok := at[k]
+			if !ok {
+				at[k] = len(out.Pools)
+				out.Pools = append(out.Pools, p)
+				continue
+			}
+			q := out.Pools[i]
+			if p.HeadroomKnown && p.Headroom < q.Headroom || !p.HeadroomKnown && p.Peak > q.Peak {
+				out.Pools[i] = p
+			}
+		}
+		out.Unmetered = append(out.Unmetered, r.Unmetered...)
+	}
+	return out
 }

@@ -2,8 +2,10 @@ package main
 
 import (
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -57,7 +59,7 @@ func TestCapacityCommand(t *testing.T) {
 func TestCapacityCommandErrors(t *testing.T) {
 	code, _, stderr := egress("capacity")
 	assert.Equal(t, 2, code)
-	assert.Contains(t, stderr, "--demand is required")
+	assert.Contains(t, stderr, "give one of --demand and --flows")
 
 	bad := filepath.Join(t.TempDir(), "bad.yaml")
 	require.NoError(t, os.WriteFile(bad, []byte("demand:\n  - {from: nope, to: 52.1.2.3:443, concurrent: 1}\n  - {from: vm-batch-01-nic, to: 52.1.2.3, concurrent: 1}\n"), 0o600))
@@ -71,4 +73,46 @@ func TestCapacityCommandErrors(t *testing.T) {
 	assert.Equal(t, 2, code)
 	assert.Contains(t, stderr, `demand 1:`)
 	assert.Contains(t, stderr, `nope`)
+}
+
+// --flows: three overlapping connections from vm-batch-01-nic (mapped by
+// its private address: the log's MAC is not in the design) to one
+// endpoint make a peak of 3; a source the design does not hold is listed.
+func TestCapacityFromFlowLogs(t *testing.T) {
+	tuple := func(ms int64, src string, sport int, state string) string {
+		return fmt.Sprintf("%q", fmt.Sprintf("%d,%s,52.1.2.3,%d,443,6,O,%s,NX,0,0,0,0", ms, src, sport, state))
+	}
+	t0 := int64(1746352800000)
+	tuples := []string{
+		tuple(t0, "10.2.1.4", 50001, "B"), tuple(t0+1000, "10.2.1.4", 50002, "B"), tuple(t0+2000, "10.2.1.4", 50003, "B"),
+		tuple(t0+3000, "10.2.1.4", 50001, "E"), tuple(t0+4000, "10.2.1.4", 50002, "E"), tuple(t0+5000, "10.2.1.4", 50003, "E"),
+		tuple(t0+6000, "10.2.1.4", 50004, "B"), tuple(t0+7000, "10.2.1.4", 50004, "E"),
+		tuple(t0, "10.99.0.9", 40000, "B"), tuple(t0+1000, "10.99.0.9", 40000, "E"),
+	}
+	log := `{"records": [{"time": "2025-05-04T10:00:00Z", "flowLogVersion": 4, "macAddress": "00224800FFFF", "category": "FlowLogFlowEvent",
+  "operationName": "FlowLogFlowEvent", "flowRecords": {"flows": [{"aclID": "a", "flowGroups": [{"rule": "DefaultRule_AllowInternetOutBound",
+  "flowTuples": [` + strings.Join(tuples, ",") + `]}]}]}}]}`
+	dir := t.TempDir()
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "PT1H.json"), []byte(log), 0o600))
+	code, out, stderr := egress("capacity", "--flows", dir, "-o", "json")
+	require.Equal(t, 0, code, stderr)
+	var doc struct {
+		Pools []struct {
+			Name       string `json:"name"`
+			Peak       int    `json:"peak"`
+			Exhausting []struct {
+				Source     string `json:"source"`
+				Concurrent int    `json:"concurrent"`
+			} `json:"exhausting"`
+		} `json:"pools"`
+		Peaks          int      `json:"peaks"`
+		UnknownSources []string `json:"unknownSources"`
+	}
+	require.NoError(t, json.Unmarshal([]byte(out), &doc), out)
+	require.Len(t, doc.Pools, 1)
+	assert.Equal(t, "natgw-batch", doc.Pools[0].Name)
+	assert.Equal(t, 3, doc.Pools[0].Peak)
+	assert.Equal(t, "vm-batch-01-nic", doc.Pools[0].Exhausting[0].Source)
+	assert.Equal(t, 2, doc.Peaks)
+	assert.Equal(t, []string{"10.99.0.9 (MAC 00224800FFFF)"}, doc.UnknownSources)
 }
