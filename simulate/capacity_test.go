@@ -117,3 +117,30 @@ loadBalancers:
 		assert.True(t, strings.HasPrefix(p.Fix, "set allocatedOutboundPorts of outbound rule lb/out to 2,504"), p.Fix)
 	}
 }
+
+// The app subnet's NTP is allowed by the hub firewall's network rule and
+// SNATed to its public IPs: the firewall's pool, 2,496 ports per public IP
+// per instance, two instances
+// (https://learn.microsoft.com/azure/firewall/integrate-with-nat-gateway),
+// every connection counted (reuse across destinations is undocumented).
+func TestCapacityThroughAzureFirewall(t *testing.T) {
+	e := defaultEngine(t)
+	r, err := e.Trace(simulate.Flow{From: "vm-app-01-nic", To: internetWeb.Addr(), Protocol: ipproto.UDP, Port: 123})
+	require.NoError(t, err)
+	require.Equal(t, simulate.Allowed, r.Verdict, r.Reason)
+	require.Equal(t, simulate.MethodAzureFirewall, r.EgressMethod)
+	ntp := netip.AddrPortFrom(internetWeb.Addr(), 123)
+	rep, err := e.Capacity([]simulate.Demand{
+		{From: "vm-app-01-nic", To: ntp, Protocol: ipproto.UDP, Concurrent: 3000},
+		{From: "vm-app-02-nic", To: netip.MustParseAddrPort("52.1.2.9:123"), Protocol: ipproto.UDP, Concurrent: 3000},
+	}, 0.2)
+	require.NoError(t, err)
+	require.Len(t, rep.Pools, 1)
+	p := rep.Pools[0]
+	assert.Equal(t, snat.AzureFirewall, p.Kind)
+	assert.Equal(t, "Udp", p.Proto)
+	ips := len(r.EgressIPs)
+	assert.Equal(t, ips*2496*2, p.Supply.PerKey)
+	assert.Equal(t, 6000, p.Peak, "both sources and destinations draw on one inventory")
+	assert.Len(t, p.Exhausting, 2)
+}
