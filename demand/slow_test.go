@@ -169,11 +169,15 @@ func slowPeaks(flows []flowlog.Flow, opts demand.Options) []demand.Peak {
 			out = append(out, p)
 		}
 	}
-	slices.SortFunc(out, func(a, b demand.Peak) int {
-		return cmp.Or(a.Src.Compare(b.Src), cmp.Compare(a.MAC, b.MAC), a.Dst.Compare(b.Dst),
-			cmp.Compare(a.Proto, b.Proto), a.Window.Compare(b.Window))
-	})
+	slices.SortFunc(out, comparePeaks)
 	return out
+}
+
+// comparePeaks is the documented order of Peaks: source IP, MAC,
+// destination, protocol, window.
+func comparePeaks(a, b demand.Peak) int {
+	return cmp.Or(a.Src.Compare(b.Src), cmp.Compare(a.MAC, b.MAC), a.Dst.Compare(b.Dst),
+		cmp.Compare(a.Proto, b.Proto), a.Window.Compare(b.Window))
 }
 
 func floorDiv(a, b int64) int64 {
