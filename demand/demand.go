@@ -182,7 +182,8 @@ func (s *Stats) add(o Stats) {
 // the epoch.
 const maxTime = 253402300799999
 
-// dkey is a demand key: one row's identity, windows aside.
+// dkey is a demand key: one row's identity, windows aside, as its row
+// keeps it.
 type dkey struct {
 	mac   string
 	src   netip.Addr
@@ -203,20 +204,26 @@ func (a dkey) compare(b dkey) int {
 	return cmp.Compare(a.proto, b.proto)
 }
 
-// ckey is a connection key: a demand key's index and the source port.
+// ckey is a connection key, the 5-tuple and MAC as plain bytes (the MAC
+// numbered by Estimator.macs): the map hashes it as memory, with no
+// string or pointer to follow.
 type ckey struct {
-	d    int32
-	port uint16
+	src, dst     [16]byte
+	mac          int32
+	dport, sport uint16
+	proto        ipproto.Proto
 }
 
-// conn is one 5-tuple: its B and E stamps (a list in Estimator.stamps,
-// newest first) and the summary of all its tuples.
+// conn is one 5-tuple: its demand row, its B and E stamps (a list in
+// Estimator.stamps, newest first) and the summary of all its tuples.
 type conn struct {
-	key       ckey
-	head      int32 // first stamp, or -1
-	first     int64 // earliest tuple of any state
-	firstKind kind  // the kind of the earliest tuple (the earliest kind at that time)
-	last      int64 // latest tuple of any state
+	d         int32  // index in Estimator.demands
+	head      int32  // first stamp, or -1
+	first     int64  // earliest tuple of any state
+	last      int64  // latest tuple of any state
+	tuples    uint32 // tuples counted (a C every five minutes: 4 billion is 40,000 years)
+	sport     uint16
+	firstKind kind // the kind of the earliest tuple (the earliest kind at that time)
 }
 
 type kind uint8
@@ -236,8 +243,7 @@ type stamp struct {
 }
 
 type demandRow struct {
-	key    dkey
-	tuples int
+	key dkey
 }
 
 // Estimator derives peak demand from flows (see the package doc for the
@@ -251,13 +257,14 @@ type Estimator struct {
 	opts               Options
 	idle, hold, window int64 // milliseconds
 	demands            []demandRow
-	dindex             map[dkey]int32
+	dindex             map[ckey]int32 // by a ckey with sport 0
 	conns              []conn
 	cindex             map[ckey]int32
 	stamps             []stamp
+	macs               map[string]int32
 	stats              Stats
-	lastKey            dkey // one-entry cache of dindex
-	lastD              int32
+	lastMAC            string // one-entry cache of macs
+	lastMACID          int32
 }
 
 // NewEstimator returns an estimator with the given options, or an error
@@ -282,7 +289,7 @@ func NewEstimator(opts Options) (*Estimator, error) {
 	}
 	return &Estimator{
 		opts: opts, idle: opts.Idle.Milliseconds(), hold: opts.Hold.Milliseconds(), window: opts.Window.Milliseconds(),
-		dindex: map[dkey]int32{}, cindex: map[ckey]int32{}, lastD: -1,
+		dindex: map[ckey]int32{}, cindex: map[ckey]int32{}, macs: map[string]int32{"": 0},
 	}, nil
 }
 
@@ -319,18 +326,6 @@ func (e *Estimator) Add(f *flowlog.Flow) {
 		return
 	}
 	e.stats.Counted++
-	k := dkey{mac: f.MAC, src: f.Src, dst: netip.AddrPortFrom(f.Dst, f.DstPort), proto: f.Proto}
-	d := e.lastD
-	if d < 0 || k != e.lastKey {
-		var ok bool
-		if d, ok = e.dindex[k]; !ok {
-			d = int32(len(e.demands))
-			e.demands = append(e.demands, demandRow{key: k})
-			e.dindex[k] = d
-		}
-		e.lastKey, e.lastD = k, d
-	}
-	e.demands[d].tuples++
 	kd := kindC
 	switch f.State {
 	case flowlog.Begin:
@@ -338,31 +333,61 @@ func (e *Estimator) Add(f *flowlog.Flow) {
 	case flowlog.End:
 		kd = kindE
 	}
-	e.observe(ckey{d: d, port: f.SrcPort}, f.Time, kd)
+	src, dst := f.Src.Unmap().WithZone(""), f.Dst.Unmap().WithZone("")
+	if f.MAC != e.lastMAC {
+		e.lastMAC, e.lastMACID = f.MAC, e.macID(f.MAC)
+	}
+	ck := ckey{src: src.As16(), dst: dst.As16(), mac: e.lastMACID, dport: f.DstPort, sport: f.SrcPort, proto: f.Proto}
+	i, ok := e.cindex[ck]
+	if !ok {
+		i = e.newConn(ck, dkey{mac: f.MAC, src: src, dst: netip.AddrPortFrom(dst, f.DstPort), proto: f.Proto}, f.Time, kd)
+	}
+	e.conns[i].tuples++
+	e.observe(i, f.Time, kd)
 }
 
-// observe records one tuple of connection ck.
-func (e *Estimator) observe(ck ckey, t int64, kd kind) {
-	i := e.connIndex(ck, t, kd)
-	c := &e.conns[i]
-	if t < c.first || t == c.first && kd < c.firstKind {
-		c.first, c.firstKind = t, kd
+// macID returns mac's number in e.macs, numbering it if new.
+func (e *Estimator) macID(mac string) int32 {
+	id, ok := e.macs[mac]
+	if !ok {
+		id = int32(len(e.macs))
+		e.macs[mac] = id
 	}
-	c.last = max(c.last, t)
+	return id
+}
+
+// newConn adds connection ck of demand key k, first seen at t as kd, and
+// returns its index.
+func (e *Estimator) newConn(ck ckey, k dkey, t int64, kd kind) int32 {
+	dk := ck
+	dk.sport = 0
+	d, ok := e.dindex[dk]
+	if !ok {
+		d = int32(len(e.demands))
+		e.demands = append(e.demands, demandRow{key: k})
+		e.dindex[dk] = d
+	}
+	i := int32(len(e.conns))
+	e.conns = append(e.conns, conn{d: d, head: -1, first: t, firstKind: kd, last: t, sport: ck.sport})
+	e.cindex[ck] = i
+	return i
+}
+
+// observe records a tuple of connection i at t.
+func (e *Estimator) observe(i int32, t int64, kd kind) {
+	e.seen(i, t, kd)
 	if kd != kindC {
 		e.push(i, t, kd)
 	}
 }
 
-// connIndex returns ck's index, adding it (first seen at t, as kd) if new.
-func (e *Estimator) connIndex(ck ckey, t int64, kd kind) int32 {
-	i, ok := e.cindex[ck]
-	if !ok {
-		i = int32(len(e.conns))
-		e.conns = append(e.conns, conn{key: ck, head: -1, first: t, firstKind: kd, last: t})
-		e.cindex[ck] = i
+// seen updates connection i's earliest and latest tuple with one at t.
+func (e *Estimator) seen(i int32, t int64, kd kind) {
+	c := &e.conns[i]
+	if t < c.first || t == c.first && kd < c.firstKind {
+		c.first, c.firstKind = t, kd
 	}
-	return i
+	c.last = max(c.last, t)
 }
 
 // push adds a B or E stamp to connection i.
@@ -381,31 +406,25 @@ func (e *Estimator) push(i int32, t int64, kd kind) {
 // result is the same in any order. o must have the same options (Workers
 // aside); o is left unchanged.
 func (e *Estimator) Merge(o *Estimator) error {
+	if o == e {
+		return fmt.Errorf("demand: merging an estimator into itself")
+	}
 	a, b := e.opts, o.opts
 	a.Workers, b.Workers = 0, 0
 	if a != b {
 		return fmt.Errorf("demand: merging estimators with different options (%+v and %+v)", a, b)
 	}
 	e.stats.add(o.stats)
-	remap := make([]int32, len(o.demands))
-	for i, r := range o.demands {
-		d, ok := e.dindex[r.key]
-		if !ok {
-			d = int32(len(e.demands))
-			e.demands = append(e.demands, demandRow{key: r.key})
-			e.dindex[r.key] = d
-		}
-		e.demands[d].tuples += r.tuples
-		remap[i] = d
-	}
-	e.lastD = -1
 	for _, c := range o.conns {
-		i := e.connIndex(ckey{d: remap[c.key.d], port: c.key.port}, c.first, c.firstKind)
-		m := &e.conns[i]
-		if c.first < m.first || c.first == m.first && c.firstKind < m.firstKind {
-			m.first, m.firstKind = c.first, c.firstKind
+		k := o.demands[c.d].key
+		ck := ckey{src: k.src.As16(), dst: k.dst.Addr().As16(), mac: e.macID(k.mac), dport: k.dst.Port(), sport: c.sport, proto: k.proto}
+		i, ok := e.cindex[ck]
+		if !ok {
+			i = e.newConn(ck, k, c.first, c.firstKind)
 		}
-		m.last = max(m.last, c.last)
+		e.seen(i, c.first, c.firstKind)
+		e.seen(i, c.last, kindC)
+		e.conns[i].tuples += c.tuples
 		for s := c.head; s >= 0; s = o.stamps[s].next {
 			e.push(i, o.stamps[s].t, o.stamps[s].kind)
 		}

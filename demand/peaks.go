@@ -29,7 +29,7 @@ func (e *Estimator) Peaks() []Peak {
 	// index order within a key, but nothing below depends on that order).
 	start := make([]int32, len(e.demands)+1)
 	for _, c := range e.conns {
-		start[c.key.d+1]++
+		start[c.d+1]++
 	}
 	for i := 1; i < len(start); i++ {
 		start[i] += start[i-1]
@@ -37,8 +37,8 @@ func (e *Estimator) Peaks() []Peak {
 	byD := make([]int32, len(e.conns))
 	fill := slices.Clone(start[:len(e.demands)])
 	for i, c := range e.conns {
-		byD[fill[c.key.d]] = int32(i)
-		fill[c.key.d]++
+		byD[fill[c.d]] = int32(i)
+		fill[c.d]++
 	}
 	order := make([]int32, len(e.demands))
 	for i := range order {
@@ -56,8 +56,10 @@ func (e *Estimator) Peaks() []Peak {
 	)
 	for _, d := range order {
 		spans = spans[:0]
+		tuples := 0
 		for _, ci := range byD[start[d]:start[d+1]] {
 			stamps = e.spans(&e.conns[ci], stamps[:0], &spans)
+			tuples += int(e.conns[ci].tuples)
 		}
 		if len(spans) == 0 {
 			continue
@@ -75,7 +77,7 @@ func (e *Estimator) Peaks() []Peak {
 		slices.Sort(froms)
 		slices.Sort(tos)
 		row := e.demands[d]
-		base := Peak{Src: row.key.src, MAC: row.key.mac, Dst: row.key.dst, Proto: row.key.proto, Tuples: row.tuples}
+		base := Peak{Src: row.key.src, MAC: row.key.mac, Dst: row.key.dst, Proto: row.key.proto, Tuples: tuples}
 		out = e.sweep(out, base, edges, froms, tos)
 	}
 	return out
