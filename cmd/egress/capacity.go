@@ -52,16 +52,17 @@ over-counts when sources peak at different instants: the headroom is a lower bou
 	}
 	var file string
 	var flows []string
-	var window time.Duration
+	var window, hold time.Duration
 	var minHeadroom float64
 	fs := cmd.Flags()
 	fs.StringVar(&file, "demand", "", "the demand `file`")
 	fs.StringSliceVar(&flows, "flows", nil, "derive the demand from flow-log `paths` (files or directories)")
 	fs.DurationVar(&window, "window", 5*time.Minute, "with --flows: the `window` each peak is taken in")
+	fs.DurationVar(&hold, "hold", 0, "with --flows: how long a closed connection keeps its SNAT port (`duration`; a NAT gateway holds one 65s after a TCP FIN before reusing it for the same destination)")
 	fs.Float64Var(&minHeadroom, "min-headroom", 20, "the headroom, in `percent`, every pool must keep; fixes aim for it")
 	e.simFlags(cmd)
 	e.dataFlags(cmd)
-	cmd.RunE = e.runE(func() error { return e.capacity(file, flows, window, minHeadroom) })
+	cmd.RunE = e.runE(func() error { return e.capacity(file, flows, window, hold, minHeadroom) })
 	return cmd
 }
 
@@ -79,7 +80,7 @@ type capacityDoc struct {
 	UnknownSources []string `json:"unknownSources,omitempty"`
 }
 
-func (e *env) capacity(file string, flows []string, window time.Duration, minHeadroom float64) error {
+func (e *env) capacity(file string, flows []string, window, hold time.Duration, minHeadroom float64) error {
 	if (file == "") == (len(flows) == 0) {
 		return usageErr("give one of --demand and --flows")
 	}
@@ -110,7 +111,7 @@ func (e *env) capacity(file string, flows []string, window time.Duration, minHea
 		if window <= 0 {
 			return usageErr("--window %v: want a positive duration", window)
 		}
-		peaks, err := demand.FromFiles(flows, demand.Options{Window: window})
+		peaks, err := demand.FromFiles(flows, demand.Options{Window: window, Hold: hold})
 		if err != nil {
 			return &exitError{code: 2, err: err}
 		}
