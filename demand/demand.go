@@ -22,7 +22,8 @@
 // millisecond: B, then C, then E):
 //
 //   - a B opens the connection (a B while it is already open keeps it open:
-//     its E was not logged);
+//     its E was not logged, so the port is taken as held throughout, which
+//     overstates rather than understates demand);
 //   - an E closes it; an E with nothing open is a repeated close and is
 //     ignored, unless it is the 5-tuple's first tuple (below);
 //   - the 5-tuple's first tuple, when it is a C or an E, opens the
@@ -303,9 +304,10 @@ func (e *Estimator) Stats() Stats {
 	return s
 }
 
-// Add counts one flow. It keeps nothing that points into f beyond its MAC
-// string (flowlog interns those). A C tuple of a 5-tuple already seen
-// allocates nothing and grows nothing.
+// Add counts one flow, or counts in [Stats] why it does not. Addresses are
+// unmapped (::ffff:10.1.1.4 is 10.1.1.4) and zones dropped. Add keeps
+// nothing that points into f beyond its MAC string (flowlog interns those).
+// A C tuple of a 5-tuple already seen allocates nothing and grows nothing.
 func (e *Estimator) Add(f *flowlog.Flow) {
 	e.stats.Tuples++
 	switch {
