@@ -641,145 +641,39 @@ func (b *tfBuilder) unknownWarn(r *tfRes, path []any, what string) {
 // refAt returns the resource ID at path: its value when known, else the
 // resource the configuration's references name.
 func (b *tfBuilder) refAt(r *tfRes, path ...any) Ref {
+	id, why := b.refAtWhy(r, path...)
+	if why != "" {
+		b.unknownWarn(r, path, "resource ID known after apply, and "+why)
+	}
+	return id
+}
+
+// refAtWhy is refAt without the warning: for an ID known after apply that
+// no reference resolves, it returns "" and why.
+func (b *tfBuilder) refAtWhy(r *tfRes, path ...any) (Ref, string) {
 	v, st := r.at(path...)
 	switch st {
 	case tfKnown:
 		s, ok := v.(string)
 		if !ok {
 			b.p.add(r.posAt(path...), r.addr, pathString(path), "", ErrInvalid, "want a resource ID string")
-			return ""
+			return "", ""
 		}
-		return Ref(s)
+		return Ref(s), ""
 	case tfAbsent:
 		// Known to be null: a conditional's references do not count.
-		return ""
+		return "", ""
 	}
 	// Known after apply: the configuration's references say which
 	// resource it will be.
-	if t := b.target(r, r.expr(path...)); t != nil && !t.id.IsZero() {
-		return t.id
+	t, why := b.resolve(r, r.expr(path...))
+	if t != nil && !t.id.IsZero() {
+		return t.id, ""
 	}
-	b.unknownWarn(r, path, "resource ID known after apply, and no reference of the configuration names a resource of the plan")
-	return ""
-}
-
-// target returns the resource an expression's references name, in r's
-// module: a resource, a data source, a module input (var.x, through the
-// calling module) or a module output (module.m.x).
-func (b *tfBuilder) target(r *tfRes, e *tfjson.Expression) *tfRes {
-	if e == nil {
-		return nil
+	if t != nil {
+		why = "it names " + t.addr + ", which is not a resource egress maps"
 	}
-	return b.resolveRefs(r.module, e.References, 0)
-}
-
-func (b *tfBuilder) resolveRefs(module string, refs []string, depth int) *tfRes {
-	if depth > maxTFModuleDepth {
-		return nil
-	}
-	for _, ref := range refs {
-		if t := b.resolveRef(module, ref, depth); t != nil {
-			return t
-		}
-	}
-	return nil
-}
-
-func (b *tfBuilder) resolveRef(module, ref string, depth int) *tfRes {
-	prefix := ""
-	if module != "" {
-		prefix = module + "."
-	}
-	segs := strings.SplitN(ref, ".", 3)
-	switch segs[0] {
-	case "var":
-		// A module input: the calling module's argument.
-		if module == "" || len(segs) < 2 {
-			return nil
-		}
-		parent, call := splitModule(module)
-		pc := b.moduleConfig(parent)
-		if pc == nil || pc.ModuleCalls[call] == nil {
-			return nil
-		}
-		e := pc.ModuleCalls[call].Expressions[trimIndex(segs[1])]
-		if e == nil || e.ExpressionData == nil {
-			return nil
-		}
-		return b.resolveRefs(parent, e.References, depth+1)
-	case "module":
-		// A module output, when the module has one instance.
-		if len(segs) < 3 {
-			return nil
-		}
-		name := trimIndex(segs[1])
-		out := strings.SplitN(segs[2], ".", 2)[0]
-		mc := b.moduleConfig(module)
-		if mc == nil || mc.ModuleCalls[name] == nil || mc.ModuleCalls[name].Module == nil {
-			return nil
-		}
-		o := mc.ModuleCalls[name].Module.Outputs[out]
-		if o == nil || o.Expression == nil || o.Expression.ExpressionData == nil {
-			return nil
-		}
-		return b.resolveRefs(prefix+"module."+segs[1], o.Expression.References, depth+1)
-	case "local", "each", "count", "path", "terraform", "self":
-		return nil
-	case "data":
-		if len(segs) < 3 {
-			return nil
-		}
-		return b.lookup(prefix+"data."+segs[1]+".", segs[2])
-	}
-	if len(segs) < 2 {
-		return nil
-	}
-	rest := segs[1]
-	if len(segs) == 3 {
-		rest += "." + segs[2]
-	}
-	return b.lookup(prefix+segs[0]+".", rest)
-}
-
-// lookup finds the instance "prefix + name[key]" that rest (name, an
-// optional instance key, then attributes) names; a reference without a key
-// to a resource of one instance names that instance.
-func (b *tfBuilder) lookup(prefix, rest string) *tfRes {
-	name, key := rest, ""
-	for i := 0; i < len(rest); i++ {
-		if rest[i] == '.' {
-			name = rest[:i]
-			break
-		}
-		if rest[i] == '[' {
-			name = rest[:i]
-			if k := closingBracket(rest[i:]); k > 0 {
-				key = rest[i : i+k+1]
-			}
-			break
-		}
-	}
-	if key != "" {
-		return b.byAddr[prefix+name+key]
-	}
-	if is := b.byBase[prefix+name]; len(is) == 1 {
-		return is[0]
-	}
-	return nil
-}
-
-// splitModule splits "module.a.module.b[0]" into "module.a" and "b".
-func splitModule(module string) (parent, call string) {
-	i := strings.LastIndex(module, "module.")
-	call = trimIndex(module[i+len("module."):])
-	return strings.TrimSuffix(module[:i], "."), call
-}
-
-func trimIndex(s string) string {
-	if i := strings.IndexByte(s, '['); i >= 0 {
-		return s[:i]
-	}
-	return s
+	return "", why
 }
 
 // build maps the collected resources to the model.
@@ -1106,15 +1000,15 @@ func (b *tfBuilder) resource(r *tfRes) {
 		b.m.AIAccounts = append(b.m.AIAccounts, a)
 	case "azurerm_subnet_route_table_association":
 		if s := b.assocSubnet(r); s != nil {
-			s.RouteTable = b.assocTarget(r, s.RouteTable, "route_table_id")
+			s.RouteTable = b.assocLink(r, s.RouteTable, "route_table_id", "routeTables", "route table")
 		}
 	case "azurerm_subnet_network_security_group_association":
 		if s := b.assocSubnet(r); s != nil {
-			s.NSG = b.assocTarget(r, s.NSG, "network_security_group_id")
+			s.NSG = b.assocLink(r, s.NSG, "network_security_group_id", "networkSecurityGroups", "NSG")
 		}
 	case "azurerm_subnet_nat_gateway_association":
 		if s := b.assocSubnet(r); s != nil {
-			s.NATGateway = b.assocTarget(r, s.NATGateway, "nat_gateway_id")
+			s.NATGateway = b.assocLink(r, s.NATGateway, "nat_gateway_id", "natGateways", "NAT gateway")
 		}
 	case "azurerm_nat_gateway_public_ip_association", "azurerm_nat_gateway_public_ip_prefix_association":
 		id := b.refAt(r, "nat_gateway_id")
@@ -1134,7 +1028,7 @@ func (b *tfBuilder) resource(r *tfRes) {
 			ng.PublicIPPrefixes = append(ng.PublicIPPrefixes, p)
 		}
 	case "azurerm_network_interface_security_group_association":
-		id := b.refAt(r, "network_interface_id")
+		id := b.assocSource(r, "network_interface_id", "network interface")
 		if id.IsZero() {
 			return
 		}
@@ -1143,7 +1037,7 @@ func (b *tfBuilder) resource(r *tfRes) {
 			b.p.add(r.posAt("network_interface_id"), r.addr, "network_interface_id", string(id), ErrDangling, "names a network interface the input does not hold")
 			return
 		}
-		n.NSG = b.assocTarget(r, n.NSG, "network_security_group_id")
+		n.NSG = b.assocLink(r, n.NSG, "network_security_group_id", "networkSecurityGroups", "NSG")
 	}
 }
 
@@ -1153,7 +1047,7 @@ func containsRef(rs []Ref, r Ref) bool {
 
 // assocSubnet returns the subnet a subnet association names.
 func (b *tfBuilder) assocSubnet(r *tfRes) *Subnet {
-	id := b.refAt(r, "subnet_id")
+	id := b.assocSource(r, "subnet_id", "subnet")
 	if id.IsZero() {
 		return nil
 	}
@@ -1176,6 +1070,37 @@ func (b *tfBuilder) assocTarget(r *tfRes, cur Ref, attr string) Ref {
 		b.w.warn(r.posAt(attr), r.addr, attr, string(t), ErrConflict, "the associated resource already names %s; the association's %s is used", cur, t.Name())
 	}
 	return t
+}
+
+// assocSource returns the subnet or NIC an association attaches to; one
+// known after apply that no reference resolves leaves the association out,
+// with a warning that says what that costs.
+func (b *tfBuilder) assocSource(r *tfRes, attr, kind string) Ref {
+	id, why := b.refAtWhy(r, attr)
+	if why != "" {
+		b.w.warn(r.posAt(attr), r.addr, attr, "", ErrKnownAfterApply, "resource ID known after apply, and %s: the association is left out, so the answers for the %s it attaches to may be wrong rather than Unknown", why, kind)
+	}
+	return id
+}
+
+// assocLink is assocTarget for a subnet's or NIC's route table, NSG or NAT
+// gateway: one known after apply that no reference resolves is a resource
+// the input does not hold (an ID under collection naming the association),
+// so that the simulator answers Unknown for the flows it decides, as for any
+// reference outside the input, and a warning says so.
+func (b *tfBuilder) assocLink(r *tfRes, cur Ref, attr, collection, kind string) Ref {
+	id, why := b.refAtWhy(r, attr)
+	if why == "" {
+		return b.assocTarget(r, cur, attr)
+	}
+	sub := b.sub
+	if sub == "" {
+		sub = arm.TemplateSubscription
+	}
+	id = Ref("/subscriptions/" + sub + "/resourceGroups/" + arm.TemplateResourceGroup + "/providers/Microsoft.Network/" + collection + "/" +
+		strings.ReplaceAll("(known after apply: "+r.addr+" "+attr+")", "/", "_"))
+	b.w.warn(r.posAt(attr), r.addr, attr, "", ErrKnownAfterApply, "resource ID known after apply, and %s: taken as a %s the input does not hold, so the answers that depend on it are Unknown", why, kind)
+	return id
 }
 
 // list returns the length of the list (or set) attribute attr.
@@ -1274,18 +1199,27 @@ func (b *tfBuilder) addTFRoute(rt *RouteTable, r *tfRes, prefix []any) {
 	ur.Name, _ = r.str(p("name")...)
 	ur.AddressPrefix, _ = r.str(p("address_prefix")...)
 	ur.NextHopType, _ = r.str(p("next_hop_type")...)
-	if _, st := r.at(p("next_hop_in_ip_address")...); st == tfUnknown {
-		// The address of a firewall the plan creates: the firewall's,
-		// once complete has inferred it (Azure assigns the first free
-		// address of AzureFirewallSubnet).
-		if t := b.target(r, r.expr(p("next_hop_in_ip_address")...)); t != nil && t.typ == "azurerm_firewall" {
-			b.m.firewallHops = append(b.m.firewallHops, firewallHop{table: rt, route: ur.Name, firewall: t.id, fwAddr: t.addr,
-				pos: r.posAt(p("next_hop_in_ip_address")...), resource: r.addr, field: pathString(p("next_hop_in_ip_address"))})
-		} else {
-			b.unknownWarn(r, p("next_hop_in_ip_address"), "the route's next hop IP address is known after apply")
+	hop := p("next_hop_in_ip_address")
+	if _, st := r.at(hop...); st == tfUnknown {
+		// Known after apply. The address of a firewall the plan creates
+		// is the firewall's, once complete has inferred it (Azure assigns
+		// the first free address of AzureFirewallSubnet); any other stays
+		// unknown, and complete says which answers that makes Unknown.
+		ur.NextHopIPAddress = knownAfterApply
+		h := firewallHop{table: rt, route: ur.Name, pos: r.posAt(hop...), resource: r.addr, field: pathString(hop)}
+		t, why := b.resolve(r, r.expr(hop...))
+		switch {
+		case t != nil && t.typ == "azurerm_firewall":
+			h.firewall, h.fwAddr = t.id, t.addr
+		case t != nil:
+			h.why = "it comes from " + t.addr
+		default:
+			h.why = why
 		}
+		b.m.firewallHops = append(b.m.firewallHops, h)
+	} else {
+		ur.NextHopIPAddress, _ = r.str(hop...)
 	}
-	ur.NextHopIPAddress, _ = r.str(p("next_hop_in_ip_address")...)
 	pos := r.posAt(prefix...)
 	if prefix == nil {
 		pos = r.pos
@@ -1593,14 +1527,37 @@ func (b *tfBuilder) integer(r *tfRes, path ...any) int {
 	return int(f)
 }
 
-// firewallHop is a route whose next hop IP a plan knows only after apply and
-// whose configuration names an Azure Firewall's private address
-// (azurerm_firewall.hub.ip_configuration[0].private_ip_address).
+// knownAfterApply is what the model holds for a route's next hop IP
+// address that a plan knows only after apply, in Terraform's own words. It
+// is no address: the route table holding it does not compile, so that the
+// simulator answers Unknown for the flows of the subnets using it, as for
+// every table it cannot evaluate, and [IsKnownAfterApply] tells the
+// problem from one Azure would reject.
+const knownAfterApply = "(known after apply)"
+
+// IsKnownAfterApply reports whether err, a problem of [Model.Check] (one of
+// [Validation.Rejected], or of a [*Problems] that [Load] returns with
+// RefuseRejected), is there only because a Terraform plan knows the value
+// after apply: a route whose next hop IP address is "(known after apply)".
+// Such a value is not one Azure would reject; the loader's warning
+// (wrapping [ErrKnownAfterApply]) names the route and the answers it makes
+// Unknown.
+func IsKnownAfterApply(err error) bool {
+	var e *Error
+	return errors.As(err, &e) && e.Value == knownAfterApply
+}
+
+// firewallHop is a route whose next hop IP a plan knows only after apply,
+// left for complete (which sees every input): with firewall set, its
+// configuration names an Azure Firewall's private address
+// (azurerm_firewall.hub.ip_configuration[0].private_ip_address); else why
+// says what the address depends on.
 type firewallHop struct {
 	table    *RouteTable
 	route    string
 	firewall Ref
 	fwAddr   string // the firewall's Terraform address
+	why      string // without a firewall: what the address comes from, or why the configuration does not say
 	pos      Pos
 	resource string // the route's (or its table's) Terraform address
 	field    string
@@ -1608,25 +1565,57 @@ type firewallHop struct {
 
 // applyFirewallHops gives the routes of firewallHops their firewall's
 // private address, known or inferred ([Firewall.PrivateIPAssumed]), with a
-// warning saying so; a route whose firewall has no address is left without
-// one, and validation reports it.
+// warning saying so. A route whose address stays unknown keeps
+// knownAfterApply, with a warning wrapping [ErrKnownAfterApply] that names
+// the subnets whose answers become Unknown.
 func (m *Model) applyFirewallHops(w *warnList) {
 	for _, h := range m.firewallHops {
-		fw, ok := lookup[*Firewall](m, h.firewall)
-		if !ok || !fw.PrivateIP.IsValid() {
-			w.warn(h.pos, h.resource, h.field, "", ErrKnownAfterApply, "the route's next hop is the private address of %s, known after apply, and the input does not give it", h.fwAddr)
-			continue
-		}
-		for i := range h.table.Routes {
-			if strings.EqualFold(h.table.Routes[i].Name, h.route) && h.table.Routes[i].NextHopIPAddress == "" {
-				h.table.Routes[i].NextHopIPAddress = fw.PrivateIP.String()
+		why := h.why
+		if !h.firewall.IsZero() {
+			fw, ok := lookup[*Firewall](m, h.firewall)
+			if ok && fw.PrivateIP.IsValid() {
+				m.setHop(h, fw.PrivateIP.String())
+				how := "known"
+				if fw.PrivateIPAssumed != "" {
+					how = "inferred: " + fw.PrivateIPAssumed
+				}
+				w.warn(h.pos, h.resource, h.field, fw.PrivateIP.String(), ErrKnownAfterApply, "known after apply: taken as the private address of %s, %v (%s)", h.fwAddr, fw.PrivateIP, how)
+				continue
 			}
+			why = "it is the private address of " + h.fwAddr + ", and the input does not give it"
 		}
-		why := "known"
-		if fw.PrivateIPAssumed != "" {
-			why = "inferred: " + fw.PrivateIPAssumed
-		}
-		w.warn(h.pos, h.resource, h.field, fw.PrivateIP.String(), ErrKnownAfterApply, "known after apply: taken as the private address of %s, %v (%s)", h.fwAddr, fw.PrivateIP, why)
+		w.warn(h.pos, h.resource, h.field, "", ErrKnownAfterApply, "the next hop IP address of route %q is known after apply (%s): route table %s cannot be evaluated without it, so every answer for flows from %s is Unknown",
+			h.route, why, h.table.Name, m.subnetsUsing(h.table))
 	}
 	m.firewallHops = nil
+}
+
+// setHop gives h's route the address a, where it is still unknown.
+func (m *Model) setHop(h firewallHop, a string) {
+	for i := range h.table.Routes {
+		if strings.EqualFold(h.table.Routes[i].Name, h.route) && h.table.Routes[i].NextHopIPAddress == knownAfterApply {
+			h.table.Routes[i].NextHopIPAddress = a
+		}
+	}
+}
+
+// subnetsUsing names the subnets whose route table is rt, for a warning.
+func (m *Model) subnetsUsing(rt *RouteTable) string {
+	var names []string
+	for _, v := range m.VNets {
+		for _, s := range v.Subnets {
+			if !s.RouteTable.IsZero() && s.RouteTable.Key() == rt.ID.Key() {
+				names = append(names, v.Name+"/"+s.Name)
+			}
+		}
+	}
+	switch {
+	case len(names) == 0:
+		return "the subnets that use it (none in the input)"
+	case len(names) == 1:
+		return "subnet " + names[0]
+	case len(names) > 10:
+		return fmt.Sprintf("subnets %s and %d more", strings.Join(names[:10], ", "), len(names)-10)
+	}
+	return "subnets " + strings.Join(names, ", ")
 }

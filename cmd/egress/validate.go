@@ -39,7 +39,9 @@ type counts struct {
 // an input cannot be read or parsed (JSON or YAML alike) or on a usage
 // error. Resources Azure would reject are problems; references to resources
 // outside the input and the loaders' warnings are printed as warnings and
-// do not fail it, unless --strict.
+// do not fail it, unless --strict. A route whose next hop a Terraform plan
+// knows only after apply is a warning too ([topology.IsKnownAfterApply]):
+// the value is unknown, not invalid.
 func cmdValidate(e *env) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "validate [--strict]",
@@ -47,6 +49,9 @@ func cmdValidate(e *env) *cobra.Command {
 		Long: `Load and validate the topology: every problem with its file:line:col (the first 200
 listed, all counted), then the warnings (references to resources outside the input, values
 the loaders assumed); --strict makes the warnings problems.
+
+A Terraform plan's values known only after apply are warnings, naming the answers they
+make Unknown (with --strict, problems).
 
 Exit status: 0 when the network is valid, 1 when it has problems, 2 when an input cannot
 be read or parsed.`,
@@ -63,20 +68,50 @@ be read or parsed.`,
 func (e *env) validate() error {
 	e.validating = true
 	err := e.load()
-	res := validateResult{SchemaVersion: schemaVersion, Valid: err == nil, Problems: []string{}, Warnings: []string{}}
-	if e.tags != nil {
-		res.ServiceTags = fmt.Sprintf("%s changeNumber %d", e.tags.Cloud(), e.tags.ChangeNumber())
-	}
+	var probs *topology.Problems
+	var afterApply []error // problems there only because a Terraform plan knows the value after apply
 	if err != nil {
 		var ee *exitError
-		var probs *topology.Problems
 		if !errors.As(err, &ee) || !errors.As(ee.err, &probs) {
 			return err // the input is broken, not the network: exit 2
 		}
+		var real []error
+		for _, p := range probs.List {
+			if !e.strict && topology.IsKnownAfterApply(p) {
+				afterApply = append(afterApply, p)
+			} else {
+				real = append(real, p)
+			}
+		}
+		if len(real) == 0 && probs.Total == len(probs.List) {
+			// Nothing Azure would reject: the network is valid, and
+			// what a plan leaves unknown is a warning (the loader's,
+			// which names the answers that become Unknown).
+			e.validating, e.quiet = false, true
+			e.network, err = e.loadNetwork(e.overlays)
+			e.validating, e.quiet = true, false
+			if err != nil {
+				return err
+			}
+			probs = nil
+			e.warnings = slices.DeleteFunc(slices.Clone(e.warnings), topology.IsKnownAfterApply)
+		} else {
+			probs = &topology.Problems{List: real, Total: probs.Total - len(afterApply)}
+		}
+	}
+	res := validateResult{SchemaVersion: schemaVersion, Valid: probs == nil, Problems: []string{}, Warnings: []string{}}
+	if e.tags != nil {
+		res.ServiceTags = fmt.Sprintf("%s changeNumber %d", e.tags.Cloud(), e.tags.ChangeNumber())
+	}
+	if probs != nil {
 		for _, p := range probs.List {
 			res.Problems = append(res.Problems, p.Error())
 		}
 		res.ProblemCount = probs.Total
+		for _, w := range afterApply {
+			res.Warnings = append(res.Warnings, w.Error()+" (known after apply in the Terraform plan: not a value Azure would reject; the flows of the subnets using the table are Unknown)")
+		}
+		res.WarningCount = len(afterApply)
 	} else {
 		n := e.network
 		res.Counts = counts{VNets: n.NumVNets(), Subnets: n.NumSubnets(), NICs: n.NumNICs(), RouteTables: n.NumRouteTables(), NSGs: n.NumNSGs()}
@@ -124,6 +159,9 @@ func (e *env) validate() error {
 	} else {
 		for _, p := range res.Problems {
 			fmt.Fprintln(e.stdout, p)
+		}
+		for _, w := range res.Warnings {
+			fmt.Fprintln(e.stdout, "warning:", w)
 		}
 		if more := res.ProblemCount - len(res.Problems); more > 0 {
 			fmt.Fprintf(e.stdout, "... and %d more problems\n", more)
