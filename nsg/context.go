@@ -193,9 +193,9 @@ type scope4 struct {
 	n         int
 	small     [smallScope]uint32
 	smallMask [smallScope]uint8
-	starts    []uint32 // starts[0] is 0; the intervals cover the space
-	masks     []uint8  // the context mask of each interval
-	bucket    [257]uint32
+	starts    []uint32     // starts[0] is 0; the intervals cover the space
+	masks     []uint8      // the context mask of each interval
+	bucket    *[257]uint32 // nil when the intervals are inline
 }
 
 // smallScope is the most intervals a scope4 keeps inline.
@@ -223,6 +223,12 @@ func newScope4(t *bart.Table[uint8]) scope4 {
 	if next <= 0xffffffff {
 		push(uint32(next), 0)
 	}
+	if s.n = len(s.starts); s.n <= smallScope {
+		copy(s.small[:], s.starts)
+		copy(s.smallMask[:], s.masks)
+		return s
+	}
+	s.bucket = new([257]uint32)
 	k := 0
 	for b := range 256 {
 		for k+1 < len(s.starts) && s.starts[k+1] <= uint32(b)<<24 {
@@ -231,10 +237,6 @@ func newScope4(t *bart.Table[uint8]) scope4 {
 		s.bucket[b] = uint32(k)
 	}
 	s.bucket[256] = uint32(len(s.starts) - 1)
-	if s.n = len(s.starts); s.n <= smallScope {
-		copy(s.small[:], s.starts)
-		copy(s.smallMask[:], s.masks)
-	}
 	return s
 }
 

@@ -103,7 +103,7 @@ type portIndex struct {
 	n      int
 	small  [smallPorts]uint16
 	starts []uint16
-	bucket [portBuckets + 1]uint16
+	bucket *[portBuckets + 1]uint16 // nil when the starts are inline: 2 KB a dimension saved, the table's hot fields closer
 }
 
 // indexPorts returns the portIndex of starts.
@@ -111,7 +111,9 @@ func indexPorts(starts []uint16) portIndex {
 	x := portIndex{starts: starts, n: len(starts)}
 	if x.n <= smallPorts {
 		copy(x.small[:], starts)
+		return x
 	}
+	x.bucket = new([portBuckets + 1]uint16)
 	k := 0
 	for b := range portBuckets {
 		for k+1 < len(starts) && int(starts[k+1]) <= b<<portShift {
