@@ -83,8 +83,8 @@ var publicSpace = sync.OnceValue(func() *netipx.IPSet {
 // value.
 type Scope struct {
 	_        [0]sync.Mutex
+	v4       scope4            // the IPv4 part of tbl as sorted intervals: the hot path's lookup (first: its inline intervals share the Scope's first lines)
 	tbl      bart.Table[uint8] // a partition of the address space by tag membership; a miss is mask 0
-	v4       scope4            // the IPv4 part of tbl as sorted intervals: the hot path's lookup
 	vnet     *netipx.IPSet
 	internet *netipx.IPSet
 	lb       *netipx.IPSet
@@ -184,11 +184,22 @@ func CompileContext(c Context) (*Scope, error) {
 // have tens of intervals, so the search is nearly always empty: two loads,
 // against a trie walk for bart. A bucket with many intervals (thousands of
 // learned prefixes in one /8) is binary-searched.
+//
+// A scope of at most smallScope intervals (a VNet, its peers and the
+// Internet tag's cuts: a few tens) also keeps them inline, in small and
+// smallMask (n of them), and a lookup counts the starts at or below the
+// address: the Scope's own cache lines, no dependent load.
 type scope4 struct {
-	starts []uint32 // starts[0] is 0; the intervals cover the space
-	masks  []uint8  // the context mask of each interval
-	bucket [257]uint32
+	n         int
+	small     [smallScope]uint32
+	smallMask [smallScope]uint8
+	starts    []uint32     // starts[0] is 0; the intervals cover the space
+	masks     []uint8      // the context mask of each interval
+	bucket    *[257]uint32 // nil when the intervals are inline
 }
+
+// smallScope is the most intervals a scope4 keeps inline.
+const smallScope = 32
 
 func newScope4(t *bart.Table[uint8]) scope4 {
 	var s scope4
@@ -212,6 +223,12 @@ func newScope4(t *bart.Table[uint8]) scope4 {
 	if next <= 0xffffffff {
 		push(uint32(next), 0)
 	}
+	if s.n = len(s.starts); s.n <= smallScope {
+		copy(s.small[:], s.starts)
+		copy(s.smallMask[:], s.masks)
+		return s
+	}
+	s.bucket = new([257]uint32)
 	k := 0
 	for b := range 256 {
 		for k+1 < len(s.starts) && s.starts[k+1] <= uint32(b)<<24 {
@@ -230,6 +247,15 @@ func addr4(a netip.Addr) uint32 {
 
 // mask returns the mask of IPv4 address a.
 func (s *scope4) mask(a uint32) uint8 {
+	if n := s.n; n <= smallScope {
+		k := 0
+		for _, x := range s.small[1:n] {
+			if x <= a {
+				k++
+			}
+		}
+		return s.smallMask[k&(smallScope-1)]
+	}
 	b := a >> 24
 	lo, hi := int(s.bucket[b]), int(s.bucket[b+1]) // starts[lo] <= a, and a's interval is at most hi
 	st := s.starts

@@ -77,6 +77,10 @@ func differential(t *testing.T, g *gen, worlds, flows, maxRules int) {
 				if out := w.cls.Outbound(ai, f.Dst, f.Proto, f.SrcPort, f.DstPort); out != v {
 					t.Fatalf("world %d: Outbound(%d, %v, %v, %d, %d) = %+v, Verdict(%+v) = %+v", wi, ai, f.Dst, f.Proto, f.SrcPort, f.DstPort, out, f, v)
 				}
+				// And so does the flattened OutPath.
+				if o := w.cls.OutPath(ai); o.Verdict(f.Dst, f.Proto, f.SrcPort, f.DstPort) != v {
+					t.Fatalf("world %d: OutPath(%d).Verdict(%v, %v, %d, %d) = %+v, Verdict(%+v) = %+v", wi, ai, f.Dst, f.Proto, f.SrcPort, f.DstPort, o.Verdict(f.Dst, f.Proto, f.SrcPort, f.DstPort), f, v)
+				}
 			}
 			if got != want || fast != w.wantFast(f) || v != nsg.VerdictStaged(w.cls, f) {
 				bad++

@@ -156,6 +156,9 @@ func TestNoAllocs(t *testing.T) {
 		if f.Direction == nsg.Outbound {
 			allocs = testing.AllocsPerRun(1000, func() { v = w.cls.Outbound(0, f.Dst, f.Proto, f.SrcPort, f.DstPort) })
 			assert.Zero(t, allocs, "Outbound(%v) allocates", f)
+			o := w.cls.OutPath(0)
+			allocs = testing.AllocsPerRun(1000, func() { v = o.Verdict(f.Dst, f.Proto, f.SrcPort, f.DstPort) })
+			assert.Zero(t, allocs, "OutPath.Verdict(%v) allocates", f)
 		}
 	}
 	// The first flow is the fused NIC+subnet path (with admin rules).

@@ -57,6 +57,9 @@ func TestDifferentialPair(t *testing.T) {
 					if out := w.cls.Outbound(ai, f.Dst, f.Proto, f.SrcPort, f.DstPort); out != got {
 						t.Fatalf("world %d: Outbound(%d, %v, %v, %d, %d) = %+v, Verdict(%+v) = %+v", wi, ai, f.Dst, f.Proto, f.SrcPort, f.DstPort, out, f, got)
 					}
+					if o := w.cls.OutPath(ai); o.Verdict(f.Dst, f.Proto, f.SrcPort, f.DstPort) != got {
+						t.Fatalf("world %d: OutPath(%d).Verdict(%v, %v, %d, %d) = %+v, Verdict(%+v) = %+v", wi, ai, f.Dst, f.Proto, f.SrcPort, f.DstPort, o.Verdict(f.Dst, f.Proto, f.SrcPort, f.DstPort), f, got)
+					}
 				}
 				if isPair != wantPair || got != staged || w.names(f, got) != want {
 					bad++

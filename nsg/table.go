@@ -76,24 +76,44 @@ const (
 )
 
 type portDim struct {
+	// smallRow is rowOf inline when the dimension has at most smallPorts
+	// intervals (nearly every NSG: a few tens of named ports): the search
+	// then reads only the dimension's own cache lines, not three separate
+	// allocations one after the other.
+	smallRow  [smallPorts]uint16
 	rowOf     []uint16 // row index of each interval
 	rows      []uint64 // distinct rows
 	masks     []uint32 // wordMask of each row
 	portIndex          // the intervals; last, so that the slice headers above share a cache line with its starts
 }
 
+// smallPorts is the most intervals a port index keeps inline (see
+// portIndex.small).
+const smallPorts = 32
+
 // portIndex finds the interval holding a port among sorted interval starts
 // (starts[0] == 0): bucket[b] is the index of the interval containing port
 // b<<portShift (the last entry is len(starts)-1), so a search scans only the
 // few intervals that start in the port's 64-port bucket.
+//
+// With at most smallPorts intervals the starts are also kept inline, in
+// small (n of them), and a port's interval is a count of the starts at or
+// below it: one cache line, no dependent load.
 type portIndex struct {
+	n      int
+	small  [smallPorts]uint16
 	starts []uint16
-	bucket [portBuckets + 1]uint16
+	bucket *[portBuckets + 1]uint16 // nil when the starts are inline: 2 KB a dimension saved, the table's hot fields closer
 }
 
 // indexPorts returns the portIndex of starts.
 func indexPorts(starts []uint16) portIndex {
-	x := portIndex{starts: starts}
+	x := portIndex{starts: starts, n: len(starts)}
+	if x.n <= smallPorts {
+		copy(x.small[:], starts)
+		return x
+	}
+	x.bucket = new([portBuckets + 1]uint16)
 	k := 0
 	for b := range portBuckets {
 		for k+1 < len(starts) && int(starts[k+1]) <= b<<portShift {
@@ -107,6 +127,17 @@ func indexPorts(starts []uint16) portIndex {
 
 // find returns the index of the interval holding port p.
 func (x *portIndex) find(p uint16) int {
+	if n := x.n; n <= smallPorts {
+		// starts[0] is 0: the interval is the number of later starts at
+		// or below p.
+		k := 0
+		for _, s := range x.small[1:n] {
+			if s <= p {
+				k++
+			}
+		}
+		return k
+	}
 	b := p >> portShift
 	lo, hi := int(x.bucket[b]), int(x.bucket[b+1])
 	s := x.starts
@@ -351,11 +382,19 @@ func buildPortDim(rules []rule, w int, pick func(*rule) []portRange) portDim {
 	d.rows = slices.Clip(d.rows)
 	d.portIndex = indexPorts(starts)
 	d.masks = rowMasks(d.rows, w)
+	if d.n <= smallPorts {
+		copy(d.smallRow[:], d.rowOf)
+	}
 	return d
 }
 
 // rowIndex returns the row index of port p.
-func (d *portDim) rowIndex(p uint16) int { return int(d.rowOf[d.find(p)]) }
+func (d *portDim) rowIndex(p uint16) int {
+	if d.n <= smallPorts {
+		return int(d.smallRow[d.find(p)&(smallPorts-1)])
+	}
+	return int(d.rowOf[d.find(p)])
+}
 
 // row writes the row of address a, whose context-tag mask is mask, into dst.
 func (d *addrDim) row(dst *[maxWords]uint64, a netip.Addr, mask uint8, w int) {

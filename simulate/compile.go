@@ -282,6 +282,7 @@ func (c *compiler) nics() {
 			continue
 		}
 		st.cls = cls
+		st.out = cls.OutPath(st.addrIdx)
 		h := int32(len(e.nics))
 		e.nicByKey[nv.ID().Key()] = h
 		name := strings.ToLower(nv.Name())
@@ -423,10 +424,15 @@ func (c *compiler) routeActions() {
 			a := action{typ: actionType(m)}
 			if m.NumNextHops() > 0 && (a.typ == route.VirtualAppliance || a.typ == route.VirtualApplianceEcmp) {
 				a.target, a.ok = e.vnets[ss.vnet].targets[m.NextHop(0)]
+				_, _, a.external = e.vnets[ss.vnet].externalOf(m.NextHop(0))
 			}
 			a.noGateway = userRouteWithoutGateway(m, ss.vpn)
 			ss.actions[i] = a
 		}
+	}
+	for h := range e.nics {
+		st := &e.nics[h]
+		st.table, st.actions = e.subnets[st.subnet].table, e.subnets[st.subnet].actions
 	}
 }
 

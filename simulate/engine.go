@@ -218,14 +218,27 @@ type skippedNIC struct {
 }
 
 type nicState struct {
+	// The first-hop fast path's fields (Engine.firstHop), together at the
+	// front so that a flow from a NIC misses on its first lines only, and
+	// copied from the NIC's classifier and subnet so that it reads them
+	// without a dependent load: the flattened outbound rules of the
+	// primary address, the subnet's route table and route actions.
+	out     nsg.OutPath
+	table   *route.Table
+	actions []action   // the subnet's (subnetState.actions)
+	addr    netip.Addr // primary private address
+	subnet  int32
+	egress4 int32 // index into Engine.egress for IPv4 internet traffic
+	// unsure: some answer from this NIC depends on what the input does not
+	// contain (unknown rules, routes or egress): the first-hop fast path
+	// leaves such NICs to the walker.
+	unsure bool
+
 	v        topology.NICView
-	addr     netip.Addr // primary private address
 	addrIdx  int        // index of addr in the classifier's addresses
 	addr6    netip.Addr // first IPv6 private address, if any
-	subnet   int32
 	cls      *nsg.Classifier
 	forward  bool
-	egress4  int32 // index into Engine.egress for IPv4 internet traffic
 	egress6  int32
 	isPE     bool
 	peSubnet bool  // NSGs apply (private endpoint with NSG network policies)
@@ -237,11 +250,11 @@ type nicState struct {
 	// unknown (a Terraform plan's value known after apply), or -1: flows
 	// it would source are Unknown rather than Dropped.
 	addrUnknown int32
-	// unsure: some answer from this NIC depends on what the input does not
-	// contain (unknown rules, routes or egress): the first-hop fast path
-	// leaves such NICs to the walker.
-	unsure bool
+	_           [nicPad]byte // a multiple of 64 bytes: the hot fields of every NIC start a cache line
 }
+
+// nicPad pads nicState to a multiple of 64 bytes (TestNICStateLayout).
+const nicPad = 40
 
 // nicCold is the part of a NIC's state off the hot path.
 type nicCold struct {
@@ -387,6 +400,9 @@ type action struct {
 	// noGateway: a user route to VirtualNetworkGateway in a VNet that has no
 	// VPN gateway, of its own or over gateway transit.
 	noGateway bool
+	// external: the first next hop is in the address space of a peered
+	// VNet outside the input (vnetState.externalOf), resolved once.
+	external bool
 }
 
 // TagVersion is implemented by service-tag resolvers that know which

@@ -298,8 +298,14 @@ func (w *walker) seen(key int32) bool {
 // (https://learn.microsoft.com/azure/virtual-network-manager/concept-security-admins#always-allow).
 func (w *walker) security(h int32, dir nsg.Direction, src, dst netip.Addr) (nsg.Verdict, bool) {
 	st := &w.e.nics[h]
-	f := nsg.Flow{Direction: dir, Proto: w.proto, Src: src, Dst: dst, SrcPort: w.sport, DstPort: w.dport}
-	v := st.cls.Verdict(f)
+	var v nsg.Verdict
+	if dir == nsg.Outbound && src == st.addr {
+		// The NIC's primary address: its flattened outbound rules answer,
+		// with no search of its addresses (as in firstHop).
+		v = st.out.Verdict(dst, w.proto, w.sport, w.dport)
+	} else {
+		v = st.cls.Verdict(nsg.Flow{Direction: dir, Proto: w.proto, Src: src, Dst: dst, SrcPort: w.sport, DstPort: w.dport})
+	}
 	if w.tr != nil {
 		w.tr.security(st.cls, dir, v)
 	}
@@ -326,38 +332,54 @@ func denied(d *Decision, h int32, dir nsg.Direction, v nsg.Verdict, r Reason) De
 
 // firstHop decides, without the walker, the IPv4 flows that end at the
 // source's first route — to the internet, dropped by a None route, to a
-// service endpoint or to the gateway: the common egress case, and the one the
-// hot path is measured on. It applies exactly the walker's rules for them
-// (the differential tests hold it to the reference twin); ok is false for
-// every other flow, which the walker then handles from the start.
+// service endpoint or to the gateway, or routed to a virtual appliance
+// address that nothing holds: the common egress case, and the one the hot
+// path is measured on. It applies exactly the walker's rules for them (the
+// differential tests hold it to the reference twin); ok is false for every
+// other flow, which the walker then handles from the start.
+//
+// It reads only the NIC's own state (nicState's front: the route table,
+// the route actions and the flattened outbound rules are copied there),
+// so that a flow costs the NIC's lines, the route lookup and the NSG
+// lookups, with no dependent load between them.
 func (e *Engine) firstHop(h int32, dst netip.Addr, proto ipproto.Proto, port uint16) (Decision, bool) {
 	st := &e.nics[h]
 	if !dst.Is4() || !st.addr.IsValid() || isPlatform(dst) || st.unsure || port == 0 && proto.HasPorts() || proto == ipproto.Unknown {
 		return Decision{}, false // an invalid flow: Classify answers it after the fast path
 	}
-	ss := &e.subnets[st.subnet]
-	m, ok := ss.table.Lookup(dst)
+	m, ok := st.table.Lookup(dst)
 	if !ok {
 		return Decision{}, false
 	}
-	act := ss.actions[m.Index()]
+	return e.decideFirst(h, st, st.actions[m.Index()], dst, proto, port)
+}
+
+// decideFirst is firstHop once the route is known: act is the action of
+// the route selection the flow's destination chose in the NIC's subnet.
+func (e *Engine) decideFirst(h int32, st *nicState, act action, dst netip.Addr, proto ipproto.Proto, port uint16) (Decision, bool) {
 	typ := act.typ
 	if act.noGateway {
 		return Decision{}, false
 	}
 	switch typ {
 	case route.Internet, route.None, route.VirtualNetworkServiceEndpoint, route.VirtualNetworkGateway:
+	case route.VirtualAppliance, route.VirtualApplianceEcmp:
+		if act.ok || act.external {
+			return Decision{}, false // an appliance to cross, or a VNet outside the input: the walker's
+		}
 	default:
 		return Decision{}, false
 	}
 	d := Decision{egress: -1}
-	v := st.cls.Outbound(st.addrIdx, dst, proto, EphemeralPort, port)
+	v := st.out.Verdict(dst, proto, EphemeralPort, port)
 	if !v.Allowed() {
 		return denied(&d, h, nsg.Outbound, v, ReasonDeniedOut), true
 	}
 	switch typ {
 	case route.None:
 		d.Verdict, d.Reason = Dropped, ReasonRouteNone
+	case route.VirtualAppliance, route.VirtualApplianceEcmp:
+		d.Verdict, d.Reason = Dropped, ReasonNoSuchAddress // as the walker's path: no NIC, firewall or load balancer holds the next hop
 	case route.VirtualNetworkServiceEndpoint:
 		d.Verdict, d.Method, d.Reason = Allowed, MethodServiceEndpoint, ReasonServiceEndpoint
 	case route.VirtualNetworkGateway:
