@@ -154,3 +154,14 @@ func BenchmarkEstimator(b *testing.B) {
 		b.ReportMetric(benchl.Ratio(20000, func(i int) { e.Add(&cs[i%len(cs)]) }, benchl.Hot), "x-L")
 	})
 }
+
+func BenchmarkPeaks(b *testing.B) {
+	data, _ := genLog(rand.New(rand.NewPCG(1, 1)), 20000)
+	r, rd := flowlog.NewReader("gen.json", bytes.NewReader(data)), bytes.NewReader(data)
+	e := estimateBytes(b, r, rd, data)
+	b.ReportAllocs()
+	for b.Loop() {
+		e.Peaks()
+	}
+	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/float64(e.Stats().Connections), "ns/connection")
+}

@@ -49,7 +49,8 @@
 // connections that overlap (a reused 5-tuple within the hold) count once.
 //
 // Only outbound tuples count (inbound connections never take a SNAT port),
-// only allowed ones (VNet state D, NSG decision D), and only TCP and UDP
+// only allowed ones (a VNet state D or an NSG decision D is left out), and
+// only TCP and UDP
 // (the protocols whose ports SNAT translates). NAT gateway flow logs have no
 // source port and are not counted. NSG flow logs version 1 have no state:
 // each of their 5-tuples is one connection from its first tuple to its last
