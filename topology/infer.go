@@ -12,7 +12,7 @@ func (m *Model) complete(p *problems, w *warnList) {
 	m.mergeDuplicates(p)
 	m.associate(p, w)
 	m.inferAddresses(w)
-	m.applyFirewallHops(w)
+	m.applyFirewallHops(p, w)
 	m.idx = nil
 }
 

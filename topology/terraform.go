@@ -171,13 +171,27 @@ func isTerraformJSON(data []byte) (ok, plan bool) {
 // known only after apply (resource_changes' after_unknown) left out. Links
 // between resources come from the values, and where these are unknown from
 // the plan's configuration: the references of the attribute's expression
-// ("azurerm_subnet.app.id") name the resource, through module inputs and
-// outputs too. A resource whose id is unknown gets the ID Azure will give it
+// ("azurerm_subnet.app[0].id") name the resource instance, through module
+// inputs and outputs and module instances too, by the rules of
+// terraformrefs.go; what the JSON cannot tell (a local value, whose
+// expression it leaves out; an instance picked by count.index or each.key;
+// references to several resources) is not guessed, and the warning says
+// why. A resource whose id is unknown gets the ID Azure will give it
 // (its resource group and name, in the subscription the input's other IDs
 // name, else [arm.TemplateSubscription]), or one made from its Terraform
 // address when those are unknown too. A value that stays unknown (a dynamic
 // private IP, a link no reference resolves) is left out with a warning
-// wrapping [ErrKnownAfterApply] naming the address and the attribute.
+// wrapping [ErrKnownAfterApply] naming the address and the attribute, and
+// what it costs: a subnet's or NIC's route table, NSG or NAT gateway that
+// stays unknown is one outside the input (the answers it decides are
+// Unknown); a route's next hop IP address stays "(known after apply)", so
+// that its table is not evaluated and the flows of its subnets are Unknown
+// ([IsKnownAfterApply] tells that problem from one Azure would reject; the
+// warning, given when the input is loaded, names the subnets).
+//
+// A state and a plan of one configuration (or the same state or plan twice)
+// loaded together are refused: their resources would be merged or doubled.
+// Compare them instead (egress diff --base STATE --with PLAN).
 //
 // The mapped types, with the azurerm provider's attribute names (v3 and v4
 // spellings where they differ), are azurerm_virtual_network (with inline
@@ -251,6 +265,14 @@ func ParseTerraform(file string, data []byte) (*Model, error) {
 		b.collect(values.RootModule, posRoot.Get("root_module"), unknown, 0)
 	}
 	b.build()
+	in := &tfInput{file: file, plan: plan, ids: map[string]string{}}
+	for _, r := range b.res {
+		if id, ok := r.str("id"); ok && id != "" && r.mode == tfjson.ManagedResourceMode {
+			in.ids[r.addr] = id
+			in.order = append(in.order, r.addr)
+		}
+	}
+	b.m.firewallHops = append(b.m.firewallHops, firewallHop{input: in})
 	if err := b.p.err(); err != nil {
 		return nil, err
 	}
@@ -1000,15 +1022,15 @@ func (b *tfBuilder) resource(r *tfRes) {
 		b.m.AIAccounts = append(b.m.AIAccounts, a)
 	case "azurerm_subnet_route_table_association":
 		if s := b.assocSubnet(r); s != nil {
-			s.RouteTable = b.assocLink(r, s.RouteTable, "route_table_id", "routeTables", "route table")
+			s.RouteTable = b.assocLink(r, s.RouteTable, "route_table_id", "routeTables", "a route table")
 		}
 	case "azurerm_subnet_network_security_group_association":
 		if s := b.assocSubnet(r); s != nil {
-			s.NSG = b.assocLink(r, s.NSG, "network_security_group_id", "networkSecurityGroups", "NSG")
+			s.NSG = b.assocLink(r, s.NSG, "network_security_group_id", "networkSecurityGroups", "an NSG")
 		}
 	case "azurerm_subnet_nat_gateway_association":
 		if s := b.assocSubnet(r); s != nil {
-			s.NATGateway = b.assocLink(r, s.NATGateway, "nat_gateway_id", "natGateways", "NAT gateway")
+			s.NATGateway = b.assocLink(r, s.NATGateway, "nat_gateway_id", "natGateways", "a NAT gateway")
 		}
 	case "azurerm_nat_gateway_public_ip_association", "azurerm_nat_gateway_public_ip_prefix_association":
 		id := b.refAt(r, "nat_gateway_id")
@@ -1037,7 +1059,7 @@ func (b *tfBuilder) resource(r *tfRes) {
 			b.p.add(r.posAt("network_interface_id"), r.addr, "network_interface_id", string(id), ErrDangling, "names a network interface the input does not hold")
 			return
 		}
-		n.NSG = b.assocLink(r, n.NSG, "network_security_group_id", "networkSecurityGroups", "NSG")
+		n.NSG = b.assocLink(r, n.NSG, "network_security_group_id", "networkSecurityGroups", "an NSG")
 	}
 }
 
@@ -1099,7 +1121,7 @@ func (b *tfBuilder) assocLink(r *tfRes, cur Ref, attr, collection, kind string) 
 	}
 	id = Ref("/subscriptions/" + sub + "/resourceGroups/" + arm.TemplateResourceGroup + "/providers/Microsoft.Network/" + collection + "/" +
 		strings.ReplaceAll("(known after apply: "+r.addr+" "+attr+")", "/", "_"))
-	b.w.warn(r.posAt(attr), r.addr, attr, "", ErrKnownAfterApply, "resource ID known after apply, and %s: taken as a %s the input does not hold, so the answers that depend on it are Unknown", why, kind)
+	b.w.warn(r.posAt(attr), r.addr, attr, "", ErrKnownAfterApply, "resource ID known after apply, and %s: taken as %s the input does not hold, so the answers that depend on it are Unknown", why, kind)
 	return id
 }
 
@@ -1552,7 +1574,11 @@ func IsKnownAfterApply(err error) bool {
 // configuration names an Azure Firewall's private address
 // (azurerm_firewall.hub.ip_configuration[0].private_ip_address); else why
 // says what the address depends on.
+//
+// With input set, the entry is instead the record of a Terraform input, for
+// complete's check that no two inputs are of one configuration.
 type firewallHop struct {
+	input    *tfInput
 	table    *RouteTable
 	route    string
 	firewall Ref
@@ -1568,8 +1594,18 @@ type firewallHop struct {
 // warning saying so. A route whose address stays unknown keeps
 // knownAfterApply, with a warning wrapping [ErrKnownAfterApply] that names
 // the subnets whose answers become Unknown.
-func (m *Model) applyFirewallHops(w *warnList) {
+func (m *Model) applyFirewallHops(p *problems, w *warnList) {
+	var inputs []*tfInput
 	for _, h := range m.firewallHops {
+		if h.input != nil {
+			inputs = append(inputs, h.input)
+		}
+	}
+	checkTFInputs(p, inputs)
+	for _, h := range m.firewallHops {
+		if h.input != nil {
+			continue
+		}
 		why := h.why
 		if !h.firewall.IsZero() {
 			fw, ok := lookup[*Firewall](m, h.firewall)
@@ -1588,6 +1624,54 @@ func (m *Model) applyFirewallHops(w *warnList) {
 			h.route, why, h.table.Name, m.subnetsUsing(h.table))
 	}
 	m.firewallHops = nil
+}
+
+// tfInput is what complete needs to know of a Terraform input: its
+// managed resources' known IDs by address.
+type tfInput struct {
+	file  string
+	plan  bool
+	ids   map[string]string // address → id
+	order []string          // the addresses of ids in document order
+}
+
+// checkTFInputs refuses two Terraform inputs of one configuration: a state
+// and a plan of it (the plan's planned_values already hold every resource
+// after apply, the unchanged ones too), or the same state or plan twice.
+// Loaded together, a resource both hold would be merged, and one whose ID
+// is known only after apply would be doubled. Two inputs are of one
+// configuration when they hold a managed resource of the same address and
+// the same known ID; the states and plans of separate configurations (a
+// hub's state, a spoke's plan) share none, and mix like any inputs.
+func checkTFInputs(p *problems, inputs []*tfInput) {
+	for j, b := range inputs {
+		for _, a := range inputs[:j] {
+			i := slices.IndexFunc(b.order, func(addr string) bool { return strings.EqualFold(a.ids[addr], b.ids[addr]) })
+			if i < 0 {
+				continue
+			}
+			addr := b.order[i]
+			what := "two Terraform states"
+			switch {
+			case a.plan && b.plan:
+				what = "two Terraform plans"
+			case a.plan != b.plan:
+				what = "a Terraform state and a plan"
+			}
+			detail := fmt.Sprintf("%s and %s are %s of one configuration (both hold %s, %s): loaded together, their resources would be merged or doubled", a.file, b.file, what, addr, b.ids[addr])
+			if a.plan != b.plan {
+				state, plan := a.file, b.file
+				if a.plan {
+					state, plan = plan, state
+				}
+				detail += fmt.Sprintf("; to see what the plan changes, compare them: egress diff --base %s --with %s", state, plan)
+			} else {
+				detail += "; load one of them"
+			}
+			p.add(Pos{File: b.file}, addr, "", "", ErrDuplicate, "%s", detail)
+			break
+		}
+	}
 }
 
 // setHop gives h's route the address a, where it is still unknown.

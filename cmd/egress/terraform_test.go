@@ -1,6 +1,9 @@
 package main
 
 import (
+	"encoding/json"
+	"os"
+	"path/filepath"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -45,4 +48,72 @@ func TestTraceTerraformPlan(t *testing.T) {
 	code, out, stderr = egress("list", "nics", "--topology", tfTestdata+"plan.json")
 	require.Equal(t, 0, code, stderr)
 	assert.Contains(t, out, "vm-data-01-nic")
+}
+
+// A plan whose routes' next hops are known only after apply is valid:
+// the unknowns are warnings naming the answers they make Unknown, not
+// problems Azure would reject (--strict refuses them, as every warning).
+func TestValidateTerraformPlanUnknownNextHop(t *testing.T) {
+	code, out, stderr := egress("validate", "--topology", tfTestdata+"nva-plan.json")
+	require.Equal(t, 0, code, "%s%s", out, stderr)
+	assert.NotContains(t, out, "problem")
+	assert.NotContains(t, out, "not an IP address", "the route table's own problem is not repeated")
+	assert.Contains(t, out, `warning: `+tfTestdata+`nva-plan.json:`)
+	assert.Contains(t, out, `module.spoke["a"].azurerm_route_table.spoke: route[0].next_hop_in_ip_address: known after apply: the next hop IP address of route "default-via-nva" is known after apply (it comes from azurerm_network_interface.nva[0]): route table rt-spoke-a cannot be evaluated without it, so every answer for flows from subnets vnet-spoke-a/snet-app, vnet-spoke-a/snet-data is Unknown`)
+	assert.Contains(t, out, "local.hub_route_table_id, a local value")
+	assert.Contains(t, out, "valid: 3 VNets, 6 subnets")
+
+	code, out, _ = egress("validate", "--topology", tfTestdata+"nva-plan.json", "-o", "json")
+	require.Equal(t, 0, code, out)
+	assert.Contains(t, out, `"valid": true`)
+
+	code, out, _ = egress("validate", "--strict", "--topology", tfTestdata+"nva-plan.json")
+	assert.Equal(t, 1, code, out)
+	assert.Contains(t, out, "known after apply")
+
+	// The trace of a flow from a spoke is Unknown.
+	code, out, stderr = egress("trace", "--topology", tfTestdata+"nva-plan.json", "--from", "nic-vm-a", "--to", "52.1.2.3:443")
+	require.Equal(t, 0, code, stderr)
+	assert.Contains(t, out, "Unknown: ")
+	assert.Contains(t, stderr, "known after apply")
+}
+
+// Real errors stay errors beside a plan's unknowns: a route Azure would
+// reject (a VirtualAppliance route without a next hop, known to be null)
+// fails validate, and the unknowns are listed as warnings.
+func TestValidateTerraformPlanRealErrorStays(t *testing.T) {
+	data, err := os.ReadFile(tfTestdata + "nva-plan.json")
+	require.NoError(t, err)
+	// The hub table's route gets a next hop known to be null.
+	var doc map[string]any
+	require.NoError(t, json.Unmarshal(data, &doc))
+	for _, r := range doc["planned_values"].(map[string]any)["root_module"].(map[string]any)["resources"].([]any) {
+		if r := r.(map[string]any); r["address"] == "azurerm_route_table.hub" {
+			r["values"].(map[string]any)["route"].([]any)[0].(map[string]any)["next_hop_in_ip_address"] = nil
+		}
+	}
+	for _, c := range doc["resource_changes"].([]any) {
+		if c := c.(map[string]any); c["address"] == "azurerm_route_table.hub" {
+			c["change"].(map[string]any)["after_unknown"].(map[string]any)["route"] = []any{map[string]any{}}
+		}
+	}
+	bad, err := json.MarshalIndent(doc, "", "  ")
+	require.NoError(t, err)
+	file := filepath.Join(t.TempDir(), "plan.json")
+	require.NoError(t, os.WriteFile(file, bad, 0o600))
+	code, out, _ := egress("validate", "--topology", file)
+	require.Equal(t, 1, code, out)
+	assert.Contains(t, out, `rt-hub: route "to-spokes" (#0): nextHopIpAddress: missing: a VirtualAppliance route needs the appliance's IP address`)
+	assert.Contains(t, out, "1 problems")
+	assert.Contains(t, out, `warning: `+file+`:`)
+	assert.Contains(t, out, "known after apply in the Terraform plan: not a value Azure would reject")
+}
+
+// A state and a plan of one configuration in one load are refused, naming
+// both and the diff that compares them.
+func TestTerraformStateAndPlanInOneLoad(t *testing.T) {
+	code, _, stderr := egress("validate", "--topology", tfTestdata+"state.json", "--topology", tfTestdata+"plan.json")
+	assert.Equal(t, 2, code)
+	assert.Contains(t, stderr, tfTestdata+"state.json and "+tfTestdata+"plan.json are a Terraform state and a plan of one configuration")
+	assert.Contains(t, stderr, "egress diff --base "+tfTestdata+"state.json --with "+tfTestdata+"plan.json")
 }
