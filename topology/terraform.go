@@ -1111,7 +1111,7 @@ func (b *tfBuilder) assocSource(r *tfRes, attr, kind string) Ref {
 // so that the simulator answers Unknown for the flows it decides, as for any
 // reference outside the input, and a warning says so.
 func (b *tfBuilder) assocLink(r *tfRes, cur Ref, attr, collection, kind string) Ref {
-	id, why := b.refAtWhy(r, attr)
+	_, why := b.refAtWhy(r, attr)
 	if why == "" {
 		return b.assocTarget(r, cur, attr)
 	}
@@ -1119,7 +1119,7 @@ func (b *tfBuilder) assocLink(r *tfRes, cur Ref, attr, collection, kind string) 
 	if sub == "" {
 		sub = arm.TemplateSubscription
 	}
-	id = Ref("/subscriptions/" + sub + "/resourceGroups/" + arm.TemplateResourceGroup + "/providers/Microsoft.Network/" + collection + "/" +
+	id := Ref("/subscriptions/" + sub + "/resourceGroups/" + arm.TemplateResourceGroup + "/providers/Microsoft.Network/" + collection + "/" +
 		strings.ReplaceAll("(known after apply: "+r.addr+" "+attr+")", "/", "_"))
 	b.w.warn(r.posAt(attr), r.addr, attr, "", ErrKnownAfterApply, "resource ID known after apply, and %s: taken as %s the input does not hold, so the answers that depend on it are Unknown", why, kind)
 	return id
