@@ -61,7 +61,7 @@ func TestOutboundRuleAllocatedPortsValidated(t *testing.T) {
 	lb := m.LoadBalancers[0]
 	assert.Equal(t, 2048, lb.OutboundRules[0].AllocatedOutboundPorts)
 	assert.Equal(t, 3, m.BackendPoolSize(lb.BackendPools[0].ID))
-	n, known := m.FrontendAddresses(lb, lb.OutboundRules[0].Frontends)
+	n, known := m.FrontendAddresses(lb.OutboundRules[0].Frontends)
 	assert.True(t, known)
 	assert.Equal(t, 1, n)
 }

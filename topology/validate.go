@@ -364,7 +364,7 @@ func (m *Model) validateRefs(p *problems) {
 				checkRef[*Frontend](m, p, r.Pos, string(r.ID), "frontendIPConfigurations", f, "frontend")
 			}
 			checkRef[*BackendPool](m, p, r.Pos, string(r.ID), "backendAddressPool", r.BackendPool, "backend pool")
-			m.validateAllocatedPorts(p, lb, r)
+			m.validateAllocatedPorts(p, r)
 		}
 	}
 	for _, g := range m.Gateways {
@@ -769,11 +769,11 @@ func (p *problems) addErr(pos Pos, resource string, err error) {
 // is counted from the IP configurations of the input, and the frontends'
 // addresses from their public IPs and prefixes; when a frontend's public
 // IP is not in the input the last check is skipped.
-func (m *Model) validateAllocatedPorts(p *problems, lb *LoadBalancer, r *OutboundRule) {
+func (m *Model) validateAllocatedPorts(p *problems, r *OutboundRule) {
 	if r.AllocatedOutboundPorts == 0 {
 		return
 	}
-	ips, known := m.FrontendAddresses(lb, r.Frontends)
+	ips, known := m.FrontendAddresses(r.Frontends)
 	if !known {
 		ips = 0
 	}
@@ -798,33 +798,26 @@ func (m *Model) BackendPoolSize(pool Ref) int {
 	return n
 }
 
-// FrontendAddresses counts the IPv4 addresses of the frontends refs of lb:
+// FrontendAddresses counts the IPv4 addresses of the load-balancer frontends refs:
 // one per public IP, every address of a public IP prefix. known is false
 // when a frontend or its public IP or prefix is not in the model.
-func (m *Model) FrontendAddresses(lb *LoadBalancer, refs []Ref) (n int, known bool) {
+func (m *Model) FrontendAddresses(refs []Ref) (n int, known bool) {
 	known = true
 	for _, ref := range refs {
-		var fe *Frontend
-		for _, f := range lb.Frontends {
-			if f.ID.Key() == ref.Key() {
-				fe = f
-			}
-		}
-		if fe == nil {
+		fe, ok := lookup[*Frontend](m, ref)
+		if !ok {
 			known = false
 			continue
 		}
 		if !fe.PublicIP.IsZero() {
-			pip := lookupIn(m.PublicIPs, fe.PublicIP)
-			if pip == nil || !pip.Address.IsValid() {
+			if pip, ok := lookup[*PublicIP](m, fe.PublicIP); !ok || !pip.Address.IsValid() {
 				known = false
 			} else if pip.Address.Is4() {
 				n++
 			}
 		}
 		if !fe.PublicIPPrefix.IsZero() {
-			pp := lookupIn(m.PublicIPPrefixes, fe.PublicIPPrefix)
-			if pp == nil || !pp.Prefix.IsValid() {
+			if pp, ok := lookup[*PublicIPPrefix](m, fe.PublicIPPrefix); !ok || !pp.Prefix.IsValid() {
 				known = false
 			} else if pp.Prefix.Addr().Is4() {
 				n += 1 << (32 - pp.Prefix.Bits())
@@ -832,15 +825,4 @@ func (m *Model) FrontendAddresses(lb *LoadBalancer, refs []Ref) (n int, known bo
 		}
 	}
 	return n, known
-}
-
-// lookupIn finds the resource of list with ID ref.
-func lookupIn[T interface{ meta() *Meta }](list []T, ref Ref) T {
-	var zero T
-	for _, x := range list {
-		if x.meta().ID.Key() == ref.Key() {
-			return x
-		}
-	}
-	return zero
 }
