@@ -247,18 +247,45 @@ func (x *index) flowLogFilters(e *simulate.Engine) {
 
 // nic returns the index of f's NIC, or -1.
 func (x *index) nic(f *flowlog.Flow) int32 {
-	if i, ok := x.byMAC[f.MAC]; ok && f.MAC != "" {
-		return i
-	}
 	a := f.Src
 	if f.Direction == flowlog.Inbound {
 		a = f.Dst
+	}
+	return x.lookup(f.MAC, a)
+}
+
+// lookup returns the index of the NIC with MAC address mac, else of the
+// one NIC that holds private address a, or -1.
+func (x *index) lookup(mac string, a netip.Addr) int32 {
+	if i, ok := x.byMAC[mac]; ok && mac != "" {
+		return i
 	}
 	if i, ok := x.byAddr[a]; ok {
 		return i
 	}
 	return -1
 }
+
+// Mapper maps a logged source to the design's NIC as [Run] does: by MAC
+// address, else by a private address one NIC holds. It is safe for
+// concurrent use.
+type Mapper struct{ x *index }
+
+// NewMapper indexes e's NICs by MAC and private address.
+func NewMapper(e *simulate.Engine) *Mapper { return &Mapper{newIndex(e)} }
+
+// NIC returns the NIC with MAC address mac (as flow logs spell it), else
+// the one NIC that holds private address a.
+func (m *Mapper) NIC(mac string, a netip.Addr) (simulate.NIC, bool) {
+	if i := m.x.lookup(mac, a); i >= 0 {
+		return m.x.nics[i], true
+	}
+	return simulate.NIC{}, false
+}
+
+// Gaps says what limits the mapping (NICs without a MAC address,
+// addresses several NICs hold, flow logs that filter).
+func (m *Mapper) Gaps() []string { return slices.Clone(m.x.gaps) }
 
 // groupKey identifies a group of compared flows: a NIC, a direction, the
 // logged decision and rule, and the predicted verdict.

@@ -3,7 +3,6 @@ package main
 import (
 	"cmp"
 	"fmt"
-	"net/netip"
 	"os"
 	"slices"
 	"strconv"
@@ -11,6 +10,7 @@ import (
 	"time"
 
 	"github.com/egresslab/egress/demand"
+	"github.com/egresslab/egress/replay"
 	"github.com/egresslab/egress/simulate"
 	"github.com/egresslab/egress/snat"
 	"github.com/spf13/cobra"
@@ -184,29 +184,15 @@ func capacityRows(doc capacityDoc) *table {
 }
 
 // peakDemands turns flow-log peaks into one demand list per window, each
-// source mapped to its NIC by MAC address, else by private address (held
-// by one NIC only); the sources of no NIC are returned, sorted.
+// source mapped to its NIC as flow replay maps it ([replay.Mapper]); the
+// sources of no NIC are returned, sorted.
 func peakDemands(e *simulate.Engine, peaks []demand.Peak) (windows [][]simulate.Demand, unknown []string) {
-	byAddr := map[netip.Addr]string{}
-	for _, h := range e.NICs() {
-		for _, a := range h.Addrs() {
-			if _, dup := byAddr[a]; dup {
-				byAddr[a] = ""
-			} else {
-				byAddr[a] = h.ID()
-			}
-		}
-	}
+	nics := replay.NewMapper(e)
 	index := map[time.Time]int{}
 	seen := map[string]bool{}
 	for _, p := range peaks {
-		from := ""
-		if v, ok := e.Network().NICByMAC(p.MAC); ok && p.MAC != "" {
-			from = string(v.ID())
-		} else if id := byAddr[p.Src]; id != "" {
-			from = id
-		}
-		if from == "" {
+		h, ok := nics.NIC(p.MAC, p.Src)
+		if !ok {
 			k := p.Src.String()
 			if p.MAC != "" {
 				k += " (MAC " + p.MAC + ")"
@@ -223,7 +209,7 @@ func peakDemands(e *simulate.Engine, peaks []demand.Peak) (windows [][]simulate.
 			index[p.Window] = w
 			windows = append(windows, nil)
 		}
-		windows[w] = append(windows[w], simulate.Demand{From: from, To: p.Dst, Protocol: p.Proto, Concurrent: p.Peak})
+		windows[w] = append(windows[w], simulate.Demand{From: h.ID(), To: p.Dst, Protocol: p.Proto, Concurrent: p.Peak})
 	}
 	slices.Sort(unknown)
 	return windows, unknown
