@@ -35,21 +35,21 @@ type Supply struct {
 	// Known: the documented rules give a number. False for default outbound
 	// access, an App Service app's shared outbound, and pools whose inputs
 	// are incomplete; Why says which.
-	Known bool
+	Known bool `json:"known"`
 	// Unlimited: no SNAT (an instance-level public IP).
-	Unlimited bool
+	Unlimited bool `json:"unlimited,omitempty"`
 	// PerKey is the number of concurrent connections the pool (or, with
 	// ScopeInstance, each instance) can hold to one destination key.
-	PerKey int
+	PerKey int `json:"perDestination"`
 	// Total caps concurrent connections over every destination (0: no cap
 	// beyond PerKey).
-	Total int
-	Scope Scope
-	Key   Key
+	Total int   `json:"total,omitempty"`
+	Scope Scope `json:"scope"`
+	Key   Key   `json:"destinationKey"`
 	// Rules are the documented numbers used, by Name.
-	Rules []string
+	Rules []string `json:"rules"`
 	// Why explains the number, or its absence, in a sentence.
-	Why string
+	Why string `json:"why"`
 }
 
 // Supply applies the documented rules to p for protocol tcp (true) or UDP

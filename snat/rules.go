@@ -2,10 +2,10 @@ package snat
 
 // Rule is one documented number of the SNAT supply, with its source.
 type Rule struct {
-	Name   string // a short identifier, as results cite it
-	Value  int
-	Text   string // what the number means, in the source's words
-	Source string // the Microsoft Learn page
+	Name   string `json:"name"` // a short identifier, as results cite it
+	Value  int    `json:"value"`
+	Text   string `json:"text"`   // what the number means, in the source's words
+	Source string `json:"source"` // the Microsoft Learn page
 }
 
 // The documented numbers. They are data, not code: each result cites the

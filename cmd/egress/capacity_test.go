@@ -32,15 +32,17 @@ func TestCapacityCommand(t *testing.T) {
 			HeadroomKnown bool    `json:"headroomKnown"`
 			Fix           string  `json:"fix"`
 			Supply        struct {
-				PerKey int      `json:"PerKey"`
-				Rules  []string `json:"Rules"`
+				PerKey int      `json:"perDestination"`
+				Rules  []string `json:"rules"`
 			} `json:"supply"`
 		} `json:"pools"`
 		Unmetered []struct {
 			From    string `json:"from"`
 			Verdict string `json:"verdict"`
 		} `json:"unmetered"`
-		Rules []struct{ Source string } `json:"rules"`
+		Rules []struct {
+			Source string `json:"source"`
+		} `json:"rules"`
 	}
 	require.NoError(t, json.Unmarshal([]byte(out), &doc), out)
 	require.Len(t, doc.Pools, 2)
