@@ -38,6 +38,7 @@ import (
 	"errors"
 	"fmt"
 	"net/netip"
+	"strconv"
 	"strings"
 
 	"github.com/egresslab/egress/ipproto"
@@ -260,6 +261,9 @@ func Parse(path string, data []byte) (*File, error) {
 				}
 				c.Protocol = p
 			}
+			if c.Port != 0 && !c.Protocol.HasPorts() {
+				bad(line, field+".port", strconv.Itoa(int(c.Port)), "%s", portWithout(nc.NoReach.Protocol, c.Protocol))
+			}
 		case nc.Capacity != nil:
 			c.Kind, c.AllowUnknown, c.MinHeadroom = KindCapacity, nc.Capacity.AllowUnknown, 0.2
 			field := fmt.Sprintf("checks[%d].capacity", i)
@@ -330,6 +334,16 @@ func Parse(path string, data []byte) (*File, error) {
 	return f, nil
 }
 
+// portWithout says why a port given with protocol p (spelled given, ""
+// when absent) is rejected: only TCP and UDP have ports, and a port
+// silently dropped would make a check pass that tests nothing.
+func portWithout(given string, p ipproto.Proto) string {
+	if given == "" {
+		return "a port needs a protocol with ports (protocol: tcp or udp); without one the check covers every protocol"
+	}
+	return "a port needs a protocol with ports (tcp or udp), not " + p.String()
+}
+
 // lineOf reads the "line N:" of a yaml.v3 message.
 func lineOf(msg string) int {
 	var n int
@@ -392,6 +406,9 @@ func flowOf(n *nFlow) (simulate.Flow, error) {
 	}
 	if f.Protocol.HasPorts() && f.Port == 0 {
 		errs = append(errs, "port: "+f.Protocol.String()+" needs a destination port")
+	}
+	if !f.Protocol.HasPorts() && f.Port != 0 {
+		errs = append(errs, "port: "+portWithout(n.Protocol, f.Protocol))
 	}
 	if n.Traffic != "" {
 		c, err := topology.ParseWebAppTraffic(n.Traffic)

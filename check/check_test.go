@@ -169,6 +169,39 @@ checks:
 	assert.ErrorContains(t, err, `starts with "egress: check/v1"`)
 }
 
+// TestPortWithoutPorts: a port given with a protocol that has none (ICMP),
+// or in a noReach without a protocol (every protocol), is rejected with
+// its file:line and what is expected, not silently dropped.
+func TestPortWithoutPorts(t *testing.T) {
+	_, err := check.Parse("ports.yaml", []byte(`egress: check/v1
+checks:
+  - name: ping on a port
+    flow: {from: a, to: 1.2.3.4, protocol: icmp, port: 443}
+    expect: {verdict: Allowed}
+  - name: no protocol
+    noReach: {subnet: v/s, to: [10.0.0.0/8], port: 22}
+  - name: esp on a port
+    noReach: {subnet: v/s, to: [10.0.0.0/8], protocol: esp, port: 500}
+  - name: fine
+    noReach: {subnet: v/s, to: [10.0.0.0/8], protocol: udp, port: 53}
+  - name: fine too
+    flow: {from: a, to: 1.2.3.4, protocol: icmp}
+    expect: {verdict: Allowed}
+`))
+	require.Error(t, err)
+	msg := err.Error()
+	for _, want := range []string{
+		"ports.yaml:3:", "checks[0].flow", "a port needs a protocol with ports (tcp or udp), not Icmp",
+		"ports.yaml:6:", "checks[1].noReach.port", "a port needs a protocol with ports (protocol: tcp or udp)",
+		"ports.yaml:8:", "checks[2].noReach.port", "not Esp",
+	} {
+		assert.Contains(t, msg, want)
+	}
+	for _, line := range []string{"ports.yaml:10:", "ports.yaml:12:"} {
+		assert.NotContains(t, msg, line)
+	}
+}
+
 // TestSchema: the schema is JSON and names every field the parser reads.
 func TestSchema(t *testing.T) {
 	var s map[string]any
