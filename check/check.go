@@ -529,43 +529,17 @@ func Run(e *simulate.Engine, f *File, env Env) (*Report, error) {
 				}
 			}
 		case KindNoDirectInternet, KindNoReach:
-			nics, err := subnetNICs(e, c.Subnet)
+			var err error
+			if c.Kind == KindNoReach {
+				res.Failures, res.Trace, err = NoReach(e, c.Subnet, c.To, c.Protocol, c.Port)
+			} else {
+				res.Failures, res.Trace, err = subnetLeaks(e, c.Subnet, nil, 0, 0)
+			}
 			if err != nil {
 				return nil, fmt.Errorf("%s: %w", where, err)
 			}
-			var set *netipx.IPSet
-			if c.Kind == KindNoReach {
-				if set, err = destinationSet(e, c.To); err != nil {
-					return nil, fmt.Errorf("%s: %w", where, err)
-				}
-			}
-			for _, h := range nics {
-				m := e.Reach(h)
-				var leaks []simulate.ReachClass
-				if c.Kind == KindNoDirectInternet {
-					for _, cl := range m.DirectInternet() {
-						leaks = append(leaks, *cl)
-					}
-				} else {
-					for _, cl := range m.Restrict(set, c.Protocol, c.Port) {
-						if v := cl.Decision.Verdict; v == simulate.Allowed || v == simulate.Unknown {
-							leaks = append(leaks, cl)
-						}
-					}
-				}
-				for _, cl := range leaks {
-					w := cl.Witness
-					msg := fmt.Sprintf("%s: %v %s %s to %s (%s), e.g. %v", h.Name(), cl.Decision.Verdict, cl.ProtocolString(), cl.PortString(), cl.PrefixString(3), m.Explain(&cl), w.To)
-					if w.Protocol.HasPorts() {
-						msg += fmt.Sprintf(":%d", w.Port)
-					}
-					res.Failures = append(res.Failures, msg+"/"+w.Protocol.String())
-					if res.Trace == nil {
-						if r, err := e.Trace(w); err == nil {
-							res.Trace = r
-						}
-					}
-				}
+			if res.Failures == nil {
+				res.Failures = []string{}
 			}
 		case KindCapacity:
 			cr, err := e.Capacity(c.Demand, c.MinHeadroom)
@@ -594,6 +568,68 @@ func Run(e *simulate.Engine, f *File, env Env) (*Report, error) {
 		rep.Results = append(rep.Results, res)
 	}
 	return rep, nil
+}
+
+// NoReach decides a noReach expectation exactly, on the egress maps
+// ([simulate.Engine.Reach]) of the NICs of subnet ("vnet/subnet" or an
+// ID): it returns one failure per class of flows that a NIC sends to a
+// destination of to (prefixes, addresses or service tags, expanded
+// through the network's service-tag data) and that is Allowed or Unknown,
+// naming the NIC, the class, why and a witness flow, with the trace of the
+// first witness. Protocol p 0 means every protocol; port 0, every port
+// (a port needs a protocol with ports). A subnet with no NIC, or an
+// unknown destination, is an error: a typo must not pass.
+func NoReach(e *simulate.Engine, subnet string, to []string, p ipproto.Proto, port uint16) ([]string, *simulate.Result, error) {
+	if port != 0 && !p.HasPorts() {
+		return nil, nil, errors.New("port: " + portWithout(p.String(), p))
+	}
+	set, err := destinationSet(e, to)
+	if err != nil {
+		return nil, nil, err
+	}
+	return subnetLeaks(e, subnet, set, p, port)
+}
+
+// subnetLeaks returns the failures of the NICs of subnet on their egress
+// maps: the classes to set (restricted to p and port) that are Allowed or
+// Unknown, or with a nil set the classes that leave for the internet
+// directly.
+func subnetLeaks(e *simulate.Engine, subnet string, set *netipx.IPSet, p ipproto.Proto, port uint16) ([]string, *simulate.Result, error) {
+	nics, err := subnetNICs(e, subnet)
+	if err != nil {
+		return nil, nil, err
+	}
+	var failures []string
+	var first *simulate.Result
+	for _, h := range nics {
+		m := e.Reach(h)
+		var leaks []simulate.ReachClass
+		if set == nil {
+			for _, cl := range m.DirectInternet() {
+				leaks = append(leaks, *cl)
+			}
+		} else {
+			for _, cl := range m.Restrict(set, p, port) {
+				if v := cl.Decision.Verdict; v == simulate.Allowed || v == simulate.Unknown {
+					leaks = append(leaks, cl)
+				}
+			}
+		}
+		for _, cl := range leaks {
+			w := cl.Witness
+			msg := fmt.Sprintf("%s: %v %s %s to %s (%s), e.g. %v", h.Name(), cl.Decision.Verdict, cl.ProtocolString(), cl.PortString(), cl.PrefixString(3), m.Explain(&cl), w.To)
+			if w.Protocol.HasPorts() {
+				msg += fmt.Sprintf(":%d", w.Port)
+			}
+			failures = append(failures, msg+"/"+w.Protocol.String())
+			if first == nil {
+				if r, err := e.Trace(w); err == nil {
+					first = r
+				}
+			}
+		}
+	}
+	return failures, first, nil
 }
 
 // trace traces a flow from any source.

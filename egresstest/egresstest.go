@@ -6,6 +6,7 @@
 //	egresstest.Expect(t, e, egresstest.TCP("vm-app-01-nic", "52.1.2.3", 443),
 //		egresstest.Verdict(simulate.Denied), egresstest.Through("fw-hub"))
 //	egresstest.NoDirectInternet(t, e, "vnet-spoke-app/snet-app")
+//	egresstest.NoReach(t, e, "vnet-spoke-app/snet-data", "Storage", "10.50.0.0/16")
 //
 //	after := egresstest.LoadWith(t, simulate.Options{}, []string{"hubspoke.yaml"}, "change.yaml")
 //	egresstest.Unchanged(t, e, after, flows...)
@@ -236,6 +237,42 @@ func NoDirectInternetExact(t testing.TB, e *simulate.Engine, subnet string) {
 	}
 	if !found {
 		t.Fatalf("egresstest: no NIC in subnet %q", subnet)
+	}
+}
+
+// NoReach fails t for each class of flows, of any protocol and port, that
+// a NIC of the subnet (named "vnet/subnet", or by resource ID) sends to
+// one of the destinations (prefixes, addresses or service tags) and that
+// is Allowed or Unknown, decided exactly on the NICs' egress maps
+// ([check.NoReach]); the first failure carries the witness flow's trace.
+// It stops the test when no NIC is in that subnet or a destination is
+// neither a prefix, an address nor a service tag: a typo must not pass.
+func NoReach(t testing.TB, e *simulate.Engine, subnet string, destinations ...string) {
+	t.Helper()
+	noReach(t, e, subnet, 0, 0, destinations)
+}
+
+// NoReachPort is [NoReach] for one protocol and destination port (port 0:
+// any; a port needs TCP or UDP).
+func NoReachPort(t testing.TB, e *simulate.Engine, subnet string, p ipproto.Proto, port uint16, destinations ...string) {
+	t.Helper()
+	noReach(t, e, subnet, p, port, destinations)
+}
+
+func noReach(t testing.TB, e *simulate.Engine, subnet string, p ipproto.Proto, port uint16, destinations []string) {
+	t.Helper()
+	if len(destinations) == 0 {
+		t.Fatalf("egresstest: NoReach %s: no destinations", subnet)
+	}
+	failures, trace, err := check.NoReach(e, subnet, destinations, p, port)
+	if err != nil {
+		t.Fatalf("egresstest: NoReach %s: %v", subnet, err)
+	}
+	for i, msg := range failures {
+		if i == 0 && trace != nil {
+			msg += "; trace:\n" + trace.String()
+		}
+		t.Errorf("%s", msg)
 	}
 }
 

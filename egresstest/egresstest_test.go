@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/egresslab/egress/egresstest"
+	"github.com/egresslab/egress/ipproto"
 	"github.com/egresslab/egress/simulate"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -124,6 +125,46 @@ func TestNoDirectInternetExact(t *testing.T) {
 	}
 	rec = record(t, func(tb testing.TB) { egresstest.NoDirectInternetExact(tb, e, "vnet-spoke-app/snet-typo") })
 	assert.True(t, rec.fatal, "a subnet with no NIC must not pass")
+}
+
+// NoReach passes when the subnet reaches none of the destinations, fails
+// per leaking class with the NIC, the class and a witness (the first with
+// its trace), and stops on a typo in the subnet or a destination.
+func TestNoReach(t *testing.T) {
+	e := egresstest.Load(t, simulate.Options{}, design)
+	rec := record(t, func(tb testing.TB) {
+		egresstest.NoReachPort(tb, e, "vnet-spoke-app/snet-data", ipproto.TCP, 443, "Storage")
+	})
+	assert.Empty(t, rec.errs, "snet-data is forced through the hub firewall, whose application rules need a name")
+
+	rec = record(t, func(tb testing.TB) { egresstest.NoReach(tb, e, "vnet-spoke-batch/snet-batch", "52.1.0.0/16") })
+	assert.False(t, rec.fatal)
+	require.NotEmpty(t, rec.errs, "the batch subnet leaves through its NAT gateway")
+	assert.Contains(t, rec.errs[0], "vm-batch-01-nic: Allowed")
+	assert.Contains(t, rec.errs[0], "to 52.1.0.0/16")
+	assert.Contains(t, rec.errs[0], "e.g. 52.1.")
+	assert.Contains(t, rec.errs[0], "trace:\n")
+	assert.Contains(t, rec.errs[0], "SNAT to NAT gateway natgw-batch")
+	for _, msg := range rec.errs[1:] {
+		assert.NotContains(t, msg, "trace:")
+	}
+	rec = record(t, func(tb testing.TB) {
+		egresstest.NoReachPort(tb, e, "vnet-spoke-batch/snet-batch", ipproto.TCP, 443, "52.1.2.3")
+	})
+	require.Len(t, rec.errs, 1, "one class: TCP 443 to one address")
+	assert.Contains(t, rec.errs[0], "vm-batch-01-nic: Allowed Tcp 443 to 52.1.2.3/32")
+
+	for _, fn := range []func(tb testing.TB){
+		func(tb testing.TB) { egresstest.NoReach(tb, e, "vnet-spoke-batch/snet-typo", "52.1.0.0/16") },
+		func(tb testing.TB) { egresstest.NoReach(tb, e, "vnet-spoke-batch/snet-batch", "NoSuchTag") },
+		func(tb testing.TB) { egresstest.NoReach(tb, e, "vnet-spoke-batch/snet-batch") },
+		func(tb testing.TB) {
+			egresstest.NoReachPort(tb, e, "vnet-spoke-batch/snet-batch", ipproto.ICMP, 443, "52.1.0.0/16")
+		},
+	} {
+		rec = record(t, fn)
+		assert.True(t, rec.fatal, "%v", rec.errs)
+	}
 }
 
 func TestWhatIf(t *testing.T) {

@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/egresslab/egress/egresstest"
+	"github.com/egresslab/egress/ipproto"
 	"github.com/egresslab/egress/simulate"
 )
 
@@ -28,6 +29,7 @@ func Example() {
 
 	after := egresstest.LoadWith(t, opts, []string{"../examples/designs/hubspoke.yaml"}, "../examples/overlays/batch-behind-firewall.yaml")
 	egresstest.NoDirectInternet(t, after, "vnet-spoke-batch/snet-batch")
+	egresstest.NoReachPort(t, after, "vnet-spoke-batch/snet-batch", ipproto.TCP, 443, "52.1.2.3")
 	egresstest.Expect(t, after, egresstest.TCP("vm-batch-01-nic", "52.1.2.3", 443), egresstest.Through("fw-hub"))
 	egresstest.Unchanged(t, before, after, egresstest.TCP("vm-app-01-nic", "52.1.2.3", 443))
 	fmt.Println("ok")
