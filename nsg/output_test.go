@@ -202,10 +202,12 @@ func FuzzClassify(f *testing.F) {
 		if fl.Direction == nsg.Inbound {
 			fl.Src, fl.Dst, fl.SrcPort, fl.DstPort = ra, local, rport, lport
 		}
-		if got, want := w.names(fl, w.cls.Verdict(fl)), w.ref.Evaluate(fl); got != want {
+		v := w.cls.Verdict(fl)
+		if got, want := w.names(fl, v), w.ref.Evaluate(fl); got != want {
 			t.Fatalf("Verdict(%+v)\n got %v\nwant %v", fl, got, want)
 		}
 		checkExplain(t, w, fl)
+		checkMatching(t, w, fl, v)
 	})
 }
 

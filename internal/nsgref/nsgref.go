@@ -399,3 +399,32 @@ func (e *Evaluator) Evaluate(f nsg.Flow) Result {
 	}
 	return res
 }
+
+// Matching returns, per nsg.Stage, the names (as in Result) of every rule
+// whose conditions f satisfies, in priority order, whether or not the
+// evaluation reaches the stage: the slow twin of nsg.Classifier.Matching.
+func (e *Evaluator) Matching(f nsg.Flow) [3][]string {
+	var out [3][]string
+	if f.Direction != nsg.Inbound && f.Direction != nsg.Outbound {
+		return out
+	}
+	src, dst := f.Src.Unmap(), f.Dst.Unmap()
+	sp, dp := int(f.SrcPort), int(f.DstPort)
+	if f.Proto != 6 && f.Proto != 17 {
+		sp, dp = 0, 0
+	}
+	platform := f.Direction == nsg.Outbound && (dst == host || dst == imds)
+	for st := range e.stages {
+		for i := range e.stages[st] {
+			r := &e.stages[st][i]
+			if r.dir != f.Direction || (platform && !r.dst.platform) {
+				continue
+			}
+			if protoMatch(r.proto, f.Proto) && portMatch(r.sp, sp) && portMatch(r.dp, dp) &&
+				e.sideMatch(&r.src, src) && e.sideMatch(&r.dst, dst) {
+				out[st] = append(out[st], r.name)
+			}
+		}
+	}
+	return out
+}
