@@ -1375,7 +1375,7 @@ func (b *tfBuilder) addTFRoute(rt *RouteTable, r *tfRes, prefix []any) {
 		// the first free address of AzureFirewallSubnet); any other stays
 		// unknown, and complete says which answers that makes Unknown.
 		ur.NextHopIPAddress = knownAfterApply
-		h := firewallHop{table: rt, route: ur.Name, pos: r.posAt(hop...), resource: r.addr, field: pathString(hop)}
+		h := firewallHop{table: rt, route: ur.Name, prefix: ur.AddressPrefix, pos: r.posAt(hop...), resource: r.addr, field: pathString(hop)}
 		t, why := b.resolve(r, r.expr(hop...))
 		switch {
 		case t != nil && t.typ == "azurerm_firewall":
@@ -1707,20 +1707,59 @@ func (b *tfBuilder) integer(r *tfRes, path ...any) int {
 }
 
 // knownAfterApply is what the model holds for a route's next hop IP
-// address that a plan knows only after apply, in Terraform's own words. It
-// is no address: the route table holding it does not compile, so that the
-// simulator answers Unknown for the flows of the subnets using it, as for
-// every table it cannot evaluate, and [IsKnownAfterApply] tells the
-// problem from one Azure would reject.
+// address that a plan knows only after apply, in Terraform's own words
+// ([NextHopKnownAfterApply]). It is no address: the route tables compile
+// it as a placeholder ([CompilableRoutes]), so that the route keeps its
+// prefix and the flows it does not route are answered, and the simulator
+// answers Unknown for the flows it routes, naming the route.
 const knownAfterApply = "(known after apply)"
+
+// Placeholder next hops, of no appliance: RFC 7600's IPv4 dummy address,
+// and an address of RFC 6666's discard-only IPv6 prefix.
+var (
+	placeholderHop4 = "192.0.0.8"
+	placeholderHop6 = "100::"
+)
+
+// NextHopKnownAfterApply reports whether the next hop IP address of a user
+// route is one a Terraform plan knows only after apply: the loader's
+// warning (wrapping [ErrKnownAfterApply]) says what it depends on, and the
+// answers for the flows the route decides are Unknown. The route is not
+// one Azure would reject.
+func NextHopKnownAfterApply(r route.UserRoute) bool { return r.NextHopIPAddress == knownAfterApply }
+
+// CompilableRoutes returns routes as package route compiles them: each
+// next hop IP address known after apply ([NextHopKnownAfterApply]) is a
+// placeholder address of the prefix's family (IPv4 for a service tag),
+// which no NIC, firewall or load balancer holds. The route table is then
+// the one Azure will have but for that address: every route keeps its
+// prefix and so the destinations it takes. Callers that answer for a flow
+// must answer Unknown where such a route decides (the simulator does,
+// naming it). routes is not changed; without such a route it is returned
+// as it is.
+func CompilableRoutes(routes []route.UserRoute) []route.UserRoute {
+	if !slices.ContainsFunc(routes, NextHopKnownAfterApply) {
+		return routes
+	}
+	out := slices.Clone(routes)
+	for i := range out {
+		if NextHopKnownAfterApply(out[i]) {
+			out[i].NextHopIPAddress = placeholderHop4
+			if p, err := netip.ParsePrefix(out[i].AddressPrefix); err == nil && p.Addr().Is6() {
+				out[i].NextHopIPAddress = placeholderHop6
+			}
+		}
+	}
+	return out
+}
 
 // IsKnownAfterApply reports whether err, a problem of [Model.Check] (one of
 // [Validation.Rejected], or of a [*Problems] that [Load] returns with
-// RefuseRejected), is there only because a Terraform plan knows the value
-// after apply: a route whose next hop IP address is "(known after apply)".
-// Such a value is not one Azure would reject; the loader's warning
-// (wrapping [ErrKnownAfterApply]) names the route and the answers it makes
-// Unknown.
+// RefuseRejected), is there only because a Terraform plan knows a value
+// only after apply: it names the value "(known after apply)". Such a value
+// is not one Azure would reject. A route's next hop known after apply is
+// no longer such a problem ([CompilableRoutes]); the loader's warnings,
+// which wrap [ErrKnownAfterApply], name what else a plan leaves unknown.
 func IsKnownAfterApply(err error) bool {
 	var e *Error
 	return errors.As(err, &e) && e.Value == knownAfterApply
@@ -1738,6 +1777,7 @@ type firewallHop struct {
 	input    *tfInput
 	table    *RouteTable
 	route    string
+	prefix   string // the route's address prefix
 	firewall Ref
 	fwAddr   string // the firewall's Terraform address
 	why      string // without a firewall: what the address comes from, or why the configuration does not say
@@ -1777,8 +1817,8 @@ func (m *Model) applyFirewallHops(p *problems, w *warnList) {
 			}
 			why = "it is the private address of " + h.fwAddr + ", and the input does not give it"
 		}
-		w.warn(h.pos, h.resource, h.field, "", ErrKnownAfterApply, "the next hop IP address of route %q is known after apply (%s): route table %s cannot be evaluated without it, so every answer for flows from %s is Unknown",
-			h.route, why, h.table.Name, m.subnetsUsing(h.table))
+		w.warn(h.pos, h.resource, h.field, "", ErrKnownAfterApply, "the next hop IP address of route %q is known after apply (%s): the answers for the flows it routes (%s of route table %s) from %s are Unknown",
+			h.route, why, h.prefix, h.table.Name, m.subnetsUsing(h.table))
 	}
 	m.firewallHops = nil
 }
