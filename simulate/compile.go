@@ -419,6 +419,7 @@ func (c *compiler) routeActions() {
 	for i := range e.subnets {
 		ss := &e.subnets[i]
 		ss.actions = make([]action, ss.table.NumSelections())
+		unk := c.unknownHops(ss)
 		for i := range ss.actions {
 			m := ss.table.Selection(i)
 			a := action{typ: actionType(m)}
@@ -427,6 +428,9 @@ func (c *compiler) routeActions() {
 				_, _, a.external = e.vnets[ss.vnet].externalOf(m.NextHop(0))
 			}
 			a.noGateway = userRouteWithoutGateway(m, ss.vpn)
+			if unk != nil {
+				a.unknownHop = c.unknownHop(unk, m)
+			}
 			ss.actions[i] = a
 		}
 	}
@@ -434,6 +438,44 @@ func (c *compiler) routeActions() {
 		st := &e.nics[h]
 		st.table, st.actions = e.subnets[st.subnet].table, e.subnets[st.subnet].actions
 	}
+}
+
+// unknownHops returns the user routes of a subnet's route table whose next
+// hop IP address a Terraform plan knows only after apply, by lower-case
+// name, each with its note; nil when there is none.
+func (c *compiler) unknownHops(ss *subnetState) map[string]string {
+	ref, st := ss.s.RouteTable()
+	if st != topology.RefInput {
+		return nil
+	}
+	t, ok := c.n.LookupRouteTable(ref)
+	if !ok || t.Err() != nil {
+		return nil
+	}
+	var out map[string]string
+	for _, ur := range t.Routes() {
+		if topology.NextHopKnownAfterApply(ur) {
+			if out == nil {
+				out = map[string]string{}
+			}
+			out[strings.ToLower(ur.Name)] = "route " + ur.Name + " (" + ur.AddressPrefix + ") of route table " + t.Name() +
+				": its next hop IP address is known only after apply (Terraform plan), so where the flows it routes go is unknown"
+		}
+	}
+	return out
+}
+
+// unknownHop returns 1 + the note on the user route of selection m that
+// unk holds (unknownHops), or 0.
+func (c *compiler) unknownHop(unk map[string]string, m route.Match) int32 {
+	for k := range m.NumRoutes() {
+		if r := m.Route(k); r.Source() == route.SourceUser {
+			if note, ok := unk[strings.ToLower(r.Name())]; ok {
+				return 1 + c.e.note(note)
+			}
+		}
+	}
+	return 0
 }
 
 // actionType is what a route selection does: its next-hop type, except that a

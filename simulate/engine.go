@@ -403,6 +403,11 @@ type action struct {
 	// external: the first next hop is in the address space of a peered
 	// VNet outside the input (vnetState.externalOf), resolved once.
 	external bool
+	// unknownHop is 1 + the index of the note naming the user route whose
+	// next hop IP address a Terraform plan knows only after apply
+	// (topology.NextHopKnownAfterApply; its address is a placeholder), 0
+	// when the next hop is known.
+	unknownHop int32
 }
 
 // TagVersion is implemented by service-tag resolvers that know which
@@ -597,6 +602,9 @@ func (e *Engine) NextHop(h NIC, dst netip.Addr) NextHopResult {
 	r := NextHopResult{NextHopType: networkWatcherType(m.NextHopType()), RouteTableID: "System Route"}
 	if m.NumNextHops() > 0 {
 		r.NextHopIPAddress = m.NextHop(0).String()
+		if st := &e.nics[h.h]; st.actions[m.Index()].unknownHop > 0 {
+			r.NextHopIPAddress = "(known after apply)" // the placeholder is no address
+		}
 	}
 	if m.Route(0).Source() == route.SourceUser {
 		r.RouteTableID = tb.RouteTable()

@@ -226,6 +226,9 @@ func (t *tracer) route(ss *subnetState, m route.Match) {
 	if r.Source() == route.SourceUser {
 		step.RouteTable = ss.table.RouteTable()
 	}
+	if ss.actions[m.Index()].unknownHop > 0 {
+		step.NextHops = []netip.Addr{} // known only after apply: the placeholder is no address
+	}
 	if m.NumNextHops() > 1 {
 		t.assume = appendOnce(t.assume, fmt.Sprintf("ECMP over %d next hops: Azure's hash is undocumented; the first, %s, is followed", m.NumNextHops(), m.NextHop(0)))
 	}
@@ -378,6 +381,7 @@ func (t *tracer) slowAction(ss *subnetState, m route.Match) action {
 		a.typ = route.VirtualAppliance // an NVA advertised it to Route Server: to the NVA
 	}
 	a.noGateway = userRouteWithoutGateway(m, t.slowVPN(ss.s.VNet()))
+	a.unknownHop = ss.actions[m.Index()].unknownHop // a note of the compiled engine; the walker twin checks it (walkref)
 	if m.NumNextHops() > 0 && (a.typ == route.VirtualAppliance || a.typ == route.VirtualApplianceEcmp) {
 		a.target, a.ok = t.slowTarget(ss.vnet, m.NextHop(0))
 	}

@@ -8,6 +8,7 @@ import (
 	"github.com/egresslab/egress/ipproto"
 	"github.com/egresslab/egress/simulate"
 	"github.com/egresslab/egress/simulate/internal/walkref"
+	"github.com/egresslab/egress/topology"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -36,4 +37,47 @@ func TestUnknownSourceAddress(t *testing.T) {
 		assert.Contains(t, res.Assumptions, "NIC "+nic.Name+": private IP address known after apply (test)")
 	}
 	assert.Zero(t, dis.total(), "%s", &dis)
+}
+
+// TestUnknownNextHopRoute: a user route whose next hop IP address a
+// Terraform plan knows only after apply (topology.NextHopKnownAfterApply)
+// makes Unknown (ReasonNextHopUnknown) only the flows that route takes;
+// the other flows of the subnets using the table are answered as before.
+// The engine, its trace and the walk twin agree flow for flow.
+func TestUnknownNextHopRoute(t *testing.T) {
+	r := rand.New(rand.NewPCG(16, 12))
+	n := genTwinNetwork(r, 3, 4, storageAddr(t))
+	var changed int
+	for _, rt := range n.m.RouteTables {
+		for i := range rt.Routes {
+			if rt.Routes[i].NextHopType == "VirtualAppliance" && rt.Routes[i].NextHopIPAddress != "" && changed < 2 {
+				rt.Routes[i].NextHopIPAddress = "(known after apply)"
+				require.True(t, topology.NextHopKnownAfterApply(rt.Routes[i]))
+				changed++
+			}
+		}
+	}
+	require.Positive(t, changed, "the generated network has appliance routes")
+	e, err := compile(n.m, tags(t), simulate.Options{})
+	require.NoError(t, err)
+	w := &twinWorld{m: n.m, e: e, tw: walkref.New(n.m, twinOptions(simulate.Options{}, tags(t))), dsts: n.dsts}
+	var dis disagreements
+	unknown, other := 0, 0
+	flows := 3000
+	if testing.Short() {
+		flows = 600
+	}
+	for range flows {
+		f := w.randomFlow(r)
+		want := w.compare(t, f, &dis)
+		if want.Reason == walkref.ReasonNextHopUnknown {
+			unknown++
+			assert.Equal(t, walkref.Unknown, want.Verdict)
+		} else {
+			other++
+		}
+	}
+	assert.Zero(t, dis.total(), "%s", &dis)
+	assert.Positive(t, unknown, "some flows take the unknown routes")
+	assert.Positive(t, other, "the other flows are answered")
 }

@@ -54,6 +54,7 @@ const (
 	ReasonPerimeterAllowed            // an unrestricted PaaS source's enforced network security perimeter allows the flow (a rule, or intra-perimeter)
 	ReasonPerimeterDenied             // a network security perimeter denies the PaaS source's outbound flow
 	ReasonPerimeterUndecided          // what the source's network security perimeter does is unknown
+	ReasonNextHopUnknown              // the route's next hop IP address is known only after apply (a Terraform plan)
 	numReasons
 )
 
@@ -94,13 +95,14 @@ var reasonText = [numReasons]string{
 	ReasonPerimeterAllowed:     "allowed by the network security perimeter (an outbound access rule, or a destination inside the perimeter)",
 	ReasonPerimeterDenied:      "denied by the network security perimeter: no outbound access rule allows the destination",
 	ReasonPerimeterUndecided:   "what the network security perimeter does with the flow is unknown",
+	ReasonNextHopUnknown:       "the route's next hop IP address is known only after apply (a Terraform plan): where the flow goes is unknown",
 }
 
 var reasonNames = [numReasons]string{"None", "Delivered", "PrivateEndpoint", "ServiceEndpoint", "Gateway", "Internet",
 	"Platform", "DeniedOutbound", "DeniedInbound", "RouteNone", "NoSuchAddress", "NoIPForwarding", "ForwardedTrafficNotAllowed",
 	"Loop", "HopLimit", "NoEgress", "ICMPNotSupported", "NoRoute", "NoSourceAddress", "InternalLoadBalancer", "FirewallDenied", "NoGateway",
 	"SMTPBlocked", "FirewallNoSNAT", "ProtocolNotSupported", "External", "InvalidFlow", "Unrestricted", "AllowList", "NotInAllowList",
-	"AllowListUndecided", "NotModelled", "DelegatedSubnet", "PerimeterAllowed", "PerimeterDenied", "PerimeterUndecided"}
+	"AllowListUndecided", "NotModelled", "DelegatedSubnet", "PerimeterAllowed", "PerimeterDenied", "PerimeterUndecided", "NextHopUnknown"}
 
 // MarshalText implements [encoding.TextMarshaler] with a stable code name,
 // e.g. "NoIPForwarding".
@@ -358,7 +360,7 @@ func (e *Engine) firstHop(h int32, dst netip.Addr, proto ipproto.Proto, port uin
 // the route selection the flow's destination chose in the NIC's subnet.
 func (e *Engine) decideFirst(h int32, st *nicState, act action, dst netip.Addr, proto ipproto.Proto, port uint16) (Decision, bool) {
 	typ := act.typ
-	if act.noGateway {
+	if act.noGateway || act.unknownHop > 0 {
 		return Decision{}, false
 	}
 	switch typ {
@@ -496,6 +498,18 @@ func (w *walker) path(d Decision, h int32, src netip.Addr) Decision {
 			if w.tr.slow {
 				act = w.tr.slowAction(ss, m) // the reference twin resolves next hops by scanning the network
 			}
+		}
+		if act.unknownHop > 0 {
+			// The chosen route's next hop is known only after apply:
+			// where the flow goes is unknown (the route's prefix, and so
+			// which flows it takes, is known).
+			w.assumed = true
+			d.Verdict, d.Reason = Unknown, ReasonNextHopUnknown
+			if w.tr != nil {
+				w.tr.unknownNote(act.unknownHop - 1)
+				w.tr.end(HopNowhere, "", netip.Addr{}, "the route's next hop IP address is known only after apply")
+			}
+			return d
 		}
 		if note := ss.unknownFor(act.typ); note >= 0 {
 			w.assumed = true // routes the input does not have could decide otherwise

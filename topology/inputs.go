@@ -184,7 +184,7 @@ func (m *Model) RouteConfig(s *Subnet, gr *Graph, tags route.TagResolver) route.
 		}
 	}
 	if rt, ok := m.RouteTable(s.RouteTable); ok {
-		cfg.RouteTable = &route.RouteTable{Name: string(rt.ID), Routes: slices.Clone(rt.Routes), DisableBGPRoutePropagation: rt.DisableBGPRoutePropagation}
+		cfg.RouteTable = &route.RouteTable{Name: string(rt.ID), Routes: CompilableRoutes(rt.Routes), DisableBGPRoutePropagation: rt.DisableBGPRoutePropagation}
 	}
 	return cfg
 }

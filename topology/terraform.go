@@ -61,6 +61,7 @@ var terraformMapped = map[string]bool{
 	"azurerm_public_ip":                                                true,
 	"azurerm_public_ip_prefix":                                         true,
 	"azurerm_ip_group":                                                 true,
+	"azurerm_ip_group_cidr":                                            true,
 	"azurerm_virtual_network_peering":                                  true,
 	"azurerm_firewall":                                                 true,
 	"azurerm_cognitive_account":                                        true,
@@ -193,15 +194,21 @@ func isTerraformJSON(data []byte) (ok, plan bool) {
 // loaded together are refused: their resources would be merged or doubled.
 // Compare them instead (egress diff --base STATE --with PLAN).
 //
-// The mapped types, with the azurerm provider's attribute names (v3 and v4
-// spellings where they differ), are azurerm_virtual_network (with inline
+// The mapped types, with the azurerm provider's attribute names (v3, v4 and
+// v5 spellings where they differ; every name verified against the
+// provider's schema in hashicorp/terraform-provider-azurerm at commit
+// 69697b7fe6a923fc89e88f386bc95c3ed1ee2ec6, v5.2.0-14, and at the tags
+// v4.81.0 and v3.117.1 where they differ; terraform_schema_test.go feeds
+// each the provider's exact shape), are azurerm_virtual_network (with inline
 // subnet blocks; data.azurerm_virtual_network too), azurerm_subnet,
 // azurerm_network_interface, azurerm_route_table and azurerm_route,
 // azurerm_network_security_group and azurerm_network_security_rule, the
 // subnet route table, NSG and NAT gateway associations, the NIC NSG
 // association, azurerm_nat_gateway and its public IP and prefix
 // associations, azurerm_public_ip, azurerm_public_ip_prefix,
-// azurerm_virtual_network_peering, azurerm_firewall, azurerm_firewall_policy
+// azurerm_ip_group and azurerm_ip_group_cidr,
+// azurerm_virtual_network_peering (a peering of some subnets only, or of
+// IPv6 only, is refused: egress peers whole VNets), azurerm_firewall, azurerm_firewall_policy
 // and azurerm_firewall_policy_rule_collection_group,
 // azurerm_cognitive_account, azurerm_lb with azurerm_lb_backend_address_pool,
 // azurerm_lb_outbound_rule, azurerm_lb_rule and
@@ -246,6 +253,7 @@ func ParseTerraform(file string, data []byte) (*Model, error) {
 		for _, rc := range p.ResourceChanges {
 			if rc != nil && rc.Change != nil {
 				unknown[rc.Address] = rc.Change.AfterUnknown
+				b.noteDeletedAssoc(rc)
 			}
 		}
 		posRoot = root.Get("planned_values")
@@ -330,8 +338,11 @@ type tfBuilder struct {
 	res    []*tfRes // in document order
 	byAddr map[string]*tfRes
 	byBase map[string][]*tfRes
-	sub    string            // the subscription the input's known IDs name
-	byName map[string]*tfRes // by lower-case type, resource group and name; built by parent
+	sub    string // the subscription the input's known IDs name
+	// deleted are the subnets whose route table or NSG association a plan
+	// deletes, by association type and subnet ID key (noteDeletedAssoc).
+	deleted map[string]bool
+	byName  map[string]*tfRes // by lower-case type, resource group and name; built by parent
 
 	vnets   map[string]*VNet // by ID key
 	subnets map[string]*Subnet
@@ -734,7 +745,7 @@ func (b *tfBuilder) build() {
 			"azurerm_linux_function_app", "azurerm_windows_function_app", "azurerm_virtual_network_gateway", "azurerm_local_network_gateway"},
 		{"azurerm_subnet", "azurerm_virtual_network_peering", "azurerm_route", "azurerm_network_security_rule", "azurerm_network_interface",
 			"azurerm_firewall_policy_rule_collection_group", "azurerm_lb_backend_address_pool", "azurerm_lb_outbound_rule", "azurerm_lb_rule",
-			"azurerm_private_endpoint", "azurerm_virtual_network_gateway_connection"},
+			"azurerm_private_endpoint", "azurerm_virtual_network_gateway_connection", "azurerm_ip_group_cidr"},
 		{"azurerm_subnet_route_table_association", "azurerm_subnet_network_security_group_association",
 			"azurerm_subnet_nat_gateway_association", "azurerm_nat_gateway_public_ip_association",
 			"azurerm_nat_gateway_public_ip_prefix_association", "azurerm_network_interface_security_group_association",
@@ -871,6 +882,13 @@ func (b *tfBuilder) resource(r *tfRes) {
 		s := &Subnet{Meta: b.meta(r), VNet: vn}
 		s.Location = vn.Location
 		b.subnetFields(r, s, nil)
+		// v5 (5.0.0, hashicorp/terraform-provider-azurerm#32847):
+		// azurerm_subnet exports network_security_group_id and
+		// route_table_id, and sets them with the write-only
+		// network_security_group_id_wo and route_table_id_wo (null in a
+		// plan and a state: their configuration expressions name them).
+		s.NSG = b.subnetLink(r, "network_security_group_id", "network_security_group_id_wo", "networkSecurityGroups", "an NSG")
+		s.RouteTable = b.subnetLink(r, "route_table_id", "route_table_id_wo", "routeTables", "a route table")
 		b.addSubnet(vn, s)
 	case "azurerm_virtual_network_peering":
 		if r.parent == nil {
@@ -887,6 +905,7 @@ func (b *tfBuilder) resource(r *tfRes) {
 			UseRemoteGateways:         b.boolDefault(r, false, "use_remote_gateways"),
 			Connected:                 true}
 		p.Location = vn.Location
+		b.partialPeering(r)
 		vn.Peerings = append(vn.Peerings, p)
 	case "azurerm_route_table":
 		rt := &RouteTable{Meta: b.meta(r)}
@@ -931,6 +950,33 @@ func (b *tfBuilder) resource(r *tfRes) {
 			pip.Address = b.addr(r, "ip_address")
 		}
 		b.m.PublicIPs = append(b.m.PublicIPs, pip)
+	case "azurerm_ip_group_cidr":
+		// One CIDR of an IP group, declared on its own (ip_group_id,
+		// cidr; internal/services/network/ip_group_cidr_resource.go).
+		id := b.refAt(r, "ip_group_id")
+		if id.IsZero() {
+			return
+		}
+		i := slices.IndexFunc(b.m.IPGroups, func(g *IPGroup) bool { return g.ID.Key() == id.Key() })
+		if i < 0 {
+			b.p.add(r.posAt("ip_group_id"), r.addr, "ip_group_id", string(id), ErrDangling, "names an IP group the input does not hold")
+			return
+		}
+		switch v, st := r.at("cidr"); st {
+		case tfUnknown:
+			b.unknownWarn(r, []any{"cidr"}, "the IP group's CIDR known after apply")
+		case tfKnown:
+			g := b.m.IPGroups[i]
+			c, ok := v.(string)
+			switch msg := mappedIPGroupAddress(c); {
+			case !ok || c == "":
+				b.p.add(r.posAt("cidr"), r.addr, "cidr", "", ErrInvalid, "want an IP address, range or CIDR")
+			case msg != "":
+				b.p.add(r.posAt("cidr"), r.addr, "cidr", c, ErrInvalid, "%s", msg)
+			case !slices.Contains(g.Addresses, c):
+				g.Addresses = append(g.Addresses, c)
+			}
+		}
 	case "azurerm_ip_group":
 		// cidrs: the group's addresses and ranges, as Azure Firewall rules
 		// name them (https://learn.microsoft.com/azure/firewall/ip-groups).
@@ -1115,6 +1161,91 @@ func (b *tfBuilder) assocLink(r *tfRes, cur Ref, attr, collection, kind string) 
 	if why == "" {
 		return b.assocTarget(r, cur, attr)
 	}
+	return b.unknownLink(r, attr, collection, kind, why)
+}
+
+// subnetLink reads a v5 azurerm_subnet's route table or NSG: the exported
+// attr when known (null or "" for none), else, known after apply, the
+// resource the write-only wo's configuration expression references. With
+// no such expression the association resources decide (an
+// azurerm_subnet_route_table_association sets the attribute too); one that
+// no reference resolves is a resource outside the input (unknownLink).
+func (b *tfBuilder) subnetLink(r *tfRes, attr, wo, collection, kind string) Ref {
+	v, st := r.at(attr)
+	switch st {
+	case tfKnown:
+		s, ok := v.(string)
+		if !ok {
+			b.p.add(r.posAt(attr), r.addr, attr, "", ErrInvalid, "want a resource ID string")
+			return ""
+		}
+		if s != "" && r.expr(wo) == nil && b.deleted[subnetAssocTypes[attr]+"\x00"+r.id.Key()] {
+			// Computed, so a plan keeps the prior value, which the
+			// association the plan deletes had set.
+			return ""
+		}
+		return Ref(s)
+	case tfAbsent:
+		return ""
+	}
+	e := r.expr(wo)
+	if e == nil {
+		return ""
+	}
+	t, why := b.resolve(r, e)
+	if t != nil && !t.id.IsZero() {
+		return t.id
+	}
+	if t != nil {
+		why = "it names " + t.addr + ", which is not a resource egress maps"
+	}
+	return b.unknownLink(r, wo, collection, kind, why)
+}
+
+// subnetAssocTypes are the association types that set a v5 subnet's
+// exported attributes.
+var subnetAssocTypes = map[string]string{
+	"route_table_id":            "azurerm_subnet_route_table_association",
+	"network_security_group_id": "azurerm_subnet_network_security_group_association",
+}
+
+// noteDeletedAssoc records a subnet route table or NSG association a plan
+// deletes (not replaces): the subnet's exported route_table_id or
+// network_security_group_id keeps, in planned_values, the prior value the
+// association had set.
+func (b *tfBuilder) noteDeletedAssoc(rc *tfjson.ResourceChange) {
+	if rc.Type != subnetAssocTypes["route_table_id"] && rc.Type != subnetAssocTypes["network_security_group_id"] || !rc.Change.Actions.Delete() {
+		return
+	}
+	before, _ := rc.Change.Before.(map[string]any)
+	if id, _ := before["subnet_id"].(string); id != "" {
+		if b.deleted == nil {
+			b.deleted = map[string]bool{}
+		}
+		b.deleted[rc.Type+"\x00"+Ref(id).Key()] = true
+	}
+}
+
+// partialPeering refuses a peering of some subnets only
+// (peer_complete_virtual_networks_enabled = false with local_subnet_names
+// and remote_subnet_names) or of IPv6 only (only_ipv6_peering_enabled,
+// internal/services/network/virtual_network_peering_resource.go): egress
+// models whole-VNet peerings, and taking one for the other would answer
+// confidently for the subnets and addresses it does not connect.
+func (b *tfBuilder) partialPeering(r *tfRes) {
+	if v, st := r.at("peer_complete_virtual_networks_enabled"); st == tfKnown && v == false {
+		b.p.add(r.posAt("peer_complete_virtual_networks_enabled"), r.addr, "peer_complete_virtual_networks_enabled", "false", ErrNotAllowed,
+			"a peering of some subnets only (local_subnet_names, remote_subnet_names) is not modelled: egress peers whole VNets")
+	}
+	if v, st := r.at("only_ipv6_peering_enabled"); st == tfKnown && v == true {
+		b.p.add(r.posAt("only_ipv6_peering_enabled"), r.addr, "only_ipv6_peering_enabled", "true", ErrNotAllowed,
+			"an IPv6-only peering is not modelled: egress peers every address family")
+	}
+}
+
+// unknownLink is the ID of a resource outside the input that stands for a
+// link known after apply that no reference resolves (why), with a warning.
+func (b *tfBuilder) unknownLink(r *tfRes, attr, collection, kind, why string) Ref {
 	sub := b.sub
 	if sub == "" {
 		sub = arm.TemplateSubscription
@@ -1146,11 +1277,11 @@ func (b *tfBuilder) inlineSubnet(r *tfRes, vn *VNet, i int) {
 	if p := b.prefixList(r, [][]any{{"subnet", i, "address_prefix"}}); len(p) > 0 && len(s.Prefixes) == 0 {
 		s.Prefixes = p
 	}
+	// An inline subnet block has security_group and no route table
+	// attribute (v3.117.1, v4.81.0 and v5.2.0 alike): its route table
+	// comes from an azurerm_subnet_route_table_association.
 	if g := b.refAt(r, "subnet", i, "security_group"); !g.IsZero() {
 		s.NSG = g
-	}
-	if t := b.refAt(r, "subnet", i, "route_table_id"); !t.IsZero() {
-		s.RouteTable = t
 	}
 	b.addSubnet(vn, s)
 }
@@ -1199,8 +1330,24 @@ func (b *tfBuilder) subnetFields(r *tfRes, s *Subnet, prefix []any) {
 			}
 		}
 	}
+	// v3 and v4 service_endpoints (a set of service names); v5
+	// service_endpoint blocks with service and network_identifier.
 	for _, se := range b.strs(r, p("service_endpoints")...) {
 		s.ServiceEndpoints = append(s.ServiceEndpoints, ServiceEndpoint{Service: se})
+	}
+	for i := range b.list(r, p("service_endpoint")...) {
+		path := p("service_endpoint", i, "service")
+		switch v, st := r.at(path...); st {
+		case tfKnown:
+			se, ok := v.(string)
+			if !ok || se == "" {
+				b.p.add(r.posAt(path...), r.addr, pathString(path), "", ErrInvalid, "want a service name such as Microsoft.Storage")
+				continue
+			}
+			s.ServiceEndpoints = append(s.ServiceEndpoints, ServiceEndpoint{Service: se})
+		case tfUnknown:
+			b.unknownWarn(r, path, "service endpoint known after apply")
+		}
 	}
 	// v4 private_endpoint_network_policies ("Disabled", "Enabled", ...);
 	// v3 private_endpoint_network_policies_enabled.
@@ -1228,7 +1375,7 @@ func (b *tfBuilder) addTFRoute(rt *RouteTable, r *tfRes, prefix []any) {
 		// the first free address of AzureFirewallSubnet); any other stays
 		// unknown, and complete says which answers that makes Unknown.
 		ur.NextHopIPAddress = knownAfterApply
-		h := firewallHop{table: rt, route: ur.Name, pos: r.posAt(hop...), resource: r.addr, field: pathString(hop)}
+		h := firewallHop{table: rt, route: ur.Name, prefix: ur.AddressPrefix, pos: r.posAt(hop...), resource: r.addr, field: pathString(hop)}
 		t, why := b.resolve(r, r.expr(hop...))
 		switch {
 		case t != nil && t.typ == "azurerm_firewall":
@@ -1347,6 +1494,16 @@ func (b *tfBuilder) firewall(r *tfRes) {
 		}
 		if pip := b.refAt(r, "ip_configuration", i, "public_ip_address_id"); !pip.IsZero() {
 			fw.PublicIPs = append(fw.PublicIPs, pip)
+		}
+	}
+	// dns_proxy_enabled and private_ip_ranges are a classic firewall's
+	// (internal/services/firewall/firewall_resource.go); with a policy the
+	// policy's dns and private_ip_ranges apply, and Azure ignores the
+	// firewall's (https://learn.microsoft.com/azure/firewall/snat-private-range).
+	if fw.Policy.IsZero() {
+		fw.DNSProxy = b.boolDefault(r, false, "dns_proxy_enabled")
+		if pr := b.strs(r, "private_ip_ranges"); len(pr) > 0 {
+			fw.SNATPrivateRanges = pr
 		}
 	}
 	if mc := b.list(r, "management_ip_configuration"); len(mc) > 0 {
@@ -1550,20 +1707,59 @@ func (b *tfBuilder) integer(r *tfRes, path ...any) int {
 }
 
 // knownAfterApply is what the model holds for a route's next hop IP
-// address that a plan knows only after apply, in Terraform's own words. It
-// is no address: the route table holding it does not compile, so that the
-// simulator answers Unknown for the flows of the subnets using it, as for
-// every table it cannot evaluate, and [IsKnownAfterApply] tells the
-// problem from one Azure would reject.
+// address that a plan knows only after apply, in Terraform's own words
+// ([NextHopKnownAfterApply]). It is no address: the route tables compile
+// it as a placeholder ([CompilableRoutes]), so that the route keeps its
+// prefix and the flows it does not route are answered, and the simulator
+// answers Unknown for the flows it routes, naming the route.
 const knownAfterApply = "(known after apply)"
+
+// Placeholder next hops, of no appliance: RFC 7600's IPv4 dummy address,
+// and an address of RFC 6666's discard-only IPv6 prefix.
+var (
+	placeholderHop4 = "192.0.0.8"
+	placeholderHop6 = "100::"
+)
+
+// NextHopKnownAfterApply reports whether the next hop IP address of a user
+// route is one a Terraform plan knows only after apply: the loader's
+// warning (wrapping [ErrKnownAfterApply]) says what it depends on, and the
+// answers for the flows the route decides are Unknown. The route is not
+// one Azure would reject.
+func NextHopKnownAfterApply(r route.UserRoute) bool { return r.NextHopIPAddress == knownAfterApply }
+
+// CompilableRoutes returns routes as package route compiles them: each
+// next hop IP address known after apply ([NextHopKnownAfterApply]) is a
+// placeholder address of the prefix's family (IPv4 for a service tag),
+// which no NIC, firewall or load balancer holds. The route table is then
+// the one Azure will have but for that address: every route keeps its
+// prefix and so the destinations it takes. Callers that answer for a flow
+// must answer Unknown where such a route decides (the simulator does,
+// naming it). routes is not changed; without such a route it is returned
+// as it is.
+func CompilableRoutes(routes []route.UserRoute) []route.UserRoute {
+	if !slices.ContainsFunc(routes, NextHopKnownAfterApply) {
+		return routes
+	}
+	out := slices.Clone(routes)
+	for i := range out {
+		if NextHopKnownAfterApply(out[i]) {
+			out[i].NextHopIPAddress = placeholderHop4
+			if p, err := netip.ParsePrefix(out[i].AddressPrefix); err == nil && p.Addr().Is6() {
+				out[i].NextHopIPAddress = placeholderHop6
+			}
+		}
+	}
+	return out
+}
 
 // IsKnownAfterApply reports whether err, a problem of [Model.Check] (one of
 // [Validation.Rejected], or of a [*Problems] that [Load] returns with
-// RefuseRejected), is there only because a Terraform plan knows the value
-// after apply: a route whose next hop IP address is "(known after apply)".
-// Such a value is not one Azure would reject; the loader's warning
-// (wrapping [ErrKnownAfterApply]) names the route and the answers it makes
-// Unknown.
+// RefuseRejected), is there only because a Terraform plan knows a value
+// only after apply: it names the value "(known after apply)". Such a value
+// is not one Azure would reject. A route's next hop known after apply is
+// no longer such a problem ([CompilableRoutes]); the loader's warnings,
+// which wrap [ErrKnownAfterApply], name what else a plan leaves unknown.
 func IsKnownAfterApply(err error) bool {
 	var e *Error
 	return errors.As(err, &e) && e.Value == knownAfterApply
@@ -1581,6 +1777,7 @@ type firewallHop struct {
 	input    *tfInput
 	table    *RouteTable
 	route    string
+	prefix   string // the route's address prefix
 	firewall Ref
 	fwAddr   string // the firewall's Terraform address
 	why      string // without a firewall: what the address comes from, or why the configuration does not say
@@ -1620,8 +1817,8 @@ func (m *Model) applyFirewallHops(p *problems, w *warnList) {
 			}
 			why = "it is the private address of " + h.fwAddr + ", and the input does not give it"
 		}
-		w.warn(h.pos, h.resource, h.field, "", ErrKnownAfterApply, "the next hop IP address of route %q is known after apply (%s): route table %s cannot be evaluated without it, so every answer for flows from %s is Unknown",
-			h.route, why, h.table.Name, m.subnetsUsing(h.table))
+		w.warn(h.pos, h.resource, h.field, "", ErrKnownAfterApply, "the next hop IP address of route %q is known after apply (%s): the answers for the flows it routes (%s of route table %s) from %s are Unknown",
+			h.route, why, h.prefix, h.table.Name, m.subnetsUsing(h.table))
 	}
 	m.firewallHops = nil
 }

@@ -7,14 +7,14 @@ import (
 
 // Virtual network gateways of a Terraform plan or state, with the field
 // semantics of Microsoft.Network/virtualNetworkGateways (arm.go).
-// Attribute names are the azurerm provider's (active_active and
-// default_local_network_gateway_id checked against @cdktf/provider-azurerm
-// 12.27.0, lib/virtual-network-gateway; local_network_gateway's
-// gateway_address and address_space against the example of the docs page
-// website/docs/r/virtual_network_gateway_connection.html.markdown; the
-// bgp_settings names not re-checked)
-// (registry.terraform.io/providers/hashicorp/azurerm/latest/docs/resources/virtual_network_gateway,
-// local_network_gateway, virtual_network_gateway_connection):
+// Attribute names are the azurerm provider's, verified against its schema
+// (internal/services/network/virtual_network_gateway_resource.go,
+// local_network_gateway_resource.go and
+// virtual_network_gateway_connection_resource.go at commit
+// 69697b7fe6a923fc89e88f386bc95c3ed1ee2ec6, v5.2.0-14; bgp_settings'
+// peering_addresses with default_addresses, computed, is the same at
+// v3.0.0, v3.117.1 and v4.81.0; the comma-separated peering_address is
+// only the v2 providers'):
 //
 //   - virtual_network_gateway: type ("Vpn", "ExpressRoute"), active_active,
 //     default_local_network_gateway_id, ip_configuration blocks with

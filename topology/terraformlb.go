@@ -9,12 +9,14 @@ import (
 // Load balancers, application security groups and private endpoints of a
 // Terraform plan or state, with the field semantics of their ARM
 // counterparts (arm.go). Attribute names are the azurerm provider's
-// (registry.terraform.io/providers/hashicorp/azurerm/latest/docs/resources/...).
-// Checked against mirrors of those pages: lb_outbound_rule against
-// @cdktf/provider-azurerm 12.27.0 (provider 3.116.0, lib/lb-outbound-rule),
-// the pool association against Pulumi's azure.network.NetworkInterfaceBackendAddressPoolAssociation,
-// the ASG association against the provider's source; the lb, lb_rule and
-// private_endpoint names below were not re-checked:
+// (registry.terraform.io/providers/hashicorp/azurerm/latest/docs/resources/...),
+// verified against its schema at commit
+// 69697b7fe6a923fc89e88f386bc95c3ed1ee2ec6 (v5.2.0-14;
+// internal/services/loadbalancer/lb_resource.go, lb_backend_address_pool_resource.go,
+// lb_outbound_rule_resource.go, lb_rule_resource.go;
+// internal/services/network/network_interface_backend_address_pool_association_resource.go,
+// network_interface_application_security_group_association_resource.go,
+// private_endpoint_resource.go):
 //
 //   - lb: sku; frontend_ip_configuration blocks with name, id (computed),
 //     public_ip_address_id, public_ip_prefix_id, private_ip_address,

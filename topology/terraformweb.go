@@ -9,12 +9,11 @@ import (
 
 // App Service web and function apps of a Terraform plan or state, with the
 // field semantics of Microsoft.Web/sites (armpaas.go). Attribute names are
-// the azurerm provider's (the swift connection checked against Pulumi's
-// azure.appservice.VirtualNetworkSwiftConnection mirror; the app
-// attributes not re-checked)
-// (registry.terraform.io/providers/hashicorp/azurerm/latest/docs/resources/linux_web_app,
-// windows_web_app, linux_function_app, windows_function_app,
-// app_service_virtual_network_swift_connection):
+// the azurerm provider's, verified against its schema at commit
+// 69697b7fe6a923fc89e88f386bc95c3ed1ee2ec6 (v5.2.0-14;
+// internal/services/appservice/{linux,windows}_{web,function}_app_resource.go,
+// helpers' site_config schemas, and
+// internal/services/web/app_service_virtual_network_swift_connection_resource.go):
 //
 //   - virtual_network_subnet_id: regional VNet integration (ARM
 //     virtualNetworkSubnetId);
@@ -25,6 +24,10 @@ import (
 //   - outbound_ip_address_list and possible_outbound_ip_address_list
 //     (computed; ARM outboundIpAddresses, possibleOutboundIpAddresses);
 //   - public_network_access_enabled (ARM publicNetworkAccess);
+//   - virtual_network_backup_restore_enabled (ARM
+//     vnetBackupRestoreEnabled) and vnet_image_pull_enabled, spelled
+//     virtual_network_image_pull_enabled on the Windows web app (ARM
+//     vnetImagePullEnabled);
 //   - kind (computed; else the resource type's: "app,linux", "app",
 //     "functionapp,linux", "functionapp");
 //   - azurerm_app_service_virtual_network_swift_connection: app_service_id,
@@ -80,10 +83,37 @@ func (b *tfBuilder) webApp(r *tfRes) {
 			}
 		}
 	}
+	// The site's VNet routing flags (ARM vnetBackupRestoreEnabled,
+	// vnetImagePullEnabled): virtual_network_backup_restore_enabled on all
+	// four; the image pull flag is vnet_image_pull_enabled on the Linux
+	// apps and the Windows function app, virtual_network_image_pull_enabled
+	// on the Windows web app (internal/services/appservice/*_resource.go).
+	app.Routing.VnetBackupRestoreEnabled = b.optBoolTF(r, "virtual_network_backup_restore_enabled")
+	app.Routing.VnetImagePullEnabled = b.optBoolTF(r, "vnet_image_pull_enabled")
+	if app.Routing.VnetImagePullEnabled == nil {
+		app.Routing.VnetImagePullEnabled = b.optBoolTF(r, "virtual_network_image_pull_enabled")
+	}
 	app.OutboundIPs = b.ipListTF(r, "outbound_ip_address_list")
 	app.PossibleOutboundIPs = b.ipListTF(r, "possible_outbound_ip_address_list")
 	b.webs[app.ID.Key()] = app
 	b.m.WebApps = append(b.m.WebApps, app)
+}
+
+// optBoolTF reads an optional flag: nil when absent; known after apply,
+// nil with a warning.
+func (b *tfBuilder) optBoolTF(r *tfRes, attr string) *bool {
+	switch v, st := r.at(attr); st {
+	case tfUnknown:
+		b.unknownWarn(r, []any{attr}, "the app's setting is known after apply")
+	case tfKnown:
+		x, ok := v.(bool)
+		if !ok {
+			b.p.add(r.posAt(attr), r.addr, attr, "", ErrInvalid, "want true or false")
+			return nil
+		}
+		return &x
+	}
+	return nil
 }
 
 // ipListTF reads a computed address list: nil when absent or known after

@@ -672,7 +672,7 @@ func (m *Model) validateCompile(p, rej *problems, tags route.TagResolver, keep *
 	placeholder := []netip.Prefix{netip.MustParsePrefix("198.18.0.0/15")} // RFC 2544 benchmarking range
 	for _, rt := range m.RouteTables {
 		_, err := route.Compile(route.Config{Name: string(rt.ID), AddressSpace: placeholder, Tags: tags,
-			RouteTable: &route.RouteTable{Name: string(rt.ID), Routes: rt.Routes, DisableBGPRoutePropagation: rt.DisableBGPRoutePropagation}})
+			RouteTable: &route.RouteTable{Name: string(rt.ID), Routes: CompilableRoutes(rt.Routes), DisableBGPRoutePropagation: rt.DisableBGPRoutePropagation}})
 		for _, e := range unjoin(err) {
 			pos := rt.Pos
 			var re *route.Error

@@ -107,7 +107,9 @@ func (t *Twin) routeConfig(s *topology.Subnet) route.Config {
 		}
 	}
 	if rt := t.routeTable(s.RouteTable); rt != nil {
-		cfg.RouteTable = &route.RouteTable{Name: string(rt.ID), Routes: slices.Clone(rt.Routes), DisableBGPRoutePropagation: rt.DisableBGPRoutePropagation}
+		// A next hop known only after apply compiles as a placeholder
+		// (topology.CompilableRoutes); placeRoutes notes the route.
+		cfg.RouteTable = &route.RouteTable{Name: string(rt.ID), Routes: slices.Clone(topology.CompilableRoutes(rt.Routes)), DisableBGPRoutePropagation: rt.DisableBGPRoutePropagation}
 	}
 	return cfg
 }

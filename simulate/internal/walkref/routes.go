@@ -23,6 +23,10 @@ type placeRoutes struct {
 	// transitUnknown: the VNet uses the gateway of a VNet outside the input,
 	// whose propagated routes are not known.
 	transitUnknown bool
+	// unknownHops are the user routes, by lower-case name, whose next hop
+	// IP address a Terraform plan knows only after apply: the flows they
+	// route go where is unknown.
+	unknownHops map[string]bool
 }
 
 // placeRoutes returns the routes of subnet s, from the twin's own route
@@ -48,6 +52,16 @@ func (t *Twin) placeRoutes(s *topology.Subnet) *placeRoutes {
 			pr.transitUnknown = true
 		}
 	}
+	if rt := t.routeTable(s.RouteTable); rt != nil && pr.cfg.RouteTable != nil {
+		for _, r := range rt.Routes {
+			if topology.NextHopKnownAfterApply(r) {
+				if pr.unknownHops == nil {
+					pr.unknownHops = map[string]bool{}
+				}
+				pr.unknownHops[strings.ToLower(r.Name)] = true
+			}
+		}
+	}
 	pr.table = routeref.New(pr.cfg)
 	t.routes[s] = pr
 	return pr
@@ -56,6 +70,7 @@ func (t *Twin) placeRoutes(s *topology.Subnet) *placeRoutes {
 // chosen is one route of a routing decision, as the configuration gives it.
 type chosen struct {
 	source   route.Source
+	name     string // a user route's name
 	origin   string // the gateway's name for a gateway route
 	gwOrigin route.GatewayOrigin
 	hops     []netip.Addr // in the order the route lists them
@@ -77,7 +92,7 @@ func selected(cfg route.Config, a routeref.Answer) []chosen {
 			if !slices.Contains(a.Routes, routeref.Describe(route.SourceUser, r.Name, rt.Name, a.Prefix)) {
 				continue
 			}
-			c := chosen{source: route.SourceUser, origin: rt.Name}
+			c := chosen{source: route.SourceUser, name: r.Name, origin: rt.Name}
 			if r.NextHopIPAddress != "" {
 				c.hops = append(c.hops, netip.MustParseAddr(r.NextHopIPAddress))
 			}

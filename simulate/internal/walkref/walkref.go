@@ -86,6 +86,7 @@ const (
 	ReasonProtocolNotSupported Reason = "ProtocolNotSupported"
 	ReasonExternal             Reason = "External"
 	ReasonDelegatedSubnet      Reason = "DelegatedSubnet"
+	ReasonNextHopUnknown       Reason = "NextHopUnknown"
 )
 
 // Method is how a flow leaves, spelled as simulate.Method prints.
@@ -459,6 +460,13 @@ func (w *walk) route(at place) {
 		}
 		if pr.unknown || (pr.transitUnknown && overridableByBGP(typ)) {
 			w.unknown = true
+		}
+		if slices.ContainsFunc(sel, func(c chosen) bool { return c.source == route.SourceUser && pr.unknownHops[strings.ToLower(c.name)] }) {
+			// The route's next hop is known only after apply.
+			w.unknown = true
+			w.hop(HopNowhere, "")
+			w.end(Unknown, ReasonNextHopUnknown, MethodNone)
+			return
 		}
 		switch typ {
 		case route.None:
