@@ -264,4 +264,3 @@ func mask1(x uint64) uint32 {
 	}
 	return 0
 }
-
