@@ -114,12 +114,12 @@ func (o *OutPath) key(dst netip.Addr, pc int, sp, dp uint16) OutKey {
 	k := OutKey{pc: uint8(pc), ok: true}
 	if o.mode == outOne {
 		t := o.t[o.one&3]
-		k.cls, _ = t.dst.tbl.Lookup(dst)
+		k.cls = t.dst.v4.lookupAddr(t.dst.tbl, dst)
 		k.sk, k.dk = uint32(t.sport.rowIndex(sp)), uint32(t.dport.rowIndex(dp))
 		return k
 	}
 	p := o.pair
-	k.cls, _ = p.tbl.Lookup(dst)
+	k.cls = p.v4.lookupAddr(p.tbl, dst)
 	k.sk, k.dk = p.sport.row(sp), p.dport.row(dp)
 	return k
 }
