@@ -73,7 +73,7 @@ func (c *Cache) putTag(name string, ps []netip.Prefix) {
 // immutable once built.
 type partition struct {
 	tbl    *bart.Table[uint32]
-	v4     *ranges4 // tbl's IPv4 part flattened
+	v4     *ranges4  // tbl's IPv4 part flattened
 	combos [][]int32 // per combination: the sets it holds (indices into the collection), ascending
 }
 
