@@ -73,6 +73,7 @@ func (c *Cache) putTag(name string, ps []netip.Prefix) {
 // immutable once built.
 type partition struct {
 	tbl    *bart.Table[uint32]
+	v4     *ranges4  // tbl's IPv4 part flattened
 	combos [][]int32 // per combination: the sets it holds (indices into the collection), ascending
 }
 
@@ -158,5 +159,6 @@ func buildPartition(sets [][]netip.Prefix) *partition {
 		p.tbl.Insert(e.q, comboOf[e.k])
 	}
 	p.combos = slices.Clip(p.combos)
+	p.v4 = newRanges4(p.tbl)
 	return p
 }

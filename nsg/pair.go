@@ -33,6 +33,7 @@ import (
 type pairTable struct {
 	a, b         dirTable            // copies of the groups' outbound tables; the rows are shared
 	tbl          *bart.Table[uint32] // every static destination prefix of a and b -> index into cls; a miss is 0
+	v4           *ranges4            // tbl's IPv4 part flattened
 	cls          []pairClass         // cls[0] is the miss: no extras in either
 	sport, dport pairPorts
 }
@@ -113,6 +114,7 @@ func newPairTable(a, b *dirTable) *pairTable {
 		add(q)
 	}
 	p.cls = slices.Clip(p.cls)
+	p.v4 = newRanges4(p.tbl)
 	p.sport = mergePorts(&a.sport, &b.sport)
 	p.dport = mergePorts(&a.dport, &b.dport)
 	return p
@@ -249,8 +251,7 @@ func (c *Classifier) outbound(ai int, dst netip.Addr, proto ipproto.Proto, sp, d
 		w := t.words
 		l, lm := c.bound[st][out][ai*w:ai*w+w], c.boundM[st][out][ai]
 		sk, dk := t.sport.rowIndex(sp), t.dport.rowIndex(dp)
-		k, _ := t.dst.tbl.Lookup(dst)
-		sr := t.dst.cls[k]
+		sr := t.dst.cls[t.dst.v4.lookupAddr(t.dst.tbl, dst)]
 		i := t.firstOut(sr, sk, dk, pc, l, lm, rmask)
 		if i >= 0 {
 			v.Rules.set(st, int16(i))
@@ -261,8 +262,7 @@ func (c *Classifier) outbound(ai int, dst netip.Addr, proto ipproto.Proto, sp, d
 		return v
 	}
 	ks, kd := p.sport.row(sp), p.dport.row(dp)
-	k, _ := p.tbl.Lookup(dst)
-	cl := &p.cls[k]
+	cl := &p.cls[p.v4.lookupAddr(p.tbl, dst)]
 	wa := p.a.words
 	la, lma := c.bound[StageNIC][out][ai*wa:ai*wa+wa], c.boundM[StageNIC][out][ai]
 	i := p.a.firstOut(cl.a, int(ks&0xffff), int(kd&0xffff), pc, la, lma, rmask)

@@ -66,3 +66,42 @@ func TestScope4SmallAndBucketed(t *testing.T) {
 		}
 	}
 }
+
+// TestRanges4: the flattened IPv4 intervals answer as the bart table they
+// come from, for nested random prefixes (a miss is 0), at the boundaries
+// and between them.
+func TestRanges4(t *testing.T) {
+	r := rand.New(rand.NewPCG(4, 4))
+	for round := range 50 {
+		tbl := new(bart.Table[uint32])
+		n := 1 + r.IntN(2000)
+		if round%5 == 0 {
+			n = r.IntN(4) // tiny tables, the empty one included
+		}
+		for range n {
+			a := r.Uint32()
+			if r.IntN(3) == 0 {
+				a &= 0xff0fffff // crowd some /8s and /12s
+			}
+			p := netip.PrefixFrom(netip.AddrFrom4([4]byte{byte(a >> 24), byte(a >> 16), byte(a >> 8), byte(a)}), r.IntN(33)).Masked()
+			tbl.Insert(p, uint32(1+r.IntN(5)))
+		}
+		rg := newRanges4(tbl)
+		var probes []uint32
+		for p := range tbl.All4() {
+			lo := addr4(p.Addr())
+			hi := lo | uint32(uint64(1)<<(32-p.Bits())-1)
+			probes = append(probes, lo, lo-1, hi, hi+1)
+		}
+		for range 2000 {
+			probes = append(probes, r.Uint32())
+		}
+		for _, a := range probes {
+			addr := netip.AddrFrom4([4]byte{byte(a >> 24), byte(a >> 16), byte(a >> 8), byte(a)})
+			want, _ := tbl.Lookup(addr)
+			if got := rg.lookup(a); got != want {
+				t.Fatalf("round %d: %v: ranges4 %d, bart %d", round, addr, got, want)
+			}
+		}
+	}
+}

@@ -54,6 +54,7 @@ const maxWords = 16
 // the rules whose static side (prefixes, service tag, ASG) contains a.
 type addrDim struct {
 	tbl      *bart.Table[uint32] // distinct static prefixes -> class; a miss is class 0 (no extras)
+	v4       *ranges4            // tbl's IPv4 part flattened (the partition's)
 	base     []uint64            // ctxMasks dense rows
 	baseMask [ctxMasks]uint32    // wordMask of each base row
 	cls      []sparseRow         // per class
@@ -300,7 +301,7 @@ func buildAddrDim(rules []rule, w int, pick func(*rule) *side, cache *Cache) add
 		sortedKeys[k], sortedPrefixes[k] = keys[id], prefixes[id]
 	}
 	part := cache.partitionOf(sortedKeys, sortedPrefixes)
-	d.tbl = part.tbl
+	d.tbl, d.v4 = part.tbl, part.v4
 	d.cls = make([]sparseRow, len(part.combos))
 	dedup := map[string]sparseRow{}
 	row := make([]uint64, w)

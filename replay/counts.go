@@ -3,6 +3,7 @@ package replay
 import (
 	"cmp"
 	"encoding/json"
+	"fmt"
 	"net/netip"
 	"slices"
 
@@ -68,6 +69,9 @@ func (rp *Replayer) Report(c Counts, files []string, opts Options) (*Report, err
 	if err != nil {
 		return nil, err
 	}
+	if err := rp.x.fits(p, len(files)); err != nil {
+		return nil, err
+	}
 	return rp.x.report(p, opts, files), nil
 }
 
@@ -78,6 +82,22 @@ type wireCounts struct {
 	Egress                           []wireEgress
 	Unknown                          []wireUnknown
 	Talk                             []wireTalk
+	Matched                          []wireMatched
+	Shadow                           []wireShadow
+}
+
+// wireMatched is the match counts of one group and direction, by rule.
+type wireMatched struct {
+	Group int32
+	Dir   int
+	Flows []int
+}
+
+type wireShadow struct {
+	Group, Rule     int32
+	Dir             uint8
+	ByGroup, ByRule int32
+	Flows           int
 }
 
 type wireWitness struct {
@@ -142,6 +162,20 @@ func (p *partial) counts() Counts {
 		w.Talk = append(w.Talk, wireTalk{k, t.flows, t.sent, t.recv})
 	}
 	slices.SortFunc(w.Talk, func(a, b wireTalk) int { return cmp.Compare(a.NIC, b.NIC) })
+	for gid, rows := range p.matched {
+		for di, r := range rows {
+			if r != nil {
+				w.Matched = append(w.Matched, wireMatched{int32(gid), di, r})
+			}
+		}
+	}
+	for k, n := range p.shadow {
+		w.Shadow = append(w.Shadow, wireShadow{k.gid, k.rule, k.di, k.by.gid, k.by.rule, n})
+	}
+	slices.SortFunc(w.Shadow, func(a, b wireShadow) int {
+		return cmp.Or(cmp.Compare(a.Group, b.Group), cmp.Compare(a.Dir, b.Dir), cmp.Compare(a.Rule, b.Rule),
+			cmp.Compare(a.ByGroup, b.ByGroup), cmp.Compare(a.ByRule, b.ByRule))
+	})
 	data, err := json.Marshal(w)
 	if err != nil {
 		panic(err) // plain values always marshal
@@ -172,5 +206,59 @@ func (c Counts) partial() (*partial, error) {
 	for _, t := range w.Talk {
 		p.talk[t.NIC] = &talker{t.Flows, t.Sent, t.Recv}
 	}
+	for _, m := range w.Matched {
+		if m.Group < 0 || m.Dir < 0 || m.Dir > 1 {
+			return nil, fmt.Errorf("replay: counts: bad match row (group %d, direction %d)", m.Group, m.Dir)
+		}
+		r := p.matchRow(m.Group, m.Dir, len(m.Flows))
+		if len(r) != len(m.Flows) {
+			return nil, fmt.Errorf("replay: counts: group %d has two match rows of %d and %d rules", m.Group, len(r), len(m.Flows))
+		}
+		copy(r, m.Flows)
+	}
+	for _, sh := range w.Shadow {
+		p.shadow[shadowKey{gid: sh.Group, rule: sh.Rule, di: sh.Dir, by: ruleRef{sh.ByGroup, sh.ByRule}}] = sh.Flows
+	}
 	return p, nil
+}
+
+// fits reports counts that another design's replayer made: NIC, group or
+// rule indices this design does not have, witnesses of files not given.
+func (x *index) fits(p *partial, files int) error {
+	bad := func(what string, args ...any) error {
+		return fmt.Errorf("replay: counts of another design or file list: "+what, args...)
+	}
+	nic := func(i int32) bool { return i >= 0 && int(i) < len(x.nics) }
+	for k, g := range p.groups {
+		if !nic(k.nic) || g.witness.file < 0 || g.witness.file >= files {
+			return bad("NIC %d, file %d", k.nic, g.witness.file)
+		}
+	}
+	for k, v := range p.egress {
+		if !nic(k.nic) || v.witness.file < 0 || v.witness.file >= files {
+			return bad("NIC %d, file %d", k.nic, v.witness.file)
+		}
+	}
+	for k := range p.talk {
+		if !nic(k) {
+			return bad("NIC %d", k)
+		}
+	}
+	dirs := [2]nsg.Direction{nsg.Inbound, nsg.Outbound}
+	rule := func(gid, i int32, di uint8) bool {
+		return gid >= 0 && int(gid) < len(x.groups) && di < 2 && i >= 0 && int(i) < x.groups[gid].Len(dirs[di])
+	}
+	for gid, rows := range p.matched {
+		for di, r := range rows {
+			if r != nil && (gid >= len(x.groups) || len(r) != x.groups[gid].Len(dirs[di])) {
+				return bad("group %d of %d rules", gid, len(r))
+			}
+		}
+	}
+	for k := range p.shadow {
+		if !rule(k.gid, k.rule, k.di) || (k.by.gid >= 0 && !rule(k.by.gid, k.by.rule, k.di)) {
+			return bad("rule %d of group %d", k.rule, k.gid)
+		}
+	}
+	return nil
 }

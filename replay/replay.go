@@ -20,8 +20,11 @@
 // NIC has it; a flow no NIC takes is counted as from an unknown address,
 // grouped by MAC and address. The report lists the disagreements grouped
 // by NIC, direction and the two decisions, each with a witness trace; the
-// rules of the NSGs on logged NICs that decided no flow (dead in this
-// window); the top talkers; the mapping's gaps.
+// rules of the NSGs and admin rules on logged NICs that no logged flow
+// matches (dead in this window), and those that some match but none
+// reaches because a rule of higher priority (or an earlier stage's Deny)
+// decides them all, with the rules that do ([nsg.Classifier.Matching]);
+// the top talkers; the mapping's gaps.
 //
 // [Run] reads files in parallel, one worker per core, each with its own
 // reader and counters, and merges them in file order: the report is the
@@ -48,8 +51,11 @@ import (
 	"github.com/egresslab/egress/topology"
 )
 
-// SchemaVersion is the version of the report's JSON form.
-const SchemaVersion = 1
+// SchemaVersion is the version of the report's JSON form. Version 2:
+// deadRules are the rules no logged flow matches (version 1: that decided
+// none), the rules that match but never decide are shadowedRules, and
+// admin rules are in both.
+const SchemaVersion = 2
 
 // Options tune a replay.
 type Options struct {
@@ -83,9 +89,16 @@ type Report struct {
 	EgressChecked       int                  `json:"egressChecked"`
 	EgressAgree         int                  `json:"egressAgree"`
 	EgressDisagreements []EgressDisagreement `json:"egressDisagreements"`
-	// DeadRules are the rules of the NSGs on the logged NICs that decided
-	// none of their logged flows, in the design's evaluation.
+	// DeadRules are the user rules of the NSGs and admin rules on the
+	// logged NICs that no logged flow of theirs matches (and that the logs
+	// do not name), in the design's evaluation.
 	DeadRules []Rule `json:"deadRules"`
+	// ShadowedRules are the user rules of those NSGs and admin rules that
+	// some logged flows match but that decide none of them: a rule of
+	// higher priority in the same group decides them all, or an earlier
+	// stage's Deny (or AlwaysAllow) keeps them from the rule's group. Most
+	// matched flows first.
+	ShadowedRules []ShadowedRule `json:"shadowedRules"`
 	// TopTalkers ranks the logged NICs by bytes sent.
 	TopTalkers []Talker `json:"topTalkers"`
 	// Unknown groups the flows no NIC of the design takes.
@@ -132,10 +145,29 @@ type EgressDisagreement struct {
 	Witness   Witness      `json:"witness"`
 }
 
-// Rule names an NSG rule.
+// Rule names an NSG rule, or an admin rule (NSG is then the admin
+// configuration, and Collection the rule's collection).
 type Rule struct {
-	NSG  string `json:"nsg"`
-	Name string `json:"name"`
+	NSG        string `json:"nsg"`
+	Collection string `json:"collection,omitempty"`
+	Name       string `json:"name"`
+}
+
+// ShadowedRule is a rule that logged flows match but that decides none of
+// them: Flows is how many it matches, DecidedBy the rules that decide them
+// instead, most flows first.
+type ShadowedRule struct {
+	Rule
+	Direction string    `json:"direction"`
+	Flows     int       `json:"flows"`
+	DecidedBy []Decider `json:"decidedBy"`
+}
+
+// Decider is a rule that decides flows a shadowed rule matches, and how
+// many.
+type Decider struct {
+	Rule
+	Flows int `json:"flows"`
 }
 
 // Talker is a NIC with its logged traffic.
@@ -164,6 +196,13 @@ type index struct {
 	// filtered marks the NICs a filtering flow log covers (record types or
 	// a filtering expression): what their logs lack proves nothing.
 	filtered map[int32]bool
+	// gids numbers the groups (NSGs, admin rules) of each NIC's stages in
+	// order of first appearance, -1 for none; groups are the numbered
+	// groups, users[gid][dirIndex] their user rules per direction (an
+	// NSG's default rules follow them).
+	gids   [][3]int32
+	groups []*nsg.Group
+	users  [][2]int32
 }
 
 func newIndex(e *simulate.Engine) *index {
@@ -196,7 +235,41 @@ func newIndex(e *simulate.Engine) *index {
 		x.gaps = append(x.gaps, fmt.Sprintf("%d private addresses are held by NICs of several VNets: a flow logged without a known MAC from one of them is unknown", shared))
 	}
 	x.flowLogFilters(e)
+	x.numberGroups()
 	return x
+}
+
+// numberGroups numbers the NICs' groups, so that the counts of rule
+// matches are dense: engines compiled from the same inputs number alike.
+func (x *index) numberGroups() {
+	ids := map[*nsg.Group]int32{}
+	x.gids = make([][3]int32, len(x.nics))
+	for i, h := range x.nics {
+		cls := h.Classifier()
+		for st := nsg.StageAdmin; st <= nsg.StageSubnet; st++ {
+			g := cls.Group(st)
+			if g == nil {
+				x.gids[i][st] = -1
+				continue
+			}
+			id, ok := ids[g]
+			if !ok {
+				id = int32(len(x.groups))
+				ids[g] = id
+				x.groups = append(x.groups, g)
+				var u [2]int32
+				for di, d := range []nsg.Direction{nsg.Inbound, nsg.Outbound} {
+					for _, ri := range g.Rules(d) {
+						if !ri.Default {
+							u[di]++
+						}
+					}
+				}
+				x.users = append(x.users, u)
+			}
+			x.gids[i][st] = id
+		}
+	}
 }
 
 // flowLogFilters marks the NICs covered by a flow log of the design that
@@ -333,6 +406,17 @@ type talker struct {
 	sent, recv uint64
 }
 
+// shadowKey is a rule that matched a flow it did not decide (group,
+// direction index and rule index), and the rule that decided the flow
+// instead (by: group, rule index); by.gid is -1 when nothing did.
+type shadowKey struct {
+	gid, rule int32
+	di        uint8
+	by        ruleRef
+}
+
+type ruleRef struct{ gid, rule int32 }
+
 // partial is one worker's counts.
 type partial struct {
 	files, records, flows, decisions int
@@ -340,11 +424,31 @@ type partial struct {
 	egress                           map[egressKey]*egressVal
 	unknown                          map[unknownKey]int
 	talk                             map[int32]*talker
-	err                              error
+	// matched[gid][dirIndex][i] counts the compared flows that rule i of
+	// group gid matches (nsg.Classifier.Matching); a group no flow reached
+	// has no row. shadow counts those a rule matched but did not decide.
+	matched [][2][]int
+	shadow  map[shadowKey]int
+	err     error
 }
 
 func newPartial() *partial {
-	return &partial{groups: map[groupKey]*groupVal{}, egress: map[egressKey]*egressVal{}, unknown: map[unknownKey]int{}, talk: map[int32]*talker{}}
+	return &partial{groups: map[groupKey]*groupVal{}, egress: map[egressKey]*egressVal{}, unknown: map[unknownKey]int{}, talk: map[int32]*talker{},
+		shadow: map[shadowKey]int{}}
+}
+
+// matchRow returns the match counts of group gid in direction di, of n
+// rules, making them on first use.
+func (p *partial) matchRow(gid int32, di, n int) []int {
+	if int(gid) >= len(p.matched) {
+		p.matched = slices.Grow(p.matched, int(gid)+1-len(p.matched))[:gid+1]
+	}
+	r := p.matched[gid][di]
+	if r == nil {
+		r = make([]int, n)
+		p.matched[gid][di] = r
+	}
+	return r
 }
 
 // Run replays the flow-log files (see [flowlog.Walk]) against the engine's
@@ -429,6 +533,18 @@ func (p *partial) merge(o *partial) {
 	for k, v := range o.unknown {
 		p.unknown[k] += v
 	}
+	for gid, rows := range o.matched {
+		for di, r := range rows {
+			if r != nil {
+				for i, n := range r {
+					p.matchRow(int32(gid), di, len(r))[i] += n
+				}
+			}
+		}
+	}
+	for k, v := range o.shadow {
+		p.shadow[k] += v
+	}
 	for k, v := range o.talk {
 		if t := p.talk[k]; t == nil {
 			p.talk[k] = v
@@ -494,7 +610,10 @@ func replayFile(x *index, r *flowlog.Reader, eg map[egressCacheKey]egressPredict
 		if f.Direction == flowlog.Inbound {
 			dir = nsg.Inbound
 		}
-		v := x.nics[ni].Classifier().Verdict(nsg.Flow{Direction: dir, Proto: f.Proto, Src: f.Src, Dst: f.Dst, SrcPort: f.SrcPort, DstPort: f.DstPort})
+		cls := x.nics[ni].Classifier()
+		nf := nsg.Flow{Direction: dir, Proto: f.Proto, Src: f.Src, Dst: f.Dst, SrcPort: f.SrcPort, DstPort: f.DstPort}
+		v := cls.Verdict(nf)
+		x.countMatches(p, ni, cls, nf, v)
 		k := groupKey{nic: ni, dir: f.Direction, logged: f.Decision, rule: f.Rule, verdict: v}
 		g := p.groups[k]
 		w := witnessKey{fi, f.Record, tuple, *f}
@@ -506,6 +625,34 @@ func replayFile(x *index, r *flowlog.Reader, eg map[egressCacheKey]egressPredict
 	}
 	p.records = r.Records()
 	return r.Err()
+}
+
+// countMatches counts the rules flow f of NIC ni matches, and for those
+// that did not decide it (user rules only: the default rules are Azure's),
+// the rule that did: the first match of the rule's own group when the
+// evaluation reached it, else the rule of the stage that decided v.
+func (x *index) countMatches(p *partial, ni int32, cls *nsg.Classifier, f nsg.Flow, v nsg.Verdict) {
+	di := 1
+	if f.Direction == nsg.Inbound {
+		di = 0
+	}
+	gids := &x.gids[ni]
+	cls.Matching(f, func(st nsg.Stage, i int) {
+		gid := gids[st]
+		p.matchRow(gid, di, x.groups[gid].Len(f.Direction))[i]++
+		first := v.Rules.At(st)
+		if int(first) == i || i >= int(x.users[gid][di]) {
+			return
+		}
+		by := ruleRef{gid, int32(first)}
+		if first < 0 { // the evaluation stopped before st
+			by = ruleRef{-1, -1}
+			if ds, ok := v.Decider(f.Direction); ok {
+				by = ruleRef{gids[ds], int32(v.Rules.At(ds))}
+			}
+		}
+		p.shadow[shadowKey{gid: gid, rule: int32(i), di: uint8(di), by: by}]++
+	})
 }
 
 // replayNAT compares a NAT gateway flow's observed address with the
@@ -538,10 +685,9 @@ func replayNAT(x *index, eg map[egressCacheKey]egressPrediction, f *flowlog.Flow
 // report turns the merged counts into the report, sorted.
 func (x *index) report(t *partial, opts Options, files []string) *Report {
 	rep := &Report{SchemaVersion: SchemaVersion, Files: t.files, Records: t.records, Flows: t.flows, Decisions: t.decisions,
-		Disagreements: []Disagreement{}, EgressDisagreements: []EgressDisagreement{}, DeadRules: []Rule{}, TopTalkers: []Talker{},
+		Disagreements: []Disagreement{}, EgressDisagreements: []EgressDisagreement{}, DeadRules: []Rule{}, ShadowedRules: []ShadowedRule{}, TopTalkers: []Talker{},
 		Unknown: []UnknownSource{}, Gaps: slices.Clone(x.gaps)}
-	decided := map[[2]string]bool{} // NSG, rule name: decided a logged flow in the design's evaluation
-	logged := map[string]bool{}     // rule names the logs name
+	logged := map[string]bool{} // rule names the logs name
 	seenNIC := map[int32]bool{}
 	for k, g := range t.groups {
 		h := x.nics[k.nic]
@@ -553,11 +699,6 @@ func (x *index) report(t *partial, opts Options, files []string) *Report {
 		seenNIC[k.nic] = true
 		logged[k.rule] = true
 		predRule := cls.FlowLogRuleName(k.verdict, dir)
-		if st, ok := k.verdict.Decider(dir); ok {
-			if ri, ok := cls.RuleOf(k.verdict, dir, st); ok {
-				decided[[2]string{ri.Group, ri.Name}] = true
-			}
-		}
 		predDecision := flowlog.Denied
 		if k.verdict.Allowed() {
 			predDecision = flowlog.Allowed
@@ -602,31 +743,7 @@ func (x *index) report(t *partial, opts Options, files []string) *Report {
 	if rep.EgressChecked > 0 {
 		rep.Gaps = append(rep.Gaps, "NAT gateway flow logs carry no protocol or port: the egress IPs are predicted for TCP port 443")
 	}
-	// Dead rules: the user rules of the NSGs on the logged NICs, rule by
-	// rule (the default rules are Azure's, not the design's).
-	seenNSG := map[string]bool{}
-	nics := slices.Sorted(maps.Keys(seenNIC))
-	for _, ni := range nics {
-		if x.filtered[ni] {
-			continue
-		}
-		cls := x.nics[ni].Classifier()
-		for _, st := range []nsg.Stage{nsg.StageNIC, nsg.StageSubnet} {
-			g := cls.Group(st)
-			if g == nil || seenNSG[g.ID()] {
-				continue
-			}
-			seenNSG[g.ID()] = true
-			for _, d := range []nsg.Direction{nsg.Inbound, nsg.Outbound} {
-				for _, ri := range g.Rules(d) {
-					if !ri.Default && !decided[[2]string{ri.Group, ri.Name}] && !logged["UserRule_"+ri.Name] {
-						rep.DeadRules = append(rep.DeadRules, Rule{NSG: g.Name(), Name: ri.Name})
-					}
-				}
-			}
-		}
-	}
-	slices.SortFunc(rep.DeadRules, func(a, b Rule) int { return cmp.Or(cmp.Compare(a.NSG, b.NSG), cmp.Compare(a.Name, b.Name)) })
+	x.ruleUse(rep, t, seenNIC, logged)
 	for ni, tk := range t.talk {
 		rep.TopTalkers = append(rep.TopTalkers, Talker{NIC: x.nics[ni].Name(), Flows: tk.flows, BytesSent: tk.sent, BytesReceived: tk.recv})
 	}
@@ -644,6 +761,112 @@ func (x *index) report(t *partial, opts Options, files []string) *Report {
 		return cmp.Or(cmp.Compare(b.Flows, a.Flows), cmp.Compare(a.MAC, b.MAC), a.Address.Compare(b.Address))
 	})
 	return rep
+}
+
+// ruleUse fills the dead and the shadowed rules: the user rules of the
+// groups (NSGs, admin rules) on the logged NICs that no logged flow
+// matches, and those that some match but that decide none. A rule the
+// logs name is neither; the groups of NICs a filtering flow log covers
+// are left out (unless a NIC no such log covers has them too): the rule
+// may match or decide flows the log left out.
+func (x *index) ruleUse(rep *Report, t *partial, seenNIC map[int32]bool, logged map[string]bool) {
+	type shadowed struct {
+		gid, rule int32
+		di        uint8
+	}
+	by := map[shadowed]map[ruleRef]int{}
+	for k, n := range t.shadow {
+		s := shadowed{k.gid, k.rule, k.di}
+		if by[s] == nil {
+			by[s] = map[ruleRef]int{}
+		}
+		by[s][k.by] += n
+	}
+	name := func(gid, i int32, d nsg.Direction) Rule {
+		g := x.groups[gid]
+		ri := g.Rule(d, int(i))
+		return Rule{NSG: g.Name(), Collection: ri.Collection, Name: ri.Name}
+	}
+	// Groups with one ID (the admin rules of one configuration, compiled
+	// per VNet) count as one: a rule is dead when it matches nothing in
+	// any of them.
+	type use struct {
+		rule     Rule
+		dir      nsg.Direction
+		matched  int
+		deciders map[Rule]int
+	}
+	uses := map[string]*use{}
+	var order []string
+	seen := map[int32]bool{}
+	for _, ni := range slices.Sorted(maps.Keys(seenNIC)) {
+		if x.filtered[ni] {
+			continue
+		}
+		for _, gid := range x.gids[ni] {
+			if gid < 0 || seen[gid] {
+				continue
+			}
+			seen[gid] = true
+			for di, d := range []nsg.Direction{nsg.Inbound, nsg.Outbound} {
+				var counts []int
+				if int(gid) < len(t.matched) {
+					counts = t.matched[gid][di]
+				}
+				for i := range x.users[gid][di] {
+					r := name(gid, i, d)
+					if logged["UserRule_"+r.Name] || (r.Collection != "" && logged[r.Name]) {
+						continue // the logs say it decided flows
+					}
+					key := x.groups[gid].ID() + "\x00" + d.String() + "\x00" + r.Collection + "\x00" + r.Name
+					u := uses[key]
+					if u == nil {
+						u = &use{rule: r, dir: d, deciders: map[Rule]int{}}
+						uses[key] = u
+						order = append(order, key)
+					}
+					if counts != nil {
+						u.matched += counts[i]
+					}
+					for ref, n := range by[shadowed{gid, i, uint8(di)}] {
+						dr := Rule{Name: "(none)"}
+						if ref.gid >= 0 {
+							dr = name(ref.gid, ref.rule, d)
+						}
+						u.deciders[dr] += n
+					}
+				}
+			}
+		}
+	}
+	for _, key := range order {
+		u := uses[key]
+		other := 0
+		for _, n := range u.deciders {
+			other += n
+		}
+		switch {
+		case u.matched == 0:
+			rep.DeadRules = append(rep.DeadRules, u.rule)
+		case other == u.matched: // it decided none
+			sr := ShadowedRule{Rule: u.rule, Direction: u.dir.String(), Flows: u.matched, DecidedBy: []Decider{}}
+			for r, n := range u.deciders {
+				sr.DecidedBy = append(sr.DecidedBy, Decider{Rule: r, Flows: n})
+			}
+			slices.SortFunc(sr.DecidedBy, func(a, b Decider) int {
+				return cmp.Or(cmp.Compare(b.Flows, a.Flows), compareRules(a.Rule, b.Rule))
+			})
+			rep.ShadowedRules = append(rep.ShadowedRules, sr)
+		}
+	}
+	slices.SortFunc(rep.DeadRules, compareRules)
+	slices.SortFunc(rep.ShadowedRules, func(a, b ShadowedRule) int {
+		return cmp.Or(cmp.Compare(b.Flows, a.Flows), compareRules(a.Rule, b.Rule), cmp.Compare(a.Direction, b.Direction))
+	})
+}
+
+func compareRules(a, b Rule) int {
+	return cmp.Or(cmp.Compare(a.NSG, b.NSG), cmp.Compare(a.Collection, b.Collection), cmp.Compare(a.Name, b.Name))
 }
 
 func (x *index) predicted(ni int32, dst netip.Addr) egressPrediction {
@@ -679,9 +902,19 @@ func (r *Report) String() string {
 		}
 	}
 	if len(r.DeadRules) > 0 {
-		b.WriteString("rules that decided no logged flow:")
+		b.WriteString("rules no logged flow matches:")
 		for _, d := range r.DeadRules {
-			fmt.Fprintf(&b, " %s/%s", d.NSG, d.Name)
+			fmt.Fprintf(&b, " %s", d)
+		}
+		b.WriteByte('\n')
+	}
+	for _, s := range r.ShadowedRules {
+		fmt.Fprintf(&b, "rule %s (%s) matches %d logged flows and decides none: decided by", s.Rule, s.Direction, s.Flows)
+		for i, d := range s.DecidedBy {
+			if i > 0 {
+				b.WriteByte(',')
+			}
+			fmt.Fprintf(&b, " %s %d", d.Rule, d.Flows)
 		}
 		b.WriteByte('\n')
 	}
@@ -699,6 +932,17 @@ func (r *Report) String() string {
 		fmt.Fprintf(&b, "gap: %s\n", g)
 	}
 	return b.String()
+}
+
+// String returns "nsg/name", or "config/collection/name" for an admin rule.
+func (r Rule) String() string {
+	if r.NSG == "" {
+		return r.Name
+	}
+	if r.Collection != "" {
+		return r.NSG + "/" + r.Collection + "/" + r.Name
+	}
+	return r.NSG + "/" + r.Name
 }
 
 func orNone(s string) string {

@@ -255,3 +255,93 @@ func TestReplayerCounts(t *testing.T) {
 	assert.JSONEq(t, string(a), string(b))
 	assert.Equal(t, string(a), string(b))
 }
+
+// shadowDesign: a subnet NSG whose allow-443-wide always loses to the
+// allow-443 above it, whose allow-8080 the NIC NSG's deny-8080 (evaluated
+// first outbound) keeps every flow from, and an admin rule collection
+// whose AlwaysAllow for DNS decides before both NSGs (so the subnet's
+// allow-dns is shadowed by it) and whose allow-ntp never matches.
+const shadowDesign = `egress: v1
+location: eastus
+vnets:
+  - name: vnet-app
+    addressSpace: [10.1.0.0/16]
+    subnets:
+      - {name: snet-app, prefix: 10.1.1.0/24, nsg: nsg-sub}
+nsgs:
+  - name: nsg-sub
+    rules:
+      - {name: allow-443, priority: 100, direction: Outbound, access: Allow, protocol: Tcp, destination: Internet, destinationPorts: "443"}
+      - {name: allow-443-wide, priority: 200, direction: Outbound, access: Allow, protocol: Tcp, destinationPorts: "443-444"}
+      - {name: allow-8080, priority: 300, direction: Outbound, access: Allow, protocol: Tcp, destinationPorts: "8080"}
+      - {name: allow-dns, priority: 400, direction: Outbound, access: Allow, protocol: Udp, destinationPorts: "53"}
+      - {name: allow-444, priority: 500, direction: Outbound, access: Allow, protocol: Tcp, destinationPorts: "444"}
+  - name: nsg-nic
+    rules:
+      - {name: deny-8080, priority: 100, direction: Outbound, access: Deny, protocol: Tcp, destinationPorts: "8080"}
+adminRules:
+  - name: org
+    vnets: [vnet-app]
+    rules:
+      - {name: always-dns, collection: base, priority: 10, direction: Outbound, access: AlwaysAllow, protocol: Udp, source: ["*"], destination: ["*"], destinationPorts: ["53"]}
+      - {name: allow-ntp, collection: base, priority: 20, direction: Outbound, access: Allow, protocol: Udp, source: ["*"], destination: ["*"], destinationPorts: ["123"]}
+nics:
+  - {name: vm-a-nic, subnet: vnet-app/snet-app, ip: 10.1.1.4, macAddress: 00-22-48-0A-00-01, nsg: nsg-nic}
+`
+
+// TestReplayShadowedRules: rules that logged flows match but that never
+// decide one are listed with how many flows they match and the rules that
+// decide them instead (most flows first: a higher-priority rule of the
+// same NSG, an earlier stage's Deny, an admin AlwaysAllow); rules that
+// match no logged flow are dead; a rule that decides one flow is neither.
+func TestReplayShadowedRules(t *testing.T) {
+	e := egresstest.Parse(t, simulate.Options{}, shadowDesign)
+	tuples := func(port, proto string, n int) []string {
+		var out []string
+		for i := range n {
+			out = append(out, fmt.Sprintf("1746352852000,10.1.1.4,52.1.2.%d,%d,%s,%s,O,B,NX,0,0,0,0", i+1, 40000+i, port, proto))
+		}
+		return out
+	}
+	var groups []string
+	for _, g := range []struct {
+		rule        string
+		port, proto string
+		n           int
+	}{{"UserRule_allow-443", "443", "6", 5}, {"DefaultRule_DenyAllOutBound", "8080", "6", 3}, {"DefaultRule_AllowInternetOutBound", "53", "17", 2}, {"DefaultRule_AllowInternetOutBound", "444", "6", 1}} {
+		b, _ := json.Marshal(tuples(g.port, g.proto, g.n))
+		groups = append(groups, fmt.Sprintf(`{"rule": %q, "flowTuples": %s}`, g.rule, b))
+	}
+	files := []string{write(t, t.TempDir(), "PT1H.json", vnetLog("0022480A0001", "["+strings.Join(groups, ",")+"]"))}
+	rep, err := replay.Run(e, files, replay.Options{})
+	require.NoError(t, err)
+	assert.Equal(t, 11, rep.Decisions)
+
+	nicRule := func(nsg, name string, flows int) replay.Decider {
+		return replay.Decider{Rule: replay.Rule{NSG: nsg, Name: name}, Flows: flows}
+	}
+	// allow-443-wide matches the 5 flows to 443 and the one to 444, and
+	// decides the latter: not shadowed. allow-444 matches that one and
+	// loses it to allow-443-wide.
+	assert.Equal(t, []replay.ShadowedRule{
+		{Rule: replay.Rule{NSG: "nsg-sub", Name: "allow-8080"}, Direction: "Outbound", Flows: 3, DecidedBy: []replay.Decider{nicRule("nsg-nic", "deny-8080", 3)}},
+		{Rule: replay.Rule{NSG: "nsg-sub", Name: "allow-dns"}, Direction: "Outbound", Flows: 2, DecidedBy: []replay.Decider{{Rule: replay.Rule{NSG: "org", Collection: "base", Name: "always-dns"}, Flows: 2}}},
+		{Rule: replay.Rule{NSG: "nsg-sub", Name: "allow-444"}, Direction: "Outbound", Flows: 1, DecidedBy: []replay.Decider{nicRule("nsg-sub", "allow-443-wide", 1)}},
+	}, rep.ShadowedRules)
+	assert.Equal(t, []replay.Rule{{NSG: "org", Collection: "base", Name: "allow-ntp"}}, rep.DeadRules)
+	text := rep.String()
+	assert.Contains(t, text, "rule nsg-sub/allow-8080 (Outbound) matches 3 logged flows and decides none: decided by nsg-nic/deny-8080 3\n")
+	assert.Contains(t, text, "rules no logged flow matches: org/base/allow-ntp\n")
+
+	// Split per file and merged, as a distributed run does: the same.
+	rp := replay.NewReplayer(e)
+	c, err := rp.File(files[0], 0)
+	require.NoError(t, err)
+	got, err := rp.Report(c, files, replay.Options{})
+	require.NoError(t, err)
+	assert.Equal(t, rep.ShadowedRules, got.ShadowedRules)
+	assert.Equal(t, rep.DeadRules, got.DeadRules)
+	// Counts of another design do not fit.
+	_, err = replay.NewReplayer(egresstest.Parse(t, simulate.Options{}, design)).Report(c, files, replay.Options{})
+	assert.ErrorContains(t, err, "counts of another design")
+}

@@ -4,6 +4,7 @@ import (
 	"net/netip"
 
 	"github.com/egresslab/egress/ipproto"
+	"github.com/egresslab/egress/nsg"
 )
 
 // BatchFlow is one flow of [Engine.ClassifyBatch]: the arguments of
@@ -52,16 +53,21 @@ type chunkState struct {
 	st   *nicState // nil: not for the fast path (Classify decides it)
 	act  action
 	dst  netip.Addr
+	key  nsg.OutKey
 	done bool
 }
 
-// classifyChunk is ClassifyBatch on at most batchChunk flows.
+// classifyChunk is ClassifyBatch on at most batchChunk flows. Each stage
+// does one step of every flow before the next stage starts: the loads of
+// different flows do not depend on one another, so the processor has many
+// of them in flight at once, where flow by flow it waits for each miss in
+// turn.
 func (e *Engine) classifyChunk(flows []BatchFlow, out []Decision) {
 	var buf [batchChunk]chunkState
 	cs := buf[:len(flows)] // len(flows) <= batchChunk
 	out = out[:len(flows)]
-	// Stage 1: the NICs' state. The loads of different flows are
-	// independent: their misses overlap.
+	// Stage 1: the NICs' state, which also tells the flows the fast path
+	// takes.
 	for i := range flows {
 		f := &flows[i]
 		c := &cs[i]
@@ -75,8 +81,16 @@ func (e *Engine) classifyChunk(flows []BatchFlow, out []Decision) {
 		}
 		c.st, c.dst = st, dst
 	}
-	// Stage 2: the route lookups.
-	for i := range flows {
+	// Stage 2: prefetch what the NICs' state points to, that stages 3 and
+	// 4 read first: the route table, the NSG tables and Scope, the egress.
+	var touched uint64
+	for i := range cs {
+		if st := cs[i].st; st != nil {
+			touched += st.table.Prefetch() + st.out.Prefetch() + uint64(e.egress[st.egress4].carry)
+		}
+	}
+	// Stage 3: the route lookups.
+	for i := range cs {
 		c := &cs[i]
 		if c.st == nil {
 			continue
@@ -88,20 +102,37 @@ func (e *Engine) classifyChunk(flows []BatchFlow, out []Decision) {
 		}
 		c.act = c.st.actions[m.Index()]
 	}
-	// Stage 3: the NSG evaluations and the decisions.
-	for i := range flows {
+	// Stage 4: the NSGs' lookups (destination class and context mask, port
+	// rows).
+	for i := range cs {
+		if c := &cs[i]; c.st != nil {
+			f := &flows[i]
+			c.key = c.st.out.Key(c.dst, f.Proto, EphemeralPort, f.Port)
+		}
+	}
+	// Stage 5: prefetch the rows the verdicts read.
+	for i := range cs {
+		if c := &cs[i]; c.st != nil {
+			touched += c.st.out.PrefetchKey(c.key)
+		}
+	}
+	// Stage 6: the verdicts and the decisions.
+	for i := range cs {
 		c := &cs[i]
 		if c.st == nil {
 			continue
 		}
 		f := &flows[i]
-		out[i], c.done = e.decideFirst(f.NIC.h, c.st, c.act, c.dst, f.Proto, f.Port)
+		out[i], c.done = e.decideFirstKey(f.NIC.h, c.st, c.act, c.dst, c.key, f.Proto, f.Port)
 	}
-	// Stage 4: what the fast path leaves, one by one.
+	// Stage 7: what the fast path leaves, one by one.
 	for i := range flows {
 		if c := &cs[i]; !c.done {
 			f := &flows[i]
 			out[i] = e.Classify(f.NIC, f.Dst, f.Proto, f.Port)
 		}
+	}
+	if touched == 1<<63 { // never: it keeps the prefetching loads
+		cs[0].done = false
 	}
 }

@@ -359,6 +359,12 @@ func (e *Engine) firstHop(h int32, dst netip.Addr, proto ipproto.Proto, port uin
 // decideFirst is firstHop once the route is known: act is the action of
 // the route selection the flow's destination chose in the NIC's subnet.
 func (e *Engine) decideFirst(h int32, st *nicState, act action, dst netip.Addr, proto ipproto.Proto, port uint16) (Decision, bool) {
+	return e.decideFirstKey(h, st, act, dst, nsg.OutKey{}, proto, port)
+}
+
+// decideFirstKey is decideFirst given the flow's NSG lookups
+// (st.out.Key, or the zero OutKey to look them up here).
+func (e *Engine) decideFirstKey(h int32, st *nicState, act action, dst netip.Addr, k nsg.OutKey, proto ipproto.Proto, port uint16) (Decision, bool) {
 	typ := act.typ
 	if act.noGateway || act.unknownHop > 0 {
 		return Decision{}, false
@@ -373,7 +379,7 @@ func (e *Engine) decideFirst(h int32, st *nicState, act action, dst netip.Addr, 
 		return Decision{}, false
 	}
 	d := Decision{egress: -1}
-	v := st.out.Verdict(dst, proto, EphemeralPort, port)
+	v := st.out.VerdictKey(k, dst, proto, EphemeralPort, port)
 	if !v.Allowed() {
 		return denied(&d, h, nsg.Outbound, v, ReasonDeniedOut), true
 	}
