@@ -198,6 +198,39 @@ func (c *compiler) group(id topology.Ref) *nsg.Group {
 	return g
 }
 
+// rulesUnknown returns which rules of the compiled NSG g (ID id) have
+// values known only after apply, or nil when none has.
+func (c *compiler) rulesUnknown(id topology.Ref, g *nsg.Group) *rulesUnknown {
+	if g == nil {
+		return nil
+	}
+	v, ok := c.n.LookupNSG(id)
+	if !ok {
+		return nil
+	}
+	var u *rulesUnknown
+	for d, dir := range []nsg.Direction{nsg.Inbound, nsg.Outbound} {
+		for i := range g.Len(dir) {
+			ri := g.Rule(dir, i)
+			why := ""
+			if !ri.Default {
+				why = v.RuleKnownAfterApply(ri.Name)
+			}
+			if why == "" {
+				continue
+			}
+			if u == nil {
+				u = &rulesUnknown{}
+			}
+			if u.notes[d] == nil {
+				u.notes[d] = make([]int32, g.Len(dir))
+			}
+			u.notes[d][i] = 1 + c.e.note("NSG "+v.Name()+" rule "+ri.Name+": "+why+": taken as matching any value there, so where it decides, the answer is unknown")
+		}
+	}
+	return u
+}
+
 // admin returns the compiled admin rules of VNet v (nil for none), noting
 // why they are unknown when Azure would reject them.
 func (c *compiler) admin(v topology.VNetView) *nsg.Group {
@@ -247,6 +280,7 @@ func (c *compiler) nics() {
 		nicRef, _ := nv.NSG()
 		subnetRef, _ := sv.NSG()
 		nicNSG, subnetNSG := c.group(nicRef), c.group(subnetRef)
+		cold.rulesUnknown = [2]*rulesUnknown{c.rulesUnknown(nicRef, nicNSG), c.rulesUnknown(subnetRef, subnetNSG)}
 		if !nv.PrivateEndpoint().IsZero() {
 			// Private endpoints: NSGs apply only with NSG network policies
 			// (https://learn.microsoft.com/azure/private-link/disable-private-endpoint-network-policy).
@@ -254,6 +288,7 @@ func (c *compiler) nics() {
 			st.peSubnet = sv.PrivateEndpointPolicies().NSGs()
 			if !st.peSubnet {
 				nicNSG, subnetNSG = nil, nil
+				cold.rulesUnknown = [2]*rulesUnknown{}
 			}
 		}
 		vnet := sv.VNet()
@@ -406,7 +441,8 @@ func (c *compiler) egressChoices() {
 		st.egress4 = e.intern(e.internetEgress(int32(h), false, vmPIPOf))
 		st.egress6 = e.intern(e.internetEgress(int32(h), true, vmPIPOf))
 		ss := &e.subnets[st.subnet]
-		st.unsure = st.unknown >= 0 || ss.unknown >= 0 || ss.transit >= 0 || e.egress[st.egress4].unsure != 0
+		st.unsure = st.unknown >= 0 || ss.unknown >= 0 || ss.transit >= 0 || e.egress[st.egress4].unsure != 0 ||
+			e.cold[h].rulesUnknown != [2]*rulesUnknown{}
 	}
 	for i := range e.firewalls {
 		e.firewalls[i].egress4 = e.intern(e.firewallEgress(&e.firewalls[i]))

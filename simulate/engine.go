@@ -261,6 +261,30 @@ type nicCold struct {
 	ipcs    []topology.IPConfigInfo
 	primary int          // index in ipcs
 	addrs   []netip.Addr // the valid private addresses, in ipcs order
+	// rulesUnknown are, for the NIC's NSG and its subnet's (by
+	// nsg.StageNIC - 1 and nsg.StageSubnet - 1), the rules some of whose
+	// values a Terraform plan knows only after apply (widened to "*"): an
+	// answer such a rule decides is Unknown. nil for an NSG without any.
+	rulesUnknown [2]*rulesUnknown
+}
+
+// rulesUnknown marks the rules of one NSG, by direction and index in
+// evaluation order (nsg.Group.Rule), whose values are known only after
+// apply, with the notes saying which values.
+type rulesUnknown struct {
+	notes [2][]int32 // by direction (Inbound 0, Outbound 1); 1 + note index, 0 for a known rule
+}
+
+// unknownNote returns 1 + the note of rule i of direction dir, or 0.
+func (u *rulesUnknown) unknownNote(dir nsg.Direction, i int16) int32 {
+	d := 0
+	if dir == nsg.Outbound {
+		d = 1
+	}
+	if u == nil || i < 0 || int(i) >= len(u.notes[d]) {
+		return 0
+	}
+	return u.notes[d][i]
 }
 
 type subnetState struct {

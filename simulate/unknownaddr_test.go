@@ -3,9 +3,11 @@ package simulate_test
 import (
 	"math/rand/v2"
 	"net/netip"
+	"strings"
 	"testing"
 
 	"github.com/egresslab/egress/ipproto"
+	"github.com/egresslab/egress/nsg"
 	"github.com/egresslab/egress/simulate"
 	"github.com/egresslab/egress/simulate/internal/walkref"
 	"github.com/egresslab/egress/topology"
@@ -79,5 +81,53 @@ func TestUnknownNextHopRoute(t *testing.T) {
 	}
 	assert.Zero(t, dis.total(), "%s", &dis)
 	assert.Positive(t, unknown, "some flows take the unknown routes")
+	assert.Positive(t, other, "the other flows are answered")
+}
+
+// TestUnknownNSGRuleValues: an NSG rule with values a Terraform plan knows
+// only after apply (topology.NSG.KnownAfterApply, the values widened to
+// "*") makes Unknown the flows it decides, and only those; the engine, its
+// trace and the walk twin agree flow for flow.
+func TestUnknownNSGRuleValues(t *testing.T) {
+	r := rand.New(rand.NewPCG(16, 13))
+	n := genTwinNetwork(r, 3, 4, storageAddr(t))
+	marked := 0
+	for _, g := range n.m.NSGs {
+		for i := range g.Rules {
+			rule := &g.Rules[i]
+			if marked < 4 && rule.Direction == nsg.Outbound && len(rule.DestinationApplicationSecurityGroups) == 0 {
+				rule.DestinationAddressPrefix, rule.DestinationAddressPrefixes = "*", nil
+				if g.KnownAfterApply == nil {
+					g.KnownAfterApply = map[string]string{}
+				}
+				g.KnownAfterApply[strings.ToLower(rule.Name)] = "destination_address_prefix known after apply (test)"
+				marked++
+			}
+		}
+	}
+	require.Positive(t, marked, "the generated network has outbound rules")
+	e, err := compile(n.m, tags(t), simulate.Options{})
+	require.NoError(t, err)
+	w := &twinWorld{m: n.m, e: e, tw: walkref.New(n.m, twinOptions(simulate.Options{}, tags(t))), dsts: n.dsts}
+	var dis disagreements
+	byRule, other := 0, 0
+	flows := 3000
+	if testing.Short() {
+		flows = 800
+	}
+	for range flows {
+		f := w.randomFlow(r)
+		want := w.compare(t, f, &dis)
+		res, err := e.Trace(simulate.Flow{From: f.h.ID(), To: f.dst, Protocol: f.proto, Port: f.port, Host: f.host})
+		require.NoError(t, err)
+		if strings.Contains(strings.Join(res.Assumptions, "\n"), "known after apply (test)") {
+			byRule++
+			assert.Equal(t, walkref.Unknown, want.Verdict, "%s", res)
+		} else if want.Verdict != walkref.Unknown {
+			other++
+		}
+	}
+	assert.Zero(t, dis.total(), "%s", &dis)
+	assert.Positive(t, byRule, "some flows meet the widened rules")
 	assert.Positive(t, other, "the other flows are answered")
 }

@@ -321,6 +321,18 @@ func (w *walker) security(h int32, dir nsg.Direction, src, dst netip.Addr) (nsg.
 			w.tr.unknownSteps(&st.unknownNSG, dir)
 		}
 	}
+	if ru := &w.e.cold[h].rulesUnknown; ru[0] != nil || ru[1] != nil {
+		// A rule with values known only after apply, widened to "*",
+		// matched: the real rule may not have.
+		for k, stage := range [2]nsg.Stage{nsg.StageNIC, nsg.StageSubnet} {
+			if note := ru[k].unknownNote(dir, v.Rules.At(stage)); note > 0 {
+				w.assumed = true
+				if w.tr != nil {
+					w.tr.unknownNote(note - 1)
+				}
+			}
+		}
+	}
 	return v, v.Allowed()
 }
 

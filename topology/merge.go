@@ -69,6 +69,12 @@ func (m *Model) mergeDuplicates(p *problems) {
 		rt.Routes, rt.RoutePos = dedupeNamed(p, string(rt.ID), "routes", rt.Routes, rt.RoutePos, func(r route.UserRoute) string { return r.Name })
 	}
 	m.NSGs = dedupe(p, m.NSGs, func(keep, drop *NSG) {
+		for k, v := range drop.KnownAfterApply {
+			if keep.KnownAfterApply == nil {
+				keep.KnownAfterApply = map[string]string{}
+			}
+			keep.KnownAfterApply[k] = v
+		}
 		keep.Rules = append(keep.Rules, drop.Rules...)
 		keep.RulePos = append(keep.RulePos, padPos(drop.RulePos, len(drop.Rules), drop.Pos)...)
 	})
@@ -222,7 +228,7 @@ var (
 	notCompared = map[string]bool{
 		"Subnet.VNet": true, "Peering.Local": true, "IPConfig.NIC": true,
 		"VNet.Subnets": true, "VNet.Peerings": true, "NIC.IPConfigs": true,
-		"RouteTable.Routes": true, "NSG.Rules": true, "AdminConfig.Rules": true,
+		"RouteTable.Routes": true, "NSG.Rules": true, "NSG.KnownAfterApply": true, "AdminConfig.Rules": true,
 		"LoadBalancer.Frontends": true, "LoadBalancer.BackendPools": true, "LoadBalancer.Rules": true, "LoadBalancer.OutboundRules": true,
 		"FirewallPolicy.RuleCollectionGroups": true,
 		// Children identified by name: equal case-insensitively by

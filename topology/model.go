@@ -285,6 +285,13 @@ type NSG struct {
 	Meta
 	Rules   []nsg.Rule
 	RulePos []Pos // position of each rule, parallel to Rules
+	// KnownAfterApply holds, by lower-case name, the rules some of whose
+	// values a Terraform plan knows only after apply, saying which: such a
+	// rule is taken as matching any value there (its addresses, ports or
+	// protocol "*"), so that a flow it does not match is one the real
+	// rule does not match either, and the answers it decides are Unknown
+	// ([NSGView.RuleKnownAfterApply]).
+	KnownAfterApply map[string]string
 }
 
 // PublicIP is a public IP address resource.

@@ -1006,6 +1006,13 @@ func (g NSGView) Pos() Pos { return g.rec().g.Pos }
 // Rules returns a copy of the NSG's rules as given, in input order.
 func (g NSGView) Rules() []nsg.Rule { return clone(g.rec().g.Rules) }
 
+// RuleKnownAfterApply says which values of the rule named name a Terraform
+// plan knows only after apply ([NSG.KnownAfterApply]), or "": an answer
+// that rule decides is Unknown.
+func (g NSGView) RuleKnownAfterApply(name string) string {
+	return g.rec().g.KnownAfterApply[strings.ToLower(name)]
+}
+
 // RulePos returns the position of each rule, parallel to Rules (empty when
 // not from a file).
 func (g NSGView) RulePos() []Pos { return slices.Clone(g.rec().g.RulePos) }

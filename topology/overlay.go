@@ -249,6 +249,7 @@ func (m *Model) ApplyOverlay(file string, data []byte) error {
 					Destination: sr.Destination, DestinationASGs: sr.DestinationASGs, DestinationPorts: sr.DestinationPorts, at: c.at}
 				nr := b.rule(g.Name, &r)
 				b.resolveASGs(&nr)
+				delete(g.KnownAfterApply, strings.ToLower(r.Name)) // the overlay's rule is known
 				if i := indexFold(len(g.Rules), func(i int) string { return g.Rules[i].Name }, r.Name); i >= 0 {
 					g.Rules[i], g.RulePos[i] = nr, pos
 				} else {
@@ -262,6 +263,7 @@ func (m *Model) ApplyOverlay(file string, data []byte) error {
 					b.p.add(pos, string(g.ID), "securityRules", c.RemoveRule.Name, ErrDangling, "no rule of that name")
 					continue
 				}
+				delete(g.KnownAfterApply, strings.ToLower(g.Rules[i].Name))
 				g.Rules, g.RulePos = append(g.Rules[:i], g.Rules[i+1:]...), append(g.RulePos[:i], g.RulePos[i+1:]...)
 			}
 		case c.SetSubnet != nil:

@@ -1405,16 +1405,78 @@ func (b *tfBuilder) addTFRoute(rt *RouteTable, r *tfRes, prefix []any) {
 	rt.RoutePos = append(rt.RoutePos, pos)
 }
 
+// tfRuleSides are the attributes of an NSG rule that a plan may know only
+// after apply and that can be widened to "*" (any value): each group is
+// one side of the rule.
+var tfRuleSides = [][]string{
+	{"source_address_prefix", "source_address_prefixes", "source_application_security_group_ids"},
+	{"destination_address_prefix", "destination_address_prefixes", "destination_application_security_group_ids"},
+	{"source_port_range", "source_port_ranges"},
+	{"destination_port_range", "destination_port_ranges"},
+	{"protocol"},
+	{"access"},
+}
+
+// unknownAt reports whether the value at path, or an element of it, is
+// known after apply.
+func (r *tfRes) unknownAt(path []any) bool {
+	v, st := r.at(path...)
+	if st == tfUnknown {
+		return true
+	}
+	l, _ := v.([]any)
+	for i, e := range l {
+		if e == nil && r.unknownState(append(slices.Clone(path), i)) == tfUnknown {
+			return true
+		}
+	}
+	return false
+}
+
 func (b *tfBuilder) addTFRule(g *NSG, r *tfRes, prefix []any) {
 	p := func(k string) []any { return append(slices.Clone(prefix), k) }
 	s := func(k string) string { v, _ := r.str(p(k)...); return v }
+	// A value known after apply widens its side of the rule to "*": the
+	// rule then matches every flow the real one can, a flow it does not
+	// match is decided as Azure will, and the simulator answers Unknown
+	// where the rule decides (NSG.KnownAfterApply).
+	var unknown []string
+	wide := make([]bool, len(tfRuleSides))
+	for i, side := range tfRuleSides {
+		for _, attr := range side {
+			if r.unknownAt(p(attr)) {
+				unknown, wide[i] = append(unknown, attr), true
+			}
+		}
+	}
+	strs := func(side int, attr string) []string {
+		if wide[side] {
+			return nil
+		}
+		return b.strs(r, p(attr)...)
+	}
+	one := func(side int, attr string) string {
+		if wide[side] {
+			return "*"
+		}
+		return s(attr)
+	}
 	rule := nsg.Rule{Name: s("name"), Description: s("description"),
-		SourceAddressPrefix: s("source_address_prefix"), SourceAddressPrefixes: b.strs(r, p("source_address_prefixes")...),
-		SourcePortRange: s("source_port_range"), SourcePortRanges: b.strs(r, p("source_port_ranges")...),
-		DestinationAddressPrefix: s("destination_address_prefix"), DestinationAddressPrefixes: b.strs(r, p("destination_address_prefixes")...),
-		DestinationPortRange: s("destination_port_range"), DestinationPortRanges: b.strs(r, p("destination_port_ranges")...),
-		SourceApplicationSecurityGroups:      b.strs(r, p("source_application_security_group_ids")...),
-		DestinationApplicationSecurityGroups: b.strs(r, p("destination_application_security_group_ids")...),
+		SourceAddressPrefix: one(0, "source_address_prefix"), SourceAddressPrefixes: strs(0, "source_address_prefixes"),
+		SourcePortRange: one(2, "source_port_range"), SourcePortRanges: strs(2, "source_port_ranges"),
+		DestinationAddressPrefix: one(1, "destination_address_prefix"), DestinationAddressPrefixes: strs(1, "destination_address_prefixes"),
+		DestinationPortRange: one(3, "destination_port_range"), DestinationPortRanges: strs(3, "destination_port_ranges"),
+		SourceApplicationSecurityGroups:      strs(0, "source_application_security_group_ids"),
+		DestinationApplicationSecurityGroups: strs(1, "destination_application_security_group_ids"),
+	}
+	if len(unknown) > 0 {
+		why := strings.Join(unknown, ", ") + " known after apply (Terraform plan " + r.addr + ")"
+		if g.KnownAfterApply == nil {
+			g.KnownAfterApply = map[string]string{}
+		}
+		g.KnownAfterApply[strings.ToLower(rule.Name)] = why
+		b.w.warn(r.posAt(prefix...), r.addr, pathString(prefix), rule.Name, ErrKnownAfterApply,
+			"NSG rule %q: %s: taken as matching any value there, so the answers it decides are Unknown", rule.Name, strings.Join(unknown, ", "))
 	}
 	if v, st := r.at(p("priority")...); st == tfKnown {
 		f, ok := v.(float64)
@@ -1427,13 +1489,23 @@ func (b *tfBuilder) addTFRule(g *NSG, r *tfRes, prefix []any) {
 		key string
 		dst interface{ UnmarshalText([]byte) error }
 	}{{"direction", &rule.Direction}, {"access", &rule.Access}, {"protocol", &rule.Protocol}} {
-		if err := f.dst.UnmarshalText([]byte(s(f.key))); err != nil {
+		v := s(f.key)
+		switch {
+		case f.key == "protocol" && wide[4]:
+			v = "*"
+		case f.key == "access" && wide[5]:
+			v = "Deny" // either: where the rule matches, the answer is Unknown
+		}
+		if err := f.dst.UnmarshalText([]byte(v)); err != nil {
 			b.p.add(r.posAt(p(f.key)...), r.addr, pathString(p(f.key)), s(f.key), ErrInvalid, "%v", err)
 		}
 	}
 	pos := r.posAt(prefix...)
 	if prefix == nil {
 		pos = r.pos
+	}
+	if len(unknown) == 0 {
+		delete(g.KnownAfterApply, strings.ToLower(rule.Name)) // an azurerm_network_security_rule replacing the inline one
 	}
 	for i, old := range g.Rules {
 		if strings.EqualFold(old.Name, rule.Name) {

@@ -3,6 +3,7 @@ package walkref
 import (
 	"net/netip"
 	"slices"
+	"strings"
 
 	"github.com/egresslab/egress/internal/nsgref"
 	"github.com/egresslab/egress/nsg"
@@ -28,6 +29,11 @@ type security struct {
 	// rules are unknown, or "".
 	unknownNames [3]string
 	unknownAd    bool // an admin configuration that applies is one Azure would reject
+	// afterApply are, by nsg.Stage, the rules of the NIC's and subnet's
+	// NSGs with values a Terraform plan knows only after apply
+	// (topology.NSG.KnownAfterApply, by lower-case name): a flow such a
+	// rule matches is Unknown.
+	afterApply [3]map[string]string
 }
 
 // securityOf builds the rules of NIC n. NSGs apply to a private endpoint's
@@ -80,6 +86,7 @@ func (t *Twin) securityIn(s *topology.Subnet, nicNSG topology.Ref, nsgs bool, ad
 			sec.unknownNames[st] = lastSegment(string(id))
 			return nil
 		}
+		sec.afterApply[st] = g.KnownAfterApply
 		return &nsg.SecurityGroup{ID: string(g.ID), Rules: g.Rules}
 	}
 	if nsgs {
@@ -147,6 +154,9 @@ func (w *walk) evaluate(sec *security, dir nsg.Direction, deny Reason) bool {
 		h.Security = append(h.Security, Step{Direction: dir.String(), Stage: stageNames[st], Source: source, Access: access, Rule: display})
 		if access == "Deny" {
 			deciding = Rule{Stage: stageNames[st], Source: source, Rule: display}
+		}
+		if st != nsg.StageAdmin && sec.afterApply[st][strings.ToLower(name)] != "" && strings.HasPrefix(display, "securityRules/") {
+			w.unknown = true // the rule matched as widened to "*"; the real one may not
 		}
 	}
 	if r.Access == nsg.Deny {
