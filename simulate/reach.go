@@ -146,9 +146,13 @@ type EgressMap struct {
 	// Classes are the classes, sorted by their first address (IPv4
 	// first), then first protocol, then first port.
 	Classes []ReachClass
-	// Atomic is the number of atomic classes evaluated (one walk each);
-	// Boundaries the number of address boundaries of the partition.
-	Atomic, Boundaries int
+	// Atomic is the number of atomic classes (address class × protocol ×
+	// port run), Walks the number of them walked: an address class whose
+	// destination meets the same sets as one walked before (the same
+	// route prefixes, rule destinations, service-tag prefixes: bounds.sigs)
+	// takes its outcomes. Boundaries is the number of address boundaries
+	// of the partition.
+	Atomic, Walks, Boundaries int
 
 	e *Engine
 }
@@ -445,14 +449,19 @@ func (e *Engine) Reach(h NIC) *EgressMap { return e.ReachHost(h, "") }
 // each such flow; a TCP flow is HTTP on port 80, MSSQL on 1433 and HTTPS
 // otherwise). The application rules' destination addresses and protocol
 // ports are then boundaries too. Host "" is Reach.
-func (e *Engine) ReachHost(h NIC, host string) *EgressMap {
+func (e *Engine) ReachHost(h NIC, host string) *EgressMap { return e.reachHost(h, host, true) }
+
+// reachHost is ReachHost; without reuse, it walks every atomic class (the
+// twin TestReachReuse holds the reuse of rows by signature to).
+func (e *Engine) reachHost(h NIC, host string, reuse bool) *EgressMap {
 	hi := e.handle(h)
 	st := &e.nics[hi]
 	b := e.reachBounds(hi, host != "")
 	m := &EgressMap{Source: st.v.Name(), SourceID: string(st.v.ID()), SourceAddr: st.addr, Host: host, e: e, Boundaries: len(b.addrs)}
-	r := reachRun{e: e, h: hi, host: host, b: &b, outcomes: map[string]int32{}, lastID: -1, nicComps: map[int32][]int32{}, rowOf: map[string]int32{}}
+	r := reachRun{e: e, h: hi, host: host, b: &b, outcomes: map[string]int32{}, lastID: -1, nicComps: map[int32][]int32{}, rowOf: map[string]int32{},
+		sigRow: map[sig]sigRow{}, noReuse: !reuse}
 	r.sweep()
-	m.Atomic = r.atomic
+	m.Atomic, m.Walks = r.atomic, r.walks
 	m.Classes = r.classes(m)
 	return m
 }
@@ -470,8 +479,22 @@ type bounds struct {
 	// protocols to every engine but an NSG rule naming them, and ICMPv6 is
 	// ICMP to every engine but a firewall rule that matches one of ICMP and
 	// "other" protocols and not the other.
-	sameAs  [len(reachProtos)]int
-	addrs   []netip.Addr
+	sameAs [len(reachProtos)]int
+	addrs  []netip.Addr
+	// sigs[i] is the signature of the class that starts at addrs[i]: the
+	// XOR of the random 128-bit labels (setHash) of the boundary sets that
+	// hold it (each prefix of bb.prefix, each rule's destination set).
+	// Every test the walk makes of the destination address is membership
+	// in one of those sets, or a function of several (a longest-prefix
+	// match: of the route prefixes that hold it), so two classes with one
+	// signature have one row, walked once; the family is a set too
+	// (0.0.0.0/0, ::/0). Route prefixes are not sets: the route each
+	// table of tables selects (by walkRecord.routeKey: a service-tag
+	// route's prefixes are one route) is XORed in by the sweep. Two
+	// different membership vectors share a signature with probability
+	// 2^-128 per pair.
+	sigs    []sig
+	tables  []*route.Table // the reached subnets' (reachScope)
 	comps   []component
 	events  []cutEvent
 	items   []cutItem
@@ -562,8 +585,12 @@ var ipv4MappedSpace = netip.MustParsePrefix("::ffff:0:0/96")
 
 // boundsBuilder gathers boundaries.
 type boundsBuilder struct {
-	b       bounds
-	addrs4  []uint32 // the IPv4 boundaries (b.addrs holds the IPv6 ones until they are sorted)
+	b bounds
+	// The boundaries, each with the set it is an edge of (see sig): IPv4
+	// ones as addr<<32 | set, which sort fast, IPv6 ones apart.
+	addrs4  []uint64
+	addrs6  []edge6
+	nsets   uint32   // the sets numbered so far
 	events4 []event4 // the IPv4 events (b.events: the IPv6 ones)
 	seenS   map[*nsg.Scope]bool
 	// Rules naming one prefix set (a service tag) share its slice: its
@@ -647,25 +674,73 @@ func idOf(ps []netip.Prefix) setID {
 	return setID{&ps[0], len(ps)}
 }
 
-func (bb *boundsBuilder) prefix(p netip.Prefix) {
+// edge6 is an IPv6 boundary and the set it is an edge of.
+type edge6 struct {
+	a   netip.Addr
+	set uint32
+}
+
+// prefix adds p's edges as boundaries, of a set of its own.
+func (bb *boundsBuilder) prefix(p netip.Prefix) { bb.edges(p, bb.newSet()) }
+
+// edges adds p's edges as boundaries of set (0: of no set, for a route
+// prefix: the route a lookup selects is in the signature instead).
+func (bb *boundsBuilder) edges(p netip.Prefix, set uint32) {
 	p, ok := normPrefix(p)
 	if !ok {
 		return
 	}
-	bb.addr(p.Addr())
+	bb.addr(p.Addr(), set)
 	if next := netipx.PrefixLastIP(p).Next(); next.IsValid() {
-		bb.addr(next)
+		bb.addr(next, set)
 	}
 }
 
-// addr adds a boundary: IPv4 ones as numbers, which sort fast.
-func (bb *boundsBuilder) addr(a netip.Addr) {
+// newSet numbers a set whose membership the walk may test (its edges are
+// boundaries).
+func (bb *boundsBuilder) newSet() uint32 {
+	bb.nsets++
+	return bb.nsets
+}
+
+// addr adds a boundary, an edge (where it starts, or the address after it
+// ends) of set.
+func (bb *boundsBuilder) addr(a netip.Addr, set uint32) {
 	if a.Is4() {
-		bb.addrs4 = append(bb.addrs4, v4num(a))
+		bb.addrs4 = append(bb.addrs4, uint64(v4num(a))<<32|uint64(set))
 	} else {
-		bb.b.addrs = append(bb.b.addrs, a)
+		bb.addrs6 = append(bb.addrs6, edge6{a, set})
 	}
 }
+
+// setHash is set's random 128-bit label (splitmix64 of its number), zero
+// for set 0: the signature of an address class is the XOR of the labels of
+// the sets that hold it.
+func setHash(set uint32) sig {
+	if set == 0 {
+		return sig{}
+	}
+	return sig{mix64(uint64(set) << 1), mix64(uint64(set)<<1 | 1)}
+}
+
+// routeHash is the label of route key k (walkRecord.routeKey) selected in
+// the i-th table of bounds.tables.
+func routeHash(i int, k uint32) sig {
+	z := 1<<63 | uint64(i)<<32 | uint64(k)
+	return sig{mix64(z << 1), mix64(z<<1 | 1)}
+}
+
+// mix64 is splitmix64's finalizer.
+func mix64(z uint64) uint64 {
+	z += 0x9e3779b97f4a7c15
+	z = (z ^ z>>30) * 0xbf58476d1ce4e5b9
+	z = (z ^ z>>27) * 0x94d049bb133111eb
+	return z ^ z>>31
+}
+
+// sig is an address class's signature: which of the boundary sets hold it
+// (see bounds.sigs).
+type sig [2]uint64
 
 func v4num(a netip.Addr) uint32 {
 	b := a.As4()
@@ -708,10 +783,11 @@ func (bb *boundsBuilder) item(comp int32, all bool, ps []netip.Prefix, tcp, udp 
 		// A rule's destination is one unit: only where the set starts and
 		// stops matters, not the edges between its adjacent prefixes.
 		bb.bounded[set] = true
+		sid := bb.newSet()
 		for _, x := range rs {
-			bb.addr(x.From())
+			bb.addr(x.From(), sid)
 			if next := x.To().Next(); next.IsValid() {
-				bb.addr(next)
+				bb.addr(next, sid)
 			}
 		}
 	}
@@ -907,8 +983,9 @@ func (e *Engine) reachBounds(h int32, named bool) bounds {
 	// 1. The families, and the IPv4-mapped space cut out.
 	bb.prefix(netip.MustParsePrefix("0.0.0.0/0"))
 	bb.prefix(netip.MustParsePrefix("::/0"))
-	bb.addr(ipv4MappedSpace.Addr())
-	bb.addr(netipx.PrefixLastIP(ipv4MappedSpace).Next())
+	mapped := bb.newSet()
+	bb.addr(ipv4MappedSpace.Addr(), mapped)
+	bb.addr(netipx.PrefixLastIP(ipv4MappedSpace).Next(), mapped)
 	// 2. The platform addresses.
 	bb.prefix(netip.PrefixFrom(nsg.HostIP, 32))
 	bb.prefix(netip.PrefixFrom(nsg.IMDSIP, 32))
@@ -924,8 +1001,9 @@ func (e *Engine) reachBounds(h int32, named bool) bounds {
 	for _, s := range subnets {
 		tb := e.subnets[s].table
 		for i := range tb.NumSelections() {
-			bb.prefix(tb.Selection(i).Prefix())
+			bb.edges(tb.Selection(i).Prefix(), 0)
 		}
+		bb.b.tables = append(bb.b.tables, tb)
 	}
 	// 5. Next-hop owners, external and delegated spaces.
 	for _, v := range vnets {
@@ -1010,14 +1088,35 @@ func (e *Engine) reachBounds(h int32, named bool) bounds {
 			b.items[i].cuts[k] = slices.Compact(b.items[i].cuts[k])
 		}
 	}
+	// The boundaries, each once, and the signatures of the classes they
+	// start: a set's label is XORed in at its first address and out after
+	// its last, so the running XOR holds the labels of the sets that hold
+	// the class (reset between the families: no set spans both).
 	slices.Sort(bb.addrs4)
-	bb.addrs4 = slices.Compact(bb.addrs4)
-	slices.SortFunc(b.addrs, netip.Addr.Compare)
-	addrs := make([]netip.Addr, 0, len(bb.addrs4)+len(b.addrs))
+	slices.SortFunc(bb.addrs6, func(x, y edge6) int { return x.a.Compare(y.a) })
+	b.addrs = make([]netip.Addr, 0, len(bb.addrs4)+len(bb.addrs6))
+	b.sigs = make([]sig, 0, cap(b.addrs))
+	var run sig
 	for _, v := range bb.addrs4 {
-		addrs = append(addrs, v4addr(v))
+		a, h := uint32(v>>32), setHash(uint32(v))
+		if n := len(b.addrs); n == 0 || v4num(b.addrs[n-1]) != a {
+			b.addrs, b.sigs = append(b.addrs, v4addr(a)), append(b.sigs, run)
+		}
+		run[0] ^= h[0]
+		run[1] ^= h[1]
+		b.sigs[len(b.sigs)-1] = run
 	}
-	b.addrs = append(addrs, slices.Compact(b.addrs)...)
+	run = sig{}
+	n4 := len(b.addrs)
+	for _, x := range bb.addrs6 {
+		h := setHash(x.set)
+		if n := len(b.addrs); n == n4 || b.addrs[n-1] != x.a {
+			b.addrs, b.sigs = append(b.addrs, x.a), append(b.sigs, run)
+		}
+		run[0] ^= h[0]
+		run[1] ^= h[1]
+		b.sigs[len(b.sigs)-1] = run
+	}
 	slices.SortFunc(bb.events4, func(x, y event4) int { return cmp.Compare(x.addr, y.addr) })
 	slices.SortFunc(b.events, func(x, y cutEvent) int { return x.addr.Compare(y.addr) })
 	events := make([]cutEvent, 0, len(bb.events4)+len(b.events))
@@ -1044,6 +1143,13 @@ type reachRun struct {
 	nicComps map[int32][]int32 // NIC handle -> the components of its groups
 	pool     []*portSet        // empty port sets
 	consult  []int32
+	walks    int
+
+	// The rows walked, by signature (in arena); noReuse walks every
+	// class (the twin that TestReachReuse holds the reuse to).
+	sigRow  map[sig]sigRow
+	arena   []rowEntry
+	noReuse bool
 
 	// Rows: the outcomes of one address class, by protocol and port run;
 	// consecutive classes with equal rows are one range of a row group.
@@ -1054,6 +1160,9 @@ type reachRun struct {
 	cur          netipx.IPRange // the range of prevRow being extended
 	order        []int32        // the row group of each filed range, in address order
 }
+
+// sigRow is a row in reachRun.arena, and the atomic classes it counts.
+type sigRow struct{ off, n, atomic int32 }
 
 // rowEntry is one protocol's port run [lo, hi] (0, 0 for protocols without
 // ports) with outcome id.
@@ -1073,6 +1182,7 @@ type rowGroup struct {
 // its walk record.
 func (r *reachRun) eval(dst netip.Addr, proto ipproto.Proto, port uint16) int32 {
 	r.atomic++
+	r.walks++
 	r.rec.ev, r.rec.smtp = r.rec.ev[:0], false
 	w := walker{e: r.e, dst: dst, proto: proto, sport: EphemeralPort, dport: port, host: r.host, rec: &r.rec}
 	d := w.run(r.h)
@@ -1225,6 +1335,24 @@ func (r *reachRun) sweep() {
 		if ipv4MappedSpace.Contains(lo) {
 			continue
 		}
+		// A class with the signature of one walked before has its row.
+		sg := b.sigs[i]
+		for ti, tb := range b.tables {
+			k := uint32(1<<32 - 1) // no route
+			if m, ok := tb.Lookup(lo); ok {
+				k = routeKey(m)
+			}
+			h := routeHash(ti, k)
+			sg[0] ^= h[0]
+			sg[1] ^= h[1]
+		}
+		if k, ok := r.sigRow[sg]; ok && !r.noReuse {
+			r.row = append(r.row[:0], r.arena[k.off:k.off+k.n]...)
+			r.atomic += int(k.atomic)
+			r.addRow(lo, hi)
+			continue
+		}
+		atomic := r.atomic
 		r.row = r.row[:0]
 		for pi, proto := range reachProtos {
 			if !proto.HasPorts() {
@@ -1251,6 +1379,8 @@ func (r *reachRun) sweep() {
 				p = next
 			}
 		}
+		r.sigRow[sg] = sigRow{int32(len(r.arena)), int32(len(r.row)), int32(r.atomic - atomic)}
+		r.arena = append(r.arena, r.row...)
 		r.addRow(lo, hi)
 	}
 	r.flush()
@@ -1570,13 +1700,19 @@ func (rec *walkRecord) verdict(kind uint64, h int32, dir nsg.Direction, v nsg.Ve
 // (bit 55 set; the prefixes of a service-tag route are one item, and one
 // action), or, for equal-cost routes, by the selection.
 func (rec *walkRecord) route(ss *subnetState, m route.Match) {
-	ev := uint64(recRoute) | uint64(uint32(ss.s.Index())&(1<<31-1))<<24
+	k := routeKey(m)
+	rec.ev = append(rec.ev, uint64(recRoute)|uint64(uint32(ss.s.Index())&(1<<31-1))<<24|uint64(k>>31)<<55|uint64(k&(1<<24-1)))
+}
+
+// routeKey identifies what a walk does after selecting m: the configured
+// item of its one route (bit 31 set; the prefixes of a service-tag route
+// are one item, with one action: compiler.routeActions derives it from
+// the route), or, for equal-cost routes, the selection. 24 bits of each.
+func routeKey(m route.Match) uint32 {
 	if m.NumRoutes() == 1 {
-		ev |= 1<<55 | uint64(uint32(m.Route(0).Item())&(1<<24-1))
-	} else {
-		ev |= uint64(uint32(m.Index()) & (1<<24 - 1))
+		return 1<<31 | uint32(m.Route(0).Item())&(1<<24-1)
 	}
-	rec.ev = append(rec.ev, ev)
+	return uint32(m.Index()) & (1<<24 - 1)
 }
 
 // firewall records a firewall verdict.
