@@ -163,7 +163,8 @@ type EgressMap struct {
 // the outcome Decision. Witness is one such flow, decided by the walker
 // when the map was built; [Engine.Trace] of it explains the class.
 type ReachClass struct {
-	// Prefixes is the destination address set, as minimal sorted prefixes.
+	// Prefixes is the destination address set, as minimal sorted prefixes;
+	// classes with one address set share the slice (read only).
 	Prefixes []netip.Prefix
 	// Protocols are the protocols of the class, ascending.
 	Protocols []ipproto.Proto
@@ -1424,124 +1425,139 @@ func (r *reachRun) flush() {
 // classes merges the rows into classes: an outcome's (protocol, port run)
 // entries join the address sets of the rows that hold them; entries with
 // the same outcome and address set join along ports, then along protocols.
+// Classes with one address set share its prefixes.
 func (r *reachRun) classes(m *EgressMap) []ReachClass {
 	// (proto, port run, outcome) -> the rows that hold it, ascending.
 	rowsOf := map[rowEntry][]int32{}
 	var ekeys []rowEntry
 	for g, rg := range r.rows {
 		for _, k := range rg.entries {
-			if _, ok := rowsOf[k]; !ok {
+			gs, ok := rowsOf[k]
+			if !ok {
 				ekeys = append(ekeys, k)
 			}
-			rowsOf[k] = append(rowsOf[k], int32(g))
+			rowsOf[k] = append(gs, int32(g))
 		}
 	}
-	setKey := func(gs []int32) string {
-		b := make([]byte, 0, 4*len(gs))
+	// The address sets: the distinct lists of rows.
+	asetOf := map[string]int32{}
+	var asets [][]int32
+	var kb []byte
+	entrySet := make([]int32, len(ekeys))
+	for i, k := range ekeys {
+		gs := rowsOf[k]
+		kb = kb[:0]
 		for _, g := range gs {
-			b = binary.LittleEndian.AppendUint32(b, uint32(g))
+			kb = binary.LittleEndian.AppendUint32(kb, uint32(g))
 		}
-		return string(b)
+		a, ok := asetOf[string(kb)]
+		if !ok {
+			a = int32(len(asets))
+			asetOf[string(kb)] = a
+			asets = append(asets, gs)
+		}
+		entrySet[i] = a
 	}
-	// Along ports: (proto, outcome, rows) -> port runs.
+	// Along ports: (proto, outcome, address set) -> port runs.
 	type portKey struct {
 		proto uint8
 		id    int32
-		rows  string
+		aset  int32
 	}
-	type portGroup struct {
-		ports []PortRange
-		rows  []int32
-	}
-	byPorts := map[portKey]*portGroup{}
+	byPorts := map[portKey]int32{}
 	var pkeys []portKey
-	for _, k := range ekeys {
-		gs := rowsOf[k]
-		pk := portKey{k.proto, k.id, setKey(gs)}
-		pg, ok := byPorts[pk]
+	var pports [][]PortRange
+	for i, k := range ekeys {
+		pk := portKey{k.proto, k.id, entrySet[i]}
+		pi, ok := byPorts[pk]
 		if !ok {
-			pg = &portGroup{rows: gs}
-			byPorts[pk] = pg
+			pi = int32(len(pkeys))
+			byPorts[pk] = pi
 			pkeys = append(pkeys, pk)
+			pports = append(pports, nil)
 		}
 		if reachProtos[k.proto].HasPorts() {
-			pg.ports = append(pg.ports, PortRange{k.lo, k.hi})
+			pports[pi] = append(pports[pi], PortRange{k.lo, k.hi})
 		}
 	}
-	// Along protocols: (outcome, rows, ports) -> protocols.
+	// Along protocols: (outcome, address set, ports) -> protocols.
 	type protoKey struct {
 		id    int32
-		rows  string
+		aset  int32
 		ports string
 	}
 	type protoGroup struct {
+		id     int32
 		protos []int
-		pg     *portGroup
+		aset   int32
+		ports  []PortRange
 	}
-	byProtos := map[protoKey]*protoGroup{}
-	var qkeys []protoKey
-	for _, k := range pkeys {
-		pg := byPorts[k]
-		slices.SortFunc(pg.ports, func(a, b PortRange) int { return cmp.Compare(a.Lo, b.Lo) })
-		pg.ports = mergePorts(pg.ports)
-		qk := protoKey{id: k.id, rows: k.rows, ports: "-"}
+	byProtos := map[protoKey]int32{}
+	var groups []protoGroup
+	for pi, k := range pkeys {
+		ports := pports[pi]
+		slices.SortFunc(ports, func(a, b PortRange) int { return cmp.Compare(a.Lo, b.Lo) })
+		ports = mergePorts(ports)
+		qk := protoKey{id: k.id, aset: k.aset, ports: "-"}
 		if reachProtos[k.proto].HasPorts() {
-			pb := make([]byte, 0, 4*len(pg.ports))
-			for _, x := range pg.ports {
-				pb = binary.LittleEndian.AppendUint16(pb, x.Lo)
-				pb = binary.LittleEndian.AppendUint16(pb, x.Hi)
+			kb = kb[:0]
+			for _, x := range ports {
+				kb = binary.LittleEndian.AppendUint16(kb, x.Lo)
+				kb = binary.LittleEndian.AppendUint16(kb, x.Hi)
 			}
-			qk.ports = string(pb)
+			qk.ports = string(kb)
 		}
-		q, ok := byProtos[qk]
+		qi, ok := byProtos[qk]
 		if !ok {
-			q = &protoGroup{pg: pg}
-			byProtos[qk] = q
-			qkeys = append(qkeys, qk)
+			qi = int32(len(groups))
+			byProtos[qk] = qi
+			groups = append(groups, protoGroup{id: k.id, aset: k.aset, ports: ports})
 		}
-		q.protos = append(q.protos, int(k.proto))
+		groups[qi].protos = append(groups[qi].protos, int(k.proto))
 	}
-	// The classes' ranges, in address order: one pass over the filed
-	// ranges, each given to the classes of its row; the rows are disjoint,
-	// so joining neighbours gives each class's minimal ranges.
-	classesOf := make([][]int32, len(r.rows))
-	for ci, qk := range qkeys {
-		for _, g := range byProtos[qk].pg.rows {
-			classesOf[g] = append(classesOf[g], int32(ci))
+	// The address sets' ranges, in address order: one pass over the filed
+	// ranges, each given to the sets of its row; the rows are disjoint, so
+	// joining neighbours gives each set's minimal ranges.
+	asetsOf := make([][]int32, len(r.rows))
+	for a, gs := range asets {
+		for _, g := range gs {
+			asetsOf[g] = append(asetsOf[g], int32(a))
 		}
 	}
-	ranges := make([][]netipx.IPRange, len(qkeys))
+	ranges := make([][]netipx.IPRange, len(asets))
 	next := make([]int, len(r.rows)) // per row, its next range
 	for _, g := range r.order {
 		x := r.rows[g].ranges[next[g]]
 		next[g]++
-		for _, ci := range classesOf[g] {
-			rs := ranges[ci]
+		for _, a := range asetsOf[g] {
+			rs := ranges[a]
 			if n := len(rs); n > 0 && rs[n-1].To().Next() == x.From() {
 				rs[n-1] = netipx.IPRangeFrom(rs[n-1].From(), x.To())
 			} else {
 				rs = append(rs, x)
 			}
-			ranges[ci] = rs
+			ranges[a] = rs
 		}
 	}
-	// Every class's prefixes in one backing array, counted first.
+	// Every set's prefixes in one backing array, counted first.
 	total := 0
-	for ci := range qkeys {
-		for _, x := range ranges[ci] {
+	for a := range asets {
+		for _, x := range ranges[a] {
 			total += countRangePrefixes(x)
 		}
 	}
 	backing := make([]netip.Prefix, 0, total)
-	out := make([]ReachClass, 0, len(qkeys))
-	for ci, qk := range qkeys {
-		q := byProtos[qk]
-		c := ReachClass{Decision: r.decs[qk.id]}
+	prefixes := make([][]netip.Prefix, len(asets))
+	for a := range asets {
 		start := len(backing)
-		for _, x := range ranges[ci] {
+		for _, x := range ranges[a] {
 			backing = appendRangePrefixes(backing, x)
 		}
-		c.Prefixes = backing[start:len(backing):len(backing)]
+		prefixes[a] = backing[start:len(backing):len(backing)]
+	}
+	out := make([]ReachClass, 0, len(groups))
+	for _, q := range groups {
+		c := ReachClass{Decision: r.decs[q.id], Prefixes: prefixes[q.aset]}
 		slices.Sort(q.protos)
 		for _, p := range q.protos {
 			if p == reachOther {
@@ -1551,14 +1567,13 @@ func (r *reachRun) classes(m *EgressMap) []ReachClass {
 			}
 		}
 		slices.Sort(c.Protocols)
-		if len(q.pg.ports) > 0 {
-			c.Ports = q.pg.ports
+		if len(q.ports) > 0 {
+			c.Ports = q.ports
 		}
 		// The witness: the first address of the class, which starts an
 		// atomic class, with the first protocol and port run's first port,
 		// walked there (or by the protocol it shares outcomes with).
-		wp := q.protos[0]
-		c.Witness = Flow{From: m.SourceID, To: ranges[ci][0].From(), Protocol: reachProtos[wp], Host: r.host}
+		c.Witness = Flow{From: m.SourceID, To: ranges[q.aset][0].From(), Protocol: reachProtos[q.protos[0]], Host: r.host}
 		if c.Ports != nil {
 			c.Witness.Port = c.Ports[0].Lo
 		}
