@@ -459,12 +459,30 @@ func (e *Engine) reachHost(h NIC, host string, reuse bool) *EgressMap {
 	st := &e.nics[hi]
 	b := e.reachBounds(hi, host != "")
 	m := &EgressMap{Source: st.v.Name(), SourceID: string(st.v.ID()), SourceAddr: st.addr, Host: host, e: e, Boundaries: len(b.addrs)}
-	r := reachRun{e: e, h: hi, host: host, b: &b, outcomes: map[string]int32{}, lastID: -1, nicComps: map[int32][]int32{}, rowOf: map[string]int32{},
-		sigRow: map[sig]sigRow{}, noReuse: !reuse}
+	r := e.newReachRun(hi, host, &b, nil)
+	r.noReuse = !reuse
 	r.sweep()
-	m.Atomic, m.Walks = r.atomic, r.walks
-	m.Classes = r.classes(m)
+	r.done()
+	a := r.assemble(hi)
+	m.Atomic, m.Walks = a.atomic, r.walks
+	m.Classes = r.classes(m, a, hi)
 	return m
+}
+
+// newReachRun starts the run of source h (the first of members, which may
+// be nil) on bounds b.
+func (e *Engine) newReachRun(h int32, host string, b *bounds, members []int32) *reachRun {
+	r := &reachRun{e: e, h: h, src: h, host: host, b: b, outcomes: map[string]int32{}, lastID: -1, nicComps: map[int32][]int32{},
+		sigRow: map[sig]int32{}, members: members}
+	if len(members) > 1 {
+		r.ownerOf = map[netip.Addr]int32{}
+		for _, n := range members {
+			for _, a := range e.cold[n].addrs {
+				r.ownerOf[a.Unmap()] = n
+			}
+		}
+	}
+	return r
 }
 
 // bounds are the boundaries of one source's partition: addrs, every
@@ -1128,42 +1146,53 @@ func (e *Engine) reachBounds(h int32, named bool) bounds {
 	return b
 }
 
-// reachRun is one Reach in progress.
+// reachRun is one Reach in progress: the sweep (which walks) fills it;
+// after the sweep it is read only, and assemble and classes build the map
+// of the source, or of any member of its group (ReachAll), from it.
 type reachRun struct {
 	e        *Engine
-	h        int32
+	h        int32  // the source: the group's first member
+	src      int32  // the source of the walk under way: h, or a member for an alt row
 	host     string // the server name the flows give, or ""
 	b        *bounds
+	addrs    []netip.Addr // b.addrs, kept when b is dropped
 	rec      walkRecord
 	key      []byte
 	outcomes map[string]int32 // outcome key -> id
 	lastKey  []byte           // the last walk's key, and its id (-1: none yet)
 	lastID   int32
 	decs     []Decision // by outcome id
+	decSrc   []int32    // by outcome id: the source whose walk found it
 	atomic   int
+	walks    int
 	nicComps map[int32][]int32 // NIC handle -> the components of its groups
 	pool     []*portSet        // empty port sets
 	consult  []int32
-	walks    int
 
-	// The rows walked, by signature (in arena); noReuse walks every
-	// class (the twin that TestReachReuse holds the reuse to).
-	sigRow  map[sig]sigRow
-	arena   []rowEntry
-	noReuse bool
-
-	// Rows: the outcomes of one address class, by protocol and port run;
-	// consecutive classes with equal rows are one range of a row group.
-	row, prevRow []rowEntry
-	rowKey       []byte
-	rowOf        map[string]int32
-	rows         []rowGroup
-	cur          netipx.IPRange // the range of prevRow being extended
-	order        []int32        // the row group of each filed range, in address order
+	// The rows: one per signature (sigRow, in arena; noReuse walks every
+	// class: the twin that TestReachReuse holds the reuse to), the row of
+	// each address class (classRow, -1 in the IPv4-mapped space), and for
+	// a group of NICs (ReachAll) the other row of each member address.
+	sigRow   map[sig]int32
+	refs     []rowRef
+	arena    []rowEntry
+	classRow []int32
+	row      []rowEntry // scratch
+	noReuse  bool
+	members  []int32              // the group, h first; nil or one for Reach
+	ownerOf  map[netip.Addr]int32 // a member's address -> the member
+	alt      []altRow             // by class, ascending
 }
 
-// sigRow is a row in reachRun.arena, and the atomic classes it counts.
-type sigRow struct{ off, n, atomic int32 }
+// rowRef is a row in reachRun.arena, and the atomic classes it counts.
+type rowRef struct{ off, n, atomic int32 }
+
+// altRow is the second row of a member address class: class is the
+// address class (a member's address), owner the member. The class's
+// classRow is the walk from h; row is the walk from the owner when it is
+// not h (its flows to itself), or else from another member (the flows of
+// every member but h to h's address). See reachRun.rowOf.
+type altRow struct{ class, owner, row int32 }
 
 // rowEntry is one protocol's port run [lo, hi] (0, 0 for protocols without
 // ports) with outcome id.
@@ -1179,14 +1208,19 @@ type rowGroup struct {
 	ranges  []netipx.IPRange
 }
 
-// eval walks one representative and returns its outcome id; r.rec holds
-// its walk record.
+// srcHandle stands for the walk's source in an outcome key: keys are
+// relative to the source, so that the walks of two sources of one group
+// (ReachAll) that differ only by the source share outcomes.
+const srcHandle = 1<<31 - 1
+
+// eval walks one representative from r.src and returns its outcome id;
+// r.rec holds its walk record.
 func (r *reachRun) eval(dst netip.Addr, proto ipproto.Proto, port uint16) int32 {
 	r.atomic++
 	r.walks++
 	r.rec.ev, r.rec.smtp = r.rec.ev[:0], false
 	w := walker{e: r.e, dst: dst, proto: proto, sport: EphemeralPort, dport: port, host: r.host, rec: &r.rec}
-	d := w.run(r.h)
+	d := w.run(r.src)
 	k := r.key[:0]
 	k = append(k, byte(d.Verdict), byte(d.Method), byte(d.Reason), d.Hops)
 	if dst.Is4() { // the source address is the family's
@@ -1200,8 +1234,30 @@ func (r *reachRun) eval(dst netip.Addr, proto ipproto.Proto, port uint16) int32 
 		k = append(k, 0)
 	}
 	k = binary.LittleEndian.AppendUint32(k, uint32(d.egress))
-	k = binary.LittleEndian.AppendUint64(k, uint64(d.by))
-	for _, ev := range r.rec.ev {
+	by := d.by
+	if by != 0 && !by.firewall() && by.at() == r.src {
+		by = by&^(1<<32-1) | srcHandle
+	}
+	k = binary.LittleEndian.AppendUint64(k, uint64(by))
+	for i := 0; i < len(r.rec.ev); i++ {
+		ev := r.rec.ev[i]
+		switch ev &^ (1<<56 - 1) {
+		case recSecurity:
+			if int32(uint32(ev>>8)) == r.src {
+				ev = ev&^(uint64(1<<32-1)<<8) | srcHandle<<8
+			}
+			k = binary.LittleEndian.AppendUint64(k, ev)
+			i++ // the verdict word
+			ev = r.rec.ev[i]
+		case recFirewall, recInjSecurity:
+			k = binary.LittleEndian.AppendUint64(k, ev)
+			i++
+			ev = r.rec.ev[i]
+		case recTarget:
+			if targetKind(ev>>32) == targetNIC && int32(uint32(ev)) == r.src {
+				ev = ev&^(1<<32-1) | srcHandle
+			}
+		}
 		k = binary.LittleEndian.AppendUint64(k, ev)
 	}
 	r.key = k
@@ -1213,9 +1269,20 @@ func (r *reachRun) eval(dst netip.Addr, proto ipproto.Proto, port uint16) int32 
 		id = int32(len(r.decs))
 		r.outcomes[string(k)] = id
 		r.decs = append(r.decs, d)
+		r.decSrc = append(r.decSrc, r.src)
 	}
 	r.lastKey, r.lastID = append(r.lastKey[:0], k...), id
 	return id
+}
+
+// decision returns outcome id's Decision for the flows of member m: a rule
+// of the source that found it denies them at m.
+func (r *reachRun) decision(id, m int32) Decision {
+	d := r.decs[id]
+	if s := r.decSrc[id]; s != m && d.by != 0 && !d.by.firewall() && d.by.at() == s {
+		d.by = d.by&^(1<<32-1) | decider(uint32(m))
+	}
+	return d
 }
 
 // consulted returns the components the last walk asked about ports.
@@ -1279,25 +1346,17 @@ func (r *reachRun) nextCut(c int32, k int, p uint32) uint32 {
 	return next
 }
 
-// sweep decides every atomic class, in address order. For TCP and UDP it
-// walks port 1 first, then jumps to the next cut of the components that
-// walk consulted: the walk's tests all answer alike up to there, so the
-// walk and its outcome are the same.
+// sweep decides every atomic class, in address order, from r.h: the row
+// of each address class (r.classRow), and for a group of NICs the other
+// row of every member address (r.alt). For TCP and UDP it walks port 1
+// first, then jumps to the next cut of the components that walk
+// consulted: the walk's tests all answer alike up to there, so the walk
+// and its outcome are the same.
 func (r *reachRun) sweep() {
 	b := r.b
 	ev := 0
-	last4 := netip.AddrFrom4([4]byte{255, 255, 255, 255})
-	last6 := netip.AddrFrom16([16]byte{0: 0xff, 1: 0xff, 2: 0xff, 3: 0xff, 4: 0xff, 5: 0xff, 6: 0xff, 7: 0xff, 8: 0xff, 9: 0xff, 10: 0xff, 11: 0xff, 12: 0xff, 13: 0xff, 14: 0xff, 15: 0xff})
+	r.classRow = make([]int32, len(b.addrs))
 	for i, lo := range b.addrs {
-		var hi netip.Addr
-		switch {
-		case i+1 < len(b.addrs) && b.addrs[i+1].Is4() == lo.Is4():
-			hi = b.addrs[i+1].Prev()
-		case lo.Is4():
-			hi = last4
-		default:
-			hi = last6
-		}
 		for ; ev < len(b.events) && b.events[ev].addr.Compare(lo) <= 0; ev++ {
 			x := b.events[ev]
 			it := &b.items[x.item]
@@ -1334,7 +1393,18 @@ func (r *reachRun) sweep() {
 			}
 		}
 		if ipv4MappedSpace.Contains(lo) {
+			r.classRow[i] = -1
 			continue
+		}
+		// A member address: its other row (see altRow), walked from the
+		// owner, or, at h's own addresses, from another member.
+		if owner, ok := r.ownerOf[lo]; ok {
+			r.src = owner
+			if owner == r.h {
+				r.src = r.members[1]
+			}
+			r.alt = append(r.alt, altRow{int32(i), owner, r.walkRow(lo)})
+			r.src = r.h
 		}
 		// A class with the signature of one walked before has its row.
 		sg := b.sigs[i]
@@ -1347,90 +1417,169 @@ func (r *reachRun) sweep() {
 			sg[0] ^= h[0]
 			sg[1] ^= h[1]
 		}
-		if k, ok := r.sigRow[sg]; ok && !r.noReuse {
-			r.row = append(r.row[:0], r.arena[k.off:k.off+k.n]...)
-			r.atomic += int(k.atomic)
-			r.addRow(lo, hi)
+		if ref, ok := r.sigRow[sg]; ok && !r.noReuse {
+			r.classRow[i] = ref
 			continue
 		}
-		atomic := r.atomic
-		r.row = r.row[:0]
-		for pi, proto := range reachProtos {
-			if !proto.HasPorts() {
-				var id int32
-				if same := b.sameAs[pi]; same != pi {
-					id = r.row[len(r.row)-(pi-same)].id // the row's portless entries follow TCP's and UDP's, in protocol order
-				} else {
-					id = r.eval(lo, proto, 0)
-				}
-				r.row = append(r.row, rowEntry{uint8(pi), 0, 0, id})
-				continue
-			}
-			for p := uint32(1); p <= 65535; {
-				id := r.eval(lo, proto, uint16(p))
-				next := uint32(65536)
-				for _, c := range r.consulted() {
-					next = min(next, r.nextCut(c, pi, p))
-				}
-				if n := len(r.row); n > 0 && r.row[n-1].proto == uint8(pi) && r.row[n-1].id == id {
-					r.row[n-1].hi = uint16(next - 1)
-				} else {
-					r.row = append(r.row, rowEntry{uint8(pi), uint16(p), uint16(next - 1), id})
-				}
-				p = next
-			}
-		}
-		r.sigRow[sg] = sigRow{int32(len(r.arena)), int32(len(r.row)), int32(r.atomic - atomic)}
-		r.arena = append(r.arena, r.row...)
-		r.addRow(lo, hi)
+		ref := r.walkRow(lo)
+		r.sigRow[sg] = ref
+		r.classRow[i] = ref
 	}
-	r.flush()
 }
 
-// addRow records that addresses [lo, hi] have row r.row.
-func (r *reachRun) addRow(lo, hi netip.Addr) {
-	if r.cur.IsValid() && r.cur.To().Next() == lo && slices.Equal(r.row, r.prevRow) {
-		r.cur = netipx.IPRangeFrom(r.cur.From(), hi)
+// walkRow walks the atomic classes of the address class that starts at lo
+// from r.src and files their row; it returns the row's index in r.refs.
+func (r *reachRun) walkRow(lo netip.Addr) int32 {
+	b := r.b
+	atomic := r.atomic
+	r.row = r.row[:0]
+	for pi, proto := range reachProtos {
+		if !proto.HasPorts() {
+			var id int32
+			if same := b.sameAs[pi]; same != pi {
+				id = r.row[len(r.row)-(pi-same)].id // the row's portless entries follow TCP's and UDP's, in protocol order
+			} else {
+				id = r.eval(lo, proto, 0)
+			}
+			r.row = append(r.row, rowEntry{uint8(pi), 0, 0, id})
+			continue
+		}
+		for p := uint32(1); p <= 65535; {
+			id := r.eval(lo, proto, uint16(p))
+			next := uint32(65536)
+			for _, c := range r.consulted() {
+				next = min(next, r.nextCut(c, pi, p))
+			}
+			if n := len(r.row); n > 0 && r.row[n-1].proto == uint8(pi) && r.row[n-1].id == id {
+				r.row[n-1].hi = uint16(next - 1)
+			} else {
+				r.row = append(r.row, rowEntry{uint8(pi), uint16(p), uint16(next - 1), id})
+			}
+			p = next
+		}
+	}
+	r.refs = append(r.refs, rowRef{int32(len(r.arena)), int32(len(r.row)), int32(r.atomic - atomic)})
+	r.arena = append(r.arena, r.row...)
+	return int32(len(r.refs) - 1)
+}
+
+// done drops what only the sweep needs: the run is then the read-only
+// template of its group's maps.
+func (r *reachRun) done() {
+	r.addrs = r.b.addrs
+	r.b, r.sigRow, r.pool, r.nicComps, r.outcomes, r.rec, r.key, r.lastKey, r.row = nil, nil, nil, nil, nil, walkRecord{}, nil, nil, nil
+}
+
+// assembly is the rows of one member's map in address order:
+// consecutive classes with equal rows are one range of a row group.
+type assembly struct {
+	prevRow []rowEntry
+	prevRef int32
+	rowKey  []byte
+	rowOf   map[string]int32
+	groupOf []int32 // row ref -> row group, -1 unknown
+	rows    []rowGroup
+	cur     netipx.IPRange // the range of prevRow being extended
+	order   []int32        // the row group of each filed range, in address order
+	atomic  int
+}
+
+// rowFor returns the row of address class i in member m's map, given its
+// next altRow x (nil: none): the walk from h, but at a member address
+// where it is m's own flows to itself in one map and not in the other.
+func (r *reachRun) rowFor(i int, m int32, x *altRow) int32 {
+	if x != nil && int(x.class) == i && (x.owner == m) != (x.owner == r.h) {
+		return x.row
+	}
+	return r.classRow[i]
+}
+
+// assemble lays out member m's rows (m is r.h for Reach).
+func (r *reachRun) assemble(m int32) *assembly {
+	a := &assembly{rowOf: map[string]int32{}, groupOf: make([]int32, len(r.refs)), prevRef: -1}
+	for i := range a.groupOf {
+		a.groupOf[i] = -1
+	}
+	last4 := netip.AddrFrom4([4]byte{255, 255, 255, 255})
+	last6 := netip.AddrFrom16([16]byte{0: 0xff, 1: 0xff, 2: 0xff, 3: 0xff, 4: 0xff, 5: 0xff, 6: 0xff, 7: 0xff, 8: 0xff, 9: 0xff, 10: 0xff, 11: 0xff, 12: 0xff, 13: 0xff, 14: 0xff, 15: 0xff})
+	ai := 0
+	for i, lo := range r.addrs {
+		if r.classRow[i] < 0 {
+			continue
+		}
+		var x *altRow
+		if ai < len(r.alt) && int(r.alt[ai].class) == i {
+			x = &r.alt[ai]
+			ai++
+		}
+		ref := r.rowFor(i, m, x)
+		var hi netip.Addr
+		switch {
+		case i+1 < len(r.addrs) && r.addrs[i+1].Is4() == lo.Is4():
+			hi = r.addrs[i+1].Prev()
+		case lo.Is4():
+			hi = last4
+		default:
+			hi = last6
+		}
+		a.atomic += int(r.refs[ref].atomic)
+		a.add(r, ref, lo, hi)
+	}
+	a.flush(r)
+	return a
+}
+
+// add records that addresses [lo, hi] have row ref.
+func (a *assembly) add(r *reachRun, ref int32, lo, hi netip.Addr) {
+	x := r.refs[ref]
+	row := r.arena[x.off : x.off+x.n]
+	if a.cur.IsValid() && a.cur.To().Next() == lo && (ref == a.prevRef || slices.Equal(row, a.prevRow)) {
+		a.cur = netipx.IPRangeFrom(a.cur.From(), hi)
 		return
 	}
-	r.flush()
-	r.prevRow = append(r.prevRow[:0], r.row...)
-	r.cur = netipx.IPRangeFrom(lo, hi)
+	a.flush(r)
+	a.prevRow, a.prevRef = row, ref
+	a.cur = netipx.IPRangeFrom(lo, hi)
 }
 
 // flush files the current range under its row.
-func (r *reachRun) flush() {
-	if !r.cur.IsValid() {
+func (a *assembly) flush(r *reachRun) {
+	if !a.cur.IsValid() {
 		return
 	}
-	k := r.rowKey[:0]
-	for _, x := range r.prevRow {
-		k = append(k, x.proto)
-		k = binary.LittleEndian.AppendUint16(k, x.lo)
-		k = binary.LittleEndian.AppendUint16(k, x.hi)
-		k = binary.LittleEndian.AppendUint32(k, uint32(x.id))
+	g := a.groupOf[a.prevRef]
+	if g < 0 {
+		k := a.rowKey[:0]
+		for _, x := range a.prevRow {
+			k = append(k, x.proto)
+			k = binary.LittleEndian.AppendUint16(k, x.lo)
+			k = binary.LittleEndian.AppendUint16(k, x.hi)
+			k = binary.LittleEndian.AppendUint32(k, uint32(x.id))
+		}
+		a.rowKey = k
+		var ok bool
+		g, ok = a.rowOf[string(k)]
+		if !ok {
+			g = int32(len(a.rows))
+			a.rowOf[string(k)] = g
+			a.rows = append(a.rows, rowGroup{entries: a.prevRow})
+		}
+		a.groupOf[a.prevRef] = g
 	}
-	r.rowKey = k
-	g, ok := r.rowOf[string(k)]
-	if !ok {
-		g = int32(len(r.rows))
-		r.rowOf[string(k)] = g
-		r.rows = append(r.rows, rowGroup{entries: slices.Clone(r.prevRow)})
-	}
-	r.rows[g].ranges = append(r.rows[g].ranges, r.cur)
-	r.order = append(r.order, g)
-	r.cur = netipx.IPRange{}
+	a.rows[g].ranges = append(a.rows[g].ranges, a.cur)
+	a.order = append(a.order, g)
+	a.cur = netipx.IPRange{}
 }
 
 // classes merges the rows into classes: an outcome's (protocol, port run)
 // entries join the address sets of the rows that hold them; entries with
 // the same outcome and address set join along ports, then along protocols.
 // Classes with one address set share its prefixes.
-func (r *reachRun) classes(m *EgressMap) []ReachClass {
+func (r *reachRun) classes(m *EgressMap, asm *assembly, member int32) []ReachClass {
 	// (proto, port run, outcome) -> the rows that hold it, ascending.
 	rowsOf := map[rowEntry][]int32{}
 	var ekeys []rowEntry
-	for g, rg := range r.rows {
+	for g, rg := range asm.rows {
 		for _, k := range rg.entries {
 			gs, ok := rowsOf[k]
 			if !ok {
@@ -1518,16 +1667,16 @@ func (r *reachRun) classes(m *EgressMap) []ReachClass {
 	// The address sets' ranges, in address order: one pass over the filed
 	// ranges, each given to the sets of its row; the rows are disjoint, so
 	// joining neighbours gives each set's minimal ranges.
-	asetsOf := make([][]int32, len(r.rows))
+	asetsOf := make([][]int32, len(asm.rows))
 	for a, gs := range asets {
 		for _, g := range gs {
 			asetsOf[g] = append(asetsOf[g], int32(a))
 		}
 	}
 	ranges := make([][]netipx.IPRange, len(asets))
-	next := make([]int, len(r.rows)) // per row, its next range
-	for _, g := range r.order {
-		x := r.rows[g].ranges[next[g]]
+	next := make([]int, len(asm.rows)) // per row, its next range
+	for _, g := range asm.order {
+		x := asm.rows[g].ranges[next[g]]
 		next[g]++
 		for _, a := range asetsOf[g] {
 			rs := ranges[a]
@@ -1557,7 +1706,7 @@ func (r *reachRun) classes(m *EgressMap) []ReachClass {
 	}
 	out := make([]ReachClass, 0, len(groups))
 	for _, q := range groups {
-		c := ReachClass{Decision: r.decs[q.id], Prefixes: prefixes[q.aset]}
+		c := ReachClass{Decision: r.decision(q.id, member), Prefixes: prefixes[q.aset]}
 		slices.Sort(q.protos)
 		for _, p := range q.protos {
 			if p == reachOther {
@@ -1577,7 +1726,7 @@ func (r *reachRun) classes(m *EgressMap) []ReachClass {
 		if c.Ports != nil {
 			c.Witness.Port = c.Ports[0].Lo
 		}
-		r.typicalWitness(&c)
+		r.typicalWitness(&c, member)
 		out = append(out, c)
 	}
 	slices.SortFunc(out, func(a, b ReachClass) int {
@@ -1597,7 +1746,7 @@ var witnessPorts = []uint16{443, 80, 53, 123, 22, 3389, 445, 25}
 // its prefix, a common port. Every member of a class has its outcome; the
 // replacement is walked again to hold it to that, and dropped if it
 // differs (never, by the boundary argument above).
-func (r *reachRun) typicalWitness(c *ReachClass) {
+func (r *reachRun) typicalWitness(c *ReachClass, member int32) {
 	w := c.Witness
 	zero := netip.MustParsePrefix("0.0.0.0/8")
 	p := c.Prefixes[0]
@@ -1623,7 +1772,7 @@ func (r *reachRun) typicalWitness(c *ReachClass) {
 		return
 	}
 	ww := walker{e: r.e, dst: w.To, proto: w.Protocol, sport: EphemeralPort, dport: w.Port, host: r.host}
-	if ww.run(r.h) == c.Decision {
+	if ww.run(member) == c.Decision {
 		c.Witness = w
 	}
 }
