@@ -153,6 +153,10 @@ type EgressMap struct {
 	// takes its outcomes. Boundaries is the number of address boundaries
 	// of the partition.
 	Atomic, Walks, Boundaries int
+	// SharedFrom is the resource ID of the NIC whose walks built the map
+	// when [Engine.ReachAll] shared them (Walks are then that build's),
+	// or "" for a map built from its own source's walks.
+	SharedFrom string
 
 	e *Engine
 }
@@ -456,17 +460,12 @@ func (e *Engine) ReachHost(h NIC, host string) *EgressMap { return e.reachHost(h
 // twin TestReachReuse holds the reuse of rows by signature to).
 func (e *Engine) reachHost(h NIC, host string, reuse bool) *EgressMap {
 	hi := e.handle(h)
-	st := &e.nics[hi]
 	b := e.reachBounds(hi, host != "")
-	m := &EgressMap{Source: st.v.Name(), SourceID: string(st.v.ID()), SourceAddr: st.addr, Host: host, e: e, Boundaries: len(b.addrs)}
 	r := e.newReachRun(hi, host, &b, nil)
 	r.noReuse = !reuse
 	r.sweep()
 	r.done()
-	a := r.assemble(hi)
-	m.Atomic, m.Walks = a.atomic, r.walks
-	m.Classes = r.classes(m, a, hi)
-	return m
+	return r.mapFor(hi)
 }
 
 // newReachRun starts the run of source h (the first of members, which may
@@ -1179,7 +1178,9 @@ type reachRun struct {
 	classRow []int32
 	row      []rowEntry // scratch
 	noReuse  bool
-	members  []int32              // the group, h first; nil or one for Reach
+	members  []int32     // the group, h first; nil or one for Reach
+	stop     func() bool // asked now and then by the sweep: stop (stopped) when it says so
+	stopped  bool
 	ownerOf  map[netip.Addr]int32 // a member's address -> the member
 	alt      []altRow             // by class, ascending
 }
@@ -1233,7 +1234,15 @@ func (r *reachRun) eval(dst netip.Addr, proto ipproto.Proto, port uint16) int32 
 	} else {
 		k = append(k, 0)
 	}
-	k = binary.LittleEndian.AppendUint32(k, uint32(d.egress))
+	eg := d.egress
+	switch src := &r.e.nics[r.src]; {
+	case eg < 0:
+	case eg == src.egress4: // the source's own egress sets
+		eg = -2
+	case eg == src.egress6:
+		eg = -3
+	}
+	k = binary.LittleEndian.AppendUint32(k, uint32(eg))
 	by := d.by
 	if by != 0 && !by.firewall() && by.at() == r.src {
 		by = by&^(1<<32-1) | srcHandle
@@ -1276,11 +1285,23 @@ func (r *reachRun) eval(dst netip.Addr, proto ipproto.Proto, port uint16) int32 
 }
 
 // decision returns outcome id's Decision for the flows of member m: a rule
-// of the source that found it denies them at m.
+// of the source that found it denies them at m, and its egress sets are
+// m's.
 func (r *reachRun) decision(id, m int32) Decision {
 	d := r.decs[id]
-	if s := r.decSrc[id]; s != m && d.by != 0 && !d.by.firewall() && d.by.at() == s {
+	s := r.decSrc[id]
+	if s == m {
+		return d
+	}
+	if d.by != 0 && !d.by.firewall() && d.by.at() == s {
 		d.by = d.by&^(1<<32-1) | decider(uint32(m))
+	}
+	switch src, dst := &r.e.nics[s], &r.e.nics[m]; {
+	case d.egress < 0:
+	case d.egress == src.egress4:
+		d.egress = dst.egress4
+	case d.egress == src.egress6:
+		d.egress = dst.egress6
 	}
 	return d
 }
@@ -1357,6 +1378,10 @@ func (r *reachRun) sweep() {
 	ev := 0
 	r.classRow = make([]int32, len(b.addrs))
 	for i, lo := range b.addrs {
+		if i&255 == 0 && r.stop != nil && r.stop() {
+			r.stopped = true
+			return
+		}
 		for ; ev < len(b.events) && b.events[ev].addr.Compare(lo) <= 0; ev++ {
 			x := b.events[ev]
 			it := &b.items[x.item]
