@@ -80,3 +80,10 @@ func (e *Engine) SNATPrivateRanges() []netip.Prefix {
 	}
 	return out
 }
+
+// SourceSpaces returns the source condition of every rule (DNAT, network
+// and application), in evaluation order: its source addresses and IP
+// groups ("*" is 0.0.0.0/0), shared and read-only. Two source addresses
+// that every one of them holds alike are one to the policy (simulate's
+// ReachAll shares the walks of such sources).
+func (e *Engine) SourceSpaces() [][]netip.Prefix { return slices.Clone(e.sources) }

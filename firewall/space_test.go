@@ -47,3 +47,23 @@ func TestDestinationSpaces(t *testing.T) {
 	assert.Equal(t, []netip.Prefix{netip.MustParsePrefix("10.0.0.0/8"), netip.MustParsePrefix("52.1.0.0/16")}, e.SNATPrivateRanges())
 	assert.False(t, e.SNATs(netip.MustParseAddr("52.1.9.9")))
 }
+
+// SourceSpaces lists every rule's sources, application rules included, in
+// evaluation order, IP groups expanded.
+func TestSourceSpaces(t *testing.T) {
+	p := &firewall.Policy{Name: "pol", RuleCollectionGroups: []firewall.RuleCollectionGroup{{Name: "g", Priority: 100, RuleCollections: []firewall.RuleCollection{
+		{Name: "net", Priority: 100, Kind: firewall.KindFilter, Action: firewall.Allow, NetworkRules: []firewall.NetworkRule{
+			{Name: "web", IPProtocols: []firewall.Protocol{firewall.ProtocolTCP}, SourceAddresses: []string{"10.1.0.0/16"}, SourceIPGroups: []string{"/x/ipg"},
+				DestinationAddresses: []string{"52.1.2.0/24"}, DestinationPorts: []string{"443"}},
+		}},
+		{Name: "app", Priority: 200, Kind: firewall.KindFilter, Action: firewall.Allow, ApplicationRules: []firewall.ApplicationRule{
+			{Name: "a", Protocols: []firewall.AppProtocol{{Type: firewall.AppHTTPS, Port: 443}}, SourceAddresses: []string{"*"}, TargetFqdns: []string{"x.example"}},
+		}},
+	}}}}
+	e, err := firewall.Compile(p, firewall.Resolvers{IPGroups: firewall.IPGroupMap{"/x/ipg": {netip.MustParsePrefix("10.9.0.4/32")}}})
+	require.NoError(t, err)
+	s := e.SourceSpaces()
+	require.Len(t, s, 2)
+	assert.Equal(t, []netip.Prefix{netip.MustParsePrefix("10.1.0.0/16"), netip.MustParsePrefix("10.9.0.4/32")}, s[0])
+	assert.Equal(t, []netip.Prefix{netip.MustParsePrefix("0.0.0.0/0")}, s[1])
+}

@@ -61,3 +61,46 @@ func (g *Group) DestinationSpaces(d Direction) []DestinationSpace {
 	}
 	return out
 }
+
+// SourceSpace is the source side of one compiled rule: what a flow's
+// source address meets (for an inbound rule the source is the remote
+// side). [Group.SourceSpaces] lists them for callers that must know which
+// source addresses no rule tells apart (simulate's ReachAll, which shares
+// one egress map's walks between NICs whose addresses are alike).
+//
+// SourceSpace is plain data; Prefixes is shared and read-only.
+type SourceSpace struct {
+	// Any reports a source of "*".
+	Any bool
+	// Context names a context tag ("VirtualNetwork", "Internet" or
+	// "AzureLoadBalancer") that a [Scope] expands per NIC; "" otherwise.
+	Context string
+	// Prefixes are the source's static prefixes (addresses and CIDRs, an
+	// expanded service tag, the members of the ASGs), nil with Any or
+	// Context. The slice is shared with the Group: it must not be
+	// modified.
+	Prefixes []netip.Prefix
+}
+
+// SourceSpaces returns the source side of every rule of direction d,
+// default rules included, in evaluation order. An invalid direction gives
+// nil.
+func (g *Group) SourceSpaces(d Direction) []SourceSpace {
+	if !d.IsValid() {
+		return nil
+	}
+	rs := g.rules[dirIndex(d)]
+	out := make([]SourceSpace, len(rs))
+	for i := range rs {
+		r := &rs[i]
+		switch r.src.kind {
+		case sideAny:
+			out[i].Any = true
+		case sideCtx:
+			out[i].Context = ctxTagNames[r.src.ctx]
+		default:
+			out[i].Prefixes = r.src.prefixes[:len(r.src.prefixes):len(r.src.prefixes)]
+		}
+	}
+	return out
+}

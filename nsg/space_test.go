@@ -43,3 +43,31 @@ func TestDestinationSpaces(t *testing.T) {
 	assert.Equal(t, [][2]uint16{{22, 22}}, in[0].Ports)
 	assert.Nil(t, g.DestinationSpaces(0), "an invalid direction")
 }
+
+// SourceSpaces lists each rule's source side in evaluation order:
+// explicit prefixes, a service tag, a context tag, "*"; then the default
+// rules.
+func TestSourceSpaces(t *testing.T) {
+	tags := nsg.TagMap{"Storage": {netip.MustParsePrefix("20.38.0.0/16")}}
+	sg := nsg.SecurityGroup{ID: "/x/nsg1", Rules: []nsg.Rule{
+		{Name: "a", Priority: 100, Direction: nsg.Outbound, Access: nsg.Deny, Protocol: nsg.ProtocolTCP, SourceAddressPrefixes: []string{"10.1.2.4", "10.1.3.0/24"},
+			SourcePortRange: "*", DestinationAddressPrefix: "*", DestinationPortRange: "443"},
+		{Name: "b", Priority: 100, Direction: nsg.Inbound, Access: nsg.Allow, Protocol: nsg.ProtocolAny, SourceAddressPrefix: "Storage",
+			SourcePortRange: "*", DestinationAddressPrefix: "*", DestinationPortRange: "*"},
+	}}
+	g, err := nsg.Compile(sg, nsg.Resolvers{Tags: tags})
+	require.NoError(t, err)
+	out := g.SourceSpaces(nsg.Outbound)
+	require.Len(t, out, 1+3)
+	assert.Equal(t, []netip.Prefix{netip.MustParsePrefix("10.1.2.4/32"), netip.MustParsePrefix("10.1.3.0/24")}, out[0].Prefixes)
+	assert.False(t, out[0].Any)
+	assert.Equal(t, "VirtualNetwork", out[1].Context, "AllowVnetOutBound")
+	assert.True(t, out[2].Any, "AllowInternetOutBound's source")
+	assert.True(t, out[3].Any, "DenyAllOutBound")
+	in := g.SourceSpaces(nsg.Inbound)
+	require.Len(t, in, 1+3)
+	assert.Equal(t, tags["Storage"], in[0].Prefixes)
+	assert.Equal(t, "VirtualNetwork", in[1].Context, "AllowVnetInBound")
+	assert.Equal(t, "AzureLoadBalancer", in[2].Context, "AllowAzureLoadBalancerInBound")
+	assert.Nil(t, g.SourceSpaces(0), "an invalid direction")
+}

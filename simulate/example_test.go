@@ -1,6 +1,7 @@
 package simulate_test
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"net/netip"
@@ -289,4 +290,25 @@ func ExampleEngine_Reach_concurrent() {
 		}
 	}
 	// Output:
+}
+
+// ReachAll builds the egress maps of many NICs, in parallel, and hands
+// them over in NIC order; NICs whose maps provably coincide (one subnet,
+// the same NSGs, alike source addresses) share the work.
+func ExampleEngine_ReachAll() {
+	design := exampleDesign + "  - {name: web-02, subnet: vnet-app/snet-web, ip: 10.1.1.5}\n"
+	n, err := topology.Load(topology.LoadOptions{Inputs: []topology.Input{{Name: "design.yaml", Data: []byte(design)}}})
+	if err != nil {
+		panic(err)
+	}
+	e := simulate.Compile(n, simulate.Options{})
+	err = e.ReachAll(context.Background(), simulate.ReachAllOptions{Workers: 2}, func(h simulate.NIC, m *simulate.EgressMap) error {
+		fmt.Println(h.Name(), len(m.Classes), "classes,", len(m.DirectInternet()), "straight to the internet, shared:", m.SharedFrom != "")
+		return nil
+	})
+	fmt.Println(err)
+	// Output:
+	// web-01 17 classes, 2 straight to the internet, shared: false
+	// web-02 17 classes, 2 straight to the internet, shared: true
+	// <nil>
 }

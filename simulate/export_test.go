@@ -18,3 +18,7 @@ func ReferenceTraceFrom(e *Engine, s Source, f Flow) (*Result, error) {
 
 // DecidedBy names the rule that denied d, as Trace's DecidedBy does.
 func DecidedBy(e *Engine, d Decision) string { return e.decidedBy(d) }
+
+// ReachHostEvery is ReachHost walking every atomic class: no row is reused
+// by signature.
+func ReachHostEvery(e *Engine, h NIC, host string) *EgressMap { return e.reachHost(h, host, false) }

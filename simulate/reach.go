@@ -146,9 +146,17 @@ type EgressMap struct {
 	// Classes are the classes, sorted by their first address (IPv4
 	// first), then first protocol, then first port.
 	Classes []ReachClass
-	// Atomic is the number of atomic classes evaluated (one walk each);
-	// Boundaries the number of address boundaries of the partition.
-	Atomic, Boundaries int
+	// Atomic is the number of atomic classes (address class × protocol ×
+	// port run), Walks the number of them walked: an address class whose
+	// destination meets the same sets as one walked before (the same
+	// route prefixes, rule destinations, service-tag prefixes: bounds.sigs)
+	// takes its outcomes. Boundaries is the number of address boundaries
+	// of the partition.
+	Atomic, Walks, Boundaries int
+	// SharedFrom is the resource ID of the NIC whose walks built the map
+	// when [Engine.ReachAll] shared them (Walks are then that build's),
+	// or "" for a map built from its own source's walks.
+	SharedFrom string
 
 	e *Engine
 }
@@ -159,7 +167,8 @@ type EgressMap struct {
 // the outcome Decision. Witness is one such flow, decided by the walker
 // when the map was built; [Engine.Trace] of it explains the class.
 type ReachClass struct {
-	// Prefixes is the destination address set, as minimal sorted prefixes.
+	// Prefixes is the destination address set, as minimal sorted prefixes;
+	// classes with one address set share the slice (read only).
 	Prefixes []netip.Prefix
 	// Protocols are the protocols of the class, ascending.
 	Protocols []ipproto.Proto
@@ -445,16 +454,34 @@ func (e *Engine) Reach(h NIC) *EgressMap { return e.ReachHost(h, "") }
 // each such flow; a TCP flow is HTTP on port 80, MSSQL on 1433 and HTTPS
 // otherwise). The application rules' destination addresses and protocol
 // ports are then boundaries too. Host "" is Reach.
-func (e *Engine) ReachHost(h NIC, host string) *EgressMap {
+func (e *Engine) ReachHost(h NIC, host string) *EgressMap { return e.reachHost(h, host, true) }
+
+// reachHost is ReachHost; without reuse, it walks every atomic class (the
+// twin TestReachReuse holds the reuse of rows by signature to).
+func (e *Engine) reachHost(h NIC, host string, reuse bool) *EgressMap {
 	hi := e.handle(h)
-	st := &e.nics[hi]
 	b := e.reachBounds(hi, host != "")
-	m := &EgressMap{Source: st.v.Name(), SourceID: string(st.v.ID()), SourceAddr: st.addr, Host: host, e: e, Boundaries: len(b.addrs)}
-	r := reachRun{e: e, h: hi, host: host, b: &b, outcomes: map[string]int32{}, lastID: -1, nicComps: map[int32][]int32{}, rowOf: map[string]int32{}}
+	r := e.newReachRun(hi, host, &b, nil)
+	r.noReuse = !reuse
 	r.sweep()
-	m.Atomic = r.atomic
-	m.Classes = r.classes(m)
-	return m
+	r.done()
+	return r.mapFor(hi)
+}
+
+// newReachRun starts the run of source h (the first of members, which may
+// be nil) on bounds b.
+func (e *Engine) newReachRun(h int32, host string, b *bounds, members []int32) *reachRun {
+	r := &reachRun{e: e, h: h, src: h, host: host, b: b, outcomes: map[string]int32{}, lastID: -1, nicComps: map[int32][]int32{},
+		sigRow: map[sig]int32{}, members: members}
+	if len(members) > 1 {
+		r.ownerOf = map[netip.Addr]int32{}
+		for _, n := range members {
+			for _, a := range e.cold[n].addrs {
+				r.ownerOf[a.Unmap()] = n
+			}
+		}
+	}
+	return r
 }
 
 // bounds are the boundaries of one source's partition: addrs, every
@@ -470,8 +497,22 @@ type bounds struct {
 	// protocols to every engine but an NSG rule naming them, and ICMPv6 is
 	// ICMP to every engine but a firewall rule that matches one of ICMP and
 	// "other" protocols and not the other.
-	sameAs  [len(reachProtos)]int
-	addrs   []netip.Addr
+	sameAs [len(reachProtos)]int
+	addrs  []netip.Addr
+	// sigs[i] is the signature of the class that starts at addrs[i]: the
+	// XOR of the random 128-bit labels (setHash) of the boundary sets that
+	// hold it (each prefix of bb.prefix, each rule's destination set).
+	// Every test the walk makes of the destination address is membership
+	// in one of those sets, or a function of several (a longest-prefix
+	// match: of the route prefixes that hold it), so two classes with one
+	// signature have one row, walked once; the family is a set too
+	// (0.0.0.0/0, ::/0). Route prefixes are not sets: the route each
+	// table of tables selects (by walkRecord.routeKey: a service-tag
+	// route's prefixes are one route) is XORed in by the sweep. Two
+	// different membership vectors share a signature with probability
+	// 2^-128 per pair.
+	sigs    []sig
+	tables  []*route.Table // the reached subnets' (reachScope)
 	comps   []component
 	events  []cutEvent
 	items   []cutItem
@@ -562,8 +603,12 @@ var ipv4MappedSpace = netip.MustParsePrefix("::ffff:0:0/96")
 
 // boundsBuilder gathers boundaries.
 type boundsBuilder struct {
-	b       bounds
-	addrs4  []uint32 // the IPv4 boundaries (b.addrs holds the IPv6 ones until they are sorted)
+	b bounds
+	// The boundaries, each with the set it is an edge of (see sig): IPv4
+	// ones as addr<<32 | set, which sort fast, IPv6 ones apart.
+	addrs4  []uint64
+	addrs6  []edge6
+	nsets   uint32   // the sets numbered so far
 	events4 []event4 // the IPv4 events (b.events: the IPv6 ones)
 	seenS   map[*nsg.Scope]bool
 	// Rules naming one prefix set (a service tag) share its slice: its
@@ -647,25 +692,73 @@ func idOf(ps []netip.Prefix) setID {
 	return setID{&ps[0], len(ps)}
 }
 
-func (bb *boundsBuilder) prefix(p netip.Prefix) {
+// edge6 is an IPv6 boundary and the set it is an edge of.
+type edge6 struct {
+	a   netip.Addr
+	set uint32
+}
+
+// prefix adds p's edges as boundaries, of a set of its own.
+func (bb *boundsBuilder) prefix(p netip.Prefix) { bb.edges(p, bb.newSet()) }
+
+// edges adds p's edges as boundaries of set (0: of no set, for a route
+// prefix: the route a lookup selects is in the signature instead).
+func (bb *boundsBuilder) edges(p netip.Prefix, set uint32) {
 	p, ok := normPrefix(p)
 	if !ok {
 		return
 	}
-	bb.addr(p.Addr())
+	bb.addr(p.Addr(), set)
 	if next := netipx.PrefixLastIP(p).Next(); next.IsValid() {
-		bb.addr(next)
+		bb.addr(next, set)
 	}
 }
 
-// addr adds a boundary: IPv4 ones as numbers, which sort fast.
-func (bb *boundsBuilder) addr(a netip.Addr) {
+// newSet numbers a set whose membership the walk may test (its edges are
+// boundaries).
+func (bb *boundsBuilder) newSet() uint32 {
+	bb.nsets++
+	return bb.nsets
+}
+
+// addr adds a boundary, an edge (where it starts, or the address after it
+// ends) of set.
+func (bb *boundsBuilder) addr(a netip.Addr, set uint32) {
 	if a.Is4() {
-		bb.addrs4 = append(bb.addrs4, v4num(a))
+		bb.addrs4 = append(bb.addrs4, uint64(v4num(a))<<32|uint64(set))
 	} else {
-		bb.b.addrs = append(bb.b.addrs, a)
+		bb.addrs6 = append(bb.addrs6, edge6{a, set})
 	}
 }
+
+// setHash is set's random 128-bit label (splitmix64 of its number), zero
+// for set 0: the signature of an address class is the XOR of the labels of
+// the sets that hold it.
+func setHash(set uint32) sig {
+	if set == 0 {
+		return sig{}
+	}
+	return sig{mix64(uint64(set) << 1), mix64(uint64(set)<<1 | 1)}
+}
+
+// routeHash is the label of route key k (walkRecord.routeKey) selected in
+// the i-th table of bounds.tables.
+func routeHash(i int, k uint32) sig {
+	z := 1<<63 | uint64(i)<<32 | uint64(k)
+	return sig{mix64(z << 1), mix64(z<<1 | 1)}
+}
+
+// mix64 is splitmix64's finalizer.
+func mix64(z uint64) uint64 {
+	z += 0x9e3779b97f4a7c15
+	z = (z ^ z>>30) * 0xbf58476d1ce4e5b9
+	z = (z ^ z>>27) * 0x94d049bb133111eb
+	return z ^ z>>31
+}
+
+// sig is an address class's signature: which of the boundary sets hold it
+// (see bounds.sigs).
+type sig [2]uint64
 
 func v4num(a netip.Addr) uint32 {
 	b := a.As4()
@@ -708,10 +801,11 @@ func (bb *boundsBuilder) item(comp int32, all bool, ps []netip.Prefix, tcp, udp 
 		// A rule's destination is one unit: only where the set starts and
 		// stops matters, not the edges between its adjacent prefixes.
 		bb.bounded[set] = true
+		sid := bb.newSet()
 		for _, x := range rs {
-			bb.addr(x.From())
+			bb.addr(x.From(), sid)
 			if next := x.To().Next(); next.IsValid() {
-				bb.addr(next)
+				bb.addr(next, sid)
 			}
 		}
 	}
@@ -907,8 +1001,9 @@ func (e *Engine) reachBounds(h int32, named bool) bounds {
 	// 1. The families, and the IPv4-mapped space cut out.
 	bb.prefix(netip.MustParsePrefix("0.0.0.0/0"))
 	bb.prefix(netip.MustParsePrefix("::/0"))
-	bb.addr(ipv4MappedSpace.Addr())
-	bb.addr(netipx.PrefixLastIP(ipv4MappedSpace).Next())
+	mapped := bb.newSet()
+	bb.addr(ipv4MappedSpace.Addr(), mapped)
+	bb.addr(netipx.PrefixLastIP(ipv4MappedSpace).Next(), mapped)
 	// 2. The platform addresses.
 	bb.prefix(netip.PrefixFrom(nsg.HostIP, 32))
 	bb.prefix(netip.PrefixFrom(nsg.IMDSIP, 32))
@@ -924,8 +1019,9 @@ func (e *Engine) reachBounds(h int32, named bool) bounds {
 	for _, s := range subnets {
 		tb := e.subnets[s].table
 		for i := range tb.NumSelections() {
-			bb.prefix(tb.Selection(i).Prefix())
+			bb.edges(tb.Selection(i).Prefix(), 0)
 		}
+		bb.b.tables = append(bb.b.tables, tb)
 	}
 	// 5. Next-hop owners, external and delegated spaces.
 	for _, v := range vnets {
@@ -1010,14 +1106,35 @@ func (e *Engine) reachBounds(h int32, named bool) bounds {
 			b.items[i].cuts[k] = slices.Compact(b.items[i].cuts[k])
 		}
 	}
+	// The boundaries, each once, and the signatures of the classes they
+	// start: a set's label is XORed in at its first address and out after
+	// its last, so the running XOR holds the labels of the sets that hold
+	// the class (reset between the families: no set spans both).
 	slices.Sort(bb.addrs4)
-	bb.addrs4 = slices.Compact(bb.addrs4)
-	slices.SortFunc(b.addrs, netip.Addr.Compare)
-	addrs := make([]netip.Addr, 0, len(bb.addrs4)+len(b.addrs))
+	slices.SortFunc(bb.addrs6, func(x, y edge6) int { return x.a.Compare(y.a) })
+	b.addrs = make([]netip.Addr, 0, len(bb.addrs4)+len(bb.addrs6))
+	b.sigs = make([]sig, 0, cap(b.addrs))
+	var run sig
 	for _, v := range bb.addrs4 {
-		addrs = append(addrs, v4addr(v))
+		a, h := uint32(v>>32), setHash(uint32(v))
+		if n := len(b.addrs); n == 0 || v4num(b.addrs[n-1]) != a {
+			b.addrs, b.sigs = append(b.addrs, v4addr(a)), append(b.sigs, run)
+		}
+		run[0] ^= h[0]
+		run[1] ^= h[1]
+		b.sigs[len(b.sigs)-1] = run
 	}
-	b.addrs = append(addrs, slices.Compact(b.addrs)...)
+	run = sig{}
+	n4 := len(b.addrs)
+	for _, x := range bb.addrs6 {
+		h := setHash(x.set)
+		if n := len(b.addrs); n == n4 || b.addrs[n-1] != x.a {
+			b.addrs, b.sigs = append(b.addrs, x.a), append(b.sigs, run)
+		}
+		run[0] ^= h[0]
+		run[1] ^= h[1]
+		b.sigs[len(b.sigs)-1] = run
+	}
 	slices.SortFunc(bb.events4, func(x, y event4) int { return cmp.Compare(x.addr, y.addr) })
 	slices.SortFunc(b.events, func(x, y cutEvent) int { return x.addr.Compare(y.addr) })
 	events := make([]cutEvent, 0, len(bb.events4)+len(b.events))
@@ -1028,32 +1145,55 @@ func (e *Engine) reachBounds(h int32, named bool) bounds {
 	return b
 }
 
-// reachRun is one Reach in progress.
+// reachRun is one Reach in progress: the sweep (which walks) fills it;
+// after the sweep it is read only, and assemble and classes build the map
+// of the source, or of any member of its group (ReachAll), from it.
 type reachRun struct {
 	e        *Engine
-	h        int32
+	h        int32  // the source: the group's first member
+	src      int32  // the source of the walk under way: h, or a member for an alt row
 	host     string // the server name the flows give, or ""
 	b        *bounds
+	addrs    []netip.Addr // b.addrs, kept when b is dropped
 	rec      walkRecord
 	key      []byte
 	outcomes map[string]int32 // outcome key -> id
 	lastKey  []byte           // the last walk's key, and its id (-1: none yet)
 	lastID   int32
 	decs     []Decision // by outcome id
+	decSrc   []int32    // by outcome id: the source whose walk found it
 	atomic   int
+	walks    int
 	nicComps map[int32][]int32 // NIC handle -> the components of its groups
 	pool     []*portSet        // empty port sets
 	consult  []int32
 
-	// Rows: the outcomes of one address class, by protocol and port run;
-	// consecutive classes with equal rows are one range of a row group.
-	row, prevRow []rowEntry
-	rowKey       []byte
-	rowOf        map[string]int32
-	rows         []rowGroup
-	cur          netipx.IPRange // the range of prevRow being extended
-	order        []int32        // the row group of each filed range, in address order
+	// The rows: one per signature (sigRow, in arena; noReuse walks every
+	// class: the twin that TestReachReuse holds the reuse to), the row of
+	// each address class (classRow, -1 in the IPv4-mapped space), and for
+	// a group of NICs (ReachAll) the other row of each member address.
+	sigRow   map[sig]int32
+	refs     []rowRef
+	arena    []rowEntry
+	classRow []int32
+	row      []rowEntry // scratch
+	noReuse  bool
+	members  []int32     // the group, h first; nil or one for Reach
+	stop     func() bool // asked now and then by the sweep: stop (stopped) when it says so
+	stopped  bool
+	ownerOf  map[netip.Addr]int32 // a member's address -> the member
+	alt      []altRow             // by class, ascending
 }
+
+// rowRef is a row in reachRun.arena, and the atomic classes it counts.
+type rowRef struct{ off, n, atomic int32 }
+
+// altRow is the second row of a member address class: class is the
+// address class (a member's address), owner the member. The class's
+// classRow is the walk from h; row is the walk from the owner when it is
+// not h (its flows to itself), or else from another member (the flows of
+// every member but h to h's address). See reachRun.rowOf.
+type altRow struct{ class, owner, row int32 }
 
 // rowEntry is one protocol's port run [lo, hi] (0, 0 for protocols without
 // ports) with outcome id.
@@ -1069,13 +1209,19 @@ type rowGroup struct {
 	ranges  []netipx.IPRange
 }
 
-// eval walks one representative and returns its outcome id; r.rec holds
-// its walk record.
+// srcHandle stands for the walk's source in an outcome key: keys are
+// relative to the source, so that the walks of two sources of one group
+// (ReachAll) that differ only by the source share outcomes.
+const srcHandle = 1<<31 - 1
+
+// eval walks one representative from r.src and returns its outcome id;
+// r.rec holds its walk record.
 func (r *reachRun) eval(dst netip.Addr, proto ipproto.Proto, port uint16) int32 {
 	r.atomic++
+	r.walks++
 	r.rec.ev, r.rec.smtp = r.rec.ev[:0], false
 	w := walker{e: r.e, dst: dst, proto: proto, sport: EphemeralPort, dport: port, host: r.host, rec: &r.rec}
-	d := w.run(r.h)
+	d := w.run(r.src)
 	k := r.key[:0]
 	k = append(k, byte(d.Verdict), byte(d.Method), byte(d.Reason), d.Hops)
 	if dst.Is4() { // the source address is the family's
@@ -1088,9 +1234,39 @@ func (r *reachRun) eval(dst netip.Addr, proto ipproto.Proto, port uint16) int32 
 	} else {
 		k = append(k, 0)
 	}
-	k = binary.LittleEndian.AppendUint32(k, uint32(d.egress))
-	k = binary.LittleEndian.AppendUint64(k, uint64(d.by))
-	for _, ev := range r.rec.ev {
+	eg := d.egress
+	switch src := &r.e.nics[r.src]; {
+	case eg < 0:
+	case eg == src.egress4: // the source's own egress sets
+		eg = -2
+	case eg == src.egress6:
+		eg = -3
+	}
+	k = binary.LittleEndian.AppendUint32(k, uint32(eg))
+	by := d.by
+	if by != 0 && !by.firewall() && by.at() == r.src {
+		by = by&^(1<<32-1) | srcHandle
+	}
+	k = binary.LittleEndian.AppendUint64(k, uint64(by))
+	for i := 0; i < len(r.rec.ev); i++ {
+		ev := r.rec.ev[i]
+		switch ev &^ (1<<56 - 1) {
+		case recSecurity:
+			if int32(uint32(ev>>8)) == r.src {
+				ev = ev&^(uint64(1<<32-1)<<8) | srcHandle<<8
+			}
+			k = binary.LittleEndian.AppendUint64(k, ev)
+			i++ // the verdict word
+			ev = r.rec.ev[i]
+		case recFirewall, recInjSecurity:
+			k = binary.LittleEndian.AppendUint64(k, ev)
+			i++
+			ev = r.rec.ev[i]
+		case recTarget:
+			if targetKind(ev>>32) == targetNIC && int32(uint32(ev)) == r.src {
+				ev = ev&^(1<<32-1) | srcHandle
+			}
+		}
 		k = binary.LittleEndian.AppendUint64(k, ev)
 	}
 	r.key = k
@@ -1102,9 +1278,32 @@ func (r *reachRun) eval(dst netip.Addr, proto ipproto.Proto, port uint16) int32 
 		id = int32(len(r.decs))
 		r.outcomes[string(k)] = id
 		r.decs = append(r.decs, d)
+		r.decSrc = append(r.decSrc, r.src)
 	}
 	r.lastKey, r.lastID = append(r.lastKey[:0], k...), id
 	return id
+}
+
+// decision returns outcome id's Decision for the flows of member m: a rule
+// of the source that found it denies them at m, and its egress sets are
+// m's.
+func (r *reachRun) decision(id, m int32) Decision {
+	d := r.decs[id]
+	s := r.decSrc[id]
+	if s == m {
+		return d
+	}
+	if d.by != 0 && !d.by.firewall() && d.by.at() == s {
+		d.by = d.by&^(1<<32-1) | decider(uint32(m))
+	}
+	switch src, dst := &r.e.nics[s], &r.e.nics[m]; {
+	case d.egress < 0:
+	case d.egress == src.egress4:
+		d.egress = dst.egress4
+	case d.egress == src.egress6:
+		d.egress = dst.egress6
+	}
+	return d
 }
 
 // consulted returns the components the last walk asked about ports.
@@ -1168,24 +1367,20 @@ func (r *reachRun) nextCut(c int32, k int, p uint32) uint32 {
 	return next
 }
 
-// sweep decides every atomic class, in address order. For TCP and UDP it
-// walks port 1 first, then jumps to the next cut of the components that
-// walk consulted: the walk's tests all answer alike up to there, so the
-// walk and its outcome are the same.
+// sweep decides every atomic class, in address order, from r.h: the row
+// of each address class (r.classRow), and for a group of NICs the other
+// row of every member address (r.alt). For TCP and UDP it walks port 1
+// first, then jumps to the next cut of the components that walk
+// consulted: the walk's tests all answer alike up to there, so the walk
+// and its outcome are the same.
 func (r *reachRun) sweep() {
 	b := r.b
 	ev := 0
-	last4 := netip.AddrFrom4([4]byte{255, 255, 255, 255})
-	last6 := netip.AddrFrom16([16]byte{0: 0xff, 1: 0xff, 2: 0xff, 3: 0xff, 4: 0xff, 5: 0xff, 6: 0xff, 7: 0xff, 8: 0xff, 9: 0xff, 10: 0xff, 11: 0xff, 12: 0xff, 13: 0xff, 14: 0xff, 15: 0xff})
+	r.classRow = make([]int32, len(b.addrs))
 	for i, lo := range b.addrs {
-		var hi netip.Addr
-		switch {
-		case i+1 < len(b.addrs) && b.addrs[i+1].Is4() == lo.Is4():
-			hi = b.addrs[i+1].Prev()
-		case lo.Is4():
-			hi = last4
-		default:
-			hi = last6
+		if i&255 == 0 && r.stop != nil && r.stop() {
+			r.stopped = true
+			return
 		}
 		for ; ev < len(b.events) && b.events[ev].addr.Compare(lo) <= 0; ev++ {
 			x := b.events[ev]
@@ -1223,195 +1418,320 @@ func (r *reachRun) sweep() {
 			}
 		}
 		if ipv4MappedSpace.Contains(lo) {
+			r.classRow[i] = -1
 			continue
 		}
-		r.row = r.row[:0]
-		for pi, proto := range reachProtos {
-			if !proto.HasPorts() {
-				var id int32
-				if same := b.sameAs[pi]; same != pi {
-					id = r.row[len(r.row)-(pi-same)].id // the row's portless entries follow TCP's and UDP's, in protocol order
-				} else {
-					id = r.eval(lo, proto, 0)
-				}
-				r.row = append(r.row, rowEntry{uint8(pi), 0, 0, id})
-				continue
+		// A member address: its other row (see altRow), walked from the
+		// owner, or, at h's own addresses, from another member.
+		if owner, ok := r.ownerOf[lo]; ok {
+			r.src = owner
+			if owner == r.h {
+				r.src = r.members[1]
 			}
-			for p := uint32(1); p <= 65535; {
-				id := r.eval(lo, proto, uint16(p))
-				next := uint32(65536)
-				for _, c := range r.consulted() {
-					next = min(next, r.nextCut(c, pi, p))
-				}
-				if n := len(r.row); n > 0 && r.row[n-1].proto == uint8(pi) && r.row[n-1].id == id {
-					r.row[n-1].hi = uint16(next - 1)
-				} else {
-					r.row = append(r.row, rowEntry{uint8(pi), uint16(p), uint16(next - 1), id})
-				}
-				p = next
-			}
+			r.alt = append(r.alt, altRow{int32(i), owner, r.walkRow(lo)})
+			r.src = r.h
 		}
-		r.addRow(lo, hi)
+		// A class with the signature of one walked before has its row.
+		sg := b.sigs[i]
+		for ti, tb := range b.tables {
+			k := uint32(1<<32 - 1) // no route
+			if m, ok := tb.Lookup(lo); ok {
+				k = routeKey(m)
+			}
+			h := routeHash(ti, k)
+			sg[0] ^= h[0]
+			sg[1] ^= h[1]
+		}
+		if ref, ok := r.sigRow[sg]; ok && !r.noReuse {
+			r.classRow[i] = ref
+			continue
+		}
+		ref := r.walkRow(lo)
+		r.sigRow[sg] = ref
+		r.classRow[i] = ref
 	}
-	r.flush()
 }
 
-// addRow records that addresses [lo, hi] have row r.row.
-func (r *reachRun) addRow(lo, hi netip.Addr) {
-	if r.cur.IsValid() && r.cur.To().Next() == lo && slices.Equal(r.row, r.prevRow) {
-		r.cur = netipx.IPRangeFrom(r.cur.From(), hi)
+// walkRow walks the atomic classes of the address class that starts at lo
+// from r.src and files their row; it returns the row's index in r.refs.
+func (r *reachRun) walkRow(lo netip.Addr) int32 {
+	b := r.b
+	atomic := r.atomic
+	r.row = r.row[:0]
+	for pi, proto := range reachProtos {
+		if !proto.HasPorts() {
+			var id int32
+			if same := b.sameAs[pi]; same != pi {
+				id = r.row[len(r.row)-(pi-same)].id // the row's portless entries follow TCP's and UDP's, in protocol order
+			} else {
+				id = r.eval(lo, proto, 0)
+			}
+			r.row = append(r.row, rowEntry{uint8(pi), 0, 0, id})
+			continue
+		}
+		for p := uint32(1); p <= 65535; {
+			id := r.eval(lo, proto, uint16(p))
+			next := uint32(65536)
+			for _, c := range r.consulted() {
+				next = min(next, r.nextCut(c, pi, p))
+			}
+			if n := len(r.row); n > 0 && r.row[n-1].proto == uint8(pi) && r.row[n-1].id == id {
+				r.row[n-1].hi = uint16(next - 1)
+			} else {
+				r.row = append(r.row, rowEntry{uint8(pi), uint16(p), uint16(next - 1), id})
+			}
+			p = next
+		}
+	}
+	r.refs = append(r.refs, rowRef{int32(len(r.arena)), int32(len(r.row)), int32(r.atomic - atomic)})
+	r.arena = append(r.arena, r.row...)
+	return int32(len(r.refs) - 1)
+}
+
+// done drops what only the sweep needs: the run is then the read-only
+// template of its group's maps.
+func (r *reachRun) done() {
+	r.addrs = r.b.addrs
+	r.b, r.sigRow, r.pool, r.nicComps, r.outcomes, r.rec, r.key, r.lastKey, r.row = nil, nil, nil, nil, nil, walkRecord{}, nil, nil, nil
+}
+
+// assembly is the rows of one member's map in address order:
+// consecutive classes with equal rows are one range of a row group.
+type assembly struct {
+	prevRow []rowEntry
+	prevRef int32
+	rowKey  []byte
+	rowOf   map[string]int32
+	groupOf []int32 // row ref -> row group, -1 unknown
+	rows    []rowGroup
+	cur     netipx.IPRange // the range of prevRow being extended
+	order   []int32        // the row group of each filed range, in address order
+	atomic  int
+}
+
+// rowFor returns the row of address class i in member m's map, given its
+// next altRow x (nil: none): the walk from h, but at a member address
+// where it is m's own flows to itself in one map and not in the other.
+func (r *reachRun) rowFor(i int, m int32, x *altRow) int32 {
+	if x != nil && int(x.class) == i && (x.owner == m) != (x.owner == r.h) {
+		return x.row
+	}
+	return r.classRow[i]
+}
+
+// assemble lays out member m's rows (m is r.h for Reach).
+func (r *reachRun) assemble(m int32) *assembly {
+	a := &assembly{rowOf: map[string]int32{}, groupOf: make([]int32, len(r.refs)), prevRef: -1}
+	for i := range a.groupOf {
+		a.groupOf[i] = -1
+	}
+	last4 := netip.AddrFrom4([4]byte{255, 255, 255, 255})
+	last6 := netip.AddrFrom16([16]byte{0: 0xff, 1: 0xff, 2: 0xff, 3: 0xff, 4: 0xff, 5: 0xff, 6: 0xff, 7: 0xff, 8: 0xff, 9: 0xff, 10: 0xff, 11: 0xff, 12: 0xff, 13: 0xff, 14: 0xff, 15: 0xff})
+	ai := 0
+	for i, lo := range r.addrs {
+		if r.classRow[i] < 0 {
+			continue
+		}
+		var x *altRow
+		if ai < len(r.alt) && int(r.alt[ai].class) == i {
+			x = &r.alt[ai]
+			ai++
+		}
+		ref := r.rowFor(i, m, x)
+		var hi netip.Addr
+		switch {
+		case i+1 < len(r.addrs) && r.addrs[i+1].Is4() == lo.Is4():
+			hi = r.addrs[i+1].Prev()
+		case lo.Is4():
+			hi = last4
+		default:
+			hi = last6
+		}
+		a.atomic += int(r.refs[ref].atomic)
+		a.add(r, ref, lo, hi)
+	}
+	a.flush(r)
+	return a
+}
+
+// add records that addresses [lo, hi] have row ref.
+func (a *assembly) add(r *reachRun, ref int32, lo, hi netip.Addr) {
+	x := r.refs[ref]
+	row := r.arena[x.off : x.off+x.n]
+	if a.cur.IsValid() && a.cur.To().Next() == lo && (ref == a.prevRef || slices.Equal(row, a.prevRow)) {
+		a.cur = netipx.IPRangeFrom(a.cur.From(), hi)
 		return
 	}
-	r.flush()
-	r.prevRow = append(r.prevRow[:0], r.row...)
-	r.cur = netipx.IPRangeFrom(lo, hi)
+	a.flush(r)
+	a.prevRow, a.prevRef = row, ref
+	a.cur = netipx.IPRangeFrom(lo, hi)
 }
 
 // flush files the current range under its row.
-func (r *reachRun) flush() {
-	if !r.cur.IsValid() {
+func (a *assembly) flush(r *reachRun) {
+	if !a.cur.IsValid() {
 		return
 	}
-	k := r.rowKey[:0]
-	for _, x := range r.prevRow {
-		k = append(k, x.proto)
-		k = binary.LittleEndian.AppendUint16(k, x.lo)
-		k = binary.LittleEndian.AppendUint16(k, x.hi)
-		k = binary.LittleEndian.AppendUint32(k, uint32(x.id))
+	g := a.groupOf[a.prevRef]
+	if g < 0 {
+		k := a.rowKey[:0]
+		for _, x := range a.prevRow {
+			k = append(k, x.proto)
+			k = binary.LittleEndian.AppendUint16(k, x.lo)
+			k = binary.LittleEndian.AppendUint16(k, x.hi)
+			k = binary.LittleEndian.AppendUint32(k, uint32(x.id))
+		}
+		a.rowKey = k
+		var ok bool
+		g, ok = a.rowOf[string(k)]
+		if !ok {
+			g = int32(len(a.rows))
+			a.rowOf[string(k)] = g
+			a.rows = append(a.rows, rowGroup{entries: a.prevRow})
+		}
+		a.groupOf[a.prevRef] = g
 	}
-	r.rowKey = k
-	g, ok := r.rowOf[string(k)]
-	if !ok {
-		g = int32(len(r.rows))
-		r.rowOf[string(k)] = g
-		r.rows = append(r.rows, rowGroup{entries: slices.Clone(r.prevRow)})
-	}
-	r.rows[g].ranges = append(r.rows[g].ranges, r.cur)
-	r.order = append(r.order, g)
-	r.cur = netipx.IPRange{}
+	a.rows[g].ranges = append(a.rows[g].ranges, a.cur)
+	a.order = append(a.order, g)
+	a.cur = netipx.IPRange{}
 }
 
 // classes merges the rows into classes: an outcome's (protocol, port run)
 // entries join the address sets of the rows that hold them; entries with
 // the same outcome and address set join along ports, then along protocols.
-func (r *reachRun) classes(m *EgressMap) []ReachClass {
+// Classes with one address set share its prefixes.
+func (r *reachRun) classes(m *EgressMap, asm *assembly, member int32) []ReachClass {
 	// (proto, port run, outcome) -> the rows that hold it, ascending.
 	rowsOf := map[rowEntry][]int32{}
 	var ekeys []rowEntry
-	for g, rg := range r.rows {
+	for g, rg := range asm.rows {
 		for _, k := range rg.entries {
-			if _, ok := rowsOf[k]; !ok {
+			gs, ok := rowsOf[k]
+			if !ok {
 				ekeys = append(ekeys, k)
 			}
-			rowsOf[k] = append(rowsOf[k], int32(g))
+			rowsOf[k] = append(gs, int32(g))
 		}
 	}
-	setKey := func(gs []int32) string {
-		b := make([]byte, 0, 4*len(gs))
+	// The address sets: the distinct lists of rows.
+	asetOf := map[string]int32{}
+	var asets [][]int32
+	var kb []byte
+	entrySet := make([]int32, len(ekeys))
+	for i, k := range ekeys {
+		gs := rowsOf[k]
+		kb = kb[:0]
 		for _, g := range gs {
-			b = binary.LittleEndian.AppendUint32(b, uint32(g))
+			kb = binary.LittleEndian.AppendUint32(kb, uint32(g))
 		}
-		return string(b)
+		a, ok := asetOf[string(kb)]
+		if !ok {
+			a = int32(len(asets))
+			asetOf[string(kb)] = a
+			asets = append(asets, gs)
+		}
+		entrySet[i] = a
 	}
-	// Along ports: (proto, outcome, rows) -> port runs.
+	// Along ports: (proto, outcome, address set) -> port runs.
 	type portKey struct {
 		proto uint8
 		id    int32
-		rows  string
+		aset  int32
 	}
-	type portGroup struct {
-		ports []PortRange
-		rows  []int32
-	}
-	byPorts := map[portKey]*portGroup{}
+	byPorts := map[portKey]int32{}
 	var pkeys []portKey
-	for _, k := range ekeys {
-		gs := rowsOf[k]
-		pk := portKey{k.proto, k.id, setKey(gs)}
-		pg, ok := byPorts[pk]
+	var pports [][]PortRange
+	for i, k := range ekeys {
+		pk := portKey{k.proto, k.id, entrySet[i]}
+		pi, ok := byPorts[pk]
 		if !ok {
-			pg = &portGroup{rows: gs}
-			byPorts[pk] = pg
+			pi = int32(len(pkeys))
+			byPorts[pk] = pi
 			pkeys = append(pkeys, pk)
+			pports = append(pports, nil)
 		}
 		if reachProtos[k.proto].HasPorts() {
-			pg.ports = append(pg.ports, PortRange{k.lo, k.hi})
+			pports[pi] = append(pports[pi], PortRange{k.lo, k.hi})
 		}
 	}
-	// Along protocols: (outcome, rows, ports) -> protocols.
+	// Along protocols: (outcome, address set, ports) -> protocols.
 	type protoKey struct {
 		id    int32
-		rows  string
+		aset  int32
 		ports string
 	}
 	type protoGroup struct {
+		id     int32
 		protos []int
-		pg     *portGroup
+		aset   int32
+		ports  []PortRange
 	}
-	byProtos := map[protoKey]*protoGroup{}
-	var qkeys []protoKey
-	for _, k := range pkeys {
-		pg := byPorts[k]
-		slices.SortFunc(pg.ports, func(a, b PortRange) int { return cmp.Compare(a.Lo, b.Lo) })
-		pg.ports = mergePorts(pg.ports)
-		qk := protoKey{id: k.id, rows: k.rows, ports: "-"}
+	byProtos := map[protoKey]int32{}
+	var groups []protoGroup
+	for pi, k := range pkeys {
+		ports := pports[pi]
+		slices.SortFunc(ports, func(a, b PortRange) int { return cmp.Compare(a.Lo, b.Lo) })
+		ports = mergePorts(ports)
+		qk := protoKey{id: k.id, aset: k.aset, ports: "-"}
 		if reachProtos[k.proto].HasPorts() {
-			pb := make([]byte, 0, 4*len(pg.ports))
-			for _, x := range pg.ports {
-				pb = binary.LittleEndian.AppendUint16(pb, x.Lo)
-				pb = binary.LittleEndian.AppendUint16(pb, x.Hi)
+			kb = kb[:0]
+			for _, x := range ports {
+				kb = binary.LittleEndian.AppendUint16(kb, x.Lo)
+				kb = binary.LittleEndian.AppendUint16(kb, x.Hi)
 			}
-			qk.ports = string(pb)
+			qk.ports = string(kb)
 		}
-		q, ok := byProtos[qk]
+		qi, ok := byProtos[qk]
 		if !ok {
-			q = &protoGroup{pg: pg}
-			byProtos[qk] = q
-			qkeys = append(qkeys, qk)
+			qi = int32(len(groups))
+			byProtos[qk] = qi
+			groups = append(groups, protoGroup{id: k.id, aset: k.aset, ports: ports})
 		}
-		q.protos = append(q.protos, int(k.proto))
+		groups[qi].protos = append(groups[qi].protos, int(k.proto))
 	}
-	// The classes' ranges, in address order: one pass over the filed
-	// ranges, each given to the classes of its row; the rows are disjoint,
-	// so joining neighbours gives each class's minimal ranges.
-	classesOf := make([][]int32, len(r.rows))
-	for ci, qk := range qkeys {
-		for _, g := range byProtos[qk].pg.rows {
-			classesOf[g] = append(classesOf[g], int32(ci))
+	// The address sets' ranges, in address order: one pass over the filed
+	// ranges, each given to the sets of its row; the rows are disjoint, so
+	// joining neighbours gives each set's minimal ranges.
+	asetsOf := make([][]int32, len(asm.rows))
+	for a, gs := range asets {
+		for _, g := range gs {
+			asetsOf[g] = append(asetsOf[g], int32(a))
 		}
 	}
-	ranges := make([][]netipx.IPRange, len(qkeys))
-	next := make([]int, len(r.rows)) // per row, its next range
-	for _, g := range r.order {
-		x := r.rows[g].ranges[next[g]]
+	ranges := make([][]netipx.IPRange, len(asets))
+	next := make([]int, len(asm.rows)) // per row, its next range
+	for _, g := range asm.order {
+		x := asm.rows[g].ranges[next[g]]
 		next[g]++
-		for _, ci := range classesOf[g] {
-			rs := ranges[ci]
+		for _, a := range asetsOf[g] {
+			rs := ranges[a]
 			if n := len(rs); n > 0 && rs[n-1].To().Next() == x.From() {
 				rs[n-1] = netipx.IPRangeFrom(rs[n-1].From(), x.To())
 			} else {
 				rs = append(rs, x)
 			}
-			ranges[ci] = rs
+			ranges[a] = rs
 		}
 	}
-	// Every class's prefixes in one backing array, counted first.
+	// Every set's prefixes in one backing array, counted first.
 	total := 0
-	for ci := range qkeys {
-		for _, x := range ranges[ci] {
+	for a := range asets {
+		for _, x := range ranges[a] {
 			total += countRangePrefixes(x)
 		}
 	}
 	backing := make([]netip.Prefix, 0, total)
-	out := make([]ReachClass, 0, len(qkeys))
-	for ci, qk := range qkeys {
-		q := byProtos[qk]
-		c := ReachClass{Decision: r.decs[qk.id]}
+	prefixes := make([][]netip.Prefix, len(asets))
+	for a := range asets {
 		start := len(backing)
-		for _, x := range ranges[ci] {
+		for _, x := range ranges[a] {
 			backing = appendRangePrefixes(backing, x)
 		}
-		c.Prefixes = backing[start:len(backing):len(backing)]
+		prefixes[a] = backing[start:len(backing):len(backing)]
+	}
+	out := make([]ReachClass, 0, len(groups))
+	for _, q := range groups {
+		c := ReachClass{Decision: r.decision(q.id, member), Prefixes: prefixes[q.aset]}
 		slices.Sort(q.protos)
 		for _, p := range q.protos {
 			if p == reachOther {
@@ -1421,18 +1741,17 @@ func (r *reachRun) classes(m *EgressMap) []ReachClass {
 			}
 		}
 		slices.Sort(c.Protocols)
-		if len(q.pg.ports) > 0 {
-			c.Ports = q.pg.ports
+		if len(q.ports) > 0 {
+			c.Ports = q.ports
 		}
 		// The witness: the first address of the class, which starts an
 		// atomic class, with the first protocol and port run's first port,
 		// walked there (or by the protocol it shares outcomes with).
-		wp := q.protos[0]
-		c.Witness = Flow{From: m.SourceID, To: ranges[ci][0].From(), Protocol: reachProtos[wp], Host: r.host}
+		c.Witness = Flow{From: m.SourceID, To: ranges[q.aset][0].From(), Protocol: reachProtos[q.protos[0]], Host: r.host}
 		if c.Ports != nil {
 			c.Witness.Port = c.Ports[0].Lo
 		}
-		r.typicalWitness(&c)
+		r.typicalWitness(&c, member)
 		out = append(out, c)
 	}
 	slices.SortFunc(out, func(a, b ReachClass) int {
@@ -1452,7 +1771,7 @@ var witnessPorts = []uint16{443, 80, 53, 123, 22, 3389, 445, 25}
 // its prefix, a common port. Every member of a class has its outcome; the
 // replacement is walked again to hold it to that, and dropped if it
 // differs (never, by the boundary argument above).
-func (r *reachRun) typicalWitness(c *ReachClass) {
+func (r *reachRun) typicalWitness(c *ReachClass, member int32) {
 	w := c.Witness
 	zero := netip.MustParsePrefix("0.0.0.0/8")
 	p := c.Prefixes[0]
@@ -1478,7 +1797,7 @@ func (r *reachRun) typicalWitness(c *ReachClass) {
 		return
 	}
 	ww := walker{e: r.e, dst: w.To, proto: w.Protocol, sport: EphemeralPort, dport: w.Port, host: r.host}
-	if ww.run(r.h) == c.Decision {
+	if ww.run(member) == c.Decision {
 		c.Witness = w
 	}
 }
@@ -1570,13 +1889,19 @@ func (rec *walkRecord) verdict(kind uint64, h int32, dir nsg.Direction, v nsg.Ve
 // (bit 55 set; the prefixes of a service-tag route are one item, and one
 // action), or, for equal-cost routes, by the selection.
 func (rec *walkRecord) route(ss *subnetState, m route.Match) {
-	ev := uint64(recRoute) | uint64(uint32(ss.s.Index())&(1<<31-1))<<24
+	k := routeKey(m)
+	rec.ev = append(rec.ev, uint64(recRoute)|uint64(uint32(ss.s.Index())&(1<<31-1))<<24|uint64(k>>31)<<55|uint64(k&(1<<24-1)))
+}
+
+// routeKey identifies what a walk does after selecting m: the configured
+// item of its one route (bit 31 set; the prefixes of a service-tag route
+// are one item, with one action: compiler.routeActions derives it from
+// the route), or, for equal-cost routes, the selection. 24 bits of each.
+func routeKey(m route.Match) uint32 {
 	if m.NumRoutes() == 1 {
-		ev |= 1<<55 | uint64(uint32(m.Route(0).Item())&(1<<24-1))
-	} else {
-		ev |= uint64(uint32(m.Index()) & (1<<24 - 1))
+		return 1<<31 | uint32(m.Route(0).Item())&(1<<24-1)
 	}
-	rec.ev = append(rec.ev, ev)
+	return uint32(m.Index()) & (1<<24 - 1)
 }
 
 // firewall records a firewall verdict.

@@ -107,6 +107,7 @@ func BenchmarkReach(b *testing.B) {
 	}
 	b.ReportMetric(float64(len(m.Classes)), "classes")
 	b.ReportMetric(float64(m.Atomic), "atomic")
+	b.ReportMetric(float64(m.Walks), "walks")
 	b.ReportMetric(float64(m.Boundaries), "boundaries")
 	b.ReportMetric(reachRatio(func() { e.Reach(h) }), "x-L")
 }
@@ -159,4 +160,9 @@ func TestReachBenchWorld(t *testing.T) {
 	t.Logf("%d classes, %d atomic, %d boundaries", len(m.Classes), m.Atomic, m.Boundaries)
 	denied := m.Where(func(c *simulate.ReachClass) bool { return c.Decision.Verdict == simulate.Denied })
 	require.NotEmpty(t, denied)
+	// The rows reused by signature are those a walk of every class gives.
+	every := simulate.ReachHostEvery(e, h, "")
+	require.Less(t, m.Walks, every.Walks/10)
+	m.Walks = every.Walks
+	require.Equal(t, every, m)
 }
