@@ -34,6 +34,7 @@ package check
 
 import (
 	"bytes"
+	"context"
 	_ "embed"
 	"errors"
 	"fmt"
@@ -522,8 +523,8 @@ func Run(e *simulate.Engine, f *File, env Env) (*Report, error) {
 					return nil, fmt.Errorf("%s: %w", where, err)
 				}
 			}
-			for _, h := range nics {
-				m := e.Reach(h)
+			// The maps of NICs alike are built once (Engine.ReachAll).
+			_ = e.ReachAll(context.Background(), simulate.ReachAllOptions{NICs: nics}, func(h simulate.NIC, m *simulate.EgressMap) error {
 				var leaks []simulate.ReachClass
 				if c.Kind == KindNoDirectInternet {
 					for _, cl := range m.DirectInternet() {
@@ -549,7 +550,8 @@ func Run(e *simulate.Engine, f *File, env Env) (*Report, error) {
 						}
 					}
 				}
-			}
+				return nil
+			})
 		case KindCapacity:
 			cr, err := e.Capacity(c.Demand, c.MinHeadroom)
 			if err != nil {
