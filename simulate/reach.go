@@ -1147,7 +1147,7 @@ func (e *Engine) reachBounds(h int32, named bool) bounds {
 }
 
 // reachRun is one Reach in progress: the sweep (which walks) fills it;
-// after the sweep it is read only, and assemble and classes build the map
+// after the sweep it is read only, and mapFor builds the map
 // of the source, or of any member of its group (ReachAll), from it.
 type reachRun struct {
 	e        *Engine
@@ -1205,11 +1205,6 @@ type rowEntry struct {
 	id     int32
 }
 
-// rowGroup is one distinct row and the address ranges that have it.
-type rowGroup struct {
-	entries []rowEntry
-	ranges  []netipx.IPRange
-}
 
 // srcHandle stands for the walk's source in an outcome key: keys are
 // relative to the source, so that the walks of two sources of one group
