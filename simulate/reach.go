@@ -1205,7 +1205,6 @@ type rowEntry struct {
 	id     int32
 }
 
-
 // srcHandle stands for the walk's source in an outcome key: keys are
 // relative to the source, so that the walks of two sources of one group
 // (ReachAll) that differ only by the source share outcomes.
