@@ -34,6 +34,7 @@ package check
 
 import (
 	"bytes"
+	"context"
 	_ "embed"
 	"errors"
 	"fmt"
@@ -601,8 +602,8 @@ func subnetLeaks(e *simulate.Engine, subnet string, set *netipx.IPSet, p ipproto
 	}
 	var failures []string
 	var first *simulate.Result
-	for _, h := range nics {
-		m := e.Reach(h)
+	// The maps of NICs alike are built once (Engine.ReachAll).
+	_ = e.ReachAll(context.Background(), simulate.ReachAllOptions{NICs: nics}, func(h simulate.NIC, m *simulate.EgressMap) error {
 		var leaks []simulate.ReachClass
 		if set == nil {
 			for _, cl := range m.DirectInternet() {
@@ -628,7 +629,8 @@ func subnetLeaks(e *simulate.Engine, subnet string, set *netipx.IPSet, p ipproto
 				}
 			}
 		}
-	}
+		return nil
+	})
 	return failures, first, nil
 }
 

@@ -17,6 +17,7 @@
 package egresstest
 
 import (
+	"context"
 	"fmt"
 	"net/netip"
 	"strings"
@@ -208,7 +209,8 @@ func NoDirectInternet(t testing.TB, e *simulate.Engine, subnet string) {
 }
 
 // NoDirectInternetExact is [NoDirectInternet] decided on the NICs' egress
-// maps ([simulate.Engine.Reach]) rather than on probes: it fails t for each
+// maps ([simulate.Engine.ReachAll], which builds the maps of NICs alike
+// once) rather than on probes: it fails t for each
 // class of flows, to any address, protocol and port, that a NIC of the
 // subnet sends to the internet without crossing an Azure Firewall or an NVA
 // ([simulate.EgressMap.DirectInternet]), naming the class and a witness
@@ -217,14 +219,18 @@ func NoDirectInternet(t testing.TB, e *simulate.Engine, subnet string) {
 // firewall. It stops the test when no NIC is in that subnet.
 func NoDirectInternetExact(t testing.TB, e *simulate.Engine, subnet string) {
 	t.Helper()
-	found := false
+	var nics []simulate.NIC
 	for _, h := range e.NICs() {
 		s := h.Subnet()
-		if !strings.EqualFold(string(s.ID()), subnet) && !strings.EqualFold(s.VNet().Name()+"/"+s.Name(), subnet) {
-			continue
+		if strings.EqualFold(string(s.ID()), subnet) || strings.EqualFold(s.VNet().Name()+"/"+s.Name(), subnet) {
+			nics = append(nics, h)
 		}
-		found = true
-		m := e.Reach(h)
+	}
+	if len(nics) == 0 {
+		t.Fatalf("egresstest: no NIC in subnet %q", subnet)
+	}
+	// The maps of NICs alike are built once (Engine.ReachAll).
+	_ = e.ReachAll(context.Background(), simulate.ReachAllOptions{NICs: nics}, func(h simulate.NIC, m *simulate.EgressMap) error {
 		for _, c := range m.DirectInternet() {
 			w := c.Witness
 			port := ""
@@ -234,10 +240,8 @@ func NoDirectInternetExact(t testing.TB, e *simulate.Engine, subnet string) {
 			t.Errorf("%s: reaches the internet without passing a firewall or appliance: %s %s to %s (%s), e.g. %v%s/%v",
 				h.Name(), c.ProtocolString(), c.PortString(), c.PrefixString(3), m.Explain(c), w.To, port, w.Protocol)
 		}
-	}
-	if !found {
-		t.Fatalf("egresstest: no NIC in subnet %q", subnet)
-	}
+		return nil
+	})
 }
 
 // NoReach fails t for each class of flows, of any protocol and port, that

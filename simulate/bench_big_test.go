@@ -1,11 +1,13 @@
 package simulate_test
 
 import (
+	"context"
 	"encoding/json"
 	"math/rand/v2"
 	"net/netip"
 	"runtime"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -167,4 +169,65 @@ func BenchmarkClassifyBatchBig(b *testing.B) {
 	b.ReportMetric(benchl.Ratio(20480, op, benchl.Rand), "x-L/flow")
 	b.ReportMetric(benchl.Ratio(20480, op, single), "x-Classify")
 	_ = sink
+}
+
+// BenchmarkReachAllBig builds the egress map of every NIC of the big
+// network (1,001 VNets, 10,000 NICs in 1,000 subnets of 10; skipped under
+// -short) with ReachAll, one worker per GOMAXPROCS (the figure is
+// for -cpu 2), reporting maps per second, the distinct builds (maps not
+// shared from another NIC's walks), and the peak of HeapInuse sampled
+// every millisecond while it runs (the engine included).
+func BenchmarkReachAllBig(b *testing.B) {
+	if testing.Short() {
+		b.Skip("builds 10,000 egress maps")
+	}
+	n, err := topology.Load(topology.LoadOptions{Inputs: []topology.Input{{Name: "big.yaml", Data: []byte(bignet.Design(1001, 10))}}, Tags: defaultTagsMust()})
+	if err != nil {
+		b.Fatal(err)
+	}
+	e := simulate.Compile(n, simulate.Options{})
+	var peak atomic.Uint64
+	stop := make(chan struct{})
+	sampled := make(chan struct{})
+	go func() {
+		defer close(sampled)
+		var ms runtime.MemStats
+		for {
+			runtime.ReadMemStats(&ms)
+			if ms.HeapInuse > peak.Load() {
+				peak.Store(ms.HeapInuse)
+			}
+			select {
+			case <-stop:
+				return
+			case <-time.After(time.Millisecond):
+			}
+		}
+	}()
+	maps, builds, classes := 0, 0, 0
+	start := time.Now()
+	for b.Loop() {
+		maps, builds, classes = 0, 0, 0
+		err := e.ReachAll(context.Background(), simulate.ReachAllOptions{}, func(_ simulate.NIC, m *simulate.EgressMap) error {
+			maps++
+			classes += len(m.Classes)
+			if m.SharedFrom == "" {
+				builds++
+			}
+			return nil
+		})
+		if err != nil {
+			b.Fatal(err)
+		}
+	}
+	elapsed := time.Since(start)
+	close(stop)
+	<-sampled
+	if maps != e.NumNICs() {
+		b.Fatalf("%d maps for %d NICs", maps, e.NumNICs())
+	}
+	b.ReportMetric(float64(maps)*float64(b.N)/elapsed.Seconds(), "maps/s")
+	b.ReportMetric(float64(builds), "builds")
+	b.ReportMetric(float64(classes)/float64(maps), "classes/map")
+	b.ReportMetric(float64(peak.Load())/(1<<20), "peak-MiB")
 }

@@ -8,6 +8,7 @@ import (
 	"net/netip"
 	"slices"
 	"strings"
+	"sync"
 
 	"github.com/egresslab/egress/firewall"
 	"github.com/egresslab/egress/ipproto"
@@ -1146,7 +1147,7 @@ func (e *Engine) reachBounds(h int32, named bool) bounds {
 }
 
 // reachRun is one Reach in progress: the sweep (which walks) fills it;
-// after the sweep it is read only, and assemble and classes build the map
+// after the sweep it is read only, and mapFor builds the map
 // of the source, or of any member of its group (ReachAll), from it.
 type reachRun struct {
 	e        *Engine
@@ -1183,6 +1184,7 @@ type reachRun struct {
 	stopped  bool
 	ownerOf  map[netip.Addr]int32 // a member's address -> the member
 	alt      []altRow             // by class, ascending
+	lay      *layout              // after the sweep
 }
 
 // rowRef is a row in reachRun.arena, and the atomic classes it counts.
@@ -1201,12 +1203,6 @@ type rowEntry struct {
 	proto  uint8
 	lo, hi uint16
 	id     int32
-}
-
-// rowGroup is one distinct row and the address ranges that have it.
-type rowGroup struct {
-	entries []rowEntry
-	ranges  []netipx.IPRange
 }
 
 // srcHandle stands for the walk's source in an outcome key: keys are
@@ -1488,138 +1484,230 @@ func (r *reachRun) walkRow(lo netip.Addr) int32 {
 	return int32(len(r.refs) - 1)
 }
 
-// done drops what only the sweep needs: the run is then the read-only
-// template of its group's maps.
+// done drops what only the sweep needs and lays the rows out (see
+// layout): the run is then the read-only template of its group's maps,
+// safe for concurrent use.
 func (r *reachRun) done() {
 	r.addrs = r.b.addrs
 	r.b, r.sigRow, r.pool, r.nicComps, r.outcomes, r.rec, r.key, r.lastKey, r.row = nil, nil, nil, nil, nil, walkRecord{}, nil, nil, nil
+	r.layout()
 }
 
-// assembly is the rows of one member's map in address order:
-// consecutive classes with equal rows are one range of a row group.
-type assembly struct {
-	prevRow []rowEntry
-	prevRef int32
-	rowKey  []byte
-	rowOf   map[string]int32
-	groupOf []int32 // row ref -> row group, -1 unknown
-	rows    []rowGroup
-	cur     netipx.IPRange // the range of prevRow being extended
-	order   []int32        // the row group of each filed range, in address order
-	atomic  int
+// layout is the part of the maps a group's members have in common: the
+// distinct rows (row groups, by content), each with the address ranges
+// that have it but for the member addresses (stable), and the classes'
+// entries, (protocol, port run, outcome), with the groups that hold them.
+// A member's map adds its member addresses' rows (memberRows) and merges.
+type layout struct {
+	groupOfRef   []int32   // row ref -> row group
+	gEntries     [][]int32 // row group -> its entries (ids in ekeys)
+	stable       [][]netipx.IPRange
+	atomic       int        // the atomic classes of the stable ranges
+	ekeys        []rowEntry // the entries of every group, by id
+	entryStable  [][]int32  // entry -> the groups with stable ranges that hold it, ascending
+	last4, last6 netip.Addr
+
+	mu    sync.Mutex
+	cache map[string]asetPrefixes // a list of groups -> their stable addresses
 }
 
-// rowFor returns the row of address class i in member m's map, given its
-// next altRow x (nil: none): the walk from h, but at a member address
-// where it is m's own flows to itself in one map and not in the other.
-func (r *reachRun) rowFor(i int, m int32, x *altRow) int32 {
-	if x != nil && int(x.class) == i && (x.owner == m) != (x.owner == r.h) {
-		return x.row
+// asetPrefixes is an address set: its minimal ranges and prefixes.
+type asetPrefixes struct {
+	ranges   []netipx.IPRange
+	prefixes []netip.Prefix
+}
+
+// rangeOf returns the address class i, [addrs[i], the next boundary).
+func (r *reachRun) rangeOf(i int) netipx.IPRange {
+	lo := r.addrs[i]
+	switch {
+	case i+1 < len(r.addrs) && r.addrs[i+1].Is4() == lo.Is4():
+		return netipx.IPRangeFrom(lo, r.addrs[i+1].Prev())
+	case lo.Is4():
+		return netipx.IPRangeFrom(lo, r.lay.last4)
 	}
-	return r.classRow[i]
+	return netipx.IPRangeFrom(lo, r.lay.last6)
 }
 
-// assemble lays out member m's rows (m is r.h for Reach).
-func (r *reachRun) assemble(m int32) *assembly {
-	a := &assembly{rowOf: map[string]int32{}, groupOf: make([]int32, len(r.refs)), prevRef: -1}
-	for i := range a.groupOf {
-		a.groupOf[i] = -1
+// layout builds r.lay.
+func (r *reachRun) layout() {
+	l := &layout{cache: map[string]asetPrefixes{}, groupOfRef: make([]int32, len(r.refs)),
+		last4: netip.AddrFrom4([4]byte{255, 255, 255, 255}),
+		last6: netip.AddrFrom16([16]byte{0: 0xff, 1: 0xff, 2: 0xff, 3: 0xff, 4: 0xff, 5: 0xff, 6: 0xff, 7: 0xff, 8: 0xff, 9: 0xff, 10: 0xff, 11: 0xff, 12: 0xff, 13: 0xff, 14: 0xff, 15: 0xff})}
+	r.lay = l
+	groupOf := map[string]int32{}
+	entryID := map[rowEntry]int32{}
+	var kb []byte
+	for ref, x := range r.refs {
+		row := r.arena[x.off : x.off+x.n]
+		kb = kb[:0]
+		for _, e := range row {
+			kb = append(kb, e.proto)
+			kb = binary.LittleEndian.AppendUint16(kb, e.lo)
+			kb = binary.LittleEndian.AppendUint16(kb, e.hi)
+			kb = binary.LittleEndian.AppendUint32(kb, uint32(e.id))
+		}
+		g, ok := groupOf[string(kb)]
+		if !ok {
+			g = int32(len(l.gEntries))
+			groupOf[string(kb)] = g
+			ids := make([]int32, len(row))
+			for j, e := range row {
+				id, ok := entryID[e]
+				if !ok {
+					id = int32(len(l.ekeys))
+					entryID[e] = id
+					l.ekeys = append(l.ekeys, e)
+				}
+				ids[j] = id
+			}
+			l.gEntries = append(l.gEntries, ids)
+		}
+		l.groupOfRef[ref] = g
 	}
-	last4 := netip.AddrFrom4([4]byte{255, 255, 255, 255})
-	last6 := netip.AddrFrom16([16]byte{0: 0xff, 1: 0xff, 2: 0xff, 3: 0xff, 4: 0xff, 5: 0xff, 6: 0xff, 7: 0xff, 8: 0xff, 9: 0xff, 10: 0xff, 11: 0xff, 12: 0xff, 13: 0xff, 14: 0xff, 15: 0xff})
+	l.stable = make([][]netipx.IPRange, len(l.gEntries))
 	ai := 0
-	for i, lo := range r.addrs {
-		if r.classRow[i] < 0 {
+	for i := range r.addrs {
+		ref := r.classRow[i]
+		if ref < 0 {
 			continue
 		}
-		var x *altRow
 		if ai < len(r.alt) && int(r.alt[ai].class) == i {
-			x = &r.alt[ai]
 			ai++
+			continue // a member address: laid out per member
 		}
-		ref := r.rowFor(i, m, x)
-		var hi netip.Addr
-		switch {
-		case i+1 < len(r.addrs) && r.addrs[i+1].Is4() == lo.Is4():
-			hi = r.addrs[i+1].Prev()
-		case lo.Is4():
-			hi = last4
-		default:
-			hi = last6
+		l.atomic += int(r.refs[ref].atomic)
+		g := l.groupOfRef[ref]
+		x := r.rangeOf(i)
+		rs := l.stable[g]
+		if n := len(rs); n > 0 && rs[n-1].To().Next() == x.From() {
+			rs[n-1] = netipx.IPRangeFrom(rs[n-1].From(), x.To())
+		} else {
+			rs = append(rs, x)
 		}
-		a.atomic += int(r.refs[ref].atomic)
-		a.add(r, ref, lo, hi)
+		l.stable[g] = rs
 	}
-	a.flush(r)
+	l.entryStable = make([][]int32, len(l.ekeys))
+	for g, ids := range l.gEntries {
+		if len(l.stable[g]) == 0 {
+			continue
+		}
+		for _, id := range ids {
+			l.entryStable[id] = append(l.entryStable[id], int32(g))
+		}
+	}
+}
+
+// asetStable returns the union of the stable ranges of groups gs (key is
+// gs's bytes), with its prefixes, computed once per template.
+func (r *reachRun) asetStable(key string, gs []int32) asetPrefixes {
+	l := r.lay
+	l.mu.Lock()
+	a, ok := l.cache[key]
+	l.mu.Unlock()
+	if ok {
+		return a
+	}
+	var rs []netipx.IPRange
+	for _, g := range gs {
+		rs = append(rs, l.stable[g]...)
+	}
+	a = rangesPrefixes(rs)
+	l.mu.Lock()
+	l.cache[key] = a
+	l.mu.Unlock()
 	return a
 }
 
-// add records that addresses [lo, hi] have row ref.
-func (a *assembly) add(r *reachRun, ref int32, lo, hi netip.Addr) {
-	x := r.refs[ref]
-	row := r.arena[x.off : x.off+x.n]
-	if a.cur.IsValid() && a.cur.To().Next() == lo && (ref == a.prevRef || slices.Equal(row, a.prevRow)) {
-		a.cur = netipx.IPRangeFrom(a.cur.From(), hi)
-		return
+// rangesPrefixes sorts disjoint ranges, joins neighbours and returns them
+// with their minimal prefixes.
+func rangesPrefixes(rs []netipx.IPRange) asetPrefixes {
+	slices.SortFunc(rs, func(a, b netipx.IPRange) int { return a.From().Compare(b.From()) })
+	out := rs[:0]
+	for _, x := range rs {
+		if n := len(out); n > 0 && out[n-1].To().Next() == x.From() {
+			out[n-1] = netipx.IPRangeFrom(out[n-1].From(), x.To())
+			continue
+		}
+		out = append(out, x)
 	}
-	a.flush(r)
-	a.prevRow, a.prevRef = row, ref
-	a.cur = netipx.IPRangeFrom(lo, hi)
+	out = slices.Clip(out)
+	total := 0
+	for _, x := range out {
+		total += countRangePrefixes(x)
+	}
+	ps := make([]netip.Prefix, 0, total)
+	for _, x := range out {
+		ps = appendRangePrefixes(ps, x)
+	}
+	return asetPrefixes{out, ps}
 }
 
-// flush files the current range under its row.
-func (a *assembly) flush(r *reachRun) {
-	if !a.cur.IsValid() {
-		return
+// rowFor returns the row of member address class x in member m's map:
+// the walk from h (classRow), but where it is m's own flows to itself in
+// one map and not in the other (see altRow).
+func (r *reachRun) rowFor(x *altRow, m int32) int32 {
+	if (x.owner == m) != (x.owner == r.h) {
+		return x.row
 	}
-	g := a.groupOf[a.prevRef]
-	if g < 0 {
-		k := a.rowKey[:0]
-		for _, x := range a.prevRow {
-			k = append(k, x.proto)
-			k = binary.LittleEndian.AppendUint16(k, x.lo)
-			k = binary.LittleEndian.AppendUint16(k, x.hi)
-			k = binary.LittleEndian.AppendUint32(k, uint32(x.id))
-		}
-		a.rowKey = k
-		var ok bool
-		g, ok = a.rowOf[string(k)]
-		if !ok {
-			g = int32(len(a.rows))
-			a.rowOf[string(k)] = g
-			a.rows = append(a.rows, rowGroup{entries: a.prevRow})
-		}
-		a.groupOf[a.prevRef] = g
-	}
-	a.rows[g].ranges = append(a.rows[g].ranges, a.cur)
-	a.order = append(a.order, g)
-	a.cur = netipx.IPRange{}
+	return r.classRow[x.class]
 }
 
-// classes merges the rows into classes: an outcome's (protocol, port run)
-// entries join the address sets of the rows that hold them; entries with
-// the same outcome and address set join along ports, then along protocols.
-// Classes with one address set share its prefixes.
-func (r *reachRun) classes(m *EgressMap, asm *assembly, member int32) []ReachClass {
-	// (proto, port run, outcome) -> the rows that hold it, ascending.
-	rowsOf := map[rowEntry][]int32{}
-	var ekeys []rowEntry
-	for g, rg := range asm.rows {
-		for _, k := range rg.entries {
-			gs, ok := rowsOf[k]
-			if !ok {
-				ekeys = append(ekeys, k)
-			}
-			rowsOf[k] = append(gs, int32(g))
+// mapFor builds member h's map from the template (Reach: h is r.h): the
+// classes merge the rows, an outcome's (protocol, port run) entries joining
+// the address sets of the rows that hold them, then entries with the same
+// outcome and address set joining along ports, then along protocols.
+// Classes with one address set share its prefixes, and so do the maps of
+// the members whose member addresses do not change it.
+func (r *reachRun) mapFor(h int32) *EgressMap {
+	e, l := r.e, r.lay
+	st := &e.nics[h]
+	m := &EgressMap{Source: st.v.Name(), SourceID: string(st.v.ID()), SourceAddr: st.addr, Host: r.host, e: e, Boundaries: len(r.addrs), Walks: r.walks}
+	// The member addresses' rows: their groups, and the ranges they add.
+	m.Atomic = l.atomic
+	extra := map[int32][]netipx.IPRange{}
+	var extraGroups []int32
+	for i := range r.alt {
+		x := &r.alt[i]
+		ref := r.rowFor(x, h)
+		m.Atomic += int(r.refs[ref].atomic)
+		g := l.groupOfRef[ref]
+		if _, ok := extra[g]; !ok {
+			extraGroups = append(extraGroups, g)
+		}
+		extra[g] = append(extra[g], r.rangeOf(int(x.class)))
+	}
+	extraOf := map[int32][]int32{} // entry -> the extra groups that hold it
+	slices.Sort(extraGroups)
+	for _, g := range extraGroups {
+		for _, id := range l.gEntries[g] {
+			extraOf[id] = append(extraOf[id], g)
 		}
 	}
-	// The address sets: the distinct lists of rows.
+	// The address sets: the distinct lists of groups.
 	asetOf := map[string]int32{}
-	var asets [][]int32
+	var asets []asetPrefixes
 	var kb []byte
-	entrySet := make([]int32, len(ekeys))
-	for i, k := range ekeys {
-		gs := rowsOf[k]
+	var gs []int32
+	type entry struct {
+		k    rowEntry
+		aset int32
+	}
+	var entries []entry
+	for id, k := range l.ekeys {
+		xs := extraOf[int32(id)]
+		if len(l.entryStable[id]) == 0 && len(xs) == 0 {
+			continue // in no row of this map
+		}
+		gs = append(gs[:0], l.entryStable[id]...)
+		own := false // some group adds member ranges here
+		for _, g := range xs {
+			own = true
+			if _, found := slices.BinarySearch(gs, g); !found {
+				gs = append(gs, g)
+			}
+		}
+		slices.Sort(gs)
 		kb = kb[:0]
 		for _, g := range gs {
 			kb = binary.LittleEndian.AppendUint32(kb, uint32(g))
@@ -1628,9 +1716,20 @@ func (r *reachRun) classes(m *EgressMap, asm *assembly, member int32) []ReachCla
 		if !ok {
 			a = int32(len(asets))
 			asetOf[string(kb)] = a
-			asets = append(asets, gs)
+			var ap asetPrefixes
+			if !own {
+				ap = r.asetStable(string(kb), gs)
+			} else {
+				var rs []netipx.IPRange
+				for _, g := range gs {
+					rs = append(rs, l.stable[g]...)
+					rs = append(rs, extra[g]...)
+				}
+				ap = rangesPrefixes(rs)
+			}
+			asets = append(asets, ap)
 		}
-		entrySet[i] = a
+		entries = append(entries, entry{k, a})
 	}
 	// Along ports: (proto, outcome, address set) -> port runs.
 	type portKey struct {
@@ -1641,8 +1740,9 @@ func (r *reachRun) classes(m *EgressMap, asm *assembly, member int32) []ReachCla
 	byPorts := map[portKey]int32{}
 	var pkeys []portKey
 	var pports [][]PortRange
-	for i, k := range ekeys {
-		pk := portKey{k.proto, k.id, entrySet[i]}
+	for _, x := range entries {
+		k := x.k
+		pk := portKey{k.proto, k.id, x.aset}
 		pi, ok := byPorts[pk]
 		if !ok {
 			pi = int32(len(pkeys))
@@ -1689,49 +1789,10 @@ func (r *reachRun) classes(m *EgressMap, asm *assembly, member int32) []ReachCla
 		}
 		groups[qi].protos = append(groups[qi].protos, int(k.proto))
 	}
-	// The address sets' ranges, in address order: one pass over the filed
-	// ranges, each given to the sets of its row; the rows are disjoint, so
-	// joining neighbours gives each set's minimal ranges.
-	asetsOf := make([][]int32, len(asm.rows))
-	for a, gs := range asets {
-		for _, g := range gs {
-			asetsOf[g] = append(asetsOf[g], int32(a))
-		}
-	}
-	ranges := make([][]netipx.IPRange, len(asets))
-	next := make([]int, len(asm.rows)) // per row, its next range
-	for _, g := range asm.order {
-		x := asm.rows[g].ranges[next[g]]
-		next[g]++
-		for _, a := range asetsOf[g] {
-			rs := ranges[a]
-			if n := len(rs); n > 0 && rs[n-1].To().Next() == x.From() {
-				rs[n-1] = netipx.IPRangeFrom(rs[n-1].From(), x.To())
-			} else {
-				rs = append(rs, x)
-			}
-			ranges[a] = rs
-		}
-	}
-	// Every set's prefixes in one backing array, counted first.
-	total := 0
-	for a := range asets {
-		for _, x := range ranges[a] {
-			total += countRangePrefixes(x)
-		}
-	}
-	backing := make([]netip.Prefix, 0, total)
-	prefixes := make([][]netip.Prefix, len(asets))
-	for a := range asets {
-		start := len(backing)
-		for _, x := range ranges[a] {
-			backing = appendRangePrefixes(backing, x)
-		}
-		prefixes[a] = backing[start:len(backing):len(backing)]
-	}
 	out := make([]ReachClass, 0, len(groups))
 	for _, q := range groups {
-		c := ReachClass{Decision: r.decision(q.id, member), Prefixes: prefixes[q.aset]}
+		ap := asets[q.aset]
+		c := ReachClass{Decision: r.decision(q.id, h), Prefixes: ap.prefixes}
 		slices.Sort(q.protos)
 		for _, p := range q.protos {
 			if p == reachOther {
@@ -1747,18 +1808,19 @@ func (r *reachRun) classes(m *EgressMap, asm *assembly, member int32) []ReachCla
 		// The witness: the first address of the class, which starts an
 		// atomic class, with the first protocol and port run's first port,
 		// walked there (or by the protocol it shares outcomes with).
-		c.Witness = Flow{From: m.SourceID, To: ranges[q.aset][0].From(), Protocol: reachProtos[q.protos[0]], Host: r.host}
+		c.Witness = Flow{From: m.SourceID, To: ap.ranges[0].From(), Protocol: reachProtos[q.protos[0]], Host: r.host}
 		if c.Ports != nil {
 			c.Witness.Port = c.Ports[0].Lo
 		}
-		r.typicalWitness(&c, member)
+		r.typicalWitness(&c, h)
 		out = append(out, c)
 	}
 	slices.SortFunc(out, func(a, b ReachClass) int {
 		return cmp.Or(a.Prefixes[0].Addr().Compare(b.Prefixes[0].Addr()), cmp.Compare(firstProto(&a), firstProto(&b)),
 			cmp.Compare(firstPort(&a), firstPort(&b)))
 	})
-	return out
+	m.Classes = out
+	return m
 }
 
 // witnessPorts are the ports a witness prefers, in order: the services

@@ -187,17 +187,6 @@ func (g *reachGroup) mapOf(e *Engine, h int32, host string, stop func() bool) *E
 	return m
 }
 
-// mapFor assembles member h's map from the run (Reach: h is r.h).
-func (r *reachRun) mapFor(h int32) *EgressMap {
-	e := r.e
-	st := &e.nics[h]
-	m := &EgressMap{Source: st.v.Name(), SourceID: string(st.v.ID()), SourceAddr: st.addr, Host: r.host, e: e, Boundaries: len(r.addrs)}
-	a := r.assemble(h)
-	m.Atomic, m.Walks = a.atomic, r.walks
-	m.Classes = r.classes(m, a, h)
-	return m
-}
-
 // egressBehaviour is what a walk reads of an egress set (the rest, its
 // addresses and explanations, is read through Decision.egress, which a
 // shared map's decisions name the member's own sets by).

@@ -5,7 +5,9 @@ import (
 	"errors"
 	"testing"
 
+	"github.com/egresslab/egress/internal/bignet"
 	"github.com/egresslab/egress/simulate"
+	"github.com/egresslab/egress/topology"
 	"github.com/stretchr/testify/require"
 )
 
@@ -133,4 +135,25 @@ func TestReachAllCancel(t *testing.T) {
 	})
 	require.ErrorIs(t, err, boom)
 	require.Equal(t, 2, calls)
+}
+
+// On the benchmark's big network (here 5 spokes of 10 NICs: skipped under
+// -short), where every subnet's NICs share one build, each map is still
+// Reach's.
+func TestReachAllBigSample(t *testing.T) {
+	if testing.Short() {
+		t.Skip("50 egress maps on service-tag rules")
+	}
+	n, err := topology.Load(topology.LoadOptions{Inputs: []topology.Input{{Name: "big.yaml", Data: []byte(bignet.Design(6, 10))}}, Tags: tags(t)})
+	require.NoError(t, err)
+	e := simulate.Compile(n, simulate.Options{})
+	shared := 0
+	require.NoError(t, e.ReachAll(context.Background(), simulate.ReachAllOptions{Workers: 2}, func(h simulate.NIC, m *simulate.EgressMap) error {
+		reachAllSame(t, e, h, "", m)
+		if m.SharedFrom != "" {
+			shared++
+		}
+		return nil
+	}))
+	require.Equal(t, e.NumNICs()-5, shared, "one build per subnet")
 }

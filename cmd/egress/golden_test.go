@@ -71,6 +71,8 @@ func TestGoldenOutputs(t *testing.T) {
 		{"reach", "--from", "vm-batch-01-nic", "--query", "direct-internet"},
 		{"reach", "--from", "vm-app-01-nic", "--to", "52.1.2.0/24", "--port", "123"},
 		{"reach", "--from", "vm-app-01-nic", "--host", "api.partner.example", "--to", "52.1.2.0/24", "--port", "443"},
+		{"reach", "--subnet", "vnet-spoke-app/snet-app"},
+		{"reach", "--all"},
 		{"routes", "--nic", "vm-app-01-nic"},
 		{"rules", "--nic", "vm-data-01-nic"},
 		{"list", "nics"},

@@ -2,6 +2,7 @@ package main
 
 import (
 	"cmp"
+	"context"
 	"net/netip"
 	"slices"
 	"strconv"
@@ -9,6 +10,7 @@ import (
 
 	"github.com/egresslab/egress/ipproto"
 	"github.com/egresslab/egress/simulate"
+	"github.com/egresslab/egress/topology"
 	"github.com/spf13/cobra"
 	"go4.org/netipx"
 )
@@ -33,6 +35,10 @@ BGP prefix around the firewall shows up as its own class. It covers flows that n
 server; --host maps the flows that name one (TLS SNI, HTTP Host), which Azure Firewall
 application rules match.
 
+--all and --subnet map many NICs at once (NICs whose maps provably coincide share the work)
+and print one summary per NIC: its classes, whether some flow reaches the internet without a
+firewall or NVA (with a witness), and whether some leaves through default outbound access.
+
 --to, --protocol and --port restrict the map to those flows; --query keeps the classes that
 answer a question: direct-internet (allowed to the internet without a firewall or NVA),
 default-outbound (leaving through default outbound access), dropped-after-allowed (every
@@ -49,14 +55,20 @@ security rule allows, a route with next hop None drops).`,
   # One destination's classes
   egress reach --from vm-app-01-nic --to 52.1.2.0/24 --port 443
 
+  # Every NIC of a subnet (or --all): which reach the internet directly, which use default outbound
+  egress reach --subnet vnet-spoke-app/snet-app
+
   # HTTPS that names api.partner.example: the firewall's application rules decide
   egress reach --from vm-app-01-nic --host api.partner.example --to 52.1.2.0/24 --port 443`,
 		Args: cobra.NoArgs,
 	}
-	var from, to, protocol, query, host string
+	var from, to, protocol, query, host, subnet string
+	var all bool
 	var port uint16
 	fs := cmd.Flags()
-	fs.StringVar(&from, "from", "", "the source `NIC`, by name or resource ID (required)")
+	fs.StringVar(&from, "from", "", "the source `NIC`, by name or resource ID (or --all, --subnet)")
+	fs.BoolVar(&all, "all", false, "map every NIC: one summary line each (classes, direct internet, default outbound)")
+	fs.StringVar(&subnet, "subnet", "", "map every NIC of a `subnet` (NAME, VNET/NAME or resource ID): one summary line each")
 	_ = cmd.RegisterFlagCompletionFunc("from", e.completeNICs)
 	fs.StringVar(&to, "to", "", "keep destinations in a `prefix`, an address or a service tag")
 	fs.StringVar(&protocol, "protocol", "any", "keep one `protocol`: tcp, udp, icmp, a protocol number, or any")
@@ -70,7 +82,18 @@ security rule allows, a route with next hop None drops).`,
 	_ = cmd.RegisterFlagCompletionFunc("host", cobra.NoFileCompletions)
 	e.simFlags(cmd)
 	e.dataFlags(cmd)
-	cmd.RunE = e.runE(func() error { return e.reach(from, to, protocol, query, host, port) })
+	cmd.RunE = e.runE(func() error {
+		if all || subnet != "" {
+			if from != "" || all && subnet != "" {
+				return usageErr("--from, --all and --subnet exclude one another")
+			}
+			if to != "" || protocol != "any" || port != 0 || query != "" {
+				return usageErr("--to, --protocol, --port and --query apply to one NIC's map (--from)")
+			}
+			return e.reachMany(cmd.Context(), subnet, host)
+		}
+		return e.reach(from, to, protocol, query, host, port)
+	})
 	return cmd
 }
 
@@ -236,6 +259,118 @@ func reachRows(doc reachDoc) *table {
 			witness += "/" + strconv.Itoa(int(c.Witness.Port))
 		}
 		t.add(c.Verdict.String(), c.EgressMethod.String(), via, strings.Join(c.Protocols, ","), ports, strings.Join(dests, " "), witness, c.DecidedBy)
+	}
+	return t
+}
+
+// reachManyDoc is egress reach --all / --subnet's JSON document.
+type reachManyDoc struct {
+	SchemaVersion int `json:"schemaVersion"`
+	// Subnet is the --subnet asked for, or "" for --all.
+	Subnet      string            `json:"subnet,omitempty"`
+	Host        string            `json:"host,omitempty"`
+	NICs        []reachSummaryDoc `json:"nics"`
+	ServiceTags string            `json:"serviceTags,omitempty"`
+}
+
+// reachSummaryDoc is one NIC's egress map in brief.
+type reachSummaryDoc struct {
+	NIC      string     `json:"nic"`
+	NICID    string     `json:"nicId"`
+	SourceIP netip.Addr `json:"sourceIpAddress"`
+	Subnet   string     `json:"subnet"`
+	Classes  int        `json:"classes"`
+	// DirectInternet: some flow reaches the internet without a firewall or
+	// NVA; the witness is one (EgressMap.DirectInternet).
+	DirectInternet        bool               `json:"directInternet"`
+	DirectInternetWitness *simulate.FlowInfo `json:"directInternetWitness,omitempty"`
+	// DefaultOutbound: some flow leaves through default outbound access.
+	DefaultOutbound        bool               `json:"defaultOutbound"`
+	DefaultOutboundWitness *simulate.FlowInfo `json:"defaultOutboundWitness,omitempty"`
+}
+
+// reachMany runs egress reach --all (subnet "") or --subnet.
+func (e *env) reachMany(ctx context.Context, subnet, host string) error {
+	if err := e.compile(); err != nil {
+		return err
+	}
+	var nics []simulate.NIC
+	if subnet != "" {
+		var matched []string
+		for _, h := range e.engine.NICs() {
+			if s := h.Subnet(); reachSubnetIs(s, subnet) {
+				nics = append(nics, h)
+				if id := string(s.ID()); !slices.Contains(matched, id) {
+					matched = append(matched, id)
+				}
+			}
+		}
+		switch {
+		case len(matched) == 0:
+			return usageErr("--subnet %q: no NIC is in a subnet of that name, VNET/NAME or ID", subnet)
+		case len(matched) > 1:
+			return usageErr("--subnet %q names %d subnets (%s): give VNET/NAME or the resource ID", subnet, len(matched), strings.Join(matched, ", "))
+		}
+	}
+	if ctx == nil {
+		ctx = context.Background()
+	}
+	doc := reachManyDoc{SchemaVersion: schemaVersion, Subnet: subnet, Host: host, NICs: []reachSummaryDoc{}, ServiceTags: e.engine.ServiceTags()}
+	witness := func(cs []*simulate.ReachClass) *simulate.FlowInfo {
+		if len(cs) == 0 {
+			return nil
+		}
+		w := cs[0].Witness
+		return &simulate.FlowInfo{Destination: w.To, Protocol: w.Protocol, Port: w.Port}
+	}
+	opts := simulate.ReachAllOptions{NICs: nics, Host: host, Progress: e.progress("mapping NICs")}
+	if subnet == "" {
+		opts.NICs = nil
+	}
+	err := e.engine.ReachAll(ctx, opts, func(h simulate.NIC, m *simulate.EgressMap) error {
+		s := h.Subnet()
+		d := reachSummaryDoc{NIC: m.Source, NICID: m.SourceID, SourceIP: m.SourceAddr, Subnet: s.VNet().Name() + "/" + s.Name(), Classes: len(m.Classes)}
+		if w := witness(m.DirectInternet()); w != nil {
+			w.From, w.FromID = m.Source, m.SourceID
+			d.DirectInternet, d.DirectInternetWitness = true, w
+		}
+		if w := witness(m.DefaultOutbound()); w != nil {
+			w.From, w.FromID = m.Source, m.SourceID
+			d.DefaultOutbound, d.DefaultOutboundWitness = true, w
+		}
+		doc.NICs = append(doc.NICs, d)
+		return nil
+	})
+	if err != nil {
+		return &exitError{code: 2, err: err}
+	}
+	return e.print(doc, func() *table { return reachManyRows(doc) }, nil)
+}
+
+// reachSubnetIs reports whether --subnet name names s: its name, VNET/NAME
+// or its resource ID, case-insensitively.
+func reachSubnetIs(s topology.SubnetView, name string) bool {
+	return strings.EqualFold(s.Name(), name) || strings.EqualFold(s.VNet().Name()+"/"+s.Name(), name) || strings.EqualFold(string(s.ID()), name)
+}
+
+// reachManyHeader names the columns of reach --all's table.
+var reachManyHeader = []string{"NIC", "Subnet", "Classes", "Direct Internet", "Default Outbound"}
+
+// reachManyRows are the NICs' summaries as rows.
+func reachManyRows(doc reachManyDoc) *table {
+	t := &table{header: reachManyHeader}
+	show := func(on bool, w *simulate.FlowInfo) string {
+		if !on {
+			return "no"
+		}
+		s := "yes: " + w.Destination.String() + " " + w.Protocol.String()
+		if w.Protocol.HasPorts() {
+			s += "/" + strconv.Itoa(int(w.Port))
+		}
+		return s
+	}
+	for _, n := range doc.NICs {
+		t.add(n.NIC, n.Subnet, strconv.Itoa(n.Classes), show(n.DirectInternet, n.DirectInternetWitness), show(n.DefaultOutbound, n.DefaultOutboundWitness))
 	}
 	return t
 }
