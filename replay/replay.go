@@ -535,10 +535,8 @@ func (p *partial) merge(o *partial) {
 	}
 	for gid, rows := range o.matched {
 		for di, r := range rows {
-			if r != nil {
-				for i, n := range r {
-					p.matchRow(int32(gid), di, len(r))[i] += n
-				}
+			for i, n := range r {
+				p.matchRow(int32(gid), di, len(r))[i] += n
 			}
 		}
 	}
