@@ -90,6 +90,7 @@ type Engine struct {
 	private       *bart.Lite
 	spaces        []DestinationSpace // the DNAT and network rules' destination conditions, in evaluation order
 	appSpaces     []DestinationSpace // the application rules' ones
+	sources       [][]netip.Prefix   // every rule's source addresses, in evaluation order
 }
 
 func newEngine(p *Policy, rs []parsed, priv *bart.Lite) *Engine {
@@ -100,6 +101,7 @@ func newEngine(p *Policy, rs []parsed, priv *bart.Lite) *Engine {
 		r := &rs[i]
 		e.rules = append(e.rules, r.info)
 		r.m.allow = r.info.Action == Allow
+		e.sources = append(e.sources, r.m.src)
 		if r.info.Type != RuleTypeApplication {
 			e.spaces = append(e.spaces, spaceOf(&r.m))
 		} else {

@@ -80,3 +80,17 @@ func (e *Engine) SNATPrivateRanges() []netip.Prefix {
 	}
 	return out
 }
+
+// SourcePrefixes returns every rule's source condition (its source
+// addresses and IP groups; "*" is 0.0.0.0/0), DNAT, network and
+// application rules, in evaluation order: for callers that must know which
+// source addresses no rule tells apart (simulate's audit shares one egress
+// map between NICs whose addresses every rule treats alike). The slices
+// are shared with the Engine and read-only.
+func (e *Engine) SourcePrefixes() [][]netip.Prefix {
+	out := make([][]netip.Prefix, len(e.sources))
+	for i, s := range e.sources {
+		out[i] = s[:len(s):len(s)]
+	}
+	return out
+}

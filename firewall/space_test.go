@@ -47,3 +47,20 @@ func TestDestinationSpaces(t *testing.T) {
 	assert.Equal(t, []netip.Prefix{netip.MustParsePrefix("10.0.0.0/8"), netip.MustParsePrefix("52.1.0.0/16")}, e.SNATPrivateRanges())
 	assert.False(t, e.SNATs(netip.MustParseAddr("52.1.9.9")))
 }
+
+// SourcePrefixes lists every rule's sources, application rules included,
+// in evaluation order ("*" as 0.0.0.0/0).
+func TestSourcePrefixes(t *testing.T) {
+	p := &firewall.Policy{Name: "pol", RuleCollectionGroups: []firewall.RuleCollectionGroup{{Name: "g", Priority: 100, RuleCollections: []firewall.RuleCollection{
+		{Name: "net", Priority: 100, Kind: firewall.KindFilter, Action: firewall.Allow, NetworkRules: []firewall.NetworkRule{
+			{Name: "web", IPProtocols: []firewall.Protocol{firewall.ProtocolTCP}, SourceAddresses: []string{"10.1.1.4", "10.2.0.0/16"},
+				DestinationAddresses: []string{"*"}, DestinationPorts: []string{"443"}},
+		}},
+		{Name: "app", Priority: 200, Kind: firewall.KindFilter, Action: firewall.Allow, ApplicationRules: []firewall.ApplicationRule{
+			{Name: "a", Protocols: []firewall.AppProtocol{{Type: firewall.AppHTTPS, Port: 443}}, SourceAddresses: []string{"*"}, TargetFqdns: []string{"x.example"}},
+		}},
+	}}}}
+	e, err := firewall.Compile(p, firewall.Resolvers{})
+	require.NoError(t, err)
+	assert.Equal(t, [][]netip.Prefix{{netip.MustParsePrefix("10.1.1.4/32"), netip.MustParsePrefix("10.2.0.0/16")}, {netip.MustParsePrefix("0.0.0.0/0")}}, e.SourcePrefixes())
+}
