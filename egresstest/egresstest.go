@@ -181,8 +181,9 @@ func Expect(t testing.TB, e *simulate.Engine, f simulate.Flow, wants ...Want) *s
 
 // NoDirectInternet fails t for each NIC of the subnet (named "vnet/subnet",
 // or by resource ID) that reaches the internet without crossing an Azure
-// Firewall or an NVA, on any of the flows [simulate.Engine.Audit] probes
-// ([simulate.AuditProbes]).
+// Firewall or an NVA: each direct-internet finding of [simulate.Engine.Audit]
+// about one of its NICs, proved on the NIC's egress map (any address,
+// protocol and port), with the finding's message and evidence.
 // It stops the test when no NIC is in that subnet: a typo must not pass.
 func NoDirectInternet(t testing.TB, e *simulate.Engine, subnet string) {
 	t.Helper()

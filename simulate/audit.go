@@ -23,12 +23,15 @@ type Check string
 // Each constant says what the check reports, at which [Scope] and with which
 // [Severity].
 const (
-	// CheckDefaultOutbound: NICs whose HTTPS probe leaves through default
-	// outbound access; per subnet or VNet; high.
+	// CheckDefaultOutbound: NICs with a class of flows (over every
+	// destination address, protocol and port: their egress map,
+	// [Engine.Reach]) that leaves through default outbound access; per
+	// subnet or VNet; high.
 	CheckDefaultOutbound Check = "default-outbound-access"
-	// CheckDirectInternet: NICs with outbound probes that reach the internet
-	// without crossing a firewall or appliance, naming which probes of
-	// [AuditProbes] did; per subnet or VNet; high.
+	// CheckDirectInternet: NICs with a class of flows that reaches the
+	// internet without crossing a firewall or appliance
+	// ([EgressMap.DirectInternet]), naming the classes, a witness flow, and
+	// which probes of [AuditProbes] fall in them; per subnet or VNet; high.
 	CheckDirectInternet Check = "direct-internet"
 	// CheckNSGAllowsInternet: an NSG rule allowing Internet, *, Any or
 	// 0.0.0.0/0 outbound; per security rule; medium.
@@ -47,8 +50,9 @@ const (
 	// straight to the internet around the 0.0.0.0/0 route; per subnet or
 	// VNet; medium.
 	CheckForcedTunnelBypass Check = "forced-tunnel-bypass"
-	// CheckUnstableEgressIP: NICs whose egress IP is implicit or picked
-	// among several; per subnet or VNet; low.
+	// CheckUnstableEgressIP: NICs with a class of internet-bound flows
+	// whose egress IP is implicit or picked among several; per subnet or
+	// VNet; low.
 	CheckUnstableEgressIP Check = "unstable-egress-ip"
 	// CheckAIOutboundOpen: an AI services account without
 	// restrictOutboundNetworkAccess; per account; medium.
@@ -129,32 +133,28 @@ const auditProgressEvery = 256
 // big network): every few hundred NICs, and once with done == total when
 // they are all checked. A nil progress is never called.
 func (e *Engine) AuditProgress(progress func(done, total int)) *AuditReport {
+	return e.audit(progress, true)
+}
+
+// audit is AuditProgress; share lets twin NICs share egress maps
+// (auditMaps).
+func (e *Engine) audit(progress func(done, total int), share bool) *AuditReport {
 	ps := AuditProbes()
 	agg := newAggregator(e)
 	add := agg.resource
-	https := ps.Outbound[0]
+	var sources []int32
 	for h := range e.nics {
-		if progress != nil && h > 0 && h%auditProgressEvery == 0 {
-			progress(h, len(e.nics))
+		if !e.nics[h].isPE {
+			sources = append(sources, int32(h))
 		}
-		st := &e.nics[h]
-		if st.isPE {
-			continue
-		}
-		h := int32(h)
-		d := e.Classify(NIC{e, h}, ps.Internet, https.Protocol, https.Port)
-		evidence := func() nicDetail { return nicDetail{evidence: e.probeEvidence(h, ps.Internet, https, d)} }
-		agg.evaluate(CheckDefaultOutbound, h)
-		if d.Method == MethodDefaultOutbound {
-			agg.nic(CheckDefaultOutbound, SeverityHigh, h, msgDefaultOutbound, evidence)
-		}
-		agg.evaluate(CheckUnstableEgressIP, h)
-		if d.egress >= 0 && e.egress[d.egress].unstable && d.Verdict == Allowed {
-			agg.nic(CheckUnstableEgressIP, SeverityLow, h, msgUnstableEgress, evidence)
-		}
-		agg.evaluate(CheckDirectInternet, h)
-		e.directInternet(agg, h, ps)
 	}
+	next := auditProgressEvery
+	e.auditMaps(sources, share, func(h int32, m *EgressMap) {
+		for ; progress != nil && int(h) >= next; next += auditProgressEvery {
+			progress(next, len(e.nics))
+		}
+		e.auditInternet(agg, h, m, ps)
+	})
 	if progress != nil {
 		progress(len(e.nics), len(e.nics))
 	}
@@ -295,66 +295,6 @@ func (e *Engine) AuditProgress(progress func(done, total int)) *AuditReport {
 	}
 	rep.summarize(len(ais), restricted, e.net.NumWebApps(), routed, len(assocs), enforced)
 	return rep
-}
-
-// directInternet probes NIC h with every outbound probe and records a
-// direct-internet finding naming the probes that reach the internet without
-// crossing an appliance or firewall. It says only what was probed: the
-// probe address and the protocol/port pairs, never "any port".
-func (e *Engine) directInternet(a *aggregator, h int32, ps ProbeSet) {
-	ds := make([]Decision, len(ps.Outbound))
-	open := make([]int8, len(ps.Outbound)) // 0 no, 1 yes, 2 if the subscription lets TCP 25 out
-	var yes, no []string
-	for i, p := range ps.Outbound {
-		d := e.Classify(NIC{e, h}, ps.Internet, p.Protocol, p.Port)
-		ds[i] = d
-		direct := d.Hops == 0 && d.Method.LeavesAzure()
-		switch {
-		case direct && d.Verdict == Allowed:
-			open[i] = 1
-			yes = append(yes, p.String())
-		case direct && d.Verdict == Unknown && e.smtp(p.Protocol, p.Port, d.Method) == SMTPUnknown:
-			open[i] = 2
-			yes = append(yes, p.String()+" if the subscription type lets it out")
-		default:
-			no = append(no, p.String())
-		}
-	}
-	if len(yes) == 0 {
-		return
-	}
-	msg := fmt.Sprintf("reaches the internet without passing a firewall or appliance on %d of the %d probed flows to %s: %s",
-		len(yes), len(ps.Outbound), ps.Internet, strings.Join(yes, ", "))
-	if len(no) > 0 {
-		msg += "; not on " + strings.Join(no, ", ")
-	}
-	msg += " (other ports and destinations were not probed)"
-	a.nic(CheckDirectInternet, SeverityHigh, h, msg, func() nicDetail {
-		rs := make([]ProbeResult, len(ps.Outbound))
-		first := -1
-		for i, p := range ps.Outbound {
-			d := ds[i]
-			rs[i] = ProbeResult{Probe: p, Direction: nsg.Outbound, Address: ps.Internet, Verdict: d.Verdict, Method: d.Method, Open: open[i] > 0}
-			switch {
-			case open[i] == 2:
-				rs[i].Note = "if the subscription type lets TCP port 25 out (Options.SMTP; https://learn.microsoft.com/azure/virtual-network/troubleshoot-outbound-smtp-connectivity)"
-			case open[i] == 0 && d.Hops > 0:
-				rs[i].Note = fmt.Sprintf("crosses %d appliance(s): %s", d.Hops, e.Explain(d))
-			default:
-				rs[i].Note = e.Explain(d)
-			}
-			if first < 0 && open[i] > 0 {
-				first = i
-			}
-		}
-		return nicDetail{evidence: e.probeEvidence(h, ps.Internet, ps.Outbound[first], ds[first]), probes: rs}
-	})
-}
-
-// probeEvidence renders one outbound probe of NIC h: "vm -> 52.0.0.1:443/Tcp
-// Allowed: ...".
-func (e *Engine) probeEvidence(h int32, dst netip.Addr, p Probe, d Decision) string {
-	return fmt.Sprintf("%s -> %s:%d/%v %s", e.nics[h].v.Name(), dst, p.Port, p.Protocol, e.Explain(d))
 }
 
 // workloadNICs lists, per subnet, the NICs that are neither private

@@ -21,6 +21,8 @@ type nicDetail struct {
 	evidence string
 	probes   []ProbeResult
 	prefixes []TagPrefix
+	witness  *Witness
+	classes  []string
 }
 
 type groupKey struct {
@@ -138,7 +140,7 @@ func (a *aggregator) findings() []Finding {
 		}
 		d := g.detail()
 		out = append(out, Finding{Check: g.check, Severity: g.severity, Scope: scope, Message: g.message,
-			Evidence: d.evidence, Probes: d.probes, Prefixes: d.prefixes, NICCount: len(nics), NICs: a.refs(nics)})
+			Evidence: d.evidence, Probes: d.probes, Prefixes: d.prefixes, Witness: d.witness, Classes: d.classes, NICCount: len(nics), NICs: a.refs(nics)})
 	}
 	sortFindings(out)
 	return out

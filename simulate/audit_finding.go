@@ -29,6 +29,9 @@ import (
 //	    "nicCount": 2,
 //	    "nics": [{"name": "...", "id": "..."}, ...],   // every NIC concerned; [] for none
 //	    "probes": [...],                               // ProbeResult, checks that probe
+//	    "witness": {"from": "...", "protocol": "Udp", "destination": "52.1.2.3", "port": 123,
+//	                "verdict": "Allowed", "egressMethod": "NATGateway", "path": "Source vm (10.1.1.4) -> Internet (52.1.2.3)"},
+//	    "classes": ["Udp 123 to 52.1.2.3/32: Allowed via NATGateway"], // the witness and classes: checks proved on egress maps
 //	    "prefixes": [...]                              // TagPrefix, vnet-tag-widened only
 //	  }]
 //	}
@@ -205,6 +208,16 @@ type Finding struct {
 	// the ProbeSet, for the checks that probe (direct-internet,
 	// nsg-allows-internet-inbound, vnet-tag-widened).
 	Probes []ProbeResult `json:"probes,omitempty"`
+	// Witness is, for the checks proved on egress maps (direct-internet,
+	// default-outbound-access, unstable-egress-ip,
+	// container-group-no-nat-gateway, webapp-internet-bypasses-vnet), a
+	// flow of the representative that shows the finding, with its path.
+	Witness *Witness `json:"witness,omitempty"`
+	// Classes describe, for the same checks, the classes of the
+	// representative's egress map that show the finding (protocols, ports,
+	// destination prefixes, outcome), in map order: at most eight, then
+	// one line counting the rest.
+	Classes []string `json:"classes,omitempty"`
 	// Prefixes are, for vnet-tag-widened, the prefixes that widened the
 	// VirtualNetwork tag and where each came from.
 	Prefixes []TagPrefix `json:"prefixes,omitempty"`

@@ -2,6 +2,7 @@ package simulate_test
 
 import (
 	"encoding/json"
+	"fmt"
 	"math/rand/v2"
 	"net/netip"
 	"strconv"
@@ -63,14 +64,23 @@ func TestAuditDefaultDesign(t *testing.T) {
 	assert.Equal(t, simulate.AuditProbes(), rep.Probes)
 
 	assert.Equal(t, []string{"vnet-partner/snet-partner", "vnet-spoke-batch/snet-legacy"}, findings(rep, simulate.CheckDefaultOutbound))
-	// Both subnets of vnet-spoke-batch leave directly, with the same probes: one finding for the VNet.
-	assert.Equal(t, []string{"vnet-partner/snet-partner", "vnet-spoke-batch"}, findings(rep, simulate.CheckDirectInternet))
+	// Both subnets of vnet-spoke-batch leave directly, but not with the
+	// same classes: default outbound access carries protocols other than
+	// TCP and UDP (snet-legacy), the NAT gateway does not (snet-batch).
+	assert.Equal(t, []string{"vnet-partner/snet-partner", "vnet-spoke-batch/snet-batch", "vnet-spoke-batch/snet-legacy"}, findings(rep, simulate.CheckDirectInternet))
 	assert.Equal(t, []string{"vnet-partner/snet-partner", "vnet-spoke-batch"}, findings(rep, simulate.CheckNoForcedTunnel))
 	assert.Equal(t, []string{"foundry-research", "vision-legacy"}, findings(rep, simulate.CheckAIOutboundOpen))
 	assert.Equal(t, []string{"nsp-data/foundry-research", "nsp-data/stcontosodata"}, findings(rep, simulate.CheckPerimeterNotEnforced))
 	assert.Equal(t, 3, rep.Summary.PerimeterAssociations)
 	assert.Equal(t, 1, rep.Summary.PerimeterAssociationsEnforced)
-	assert.Equal(t, []string{"vnet-partner/snet-partner", "vnet-spoke-batch/snet-legacy"}, findings(rep, simulate.CheckUnstableEgressIP))
+	// Default outbound access, and the hub firewall's two public IPs for
+	// the NTP it lets out (an HTTPS probe, denied there, never saw it).
+	assert.Equal(t, []string{"vnet-hub/snet-shared", "vnet-partner/snet-partner", "vnet-spoke-app", "vnet-spoke-batch/snet-legacy"}, findings(rep, simulate.CheckUnstableEgressIP))
+	fw := rep.Findings[findIndex(rep, simulate.CheckUnstableEgressIP, "vnet-spoke-app")]
+	require.NotNil(t, fw.Witness)
+	assert.Equal(t, simulate.Witness{From: fw.Witness.From, Protocol: ipproto.UDP, Destination: netip.MustParseAddr("52.0.0.1"), Port: 123, Verdict: simulate.Allowed,
+		Method: simulate.MethodAzureFirewall, Path: "Source vm-app-01-nic (10.1.1.4) -> AzureFirewall fw-hub (10.0.1.4) -> Internet (52.0.0.1)"}, *fw.Witness)
+	assert.Equal(t, []string{"Udp 123 to 0.0.0.0/5 8.0.0.0/7 11.0.0.0/8 ... (697 prefixes): Allowed via AzureFirewall"}, fw.Classes)
 	assert.Empty(t, findings(rep, simulate.CheckNSGAllowsInternetInbound), "the design opens no port to the internet by a rule")
 	// The UDR 0/0 to the hub firewall widens VirtualNetwork on the three subnets that have it (issue #22178).
 	assert.Equal(t, []string{"vnet-hub/snet-shared", "vnet-spoke-app/snet-app", "vnet-spoke-app/snet-data"}, findings(rep, simulate.CheckVNetTagWidened))
@@ -82,12 +92,18 @@ func TestAuditDefaultDesign(t *testing.T) {
 		switch f.Check {
 		case simulate.CheckDirectInternet:
 			assert.Equal(t, simulate.SeverityHigh, f.Severity)
-			assert.True(t, strings.HasPrefix(f.Message, "reaches the internet without passing a firewall or appliance on 8 of the 8 probed flows to 52.0.0.1: Tcp/443 (HTTPS), "), f.Message)
-			assert.Contains(t, f.Message, "Tcp/25 (SMTP) if the subscription type lets it out", "Options.SMTP is unknown by default")
+			assert.True(t, strings.HasPrefix(f.Message, "reaches the internet without passing a firewall or appliance (proved over every address, protocol and port): Tcp 1-24,26-65535, Udp 1-65535"), f.Message)
+			assert.Contains(t, f.Message, "; and Tcp 25 to the same addresses if the subscription type lets it out", "Options.SMTP is unknown by default")
+			assert.True(t, strings.HasSuffix(f.Message, "; 8 of the 8 probed flows to 52.0.0.1 do: Tcp/443 (HTTPS), Tcp/80 (HTTP), Tcp/22 (SSH), Tcp/25 (SMTP), Tcp/445 (SMB), Tcp/3389 (RDP), Udp/53 (DNS), Udp/123 (NTP)"), f.Message)
 			require.Len(t, f.Probes, 8)
 			for _, p := range f.Probes {
 				assert.True(t, p.Open, "%v", p)
 			}
+			require.NotNil(t, f.Witness)
+			assert.Equal(t, "52.0.0.1", f.Witness.Destination.String(), "the HTTPS probe is a witness people recognise")
+			assert.Equal(t, uint16(443), f.Witness.Port)
+			assert.Regexp(t, `^Source vm-\w+-01-nic \(10\.[0-9.]+\) -> Internet \(52\.0\.0\.1\)$`, f.Witness.Path)
+			assert.NotEmpty(t, f.Classes)
 		case simulate.CheckVNetTagWidened:
 			assert.Equal(t, simulate.SeverityHigh, f.Severity, f.Scope.Name)
 			require.NotEmpty(t, f.Prefixes)
@@ -233,8 +249,9 @@ func TestAuditFirewallAllowsAny(t *testing.T) {
 	}
 }
 
-// The direct-internet check says which flows it probed and which of them
-// leave directly: a sample of eight flows is not "any port".
+// The direct-internet check is proved on the NIC's egress map: it names
+// the classes that leave directly (over every address, protocol and port),
+// a witness, and which of the eight probes fall in them.
 func TestAuditDirectInternetSaysWhatWasProbed(t *testing.T) {
 	design := one(", natGateway: nat, nsg: nsg", "", `nsgs:
   - name: nsg
@@ -244,9 +261,9 @@ func TestAuditDirectInternetSaysWhatWasProbed(t *testing.T) {
 `)
 	rep := engine(t, design, simulate.Options{SMTP: simulate.SMTPBlocked}).Audit()
 	f := only(t, rep, simulate.CheckDirectInternet)
-	assert.Equal(t, "reaches the internet without passing a firewall or appliance on 5 of the 8 probed flows to 52.0.0.1: "+
-		"Tcp/443 (HTTPS), Tcp/80 (HTTP), Tcp/22 (SSH), Tcp/3389 (RDP), Udp/123 (NTP); not on Tcp/25 (SMTP), Tcp/445 (SMB), Udp/53 (DNS) "+
-		"(other ports and destinations were not probed)", f.Message)
+	assert.Equal(t, "reaches the internet without passing a firewall or appliance (proved over every address, protocol and port): "+
+		"Tcp 1-24,26-444,446-65535, Udp 1-52,54-65535 to 1.0.0.0/8 2.0.0.0/7 4.0.0.0/6 ... (74 prefixes); "+
+		"5 of the 8 probed flows to 52.0.0.1 do: Tcp/443 (HTTPS), Tcp/80 (HTTP), Tcp/22 (SSH), Tcp/3389 (RDP), Udp/123 (NTP)", f.Message)
 	require.Len(t, f.Probes, 8)
 	open := map[string]bool{}
 	for _, p := range f.Probes {
@@ -260,6 +277,12 @@ func TestAuditDirectInternetSaysWhatWasProbed(t *testing.T) {
 	assert.Contains(t, f.Probes[4].Note, "securityRules/deny-smb-out")
 	assert.Equal(t, simulate.MethodNATGateway, f.Probes[0].Method)
 	assert.Contains(t, f.Evidence, "vm -> 52.0.0.1:443/Tcp Allowed")
+	assert.Equal(t, &simulate.Witness{From: f.Witness.From, Protocol: ipproto.TCP, Destination: netip.MustParseAddr("52.0.0.1"), Port: 443,
+		Verdict: simulate.Allowed, Method: simulate.MethodNATGateway, Path: "Source vm (10.1.1.4) -> Internet (52.0.0.1)"}, f.Witness)
+	assert.True(t, strings.HasSuffix(f.Witness.From, "/networkInterfaces/vm"))
+	assert.Equal(t, []string{"Tcp 1-24,26-444,446-65535 to 1.0.0.0/8 2.0.0.0/7 4.0.0.0/6 ... (74 prefixes): Allowed via NATGateway",
+		"Udp 1-52,54-65535 to 1.0.0.0/8 2.0.0.0/7 4.0.0.0/6 ... (74 prefixes): Allowed via NATGateway"}, f.Classes)
+	assert.NotContains(t, f.Message, "any port")
 
 	// Behind an appliance nothing leaves directly: no finding.
 	rep = engine(t, one(", routeTable: rt", "", `routeTables:
@@ -267,6 +290,84 @@ func TestAuditDirectInternetSaysWhatWasProbed(t *testing.T) {
     routes: [{name: to-nva, prefix: 0.0.0.0/0, nextHop: VirtualAppliance, ip: 10.1.1.100}]
 `), simulate.Options{}).Audit()
 	assert.Empty(t, findings(rep, simulate.CheckDirectInternet))
+}
+
+// Leaks that the eight probes to 52.0.0.1 miss are found, each with a
+// witness that Trace confirms (issue 14: "a /32 UDR to Internet in a
+// forced-tunnelled subnet", "one port opened by a low-priority rule").
+func TestAuditFindsWhatProbesMiss(t *testing.T) {
+	forced := `routeTables:
+  - name: rt
+    routes:
+      - {name: to-nva, prefix: 0.0.0.0/0, nextHop: VirtualAppliance, ip: 10.1.1.100}
+      - {name: partner, prefix: 52.1.2.3/32, nextHop: Internet}
+`
+	ntp := `nsgs:
+  - name: nsg
+    rules:
+      - {name: ntp, priority: 4000, direction: Outbound, access: Allow, protocol: Udp, destination: 40.119.6.228, destinationPorts: "123"}
+      - {name: deny-internet, priority: 4096, direction: Outbound, access: Deny, protocol: "*", destination: Internet, destinationPorts: "*"}
+`
+	tests := []struct {
+		name, subnet, doc string
+		witness           simulate.Witness
+		classes           []string
+	}{
+		{"one /32 to Internet in a forced-tunnelled subnet", ", natGateway: nat, routeTable: rt", forced,
+			simulate.Witness{Protocol: ipproto.TCP, Destination: netip.MustParseAddr("52.1.2.3"), Port: 443, Verdict: simulate.Allowed, Method: simulate.MethodNATGateway,
+				Path: "Source vm (10.1.1.4) -> Internet (52.1.2.3)"},
+			[]string{"Tcp 1-24,26-65535 to 52.1.2.3/32: Allowed via NATGateway", "Udp 1-65535 to 52.1.2.3/32: Allowed via NATGateway"}},
+		{"only NTP to one address", ", natGateway: nat, nsg: nsg", ntp,
+			simulate.Witness{Protocol: ipproto.UDP, Destination: netip.MustParseAddr("40.119.6.228"), Port: 123, Verdict: simulate.Allowed, Method: simulate.MethodNATGateway,
+				Path: "Source vm (10.1.1.4) -> Internet (40.119.6.228)"},
+			[]string{"Udp 123 to 40.119.6.228/32: Allowed via NATGateway"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			e := engine(t, one(tt.subnet, "", tt.doc), simulate.Options{SMTP: simulate.SMTPBlocked})
+			// What an audit by probes saw: none of them leaves directly.
+			h, err := e.NIC("vm")
+			require.NoError(t, err)
+			ps := simulate.AuditProbes()
+			for _, p := range ps.Outbound {
+				d := e.Classify(h, ps.Internet, p.Protocol, p.Port)
+				assert.False(t, (d.Verdict == simulate.Allowed || d.Verdict == simulate.Unknown) && d.Hops == 0 && d.Method.LeavesAzure(), "probe %v leaves directly", p)
+			}
+			f := only(t, e.Audit(), simulate.CheckDirectInternet)
+			assert.True(t, strings.HasSuffix(f.Message, "none of the 8 probed flows to 52.0.0.1 does (an audit by probes would miss it)"), f.Message)
+			require.NotNil(t, f.Witness)
+			w := tt.witness
+			w.From = f.Witness.From
+			assert.Equal(t, w, *f.Witness)
+			assert.Equal(t, tt.classes, f.Classes)
+			r, err := e.Trace(simulate.Flow{From: f.Witness.From, To: f.Witness.Destination, Protocol: f.Witness.Protocol, Port: f.Witness.Port})
+			require.NoError(t, err)
+			assert.Equal(t, simulate.Allowed, r.Verdict, "Trace confirms the witness")
+			assert.Equal(t, simulate.MethodNATGateway, r.EgressMethod)
+			for _, p := range f.Probes {
+				assert.False(t, p.Open, "%v", p)
+			}
+		})
+	}
+
+	// No direct path, though the /32 route leads straight out and the NSG
+	// allows a port no probe uses: the /32 is denied, and what the NSG lets
+	// out goes to the appliance. No finding (a proof, not the probes'
+	// silence).
+	e := engine(t, one(", natGateway: nat, routeTable: rt, nsg: nsg", "", forced+`nsgs:
+  - name: nsg
+    rules:
+      - {name: no-partner, priority: 100, direction: Outbound, access: Deny, protocol: "*", destination: 52.1.2.3, destinationPorts: "*"}
+      - {name: web-alt, priority: 200, direction: Outbound, access: Allow, protocol: Tcp, destination: Internet, destinationPorts: "8443"}
+      - {name: deny-internet, priority: 4096, direction: Outbound, access: Deny, protocol: "*", destination: Internet, destinationPorts: "*"}
+`), simulate.Options{})
+	rep := e.Audit()
+	assert.Empty(t, findings(rep, simulate.CheckDirectInternet))
+	assert.Empty(t, findings(rep, simulate.CheckDefaultOutbound))
+	h, err := e.NIC("vm")
+	require.NoError(t, err)
+	assert.Equal(t, simulate.Dropped, e.Classify(h, netip.MustParseAddr("52.0.0.1"), ipproto.TCP, 8443).Verdict, "to the appliance address nothing holds")
+	assert.Equal(t, simulate.Denied, e.Classify(h, netip.MustParseAddr("52.1.2.3"), ipproto.TCP, 8443).Verdict)
 }
 
 // https://learn.microsoft.com/azure/security/fundamentals/network-best-practices#disable-rdpssh-access-to-virtual-machines:
@@ -570,7 +671,7 @@ func TestAuditAggregationScalesWithSubnets(t *testing.T) {
 	count := func(rep *simulate.AuditReport) (map[key]int, int) {
 		out, total := map[key]int{}, 0
 		for _, f := range rep.Findings {
-			out[key{f.Check, f.Scope.Name, f.Severity}] = f.NICCount
+			out[key{f.Check, f.Scope.Name, f.Severity}] += f.NICCount
 			if f.Check == simulate.CheckDirectInternet {
 				total += f.NICCount
 			}
@@ -586,7 +687,16 @@ func TestAuditAggregationScalesWithSubnets(t *testing.T) {
 	assert.Equal(t, vnets*many, direct, "every NIC of every subnet a is listed under direct-internet")
 	// Subnet a: direct-internet and default-outbound-access and no-forced-tunnel
 	// per subnet (subnet b differs); subnet b: vnet-tag-widened needs an NSG, so none.
+	// direct-internet is two findings in subnet a: its NICs with a public IP
+	// get ICMP out too, those on default outbound access do not.
 	assert.Equal(t, many, cb[key{simulate.CheckDirectInternet, "vnet0/a", simulate.SeverityHigh}])
+	pip := 0
+	for _, f := range big.Findings {
+		if f.Check == simulate.CheckDirectInternet && f.Scope.Name == "vnet0/a" && strings.Contains(f.Message, "Icmp") {
+			pip = f.NICCount
+		}
+	}
+	assert.Equal(t, (many+9)/10, pip, "one NIC in ten has a public IP")
 	assert.Equal(t, many, cb[key{simulate.CheckNoForcedTunnel, "vnet0/a", simulate.SeverityMedium}])
 	// The inbound rule is one resource finding listing the NICs it is in effect at.
 	in := only(t, big, simulate.CheckNSGAllowsInternetInbound)
@@ -706,4 +816,62 @@ func TestAuditProgress(t *testing.T) {
 	assert.Equal(t, [][2]int{{256, nics}, {512, nics}, {nics, nics}}, calls)
 	assert.Equal(t, e.Audit(), rep)
 	assert.Equal(t, e.Audit(), e.AuditProgress(nil))
+}
+
+// auditMaps shares one egress map between twin NICs (same subnet, groups,
+// egress and notes, addresses no source condition tells apart); the audit
+// reads the same, byte for byte, with every map computed on its own.
+func TestAuditSharedMaps(t *testing.T) {
+	twins := 0
+	check := func(name string, e *simulate.Engine) {
+		t.Helper()
+		// The claim sharing rests on: twins' internet-bound classes are
+		// equal, outcome, egress IPs and explanation included.
+		for _, g := range simulate.AuditTwins(e) {
+			twins += len(g)
+			want := internetClasses(e, e.Reach(g[0]))
+			for _, h := range g[1:] {
+				require.Equal(t, want, internetClasses(e, e.Reach(h)), "%s: %s and its twin %s", name, g[0], h)
+			}
+		}
+		b1, err := json.Marshal(e.Audit())
+		require.NoError(t, err)
+		b2, err := json.Marshal(simulate.AuditWithoutSharing(e))
+		require.NoError(t, err)
+		require.Equal(t, string(b2), string(b1), name)
+	}
+	check("default design", defaultEngine(t))
+	m := auditNetwork(3, 12)
+	require.NoError(t, m.Validate(tags(t)))
+	e, err := compile(m, tags(t), simulate.Options{})
+	require.NoError(t, err)
+	check("auditNetwork", e)
+	seeds := uint64(24)
+	if testing.Short() {
+		seeds = 8
+	}
+	for seed := range seeds {
+		r := rand.New(rand.NewPCG(seed, seed^0x5bd1e995))
+		m := genNetwork(r, 1+int(seed%4), 2+int(seed%5))
+		require.NoError(t, m.Validate(tags(t)))
+		e, err := compile(m, tags(t), simulate.Options{})
+		require.NoError(t, err)
+		check("seed "+strconv.Itoa(int(seed)), e)
+	}
+	assert.Greater(t, twins, 20, "the networks have twins")
+}
+
+// internetClasses renders the internet-bound classes of a map, as the
+// audit reads them.
+func internetClasses(e *simulate.Engine, m *simulate.EgressMap) []string {
+	var out []string
+	for _, c := range m.Where(func(c *simulate.ReachClass) bool {
+		d := c.Decision
+		return (d.Verdict == simulate.Allowed || d.Verdict == simulate.Unknown) && d.Reason == simulate.ReasonInternet
+	}) {
+		d := c.Decision
+		out = append(out, fmt.Sprintf("%s %s %s %s %v %v %d %v %v %s", c.ProtocolString(), c.PortString(), c.PrefixString(0), d.Verdict, d.Method, d.Reason,
+			d.Hops, d.Assumed, m.EgressIPs(c), m.Explain(c)))
+	}
+	return out
 }

@@ -23,9 +23,10 @@ func cmdAudit(e *env) *cobra.Command {
 		Use:   "audit [--fail-on SEVERITY]",
 		Short: "Egress audits: default outbound, direct internet, open NSG rules, ...",
 		Long: `Audit the network for data-egress risks: default outbound access, direct internet paths
-(naming the flows probed), NSG rules open to the internet, VirtualNetwork tags widened by
-UDRs or gateway prefixes, firewall rules allowing anything, missing or bypassed forced
-tunnelling, unstable egress IPs, AI services without outbound restriction, shadowed rules.
+and unstable egress IPs (proved on each NIC's egress map, over every address, protocol and
+port, with the classes and a witness flow), NSG rules open to the internet, VirtualNetwork
+tags widened by UDRs or gateway prefixes, firewall rules allowing anything, missing or
+bypassed forced tunnelling, AI services without outbound restriction, shadowed rules.
 
 The table has one line per finding (a subnet, a VNet or a resource); -o json lists every
 NIC. --fail-on makes findings at or above a severity fail the command (exit 1), for CI.`,
