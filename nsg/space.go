@@ -104,26 +104,3 @@ func (g *Group) SourceSpaces(d Direction) []SourceSpace {
 	}
 	return out
 }
-
-// SourcePrefixes returns, for every rule of direction d whose source side
-// is a set of addresses (addresses and CIDRs, an expanded service tag, the
-// members of ASGs), that set, in evaluation order; rules whose source is
-// "*" or a context tag (expanded per NIC by a [Scope]) are left out. It is
-// for callers that must know which source addresses no rule tells apart
-// (simulate's audit shares one egress map between NICs whose addresses
-// every rule treats alike). The slices are shared with the Group and
-// read-only; an invalid direction gives nil.
-func (g *Group) SourcePrefixes(d Direction) [][]netip.Prefix {
-	if !d.IsValid() {
-		return nil
-	}
-	var out [][]netip.Prefix
-	for i := range g.rules[dirIndex(d)] {
-		r := &g.rules[dirIndex(d)][i]
-		if r.src.kind == sideAny || r.src.kind == sideCtx {
-			continue
-		}
-		out = append(out, r.src.prefixes[:len(r.src.prefixes):len(r.src.prefixes)])
-	}
-	return out
-}

@@ -71,23 +71,3 @@ func TestSourceSpaces(t *testing.T) {
 	assert.Equal(t, "AzureLoadBalancer", in[2].Context, "AllowAzureLoadBalancerInBound")
 	assert.Nil(t, g.SourceSpaces(0), "an invalid direction")
 }
-
-// SourcePrefixes lists the source side of each rule whose source is a set
-// of addresses, leaving out "*" and the context tags (the defaults' sources
-// are VirtualNetwork, AzureLoadBalancer and "*").
-func TestSourcePrefixes(t *testing.T) {
-	tags := nsg.TagMap{"Storage": {netip.MustParsePrefix("20.38.0.0/16")}}
-	sg := nsg.SecurityGroup{ID: "/x/nsg1", Rules: []nsg.Rule{
-		{Name: "a", Priority: 100, Direction: nsg.Outbound, Access: nsg.Deny, Protocol: nsg.ProtocolTCP, SourceAddressPrefixes: []string{"10.1.1.4", "10.1.2.0/24"},
-			SourcePortRange: "*", DestinationAddressPrefix: "*", DestinationPortRange: "443"},
-		{Name: "b", Priority: 110, Direction: nsg.Outbound, Access: nsg.Allow, Protocol: nsg.ProtocolUDP, SourceAddressPrefix: "VirtualNetwork",
-			SourcePortRange: "*", DestinationAddressPrefix: "*", DestinationPortRange: "53"},
-		{Name: "c", Priority: 120, Direction: nsg.Inbound, Access: nsg.Allow, Protocol: nsg.ProtocolAny, SourceAddressPrefix: "Storage",
-			SourcePortRange: "*", DestinationAddressPrefix: "*", DestinationPortRange: "*"},
-	}}
-	g, err := nsg.Compile(sg, nsg.Resolvers{Tags: tags})
-	require.NoError(t, err)
-	assert.Equal(t, [][]netip.Prefix{{netip.MustParsePrefix("10.1.1.4/32"), netip.MustParsePrefix("10.1.2.0/24")}}, g.SourcePrefixes(nsg.Outbound))
-	assert.Equal(t, [][]netip.Prefix{tags["Storage"]}, g.SourcePrefixes(nsg.Inbound))
-	assert.Nil(t, g.SourcePrefixes(0), "an invalid direction")
-}

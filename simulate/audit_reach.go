@@ -165,8 +165,10 @@ func (e *Engine) newTwins() *twins {
 			}
 			groups[g] = true
 			for _, dir := range []nsg.Direction{nsg.Inbound, nsg.Outbound} {
-				for _, ps := range g.SourcePrefixes(dir) {
-					add(ps)
+				for _, sp := range g.SourceSpaces(dir) {
+					if !sp.Any && sp.Context == "" { // "*" and context tags hold every NIC alike
+						add(sp.Prefixes)
+					}
 				}
 			}
 		}
