@@ -480,23 +480,14 @@ func (c *compiler) routeActions() {
 // hop IP address a Terraform plan knows only after apply, by lower-case
 // name, each with its note; nil when there is none.
 func (c *compiler) unknownHops(ss *subnetState) map[string]string {
-	ref, st := ss.s.RouteTable()
-	if st != topology.RefInput {
-		return nil
-	}
-	t, ok := c.n.LookupRouteTable(ref)
-	if !ok || t.Err() != nil {
-		return nil
-	}
+	urs, t := unknownHopRoutes(c.n, ss.s)
 	var out map[string]string
-	for _, ur := range t.Routes() {
-		if topology.NextHopKnownAfterApply(ur) {
-			if out == nil {
-				out = map[string]string{}
-			}
-			out[strings.ToLower(ur.Name)] = "route " + ur.Name + " (" + ur.AddressPrefix + ") of route table " + t.Name() +
-				": its next hop IP address is known only after apply (Terraform plan), so where the flows it routes go is unknown"
+	for _, ur := range urs {
+		if out == nil {
+			out = map[string]string{}
 		}
+		out[strings.ToLower(ur.Name)] = "route " + ur.Name + " (" + ur.AddressPrefix + ") of route table " + t.Name() +
+			": its next hop IP address is known only after apply (Terraform plan), so where the flows it routes go is unknown"
 	}
 	return out
 }

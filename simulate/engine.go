@@ -567,8 +567,80 @@ func (h NIC) View() topology.NICView { return h.e.nics[h.h].v }
 // the effective security rules listing.
 func (h NIC) Classifier() *nsg.Classifier { return h.e.nics[h.h].cls }
 
-// Routes returns the effective route table of the NIC's subnet.
+// Routes returns the effective route table of the NIC's subnet, as
+// compiled: a user route whose next hop IP address a Terraform plan knows
+// only after apply holds a placeholder address there
+// ([topology.CompilableRoutes]); [NIC.EffectiveRoutes] lists the routes
+// without it.
 func (h NIC) Routes() *route.Table { return h.e.subnets[h.e.nics[h.h].subnet].table }
+
+// EffectiveRoute is one record of a NIC's effective routes
+// ([NIC.EffectiveRoutes]): the record of `az network nic
+// show-effective-route-table`, and whether its next hop IP address is
+// known only after apply.
+type EffectiveRoute struct {
+	route.EffectiveRoute
+	// NextHopKnownAfterApply: the record is a user route whose next hop IP
+	// address a Terraform plan knows only after apply
+	// ([topology.NextHopKnownAfterApply]). NextHopIPAddress is then empty
+	// (the compiled table's placeholder is no address), and the flows the
+	// route decides are Unknown.
+	NextHopKnownAfterApply bool `json:"nextHopIpAddressKnownAfterApply,omitempty"`
+}
+
+// EffectiveRoutes returns the NIC's effective routes as `az network nic
+// show-effective-route-table` lists them ([route.Table.Records] of
+// [NIC.Routes]), with each next hop known only after apply marked and its
+// placeholder address left out.
+func (h NIC) EffectiveRoutes() []EffectiveRoute {
+	recs := h.Routes().Records()
+	unknown := h.e.unknownHopNames(h.e.nics[h.h].subnet)
+	out := make([]EffectiveRoute, len(recs))
+	for i, rec := range recs {
+		out[i].EffectiveRoute = rec
+		if rec.Source == route.SourceUser && rec.Name != nil && unknown[strings.ToLower(*rec.Name)] {
+			out[i].NextHopKnownAfterApply = true
+			out[i].NextHopIPAddress = []netip.Addr{}
+		}
+	}
+	return out
+}
+
+// unknownHopNames returns, by lower-case name, the user routes of subnet
+// i's route table whose next hop IP address is known only after apply;
+// nil when there is none.
+func (e *Engine) unknownHopNames(i int32) map[string]bool {
+	var out map[string]bool
+	urs, _ := unknownHopRoutes(e.net, e.subnets[i].s)
+	for _, ur := range urs {
+		if out == nil {
+			out = map[string]bool{}
+		}
+		out[strings.ToLower(ur.Name)] = true
+	}
+	return out
+}
+
+// unknownHopRoutes returns the user routes of subnet s's route table (one
+// the input holds) whose next hop IP address a Terraform plan knows only
+// after apply ([topology.NextHopKnownAfterApply]), with the table's view.
+func unknownHopRoutes(n *topology.Network, s topology.SubnetView) ([]route.UserRoute, topology.RouteTableView) {
+	ref, st := s.RouteTable()
+	if st != topology.RefInput {
+		return nil, topology.RouteTableView{}
+	}
+	t, ok := n.LookupRouteTable(ref)
+	if !ok || t.Err() != nil {
+		return nil, t
+	}
+	var out []route.UserRoute
+	for _, ur := range t.Routes() {
+		if topology.NextHopKnownAfterApply(ur) {
+			out = append(out, ur)
+		}
+	}
+	return out, t
+}
 
 // String returns the NIC's name, or "NIC(invalid)" for the zero NIC.
 func (h NIC) String() string {

@@ -8,6 +8,7 @@ import (
 
 	"github.com/egresslab/egress/ipproto"
 	"github.com/egresslab/egress/nsg"
+	"github.com/egresslab/egress/route"
 	"github.com/egresslab/egress/simulate"
 	"github.com/egresslab/egress/simulate/internal/walkref"
 	"github.com/egresslab/egress/topology"
@@ -82,6 +83,25 @@ func TestUnknownNextHopRoute(t *testing.T) {
 	assert.Zero(t, dis.total(), "%s", &dis)
 	assert.Positive(t, unknown, "some flows take the unknown routes")
 	assert.Positive(t, other, "the other flows are answered")
+
+	// The NIC's effective routes mark those routes and hold no placeholder
+	// address; every other record is the compiled table's own.
+	marked := 0
+	for _, h := range e.NICs() {
+		recs, compiled := h.EffectiveRoutes(), h.Routes().Records()
+		require.Len(t, recs, len(compiled))
+		for i, rec := range recs {
+			if !rec.NextHopKnownAfterApply {
+				assert.Equal(t, compiled[i], rec.EffectiveRoute)
+				continue
+			}
+			marked++
+			assert.Equal(t, route.SourceUser, rec.Source)
+			assert.Empty(t, rec.NextHopIPAddress, "no placeholder address: %v", compiled[i].NextHopIPAddress)
+			assert.NotEmpty(t, compiled[i].NextHopIPAddress, "the compiled table holds the placeholder")
+		}
+	}
+	assert.Positive(t, marked, "NICs of the subnets using the tables list the unknown next hops")
 }
 
 // TestUnknownNSGRuleValues: an NSG rule with values a Terraform plan knows

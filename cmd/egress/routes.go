@@ -25,22 +25,33 @@ Invalid state. -o json gives az's exact JSON shape (plus schemaVersion).`,
 	}, e.routes)
 }
 
+// routeList is `egress routes -o json`: az's {"nextLink": null, "value":
+// [...]}, each record marking a next hop IP address known only after apply
+// (nextHopIpAddressKnownAfterApply, its nextHopIpAddress empty).
+type routeList struct {
+	NextLink *string                   `json:"nextLink"`
+	Value    []simulate.EffectiveRoute `json:"value"`
+}
+
 func (e *env) routes(h simulate.NIC) error {
-	tb := h.Routes()
-	recs := tb.Records()
+	recs := h.EffectiveRoutes()
 	rows := func(full bool) *table {
 		t := &table{header: []string{"Source", "State", "Address Prefix", "Next Hop Type", "Next Hop IP", "Name"}}
 		for _, rec := range recs {
-			prefixes := joinPrefixes(rec)
+			prefixes := joinPrefixes(rec.EffectiveRoute)
 			if full {
-				prefixes = strings.Join(prefixStrings(rec), " ")
+				prefixes = strings.Join(prefixStrings(rec.EffectiveRoute), " ")
 			}
-			t.add(fmt.Sprint(rec.Source), fmt.Sprint(rec.State), prefixes, fmt.Sprint(rec.NextHopType), joinAddrs(rec), deref(rec.Name))
+			hop := joinAddrs(rec.EffectiveRoute)
+			if rec.NextHopKnownAfterApply {
+				hop = "(known after apply)"
+			}
+			t.add(fmt.Sprint(rec.Source), fmt.Sprint(rec.State), prefixes, fmt.Sprint(rec.NextHopType), hop, deref(rec.Name))
 		}
 		return t
 	}
 	// The table shortens long prefix lists; tsv keeps them whole.
-	return e.print(tb, func() *table { return rows(true) }, func(w io.Writer) error { return rows(false).write(w, e.noHeaders) })
+	return e.print(routeList{Value: recs}, func() *table { return rows(true) }, func(w io.Writer) error { return rows(false).write(w, e.noHeaders) })
 }
 
 func prefixStrings(rec route.EffectiveRoute) []string {

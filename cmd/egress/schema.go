@@ -47,7 +47,7 @@ var schemaVerbs = []struct {
 		return map[string]any{"oneOf": []any{one, map[string]any{"type": "array", "items": one}}}
 	}},
 	{"reach", func(g *schemaGen) map[string]any { return g.doc(reflect.TypeFor[reachDoc]()) }},
-	{"routes", func(g *schemaGen) map[string]any { return g.doc(reflect.TypeFor[route.EffectiveRouteList]()) }},
+	{"routes", func(g *schemaGen) map[string]any { return g.doc(reflect.TypeFor[routeList]()) }},
 	{"rules", func(g *schemaGen) map[string]any { return g.doc(reflect.TypeFor[nsg.EffectiveNSGList]()) }},
 	{"next-hop", func(g *schemaGen) map[string]any { return g.doc(reflect.TypeFor[simulate.NextHopResult]()) }},
 	{"verify", func(g *schemaGen) map[string]any { return g.doc(reflect.TypeFor[nsg.IPFlowVerifyResult]()) }},
