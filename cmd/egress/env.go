@@ -36,7 +36,9 @@ type env struct {
 	serviceTags string
 	output      string
 	noHeaders   bool
-	exact       bool // whatif and diff: compare egress maps, not probes
+	exact       bool     // whatif and diff: --exact (egress maps, the default)
+	sample      bool     // whatif and diff: --sample (the probe flows)
+	flowLogs    []string // whatif and diff: --flows (the flows of flow logs)
 	strict      bool
 	template    templateFlags
 

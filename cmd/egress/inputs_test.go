@@ -46,7 +46,7 @@ func TestTopologyStdin(t *testing.T) {
 	assert.Equal(t, want, out)
 
 	// whatif loads twice, stdin is read once.
-	code, out, stderr = egressIn(string(designs.HubSpoke), "whatif", "--topology", "-", "--overlay", "../../examples/overlays/batch-behind-firewall.yaml")
+	code, out, stderr = egressIn(string(designs.HubSpoke), "whatif", "--topology", "-", "--overlay", "../../examples/overlays/batch-behind-firewall.yaml", "--sample")
 	require.Equal(t, 0, code, stderr)
 	assert.Contains(t, out, "vm-batch-01-nic -> 52.0.0.1/443 Tcp")
 

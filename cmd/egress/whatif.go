@@ -1,8 +1,10 @@
 package main
 
 import (
+	"context"
 	"fmt"
 	"io"
+	"net/netip"
 	"strconv"
 	"strings"
 
@@ -20,16 +22,21 @@ func cmdWhatIf(e *env) *cobra.Command {
 		Long: `Compare the network before and after one or more overlays (egress: overlay/v1): the flows
 whose verdict, path or egress IP change, and the route or rule that causes it.
 
-The flows probed: from every NIC to an internet address on TCP 443 and UDP 53, and to every
-other NIC on TCP 443 (up to 200 NICs); --from and --to narrow them.`,
+By default the comparison is exact: every NIC's egress maps on the two networks, every
+destination, protocol and port, each changed set of flows with a witness traced on both
+(--from narrows it to one NIC). --sample compares probe flows instead: from every NIC to an
+internet address on TCP 443 and UDP 53, and to every other NIC on TCP 443 (up to 200 NICs);
+--to IP[:PORT] probes that destination alone. --flows compares the flows of VNet, NSG or NAT
+gateway flow logs (files or directories), each distinct outbound flow once.`,
 		Example: `  egress whatif --overlay examples/overlays/batch-behind-firewall.yaml
-  egress whatif --overlay change.yaml --from vm-batch-01-nic --to 52.1.2.3:443 -o json`,
+  egress whatif --overlay change.yaml --from vm-batch-01-nic --to 52.1.2.3:443 -o json
+  egress whatif --overlay change.yaml --flows logs/   # the flows the logs saw`,
 		Args: cobra.NoArgs,
 	}
 	var from, to string
 	e.nicFlag(cmd, &from, "from", "only flows from this `NIC` (default: every NIC)")
-	cmd.Flags().StringVar(&to, "to", "", "only flows to this destination `IP[:PORT]` (default: an internet address on tcp/443 and udp/53, and every other NIC on tcp/443)")
-	cmd.Flags().BoolVar(&e.exact, "exact", false, "compare the NICs' egress maps: every destination, protocol and port, not the probes (--to is then ignored)")
+	cmd.Flags().StringVar(&to, "to", "", "probe only this destination `IP[:PORT]` (implies --sample)")
+	e.diffFlags(cmd)
 	_ = cmd.RegisterFlagCompletionFunc("to", cobra.NoFileCompletions)
 	e.simFlags(cmd)
 	e.inputFlags(cmd)
@@ -55,28 +62,54 @@ func (e *env) whatIf(from, to string) error {
 	return e.compare(before, simulate.Compile(after, e.opts), from, to, overlays)
 }
 
+// diffFlags are whatif's and diff's choice of flows: exact by default,
+// --sample for the probes, --flows for the flows of flow logs.
+func (e *env) diffFlags(cmd *cobra.Command) {
+	cmd.Flags().BoolVar(&e.exact, "exact", false, "compare the NICs' egress maps: every destination, protocol and port (the default; refuses --sample, --to, --flows)")
+	cmd.Flags().BoolVar(&e.sample, "sample", false, "compare probe flows, not every flow: to an internet address on tcp/443 and udp/53, and to every other NIC on tcp/443")
+	cmd.Flags().Var(&listFlag{&e.flowLogs, "path"}, "flows", "compare the outbound flows of these flow logs (VNet, NSG or NAT gateway flow logs: files or directories; repeatable)")
+}
+
 // compare prints the flows whose verdict, path or egress IP differ between
-// two engines, and why; label names the change (overlays, or files).
+// two engines, and why; label names the change (overlays, or files): by
+// default exactly (compareExact), else over the probe flows or the flows
+// of flow logs.
 func (e *env) compare(before, afterEngine *simulate.Engine, from, to string, label []string) error {
-	if e.exact {
+	exact := !e.sample && to == "" && len(e.flowLogs) == 0
+	switch {
+	case e.exact && !exact:
+		return usageErr("--exact compares every flow: it takes no --sample, --to or --flows")
+	case e.sample && len(e.flowLogs) > 0:
+		return usageErr("--sample and --flows are two sets of flows: give one")
+	case to != "" && len(e.flowLogs) > 0:
+		return usageErr("--to probes one destination, --flows the logs' flows: give one")
+	case exact:
 		return e.compareExact(before, afterEngine, from, label)
 	}
-	var probe simulate.WhatIf
-	if to != "" {
-		f, err := parseDest(to)
-		if err != nil || !f.To.IsValid() {
-			return usageErr("--to %q: want IP or IP:PORT", to)
-		}
-		probe.To = f
-	}
-	if from != "" {
-		n, err := e.nic(from)
-		if err != nil {
+	var flows []simulate.Flow
+	if len(e.flowLogs) > 0 {
+		var err error
+		if flows, err = e.loggedFlows(before, from); err != nil {
 			return err
 		}
-		probe.From = n
+	} else {
+		var probe simulate.WhatIf
+		if to != "" {
+			f, err := parseDest(to)
+			if err != nil || !f.To.IsValid() {
+				return usageErr("--to %q: want IP or IP:PORT", to)
+			}
+			probe.To = f
+		}
+		if from != "" {
+			n, err := e.nic(from)
+			if err != nil {
+				return err
+			}
+			probe.From = n
+		}
+		flows = probe.Flows(before)
 	}
-	flows := probe.Flows(before)
 	changes := simulate.Diff(before, afterEngine, flows)
 	out := []whatifChange{}
 	for _, c := range changes {
@@ -156,14 +189,19 @@ func cmdDiff(e *env) *cobra.Command {
 		Short: "What another design or export changes: flows whose verdict, path or egress IP change, and why",
 		Long: `Compare the topology (--base or --topology) with another (--with: designs, exports,
 Terraform plans or states, a directory of them, as --topology takes): the flows whose
-verdict, path or egress IP change, and the route or rule that causes it. The flows probed
-are whatif's: from every NIC of the base to an internet address on TCP 443 and UDP 53, and
-to every other NIC on TCP 443 (up to 200 NICs); --from and --to narrow them. --exact
-compares every NIC's egress maps instead: every destination, protocol and port. -o
-markdown writes a pull-request comment.`,
+verdict, path or egress IP change, and the route or rule that causes it.
+
+By default the comparison is exact: every NIC's egress maps on the two networks, every
+destination, protocol and port, each changed set of flows with a witness traced on both
+(--from narrows it to one NIC). --sample compares whatif's probe flows instead: from every
+NIC of the base to an internet address on TCP 443 and UDP 53, and to every other NIC on TCP
+443 (up to 200 NICs); --to IP[:PORT] probes that destination alone. --flows compares the
+flows of VNet, NSG or NAT gateway flow logs (files or directories), each distinct outbound
+flow once. -o markdown writes a pull-request comment.`,
 		Example: `  egress diff --base before.json --with after.json
-  egress diff --base state.json --with plan.json --exact -o markdown   # what a Terraform plan changes
-  egress diff --topology network/ --with proposed/ -o markdown`,
+  egress diff --base state.json --with plan.json -o markdown   # what a Terraform plan changes
+  egress diff --topology network/ --with proposed/ --flows flowlogs/
+  egress diff --base before.json --with after.json --sample --from vm-app-01-nic`,
 		Args: cobra.NoArgs,
 	}
 	var from, to string
@@ -171,8 +209,8 @@ markdown writes a pull-request comment.`,
 	cmd.Flags().Var(&listFlag{&e.topologies, "file"}, "base", "the base design or export (as --topology; repeatable)")
 	cmd.Flags().Var(&listFlag{&with, "file"}, "with", "the design or export to compare with (repeatable; a directory: its .json, .yaml and .yml files)")
 	e.nicFlag(cmd, &from, "from", "only flows from this `NIC` (default: every NIC)")
-	cmd.Flags().StringVar(&to, "to", "", "only flows to this destination `IP[:PORT]`")
-	cmd.Flags().BoolVar(&e.exact, "exact", false, "compare the NICs' egress maps: every destination, protocol and port, not the probes (--to is then ignored)")
+	cmd.Flags().StringVar(&to, "to", "", "probe only this destination `IP[:PORT]` (implies --sample)")
+	e.diffFlags(cmd)
 	_ = cmd.RegisterFlagCompletionFunc("to", cobra.NoFileCompletions)
 	e.simFlags(cmd)
 	e.inputFlags(cmd)
@@ -222,7 +260,9 @@ func (e *env) compareExact(before, after *simulate.Engine, from string, label []
 	} else {
 		nics = before.NICs()
 	}
-	out := []exactChange{}
+	// Both networks' maps are built by ReachAll (in parallel, sharing work
+	// between NICs whose maps coincide), streamed in NIC order and paired.
+	var base, twins []simulate.NIC
 	missing := 0
 	for _, h := range nics {
 		ha, err := after.NIC(h.ID())
@@ -230,14 +270,46 @@ func (e *env) compareExact(before, after *simulate.Engine, from string, label []
 			missing++
 			continue
 		}
-		for _, c := range simulate.DiffMaps(before.Reach(h), after.Reach(ha)) {
-			x := exactChange{SchemaVersion: schemaVersion, From: h.Name(), Change: c}
-			if d := simulate.Diff(before, after, []simulate.Flow{c.Witness}); len(d) > 0 {
-				x.Cause, x.Before, x.After = d[0].Cause, d[0].Before, d[0].After
-			} else {
-				x.Cause = "the egress IPs differ"
+		base, twins = append(base, h), append(twins, ha)
+	}
+	out := []exactChange{}
+	if len(base) > 0 {
+		ctx, cancel := context.WithCancel(context.Background())
+		defer cancel()
+		afterMaps := make(chan *simulate.EgressMap)
+		afterErr := make(chan error, 1)
+		go func() {
+			defer close(afterMaps)
+			afterErr <- after.ReachAll(ctx, simulate.ReachAllOptions{NICs: twins}, func(_ simulate.NIC, m *simulate.EgressMap) error {
+				select {
+				case afterMaps <- m:
+					return nil
+				case <-ctx.Done():
+					return ctx.Err()
+				}
+			})
+		}()
+		err := before.ReachAll(ctx, simulate.ReachAllOptions{NICs: base, Progress: e.progress("mapping NICs")}, func(h simulate.NIC, m *simulate.EgressMap) error {
+			ma, ok := <-afterMaps
+			if !ok {
+				return <-afterErr
 			}
-			out = append(out, x)
+			for _, c := range simulate.DiffMaps(m, ma) {
+				x := exactChange{SchemaVersion: schemaVersion, From: h.Name(), Change: c}
+				if d := simulate.Diff(before, after, []simulate.Flow{c.Witness}); len(d) > 0 {
+					x.Cause, x.Before, x.After = d[0].Cause, d[0].Before, d[0].After
+				} else {
+					x.Cause = "the egress IPs differ"
+				}
+				out = append(out, x)
+			}
+			return nil
+		})
+		cancel()
+		for range afterMaps { // the other side stops at ctx
+		}
+		if err != nil {
+			return &exitError{code: 2, err: err}
 		}
 	}
 	if missing > 0 {
@@ -252,7 +324,14 @@ func (e *env) compareExact(before, after *simulate.Engine, from string, label []
 		if w.Protocol.HasPorts() {
 			wit += "/" + strconv.Itoa(int(w.Port))
 		}
-		return what, fmt.Sprintf("%v via %v", c.Before.Verdict, c.Before.Method), fmt.Sprintf("%v via %v", c.After.Verdict, c.After.Method), wit
+		side := func(o simulate.Outcome, ips []netip.Addr) string {
+			s := fmt.Sprintf("%v via %v", o.Verdict, o.Method)
+			for _, a := range ips {
+				s += " " + a.String()
+			}
+			return s
+		}
+		return what, side(c.Before, c.BeforeIPs), side(c.After, c.AfterIPs), wit
 	}
 	if e.output == "markdown" {
 		cell := func(s string) string { return strings.NewReplacer("|", `\|`, "\n", " ").Replace(s) }
