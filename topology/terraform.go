@@ -353,6 +353,11 @@ type tfBuilder struct {
 	fwps    map[string]*FirewallPolicy
 	lbs     map[string]*LoadBalancer
 	webs    map[string]*WebApp
+	// pending are the NSG rules whose priority or direction is known
+	// after apply, or whose access is, in the order read, by NSG ID key
+	// and lower-case rule name in pendingAt (placeTFRules).
+	pending   []*tfPendingRule
+	pendingAt map[string]*tfPendingRule
 }
 
 const maxTFModuleDepth = 64
@@ -760,6 +765,7 @@ func (b *tfBuilder) build() {
 			}
 		}
 	}
+	b.placeTFRules()
 	for _, r := range b.res {
 		if !b.builds(r) {
 			t := strings.ToLower(r.typ)
@@ -1478,6 +1484,9 @@ func (b *tfBuilder) addTFRule(g *NSG, r *tfRes, prefix []any) {
 		b.w.warn(r.posAt(prefix...), r.addr, pathString(prefix), rule.Name, ErrKnownAfterApply,
 			"NSG rule %q: %s: taken as matching any value there, so the answers it decides are Unknown", rule.Name, strings.Join(unknown, ", "))
 	}
+	// A priority or direction known after apply is placed once every rule
+	// of the NSG is read (placeTFRules).
+	prioUnknown, dirUnknown := r.unknownAt(p("priority")), r.unknownAt(p("direction"))
 	if v, st := r.at(p("priority")...); st == tfKnown {
 		f, ok := v.(float64)
 		if !ok || f != float64(int(f)) {
@@ -1495,6 +1504,8 @@ func (b *tfBuilder) addTFRule(g *NSG, r *tfRes, prefix []any) {
 			v = "*"
 		case f.key == "access" && wide[5]:
 			v = "Deny" // either: where the rule matches, the answer is Unknown
+		case f.key == "direction" && dirUnknown:
+			v = "Outbound" // and Inbound too (placeTFRules)
 		}
 		if err := f.dst.UnmarshalText([]byte(v)); err != nil {
 			b.p.add(r.posAt(p(f.key)...), r.addr, pathString(p(f.key)), s(f.key), ErrInvalid, "%v", err)
@@ -1507,6 +1518,7 @@ func (b *tfBuilder) addTFRule(g *NSG, r *tfRes, prefix []any) {
 	if len(unknown) == 0 {
 		delete(g.KnownAfterApply, strings.ToLower(rule.Name)) // an azurerm_network_security_rule replacing the inline one
 	}
+	b.pendRule(g, r, prefix, rule.Name, prioUnknown, dirUnknown, wide[5], pos)
 	for i, old := range g.Rules {
 		if strings.EqualFold(old.Name, rule.Name) {
 			g.Rules[i], g.RulePos[i] = rule, pos
