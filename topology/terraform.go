@@ -1745,6 +1745,15 @@ func (b *tfBuilder) ruleCollectionGroup(r *tfRes) {
 					// destination_fqdns of an application rule are its
 					// target FQDNs (ARM targetFqdns).
 					fr.TargetFqdns, fr.DestinationFqdns = fr.DestinationFqdns, nil
+					if unk := b.appProtocolsUnknown(r, q("protocols")); unk != "" {
+						// Widened to every protocol and port of the
+						// application rules, and flagged: the firewall
+						// never lets it decide (firewall.ApplicationRule.ProtocolsUnknown).
+						fr.Protocols = []string{knownAfterApply}
+						b.w.warn(r.posAt(q()...), r.addr, pathString(q("protocols")), fr.Name, ErrKnownAfterApply,
+							"application rule %q: %s known after apply: taken as every application protocol (Http, Https, Mssql) on every port, so the verdicts it could change are Unknown", fr.Name, unk)
+						break
+					}
 					for k := range b.list(r, q("protocols")...) {
 						fr.Protocols = append(fr.Protocols, strOr(r, q("protocols", k, "type")...)+":"+strconv.Itoa(b.integer(r, q("protocols", k, "port")...)))
 					}
@@ -1766,6 +1775,23 @@ func (b *tfBuilder) ruleCollectionGroup(r *tfRes) {
 		}
 	}
 	fp.RuleCollectionGroups = append(fp.RuleCollectionGroups, g)
+}
+
+// appProtocolsUnknown names what of an application rule's protocols
+// blocks (at path) a plan knows only after apply: the list, or a block's
+// type or port; "" when all is known.
+func (b *tfBuilder) appProtocolsUnknown(r *tfRes, path []any) string {
+	if r.unknownAt(path) {
+		return pathString(path)
+	}
+	for k := range b.list(r, path...) {
+		for _, attr := range []string{"type", "port"} {
+			if p := append(slices.Clone(path), k, attr); r.unknownAt(p) {
+				return pathString(p)
+			}
+		}
+	}
+	return ""
 }
 
 func refList(ss []string) []Ref {
