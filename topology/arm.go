@@ -247,6 +247,9 @@ func (b *armBuilder) resource(r arm.Resource) {
 		if v.Prop("gatewayIpAddress") != nil {
 			l.GatewayIP = b.addr(v.Prop("gatewayIpAddress"), r.ID, "gatewayIpAddress")
 		}
+		// REST LocalNetworkGatewayPropertiesFormat.fqdn: the peer by name
+		// (https://learn.microsoft.com/rest/api/virtualnetwork/local-network-gateways/get).
+		l.GatewayFQDN = b.str(v.Prop("fqdn"))
 		b.m.LocalNetworkGateways = append(b.m.LocalNetworkGateways, l)
 	case typeIs(r, tConn):
 		b.m.Connections = append(b.m.Connections, &Connection{Meta: meta, Type: b.str(v.Prop("connectionType")),

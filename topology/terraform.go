@@ -71,6 +71,7 @@ var terraformMapped = map[string]bool{
 	"azurerm_lb_backend_address_pool":                                  true,
 	"azurerm_lb_outbound_rule":                                         true,
 	"azurerm_lb_rule":                                                  true,
+	"azurerm_lb_backend_address_pool_address":                          true,
 	"azurerm_network_interface_backend_address_pool_association":       true,
 	"azurerm_application_security_group":                               true,
 	"azurerm_network_interface_application_security_group_association": true,
@@ -211,15 +212,17 @@ func isTerraformJSON(data []byte) (ok, plan bool) {
 // IPv6 only, is refused: egress peers whole VNets), azurerm_firewall, azurerm_firewall_policy
 // and azurerm_firewall_policy_rule_collection_group,
 // azurerm_cognitive_account, azurerm_lb with azurerm_lb_backend_address_pool,
-// azurerm_lb_outbound_rule, azurerm_lb_rule and
-// azurerm_network_interface_backend_address_pool_association,
+// azurerm_lb_outbound_rule, azurerm_lb_rule,
+// azurerm_network_interface_backend_address_pool_association and
+// azurerm_lb_backend_address_pool_address (a member by IP address),
 // azurerm_application_security_group and
 // azurerm_network_interface_application_security_group_association (the
 // ASG joins every IP configuration of the NIC), azurerm_private_endpoint,
 // azurerm_linux_web_app, azurerm_windows_web_app, azurerm_linux_function_app
 // and azurerm_windows_function_app with
 // azurerm_app_service_virtual_network_swift_connection,
-// azurerm_virtual_network_gateway, azurerm_local_network_gateway and
+// azurerm_virtual_network_gateway, azurerm_local_network_gateway (its peer
+// by gateway_address or gateway_fqdn) and
 // azurerm_virtual_network_gateway_connection (terraformlb.go,
 // terraformweb.go and terraformgw.go name the attributes). Every other type is counted in [Model.Skipped]
 // (data sources as "data.TYPE"). A child declared inline and on its own
@@ -755,7 +758,7 @@ func (b *tfBuilder) build() {
 			"azurerm_subnet_nat_gateway_association", "azurerm_nat_gateway_public_ip_association",
 			"azurerm_nat_gateway_public_ip_prefix_association", "azurerm_network_interface_security_group_association",
 			"azurerm_network_interface_backend_address_pool_association", "azurerm_network_interface_application_security_group_association",
-			"azurerm_app_service_virtual_network_swift_connection"},
+			"azurerm_app_service_virtual_network_swift_connection", "azurerm_lb_backend_address_pool_address"},
 	} {
 		for _, data := range []bool{false, true} { // managed resources first
 			for _, r := range b.res {
@@ -1023,7 +1026,7 @@ func (b *tfBuilder) resource(r *tfRes) {
 		b.m.FirewallPolicies = append(b.m.FirewallPolicies, fp)
 	case "azurerm_firewall_policy_rule_collection_group":
 		b.ruleCollectionGroup(r)
-	case "azurerm_lb", "azurerm_lb_backend_address_pool", "azurerm_lb_outbound_rule", "azurerm_lb_rule",
+	case "azurerm_lb", "azurerm_lb_backend_address_pool", "azurerm_lb_outbound_rule", "azurerm_lb_rule", "azurerm_lb_backend_address_pool_address",
 		"azurerm_network_interface_backend_address_pool_association":
 		b.loadBalancer(r)
 	case "azurerm_application_security_group":
@@ -1039,11 +1042,7 @@ func (b *tfBuilder) resource(r *tfRes) {
 	case "azurerm_virtual_network_gateway":
 		b.gateway(r)
 	case "azurerm_local_network_gateway":
-		l := &LocalNetworkGateway{Meta: b.meta(r), AddressPrefixes: b.prefixes(r, "address_space")}
-		if s, ok := r.str("gateway_address"); ok && s != "" {
-			l.GatewayIP = b.addr(r, "gateway_address")
-		}
-		b.m.LocalNetworkGateways = append(b.m.LocalNetworkGateways, l)
+		b.localGateway(r)
 	case "azurerm_virtual_network_gateway_connection":
 		b.m.Connections = append(b.m.Connections, &Connection{Meta: b.meta(r), Type: strOr(r, "type"),
 			Gateway: b.refAt(r, "virtual_network_gateway_id"), LocalGateway: b.refAt(r, "local_network_gateway_id"),
