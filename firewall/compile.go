@@ -45,6 +45,10 @@ type appRule struct {
 	urls       []urlPattern
 	undecided  bool // web categories or an unresolvable FQDN tag
 	anyAppDest bool // DestinationAddresses empty
+	// anyProto: the protocols are unknown (ApplicationRule.ProtocolsUnknown):
+	// in no protocol set, the rule matches every application protocol and
+	// port and is undecidable wherever its addresses and names match.
+	anyProto bool
 }
 
 type compiler struct {
@@ -496,7 +500,8 @@ func (c *compiler) application(r *ApplicationRule, pr *parsed, rw where) {
 		pr.m.dst = c.addresses(rw, "destinationAddresses", r.DestinationAddresses, nil, "", true)
 	}
 	pr.m.protos = 1
-	if len(r.Protocols) == 0 {
+	pr.app.anyProto = r.ProtocolsUnknown
+	if len(r.Protocols) == 0 && !r.ProtocolsUnknown {
 		c.errs.add(rw, "protocols", "", ErrMissing, "at least one protocol (Http, Https or Mssql with a port) is required")
 	}
 	https := false

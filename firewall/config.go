@@ -96,9 +96,18 @@ type AppProtocol struct {
 // the targets: TargetFqdns (patterns with an optional left-most "*"), the
 // FQDNs of FqdnTags, TargetURLs ("host/path", path "*" suffix for a prefix)
 // or WebCategories (never decidable offline).
+//
+// ProtocolsUnknown says the rule's protocols are not known offline (a
+// Terraform plan's protocols known after apply): the rule is then taken as
+// matching every application protocol (Http, Https, Mssql) on every port
+// 1..64000, and it never decides: where its other conditions match a flow
+// before the deciding rule, the verdict is flagged [FlagUnknown] if the
+// rule's action could change it, as for a web category. Protocols, if any,
+// are still validated but do not narrow it.
 type ApplicationRule struct {
 	Name                 string        `json:"name"`
 	Protocols            []AppProtocol `json:"protocols"`
+	ProtocolsUnknown     bool          `json:"protocolsUnknown,omitempty"`
 	SourceAddresses      []string      `json:"sourceAddresses,omitempty"`
 	SourceIPGroups       []string      `json:"sourceIpGroups,omitempty"`
 	TargetFqdns          []string      `json:"targetFqdns,omitempty"`

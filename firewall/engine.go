@@ -110,6 +110,9 @@ func newEngine(p *Policy, rs []parsed, priv *bart.Lite) *Engine {
 			for _, ap := range r.app.protos {
 				sp.Ports = append(sp.Ports, [2]uint16{uint16(ap.Port), uint16(ap.Port)})
 			}
+			if r.app.anyProto {
+				sp.Ports = [][2]uint16{{1, MaxAppPort}}
+			}
 			e.appSpaces = append(e.appSpaces, sp)
 		}
 		switch r.info.Type {
@@ -248,8 +251,9 @@ func (e *Engine) firstApp(src, dst netip.Addr, f *Flow, und *undecided) int {
 		return -1 // no SNI or Host: no target matches, not even "*"
 	}
 	m, x := e.app, e.appx
-	pk, ok := x.proto(f.App, f.DstPort)
-	if !ok {
+	pk, pok := x.proto(f.App, f.DstPort)
+	anyProto := (x.anyAllow != setEmpty || x.anyDeny != setEmpty) && f.DstPort >= 1 && f.DstPort <= MaxAppPort
+	if !pok && !anyProto {
 		return -1
 	}
 	sk, dk, ok := m.addrKeys(src, dst)
@@ -257,11 +261,28 @@ func (e *Engine) firstApp(src, dst netip.Addr, f *Flow, und *undecided) int {
 		return -1
 	}
 	fk, uk := x.names.lookup(name)
-	i := m.firstAnd(sk, dk, pk, fk, 0, m.n)
+	i := -1
+	if pok {
+		i = m.firstAnd(sk, dk, pk, fk, 0, m.n)
+	}
 	below := i
 	if i < 0 {
 		below = m.n
 	}
+	if pok {
+		i, below = e.appRules(f, name, pk, sk, dk, uk, i, below, und)
+	}
+	if anyProto {
+		e.anyProtoApp(f, name, sk, dk, fk, uk, below, und)
+	}
+	return i
+}
+
+// appRules finishes firstApp for the rules of protocol set pk: the first
+// rule i matched by name, before it the rules with a target URL whose host
+// matches (checked one by one for the path), and the undecidable ones.
+func (e *Engine) appRules(f *Flow, name string, pk, sk, dk, uk uint32, i, below int, und *undecided) (int, int) {
+	m, x := e.app, e.appx
 	if uk != setEmpty {
 		for j := m.firstAnd(sk, dk, pk, uk, 0, below); j >= 0; j = m.firstAnd(sk, dk, pk, uk, j+1, below) {
 			if f.Path == "" {
@@ -278,7 +299,33 @@ func (e *Engine) firstApp(src, dst netip.Addr, f *Flow, und *undecided) int {
 	if x.undAllow != setEmpty && m.firstAnd(sk, dk, pk, x.undAllow, 0, below) >= 0 {
 		und.note(Allow, true)
 	}
-	return i
+	return i, below
+}
+
+// anyProtoApp notes in und the application rules with unknown protocols
+// (ApplicationRule.ProtocolsUnknown) before rule below whose addresses
+// match (sk, dk) and whose targets match the flow's name (fk; a target URL
+// whose host matches (uk) and whose path matches or is unknown) or are
+// undecidable: each could have decided the flow, but never does.
+func (e *Engine) anyProtoApp(f *Flow, name string, sk, dk, fk, uk uint32, below int, und *undecided) {
+	m, x := e.app, e.appx
+	for _, s := range [2]struct {
+		set, und uint32
+		a        Action
+	}{{x.anyAllow, x.undAllow, Allow}, {x.anyDeny, x.undDeny, Deny}} {
+		if s.set == setEmpty {
+			continue
+		}
+		hit := m.firstAnd(sk, dk, s.set, fk, 0, below) >= 0 || s.und != setEmpty && m.firstAnd(sk, dk, s.set, s.und, 0, below) >= 0
+		if !hit && uk != setEmpty {
+			for j := m.firstAnd(sk, dk, s.set, uk, 0, below); j >= 0 && !hit; j = m.firstAnd(sk, dk, s.set, uk, j+1, below) {
+				hit = f.Path == "" || e.apps[j].matchURL(name, f.Path)
+			}
+		}
+		if hit {
+			und.note(s.a, true)
+		}
+	}
 }
 
 // matchURL reports whether one of the rule's target URLs matches the name

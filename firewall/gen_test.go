@@ -323,6 +323,12 @@ func (g *gen) appRule() firewall.ApplicationRule {
 	if g.r.IntN(6) == 0 {
 		r.DestinationAddresses = g.addrs(1, true)
 	}
+	if g.r.IntN(12) == 0 {
+		// Protocols known after apply (a Terraform plan): every
+		// protocol and port, never deciding; the listed ones (kept,
+		// for the flows aimed at the rule) do not narrow it.
+		r.ProtocolsUnknown = true
+	}
 	return r
 }
 

@@ -20,6 +20,10 @@ type appIndex struct {
 	// whenever their protocol and addresses match a named flow), of Allow
 	// and of Deny collections.
 	undAllow, undDeny uint32
+	// Rules whose protocols are unknown (appRule.anyProto), of Allow and
+	// of Deny collections: undecidable whenever their addresses and
+	// names (or undecidable targets) match an application flow.
+	anyAllow, anyDeny uint32
 }
 
 // newAppIndex builds the index of apps (in evaluation order; allow[i] is
@@ -28,6 +32,9 @@ func newAppIndex(b *setBuilder, apps []appRule, allow []bool) *appIndex {
 	x := &appIndex{names: newNameIndex(b, apps)}
 	protos := map[uint32][]int32{}
 	for i := range apps {
+		if apps[i].anyProto {
+			continue
+		}
 		for _, p := range apps[i].protos {
 			k := uint32(p.Type)<<16 | uint32(p.Port)
 			if l := protos[k]; len(l) == 0 || l[len(l)-1] != int32(i) {
@@ -52,6 +59,16 @@ func newAppIndex(b *setBuilder, apps []appRule, allow []bool) *appIndex {
 			x.undAllow = b.take()
 		} else {
 			x.undDeny = b.take()
+		}
+		for i := range apps {
+			if apps[i].anyProto && allow[i] == a {
+				b.add(i)
+			}
+		}
+		if a {
+			x.anyAllow = b.take()
+		} else {
+			x.anyDeny = b.take()
 		}
 	}
 	return x

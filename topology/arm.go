@@ -247,6 +247,9 @@ func (b *armBuilder) resource(r arm.Resource) {
 		if v.Prop("gatewayIpAddress") != nil {
 			l.GatewayIP = b.addr(v.Prop("gatewayIpAddress"), r.ID, "gatewayIpAddress")
 		}
+		// REST LocalNetworkGatewayPropertiesFormat.fqdn: the peer by name
+		// (https://learn.microsoft.com/rest/api/virtualnetwork/local-network-gateways/get).
+		l.GatewayFQDN = b.str(v.Prop("fqdn"))
 		b.m.LocalNetworkGateways = append(b.m.LocalNetworkGateways, l)
 	case typeIs(r, tConn):
 		b.m.Connections = append(b.m.Connections, &Connection{Meta: meta, Type: b.str(v.Prop("connectionType")),
@@ -719,6 +722,7 @@ func (b *armBuilder) peering(vn *VNet, v *arm.Value, id string) *Peering {
 	if st := b.str(v.Prop("peeringState")); st != "" && !strings.EqualFold(st, "Connected") {
 		p.Connected = false
 	}
+	b.partialPeering(v, pid)
 	// The peered address space (REST VirtualNetworkPeeringPropertiesFormat:
 	// remoteAddressSpace, "the reference to the address space peered with
 	// the remote virtual network"; remoteVirtualNetworkAddressSpace, its
@@ -738,6 +742,36 @@ func (b *armBuilder) peering(vn *VNet, v *arm.Value, id string) *Peering {
 	}
 	p.RemoteAddressSpace = b.prefixes(space, string(pid), "remoteAddressSpace.addressPrefixes")
 	return p
+}
+
+// partialPeering refuses a peering of some subnets only
+// (peerCompleteVnets false, with localSubnetNames and remoteSubnetNames)
+// and an IPv6-only one (enableOnlyIPv6Peering true), as the Terraform
+// reader does: egress peers whole VNets in every address family, and
+// reading them so would route to subnets Azure does not peer
+// (https://learn.microsoft.com/azure/virtual-network/how-to-configure-subnet-peering;
+// REST VirtualNetworkPeeringPropertiesFormat,
+// https://learn.microsoft.com/javascript/api/@azure/arm-network/virtualnetworkpeeringpropertiesformat).
+func (b *armBuilder) partialPeering(v *arm.Value, pid Ref) {
+	if c := v.Prop("peerCompleteVnets"); c != nil && b.known(c) {
+		switch x, ok := c.Bool(); {
+		case !ok:
+			b.p.add(c.Pos(), string(pid), "peerCompleteVnets", "", ErrInvalid, "want true or false")
+		case !x:
+			b.p.add(c.Pos(), string(pid), "peerCompleteVnets", "false", ErrNotAllowed,
+				"a peering of some subnets only (localSubnetNames %v, remoteSubnetNames %v) is not modelled: egress peers whole VNets",
+				b.strs(v.Prop("localSubnetNames")), b.strs(v.Prop("remoteSubnetNames")))
+		}
+	}
+	if c := v.Prop("enableOnlyIPv6Peering"); c != nil && b.known(c) {
+		switch x, ok := c.Bool(); {
+		case !ok:
+			b.p.add(c.Pos(), string(pid), "enableOnlyIPv6Peering", "", ErrInvalid, "want true or false")
+		case x:
+			b.p.add(c.Pos(), string(pid), "enableOnlyIPv6Peering", "true", ErrNotAllowed,
+				"an IPv6-only peering is not modelled: egress peers every address family")
+		}
+	}
 }
 
 // addRoute adds a route; name overrides the body's name for a separately

@@ -125,6 +125,10 @@ func (m *Model) convertPolicy(fp *FirewallPolicy, p *problems) *firewall.Policy 
 						TargetFqdns: r.TargetFqdns, FqdnTags: r.FqdnTags, TargetURLs: r.TargetURLs, WebCategories: r.WebCategories,
 						TerminateTLS: r.TerminateTLS, DestinationAddresses: r.DestinationAddresses}
 					for _, s := range r.Protocols {
+						if s == knownAfterApply { // a Terraform plan's (terraform.go)
+							ar.ProtocolsUnknown = true
+							continue
+						}
 						typ, port, _ := strings.Cut(s, ":")
 						var ap firewall.AppProtocol
 						n, err := strconv.Atoi(port)

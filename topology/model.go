@@ -423,7 +423,11 @@ type Gateway struct {
 // LocalNetworkGateway is an on-premises site's description.
 type LocalNetworkGateway struct {
 	Meta
-	GatewayIP       netip.Addr
+	GatewayIP netip.Addr // invalid when the peer is given by GatewayFQDN, or not known
+	// GatewayFQDN is the peer VPN device's DNS name when it is given
+	// instead of an address (ARM fqdn, Terraform gateway_fqdn): Azure
+	// resolves it, so the peer's address is unknown offline.
+	GatewayFQDN     string
 	AddressPrefixes []netip.Prefix
 }
 

@@ -71,6 +71,7 @@ var terraformMapped = map[string]bool{
 	"azurerm_lb_backend_address_pool":                                  true,
 	"azurerm_lb_outbound_rule":                                         true,
 	"azurerm_lb_rule":                                                  true,
+	"azurerm_lb_backend_address_pool_address":                          true,
 	"azurerm_network_interface_backend_address_pool_association":       true,
 	"azurerm_application_security_group":                               true,
 	"azurerm_network_interface_application_security_group_association": true,
@@ -211,15 +212,17 @@ func isTerraformJSON(data []byte) (ok, plan bool) {
 // IPv6 only, is refused: egress peers whole VNets), azurerm_firewall, azurerm_firewall_policy
 // and azurerm_firewall_policy_rule_collection_group,
 // azurerm_cognitive_account, azurerm_lb with azurerm_lb_backend_address_pool,
-// azurerm_lb_outbound_rule, azurerm_lb_rule and
-// azurerm_network_interface_backend_address_pool_association,
+// azurerm_lb_outbound_rule, azurerm_lb_rule,
+// azurerm_network_interface_backend_address_pool_association and
+// azurerm_lb_backend_address_pool_address (a member by IP address),
 // azurerm_application_security_group and
 // azurerm_network_interface_application_security_group_association (the
 // ASG joins every IP configuration of the NIC), azurerm_private_endpoint,
 // azurerm_linux_web_app, azurerm_windows_web_app, azurerm_linux_function_app
 // and azurerm_windows_function_app with
 // azurerm_app_service_virtual_network_swift_connection,
-// azurerm_virtual_network_gateway, azurerm_local_network_gateway and
+// azurerm_virtual_network_gateway, azurerm_local_network_gateway (its peer
+// by gateway_address or gateway_fqdn) and
 // azurerm_virtual_network_gateway_connection (terraformlb.go,
 // terraformweb.go and terraformgw.go name the attributes). Every other type is counted in [Model.Skipped]
 // (data sources as "data.TYPE"). A child declared inline and on its own
@@ -353,6 +356,11 @@ type tfBuilder struct {
 	fwps    map[string]*FirewallPolicy
 	lbs     map[string]*LoadBalancer
 	webs    map[string]*WebApp
+	// pending are the NSG rules whose priority or direction is known
+	// after apply, or whose access is, in the order read, by NSG ID key
+	// and lower-case rule name in pendingAt (placeTFRules).
+	pending   []*tfPendingRule
+	pendingAt map[string]*tfPendingRule
 }
 
 const maxTFModuleDepth = 64
@@ -750,7 +758,7 @@ func (b *tfBuilder) build() {
 			"azurerm_subnet_nat_gateway_association", "azurerm_nat_gateway_public_ip_association",
 			"azurerm_nat_gateway_public_ip_prefix_association", "azurerm_network_interface_security_group_association",
 			"azurerm_network_interface_backend_address_pool_association", "azurerm_network_interface_application_security_group_association",
-			"azurerm_app_service_virtual_network_swift_connection"},
+			"azurerm_app_service_virtual_network_swift_connection", "azurerm_lb_backend_address_pool_address"},
 	} {
 		for _, data := range []bool{false, true} { // managed resources first
 			for _, r := range b.res {
@@ -760,6 +768,7 @@ func (b *tfBuilder) build() {
 			}
 		}
 	}
+	b.placeTFRules()
 	for _, r := range b.res {
 		if !b.builds(r) {
 			t := strings.ToLower(r.typ)
@@ -1017,7 +1026,7 @@ func (b *tfBuilder) resource(r *tfRes) {
 		b.m.FirewallPolicies = append(b.m.FirewallPolicies, fp)
 	case "azurerm_firewall_policy_rule_collection_group":
 		b.ruleCollectionGroup(r)
-	case "azurerm_lb", "azurerm_lb_backend_address_pool", "azurerm_lb_outbound_rule", "azurerm_lb_rule",
+	case "azurerm_lb", "azurerm_lb_backend_address_pool", "azurerm_lb_outbound_rule", "azurerm_lb_rule", "azurerm_lb_backend_address_pool_address",
 		"azurerm_network_interface_backend_address_pool_association":
 		b.loadBalancer(r)
 	case "azurerm_application_security_group":
@@ -1033,11 +1042,7 @@ func (b *tfBuilder) resource(r *tfRes) {
 	case "azurerm_virtual_network_gateway":
 		b.gateway(r)
 	case "azurerm_local_network_gateway":
-		l := &LocalNetworkGateway{Meta: b.meta(r), AddressPrefixes: b.prefixes(r, "address_space")}
-		if s, ok := r.str("gateway_address"); ok && s != "" {
-			l.GatewayIP = b.addr(r, "gateway_address")
-		}
-		b.m.LocalNetworkGateways = append(b.m.LocalNetworkGateways, l)
+		b.localGateway(r)
 	case "azurerm_virtual_network_gateway_connection":
 		b.m.Connections = append(b.m.Connections, &Connection{Meta: b.meta(r), Type: strOr(r, "type"),
 			Gateway: b.refAt(r, "virtual_network_gateway_id"), LocalGateway: b.refAt(r, "local_network_gateway_id"),
@@ -1478,6 +1483,9 @@ func (b *tfBuilder) addTFRule(g *NSG, r *tfRes, prefix []any) {
 		b.w.warn(r.posAt(prefix...), r.addr, pathString(prefix), rule.Name, ErrKnownAfterApply,
 			"NSG rule %q: %s: taken as matching any value there, so the answers it decides are Unknown", rule.Name, strings.Join(unknown, ", "))
 	}
+	// A priority or direction known after apply is placed once every rule
+	// of the NSG is read (placeTFRules).
+	prioUnknown, dirUnknown := r.unknownAt(p("priority")), r.unknownAt(p("direction"))
 	if v, st := r.at(p("priority")...); st == tfKnown {
 		f, ok := v.(float64)
 		if !ok || f != float64(int(f)) {
@@ -1495,6 +1503,8 @@ func (b *tfBuilder) addTFRule(g *NSG, r *tfRes, prefix []any) {
 			v = "*"
 		case f.key == "access" && wide[5]:
 			v = "Deny" // either: where the rule matches, the answer is Unknown
+		case f.key == "direction" && dirUnknown:
+			v = "Outbound" // and Inbound too (placeTFRules)
 		}
 		if err := f.dst.UnmarshalText([]byte(v)); err != nil {
 			b.p.add(r.posAt(p(f.key)...), r.addr, pathString(p(f.key)), s(f.key), ErrInvalid, "%v", err)
@@ -1507,6 +1517,7 @@ func (b *tfBuilder) addTFRule(g *NSG, r *tfRes, prefix []any) {
 	if len(unknown) == 0 {
 		delete(g.KnownAfterApply, strings.ToLower(rule.Name)) // an azurerm_network_security_rule replacing the inline one
 	}
+	b.pendRule(g, r, prefix, rule.Name, prioUnknown, dirUnknown, wide[5], pos)
 	for i, old := range g.Rules {
 		if strings.EqualFold(old.Name, rule.Name) {
 			g.Rules[i], g.RulePos[i] = rule, pos
@@ -1733,6 +1744,15 @@ func (b *tfBuilder) ruleCollectionGroup(r *tfRes) {
 					// destination_fqdns of an application rule are its
 					// target FQDNs (ARM targetFqdns).
 					fr.TargetFqdns, fr.DestinationFqdns = fr.DestinationFqdns, nil
+					if unk := b.appProtocolsUnknown(r, q("protocols")); unk != "" {
+						// Widened to every protocol and port of the
+						// application rules, and flagged: the firewall
+						// never lets it decide (firewall.ApplicationRule.ProtocolsUnknown).
+						fr.Protocols = []string{knownAfterApply}
+						b.w.warn(r.posAt(q()...), r.addr, pathString(q("protocols")), fr.Name, ErrKnownAfterApply,
+							"application rule %q: %s known after apply: taken as every application protocol (Http, Https, Mssql) on every port, so the verdicts it could change are Unknown", fr.Name, unk)
+						break
+					}
 					for k := range b.list(r, q("protocols")...) {
 						fr.Protocols = append(fr.Protocols, strOr(r, q("protocols", k, "type")...)+":"+strconv.Itoa(b.integer(r, q("protocols", k, "port")...)))
 					}
@@ -1754,6 +1774,23 @@ func (b *tfBuilder) ruleCollectionGroup(r *tfRes) {
 		}
 	}
 	fp.RuleCollectionGroups = append(fp.RuleCollectionGroups, g)
+}
+
+// appProtocolsUnknown names what of an application rule's protocols
+// blocks (at path) a plan knows only after apply: the list, or a block's
+// type or port; "" when all is known.
+func (b *tfBuilder) appProtocolsUnknown(r *tfRes, path []any) string {
+	if r.unknownAt(path) {
+		return pathString(path)
+	}
+	for k := range b.list(r, path...) {
+		for _, attr := range []string{"type", "port"} {
+			if p := append(slices.Clone(path), k, attr); r.unknownAt(p) {
+				return pathString(p)
+			}
+		}
+	}
+	return ""
 }
 
 func refList(ss []string) []Ref {

@@ -22,7 +22,8 @@ import (
 //     peering_addresses blocks whose default_addresses (computed) are the
 //     instances' addresses, and the older peering_address (computed,
 //     comma-separated);
-//   - local_network_gateway: gateway_address, address_space;
+//   - local_network_gateway: gateway_address or gateway_fqdn (exactly
+//     one), address_space;
 //   - virtual_network_gateway_connection: type ("IPsec", "Vnet2Vnet",
 //     "ExpressRoute"), virtual_network_gateway_id, local_network_gateway_id,
 //     peer_virtual_network_gateway_id.
@@ -73,4 +74,33 @@ func (b *tfBuilder) gateway(r *tfRes) {
 		b.unknownWarn(r, unknown, "the gateway's instance addresses are known after apply")
 	}
 	b.m.Gateways = append(b.m.Gateways, gw)
+}
+
+// localGateway maps azurerm_local_network_gateway. Its peer is
+// gateway_address or, instead, gateway_fqdn (the provider's ExactlyOneOf):
+// a name Azure resolves, so the model's GatewayIP stays invalid and
+// GatewayFQDN holds the name. A peer address known after apply (a public
+// IP the plan creates) is left out with a warning; neither is an error.
+func (b *tfBuilder) localGateway(r *tfRes) {
+	l := &LocalNetworkGateway{Meta: b.meta(r), AddressPrefixes: b.prefixes(r, "address_space")}
+	_, addrSt := r.at("gateway_address")
+	_, fqdnSt := r.at("gateway_fqdn")
+	addr, _ := r.str("gateway_address")
+	if addr != "" {
+		l.GatewayIP = b.addr(r, "gateway_address")
+	}
+	if s, ok := r.str("gateway_fqdn"); ok && s != "" {
+		l.GatewayFQDN = s
+	}
+	switch {
+	case addrSt == tfUnknown:
+		b.unknownWarn(r, []any{"gateway_address"}, "the peer VPN device's address is known after apply")
+	case fqdnSt == tfUnknown:
+		b.unknownWarn(r, []any{"gateway_fqdn"}, "the peer VPN device's FQDN is known after apply")
+	case addr != "" && l.GatewayFQDN != "":
+		b.p.add(r.posAt("gateway_fqdn"), r.addr, "gateway_fqdn", l.GatewayFQDN, ErrInvalid, "gateway_address and gateway_fqdn are exclusive: give one")
+	case addr == "" && l.GatewayFQDN == "":
+		b.p.add(r.pos, r.addr, "gateway_address", "", ErrMissing, "gateway_address or gateway_fqdn is required")
+	}
+	b.m.LocalNetworkGateways = append(b.m.LocalNetworkGateways, l)
 }

@@ -22,6 +22,9 @@ import (
 //     public_ip_address_id, public_ip_prefix_id, private_ip_address,
 //     subnet_id.
 //   - lb_backend_address_pool: name, loadbalancer_id.
+//   - lb_backend_address_pool_address: backend_address_pool_id,
+//     virtual_network_id, ip_address, backend_address_ip_configuration_id
+//     (poolAddress).
 //   - lb_outbound_rule: name, loadbalancer_id, protocol,
 //     backend_address_pool_id, frontend_ip_configuration blocks with name
 //     and id (computed), allocated_outbound_ports.
@@ -113,6 +116,75 @@ func (b *tfBuilder) loadBalancer(r *tfRes) {
 		}
 		if p := b.refAt(r, "backend_address_pool_id"); !p.IsZero() && !containsRef(c.BackendPools, p) {
 			c.BackendPools = append(c.BackendPools, p)
+		}
+	case "azurerm_lb_backend_address_pool_address":
+		b.poolAddress(r)
+	}
+}
+
+// poolAddress maps azurerm_lb_backend_address_pool_address, one member of
+// a backend pool defined by IP address (name, backend_address_pool_id,
+// virtual_network_id, ip_address; backend_address_ip_configuration_id for
+// a cross-region load balancer's member, a regional load balancer's
+// frontend; internal/services/loadbalancer/lb_backend_address_pool_address_resource.go
+// at 084c24059ee36b664a7105fe9dc242a91d8cf283). The pool becomes
+// ByIPAddress, and the IP configuration of the input that holds the
+// address in that VNet joins it: such a pool gives its members no outbound
+// connectivity, a known issue
+// (https://learn.microsoft.com/azure/load-balancer/backend-pool-management#limitations),
+// which the simulator then states. An address known after apply is taken
+// from the NIC the configuration references; else no IP configuration
+// joins, with a warning.
+func (b *tfBuilder) poolAddress(r *tfRes) {
+	pid := b.refAt(r, "backend_address_pool_id")
+	if pid.IsZero() {
+		return // unknown: warned
+	}
+	var pool *BackendPool
+	for _, lb := range b.m.LoadBalancers {
+		for _, p := range lb.BackendPools {
+			if p.ID.Key() == pid.Key() {
+				pool = p
+			}
+		}
+	}
+	if pool == nil {
+		b.p.add(r.posAt("backend_address_pool_id"), r.addr, "backend_address_pool_id", string(pid), ErrDangling, "names a backend pool the input does not hold")
+		return
+	}
+	if s, _ := r.str("backend_address_ip_configuration_id"); s != "" {
+		return // a cross-region load balancer's member: a regional frontend, no IP configuration
+	}
+	pool.ByIPAddress = true
+	join := func(c *IPConfig) {
+		if !containsRef(c.BackendPools, pid) {
+			c.BackendPools = append(c.BackendPools, pid)
+		}
+	}
+	if _, st := r.at("ip_address"); st == tfUnknown {
+		t, why := b.resolve(r, r.expr("ip_address"))
+		if t != nil && t.typ == "azurerm_network_interface" && b.nics[t.id.Key()] != nil {
+			if c := b.nics[t.id.Key()].Primary(); c != nil {
+				join(c)
+				return
+			}
+		}
+		if t != nil {
+			why = "it names " + t.addr + ", not a network interface"
+		}
+		b.unknownWarn(r, []any{"ip_address"}, "the pool member's address is known after apply, and "+why+": no IP configuration joins the pool")
+		return
+	}
+	a := b.addr(r, "ip_address")
+	if !a.IsValid() {
+		return // reported
+	}
+	vnet := b.refAt(r, "virtual_network_id")
+	for _, n := range b.m.NICs {
+		for _, c := range n.IPConfigs {
+			if c.PrivateIP == a && (vnet.IsZero() || strings.EqualFold(vnetOfSubnet(string(c.Subnet)), string(vnet))) {
+				join(c)
+			}
 		}
 	}
 }

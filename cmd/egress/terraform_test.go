@@ -124,3 +124,45 @@ func TestTerraformStateAndPlanInOneLoad(t *testing.T) {
 	assert.Contains(t, stderr, tfTestdata+"state.json and "+tfTestdata+"plan.json are a Terraform state and a plan of one configuration")
 	assert.Contains(t, stderr, "egress diff --base "+tfTestdata+"state.json --with "+tfTestdata+"plan.json")
 }
+
+// A plan whose application rule's protocols are known only after apply is valid (no problem Azure would reject): the
+// loader's warnings name the rule and the attribute, and --strict refuses
+// them (topology's tests trace the flows they make Unknown).
+func TestValidateTerraformPlanUnknownRules(t *testing.T) {
+	data, err := os.ReadFile(tfTestdata + "plan.json")
+	require.NoError(t, err)
+	var doc map[string]any
+	require.NoError(t, json.Unmarshal(data, &doc))
+	const rcg = "azurerm_firewall_policy_rule_collection_group.egress"
+	edit := func(v map[string]any) {
+		v["application_rule_collection"].([]any)[0].(map[string]any)["rule"].([]any)[0].(map[string]any)["protocols"] = nil
+	}
+	var found int
+	for _, r := range doc["planned_values"].(map[string]any)["root_module"].(map[string]any)["resources"].([]any) {
+		if r := r.(map[string]any); r["address"] == rcg {
+			edit(r["values"].(map[string]any))
+			found++
+		}
+	}
+	for _, c := range doc["resource_changes"].([]any) {
+		if c := c.(map[string]any); c["address"] == rcg {
+			ch := c["change"].(map[string]any)
+			edit(ch["after"].(map[string]any))
+			ch["actions"] = []any{"update"}
+			ch["after_unknown"] = map[string]any{"application_rule_collection": []any{map[string]any{"rule": []any{map[string]any{"protocols": true}}}}}
+			found++
+		}
+	}
+	require.Equal(t, 2, found)
+	out, err := json.MarshalIndent(doc, "", "  ")
+	require.NoError(t, err)
+	file := filepath.Join(t.TempDir(), "plan.json")
+	require.NoError(t, os.WriteFile(file, out, 0o600))
+
+	code, stdout, stderr := egress("validate", "--topology", file)
+	require.Equal(t, 0, code, "%s%s", stdout, stderr)
+	assert.Contains(t, stdout, `azurerm_firewall_policy_rule_collection_group.egress: application_rule_collection[0].rule[0].protocols "partner-api": known after apply: application rule "partner-api"`)
+	code, stdout, _ = egress("validate", "--strict", "--topology", file)
+	assert.Equal(t, 1, code, stdout)
+	assert.Contains(t, stdout, `application rule "partner-api"`)
+}

@@ -39,9 +39,9 @@ type counts struct {
 // an input cannot be read or parsed (JSON or YAML alike) or on a usage
 // error. Resources Azure would reject are problems; references to resources
 // outside the input and the loaders' warnings are printed as warnings and
-// do not fail it, unless --strict. A route whose next hop a Terraform plan
-// knows only after apply is a warning too ([topology.IsKnownAfterApply]):
-// the value is unknown, not invalid.
+// do not fail it, unless --strict. A Terraform plan's values known only
+// after apply (a route's next hop among them) are the loader's warnings:
+// the values are unknown, not invalid.
 func cmdValidate(e *env) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "validate [--strict]",
@@ -69,36 +69,15 @@ func (e *env) validate() error {
 	e.validating = true
 	err := e.load()
 	var probs *topology.Problems
-	var afterApply []error // problems there only because a Terraform plan knows the value after apply
 	if err != nil {
 		var ee *exitError
 		if !errors.As(err, &ee) || !errors.As(ee.err, &probs) {
 			return err // the input is broken, not the network: exit 2
 		}
-		var real []error
-		for _, p := range probs.List {
-			if !e.strict && topology.IsKnownAfterApply(p) {
-				afterApply = append(afterApply, p)
-			} else {
-				real = append(real, p)
-			}
-		}
-		if len(real) == 0 && probs.Total == len(probs.List) {
-			// Nothing Azure would reject: the network is valid, and
-			// what a plan leaves unknown is a warning (the loader's,
-			// which names the answers that become Unknown).
-			e.validating, e.quiet = false, true
-			e.network, err = e.loadNetwork(e.overlays)
-			e.validating, e.quiet = true, false
-			if err != nil {
-				return err
-			}
-			probs = nil
-			e.warnings = slices.DeleteFunc(slices.Clone(e.warnings), topology.IsKnownAfterApply)
-		} else {
-			probs = &topology.Problems{List: real, Total: probs.Total - len(afterApply)}
-		}
 	}
+	// A Terraform plan's values known after apply are no problem Azure
+	// would reject (a route's next hop among them, topology.CompilableRoutes):
+	// the loader's warnings name them and the answers they make Unknown.
 	res := validateResult{SchemaVersion: schemaVersion, Valid: probs == nil, Problems: []string{}, Warnings: []string{}}
 	if e.tags != nil {
 		res.ServiceTags = fmt.Sprintf("%s changeNumber %d", e.tags.Cloud(), e.tags.ChangeNumber())
@@ -108,10 +87,6 @@ func (e *env) validate() error {
 			res.Problems = append(res.Problems, p.Error())
 		}
 		res.ProblemCount = probs.Total
-		for _, w := range afterApply {
-			res.Warnings = append(res.Warnings, w.Error()+" (known after apply in the Terraform plan: not a value Azure would reject; the flows of the subnets using the table are Unknown)")
-		}
-		res.WarningCount = len(afterApply)
 	} else {
 		n := e.network
 		res.Counts = counts{VNets: n.NumVNets(), Subnets: n.NumSubnets(), NICs: n.NumNICs(), RouteTables: n.NumRouteTables(), NSGs: n.NumNSGs()}

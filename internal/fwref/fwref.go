@@ -65,6 +65,7 @@ type rule struct {
 	fqdns     []string
 	urls      []string
 	undecided bool
+	anyProto  bool // ApplicationRule.ProtocolsUnknown: every protocol and port, never deciding
 }
 
 // Evaluator holds one policy's rules in evaluation order.
@@ -212,7 +213,7 @@ func (e *Evaluator) addPolicy(p *firewall.Policy, level int, res firewall.Resolv
 						return err
 					}
 				}
-				r.appProtos = ar.Protocols
+				r.appProtos, r.anyProto = ar.Protocols, ar.ProtocolsUnknown
 				for _, f := range ar.TargetFqdns {
 					r.fqdns = append(r.fqdns, strings.ToLower(strings.TrimSuffix(f, ".")))
 				}
@@ -489,7 +490,8 @@ func (e *Evaluator) Evaluate(f firewall.Flow) Result {
 			if !appFlow || (r.hasDest && !inSpans(r.dst, dst)) {
 				continue
 			}
-			if !slices.Contains(r.appProtos, firewall.AppProtocol{Type: f.App, Port: int(f.DstPort)}) || name == "" {
+			anyProto := r.anyProto && f.DstPort >= 1 && f.DstPort <= firewall.MaxAppPort
+			if !anyProto && !slices.Contains(r.appProtos, firewall.AppProtocol{Type: f.App, Port: int(f.DstPort)}) || name == "" {
 				continue
 			}
 			matched, maybe := false, r.undecided
@@ -504,6 +506,9 @@ func (e *Evaluator) Evaluate(f firewall.Flow) Result {
 				case h && pm:
 					matched = true
 				}
+			}
+			if anyProto {
+				matched, maybe = false, maybe || matched // its protocols are unknown: it could have matched
 			}
 			if matched {
 				return Result{Action: r.action, Reason: firewall.ReasonApplicationRule, Flags: flags | unknownFor(r.action, r.action == firewall.Allow),
