@@ -62,10 +62,18 @@ func (f *flatPorts) row(p uint16) uint64 {
 }
 
 // FlatBuilder makes the [FlatOut]s of many OutPaths, one flattened table per
-// NSG table among them. The zero FlatBuilder is ready to use; it is not
+// NSG table and stage among them. The zero FlatBuilder is ready to use; it is not
 // safe for concurrent use.
 type FlatBuilder struct {
-	tables map[*dirTable]*flatTable
+	tables map[flatKey]*flatTable
+}
+
+// flatKey names a flattened table: one NSG's table may be the NIC stage of
+// one address and the subnet stage of another, and a verdict names the
+// stage.
+type flatKey struct {
+	t  *dirTable
+	st Stage
 }
 
 // Flat returns o's compact form; ok is false for an OutPath it does not
@@ -80,13 +88,13 @@ func (b *FlatBuilder) Flat(o *OutPath) (f FlatOut, ok bool) {
 	if t == nil || t.words != 1 || len(t.access) > 64 || t.dst.v4 == nil {
 		return FlatOut{}, false
 	}
-	ft := b.tables[t]
+	ft := b.tables[flatKey{t, st}]
 	if ft == nil {
 		ft = flatten(t, st)
 		if b.tables == nil {
-			b.tables = map[*dirTable]*flatTable{}
+			b.tables = map[flatKey]*flatTable{}
 		}
-		b.tables[t] = ft
+		b.tables[flatKey{t, st}] = ft
 	}
 	return FlatOut{t: ft, l: o.l[st]}, true
 }
