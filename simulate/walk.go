@@ -371,16 +371,10 @@ func (e *Engine) firstHop(h int32, dst netip.Addr, proto ipproto.Proto, port uin
 // decideFirst is firstHop once the route is known: act is the action of
 // the route selection the flow's destination chose in the NIC's subnet.
 func (e *Engine) decideFirst(h int32, st *nicState, act action, dst netip.Addr, proto ipproto.Proto, port uint16) (Decision, bool) {
-	return e.decideFirstKey(h, st, act, dst, nsg.OutKey{}, proto, port)
-}
-
-// decideFirstKey is decideFirst given the flow's NSG lookups
-// (st.out.Key, or the zero OutKey to look them up here).
-func (e *Engine) decideFirstKey(h int32, st *nicState, act action, dst netip.Addr, k nsg.OutKey, proto ipproto.Proto, port uint16) (Decision, bool) {
 	if !firstHopAction(act) {
 		return Decision{}, false
 	}
-	return e.decideFirstVerdict(h, st.egress4, act.typ, st.out.VerdictKey(k, dst, proto, EphemeralPort, port), proto, port), true
+	return e.decideFirstVerdict(h, st.egress4, act.typ, st.out.Verdict(dst, proto, EphemeralPort, port), proto, port), true
 }
 
 // firstHopAction reports whether the fast path decides a flow whose first
