@@ -108,10 +108,10 @@ func (o *OutPath) Verdict(dst netip.Addr, proto ipproto.Proto, sp, dp uint16) Ve
 }
 
 // key looks up everything but the context mask of an outbound flow's
-// [OutKey]: dst's class in the NSGs' partition (the pair's when fused) and
+// outKey: dst's class in the NSGs' partition (the pair's when fused) and
 // the port rows.
-func (o *OutPath) key(dst netip.Addr, pc int, sp, dp uint16) OutKey {
-	k := OutKey{pc: uint8(pc), ok: true}
+func (o *OutPath) key(dst netip.Addr, pc int, sp, dp uint16) outKey {
+	k := outKey{pc: uint8(pc)}
 	if o.mode == outOne {
 		t := o.t[o.one&3]
 		k.cls = t.dst.v4.lookupAddr(t.dst.tbl, dst)
@@ -126,7 +126,7 @@ func (o *OutPath) key(dst netip.Addr, pc int, sp, dp uint16) OutKey {
 
 // decide finishes Verdict once the admin rules have let the flow on (v
 // holds their match) and the flow's key is looked up.
-func (o *OutPath) decide(v Verdict, k OutKey) Verdict {
+func (o *OutPath) decide(v Verdict, k outKey) Verdict {
 	v.Access, v.Reason = Allow, ReasonRule
 	pc, rmask := int(k.pc), int(k.mask)
 	if o.mode == outOne {
@@ -161,100 +161,12 @@ func (o *OutPath) decide(v Verdict, k OutKey) Verdict {
 	return v
 }
 
-// OutKey is what remains of an outbound flow once its lookups are done:
+// outKey is what remains of an outbound flow once its lookups are done:
 // the destination's class in the NSGs' address partition and its
-// context-tag mask, the protocol class and the port rows. [OutPath.Key]
-// makes it and [OutPath.VerdictKey] finishes the verdict from it, with
-// [OutPath.PrefetchKey] between them if the caller likes: a caller
-// classifying many flows does each step for every flow before the next, so
-// that the memory misses of different flows overlap (simulate's
-// Engine.ClassifyBatch). The zero OutKey makes VerdictKey answer as
-// Verdict does.
-type OutKey struct {
+// context-tag mask, the protocol class and the port rows.
+type outKey struct {
 	cls, sk, dk uint32
 	pc, mask    uint8
-	ok          bool
-}
-
-// Key looks up an outbound flow from the OutPath's address, for
-// [OutPath.VerdictKey]. For the flows Verdict does not answer on the
-// flattened path (platform traffic, an OutPath with admin rules or wider
-// tables) it looks nothing up and returns the zero OutKey.
-func (o *OutPath) Key(dst netip.Addr, proto ipproto.Proto, sp, dp uint16) OutKey {
-	dst = dst.Unmap()
-	if o.mode == outSlow || o.t[StageAdmin] != nil || isPlatform(dst) {
-		return OutKey{}
-	}
-	if !proto.HasPorts() {
-		sp, dp = 0, 0
-	}
-	k := o.key(dst, int(protoClass[proto]), sp, dp)
-	k.mask = o.scope.mask(dst)
-	return k
-}
-
-// VerdictKey is [OutPath.Verdict] of a flow given k = o.Key of the same
-// flow. It does not allocate.
-func (o *OutPath) VerdictKey(k OutKey, dst netip.Addr, proto ipproto.Proto, sp, dp uint16) Verdict {
-	if !k.ok {
-		return o.Verdict(dst, proto, sp, dp)
-	}
-	if testHookFast != nil {
-		testHookFast()
-	}
-	return o.decide(Verdict{Rules: noRules}, k)
-}
-
-// Prefetch reads a word of each structure Key reads first (the Scope, the
-// NSGs' tables) and returns a value made of them, for the caller to
-// discard: Go has no prefetch instruction, and a load whose result nobody
-// waits for is one. A caller classifying many flows prefetches every
-// flow's OutPath before looking any up, so that their misses overlap.
-func (o *OutPath) Prefetch() uint64 {
-	s := uint64(o.scope.v4.n)
-	switch o.mode {
-	case outOne:
-		t := o.t[o.one&3]
-		s += uint64(t.words) + uint64(t.dport.n) + uint64(t.dst.baseMask[0])
-	case outPair:
-		s += uint64(o.pair.sport.n) + uint64(o.pair.a.words) + uint64(o.pair.b.words)
-	}
-	return s
-}
-
-// PrefetchKey reads a word of each row VerdictKey reads for k (see
-// [OutPath.Prefetch]).
-func (o *OutPath) PrefetchKey(k OutKey) uint64 {
-	if !k.ok {
-		return 0
-	}
-	if o.mode == outOne {
-		t := o.t[o.one&3]
-		return t.rowWords(t.dst.cls[k.cls], int(k.sk), int(k.dk), int(k.pc), int(k.mask))
-	}
-	p := o.pair
-	cl := &p.cls[k.cls]
-	return p.a.rowWords(cl.a, int(k.sk&0xffff), int(k.dk&0xffff), int(k.pc), int(k.mask)) +
-		p.b.rowWords(cl.b, int(k.sk>>16), int(k.dk>>16), int(k.pc), int(k.mask))
-}
-
-// rowWords sums the first word of every row firstOut reads for a flow (a
-// one-word table's rows, which is what an OutPath holds).
-func (t *dirTable) rowWords(sr sparseRow, sk, dk, pc, cm int) uint64 {
-	d := &t.dst
-	cm &= ctxMasks - 1
-	s := t.dport.rows[dk] + uint64(t.dport.masks[dk]) + d.base[cm]
-	if len(t.access) > 0 {
-		s += uint64(t.access[0])
-	}
-	if sr.pres != 0 {
-		s += d.ext[sr.off]
-	}
-	if t.ps != nil {
-		k := sk*numProtoClasses + pc
-		return s + t.ps[k] + uint64(t.psMask[k])
-	}
-	return s + t.proto[pc] + t.sport.rows[sk]
 }
 
 // mask1 is the word mask of a one-word row.

@@ -97,13 +97,15 @@ func (r *ranges4) lookup(a uint32) uint32 {
 		b2 := a >> 16 & 0xff
 		lo, hi = int(sub[b2]), int(sub[b2+1])
 	}
+	// The largest i in [lo, hi] with starts[i] <= a, by halving a span of
+	// fixed length: the loop runs a number of times the span decides, and
+	// each step is arithmetic, not a branch the address decides
+	// (a mispredicted branch costs more than the whole search's loads).
 	st := r.starts
-	for lo < hi {
-		if mid := int(uint(lo+hi+1) >> 1); st[mid] <= a {
-			lo = mid
-		} else {
-			hi = mid - 1
-		}
+	for n := hi - lo + 1; n > 1; {
+		half := n >> 1
+		lo += half &^ int((int64(a)-int64(st[lo+half]))>>63) // + half if starts[lo+half] <= a
+		n -= half
 	}
 	return r.vals[lo]
 }

@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"net/netip"
 	"sync"
-	"unsafe"
 
 	"github.com/gaissmai/bart"
 )
@@ -69,24 +68,6 @@ func (t *Table) Lookup(dst netip.Addr) (m Match, ok bool) {
 	}
 	return Match{t: t, g: g}, true
 }
-
-// Prefetch reads words of the lines of the table's IPv4 trie root that
-// every IPv4 lookup reads first, and returns a value made of them, for the
-// caller to discard: Go has no prefetch instruction, and a load whose
-// result nobody waits for is one. A caller looking up many addresses in
-// many tables prefetches every table before looking any up, so that their
-// misses overlap. It reads the bytes of the bart.Table value itself (its
-// root node is inline, first), nothing it points to.
-func (t *Table) Prefetch() uint64 {
-	w := (*[prefetchWords]uint64)(unsafe.Pointer(&t.lpm))
-	return w[1] + w[7] + w[12]
-}
-
-// prefetchWords is how many words of a bart.Table Prefetch may read: the
-// IPv4 root node's two bitsets and slice headers.
-const prefetchWords = 14
-
-var _ [unsafe.Sizeof(bart.Table[uint32]{}) - prefetchWords*8]byte // bart.Table holds at least prefetchWords words
 
 // Match is the result of [Table.Lookup]: the prefix that matched and the
 // route(s) used for it. Several routes are used together only for equal-cost

@@ -209,6 +209,11 @@ type Engine struct {
 	injByKey  map[string]int32
 	injByName map[string][]int32
 	holders   map[int32]string
+
+	// ClassifyBatch's compact first-hop state (batch.go), built on its
+	// first call.
+	batchOnce sync.Once
+	batch     *batchState
 }
 
 // skippedNIC is a NIC the engine cannot simulate, and why.

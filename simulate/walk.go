@@ -371,29 +371,37 @@ func (e *Engine) firstHop(h int32, dst netip.Addr, proto ipproto.Proto, port uin
 // decideFirst is firstHop once the route is known: act is the action of
 // the route selection the flow's destination chose in the NIC's subnet.
 func (e *Engine) decideFirst(h int32, st *nicState, act action, dst netip.Addr, proto ipproto.Proto, port uint16) (Decision, bool) {
-	return e.decideFirstKey(h, st, act, dst, nsg.OutKey{}, proto, port)
+	if !firstHopAction(act) {
+		return Decision{}, false
+	}
+	return e.decideFirstVerdict(h, st.egress4, act.typ, st.out.Verdict(dst, proto, EphemeralPort, port), proto, port), true
 }
 
-// decideFirstKey is decideFirst given the flow's NSG lookups
-// (st.out.Key, or the zero OutKey to look them up here).
-func (e *Engine) decideFirstKey(h int32, st *nicState, act action, dst netip.Addr, k nsg.OutKey, proto ipproto.Proto, port uint16) (Decision, bool) {
-	typ := act.typ
+// firstHopAction reports whether the fast path decides a flow whose first
+// route has action act: one that ends there, or at an appliance address
+// that nothing holds. The others (an appliance to cross, a VNet outside
+// the input, a gateway route without a gateway, a next hop known only
+// after apply) are the walker's.
+func firstHopAction(act action) bool {
 	if act.noGateway || act.unknownHop > 0 {
-		return Decision{}, false
+		return false
 	}
-	switch typ {
+	switch act.typ {
 	case route.Internet, route.None, route.VirtualNetworkServiceEndpoint, route.VirtualNetworkGateway:
+		return true
 	case route.VirtualAppliance, route.VirtualApplianceEcmp:
-		if act.ok || act.external {
-			return Decision{}, false // an appliance to cross, or a VNet outside the input: the walker's
-		}
-	default:
-		return Decision{}, false
+		return !act.ok && !act.external
 	}
+	return false
+}
+
+// decideFirstVerdict is the fast path's decision of a flow from NIC h
+// (IPv4 egress set egress4) whose first route, of next-hop type typ, has a
+// firstHopAction, once its outbound NSG verdict v is known.
+func (e *Engine) decideFirstVerdict(h, egress4 int32, typ route.NextHopType, v nsg.Verdict, proto ipproto.Proto, port uint16) Decision {
 	d := Decision{egress: -1}
-	v := st.out.VerdictKey(k, dst, proto, EphemeralPort, port)
 	if !v.Allowed() {
-		return denied(&d, h, nsg.Outbound, v, ReasonDeniedOut), true
+		return denied(&d, h, nsg.Outbound, v, ReasonDeniedOut)
 	}
 	switch typ {
 	case route.None:
@@ -405,7 +413,7 @@ func (e *Engine) decideFirstKey(h int32, st *nicState, act action, dst netip.Add
 	case route.VirtualNetworkGateway:
 		d.Verdict, d.Method, d.Reason = Allowed, MethodGateway, ReasonGateway
 	default: // Internet
-		d.egress = st.egress4
+		d.egress = egress4
 		es := &e.egress[d.egress]
 		switch {
 		case es.method == MethodNone:
@@ -423,7 +431,7 @@ func (e *Engine) decideFirstKey(h int32, st *nicState, act action, dst netip.Add
 			}
 		}
 	}
-	return d, true
+	return d
 }
 
 // run walks the flow from NIC h. An answer reached after something the

@@ -1,0 +1,95 @@
+package nsg_test
+
+import (
+	"net/netip"
+	"sort"
+	"testing"
+
+	"github.com/egresslab/egress/nsg"
+	"github.com/stretchr/testify/require"
+)
+
+// be is IPv4 address a as a big-endian uint32.
+func be(a netip.Addr) uint32 {
+	b := a.As4()
+	return uint32(b[0])<<24 | uint32(b[1])<<16 | uint32(b[2])<<8 | uint32(b[3])
+}
+
+// checkFlat holds FlatOut.Verdict to OutPath.Verdict on the outbound IPv4
+// flows of n random flows of world w, for every address Flat covers; it
+// returns how many flows it compared.
+func checkFlat(t *testing.T, g *gen, w *world, b *nsg.FlatBuilder, n int) int {
+	t.Helper()
+	type path struct {
+		o      nsg.OutPath
+		f      nsg.FlatOut
+		starts []uint32
+		ctx    []uint8
+	}
+	paths := map[netip.Addr]*path{}
+	for ai, a := range w.nic.Addrs {
+		o := w.cls.OutPath(ai)
+		f, ok := b.Flat(&o)
+		if !ok {
+			continue
+		}
+		p := &path{o: o, f: f}
+		p.starts, p.ctx = o.ScopeRanges4()
+		require.Len(t, p.ctx, len(p.starts))
+		require.Zero(t, p.starts[0])
+		paths[a] = p
+	}
+	compared := 0
+	for range n {
+		fl := g.flow()
+		src, dst := fl.Src.Unmap(), fl.Dst.Unmap()
+		p := paths[src]
+		if p == nil || fl.Direction != nsg.Outbound || !dst.Is4() || dst == nsg.HostIP || dst == nsg.IMDSIP {
+			continue
+		}
+		a := be(dst)
+		ctx := p.ctx[sort.Search(len(p.starts), func(i int) bool { return p.starts[i] > a })-1]
+		want := p.o.Verdict(fl.Dst, fl.Proto, fl.SrcPort, fl.DstPort)
+		require.Equal(t, want, p.f.Verdict(a, ctx, fl.Proto, fl.SrcPort, fl.DstPort), "%+v", fl)
+		compared++
+	}
+	return compared
+}
+
+// TestFlatOut holds FlatOut to OutPath (which the differential tests hold
+// to the reference evaluator) on random worlds, synthetic and real service
+// tags, shared partitions (nsg.Cache) or not: every world with one NSG and
+// no admin rules is covered.
+func TestFlatOut(t *testing.T) {
+	worlds, flows := 300, 3000
+	if testing.Short() {
+		worlds, flows = 60, 1000
+	}
+	compared := 0
+	for i, g := range []*gen{newGen(11, 300), newGen(12, 10)} {
+		if i == 1 {
+			g.tags = realTags([]string{"Storage.EastUS", "AzureActiveDirectory", "Storage", "Sql"})
+			g.cache = true
+		}
+		var b nsg.FlatBuilder
+		for range worlds {
+			w, err := g.world(60)
+			require.NoError(t, err)
+			compared += checkFlat(t, g, w, &b, flows)
+		}
+		require.Positive(t, b.Size())
+	}
+	require.Greater(t, compared, worlds*flows/20, "too few flows on the flat path")
+}
+
+// FuzzFlatOut is TestFlatOut on worlds and flows from fuzzer-chosen seeds.
+func FuzzFlatOut(f *testing.F) {
+	f.Add(uint64(1), uint8(20))
+	f.Fuzz(func(t *testing.T, seed uint64, rules uint8) {
+		g := newGen(seed, 50)
+		var b nsg.FlatBuilder
+		w, err := g.world(1 + int(rules)%64)
+		require.NoError(t, err)
+		checkFlat(t, g, w, &b, 300)
+	})
+}
