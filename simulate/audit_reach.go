@@ -247,19 +247,24 @@ func (e *Engine) auditInternet(agg *aggregator, h int32, m *EgressMap, ps ProbeS
 // witness is the first of the audit's outbound probes that falls in cs
 // (HTTPS first: a flow people recognise), else the first class's.
 func (e *Engine) classDetail(h int32, m *EgressMap, cs []*ReachClass, ps ProbeSet) nicDetail {
-	c, f := cs[0], cs[0].Witness
-probes:
-	for _, p := range ps.Outbound {
-		for _, x := range cs {
-			if x.Contains(ps.Internet, p.Protocol, p.Port) {
-				c, f = x, Flow{To: ps.Internet, Protocol: p.Protocol, Port: p.Port}
-				break probes
-			}
-		}
-	}
+	c, f := pickWitness(cs, ps)
 	w := e.witness(Source{e, SourceNIC, h}, c, f)
 	return nicDetail{evidence: fmt.Sprintf("%s -> %s %s", e.nics[h].v.Name(), flowLabel(w.Protocol, w.Destination, w.Port), e.Explain(c.Decision)),
 		witness: w, classes: classLines(cs)}
+}
+
+// pickWitness picks the witness of a finding shown by classes cs: the
+// first of the audit's outbound probes that falls in cs (HTTPS first: a
+// flow people recognise), else the first class's witness; and its class.
+func pickWitness(cs []*ReachClass, ps ProbeSet) (*ReachClass, Flow) {
+	for _, p := range ps.Outbound {
+		for _, x := range cs {
+			if x.Contains(ps.Internet, p.Protocol, p.Port) {
+				return x, Flow{To: ps.Internet, Protocol: p.Protocol, Port: p.Port}
+			}
+		}
+	}
+	return cs[0], cs[0].Witness
 }
 
 // witness traces flow f, a member of class c, from source s (a twin's map

@@ -368,22 +368,34 @@ func (w *walker) applianceInjected(d Decision, k int32, src netip.Addr) Decision
 	return d
 }
 
-// containerGroupNoNAT reports container group k when its HTTPS probe to the
-// internet leaves by the subnet's default outbound access, which Learn does
-// not document for container groups, rather than through a NAT
-// gateway, a firewall or an appliance.
-func (e *Engine) containerGroupNoNAT(k int32, probe netip.Addr) (Finding, bool) {
+// containerGroupNoNAT reports container group k when some of its
+// internet-bound flows leave by the subnet's default outbound access,
+// which Learn does not document for container groups, rather than
+// through a NAT gateway, a firewall or an appliance: proved on its egress
+// map ([Engine.ReachFrom]) over every destination address, protocol and
+// port, with a witness flow (an audit probe when one is in the classes).
+func (e *Engine) containerGroupNoNAT(k int32, ps ProbeSet) (Finding, bool) {
 	st := &e.injs[k]
 	if st.subnet < 0 {
 		return Finding{}, false
 	}
-	r, err := e.traceInjected(k, Flow{To: probe, Protocol: ipproto.TCP, Port: 443}, false)
-	if err != nil || r.EgressMethod != MethodDefaultOutbound {
+	s := Source{e, SourceContainerGroup, k}
+	m, err := e.ReachFrom(s)
+	if err != nil {
 		return Finding{}, false
 	}
+	cs := m.DefaultOutbound()
+	if len(cs) == 0 {
+		return Finding{}, false
+	}
+	c, f := pickWitness(cs, ps)
+	w := e.witness(s, c, f)
 	sub := e.subnets[st.subnet].s
+	summary, _ := unionSummary(cs)
 	return Finding{Check: CheckContainerGroupNoNAT, Severity: SeverityMedium,
 		Scope: Scope{Kind: ScopeContainerGroup, ID: string(st.v.ID()), Name: st.v.Name()}, NICs: []NICRef{},
-		Message:  "subnet " + sub.VNet().Name() + "/" + sub.Name() + " has no NAT gateway, which Learn calls the only supported outbound configuration of a container group in a virtual network: whether its internet traffic leaves at all is undocumented (A-30); attach a NAT gateway, or route 0.0.0.0/0 to a firewall",
-		Evidence: "Tcp/443 to " + probe.String() + ": " + r.Verdict.String() + " by default outbound access"}, true
+		Message: "subnet " + sub.VNet().Name() + "/" + sub.Name() + " has no NAT gateway, which Learn calls the only supported outbound configuration of a container group in a virtual network: whether its internet traffic leaves at all is undocumented (A-30); attach a NAT gateway, or route 0.0.0.0/0 to a firewall; " +
+			"proved over every address, protocol and port: " + summary + " would leave by default outbound access, if a container group has it",
+		Evidence: st.v.Name() + " -> " + flowLabel(w.Protocol, w.Destination, w.Port) + " " + e.Explain(c.Decision),
+		Witness:  w, Classes: classLines(cs)}, true
 }
