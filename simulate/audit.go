@@ -139,8 +139,8 @@ func (e *Engine) AuditProgress(progress func(done, total int)) *AuditReport {
 	return e.audit(progress, true)
 }
 
-// audit is AuditProgress; share lets twin NICs share egress maps
-// (auditMaps).
+// audit is AuditProgress; share builds the NICs' egress maps with
+// ReachAll, NICs whose maps coincide sharing the work (auditMaps).
 func (e *Engine) audit(progress func(done, total int), share bool) *AuditReport {
 	ps := AuditProbes()
 	agg := newAggregator(e)
