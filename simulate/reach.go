@@ -1793,7 +1793,7 @@ func (r *reachRun) mapFor(h int32) *EgressMap {
 		}
 		extra[g] = append(extra[g], r.rangeOf(int(x.class)))
 	}
-	extraOf := map[int32][]int32{} // entry -> the extra groups that hold it
+	extraOf := make([][]int32, len(l.ekeys)) // entry -> the extra groups that hold it
 	slices.Sort(extraGroups)
 	for _, g := range extraGroups {
 		for _, id := range l.gEntries[g] {
@@ -1809,9 +1809,9 @@ func (r *reachRun) mapFor(h int32) *EgressMap {
 		k    rowEntry
 		aset int32
 	}
-	var entries []entry
+	entries := make([]entry, 0, len(l.ekeys))
 	for id, k := range l.ekeys {
-		xs := extraOf[int32(id)]
+		xs := extraOf[id]
 		if len(l.entryStable[id]) == 0 && len(xs) == 0 {
 			continue // in no row of this map
 		}
@@ -1853,9 +1853,9 @@ func (r *reachRun) mapFor(h int32) *EgressMap {
 		id    int32
 		aset  int32
 	}
-	byPorts := map[portKey]int32{}
-	var pkeys []portKey
-	var pports [][]PortRange
+	byPorts := make(map[portKey]int32, len(entries))
+	pkeys := make([]portKey, 0, len(entries))
+	pports := make([][]PortRange, 0, len(entries))
 	for _, x := range entries {
 		k := x.k
 		pk := portKey{k.proto, k.id, x.aset}
@@ -1882,8 +1882,8 @@ func (r *reachRun) mapFor(h int32) *EgressMap {
 		aset   int32
 		ports  []PortRange
 	}
-	byProtos := map[protoKey]int32{}
-	var groups []protoGroup
+	byProtos := make(map[protoKey]int32, len(pkeys))
+	groups := make([]protoGroup, 0, len(pkeys))
 	for pi, k := range pkeys {
 		ports := pports[pi]
 		slices.SortFunc(ports, func(a, b PortRange) int { return cmp.Compare(a.Lo, b.Lo) })
