@@ -76,7 +76,9 @@ const (
 	// traffic), so it leaves from the app's shared outbound addresses
 	// outside every NSG, route table, NAT gateway and firewall of the
 	// network; high when integrated (the subnet's controls look in force but
-	// are bypassed), medium when not.
+	// are bypassed), medium when not. Proved on the app's egress map
+	// (Engine.ReachFrom: the classes that leave from its own outbound
+	// addresses), with a witness.
 	CheckWebAppBypassesVNet Check = "webapp-internet-bypasses-vnet"
 	// CheckPerimeterNotEnforced: a network security perimeter association
 	// in Learning (transition) or Audit mode: its resource's traffic that no
@@ -91,7 +93,8 @@ const (
 	// connectivity. This is the only supported configuration"
 	// (https://learn.microsoft.com/azure/container-instances/container-instances-virtual-network-concepts);
 	// whether it gets out at all is undocumented (A-30); per container
-	// group; medium.
+	// group; medium. Proved on the group's egress map (Engine.ReachFrom:
+	// the classes that leave by default outbound access), with a witness.
 	CheckContainerGroupNoNAT Check = "container-group-no-nat-gateway"
 	// CheckShadowedRule: an NSG rule that a higher-priority rule always
 	// pre-empts; per security rule; low.
@@ -136,8 +139,8 @@ func (e *Engine) AuditProgress(progress func(done, total int)) *AuditReport {
 	return e.audit(progress, true)
 }
 
-// audit is AuditProgress; share lets twin NICs share egress maps
-// (auditMaps).
+// audit is AuditProgress; share builds the NICs' egress maps with
+// ReachAll, NICs whose maps coincide sharing the work (auditMaps).
 func (e *Engine) audit(progress func(done, total int), share bool) *AuditReport {
 	ps := AuditProbes()
 	agg := newAggregator(e)
@@ -272,8 +275,8 @@ func (e *Engine) audit(progress func(done, total int), share bool) *AuditReport 
 		add(f)
 	}
 	routed := 0
-	for i := range e.net.NumWebApps() {
-		switch f, bypass, known := webAppBypass(e.net.WebApp(i)); {
+	for i := range e.apps {
+		switch f, bypass, known := e.webAppBypass(int32(i), ps); {
 		case bypass:
 			add(f)
 		case known:
@@ -281,7 +284,7 @@ func (e *Engine) audit(progress func(done, total int), share bool) *AuditReport 
 		}
 	}
 	for k := range e.injs {
-		if f, ok := e.containerGroupNoNAT(int32(k), ps.Internet); ok {
+		if f, ok := e.containerGroupNoNAT(int32(k), ps); ok {
 			add(f)
 		}
 	}

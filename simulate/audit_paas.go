@@ -35,16 +35,39 @@ var (
 		Source:      "https://github.com/Azure/Enterprise-Scale/blob/main/src/resources/Microsoft.Authorization/policyDefinitions/Deny-CognitiveServices-RestrictOutboundNetworkAccess.json"}
 )
 
-// webAppBypass reports an app whose application traffic to the internet
-// does not enter a virtual network
+// webAppBypass reports web app i when some of its application traffic to
+// the internet does not enter a virtual network
 // (https://learn.microsoft.com/azure/app-service/overview-vnet-integration#routes:
 // without route-all, only RFC 1918 destinations and service endpoints go
 // through the integration; the rest leaves from the app's outbound
-// addresses).
+// addresses): proved on its egress map ([Engine.ReachFrom]) over every
+// destination address, protocol and port — the classes that leave from the
+// app's own outbound addresses without entering the subnet — with a
+// witness flow (an audit probe when one is in the classes). A perimeter
+// that forces the traffic through the integration leaves no such
+// class.
 //
 // known is false for an app whose routing egress does not model
-// (gateway-required integration, A-18).
-func webAppBypass(w topology.WebAppView) (f Finding, bypass, known bool) {
+// (gateway-required integration, A-18; perimeter associations it cannot
+// decide).
+func (e *Engine) webAppBypass(i int32, ps ProbeSet) (f Finding, bypass, known bool) {
+	st := &e.apps[i]
+	w := st.v
+	s := Source{e, SourceWebApp, i}
+	m, err := e.ReachFrom(s)
+	if err != nil {
+		return Finding{}, false, false
+	}
+	known = slices.ContainsFunc(m.Classes, func(c ReachClass) bool {
+		r := c.Decision.Reason
+		return c.Decision.Verdict != Unknown || r != ReasonNotModelled && r != ReasonPerimeterUndecided
+	})
+	cs := m.Where(func(c *ReachClass) bool { return internetBound(c.Decision) && c.Decision.egress == st.public })
+	if len(cs) == 0 {
+		return Finding{}, false, known
+	}
+	c, fl := pickWitness(cs, ps)
+	wit := e.witness(s, c, fl)
 	scope := Scope{Kind: ScopeWebApp, ID: string(w.ID()), Name: w.Name()}
 	ips := w.OutboundIPs()
 	from := "its shared outbound addresses"
@@ -55,25 +78,21 @@ func webAppBypass(w topology.WebAppView) (f Finding, bypass, known bool) {
 		}
 		from += " (" + strings.Join(s, ", ") + ")"
 	}
+	proof := "; proved over every address, protocol and port: " + classesSummary(e, cs)
+	evidence := w.Name() + " -> " + flowLabel(wit.Protocol, wit.Destination, wit.Port) + " " + e.Explain(c.Decision)
 	if _, state := w.SubnetRef(); state == topology.RefNone {
-		if w.VNetName() != "" {
-			return Finding{}, false, false // gateway-required integration: not modelled
-		}
 		return Finding{Check: CheckWebAppBypassesVNet, Severity: SeverityMedium, Scope: scope, NICs: []NICRef{},
-			Message: "no regional VNet integration: all its outbound traffic leaves from " + from + ", outside every NSG, route, NAT gateway and firewall of the network",
-			Policy:  policyAppInVNet}, true, true
+			Message:  "no regional VNet integration: all its outbound traffic leaves from " + from + ", outside every NSG, route, NAT gateway and firewall of the network" + proof,
+			Evidence: evidence, Witness: wit, Classes: classLines(cs), Policy: policyAppInVNet}, true, true
 	}
-	routed, why := w.Routing().RoutesAll(topology.TrafficApplication)
-	if routed {
-		return Finding{}, false, true
-	}
+	_, why := w.Routing().RoutesAll(topology.TrafficApplication)
 	subnet := "its integration subnet"
 	if s, ok := w.Subnet(); ok {
 		subnet = "integration subnet " + s.Name()
 	}
 	return Finding{Check: CheckWebAppBypassesVNet, Severity: SeverityHigh, Scope: scope, NICs: []NICRef{},
-		Message:  fmt.Sprintf("VNet integration routes only RFC 1918 and service-endpoint traffic into %s: its internet traffic leaves from %s, bypassing the subnet's NSG, routes, NAT gateway and firewall", subnet, from),
-		Evidence: why, Policy: policyAppRouteAll}, true, true
+		Message:  fmt.Sprintf("VNet integration routes only RFC 1918 and service-endpoint traffic into %s: its internet traffic leaves from %s, bypassing the subnet's NSG, routes, NAT gateway and firewall", subnet, from) + proof,
+		Evidence: why + "; " + evidence, Witness: wit, Classes: classLines(cs), Policy: policyAppRouteAll}, true, true
 }
 
 // sharedDomains are multi-tenant service domains: a wildcard at or above

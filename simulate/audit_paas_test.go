@@ -49,6 +49,15 @@ webApps:
 	require.NotNil(t, alone.Policy)
 	assert.True(t, alone.Policy.BuiltIn)
 	assert.Equal(t, "App Service apps should be injected into a virtual network", alone.Policy.DisplayName)
+	// Proved on the apps' egress maps, each with a witness traced from
+	// the app that leaves from its own addresses.
+	for _, f := range []simulate.Finding{split, alone} {
+		require.NotNil(t, f.Witness, f.Scope.Name)
+		assert.Equal(t, simulate.MethodAppService, f.Witness.Method)
+		assert.Contains(t, f.Witness.Path, "Source "+f.Scope.Name)
+		assert.Contains(t, f.Message, "proved over every address, protocol and port: Tcp 1-24,26-65535, Udp 1-65535 to ")
+		assert.NotEmpty(t, f.Classes)
+	}
 	assert.NotContains(t, got, "app-routed")
 	assert.Equal(t, 3, rep.Summary.WebApps)
 	assert.Equal(t, 1, rep.Summary.WebAppsRouted)

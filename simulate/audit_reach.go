@@ -1,6 +1,7 @@
 package simulate
 
 import (
+	"context"
 	"fmt"
 	"net/netip"
 	"slices"
@@ -38,177 +39,31 @@ type Witness struct {
 // the rest.
 const maxFindingClasses = 8
 
-// auditMaps calls fn(h, m) for every NIC h of hs, in order, with an egress
-// map m of NIC h's flows ([Engine.Reach]), shared between twins when share
-// is set (false: the slow twin, every map on its own). It is the audit's one loop over
-// NIC maps, so that how maps are computed (one by one, or shared) is
-// decided here.
-//
-// NICs that nothing tells apart share one map, computed for the first of
-// them (m.Source names it): twins, of one subnet, with the same security
-// groups, context-tag scope, egress sets and notes, a single private
-// address (IPv4, no IPv6), and addresses that every source condition in the
-// network (every NSG and admin rule's source set, every firewall rule's
-// sources, every scope's context-tag expansion) treats alike. The walk
-// reads the source NIC only through those (walker.security: its rules for
-// its address; path: its egress sets; firewalls: the source address), so
-// a twin's flow to any destination but the two NICs' own addresses has
-// the Decision of the other's, but for the NIC that a denial at the source
-// names (Decision's rule decider). Callers use only the classes that leave
-// for the internet, which are equal. TestAuditSharedMaps holds the audit
-// with sharing to the audit without.
+// auditMaps calls fn(h, m) for every NIC h of hs, in order, with NIC h's
+// egress map m: built by [Engine.ReachAll] when share is set (in parallel,
+// NICs whose maps provably coincide sharing the work; each map is the one
+// Reach builds but for Walks and SharedFrom), else by [Engine.Reach], one
+// by one (the slow twin: TestAuditReachAll holds the audit to it, byte
+// for byte). It is the audit's one loop over NIC maps.
 func (e *Engine) auditMaps(hs []int32, share bool, fn func(h int32, m *EgressMap)) {
-	keys := make([]twinKey, len(hs))
-	shared := make([]bool, len(hs))
-	count := map[twinKey]int{}
-	if share {
-		tw := e.newTwins()
-		for i, h := range hs {
-			keys[i], shared[i] = tw.key(h)
-			if shared[i] {
-				count[keys[i]]++
-			}
-		}
-	}
-	maps := map[twinKey]*EgressMap{}
-	for i, h := range hs {
-		if !shared[i] || count[keys[i]] < 2 {
+	if !share {
+		for _, h := range hs {
 			fn(h, e.Reach(NIC{e, h}))
-			continue
 		}
-		k := keys[i]
-		m, ok := maps[k]
-		if !ok {
-			m = e.Reach(NIC{e, h})
-			maps[k] = m
-		}
-		fn(h, m)
-		if count[k]--; count[k] == 1 {
-			delete(maps, k) // the last twin: its map is not needed after it
-		}
+		return
 	}
-}
-
-// twinKey is what a NIC's egress map depends on besides the NIC itself.
-type twinKey struct {
-	subnet              int32
-	admin, nic, sub     *nsg.Group
-	scope               *nsg.Scope
-	egress4, egress6    string // the egress sets' content (each NIC has its own sets)
-	unknown, addrUnk    int32
-	unknownNSG          [3]string
-	unsure              bool
-	srcClass            int
-	family4, hasAddress bool
-}
-
-// twins is the partition of source addresses that no source condition of
-// the network tells apart: bounds are the first addresses of its
-// intervals, sorted.
-type twins struct {
-	e      *Engine
-	bounds []netip.Addr
-	egress map[int32]string
-}
-
-// egressKey renders egress set i's content: two NICs whose sets read alike
-// leave alike.
-func (tw *twins) egressKey(i int32) string {
-	if i < 0 {
-		return ""
+	if len(hs) == 0 {
+		return // ReachAll's nil NICs would mean every NIC
 	}
-	k, ok := tw.egress[i]
-	if !ok {
-		k = fmt.Sprintf("%+v", tw.e.egress[i])
-		tw.egress[i] = k
+	nics := make([]NIC, len(hs))
+	for i, h := range hs {
+		nics[i] = NIC{e, h}
 	}
-	return k
-}
-
-// newTwins collects every source condition of the network.
-func (e *Engine) newTwins() *twins {
-	var bounds []netip.Addr
-	seen := map[setID]bool{}
-	add := func(ps []netip.Prefix) {
-		id := idOf(ps)
-		if len(ps) == 0 || seen[id] {
-			return
-		}
-		seen[id] = true
-		for _, p := range ps {
-			p, ok := normPrefix(p)
-			if !ok {
-				continue
-			}
-			bounds = append(bounds, p.Addr())
-			if next := netipx.PrefixLastIP(p).Next(); next.IsValid() {
-				bounds = append(bounds, next)
-			}
-		}
-	}
-	groups := map[*nsg.Group]bool{}
-	scopes := map[*nsg.Scope]bool{}
-	classifier := func(cls *nsg.Classifier) {
-		if cls == nil {
-			return
-		}
-		if sc := cls.Scope(); sc != nil && !scopes[sc] {
-			scopes[sc] = true
-			for _, tag := range []string{"VirtualNetwork", "Internet", "AzureLoadBalancer"} {
-				add(sc.Prefixes(tag))
-			}
-		}
-		for _, st := range []nsg.Stage{nsg.StageAdmin, nsg.StageNIC, nsg.StageSubnet} {
-			g := cls.Group(st)
-			if g == nil || groups[g] {
-				continue
-			}
-			groups[g] = true
-			for _, dir := range []nsg.Direction{nsg.Inbound, nsg.Outbound} {
-				for _, sp := range g.SourceSpaces(dir) {
-					if !sp.Any && sp.Context == "" { // "*" and context tags hold every NIC alike
-						add(sp.Prefixes)
-					}
-				}
-			}
-		}
-	}
-	for i := range e.nics {
-		classifier(e.nics[i].cls)
-	}
-	for i := range e.injs {
-		classifier(e.injs[i].cls)
-	}
-	for i := range e.apps {
-		classifier(e.apps[i].cls)
-	}
-	for i := range e.firewalls {
-		if eng := e.firewalls[i].eng; eng != nil {
-			for _, ps := range eng.SourceSpaces() {
-				add(ps)
-			}
-		}
-	}
-	slices.SortFunc(bounds, netip.Addr.Compare)
-	return &twins{e: e, bounds: slices.Compact(bounds), egress: map[int32]string{}}
-}
-
-// key returns NIC h's twin key, and false for a NIC that shares its map
-// with no other: one with several addresses or an IPv6 one, an appliance,
-// a private endpoint.
-func (tw *twins) key(h int32) (twinKey, bool) {
-	e := tw.e
-	st := &e.nics[h]
-	if st.forward || st.isPE || st.addr6.IsValid() || len(e.cold[h].addrs) != 1 || e.cold[h].addrs[0] != st.addr || st.cls == nil {
-		return twinKey{}, false
-	}
-	n, _ := slices.BinarySearchFunc(tw.bounds, st.addr, netip.Addr.Compare)
-	if n < len(tw.bounds) && tw.bounds[n] == st.addr {
-		n++
-	}
-	return twinKey{subnet: st.subnet, admin: st.cls.Group(nsg.StageAdmin), nic: st.cls.Group(nsg.StageNIC), sub: st.cls.Group(nsg.StageSubnet),
-		scope: st.cls.Scope(), egress4: tw.egressKey(st.egress4), egress6: tw.egressKey(st.egress6), unknown: st.unknown, addrUnk: st.addrUnknown,
-		unknownNSG: st.unknownNSG, unsure: st.unsure, srcClass: n, family4: st.addr.Is4(), hasAddress: st.addr.IsValid()}, true
+	// fn returns no error and the context is never done: neither can stop it.
+	_ = e.ReachAll(context.Background(), ReachAllOptions{NICs: nics}, func(n NIC, m *EgressMap) error {
+		fn(n.h, m)
+		return nil
+	})
 }
 
 // internetBound reports whether the class's flows leave Azure for the
@@ -247,22 +102,27 @@ func (e *Engine) auditInternet(agg *aggregator, h int32, m *EgressMap, ps ProbeS
 // witness is the first of the audit's outbound probes that falls in cs
 // (HTTPS first: a flow people recognise), else the first class's.
 func (e *Engine) classDetail(h int32, m *EgressMap, cs []*ReachClass, ps ProbeSet) nicDetail {
-	c, f := cs[0], cs[0].Witness
-probes:
-	for _, p := range ps.Outbound {
-		for _, x := range cs {
-			if x.Contains(ps.Internet, p.Protocol, p.Port) {
-				c, f = x, Flow{To: ps.Internet, Protocol: p.Protocol, Port: p.Port}
-				break probes
-			}
-		}
-	}
+	c, f := pickWitness(cs, ps)
 	w := e.witness(Source{e, SourceNIC, h}, c, f)
 	return nicDetail{evidence: fmt.Sprintf("%s -> %s %s", e.nics[h].v.Name(), flowLabel(w.Protocol, w.Destination, w.Port), e.Explain(c.Decision)),
 		witness: w, classes: classLines(cs)}
 }
 
-// witness traces flow f, a member of class c, from source s (a twin's map
+// pickWitness picks the witness of a finding shown by classes cs: the
+// first of the audit's outbound probes that falls in cs (HTTPS first: a
+// flow people recognise), else the first class's witness; and its class.
+func pickWitness(cs []*ReachClass, ps ProbeSet) (*ReachClass, Flow) {
+	for _, p := range ps.Outbound {
+		for _, x := range cs {
+			if x.Contains(ps.Internet, p.Protocol, p.Port) {
+				return x, Flow{To: ps.Internet, Protocol: p.Protocol, Port: p.Port}
+			}
+		}
+	}
+	return cs[0], cs[0].Witness
+}
+
+// witness traces flow f, a member of class c, from source s (a shared map
 // holds s's outcome for it).
 func (e *Engine) witness(s Source, c *ReachClass, f Flow) *Witness {
 	f.From = s.ID()

@@ -251,6 +251,49 @@ flexibleServers:
 	// true
 }
 
+// ReachFrom maps every destination of a PaaS source at once, as Reach does
+// a NIC's. app-orders sends only private destinations into its
+// integration subnet: the rest of its traffic leaves from its own outbound
+// addresses past no NSG or NAT gateway (direct internet, with a witness);
+// app-routed sends everything through the subnet, out by its NAT gateway
+// (direct too: no firewall inspects it), and private destinations go
+// through the subnet for both. An AI services account has no map: host
+// names decide its calls.
+func ExampleEngine_ReachFrom() {
+	n, err := topology.Load(topology.LoadOptions{Inputs: []topology.Input{{Name: "design.yaml", Data: []byte(examplePaaS)}}})
+	if err != nil {
+		panic(err)
+	}
+	e := simulate.Compile(n, simulate.Options{})
+	for _, name := range []string{"app-orders", "app-routed", "my-openai"} {
+		src, err := e.Source(name)
+		if err != nil {
+			panic(err)
+		}
+		m, err := e.ReachFrom(src)
+		if err != nil {
+			fmt.Println(src, errors.Is(err, simulate.ErrNoReach))
+			continue
+		}
+		if d := m.DirectInternet(); len(d) > 0 {
+			w := d[0].Witness
+			fmt.Println(src, "reaches the internet directly, e.g.", w.To, w.Protocol, w.Port, "by", d[0].Decision.Method)
+		}
+		for _, dst := range []string{"52.1.2.3", "10.1.9.9"} {
+			c, _ := m.Lookup(netip.MustParseAddr(dst), ipproto.TCP, 443)
+			fmt.Println(src, "->", dst, c.Decision.Verdict, c.Decision.Method, m.EgressIPs(c))
+		}
+	}
+	// Output:
+	// WebApp app-orders reaches the internet directly, e.g. 8.0.0.1 Tcp 443 by AppServiceOutbound
+	// WebApp app-orders -> 52.1.2.3 Allowed AppServiceOutbound [198.51.100.1 198.51.100.2]
+	// WebApp app-orders -> 10.1.9.9 Dropped None []
+	// WebApp app-routed reaches the internet directly, e.g. 8.0.0.1 Tcp 443 by NATGateway
+	// WebApp app-routed -> 52.1.2.3 Allowed NATGateway [203.0.113.10]
+	// WebApp app-routed -> 10.1.9.9 Dropped None []
+	// AIAccount my-openai true
+}
+
 // Reach maps every destination of a NIC at once: its classes partition
 // destination space, each with one outcome and a witness flow that Trace
 // explains. The queries pick the classes that answer a question exactly.

@@ -1,7 +1,5 @@
 package simulate
 
-import "slices"
-
 // ReferenceTrace is Trace with the reference twin's lookups: every compiled
 // index (next-hop owners, egress choices) replaced by a scan of the model.
 func ReferenceTrace(e *Engine, f Flow) (*Result, error) { return e.trace(f, true) }
@@ -25,28 +23,6 @@ func DecidedBy(e *Engine, d Decision) string { return e.decidedBy(d) }
 // by signature.
 func ReachHostEvery(e *Engine, h NIC, host string) *EgressMap { return e.reachHost(h, host, false) }
 
-// AuditWithoutSharing is Audit with every NIC's egress map computed on its
-// own (auditMaps's slow twin).
+// AuditWithoutSharing is Audit with every NIC's egress map built by
+// Reach, one by one (auditMaps's slow twin).
 func AuditWithoutSharing(e *Engine) *AuditReport { return e.audit(nil, false) }
-
-// AuditTwins returns the groups of two or more NICs that the audit gives
-// one egress map (auditMaps), in model order.
-func AuditTwins(e *Engine) [][]NIC {
-	tw := e.newTwins()
-	idx := map[twinKey]int{}
-	var out [][]NIC
-	for h := range e.nics {
-		k, ok := tw.key(int32(h))
-		if !ok {
-			continue
-		}
-		i, seen := idx[k]
-		if !seen {
-			i = len(out)
-			idx[k] = i
-			out = append(out, nil)
-		}
-		out[i] = append(out[i], NIC{e, int32(h)})
-	}
-	return slices.DeleteFunc(out, func(g []NIC) bool { return len(g) < 2 })
-}

@@ -194,26 +194,8 @@ func (e *Engine) traceInjected(k int32, f Flow, slow bool) (*Result, error) {
 	}
 	r := &Result{SchemaVersion: SchemaVersion, Flow: FlowInfo{From: st.v.Name(), FromID: string(st.v.ID()), Destination: dst, FQDN: f.ToFQDN,
 		Protocol: proto, Port: f.Port, SrcPort: sport}, ServiceTags: e.ServiceTags()}
-	d := Decision{egress: -1}
-	if st.subnet < 0 {
-		tr.hops = append(tr.hops, Hop{Kind: HopSource, Name: st.v.Name(), ID: string(st.v.ID()), Note: "container group"})
-		refs := st.v.SubnetRefs()
-		what := "its subnet cannot be simulated"
-		if len(refs) > 0 {
-			what = "its subnet " + refs[0].Name() + " is not in the input"
-		}
-		tr.end(HopNowhere, "", netip.Addr{}, what+": its routes, NSG and NAT gateway are unknown")
-		d.Verdict, d.Reason, d.Assumed = Unknown, ReasonExternal, true
-	} else {
-		w := walker{e: e, tr: tr, dst: dst, proto: proto, sport: sport, dport: f.Port, host: host}
-		d = w.runInjected(k)
-		if proto == ipproto.TCP && (f.Port == 25 || f.Port == 19390) && (d.Verdict == Allowed || d.Verdict == Unknown) {
-			// "Outbound connections to port 25 and 19390 aren't supported
-			// at this time" (container-instances-virtual-network-concepts).
-			d.Verdict, d.Assumed = Unknown, true
-			tr.assume = appendOnce(tr.assume, fmt.Sprintf("Learn: outbound connections to port %d aren't supported from container groups in a virtual network; the path shown is what the network does", f.Port))
-		}
-	}
+	w := walker{e: e, tr: tr, dst: dst, proto: proto, sport: sport, dport: f.Port, host: host}
+	d := w.decideInjected(k)
 	r.Verdict, r.ReasonCode, r.Reason, r.EgressMethod = d.Verdict, d.Reason, d.Reason.String(), d.Method
 	r.EgressIPs, r.Hops, r.Assumptions = []netip.Addr{}, tr.hops, tr.assume
 	if len(tr.hops) > 0 {
@@ -221,6 +203,41 @@ func (e *Engine) traceInjected(k int32, f Flow, slow bool) (*Result, error) {
 	}
 	e.complete(r, d, tr)
 	return r, nil
+}
+
+// decideInjected decides container group k's flow (TraceFrom and the
+// egress map, Engine.ReachFrom, walk it here): from its subnet
+// (runInjected), then Learn's unsupported ports; Unknown when its subnet
+// is not the engine's.
+func (w *walker) decideInjected(k int32) Decision {
+	st := &w.e.injs[k]
+	d := Decision{egress: -1}
+	if st.subnet < 0 {
+		if w.tr != nil {
+			w.tr.hops = append(w.tr.hops, Hop{Kind: HopSource, Name: st.v.Name(), ID: string(st.v.ID()), Note: "container group"})
+			refs := st.v.SubnetRefs()
+			what := "its subnet cannot be simulated"
+			if len(refs) > 0 {
+				what = "its subnet " + refs[0].Name() + " is not in the input"
+			}
+			w.tr.end(HopNowhere, "", netip.Addr{}, what+": its routes, NSG and NAT gateway are unknown")
+		}
+		d.Verdict, d.Reason, d.Assumed = Unknown, ReasonExternal, true
+		return d
+	}
+	d = w.runInjected(k)
+	if w.proto == ipproto.TCP && (w.dport == 25 || w.dport == 19390) && (d.Verdict == Allowed || d.Verdict == Unknown) {
+		// "Outbound connections to port 25 and 19390 aren't supported
+		// at this time" (container-instances-virtual-network-concepts).
+		d.Verdict, d.Assumed = Unknown, true
+		if w.tr != nil {
+			w.tr.assume = appendOnce(w.tr.assume, fmt.Sprintf("Learn: outbound connections to port %d aren't supported from container groups in a virtual network; the path shown is what the network does", w.dport))
+		}
+		if w.rec != nil {
+			w.rec.ev = append(w.rec.ev, recSrcPort|uint64(w.dport)) // the Trace names the port
+		}
+	}
+	return d
 }
 
 // runInjected walks a container group's flow from its subnet: the subnet's
@@ -235,25 +252,35 @@ func (w *walker) runInjected(k int32) Decision {
 	if w.dst.Is6() {
 		src = st.addr6
 	}
-	sub := e.subnets[st.subnet].s.Name()
-	note := "container group in subnet " + sub
-	if st.assumedAddr {
-		note += "; its address is not in the input: " + st.addr.String() + ", the subnet's first, is the one evaluated"
-		w.tr.assume = appendOnce(w.tr.assume, "container group "+st.v.Name()+"'s address (ipAddress.ip) is not in the input: rules are evaluated for "+st.addr.String()+", the first Azure assigns in subnet "+sub)
+	if w.tr != nil {
+		sub := e.subnets[st.subnet].s.Name()
+		note := "container group in subnet " + sub
+		if st.assumedAddr {
+			note += "; its address is not in the input: " + st.addr.String() + ", the subnet's first, is the one evaluated"
+			w.tr.assume = appendOnce(w.tr.assume, "container group "+st.v.Name()+"'s address (ipAddress.ip) is not in the input: rules are evaluated for "+st.addr.String()+", the first Azure assigns in subnet "+sub)
+		}
+		w.tr.hops = append(w.tr.hops, Hop{Kind: HopSource, Name: st.v.Name(), ID: string(st.v.ID()), Address: src, Note: note})
 	}
-	w.tr.hops = append(w.tr.hops, Hop{Kind: HopSource, Name: st.v.Name(), ID: string(st.v.ID()), Address: src, Note: note})
 	if !src.IsValid() {
 		d.Verdict, d.Reason = Dropped, ReasonNoSourceAddress
 		return d
 	}
-	at := ^int32(len(e.apps) + int(k))
+	si := int32(len(e.apps) + int(k)) // its index as a subnet source
+	at := ^si
 	f := nsg.Flow{Direction: nsg.Outbound, Proto: w.proto, Src: src, Dst: w.dst, SrcPort: w.sport, DstPort: w.dport}
 	v := st.cls.Verdict(f)
-	w.tr.security(st.cls, nsg.Outbound, v)
+	if w.tr != nil {
+		w.tr.security(st.cls, nsg.Outbound, v)
+	}
+	if w.rec != nil {
+		w.rec.verdict(recSrcSecurity, si, nsg.Outbound, v)
+	}
 	if st.unknown >= 0 && v.Allowed() && v.Reason != nsg.ReasonAdmin {
 		w.assumed = true
-		w.tr.unknownNote(st.unknown)
-		w.tr.unknownSteps(&st.unknownNSG, nsg.Outbound)
+		if w.tr != nil {
+			w.tr.unknownNote(st.unknown)
+			w.tr.unknownSteps(&st.unknownNSG, nsg.Outbound)
+		}
 	}
 	if !v.Allowed() {
 		return denied(&d, at, nsg.Outbound, v, ReasonDeniedOut)
@@ -261,9 +288,11 @@ func (w *walker) runInjected(k int32) Decision {
 	if isPlatform(w.dst) {
 		// Host-local for a VM (what-is-ip-address-168-63-129-16); for a
 		// container group the page does not say (A-31).
-		w.tr.paas("A-31")
+		if w.tr != nil {
+			w.tr.paas("A-31")
+			w.tr.end(HopPlatform, "", w.dst, "")
+		}
 		d.Verdict, d.Method, d.Reason = Allowed, MethodPlatform, ReasonPlatform
-		w.tr.end(HopPlatform, "", w.dst, "")
 		return w.finish(d)
 	}
 	d = w.path(d, at, src)
@@ -339,22 +368,34 @@ func (w *walker) applianceInjected(d Decision, k int32, src netip.Addr) Decision
 	return d
 }
 
-// containerGroupNoNAT reports container group k when its HTTPS probe to the
-// internet leaves by the subnet's default outbound access, which Learn does
-// not document for container groups (A-30), rather than through a NAT
-// gateway, a firewall or an appliance.
-func (e *Engine) containerGroupNoNAT(k int32, probe netip.Addr) (Finding, bool) {
+// containerGroupNoNAT reports container group k when some of its
+// internet-bound flows leave by the subnet's default outbound access,
+// which Learn does not document for container groups (A-30), rather than
+// through a NAT gateway, a firewall or an appliance: proved on its egress
+// map ([Engine.ReachFrom]) over every destination address, protocol and
+// port, with a witness flow (an audit probe when one is in the classes).
+func (e *Engine) containerGroupNoNAT(k int32, ps ProbeSet) (Finding, bool) {
 	st := &e.injs[k]
 	if st.subnet < 0 {
 		return Finding{}, false
 	}
-	r, err := e.traceInjected(k, Flow{To: probe, Protocol: ipproto.TCP, Port: 443}, false)
-	if err != nil || r.EgressMethod != MethodDefaultOutbound {
+	s := Source{e, SourceContainerGroup, k}
+	m, err := e.ReachFrom(s)
+	if err != nil {
 		return Finding{}, false
 	}
+	cs := m.DefaultOutbound()
+	if len(cs) == 0 {
+		return Finding{}, false
+	}
+	c, f := pickWitness(cs, ps)
+	w := e.witness(s, c, f)
 	sub := e.subnets[st.subnet].s
+	summary, _ := unionSummary(cs)
 	return Finding{Check: CheckContainerGroupNoNAT, Severity: SeverityMedium,
 		Scope: Scope{Kind: ScopeContainerGroup, ID: string(st.v.ID()), Name: st.v.Name()}, NICs: []NICRef{},
-		Message:  "subnet " + sub.VNet().Name() + "/" + sub.Name() + " has no NAT gateway, which Learn calls the only supported outbound configuration of a container group in a virtual network: whether its internet traffic leaves at all is undocumented (A-30); attach a NAT gateway, or route 0.0.0.0/0 to a firewall",
-		Evidence: "Tcp/443 to " + probe.String() + ": " + r.Verdict.String() + " by default outbound access"}, true
+		Message: "subnet " + sub.VNet().Name() + "/" + sub.Name() + " has no NAT gateway, which Learn calls the only supported outbound configuration of a container group in a virtual network: whether its internet traffic leaves at all is undocumented (A-30); attach a NAT gateway, or route 0.0.0.0/0 to a firewall; " +
+			"proved over every address, protocol and port: " + summary + " would leave by default outbound access, if a container group has it",
+		Evidence: st.v.Name() + " -> " + flowLabel(w.Protocol, w.Destination, w.Port) + " " + e.Explain(c.Decision),
+		Witness:  w, Classes: classLines(cs)}, true
 }

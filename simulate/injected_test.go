@@ -197,6 +197,53 @@ func TestAuditContainerGroupNoNATGateway(t *testing.T) {
 	assert.Equal(t, simulate.SeverityMedium, f.Severity)
 	assert.Contains(t, f.Message, "subnet v/aci-bare has no NAT gateway")
 	assert.Contains(t, f.Message, "A-30")
+	// Proved on the map, with a witness traced from the group.
+	assert.Contains(t, f.Message, "proved over every address, protocol and port")
+	require.NotNil(t, f.Witness)
+	assert.Equal(t, simulate.MethodDefaultOutbound, f.Witness.Method)
+	assert.Contains(t, f.Witness.Path, "Source aci-noaddr")
+	assert.NotEmpty(t, f.Classes)
+	assert.Contains(t, f.Evidence, "aci-noaddr -> 52.")
+}
+
+// A container group whose subnet's NSG lets only UDP out to the internet:
+// the audit's HTTPS probe is denied, but the egress map proves that UDP
+// leaves by default outbound access (A-30), with a UDP witness.
+func TestAuditContainerGroupNoNATProved(t *testing.T) {
+	const design = `egress: v1
+location: eastus
+vnets:
+  - name: v
+    addressSpace: [10.1.0.0/16]
+    subnets:
+      - {name: aci, prefix: 10.1.4.0/24, nsg: nsg-udp, delegations: [Microsoft.ContainerInstance/containerGroups]}
+nsgs:
+  - name: nsg-udp
+    rules:
+      - {name: allow-ntp, priority: 100, direction: Outbound, access: Allow, protocol: Udp, source: "*", destination: Internet, destinationPorts: "123"}
+      - {name: deny-internet, priority: 200, direction: Outbound, access: Deny, protocol: "*", source: "*", destination: Internet, destinationPorts: "*"}
+containerGroups:
+  - {name: aci-ntp, subnet: v/aci, ip: 10.1.4.4}
+`
+	e := engine(t, design, simulate.Options{})
+	r, err := e.TraceFrom(mustSource(t, e, "aci-ntp"), simulate.Flow{To: netip.MustParseAddr("52.1.2.3"), Protocol: ipproto.TCP, Port: 443})
+	require.NoError(t, err)
+	require.Equal(t, simulate.Denied, r.Verdict, "the HTTPS probe sees nothing")
+	var got []simulate.Finding
+	for _, f := range e.Audit().Findings {
+		if f.Check == simulate.CheckContainerGroupNoNAT {
+			got = append(got, f)
+		}
+	}
+	require.Len(t, got, 1)
+	f := got[0]
+	require.NotNil(t, f.Witness)
+	assert.Equal(t, ipproto.UDP, f.Witness.Protocol)
+	assert.Equal(t, uint16(123), f.Witness.Port)
+	assert.Contains(t, f.Message, "Udp 123 to ")
+	r, err = e.TraceFrom(mustSource(t, e, "aci-ntp"), simulate.Flow{To: f.Witness.Destination, Protocol: f.Witness.Protocol, Port: f.Witness.Port})
+	require.NoError(t, err)
+	assert.Equal(t, simulate.MethodDefaultOutbound, r.EgressMethod)
 }
 
 // From a container group the platform addresses are host-local, as from a

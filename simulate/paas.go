@@ -441,6 +441,9 @@ var paasAssumptions = map[string]string{
 
 // assume adds assumption id, with its text, to the result's list.
 func (t *tracer) paas(id string) {
+	if t == nil {
+		return
+	}
 	t.assume = appendOnce(t.assume, id+": "+paasAssumptions[id])
 }
 
@@ -574,29 +577,43 @@ func (e *Engine) traceAI(i int32, f Flow) (*Result, error) {
 // rfc1918 are the ranges "private traffic (RFC1918)" names.
 var rfc1918 = []netip.Prefix{netip.MustParsePrefix("10.0.0.0/8"), netip.MustParsePrefix("172.16.0.0/12"), netip.MustParsePrefix("192.168.0.0/16")}
 
+// appInto is why a web app's flow enters its integration subnet or not
+// (intoVNet): the Trace says it.
+type appInto uint8
+
+const (
+	intoRouted          appInto = iota + 1 // the routing settings route the class
+	intoPublicClass                        // a configuration class the settings keep public
+	intoPrivate                            // an RFC 1918 destination
+	intoServiceEndpoint                    // a service endpoint of the subnet
+	intoOff                                // application routing off
+	intoForced                             // secured by a perimeter: everything goes in
+)
+
 // intoVNet decides whether a web app's flow enters its integration subnet,
 // and why (overview-vnet-integration#routes, configure-vnet-integration-routing).
-func (e *Engine) intoVNet(st *appState, class topology.WebAppTraffic, dst netip.Addr, tr *tracer) (bool, string) {
+// tr may be nil.
+func (e *Engine) intoVNet(st *appState, class topology.WebAppTraffic, dst netip.Addr, tr *tracer) (bool, string, appInto) {
 	routed, by := st.routing.RoutesAll(class)
 	tr.paas("A-15")
 	if routed {
-		return true, "routed into the virtual network by " + by
+		return true, "routed into the virtual network by " + by, intoRouted
 	}
 	if class != topology.TrafficApplication {
-		return false, class.String() + " traffic takes the public route (" + by + ")"
+		return false, class.String() + " traffic takes the public route (" + by + ")", intoPublicClass
 	}
 	tr.paas("A-16")
 	for _, p := range rfc1918 {
 		if p.Contains(dst) {
-			return true, "private (RFC 1918) destination: enters the virtual network even without application routing (" + by + ")"
+			return true, "private (RFC 1918) destination: enters the virtual network even without application routing (" + by + ")", intoPrivate
 		}
 	}
 	if st.subnet >= 0 {
 		if m, ok := e.subnets[st.subnet].table.Lookup(dst); ok && m.NextHopType() == route.VirtualNetworkServiceEndpoint {
-			return true, "a service endpoint of the integration subnet: enters the virtual network even without application routing (" + by + ")"
+			return true, "a service endpoint of the integration subnet: enters the virtual network even without application routing (" + by + ")", intoServiceEndpoint
 		}
 	}
-	return false, "application routing is off (" + by + "): only RFC 1918 destinations and the subnet's service endpoints enter the virtual network"
+	return false, "application routing is off (" + by + "): only RFC 1918 destinations and the subnet's service endpoints enter the virtual network", intoOff
 }
 
 // traceApp simulates a web app's flow (slow: with the reference lookups;
@@ -636,9 +653,6 @@ func (e *Engine) traceApp(i int32, f Flow, slow, enforce bool) (*Result, error) 
 	}
 	r := &Result{SchemaVersion: SchemaVersion, Flow: FlowInfo{From: st.v.Name(), FromID: string(st.v.ID()), Destination: dst, FQDN: f.ToFQDN,
 		Protocol: proto, Port: f.Port, SrcPort: sport}, ServiceTags: e.ServiceTags()}
-	d := Decision{egress: -1}
-	public := false
-	subnetRef, subnetState := st.v.SubnetRef()
 	ps := &st.perim
 	pb := ps.bind
 	forced := ps.enforced() || enforce && pb.Associations == 1
@@ -650,50 +664,11 @@ func (e *Engine) traceApp(i int32, f Flow, slow, enforce bool) (*Result, error) 
 			pstep.AccessMode = perimeter.Learning.String()
 		}
 	}
-	switch {
-	case pb.Associations > 1 || pb.Associations == 1 && !pb.ModeKnown:
-		why := "accessMode " + pb.ModeText + " is not a documented mode"
-		if pb.Associations > 1 {
-			tr.paas("A-26")
-			why = fmt.Sprintf("%d perimeter associations", pb.Associations)
-		}
-		tr.hops = append(tr.hops, Hop{Kind: HopSource, Name: st.v.Name(), ID: string(st.v.ID()), Note: "network security perimeter: " + why})
-		pstep.Access, pstep.Rule = "Unknown", why
-		d.Verdict, d.Reason, d.Assumed = Unknown, ReasonPerimeterUndecided, true
-	case forced && subnetRef.IsZero():
-		tr.hops = append(tr.hops, Hop{Kind: HopSource, Name: st.v.Name(), ID: string(st.v.ID()),
-			Note: "secured by a network security perimeter: outbound only through a virtual network integration, and the app has none"})
-		pstep.Access, pstep.Rule = "Deny", "no virtual network integration: a perimeter-secured app has no other way out (A-19)"
-		d.Verdict, d.Reason = Denied, ReasonPerimeterDenied
+	w := walker{e: e, tr: tr, dst: dst, proto: proto, sport: sport, dport: f.Port, host: host}
+	d, way := w.decideApp(i, f.Traffic, enforce, pstep)
+	public := way == appWayPublic
+	if way == appWayNoIntegration {
 		r.DecidedBy = "NetworkSecurityPerimeter " + pb.Perimeter.Name() + ": the app has no virtual network integration"
-	case subnetRef.IsZero() && st.v.VNetName() != "":
-		tr.hops = append(tr.hops, Hop{Kind: HopSource, Name: st.v.Name(), ID: string(st.v.ID()), Note: "gateway-required integration with VNet " + st.v.VNetName()})
-		tr.paas("A-18")
-		d.Verdict, d.Reason, d.Assumed = Unknown, ReasonNotModelled, true
-	case subnetRef.IsZero():
-		public = true
-		e.appPublic(st, &d, tr, dst, proto, f.Port, "not integrated with a virtual network (no virtualNetworkSubnetId)")
-	default:
-		into, why := e.intoVNet(st, f.Traffic, dst, tr)
-		if forced {
-			into, why = true, "secured by network security perimeter "+pb.Perimeter.Name()+": all outbound traffic goes through the virtual network integration (A-19)"
-		}
-		switch {
-		case !into:
-			public = true
-			e.appPublic(st, &d, tr, dst, proto, f.Port, why)
-		case st.subnet < 0:
-			tr.hops = append(tr.hops, Hop{Kind: HopSource, Name: st.v.Name(), ID: string(st.v.ID()), Note: why})
-			what := "is not in the input"
-			if subnetState == topology.RefInput {
-				what = "cannot be simulated"
-			}
-			tr.end(HopNowhere, subnetRef.Name(), netip.Addr{}, "integration subnet "+subnetRef.Name()+" "+what+": its routes, NSG and NAT gateway are unknown")
-			d.Verdict, d.Reason, d.Assumed = Unknown, ReasonExternal, true
-		default:
-			w := walker{e: e, tr: tr, dst: dst, proto: proto, sport: sport, dport: f.Port, host: host}
-			d = w.runApp(i, why)
-		}
 	}
 	r.Verdict, r.ReasonCode, r.Reason, r.EgressMethod = d.Verdict, d.Reason, d.Reason.String(), d.Method
 	r.EgressIPs, r.Hops, r.Assumptions = []netip.Addr{}, tr.hops, tr.assume
@@ -724,31 +699,135 @@ func (e *Engine) traceApp(i int32, f Flow, slow, enforce bool) (*Result, error) 
 	return r, nil
 }
 
+// appWay is which way a web app's flow goes (walker.decideApp).
+type appWay uint8
+
+const (
+	appWayUndecided     appWay = iota // several perimeter associations, or an undocumented access mode: Unknown
+	appWayNoIntegration               // secured by a perimeter, with no integration: Denied
+	appWayGateway                     // a gateway-required integration: not modelled
+	appWayPublic                      // kept out of the virtual network: the app's outbound addresses
+	appWayNoSubnet                    // into an integration subnet the engine does not have: Unknown
+	appWayVNet                        // walked from the integration subnet
+)
+
+// decideApp decides web app i's flow of traffic class class (TraceFrom
+// and the egress map, Engine.ReachFrom, decide it here; enforce: as if its
+// perimeter association were Enforced). pstep, when set, is the perimeter
+// step of the trace, completed here.
+func (w *walker) decideApp(i int32, class topology.WebAppTraffic, enforce bool, pstep *SecurityStep) (Decision, appWay) {
+	e, tr := w.e, w.tr
+	st := &e.apps[i]
+	d := Decision{egress: -1}
+	subnetRef, subnetState := st.v.SubnetRef()
+	ps := &st.perim
+	pb := ps.bind
+	forced := ps.enforced() || enforce && pb.Associations == 1
+	switch {
+	case pb.Associations > 1 || pb.Associations == 1 && !pb.ModeKnown:
+		if tr != nil {
+			why := "accessMode " + pb.ModeText + " is not a documented mode"
+			if pb.Associations > 1 {
+				tr.paas("A-26")
+				why = fmt.Sprintf("%d perimeter associations", pb.Associations)
+			}
+			tr.hops = append(tr.hops, Hop{Kind: HopSource, Name: st.v.Name(), ID: string(st.v.ID()), Note: "network security perimeter: " + why})
+			if pstep != nil {
+				pstep.Access, pstep.Rule = "Unknown", why
+			}
+		}
+		d.Verdict, d.Reason, d.Assumed = Unknown, ReasonPerimeterUndecided, true
+		return d, appWayUndecided
+	case forced && subnetRef.IsZero():
+		if tr != nil {
+			tr.hops = append(tr.hops, Hop{Kind: HopSource, Name: st.v.Name(), ID: string(st.v.ID()),
+				Note: "secured by a network security perimeter: outbound only through a virtual network integration, and the app has none"})
+			if pstep != nil {
+				pstep.Access, pstep.Rule = "Deny", "no virtual network integration: a perimeter-secured app has no other way out (A-19)"
+			}
+		}
+		d.Verdict, d.Reason = Denied, ReasonPerimeterDenied
+		return d, appWayNoIntegration
+	case subnetRef.IsZero() && st.v.VNetName() != "":
+		if tr != nil {
+			tr.hops = append(tr.hops, Hop{Kind: HopSource, Name: st.v.Name(), ID: string(st.v.ID()), Note: "gateway-required integration with VNet " + st.v.VNetName()})
+			tr.paas("A-18")
+		}
+		d.Verdict, d.Reason, d.Assumed = Unknown, ReasonNotModelled, true
+		return d, appWayGateway
+	case subnetRef.IsZero():
+		w.appPublic(st, &d, "not integrated with a virtual network (no virtualNetworkSubnetId)")
+		return d, appWayPublic
+	}
+	into, why, code := e.intoVNet(st, class, w.dst, tr)
+	if forced {
+		into, code = true, intoForced
+		if tr != nil {
+			why = "secured by network security perimeter " + pb.Perimeter.Name() + ": all outbound traffic goes through the virtual network integration (A-19)"
+		}
+	}
+	if w.rec != nil {
+		w.rec.ev = append(w.rec.ev, recSrcWay|uint64(code)) // the Trace says why
+	}
+	switch {
+	case !into:
+		w.appPublic(st, &d, why)
+		return d, appWayPublic
+	case st.subnet < 0:
+		if tr != nil {
+			tr.hops = append(tr.hops, Hop{Kind: HopSource, Name: st.v.Name(), ID: string(st.v.ID()), Note: why})
+			what := "is not in the input"
+			if subnetState == topology.RefInput {
+				what = "cannot be simulated"
+			}
+			tr.end(HopNowhere, subnetRef.Name(), netip.Addr{}, "integration subnet "+subnetRef.Name()+" "+what+": its routes, NSG and NAT gateway are unknown")
+		}
+		d.Verdict, d.Reason, d.Assumed = Unknown, ReasonExternal, true
+		return d, appWayNoSubnet
+	}
+	return w.runApp(i, why), appWayVNet
+}
+
 // appPublic decides a web app's flow that its settings keep out of the
 // virtual network: it leaves from the app's outbound addresses, past no
 // customer route or NSG.
-func (e *Engine) appPublic(st *appState, d *Decision, tr *tracer, dst netip.Addr, proto ipproto.Proto, port uint16, why string) {
-	tr.hops = append(tr.hops, Hop{Kind: HopSource, Name: st.v.Name(), ID: string(st.v.ID()), Note: why})
+func (w *walker) appPublic(st *appState, d *Decision, why string) {
+	e, tr := w.e, w.tr
+	dst, proto, port := w.dst, w.proto, w.dport
 	es := &e.egress[st.public]
-	tr.egress = es
+	if tr != nil {
+		tr.hops = append(tr.hops, Hop{Kind: HopSource, Name: st.v.Name(), ID: string(st.v.ID()), Note: why})
+		tr.egress = es
+	}
+	if w.rec != nil && proto == ipproto.TCP {
+		w.rec.smtp = true // the outcome depends on the port (25)
+	}
 	d.egress = st.public
 	switch {
 	case !dst.Is4() && len(es.ips) > 0 && !slices.ContainsFunc(es.ips, netip.Addr.Is6):
 		d.Verdict, d.Reason = NoEgress, ReasonNoEgress
-		tr.end(HopNowhere, "", netip.Addr{}, "the app's outbound addresses in the input are IPv4 only (outboundIpv6Addresses is not modelled)")
+		if tr != nil {
+			tr.end(HopNowhere, "", netip.Addr{}, "the app's outbound addresses in the input are IPv4 only (outboundIpv6Addresses is not modelled)")
+		}
 	case !es.carries(proto):
 		d.Verdict, d.Reason = NoEgress, notCarried(proto)
-		tr.notCarried(es, proto)
+		if tr != nil {
+			tr.notCarried(es, proto)
+		}
 	case proto == ipproto.TCP && port == 25:
 		// Port 25 is supported only through the integration
 		// (overview-vnet-integration, note on SMTP).
 		d.Verdict, d.Reason = NoEgress, ReasonSMTPBlocked
-		tr.end(HopNowhere, "", netip.Addr{}, "TCP port 25 from App Service leaves only through the virtual network integration")
+		if tr != nil {
+			tr.end(HopNowhere, "", netip.Addr{}, "TCP port 25 from App Service leaves only through the virtual network integration")
+		}
 	default:
 		d.Verdict, d.Method, d.Reason = Allowed, MethodAppService, ReasonInternet
-		tr.internet(dst, es)
-		if p := st.possible; len(p) > 0 {
-			tr.assume = appendOnce(tr.assume, fmt.Sprintf("the platform may move the app to any of possibleOutboundIpAddresses (%d addresses: %s) on a scale or tier change; a destination that allows the app by address should allow them all", len(p), joinAddrs(p, ", ")))
+		if tr != nil {
+			tr.internet(dst, es)
+			if p := st.possible; len(p) > 0 {
+				tr.assume = appendOnce(tr.assume, fmt.Sprintf("the platform may move the app to any of possibleOutboundIpAddresses (%d addresses: %s) on a scale or tier change; a destination that allows the app by address should allow them all", len(p), joinAddrs(p, ", ")))
+			}
 		}
 	}
 }
@@ -764,20 +843,29 @@ func (w *walker) runApp(a int32, why string) Decision {
 	if w.dst.Is6() {
 		src = st.addr6
 	}
-	w.tr.hops = append(w.tr.hops, Hop{Kind: HopSource, Name: st.v.Name(), ID: string(st.v.ID()), Address: src,
-		Note: why + "; source: an address of integration subnet " + e.subnets[st.subnet].s.Name() + " (" + src.String() + " is the one evaluated)"})
-	w.tr.assume = appendOnce(w.tr.assume, "web app "+st.v.Name()+"'s instances use any address of integration subnet "+e.subnets[st.subnet].s.Name()+
-		" (WEBSITE_PRIVATE_IP changes); rules are evaluated for "+src.String()+", the first Azure assigns")
+	if w.tr != nil {
+		w.tr.hops = append(w.tr.hops, Hop{Kind: HopSource, Name: st.v.Name(), ID: string(st.v.ID()), Address: src,
+			Note: why + "; source: an address of integration subnet " + e.subnets[st.subnet].s.Name() + " (" + src.String() + " is the one evaluated)"})
+		w.tr.assume = appendOnce(w.tr.assume, "web app "+st.v.Name()+"'s instances use any address of integration subnet "+e.subnets[st.subnet].s.Name()+
+			" (WEBSITE_PRIVATE_IP changes); rules are evaluated for "+src.String()+", the first Azure assigns")
+	}
 	if !src.IsValid() {
 		d.Verdict, d.Reason = Dropped, ReasonNoSourceAddress
 		return d
 	}
 	f := nsg.Flow{Direction: nsg.Outbound, Proto: w.proto, Src: src, Dst: w.dst, SrcPort: w.sport, DstPort: w.dport}
 	v := st.cls.Verdict(f)
-	w.tr.security(st.cls, nsg.Outbound, v)
+	if w.tr != nil {
+		w.tr.security(st.cls, nsg.Outbound, v)
+	}
+	if w.rec != nil {
+		w.rec.verdict(recSrcSecurity, a, nsg.Outbound, v)
+	}
 	if st.unknown >= 0 && v.Allowed() && v.Reason != nsg.ReasonAdmin {
 		w.assumed = true
-		w.tr.unknownNote(st.unknown)
+		if w.tr != nil {
+			w.tr.unknownNote(st.unknown)
+		}
 	}
 	if !v.Allowed() {
 		return denied(&d, ^a, nsg.Outbound, v, ReasonDeniedOut)

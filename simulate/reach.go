@@ -14,6 +14,7 @@ import (
 	"github.com/egresslab/egress/ipproto"
 	"github.com/egresslab/egress/nsg"
 	"github.com/egresslab/egress/route"
+	"github.com/egresslab/egress/topology"
 	"go4.org/netipx"
 )
 
@@ -109,8 +110,18 @@ import (
 // boundaries too, and the ports 80 and 1433 (walker.firewallFlow: the port
 // says HTTP, MSSQL or HTTPS). What is not built yet is the partition of
 // name space itself (which names the rules' patterns tell apart): a caller
-// maps the names it cares about. Sources other than NICs (AI services
-// accounts, web apps) are not mapped yet.
+// maps the names it cares about.
+//
+// Sources other than NICs ([Engine.ReachFrom], reach_source.go): a
+// container group or a web app's traffic in its subnet is walked from
+// there with the same boundaries, its own rules (recSrcSecurity) and
+// address in the source NIC's place; a container group's unsupported
+// ports (25, 19390) are a component of the source, cut for TCP
+// everywhere; a web app's routing settings test RFC 1918 (its prefixes
+// are boundaries) and its subnet's service-endpoint routes (route
+// prefixes already), and its public path the family, the protocol and
+// TCP 25 (Engine.smtp's component). The way its settings send a flow is
+// in the walk record (recSrcWay), for its Trace says it.
 //
 // # Outcome equality
 //
@@ -128,7 +139,8 @@ import (
 // EgressMap is the egress map of one source: every destination (IPv4 and
 // IPv6 address, IP protocol, destination port) a flow from it can have, cut
 // into [ReachClass]es whose members share one outcome, for flows that name
-// no server (no TLS SNI or HTTP Host). Build one with [Engine.Reach].
+// no server (no TLS SNI or HTTP Host). Build one with [Engine.Reach] (a
+// NIC's), or [Engine.ReachFrom] (a container group's or web app's).
 //
 // An EgressMap is plain data, sorted (see Classes), that refers to its
 // Engine for explanations (Explain, EgressIPs, DecidedBy: a zero or
@@ -137,7 +149,9 @@ import (
 // IPv4-mapped IPv6 addresses aside (they are the IPv4 classes).
 type EgressMap struct {
 	// Source is the source NIC's name, SourceID its resource ID, and
-	// SourceAddr its primary private address.
+	// SourceAddr its primary private address (for a web app, the address
+	// of its integration subnet that its flows are evaluated from; for a
+	// container group, its own; invalid when it has none).
 	Source     string
 	SourceID   string
 	SourceAddr netip.Addr
@@ -158,6 +172,9 @@ type EgressMap struct {
 	// when [Engine.ReachAll] shared them (Walks are then that build's),
 	// or "" for a map built from its own source's walks.
 	SharedFrom string
+	// Kind is the source's kind ([Engine.ReachFrom]): SourceNIC,
+	// SourceWebApp or SourceContainerGroup.
+	Kind SourceKind
 
 	e *Engine
 }
@@ -519,6 +536,9 @@ type bounds struct {
 	items   []cutItem
 	groupOf map[*nsg.Group]int32
 	fwOf    map[int32]int32
+	// srcComp is the source's own component, which every walk consults
+	// (a container group's unsupported ports), or -1.
+	srcComp int32
 }
 
 // component is the port cuts of one component, per protocol (TCP, UDP):
@@ -929,13 +949,26 @@ func (bb *boundsBuilder) classifier(cls *nsg.Classifier, full bool, own []netip.
 // route actions, which over-approximates the walks (a route that no
 // destination selects still counts).
 func (e *Engine) reachScope(h int32) (subnets, nics []int32, crossed int, fws, vnets []int32) {
+	return e.reachScopeFrom(e.nics[h].subnet, []int32{h})
+}
+
+// reachScopeFrom is reachScope for a source in subnet start (-1: in none)
+// that is NIC seed[0] (or, seed empty, a source that is no NIC: a web
+// app's integration, a container group).
+func (e *Engine) reachScopeFrom(start int32, seed []int32) (subnets, nics []int32, crossed int, fws, vnets []int32) {
 	seenSub := map[int32]bool{}
-	seenNIC := map[int32]bool{h: true}
+	seenNIC := map[int32]bool{}
 	seenFW := map[int32]bool{}
 	seenVNet := map[int32]bool{}
-	nics = append(nics, h)
-	queue := []int32{e.nics[h].subnet}
-	seenSub[e.nics[h].subnet] = true
+	for _, h := range seed {
+		seenNIC[h] = true
+		nics = append(nics, h)
+	}
+	var queue []int32
+	if start >= 0 {
+		queue = append(queue, start)
+		seenSub[start] = true
+	}
 	for len(queue) > 0 {
 		s := queue[0]
 		queue = queue[1:]
@@ -982,7 +1015,7 @@ func (e *Engine) reachScope(h int32) (subnets, nics []int32, crossed int, fws, v
 			}
 		}
 	}
-	slices.Sort(nics[1:crossed])
+	slices.Sort(nics[len(seed):crossed])
 	slices.Sort(nics[crossed:])
 	slices.Sort(fws)
 	return subnets, nics, crossed, fws, vnets
@@ -990,6 +1023,23 @@ func (e *Engine) reachScope(h int32) (subnets, nics []int32, crossed int, fws, v
 
 // reachBounds collects the boundary set of NIC h (see the comment above).
 func (e *Engine) reachBounds(h int32, named bool) bounds {
+	return e.reachBoundsFrom(reachSrc{nic: h, subnet: e.nics[h].subnet}, named)
+}
+
+// reachSrc is a source as reachBoundsFrom sees it: NIC nic, or (nic -1)
+// a source in subnet subnet (-1: none) with security rules cls (nil:
+// none) and addresses own; srcComp: Learn's unsupported ports of a
+// container group are a component of the source.
+type reachSrc struct {
+	nic, subnet int32
+	cls         *nsg.Classifier
+	own         []netip.Addr
+	srcComp     bool
+	app         bool // a web app: its routing settings test RFC 1918
+}
+
+// reachBoundsFrom collects the boundary set of source src.
+func (e *Engine) reachBoundsFrom(src reachSrc, named bool) bounds {
 	bb := boundsBuilder{b: bounds{groupOf: map[*nsg.Group]int32{}, fwOf: map[int32]int32{}}, seenS: map[*nsg.Scope]bool{},
 		sets: map[setID][]netipx.IPRange{}, bounded: map[setID]bool{}, itemOf: map[compSet]int32{}, fullDone: map[*nsg.Group]bool{}}
 	for i := range bb.b.sameAs {
@@ -1015,7 +1065,32 @@ func (e *Engine) reachBounds(h int32, named bool) bounds {
 	bb.prefix(netip.MustParsePrefix("fc00::/7"))
 	bb.prefix(netip.MustParsePrefix("fe80::/10"))
 
-	subnets, nics, crossed, fws, vnets := e.reachScope(h)
+	var seed []int32
+	if src.nic >= 0 {
+		seed = []int32{src.nic}
+	}
+	subnets, nics, crossed, fws, vnets := e.reachScopeFrom(src.subnet, seed)
+	bb.b.srcComp = -1
+	if src.nic < 0 {
+		// The source's own rules (outbound: full) and addresses; a web
+		// app's settings send RFC 1918 destinations into its subnet.
+		if src.cls != nil {
+			bb.classifier(src.cls, true, nil)
+		}
+		for _, a := range src.own {
+			bb.prefix(netip.PrefixFrom(a, a.BitLen()))
+		}
+		if src.app {
+			for _, p := range rfc1918 {
+				bb.prefix(p)
+			}
+		}
+		if src.srcComp {
+			c := bb.newComponent()
+			bb.b.comps[c].global[reachTCP] = []uint16{25, 26, 19390, 19391}
+			bb.b.srcComp = c
+		}
+	}
 	// 4. Routes.
 	for _, s := range subnets {
 		tb := e.subnets[s].table
@@ -1185,6 +1260,27 @@ type reachRun struct {
 	ownerOf  map[netip.Addr]int32 // a member's address -> the member
 	alt      []altRow             // by class, ascending
 	lay      *layout              // after the sweep
+	// kind is the source's kind, si its index (Source.i) when it is not a
+	// NIC: h and src are then noNIC.
+	kind SourceKind
+	si   int32
+}
+
+// noNIC stands for the NIC handle of a run whose source is no NIC: no
+// NIC, web app or container group decider has it.
+const noNIC = -1 << 31
+
+// run walks w from the run's source (NIC src for a NIC run), as
+// Engine.TraceFrom does.
+func (r *reachRun) run(w *walker, src int32) Decision {
+	switch r.kind {
+	case SourceWebApp:
+		d, _ := w.decideApp(r.si, topology.TrafficApplication, false, nil)
+		return d
+	case SourceContainerGroup:
+		return w.decideInjected(r.si)
+	}
+	return w.run(src)
 }
 
 // rowRef is a row in reachRun.arena, and the atomic classes it counts.
@@ -1217,7 +1313,7 @@ func (r *reachRun) eval(dst netip.Addr, proto ipproto.Proto, port uint16) int32 
 	r.walks++
 	r.rec.ev, r.rec.smtp = r.rec.ev[:0], false
 	w := walker{e: r.e, dst: dst, proto: proto, sport: EphemeralPort, dport: port, host: r.host, rec: &r.rec}
-	d := w.run(r.src)
+	d := r.run(&w, r.src)
 	k := r.key[:0]
 	k = append(k, byte(d.Verdict), byte(d.Method), byte(d.Reason), d.Hops)
 	if dst.Is4() { // the source address is the family's
@@ -1231,12 +1327,14 @@ func (r *reachRun) eval(dst netip.Addr, proto ipproto.Proto, port uint16) int32 
 		k = append(k, 0)
 	}
 	eg := d.egress
-	switch src := &r.e.nics[r.src]; {
-	case eg < 0:
-	case eg == src.egress4: // the source's own egress sets
-		eg = -2
-	case eg == src.egress6:
-		eg = -3
+	if r.kind == SourceNIC {
+		switch src := &r.e.nics[r.src]; {
+		case eg < 0:
+		case eg == src.egress4: // the source's own egress sets
+			eg = -2
+		case eg == src.egress6:
+			eg = -3
+		}
 	}
 	k = binary.LittleEndian.AppendUint32(k, uint32(eg))
 	by := d.by
@@ -1254,7 +1352,7 @@ func (r *reachRun) eval(dst netip.Addr, proto ipproto.Proto, port uint16) int32 
 			k = binary.LittleEndian.AppendUint64(k, ev)
 			i++ // the verdict word
 			ev = r.rec.ev[i]
-		case recFirewall, recInjSecurity:
+		case recFirewall, recInjSecurity, recSrcSecurity:
 			k = binary.LittleEndian.AppendUint64(k, ev)
 			i++
 			ev = r.rec.ev[i]
@@ -1330,8 +1428,13 @@ func (r *reachRun) consulted() []int32 {
 				out = append(out, c)
 			}
 			i++
-		case recInjSecurity:
-			cls := r.e.injs[int32(uint32(ev>>8))].cls
+		case recInjSecurity, recSrcSecurity:
+			var cls *nsg.Classifier
+			if ev&^(1<<56-1) == recInjSecurity {
+				cls = r.e.injs[int32(uint32(ev>>8))].cls
+			} else {
+				cls = r.e.inSubnet(int32(uint32(ev >> 8))).cls
+			}
 			for _, st := range []nsg.Stage{nsg.StageAdmin, nsg.StageNIC, nsg.StageSubnet} {
 				if c, ok := r.b.groupOf[cls.Group(st)]; ok {
 					out = append(out, c)
@@ -1339,6 +1442,9 @@ func (r *reachRun) consulted() []int32 {
 			}
 			i++
 		}
+	}
+	if r.b.srcComp >= 0 {
+		out = append(out, r.b.srcComp)
 	}
 	r.consult = out
 	return out
@@ -1661,8 +1767,18 @@ func (r *reachRun) rowFor(x *altRow, m int32) int32 {
 // the members whose member addresses do not change it.
 func (r *reachRun) mapFor(h int32) *EgressMap {
 	e, l := r.e, r.lay
-	st := &e.nics[h]
-	m := &EgressMap{Source: st.v.Name(), SourceID: string(st.v.ID()), SourceAddr: st.addr, Host: r.host, e: e, Boundaries: len(r.addrs), Walks: r.walks}
+	m := &EgressMap{Host: r.host, e: e, Boundaries: len(r.addrs), Walks: r.walks, Kind: r.kind}
+	switch r.kind {
+	case SourceWebApp:
+		st := &e.apps[r.si]
+		m.Source, m.SourceID, m.SourceAddr = st.v.Name(), string(st.v.ID()), st.addr
+	case SourceContainerGroup:
+		st := &e.injs[r.si]
+		m.Source, m.SourceID, m.SourceAddr = st.v.Name(), string(st.v.ID()), st.addr
+	default:
+		st := &e.nics[h]
+		m.Source, m.SourceID, m.SourceAddr = st.v.Name(), string(st.v.ID()), st.addr
+	}
 	// The member addresses' rows: their groups, and the ranges they add.
 	m.Atomic = l.atomic
 	extra := map[int32][]netipx.IPRange{}
@@ -1677,7 +1793,7 @@ func (r *reachRun) mapFor(h int32) *EgressMap {
 		}
 		extra[g] = append(extra[g], r.rangeOf(int(x.class)))
 	}
-	extraOf := map[int32][]int32{} // entry -> the extra groups that hold it
+	extraOf := make([][]int32, len(l.ekeys)) // entry -> the extra groups that hold it
 	slices.Sort(extraGroups)
 	for _, g := range extraGroups {
 		for _, id := range l.gEntries[g] {
@@ -1693,9 +1809,9 @@ func (r *reachRun) mapFor(h int32) *EgressMap {
 		k    rowEntry
 		aset int32
 	}
-	var entries []entry
+	entries := make([]entry, 0, len(l.ekeys))
 	for id, k := range l.ekeys {
-		xs := extraOf[int32(id)]
+		xs := extraOf[id]
 		if len(l.entryStable[id]) == 0 && len(xs) == 0 {
 			continue // in no row of this map
 		}
@@ -1737,9 +1853,9 @@ func (r *reachRun) mapFor(h int32) *EgressMap {
 		id    int32
 		aset  int32
 	}
-	byPorts := map[portKey]int32{}
-	var pkeys []portKey
-	var pports [][]PortRange
+	byPorts := make(map[portKey]int32, len(entries))
+	pkeys := make([]portKey, 0, len(entries))
+	pports := make([][]PortRange, 0, len(entries))
 	for _, x := range entries {
 		k := x.k
 		pk := portKey{k.proto, k.id, x.aset}
@@ -1766,8 +1882,8 @@ func (r *reachRun) mapFor(h int32) *EgressMap {
 		aset   int32
 		ports  []PortRange
 	}
-	byProtos := map[protoKey]int32{}
-	var groups []protoGroup
+	byProtos := make(map[protoKey]int32, len(pkeys))
+	groups := make([]protoGroup, 0, len(pkeys))
 	for pi, k := range pkeys {
 		ports := pports[pi]
 		slices.SortFunc(ports, func(a, b PortRange) int { return cmp.Compare(a.Lo, b.Lo) })
@@ -1859,7 +1975,7 @@ func (r *reachRun) typicalWitness(c *ReachClass, member int32) {
 		return
 	}
 	ww := walker{e: r.e, dst: w.To, proto: w.Protocol, sport: EphemeralPort, dport: w.Port, host: r.host}
-	if ww.run(member) == c.Decision {
+	if r.run(&ww, member) == c.Decision {
 		c.Witness = w
 	}
 }

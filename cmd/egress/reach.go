@@ -18,17 +18,25 @@ import (
 // reachQueries are egress reach's --query values, each an EgressMap query.
 var reachQueries = []string{"direct-internet", "default-outbound", "dropped-after-allowed"}
 
-// cmdReach prints a NIC's egress map.
+// cmdReach prints a source's egress map: a NIC's, a container group's or a
+// web app's.
 func cmdReach(e *env) *cobra.Command {
 	cmd := &cobra.Command{
-		Use:   "reach --from NIC [--to PREFIX|TAG] [--protocol P] [--port N]",
-		Short: "Every destination of a NIC at once: classes of flows with one outcome each",
-		Long: `Map where a NIC's traffic can go, for every destination at once: destination space (IPv4
+		Use:   "reach --from SOURCE [--to PREFIX|TAG] [--protocol P] [--port N]",
+		Short: "Every destination of a NIC, container group or web app at once: classes of flows with one outcome each",
+		Long: `Map where a source's traffic can go, for every destination at once: destination space (IPv4
 and IPv6 addresses, IP protocol, destination port) is cut at every boundary that can change
-an outcome along the NIC's paths (route prefixes, NSG, admin and firewall rule prefixes and
+an outcome along the source's paths (route prefixes, NSG, admin and firewall rule prefixes and
 ports, service tags, private and platform ranges), one flow per piece is simulated with the
 engine trace uses, and neighbouring pieces with the same outcome are merged. Each class
 says what happens to every flow in it and names a witness flow (egress trace explains it).
+
+The source is a NIC, a container group in a subnet or a web app, by name or resource ID, as
+trace --from takes it. A container group's flows start in its subnet, from its address; a
+web app's application traffic goes as its routing settings send it: into its integration
+subnet, or out from its own outbound addresses (its configuration traffic, --traffic of
+trace, is not mapped). An AI services account has no map: host names, not addresses,
+decide its calls (egress trace --from decides one).
 
 The map is exact, not sampled: a /32 route to the internet, one port opened by a rule or a
 BGP prefix around the firewall shows up as its own class. It covers flows that name no
@@ -55,6 +63,10 @@ security rule allows, a route with next hop None drops).`,
   # One destination's classes
   egress reach --from vm-app-01-nic --to 52.1.2.0/24 --port 443
 
+  # A container group's, or a web app's, traffic to the internet
+  egress reach --from aci-batch-jobs --query direct-internet
+  egress reach --from app-orders --to 52.1.2.0/24 --port 443
+
   # Every NIC of a subnet (or --all): which reach the internet directly, which use default outbound
   egress reach --subnet vnet-spoke-app/snet-app
 
@@ -66,10 +78,10 @@ security rule allows, a route with next hop None drops).`,
 	var all bool
 	var port uint16
 	fs := cmd.Flags()
-	fs.StringVar(&from, "from", "", "the source `NIC`, by name or resource ID (or --all, --subnet)")
+	fs.StringVar(&from, "from", "", "the `source`: a NIC, container group or web app, by name or resource ID (or --all, --subnet)")
 	fs.BoolVar(&all, "all", false, "map every NIC: one summary line each (classes, direct internet, default outbound)")
 	fs.StringVar(&subnet, "subnet", "", "map every NIC of a `subnet` (NAME, VNET/NAME or resource ID): one summary line each")
-	_ = cmd.RegisterFlagCompletionFunc("from", e.completeNICs)
+	_ = cmd.RegisterFlagCompletionFunc("from", e.completeNames(sourceNames))
 	fs.StringVar(&to, "to", "", "keep destinations in a `prefix`, an address or a service tag")
 	fs.StringVar(&protocol, "protocol", "any", "keep one `protocol`: tcp, udp, icmp, a protocol number, or any")
 	fs.Uint16Var(&port, "port", 0, "keep one destination `port` (TCP and UDP)")
@@ -103,6 +115,9 @@ type reachDoc struct {
 	Source        string     `json:"source"`
 	SourceID      string     `json:"sourceId"`
 	SourceIP      netip.Addr `json:"sourceIpAddress"`
+	// SourceKind is the source's kind when it is not a NIC: WebApp or
+	// ContainerGroup.
+	SourceKind string `json:"sourceKind,omitempty"`
 	// Host is the server name the flows give (--host), or "".
 	Host string `json:"host,omitempty"`
 	// Classes are the classes kept, grouped by outcome.
@@ -150,7 +165,7 @@ func (e *env) reach(from, to, protocol, query, host string, port uint16) error {
 	if err := e.compile(); err != nil {
 		return err
 	}
-	h, err := e.nic(from)
+	src, err := e.source(from)
 	if err != nil {
 		return err
 	}
@@ -160,7 +175,10 @@ func (e *env) reach(from, to, protocol, query, host string, port uint16) error {
 			return err
 		}
 	}
-	m := e.engine.ReachHost(h, host)
+	m, err := e.engine.ReachFromHost(src, host)
+	if err != nil {
+		return &exitError{code: 2, err: err}
+	}
 	var picked []*simulate.ReachClass
 	switch query {
 	case "direct-internet":
@@ -182,9 +200,12 @@ func (e *env) reach(from, to, protocol, query, host string, port uint16) error {
 	}
 	doc := reachDoc{SchemaVersion: schemaVersion, Source: m.Source, SourceID: m.SourceID, SourceIP: m.SourceAddr, Host: m.Host,
 		Classes: []reachClassDoc{}, AtomicClasses: m.Atomic, Boundaries: m.Boundaries, ServiceTags: e.engine.ServiceTags()}
+	if src.Kind() != simulate.SourceNIC {
+		doc.SourceKind = src.Kind().String()
+	}
 	for i := range classes {
 		c := &classes[i]
-		r, err := e.engine.Trace(c.Witness)
+		r, err := e.engine.TraceFrom(src, c.Witness)
 		if err != nil {
 			return &exitError{code: 2, err: err}
 		}
