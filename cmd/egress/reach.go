@@ -3,6 +3,7 @@ package main
 import (
 	"cmp"
 	"context"
+	"io"
 	"net/netip"
 	"slices"
 	"strconv"
@@ -41,7 +42,10 @@ decide its calls (egress trace --from decides one).
 The map is exact, not sampled: a /32 route to the internet, one port opened by a rule or a
 BGP prefix around the firewall shows up as its own class. It covers flows that name no
 server; --host maps the flows that name one (TLS SNI, HTTP Host), which Azure Firewall
-application rules match.
+application rules match. For a NIC, a second table lists the flows whose outcome changes when
+they name a server: one name per target FQDN of the application rules of every firewall the
+NIC's flows can reach ("allowed if the SNI matches *.contoso.com"), and one name that no
+target names (--hosts=false skips them; -o json lists them as hostConditioned).
 
 --all and --subnet map many NICs at once (NICs whose maps provably coincide share the work)
 and print one summary per NIC: its classes, whether some flow reaches the internet without a
@@ -75,7 +79,7 @@ security rule allows, a route with next hop None drops).`,
 		Args: cobra.NoArgs,
 	}
 	var from, to, protocol, query, host, subnet string
-	var all bool
+	var all, hosts bool
 	var port uint16
 	fs := cmd.Flags()
 	fs.StringVar(&from, "from", "", "the `source`: a NIC, container group or web app, by name or resource ID (or --all, --subnet)")
@@ -86,6 +90,7 @@ security rule allows, a route with next hop None drops).`,
 	fs.StringVar(&protocol, "protocol", "any", "keep one `protocol`: tcp, udp, icmp, a protocol number, or any")
 	fs.Uint16Var(&port, "port", 0, "keep one destination `port` (TCP and UDP)")
 	fs.StringVar(&host, "host", "", "map the flows that name this server `name` (TLS SNI, HTTP Host), which firewall application rules match")
+	fs.BoolVar(&hosts, "hosts", true, "also map, for a NIC, the flows whose outcome depends on the server name they give (one name per firewall application-rule target); tsv leaves them out")
 	fs.StringVar(&query, "query", "", "keep the classes that answer a `question`: "+strings.Join(reachQueries, ", "))
 	_ = cmd.RegisterFlagCompletionFunc("to", cobra.NoFileCompletions)
 	_ = cmd.RegisterFlagCompletionFunc("protocol", fixedCompletions([]string{"tcp", "udp", "icmp", "any"}))
@@ -104,7 +109,7 @@ security rule allows, a route with next hop None drops).`,
 			}
 			return e.reachMany(cmd.Context(), subnet, host)
 		}
-		return e.reach(from, to, protocol, query, host, port)
+		return e.reach(from, to, protocol, query, host, port, hosts)
 	})
 	return cmd
 }
@@ -122,6 +127,10 @@ type reachDoc struct {
 	Host string `json:"host,omitempty"`
 	// Classes are the classes kept, grouped by outcome.
 	Classes []reachClassDoc `json:"classes"`
+	// HostConditioned are the flows (of a NIC's map without --host) whose
+	// outcome changes when they name a server a firewall's application
+	// rules tell apart, one name per target pattern.
+	HostConditioned []reachHostDoc `json:"hostConditioned,omitempty"`
 	// AtomicClasses is the number of flows simulated to build the map,
 	// Boundaries the number of address boundaries it was cut at.
 	AtomicClasses int    `json:"atomicClasses"`
@@ -148,7 +157,7 @@ type reachClassDoc struct {
 }
 
 // reach runs egress reach.
-func (e *env) reach(from, to, protocol, query, host string, port uint16) error {
+func (e *env) reach(from, to, protocol, query, host string, port uint16, hosts bool) error {
 	if from == "" {
 		return usageErr("--from is required")
 	}
@@ -227,7 +236,12 @@ func (e *env) reach(from, to, protocol, query, host string, port uint16) error {
 		return cmp.Or(cmp.Compare(a.Verdict, b.Verdict), cmp.Compare(a.EgressMethod, b.EgressMethod), cmp.Compare(a.ReasonCode, b.ReasonCode),
 			strings.Compare(strings.Join(a.Via, ","), strings.Join(b.Via, ",")), a.Witness.Destination.Compare(b.Witness.Destination))
 	})
-	return e.print(doc, func() *table { return reachRows(doc) }, nil)
+	if h, ok := src.NIC(); ok && host == "" && query == "" && hosts {
+		if doc.HostConditioned, err = e.reachHosts(h, m, set, proto, port); err != nil {
+			return err
+		}
+	}
+	return e.print(doc, func() *table { return reachRows(doc) }, func(w io.Writer) error { return e.writeReach(w, doc) })
 }
 
 // reachSet parses --to: a prefix, an address, or a service tag of the
