@@ -1,6 +1,7 @@
 package topology_test
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
 	"math/rand/v2"
@@ -310,4 +311,36 @@ func classifier(t *testing.T, rules []nsg.Rule) placedNSG {
 		Addrs: []netip.Addr{netip.MustParseAddr("10.0.1.4")}, SubnetNSG: g, Scope: scope})
 	require.NoError(t, err)
 	return placedNSG{g, c}
+}
+
+// A separate azurerm_network_security_rule whose priority is known after
+// apply is placed as an inline one is: after the NSG's rules it could not
+// precede, flagged, the warning on the resource itself.
+func TestTerraformNSGRuleResourcePriorityUnknown(t *testing.T) {
+	sr := tfResource("azurerm_network_security_rule", "r", map[string]any{"name": "deny-pip", "resource_group_name": "rg-net",
+		"network_security_group_name": "nsg-a", "priority": nil, "direction": "Outbound", "access": "Deny", "protocol": "Tcp",
+		"source_address_prefix": "*", "source_port_range": "*", "destination_address_prefix": "52.1.2.3", "destination_port_range": "*"})
+	data := tfNSGPlan(t, []any{
+		tfRuleBlock("allow-100", 100, "Outbound", "Allow", "Tcp", "*", "443"),
+		tfRuleBlock("allow-101", 101, "Outbound", "Allow", "Tcp", "*", "443"),
+		tfRuleBlock("allow-web", 300, "Outbound", "Allow", "Tcp", "*", "443"),
+	}, []any{map[string]any{}, map[string]any{}, map[string]any{}}, sr)
+	var doc map[string]any
+	require.NoError(t, json.Unmarshal(data, &doc))
+	for _, c := range doc["resource_changes"].([]any) {
+		if c := c.(map[string]any); c["address"] == "azurerm_network_security_rule.r" {
+			c["change"].(map[string]any)["after_unknown"] = map[string]any{"id": true, "priority": true}
+		}
+	}
+	data, err := json.Marshal(doc)
+	require.NoError(t, err)
+	m, err := topology.ParseTerraform("plan.json", data)
+	require.NoError(t, err)
+	g := m.NSGs[0]
+	assert.Equal(t, 102, ruleNamed(t, g, "deny-pip").Priority)
+	assert.Contains(t, g.KnownAfterApply["deny-pip"], `ahead of rule "allow-web"`)
+	w := tfWarning(t, m.Warnings(), "azurerm_network_security_rule.r", "")
+	assert.Contains(t, w.Error(), "priority: placed at 102, the first free Outbound priority")
+	r := tfTrace(t, data)("52.1.2.3", 443)
+	assert.Equal(t, simulate.Allowed, r.Verdict, "allow-100 precedes it wherever it sits: %s", r)
 }
