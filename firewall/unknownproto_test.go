@@ -1,6 +1,7 @@
 package firewall_test
 
 import (
+	"slices"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -59,4 +60,85 @@ func TestApplicationRuleProtocolsUnknown(t *testing.T) {
 	}
 	// Its spaces: every port of the application rules.
 	assert.Equal(t, [][2]uint16{{1, firewall.MaxAppPort}}, e.AppDestinationSpaces()[0].Ports)
+}
+
+// The widening against its slow twin: in random policies, every
+// application rule whose protocols are unknown is given, in turn, the
+// flow's own protocol and port (it matches) and another one (it does not):
+// a verdict the engine gives without FlagUnknown must be the verdict of
+// both worlds (where they are decided themselves).
+func TestApplicationRuleProtocolsUnknownSound(t *testing.T) {
+	policies, flows := 120, 60
+	if testing.Short() {
+		policies = 30
+	}
+	var checked, unknown int
+	for seed := range uint64(policies) {
+		g := newGen(seed + 1000)
+		p := g.policy(int(seed%40) + 5)
+		type loc struct{ gi, ci, ri int }
+		var widened []loc
+		for gi := range p.RuleCollectionGroups {
+			for ci := range p.RuleCollectionGroups[gi].RuleCollections {
+				for ri := range p.RuleCollectionGroups[gi].RuleCollections[ci].ApplicationRules {
+					if r := &p.RuleCollectionGroups[gi].RuleCollections[ci].ApplicationRules[ri]; r.ProtocolsUnknown || ri%3 == 0 {
+						r.ProtocolsUnknown = true
+						widened = append(widened, loc{gi, ci, ri})
+					}
+				}
+			}
+		}
+		if len(widened) == 0 || p.Parent != nil {
+			continue
+		}
+		e, err := firewall.Compile(p, g.res)
+		if err != nil {
+			continue
+		}
+		for range flows {
+			f := g.flow()
+			v := e.Evaluate(f)
+			if v.Flags&firewall.FlagUnknown != 0 {
+				unknown++
+				continue
+			}
+			for _, protos := range [][]firewall.AppProtocol{{{Type: f.App, Port: int(f.DstPort)}}, {{Type: firewall.AppMSSQL, Port: 64000}}} {
+				if !protos[0].Type.IsValid() || protos[0].Port < 1 || protos[0].Port > firewall.MaxAppPort {
+					continue
+				}
+				w := clonePolicy(p)
+				for _, l := range widened {
+					r := &w.RuleCollectionGroups[l.gi].RuleCollections[l.ci].ApplicationRules[l.ri]
+					r.ProtocolsUnknown, r.Protocols = false, protos
+				}
+				we, err := firewall.Compile(w, g.res)
+				if err != nil {
+					t.Fatalf("the world does not compile: %v", err)
+				}
+				wv := we.Evaluate(f)
+				if wv.Flags&firewall.FlagUnknown != 0 {
+					continue
+				}
+				checked++
+				assert.Equal(t, wv.Action, v.Action, "seed %d flow %+v protocols %v", seed, f, protos)
+			}
+		}
+	}
+	assert.Positive(t, checked, "some verdicts are checked")
+	assert.Positive(t, unknown, "some are Unknown")
+}
+
+// clonePolicy copies p's groups, collections and application rules deeply
+// enough to change the rules' protocols.
+func clonePolicy(p *firewall.Policy) *firewall.Policy {
+	c := *p
+	c.RuleCollectionGroups = slices.Clone(p.RuleCollectionGroups)
+	for gi := range c.RuleCollectionGroups {
+		g := &c.RuleCollectionGroups[gi]
+		g.RuleCollections = slices.Clone(g.RuleCollections)
+		for ci := range g.RuleCollections {
+			g.RuleCollections[ci].ApplicationRules = slices.Clone(g.RuleCollections[ci].ApplicationRules)
+		}
+	}
+	return &c
 }
