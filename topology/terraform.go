@@ -189,7 +189,13 @@ func isTerraformJSON(data []byte) (ok, plan bool) {
 // Unknown); a route's next hop IP address stays "(known after apply)", so
 // that its table is not evaluated and the flows of its subnets are Unknown
 // ([IsKnownAfterApply] tells that problem from one Azure would reject; the
-// warning, given when the input is loaded, names the subnets).
+// warning, given when the input is loaded, names the subnets). An NSG
+// rule's unknown addresses, ports, protocol or access widen it to "*", its
+// unknown priority or direction place it where it decides every flow it
+// could (terraformnsg.go), flagged in [NSG.KnownAfterApply] so that only
+// the answers it could change are Unknown; an application rule's unknown
+// protocols widen it to every application protocol and port, a rule the
+// firewall never lets decide (firewall.ApplicationRule.ProtocolsUnknown).
 //
 // A state and a plan of one configuration (or the same state or plan twice)
 // loaded together are refused: their resources would be merged or doubled.
