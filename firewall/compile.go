@@ -397,9 +397,10 @@ func (c *compiler) network(r *NetworkRule, pr *parsed, rw where) {
 		c.errs.add(rw, "sourceAddresses", "", ErrMissing, "a source address or IP group is required")
 	}
 	pr.m.dst = c.addresses(rw, "destinationAddresses", r.DestinationAddresses, r.DestinationIPGroups, "destinationIpGroups", true)
-	if len(r.DestinationAddresses)+len(r.DestinationIPGroups)+len(r.DestinationFqdns) == 0 {
+	if len(r.DestinationAddresses)+len(r.DestinationIPGroups)+len(r.DestinationFqdns) == 0 && !r.DestinationsUnknown {
 		c.errs.add(rw, "destinationAddresses", "", ErrMissing, "a destination address, IP group or FQDN is required")
 	}
+	pr.m.unresolved = r.DestinationsUnknown
 	if len(r.DestinationFqdns) > 0 && !c.dns {
 		c.errs.add(rw, "destinationFqdns", "", ErrDNSProxy,
 			"FQDNs in network rules need "+c.dnsName+" enabled (https://learn.microsoft.com/azure/firewall/fqdn-filtering-network-rules)")

@@ -79,6 +79,14 @@ type NetworkRule struct {
 	// [Resolvers.DNS] at compile time; they require [Policy.DNSProxy].
 	DestinationFqdns []string `json:"destinationFqdns,omitempty"`
 	DestinationPorts []string `json:"destinationPorts"`
+	// DestinationsUnknown says some of the rule's destinations are not
+	// known offline (a Terraform plan's values known after apply): the
+	// known ones match as given, and the rule may match any other
+	// destination, which makes a verdict before it undecidable wherever
+	// its source, protocol and port match ([FlagUnknown]), as for a
+	// destination FQDN that does not resolve. The rule then needs no
+	// known destination.
+	DestinationsUnknown bool `json:"destinationsUnknown,omitempty"`
 }
 
 // AppProtocol is one protocol entry of an application rule, such as

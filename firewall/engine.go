@@ -261,28 +261,15 @@ func (e *Engine) firstApp(src, dst netip.Addr, f *Flow, und *undecided) int {
 		return -1
 	}
 	fk, uk := x.names.lookup(name)
-	i := -1
-	if pok {
-		i = m.firstAnd(sk, dk, pk, fk, 0, m.n)
+	if !pok { // only rules whose protocols are unknown can match
+		e.anyProtoApp(f, name, sk, dk, fk, uk, m.n, und)
+		return -1
 	}
+	i := m.firstAnd(sk, dk, pk, fk, 0, m.n)
 	below := i
 	if i < 0 {
 		below = m.n
 	}
-	if pok {
-		i, below = e.appRules(f, name, pk, sk, dk, uk, i, below, und)
-	}
-	if anyProto {
-		e.anyProtoApp(f, name, sk, dk, fk, uk, below, und)
-	}
-	return i
-}
-
-// appRules finishes firstApp for the rules of protocol set pk: the first
-// rule i matched by name, before it the rules with a target URL whose host
-// matches (checked one by one for the path), and the undecidable ones.
-func (e *Engine) appRules(f *Flow, name string, pk, sk, dk, uk uint32, i, below int, und *undecided) (int, int) {
-	m, x := e.app, e.appx
 	if uk != setEmpty {
 		for j := m.firstAnd(sk, dk, pk, uk, 0, below); j >= 0; j = m.firstAnd(sk, dk, pk, uk, j+1, below) {
 			if f.Path == "" {
@@ -299,7 +286,10 @@ func (e *Engine) appRules(f *Flow, name string, pk, sk, dk, uk uint32, i, below 
 	if x.undAllow != setEmpty && m.firstAnd(sk, dk, pk, x.undAllow, 0, below) >= 0 {
 		und.note(Allow, true)
 	}
-	return i, below
+	if anyProto {
+		e.anyProtoApp(f, name, sk, dk, fk, uk, below, und)
+	}
+	return i
 }
 
 // anyProtoApp notes in und the application rules with unknown protocols

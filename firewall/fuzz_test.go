@@ -27,7 +27,7 @@ func FuzzEvaluate(f *testing.F) {
 			netColl("fuzz-net", 100, firewall.Allow, netRule("n", anyP, []string{addrItem}, []string{addrItem, "52.1.1.0/24"}, []string{portItem})),
 			appColl("fuzz-app", 200, firewall.Deny, firewall.ApplicationRule{Name: "a", SourceAddresses: star,
 				Protocols: []firewall.AppProtocol{{Type: firewall.AppHTTP, Port: 80}, {Type: firewall.AppHTTPS, Port: 443}}, TerminateTLS: true,
-				TargetFqdns: []string{fqdn}, TargetURLs: []string{url}}),
+				TargetFqdns: []string{fqdn}, TargetURLs: []string{url}, ProtocolsUnknown: seed%3 == 0}),
 		))
 		e, err := firewall.Compile(p, g.res)
 		if err != nil {

@@ -286,6 +286,11 @@ func (g *gen) networkRule(dnsProxy bool) firewall.NetworkRule {
 	if len(r.DestinationAddresses)+len(r.DestinationIPGroups)+len(r.DestinationFqdns) == 0 {
 		r.DestinationAddresses = []string{g.addrItem(true)}
 	}
+	if g.r.IntN(14) == 0 {
+		// Destinations known after apply (a Terraform plan): the known
+		// ones kept, any other possible.
+		r.DestinationsUnknown = true
+	}
 	return r
 }
 

@@ -1,6 +1,7 @@
 package topology_test
 
 import (
+	"encoding/json"
 	"errors"
 	"os"
 	"strings"
@@ -105,4 +106,25 @@ func TestARMTemplateSubnetPeeringRefused(t *testing.T) {
 	require.NotEqual(t, complete, v6)
 	e = armPeeringErr(t, "template.json", []byte(v6), "enableOnlyIPv6Peering")
 	assert.ErrorIs(t, e, topology.ErrNotAllowed)
+}
+
+// The az CLI form: `az network vnet peering show` prints the peering on
+// its own, flattened (no properties object), beside the VNets.
+func TestARMCLISubnetPeeringRefused(t *testing.T) {
+	data, err := os.ReadFile("testdata/arm-peering/rest-subnet-peering.json")
+	require.NoError(t, err)
+	var doc []map[string]any
+	require.NoError(t, json.Unmarshal(data, &doc))
+	props := doc[0]["properties"].(map[string]any)
+	peering := props["virtualNetworkPeerings"].([]any)[0].(map[string]any)
+	props["virtualNetworkPeerings"] = []any{}
+	flat := map[string]any{"id": peering["id"], "name": peering["name"], "type": peering["type"], "etag": peering["etag"], "resourceGroup": "rg-net"}
+	for k, v := range peering["properties"].(map[string]any) {
+		flat[k] = v
+	}
+	out, err := json.Marshal(append([]any{doc[0], doc[1]}, flat))
+	require.NoError(t, err)
+	e := armPeeringErr(t, "cli.json", out, "peerCompleteVnets")
+	assert.ErrorIs(t, e, topology.ErrNotAllowed)
+	assert.Equal(t, armPeeringID, e.Resource)
 }

@@ -112,6 +112,10 @@ func (m *Model) convertPolicy(fp *FirewallPolicy, p *problems) *firewall.Policy 
 					nr := firewall.NetworkRule{Name: r.Name, SourceAddresses: r.SourceAddresses, SourceIPGroups: refStrings(r.SourceIPGroups),
 						DestinationAddresses: r.DestinationAddresses, DestinationIPGroups: refStrings(r.DestinationIPGroups),
 						DestinationFqdns: r.DestinationFqdns, DestinationPorts: r.DestinationPorts}
+					if slices.Contains(nr.DestinationAddresses, knownAfterApply) { // a Terraform plan's (terraform.go)
+						nr.DestinationAddresses = slices.DeleteFunc(slices.Clone(nr.DestinationAddresses), func(s string) bool { return s == knownAfterApply })
+						nr.DestinationsUnknown = true
+					}
 					nr.IPProtocols = protocols(r, rres, p)
 					rc.NetworkRules = append(rc.NetworkRules, nr)
 				case "natrule", "nat":

@@ -290,7 +290,11 @@ type NSG struct {
 	// rule is taken as matching any value there (its addresses, ports or
 	// protocol "*"), so that a flow it does not match is one the real
 	// rule does not match either, and the answers it decides are Unknown
-	// ([NSGView.RuleKnownAfterApply]).
+	// ([NSGView.RuleKnownAfterApply]). A rule whose priority is unknown
+	// sits at the first priority its direction leaves free, flagged only
+	// if a rule it could precede could decide its flows otherwise; one
+	// whose direction is unknown is a rule of each direction (the Inbound
+	// one named NAME_Inbound), flagged (terraformnsg.go).
 	KnownAfterApply map[string]string
 }
 

@@ -189,7 +189,13 @@ func isTerraformJSON(data []byte) (ok, plan bool) {
 // Unknown); a route's next hop IP address stays "(known after apply)", so
 // that its table is not evaluated and the flows of its subnets are Unknown
 // ([IsKnownAfterApply] tells that problem from one Azure would reject; the
-// warning, given when the input is loaded, names the subnets).
+// warning, given when the input is loaded, names the subnets). An NSG
+// rule's unknown addresses, ports, protocol or access widen it to "*", its
+// unknown priority or direction place it where it decides every flow it
+// could (terraformnsg.go), flagged in [NSG.KnownAfterApply] so that only
+// the answers it could change are Unknown; an application rule's unknown
+// protocols widen it to every application protocol and port, a rule the
+// firewall never lets decide (firewall.ApplicationRule.ProtocolsUnknown).
 //
 // A state and a plan of one configuration (or the same state or plan twice)
 // loaded together are refused: their resources would be merged or doubled.
@@ -1611,9 +1617,13 @@ func (b *tfBuilder) boolDefault(r *tfRes, def bool, path ...any) bool {
 	return x
 }
 
-func (b *tfBuilder) strs(r *tfRes, path ...any) []string {
+func (b *tfBuilder) strs(r *tfRes, path ...any) []string { return b.strsWarn(r, true, path...) }
+
+// strsWarn is strs, warning of values known after apply only if warn (the
+// caller then says what they cost).
+func (b *tfBuilder) strsWarn(r *tfRes, warn bool, path ...any) []string {
 	v, st := r.at(path...)
-	if st == tfUnknown {
+	if st == tfUnknown && warn {
 		b.unknownWarn(r, path, "list known after apply")
 	}
 	l, ok := v.([]any)
@@ -1626,7 +1636,9 @@ func (b *tfBuilder) strs(r *tfRes, path ...any) []string {
 		s, ok := e.(string)
 		if !ok {
 			if e == nil && r.unknownState(append(slices.Clone(path), i)) == tfUnknown {
-				b.unknownWarn(r, append(slices.Clone(path), i), "list element known after apply")
+				if warn {
+					b.unknownWarn(r, append(slices.Clone(path), i), "list element known after apply")
+				}
 				continue
 			}
 			b.p.add(r.posAt(append(slices.Clone(path), i)...), r.addr, pathString(append(slices.Clone(path), i)), "", ErrInvalid, "want a string")
@@ -1733,9 +1745,10 @@ func (b *tfBuilder) ruleCollectionGroup(r *tfRes) {
 				Action: strOr(r, p("action")...), Pos: r.posAt(c...)}
 			for j := range b.list(r, p("rule")...) {
 				q := func(k ...any) []any { return append(p("rule", j), k...) }
+				net := kind.ruleType == "NetworkRule" // its unknown destinations are widened below
 				fr := &FirewallRule{Name: strOr(r, q("name")...), Type: kind.ruleType, SourceAddresses: b.strs(r, q("source_addresses")...),
-					SourceIPGroups: refList(b.strs(r, q("source_ip_groups")...)), DestinationAddresses: b.strs(r, q("destination_addresses")...),
-					DestinationIPGroups: refList(b.strs(r, q("destination_ip_groups")...)), DestinationFqdns: b.strs(r, q("destination_fqdns")...),
+					SourceIPGroups: refList(b.strs(r, q("source_ip_groups")...)), DestinationAddresses: b.strsWarn(r, !net, q("destination_addresses")...),
+					DestinationIPGroups: refList(b.strsWarn(r, !net, q("destination_ip_groups")...)), DestinationFqdns: b.strsWarn(r, !net, q("destination_fqdns")...),
 					DestinationPorts: b.strs(r, q("destination_ports")...), TargetURLs: b.strs(r, q("destination_urls")...),
 					FqdnTags: b.strs(r, q("destination_fqdn_tags")...), WebCategories: b.strs(r, q("web_categories")...),
 					TerminateTLS: b.boolDefault(r, false, q("terminate_tls")...), Pos: r.posAt(q()...)}
@@ -1767,6 +1780,20 @@ func (b *tfBuilder) ruleCollectionGroup(r *tfRes) {
 					fr.Protocols = b.strs(r, q("protocols")...)
 				default:
 					fr.Protocols = b.strs(r, q("protocols")...)
+					// Destinations known after apply (a new public IP's
+					// address, a new IP group): the known ones kept,
+					// any other possible (firewall.NetworkRule.DestinationsUnknown).
+					var unk []string
+					for _, attr := range []string{"destination_addresses", "destination_ip_groups", "destination_fqdns"} {
+						if r.unknownAt(q(attr)) {
+							unk = append(unk, pathString(q(attr)))
+						}
+					}
+					if len(unk) > 0 {
+						fr.DestinationAddresses = append(fr.DestinationAddresses, knownAfterApply)
+						b.w.warn(r.posAt(q()...), r.addr, unk[0], fr.Name, ErrKnownAfterApply,
+							"network rule %q: %s known after apply: taken as possibly any destination beside the known ones, so the verdicts it could change are Unknown", fr.Name, strings.Join(unk, ", "))
+					}
 				}
 				rc.Rules = append(rc.Rules, fr)
 			}

@@ -3,6 +3,7 @@ package topology_test
 import (
 	"encoding/json"
 	"errors"
+	"github.com/egresslab/egress/ipproto"
 	"net/netip"
 	"os"
 	"strings"
@@ -115,4 +116,46 @@ func TestTerraformAppRuleProtocolsUnknown(t *testing.T) {
 	require.NoError(t, err)
 	w = tfWarning(t, m.Warnings(), rcg, "application_rule_collection[0].rule[0].protocols")
 	assert.Contains(t, w.Error(), "application_rule_collection[0].rule[0].protocols[0].port known after apply")
+}
+
+// A network rule one of whose destination addresses a plan knows only
+// after apply (a new public IP's, say): the known destination is matched,
+// any other is possible, so the flows it could allow elsewhere are
+// Unknown, and the flows it cannot match (another protocol or port) are
+// answered. Before, the unknown element was left out: the rule matched
+// only its known destinations, and the answers looked confident.
+func TestTerraformNetworkRuleDestinationUnknown(t *testing.T) {
+	const rcg = "azurerm_firewall_policy_rule_collection_group.egress"
+	edit := func(v map[string]any) {
+		rule := v["network_rule_collection"].([]any)[0].(map[string]any)["rule"].([]any)[0].(map[string]any)
+		rule["destination_addresses"] = []any{"203.0.113.9", nil}
+	}
+	unknown := map[string]any{"network_rule_collection": []any{map[string]any{"rule": []any{map[string]any{"destination_addresses": []any{false, true}}}}}}
+	data := tfPlanWith(t, rcg, edit, unknown)
+	m, err := topology.ParseTerraform("plan.json", data)
+	require.NoError(t, err)
+	w := tfWarning(t, m.Warnings(), rcg, "network_rule_collection[0].rule[0].destination_addresses")
+	assert.True(t, errors.Is(w, topology.ErrKnownAfterApply))
+	assert.Contains(t, w.Error(), `network rule "ntp": network_rule_collection[0].rule[0].destination_addresses known after apply: taken as possibly any destination beside the known ones`)
+	for _, x := range m.Warnings() {
+		if x.Resource == rcg {
+			assert.NotContains(t, x.Error(), "left out", "the element is not said to be left out: %v", x)
+		}
+	}
+
+	n, err := topology.Load(topology.LoadOptions{Inputs: []topology.Input{{Name: "plan.json", Data: data}}, Tags: defaultTags(t)})
+	require.NoError(t, err)
+	assert.Empty(t, n.Validation().Rejected)
+	e := simulate.Compile(n, simulate.Options{})
+	trace := func(dst string, proto ipproto.Proto, port uint16) *simulate.Result {
+		r, err := e.Trace(simulate.Flow{From: "vm-app-01-nic", To: netip.MustParseAddr(dst), Protocol: proto, Port: port})
+		require.NoError(t, err)
+		return r
+	}
+	r := trace("203.0.113.9", ipproto.UDP, 123)
+	assert.Equal(t, simulate.Allowed, r.Verdict, "its known destination: %s", r)
+	r = trace("52.1.2.3", ipproto.UDP, 123)
+	assert.Equal(t, simulate.Unknown, r.Verdict, "%s", r)
+	r = trace("52.1.2.3", ipproto.TCP, 443)
+	assert.Equal(t, simulate.Denied, r.Verdict, "another protocol and port: %s", r)
 }

@@ -1,6 +1,7 @@
 package topology_test
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
 	"math/rand/v2"
@@ -310,4 +311,147 @@ func classifier(t *testing.T, rules []nsg.Rule) placedNSG {
 		Addrs: []netip.Addr{netip.MustParseAddr("10.0.1.4")}, SubnetNSG: g, Scope: scope})
 	require.NoError(t, err)
 	return placedNSG{g, c}
+}
+
+// A separate azurerm_network_security_rule whose priority is known after
+// apply is placed as an inline one is: after the NSG's rules it could not
+// precede, flagged, the warning on the resource itself.
+func TestTerraformNSGRuleResourcePriorityUnknown(t *testing.T) {
+	sr := tfResource("azurerm_network_security_rule", "r", map[string]any{"name": "deny-pip", "resource_group_name": "rg-net",
+		"network_security_group_name": "nsg-a", "priority": nil, "direction": "Outbound", "access": "Deny", "protocol": "Tcp",
+		"source_address_prefix": "*", "source_port_range": "*", "destination_address_prefix": "52.1.2.3", "destination_port_range": "*"})
+	data := tfNSGPlan(t, []any{
+		tfRuleBlock("allow-100", 100, "Outbound", "Allow", "Tcp", "*", "443"),
+		tfRuleBlock("allow-101", 101, "Outbound", "Allow", "Tcp", "*", "443"),
+		tfRuleBlock("allow-web", 300, "Outbound", "Allow", "Tcp", "*", "443"),
+	}, []any{map[string]any{}, map[string]any{}, map[string]any{}}, sr)
+	var doc map[string]any
+	require.NoError(t, json.Unmarshal(data, &doc))
+	for _, c := range doc["resource_changes"].([]any) {
+		if c := c.(map[string]any); c["address"] == "azurerm_network_security_rule.r" {
+			c["change"].(map[string]any)["after_unknown"] = map[string]any{"id": true, "priority": true}
+		}
+	}
+	data, err := json.Marshal(doc)
+	require.NoError(t, err)
+	m, err := topology.ParseTerraform("plan.json", data)
+	require.NoError(t, err)
+	g := m.NSGs[0]
+	assert.Equal(t, 102, ruleNamed(t, g, "deny-pip").Priority)
+	assert.Contains(t, g.KnownAfterApply["deny-pip"], `ahead of rule "allow-web"`)
+	w := tfWarning(t, m.Warnings(), "azurerm_network_security_rule.r", "")
+	assert.Contains(t, w.Error(), "priority: placed at 102, the first free Outbound priority")
+	r := tfTrace(t, data)("52.1.2.3", 443)
+	assert.Equal(t, simulate.Allowed, r.Verdict, "allow-100 precedes it wherever it sits: %s", r)
+}
+
+// The slow twin again, with directions: the unknown rule's direction, its
+// priority or both are known after apply, the other rules in either
+// direction; where the placed NSG's deciding rule is not flagged, the
+// answer must be Azure's in every world the plan allows (each direction
+// whose rules leave the rule's priority free, each priority gap).
+func TestTerraformNSGRulePlacementSoundDirections(t *testing.T) {
+	r := rand.New(rand.NewPCG(16, 2))
+	nets, flows := 300, 40
+	if testing.Short() {
+		nets = 60
+	}
+	protos := []string{"Tcp", "Udp", "*"}
+	addrs := []string{"*", "52.1.2.0/30", "52.1.2.3", "10.0.1.4", "Internet"}
+	ports := []string{"*", "443", "80-443", "25"}
+	access := []string{"Allow", "Deny"}
+	dirs := []nsg.Direction{nsg.Outbound, nsg.Inbound}
+	var decided, worlds int
+	for range nets {
+		n := 1 + r.IntN(6)
+		var blocks, unknown []any
+		used := map[nsg.Direction][]int{}
+		for i := range n - 1 {
+			d := dirs[r.IntN(2)]
+			prio := 100 + r.IntN(8)
+			for slices.Contains(used[d], prio) {
+				prio = 100 + r.IntN(8)
+			}
+			used[d] = append(used[d], prio)
+			blocks = append(blocks, tfRuleBlock(fmt.Sprintf("r%d", i), prio, d.String(), access[r.IntN(2)], protos[r.IntN(3)], addrs[r.IntN(len(addrs))], ports[r.IntN(len(ports))]))
+			unknown = append(unknown, map[string]any{})
+		}
+		xd, xp := dirs[r.IntN(2)], 100+r.IntN(8)
+		dirUnknown, prioUnknown := true, true
+		switch r.IntN(3) {
+		case 0:
+			dirUnknown = false
+		case 1:
+			prioUnknown = false
+		}
+		var dv, pv any = xd.String(), xp
+		u := map[string]any{}
+		if dirUnknown {
+			dv, u["direction"] = nil, true
+		}
+		if prioUnknown {
+			pv, u["priority"] = nil, true
+		}
+		xname := fmt.Sprintf("r%d", n-1)
+		blocks = append(blocks, tfRuleBlock(xname, pv, dv, access[r.IntN(2)], protos[r.IntN(3)], addrs[r.IntN(len(addrs))], ports[r.IntN(len(ports))]))
+		unknown = append(unknown, u)
+		// The worlds Azure allows.
+		var real []placedNSG
+		var x nsg.Rule
+		m, err := topology.ParseTerraform("plan.json", tfNSGPlan(t, blocks, unknown))
+		require.NoError(t, err)
+		g := m.NSGs[0]
+		var known []nsg.Rule
+		for _, o := range g.Rules {
+			switch {
+			case o.Name == xname:
+				x = o
+			case o.Name != xname+"_Inbound":
+				known = append(known, o)
+			}
+		}
+		for _, d := range dirs {
+			if !dirUnknown && d != xd {
+				continue
+			}
+			var qs []int
+			for q := nsg.MinPriority; q <= 109; q++ {
+				if slices.Contains(used[d], q) || prioUnknown && q > nsg.MinPriority && !slices.Contains(used[d], q-1) {
+					continue
+				}
+				if prioUnknown || q == xp {
+					qs = append(qs, q)
+				}
+			}
+			for _, q := range qs {
+				w := x
+				w.Direction, w.Priority = d, q
+				real = append(real, classifier(t, append(slices.Clone(known), w)))
+			}
+		}
+		if len(real) == 0 {
+			continue // Azure takes the rule in no direction: the NSG's check says so
+		}
+		worlds += len(real)
+		placed := classifier(t, g.Rules)
+		for range flows {
+			d := dirs[r.IntN(2)]
+			other := netip.AddrFrom4([4]byte{52, 1, byte(2 + r.IntN(2)), byte(r.IntN(5))})
+			f := nsg.Flow{Direction: d, Proto: []ipproto.Proto{ipproto.TCP, ipproto.UDP}[r.IntN(2)], Src: netip.MustParseAddr("10.0.1.4"), Dst: other,
+				SrcPort: 50000, DstPort: []uint16{25, 80, 443, 8080}[r.IntN(4)]}
+			if d == nsg.Inbound {
+				f.Src, f.Dst = other, netip.MustParseAddr("10.0.1.4")
+			}
+			v := placed.c.Verdict(f)
+			if i := v.Rules.At(nsg.StageSubnet); i >= 0 && g.KnownAfterApply[strings.ToLower(placed.g.Rule(d, int(i)).Name)] != "" {
+				continue // Unknown
+			}
+			decided++
+			for _, c := range real {
+				assert.Equal(t, c.c.Verdict(f).Access, v.Access, "rules %v, flow %+v", g.Rules, f)
+			}
+		}
+	}
+	assert.Positive(t, decided, "some flows are answered")
+	assert.Greater(t, worlds, nets, "several worlds per NSG")
 }

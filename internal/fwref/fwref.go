@@ -189,6 +189,7 @@ func (e *Evaluator) addPolicy(p *firewall.Policy, level int, res firewall.Resolv
 				if r.dst, err = spans(nr.DestinationAddresses, nr.DestinationIPGroups, res, true); err != nil {
 					return err
 				}
+				r.unresolv = nr.DestinationsUnknown
 				for _, n := range nr.DestinationFqdns {
 					addrs, ok := lookup(res, n)
 					if !ok {
