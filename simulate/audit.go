@@ -152,7 +152,7 @@ func (e *Engine) audit(progress func(done, total int), share bool) *AuditReport 
 		}
 	}
 	next := auditProgressEvery
-	e.auditMaps(sources, share, func(h int32, m *EgressMap) {
+	e.auditMaps(sources, share, ps, func(h int32, m *EgressMap) {
 		for ; progress != nil && int(h) >= next; next += auditProgressEvery {
 			progress(next, len(e.nics))
 		}

@@ -40,12 +40,19 @@ type Witness struct {
 const maxFindingClasses = 8
 
 // auditMaps calls fn(h, m) for every NIC h of hs, in order, with NIC h's
-// egress map m: built by [Engine.ReachAll] when share is set (in parallel,
-// NICs whose maps provably coincide sharing the work; each map is the one
-// Reach builds but for Walks and SharedFrom), else by [Engine.Reach], one
-// by one (the slow twin: TestAuditReachAll holds the audit to it, byte
-// for byte). It is the audit's one loop over NIC maps.
-func (e *Engine) auditMaps(hs []int32, share bool, fn func(h int32, m *EgressMap)) {
+// egress map m, or the part of it the audit reads: built by
+// [Engine.ReachAll] when share is set (in parallel, NICs whose maps
+// provably coincide sharing the work; each class is the one Reach builds),
+// else by [Engine.Reach], one by one, whole (the slow twin:
+// TestAuditReachAll holds the audit to it, byte for byte). It is the
+// audit's one loop over NIC maps.
+//
+// The part (mapPart) is the classes that leave for the internet or by
+// default outbound access, and every class of the flows to the probes'
+// internet address ps.Internet (probeResults looks them up): what
+// auditInternet reads. A NIC's whole map has a class per NIC it can
+// deliver to, and assembling ten thousand of them costs most of an audit.
+func (e *Engine) auditMaps(hs []int32, share bool, ps ProbeSet, fn func(h int32, m *EgressMap)) {
 	if !share {
 		for _, h := range hs {
 			fn(h, e.Reach(NIC{e, h}))
@@ -60,7 +67,8 @@ func (e *Engine) auditMaps(hs []int32, share bool, fn func(h int32, m *EgressMap
 		nics[i] = NIC{e, h}
 	}
 	// fn returns no error and the context is never done: neither can stop it.
-	_ = e.ReachAll(context.Background(), ReachAllOptions{NICs: nics}, func(n NIC, m *EgressMap) error {
+	part := &mapPart{keep: func(d Decision) bool { return internetBound(d) || d.Method == MethodDefaultOutbound }, at: []netip.Addr{ps.Internet}}
+	_ = e.ReachAll(context.Background(), ReachAllOptions{NICs: nics, part: part}, func(n NIC, m *EgressMap) error {
 		fn(n.h, m)
 		return nil
 	})

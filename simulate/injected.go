@@ -282,8 +282,13 @@ func (w *walker) runInjected(k int32) Decision {
 			w.tr.unknownSteps(&st.unknownNSG, nsg.Outbound)
 		}
 	}
+	w.afterApply(&st.subnetSrc, nsg.Outbound, v)
 	if !v.Allowed() {
-		return denied(&d, at, nsg.Outbound, v, ReasonDeniedOut)
+		d = denied(&d, at, nsg.Outbound, v, ReasonDeniedOut)
+		if w.assumed { // a rule known only after apply denied it
+			d.Assumed, d.Verdict = true, Unknown
+		}
+		return d
 	}
 	if isPlatform(w.dst) {
 		// Host-local for a VM (what-is-ip-address-168-63-129-16); for a
@@ -322,7 +327,21 @@ func (w *walker) injSecurity(k int32, dir nsg.Direction, src, dst netip.Addr) (n
 			w.tr.unknownSteps(&st.unknownNSG, dir)
 		}
 	}
+	w.afterApply(&st.subnetSrc, dir, v)
 	return v, v.Allowed()
+}
+
+// afterApply makes the walk's answer Unknown when the subnet NSG rule that
+// decided v has values a Terraform plan knows only after apply (widened to
+// "*": the real rule may not have matched), as walker.security does for a
+// NIC's rules.
+func (w *walker) afterApply(src *subnetSrc, dir nsg.Direction, v nsg.Verdict) {
+	if note := src.afterApply.unknownNote(dir, v.Rules.At(nsg.StageSubnet)); note > 0 {
+		w.assumed = true
+		if w.tr != nil {
+			w.tr.unknownNote(note - 1)
+		}
+	}
 }
 
 // deliverInjected ends a flow at container group k's address: like a NIC

@@ -2,12 +2,16 @@ package simulate_test
 
 import (
 	"errors"
+	"math/rand/v2"
 	"net/netip"
 	"strings"
 	"testing"
 
 	"github.com/egresslab/egress/ipproto"
+	"github.com/egresslab/egress/nsg"
 	"github.com/egresslab/egress/simulate"
+	"github.com/egresslab/egress/simulate/internal/walkref"
+	"github.com/egresslab/egress/topology"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -265,4 +269,102 @@ func TestContainerGroupSubnetOutsideInput(t *testing.T) {
 	assert.Equal(t, simulate.Unknown, r.Verdict, "%s", r)
 	assert.Equal(t, simulate.ReasonExternal, r.ReasonCode)
 	assert.Contains(t, r.String(), "its subnet aci is not in the input")
+}
+
+// TestUnknownNSGRuleValuesContainerGroup: the rules of a container group's
+// subnet NSG with values a Terraform plan knows only after apply
+// (topology.NSG.KnownAfterApply, widened to "*") make Unknown the flows
+// they decide, from the group (outbound) and to it (inbound), as for a
+// NIC's; TraceFrom, its reference lookups, Trace and the walk twin agree
+// flow for flow, and the group's egress map holds its flows to TraceFrom.
+func TestUnknownNSGRuleValuesContainerGroup(t *testing.T) {
+	r := rand.New(rand.NewPCG(21, 13))
+	n := genTwinNetwork(r, 3, 3, storageAddr(t))
+	var aci *topology.Subnet
+	for _, s := range n.m.VNets[0].Subnets {
+		if s.Name == "aci" {
+			aci = s
+		}
+	}
+	require.NotNil(t, aci)
+	const sub = "/subscriptions/0/resourceGroups/gen/providers/Microsoft.Network/"
+	g := &topology.NSG{Meta: topology.Meta{ID: sub + "networkSecurityGroups/nsg-aci-plan", Name: "nsg-aci-plan"},
+		Rules: []nsg.Rule{
+			{Name: "deny-https-out", Priority: 100, Direction: nsg.Outbound, Access: nsg.Deny, Protocol: nsg.ProtocolTCP,
+				SourceAddressPrefix: "*", SourcePortRange: "*", DestinationAddressPrefix: "*", DestinationPortRange: "443"},
+			{Name: "allow-dns-out", Priority: 110, Direction: nsg.Outbound, Access: nsg.Allow, Protocol: nsg.ProtocolUDP,
+				SourceAddressPrefix: "*", SourcePortRange: "*", DestinationAddressPrefix: "*", DestinationPortRange: "53"},
+			{Name: "allow-web-in", Priority: 100, Direction: nsg.Inbound, Access: nsg.Allow, Protocol: nsg.ProtocolTCP,
+				SourceAddressPrefix: "*", SourcePortRange: "*", DestinationAddressPrefix: "*", DestinationPortRange: "8080"},
+			{Name: "known-deny-ssh-in", Priority: 200, Direction: nsg.Inbound, Access: nsg.Deny, Protocol: nsg.ProtocolTCP,
+				SourceAddressPrefix: "*", SourcePortRange: "*", DestinationAddressPrefix: "*", DestinationPortRange: "22"},
+		},
+		KnownAfterApply: map[string]string{
+			"deny-https-out": "destination_address_prefix known after apply (test)",
+			"allow-dns-out":  "destination_address_prefix known after apply (test)",
+			"allow-web-in":   "source_address_prefix known after apply (test)",
+		}}
+	n.m.NSGs = append(n.m.NSGs, g)
+	aci.NSG = g.ID
+	e, err := compile(n.m, tags(t), simulate.Options{})
+	require.NoError(t, err)
+	w := &twinWorld{m: n.m, e: e, tw: walkref.New(n.m, twinOptions(simulate.Options{}, tags(t))), dsts: n.dsts}
+	var cg *topology.InjectedResource
+	for _, x := range n.m.Injected {
+		if x.Name == "aci1" {
+			cg = x
+		}
+	}
+	src := mustSource(t, e, string(cg.ID))
+	var dis disagreements
+	flows := 3000
+	if testing.Short() {
+		flows = 1000
+	}
+	from, to := map[string]int{}, 0
+	for i := range flows {
+		f := w.randomFlow(r)
+		if i%2 == 0 {
+			// From the group; now and then to its widened rules' ports.
+			if r.IntN(3) == 0 {
+				f.proto, f.port = []ipproto.Proto{ipproto.TCP, ipproto.UDP}[r.IntN(2)], []uint16{443, 53}[r.IntN(2)]
+			}
+			want := w.compareInjected(t, src, cg, f, &dis)
+			res, err := e.TraceFrom(src, simulate.Flow{To: f.dst, Protocol: f.proto, Port: f.port, Host: f.host})
+			require.NoError(t, err)
+			if strings.Contains(strings.Join(res.Assumptions, "\n"), "known after apply (test)") {
+				from[res.Verdict.String()]++
+				assert.Equal(t, walkref.Unknown, want.Verdict, "%s", res)
+				assert.Equal(t, simulate.Unknown, res.Verdict, "%s", res)
+			}
+			continue
+		}
+		// To the group, inbound through its subnet's rules.
+		f.dst, f.proto, f.port = cg.IP, ipproto.TCP, []uint16{8080, 22, 443}[r.IntN(3)]
+		w.compare(t, f, &dis)
+		res, err := e.Trace(simulate.Flow{From: f.h.ID(), To: f.dst, Protocol: f.proto, Port: f.port})
+		require.NoError(t, err)
+		if strings.Contains(strings.Join(res.Assumptions, "\n"), "rule allow-web-in") {
+			to++
+			assert.Equal(t, simulate.Unknown, res.Verdict, "%s", res)
+		}
+	}
+	assert.Zero(t, dis.total(), "%s", &dis)
+	assert.Positive(t, from["Unknown"], "flows from the group meet the widened rules: %v", from)
+	assert.Positive(t, to, "flows to the group meet the widened inbound rule")
+	// The egress map: HTTPS is Unknown (a widened deny), not Denied.
+	m, err := e.ReachFrom(src)
+	require.NoError(t, err)
+	c, ok := m.Lookup(netip.MustParseAddr("52.1.2.3"), ipproto.TCP, 443)
+	require.True(t, ok)
+	assert.Equal(t, simulate.Unknown, c.Decision.Verdict, e.Explain(c.Decision))
+	for i := 0; i < 2000; i++ {
+		f := w.randomFlow(r)
+		cls, ok := m.Lookup(f.dst, f.proto, f.port)
+		require.True(t, ok)
+		res, err := e.TraceFrom(src, simulate.Flow{To: f.dst, Protocol: f.proto, Port: f.port})
+		require.NoError(t, err)
+		require.Equal(t, res.Verdict, cls.Decision.Verdict, "%v %v/%d", f.dst, f.proto, f.port)
+		require.Equal(t, res.ReasonCode, cls.Decision.Reason, "%v %v/%d", f.dst, f.proto, f.port)
+	}
 }

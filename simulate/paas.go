@@ -203,6 +203,11 @@ type subnetSrc struct {
 	// unknownNSG names, by nsg.Stage, the subnet's NSG when its rules are
 	// unknown, or "".
 	unknownNSG [3]string
+	// afterApply marks the subnet NSG's rules some of whose values a
+	// Terraform plan knows only after apply (widened to "*"): an answer such
+	// a rule decides is Unknown, as for a NIC (nicCold.rulesUnknown). nil
+	// for an NSG without any.
+	afterApply *rulesUnknown
 	// egress4 and egress6: how internet-bound traffic routed from the
 	// subnet leaves.
 	egress4, egress6 int32
@@ -228,6 +233,7 @@ func (c *compiler) bindSubnet(src *subnetSrc, sv topology.SubnetView, id topolog
 	subnetRef, _ := sv.NSG()
 	vnet := sv.VNet()
 	adminNSG, subnetNSG := c.admin(vnet), c.group(subnetRef)
+	src.afterApply = c.rulesUnknown(subnetRef, subnetNSG)
 	var unk []string
 	for i, k := range []string{"admin:" + vnet.ID().Key(), subnetRef.Key()} {
 		if why, ok := c.unknownNSG[k]; ok {
@@ -867,8 +873,13 @@ func (w *walker) runApp(a int32, why string) Decision {
 			w.tr.unknownNote(st.unknown)
 		}
 	}
+	w.afterApply(&st.subnetSrc, nsg.Outbound, v)
 	if !v.Allowed() {
-		return denied(&d, ^a, nsg.Outbound, v, ReasonDeniedOut)
+		d = denied(&d, ^a, nsg.Outbound, v, ReasonDeniedOut)
+		if w.assumed { // a rule known only after apply denied it
+			d.Assumed, d.Verdict = true, Unknown
+		}
+		return d
 	}
 	d = w.path(d, ^a, src)
 	if w.assumed {

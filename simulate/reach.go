@@ -483,7 +483,7 @@ func (e *Engine) reachHost(h NIC, host string, reuse bool) *EgressMap {
 	r.noReuse = !reuse
 	r.sweep()
 	r.done()
-	return r.mapFor(hi)
+	return r.mapFor(hi, nil)
 }
 
 // newReachRun starts the run of source h (the first of members, which may
@@ -1765,7 +1765,7 @@ func (r *reachRun) rowFor(x *altRow, m int32) int32 {
 // outcome and address set joining along ports, then along protocols.
 // Classes with one address set share its prefixes, and so do the maps of
 // the members whose member addresses do not change it.
-func (r *reachRun) mapFor(h int32) *EgressMap {
+func (r *reachRun) mapFor(h int32, part *mapPart) *EgressMap {
 	e, l := r.e, r.lay
 	m := &EgressMap{Host: r.host, e: e, Boundaries: len(r.addrs), Walks: r.walks, Kind: r.kind}
 	switch r.kind {
@@ -1809,8 +1809,12 @@ func (r *reachRun) mapFor(h int32) *EgressMap {
 		k    rowEntry
 		aset int32
 	}
+	keep := r.keepOutcomes(h, part)
 	entries := make([]entry, 0, len(l.ekeys))
 	for id, k := range l.ekeys {
+		if keep != nil && !keep[k.id] {
+			continue // an outcome the part leaves out: all its classes go
+		}
 		xs := extraOf[id]
 		if len(l.entryStable[id]) == 0 && len(xs) == 0 {
 			continue // in no row of this map
@@ -1937,6 +1941,52 @@ func (r *reachRun) mapFor(h int32) *EgressMap {
 	})
 	m.Classes = out
 	return m
+}
+
+// mapPart asks mapFor for part of a map: the classes of the outcomes keep
+// accepts (given the member's Decision), and of every outcome of the flows
+// to the addresses at; nil asks for the whole map. Classes are cut by
+// outcome (an outcome's entries make its classes, and no class holds two
+// outcomes), so each class of the part is the whole map's, and Lookup of a
+// flow to an address of at finds the whole map's class. The audit reads
+// only those (auditMaps).
+type mapPart struct {
+	keep func(Decision) bool
+	at   []netip.Addr
+}
+
+// keepOutcomes returns, by outcome id, whether member h's part holds it,
+// or nil for the whole map.
+func (r *reachRun) keepOutcomes(h int32, part *mapPart) []bool {
+	if part == nil {
+		return nil
+	}
+	keep := make([]bool, len(r.decs))
+	for id := range r.decs {
+		keep[id] = part.keep(r.decision(int32(id), h))
+	}
+	for _, a := range part.at {
+		a = a.Unmap()
+		i, found := slices.BinarySearchFunc(r.addrs, a, netip.Addr.Compare)
+		if !found {
+			i--
+		}
+		if i < 0 || !a.IsValid() {
+			continue
+		}
+		ref := r.classRow[i]
+		if j, ok := slices.BinarySearchFunc(r.alt, int32(i), func(x altRow, c int32) int { return cmp.Compare(x.class, c) }); ok {
+			ref = r.rowFor(&r.alt[j], h)
+		}
+		if ref < 0 {
+			continue
+		}
+		x := r.refs[ref]
+		for _, e := range r.arena[x.off : x.off+x.n] {
+			keep[e.id] = true
+		}
+	}
+	return keep
 }
 
 // witnessPorts are the ports a witness prefers, in order: the services

@@ -85,7 +85,7 @@ func (e *Engine) ReachFromHost(s Source, host string) (*EgressMap, error) {
 	r.kind, r.si = s.kind, s.i
 	r.sweep()
 	r.done()
-	return r.mapFor(noNIC), nil
+	return r.mapFor(noNIC, nil), nil
 }
 
 // validAddrs returns the valid ones of as.

@@ -357,3 +357,27 @@ func FuzzReachFrom(f *testing.F) {
 			[3]string{cls.Decision.Verdict.String(), cls.Decision.Reason.String(), cls.Decision.Method.String()}, "%s -> %v %v/%d", m.Source, dst, p, port)
 	})
 }
+
+// BenchmarkReachFrom builds the egress maps of a container group and of a
+// web app (application routing on, and off) of a generated network
+// (newReachFromWorld: a hub firewall, NVAs, peered spokes), reporting the
+// classes and the cost as a ratio to L_hot measured in the same run (x-L).
+func BenchmarkReachFrom(b *testing.B) {
+	w := newReachFromWorld(b, 3001, 6, 3, simulate.Options{})
+	for _, name := range []string{"aci1", "web-routed", "web-private-only"} {
+		s, err := w.e.Source(name)
+		require.NoError(b, err)
+		b.Run(name, func(b *testing.B) {
+			var m *simulate.EgressMap
+			b.ReportAllocs()
+			for b.Loop() {
+				m, err = w.e.ReachFrom(s)
+				require.NoError(b, err)
+			}
+			b.ReportMetric(float64(len(m.Classes)), "classes")
+			b.ReportMetric(float64(m.Atomic), "atomic")
+			b.ReportMetric(float64(m.Walks), "walks")
+			b.ReportMetric(reachRatio(func() { _, _ = w.e.ReachFrom(s) }), "x-L")
+		})
+	}
+}

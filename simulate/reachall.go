@@ -27,6 +27,9 @@ type ReachAllOptions struct {
 	// maps delivered so far and the total, from the goroutine that calls
 	// fn.
 	Progress func(done, total int)
+	// part, when set, asks for part of each map (the audit's: see
+	// mapPart).
+	part *mapPart
 }
 
 // ReachAll builds the egress map of every NIC of opts.NICs (all by
@@ -110,7 +113,7 @@ func (e *Engine) ReachAll(ctx context.Context, opts ReachAllOptions, fn func(NIC
 				if i >= n {
 					return
 				}
-				m := groups[groupOf[i]].mapOf(e, hs[i], opts.Host, stop)
+				m := groups[groupOf[i]].mapOf(e, hs[i], opts.Host, opts.part, stop)
 				if m == nil { // stopped
 					return
 				}
@@ -161,7 +164,7 @@ type reachGroup struct {
 
 // mapOf returns member h's map, building the group's template first if
 // need be; nil if stop said to stop while the template was built.
-func (g *reachGroup) mapOf(e *Engine, h int32, host string, stop func() bool) *EgressMap {
+func (g *reachGroup) mapOf(e *Engine, h int32, host string, part *mapPart, stop func() bool) *EgressMap {
 	g.once.Do(func() {
 		b := e.reachBounds(g.members[0], host != "")
 		r := e.newReachRun(g.members[0], host, &b, g.members)
@@ -177,7 +180,7 @@ func (g *reachGroup) mapOf(e *Engine, h int32, host string, stop func() bool) *E
 	if t == nil {
 		return nil
 	}
-	m := t.mapFor(h)
+	m := t.mapFor(h, part)
 	if h != g.members[0] {
 		m.SharedFrom = string(e.nics[g.members[0]].v.ID())
 	}
