@@ -56,7 +56,7 @@ const batchChunk = 32
 // answers depend on what the input lacks; and every flow whose first
 // route leads on (an appliance to cross, a peering, a VNet outside the
 // input), which the walker follows. The first call pays for building the
-// compact state (a few milliseconds per 10,000 NICs) and its memory.
+// compact state (15 ms for bignet's 10,000 NICs) and its memory.
 func (e *Engine) ClassifyBatch(flows []BatchFlow, out []Decision) []Decision {
 	if cap(out) < len(flows) {
 		out = make([]Decision, len(flows)) // what out held is overwritten anyway
