@@ -191,3 +191,32 @@ func FuzzClassifyBatch(f *testing.F) {
 		}
 	})
 }
+
+// TestClassifyBatchConcurrent: goroutines that share a fresh engine all
+// classify through its compact state, built once by whichever comes first
+// (go test -race checks the sharing), and agree with Classify.
+func TestClassifyBatchConcurrent(t *testing.T) {
+	e := newTwinWorld(t, 7, 3, 3, simulate.Options{}).e
+	r := rand.New(rand.NewPCG(15, 5))
+	flows := make([]simulate.BatchFlow, 500)
+	for i := range flows {
+		flows[i] = batchFlow(r, e, e)
+	}
+	want := make([]simulate.Decision, len(flows))
+	for i, f := range flows {
+		want[i] = e.Classify(f.NIC, f.Dst, f.Proto, f.Port)
+	}
+	var wg sync.WaitGroup
+	got := make([][]simulate.Decision, 4)
+	for g := range got {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			got[g] = e.ClassifyBatch(flows, nil)
+		}()
+	}
+	wg.Wait()
+	for g := range got {
+		require.Equal(t, want, got[g], "goroutine %d", g)
+	}
+}
