@@ -193,6 +193,7 @@ func firstHopVal(cuts []uint32, vals []uint16, a uint32) uint16 {
 type chunkState struct {
 	bn   *batchNIC // nil: not for the compact path (Classify decides it)
 	a    uint32    // the IPv4 destination
+	cls  uint32    // its class in the NSG's destination partition
 	val  uint16    // its first-hop interval's value
 	done bool
 }
@@ -229,17 +230,23 @@ func (e *Engine) classifyChunk(bs *batchState, flows []BatchFlow, out []Decision
 			c.val = firstHopVal(bs.cuts[c.bn.off:c.bn.off+c.bn.n], bs.vals[c.bn.off:c.bn.off+c.bn.n], c.a)
 		}
 	}
-	// Stage 3: the NSG verdicts and the decisions.
+	// Stage 3: the destinations' classes in the NSGs' partitions.
+	for i := range cs {
+		if c := &cs[i]; c.bn != nil && c.val&0xff != noFirstHop {
+			c.cls = c.bn.out.Class(c.a)
+		}
+	}
+	// Stage 4: the NSG verdicts and the decisions.
 	for i := range cs {
 		c := &cs[i]
 		if c.bn == nil || c.val&0xff == noFirstHop {
 			continue
 		}
 		f := &flows[i]
-		v := c.bn.out.Verdict(c.a, uint8(c.val>>8), f.Proto, EphemeralPort, f.Port)
+		v := c.bn.out.VerdictClass(c.cls, uint8(c.val>>8), f.Proto, EphemeralPort, f.Port)
 		out[i], c.done = e.decideFirstVerdict(f.NIC.h, c.bn.egress, route.NextHopType(c.val), v, f.Proto, f.Port), true
 	}
-	// Stage 4: what the compact path leaves, one by one.
+	// Stage 5: what the compact path leaves, one by one.
 	for i := range flows {
 		if !cs[i].done {
 			f := &flows[i]
