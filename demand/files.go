@@ -3,10 +3,9 @@ package demand
 import (
 	"fmt"
 	"os"
-	"runtime"
-	"sync"
 
 	"github.com/egresslab/egress/flowlog"
+	"github.com/egresslab/egress/internal/workpool"
 )
 
 // FromFiles reads the flow-log files under paths (see
@@ -36,48 +35,26 @@ func (e *Estimator) AddFiles(paths []string) error {
 	if err != nil {
 		return fmt.Errorf("demand: %w", err)
 	}
-	workers := e.opts.Workers
-	if workers <= 0 {
-		workers = runtime.GOMAXPROCS(0)
-	}
-	workers = max(1, min(workers, len(files)))
+	workers := workpool.Workers(len(files), e.opts.Workers)
 	type result struct {
 		est     *Estimator
+		r       *flowlog.Reader
 		err     error
 		errFile int // the index of the file of err
 	}
 	results := make([]result, workers)
-	var (
-		mu   sync.Mutex
-		next int
-		wg   sync.WaitGroup
-	)
-	for w := range workers {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			est, _ := NewEstimator(e.opts) // e's options are valid
-			r := flowlog.NewReader("", nil)
-			results[w].est = est
-			for {
-				mu.Lock()
-				i := next
-				next++
-				mu.Unlock()
-				if i >= len(files) {
-					return
-				}
-				if err := readFile(est, r, files[i]); err != nil {
-					results[w].err, results[w].errFile = err, i
-					mu.Lock()
-					next = len(files) // the others stop after their current file
-					mu.Unlock()
-					return
-				}
-			}
-		}()
+	for w := range results {
+		results[w].est, _ = NewEstimator(e.opts) // e's options are valid
+		results[w].r = flowlog.NewReader("", nil)
 	}
-	wg.Wait()
+	workpool.Run(len(files), workers, func(w, i int) bool {
+		res := &results[w]
+		if err := readFile(res.est, res.r, files[i]); err != nil {
+			res.err, res.errFile = err, i
+			return false // the others stop after their current file
+		}
+		return true
+	})
 	// Files are handed out in order and a file being read is read to its
 	// end, so the failed file of lowest index is the first bad file in
 	// walk order, whatever the scheduling.

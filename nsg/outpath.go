@@ -87,16 +87,8 @@ func (o *OutPath) Verdict(dst netip.Addr, proto ipproto.Proto, sp, dp uint16) Ve
 	v := Verdict{Rules: noRules}
 	if t := o.t[StageAdmin]; t != nil {
 		l := o.l[StageAdmin : StageAdmin+1]
-		if i := t.match(&t.dst, 1, l, mask1(l[0]), dst, &rmask, o.scope, pc, sp, dp, false); i >= 0 {
-			v.Rules.Admin = int16(i)
-			switch t.access[i] {
-			case Deny:
-				v.Access, v.Reason = Deny, ReasonAdmin
-				return v
-			case AlwaysAllow:
-				v.Access, v.Reason = Allow, ReasonAdmin
-				return v
-			}
+		if i := t.match(&t.dst, 1, l, mask1(l[0]), dst, &rmask, o.scope, pc, sp, dp, false); i >= 0 && adminDecides(&v, t.access[i], i) {
+			return v
 		}
 	}
 	if rmask < 0 {

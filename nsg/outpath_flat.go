@@ -132,11 +132,22 @@ func flattenPorts(d *portDim) flatPorts {
 // answers apart), whose context class ctx is the value ScopeRanges4 gives
 // for a. It does not allocate.
 func (f *FlatOut) Verdict(a uint32, ctx uint8, proto ipproto.Proto, sp, dp uint16) Verdict {
+	return f.VerdictClass(f.Class(a), ctx, proto, sp, dp)
+}
+
+// Class returns the class of IPv4 address a (big-endian) in the NSG's
+// destination partition, for [FlatOut.VerdictClass]: a caller verdicting
+// many flows looks up every flow's class before any verdict, so that the
+// searches of different flows overlap.
+func (f *FlatOut) Class(a uint32) uint32 { return f.t.v4.lookup(a) }
+
+// VerdictClass is [FlatOut.Verdict] given c = f.Class(a).
+func (f *FlatOut) VerdictClass(c uint32, ctx uint8, proto ipproto.Proto, sp, dp uint16) Verdict {
 	t := f.t
 	if !proto.HasPorts() {
 		sp, dp = 0, 0
 	}
-	x := f.l & (t.base[ctx&(ctxMasks-1)] | t.cls[t.v4.lookup(a)]) & t.proto[protoClass[proto]] & t.sport.row(sp) & t.dport.row(dp)
+	x := f.l & (t.base[ctx&(ctxMasks-1)] | t.cls[c]) & t.proto[protoClass[proto]] & t.sport.row(sp) & t.dport.row(dp)
 	v := Verdict{Access: Allow, Reason: ReasonRule, Rules: noRules}
 	if x != 0 {
 		i := bits.TrailingZeros64(x)

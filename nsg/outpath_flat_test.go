@@ -5,6 +5,7 @@ import (
 	"sort"
 	"testing"
 
+	"github.com/egresslab/egress/ipproto"
 	"github.com/egresslab/egress/nsg"
 	"github.com/stretchr/testify/require"
 )
@@ -92,4 +93,29 @@ func FuzzFlatOut(f *testing.F) {
 		require.NoError(t, err)
 		checkFlat(t, g, w, &b, 300)
 	})
+}
+
+// TestFlatOutStage: one NSG is the NIC's NSG of one classifier and the
+// subnet's of another; one builder makes both FlatOuts, and each names
+// its own stage in the rules of a verdict.
+func TestFlatOutStage(t *testing.T) {
+	g := group(t, "nsg-shared", r("deny-smb-out", 200, "Outbound Deny Tcp * * Internet 445"))
+	var b nsg.FlatBuilder
+	dst := ip("203.0.113.9")
+	for _, c := range []struct {
+		cls   *nsg.Classifier
+		stage nsg.Stage
+	}{{classifier(t, spokeCtx, g, nil, nil), nsg.StageNIC}, {classifier(t, spokeCtx, nil, g, nil), nsg.StageSubnet}, {classifier(t, spokeCtx, g, nil, nil), nsg.StageNIC}} {
+		o := c.cls.OutPath(0)
+		f, ok := b.Flat(&o)
+		require.True(t, ok)
+		starts, ctx := o.ScopeRanges4()
+		a := be(dst)
+		v := f.Verdict(a, ctx[sort.Search(len(starts), func(i int) bool { return starts[i] > a })-1], ipproto.TCP, 50000, 445)
+		require.Equal(t, o.Verdict(dst, ipproto.TCP, 50000, 445), v)
+		require.Equal(t, nsg.Deny, v.Access)
+		st, ok := v.Decider(nsg.Outbound)
+		require.True(t, ok)
+		require.Equal(t, c.stage, st)
+	}
 }

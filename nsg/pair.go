@@ -207,6 +207,24 @@ func (c *Classifier) Outbound(ai int, dst netip.Addr, proto ipproto.Proto, sport
 	return c.outbound(ai, dst, proto, sport, dport)
 }
 
+// adminDecides records security admin rule i, of access a, as the match
+// of an outbound flow's admin stage in v, and reports whether it decides
+// the flow (a Deny or an AlwaysAllow), setting v's access and reason; an
+// Allow rule lets the flow on to the NSGs. Classifier.outbound and
+// OutPath.Verdict share it (it is inlined).
+func adminDecides(v *Verdict, a Access, i int) bool {
+	v.Rules.Admin = int16(i)
+	switch a {
+	case Deny:
+		v.Access, v.Reason = Deny, ReasonAdmin
+		return true
+	case AlwaysAllow:
+		v.Access, v.Reason = Allow, ReasonAdmin
+		return true
+	}
+	return false
+}
+
 // outbound is the unrolled outbound path of a Classifier with one or two
 // NSGs, for the NIC's address ai and an unmapped, non-platform dst: the
 // stages are unrolled, and with two NSGs their pairTable gives both
@@ -226,16 +244,8 @@ func (c *Classifier) outbound(ai int, dst netip.Addr, proto ipproto.Proto, sp, d
 		t := &g.tables[out]
 		w := t.words
 		l, lm := c.bound[StageAdmin][out][ai*w:ai*w+w], c.boundM[StageAdmin][out][ai]
-		if i := t.match(&t.dst, 1, l, lm, dst, &rmask, c.scope, pc, sp, dp, false); i >= 0 {
-			v.Rules.Admin = int16(i)
-			switch t.access[i] {
-			case Deny:
-				v.Access, v.Reason = Deny, ReasonAdmin
-				return v
-			case AlwaysAllow:
-				v.Access, v.Reason = Allow, ReasonAdmin
-				return v
-			}
+		if i := t.match(&t.dst, 1, l, lm, dst, &rmask, c.scope, pc, sp, dp, false); i >= 0 && adminDecides(&v, t.access[i], i) {
+			return v
 		}
 	}
 	v.Access, v.Reason = Allow, ReasonRule

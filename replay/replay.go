@@ -38,13 +38,13 @@ import (
 	"maps"
 	"net/netip"
 	"os"
-	"runtime"
 	"slices"
 	"strconv"
 	"strings"
 	"sync"
 
 	"github.com/egresslab/egress/flowlog"
+	"github.com/egresslab/egress/internal/workpool"
 	"github.com/egresslab/egress/ipproto"
 	"github.com/egresslab/egress/nsg"
 	"github.com/egresslab/egress/simulate"
@@ -455,46 +455,30 @@ func (p *partial) matchRow(gid int32, di, n int) []int {
 // design. It stops at the first unreadable file, with its error.
 func Run(e *simulate.Engine, files []string, opts Options) (*Report, error) {
 	x := newIndex(e)
-	workers := opts.Workers
-	if workers <= 0 {
-		workers = runtime.GOMAXPROCS(0)
-	}
-	workers = max(1, min(workers, len(files)))
+	workers := workpool.Workers(len(files), opts.Workers)
 	parts := make([]*partial, len(files))
+	readers := make([]*flowlog.Reader, workers)
+	caches := make([]map[egressCacheKey]egressPrediction, workers)
+	for w := range workers {
+		readers[w], caches[w] = flowlog.NewReader("", nil), map[egressCacheKey]egressPrediction{}
+	}
 	var (
 		mu           sync.Mutex
 		doneF, doneN int
-		next         int
-		wg           sync.WaitGroup
 	)
-	for range workers {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			r := flowlog.NewReader("", nil)
-			eg := map[egressCacheKey]egressPrediction{}
-			for {
-				mu.Lock()
-				i := next
-				next++
-				mu.Unlock()
-				if i >= len(files) {
-					return
-				}
-				p := newPartial()
-				p.err = replayFile(x, r, eg, files[i], i, p)
-				parts[i] = p
-				if opts.Progress != nil {
-					mu.Lock()
-					doneF++
-					doneN += p.flows
-					opts.Progress(doneF, doneN)
-					mu.Unlock()
-				}
-			}
-		}()
-	}
-	wg.Wait()
+	workpool.Run(len(files), workers, func(w, i int) bool {
+		p := newPartial()
+		p.err = replayFile(x, readers[w], caches[w], files[i], i, p)
+		parts[i] = p
+		if opts.Progress != nil {
+			mu.Lock()
+			doneF++
+			doneN += p.flows
+			opts.Progress(doneF, doneN)
+			mu.Unlock()
+		}
+		return true
+	})
 	total := newPartial()
 	for _, p := range parts {
 		if p.err != nil {

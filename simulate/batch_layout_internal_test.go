@@ -14,3 +14,9 @@ func TestNICStateLayout(t *testing.T) {
 	assert.Zero(t, unsafe.Sizeof(st)%64, "sizeof(nicState) = %d: adjust nicPad", unsafe.Sizeof(st))
 	assert.LessOrEqual(t, unsafe.Offsetof(st.unsure), uintptr(192), "the hot fields span more than three lines")
 }
+
+// TestBatchNICLayout: ClassifyBatch's per-NIC record is the 32 bytes its
+// doc comment says, two to a cache line.
+func TestBatchNICLayout(t *testing.T) {
+	assert.Equal(t, uintptr(32), unsafe.Sizeof(batchNIC{}))
+}

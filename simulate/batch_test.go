@@ -77,6 +77,8 @@ func TestClassifyBatchDifferential(t *testing.T) {
 	var flows []simulate.BatchFlow
 	var out []simulate.Decision
 	fast := 0
+	compact := map[simulate.Reason]int{} // the compact path's answers, by reason
+	fallback := 0                        // valid flows Classify decides for it
 	for done := 0; done < total; {
 		e := engines[r.IntN(len(engines))]
 		other := engines[(r.IntN(len(engines)-1)+1)%len(engines)]
@@ -97,10 +99,22 @@ func TestClassifyBatchDifferential(t *testing.T) {
 			if want.Reason != simulate.ReasonInvalidFlow {
 				fast++
 			}
+			if simulate.BatchCompact(e, f) {
+				compact[want.Reason]++
+			} else if want.Reason != simulate.ReasonInvalidFlow {
+				fallback++
+			}
 		}
 		done += len(flows)
 	}
 	require.Greater(t, fast, total/2, "too few valid flows")
+	// Both paths are exercised, and the compact one on every kind of
+	// answer it gives.
+	require.Greater(t, fallback, total/20, "too few flows left to Classify")
+	for _, r := range []simulate.Reason{simulate.ReasonNoSuchAddress, simulate.ReasonDeniedOut, simulate.ReasonInternet, simulate.ReasonRouteNone,
+		simulate.ReasonGateway, simulate.ReasonNoEgress} {
+		require.Positive(t, compact[r], "no compact answer %v: %v", r, compact)
+	}
 }
 
 // TestClassifyBatchReference: on the big network, whose flows mostly end
@@ -176,4 +190,33 @@ func FuzzClassifyBatch(f *testing.F) {
 			}
 		}
 	})
+}
+
+// TestClassifyBatchConcurrent: goroutines that share a fresh engine all
+// classify through its compact state, built once by whichever comes first
+// (go test -race checks the sharing), and agree with Classify.
+func TestClassifyBatchConcurrent(t *testing.T) {
+	e := newTwinWorld(t, 7, 3, 3, simulate.Options{}).e
+	r := rand.New(rand.NewPCG(15, 5))
+	flows := make([]simulate.BatchFlow, 500)
+	for i := range flows {
+		flows[i] = batchFlow(r, e, e)
+	}
+	want := make([]simulate.Decision, len(flows))
+	for i, f := range flows {
+		want[i] = e.Classify(f.NIC, f.Dst, f.Proto, f.Port)
+	}
+	var wg sync.WaitGroup
+	got := make([][]simulate.Decision, 4)
+	for g := range got {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			got[g] = e.ClassifyBatch(flows, nil)
+		}()
+	}
+	wg.Wait()
+	for g := range got {
+		require.Equal(t, want, got[g], "goroutine %d", g)
+	}
 }

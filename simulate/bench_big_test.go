@@ -114,6 +114,28 @@ func (c *flowCursor) take(n int) []simulate.BatchFlow {
 	return c.fs[lo : lo+n]
 }
 
+// classifyOne returns an operation that classifies the next flow of cur
+// with Classify, adding its verdict to *sink.
+func classifyOne(e *simulate.Engine, cur *flowCursor, sink *simulate.Verdict) func(int) {
+	return func(int) {
+		f := &cur.take(1)[0]
+		*sink += e.Classify(f.NIC, f.Dst, f.Proto, f.Port).Verdict
+	}
+}
+
+// runBig runs op, one flow per call, as the benchmark's loop, then reports
+// its cost in M and L measured in the same run, each metric's name ending
+// in unit.
+func runBig(b *testing.B, op func(int), unit string) {
+	benchl.Chase(0)
+	b.ReportAllocs()
+	for b.Loop() {
+		op(0)
+	}
+	b.ReportMetric(benchl.Ratio(20480, op, benchl.Chase), "x-M"+unit)
+	b.ReportMetric(benchl.Ratio(20480, op, benchl.Rand), "x-L"+unit)
+}
+
 // BenchmarkClassifyBig is Classify on fresh random flows over the big
 // network's 10,000 NICs (bigPool): memory-bound work, reported in M (one
 // dependent load in a 16 MiB pointer chase, internal/benchl) and in L (one
@@ -121,26 +143,16 @@ func (c *flowCursor) take(n int) []simulate.BatchFlow {
 // issue's target: at most 3 M per flow).
 func BenchmarkClassifyBig(b *testing.B) {
 	e, fs := bigPool()
-	cur := &flowCursor{fs: fs}
 	var sink simulate.Verdict
-	op := func(int) {
-		f := &cur.take(1)[0]
-		sink += e.Classify(f.NIC, f.Dst, f.Proto, f.Port).Verdict
-	}
-	benchl.Chase(0)
-	b.ReportAllocs()
-	for b.Loop() {
-		op(0)
-	}
-	b.ReportMetric(benchl.Ratio(20000, op, benchl.Chase), "x-M")
-	b.ReportMetric(benchl.Ratio(20000, op, benchl.Rand), "x-L")
+	runBig(b, classifyOne(e, &flowCursor{fs: fs}, &sink), "")
 	_ = sink
 }
 
 // BenchmarkClassifyBatchBig is ClassifyBatch on fresh flows of bigPool,
 // 256 at a time, reported per flow in M and L (the target: at most
 // 1 M per flow) and as a ratio to Classify flow by flow on other fresh
-// flows, all measured in the same run.
+// flows, all measured in the same run; and the size of the compact state
+// ClassifyBatch reads (KB, and bytes per NIC).
 func BenchmarkClassifyBatchBig(b *testing.B) {
 	e, fs := bigPool()
 	cur := &flowCursor{fs: fs}
@@ -156,18 +168,14 @@ func BenchmarkClassifyBatchBig(b *testing.B) {
 			sink += out[0].Verdict
 		}
 	}
-	single := func(int) {
-		f := &cur.take(1)[0]
-		sink += e.Classify(f.NIC, f.Dst, f.Proto, f.Port).Verdict
+	runBig(b, op, "/flow")
+	b.ReportMetric(benchl.Ratio(20480, op, classifyOne(e, cur, &sink)), "x-Classify")
+	size, covered := simulate.BatchStateBytes(e)
+	if covered != e.NumNICs() {
+		b.Fatalf("the compact state covers %d of %d NICs", covered, e.NumNICs())
 	}
-	benchl.Chase(0)
-	b.ReportAllocs()
-	for b.Loop() {
-		op(0)
-	}
-	b.ReportMetric(benchl.Ratio(20480, op, benchl.Chase), "x-M/flow")
-	b.ReportMetric(benchl.Ratio(20480, op, benchl.Rand), "x-L/flow")
-	b.ReportMetric(benchl.Ratio(20480, op, single), "x-Classify")
+	b.ReportMetric(float64(size)/1024, "compact-KB")
+	b.ReportMetric(float64(size)/float64(e.NumNICs()), "compact-B/NIC")
 	_ = sink
 }
 
