@@ -1,8 +1,6 @@
 package simulate_test
 
 import (
-	"encoding/json"
-
 	"fmt"
 	"math/rand/v2"
 	"net/netip"
@@ -118,20 +116,8 @@ func traceFromShape(t testing.TB, e *simulate.Engine, s simulate.Source, f simul
 	}
 	res, err := e.TraceFrom(s, f)
 	require.NoError(t, err)
-	dst, proto, port := res.Flow.Destination, res.Flow.Protocol, res.Flow.Port
-	res.Flow.Destination, res.Flow.Port, res.Flow.Protocol = netip.Addr{}, 0, 0
-	for i := range res.Hops {
-		if a := res.Hops[i].Address; i > 0 && (a == dst || a == other) {
-			res.Hops[i].Address = netip.Addr{}
-		}
-		if rt := res.Hops[i].Route; rt != nil && rt.ServiceTag != "" {
-			res.DecidedBy = strings.ReplaceAll(res.DecidedBy, rt.Prefix.String(), "PREFIX")
-			rt.Prefix = netip.Prefix{}
-		}
-	}
-	b, err := json.Marshal(res)
-	require.NoError(t, err)
-	out := strings.ReplaceAll(string(b), "does not carry "+proto.String()+`"`, `does not carry PROTOCOL"`)
+	port := res.Flow.Port
+	out := resultShape(t, res, other)
 	if port != 0 {
 		// Learn's unsupported container-group ports are named; one class
 		// holds one of them only.
@@ -324,17 +310,8 @@ func FuzzReachFrom(f *testing.F) {
 	f.Add(uint64(1), uint8(4), []byte{192, 168, 0, 9}, uint8(6), uint16(25))
 	f.Fuzz(func(t *testing.T, seed uint64, src uint8, addr []byte, proto uint8, port uint16) {
 		seed %= 3
-		var dst netip.Addr
-		switch len(addr) {
-		case 4:
-			dst = netip.AddrFrom4([4]byte(addr))
-		case 16:
-			dst = netip.AddrFrom16([16]byte(addr))
-		default:
-			return
-		}
-		p := ipproto.Proto(proto)
-		if p == ipproto.Unknown || p.HasPorts() && port == 0 {
+		dst, p, ok := fuzzFlow(addr, proto, port)
+		if !ok {
 			return
 		}
 		wv, ok := reachFromFuzz.Load(seed)

@@ -282,6 +282,12 @@ func traceShape(t testing.TB, e *simulate.Engine, f simulate.Flow, other netip.A
 	}
 	res, err := e.Trace(f)
 	require.NoError(t, err)
+	return resultShape(t, res, other)
+}
+
+// resultShape is traceShape of a result.
+func resultShape(t testing.TB, res *simulate.Result, other netip.Addr) string {
+	t.Helper()
 	dst, proto := res.Flow.Destination, res.Flow.Protocol
 	res.Flow.Destination, res.Flow.Port, res.Flow.Protocol = netip.Addr{}, 0, 0
 	for i := range res.Hops {
@@ -298,6 +304,23 @@ func traceShape(t testing.TB, e *simulate.Engine, f simulate.Flow, other netip.A
 	require.NoError(t, err)
 	// A method that does not carry the protocol names it.
 	return strings.ReplaceAll(string(b), "does not carry "+proto.String()+`"`, `does not carry PROTOCOL"`)
+}
+
+// fuzzFlow decodes a fuzzed flow's destination (4 or 16 bytes) and
+// protocol; ok is false for one a map cannot hold (protocol 0, TCP or UDP
+// to port 0).
+func fuzzFlow(addr []byte, proto uint8, port uint16) (netip.Addr, ipproto.Proto, bool) {
+	var dst netip.Addr
+	switch len(addr) {
+	case 4:
+		dst = netip.AddrFrom4([4]byte(addr))
+	case 16:
+		dst = netip.AddrFrom16([16]byte(addr))
+	default:
+		return netip.Addr{}, 0, false
+	}
+	p := ipproto.Proto(proto)
+	return dst, p, p != ipproto.Unknown && !(p.HasPorts() && port == 0)
 }
 
 // fuzzMaps caches the egress maps the fuzz target checks flows against: a
@@ -322,17 +345,8 @@ func FuzzReach(f *testing.F) {
 	f.Add(uint64(3), uint8(1), []byte{168, 63, 129, 16}, uint8(47), uint16(25))
 	f.Fuzz(func(t *testing.T, seed uint64, nic uint8, addr []byte, proto uint8, port uint16) {
 		seed %= 3
-		var dst netip.Addr
-		switch len(addr) {
-		case 4:
-			dst = netip.AddrFrom4([4]byte(addr))
-		case 16:
-			dst = netip.AddrFrom16([16]byte(addr))
-		default:
-			return
-		}
-		p := ipproto.Proto(proto)
-		if p == ipproto.Unknown || p.HasPorts() && port == 0 {
+		dst, p, ok := fuzzFlow(addr, proto, port)
+		if !ok {
 			return
 		}
 		wv, ok := fuzzWorlds.Load(seed)

@@ -3,6 +3,8 @@ package main
 import (
 	"cmp"
 	"context"
+	"errors"
+	"fmt"
 	"io"
 	"net/netip"
 	"slices"
@@ -185,6 +187,9 @@ func (e *env) reach(from, to, protocol, query, host string, port uint16, hosts b
 		}
 	}
 	m, err := e.engine.ReachFromHost(src, host)
+	if errors.Is(err, simulate.ErrNoReach) {
+		err = fmt.Errorf("%w (egress trace --from %s --to NAME:PORT decides one call)", err, from)
+	}
 	if err != nil {
 		return &exitError{code: 2, err: err}
 	}

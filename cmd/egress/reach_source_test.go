@@ -38,6 +38,7 @@ func TestReachFromCLI(t *testing.T) {
 	code, _, stderr = egress("reach", "--from", "oai-contoso")
 	assert.Equal(t, 2, code)
 	assert.Contains(t, stderr, "no egress map for this source: AI services account oai-contoso")
+	assert.Contains(t, stderr, "egress trace --from oai-contoso --to NAME:PORT")
 
 	code, _, stderr = egress("reach", "--from", "aci-batch-job")
 	assert.Equal(t, 2, code)
