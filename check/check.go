@@ -22,6 +22,8 @@
 //	    unchangedBy:
 //	      overlay: change.yaml
 //	      flows: [{from: vm-app-01-nic, to: 52.1.2.3, port: 443}]
+//	  - name: the change leaves every flow of the data subnet as it is (exact, on egress maps)
+//	    unchangedBy: {overlay: change.yaml, subnet: vnet-spoke-app/snet-data}
 //
 // A flow's protocol is tcp unless it says udp, icmp or any other name
 // ipproto parses; "to" is an address or a host name, which "resolve" maps
@@ -171,6 +173,7 @@ type nExpect struct {
 type nUnchanged struct {
 	Overlay string   `yaml:"overlay"`
 	Flows   []*nFlow `yaml:"flows"`
+	Subnet  string   `yaml:"subnet"`
 }
 
 // Parse reads a check file; every problem is reported, with its line.
@@ -306,7 +309,7 @@ func Parse(path string, data []byte) (*File, error) {
 				c.Demand = append(c.Demand, sd)
 			}
 		default:
-			c.Kind, c.Overlay = KindUnchangedBy, nc.UnchangedBy.Overlay
+			c.Kind, c.Overlay, c.Subnet = KindUnchangedBy, nc.UnchangedBy.Overlay, nc.UnchangedBy.Subnet
 			if c.Overlay == "" {
 				bad(line, fmt.Sprintf("checks[%d].unchangedBy.overlay", i), nc.Name, "the overlay to apply")
 			}
@@ -320,8 +323,8 @@ func Parse(path string, data []byte) (*File, error) {
 				}
 				c.Flows = append(c.Flows, fl)
 			}
-			if len(c.Flows) == 0 {
-				bad(line, fmt.Sprintf("checks[%d].unchangedBy.flows", i), nc.Name, "the flows that must not change")
+			if len(c.Flows) == 0 && c.Subnet == "" {
+				bad(line, fmt.Sprintf("checks[%d].unchangedBy", i), nc.Name, "the flows that must not change, or the subnet none of whose flows may change (or both)")
 			}
 		}
 		f.Checks = append(f.Checks, c)
@@ -559,6 +562,13 @@ func Run(e *simulate.Engine, f *File, env Env) (*Report, error) {
 			for _, ch := range simulate.Diff(e, after, c.Flows) {
 				res.Failures = append(res.Failures, "changed: "+ch.String())
 			}
+			if c.Subnet != "" {
+				failures, err := Unchanged(e, after, c.Subnet)
+				if err != nil {
+					return nil, fmt.Errorf("%s: unchangedBy.subnet: %w", where, err)
+				}
+				res.Failures = append(res.Failures, failures...)
+			}
 		}
 		res.Passed = len(res.Failures) == 0
 		if res.Passed {
@@ -569,6 +579,47 @@ func Run(e *simulate.Engine, f *File, env Env) (*Report, error) {
 		rep.Results = append(rep.Results, res)
 	}
 	return rep, nil
+}
+
+// Unchanged decides an unchangedBy expectation with a subnet exactly, on
+// the egress maps of the NICs of subnet ("vnet/subnet" or an ID) on both
+// networks ([simulate.DiffMaps]): it returns one failure per set of flows
+// of a NIC whose outcome or egress IPs differ on after, naming the NIC,
+// the set, both outcomes, a witness flow and the route or rule that
+// differs for it. A NIC of the subnet that after does not hold fails too.
+// A subnet with no NIC is an error: a typo must not pass.
+func Unchanged(before, after *simulate.Engine, subnet string) ([]string, error) {
+	nics, err := subnetNICs(before, subnet)
+	if err != nil {
+		return nil, err
+	}
+	var failures []string
+	err = before.ReachAll(context.Background(), simulate.ReachAllOptions{NICs: nics}, func(h simulate.NIC, m *simulate.EgressMap) error {
+		ha, err := after.NIC(h.ID())
+		if err != nil {
+			failures = append(failures, fmt.Sprintf("changed: %s is not in the network after the overlay", h.Name()))
+			return nil
+		}
+		for _, c := range simulate.DiffMaps(m, after.Reach(ha)) {
+			cl := simulate.ReachClass{Prefixes: c.Prefixes, Protocols: c.Protocols, OtherProtocols: c.OtherProtocols, Ports: c.Ports}
+			msg := fmt.Sprintf("changed: %s: %s %s to %s: %s -> %s", h.Name(), cl.ProtocolString(), cl.PortString(), cl.PrefixString(3),
+				outcomeString(c.Before, c.BeforeIPs), outcomeString(c.After, c.AfterIPs))
+			if d := simulate.Diff(before, after, []simulate.Flow{c.Witness}); len(d) > 0 {
+				msg += "; e.g. " + d[0].String()
+			}
+			failures = append(failures, msg)
+		}
+		return nil
+	})
+	return failures, err
+}
+
+func outcomeString(o simulate.Outcome, ips []netip.Addr) string {
+	s := o.Verdict.String() + " via " + o.Method.String()
+	for _, a := range ips {
+		s += " " + a.String()
+	}
+	return s
 }
 
 // NoReach decides a noReach expectation exactly, on the egress maps

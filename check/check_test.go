@@ -126,6 +126,52 @@ checks:
 	assert.Contains(t, r.Failures[0], "vm-batch-01-nic")
 }
 
+// TestUnchangedBySubnet: with a subnet, unchangedBy is exact: every set of
+// flows of its NICs that the overlay changes fails, with a witness and
+// the cause; a subnet the overlay leaves alone passes; a subnet with no
+// NIC is an error.
+func TestUnchangedBySubnet(t *testing.T) {
+	f, err := check.Parse("policy.yaml", []byte(`egress: check/v1
+checks:
+  - name: putting batch behind the firewall changes every batch flow to the internet
+    unchangedBy: {overlay: ../examples/overlays/batch-behind-firewall.yaml, subnet: vnet-spoke-batch/snet-batch}
+  - name: the app subnet is left as it is
+    unchangedBy: {overlay: ../examples/overlays/batch-behind-firewall.yaml, subnet: vnet-spoke-app/snet-app}
+`))
+	require.NoError(t, err)
+	env := check.Env{WithOverlay: func(p string) (*simulate.Engine, error) { return hubSpoke(t, p), nil }}
+	rep, err := check.Run(hubSpoke(t), f, env)
+	require.NoError(t, err)
+	require.Len(t, rep.Results, 2)
+	batch, app := rep.Results[0], rep.Results[1]
+	assert.False(t, batch.Passed)
+	assert.True(t, app.Passed, "%v", app.Failures)
+	var internet bool
+	for _, msg := range batch.Failures {
+		assert.Contains(t, msg, "changed: vm-batch-01-nic: ")
+		if strings.Contains(msg, "Tcp 1-24,26-65535 to 0.0.0.0/5") {
+			internet = true
+			assert.Contains(t, msg, "Allowed via NATGateway 20.81.20.1 -> Denied via None")
+			assert.Contains(t, msg, "e.g. ")
+		}
+	}
+	assert.True(t, internet, "TCP to the internet is among the changes: %v", batch.Failures)
+	// The probes of the same check see only the TCP 443 and UDP 53 flows;
+	// the exact check also finds the other ports, ESP and the on-premises routes.
+	assert.Greater(t, len(batch.Failures), 2)
+
+	f, err = check.Parse("policy.yaml", []byte("egress: check/v1\nchecks:\n  - name: typo\n    unchangedBy: {overlay: ../examples/overlays/batch-behind-firewall.yaml, subnet: vnet-spoke-app/snet-nope}\n"))
+	require.NoError(t, err)
+	_, err = check.Run(hubSpoke(t), f, env)
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "snet-nope")
+
+	_, err = check.Parse("policy.yaml", []byte("egress: check/v1\nchecks:\n  - name: nothing\n    unchangedBy: {overlay: x.yaml}\n"))
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "policy.yaml:3")
+	assert.Contains(t, err.Error(), "unchangedBy")
+}
+
 func TestParseErrors(t *testing.T) {
 	_, err := check.Parse("bad.yaml", []byte(`egress: check/v1
 checks:
@@ -215,7 +261,7 @@ func TestSchema(t *testing.T) {
 // fieldsOf lists the YAML keys of the check file format from its doc
 // comment's example and the parser's errors (the types are unexported).
 func fieldsOf(*testing.T) []string {
-	return strings.Fields("egress name checks flow expect noDirectInternet unchangedBy overlay flows from to port protocol traffic resolve " +
+	return strings.Fields("egress name checks flow expect noDirectInternet unchangedBy overlay flows subnet from to port protocol traffic resolve " +
 		"verdict reason method egressIps through notThrough decidedBy assumes wouldBeDenied")
 }
 

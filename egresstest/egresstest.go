@@ -291,6 +291,22 @@ func Unchanged(t testing.TB, before, after *simulate.Engine, flows ...simulate.F
 	}
 }
 
+// UnchangedSubnet fails t for each set of flows of a NIC of subnet
+// ("vnet/subnet" or an ID) whose outcome or egress IPs differ between
+// before and after, over every destination, protocol and port (exact, on
+// the NICs' egress maps: [check.Unchanged]), each with a witness and the
+// route or rule that differs for it. A subnet with no NIC stops the test.
+func UnchangedSubnet(t testing.TB, before, after *simulate.Engine, subnet string) {
+	t.Helper()
+	failures, err := check.Unchanged(before, after, subnet)
+	if err != nil {
+		t.Fatalf("egresstest: UnchangedSubnet %s: %v", subnet, err)
+	}
+	for _, msg := range failures {
+		t.Errorf("%s", msg)
+	}
+}
+
 // Headroom fails t for each SNAT pool that keeps less than min headroom
 // (0.2: 20 %) at the peak demands ([simulate.Engine.Capacity]), naming
 // the pool, its supply, the peak, the sources that exhaust it first and

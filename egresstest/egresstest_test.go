@@ -188,6 +188,16 @@ func TestWhatIf(t *testing.T) {
 	require.Len(t, rec.errs, 1, "only the batch flow changes")
 	assert.True(t, strings.HasPrefix(rec.errs[0], "changed: vm-batch-01-nic -> 52.1.2.3:443/Tcp"), rec.errs[0])
 
+	// Exactly, per subnet: the app subnet is left alone, the batch subnet's
+	// flows change (more sets than the two probes see), a typo stops.
+	rec = record(t, func(tb testing.TB) { egresstest.UnchangedSubnet(tb, before, after, "vnet-spoke-app/snet-app") })
+	assert.Empty(t, rec.errs)
+	rec = record(t, func(tb testing.TB) { egresstest.UnchangedSubnet(tb, before, after, "vnet-spoke-batch/snet-batch") })
+	assert.Greater(t, len(rec.errs), 2)
+	assert.False(t, rec.fatal)
+	rec = record(t, func(tb testing.TB) { egresstest.UnchangedSubnet(tb, before, after, "vnet-spoke-batch/snet-nope") })
+	assert.True(t, rec.fatal)
+
 	rec = record(t, func(tb testing.TB) {
 		egresstest.LoadWith(tb, simulate.Options{}, []string{design}, "testdata/missing.yaml")
 	})

@@ -66,6 +66,7 @@ func (e *env) whatIf(from, to string) error {
 // --sample for the probes, --flows for the flows of flow logs.
 func (e *env) diffFlags(cmd *cobra.Command) {
 	cmd.Flags().BoolVar(&e.exact, "exact", false, "compare the NICs' egress maps: every destination, protocol and port (the default; refuses --sample, --to, --flows)")
+	cmd.Flags().BoolVar(&e.exact, "exhaustive", false, "the same as --exact")
 	cmd.Flags().BoolVar(&e.sample, "sample", false, "compare probe flows, not every flow: to an internet address on tcp/443 and udp/53, and to every other NIC on tcp/443")
 	cmd.Flags().Var(&listFlag{&e.flowLogs, "path"}, "flows", "compare the outbound flows of these flow logs (VNet, NSG or NAT gateway flow logs: files or directories; repeatable)")
 }
