@@ -66,21 +66,29 @@ func TestFlatOut(t *testing.T) {
 	if testing.Short() {
 		worlds, flows = 60, 1000
 	}
-	compared := 0
-	for i, g := range []*gen{newGen(11, 300), newGen(12, 10)} {
-		if i == 1 {
+	compared, pairs := 0, 0
+	for i, g := range []*gen{newGen(11, 300), newGen(12, 10), newGen(13, 300)} {
+		switch i {
+		case 1:
 			g.tags = realTags([]string{"Storage.EastUS", "AzureActiveDirectory", "Storage", "Sql"})
 			g.cache = true
+		case 2:
+			g.pair = true // every world under both a NIC and a subnet NSG
 		}
 		var b nsg.FlatBuilder
 		for range worlds {
 			w, err := g.world(60)
 			require.NoError(t, err)
-			compared += checkFlat(t, g, w, &b, flows)
+			n := checkFlat(t, g, w, &b, flows)
+			compared += n
+			if w.nic.NSG != nil && w.nic.SubnetNSG != nil {
+				pairs += n
+			}
 		}
 		require.Positive(t, b.Size())
 	}
 	require.Greater(t, compared, worlds*flows/20, "too few flows on the flat path")
+	require.Greater(t, pairs, worlds*flows/20, "too few flows under two NSGs on the flat path")
 }
 
 // FuzzFlatOut is TestFlatOut on worlds and flows from fuzzer-chosen seeds.

@@ -34,7 +34,8 @@ const batchChunk = 32
 // the bound row of its outbound rules, where its intervals are), per
 // subnet and context one sorted array of the IPv4 intervals over which
 // both the first route and the NSGs' context-tag class are constant, and
-// per NSG one flattened table ([nsg.FlatOut]). On package bignet's network
+// per NSG (or NIC and subnet pair of NSGs) one flattened table
+// ([nsg.FlatOut]). On package bignet's network
 // (10,000 NICs, 1,000 subnets and NSGs of 20 rules) that is 0.9 MB, 93
 // bytes per NIC, where Classify reads the same answers from route tries,
 // NSG tables, scopes and NIC records spread through the 81 MB the network
@@ -53,9 +54,9 @@ const batchChunk = 32
 //
 // What it does not gain on: the flows the compact state does not cover
 // are classified by Classify itself, in order, at Classify's cost — IPv6,
-// platform and invalid flows; NICs under two NSGs, under security admin
-// rules or under none, NSGs of more than 61 rules a direction, NICs whose
-// answers depend on what the input lacks; and every flow whose first
+// platform and invalid flows; NICs under security admin rules or under no
+// NSG, NSGs of more than 61 rules a direction, NICs whose answers depend
+// on what the input lacks; and every flow whose first
 // route leads on (an appliance to cross, a peering, a VNet outside the
 // input), which the walker follows. The first call pays for building the
 // compact state (15 ms for bignet's 10,000 NICs) and its memory.
@@ -195,7 +196,7 @@ func firstHopVal(cuts []uint32, vals []uint16, a uint32) uint16 {
 type chunkState struct {
 	bn   *batchNIC // nil: not for the compact path (Classify decides it)
 	a    uint32    // the IPv4 destination
-	cls  uint32    // its class in the NSG's destination partition
+	cls  uint64    // its class in the NSG's destination partition
 	val  uint16    // its first-hop interval's value
 	done bool
 }
