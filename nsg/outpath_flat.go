@@ -6,6 +6,7 @@ import (
 	"unsafe"
 
 	"github.com/egresslab/egress/ipproto"
+	"github.com/gaissmai/bart"
 )
 
 // FlatOut is an [OutPath]'s outbound evaluation of IPv4 flows in the compact
@@ -18,10 +19,10 @@ import (
 // network's tables stay in the caches (10,000 NICs under 1,000 NSGs of 20
 // rules: about 600 KB).
 //
-// It covers the OutPaths of one NSG or two (the NIC's and the subnet's)
-// without security admin rules, whose outbound tables are one word wide
-// (at most 64 rules with the defaults): [FlatBuilder.Flat] reports the
-// others. The context-tag class of the
+// It covers the OutPaths of no NSG, one or two (the NIC's and the
+// subnet's) without security admin rules, whose outbound tables are one
+// word wide (at most 64 rules with the defaults): [FlatBuilder.Flat]
+// reports the others. The context-tag class of the
 // destination is the caller's: it flattens [OutPath.ScopeRanges4] together
 // with its other partitions of the address space. [FlatOut.Verdict]
 // answers exactly as [OutPath.Verdict] does. A FlatOut is immutable and
@@ -39,8 +40,12 @@ type flatTable struct {
 	proto [numProtoClasses]uint64
 	deny  uint64 // bit i: rule i denies
 	stage Stage
-	dport flatPorts
-	sport flatPorts
+	// reason is the Reason of a verdict no rule denies: ReasonRule, or
+	// ReasonNoNSG for the table of an address under no NSG (whose rows
+	// are all zero: no rule, so no match).
+	reason Reason
+	dport  flatPorts
+	sport  flatPorts
 	// For a NIC under two NSGs (this table the NIC's): the subnet NSG's
 	// table, evaluated after this one unless it denies, and the address's
 	// bound row in it.
@@ -86,13 +91,31 @@ type flatKey struct {
 }
 
 // Flat returns o's compact form; ok is false for an OutPath it does not
-// cover (no NSG, security admin rules, an outbound table wider than one
-// word), which the caller evaluates with [OutPath.Verdict].
+// cover (security admin rules, an outbound table wider than one word, an
+// address the Classifier does not have), which the caller evaluates with
+// [OutPath.Verdict].
 func (b *FlatBuilder) Flat(o *OutPath) (f FlatOut, ok bool) {
 	if o.t[StageAdmin] != nil {
 		return FlatOut{}, false
 	}
 	switch o.mode {
+	case outSlow:
+		if o.t != [3]*dirTable{} || o.ai < 0 || int(o.ai) >= len(o.c.addrs) {
+			return FlatOut{}, false // a wide table, or no such address
+		}
+		// No NSG: every flow is allowed, with ReasonNoNSG.
+		k := flatKey{}
+		ft := b.tables[k]
+		if ft == nil {
+			ft = &flatTable{v4: newRanges4(new(bart.Table[uint32])), cls: []uint64{0}, reason: ReasonNoNSG}
+			ft.dport = flatPorts{starts: []uint16{0}, rows: []uint64{0}}
+			ft.sport = ft.dport
+			if b.tables == nil {
+				b.tables = map[flatKey]*flatTable{}
+			}
+			b.tables[k] = ft
+		}
+		return FlatOut{t: ft}, true
 	case outOne:
 		st := o.one & 3
 		ft := b.table(o.t[st], st)
@@ -141,7 +164,7 @@ func (b *FlatBuilder) table(t *dirTable, st Stage) *flatTable {
 
 // flatten is t, a one-word outbound table of stage st, as a flatTable.
 func flatten(t *dirTable, st Stage) *flatTable {
-	f := &flatTable{v4: t.dst.v4, stage: st, cls: make([]uint64, len(t.dst.cls))}
+	f := &flatTable{v4: t.dst.v4, stage: st, cls: make([]uint64, len(t.dst.cls)), reason: ReasonRule}
 	for c, sr := range t.dst.cls {
 		if sr.pres&1 != 0 {
 			f.cls[c] = t.dst.ext[sr.off]
@@ -192,8 +215,8 @@ func (f *FlatOut) VerdictClass(c uint64, ctx uint8, proto ipproto.Proto, sp, dp 
 	if !proto.HasPorts() {
 		sp, dp = 0, 0
 	}
-	v := Verdict{Access: Allow, Reason: ReasonRule, Rules: noRules}
 	t := f.t
+	v := Verdict{Access: Allow, Reason: t.reason, Rules: noRules}
 	// t.first, by hand: the compiler does not inline it, and one NSG is
 	// the common case.
 	if x := f.l & (t.base[ctx&(ctxMasks-1)] | t.cls[uint32(c)]) & t.proto[protoClass[proto]] & t.sport.row(sp) & t.dport.row(dp); x != 0 {

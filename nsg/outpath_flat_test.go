@@ -127,3 +127,29 @@ func TestFlatOutStage(t *testing.T) {
 		require.Equal(t, c.stage, st)
 	}
 }
+
+// TestFlatOutNoNSG: an address under no NSG has a FlatOut too, which
+// allows every flow with ReasonNoNSG, as OutPath.Verdict does; under
+// admin rules it has none.
+func TestFlatOutNoNSG(t *testing.T) {
+	var b nsg.FlatBuilder
+	o := classifier(t, spokeCtx, nil, nil, nil).OutPath(0)
+	f, ok := b.Flat(&o)
+	require.True(t, ok)
+	starts, ctx := o.ScopeRanges4()
+	for _, d := range []string{"203.0.113.9", "10.0.0.1", "10.1.2.3", "0.0.0.0", "255.255.255.255"} {
+		a := be(ip(d))
+		for _, p := range []uint16{1, 445, 65535} {
+			want := o.Verdict(ip(d), ipproto.TCP, 50000, p)
+			require.Equal(t, nsg.ReasonNoNSG, want.Reason)
+			require.Equal(t, want, f.Verdict(a, ctx[sort.Search(len(starts), func(i int) bool { return starts[i] > a })-1], ipproto.TCP, 50000, p), "%s:%d", d, p)
+		}
+	}
+	ag, err := nsg.CompileAdmin(nsg.AdminConfig{ID: "cfg", Rules: []nsg.AdminRule{{Name: "deny-smb", Collection: "c", Priority: 10,
+		Direction: nsg.Outbound, Access: nsg.Deny, Protocol: nsg.ProtocolTCP, Sources: []string{"*"}, Destinations: []string{"*"},
+		DestinationPortRanges: []string{"445"}}}}, nsg.Resolvers{})
+	require.NoError(t, err)
+	admin := classifier(t, spokeCtx, nil, nil, ag).OutPath(0)
+	_, ok = b.Flat(&admin)
+	require.False(t, ok, "admin rules are not flattened")
+}
