@@ -66,21 +66,29 @@ func TestFlatOut(t *testing.T) {
 	if testing.Short() {
 		worlds, flows = 60, 1000
 	}
-	compared := 0
-	for i, g := range []*gen{newGen(11, 300), newGen(12, 10)} {
-		if i == 1 {
+	compared, pairs := 0, 0
+	for i, g := range []*gen{newGen(11, 300), newGen(12, 10), newGen(13, 300)} {
+		switch i {
+		case 1:
 			g.tags = realTags([]string{"Storage.EastUS", "AzureActiveDirectory", "Storage", "Sql"})
 			g.cache = true
+		case 2:
+			g.pair = true // every world under both a NIC and a subnet NSG
 		}
 		var b nsg.FlatBuilder
 		for range worlds {
 			w, err := g.world(60)
 			require.NoError(t, err)
-			compared += checkFlat(t, g, w, &b, flows)
+			n := checkFlat(t, g, w, &b, flows)
+			compared += n
+			if w.nic.NSG != nil && w.nic.SubnetNSG != nil {
+				pairs += n
+			}
 		}
 		require.Positive(t, b.Size())
 	}
 	require.Greater(t, compared, worlds*flows/20, "too few flows on the flat path")
+	require.Greater(t, pairs, worlds*flows/20, "too few flows under two NSGs on the flat path")
 }
 
 // FuzzFlatOut is TestFlatOut on worlds and flows from fuzzer-chosen seeds.
@@ -118,4 +126,30 @@ func TestFlatOutStage(t *testing.T) {
 		require.True(t, ok)
 		require.Equal(t, c.stage, st)
 	}
+}
+
+// TestFlatOutNoNSG: an address under no NSG has a FlatOut too, which
+// allows every flow with ReasonNoNSG, as OutPath.Verdict does; under
+// admin rules it has none.
+func TestFlatOutNoNSG(t *testing.T) {
+	var b nsg.FlatBuilder
+	o := classifier(t, spokeCtx, nil, nil, nil).OutPath(0)
+	f, ok := b.Flat(&o)
+	require.True(t, ok)
+	starts, ctx := o.ScopeRanges4()
+	for _, d := range []string{"203.0.113.9", "10.0.0.1", "10.1.2.3", "0.0.0.0", "255.255.255.255"} {
+		a := be(ip(d))
+		for _, p := range []uint16{1, 445, 65535} {
+			want := o.Verdict(ip(d), ipproto.TCP, 50000, p)
+			require.Equal(t, nsg.ReasonNoNSG, want.Reason)
+			require.Equal(t, want, f.Verdict(a, ctx[sort.Search(len(starts), func(i int) bool { return starts[i] > a })-1], ipproto.TCP, 50000, p), "%s:%d", d, p)
+		}
+	}
+	ag, err := nsg.CompileAdmin(nsg.AdminConfig{ID: "cfg", Rules: []nsg.AdminRule{{Name: "deny-smb", Collection: "c", Priority: 10,
+		Direction: nsg.Outbound, Access: nsg.Deny, Protocol: nsg.ProtocolTCP, Sources: []string{"*"}, Destinations: []string{"*"},
+		DestinationPortRanges: []string{"445"}}}}, nsg.Resolvers{})
+	require.NoError(t, err)
+	admin := classifier(t, spokeCtx, nil, nil, ag).OutPath(0)
+	_, ok = b.Flat(&admin)
+	require.False(t, ok, "admin rules are not flattened")
 }

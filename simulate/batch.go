@@ -34,31 +34,31 @@ const batchChunk = 32
 // the bound row of its outbound rules, where its intervals are), per
 // subnet and context one sorted array of the IPv4 intervals over which
 // both the first route and the NSGs' context-tag class are constant, and
-// per NSG one flattened table ([nsg.FlatOut]). On package bignet's network
-// (10,000 NICs, 1,000 subnets and NSGs of 20 rules) that is 0.9 MB, 93
-// bytes per NIC, where Classify reads the same answers from route tries,
-// NSG tables, scopes and NIC records spread through the 81 MB the network
-// and engine retain (8 KB per NIC): the compact state stays in the
-// processor's caches, where Classify misses on nearly every step, and a
-// flow reads a few lines of it with searches that do not branch on the
-// data. The flows go through in chunks, stage by stage as DPDK's
-// rte_lpm_lookup_bulk does
+// per NSG (or NIC and subnet pair of NSGs, or none) one flattened table
+// ([nsg.FlatOut]). On package bignet's network (10,000 NICs, 1,000
+// subnets and NSGs of 20 rules) that is 0.9 MB, 95 bytes per NIC, where
+// Classify reads the same answers from route tries, NSG tables, scopes
+// and NIC records spread through the 81 MB the network and engine retain
+// (8 KB per NIC): the compact state stays in the processor's caches,
+// where Classify misses on nearly every step, and a flow reads a few
+// lines of it with searches that do not branch on the data. The flows go
+// through in chunks, stage by stage as DPDK's rte_lpm_lookup_bulk does
 // (https://doc.dpdk.org/guides/prog_guide/lpm_lib.html): every flow's NIC
 // record, then every interval search, then every destination's class in
-// its NSG's partition, then every verdict and decision, so that the loads
-// of different flows, which do not depend on one another, are in flight
-// together. BenchmarkClassifyBatchBig measures it at a seventh to a
-// quarter of a Classify loop's cost on fresh random flows, well under one
-// memory miss per flow.
+// its NSGs' partitions, then every verdict and decision, so that the
+// loads of different flows, which do not depend on one another, are in
+// flight together. BenchmarkClassifyBatchBig measures it at a seventh to
+// a quarter of a Classify loop's cost on fresh random flows, well under
+// one memory miss per flow.
 //
 // What it does not gain on: the flows the compact state does not cover
 // are classified by Classify itself, in order, at Classify's cost — IPv6,
-// platform and invalid flows; NICs under two NSGs, under security admin
-// rules or under none, NSGs of more than 61 rules a direction, NICs whose
-// answers depend on what the input lacks; and every flow whose first
-// route leads on (an appliance to cross, a peering, a VNet outside the
-// input), which the walker follows. The first call pays for building the
-// compact state (15 ms for bignet's 10,000 NICs) and its memory.
+// platform and invalid flows; NICs under security admin rules, NSGs of
+// more than 61 rules a direction, NICs whose answers depend on what the
+// input lacks; and every flow whose first route leads on (an appliance to
+// cross, a peering, a VNet outside the input), which the walker follows.
+// The first call pays for building the compact state (15 ms for bignet's
+// 10,000 NICs) and its memory.
 func (e *Engine) ClassifyBatch(flows []BatchFlow, out []Decision) []Decision {
 	if cap(out) < len(flows) {
 		out = make([]Decision, len(flows)) // what out held is overwritten anyway
@@ -195,7 +195,7 @@ func firstHopVal(cuts []uint32, vals []uint16, a uint32) uint16 {
 type chunkState struct {
 	bn   *batchNIC // nil: not for the compact path (Classify decides it)
 	a    uint32    // the IPv4 destination
-	cls  uint32    // its class in the NSG's destination partition
+	cls  uint64    // its class in the NSG's destination partition
 	val  uint16    // its first-hop interval's value
 	done bool
 }
