@@ -393,7 +393,8 @@ func (c *compiler) protocols(rw where, ps []Protocol, star, nat bool) uint8 {
 
 func (c *compiler) network(r *NetworkRule, pr *parsed, rw where) {
 	pr.m.src = c.addresses(rw, "sourceAddresses", r.SourceAddresses, r.SourceIPGroups, "sourceIpGroups", false)
-	if len(r.SourceAddresses)+len(r.SourceIPGroups) == 0 {
+	pr.m.anySrc = r.SourcesUnknown
+	if len(r.SourceAddresses)+len(r.SourceIPGroups) == 0 && !r.SourcesUnknown {
 		c.errs.add(rw, "sourceAddresses", "", ErrMissing, "a source address or IP group is required")
 	}
 	pr.m.dst = c.addresses(rw, "destinationAddresses", r.DestinationAddresses, r.DestinationIPGroups, "destinationIpGroups", true)
@@ -420,9 +421,40 @@ func (c *compiler) network(r *NetworkRule, pr *parsed, rw where) {
 			pr.m.dns = append(pr.m.dns, netip.PrefixFrom(a, 32))
 		}
 	}
+	pr.m.ports, pr.m.protos, pr.m.anyPort, pr.m.protosMaybe = c.portsProtocols(rw, r.DestinationPorts, r.PortsUnknown, r.IPProtocols, r.ProtocolsUnknown, false)
+}
+
+// portsProtocols compiles the ports and protocols of a network or NAT rule,
+// some of either possibly unknown (NetworkRule.PortsUnknown and
+// ProtocolsUnknown, NatRule's): the known ports and protocol classes, as
+// mrule.ports and protos, whether any port is possible, and the protocol
+// classes possible (a superset of protos: every class if the protocols are
+// unknown, TCP and UDP for a NAT rule; Any's every class if the ports may
+// be "*").
+func (c *compiler) portsProtocols(rw where, portItems []string, portsUnknown bool, protoItems []Protocol, protosUnknown, nat bool) (ports [][2]uint16, protos uint8, anyPort bool, maybe uint8) {
 	var star bool
-	pr.m.ports, star = c.ports(rw, r.DestinationPorts)
-	pr.m.protos = c.protocols(rw, r.IPProtocols, star, false)
+	if portsUnknown && len(portItems) == 0 {
+		ports = [][2]uint16{} // no known port (nil would be every port)
+	} else {
+		ports, star = c.ports(rw, portItems)
+		if portsUnknown && ports == nil {
+			ports = [][2]uint16{}
+		}
+	}
+	if !(protosUnknown && len(protoItems) == 0) {
+		protos = c.protocols(rw, protoItems, star, nat)
+	}
+	maybe = protos
+	if portsUnknown && !star && slices.Contains(protoItems, ProtocolAny) {
+		maybe |= c.protocols(rw, []Protocol{ProtocolAny}, true, nat)
+	}
+	if protosUnknown {
+		maybe = 15
+		if nat {
+			maybe = 3 // DNAT translates TCP and UDP only
+		}
+	}
+	return ports, protos, portsUnknown, maybe
 }
 
 // lookup resolves name through the DNS resolver, keeping IPv4 answers.
