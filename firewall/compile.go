@@ -428,9 +428,9 @@ func (c *compiler) network(r *NetworkRule, pr *parsed, rw where) {
 // some of either possibly unknown (NetworkRule.PortsUnknown and
 // ProtocolsUnknown, NatRule's): the known ports and protocol classes, as
 // mrule.ports and protos, whether any port is possible, and the protocol
-// classes possible (a superset of protos: every class if the protocols are
-// unknown, TCP and UDP for a NAT rule; Any's every class if the ports may
-// be "*").
+// classes possible (a superset of protos: if the protocols are unknown,
+// TCP, UDP and ICMP, every class if the ports may be "*", TCP and UDP for
+// a NAT rule; if the ports are unknown, Any's every class).
 func (c *compiler) portsProtocols(rw where, portItems []string, portsUnknown bool, protoItems []Protocol, protosUnknown, nat bool) (ports [][2]uint16, protos uint8, anyPort bool, maybe uint8) {
 	var star bool
 	if portsUnknown && len(portItems) == 0 {
@@ -449,9 +449,13 @@ func (c *compiler) portsProtocols(rw where, portItems []string, portsUnknown boo
 		maybe |= c.protocols(rw, []Protocol{ProtocolAny}, true, nat)
 	}
 	if protosUnknown {
-		maybe = 15
-		if nat {
+		switch {
+		case nat:
 			maybe = 3 // DNAT translates TCP and UDP only
+		case star || portsUnknown:
+			maybe = 15 // Any with "*" ports: every IP protocol
+		default:
+			maybe = 7 // TCP, UDP, ICMP: Any with ports is TCP and UDP
 		}
 	}
 	return ports, protos, portsUnknown, maybe

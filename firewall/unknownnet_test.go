@@ -54,6 +54,7 @@ func TestNetworkRuleValuesUnknown(t *testing.T) {
 		{flow("10.0.0.5", "52.1.2.5", ipproto.UDP, 53), firewall.Allow, true},   // protos: UDP may be denied
 		{flow("10.0.0.5", "52.1.2.5", ipproto.ICMP, 0), firewall.Allow, true},   // protos: ICMP too
 		{flow("10.0.0.5", "52.1.2.5", ipproto.UDP, 54), firewall.Allow, false},  // protos: another port
+		{flow("10.0.0.5", "52.1.2.5", ipproto.ESP, 0), firewall.Allow, false},   // protos: Any with port 53 is not ESP
 		{flow("10.0.0.5", "52.1.2.6", ipproto.ESP, 0), firewall.Allow, true},    // no-port: Any with "*" is every protocol
 		{flow("10.0.0.5", "52.1.2.7", ipproto.UDP, 9), firewall.Allow, true},    // nothing known but the destination
 		{flow("10.0.0.5", "52.1.2.8", ipproto.UDP, 9), firewall.Allow, false},   // no rule but web can match
@@ -67,7 +68,7 @@ func TestNetworkRuleValuesUnknown(t *testing.T) {
 		assert.Equal(t, v.Flags, r.Flags, "reference %+v", c.f)
 	}
 	sp := e.DestinationSpaces()
-	assert.True(t, sp[2].UDP && sp[2].ICMP && sp[2].Other, "protos may match every class: %+v", sp[2])
+	assert.True(t, sp[2].UDP && sp[2].ICMP && !sp[2].Other, "protos may match UDP and ICMP, not Other (Any with port 53 is TCP and UDP): %+v", sp[2])
 	assert.Equal(t, [][2]uint16{}, sp[3].Ports, "no-port has no known port")
 	assert.True(t, sp[3].Other, "no-port's Any may have \"*\" ports")
 }

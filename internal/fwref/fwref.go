@@ -565,7 +565,10 @@ func (r *rule) maybeNetwork(f firewall.Flow, src, dst netip.Addr) (sure, maybe b
 	}
 	tcpUDP := f.Proto == ipproto.TCP || f.Proto == ipproto.UDP
 	srcMay := srcOK || r.anySrc
-	protoMay := protoOK || r.anyProto4 && (r.typ == firewall.RuleTypeNetwork || tcpUDP) ||
+	// Unknown protocols: TCP, UDP, ICMP in a network rule, and every
+	// protocol if its ports may be "*" (Any); TCP and UDP in a NAT rule.
+	netProto := tcpUDP || f.Proto == ipproto.ICMP || r.starPort || r.anyPort
+	protoMay := protoOK || r.anyProto4 && (r.typ == firewall.RuleTypeNetwork && netProto || tcpUDP) ||
 		// Any, which with "*" ports (an unknown port could be "*")
 		// matches every protocol.
 		r.anyPort && r.typ == firewall.RuleTypeNetwork && slices.Contains(r.protos, firewall.ProtocolAny)
