@@ -527,7 +527,8 @@ func (c *compiler) nat(r *NatRule, pr *parsed, rw where) {
 
 func (c *compiler) application(r *ApplicationRule, pr *parsed, rw where) {
 	pr.m.src = c.addresses(rw, "sourceAddresses", r.SourceAddresses, r.SourceIPGroups, "sourceIpGroups", false)
-	if len(r.SourceAddresses)+len(r.SourceIPGroups) == 0 {
+	pr.m.anySrc = r.SourcesUnknown
+	if len(r.SourceAddresses)+len(r.SourceIPGroups) == 0 && !r.SourcesUnknown {
 		c.errs.add(rw, "sourceAddresses", "", ErrMissing, "a source address or IP group is required")
 	}
 	if len(r.DestinationAddresses) == 0 {
@@ -555,7 +556,8 @@ func (c *compiler) application(r *ApplicationRule, pr *parsed, rw where) {
 		https = https || p.Type == AppHTTPS
 		pr.app.protos = append(pr.app.protos, p)
 	}
-	if len(r.TargetFqdns)+len(r.FqdnTags)+len(r.TargetURLs)+len(r.WebCategories) == 0 {
+	pr.app.undecided = r.TargetsUnknown // any other name may match, as for a web category
+	if len(r.TargetFqdns)+len(r.FqdnTags)+len(r.TargetURLs)+len(r.WebCategories) == 0 && !r.TargetsUnknown {
 		c.errs.add(rw, "targetFqdns", "", ErrMissing, "a target FQDN, FQDN tag, URL or web category is required")
 	}
 	for i, s := range r.TargetFqdns {

@@ -124,10 +124,18 @@ type AppProtocol struct {
 // before the deciding rule, the verdict is flagged [FlagUnknown] if the
 // rule's action could change it, as for a web category. Protocols, if any,
 // are still validated but do not narrow it.
+//
+// TargetsUnknown says some of the rule's targets (FQDNs, FQDN tags, URLs or
+// web categories) are not known offline: the known ones match as given,
+// and any other name may match, undecidably, as for a web category.
+// SourcesUnknown says the same of its sources: the known ones match, any
+// other source may. The rule then needs no known value of that field.
 type ApplicationRule struct {
 	Name                 string        `json:"name"`
 	Protocols            []AppProtocol `json:"protocols"`
 	ProtocolsUnknown     bool          `json:"protocolsUnknown,omitempty"`
+	TargetsUnknown       bool          `json:"targetsUnknown,omitempty"`
+	SourcesUnknown       bool          `json:"sourcesUnknown,omitempty"`
 	SourceAddresses      []string      `json:"sourceAddresses,omitempty"`
 	SourceIPGroups       []string      `json:"sourceIpGroups,omitempty"`
 	TargetFqdns          []string      `json:"targetFqdns,omitempty"`

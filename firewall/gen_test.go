@@ -354,6 +354,20 @@ func (g *gen) appRule() firewall.ApplicationRule {
 		// for the flows aimed at the rule) do not narrow it.
 		r.ProtocolsUnknown = true
 	}
+	// Targets or sources known after apply: the known ones kept
+	// (sometimes none), any other possible.
+	if g.r.IntN(14) == 0 {
+		r.TargetsUnknown = true
+		if g.r.IntN(3) == 0 {
+			r.TargetFqdns, r.FqdnTags, r.TargetURLs, r.WebCategories = nil, nil, nil, nil
+		}
+	}
+	if g.r.IntN(14) == 0 {
+		r.SourcesUnknown = true
+		if g.r.IntN(3) == 0 {
+			r.SourceAddresses, r.SourceIPGroups = nil, nil
+		}
+	}
 	return r
 }
 

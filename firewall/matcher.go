@@ -582,7 +582,10 @@ func (m *matcher) addrKeys(src, dst netip.Addr) (sk, dk uint32, ok bool) {
 		return 0, 0, false
 	}
 	if sk, ok = lookup(m.src, m.srcAll, src); !ok {
-		return 0, 0, false
+		if !m.wide || m.srcAny == setEmpty {
+			return 0, 0, false
+		}
+		sk = setEmpty // only a rule whose sources are unknown may match
 	}
 	if dk, ok = lookup(m.dst, m.dstAll, dst); !ok {
 		return 0, 0, false

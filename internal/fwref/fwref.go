@@ -237,7 +237,8 @@ func (e *Evaluator) addPolicy(p *firewall.Policy, level int, res firewall.Resolv
 					}
 				}
 				r.urls = ar.TargetURLs
-				r.undecided = r.undecided || len(ar.WebCategories) > 0
+				r.undecided = r.undecided || len(ar.WebCategories) > 0 || ar.TargetsUnknown // any other name may match
+				r.anySrc = ar.SourcesUnknown
 				e.rules = append(e.rules, r)
 			}
 			for ri, nr := range rc.NatRules {
@@ -477,7 +478,8 @@ func (e *Evaluator) Evaluate(f firewall.Flow) Result {
 			}
 			continue
 		}
-		if !inSpans(r.src, src) {
+		srcIn := inSpans(r.src, src)
+		if !srcIn && !(r.typ == firewall.RuleTypeApplication && r.anySrc) {
 			continue
 		}
 		switch r.typ {
@@ -529,8 +531,8 @@ func (e *Evaluator) Evaluate(f firewall.Flow) Result {
 					matched = true
 				}
 			}
-			if anyProto {
-				matched, maybe = false, maybe || matched // its protocols are unknown: it could have matched
+			if anyProto || !srcIn {
+				matched, maybe = false, maybe || matched // its protocols, or sources, are unknown: it could have matched
 			}
 			if matched {
 				return Result{Action: r.action, Reason: firewall.ReasonApplicationRule, Flags: flags | unknownFor(r.action, r.action == firewall.Allow),
