@@ -305,7 +305,9 @@ func (e *Engine) anySrcApp(f *Flow, name string, sk, dk, pk, fk, uk uint32, belo
 	if !m.wide || m.srcAny == setEmpty {
 		return
 	}
-	in := func(k uint32, j int) bool { return k != setEmpty && m.firstAnd(k, setFull, setFull, setFull, j, j+1) >= 0 }
+	in := func(k uint32, j int) bool {
+		return k != setEmpty && m.firstAnd(k, setFull, setFull, setFull, j, j+1) >= 0
+	}
 	portOK := f.DstPort >= 1 && f.DstPort <= MaxAppPort
 	for j := m.firstAnd(m.srcAny, dk, setFull, setFull, 0, below); j >= 0; j = m.firstAnd(m.srcAny, dk, setFull, setFull, j+1, below) {
 		if in(sk, j) {
