@@ -22,6 +22,9 @@ func classicApp(r firewall.ApplicationRule) firewall.ClassicApplicationRule {
 	if len(c.TargetFqdns)+len(c.FqdnTags) == 0 {
 		c.TargetFqdns = []string{"*.contoso.com"}
 	}
+	if len(c.SourceAddresses)+len(c.SourceIPGroups) == 0 { // the policy rule's sources were unknown
+		c.SourceAddresses = []string{"10.0.0.0/8"}
+	}
 	return c
 }
 

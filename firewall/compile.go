@@ -393,7 +393,8 @@ func (c *compiler) protocols(rw where, ps []Protocol, star, nat bool) uint8 {
 
 func (c *compiler) network(r *NetworkRule, pr *parsed, rw where) {
 	pr.m.src = c.addresses(rw, "sourceAddresses", r.SourceAddresses, r.SourceIPGroups, "sourceIpGroups", false)
-	if len(r.SourceAddresses)+len(r.SourceIPGroups) == 0 {
+	pr.m.anySrc = r.SourcesUnknown
+	if len(r.SourceAddresses)+len(r.SourceIPGroups) == 0 && !r.SourcesUnknown {
 		c.errs.add(rw, "sourceAddresses", "", ErrMissing, "a source address or IP group is required")
 	}
 	pr.m.dst = c.addresses(rw, "destinationAddresses", r.DestinationAddresses, r.DestinationIPGroups, "destinationIpGroups", true)
@@ -420,9 +421,44 @@ func (c *compiler) network(r *NetworkRule, pr *parsed, rw where) {
 			pr.m.dns = append(pr.m.dns, netip.PrefixFrom(a, 32))
 		}
 	}
+	pr.m.ports, pr.m.protos, pr.m.anyPort, pr.m.protosMaybe = c.portsProtocols(rw, r.DestinationPorts, r.PortsUnknown, r.IPProtocols, r.ProtocolsUnknown, false)
+}
+
+// portsProtocols compiles the ports and protocols of a network or NAT rule,
+// some of either possibly unknown (NetworkRule.PortsUnknown and
+// ProtocolsUnknown, NatRule's): the known ports and protocol classes, as
+// mrule.ports and protos, whether any port is possible, and the protocol
+// classes possible (a superset of protos: if the protocols are unknown,
+// TCP, UDP and ICMP, every class if the ports may be "*", TCP and UDP for
+// a NAT rule; if the ports are unknown, Any's every class).
+func (c *compiler) portsProtocols(rw where, portItems []string, portsUnknown bool, protoItems []Protocol, protosUnknown, nat bool) (ports [][2]uint16, protos uint8, anyPort bool, maybe uint8) {
 	var star bool
-	pr.m.ports, star = c.ports(rw, r.DestinationPorts)
-	pr.m.protos = c.protocols(rw, r.IPProtocols, star, false)
+	if portsUnknown && len(portItems) == 0 {
+		ports = [][2]uint16{} // no known port (nil would be every port)
+	} else {
+		ports, star = c.ports(rw, portItems)
+		if portsUnknown && ports == nil {
+			ports = [][2]uint16{}
+		}
+	}
+	if !(protosUnknown && len(protoItems) == 0) {
+		protos = c.protocols(rw, protoItems, star, nat)
+	}
+	maybe = protos
+	if portsUnknown && !star && slices.Contains(protoItems, ProtocolAny) {
+		maybe |= c.protocols(rw, []Protocol{ProtocolAny}, true, nat)
+	}
+	if protosUnknown {
+		switch {
+		case nat:
+			maybe = 3 // DNAT translates TCP and UDP only
+		case star || portsUnknown:
+			maybe = 15 // Any with "*" ports: every IP protocol
+		default:
+			maybe = 7 // TCP, UDP, ICMP: Any with ports is TCP and UDP
+		}
+	}
+	return ports, protos, portsUnknown, maybe
 }
 
 // lookup resolves name through the DNS resolver, keeping IPv4 answers.
@@ -491,7 +527,8 @@ func (c *compiler) nat(r *NatRule, pr *parsed, rw where) {
 
 func (c *compiler) application(r *ApplicationRule, pr *parsed, rw where) {
 	pr.m.src = c.addresses(rw, "sourceAddresses", r.SourceAddresses, r.SourceIPGroups, "sourceIpGroups", false)
-	if len(r.SourceAddresses)+len(r.SourceIPGroups) == 0 {
+	pr.m.anySrc = r.SourcesUnknown
+	if len(r.SourceAddresses)+len(r.SourceIPGroups) == 0 && !r.SourcesUnknown {
 		c.errs.add(rw, "sourceAddresses", "", ErrMissing, "a source address or IP group is required")
 	}
 	if len(r.DestinationAddresses) == 0 {
@@ -519,7 +556,8 @@ func (c *compiler) application(r *ApplicationRule, pr *parsed, rw where) {
 		https = https || p.Type == AppHTTPS
 		pr.app.protos = append(pr.app.protos, p)
 	}
-	if len(r.TargetFqdns)+len(r.FqdnTags)+len(r.TargetURLs)+len(r.WebCategories) == 0 {
+	pr.app.undecided = r.TargetsUnknown // any other name may match, as for a web category
+	if len(r.TargetFqdns)+len(r.FqdnTags)+len(r.TargetURLs)+len(r.WebCategories) == 0 && !r.TargetsUnknown {
 		c.errs.add(rw, "targetFqdns", "", ErrMissing, "a target FQDN, FQDN tag, URL or web category is required")
 	}
 	for i, s := range r.TargetFqdns {

@@ -87,6 +87,18 @@ type NetworkRule struct {
 	// destination FQDN that does not resolve. The rule then needs no
 	// known destination.
 	DestinationsUnknown bool `json:"destinationsUnknown,omitempty"`
+	// SourcesUnknown, PortsUnknown and ProtocolsUnknown say the same of the
+	// rule's sources (addresses and IP groups), destination ports and
+	// protocols: the known values match as given, and the rule may match
+	// any other source, any port, or any protocol (Any with "*" ports:
+	// every IP protocol). A flow that every known value of the rule
+	// matches is decided by it; one that only an unknown value could
+	// match makes a verdict before it undecidable ([FlagUnknown]) where
+	// the rule's action could change it. The rule then needs no known
+	// value of that field.
+	SourcesUnknown   bool `json:"sourcesUnknown,omitempty"`
+	PortsUnknown     bool `json:"portsUnknown,omitempty"`
+	ProtocolsUnknown bool `json:"protocolsUnknown,omitempty"`
 }
 
 // AppProtocol is one protocol entry of an application rule, such as
@@ -112,10 +124,18 @@ type AppProtocol struct {
 // before the deciding rule, the verdict is flagged [FlagUnknown] if the
 // rule's action could change it, as for a web category. Protocols, if any,
 // are still validated but do not narrow it.
+//
+// TargetsUnknown says some of the rule's targets (FQDNs, FQDN tags, URLs or
+// web categories) are not known offline: the known ones match as given,
+// and any other name may match, undecidably, as for a web category.
+// SourcesUnknown says the same of its sources: the known ones match, any
+// other source may. The rule then needs no known value of that field.
 type ApplicationRule struct {
 	Name                 string        `json:"name"`
 	Protocols            []AppProtocol `json:"protocols"`
 	ProtocolsUnknown     bool          `json:"protocolsUnknown,omitempty"`
+	TargetsUnknown       bool          `json:"targetsUnknown,omitempty"`
+	SourcesUnknown       bool          `json:"sourcesUnknown,omitempty"`
 	SourceAddresses      []string      `json:"sourceAddresses,omitempty"`
 	SourceIPGroups       []string      `json:"sourceIpGroups,omitempty"`
 	TargetFqdns          []string      `json:"targetFqdns,omitempty"`

@@ -263,6 +263,7 @@ func (e *Engine) firstApp(src, dst netip.Addr, f *Flow, und *undecided) int {
 	fk, uk := x.names.lookup(name)
 	if !pok { // only rules whose protocols are unknown can match
 		e.anyProtoApp(f, name, sk, dk, fk, uk, m.n, und)
+		e.anySrcApp(f, name, sk, dk, setEmpty, fk, uk, m.n, und)
 		return -1
 	}
 	i := m.firstAnd(sk, dk, pk, fk, 0, m.n)
@@ -289,7 +290,38 @@ func (e *Engine) firstApp(src, dst netip.Addr, f *Flow, und *undecided) int {
 	if anyProto {
 		e.anyProtoApp(f, name, sk, dk, fk, uk, below, und)
 	}
+	e.anySrcApp(f, name, sk, dk, pk, fk, uk, below, und)
 	return i
+}
+
+// anySrcApp notes in und the application rules whose sources are unknown
+// (ApplicationRule.SourcesUnknown) before rule below that the flow's
+// source is not among the known ones of (sk) but whose other conditions
+// match it or are undecidable: each could have decided the flow. pk is
+// the set of the flow's protocol entry (setEmpty if none). Only policies
+// with such rules pay for it.
+func (e *Engine) anySrcApp(f *Flow, name string, sk, dk, pk, fk, uk uint32, below int, und *undecided) {
+	m, x := e.app, e.appx
+	if !m.wide || m.srcAny == setEmpty {
+		return
+	}
+	in := func(k uint32, j int) bool {
+		return k != setEmpty && m.firstAnd(k, setFull, setFull, setFull, j, j+1) >= 0
+	}
+	portOK := f.DstPort >= 1 && f.DstPort <= MaxAppPort
+	for j := m.firstAnd(m.srcAny, dk, setFull, setFull, 0, below); j >= 0; j = m.firstAnd(m.srcAny, dk, setFull, setFull, j+1, below) {
+		if in(sk, j) {
+			continue // a known source: decided, or noted, above
+		}
+		a := e.rules[e.nNat+e.nNet+j].Action
+		anyP := portOK && (in(x.anyAllow, j) || in(x.anyDeny, j))
+		if !anyP && !in(pk, j) {
+			continue
+		}
+		if in(fk, j) || in(x.undAllow, j) || in(x.undDeny, j) || in(uk, j) && (f.Path == "" || e.apps[j].matchURL(name, f.Path)) {
+			und.note(a, true)
+		}
+	}
 }
 
 // anyProtoApp notes in und the application rules with unknown protocols

@@ -29,6 +29,9 @@ func FuzzEvaluate(f *testing.F) {
 				Protocols: []firewall.AppProtocol{{Type: firewall.AppHTTP, Port: 80}, {Type: firewall.AppHTTPS, Port: 443}}, TerminateTLS: true,
 				TargetFqdns: []string{fqdn}, TargetURLs: []string{url}, ProtocolsUnknown: seed%3 == 0}),
 		))
+		// Values known after apply on the fuzzed network rule.
+		fn := &p.RuleCollectionGroups[len(p.RuleCollectionGroups)-1].RuleCollections[0].NetworkRules[0]
+		fn.SourcesUnknown, fn.PortsUnknown, fn.ProtocolsUnknown = seed%5 == 1, seed%7 == 1, seed%11 == 1
 		e, err := firewall.Compile(p, g.res)
 		if err != nil {
 			return

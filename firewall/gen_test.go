@@ -291,6 +291,26 @@ func (g *gen) networkRule(dnsProxy bool) firewall.NetworkRule {
 		// ones kept, any other possible.
 		r.DestinationsUnknown = true
 	}
+	// Sources, ports or protocols known after apply: the known ones kept
+	// (sometimes none), any other possible.
+	if g.r.IntN(14) == 0 {
+		r.SourcesUnknown = true
+		if g.r.IntN(3) == 0 {
+			r.SourceAddresses, r.SourceIPGroups = nil, nil
+		}
+	}
+	if g.r.IntN(14) == 0 {
+		r.PortsUnknown = true
+		if g.r.IntN(3) == 0 {
+			r.DestinationPorts = nil
+		}
+	}
+	if g.r.IntN(14) == 0 {
+		r.ProtocolsUnknown = true
+		if g.r.IntN(3) == 0 {
+			r.IPProtocols = nil
+		}
+	}
 	return r
 }
 
@@ -333,6 +353,20 @@ func (g *gen) appRule() firewall.ApplicationRule {
 		// protocol and port, never deciding; the listed ones (kept,
 		// for the flows aimed at the rule) do not narrow it.
 		r.ProtocolsUnknown = true
+	}
+	// Targets or sources known after apply: the known ones kept
+	// (sometimes none), any other possible.
+	if g.r.IntN(14) == 0 {
+		r.TargetsUnknown = true
+		if g.r.IntN(3) == 0 {
+			r.TargetFqdns, r.FqdnTags, r.TargetURLs, r.WebCategories = nil, nil, nil, nil
+		}
+	}
+	if g.r.IntN(14) == 0 {
+		r.SourcesUnknown = true
+		if g.r.IntN(3) == 0 {
+			r.SourceAddresses, r.SourceIPGroups = nil, nil
+		}
 	}
 	return r
 }

@@ -39,6 +39,18 @@ type matcher struct {
 	// Rules whose destination includes an unresolved FQDN: all of them,
 	// and those of Allow and of Deny collections.
 	unres, unresAllow, unresDeny uint32
+
+	// Rules with other values unknown offline (mrule.anySrc, anyPort,
+	// protosMaybe): wide is false when there is none, and then the sets
+	// below are unused. srcAny and portAny are the rules that may match
+	// any source, any port; protoMaybe the rules that may match each
+	// protoClass (a superset of proto); maybe, maybeAllow and maybeDeny
+	// the rules with any unknown value (destinations too), all of them and
+	// those of Allow and of Deny collections.
+	wide                         bool
+	srcAny, portAny              uint32
+	protoMaybe                   [4]uint32
+	maybe, maybeAllow, maybeDeny uint32
 }
 
 const (
@@ -70,7 +82,11 @@ type mrule struct {
 	protos        uint8       // bit per protoClass
 	ports         [][2]uint16 // nil: every port
 	unresolved    bool
-	allow         bool // the rule's collection allows (for the outcome of an undecidable rule)
+	// Values unknown offline beside the known ones above: any source, any
+	// port, and the protocol classes possible (a superset of protos).
+	anySrc, anyPort bool
+	protosMaybe     uint8
+	allow           bool // the rule's collection allows (for the outcome of an undecidable rule)
 }
 
 // protoClass maps a flow protocol to 0 TCP, 1 UDP, 2 ICMP, 3 other.
@@ -221,6 +237,30 @@ func buildMatcher(rs []mrule) (*matcher, *setBuilder) {
 		}
 		m.proto[c] = b.take()
 	}
+	for i := range rs {
+		m.wide = m.wide || rs[i].anySrc || rs[i].anyPort || rs[i].protosMaybe|rs[i].protos != rs[i].protos
+	}
+	if m.wide {
+		pick := func(f func(r *mrule) bool) uint32 {
+			for i := range rs {
+				if f(&rs[i]) {
+					b.add(i)
+				}
+			}
+			return b.take()
+		}
+		m.srcAny = pick(func(r *mrule) bool { return r.anySrc })
+		m.portAny = pick(func(r *mrule) bool { return r.anyPort })
+		for c := range 4 {
+			m.protoMaybe[c] = pick(func(r *mrule) bool { return (r.protos|r.protosMaybe)&(1<<c) != 0 })
+		}
+		unknown := func(r *mrule) bool {
+			return r.unresolved || r.anySrc || r.anyPort || r.protosMaybe|r.protos != r.protos
+		}
+		m.maybe = pick(unknown)
+		m.maybeAllow = pick(func(r *mrule) bool { return unknown(r) && r.allow })
+		m.maybeDeny = pick(func(r *mrule) bool { return unknown(r) && !r.allow })
+	}
 	// Port segments.
 	starts := []int{0}
 	for i := range rs {
@@ -335,7 +375,13 @@ func (m *matcher) first(src, dst netip.Addr, class int, port uint16) (idx int, v
 	}
 	pk := m.proto[class]
 	idx, viaDNS = m.firstMatch(sk, pk, qk, dk, nk)
-	if m.unres != setEmpty {
+	if m.wide {
+		below := idx
+		if idx < 0 {
+			below = m.n
+		}
+		unknown = m.firstMaybe(sk, pk, qk, dk, nk, class, m.maybe, below) >= 0
+	} else if m.unres != setEmpty {
 		below := idx
 		if idx < 0 {
 			below = m.n
@@ -411,6 +457,57 @@ func (m *matcher) firstUnresolved(s, p, q, d, dn, u uint32, below int) int {
 	return -1
 }
 
+// firstMaybe returns the first rule of the set filter below index below
+// that may match the flow through a value unknown offline but does not
+// surely match it (-1 if none): in the rules of
+//
+//	(s ∪ srcAny) ∩ protoMaybe[class] ∩ (q ∪ portAny) ∩ (d ∪ dn ∪ unres)
+//
+// but not of s ∩ p ∩ q ∩ (d ∪ dn). It serves matchers with wide rules
+// only, so the plain ones keep their one AND.
+func (m *matcher) firstMaybe(s, p, q, d, dn uint32, class int, filter uint32, below int) int {
+	sets := [...]uint32{s, m.srcAny, m.protoMaybe[class], q, m.portAny, d, dn, m.unres, p, filter}
+	const nsets = len(sets)
+	var offs [nsets]int
+	for i, k := range sets {
+		offs[i] = int(m.offs[k])
+	}
+	sw := m.sumWords
+	sums, pool := m.sums, m.pool
+	for j := 0; j < sw && j*4096 < below; j++ {
+		var sm [nsets]uint64
+		for i, k := range sets {
+			sm[i] = sums[int(k)*sw+j]
+		}
+		for c := sm[9] & (sm[0] | sm[1]) & sm[2] & (sm[3] | sm[4]) & (sm[5] | sm[6] | sm[7]); c != 0; c &= c - 1 {
+			b := uint(bits.TrailingZeros64(c))
+			w := j*64 + int(b)
+			if w*64 >= below {
+				return -1
+			}
+			lo := uint64(1)<<b - 1
+			var x [nsets]uint64
+			for i := range sets {
+				if sm[i]>>b&1 != 0 {
+					x[i] = pool[offs[i]+bits.OnesCount64(sm[i]&lo)]
+				}
+			}
+			possible := x[9] & (x[0] | x[1]) & x[2] & (x[3] | x[4]) & (x[5] | x[6] | x[7])
+			sure := x[0] & x[8] & x[3] & (x[5] | x[6])
+			if y := possible &^ sure; y != 0 {
+				if i := w*64 + bits.TrailingZeros64(y); i < below {
+					return i
+				}
+				return -1
+			}
+		}
+		for i := range sets {
+			offs[i] += bits.OnesCount64(sm[i])
+		}
+	}
+	return -1
+}
+
 // undecided reports whether rules of an Allow, and of a Deny, collection
 // come before index before whose source, protocol and port match but whose
 // destination includes an unresolved FQDN: rules that might match
@@ -421,6 +518,11 @@ func (m *matcher) undecided(src, dst netip.Addr, class int, port uint16, before 
 		return false, false
 	}
 	pk := m.proto[class]
+	if m.wide {
+		allow = m.maybeAllow != setEmpty && m.firstMaybe(sk, pk, qk, dk, nk, class, m.maybeAllow, before) >= 0
+		deny = m.maybeDeny != setEmpty && m.firstMaybe(sk, pk, qk, dk, nk, class, m.maybeDeny, before) >= 0
+		return allow, deny
+	}
 	allow = m.unresAllow != setEmpty && m.firstUnresolved(sk, pk, qk, dk, nk, m.unresAllow, before) >= 0
 	deny = m.unresDeny != setEmpty && m.firstUnresolved(sk, pk, qk, dk, nk, m.unresDeny, before) >= 0
 	return allow, deny
@@ -480,7 +582,10 @@ func (m *matcher) addrKeys(src, dst netip.Addr) (sk, dk uint32, ok bool) {
 		return 0, 0, false
 	}
 	if sk, ok = lookup(m.src, m.srcAll, src); !ok {
-		return 0, 0, false
+		if !m.wide || m.srcAny == setEmpty {
+			return 0, 0, false
+		}
+		sk = setEmpty // only a rule whose sources are unknown may match
 	}
 	if dk, ok = lookup(m.dst, m.dstAll, dst); !ok {
 		return 0, 0, false
@@ -497,7 +602,10 @@ func (m *matcher) keys(src, dst netip.Addr, class int, port uint16) (sk, dk, nk,
 		return 0, 0, 0, 0, false
 	}
 	if sk, ok = lookup(m.src, m.srcAll, src); !ok {
-		return 0, 0, 0, 0, false
+		if !m.wide || m.srcAny == setEmpty {
+			return 0, 0, 0, 0, false
+		}
+		sk = setEmpty // only a rule whose sources are unknown may match
 	}
 	if dk, ok = lookup(m.dst, m.dstAll, dst); !ok {
 		dk = setEmpty

@@ -26,19 +26,23 @@ type DestinationSpace struct {
 	// match.
 	Unresolved bool
 	// TCP, UDP, ICMP and Other are the protocol classes the rule matches
-	// (Other: every IP protocol but TCP, UDP and ICMP).
+	// (Other: every IP protocol but TCP, UDP and ICMP), or may match if
+	// its protocols or ports are unknown offline
+	// ([NetworkRule.ProtocolsUnknown], [NetworkRule.PortsUnknown]).
 	TCP, UDP, ICMP, Other bool
 	// Ports are the destination port ranges, inclusive; nil for every
-	// port.
+	// port. For a rule whose ports are unknown offline, the known ones
+	// only (possibly none): it may match any other, undecidably.
 	Ports [][2]uint16
 }
 
 func spaceOf(m *mrule) DestinationSpace {
+	protos := m.protos | m.protosMaybe // the classes it may match: a verdict there may be Unknown
 	s := DestinationSpace{
 		Prefixes:   slices.Clone(m.dst),
 		DNS:        slices.Clone(m.dns),
 		Unresolved: m.unresolved,
-		TCP:        m.protos&1 != 0, UDP: m.protos&2 != 0, ICMP: m.protos&4 != 0, Other: m.protos&8 != 0,
+		TCP:        protos&1 != 0, UDP: protos&2 != 0, ICMP: protos&4 != 0, Other: protos&8 != 0,
 		Ports: slices.Clone(m.ports),
 	}
 	return s

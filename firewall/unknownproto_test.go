@@ -128,8 +128,8 @@ func TestApplicationRuleProtocolsUnknownSound(t *testing.T) {
 	assert.Positive(t, unknown, "some are Unknown")
 }
 
-// clonePolicy copies p's groups, collections and application rules deeply
-// enough to change the rules' protocols.
+// clonePolicy copies p's groups, collections and rules deeply enough to
+// set the rules' fields (not to append to their slices in place).
 func clonePolicy(p *firewall.Policy) *firewall.Policy {
 	c := *p
 	c.RuleCollectionGroups = slices.Clone(p.RuleCollectionGroups)
@@ -138,6 +138,8 @@ func clonePolicy(p *firewall.Policy) *firewall.Policy {
 		g.RuleCollections = slices.Clone(g.RuleCollections)
 		for ci := range g.RuleCollections {
 			g.RuleCollections[ci].ApplicationRules = slices.Clone(g.RuleCollections[ci].ApplicationRules)
+			g.RuleCollections[ci].NetworkRules = slices.Clone(g.RuleCollections[ci].NetworkRules)
+			g.RuleCollections[ci].NatRules = slices.Clone(g.RuleCollections[ci].NatRules)
 		}
 	}
 	return &c

@@ -112,11 +112,13 @@ func (m *Model) convertPolicy(fp *FirewallPolicy, p *problems) *firewall.Policy 
 					nr := firewall.NetworkRule{Name: r.Name, SourceAddresses: r.SourceAddresses, SourceIPGroups: refStrings(r.SourceIPGroups),
 						DestinationAddresses: r.DestinationAddresses, DestinationIPGroups: refStrings(r.DestinationIPGroups),
 						DestinationFqdns: r.DestinationFqdns, DestinationPorts: r.DestinationPorts}
-					if slices.Contains(nr.DestinationAddresses, knownAfterApply) { // a Terraform plan's (terraform.go)
-						nr.DestinationAddresses = slices.DeleteFunc(slices.Clone(nr.DestinationAddresses), func(s string) bool { return s == knownAfterApply })
-						nr.DestinationsUnknown = true
-					}
-					nr.IPProtocols = protocols(r, rres, p)
+					// A Terraform plan's values known after apply (terraform.go).
+					nr.DestinationAddresses, nr.DestinationsUnknown = cutUnknown(nr.DestinationAddresses)
+					nr.SourceAddresses, nr.SourcesUnknown = cutUnknown(nr.SourceAddresses)
+					nr.DestinationPorts, nr.PortsUnknown = cutUnknown(nr.DestinationPorts)
+					var protos []string
+					protos, nr.ProtocolsUnknown = cutUnknown(r.Protocols)
+					nr.IPProtocols = protocolList(r.Pos, protos, rres, p)
 					rc.NetworkRules = append(rc.NetworkRules, nr)
 				case "natrule", "nat":
 					nr := firewall.NatRule{Name: r.Name, SourceAddresses: r.SourceAddresses, SourceIPGroups: refStrings(r.SourceIPGroups),
@@ -155,6 +157,15 @@ func (m *Model) convertPolicy(fp *FirewallPolicy, p *problems) *firewall.Policy 
 	return out
 }
 
+// cutUnknown returns l without the knownAfterApply marker a Terraform plan's
+// values known after apply leave (terraform.go), and whether it held one.
+func cutUnknown(l []string) ([]string, bool) {
+	if !slices.Contains(l, knownAfterApply) {
+		return l, false
+	}
+	return slices.DeleteFunc(slices.Clone(l), func(s string) bool { return s == knownAfterApply }), true
+}
+
 func refStrings(rs []Ref) []string {
 	out := make([]string, len(rs))
 	for i, r := range rs {
@@ -164,11 +175,17 @@ func refStrings(rs []Ref) []string {
 }
 
 func protocols(r *FirewallRule, res string, p *problems) []firewall.Protocol {
+	return protocolList(r.Pos, r.Protocols, res, p)
+}
+
+// protocolList parses a network or NAT rule's protocols, reporting the
+// bad ones at pos.
+func protocolList(pos Pos, list []string, res string, p *problems) []firewall.Protocol {
 	var out []firewall.Protocol
-	for _, s := range r.Protocols {
+	for _, s := range list {
 		var fp firewall.Protocol
 		if err := fp.UnmarshalText([]byte(s)); err != nil {
-			p.add(r.Pos, res, "ipProtocols", s, ErrInvalid, "want TCP, UDP, ICMP or Any")
+			p.add(pos, res, "ipProtocols", s, ErrInvalid, "want TCP, UDP, ICMP or Any")
 			continue
 		}
 		out = append(out, fp)

@@ -195,7 +195,13 @@ func isTerraformJSON(data []byte) (ok, plan bool) {
 // could (terraformnsg.go), flagged in [NSG.KnownAfterApply] so that only
 // the answers it could change are Unknown; an application rule's unknown
 // protocols widen it to every application protocol and port, a rule the
-// firewall never lets decide (firewall.ApplicationRule.ProtocolsUnknown).
+// firewall never lets decide (firewall.ApplicationRule.ProtocolsUnknown); a
+// firewall network rule's unknown sources, destinations, ports or
+// protocols (a list, or an element of one) keep the known values, which
+// decide, and make the rule possibly match any other value of that field,
+// flagged in firewall.NetworkRule (SourcesUnknown, DestinationsUnknown,
+// PortsUnknown, ProtocolsUnknown) so that only the verdicts it could
+// change are Unknown.
 //
 // A state and a plan of one configuration (or the same state or plan twice)
 // loaded together are refused: their resources would be merged or doubled.
@@ -1745,11 +1751,11 @@ func (b *tfBuilder) ruleCollectionGroup(r *tfRes) {
 				Action: strOr(r, p("action")...), Pos: r.posAt(c...)}
 			for j := range b.list(r, p("rule")...) {
 				q := func(k ...any) []any { return append(p("rule", j), k...) }
-				net := kind.ruleType == "NetworkRule" // its unknown destinations are widened below
-				fr := &FirewallRule{Name: strOr(r, q("name")...), Type: kind.ruleType, SourceAddresses: b.strs(r, q("source_addresses")...),
-					SourceIPGroups: refList(b.strs(r, q("source_ip_groups")...)), DestinationAddresses: b.strsWarn(r, !net, q("destination_addresses")...),
+				net := kind.ruleType == "NetworkRule" // its unknown values are widened below
+				fr := &FirewallRule{Name: strOr(r, q("name")...), Type: kind.ruleType, SourceAddresses: b.strsWarn(r, !net, q("source_addresses")...),
+					SourceIPGroups: refList(b.strsWarn(r, !net, q("source_ip_groups")...)), DestinationAddresses: b.strsWarn(r, !net, q("destination_addresses")...),
 					DestinationIPGroups: refList(b.strsWarn(r, !net, q("destination_ip_groups")...)), DestinationFqdns: b.strsWarn(r, !net, q("destination_fqdns")...),
-					DestinationPorts: b.strs(r, q("destination_ports")...), TargetURLs: b.strs(r, q("destination_urls")...),
+					DestinationPorts: b.strsWarn(r, !net, q("destination_ports")...), TargetURLs: b.strs(r, q("destination_urls")...),
 					FqdnTags: b.strs(r, q("destination_fqdn_tags")...), WebCategories: b.strs(r, q("web_categories")...),
 					TerminateTLS: b.boolDefault(r, false, q("terminate_tls")...), Pos: r.posAt(q()...)}
 				switch kind.ruleType {
@@ -1779,20 +1785,25 @@ func (b *tfBuilder) ruleCollectionGroup(r *tfRes) {
 					}
 					fr.Protocols = b.strs(r, q("protocols")...)
 				default:
-					fr.Protocols = b.strs(r, q("protocols")...)
-					// Destinations known after apply (a new public IP's
-					// address, a new IP group): the known ones kept,
-					// any other possible (firewall.NetworkRule.DestinationsUnknown).
-					var unk []string
-					for _, attr := range []string{"destination_addresses", "destination_ip_groups", "destination_fqdns"} {
-						if r.unknownAt(q(attr)) {
-							unk = append(unk, pathString(q(attr)))
-						}
-					}
-					if len(unk) > 0 {
+					fr.Protocols = b.strsWarn(r, false, q("protocols")...)
+					// Values known after apply (a new public IP's address,
+					// a new IP group, a variable's ports): the known ones
+					// kept, any other possible (firewall.NetworkRule's
+					// DestinationsUnknown, SourcesUnknown, PortsUnknown,
+					// ProtocolsUnknown), marked knownAfterApply for
+					// convertPolicy.
+					const rule = "network rule"
+					if b.ruleUnknown(r, q(), rule, fr.Name, "possibly any destination beside the known ones", "destination_addresses", "destination_ip_groups", "destination_fqdns") {
 						fr.DestinationAddresses = append(fr.DestinationAddresses, knownAfterApply)
-						b.w.warn(r.posAt(q()...), r.addr, unk[0], fr.Name, ErrKnownAfterApply,
-							"network rule %q: %s known after apply: taken as possibly any destination beside the known ones, so the verdicts it could change are Unknown", fr.Name, strings.Join(unk, ", "))
+					}
+					if b.ruleUnknown(r, q(), rule, fr.Name, "possibly any source beside the known ones", "source_addresses", "source_ip_groups") {
+						fr.SourceAddresses = append(fr.SourceAddresses, knownAfterApply)
+					}
+					if b.ruleUnknown(r, q(), rule, fr.Name, "possibly any port beside the known ones", "destination_ports") {
+						fr.DestinationPorts = append(fr.DestinationPorts, knownAfterApply)
+					}
+					if b.ruleUnknown(r, q(), rule, fr.Name, "possibly any protocol beside the known ones", "protocols") {
+						fr.Protocols = append(fr.Protocols, knownAfterApply)
 					}
 				}
 				rc.Rules = append(rc.Rules, fr)
@@ -1840,6 +1851,24 @@ func (b *tfBuilder) integer(r *tfRes, path ...any) int {
 		return 0
 	}
 	return int(f)
+}
+
+// ruleUnknown reports whether a plan knows one of the attributes attrs of
+// the firewall rule at path q (or an element of them) only after apply,
+// and if so warns once, naming the rule and what its values are taken as.
+func (b *tfBuilder) ruleUnknown(r *tfRes, q []any, kind, name, taken string, attrs ...string) bool {
+	var unk []string
+	for _, attr := range attrs {
+		if p := append(slices.Clone(q), attr); r.unknownAt(p) {
+			unk = append(unk, pathString(p))
+		}
+	}
+	if len(unk) == 0 {
+		return false
+	}
+	b.w.warn(r.posAt(q...), r.addr, unk[0], name, ErrKnownAfterApply,
+		"%s %q: %s known after apply: taken as %s, so the verdicts it could change are Unknown", kind, name, strings.Join(unk, ", "), taken)
+	return true
 }
 
 // knownAfterApply is what the model holds for a route's next hop IP

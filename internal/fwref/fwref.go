@@ -47,18 +47,22 @@ type span struct{ lo, hi netip.Addr }
 func (s span) has(a netip.Addr) bool { return s.lo.Compare(a) <= 0 && a.Compare(s.hi) <= 0 }
 
 type rule struct {
-	typ       firewall.RuleType
-	action    firewall.Action
-	path      string
-	order     []int
-	protos    []firewall.Protocol
-	starPort  bool
-	src, dst  []span
-	dnsAddrs  []netip.Addr
-	unresolv  bool
-	ports     [][2]int
-	xlate     netip.AddrPort
-	xlateFQDN bool
+	typ      firewall.RuleType
+	action   firewall.Action
+	path     string
+	order    []int
+	protos   []firewall.Protocol
+	starPort bool
+	src, dst []span
+	dnsAddrs []netip.Addr
+	unresolv bool
+	ports    [][2]int
+	// Network and NAT rules' values unknown offline beside the known ones
+	// (NetworkRule.SourcesUnknown, PortsUnknown, ProtocolsUnknown): any
+	// other source, port or protocol is possible.
+	anySrc, anyPort, anyProto4 bool
+	xlate                      netip.AddrPort
+	xlateFQDN                  bool
 
 	appProtos []firewall.AppProtocol
 	hasDest   bool
@@ -190,6 +194,7 @@ func (e *Evaluator) addPolicy(p *firewall.Policy, level int, res firewall.Resolv
 					return err
 				}
 				r.unresolv = nr.DestinationsUnknown
+				r.anySrc, r.anyPort, r.anyProto4 = nr.SourcesUnknown, nr.PortsUnknown, nr.ProtocolsUnknown
 				for _, n := range nr.DestinationFqdns {
 					addrs, ok := lookup(res, n)
 					if !ok {
@@ -232,7 +237,8 @@ func (e *Evaluator) addPolicy(p *firewall.Policy, level int, res firewall.Resolv
 					}
 				}
 				r.urls = ar.TargetURLs
-				r.undecided = r.undecided || len(ar.WebCategories) > 0
+				r.undecided = r.undecided || len(ar.WebCategories) > 0 || ar.TargetsUnknown // any other name may match
+				r.anySrc = ar.SourcesUnknown
 				e.rules = append(e.rules, r)
 			}
 			for ri, nr := range rc.NatRules {
@@ -456,7 +462,24 @@ func (e *Evaluator) Evaluate(f firewall.Flow) Result {
 	appFlow := f.App != firewall.AppNone && f.Proto == ipproto.TCP
 	for i := range e.rules {
 		r := &e.rules[i]
-		if !inSpans(r.src, src) {
+		if r.typ == firewall.RuleTypeNetwork && r.wide() {
+			// Some values unknown: the rule decides where its known
+			// values match, and may match where an unknown one could.
+			sure, maybe := r.maybeNetwork(f, src, dst)
+			if sure {
+				snat := r.action == firewall.Allow && !inSpans(e.private, dst)
+				if !inSpans(r.dst, dst) {
+					flags |= firewall.FlagDNS
+				}
+				return Result{Action: r.action, Reason: firewall.ReasonNetworkRule, Flags: flags | unknownFor(r.action, snat), SNAT: snat, Rule: r.path}
+			}
+			if maybe {
+				undecidable(r.action, !inSpans(e.private, dst))
+			}
+			continue
+		}
+		srcIn := inSpans(r.src, src)
+		if !srcIn && !(r.typ == firewall.RuleTypeApplication && r.anySrc) {
 			continue
 		}
 		switch r.typ {
@@ -508,8 +531,8 @@ func (e *Evaluator) Evaluate(f firewall.Flow) Result {
 					matched = true
 				}
 			}
-			if anyProto {
-				matched, maybe = false, maybe || matched // its protocols are unknown: it could have matched
+			if anyProto || !srcIn {
+				matched, maybe = false, maybe || matched // its protocols, or sources, are unknown: it could have matched
 			}
 			if matched {
 				return Result{Action: r.action, Reason: firewall.ReasonApplicationRule, Flags: flags | unknownFor(r.action, r.action == firewall.Allow),
@@ -524,4 +547,34 @@ func (e *Evaluator) Evaluate(f firewall.Flow) Result {
 		flags |= firewall.FlagInfrastructure
 	}
 	return Result{Action: firewall.Deny, Reason: firewall.ReasonDefaultDeny, Flags: flags | unknownFor(firewall.Deny, false)}
+}
+
+// wide reports a network or NAT rule with sources, ports or protocols
+// unknown offline.
+func (r *rule) wide() bool { return r.anySrc || r.anyPort || r.anyProto4 }
+
+// maybeNetwork matches a wide network rule (or NAT rule, whose
+// protocols are TCP and UDP only) against a flow: sure when its known
+// values match, maybe when it is not sure but every condition either
+// matches on a known value or is unknown (destinations: r.unresolv).
+func (r *rule) maybeNetwork(f firewall.Flow, src, dst netip.Addr) (sure, maybe bool) {
+	srcOK := inSpans(r.src, src)
+	protoOK := r.protoOK(f.Proto)
+	portOK := r.portOK(f.Proto, f.DstPort)
+	dstOK := inSpans(r.dst, dst) || slices.Contains(r.dnsAddrs, dst)
+	if srcOK && protoOK && portOK && dstOK {
+		return true, false
+	}
+	tcpUDP := f.Proto == ipproto.TCP || f.Proto == ipproto.UDP
+	srcMay := srcOK || r.anySrc
+	// Unknown protocols: TCP, UDP, ICMP in a network rule, and every
+	// protocol if its ports may be "*" (Any); TCP and UDP in a NAT rule.
+	netProto := tcpUDP || f.Proto == ipproto.ICMP || r.starPort || r.anyPort
+	protoMay := protoOK || r.anyProto4 && (r.typ == firewall.RuleTypeNetwork && netProto || tcpUDP) ||
+		// Any, which with "*" ports (an unknown port could be "*")
+		// matches every protocol.
+		r.anyPort && r.typ == firewall.RuleTypeNetwork && slices.Contains(r.protos, firewall.ProtocolAny)
+	portMay := portOK || r.anyPort
+	dstMay := dstOK || r.unresolv
+	return false, srcMay && protoMay && portMay && dstMay
 }
