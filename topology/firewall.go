@@ -130,6 +130,8 @@ func (m *Model) convertPolicy(fp *FirewallPolicy, p *problems) *firewall.Policy 
 					ar := firewall.ApplicationRule{Name: r.Name, SourceAddresses: r.SourceAddresses, SourceIPGroups: refStrings(r.SourceIPGroups),
 						TargetFqdns: r.TargetFqdns, FqdnTags: r.FqdnTags, TargetURLs: r.TargetURLs, WebCategories: r.WebCategories,
 						TerminateTLS: r.TerminateTLS, DestinationAddresses: r.DestinationAddresses}
+					ar.TargetFqdns, ar.TargetsUnknown = cutUnknown(ar.TargetFqdns) // a Terraform plan's (terraform.go)
+					ar.SourceAddresses, ar.SourcesUnknown = cutUnknown(ar.SourceAddresses)
 					for _, s := range r.Protocols {
 						if s == knownAfterApply { // a Terraform plan's (terraform.go)
 							ar.ProtocolsUnknown = true

@@ -115,3 +115,58 @@ func TestTerraformNetworkRuleProtocolsUnknown(t *testing.T) {
 	assert.Equal(t, simulate.Unknown, trace("52.1.2.3", ipproto.TCP, 123))
 	assert.Equal(t, simulate.Denied, trace("52.1.2.3", ipproto.TCP, 443), "another port")
 }
+
+// An application rule one of whose target FQDNs a plan knows only after
+// apply: the known target is allowed, any other name from its sources on
+// its protocol is Unknown (before, the element was left out and such a
+// name denied confidently).
+func TestTerraformAppRuleTargetsUnknown(t *testing.T) {
+	edit := func(v map[string]any) {
+		tfRuleOf(v, "application_rule_collection")["destination_fqdns"] = []any{"api.partner.example", nil}
+	}
+	data := tfPlanWith(t, tfRCG, edit, tfUnknownRule("application_rule_collection", map[string]any{"destination_fqdns": []any{false, true}}))
+	m, err := topology.ParseTerraform("plan.json", data)
+	require.NoError(t, err)
+	w := tfWarning(t, m.Warnings(), tfRCG, "application_rule_collection[0].rule[0].destination_fqdns")
+	assert.True(t, errors.Is(w, topology.ErrKnownAfterApply))
+	assert.Contains(t, w.Error(), `application rule "partner-api": application_rule_collection[0].rule[0].destination_fqdns known after apply: taken as possibly any name beside the known targets`)
+	tfNoLeftOut(t, m)
+
+	trace := tfHostTracer(t, data)
+	assert.Equal(t, simulate.Allowed, trace("api.partner.example"), "its known target")
+	assert.Equal(t, simulate.Unknown, trace("other.example.org"), "the unknown target may name it")
+}
+
+// An application rule whose sources a plan knows only after apply (none
+// known): no name is allowed confidently, nor denied: its target is
+// Unknown; another name is denied.
+func TestTerraformAppRuleSourcesUnknown(t *testing.T) {
+	edit := func(v map[string]any) {
+		tfRuleOf(v, "application_rule_collection")["source_addresses"] = nil
+	}
+	data := tfPlanWith(t, tfRCG, edit, tfUnknownRule("application_rule_collection", map[string]any{"source_addresses": true}))
+	m, err := topology.ParseTerraform("plan.json", data)
+	require.NoError(t, err)
+	w := tfWarning(t, m.Warnings(), tfRCG, "application_rule_collection[0].rule[0].source_addresses")
+	assert.Contains(t, w.Error(), `application rule "partner-api": application_rule_collection[0].rule[0].source_addresses known after apply: taken as possibly any source beside the known ones`)
+	tfNoLeftOut(t, m)
+
+	trace := tfHostTracer(t, data)
+	assert.Equal(t, simulate.Unknown, trace("api.partner.example"), "the unknown sources may hold the NIC")
+	assert.Equal(t, simulate.Denied, trace("other.example.org"), "another name")
+}
+
+// tfHostTracer loads a plan and traces HTTPS flows from vm-app-01-nic to
+// 52.1.2.3 that name host.
+func tfHostTracer(t *testing.T, data []byte) func(host string) simulate.Verdict {
+	t.Helper()
+	n, err := topology.Load(topology.LoadOptions{Inputs: []topology.Input{{Name: "plan.json", Data: data}}, Tags: defaultTags(t)})
+	require.NoError(t, err)
+	require.Empty(t, n.Validation().Rejected)
+	e := simulate.Compile(n, simulate.Options{})
+	return func(host string) simulate.Verdict {
+		r, err := e.Trace(simulate.Flow{From: "vm-app-01-nic", To: netip.MustParseAddr("52.1.2.3"), Port: 443, Host: host})
+		require.NoError(t, err)
+		return r.Verdict
+	}
+}
