@@ -160,6 +160,22 @@ type NatRule struct {
 	TranslatedAddress    string     `json:"translatedAddress,omitempty"`
 	TranslatedFqdn       string     `json:"translatedFqdn,omitempty"`
 	TranslatedPort       string     `json:"translatedPort"`
+	// SourcesUnknown, DestinationsUnknown, PortsUnknown and
+	// ProtocolsUnknown say some values of the field are not known offline
+	// (a Terraform plan's values known after apply), as for
+	// [NetworkRule]: the known ones match as given and decide; any other
+	// value (a protocol: TCP or UDP) may match, which makes every verdict
+	// before the rule Unknown where it may match: it could translate the
+	// flow. The rule then needs no known value of that field.
+	SourcesUnknown      bool `json:"sourcesUnknown,omitempty"`
+	DestinationsUnknown bool `json:"destinationsUnknown,omitempty"`
+	PortsUnknown        bool `json:"portsUnknown,omitempty"`
+	ProtocolsUnknown    bool `json:"protocolsUnknown,omitempty"`
+	// TranslatedUnknown says the translated address, FQDN or port is not
+	// known offline: the rule matches as its other conditions say, and a
+	// DNAT verdict of it has no translated address and is [FlagUnknown].
+	// The translated fields, if set, are then ignored.
+	TranslatedUnknown bool `json:"translatedUnknown,omitempty"`
 }
 
 // TagResolver resolves service tag names to prefixes; servicetag.Set

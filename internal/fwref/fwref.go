@@ -251,8 +251,15 @@ func (e *Evaluator) addPolicy(p *firewall.Policy, level int, res firewall.Resolv
 				if r.dst, err = spans(nr.DestinationAddresses, nil, res, false); err != nil {
 					return err
 				}
-				if r.ports, _, err = ports(nr.DestinationPorts); err != nil {
+				if r.ports, r.starPort, err = ports(nr.DestinationPorts); err != nil {
 					return err
+				}
+				r.unresolv = nr.DestinationsUnknown
+				r.anySrc, r.anyPort, r.anyProto4 = nr.SourcesUnknown, nr.PortsUnknown, nr.ProtocolsUnknown
+				if nr.TranslatedUnknown { // no translated address: Unknown
+					r.xlateFQDN = nr.TranslatedFqdn != ""
+					e.rules = append(e.rules, r)
+					continue
 				}
 				port, err := strconv.Atoi(nr.TranslatedPort)
 				if err != nil {
@@ -462,6 +469,25 @@ func (e *Evaluator) Evaluate(f firewall.Flow) Result {
 	appFlow := f.App != firewall.AppNone && f.Proto == ipproto.TCP
 	for i := range e.rules {
 		r := &e.rules[i]
+		if r.typ == firewall.RuleTypeNat && (r.wide() || r.unresolv) {
+			// As a network rule's below; a NAT rule that may match makes
+			// every verdict after it Unknown: it could translate the flow.
+			sure, maybe := r.maybeNetwork(f, src, dst)
+			if sure {
+				res := Result{Action: firewall.DNAT, Reason: firewall.ReasonNatRule, SNAT: true, Rule: r.path, Translated: r.xlate, Flags: flags}
+				if r.xlateFQDN {
+					res.Flags |= firewall.FlagDNS
+				}
+				if !r.xlate.Addr().IsValid() {
+					res.Flags |= firewall.FlagUnknown
+				}
+				return res
+			}
+			if maybe {
+				flags |= firewall.FlagUnknown
+			}
+			continue
+		}
 		if r.typ == firewall.RuleTypeNetwork && r.wide() {
 			// Some values unknown: the rule decides where its known
 			// values match, and may match where an unknown one could.
