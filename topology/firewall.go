@@ -124,7 +124,16 @@ func (m *Model) convertPolicy(fp *FirewallPolicy, p *problems) *firewall.Policy 
 					nr := firewall.NatRule{Name: r.Name, SourceAddresses: r.SourceAddresses, SourceIPGroups: refStrings(r.SourceIPGroups),
 						DestinationAddresses: r.DestinationAddresses, DestinationPorts: r.DestinationPorts,
 						TranslatedAddress: r.TranslatedAddress, TranslatedFqdn: r.TranslatedFqdn, TranslatedPort: r.TranslatedPort}
-					nr.IPProtocols = protocols(r, rres, p)
+					// A Terraform plan's values known after apply (terraform.go).
+					nr.SourceAddresses, nr.SourcesUnknown = cutUnknown(nr.SourceAddresses)
+					nr.DestinationAddresses, nr.DestinationsUnknown = cutUnknown(nr.DestinationAddresses)
+					nr.DestinationPorts, nr.PortsUnknown = cutUnknown(nr.DestinationPorts)
+					if nr.TranslatedAddress == knownAfterApply {
+						nr.TranslatedAddress, nr.TranslatedUnknown = "", true
+					}
+					var protos []string
+					protos, nr.ProtocolsUnknown = cutUnknown(r.Protocols)
+					nr.IPProtocols = protocolList(r.Pos, protos, rres, p)
 					rc.NatRules = append(rc.NatRules, nr)
 				case "applicationrule", "application":
 					ar := firewall.ApplicationRule{Name: r.Name, SourceAddresses: r.SourceAddresses, SourceIPGroups: refStrings(r.SourceIPGroups),

@@ -203,7 +203,9 @@ func isTerraformJSON(data []byte) (ok, plan bool) {
 // decide, and make the rule possibly match any other value of that field,
 // flagged in firewall.NetworkRule (SourcesUnknown, DestinationsUnknown,
 // PortsUnknown, ProtocolsUnknown) so that only the verdicts it could
-// change are Unknown.
+// change are Unknown; a DNAT rule's the same, and its unknown translated
+// address, FQDN or port make its translations Unknown
+// (firewall.NatRule.TranslatedUnknown).
 //
 // A state and a plan of one configuration (or the same state or plan twice)
 // loaded together are refused: their resources would be merged or doubled.
@@ -1755,10 +1757,10 @@ func (b *tfBuilder) ruleCollectionGroup(r *tfRes) {
 				q := func(k ...any) []any { return append(p("rule", j), k...) }
 				net := kind.ruleType == "NetworkRule" // its unknown values are widened below
 				app := kind.ruleType == "ApplicationRule"
-				fr := &FirewallRule{Name: strOr(r, q("name")...), Type: kind.ruleType, SourceAddresses: b.strsWarn(r, !net && !app, q("source_addresses")...),
-					SourceIPGroups: refList(b.strsWarn(r, !net && !app, q("source_ip_groups")...)), DestinationAddresses: b.strsWarn(r, !net, q("destination_addresses")...),
+				fr := &FirewallRule{Name: strOr(r, q("name")...), Type: kind.ruleType, SourceAddresses: b.strsWarn(r, false, q("source_addresses")...),
+					SourceIPGroups: refList(b.strsWarn(r, false, q("source_ip_groups")...)), DestinationAddresses: b.strsWarn(r, !net, q("destination_addresses")...),
 					DestinationIPGroups: refList(b.strsWarn(r, !net, q("destination_ip_groups")...)), DestinationFqdns: b.strsWarn(r, !net && !app, q("destination_fqdns")...),
-					DestinationPorts: b.strsWarn(r, !net, q("destination_ports")...), TargetURLs: b.strsWarn(r, !app, q("destination_urls")...),
+					DestinationPorts: b.strsWarn(r, false, q("destination_ports")...), TargetURLs: b.strsWarn(r, !app, q("destination_urls")...),
 					FqdnTags: b.strsWarn(r, !app, q("destination_fqdn_tags")...), WebCategories: b.strsWarn(r, !app, q("web_categories")...),
 					TerminateTLS: b.boolDefault(r, false, q("terminate_tls")...), Pos: r.posAt(q()...)}
 				switch kind.ruleType {
@@ -1796,7 +1798,27 @@ func (b *tfBuilder) ruleCollectionGroup(r *tfRes) {
 					if _, st := r.at(q("translated_port")...); st == tfKnown {
 						fr.TranslatedPort = strconv.Itoa(b.integer(r, q("translated_port")...))
 					}
-					fr.Protocols = b.strs(r, q("protocols")...)
+					fr.Protocols = b.strsWarn(r, false, q("protocols")...)
+					// Values known after apply (the firewall's new public
+					// IP, a backend's dynamic address): the known ones kept,
+					// any other possible, the translation unknown
+					// (firewall.NatRule's ...Unknown), marked for convertPolicy.
+					const rule = "DNAT rule"
+					if b.ruleUnknown(r, q(), rule, fr.Name, "possibly any firewall address beside the known one", "destination_address") {
+						fr.DestinationAddresses = append(fr.DestinationAddresses, knownAfterApply)
+					}
+					if b.ruleUnknown(r, q(), rule, fr.Name, "possibly any source beside the known ones", "source_addresses", "source_ip_groups") {
+						fr.SourceAddresses = append(fr.SourceAddresses, knownAfterApply)
+					}
+					if b.ruleUnknown(r, q(), rule, fr.Name, "possibly any port beside the known ones", "destination_ports") {
+						fr.DestinationPorts = append(fr.DestinationPorts, knownAfterApply)
+					}
+					if b.ruleUnknown(r, q(), rule, fr.Name, "possibly TCP or UDP beside the known ones", "protocols") {
+						fr.Protocols = append(fr.Protocols, knownAfterApply)
+					}
+					if b.ruleUnknown(r, q(), rule, fr.Name, "a translation to an unknown address and port", "translated_address", "translated_fqdn", "translated_port") {
+						fr.TranslatedAddress, fr.TranslatedFqdn, fr.TranslatedPort = knownAfterApply, "", ""
+					}
 				default:
 					fr.Protocols = b.strsWarn(r, false, q("protocols")...)
 					// Values known after apply (a new public IP's address,
