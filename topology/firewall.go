@@ -185,10 +185,6 @@ func refStrings(rs []Ref) []string {
 	return out
 }
 
-func protocols(r *FirewallRule, res string, p *problems) []firewall.Protocol {
-	return protocolList(r.Pos, r.Protocols, res, p)
-}
-
 // protocolList parses a network or NAT rule's protocols, reporting the
 // bad ones at pos.
 func protocolList(pos Pos, list []string, res string, p *problems) []firewall.Protocol {
