@@ -535,7 +535,8 @@ func (c *compiler) application(r *ApplicationRule, pr *parsed, rw where) {
 	if len(r.SourceAddresses)+len(r.SourceIPGroups) == 0 && !r.SourcesUnknown {
 		c.errs.add(rw, "sourceAddresses", "", ErrMissing, "a source address or IP group is required")
 	}
-	if len(r.DestinationAddresses) == 0 {
+	pr.m.unresolved = r.DestinationsUnknown // any other destination may match
+	if len(r.DestinationAddresses) == 0 && !r.DestinationsUnknown {
 		pr.m.dst = []netip.Prefix{allV4}
 		pr.app.anyAppDest = true
 	} else {

@@ -129,7 +129,9 @@ type AppProtocol struct {
 // web categories) are not known offline: the known ones match as given,
 // and any other name may match, undecidably, as for a web category.
 // SourcesUnknown says the same of its sources: the known ones match, any
-// other source may. The rule then needs no known value of that field.
+// other source may. DestinationsUnknown says the same of its destination
+// addresses: the known ones match (none known: no destination matches
+// surely), any other may. The rule then needs no known value of that field.
 type ApplicationRule struct {
 	Name                 string        `json:"name"`
 	Protocols            []AppProtocol `json:"protocols"`
@@ -144,6 +146,7 @@ type ApplicationRule struct {
 	WebCategories        []string      `json:"webCategories,omitempty"`
 	TerminateTLS         bool          `json:"terminateTLS,omitempty"`
 	DestinationAddresses []string      `json:"destinationAddresses,omitempty"`
+	DestinationsUnknown  bool          `json:"destinationsUnknown,omitempty"`
 }
 
 // NatRule is a DNAT rule (ARM ruleType NatRule). DestinationAddresses are

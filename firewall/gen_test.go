@@ -368,6 +368,12 @@ func (g *gen) appRule() firewall.ApplicationRule {
 			r.SourceAddresses, r.SourceIPGroups = nil, nil
 		}
 	}
+	if g.r.IntN(14) == 0 {
+		r.DestinationsUnknown = true
+		if g.r.IntN(2) == 0 {
+			r.DestinationAddresses = nil
+		}
+	}
 	return r
 }
 

@@ -213,7 +213,8 @@ func (e *Evaluator) addPolicy(p *firewall.Policy, level int, res firewall.Resolv
 				if r.src, err = spans(ar.SourceAddresses, ar.SourceIPGroups, res, false); err != nil {
 					return err
 				}
-				if len(ar.DestinationAddresses) > 0 {
+				r.unresolv = ar.DestinationsUnknown
+				if len(ar.DestinationAddresses) > 0 || ar.DestinationsUnknown {
 					r.hasDest = true
 					if r.dst, err = spans(ar.DestinationAddresses, nil, res, true); err != nil {
 						return err
@@ -537,7 +538,8 @@ func (e *Evaluator) Evaluate(f firewall.Flow) Result {
 				undecidable(r.action, !inSpans(e.private, dst))
 			}
 		case firewall.RuleTypeApplication:
-			if !appFlow || (r.hasDest && !inSpans(r.dst, dst)) {
+			dstIn := !r.hasDest || inSpans(r.dst, dst)
+			if !appFlow || !dstIn && !r.unresolv {
 				continue
 			}
 			anyProto := r.anyProto && f.DstPort >= 1 && f.DstPort <= firewall.MaxAppPort
@@ -557,7 +559,7 @@ func (e *Evaluator) Evaluate(f firewall.Flow) Result {
 					matched = true
 				}
 			}
-			if anyProto || !srcIn {
+			if anyProto || !srcIn || !dstIn {
 				matched, maybe = false, maybe || matched // its protocols, or sources, are unknown: it could have matched
 			}
 			if matched {
