@@ -141,6 +141,7 @@ func (m *Model) convertPolicy(fp *FirewallPolicy, p *problems) *firewall.Policy 
 						TerminateTLS: r.TerminateTLS, DestinationAddresses: r.DestinationAddresses}
 					ar.TargetFqdns, ar.TargetsUnknown = cutUnknown(ar.TargetFqdns) // a Terraform plan's (terraform.go)
 					ar.SourceAddresses, ar.SourcesUnknown = cutUnknown(ar.SourceAddresses)
+					ar.DestinationAddresses, ar.DestinationsUnknown = cutUnknown(ar.DestinationAddresses)
 					for _, s := range r.Protocols {
 						if s == knownAfterApply { // a Terraform plan's (terraform.go)
 							ar.ProtocolsUnknown = true

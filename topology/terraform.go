@@ -196,8 +196,9 @@ func isTerraformJSON(data []byte) (ok, plan bool) {
 // the answers it could change are Unknown; an application rule's unknown
 // protocols widen it to every application protocol and port, a rule the
 // firewall never lets decide (firewall.ApplicationRule.ProtocolsUnknown),
-// its unknown targets or sources keep the known ones and make it possibly
-// match any other name or source (TargetsUnknown, SourcesUnknown); a
+// its unknown targets, sources or destination addresses keep the known
+// ones and make it possibly match any other name, source or destination
+// (TargetsUnknown, SourcesUnknown, DestinationsUnknown); a
 // firewall network rule's unknown sources, destinations, ports or
 // protocols (a list, or an element of one) keep the known values, which
 // decide, and make the rule possibly match any other value of that field,
@@ -1758,7 +1759,7 @@ func (b *tfBuilder) ruleCollectionGroup(r *tfRes) {
 				net := kind.ruleType == "NetworkRule" // its unknown values are widened below
 				app := kind.ruleType == "ApplicationRule"
 				fr := &FirewallRule{Name: strOr(r, q("name")...), Type: kind.ruleType, SourceAddresses: b.strsWarn(r, false, q("source_addresses")...),
-					SourceIPGroups: refList(b.strsWarn(r, false, q("source_ip_groups")...)), DestinationAddresses: b.strsWarn(r, !net, q("destination_addresses")...),
+					SourceIPGroups: refList(b.strsWarn(r, false, q("source_ip_groups")...)), DestinationAddresses: b.strsWarn(r, !net && !app, q("destination_addresses")...),
 					DestinationIPGroups: refList(b.strsWarn(r, !net, q("destination_ip_groups")...)), DestinationFqdns: b.strsWarn(r, !net && !app, q("destination_fqdns")...),
 					DestinationPorts: b.strsWarn(r, false, q("destination_ports")...), TargetURLs: b.strsWarn(r, !app, q("destination_urls")...),
 					FqdnTags: b.strsWarn(r, !app, q("destination_fqdn_tags")...), WebCategories: b.strsWarn(r, !app, q("web_categories")...),
@@ -1777,6 +1778,9 @@ func (b *tfBuilder) ruleCollectionGroup(r *tfRes) {
 					}
 					if b.ruleUnknown(r, q(), rule, fr.Name, "possibly any source beside the known ones", "source_addresses", "source_ip_groups") {
 						fr.SourceAddresses = append(fr.SourceAddresses, knownAfterApply)
+					}
+					if b.ruleUnknown(r, q(), rule, fr.Name, "possibly any destination beside the known ones", "destination_addresses") {
+						fr.DestinationAddresses = append(fr.DestinationAddresses, knownAfterApply)
 					}
 					if unk := b.appProtocolsUnknown(r, q("protocols")); unk != "" {
 						// Widened to every protocol and port of the

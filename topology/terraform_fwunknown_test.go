@@ -242,3 +242,23 @@ func TestTerraformNatRuleTranslationUnknown(t *testing.T) {
 	assert.NotZero(t, v.Flags&firewall.FlagUnknown)
 	assert.False(t, v.Translated.Addr().IsValid(), "no address is made up")
 }
+
+// An application rule whose destination addresses a plan knows only
+// after apply (none known): its target is Unknown from its sources, not
+// allowed confidently to any address (before, the list was left out and
+// the rule matched every destination).
+func TestTerraformAppRuleDestinationsUnknown(t *testing.T) {
+	edit := func(v map[string]any) {
+		tfRuleOf(v, "application_rule_collection")["destination_addresses"] = nil
+	}
+	data := tfPlanWith(t, tfRCG, edit, tfUnknownRule("application_rule_collection", map[string]any{"destination_addresses": true}))
+	m, err := topology.ParseTerraform("plan.json", data)
+	require.NoError(t, err)
+	w := tfWarning(t, m.Warnings(), tfRCG, "application_rule_collection[0].rule[0].destination_addresses")
+	assert.Contains(t, w.Error(), `application rule "partner-api": application_rule_collection[0].rule[0].destination_addresses known after apply: taken as possibly any destination beside the known ones`)
+	tfNoLeftOut(t, m)
+
+	trace := tfHostTracer(t, data)
+	assert.Equal(t, simulate.Unknown, trace("api.partner.example"), "the unknown destinations may hold 52.1.2.3")
+	assert.Equal(t, simulate.Denied, trace("other.example.org"), "another name")
+}
