@@ -212,7 +212,7 @@
 //     apply) are marked per field: NetworkRule's and NatRule's
 //     SourcesUnknown, DestinationsUnknown, PortsUnknown, ProtocolsUnknown,
 //     NatRule.TranslatedUnknown, ApplicationRule's TargetsUnknown,
-//     SourcesUnknown and ProtocolsUnknown. The known values match and
+//     SourcesUnknown, DestinationsUnknown and ProtocolsUnknown. The known values match and
 //     decide (but for ApplicationRule.ProtocolsUnknown, which never
 //     decides); where only an unknown value could make the rule match, a
 //     verdict it could change is [FlagUnknown]. A rule needs no known value
