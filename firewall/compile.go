@@ -482,16 +482,20 @@ func (c *compiler) lookup(name string) ([]netip.Addr, bool) {
 
 func (c *compiler) nat(r *NatRule, pr *parsed, rw where) {
 	pr.m.src = c.addresses(rw, "sourceAddresses", r.SourceAddresses, r.SourceIPGroups, "sourceIpGroups", false)
-	if len(r.SourceAddresses)+len(r.SourceIPGroups) == 0 {
+	pr.m.anySrc = r.SourcesUnknown
+	if len(r.SourceAddresses)+len(r.SourceIPGroups) == 0 && !r.SourcesUnknown {
 		c.errs.add(rw, "sourceAddresses", "", ErrMissing, "a source address or IP group is required")
 	}
 	pr.m.dst = c.addresses(rw, "destinationAddresses", r.DestinationAddresses, nil, "", false)
-	if len(r.DestinationAddresses) == 0 {
+	pr.m.unresolved = r.DestinationsUnknown
+	if len(r.DestinationAddresses) == 0 && !r.DestinationsUnknown {
 		c.errs.add(rw, "destinationAddresses", "", ErrMissing, "the firewall address to translate is required")
 	}
-	var star bool
-	pr.m.ports, star = c.ports(rw, r.DestinationPorts)
-	pr.m.protos = c.protocols(rw, r.IPProtocols, star, true)
+	pr.m.ports, pr.m.protos, pr.m.anyPort, pr.m.protosMaybe = c.portsProtocols(rw, r.DestinationPorts, r.PortsUnknown, r.IPProtocols, r.ProtocolsUnknown, true)
+	if r.TranslatedUnknown {
+		pr.xlateFQDN = r.TranslatedFqdn != ""
+		return // no translated address: every DNAT verdict of it is Unknown
+	}
 	port, msg := parsePort(r.TranslatedPort)
 	if msg != "" {
 		c.errs.add(rw, "translatedPort", r.TranslatedPort, ErrPort, msg)
@@ -531,7 +535,8 @@ func (c *compiler) application(r *ApplicationRule, pr *parsed, rw where) {
 	if len(r.SourceAddresses)+len(r.SourceIPGroups) == 0 && !r.SourcesUnknown {
 		c.errs.add(rw, "sourceAddresses", "", ErrMissing, "a source address or IP group is required")
 	}
-	if len(r.DestinationAddresses) == 0 {
+	pr.m.unresolved = r.DestinationsUnknown // any other destination may match
+	if len(r.DestinationAddresses) == 0 && !r.DestinationsUnknown {
 		pr.m.dst = []netip.Prefix{allV4}
 		pr.app.anyAppDest = true
 	} else {

@@ -129,7 +129,9 @@ type AppProtocol struct {
 // web categories) are not known offline: the known ones match as given,
 // and any other name may match, undecidably, as for a web category.
 // SourcesUnknown says the same of its sources: the known ones match, any
-// other source may. The rule then needs no known value of that field.
+// other source may. DestinationsUnknown says the same of its destination
+// addresses: the known ones match (none known: no destination matches
+// surely), any other may. The rule then needs no known value of that field.
 type ApplicationRule struct {
 	Name                 string        `json:"name"`
 	Protocols            []AppProtocol `json:"protocols"`
@@ -144,6 +146,7 @@ type ApplicationRule struct {
 	WebCategories        []string      `json:"webCategories,omitempty"`
 	TerminateTLS         bool          `json:"terminateTLS,omitempty"`
 	DestinationAddresses []string      `json:"destinationAddresses,omitempty"`
+	DestinationsUnknown  bool          `json:"destinationsUnknown,omitempty"`
 }
 
 // NatRule is a DNAT rule (ARM ruleType NatRule). DestinationAddresses are
@@ -160,6 +163,22 @@ type NatRule struct {
 	TranslatedAddress    string     `json:"translatedAddress,omitempty"`
 	TranslatedFqdn       string     `json:"translatedFqdn,omitempty"`
 	TranslatedPort       string     `json:"translatedPort"`
+	// SourcesUnknown, DestinationsUnknown, PortsUnknown and
+	// ProtocolsUnknown say some values of the field are not known offline
+	// (a Terraform plan's values known after apply), as for
+	// [NetworkRule]: the known ones match as given and decide; any other
+	// value (a protocol: TCP or UDP) may match, which makes every verdict
+	// before the rule Unknown where it may match: it could translate the
+	// flow. The rule then needs no known value of that field.
+	SourcesUnknown      bool `json:"sourcesUnknown,omitempty"`
+	DestinationsUnknown bool `json:"destinationsUnknown,omitempty"`
+	PortsUnknown        bool `json:"portsUnknown,omitempty"`
+	ProtocolsUnknown    bool `json:"protocolsUnknown,omitempty"`
+	// TranslatedUnknown says the translated address, FQDN or port is not
+	// known offline: the rule matches as its other conditions say, and a
+	// DNAT verdict of it has no translated address and is [FlagUnknown].
+	// The translated fields, if set, are then ignored.
+	TranslatedUnknown bool `json:"translatedUnknown,omitempty"`
 }
 
 // TagResolver resolves service tag names to prefixes; servicetag.Set

@@ -208,6 +208,16 @@
 //     FQDN lists because the documentation gives none. A tag listed in
 //     [DocumentedFQDNTags] that the resolver does not know compiles but is
 //     undecidable; any other unknown tag fails [Compile].
+//   - Values not known offline (a Terraform plan's values known after
+//     apply) are marked per field: NetworkRule's and NatRule's
+//     SourcesUnknown, DestinationsUnknown, PortsUnknown, ProtocolsUnknown,
+//     NatRule.TranslatedUnknown, ApplicationRule's TargetsUnknown,
+//     SourcesUnknown, DestinationsUnknown and ProtocolsUnknown. The known values match and
+//     decide (but for ApplicationRule.ProtocolsUnknown, which never
+//     decides); where only an unknown value could make the rule match, a
+//     verdict it could change is [FlagUnknown]. A rule needs no known value
+//     of a field marked unknown. The matchers pay for this only when a
+//     policy has such rules.
 //   - A filter collection holds network or application rules, not both.
 //     Names (groups, collections, rules; 1..80 characters of letters,
 //     digits, '_', '.', '-', starting with a letter or digit, ending with a

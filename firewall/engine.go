@@ -294,24 +294,38 @@ func (e *Engine) firstApp(src, dst netip.Addr, f *Flow, und *undecided) int {
 	return i
 }
 
-// anySrcApp notes in und the application rules whose sources are unknown
-// (ApplicationRule.SourcesUnknown) before rule below that the flow's
-// source is not among the known ones of (sk) but whose other conditions
-// match it or are undecidable: each could have decided the flow. pk is
-// the set of the flow's protocol entry (setEmpty if none). Only policies
-// with such rules pay for it.
+// anySrcApp notes in und the application rules whose sources or
+// destinations are unknown (ApplicationRule.SourcesUnknown,
+// DestinationsUnknown) before rule below that the flow's source is not
+// among the known ones of (sk), or its destination (dk), but whose other
+// conditions match it or are undecidable: each could have decided the
+// flow. pk is the set of the flow's protocol entry (setEmpty if none).
+// Only policies with such rules pay for it.
 func (e *Engine) anySrcApp(f *Flow, name string, sk, dk, pk, fk, uk uint32, below int, und *undecided) {
-	m, x := e.app, e.appx
+	m := e.app
+	if m.unres != setEmpty {
+		e.anyAddrApp(f, name, sk, dk, pk, fk, uk, m.unres, below, und)
+	}
 	if !m.wide || m.srcAny == setEmpty {
 		return
 	}
+	e.anyAddrApp(f, name, sk, dk, pk, fk, uk, m.srcAny, below, und)
+}
+
+// anyAddrApp is anySrcApp for the rules of set wide (those whose sources,
+// or destinations, are unknown): a rule whose known source and destination
+// both hold the flow's is decided, or noted, in firstApp; one whose side
+// that does not hold it is unknown may match.
+func (e *Engine) anyAddrApp(f *Flow, name string, sk, dk, pk, fk, uk, wide uint32, below int, und *undecided) {
+	m, x := e.app, e.appx
 	in := func(k uint32, j int) bool {
 		return k != setEmpty && m.firstAnd(k, setFull, setFull, setFull, j, j+1) >= 0
 	}
 	portOK := f.DstPort >= 1 && f.DstPort <= MaxAppPort
-	for j := m.firstAnd(m.srcAny, dk, setFull, setFull, 0, below); j >= 0; j = m.firstAnd(m.srcAny, dk, setFull, setFull, j+1, below) {
-		if in(sk, j) {
-			continue // a known source: decided, or noted, above
+	for j := m.firstAnd(wide, setFull, setFull, setFull, 0, below); j >= 0; j = m.firstAnd(wide, setFull, setFull, setFull, j+1, below) {
+		srcOK, dstOK := in(sk, j), in(dk, j)
+		if srcOK && dstOK || !srcOK && !in(m.srcAny, j) || !dstOK && !in(m.unres, j) {
+			continue // decided, or noted, in firstApp; or it cannot match
 		}
 		a := e.rules[e.nNat+e.nNet+j].Action
 		anyP := portOK && (in(x.anyAllow, j) || in(x.anyDeny, j))

@@ -309,8 +309,10 @@ const (
 	FlagDNS Flags = 1 << iota
 	// FlagUnknown: a rule evaluated before the deciding one could not be
 	// decided offline (web categories, an FQDN tag or FQDN the resolvers
-	// do not know, a target URL without the flow's path, or a translated
-	// FQDN that does not resolve) and, had it matched, would have decided
+	// do not know, a target URL without the flow's path, a translated
+	// FQDN that does not resolve, or values not known offline: a Terraform
+	// plan's known after apply, the rules' ...Unknown fields) and, had it
+	// matched, would have decided
 	// differently (another action, or another SNAT); or a DNAT rule could
 	// not be decided. Azure might have decided differently.
 	FlagUnknown

@@ -368,6 +368,12 @@ func (g *gen) appRule() firewall.ApplicationRule {
 			r.SourceAddresses, r.SourceIPGroups = nil, nil
 		}
 	}
+	if g.r.IntN(14) == 0 {
+		r.DestinationsUnknown = true
+		if g.r.IntN(2) == 0 {
+			r.DestinationAddresses = nil
+		}
+	}
 	return r
 }
 
@@ -382,6 +388,21 @@ func (g *gen) natRule() firewall.NatRule {
 		r.TranslatedFqdn = genFQDNs[g.r.IntN(len(genFQDNs))]
 	} else {
 		r.TranslatedAddress = g.addrIn(g.bases[1]).String()
+	}
+	// Values known after apply: the known ones kept (sometimes none).
+	if g.r.IntN(10) == 0 {
+		switch g.r.IntN(5) {
+		case 0:
+			r.SourcesUnknown, r.SourceAddresses = true, r.SourceAddresses[:g.r.IntN(2)]
+		case 1:
+			r.DestinationsUnknown, r.DestinationAddresses = true, r.DestinationAddresses[:g.r.IntN(2)]
+		case 2:
+			r.PortsUnknown, r.DestinationPorts = true, r.DestinationPorts[:g.r.IntN(2)]
+		case 3:
+			r.ProtocolsUnknown, r.IPProtocols = true, r.IPProtocols[:g.r.IntN(2)]
+		default:
+			r.TranslatedUnknown = true
+		}
 	}
 	return r
 }

@@ -588,7 +588,10 @@ func (m *matcher) addrKeys(src, dst netip.Addr) (sk, dk uint32, ok bool) {
 		sk = setEmpty // only a rule whose sources are unknown may match
 	}
 	if dk, ok = lookup(m.dst, m.dstAll, dst); !ok {
-		return 0, 0, false
+		if m.unres == setEmpty {
+			return 0, 0, false
+		}
+		dk = setEmpty // only a rule whose destinations are unknown may match
 	}
 	return sk, dk, true
 }

@@ -22,8 +22,10 @@ func TestApplicationRuleValuesUnknown(t *testing.T) {
 	targets.TargetsUnknown = true
 	srcs := appRule("srcs", "*.partner.example")
 	srcs.SourceAddresses, srcs.SourcesUnknown = ss("10.0.0.4"), true
+	dsts := appRule("dsts", "*.dst.example")
+	dsts.DestinationAddresses, dsts.DestinationsUnknown = ss("52.1.2.4"), true
 	p := policy(group("g", 100,
-		appColl("deny", 100, firewall.Deny, targets, srcs),
+		appColl("deny", 100, firewall.Deny, targets, srcs, dsts),
 		appColl("allow", 200, firewall.Allow, appRule("web", "*"))))
 	e := compile(t, p, firewall.Resolvers{})
 	ref, err := fwref.New(p, firewall.Resolvers{})
@@ -40,6 +42,8 @@ func TestApplicationRuleValuesUnknown(t *testing.T) {
 		{httpsFlow("10.0.0.5", "52.1.2.3", "other.example.org"), firewall.Allow, true, "pol/g/allow/web"},    // targets may name it
 		{httpsFlow("10.0.0.4", "52.1.2.3", "a.partner.example"), firewall.Deny, false, "pol/g/deny/srcs"},    // srcs: its known source
 		{httpsFlow("10.0.0.5", "52.1.2.3", "a.partner.example"), firewall.Allow, true, "pol/g/allow/web"},    // srcs: another source may be denied
+		{httpsFlow("10.0.0.5", "52.1.2.4", "a.dst.example"), firewall.Deny, false, "pol/g/deny/dsts"},        // dsts: its known destination
+		{httpsFlow("10.0.0.5", "52.1.2.3", "a.dst.example"), firewall.Allow, true, "pol/g/allow/web"},        // dsts: another may be denied
 		{tcpFlow("10.0.0.5", "52.1.2.3", 443), firewall.Deny, false, ""},                                     // no application flow
 	} {
 		v := e.Evaluate(c.f)
@@ -84,10 +88,11 @@ func TestApplicationRuleValuesUnknownSound(t *testing.T) {
 				for ri := range p.RuleCollectionGroups[gi].RuleCollections[ci].ApplicationRules {
 					r := &p.RuleCollectionGroups[gi].RuleCollections[ci].ApplicationRules[ri]
 					if ri%3 == 0 {
-						r.TargetsUnknown = ri/3%2 == 0
-						r.SourcesUnknown = !r.TargetsUnknown
+						r.TargetsUnknown = ri/3%3 == 0
+						r.SourcesUnknown = ri/3%3 == 1
+						r.DestinationsUnknown = ri/3%3 == 2
 					}
-					if (r.TargetsUnknown || r.SourcesUnknown) && len(r.WebCategories)+len(r.FqdnTags) == 0 && !r.ProtocolsUnknown {
+					if (r.TargetsUnknown || r.SourcesUnknown || r.DestinationsUnknown) && len(r.WebCategories)+len(r.FqdnTags) == 0 && !r.ProtocolsUnknown {
 						widened = append(widened, loc{gi, ci, ri})
 					}
 				}
@@ -122,6 +127,15 @@ func TestApplicationRuleValuesUnknownSound(t *testing.T) {
 						} else if len(r.SourceAddresses)+len(r.SourceIPGroups) == 0 {
 							r.SourceAddresses = []string{"192.0.2.1"}
 							ok = ok && f.Src.Unmap().String() != "192.0.2.1"
+						}
+					}
+					if r.DestinationsUnknown {
+						r.DestinationsUnknown = false
+						if in() {
+							r.DestinationAddresses = append(slices.Clone(r.DestinationAddresses), f.Dst.Unmap().String())
+						} else if len(r.DestinationAddresses) == 0 {
+							r.DestinationAddresses = []string{"192.0.2.1"}
+							ok = ok && f.Dst.Unmap().String() != "192.0.2.1"
 						}
 					}
 					if r.TargetsUnknown {

@@ -2,6 +2,7 @@ package firewall_test
 
 import (
 	"math/rand/v2"
+	"net/netip"
 	"slices"
 	"strconv"
 	"testing"
@@ -9,6 +10,7 @@ import (
 	"github.com/stretchr/testify/assert"
 
 	"github.com/egresslab/egress/firewall"
+	"github.com/egresslab/egress/internal/benchl"
 	"github.com/egresslab/egress/internal/fwref"
 	"github.com/egresslab/egress/ipproto"
 )
@@ -226,6 +228,41 @@ func knownWorld(r *firewall.NetworkRule, f firewall.Flow, in func() bool) {
 			if f.Proto == ipproto.ICMP {
 				r.IPProtocols = []firewall.Protocol{firewall.ProtocolTCP}
 			}
+		}
+	}
+}
+
+// BenchmarkEvaluateUnknown is BenchmarkEvaluate's policy with every tenth
+// deny rule's ports unknown (a Terraform plan's values known after apply),
+// so the matcher takes its wide path (firstMaybe): hit, miss, and a flow
+// to one of those rules' destinations on a port they do not name (a deny
+// that may match it, looked up twice; a Deny either way, so not Unknown).
+func BenchmarkEvaluateUnknown(b *testing.B) {
+	for _, n := range []int{100, 1000} {
+		p := benchPolicy(n)
+		rules := p.RuleCollectionGroups[0].RuleCollections[0].NetworkRules
+		for i := range rules {
+			if i%10 == 0 {
+				rules[i].PortsUnknown = true
+			}
+		}
+		e := compile(b, p, firewall.Resolvers{})
+		pre, _ := netip.ParsePrefix(rules[0].DestinationAddresses[0])
+		maybe := tcpFlow("10.1.2.4", pre.Addr().String(), 8443)
+		for _, c := range []struct {
+			name string
+			f    firewall.Flow
+		}{{"hit", benchHit}, {"miss", benchMiss}, {"maybe", maybe}} {
+			b.Run(strconv.Itoa(n)+"/"+c.name, func(b *testing.B) {
+				if v := e.Evaluate(c.f); (c.name == "hit") != (v.Action == firewall.Allow) || v.Flags&firewall.FlagUnknown != 0 {
+					b.Fatalf("unexpected verdict %+v", v)
+				}
+				b.ReportAllocs()
+				for b.Loop() {
+					sinkVerdict = e.Evaluate(c.f)
+				}
+				b.ReportMetric(benchl.Ratio(20000, func(int) { sinkVerdict = e.Evaluate(c.f) }, benchl.Hot), "xL")
+			})
 		}
 	}
 }

@@ -83,7 +83,7 @@ func (t *tracer) firewall(fs *fwState, evaluated bool, v firewall.Verdict) {
 		h.Security = append(h.Security, step)
 		h.Note = fs.eng.Explain(v)
 		if v.Flags&firewall.FlagUnknown != 0 {
-			t.assume = appendOnce(t.assume, "Azure Firewall "+fs.name+": a rule before the deciding one cannot be evaluated offline (web categories, FQDN tags, unresolved names): the verdict is Unknown; the path shown is what happens if the flow is allowed")
+			t.assume = appendOnce(t.assume, "Azure Firewall "+fs.name+": a rule before the deciding one cannot be evaluated offline (web categories, FQDN tags, unresolved names, values a Terraform plan knows only after apply), or the deciding DNAT rule's translation is not known: the verdict is Unknown; the path shown is what happens if the flow is allowed")
 		}
 		if v.Flags&firewall.FlagDNS != 0 {
 			t.assume = appendOnce(t.assume, "Azure Firewall "+fs.name+": the deciding network rule matched through a DNS answer (DNS proxy): the verdict depends on DNS")

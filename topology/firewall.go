@@ -124,12 +124,24 @@ func (m *Model) convertPolicy(fp *FirewallPolicy, p *problems) *firewall.Policy 
 					nr := firewall.NatRule{Name: r.Name, SourceAddresses: r.SourceAddresses, SourceIPGroups: refStrings(r.SourceIPGroups),
 						DestinationAddresses: r.DestinationAddresses, DestinationPorts: r.DestinationPorts,
 						TranslatedAddress: r.TranslatedAddress, TranslatedFqdn: r.TranslatedFqdn, TranslatedPort: r.TranslatedPort}
-					nr.IPProtocols = protocols(r, rres, p)
+					// A Terraform plan's values known after apply (terraform.go).
+					nr.SourceAddresses, nr.SourcesUnknown = cutUnknown(nr.SourceAddresses)
+					nr.DestinationAddresses, nr.DestinationsUnknown = cutUnknown(nr.DestinationAddresses)
+					nr.DestinationPorts, nr.PortsUnknown = cutUnknown(nr.DestinationPorts)
+					if nr.TranslatedAddress == knownAfterApply {
+						nr.TranslatedAddress, nr.TranslatedUnknown = "", true
+					}
+					var protos []string
+					protos, nr.ProtocolsUnknown = cutUnknown(r.Protocols)
+					nr.IPProtocols = protocolList(r.Pos, protos, rres, p)
 					rc.NatRules = append(rc.NatRules, nr)
 				case "applicationrule", "application":
 					ar := firewall.ApplicationRule{Name: r.Name, SourceAddresses: r.SourceAddresses, SourceIPGroups: refStrings(r.SourceIPGroups),
 						TargetFqdns: r.TargetFqdns, FqdnTags: r.FqdnTags, TargetURLs: r.TargetURLs, WebCategories: r.WebCategories,
 						TerminateTLS: r.TerminateTLS, DestinationAddresses: r.DestinationAddresses}
+					ar.TargetFqdns, ar.TargetsUnknown = cutUnknown(ar.TargetFqdns) // a Terraform plan's (terraform.go)
+					ar.SourceAddresses, ar.SourcesUnknown = cutUnknown(ar.SourceAddresses)
+					ar.DestinationAddresses, ar.DestinationsUnknown = cutUnknown(ar.DestinationAddresses)
 					for _, s := range r.Protocols {
 						if s == knownAfterApply { // a Terraform plan's (terraform.go)
 							ar.ProtocolsUnknown = true
@@ -172,10 +184,6 @@ func refStrings(rs []Ref) []string {
 		out[i] = string(r)
 	}
 	return out
-}
-
-func protocols(r *FirewallRule, res string, p *problems) []firewall.Protocol {
-	return protocolList(r.Pos, r.Protocols, res, p)
 }
 
 // protocolList parses a network or NAT rule's protocols, reporting the

@@ -195,13 +195,18 @@ func isTerraformJSON(data []byte) (ok, plan bool) {
 // could (terraformnsg.go), flagged in [NSG.KnownAfterApply] so that only
 // the answers it could change are Unknown; an application rule's unknown
 // protocols widen it to every application protocol and port, a rule the
-// firewall never lets decide (firewall.ApplicationRule.ProtocolsUnknown); a
+// firewall never lets decide (firewall.ApplicationRule.ProtocolsUnknown),
+// its unknown targets, sources or destination addresses keep the known
+// ones and make it possibly match any other name, source or destination
+// (TargetsUnknown, SourcesUnknown, DestinationsUnknown); a
 // firewall network rule's unknown sources, destinations, ports or
 // protocols (a list, or an element of one) keep the known values, which
 // decide, and make the rule possibly match any other value of that field,
 // flagged in firewall.NetworkRule (SourcesUnknown, DestinationsUnknown,
 // PortsUnknown, ProtocolsUnknown) so that only the verdicts it could
-// change are Unknown.
+// change are Unknown; a DNAT rule's the same, and its unknown translated
+// address, FQDN or port make its translations Unknown
+// (firewall.NatRule.TranslatedUnknown).
 //
 // A state and a plan of one configuration (or the same state or plan twice)
 // loaded together are refused: their resources would be merged or doubled.
@@ -1752,17 +1757,31 @@ func (b *tfBuilder) ruleCollectionGroup(r *tfRes) {
 			for j := range b.list(r, p("rule")...) {
 				q := func(k ...any) []any { return append(p("rule", j), k...) }
 				net := kind.ruleType == "NetworkRule" // its unknown values are widened below
-				fr := &FirewallRule{Name: strOr(r, q("name")...), Type: kind.ruleType, SourceAddresses: b.strsWarn(r, !net, q("source_addresses")...),
-					SourceIPGroups: refList(b.strsWarn(r, !net, q("source_ip_groups")...)), DestinationAddresses: b.strsWarn(r, !net, q("destination_addresses")...),
-					DestinationIPGroups: refList(b.strsWarn(r, !net, q("destination_ip_groups")...)), DestinationFqdns: b.strsWarn(r, !net, q("destination_fqdns")...),
-					DestinationPorts: b.strsWarn(r, !net, q("destination_ports")...), TargetURLs: b.strs(r, q("destination_urls")...),
-					FqdnTags: b.strs(r, q("destination_fqdn_tags")...), WebCategories: b.strs(r, q("web_categories")...),
+				app := kind.ruleType == "ApplicationRule"
+				fr := &FirewallRule{Name: strOr(r, q("name")...), Type: kind.ruleType, SourceAddresses: b.strsWarn(r, false, q("source_addresses")...),
+					SourceIPGroups: refList(b.strsWarn(r, false, q("source_ip_groups")...)), DestinationAddresses: b.strsWarn(r, !net && !app, q("destination_addresses")...),
+					DestinationIPGroups: refList(b.strsWarn(r, !net, q("destination_ip_groups")...)), DestinationFqdns: b.strsWarn(r, !net && !app, q("destination_fqdns")...),
+					DestinationPorts: b.strsWarn(r, false, q("destination_ports")...), TargetURLs: b.strsWarn(r, !app, q("destination_urls")...),
+					FqdnTags: b.strsWarn(r, !app, q("destination_fqdn_tags")...), WebCategories: b.strsWarn(r, !app, q("web_categories")...),
 					TerminateTLS: b.boolDefault(r, false, q("terminate_tls")...), Pos: r.posAt(q()...)}
 				switch kind.ruleType {
 				case "ApplicationRule":
 					// destination_fqdns of an application rule are its
 					// target FQDNs (ARM targetFqdns).
 					fr.TargetFqdns, fr.DestinationFqdns = fr.DestinationFqdns, nil
+					// Targets or sources known after apply: the known ones
+					// kept, any other possible (firewall.ApplicationRule's
+					// TargetsUnknown, SourcesUnknown), marked for convertPolicy.
+					const rule = "application rule"
+					if b.ruleUnknown(r, q(), rule, fr.Name, "possibly any name beside the known targets", "destination_fqdns", "destination_urls", "destination_fqdn_tags", "web_categories") {
+						fr.TargetFqdns = append(fr.TargetFqdns, knownAfterApply)
+					}
+					if b.ruleUnknown(r, q(), rule, fr.Name, "possibly any source beside the known ones", "source_addresses", "source_ip_groups") {
+						fr.SourceAddresses = append(fr.SourceAddresses, knownAfterApply)
+					}
+					if b.ruleUnknown(r, q(), rule, fr.Name, "possibly any destination beside the known ones", "destination_addresses") {
+						fr.DestinationAddresses = append(fr.DestinationAddresses, knownAfterApply)
+					}
 					if unk := b.appProtocolsUnknown(r, q("protocols")); unk != "" {
 						// Widened to every protocol and port of the
 						// application rules, and flagged: the firewall
@@ -1783,7 +1802,27 @@ func (b *tfBuilder) ruleCollectionGroup(r *tfRes) {
 					if _, st := r.at(q("translated_port")...); st == tfKnown {
 						fr.TranslatedPort = strconv.Itoa(b.integer(r, q("translated_port")...))
 					}
-					fr.Protocols = b.strs(r, q("protocols")...)
+					fr.Protocols = b.strsWarn(r, false, q("protocols")...)
+					// Values known after apply (the firewall's new public
+					// IP, a backend's dynamic address): the known ones kept,
+					// any other possible, the translation unknown
+					// (firewall.NatRule's ...Unknown), marked for convertPolicy.
+					const rule = "DNAT rule"
+					if b.ruleUnknown(r, q(), rule, fr.Name, "possibly any firewall address beside the known one", "destination_address") {
+						fr.DestinationAddresses = append(fr.DestinationAddresses, knownAfterApply)
+					}
+					if b.ruleUnknown(r, q(), rule, fr.Name, "possibly any source beside the known ones", "source_addresses", "source_ip_groups") {
+						fr.SourceAddresses = append(fr.SourceAddresses, knownAfterApply)
+					}
+					if b.ruleUnknown(r, q(), rule, fr.Name, "possibly any port beside the known ones", "destination_ports") {
+						fr.DestinationPorts = append(fr.DestinationPorts, knownAfterApply)
+					}
+					if b.ruleUnknown(r, q(), rule, fr.Name, "possibly TCP or UDP beside the known ones", "protocols") {
+						fr.Protocols = append(fr.Protocols, knownAfterApply)
+					}
+					if b.ruleUnknown(r, q(), rule, fr.Name, "a translation to an unknown address and port", "translated_address", "translated_fqdn", "translated_port") {
+						fr.TranslatedAddress, fr.TranslatedFqdn, fr.TranslatedPort = knownAfterApply, "", ""
+					}
 				default:
 					fr.Protocols = b.strsWarn(r, false, q("protocols")...)
 					// Values known after apply (a new public IP's address,

@@ -8,6 +8,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/egresslab/egress/firewall"
 	"github.com/egresslab/egress/ipproto"
 	"github.com/egresslab/egress/simulate"
 	"github.com/egresslab/egress/topology"
@@ -114,4 +115,150 @@ func TestTerraformNetworkRuleProtocolsUnknown(t *testing.T) {
 	assert.Equal(t, simulate.Unknown, trace("52.1.2.3", ipproto.UDP, 123))
 	assert.Equal(t, simulate.Unknown, trace("52.1.2.3", ipproto.TCP, 123))
 	assert.Equal(t, simulate.Denied, trace("52.1.2.3", ipproto.TCP, 443), "another port")
+}
+
+// An application rule one of whose target FQDNs a plan knows only after
+// apply: the known target is allowed, any other name from its sources on
+// its protocol is Unknown (before, the element was left out and such a
+// name denied confidently).
+func TestTerraformAppRuleTargetsUnknown(t *testing.T) {
+	edit := func(v map[string]any) {
+		tfRuleOf(v, "application_rule_collection")["destination_fqdns"] = []any{"api.partner.example", nil}
+	}
+	data := tfPlanWith(t, tfRCG, edit, tfUnknownRule("application_rule_collection", map[string]any{"destination_fqdns": []any{false, true}}))
+	m, err := topology.ParseTerraform("plan.json", data)
+	require.NoError(t, err)
+	w := tfWarning(t, m.Warnings(), tfRCG, "application_rule_collection[0].rule[0].destination_fqdns")
+	assert.True(t, errors.Is(w, topology.ErrKnownAfterApply))
+	assert.Contains(t, w.Error(), `application rule "partner-api": application_rule_collection[0].rule[0].destination_fqdns known after apply: taken as possibly any name beside the known targets`)
+	tfNoLeftOut(t, m)
+
+	trace := tfHostTracer(t, data)
+	assert.Equal(t, simulate.Allowed, trace("api.partner.example"), "its known target")
+	assert.Equal(t, simulate.Unknown, trace("other.example.org"), "the unknown target may name it")
+}
+
+// An application rule whose sources a plan knows only after apply (none
+// known): no name is allowed confidently, nor denied: its target is
+// Unknown; another name is denied.
+func TestTerraformAppRuleSourcesUnknown(t *testing.T) {
+	edit := func(v map[string]any) {
+		tfRuleOf(v, "application_rule_collection")["source_addresses"] = nil
+	}
+	data := tfPlanWith(t, tfRCG, edit, tfUnknownRule("application_rule_collection", map[string]any{"source_addresses": true}))
+	m, err := topology.ParseTerraform("plan.json", data)
+	require.NoError(t, err)
+	w := tfWarning(t, m.Warnings(), tfRCG, "application_rule_collection[0].rule[0].source_addresses")
+	assert.Contains(t, w.Error(), `application rule "partner-api": application_rule_collection[0].rule[0].source_addresses known after apply: taken as possibly any source beside the known ones`)
+	tfNoLeftOut(t, m)
+
+	trace := tfHostTracer(t, data)
+	assert.Equal(t, simulate.Unknown, trace("api.partner.example"), "the unknown sources may hold the NIC")
+	assert.Equal(t, simulate.Denied, trace("other.example.org"), "another name")
+}
+
+// tfHostTracer loads a plan and traces HTTPS flows from vm-app-01-nic to
+// 52.1.2.3 that name host.
+func tfHostTracer(t *testing.T, data []byte) func(host string) simulate.Verdict {
+	t.Helper()
+	n, err := topology.Load(topology.LoadOptions{Inputs: []topology.Input{{Name: "plan.json", Data: data}}, Tags: defaultTags(t)})
+	require.NoError(t, err)
+	require.Empty(t, n.Validation().Rejected)
+	e := simulate.Compile(n, simulate.Options{})
+	return func(host string) simulate.Verdict {
+		r, err := e.Trace(simulate.Flow{From: "vm-app-01-nic", To: netip.MustParseAddr("52.1.2.3"), Port: 443, Host: host})
+		require.NoError(t, err)
+		return r.Verdict
+	}
+}
+
+// tfNatPlan is the plan fixture with a DNAT collection whose one rule
+// (ssh: TCP 22 from anywhere at the firewall's destAddr, translated to
+// 10.1.0.4:22) has the given values null, and after_unknown unknown.
+func tfNatPlan(t *testing.T, nulls []string, unknown map[string]any) []byte {
+	t.Helper()
+	edit := func(v map[string]any) {
+		rule := map[string]any{"name": "ssh", "description": "", "protocols": []any{"TCP"}, "source_addresses": []any{"*"},
+			"source_ip_groups": []any{}, "destination_address": "20.1.1.1", "destination_ports": []any{"22"},
+			"translated_address": "10.1.0.4", "translated_fqdn": "", "translated_port": float64(22)}
+		for _, k := range nulls {
+			rule[k] = nil
+		}
+		v["nat_rule_collection"] = []any{map[string]any{"name": "dnat-ssh", "priority": float64(300), "action": "Dnat", "rule": []any{rule}}}
+	}
+	return tfPlanWith(t, tfRCG, edit, tfUnknownRule("nat_rule_collection", unknown))
+}
+
+// tfFirewall loads a plan and returns its one firewall's engine.
+func tfFirewall(t *testing.T, data []byte) *firewall.Engine {
+	t.Helper()
+	n, err := topology.Load(topology.LoadOptions{Inputs: []topology.Input{{Name: "plan.json", Data: data}}, Tags: defaultTags(t)})
+	require.NoError(t, err)
+	require.Empty(t, n.Validation().Rejected)
+	eng, err := n.Firewall(0).Engine()
+	require.NoError(t, err)
+	return eng
+}
+
+// A DNAT rule whose firewall address a plan knows only after apply (the
+// firewall's new public IP): no flow is translated confidently; a flow on
+// its port is Unknown (it may be translated), one on another port is not
+// (before, the rule had no destination and the policy was one Azure
+// rejects).
+func TestTerraformNatRuleDestinationUnknown(t *testing.T) {
+	data := tfNatPlan(t, []string{"destination_address"}, map[string]any{"destination_address": true})
+	m, err := topology.ParseTerraform("plan.json", data)
+	require.NoError(t, err)
+	w := tfWarning(t, m.Warnings(), tfRCG, "nat_rule_collection[0].rule[0].destination_address")
+	assert.True(t, errors.Is(w, topology.ErrKnownAfterApply))
+	assert.Contains(t, w.Error(), `DNAT rule "ssh": nat_rule_collection[0].rule[0].destination_address known after apply: taken as possibly any firewall address beside the known one`)
+	tfNoLeftOut(t, m)
+
+	e := tfFirewall(t, data)
+	flow := func(port uint16) firewall.Flow {
+		return firewall.Flow{Src: netip.MustParseAddr("52.9.9.9"), Dst: netip.MustParseAddr("20.1.1.7"), Proto: ipproto.TCP, DstPort: port}
+	}
+	v := e.Evaluate(flow(22))
+	assert.NotEqual(t, firewall.DNAT, v.Action)
+	assert.NotZero(t, v.Flags&firewall.FlagUnknown, "it may be translated: %s", e.Explain(v))
+	v = e.Evaluate(flow(80))
+	assert.Zero(t, v.Flags&firewall.FlagUnknown, "another port: %s", e.Explain(v))
+}
+
+// A DNAT rule whose translated address a plan knows only after apply (a
+// backend's dynamic private IP): its flows are translated, to an address
+// not known, and Unknown; before, the rule had no translation and the
+// policy was one Azure rejects.
+func TestTerraformNatRuleTranslationUnknown(t *testing.T) {
+	data := tfNatPlan(t, []string{"translated_address"}, map[string]any{"translated_address": true})
+	m, err := topology.ParseTerraform("plan.json", data)
+	require.NoError(t, err)
+	w := tfWarning(t, m.Warnings(), tfRCG, "nat_rule_collection[0].rule[0].translated_address")
+	assert.Contains(t, w.Error(), `DNAT rule "ssh": nat_rule_collection[0].rule[0].translated_address known after apply: taken as a translation to an unknown address and port`)
+
+	e := tfFirewall(t, data)
+	v := e.Evaluate(firewall.Flow{Src: netip.MustParseAddr("52.9.9.9"), Dst: netip.MustParseAddr("20.1.1.1"), Proto: ipproto.TCP, DstPort: 22})
+	assert.Equal(t, firewall.DNAT, v.Action, "%s", e.Explain(v))
+	assert.NotZero(t, v.Flags&firewall.FlagUnknown)
+	assert.False(t, v.Translated.Addr().IsValid(), "no address is made up")
+}
+
+// An application rule whose destination addresses a plan knows only
+// after apply (none known): its target is Unknown from its sources, not
+// allowed confidently to any address (before, the list was left out and
+// the rule matched every destination).
+func TestTerraformAppRuleDestinationsUnknown(t *testing.T) {
+	edit := func(v map[string]any) {
+		tfRuleOf(v, "application_rule_collection")["destination_addresses"] = nil
+	}
+	data := tfPlanWith(t, tfRCG, edit, tfUnknownRule("application_rule_collection", map[string]any{"destination_addresses": true}))
+	m, err := topology.ParseTerraform("plan.json", data)
+	require.NoError(t, err)
+	w := tfWarning(t, m.Warnings(), tfRCG, "application_rule_collection[0].rule[0].destination_addresses")
+	assert.Contains(t, w.Error(), `application rule "partner-api": application_rule_collection[0].rule[0].destination_addresses known after apply: taken as possibly any destination beside the known ones`)
+	tfNoLeftOut(t, m)
+
+	trace := tfHostTracer(t, data)
+	assert.Equal(t, simulate.Unknown, trace("api.partner.example"), "the unknown destinations may hold 52.1.2.3")
+	assert.Equal(t, simulate.Denied, trace("other.example.org"), "another name")
 }

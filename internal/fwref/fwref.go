@@ -213,7 +213,8 @@ func (e *Evaluator) addPolicy(p *firewall.Policy, level int, res firewall.Resolv
 				if r.src, err = spans(ar.SourceAddresses, ar.SourceIPGroups, res, false); err != nil {
 					return err
 				}
-				if len(ar.DestinationAddresses) > 0 {
+				r.unresolv = ar.DestinationsUnknown
+				if len(ar.DestinationAddresses) > 0 || ar.DestinationsUnknown {
 					r.hasDest = true
 					if r.dst, err = spans(ar.DestinationAddresses, nil, res, true); err != nil {
 						return err
@@ -251,8 +252,15 @@ func (e *Evaluator) addPolicy(p *firewall.Policy, level int, res firewall.Resolv
 				if r.dst, err = spans(nr.DestinationAddresses, nil, res, false); err != nil {
 					return err
 				}
-				if r.ports, _, err = ports(nr.DestinationPorts); err != nil {
+				if r.ports, r.starPort, err = ports(nr.DestinationPorts); err != nil {
 					return err
+				}
+				r.unresolv = nr.DestinationsUnknown
+				r.anySrc, r.anyPort, r.anyProto4 = nr.SourcesUnknown, nr.PortsUnknown, nr.ProtocolsUnknown
+				if nr.TranslatedUnknown { // no translated address: Unknown
+					r.xlateFQDN = nr.TranslatedFqdn != ""
+					e.rules = append(e.rules, r)
+					continue
 				}
 				port, err := strconv.Atoi(nr.TranslatedPort)
 				if err != nil {
@@ -462,6 +470,25 @@ func (e *Evaluator) Evaluate(f firewall.Flow) Result {
 	appFlow := f.App != firewall.AppNone && f.Proto == ipproto.TCP
 	for i := range e.rules {
 		r := &e.rules[i]
+		if r.typ == firewall.RuleTypeNat && (r.wide() || r.unresolv) {
+			// As a network rule's below; a NAT rule that may match makes
+			// every verdict after it Unknown: it could translate the flow.
+			sure, maybe := r.maybeNetwork(f, src, dst)
+			if sure {
+				res := Result{Action: firewall.DNAT, Reason: firewall.ReasonNatRule, SNAT: true, Rule: r.path, Translated: r.xlate, Flags: flags}
+				if r.xlateFQDN {
+					res.Flags |= firewall.FlagDNS
+				}
+				if !r.xlate.Addr().IsValid() {
+					res.Flags |= firewall.FlagUnknown
+				}
+				return res
+			}
+			if maybe {
+				flags |= firewall.FlagUnknown
+			}
+			continue
+		}
 		if r.typ == firewall.RuleTypeNetwork && r.wide() {
 			// Some values unknown: the rule decides where its known
 			// values match, and may match where an unknown one could.
@@ -511,7 +538,8 @@ func (e *Evaluator) Evaluate(f firewall.Flow) Result {
 				undecidable(r.action, !inSpans(e.private, dst))
 			}
 		case firewall.RuleTypeApplication:
-			if !appFlow || (r.hasDest && !inSpans(r.dst, dst)) {
+			dstIn := !r.hasDest || inSpans(r.dst, dst)
+			if !appFlow || !dstIn && !r.unresolv {
 				continue
 			}
 			anyProto := r.anyProto && f.DstPort >= 1 && f.DstPort <= firewall.MaxAppPort
@@ -531,7 +559,7 @@ func (e *Evaluator) Evaluate(f firewall.Flow) Result {
 					matched = true
 				}
 			}
-			if anyProto || !srcIn {
+			if anyProto || !srcIn || !dstIn {
 				matched, maybe = false, maybe || matched // its protocols, or sources, are unknown: it could have matched
 			}
 			if matched {
