@@ -54,7 +54,8 @@
 //     collections when it has no policy (package firewall,
 //     [FirewallEvaluate], the default); a firewall with neither in the
 //     model, or a rule before the deciding one that cannot be decided
-//     offline (web categories, FQDN tags, unresolved names), gives Unknown,
+//     offline (web categories, FQDN tags, unresolved names, values a
+//     Terraform plan knows only after apply), gives Unknown,
 //     with the path beyond it as if it allowed. [FirewallUnknown] and
 //     [FirewallAllow] skip the rules. The firewall SNATs what its verdict says (network
 //     rules: destinations outside its private ranges; application rules:
