@@ -278,27 +278,8 @@ var reachHeader = []string{"Verdict", "Egress Method", "Via", "Protocols", "Port
 func reachRows(doc reachDoc) *table {
 	t := &table{header: reachHeader}
 	for _, c := range doc.Classes {
-		dests := make([]string, 0, 4)
-		for i, p := range c.Destinations {
-			if i == 3 {
-				dests = append(dests, "... ("+strconv.Itoa(len(c.Destinations))+" prefixes)")
-				break
-			}
-			dests = append(dests, p.String())
-		}
-		ports := strings.Join(c.Ports, ",")
-		if ports == "" {
-			ports = "-"
-		}
-		via := strings.Join(c.Via, ",")
-		if via == "" {
-			via = "-"
-		}
-		witness := c.Witness.Destination.String() + " " + c.Witness.Protocol.String()
-		if c.Witness.Protocol.HasPorts() {
-			witness += "/" + strconv.Itoa(int(c.Witness.Port))
-		}
-		t.add(c.Verdict.String(), c.EgressMethod.String(), via, strings.Join(c.Protocols, ","), ports, strings.Join(dests, " "), witness, c.DecidedBy)
+		t.add(c.Verdict.String(), c.EgressMethod.String(), joinOrDash(c.Via), strings.Join(c.Protocols, ","), joinOrDash(c.Ports),
+			shortPrefixes(c.Destinations), witnessString(c.Witness), c.DecidedBy)
 	}
 	return t
 }

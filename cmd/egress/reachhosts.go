@@ -94,18 +94,27 @@ func reachHostRows(ds []reachHostDoc) *table {
 		} else if d.Pattern != d.Host {
 			name += " (" + d.Host + ")"
 		}
-		ports := strings.Join(d.Ports, ",")
-		if ports == "" {
-			ports = "-"
-		}
-		witness := d.Witness.Destination.String() + " " + d.Witness.Protocol.String()
-		if d.Witness.Protocol.HasPorts() {
-			witness += "/" + strconv.Itoa(int(d.Witness.Port))
-		}
-		t.add(name, d.With.Verdict.String(), d.With.EgressMethod.String(), strings.Join(d.Protocols, ","), ports, shortPrefixes(d.Destinations),
-			d.Without.Verdict.String(), witness, d.DecidedBy)
+		t.add(name, d.With.Verdict.String(), d.With.EgressMethod.String(), strings.Join(d.Protocols, ","), joinOrDash(d.Ports), shortPrefixes(d.Destinations),
+			d.Without.Verdict.String(), witnessString(d.Witness), d.DecidedBy)
 	}
 	return t
+}
+
+// joinOrDash joins s with commas, or is "-" for none.
+func joinOrDash(s []string) string {
+	if len(s) == 0 {
+		return "-"
+	}
+	return strings.Join(s, ",")
+}
+
+// witnessString is a witness flow as the tables show it: "52.0.0.1 Tcp/443".
+func witnessString(f simulate.FlowInfo) string {
+	w := f.Destination.String() + " " + f.Protocol.String()
+	if f.Protocol.HasPorts() {
+		w += "/" + strconv.Itoa(int(f.Port))
+	}
+	return w
 }
 
 // shortPrefixes lists at most three prefixes, then their count.
