@@ -349,6 +349,19 @@ func ports(items []string) ([][2]int, bool, error) {
 	return out, star, nil
 }
 
+// natResult is the verdict of DNAT rule r matching: translated (an FQDN's
+// translation depends on DNS; an unknown one is no translation at all).
+func (r *rule) natResult(flags firewall.Flags) Result {
+	res := Result{Action: firewall.DNAT, Reason: firewall.ReasonNatRule, SNAT: true, Rule: r.path, Translated: r.xlate, Flags: flags}
+	if r.xlateFQDN {
+		res.Flags |= firewall.FlagDNS
+	}
+	if !r.xlate.Addr().IsValid() {
+		res.Flags |= firewall.FlagUnknown
+	}
+	return res
+}
+
 func inSpans(ss []span, a netip.Addr) bool {
 	for _, s := range ss {
 		if s.has(a) {
@@ -475,14 +488,7 @@ func (e *Evaluator) Evaluate(f firewall.Flow) Result {
 			// every verdict after it Unknown: it could translate the flow.
 			sure, maybe := r.maybeNetwork(f, src, dst)
 			if sure {
-				res := Result{Action: firewall.DNAT, Reason: firewall.ReasonNatRule, SNAT: true, Rule: r.path, Translated: r.xlate, Flags: flags}
-				if r.xlateFQDN {
-					res.Flags |= firewall.FlagDNS
-				}
-				if !r.xlate.Addr().IsValid() {
-					res.Flags |= firewall.FlagUnknown
-				}
-				return res
+				return r.natResult(flags)
 			}
 			if maybe {
 				flags |= firewall.FlagUnknown
@@ -512,14 +518,7 @@ func (e *Evaluator) Evaluate(f firewall.Flow) Result {
 		switch r.typ {
 		case firewall.RuleTypeNat:
 			if r.protoOK(f.Proto) && r.portOK(f.Proto, f.DstPort) && inSpans(r.dst, dst) {
-				res := Result{Action: firewall.DNAT, Reason: firewall.ReasonNatRule, SNAT: true, Rule: r.path, Translated: r.xlate, Flags: flags}
-				if r.xlateFQDN {
-					res.Flags |= firewall.FlagDNS
-				}
-				if !r.xlate.Addr().IsValid() {
-					res.Flags |= firewall.FlagUnknown
-				}
-				return res
+				return r.natResult(flags)
 			}
 		case firewall.RuleTypeNetwork:
 			if !r.protoOK(f.Proto) || !r.portOK(f.Proto, f.DstPort) {
