@@ -594,13 +594,8 @@ func Unchanged(before, after *simulate.Engine, subnet string) ([]string, error) 
 		return nil, err
 	}
 	var failures []string
-	err = before.ReachAll(context.Background(), simulate.ReachAllOptions{NICs: nics}, func(h simulate.NIC, m *simulate.EgressMap) error {
-		ha, err := after.NIC(h.ID())
-		if err != nil {
-			failures = append(failures, fmt.Sprintf("changed: %s is not in the network after the overlay", h.Name()))
-			return nil
-		}
-		for _, c := range simulate.DiffMaps(m, after.Reach(ha)) {
+	missing, err := simulate.DiffReach(context.Background(), before, after, nics, nil, func(h simulate.NIC, cs []simulate.MapChange) error {
+		for _, c := range cs {
 			cl := simulate.ReachClass{Prefixes: c.Prefixes, Protocols: c.Protocols, OtherProtocols: c.OtherProtocols, Ports: c.Ports}
 			msg := fmt.Sprintf("changed: %s: %s %s to %s: %s -> %s", h.Name(), cl.ProtocolString(), cl.PortString(), cl.PrefixString(3),
 				outcomeString(c.Before, c.BeforeIPs), outcomeString(c.After, c.AfterIPs))
@@ -611,6 +606,9 @@ func Unchanged(before, after *simulate.Engine, subnet string) ([]string, error) 
 		}
 		return nil
 	})
+	for _, h := range missing {
+		failures = append(failures, fmt.Sprintf("changed: %s is not in the network after the overlay", h.Name()))
+	}
 	return failures, err
 }
 

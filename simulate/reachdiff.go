@@ -2,6 +2,7 @@ package simulate
 
 import (
 	"cmp"
+	"context"
 	"net/netip"
 	"slices"
 
@@ -192,4 +193,54 @@ func witnessOf(from string, c *MapChange) Flow {
 		}
 	}
 	return f
+}
+
+// DiffReach compares the egress maps of nics (NICs of before) with those of
+// the NICs of after with the same resource IDs ([DiffMaps]), and hands fn
+// each NIC's changes in NIC order, from the calling goroutine; it stops at
+// the first error fn returns or when ctx is done, and returns it. Both
+// sides' maps are built by [Engine.ReachAll] at once (in parallel, sharing
+// work between NICs whose maps coincide) and paired as they stream;
+// progress, when set, is ReachAllOptions.Progress of the before side. It
+// returns the NICs of nics that after does not hold, which are not
+// compared.
+func DiffReach(ctx context.Context, before, after *Engine, nics []NIC, progress func(done, total int), fn func(NIC, []MapChange) error) ([]NIC, error) {
+	var base, twins, missing []NIC
+	for _, h := range nics {
+		ha, err := after.NIC(h.ID())
+		if err != nil {
+			missing = append(missing, h)
+			continue
+		}
+		base, twins = append(base, h), append(twins, ha)
+	}
+	if len(base) == 0 {
+		return missing, nil
+	}
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	afterMaps := make(chan *EgressMap)
+	afterErr := make(chan error, 1)
+	go func() {
+		defer close(afterMaps)
+		afterErr <- after.ReachAll(ctx, ReachAllOptions{NICs: twins}, func(_ NIC, m *EgressMap) error {
+			select {
+			case afterMaps <- m:
+				return nil
+			case <-ctx.Done():
+				return ctx.Err()
+			}
+		})
+	}()
+	err := before.ReachAll(ctx, ReachAllOptions{NICs: base, Progress: progress}, func(h NIC, m *EgressMap) error {
+		ma, ok := <-afterMaps
+		if !ok {
+			return <-afterErr
+		}
+		return fn(h, DiffMaps(m, ma))
+	})
+	cancel()
+	for range afterMaps { // the after side stops at ctx
+	}
+	return missing, err
 }

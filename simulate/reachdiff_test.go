@@ -1,11 +1,13 @@
 package simulate_test
 
 import (
+	"context"
 	"fmt"
 	"math/rand/v2"
 	"net/netip"
 	"testing"
 
+	"github.com/egresslab/egress/examples/designs"
 	"github.com/egresslab/egress/ipproto"
 	"github.com/egresslab/egress/simulate"
 	"github.com/stretchr/testify/require"
@@ -109,4 +111,36 @@ func FuzzDiffMaps(f *testing.F) {
 			require.True(t, in, "%v %v/%d: %v -> %v in no change", dst, p, port, da.Outcome, db.Outcome)
 		}
 	})
+}
+
+// TestDiffReach: DiffReach hands each NIC the changes DiffMaps finds between
+// its plain Reach maps on the two engines, in NIC order, and names the NICs
+// the other engine does not hold.
+func TestDiffReach(t *testing.T) {
+	before := defaultEngine(t)
+	after := engine(t, string(designs.HubSpoke), simulate.Options{Firewall: simulate.FirewallAllow})
+	nics := before.NICs()
+	var order []string
+	_, err := simulate.DiffReach(context.Background(), before, after, nics, nil, func(h simulate.NIC, cs []simulate.MapChange) error {
+		ha, err := after.NIC(h.ID())
+		require.NoError(t, err)
+		require.Equal(t, simulate.DiffMaps(before.Reach(h), after.Reach(ha)), cs, "%s", h)
+		order = append(order, h.Name())
+		return nil
+	})
+	require.NoError(t, err)
+	var want []string
+	for _, h := range nics {
+		want = append(want, h.Name())
+	}
+	require.Equal(t, want, order)
+
+	// A NIC the other network lacks is returned, not compared; fn's error stops the run.
+	small := engine(t, "egress: v1\nvnets: [{name: v, addressSpace: [10.9.0.0/16], subnets: [{name: s, prefix: 10.9.0.0/24}]}]\nnics: [{name: n, subnet: v/s, ip: 10.9.0.4}]\n", simulate.Options{})
+	missing, err := simulate.DiffReach(context.Background(), before, small, nics, nil, func(simulate.NIC, []simulate.MapChange) error { return nil })
+	require.NoError(t, err)
+	require.Len(t, missing, len(nics))
+	stop := fmt.Errorf("stop")
+	_, err = simulate.DiffReach(context.Background(), before, after, nics, nil, func(simulate.NIC, []simulate.MapChange) error { return stop })
+	require.ErrorIs(t, err, stop)
 }

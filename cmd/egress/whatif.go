@@ -261,58 +261,23 @@ func (e *env) compareExact(before, after *simulate.Engine, from string, label []
 	} else {
 		nics = before.NICs()
 	}
-	// Both networks' maps are built by ReachAll (in parallel, sharing work
-	// between NICs whose maps coincide), streamed in NIC order and paired.
-	var base, twins []simulate.NIC
-	missing := 0
-	for _, h := range nics {
-		ha, err := after.NIC(h.ID())
-		if err != nil {
-			missing++
-			continue
-		}
-		base, twins = append(base, h), append(twins, ha)
-	}
 	out := []exactChange{}
-	if len(base) > 0 {
-		ctx, cancel := context.WithCancel(context.Background())
-		defer cancel()
-		afterMaps := make(chan *simulate.EgressMap)
-		afterErr := make(chan error, 1)
-		go func() {
-			defer close(afterMaps)
-			afterErr <- after.ReachAll(ctx, simulate.ReachAllOptions{NICs: twins}, func(_ simulate.NIC, m *simulate.EgressMap) error {
-				select {
-				case afterMaps <- m:
-					return nil
-				case <-ctx.Done():
-					return ctx.Err()
-				}
-			})
-		}()
-		err := before.ReachAll(ctx, simulate.ReachAllOptions{NICs: base, Progress: e.progress("mapping NICs")}, func(h simulate.NIC, m *simulate.EgressMap) error {
-			ma, ok := <-afterMaps
-			if !ok {
-				return <-afterErr
+	missingNICs, err := simulate.DiffReach(context.Background(), before, after, nics, e.progress("mapping NICs"), func(h simulate.NIC, cs []simulate.MapChange) error {
+		for _, c := range cs {
+			x := exactChange{SchemaVersion: schemaVersion, From: h.Name(), Change: c}
+			if d := simulate.Diff(before, after, []simulate.Flow{c.Witness}); len(d) > 0 {
+				x.Cause, x.Before, x.After = d[0].Cause, d[0].Before, d[0].After
+			} else {
+				x.Cause = "the egress IPs differ"
 			}
-			for _, c := range simulate.DiffMaps(m, ma) {
-				x := exactChange{SchemaVersion: schemaVersion, From: h.Name(), Change: c}
-				if d := simulate.Diff(before, after, []simulate.Flow{c.Witness}); len(d) > 0 {
-					x.Cause, x.Before, x.After = d[0].Cause, d[0].Before, d[0].After
-				} else {
-					x.Cause = "the egress IPs differ"
-				}
-				out = append(out, x)
-			}
-			return nil
-		})
-		cancel()
-		for range afterMaps { // the other side stops at ctx
+			out = append(out, x)
 		}
-		if err != nil {
-			return &exitError{code: 2, err: err}
-		}
+		return nil
+	})
+	if err != nil {
+		return &exitError{code: 2, err: err}
 	}
+	missing := len(missingNICs)
 	if missing > 0 {
 		fmt.Fprintf(e.stderr, "egress: %d NICs of the base are not in the other network: not compared\n", missing)
 	}
